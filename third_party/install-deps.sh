@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs ledlab's build and test dependencies from Debian 12 packages.
+# Idempotent: asks apt only for the packages that are not installed yet.
+# This script is the one place in the project that knows package names.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libboost1.81-dev          # Asio with C++20 coroutines (1.74 does not build with GCC 12 in C++20)
+  catch2                    # unit tests (v2.13)
+  libfmt-dev                # formatting (GCC 12 has no <format>)
+  libtomlplusplus-dev       # station files
+  libcli11-dev              # command line
+  nlohmann-json3-dev        # JSON export and ground truth
+  libsqlite3-dev sqlite3    # results store
+  liblua5.4-dev             # sequences
+  libusb-1.0-0-dev          # USBTMC link
+  libimgui-dev libglfw3-dev libstb-dev libgl-dev   # dashboard
+  xvfb xauth libgl1-mesa-dri                       # headless dashboard tests
+  python3-pyvisa-py         # a real VISA client to test the twins against
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
