@@ -1,0 +1,62 @@
+#pragma once
+// What every instrument driver shares: a name from the station file, its kind, the SCPI
+// session it talks through, its identity, and the two duties the engine relies on:
+// bringing it to a safe state and re-applying its settings after a reconnect.
+#include "core/error.hpp"
+#include "scpi/session.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ledlab::instruments {
+
+// Safety limits and options from the station file: "max_current_a", "min_c", ...
+struct InstrumentConfig {
+  std::string name;    // "chamber"
+  std::string kind;    // "thermal_chamber"
+  std::string driver;  // dialect, e.g. "thermostream"
+  std::string address; // as written in the station file
+  scpi::SessionOptions session;
+  std::map<std::string, double> limits;
+  std::map<std::string, double> options;
+
+  std::optional<double> limit(const std::string& key) const;
+  double option(const std::string& key, double fallback) const;
+};
+
+class Instrument {
+ public:
+  Instrument(InstrumentConfig config, std::unique_ptr<scpi::Session> session);
+  virtual ~Instrument() = default;
+
+  const std::string& name() const { return config_.name; }
+  const std::string& kind() const { return config_.kind; }
+  const InstrumentConfig& config() const { return config_; }
+  scpi::Session& session() { return *session_; }
+  const std::optional<scpi::Identity>& identity() const { return identity_; }
+
+  // Connects, reads *IDN?, clears status (*CLS) and drains stale errors.
+  virtual boost::asio::awaitable<Status> initialize();
+  // Drive off, gates stopped, chamber to its safe temperature: whatever "safe" is for the kind.
+  virtual boost::asio::awaitable<Status> safe_state() = 0;
+  // Sends the settings the driver last applied again (after a reconnect or power cycle).
+  virtual boost::asio::awaitable<Status> reapply_settings() = 0;
+  // A snapshot of the settings for the run's provenance.
+  virtual nlohmann::json settings() const = 0;
+
+ protected:
+  // Fails with Errc::limit naming the instrument and the limit when `value` is outside it.
+  Status check_limit(std::string_view what, double value, std::string_view min_key, std::string_view max_key) const;
+  Error error(Errc code, std::string message, std::string_view command = {}) const;
+
+  InstrumentConfig config_;
+  std::unique_ptr<scpi::Session> session_;
+  std::optional<scpi::Identity> identity_;
+};
+
+}  // namespace ledlab::instruments

@@ -1,0 +1,116 @@
+#include "io/address.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+namespace ledlab::io {
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+std::vector<std::string_view> split_on(std::string_view s, std::string_view sep) {
+  std::vector<std::string_view> parts;
+  for (std::size_t pos = 0;;) {
+    const auto next = s.find(sep, pos);
+    parts.push_back(s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos));
+    if (next == std::string_view::npos) break;
+    pos = next + sep.size();
+  }
+  return parts;
+}
+
+template <class Int>
+bool parse_int(std::string_view s, Int& out, int base = 10) {
+  if (base == 16 && (s.starts_with("0x") || s.starts_with("0X"))) s.remove_prefix(2);
+  if (s.empty()) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out, base);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+std::unexpected<Error> bad(std::string_view text, std::string_view why) {
+  return fail(Errc::bad_address, fmt::format("'{}': {}", text, why));
+}
+
+Result<Address> tcp_address(std::string_view text, std::string_view host, std::string_view port) {
+  if (host.empty()) return bad(text, "missing host");
+  Address a;
+  a.kind = Address::Kind::tcp;
+  a.host = host;
+  if (!parse_int(port, a.port) || a.port == 0) return bad(text, fmt::format("port '{}' is not 1..65535", port));
+  a.text = text;
+  return a;
+}
+
+Result<Address> usb_address(std::string_view text, std::string_view vid, std::string_view pid, std::string_view serial) {
+  Address a;
+  a.kind = Address::Kind::usbtmc;
+  if (!parse_int(vid, a.vendor_id, 16)) return bad(text, fmt::format("vendor id '{}' is not hex", vid));
+  if (!parse_int(pid, a.product_id, 16)) return bad(text, fmt::format("product id '{}' is not hex", pid));
+  a.serial = serial;
+  a.text = text;
+  return a;
+}
+
+// VISA: the board number after the interface type is optional ("TCPIP::" == "TCPIP0::").
+bool interface_is(std::string_view head, std::string_view type) {
+  const std::string h = upper(head);
+  if (!h.starts_with(type)) return false;
+  const std::string_view board = std::string_view(h).substr(type.size());
+  return std::ranges::all_of(board, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+std::string Address::canonical() const {
+  if (kind == Kind::tcp) return fmt::format("tcp://{}:{}", host, port);
+  std::string s = fmt::format("usbtmc://{:04x}:{:04x}", vendor_id, product_id);
+  if (!serial.empty()) s += "/" + serial;
+  return s;
+}
+
+Result<Address> parse_address(std::string_view text) {
+  if (text.empty()) return bad(text, "empty address");
+  if (text.starts_with("tcp://")) {
+    const std::string_view rest = text.substr(6);
+    const auto colon = rest.rfind(':');
+    if (colon == std::string_view::npos) return bad(text, "expected tcp://host:port");
+    return tcp_address(text, rest.substr(0, colon), rest.substr(colon + 1));
+  }
+  if (text.starts_with("usbtmc://")) {
+    std::string_view rest = text.substr(9);
+    std::string_view serial;
+    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+      serial = rest.substr(slash + 1);
+      rest = rest.substr(0, slash);
+    }
+    const auto colon = rest.find(':');
+    if (colon == std::string_view::npos) return bad(text, "expected usbtmc://VID:PID[/serial]");
+    return usb_address(text, rest.substr(0, colon), rest.substr(colon + 1), serial);
+  }
+  const auto parts = split_on(text, "::");
+  if (parts.size() >= 2) {
+    const std::string last = upper(parts.back());
+    if (interface_is(parts[0], "TCPIP")) {
+      if (last == "SOCKET" && parts.size() == 4) return tcp_address(text, parts[1], parts[2]);
+      if (last == "INSTR" || parts.size() == 2 || parts.size() == 3)
+        return bad(text, "VXI-11/HiSLIP resources are not supported; use TCPIP0::host::port::SOCKET");
+      return bad(text, "expected TCPIP0::host::port::SOCKET");
+    }
+    if (interface_is(parts[0], "USB")) {
+      if (last != "INSTR" || parts.size() < 4 || parts.size() > 6)
+        return bad(text, "expected USB0::0xVID::0xPID[::serial]::INSTR");
+      return usb_address(text, parts[1], parts[2], parts.size() >= 5 ? parts[3] : std::string_view{});
+    }
+    return bad(text, fmt::format("unknown VISA interface '{}'", parts[0]));
+  }
+  return bad(text, "expected tcp://host:port, usbtmc://VID:PID or a VISA resource string");
+}
+
+}  // namespace ledlab::io

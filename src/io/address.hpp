@@ -1,0 +1,30 @@
+#pragma once
+// Instrument addresses: ledlab's URL forms and the VISA resource strings labs already use.
+//   tcp://host:port                      raw SCPI socket (5025 by convention)
+//   TCPIP[n]::host::port::SOCKET         the same, as a VISA resource string
+//   usbtmc://VID:PID[/serial]            USBTMC over libusb (hex ids)
+//   USB[n]::0xVID::0xPID[::serial]::INSTR the same, as a VISA resource string
+#include "core/error.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ledlab::io {
+
+struct Address {
+  enum class Kind { tcp, usbtmc };
+  Kind kind = Kind::tcp;
+  std::string host;        // tcp
+  std::uint16_t port = 0;  // tcp
+  std::uint16_t vendor_id = 0;   // usbtmc
+  std::uint16_t product_id = 0;  // usbtmc
+  std::string serial;            // usbtmc, empty = first match
+  std::string text;              // as written by the user
+
+  std::string canonical() const;  // tcp://host:port or usbtmc://vvvv:pppp[/serial]
+};
+
+Result<Address> parse_address(std::string_view text);
+
+}  // namespace ledlab::io
