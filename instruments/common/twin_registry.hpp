@@ -1,0 +1,43 @@
+#pragma once
+// Simulated twins register themselves next to their code, like drivers:
+//   LEDLAB_REGISTER_TWIN(power_meter, make_power_meter_twin);
+// A twin is an SCPI Device over the shared bench model; `ledlab sim` serves one per station entry.
+#include "core/clock.hpp"
+#include "instruments/common/instrument.hpp"
+#include "scpi/server/device.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ledlab::sim {
+class Bench;
+}
+
+namespace ledlab::instruments {
+
+struct TwinContext {
+  InstrumentConfig config;             // the station entry: name, options, limits
+  std::shared_ptr<sim::Bench> bench;   // the one physics model all twins share
+  std::shared_ptr<Clock> clock;
+};
+
+using TwinFactory = std::function<std::shared_ptr<scpi::server::Device>(const TwinContext&)>;
+
+class TwinRegistry {
+ public:
+  static TwinRegistry& instance();
+  bool add(std::string kind, TwinFactory factory);
+  Result<std::shared_ptr<scpi::server::Device>> make(const TwinContext& context) const;
+  std::vector<std::string> kinds() const;
+
+ private:
+  std::vector<std::pair<std::string, TwinFactory>> twins_;
+};
+
+#define LEDLAB_REGISTER_TWIN(kind, factory)                     \
+  [[maybe_unused]] static const bool ledlab_twin_##kind =       \
+      ::ledlab::instruments::TwinRegistry::instance().add(#kind, factory)
+
+}  // namespace ledlab::instruments

@@ -1,0 +1,63 @@
+// Power meter models, one table each. A new model is a new table, not new code.
+#include "instruments/power_meter/power_meter.hpp"
+
+#include <array>
+
+namespace ledlab::instruments {
+namespace {
+
+constexpr std::array kDialects{
+    // ledlab's multi-channel array power meter (the simulated twin); channel = lane.
+    // Thorlabs PM100 command set, with a suffix per channel and a bulk block read.
+    PowerMeterDialect{
+        .driver = "ledlab-opm",
+        .description = "multi-channel array power meter (PM100 dialect with channel suffixes)",
+        .set_wavelength = "SENS{ch}:CORR:WAV {nm}",
+        .set_unit_watt = "SENS{ch}:POW:UNIT W",
+        .set_autorange = "SENS{ch}:POW:RANG:AUTO ON",
+        .set_averaging = "SENS{ch}:AVER {n}",
+        .read_power = "MEAS{ch}:POW?",
+        .read_all = "READ:POW:ALL?",
+        .channel_count = "SYST:CHAN:COUN?",
+    },
+    // Thorlabs PM100D/PM100USB: single channel, no suffixes.
+    PowerMeterDialect{
+        .driver = "pm100",
+        .description = "Thorlabs PM100 series",
+        .set_wavelength = "SENS:CORR:WAV {nm}",
+        .set_unit_watt = "SENS:POW:UNIT W",
+        .set_autorange = "SENS:POW:RANG:AUTO ON",
+        .set_averaging = "SENS:AVER {n}",
+        .read_power = "MEAS:POW?",
+        .read_all = "",
+        .channel_count = "",
+    },
+    // Keysight N774xC multiport power meter.
+    PowerMeterDialect{
+        .driver = "n774x",
+        .description = "Keysight N774xC multiport",
+        .set_wavelength = ":SENS{ch}:POW:WAV {nm}NM",
+        .set_unit_watt = ":SENS{ch}:POW:UNIT W",
+        .set_autorange = ":SENS{ch}:POW:RANG:AUTO 1",
+        .set_averaging = "",
+        .read_power = ":READ{ch}:POW?",
+        .read_all = "",
+        .channel_count = "",
+    },
+};
+
+}  // namespace
+
+const PowerMeterDialect* find_power_meter_dialect(std::string_view driver) {
+  for (const auto& d : kDialects)
+    if (d.driver == driver) return &d;
+  return nullptr;
+}
+
+std::vector<std::string> power_meter_dialect_names() {
+  std::vector<std::string> names;
+  for (const auto& d : kDialects) names.emplace_back(d.driver);
+  return names;
+}
+
+}  // namespace ledlab::instruments

@@ -1,0 +1,33 @@
+#pragma once
+// A station file (TOML, sequences/stations/*.toml) names the instruments of one bench: kind,
+// driver dialect, address, timeouts, safety limits, options, and for the simulated bench its
+// physics settings and the faults to inject. Errors name the file, the line and the key.
+#include "core/error.hpp"
+#include "instruments/common/instrument.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ledlab::engine {
+
+struct StationConfig {
+  std::string name;
+  std::string source;              // file path, for messages and provenance
+  std::string text;                // the file as read, for provenance
+  double time_scale = 1.0;         // simulated seconds per wall second (1 = real time)
+  double safe_temperature_c = 25;  // where chambers go when a run stops
+  nlohmann::json bench;            // [bench] table: simulated array and environment settings
+  std::vector<instruments::InstrumentConfig> instruments;
+  // Per instrument: SCPI commands sent to its simulated twin at start-up (fault injection).
+  std::map<std::string, std::vector<std::string>> twin_setup;
+
+  const instruments::InstrumentConfig* find(std::string_view name) const;
+};
+
+Result<StationConfig> parse_station(std::string_view text, std::string source_name);
+Result<StationConfig> load_station(const std::filesystem::path& path);
+
+}  // namespace ledlab::engine

@@ -1,0 +1,166 @@
+// The SCPI client session against a twin over real loopback sockets: timeouts, cancellation,
+// dropped connections and reconnects, garbage, blocks, many clients at once.
+#include "io/link.hpp"
+#include "scpi/server/server.hpp"
+#include "scpi/session.hpp"
+#include "support/sim_station.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+using namespace ledlab;
+using ledlab::test::run;
+using ledlab::test::SimStation;
+namespace asio = boost::asio;
+
+namespace {
+
+std::shared_ptr<scpi::server::Device> echo_device() {
+  auto d = std::make_shared<scpi::server::Device>(scpi::server::Identity{"ACME", "ECHO", "42", "1.0"});
+  d->on("DATA:BLOCk", {}, [](scpi::server::Request& r) { r.reply_block(std::string("a\nb\0c\n", 6)); });
+  d->on("MEASure", {}, [](scpi::server::Request& r) { r.reply(2.5e-6); });
+  d->on("GARBage", {}, [](scpi::server::Request& r) { r.reply("not-a-number"); });
+  return d;
+}
+
+std::unique_ptr<scpi::Session> session_to(asio::io_context& io, std::uint16_t port, io::Millis timeout = io::Millis(1000)) {
+  auto address = io::parse_address("tcp://127.0.0.1:" + std::to_string(port));
+  auto link = io::make_link(*address, io.get_executor());
+  scpi::SessionOptions opt;
+  opt.timeout = timeout;
+  opt.reconnect_backoff = io::Millis(20);
+  return std::make_unique<scpi::Session>("echo", std::move(*link), opt);
+}
+
+}  // namespace
+
+TEST_CASE("a session queries, reads blocks and drains typed errors over TCP") {
+  SimStation station;
+  const auto port = station.serve(echo_device());
+  asio::io_context io;
+  auto s = session_to(io, port);
+  REQUIRE(run(io, s->connect()));
+  auto id = run(io, s->identify());
+  REQUIRE(id);
+  CHECK(id->model == "ECHO");
+  CHECK(run(io, s->query_double("MEAS?")).value() == Approx(2.5e-6));
+  auto block = run(io, s->query_block("DATA:BLOC?"));
+  REQUIRE(block);
+  CHECK(*block == std::string("a\nb\0c\n", 6));
+  CHECK(run(io, s->wait_complete()));
+
+  REQUIRE(run(io, s->write("NO:SUCH:THING 5")));
+  auto errors = run(io, s->drain_errors());
+  REQUIRE(errors);
+  REQUIRE(errors->size() == 1);
+  CHECK(errors->front().code == -113);
+
+  auto checked = run(io, s->write_checked("*ESE 999"));
+  REQUIRE_FALSE(checked);
+  CHECK(checked.error().code == Errc::instrument);
+  CHECK(checked.error().scpi_code == -222);
+  CHECK(checked.error().instrument == "echo");
+  CHECK(checked.error().command == "*ESE 999");
+}
+
+TEST_CASE("a garbage reply is a protocol error naming instrument and command") {
+  SimStation station;
+  const auto port = station.serve(echo_device());
+  asio::io_context io;
+  auto s = session_to(io, port);
+  auto r = run(io, s->query_double("GARB?"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::protocol);
+  CHECK(r.error().describe().find("echo: GARB? ->") == 0);
+  CHECK(run(io, s->query_double("MEAS?")));  // the stream is still in step
+}
+
+TEST_CASE("a stalled reply times out, and the next query gets its own answer") {
+  SimStation station;
+  auto dev = echo_device();
+  const auto port = station.serve(dev);
+  asio::io_context io;
+  auto s = session_to(io, port, io::Millis(200));
+  REQUIRE(run(io, s->write("SIM:FAULT:STALL 0.6")));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run(io, s->query("*IDN?"));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::timeout);
+  CHECK(r.error().command == "*IDN?");
+  CHECK(waited < std::chrono::milliseconds(550));
+  // The late *IDN? reply must not be taken for the answer to this query.
+  auto m = run(io, s->query_double("MEAS?"));
+  REQUIRE(m);
+  CHECK(*m == Approx(2.5e-6));
+}
+
+TEST_CASE("a dropped connection fails the call, and the session reconnects on the next") {
+  SimStation station;
+  const auto port = station.serve(echo_device());
+  asio::io_context io;
+  auto s = session_to(io, port);
+  REQUIRE(run(io, s->write("SIM:FAULT:DROP")));
+  auto r = run(io, s->query("*IDN?"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::disconnected);
+  auto again = run(io, s->query("*IDN?"));
+  REQUIRE(again);
+  CHECK(again->starts_with("ACME,ECHO"));
+}
+
+TEST_CASE("an unreachable instrument is reported as such after the reconnect attempts") {
+  asio::io_context io;
+  // Bind and close a socket to find a port nobody listens on.
+  std::uint16_t port;
+  {
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    port = a.local_endpoint().port();
+  }
+  auto s = session_to(io, port);
+  auto r = run(io, s->query("*IDN?"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::unreachable);
+  CHECK(r.error().instrument == "echo");
+}
+
+TEST_CASE("cancel() ends a pending query with Errc::cancelled") {
+  SimStation station;
+  const auto port = station.serve(echo_device());
+  asio::io_context io;
+  auto s = session_to(io, port, io::Millis(5000));
+  REQUIRE(run(io, s->write("SIM:FAULT:STALL 3")));
+  asio::steady_timer t(io);
+  t.expires_after(std::chrono::milliseconds(100));
+  t.async_wait([&](auto) { s->cancel(); });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run(io, s->query("*IDN?"));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::cancelled);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+}
+
+TEST_CASE("concurrent callers on one session get their own replies, many clients at once") {
+  SimStation station;
+  const auto port = station.serve(echo_device());
+  asio::io_context io;
+  auto shared = session_to(io, port);
+  std::vector<std::unique_ptr<scpi::Session>> others;
+  for (int i = 0; i < 8; ++i) others.push_back(session_to(io, port));
+  int ok = 0;
+  auto worker = [&](scpi::Session& s, int n) -> asio::awaitable<void> {
+    for (int i = 0; i < n; ++i) {
+      auto a = co_await s.query("*IDN?");
+      auto b = co_await s.query_double("MEAS?");
+      if (a && a->starts_with("ACME") && b && *b == 2.5e-6) ++ok;
+    }
+  };
+  for (int k = 0; k < 4; ++k) asio::co_spawn(io, worker(*shared, 25), asio::detached);
+  for (auto& o : others) asio::co_spawn(io, worker(*o, 25), asio::detached);
+  io.run();
+  CHECK(ok == 12 * 25);
+}
