@@ -34,6 +34,8 @@ asio::awaitable<Status> Instrument::initialize() {
   co_return Status{};
 }
 
+asio::awaitable<Result<std::string>> Instrument::sample_reading() { co_return settings().dump(); }
+
 Status Instrument::check_limit(std::string_view what, double value, std::string_view min_key,
                                std::string_view max_key) const {
   const auto lo = min_key.empty() ? std::nullopt : config_.limit(std::string(min_key));

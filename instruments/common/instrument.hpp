@@ -48,6 +48,8 @@ class Instrument {
   virtual boost::asio::awaitable<Status> reapply_settings() = 0;
   // A snapshot of the settings for the run's provenance.
   virtual nlohmann::json settings() const = 0;
+  // One reading in words, for `ledlab check --read` and the main job ("chamber air 25.02 C").
+  virtual boost::asio::awaitable<Result<std::string>> sample_reading();
 
  protected:
   // Fails with Errc::limit naming the instrument and the limit when `value` is outside it.

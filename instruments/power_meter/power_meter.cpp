@@ -107,6 +107,18 @@ nlohmann::json PowerMeter::settings() const {
   return {{"driver", dialect_.driver}, {"channels", channels_}, {"wavelength_nm", wavelength_nm_}, {"averaging", averaging_}};
 }
 
+asio::awaitable<Result<std::string>> PowerMeter::sample_reading() {
+  auto all = co_await read_all_w();
+  if (!all) co_return fail(all.error());
+  double sum = 0, lit = 0;
+  for (double p : *all) {
+    sum += p;
+    if (p > 1e-7) ++lit;
+  }
+  co_return fmt::format("channel 1: {:.2f} uW, mean of {} channels {:.2f} uW, {} lit", all->front() * 1e6, all->size(),
+                        sum / static_cast<double>(all->size()) * 1e6, lit);
+}
+
 namespace {
 std::unique_ptr<Instrument> make_power_meter(InstrumentConfig config, std::unique_ptr<scpi::Session> session) {
   const PowerMeterDialect* d = find_power_meter_dialect(config.driver);

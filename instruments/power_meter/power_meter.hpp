@@ -41,6 +41,7 @@ class PowerMeter : public Instrument {
   boost::asio::awaitable<Status> safe_state() override;
   boost::asio::awaitable<Status> reapply_settings() override;
   nlohmann::json settings() const override;
+  boost::asio::awaitable<Result<std::string>> sample_reading() override;
 
  private:
   boost::asio::awaitable<Status> apply_wavelength();

@@ -1,0 +1,105 @@
+#include "cli/check_command.hpp"
+
+#include "cli/commands.hpp"
+#include "engine/station.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <chrono>
+#include <iostream>
+
+namespace ledlab::cli {
+
+namespace asio = boost::asio;
+
+namespace {
+
+struct CheckLine {
+  std::string name, kind, address, idn, reading, problem;
+  double latency_ms = 0;
+  std::vector<scpi::InstrumentError> errors;
+  bool reachable = false;
+};
+
+asio::awaitable<CheckLine> check_one(instruments::Instrument& inst, bool read) {
+  CheckLine line{inst.name(), inst.kind(), inst.config().address, {}, {}, {}, 0, {}, false};
+  auto init = co_await inst.initialize();
+  if (!init) {
+    line.problem = init.error().describe();
+    line.reachable = inst.session().connected();
+    co_return line;
+  }
+  line.reachable = true;
+  line.idn = inst.identity() ? inst.identity()->raw : "";
+  constexpr int kRounds = 10;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRounds; ++i) {
+    auto r = co_await inst.session().query("*OPC?");
+    if (!r) {
+      line.problem = r.error().describe();
+      co_return line;
+    }
+  }
+  line.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / kRounds;
+  if (read) {
+    auto reading = co_await inst.sample_reading();
+    if (reading) line.reading = *reading;
+    else line.problem = reading.error().describe();
+  }
+  auto errors = co_await inst.session().drain_errors();
+  if (errors) line.errors = *errors;
+  else if (line.problem.empty()) line.problem = errors.error().describe();
+  co_return line;
+}
+
+}  // namespace
+
+int check_station(const engine::StationConfig& config, bool read, std::ostream& out) {
+  asio::io_context io;
+  auto station = engine::Station::create(config, io.get_executor());
+  if (!station) {
+    fmt::print(out, "error: {}\n", station.error().describe());
+    return 2;
+  }
+  // All instruments are checked concurrently: a dead one costs its timeout once, not per line.
+  std::vector<std::future<CheckLine>> futures;
+  for (const auto& inst : (*station)->instruments())
+    futures.push_back(asio::co_spawn(io, check_one(*inst, read), asio::use_future));
+  io.run();
+  int unreachable = 0, faulty = 0;
+  for (auto& f : futures) {
+    const CheckLine l = f.get();
+    fmt::print(out, "{:<12} {:<18} {}\n", l.name, l.kind, l.address);
+    if (!l.idn.empty()) fmt::print(out, "    *IDN?    {}\n", l.idn);
+    if (l.latency_ms > 0) fmt::print(out, "    latency  {:.3f} ms per *OPC? round trip\n", l.latency_ms);
+    if (!l.reading.empty()) fmt::print(out, "    reading  {}\n", l.reading);
+    for (const auto& e : l.errors) fmt::print(out, "    error    {},\"{}\"\n", e.code, e.message);
+    if (!l.problem.empty()) fmt::print(out, "    PROBLEM  {}\n", l.problem);
+    if (!l.reachable) ++unreachable;
+    else if (!l.problem.empty() || !l.errors.empty()) ++faulty;
+  }
+  fmt::print(out, "{} instrument(s): {} unreachable, {} with errors\n", futures.size(), unreachable, faulty);
+  return unreachable > 0 ? 1 : (faulty > 0 ? 3 : 0);
+}
+
+void register_check_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("check", "Connect to every instrument of a station: *IDN?, latency, SCPI errors");
+  auto station_path = std::make_shared<std::string>();
+  auto read = std::make_shared<bool>(false);
+  cmd->add_option("--station", *station_path, "station file (TOML)")->required();
+  cmd->add_flag("--read", *read, "also take one reading from each instrument");
+  cmd->callback([=] {
+    auto station = engine::load_station(*station_path);
+    if (!station) {
+      fmt::print(std::cerr, "error: {}\n", station.error().message);
+      throw Exit{2};
+    }
+    throw Exit{check_station(*station, *read, std::cout)};
+  });
+}
+
+}  // namespace ledlab::cli

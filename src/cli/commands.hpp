@@ -1,0 +1,16 @@
+#pragma once
+// Subcommands of the ledlab executable, one file each.
+#include <CLI/App.hpp>
+
+namespace ledlab::cli {
+
+void register_sim_command(CLI::App& app);    // ledlab sim: serve a station's simulated twins
+void register_check_command(CLI::App& app);  // ledlab check: reach every instrument of a station
+void register_bench_demo_command(CLI::App& app);  // ledlab demo: simulated station + check + readings
+
+// Thrown by subcommand callbacks to end with a message and an exit code.
+struct Exit {
+  int code;
+};
+
+}  // namespace ledlab::cli

@@ -1,0 +1,128 @@
+#include "cli/commands.hpp"
+#include "cli/check_command.hpp"
+#include "core/log.hpp"
+#include "engine/sim_station.hpp"
+#include "instruments/sim/truth.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+namespace ledlab::cli {
+
+namespace {
+
+std::vector<double> parse_list(const std::string& text) {
+  std::vector<double> out;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    try {
+      out.push_back(std::stod(item));
+    } catch (const std::exception&) {
+      fmt::print(std::cerr, "error: --currents: '{}' is not a number\n", item);
+      throw Exit{2};
+    }
+  }
+  return out;
+}
+
+engine::StationConfig load_or_exit(const std::string& path) {
+  auto station = engine::load_station(path);
+  if (!station) {
+    fmt::print(std::cerr, "error: {}\n", station.error().message);
+    throw Exit{2};
+  }
+  return std::move(*station);
+}
+
+double scale_of(const engine::StationConfig& station, double override_scale) {
+  return override_scale > 0 ? override_scale : station.time_scale;
+}
+
+}  // namespace
+
+void register_sim_command(CLI::App& app) {
+  struct Options {
+    std::string station, bind = "127.0.0.1", truth, currents = "1e-3,2e-3,5e-3,10e-3";
+    double time_scale = 0;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("sim", "Serve every instrument of a station as a simulated twin (until Ctrl-C)");
+  cmd->add_option("--station", o->station, "station file (TOML)")->required();
+  cmd->add_option("--bind", o->bind, "address the twins listen on")->capture_default_str();
+  cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)");
+  cmd->add_option("--dump-truth", o->truth, "write the bench's ground truth as JSON to this file and exit");
+  cmd->add_option("--currents", o->currents, "drive currents (A) for the truth's f3dB table")->capture_default_str();
+  cmd->callback([o] {
+    auto station = load_or_exit(o->station);
+    auto clock = std::make_shared<Clock>(scale_of(station, o->time_scale));
+    Clock::set_default(clock);
+    boost::asio::io_context io;
+    auto sim = engine::SimulatedStation::start(io, station, clock, engine::SimulatedStation::Ports::as_configured, o->bind);
+    if (!sim) {
+      fmt::print(std::cerr, "error: {}\n", sim.error().message);
+      throw Exit{2};
+    }
+    if (!o->truth.empty()) {
+      const auto currents = parse_list(o->currents);
+      std::ofstream out(o->truth);
+      out << sim::truth(*(*sim)->bench(), currents).dump(1) << "\n";
+      if (!out) {
+        fmt::print(std::cerr, "error: cannot write {}\n", o->truth);
+        throw Exit{1};
+      }
+      fmt::print("wrote the ground truth of {} lanes to {}\n", (*sim)->bench()->lane_count(), o->truth);
+      throw Exit{0};
+    }
+    for (const auto& inst : (*sim)->config().instruments)
+      fmt::print("{:<12} {:<18} {}\n", inst.name, inst.kind, inst.address);
+    fmt::print("simulated station '{}' running at time scale {} (Ctrl-C stops)\n", station.name, clock->scale());
+    std::cout.flush();
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](auto, int) {
+      (*sim)->stop();
+      io.stop();
+    });
+    io.run();
+    throw Exit{0};
+  });
+}
+
+void register_bench_demo_command(CLI::App& app) {
+  struct Options {
+    std::string station;
+    double time_scale = 0;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("demo", "Start a station's simulated twins in-process, then check and read each instrument");
+  cmd->add_option("--station", o->station, "station file (TOML)")->required();
+  cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)");
+  cmd->callback([o] {
+    auto station = load_or_exit(o->station);
+    auto clock = std::make_shared<Clock>(scale_of(station, o->time_scale));
+    Clock::set_default(clock);
+    boost::asio::io_context sim_io;
+    // Any free ports: the demo must not collide with a `ledlab sim` already running.
+    auto sim = engine::SimulatedStation::start(sim_io, station, clock, engine::SimulatedStation::Ports::any_free);
+    if (!sim) {
+      fmt::print(std::cerr, "error: {}\n", sim.error().message);
+      throw Exit{2};
+    }
+    std::thread twins([&] { sim_io.run(); });
+    fmt::print("simulated station '{}': {} lanes, time scale {}\n", station.name, (*sim)->bench()->lane_count(),
+               clock->scale());
+    const int rc = check_station((*sim)->config(), true, std::cout);
+    boost::asio::post(sim_io, [&] { (*sim)->stop(); });
+    sim_io.stop();
+    twins.join();
+    throw Exit{rc};
+  });
+}
+
+}  // namespace ledlab::cli

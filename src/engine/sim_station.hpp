@@ -1,0 +1,40 @@
+#pragma once
+// Serves every instrument of a station file as a simulated twin over one shared bench model,
+// on loopback sockets: what `ledlab sim` runs, and what the main job and tests start in-process.
+#include "core/clock.hpp"
+#include "engine/station_config.hpp"
+#include "instruments/sim/bench.hpp"
+#include "scpi/server/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace ledlab::engine {
+
+class SimulatedStation {
+ public:
+  enum class Ports { as_configured, any_free };
+  // Starts one server per instrument on the port of its address, or on any free port; config()
+  // then holds the addresses actually served. Twins bind loopback unless told otherwise.
+  static Result<std::unique_ptr<SimulatedStation>> start(boost::asio::io_context& io, StationConfig station,
+                                                         std::shared_ptr<Clock> clock, Ports ports = Ports::as_configured,
+                                                         std::string bind_address = "127.0.0.1");
+  ~SimulatedStation();
+
+  const StationConfig& config() const { return station_; }
+  const std::shared_ptr<sim::Bench>& bench() const { return bench_; }
+  const std::shared_ptr<Clock>& clock() const { return clock_; }
+  std::shared_ptr<scpi::server::Device> device(std::string_view instrument) const;
+  void stop();
+
+ private:
+  SimulatedStation() = default;
+  StationConfig station_;
+  std::shared_ptr<Clock> clock_;
+  std::shared_ptr<sim::Bench> bench_;
+  std::vector<std::pair<std::string, std::shared_ptr<scpi::server::Server>>> servers_;
+};
+
+}  // namespace ledlab::engine
