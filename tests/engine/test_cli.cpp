@@ -1,0 +1,68 @@
+// The ledlab executable as a user runs it: exit codes and what it prints.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct Ran {
+  int code;
+  std::string out;
+};
+
+Ran ledlab(const std::string& args) {
+  const std::string cmd = std::string(LEDLAB_BINARY_DIR) + "/ledlab " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+}  // namespace
+
+TEST_CASE("ledlab demo serves the simulated station and reads every instrument") {
+  auto r = ledlab("demo --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  for (const char* name : {"opm", "chamber", "bert", "pg"}) CHECK_THAT(r.out, Catch::Contains(name));
+  CHECK_THAT(r.out, Catch::Contains("*IDN?    Thorlabs,PM-ARRAY-SIM"));
+  CHECK_THAT(r.out, Catch::Contains("4 instrument(s): 0 unreachable, 0 with errors"));
+}
+
+TEST_CASE("ledlab check exits non-zero and names the instrument that is unreachable") {
+  const std::string path = std::string(LEDLAB_BINARY_DIR) + "/unreachable-station.toml";
+  std::ofstream(path) << "[instruments.lonely_pm]\nkind = \"power_meter\"\naddress = \"tcp://127.0.0.1:9\"\n"
+                         "connect_timeout_ms = 500\nreconnect_attempts = 1\n";
+  auto r = ledlab("check --station " + path);
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("lonely_pm"));
+  CHECK_THAT(r.out, Catch::Contains("unreachable"));
+}
+
+TEST_CASE("a bad station file is a usage error that names file, line and key") {
+  const std::string path = std::string(LEDLAB_BINARY_DIR) + "/bad-station.toml";
+  std::ofstream(path) << "[instruments.pm]\nkind = \"power_meter\"\naddress = \"tcp://127.0.0.1:5025\"\ntimeout_ms = -4\n";
+  auto r = ledlab("check --station " + path);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("bad-station.toml:4: instruments.pm.timeout_ms"));
+}
+
+TEST_CASE("ledlab sim --dump-truth writes the bench's ground truth") {
+  const std::string path = std::string(LEDLAB_BINARY_DIR) + "/truth-test.json";
+  std::remove(path.c_str());
+  auto r = ledlab("sim --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --dump-truth " + path);
+  INFO(r.out);
+  CHECK(r.code == 0);
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("\"lanes\""));
+  CHECK_THAT(text, Catch::Contains("f3db_hz"));
+}
