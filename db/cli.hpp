@@ -1,0 +1,21 @@
+#pragma once
+// `ledlab runs | show | export`: the results store from the command line. Output columns
+// and exit codes are an interface for scripts: 0 ok, 1 not found or runtime error,
+// 2 usage error (bad option value, ambiguous run prefix). Errors are raised as
+// CLI::RuntimeError(code) so the main's `app.exit(e)` returns the code; CLI11's own parse
+// errors (missing argument) should be mapped to 2 by the main.
+#include <CLI/App.hpp>
+
+#include <ostream>
+
+namespace ledlab::db {
+
+// Adds the subcommands to `app`, printing to std::cout / std::cerr.
+void register_store_commands(CLI::App& app);
+// The same, printing to the given streams (tests).
+void register_store_commands(CLI::App& app, std::ostream& out, std::ostream& err);
+
+}  // namespace ledlab::db
+
+// The name the main calls.
+using ledlab::db::register_store_commands;

@@ -1,0 +1,26 @@
+#pragma once
+// Who owns a running run. A run row stores the writer's host, pid and a start token
+// (kernel boot id + the process start time from /proc/<pid>/stat), so a later process can
+// tell a live owner from a dead one even after the pid has been reused or the machine
+// rebooted. No lock file is left behind to go stale.
+#include <cstdint>
+#include <string>
+
+namespace ledlab::db {
+
+struct ProcessIdentity {
+  std::string host;
+  std::int64_t pid = 0;
+  std::string token;
+};
+
+const ProcessIdentity& this_process();
+
+enum class Liveness { alive, gone, unknown };  // unknown: owner on another host
+
+Liveness owner_liveness(const std::string& host, std::int64_t pid, const std::string& token);
+
+std::string new_uuid();  // RFC 9562 version 4, lowercase
+double unix_now_s();
+
+}  // namespace ledlab::db

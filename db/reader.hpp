@@ -1,0 +1,64 @@
+#pragma once
+// The store's reading side: a read-only connection for the dashboard, reports, exports and
+// the CLI. WAL mode lets it read a consistent snapshot while the writer commits; it sees
+// every batch committed before each query starts. One Reader per thread.
+#include "db/records.hpp"
+#include "db/sqlite.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <limits>
+
+namespace ledlab::db {
+
+struct RunFilter {
+  std::optional<std::string> dut_serial;
+  std::optional<std::string> sequence;
+  std::optional<RunStatus> status;
+  std::size_t limit = 0;  // 0: all; newest first
+};
+
+struct RunTotals {
+  std::int64_t series = 0;
+  std::int64_t samples = 0;
+  std::int64_t results = 0;
+  std::int64_t results_failed = 0;
+  std::int64_t events = 0;
+  std::int64_t alarms_and_faults = 0;
+};
+
+class Reader {
+ public:
+  static Result<Reader> open(const std::filesystem::path& path);
+
+  Result<std::vector<RunRecord>> list_runs(const RunFilter& filter = {});
+  // A full uuid or a unique prefix of one. Errors: not_found, invalid_argument (ambiguous).
+  Result<RunRecord> find_run(std::string_view uuid_or_prefix);
+  Result<RunRecord> run(RunId id);
+  Result<RunTotals> totals(RunId run);
+
+  Result<std::vector<InstrumentRecord>> instruments(RunId run);
+  Result<std::vector<SeriesRecord>> series(RunId run);  // with sample counts and time span
+  Result<DutRecord> dut(const std::string& serial);
+
+  // Samples of one series in recorded order, optionally within [from_s, to_s].
+  Result<std::vector<Sample>> samples(SeriesId series, double from_s = -std::numeric_limits<double>::infinity(),
+                                      double to_s = std::numeric_limits<double>::infinity());
+  // The newest `count` samples of a series (dashboard tail), oldest first.
+  Result<std::vector<Sample>> latest_samples(SeriesId series, std::size_t count);
+  // Streams a series without holding it in memory (exports of weeks-long runs).
+  Status for_each_sample(SeriesId series, const std::function<void(const Sample&)>& visit);
+
+  Result<std::vector<ResultRecord>> results(RunId run);
+  Result<std::vector<EventRecord>> events(RunId run, std::int64_t after_event_id = 0);
+  Result<std::vector<CheckpointRecord>> checkpoints(RunId run);
+
+  Result<std::string> integrity_check();  // "ok" when intact
+  Connection& connection() { return conn_; }
+
+ private:
+  explicit Reader(Connection conn) : conn_(std::move(conn)) {}
+  Connection conn_;
+};
+
+}  // namespace ledlab::db

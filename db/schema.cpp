@@ -1,0 +1,171 @@
+#include "db/schema.hpp"
+
+#include <fmt/core.h>
+
+#include <array>
+
+namespace ledlab::db {
+namespace {
+
+// Version 1: the first released layout.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE runs(
+  run_id         INTEGER PRIMARY KEY,
+  uuid           TEXT NOT NULL UNIQUE,
+  sequence       TEXT NOT NULL,
+  script_text    TEXT NOT NULL,
+  script_sha256  TEXT NOT NULL,
+  parameters     TEXT NOT NULL DEFAULT '{}',
+  station        TEXT NOT NULL DEFAULT '{}',
+  operator       TEXT NOT NULL DEFAULT '',
+  dut_serial     TEXT NOT NULL DEFAULT '',
+  host           TEXT NOT NULL,
+  ledlab_version TEXT NOT NULL,
+  started_s      REAL NOT NULL,
+  ended_s        REAL,
+  status         TEXT NOT NULL
+    CHECK(status IN ('running','finished','aborted','failed','interrupted'))
+);
+CREATE INDEX runs_by_dut ON runs(dut_serial, started_s);
+CREATE INDEX runs_by_sequence ON runs(sequence, started_s);
+CREATE INDEX runs_by_status ON runs(status);
+
+CREATE TABLE instruments(
+  instrument_id INTEGER PRIMARY KEY,
+  run_id        INTEGER NOT NULL REFERENCES runs(run_id),
+  name          TEXT NOT NULL,
+  kind          TEXT NOT NULL DEFAULT '',
+  resource      TEXT NOT NULL DEFAULT '',
+  idn           TEXT NOT NULL DEFAULT '',
+  settings      TEXT NOT NULL DEFAULT '{}',
+  UNIQUE(run_id, name)
+);
+
+CREATE TABLE duts(
+  serial      TEXT PRIMARY KEY,
+  description TEXT NOT NULL DEFAULT '',
+  info        TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE lanes(
+  dut_serial TEXT NOT NULL REFERENCES duts(serial),
+  lane       INTEGER NOT NULL,
+  row        INTEGER,
+  col        INTEGER,
+  label      TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(dut_serial, lane)
+) WITHOUT ROWID;
+
+CREATE TABLE series(
+  series_id  INTEGER PRIMARY KEY,
+  run_id     INTEGER NOT NULL REFERENCES runs(run_id),
+  lane       INTEGER,
+  quantity   TEXT NOT NULL,
+  unit       TEXT NOT NULL DEFAULT '',
+  conditions TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX series_by_run ON series(run_id);
+
+-- One row per value, appended only. No secondary index: series lookups go through
+-- sample_blocks, which names the contiguous sample_id range each commit gave a series.
+CREATE TABLE samples(
+  sample_id INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL,
+  t_s       REAL NOT NULL,
+  value     REAL NOT NULL
+);
+CREATE TABLE sample_blocks(
+  block_id     INTEGER PRIMARY KEY,
+  series_id    INTEGER NOT NULL REFERENCES series(series_id),
+  first_sample INTEGER NOT NULL,
+  last_sample  INTEGER NOT NULL,
+  n            INTEGER NOT NULL,
+  t_min        REAL NOT NULL,
+  t_max        REAL NOT NULL
+);
+CREATE INDEX sample_blocks_by_series ON sample_blocks(series_id, block_id);
+
+CREATE TABLE results(
+  result_id   INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL REFERENCES runs(run_id),
+  name        TEXT NOT NULL,
+  lane        INTEGER,
+  value       REAL NOT NULL,
+  unit        TEXT NOT NULL DEFAULT '',
+  lower_limit REAL,
+  upper_limit REAL,
+  pass        INTEGER CHECK(pass IN (0,1)),
+  extra       TEXT NOT NULL DEFAULT '{}',
+  t_s         REAL NOT NULL
+);
+CREATE INDEX results_by_run ON results(run_id, name, lane);
+
+CREATE TABLE events(
+  event_id INTEGER PRIMARY KEY,
+  run_id   INTEGER NOT NULL REFERENCES runs(run_id),
+  t_s      REAL NOT NULL,
+  kind     TEXT NOT NULL CHECK(kind IN ('state','alarm','fault','operator','info')),
+  source   TEXT NOT NULL DEFAULT '',
+  message  TEXT NOT NULL,
+  data     TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_by_run ON events(run_id, event_id);
+)sql";
+
+// Version 2: run ownership (so a run whose process died can be told from a live one)
+// and checkpoints for resume after a crash.
+constexpr const char* kV2 = R"sql(
+ALTER TABLE runs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN owner_token TEXT NOT NULL DEFAULT '';
+CREATE TABLE checkpoints(
+  run_id INTEGER NOT NULL REFERENCES runs(run_id),
+  name   TEXT NOT NULL,
+  state  TEXT NOT NULL DEFAULT '{}',
+  t_s    REAL NOT NULL,
+  PRIMARY KEY(run_id, name)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array kMigrations{kV1, kV2};  // kMigrations[i] takes version i to i+1
+static_assert(kMigrations.size() == kSchemaVersion);
+
+}  // namespace
+
+Result<int> schema_version(Connection& conn) {
+  auto v = conn.query_int("PRAGMA user_version");
+  if (!v) return fail(v.error());
+  return static_cast<int>(*v);
+}
+
+Status migrate(Connection& conn, int target) {
+  if (target < 0 || target > kSchemaVersion) return fail(Errc::invalid_argument, "no such schema version");
+  auto version = schema_version(conn);
+  if (!version) return fail(version.error());
+  if (*version > kSchemaVersion)
+    return fail(Errc::storage, fmt::format("unsupported: schema version {} is newer than this ledlab ({})",
+                                           *version, kSchemaVersion));
+  if (*version == 0) {
+    // Version 0 with tables in it is somebody else's database: refuse rather than mix.
+    auto tables = conn.query_int("SELECT count(*) FROM sqlite_schema WHERE type='table'");
+    if (!tables) return fail(tables.error());
+    if (*tables > 0) return fail(Errc::storage, "unsupported: not a ledlab results store (foreign tables, no version)");
+  }
+  for (int v = *version; v < target; ++v) {
+    auto tx = Transaction::begin(conn);
+    if (!tx) return fail(tx.error());
+    if (auto s = conn.exec(kMigrations[static_cast<std::size_t>(v)]); !s) return s;
+    if (auto s = conn.exec(fmt::format("PRAGMA user_version = {}", v + 1)); !s) return s;
+    if (auto s = tx->commit(); !s) return s;
+  }
+  return {};
+}
+
+Status configure_writer(Connection& conn) {
+  auto mode = conn.query_text("PRAGMA journal_mode = WAL");
+  if (!mode) return fail(mode.error());
+  if (*mode != "wal" && *mode != "memory")
+    return fail(Errc::storage, fmt::format("cannot switch to WAL (journal_mode is {})", *mode));
+  // A 64 MiB page cache keeps the B-tree edges of a long run in memory.
+  return conn.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;");
+}
+
+}  // namespace ledlab::db

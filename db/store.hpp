@@ -1,0 +1,93 @@
+#pragma once
+// The results store's writing side: one per process and database file. A dedicated writer
+// thread owns the SQLite connection; any thread may call the Store. Samples are queued
+// (bounded: two batches at most) and committed in batches by size or age, so on disk they
+// are at most `max_latency` plus one commit old. Every other call waits until its change is
+// committed and returns the outcome.
+//
+// Opening the store migrates the schema and marks runs whose owning process died as
+// 'interrupted'. Closing it (destructor or close()) flushes and marks this store's runs
+// that are still running as 'interrupted'.
+#include "db/records.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+
+namespace ledlab::db {
+
+struct StoreOptions {
+  std::size_t batch_samples = 65536;                 // a commit at least this often (in samples)
+  std::chrono::milliseconds max_latency{250};        // ... or when the oldest queued sample is this old
+};
+
+struct StoreStats {
+  std::uint64_t appended_samples = 0;   // accepted by append()
+  std::uint64_t committed_samples = 0;  // on disk
+  std::uint64_t rejected_samples = 0;   // for series this store did not declare (dropped, logged)
+  std::uint64_t batches = 0;
+  int recovered_runs = 0;               // runs marked interrupted when the store opened
+};
+
+class WriterSession;
+class Inbox;
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path, StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // ---- runs ----
+  Result<RunRecord> begin_run(const RunProvenance& provenance);
+  // Takes over an interrupted run (after a crash) so it can go on; its series accept samples again.
+  Result<RunRecord> resume_run(RunId run);
+  // Sets the final status (finished, aborted, failed, interrupted) and end time (empty: now).
+  Status end_run(RunId run, RunStatus status, std::optional<double> ended_s = {}, std::string why = {});
+
+  Result<std::int64_t> add_instrument(RunId run, InstrumentRecord instrument);
+  Status upsert_dut(DutRecord dut);
+  Result<SeriesId> declare_series(RunId run, SeriesSpec spec);
+
+  // ---- samples: cheap, callable from any thread; blocks only while two batches are queued ----
+  Status append(SeriesId series, double t_s, double value) { return append(Sample{series, t_s, value}); }
+  Status append(const Sample& sample);
+  Status append(std::span<const Sample> samples);
+
+  Result<std::int64_t> record_result(RunId run, ResultRecord result);
+  Result<std::int64_t> log_event(RunId run, EventRecord event);
+  Status checkpoint(RunId run, CheckpointRecord checkpoint);
+
+  // Returns once everything appended or issued before the call is committed.
+  Status flush();
+  // Flushes, interrupts this store's open runs and stops the writer. Idempotent.
+  Status close();
+
+  StoreStats stats() const;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Store(std::filesystem::path path, StoreOptions options);
+  template <class T, class Fn>
+  Result<T> call(Fn fn);
+  void writer_loop();
+  Status sticky() const;
+
+  std::filesystem::path path_;
+  std::unique_ptr<Inbox> inbox_;
+  std::unique_ptr<WriterSession> session_;
+  std::thread writer_;
+  std::atomic<std::uint64_t> appended_{0}, committed_{0}, rejected_{0}, batches_{0};
+  std::atomic<bool> failed_{false};
+  mutable std::mutex error_mutex_;
+  Error error_;  // the first writer failure; sticky, every later call reports it
+  int recovered_runs_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace ledlab::db

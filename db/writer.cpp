@@ -1,0 +1,320 @@
+#include "db/writer.hpp"
+
+#include "core/log.hpp"
+#include "db/ownership.hpp"
+#include "db/rows.hpp"
+#include "db/sha256.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <limits>
+
+#ifndef LEDLAB_VERSION
+#define LEDLAB_VERSION "unknown"
+#endif
+
+namespace ledlab::db {
+namespace {
+constexpr std::string_view kLog = "db";
+}
+
+Result<WriterSession> WriterSession::create(Connection conn) {
+  WriterSession s;
+  s.conn_ = std::move(conn);
+  auto prep = [&](Statement& out, std::string_view sql) -> Status {
+    auto st = s.conn_.prepare(sql);
+    if (!st) return fail(st.error());
+    out = std::move(*st);
+    return {};
+  };
+  if (auto r = prep(s.insert_sample_, "INSERT INTO samples(series_id, t_s, value) VALUES (?1, ?2, ?3)"); !r)
+    return fail(r.error());
+  // Rows per multi-row INSERT: one statement step per 64 samples instead of per sample.
+  std::string many = "INSERT INTO samples(series_id, t_s, value) VALUES (?,?,?)";
+  for (int i = 1; i < kRowsPerInsert; ++i) many += ",(?,?,?)";
+  if (auto r = prep(s.insert_samples_, many); !r) return fail(r.error());
+  if (auto r = prep(s.insert_block_,
+                    "INSERT INTO sample_blocks(series_id, first_sample, last_sample, n, t_min, t_max) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      !r)
+    return fail(r.error());
+  if (auto r = prep(s.insert_event_,
+                    "INSERT INTO events(run_id, t_s, kind, source, message, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      !r)
+    return fail(r.error());
+  if (auto r = prep(s.insert_result_,
+                    "INSERT INTO results(run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      !r)
+    return fail(r.error());
+  return s;
+}
+
+Status WriterSession::write_samples(const std::vector<Sample>& batch, IngestCounters& counters) {
+  // Counting sort by series: two linear passes and a sort of the distinct series only.
+  const std::size_t span = writable_.size();
+  auto slot = [&](const Sample& s) -> std::size_t {
+    auto k = static_cast<std::size_t>(s.series - series_base_);  // wraps for ids below the base
+    return (k < span && writable_[k]) ? k : std::numeric_limits<std::size_t>::max();
+  };
+  count_.resize(span, 0);
+  touched_.clear();
+  std::uint64_t rejected = 0;
+  for (const Sample& s : batch) {
+    std::size_t k = slot(s);
+    if (k == std::numeric_limits<std::size_t>::max()) {
+      ++rejected;
+      continue;
+    }
+    if (count_[k]++ == 0) touched_.push_back(static_cast<std::uint32_t>(k));
+  }
+  std::sort(touched_.begin(), touched_.end());
+  std::uint32_t pos = 0;
+  for (auto k : touched_) std::swap(count_[k], pos), pos += count_[k];
+  order_.resize(pos);
+  for (std::uint32_t i = 0; i < batch.size(); ++i) {
+    std::size_t k = slot(batch[i]);
+    if (k != std::numeric_limits<std::size_t>::max()) order_[count_[k]++] = i;
+  }
+  if (rejected > 0) {
+    counters.rejected_samples += rejected;
+    log::warn(kLog, "dropped {} samples for series this store did not declare", rejected);
+  }
+
+  std::uint32_t begin = 0;
+  for (auto k : touched_) {
+    std::uint32_t end = count_[k];
+    count_[k] = 0;
+    SeriesId series = series_base_ + static_cast<SeriesId>(k);
+    double t_min = std::numeric_limits<double>::infinity(), t_max = -t_min;
+    std::int64_t first_id = 0;
+    std::uint32_t j = begin;
+    for (; end - j >= kRowsPerInsert; j += kRowsPerInsert) {
+      for (int r = 0; r < kRowsPerInsert; ++r) {
+        const Sample& s = batch[order_[j + static_cast<std::uint32_t>(r)]];
+        insert_samples_.bind(3 * r + 1, series).bind(3 * r + 2, s.t_s).bind(3 * r + 3, s.value);
+        t_min = std::min(t_min, s.t_s);
+        t_max = std::max(t_max, s.t_s);
+      }
+      auto st = insert_samples_.step();
+      insert_samples_.rewind();
+      if (!st) return fail(st.error());
+      // An append-only rowid table numbers the rows of one INSERT consecutively.
+      if (j == begin) first_id = conn_.last_insert_rowid() - (kRowsPerInsert - 1);
+    }
+    for (; j < end; ++j) {
+      const Sample& s = batch[order_[j]];
+      insert_sample_.bind(1, series).bind(2, s.t_s).bind(3, s.value);
+      auto r = insert_sample_.step();
+      insert_sample_.rewind();
+      if (!r) return fail(r.error());
+      if (j == begin) first_id = conn_.last_insert_rowid();
+      t_min = std::min(t_min, s.t_s);
+      t_max = std::max(t_max, s.t_s);
+    }
+    insert_block_.bind(1, series).bind(2, first_id).bind(3, conn_.last_insert_rowid());
+    insert_block_.bind(4, static_cast<std::int64_t>(end - begin)).bind(5, t_min).bind(6, t_max);
+    if (auto r = insert_block_.run(); !r) return r;
+    begin = end;
+  }
+  counters.committed_samples += pos;
+  ++counters.batches;
+  return {};
+}
+
+void WriterSession::register_series(SeriesId id) {
+  if (writable_.empty()) series_base_ = id;
+  if (id < series_base_) {
+    auto shift = static_cast<std::size_t>(series_base_ - id);
+    writable_.insert(writable_.begin(), shift, 0);
+    count_.assign(writable_.size(), 0);
+    series_base_ = id;
+  }
+  auto k = static_cast<std::size_t>(id - series_base_);
+  if (k >= writable_.size()) writable_.resize(k + 1, 0);
+  writable_[k] = 1;
+}
+
+void WriterSession::unregister_run_series(RunId run) {
+  std::erase_if(series_runs_, [&](const auto& sr) {
+    if (sr.second != run) return false;
+    writable_[static_cast<std::size_t>(sr.first - series_base_)] = 0;
+    return true;
+  });
+  std::erase(open_runs_, run);
+}
+
+Result<RunRecord> WriterSession::load_run(RunId run) {
+  auto st = conn_.prepare(fmt::format("SELECT {} FROM runs WHERE run_id = ?1", kRunColumns));
+  if (!st) return fail(st.error());
+  st->bind(1, run);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  if (!*row) return fail(Errc::not_found, fmt::format("no run with id {}", run));
+  return run_from_row(*st);
+}
+
+Result<RunRecord> WriterSession::insert_run(const RunProvenance& p) {
+  const ProcessIdentity& me = this_process();
+  auto st = conn_.prepare(
+      "INSERT INTO runs(uuid, sequence, script_text, script_sha256, parameters, station, operator, dut_serial, "
+      "host, ledlab_version, started_s, status, owner_pid, owner_token) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'running', ?12, ?13)");
+  if (!st) return fail(st.error());
+  double started = p.started_s.value_or(unix_now_s());
+  st->bind(1, new_uuid()).bind(2, p.sequence).bind(3, p.script_text).bind(4, sha256_hex(p.script_text));
+  st->bind(5, p.parameters_json).bind(6, p.station_json).bind(7, p.operator_name).bind(8, p.dut_serial);
+  st->bind(9, me.host).bind(10, p.ledlab_version.empty() ? std::string(LEDLAB_VERSION) : p.ledlab_version);
+  st->bind(11, started).bind(12, me.pid).bind(13, me.token);
+  if (auto r = st->run(); !r) return fail(r.error());
+  RunId id = conn_.last_insert_rowid();
+  EventRecord started_event{.t_s = started, .kind = EventKind::state, .source = "store", .message = "running"};
+  if (auto e = insert_event(id, started_event); !e) return fail(e.error());
+  open_runs_.push_back(id);
+  return load_run(id);
+}
+
+Result<RunRecord> WriterSession::resume_run(RunId run) {
+  auto rec = load_run(run);
+  if (!rec) return rec;
+  if (rec->status != RunStatus::interrupted)
+    return fail(Errc::invalid_argument,
+                fmt::format("run {} is {}, only an interrupted run can resume", rec->uuid, to_string(rec->status)));
+  const ProcessIdentity& me = this_process();
+  auto st = conn_.prepare(
+      "UPDATE runs SET status = 'running', ended_s = NULL, host = ?2, owner_pid = ?3, owner_token = ?4 "
+      "WHERE run_id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, run).bind(2, me.host).bind(3, me.pid).bind(4, me.token);
+  if (auto r = st->run(); !r) return fail(r.error());
+  if (auto e = insert_event(run, {.t_s = {}, .kind = EventKind::state, .source = "store", .message = "resumed"}); !e)
+    return fail(e.error());
+  auto series = conn_.prepare("SELECT series_id FROM series WHERE run_id = ?1");
+  if (!series) return fail(series.error());
+  series->bind(1, run);
+  for (;;) {
+    auto row = series->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    register_series(series->column_int(0));
+    series_runs_.emplace_back(series->column_int(0), run);
+  }
+  open_runs_.push_back(run);
+  return load_run(run);
+}
+
+Status WriterSession::finish_run(RunId run, RunStatus status, double ended_s, const std::string& why) {
+  if (status == RunStatus::running) return fail(Errc::invalid_argument, "a run cannot finish as 'running'");
+  auto st = conn_.prepare("UPDATE runs SET status = ?2, ended_s = ?3 WHERE run_id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, run).bind(2, to_string(status)).bind(3, ended_s);
+  if (auto r = st->run(); !r) return r;
+  if (conn_.changes() == 0) return fail(Errc::not_found, fmt::format("no run with id {}", run));
+  EventRecord ev{.t_s = ended_s, .kind = EventKind::state, .source = "store", .message = std::string(to_string(status))};
+  if (!why.empty()) ev.message += ": " + why;
+  if (auto e = insert_event(run, ev); !e) return fail(e.error());
+  unregister_run_series(run);
+  return {};
+}
+
+Result<std::int64_t> WriterSession::insert_instrument(RunId run, const InstrumentRecord& in) {
+  auto st = conn_.prepare(
+      "INSERT INTO instruments(run_id, name, kind, resource, idn, settings) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!st) return fail(st.error());
+  st->bind(1, run).bind(2, in.name).bind(3, in.kind).bind(4, in.resource).bind(5, in.idn).bind(6, in.settings_json);
+  if (auto r = st->run(); !r) return fail(r.error());
+  return conn_.last_insert_rowid();
+}
+
+Status WriterSession::upsert_dut(const DutRecord& dut) {
+  auto st = conn_.prepare(
+      "INSERT INTO duts(serial, description, info) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT(serial) DO UPDATE SET description = excluded.description, info = excluded.info");
+  if (!st) return fail(st.error());
+  st->bind(1, dut.serial).bind(2, dut.description).bind(3, dut.info_json);
+  if (auto r = st->run(); !r) return r;
+  auto lane = conn_.prepare(
+      "INSERT INTO lanes(dut_serial, lane, row, col, label) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT(dut_serial, lane) DO UPDATE SET row = excluded.row, col = excluded.col, label = excluded.label");
+  if (!lane) return fail(lane.error());
+  for (const LaneRecord& l : dut.lanes) {
+    lane->bind(1, dut.serial).bind(2, l.lane).bind(3, l.row).bind(4, l.col).bind(5, l.label);
+    if (auto r = lane->run(); !r) return r;
+  }
+  return {};
+}
+
+Result<SeriesId> WriterSession::insert_series(RunId run, const SeriesSpec& spec) {
+  if (std::find(open_runs_.begin(), open_runs_.end(), run) == open_runs_.end())
+    return fail(Errc::invalid_argument, fmt::format("run {} is not open in this store", run));
+  auto st = conn_.prepare("INSERT INTO series(run_id, lane, quantity, unit, conditions) VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!st) return fail(st.error());
+  st->bind(1, run).bind(2, spec.lane).bind(3, spec.quantity).bind(4, spec.unit).bind(5, spec.conditions_json);
+  if (auto r = st->run(); !r) return fail(r.error());
+  SeriesId id = conn_.last_insert_rowid();
+  register_series(id);
+  series_runs_.emplace_back(id, run);
+  return id;
+}
+
+Result<std::int64_t> WriterSession::insert_result(RunId run, const ResultRecord& r) {
+  std::optional<bool> pass = r.pass ? r.pass : judge(r.value, r.lower_limit, r.upper_limit);
+  std::optional<std::int64_t> pass_int;
+  if (pass) pass_int = *pass ? 1 : 0;
+  insert_result_.bind(1, run).bind(2, r.name).bind(3, r.lane).bind(4, r.value).bind(5, r.unit);
+  insert_result_.bind(6, r.lower_limit).bind(7, r.upper_limit).bind(8, pass_int).bind(9, r.extra_json);
+  insert_result_.bind(10, r.t_s.value_or(unix_now_s()));
+  if (auto s = insert_result_.run(); !s) return fail(s.error());
+  return conn_.last_insert_rowid();
+}
+
+Result<std::int64_t> WriterSession::insert_event(RunId run, const EventRecord& e) {
+  insert_event_.bind(1, run).bind(2, e.t_s.value_or(unix_now_s())).bind(3, to_string(e.kind));
+  insert_event_.bind(4, e.source).bind(5, e.message).bind(6, e.data_json);
+  if (auto s = insert_event_.run(); !s) return fail(s.error());
+  return conn_.last_insert_rowid();
+}
+
+Status WriterSession::upsert_checkpoint(RunId run, const CheckpointRecord& c) {
+  auto st = conn_.prepare(
+      "INSERT INTO checkpoints(run_id, name, state, t_s) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(run_id, name) DO UPDATE SET state = excluded.state, t_s = excluded.t_s");
+  if (!st) return fail(st.error());
+  st->bind(1, run).bind(2, c.name).bind(3, c.state_json).bind(4, c.t_s);
+  return st->run();
+}
+
+Result<int> WriterSession::recover_orphaned_runs() {
+  auto st = conn_.prepare("SELECT run_id, uuid, host, owner_pid, owner_token, started_s FROM runs WHERE status = 'running'");
+  if (!st) return fail(st.error());
+  struct Orphan { RunId id; std::string uuid, host; std::int64_t pid; double started; };
+  std::vector<Orphan> orphans;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    Orphan o{st->column_int(0), st->column_text(1), st->column_text(2), st->column_int(3), st->column_double(5)};
+    Liveness l = owner_liveness(o.host, o.pid, st->column_text(4));
+    if (l == Liveness::gone) orphans.push_back(std::move(o));
+    else if (l == Liveness::unknown)
+      log::warn(kLog, "run {} is running on host {}; cannot tell from here whether it is alive", o.uuid, o.host);
+  }
+  // The run ended, at the latest, at its last recorded sample or event.
+  auto last = conn_.prepare(
+      "SELECT max(coalesce((SELECT max(b.t_max) FROM sample_blocks b JOIN series s USING(series_id) "
+      "WHERE s.run_id = ?1), 0), coalesce((SELECT max(t_s) FROM events WHERE run_id = ?1), 0))");
+  if (!last) return fail(last.error());
+  for (const Orphan& o : orphans) {
+    last->bind(1, o.id);
+    auto row = last->step();
+    double ended = row && *row ? std::max(last->column_double(0), o.started) : o.started;
+    last->reset();
+    auto why = fmt::format("owner process {} on {} is gone", o.pid, o.host);
+    if (auto s = finish_run(o.id, RunStatus::interrupted, ended, why); !s) return fail(s.error());
+    log::warn(kLog, "run {} marked interrupted: {}", o.uuid, why);
+  }
+  return static_cast<int>(orphans.size());
+}
+
+}  // namespace ledlab::db
