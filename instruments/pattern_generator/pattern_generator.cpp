@@ -1,0 +1,211 @@
+#include "instruments/pattern_generator/pattern_generator.hpp"
+
+#include "instruments/common/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace ledlab::instruments {
+
+namespace asio = boost::asio;
+
+namespace {
+// The instrument refused a setting (SCPI error): it kept the old one, so the driver does too.
+// After a transport failure the new value stays, for reapply_settings to send.
+bool refused(const Status& st) { return !st && st.error().code == Errc::instrument; }
+}  // namespace
+
+std::string_view to_string(Waveform waveform) {
+  switch (waveform) {
+    case Waveform::sine: return "SIN";
+    case Waveform::square: return "SQU";
+    case Waveform::ramp: return "RAMP";
+    case Waveform::pulse: return "PULS";
+    case Waveform::prbs: return "PRBS";
+    case Waveform::noise: return "NOIS";
+    case Waveform::arb: return "ARB";
+    case Waveform::dc: return "DC";
+  }
+  return "SIN";
+}
+
+PatternGenerator::PatternGenerator(InstrumentConfig config, std::unique_ptr<scpi::Session> session,
+                                   const PatternGeneratorDialect& dialect)
+    : Instrument(std::move(config), std::move(session)), dialect_(dialect),
+      resistance_ohm_(config_.option("drive_resistance_ohm", 50.0)),
+      drive_offset_v_(config_.option("drive_offset_v", 0.0)),
+      frequency_hz_(config_.option("frequency_hz", 1e6)) {}
+
+double PatternGenerator::current_of(const Level& level, double voltage_offset_v) const {
+  if (!level.voltage_v) return level.current_a;
+  return std::max(0.0, *level.voltage_v - voltage_offset_v) / resistance_ohm_;
+}
+
+double PatternGenerator::bias_current_a() const { return current_of(bias_, drive_offset_v_); }
+double PatternGenerator::modulation_current_a() const { return current_of(modulation_, 0.0); }
+
+Status PatternGenerator::check_drive(double bias_a, double modulation_pp_a) const {
+  if (!(bias_a >= 0) || !(modulation_pp_a >= 0))
+    return fail(error(Errc::invalid_argument,
+                      fmt::format("drive currents must be >= 0 A (bias {} A, modulation {} A)", bias_a, modulation_pp_a)));
+  // The emitter sees bias + modulation / 2 at the top of every cycle.
+  return check_limit("peak drive current (bias + modulation/2) in A", bias_a + modulation_pp_a / 2, "", "max_current_a");
+}
+
+asio::awaitable<Status> PatternGenerator::send(std::string_view f, double value, std::string_view what) {
+  if (f.empty())
+    co_return fail(error(Errc::invalid_argument, fmt::format("driver '{}' cannot {}", dialect_.driver, what)));
+  const std::string number = fmt::format("{:.9g}", value);
+  co_return co_await session_->write_checked(fmt::format(fmt::runtime(f), fmt::arg("v", number), fmt::arg("a", number),
+                                                         fmt::arg("hz", number), fmt::arg("ohm", number),
+                                                         fmt::arg("function", to_string(function_))));
+}
+
+asio::awaitable<Status> PatternGenerator::apply_bias() {
+  if (bias_.voltage_v) co_return co_await send(dialect_.set_offset, *bias_.voltage_v, "set an offset voltage");
+  if (current_mode()) co_return co_await send(dialect_.set_bias_current, bias_.current_a, "set a bias current");
+  // Voltage source through the series resistance: V = Vf + I R.
+  co_return co_await send(dialect_.set_offset, drive_offset_v_ + bias_.current_a * resistance_ohm_, "set a bias current");
+}
+
+asio::awaitable<Status> PatternGenerator::apply_modulation() {
+  if (modulation_.voltage_v) co_return co_await send(dialect_.set_amplitude, *modulation_.voltage_v, "set an amplitude");
+  if (!dialect_.set_modulation_current.empty())
+    co_return co_await send(dialect_.set_modulation_current, modulation_.current_a, "set a modulation current");
+  co_return co_await send(dialect_.set_amplitude, modulation_.current_a * resistance_ohm_, "set a modulation current");
+}
+
+asio::awaitable<Status> PatternGenerator::apply_output() {
+  const std::string_view f = output_on_ ? dialect_.output_on : dialect_.output_off;
+  if (f.empty())
+    co_return fail(error(Errc::invalid_argument, fmt::format("driver '{}' cannot switch its output", dialect_.driver)));
+  co_return co_await session_->write_checked(std::string(f));
+}
+
+asio::awaitable<Status> PatternGenerator::initialize() {
+  if (!(resistance_ohm_ > 0))
+    co_return fail(error(Errc::config, fmt::format("drive_resistance_ohm {} must be > 0", resistance_ohm_)));
+  if (auto st = co_await Instrument::initialize(); !st) co_return st;
+  co_return co_await reapply_settings();
+}
+
+asio::awaitable<Status> PatternGenerator::set_function(Waveform waveform) {
+  const Waveform before = function_;
+  function_ = waveform;
+  auto st = co_await send(dialect_.set_function, 0, "set a function");
+  if (refused(st)) function_ = before;
+  co_return st;
+}
+
+asio::awaitable<Status> PatternGenerator::set_frequency_hz(double frequency_hz) {
+  if (!(frequency_hz > 0))
+    co_return fail(error(Errc::invalid_argument, fmt::format("frequency {} Hz must be > 0", frequency_hz)));
+  if (auto st = check_limit("frequency_hz", frequency_hz, "", "max_frequency_hz"); !st) co_return st;
+  const double before = frequency_hz_;
+  frequency_hz_ = frequency_hz;
+  auto st = co_await send(dialect_.set_frequency, frequency_hz_, "set a frequency");
+  if (refused(st)) frequency_hz_ = before;
+  co_return st;
+}
+
+asio::awaitable<Status> PatternGenerator::set_level(Level& level, Level next, bool is_bias) {
+  const Level before = level;
+  level = next;
+  // Two plain co_awaits: GCC 12 mishandles a co_await on a conditional of two awaitables.
+  Status st;
+  if (is_bias) st = co_await apply_bias();
+  else st = co_await apply_modulation();
+  if (refused(st)) level = before;
+  co_return st;
+}
+
+asio::awaitable<Status> PatternGenerator::set_amplitude_vpp(double amplitude_vpp) {
+  if (!(amplitude_vpp >= 0))
+    co_return fail(error(Errc::invalid_argument, fmt::format("amplitude {} Vpp must be >= 0", amplitude_vpp)));
+  const Level next{0, amplitude_vpp};
+  if (auto st = check_drive(bias_current_a(), current_of(next, 0.0)); !st) co_return st;
+  co_return co_await set_level(modulation_, next, false);
+}
+
+asio::awaitable<Status> PatternGenerator::set_offset_v(double offset_v) {
+  const Level next{0, offset_v};
+  if (auto st = check_drive(current_of(next, drive_offset_v_), modulation_current_a()); !st) co_return st;
+  co_return co_await set_level(bias_, next, true);
+}
+
+asio::awaitable<Status> PatternGenerator::set_bias_current_a(double bias_a) {
+  if (auto st = check_drive(bias_a, modulation_current_a()); !st) co_return st;
+  co_return co_await set_level(bias_, Level{bias_a, std::nullopt}, true);
+}
+
+asio::awaitable<Status> PatternGenerator::set_modulation_current_a(double modulation_pp_a) {
+  if (auto st = check_drive(bias_current_a(), modulation_pp_a); !st) co_return st;
+  co_return co_await set_level(modulation_, Level{modulation_pp_a, std::nullopt}, false);
+}
+
+asio::awaitable<Status> PatternGenerator::set_drive_a(double bias_a, double modulation_pp_a) {
+  if (auto st = check_drive(bias_a, modulation_pp_a); !st) co_return st;
+  // Lower the one that falls first, so the instrument never holds a peak above both settings.
+  const Level bias{bias_a, std::nullopt}, modulation{modulation_pp_a, std::nullopt};
+  if (bias_a < bias_current_a()) {
+    if (auto st = co_await set_level(bias_, bias, true); !st) co_return st;
+    co_return co_await set_level(modulation_, modulation, false);
+  }
+  if (auto st = co_await set_level(modulation_, modulation, false); !st) co_return st;
+  co_return co_await set_level(bias_, bias, true);
+}
+
+asio::awaitable<Status> PatternGenerator::set_output(bool on) {
+  const bool before = output_on_;
+  output_on_ = on;
+  auto st = co_await apply_output();
+  if (refused(st)) output_on_ = before;
+  co_return st;
+}
+
+asio::awaitable<Status> PatternGenerator::safe_state() {
+  output_on_ = false;
+  bias_ = Level{};
+  Status first = co_await apply_output();
+  Status second = co_await apply_bias();
+  co_return first ? second : first;
+}
+
+asio::awaitable<Status> PatternGenerator::reapply_settings() {
+  // Output off while the rest changes; switched on last if it was on.
+  if (auto st = co_await session_->write_checked(std::string(dialect_.output_off)); !st) co_return st;
+  if (auto st = co_await send(dialect_.set_load, resistance_ohm_, "declare its load"); !st) co_return st;
+  if (auto st = co_await send(dialect_.set_function, 0, "set a function"); !st) co_return st;
+  if (auto st = co_await send(dialect_.set_frequency, frequency_hz_, "set a frequency"); !st) co_return st;
+  if (auto st = co_await apply_modulation(); !st) co_return st;
+  if (auto st = co_await apply_bias(); !st) co_return st;
+  if (output_on_) co_return co_await apply_output();
+  co_return Status{};
+}
+
+nlohmann::json PatternGenerator::settings() const {
+  nlohmann::json j{{"driver", dialect_.driver},
+                   {"function", to_string(function_)},
+                   {"frequency_hz", frequency_hz_},
+                   {"bias_current_a", bias_current_a()},
+                   {"modulation_current_a", modulation_current_a()},
+                   {"output_on", output_on_},
+                   {"drive_resistance_ohm", resistance_ohm_},
+                   {"current_mode", current_mode()}};
+  if (bias_.voltage_v) j["offset_v"] = *bias_.voltage_v;
+  if (modulation_.voltage_v) j["amplitude_vpp"] = *modulation_.voltage_v;
+  return j;
+}
+
+namespace {
+std::unique_ptr<Instrument> make_pattern_generator(InstrumentConfig config, std::unique_ptr<scpi::Session> session) {
+  const PatternGeneratorDialect* d = find_pattern_generator_dialect(config.driver);
+  if (!d) return nullptr;
+  return std::make_unique<PatternGenerator>(std::move(config), std::move(session), *d);
+}
+}  // namespace
+
+LEDLAB_REGISTER_DRIVER(pattern_generator, pattern_generator_dialect_names(), make_pattern_generator);
+
+}  // namespace ledlab::instruments
