@@ -20,6 +20,7 @@ Clock::Clock(double scale)
 }
 
 double Clock::elapsed_s() const {
+  if (manual_) return offset_s_.load(std::memory_order_relaxed);
   const double wall = std::chrono::duration<double>(wall_clock::now() - wall_start_).count();
   return wall * scale_ + offset_s_.load(std::memory_order_relaxed);
 }
@@ -42,6 +43,12 @@ asio::awaitable<void> Clock::sleep(double sim_seconds) const {
   timer.expires_after(to_wall(sim_seconds));
   // Cancellation ends the sleep early; the caller checks its own state afterwards.
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+std::shared_ptr<Clock> Clock::manual() {
+  auto clock = std::make_shared<Clock>(1.0);
+  clock->manual_ = true;
+  return clock;
 }
 
 namespace {

@@ -30,6 +30,12 @@ class Clock {
   // Waits for a simulated duration on the calling coroutine's executor.
   boost::asio::awaitable<void> sleep(double sim_seconds) const;
 
+  // A clock whose simulated time moves only through advance(): wall time never leaks in, so a
+  // seeded simulation replays bit for bit (tests, deterministic burn-in replays). sleep() on it
+  // still waits the wall time of scale 1; whoever owns a manual clock drives it with advance().
+  static std::shared_ptr<Clock> manual();
+  bool is_manual() const { return manual_; }
+
   // The process-wide clock (scale 1 unless set_default was called first).
   static std::shared_ptr<Clock> default_clock();
   static void set_default(std::shared_ptr<Clock> clock);
@@ -39,6 +45,7 @@ class Clock {
   double epoch_unix_s_;
   wall_clock::time_point wall_start_;
   std::atomic<double> offset_s_{0.0};
+  bool manual_ = false;  // set once before the clock is shared; never changes afterwards
 };
 
 }  // namespace ledlab

@@ -1,0 +1,80 @@
+#include "instruments/sim/array_model.hpp"
+
+#include "instruments/sim/random.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+
+namespace ledlab::sim {
+
+namespace {
+constexpr double kPlanckTimesC_ev_nm = 1239.841984;
+}
+
+ArrayModel::ArrayModel(const BenchConfig& config) : rows_(config.array.rows), cols_(config.array.cols) {
+  const ArrayConfig& a = config.array;
+  if (rows_ <= 0 || cols_ <= 0) throw std::invalid_argument("array needs at least one row and one column");
+  const double radius_cm = 0.5 * a.diameter_um * 1e-4;
+  const double area_cm2 = std::numbers::pi * radius_cm * radius_cm;
+  lanes_.reserve(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_));
+  for (int row = 0; row < rows_; ++row) {
+    for (int col = 0; col < cols_; ++col) {
+      Lane lane;
+      lane.index = row * cols_ + col;
+      lane.row = row;
+      lane.col = col;
+      // One keyed stream per lane, drawn in a fixed order, so adding a draw for one quantity
+      // never shifts another lane's values.
+      CounterRng rng(config.seed, Stream::lane_parameters, static_cast<std::uint64_t>(lane.index), 0);
+      LaneParams& p = lane.params;
+      p.a_per_s = a.a_per_s * rng.lognormal_factor(a.a_spread_ln);
+      p.b_cm3_per_s = a.b_cm3_per_s * rng.lognormal_factor(a.b_spread_ln);
+      p.c_cm6_per_s = a.c_cm6_per_s * rng.lognormal_factor(a.c_spread_ln);
+      p.rc_s = a.rc_s * rng.lognormal_factor(a.rc_spread_ln);
+      p.extraction = a.extraction * rng.lognormal_factor(a.extraction_spread_ln);
+      p.area_cm2 = area_cm2;
+      p.active_thickness_cm = a.active_thickness_nm * 1e-7;
+      p.photon_energy_ev = kPlanckTimesC_ev_nm / a.wavelength_nm;
+      const double u_dead = rng.uniform();
+      const double u_weak = rng.uniform();
+      const double u_weak_factor = rng.uniform();
+      lane.dead = u_dead < a.dead_probability;
+      lane.weak = !lane.dead && u_weak < a.weak_probability;
+      if (lane.weak) lane.weak_factor = a.weak_power_min + (a.weak_power_max - a.weak_power_min) * u_weak_factor;
+      lanes_.push_back(lane);
+    }
+  }
+}
+
+OperatingPoint ArrayModel::operating_point(const Lane& lane, const Drive& drive) {
+  OperatingPoint op;
+  if (lane.dead) return op;
+  const LaneParams& p = lane.params;
+  const double bias = std::max(drive.bias_current_a, 0.0);
+  const double half_swing = 0.5 * std::max(drive.modulation_current_a, 0.0);
+  const double n = carrier_density_cm3(p, bias);
+  // With no bias the small-signal pole is the low-injection one, 1/A.
+  op.tau_s = differential_lifetime_s(p, n);
+  op.f3db_hz = sim::f3db_hz(op.tau_s, p.rc_s);
+  op.power_bias_w = lane.weak_factor * optical_power_25c_w(p, bias);
+  op.power_one_w = lane.weak_factor * optical_power_25c_w(p, bias + half_swing);
+  op.power_zero_w = lane.weak_factor * optical_power_25c_w(p, std::max(bias - half_swing, 0.0));
+  op.response_at_modulation = response_magnitude(op.tau_s, p.rc_s, std::max(drive.modulation_frequency_hz, 0.0));
+  return op;
+}
+
+double ArrayModel::electrical_power_w(const Drive& drive, double forward_voltage_v,
+                                      double series_resistance_ohm) const {
+  if (!drive.output_on) return 0.0;
+  const double bias = std::max(drive.bias_current_a, 0.0);
+  const double half_swing = 0.5 * std::max(drive.modulation_current_a, 0.0);
+  const auto lane_power = [&](double i) { return i * (forward_voltage_v + i * series_resistance_ohm); };
+  // NRZ data sits half the time on each level.
+  const double per_lane = 0.5 * (lane_power(bias + half_swing) + lane_power(std::max(bias - half_swing, 0.0)));
+  const auto live = std::count_if(lanes_.begin(), lanes_.end(), [](const Lane& l) { return !l.dead; });
+  return per_lane * static_cast<double>(live);
+}
+
+}  // namespace ledlab::sim

@@ -1,0 +1,67 @@
+#pragma once
+// The array as built: every lane's physical parameters, drawn once from the seed with a
+// lognormal spread, plus which lanes are dead or weak. Immutable after construction, so twins
+// and the truth file may read it without the bench's lock.
+#include "instruments/sim/bench_config.hpp"
+#include "instruments/sim/lane_physics.hpp"
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace ledlab::sim {
+
+struct Lane {
+  int index = 0;  // row-major: index = row * cols + col
+  int row = 0;
+  int col = 0;
+  LaneParams params;
+  bool dead = false;
+  bool weak = false;
+  double weak_factor = 1.0;  // multiplies the light of a weak lane; 1 for a healthy one
+};
+
+// A lane at one drive, at a 25 C junction and unaged. Recomputed only when the drive changes;
+// temperature, ageing and failures scale the powers at read time.
+struct OperatingPoint {
+  double tau_s = 0;           // differential lifetime at the bias current
+  double f3db_hz = 0;         // electrical -3 dB, |H|^2 = 1/2 (0 for a dead lane)
+  double power_bias_w = 0;    // light at the bias current
+  double power_one_w = 0;     // at bias + modulation/2
+  double power_zero_w = 0;    // at bias - modulation/2 (not below zero current)
+  double response_at_modulation = 0;  // |H(f_mod)|
+};
+
+// Drive of every lane (the pattern generator sets the same drive on all lanes).
+struct Drive {
+  double bias_current_a = 0;
+  double modulation_current_a = 0;   // peak to peak
+  double modulation_frequency_hz = 0;
+  bool output_on = false;
+};
+
+class ArrayModel {
+ public:
+  explicit ArrayModel(const BenchConfig& config);
+
+  std::size_t size() const { return lanes_.size(); }
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
+  const Lane& lane(std::size_t index) const { return lanes_.at(index); }
+  std::span<const Lane> lanes() const { return lanes_; }
+
+  // The lane at a drive; output_on is ignored (the bench applies it), so this also answers
+  // "what would this lane do at that current".
+  static OperatingPoint operating_point(const Lane& lane, const Drive& drive);
+
+  // Electrical power the array draws: sum over live lanes of I V_f(I) at the two levels.
+  double electrical_power_w(const Drive& drive, double forward_voltage_v,
+                            double series_resistance_ohm) const;
+
+ private:
+  int rows_ = 0;
+  int cols_ = 0;
+  std::vector<Lane> lanes_;
+};
+
+}  // namespace ledlab::sim

@@ -1,0 +1,407 @@
+#include "instruments/sim/bench.hpp"
+
+#include "instruments/sim/random.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace ledlab::sim {
+
+namespace {
+constexpr double kSecondsPerHour = 3600.0;
+}
+
+Bench::Bench(BenchConfig config, std::shared_ptr<Clock> clock)
+    : config_(std::move(config)),
+      clock_(clock ? std::move(clock) : Clock::default_clock()),
+      clock_start_s_(clock_->elapsed_s()),
+      array_(config_),
+      thermal_(config_.chamber),
+      ageing_(config_, array_),
+      meter_draws_(array_.size(), 0),
+      error_draws_(array_.size(), 0),
+      forced_draws_(array_.size(), 0) {
+  refresh_drive_locked();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time
+
+double Bench::stress_rate_locked(double dut_c) const {
+  if (!drive_.output_on) return 0.0;
+  return stress_acceleration(config_.ageing, dut_c + self_heating_c_, drive_.bias_current_a);
+}
+
+Bench::View Bench::sync_locked() {
+  const double now = std::max(clock_time_s(), thermal_.committed_time_s());
+  // Trapezoid over each integration step; exact while the DUT temperature is constant, which
+  // is how a long soak is covered in one step.
+  const auto accumulate = [this](double dt_s, double dut0_c, double dut1_c) {
+    ageing_.accumulate(dt_s / kSecondsPerHour * 0.5 * (stress_rate_locked(dut0_c) + stress_rate_locked(dut1_c)));
+  };
+  thermal_.advance(now, false, accumulate);
+  View v;
+  v.time_s = now;
+  v.stress_h = ageing_.stress_hours();
+  v.thermal = thermal_.view(now, [&](double dt_s, double dut0_c, double dut1_c) {
+    v.stress_h += dt_s / kSecondsPerHour * 0.5 * (stress_rate_locked(dut0_c) + stress_rate_locked(dut1_c));
+  });
+  v.junction_c = v.thermal.dut_c + self_heating_c_;
+  return v;
+}
+
+void Bench::commit_exact_locked() {
+  const double now = std::max(clock_time_s(), thermal_.committed_time_s());
+  thermal_.advance(now, true, [this](double dt_s, double dut0_c, double dut1_c) {
+    ageing_.accumulate(dt_s / kSecondsPerHour * 0.5 * (stress_rate_locked(dut0_c) + stress_rate_locked(dut1_c)));
+  });
+}
+
+double Bench::time_s() const { return std::max(clock_time_s(), 0.0); }
+
+void Bench::refresh_drive_locked() {
+  operating_points_.clear();
+  operating_points_.reserve(array_.size());
+  for (const Lane& l : array_.lanes()) operating_points_.push_back(ArrayModel::operating_point(l, drive_));
+  const ArrayConfig& a = config_.array;
+  self_heating_c_ = a.array_thermal_resistance_c_per_w *
+                    array_.electrical_power_w(drive_, a.forward_voltage_v, a.series_resistance_ohm);
+}
+
+void Bench::check_lane(std::size_t lane) const {
+  if (lane >= array_.size()) {
+    throw std::out_of_range(fmt::format("lane {} outside the array of {} lanes", lane, array_.size()));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chamber
+
+Status Bench::set_chamber_setpoint_c(double setpoint_c) {
+  const ChamberConfig& c = config_.chamber;
+  if (!(setpoint_c >= c.min_setpoint_c && setpoint_c <= c.max_setpoint_c)) {
+    return fail(Errc::limit, fmt::format("setpoint {} C outside the chamber's {} .. {} C", setpoint_c,
+                                         c.min_setpoint_c, c.max_setpoint_c));
+  }
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  thermal_.set_setpoint_c(setpoint_c);
+  return {};
+}
+
+Status Bench::set_chamber_ramp_c_per_min(double ramp_c_per_min) {
+  if (!(ramp_c_per_min >= 0.0)) return fail(Errc::invalid_argument, "ramp must be >= 0 C/min");
+  if (ramp_c_per_min > config_.chamber.max_ramp_c_per_min) {
+    return fail(Errc::limit, fmt::format("ramp {} C/min above the chamber's {} C/min", ramp_c_per_min,
+                                         config_.chamber.max_ramp_c_per_min));
+  }
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  thermal_.set_ramp_c_per_min(ramp_c_per_min);
+  return {};
+}
+
+Status Bench::set_chamber_window_c(double window_c) {
+  if (!(window_c > 0.0)) return fail(Errc::invalid_argument, "window must be > 0 C");
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  thermal_.set_window_c(window_c);
+  return {};
+}
+
+void Bench::set_chamber_enabled(bool air_flow_on) {
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  thermal_.set_enabled(air_flow_on);
+}
+
+double Bench::chamber_air_temperature_c() {
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  CounterRng rng(config_.seed, Stream::sensor_noise, 0, sensor_draws_++);
+  return v.thermal.air_c + config_.chamber.sensor_noise_c * rng.normal();
+}
+
+double Bench::chamber_setpoint_c() const {
+  std::lock_guard lock(mutex_);
+  return thermal_.setpoint_c();
+}
+
+ChamberStatus Bench::status_locked(const View& v) const {
+  ChamberStatus s;
+  s.setpoint_c = thermal_.setpoint_c();
+  s.air_c = v.thermal.air_c;
+  s.dut_c = v.thermal.dut_c;
+  s.junction_c = v.junction_c;
+  s.ramp_c_per_min = thermal_.ramp_c_per_min();
+  s.window_c = thermal_.window_c();
+  s.enabled = thermal_.enabled();
+  s.ramping = thermal_.ramping(v.thermal);
+  s.in_window = thermal_.in_window(v.thermal);
+  s.in_window_for_s = thermal_.in_window_for_s(v.time_s, v.thermal);
+  // Latched on committed grid points; a reading between them that is already over the limit
+  // reports the alarm at once.
+  s.over_temperature_alarm = thermal_.alarm() || v.thermal.air_c > config_.chamber.over_temperature_limit_c;
+  s.stuck = thermal_.stuck();
+  return s;
+}
+
+ChamberStatus Bench::chamber_status() {
+  std::lock_guard lock(mutex_);
+  return status_locked(sync_locked());
+}
+
+double Bench::junction_temperature_c() {
+  std::lock_guard lock(mutex_);
+  return sync_locked().junction_c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drive and BERT settings
+
+Status Bench::set_drive(const Drive& drive) {
+  if (!(drive.bias_current_a >= 0.0) || !(drive.modulation_current_a >= 0.0)) {
+    return fail(Errc::invalid_argument, "drive currents must be >= 0 A");
+  }
+  if (!(drive.modulation_frequency_hz >= 0.0)) return fail(Errc::invalid_argument, "modulation frequency must be >= 0 Hz");
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();  // the stress so far was at the old drive
+  drive_ = drive;
+  refresh_drive_locked();
+  return {};
+}
+
+Drive Bench::drive() const {
+  std::lock_guard lock(mutex_);
+  return drive_;
+}
+
+Status Bench::set_bert(double bit_rate_hz, int prbs_order) {
+  if (!(bit_rate_hz > 0.0)) return fail(Errc::invalid_argument, "bit rate must be > 0");
+  if (prbs_order != 7 && prbs_order != 15 && prbs_order != 23 && prbs_order != 31) {
+    return fail(Errc::invalid_argument, fmt::format("PRBS{} not supported (7, 15, 23, 31)", prbs_order));
+  }
+  std::lock_guard lock(mutex_);
+  bert_ = BertSettings{bit_rate_hz, prbs_order};
+  return {};
+}
+
+BertSettings Bench::bert() const {
+  std::lock_guard lock(mutex_);
+  return bert_;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lane readings
+
+double Bench::light_factor_locked(const View& v, std::size_t lane) const {
+  return thermal_droop_factor(v.junction_c, config_.array.fraction_of_25c_output_at_85c) *
+         ageing_.power_factor(lane, v.stress_h);
+}
+
+double Bench::power_locked(const View& v, std::size_t lane) const {
+  if (!drive_.output_on) return 0.0;
+  const OperatingPoint& op = operating_points_[lane];
+  // NRZ data spends half its time on each level.
+  const double p = drive_.modulation_current_a > 0.0 ? 0.5 * (op.power_one_w + op.power_zero_w) : op.power_bias_w;
+  return p * light_factor_locked(v, lane);
+}
+
+double Bench::amplitude_locked(const View& v, std::size_t lane) const {
+  if (!drive_.output_on) return 0.0;
+  const OperatingPoint& op = operating_points_[lane];
+  return (op.power_one_w - op.power_zero_w) * op.response_at_modulation * light_factor_locked(v, lane);
+}
+
+LinkResult Bench::link_locked(const View& v, std::size_t lane) const {
+  if (!drive_.output_on) return LinkResult{};
+  const OperatingPoint& op = operating_points_[lane];
+  const double f = light_factor_locked(v, lane);
+  LinkInput in;
+  in.power_one_w = op.power_one_w * f;
+  in.power_zero_w = op.power_zero_w * f;
+  in.f3db_hz = op.f3db_hz;
+  in.bit_rate_hz = bert_.bit_rate_hz;
+  in.prbs_order = bert_.prbs_order;
+  return evaluate_link(in, config_.link);
+}
+
+double Bench::measure_locked(const View& v, std::size_t lane) {
+  const double p = power_locked(v, lane);
+  const MeterConfig& m = config_.meter;
+  const double sigma = std::hypot(m.relative_noise * p, m.absolute_noise_w);
+  CounterRng rng(config_.seed, Stream::meter_noise, lane, meter_draws_[lane]++);
+  // Not clipped at zero: a zeroed meter reads noise around 0 on a dark lane.
+  return p + sigma * rng.normal();
+}
+
+std::uint64_t Bench::errors_locked(const View& v, std::size_t lane, std::uint64_t bits) {
+  CounterRng rng(config_.seed, Stream::bit_errors, lane, error_draws_[lane]++);
+  return rng.poisson(link_locked(v, lane).ber * static_cast<double>(bits));
+}
+
+double Bench::lane_optical_power_w(std::size_t lane) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  return power_locked(sync_locked(), lane);
+}
+
+std::vector<double> Bench::optical_powers_w() {
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<double> out(array_.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = power_locked(v, i);
+  return out;
+}
+
+double Bench::lane_modulation_amplitude_w(std::size_t lane) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  return amplitude_locked(sync_locked(), lane);
+}
+
+std::vector<double> Bench::modulation_amplitudes_w() {
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<double> out(array_.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = amplitude_locked(v, i);
+  return out;
+}
+
+double Bench::f3db_hz(std::size_t lane) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  return operating_points_[lane].f3db_hz;
+}
+
+double Bench::f3db_optical_hz(std::size_t lane) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  if (array_.lane(lane).dead) return 0.0;
+  return sim::f3db_optical_hz(operating_points_[lane].tau_s, array_.lane(lane).params.rc_s);
+}
+
+LinkResult Bench::lane_link(std::size_t lane) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  return link_locked(sync_locked(), lane);
+}
+
+double Bench::ber(std::size_t lane) { return lane_link(lane).ber; }
+
+std::vector<double> Bench::bers() {
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<double> out(array_.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = link_locked(v, i).ber;
+  return out;
+}
+
+double Bench::ageing_rate_per_h(std::size_t lane) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  return ageing_.lane(lane).alpha_ref_per_h * stress_rate_locked(v.thermal.dut_c);
+}
+
+double Bench::stress_hours() {
+  std::lock_guard lock(mutex_);
+  return sync_locked().stress_h;
+}
+
+bool Bench::lane_failed(std::size_t lane) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  return ageing_.failed(lane, sync_locked().stress_h);
+}
+
+double Bench::measure_optical_power_w(std::size_t lane) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  return measure_locked(sync_locked(), lane);
+}
+
+std::vector<double> Bench::measure_optical_powers_w() {
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<double> out(array_.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = measure_locked(v, i);
+  return out;
+}
+
+std::uint64_t Bench::count_errors(std::size_t lane, std::uint64_t bits) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  return errors_locked(sync_locked(), lane, bits);
+}
+
+std::vector<std::uint64_t> Bench::count_errors(std::uint64_t bits) {
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<std::uint64_t> out(array_.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = errors_locked(v, i, bits);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults
+
+void Bench::set_chamber_stuck_hold() {
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  thermal_.stick_hold();
+}
+
+void Bench::set_chamber_stuck_saturate(double reachable_low_c, double reachable_high_c) {
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  thermal_.stick_saturate(reachable_low_c, reachable_high_c);
+}
+
+void Bench::clear_chamber_stuck() {
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  thermal_.clear_stuck();
+}
+
+void Bench::trip_over_temperature_alarm() {
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  thermal_.trip_alarm();
+}
+
+void Bench::clear_over_temperature_alarm() {
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  thermal_.clear_alarm();
+}
+
+bool Bench::over_temperature_alarm() {
+  std::lock_guard lock(mutex_);
+  return status_locked(sync_locked()).over_temperature_alarm;
+}
+
+Status Bench::fail_lane(std::size_t lane, std::optional<double> remaining_fraction) {
+  if (lane >= array_.size()) return fail(Errc::invalid_argument, fmt::format("no lane {}", lane));
+  if (remaining_fraction && !(*remaining_fraction >= 0.0 && *remaining_fraction <= 1.0)) {
+    return fail(Errc::invalid_argument, "remaining fraction must be in 0 .. 1");
+  }
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  double fraction = 0.0;
+  if (remaining_fraction) {
+    fraction = *remaining_fraction;
+  } else {
+    CounterRng rng(config_.seed, Stream::forced_failure, lane, forced_draws_[lane]++);
+    const AgeingConfig& a = config_.ageing;
+    fraction = a.failure_remaining_min + (a.failure_remaining_max - a.failure_remaining_min) * rng.uniform();
+  }
+  ageing_.force_failure(lane, fraction);
+  return {};
+}
+
+}  // namespace ledlab::sim

@@ -1,0 +1,155 @@
+#pragma once
+// The simulated bench: one physics model of the array, its chamber and its ageing, shared by
+// every simulated instrument so their readings agree (DESIGN.md, "Simulated bench"). The twins
+// hold a shared_ptr<Bench>; each call first brings the model to the shared clock's time, then
+// reads or changes it. Thread-safe: one internal mutex, every public call takes it.
+//
+// Time: model time is clock->elapsed_s() minus the clock's reading at construction. Thermal
+// state and ageing integrate on a fixed absolute grid (see thermal_model.hpp), so readings
+// depend only on the simulated time and the sequence of inputs, not on who polled when.
+// Randomness is counter based per lane (random.hpp): noise and error counts of a lane depend
+// only on the seed and how many draws that lane has had.
+//
+// Lane indices run 0 .. lane_count()-1, row-major; an index outside throws std::out_of_range
+// (callers check against lane_count(), the SCPI layer turns bad input into -222 itself).
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "instruments/sim/ageing.hpp"
+#include "instruments/sim/array_model.hpp"
+#include "instruments/sim/bench_config.hpp"
+#include "instruments/sim/link_model.hpp"
+#include "instruments/sim/thermal_model.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace ledlab::sim {
+
+struct BertSettings {
+  double bit_rate_hz = 2e9;
+  int prbs_order = 31;  // 7, 15, 23 or 31
+};
+
+struct ChamberStatus {
+  double setpoint_c = 0;
+  double air_c = 0;           // true air temperature (the sensor reading adds noise)
+  double dut_c = 0;           // DUT case
+  double junction_c = 0;      // case plus self-heating
+  double ramp_c_per_min = 0;  // as set; 0 means the chamber's maximum
+  double window_c = 0;
+  bool enabled = true;        // air flow on
+  bool ramping = false;       // the loop's reference has not reached the setpoint yet
+  bool in_window = false;     // |air - setpoint| <= window
+  double in_window_for_s = 0; // how long it has been inside without leaving (soak timer input)
+  bool over_temperature_alarm = false;
+  ChamberStuck stuck = ChamberStuck::none;
+};
+
+class Bench {
+ public:
+  explicit Bench(BenchConfig config = {}, std::shared_ptr<Clock> clock = Clock::default_clock());
+
+  const BenchConfig& config() const { return config_; }
+  const std::shared_ptr<Clock>& clock() const { return clock_; }
+  std::size_t lane_count() const { return array_.size(); }
+  // The array as built and each lane's ageing draws: immutable, readable without the lock.
+  const ArrayModel& array() const { return array_; }
+  const LaneAgeing& lane_ageing(std::size_t lane) const { return ageing_.lane(lane); }
+
+  // Simulated seconds since the bench was created.
+  double time_s() const;
+
+  // --- thermal chamber (the chamber twin) ---
+  Status set_chamber_setpoint_c(double setpoint_c);     // Errc::limit outside the chamber's range
+  Status set_chamber_ramp_c_per_min(double ramp_c_per_min);  // 0 = as fast as it can
+  Status set_chamber_window_c(double window_c);         // +- band of the in-window flag
+  void set_chamber_enabled(bool air_flow_on);
+  double chamber_air_temperature_c();                   // sensor reading, with noise
+  double chamber_setpoint_c() const;
+  ChamberStatus chamber_status();
+  double junction_temperature_c();
+
+  // --- drive (the pattern generator twin) and BERT settings ---
+  Status set_drive(const Drive& drive);
+  Drive drive() const;
+  Status set_bert(double bit_rate_hz, int prbs_order);
+  BertSettings bert() const;
+
+  // --- true values at the present conditions ---
+  double lane_optical_power_w(std::size_t lane);        // average emitted light; 0 with output off
+  std::vector<double> optical_powers_w();
+  // Emitted modulation amplitude (one level minus zero level) at the modulation frequency:
+  // |H(f_mod)| x OMA at low frequency; 0 with output off.
+  double lane_modulation_amplitude_w(std::size_t lane);
+  std::vector<double> modulation_amplitudes_w();
+  double f3db_hz(std::size_t lane);          // electrical -3 dB at the set bias; 0 if dead
+  double f3db_optical_hz(std::size_t lane);  // |H| = 1/2 point
+  LinkResult lane_link(std::size_t lane);    // received power, OMA, eye, Q, BER at the BERT rate
+  double ber(std::size_t lane);              // 0.5 with output off or a dead lane
+  std::vector<double> bers();
+  double ageing_rate_per_h(std::size_t lane);  // alpha now, at this junction temperature and drive
+  double stress_hours();                       // equivalent hours at reference stress so far
+  bool lane_failed(std::size_t lane);          // early or forced failure has struck
+
+  // --- measurements with their randomness (power meter and BERT twins) ---
+  double measure_optical_power_w(std::size_t lane);
+  std::vector<double> measure_optical_powers_w();
+  // Errors in a gate of `bits` bits: Poisson with mean BER x bits, per-lane seeded stream.
+  std::uint64_t count_errors(std::size_t lane, std::uint64_t bits);
+  std::vector<std::uint64_t> count_errors(std::uint64_t bits);
+
+  // --- physical faults ---
+  void set_chamber_stuck_hold();
+  void set_chamber_stuck_saturate(double reachable_low_c, double reachable_high_c);
+  void clear_chamber_stuck();
+  void trip_over_temperature_alarm();
+  void clear_over_temperature_alarm();
+  bool over_temperature_alarm();
+  // The lane keeps `remaining_fraction` of its light from now on; without one the fraction is
+  // drawn from the seed in [failure_remaining_min, failure_remaining_max].
+  Status fail_lane(std::size_t lane, std::optional<double> remaining_fraction = std::nullopt);
+
+ private:
+  // The model at the clock's time: thermal state, equivalent stress hours, junction.
+  struct View {
+    double time_s = 0;
+    ThermalState thermal;
+    double stress_h = 0;
+    double junction_c = 0;
+  };
+
+  double clock_time_s() const { return clock_->elapsed_s() - clock_start_s_; }
+  View sync_locked();
+  void commit_exact_locked();  // before an input changes
+  void refresh_drive_locked();
+  double stress_rate_locked(double dut_c) const;
+  double light_factor_locked(const View& v, std::size_t lane) const;
+  double power_locked(const View& v, std::size_t lane) const;
+  double amplitude_locked(const View& v, std::size_t lane) const;
+  LinkResult link_locked(const View& v, std::size_t lane) const;
+  double measure_locked(const View& v, std::size_t lane);
+  std::uint64_t errors_locked(const View& v, std::size_t lane, std::uint64_t bits);
+  ChamberStatus status_locked(const View& v) const;
+  void check_lane(std::size_t lane) const;
+
+  const BenchConfig config_;
+  const std::shared_ptr<Clock> clock_;
+  const double clock_start_s_;
+  const ArrayModel array_;
+  mutable std::mutex mutex_;
+  ThermalModel thermal_;
+  AgeingModel ageing_;
+  Drive drive_;
+  BertSettings bert_;
+  std::vector<OperatingPoint> operating_points_;  // per lane, at drive_, 25 C, unaged
+  double self_heating_c_ = 0;
+  std::vector<std::uint64_t> meter_draws_;
+  std::vector<std::uint64_t> error_draws_;
+  std::vector<std::uint64_t> forced_draws_;
+  std::uint64_t sensor_draws_ = 0;
+};
+
+}  // namespace ledlab::sim

@@ -1,0 +1,111 @@
+#pragma once
+// Every parameter of the simulated bench, with its unit and a default that puts the model where
+// the lab's arrays are (REFERENCE.md sections 5-7). Values marked UNVERIFIED there are
+// parameters here, never constants in the code.
+#include <cstdint>
+
+namespace ledlab::sim {
+
+// The emitters: ABC recombination (cm units, as the literature quotes them), geometry, the
+// electrical pole and the spreads from lane to lane. With the defaults a lane has an IQE peak
+// near 0.39 that droops by ~60 % at 10 kA/cm2, f3dB ~320 MHz at 1 mA, ~870 MHz at 5 mA and
+// ~1.5 GHz at 15 mA, and emits ~60-100 uW at 5 mA.
+struct ArrayConfig {
+  int rows = 20;
+  int cols = 20;
+  double a_per_s = 3e7;           // SRH coefficient A; high in micro-LEDs (sidewalls)
+  double b_cm3_per_s = 1e-11;     // radiative coefficient B
+  double c_cm6_per_s = 2e-30;     // Auger coefficient C; sets efficiency droop
+  double diameter_um = 8.0;       // emitter diameter: current density J = I / area
+  double active_thickness_nm = 10.0;  // effective recombination thickness d in J/(q d)
+  double rc_s = 50e-12;           // electrical pole (driver + pad + junction), 3.2 GHz
+  double extraction = 0.05;       // fraction of internal photons the power meter collects
+  double wavelength_nm = 450.0;   // photon energy h c / lambda, 2.76 eV at 450 nm
+
+  // Lognormal lane-to-lane spread: sigma of ln(x) around the values above.
+  double a_spread_ln = 0.25;      // defect density varies most
+  double b_spread_ln = 0.05;
+  double c_spread_ln = 0.05;
+  double rc_spread_ln = 0.10;
+  double extraction_spread_ln = 0.10;
+
+  double dead_probability = 0.005;  // no light at all (transfer yield, REFERENCE.md 5)
+  double weak_probability = 0.01;   // emits a fraction of the normal power
+  double weak_power_min = 0.35;     // weak lanes' power fraction is uniform in [min, max]
+  double weak_power_max = 0.60;
+
+  // Thermal droop: fraction of the 25 C output that remains at an 85 C junction (UNVERIFIED,
+  // 0.88-0.92); applied as exp(ln(f) (T - 25) / 60), i.e. a constant relative slope.
+  double fraction_of_25c_output_at_85c = 0.90;
+
+  // Self-heating: junction = DUT case + thermal resistance x electrical power of the array.
+  double forward_voltage_v = 2.8;          // at zero current
+  double series_resistance_ohm = 100.0;    // V_f = V0 + I R_s
+  double array_thermal_resistance_c_per_w = 1.0;
+};
+
+// Receiver at the far end of each lane (what the BERT's front end sees).
+struct LinkConfig {
+  double coupling = 0.2;                     // emitted power reaching the photodiode (-7 dB)
+  double responsivity_a_per_w = 0.25;        // Si photodiode at 450 nm
+  double noise_a_per_sqrt_hz = 2.5e-12;      // input-referred TIA noise current density
+  double noise_bandwidth_per_bit_rate = 0.75;// receiver noise bandwidth / bit rate
+  double low_cutoff_hz = 100e3;              // AC coupling: long runs of a PRBS droop the eye
+  // Reference conditions for the truth file's Q and BER.
+  double reference_bit_rate_hz = 2e9;
+  double reference_bias_a = 5e-3;
+  double reference_modulation_a = 4e-3;      // peak to peak: levels at bias -/+ half of it
+};
+
+// Thermal chamber (ThermoStream-like air stream) and the DUT in it.
+struct ChamberConfig {
+  double ambient_c = 23.0;                // where the air drifts with the air flow off
+  double initial_c = 25.0;                // air, DUT and setpoint at t = 0
+  double min_setpoint_c = -80.0;
+  double max_setpoint_c = 225.0;
+  double max_ramp_c_per_min = 30.0;       // hardware limit; a ramp of 0 means "as fast as it can"
+  // Closed loop: second order with natural time constant 1/omega and the step overshoot below.
+  double time_constant_s = 30.0;
+  double overshoot_fraction = 0.05;       // of a step; 0 gives a critically damped approach
+  double passive_time_constant_s = 900.0; // air flow off or alarm: first order to ambient
+  double dut_time_constant_s = 120.0;     // DUT case follows the air through the fixture
+  double sensor_noise_c = 0.05;           // sigma of each air temperature reading
+  double window_c = 0.5;                  // +- band for the "in window" flag (TECR soak)
+  double over_temperature_limit_c = 130.0;// independent limit; trips a latched alarm
+  double max_substep_s = 5.0;             // integration step bound during transients
+};
+
+// Power decay under stress, P(t)/P0 = exp(-alpha t), TM-21 style (REFERENCE.md 6).
+struct AgeingConfig {
+  double alpha_ref_per_h = 1e-5;     // median decay rate at the reference stress below
+  double alpha_spread_ln = 0.30;     // lognormal spread of alpha from lane to lane
+  double weak_alpha_factor = 3.0;    // weak lanes carry defects and age faster
+  double activation_energy_ev = 0.65;// Arrhenius Ea (GaN LED lumen decay)
+  double reference_junction_c = 85.0;
+  double reference_current_a = 5e-3;
+  double current_exponent = 2.0;     // alpha ~ (I / I_ref)^n
+  // Early failures: a lane is prone with this probability; its failure comes after an
+  // exponentially distributed stress time (hours at reference stress) and leaves a fraction
+  // of its power, uniform in [min, max].
+  double early_failure_probability = 0.01;
+  double early_failure_mean_h = 500.0;
+  double failure_remaining_min = 0.2;
+  double failure_remaining_max = 0.5;
+};
+
+// Optical power meter reading noise: sigma = sqrt((relative P)^2 + absolute^2).
+struct MeterConfig {
+  double relative_noise = 1e-3;
+  double absolute_noise_w = 1e-9;
+};
+
+struct BenchConfig {
+  std::uint64_t seed = 1;
+  ArrayConfig array;
+  LinkConfig link;
+  ChamberConfig chamber;
+  AgeingConfig ageing;
+  MeterConfig meter;
+};
+
+}  // namespace ledlab::sim

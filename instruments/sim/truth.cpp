@@ -1,0 +1,110 @@
+#include "instruments/sim/truth.hpp"
+
+#include <cmath>
+
+namespace ledlab::sim {
+
+namespace {
+
+nlohmann::json lane_truth(const BenchConfig& config, const Lane& lane, const LaneAgeing& ageing,
+                          std::span<const double> currents_a) {
+  const LinkConfig& link = config.link;
+  nlohmann::json j;
+  j["index"] = lane.index;
+  j["row"] = lane.row;
+  j["col"] = lane.col;
+  j["dead"] = lane.dead;
+  j["weak"] = lane.weak;
+  j["weak_factor"] = lane.weak_factor;
+  j["abc"] = {{"a_per_s", lane.params.a_per_s},
+              {"b_cm3_per_s", lane.params.b_cm3_per_s},
+              {"c_cm6_per_s", lane.params.c_cm6_per_s}};
+  j["rc_s"] = lane.params.rc_s;
+  j["extraction"] = lane.params.extraction;
+
+  nlohmann::json f3db = nlohmann::json::array();
+  for (const double current_a : currents_a) {
+    nlohmann::json point{{"current_a", current_a}};
+    if (lane.dead) {
+      point["f3db_hz"] = nullptr;
+      point["f3db_optical_hz"] = nullptr;
+      point["tau_s"] = nullptr;
+    } else {
+      const double tau_s = differential_lifetime_s(lane.params, carrier_density_cm3(lane.params, current_a));
+      point["f3db_hz"] = f3db_hz(tau_s, lane.params.rc_s);
+      point["f3db_optical_hz"] = f3db_optical_hz(tau_s, lane.params.rc_s);
+      point["tau_s"] = tau_s;
+    }
+    f3db.push_back(std::move(point));
+  }
+  j["f3db"] = std::move(f3db);
+
+  // Reference drive, 25 C junction, unaged: the operating point carries exactly that.
+  const Drive reference{link.reference_bias_a, link.reference_modulation_a, 0.0, true};
+  const OperatingPoint op = ArrayModel::operating_point(lane, reference);
+  j["power_w_at_reference"] = op.power_bias_w;
+  LinkInput in;
+  in.power_one_w = op.power_one_w;
+  in.power_zero_w = op.power_zero_w;
+  in.f3db_hz = op.f3db_hz;
+  in.bit_rate_hz = link.reference_bit_rate_hz;
+  in.prbs_order = 31;
+  const LinkResult r = evaluate_link(in, link);
+  j["q_at_reference"] = r.q;
+  j["ber_at_reference"] = r.ber;
+  j["alpha_ref_per_h"] = ageing.alpha_ref_per_h;
+  if (std::isfinite(ageing.failure_stress_h)) {
+    j["early_failure"] = {{"stress_h", ageing.failure_stress_h}, {"remaining_fraction", ageing.failure_remaining}};
+  } else {
+    j["early_failure"] = nullptr;
+  }
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json truth(const Bench& bench, std::span<const double> currents_a) {
+  const BenchConfig& c = bench.config();
+  nlohmann::json j;
+  j["format"] = "ledlab-sim-truth";
+  j["version"] = kTruthFormatVersion;
+  j["seed"] = c.seed;
+  j["rows"] = bench.array().rows();
+  j["cols"] = bench.array().cols();
+  j["reference"] = {{"junction_c", 25.0},
+                    {"bias_current_a", c.link.reference_bias_a},
+                    {"modulation_current_a", c.link.reference_modulation_a},
+                    {"bit_rate_hz", c.link.reference_bit_rate_hz},
+                    {"prbs_order", 31},
+                    {"note", "f3db at 25 C junction; power at the reference bias, unmodulated, unaged"}};
+  j["models"] = {
+      {"f3db", "electrical -3 dB, |H|^2 = 1/2, H = 1/((1 + j 2 pi f tau)(1 + j 2 pi f rc))"},
+      {"f3db_optical", "|H| = 1/2"},
+      {"thermal_droop", {{"formula", "P(T)/P(25) = exp(ln(f85) (T_j - 25) / 60)"},
+                         {"fraction_of_25c_output_at_85c", c.array.fraction_of_25c_output_at_85c}}},
+      {"self_heating", {{"formula", "T_j = T_case + R_th x sum over live lanes of I V_f(I)"},
+                        {"thermal_resistance_c_per_w", c.array.array_thermal_resistance_c_per_w},
+                        {"forward_voltage_v", c.array.forward_voltage_v},
+                        {"series_resistance_ohm", c.array.series_resistance_ohm}}},
+      {"ber", {{"formula", "BER = 0.5 erfc(Q/sqrt2), Q = R OMA_rx eye / (sigma1 + sigma0)"},
+               {"coupling", c.link.coupling},
+               {"responsivity_a_per_w", c.link.responsivity_a_per_w},
+               {"noise_a_per_sqrt_hz", c.link.noise_a_per_sqrt_hz},
+               {"noise_bandwidth_per_bit_rate", c.link.noise_bandwidth_per_bit_rate},
+               {"low_cutoff_hz", c.link.low_cutoff_hz}}},
+      {"ageing", {{"formula", "P/P0 = exp(-alpha t), alpha = alpha_ref exp(-Ea/k (1/T_j - 1/T_ref)) (I/I_ref)^n"},
+                  {"activation_energy_ev", c.ageing.activation_energy_ev},
+                  {"reference_junction_c", c.ageing.reference_junction_c},
+                  {"reference_current_a", c.ageing.reference_current_a},
+                  {"current_exponent", c.ageing.current_exponent},
+                  {"early_failure", "after stress_h equivalent hours at reference stress"}}},
+  };
+  nlohmann::json lanes = nlohmann::json::array();
+  for (const Lane& lane : bench.array().lanes()) {
+    lanes.push_back(lane_truth(c, lane, bench.lane_ageing(static_cast<std::size_t>(lane.index)), currents_a));
+  }
+  j["lanes"] = std::move(lanes);
+  return j;
+}
+
+}  // namespace ledlab::sim
