@@ -51,11 +51,13 @@ void register_sim_command(CLI::App& app) {
   struct Options {
     std::string station, bind = "127.0.0.1", truth, currents = "1e-3,2e-3,5e-3,10e-3";
     double time_scale = 0;
+    bool any_port = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("sim", "Serve every instrument of a station as a simulated twin (until Ctrl-C)");
   cmd->add_option("--station", o->station, "station file (TOML)")->required();
   cmd->add_option("--bind", o->bind, "address the twins listen on")->capture_default_str();
+  cmd->add_flag("--any-port", o->any_port, "serve on free ports instead of the station's (printed at start)");
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)");
   cmd->add_option("--dump-truth", o->truth, "write the bench's ground truth as JSON to this file and exit");
   cmd->add_option("--currents", o->currents, "drive currents (A) for the truth's f3dB table")->capture_default_str();
@@ -64,7 +66,9 @@ void register_sim_command(CLI::App& app) {
     auto clock = std::make_shared<Clock>(scale_of(station, o->time_scale));
     Clock::set_default(clock);
     boost::asio::io_context io;
-    auto sim = engine::SimulatedStation::start(io, station, clock, engine::SimulatedStation::Ports::as_configured, o->bind);
+    auto sim = engine::SimulatedStation::start(
+        io, station, clock,
+        o->any_port ? engine::SimulatedStation::Ports::any_free : engine::SimulatedStation::Ports::as_configured, o->bind);
     if (!sim) {
       fmt::print(std::cerr, "error: {}\n", sim.error().message);
       throw Exit{2};

@@ -40,7 +40,7 @@ FaultAction FaultPlan::next() {
 
 void FaultPlan::garble_text(std::string& reply) {
   static constexpr char kJunk[] = "#@!?~%&$^";
-  if (reply.empty()) reply = "?";
+  if (reply.empty()) reply.push_back('?');
   for (auto& c : reply) c = kJunk[rng_() % (sizeof(kJunk) - 1)];
 }
 
