@@ -68,15 +68,34 @@ asio::awaitable<Status> Bert::send(std::string_view f, std::string_view what) {
   co_return co_await session_->write_checked(format(f));
 }
 
-asio::awaitable<Status> Bert::initialize() {
-  if (auto st = co_await Instrument::initialize(); !st) co_return st;
+asio::awaitable<Status> Bert::attach() {
+  if (auto st = co_await Instrument::attach(); !st) co_return st;
   if (!dialect_.lane_count.empty()) {
     auto n = co_await session_->query_int(std::string(dialect_.lane_count));
     if (!n) co_return fail(n.error());
     if (*n < 1) co_return fail(error(Errc::protocol, fmt::format("reports {} lanes", *n), dialect_.lane_count));
     lanes_ = static_cast<int>(*n);
   }
+  co_return Status{};
+}
+
+asio::awaitable<Status> Bert::initialize() {
+  if (auto st = co_await Instrument::initialize(); !st) co_return st;
   co_return co_await reapply_settings();
+}
+
+asio::awaitable<Result<std::string>> Bert::sample_reading() {
+  // The counts of the last gate as the instrument holds them; nothing is started or reset.
+  auto all = co_await read_all();
+  if (!all) co_return fail(all.error());
+  std::uint64_t errors = 0, bits = 0, error_free = 0;
+  for (const auto& c : *all) {
+    errors += c.errors;
+    bits += c.bits;
+    error_free += (c.bits > 0 && c.errors == 0);
+  }
+  co_return fmt::format("last gate: {} lanes, {} bits per lane, {} error-free lanes, {} errors in all", all->size(),
+                        all->empty() ? 0 : all->front().bits, error_free, errors);
 }
 
 Status Bert::check_lane(int lane, std::string_view command) const {

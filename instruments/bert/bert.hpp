@@ -67,6 +67,7 @@ class Bert : public Instrument {
   std::uint64_t gate_bits() const { return gate_bits_; }
 
   // Reads the lane count, then sends every setting (reapply_settings).
+  boost::asio::awaitable<Status> attach() override;
   boost::asio::awaitable<Status> initialize() override;
 
   // Station limits "min_bit_rate_hz" / "max_bit_rate_hz".
@@ -98,6 +99,7 @@ class Bert : public Instrument {
   boost::asio::awaitable<Status> safe_state() override;
   // Bit rate, pattern and gate set-up; a gate is not restarted.
   boost::asio::awaitable<Status> reapply_settings() override;
+  boost::asio::awaitable<Result<std::string>> sample_reading() override;
   nlohmann::json settings() const override;
 
  private:

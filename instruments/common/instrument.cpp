@@ -22,11 +22,16 @@ double InstrumentConfig::option(const std::string& key, double fallback) const {
 Instrument::Instrument(InstrumentConfig config, std::unique_ptr<scpi::Session> session)
     : config_(std::move(config)), session_(std::move(session)) {}
 
-asio::awaitable<Status> Instrument::initialize() {
+asio::awaitable<Status> Instrument::attach() {
   if (auto st = co_await session_->connect(); !st) co_return st;
   auto id = co_await session_->identify();
   if (!id) co_return fail(id.error());
   identity_ = *id;
+  co_return Status{};
+}
+
+asio::awaitable<Status> Instrument::initialize() {
+  if (auto st = co_await attach(); !st) co_return st;
   if (auto st = co_await session_->write("*CLS"); !st) co_return st;
   auto stale = co_await session_->drain_errors();
   if (!stale) co_return fail(stale.error());

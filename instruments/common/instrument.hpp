@@ -40,7 +40,10 @@ class Instrument {
   scpi::Session& session() { return *session_; }
   const std::optional<scpi::Identity>& identity() const { return identity_; }
 
-  // Connects, reads *IDN?, clears status (*CLS) and drains stale errors.
+  // Connects, reads *IDN? and learns what the instrument has (channels, lanes) without
+  // changing any setting: what `ledlab check` does to an instrument that may be mid-run.
+  virtual boost::asio::awaitable<Status> attach();
+  // attach(), then clears status (*CLS), drains stale errors and applies the driver's settings.
   virtual boost::asio::awaitable<Status> initialize();
   // Drive off, gates stopped, chamber to its safe temperature: whatever "safe" is for the kind.
   virtual boost::asio::awaitable<Status> safe_state() = 0;

@@ -184,6 +184,21 @@ asio::awaitable<Status> PatternGenerator::reapply_settings() {
   co_return Status{};
 }
 
+asio::awaitable<Result<std::string>> PatternGenerator::sample_reading() {
+  // Asked of the instrument, not of the driver's memory: check may attach mid-run.
+  auto output = co_await session_->query("OUTP1?");
+  if (!output) co_return fail(output.error());
+  auto frequency = co_await session_->query_double("SOUR1:FREQ?");
+  if (!frequency) co_return fail(frequency.error());
+  std::string drive;
+  if (current_mode()) {
+    auto bias = co_await session_->query_double("SOUR1:CURR:OFFS?");
+    if (!bias) co_return fail(bias.error());
+    drive = fmt::format(", bias {:.2f} mA", *bias * 1e3);
+  }
+  co_return fmt::format("output {}{}, {:.4g} MHz", (*output == "1" || *output == "ON") ? "on" : "off", drive, *frequency / 1e6);
+}
+
 nlohmann::json PatternGenerator::settings() const {
   nlohmann::json j{{"driver", dialect_.driver},
                    {"function", to_string(function_)},

@@ -69,6 +69,7 @@ class PatternGenerator : public Instrument {
   // Output off, then bias 0. Tries both even when the first fails; reports the first failure.
   boost::asio::awaitable<Status> safe_state() override;
   boost::asio::awaitable<Status> reapply_settings() override;
+  boost::asio::awaitable<Result<std::string>> sample_reading() override;
   nlohmann::json settings() const override;
 
  private:

@@ -17,14 +17,19 @@ PowerMeter::PowerMeter(InstrumentConfig config, std::unique_ptr<scpi::Session> s
   channels_ = static_cast<int>(config_.option("channels", 1));
 }
 
-asio::awaitable<Status> PowerMeter::initialize() {
-  if (auto st = co_await Instrument::initialize(); !st) co_return st;
+asio::awaitable<Status> PowerMeter::attach() {
+  if (auto st = co_await Instrument::attach(); !st) co_return st;
   if (!dialect_.channel_count.empty()) {
     auto n = co_await session_->query_int(std::string(dialect_.channel_count));
     if (!n) co_return fail(n.error());
     if (*n < 1) co_return fail(error(Errc::protocol, fmt::format("reports {} channels", *n), dialect_.channel_count));
     channels_ = static_cast<int>(*n);
   }
+  co_return Status{};
+}
+
+asio::awaitable<Status> PowerMeter::initialize() {
+  if (auto st = co_await Instrument::initialize(); !st) co_return st;
   for (int ch = 1; ch <= channels_ && !dialect_.set_unit_watt.empty(); ++ch) {
     // Readings are always in watts; the dialect's per-channel set-up is sent once here.
     if (auto st = co_await session_->write(fmt::format(fmt::runtime(dialect_.set_unit_watt), fmt::arg("ch", ch))); !st)

@@ -31,6 +31,7 @@ class PowerMeter : public Instrument {
   PowerMeter(InstrumentConfig config, std::unique_ptr<scpi::Session> session, const PowerMeterDialect& dialect);
 
   int channel_count() const { return channels_; }
+  boost::asio::awaitable<Status> attach() override;
   boost::asio::awaitable<Status> initialize() override;
   boost::asio::awaitable<Status> set_wavelength_nm(double wavelength_nm);
   boost::asio::awaitable<Status> set_averaging(int count);

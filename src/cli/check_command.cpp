@@ -27,7 +27,7 @@ struct CheckLine {
 
 asio::awaitable<CheckLine> check_one(instruments::Instrument& inst, bool read) {
   CheckLine line{inst.name(), inst.kind(), inst.config().address, {}, {}, {}, 0, {}, false};
-  auto init = co_await inst.initialize();
+  auto init = co_await inst.attach();
   if (!init) {
     line.problem = init.error().describe();
     line.reachable = inst.session().connected();

@@ -2,10 +2,15 @@
 #include "cli/check_command.hpp"
 #include "core/log.hpp"
 #include "engine/sim_station.hpp"
+#include "engine/station.hpp"
+#include "instruments/bert/bert.hpp"
+#include "instruments/pattern_generator/pattern_generator.hpp"
 #include "instruments/sim/truth.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
@@ -39,6 +44,38 @@ engine::StationConfig load_or_exit(const std::string& path) {
     throw Exit{2};
   }
   return std::move(*station);
+}
+
+// Drives the array through the pattern generator (5 mA bias, 4 mA modulation) and runs one
+// BERT gate of 1e9 bits, so every instrument has something real to read.
+Status light_up(const engine::StationConfig& config) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  auto station = engine::Station::create(config, io.get_executor());
+  if (!station) return fail(station.error());
+  auto work = [&]() -> asio::awaitable<Status> {
+    for (const auto& inst : (*station)->instruments()) {
+      if (auto* pg = dynamic_cast<instruments::PatternGenerator*>(inst.get())) {
+        if (auto st = co_await pg->initialize(); !st) co_return st;
+        if (auto st = co_await pg->set_drive_a(5e-3, 4e-3); !st) co_return st;
+        if (auto st = co_await pg->set_output(true); !st) co_return st;
+        fmt::print("{}: drive on, 5 mA bias, 4 mA modulation\n", pg->name());
+      }
+    }
+    for (const auto& inst : (*station)->instruments()) {
+      if (auto* bert = dynamic_cast<instruments::Bert*>(inst.get())) {
+        if (auto st = co_await bert->initialize(); !st) co_return st;
+        if (auto st = co_await bert->set_gate_bits(1'000'000'000); !st) co_return st;
+        if (auto st = co_await bert->start_gate(); !st) co_return st;
+        if (auto st = co_await bert->wait_gate(); !st) co_return st;
+        fmt::print("{}: gated 1e9 bits on every lane at {:.3g} Gb/s\n", bert->name(), bert->bit_rate_hz() / 1e9);
+      }
+    }
+    co_return Status{};
+  };
+  auto fut = asio::co_spawn(io, work(), asio::use_future);
+  io.run();
+  return fut.get();
 }
 
 double scale_of(const engine::StationConfig& station, double override_scale) {
@@ -121,6 +158,9 @@ void register_bench_demo_command(CLI::App& app) {
     std::thread twins([&] { sim_io.run(); });
     fmt::print("simulated station '{}': {} lanes, time scale {}\n", station.name, (*sim)->bench()->lane_count(),
                clock->scale());
+    if (auto st = light_up((*sim)->config()); !st) {
+      fmt::print("error: {}\n", st.error().describe());
+    }
     const int rc = check_station((*sim)->config(), true, std::cout);
     boost::asio::post(sim_io, [&] { (*sim)->stop(); });
     sim_io.stop();
