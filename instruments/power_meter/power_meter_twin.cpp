@@ -43,6 +43,15 @@ class PowerMeterTwin final : public scpi::server::Device {
     d.on("FORMat[:DATA]", [this](Request& r) { ascii_ = r.params.choice(0, {"REAL", "ASCii"}) == 1; },
          [this](Request& r) { r.reply(ascii_ ? "ASC" : "REAL"); });
     d.on("SYSTem:CHANnel:COUNt", {}, [this](Request& r) { r.reply_int(static_cast<long long>(bench_->lane_count())); });
+    // Lane failure (a burn-in must detect it): SIM:FAULT:LANE <channel>[,<remaining fraction>].
+    d.on("SIMulate:FAULt:LANE", [this](Request& r) {
+      const auto lanes = static_cast<double>(bench_->lane_count());
+      const auto channel = static_cast<std::size_t>(r.params.integer(0, {1, lanes}));
+      std::optional<double> remaining;
+      if (r.params.has(1)) remaining = r.params.real(1, {0, 1});
+      if (auto st = bench_->fail_lane(channel - 1, remaining); !st)
+        throw CommandError{codes::execution_error, st.error().message};
+    });
   }
 
  private:

@@ -164,3 +164,24 @@ TEST_CASE("concurrent callers on one session get their own replies, many clients
   io.run();
   CHECK(ok == 12 * 25);
 }
+
+TEST_CASE("a lane failure injected at the power meter twin shows in its next reading") {
+  SimStation station;
+  instruments::InstrumentConfig cfg;
+  cfg.name = "opm";
+  cfg.kind = "power_meter";
+  const auto port = station.serve_twin(cfg);
+  station.bench()->set_drive({5e-3, 4e-3, 1e6, true});
+  asio::io_context io;
+  auto s = session_to(io, port);
+  std::size_t lane = 0;
+  while (station.bench()->array().lane(lane).dead) ++lane;
+  const std::string query = "MEAS" + std::to_string(lane + 1) + ":POW?";
+  const double before = run(io, s->query_double(query)).value();
+  REQUIRE(run(io, s->write_checked("SIM:FAULT:LANE " + std::to_string(lane + 1) + ",0.25")));
+  const double after = run(io, s->query_double(query)).value();
+  CHECK(after == Approx(0.25 * before).epsilon(0.02));
+  auto bad = run(io, s->write_checked("SIM:FAULT:LANE 9999"));
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().scpi_code == -222);
+}
