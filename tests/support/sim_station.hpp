@@ -25,7 +25,9 @@ namespace ledlab::test {
 class SimStation {
  public:
   explicit SimStation(sim::BenchConfig config = {}, double time_scale = 1.0)
-      : clock_(std::make_shared<Clock>(time_scale)), bench_(std::make_shared<sim::Bench>(config, clock_)),
+      : SimStation(config, std::make_shared<Clock>(time_scale)) {}
+  SimStation(sim::BenchConfig config, std::shared_ptr<Clock> clock)
+      : clock_(std::move(clock)), bench_(std::make_shared<sim::Bench>(config, clock_)),
         work_(boost::asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
 
   ~SimStation() {

@@ -1,0 +1,281 @@
+#include "instruments/thermal_chamber/thermal_chamber.hpp"
+
+#include "core/log.hpp"
+#include "instruments/common/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ledlab::instruments {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view kModule = "chamber";
+
+// One formatter for every value placeholder; a format uses the one it names.
+std::string format_command(std::string_view format, double value) {
+  return fmt::format(fmt::runtime(format), fmt::arg("c", value), fmt::arg("rate", value), fmt::arg("window", value),
+                     fmt::arg("s", value));
+}
+
+template <class T>
+nlohmann::json or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+bool bit_set(long long reg, int bit) { return bit >= 0 && ((reg >> bit) & 1) != 0; }
+
+}  // namespace
+
+std::string ChamberAlarms::describe() const {
+  std::string out;
+  auto add = [&](bool on, std::string_view what) {
+    if (!on) return;
+    if (!out.empty()) out += ", ";
+    out += what;
+  };
+  add(over_temperature, "over-temperature");
+  add(low_flow, "low flow");
+  add(low_air, "low air");
+  if (out.empty() && raw != 0) out = fmt::format("error register {:#x}", raw);
+  return out.empty() ? "none" : out;
+}
+
+ThermalChamber::ThermalChamber(InstrumentConfig config, std::unique_ptr<scpi::Session> session,
+                               const ThermalChamberDialect& dialect)
+    : Instrument(std::move(config), std::move(session)), dialect_(dialect), clock_(Clock::default_clock()) {
+  // Settings the station file gives up front are sent at initialize.
+  auto from_config = [this](const char* key) -> std::optional<double> {
+    if (config_.options.contains(key)) return config_.options.at(key);
+    return std::nullopt;
+  };
+  ramp_c_per_min_ = from_config("ramp_c_per_min");
+  window_c_ = from_config("window_c");
+  soak_s_ = from_config("soak_s");
+}
+
+Status ThermalChamber::missing(std::string_view feature) const {
+  return fail(error(Errc::config, fmt::format("the {} dialect has no {}", dialect_.driver, feature)));
+}
+
+ChamberLimits ThermalChamber::station_limits_c() const {
+  ChamberLimits l{dialect_.min_setpoint_c, dialect_.max_setpoint_c};
+  if (auto lo = config_.limit("min_c")) l.min_c = std::max(l.min_c, *lo);
+  if (auto hi = config_.limit("max_c")) l.max_c = std::min(l.max_c, *hi);
+  return l;
+}
+
+Status ThermalChamber::check_setpoint(double setpoint_c, std::string_view command) const {
+  if (!std::isfinite(setpoint_c))
+    return fail(error(Errc::invalid_argument, fmt::format("setpoint {} is not a temperature", setpoint_c), command));
+  if (setpoint_c < dialect_.min_setpoint_c || setpoint_c > dialect_.max_setpoint_c)
+    return fail(error(Errc::limit,
+                      fmt::format("setpoint_c {} is outside the {} range [{}, {}]", setpoint_c, dialect_.driver,
+                                  dialect_.min_setpoint_c, dialect_.max_setpoint_c),
+                      command));
+  if (auto st = check_limit("setpoint_c", setpoint_c, "min_c", "max_c"); !st) {
+    Error e = st.error();
+    e.command = command;
+    return fail(std::move(e));
+  }
+  return {};
+}
+
+asio::awaitable<Status> ThermalChamber::send(std::string_view format, double value) {
+  co_return co_await session_->write_checked(format_command(format, value));
+}
+
+asio::awaitable<Status> ThermalChamber::program_limits() {
+  if (dialect_.set_upper_limit.empty() || dialect_.set_lower_limit.empty()) co_return Status{};
+  // The instrument refuses a lower limit above its upper one (and the reverse), whatever it
+  // holds from before: open the lower limit first, then set upper, then lower.
+  const ChamberLimits l = station_limits_c();
+  if (auto st = co_await send(dialect_.set_lower_limit, dialect_.min_setpoint_c); !st) co_return st;
+  if (auto st = co_await send(dialect_.set_upper_limit, l.max_c); !st) co_return st;
+  co_return co_await send(dialect_.set_lower_limit, l.min_c);
+}
+
+asio::awaitable<Status> ThermalChamber::initialize() {
+  if (auto st = co_await Instrument::initialize(); !st) co_return st;
+  if (!dialect_.select_setpoint.empty())
+    if (auto st = co_await session_->write_checked(std::string(dialect_.select_setpoint)); !st) co_return st;
+  if (auto st = co_await program_limits(); !st) co_return st;
+  if (!setpoint_c_) {
+    // Adopt what the chamber holds, unless it is outside the limits: then go to safe.
+    auto held = co_await setpoint_c();
+    if (!held) co_return fail(held.error());
+    if (check_setpoint(*held, dialect_.get_setpoint)) {
+      setpoint_c_ = *held;
+    } else {
+      const ChamberLimits l = station_limits_c();
+      setpoint_c_ = std::clamp(config_.option("safe_temperature_c", 25.0), l.min_c, l.max_c);
+      log::warn(kModule, "{}: setpoint {} C found outside the limits [{}, {}]; moving to {} C", name(), *held, l.min_c,
+                l.max_c, *setpoint_c_);
+    }
+  }
+  co_return co_await reapply_settings();
+}
+
+asio::awaitable<Status> ThermalChamber::set_setpoint_c(double setpoint_c) {
+  const std::string cmd = format_command(dialect_.set_setpoint, setpoint_c);
+  if (auto st = check_setpoint(setpoint_c, cmd); !st) co_return st;  // nothing sent
+  if (auto st = co_await session_->write_checked(cmd); !st) co_return st;
+  if (setpoint_c_ != setpoint_c) in_window_since_s_.reset();
+  setpoint_c_ = setpoint_c;
+  co_return Status{};
+}
+
+asio::awaitable<Result<double>> ThermalChamber::setpoint_c() {
+  if (dialect_.get_setpoint.empty()) {
+    if (setpoint_c_) co_return *setpoint_c_;
+    co_return fail(missing("setpoint query").error());
+  }
+  co_return co_await session_->query_double(std::string(dialect_.get_setpoint));
+}
+
+asio::awaitable<Result<double>> ThermalChamber::read_temperature_c(ChamberProbe probe) {
+  const std::string_view format = probe == ChamberProbe::air ? dialect_.read_air : dialect_.read_dut;
+  if (format.empty()) co_return fail(missing(probe == ChamberProbe::air ? "air probe" : "DUT probe").error());
+  co_return co_await session_->query_double(std::string(format));
+}
+
+asio::awaitable<Status> ThermalChamber::set_ramp_c_per_min(double ramp_c_per_min) {
+  if (!(ramp_c_per_min >= 0))
+    co_return fail(error(Errc::invalid_argument, fmt::format("ramp {} C/min is not >= 0", ramp_c_per_min)));
+  if (auto st = check_limit("ramp_c_per_min", ramp_c_per_min, "", "max_ramp_c_per_min"); !st) co_return st;
+  if (dialect_.set_ramp.empty()) co_return missing("ramp command");
+  if (auto st = co_await send(dialect_.set_ramp, ramp_c_per_min); !st) co_return st;
+  ramp_c_per_min_ = ramp_c_per_min;
+  co_return Status{};
+}
+
+asio::awaitable<Status> ThermalChamber::set_window_c(double window_c) {
+  if (!(window_c > 0))
+    co_return fail(error(Errc::invalid_argument, fmt::format("window {} C is not > 0", window_c)));
+  if (!dialect_.set_window.empty())
+    if (auto st = co_await send(dialect_.set_window, window_c); !st) co_return st;
+  window_c_ = window_c;  // without a window command the driver applies it in at_temperature()
+  co_return Status{};
+}
+
+asio::awaitable<Status> ThermalChamber::set_soak_s(double soak_s) {
+  if (!(soak_s >= 0)) co_return fail(error(Errc::invalid_argument, fmt::format("soak {} s is not >= 0", soak_s)));
+  if (!dialect_.set_soak.empty())
+    if (auto st = co_await send(dialect_.set_soak, soak_s); !st) co_return st;
+  soak_s_ = soak_s;
+  co_return Status{};
+}
+
+asio::awaitable<Result<bool>> ThermalChamber::at_temperature() {
+  if (!dialect_.at_temperature.empty()) {
+    auto reg = co_await session_->query_int(std::string(dialect_.at_temperature));
+    if (!reg) co_return fail(reg.error());
+    co_return (*reg & dialect_.at_temperature_mask) != 0;
+  }
+  // No flag: inside the window since the first reading that found it there, for the soak
+  // time. The timer only knows what the polls saw, so poll faster than the soak time.
+  auto setpoint = co_await setpoint_c();
+  if (!setpoint) co_return fail(setpoint.error());
+  auto air = co_await read_temperature_c(ChamberProbe::air);
+  if (!air) co_return fail(air.error());
+  const double now_s = clock_->now_s();
+  if (std::fabs(*air - *setpoint) > window_c_.value_or(0.5)) {
+    in_window_since_s_.reset();
+    co_return false;
+  }
+  if (!in_window_since_s_) in_window_since_s_ = now_s;
+  co_return now_s - *in_window_since_s_ >= soak_s_.value_or(0.0);
+}
+
+asio::awaitable<Result<ChamberAlarms>> ThermalChamber::read_alarms() {
+  if (dialect_.read_alarms.empty()) co_return fail(missing("alarm register").error());
+  auto reg = co_await session_->query_int(std::string(dialect_.read_alarms));
+  if (!reg) co_return fail(reg.error());
+  ChamberAlarms a;
+  a.raw = *reg;
+  a.over_temperature = bit_set(*reg, dialect_.over_temperature_bit);
+  a.low_flow = bit_set(*reg, dialect_.low_flow_bit);
+  a.low_air = bit_set(*reg, dialect_.low_air_bit);
+  co_return a;
+}
+
+asio::awaitable<Status> ThermalChamber::clear_alarms() {
+  if (dialect_.clear_alarms.empty()) co_return missing("alarm reset");
+  in_window_since_s_.reset();
+  co_return co_await session_->write_checked(std::string(dialect_.clear_alarms));
+}
+
+asio::awaitable<Status> ThermalChamber::set_enabled(bool air_flow_on) {
+  if (dialect_.set_flow.empty()) co_return missing("air flow command");
+  const std::string cmd = fmt::format(fmt::runtime(dialect_.set_flow), fmt::arg("on", air_flow_on ? 1 : 0),
+                                      fmt::arg("onoff", air_flow_on ? "ON" : "OFF"));
+  if (auto st = co_await session_->write_checked(cmd); !st) co_return st;
+  air_flow_on_ = air_flow_on;
+  co_return Status{};
+}
+
+asio::awaitable<Result<ChamberLimits>> ThermalChamber::read_limits_c() {
+  if (dialect_.get_upper_limit.empty() || dialect_.get_lower_limit.empty()) co_return station_limits_c();
+  auto lo = co_await session_->query_double(std::string(dialect_.get_lower_limit));
+  if (!lo) co_return fail(lo.error());
+  auto hi = co_await session_->query_double(std::string(dialect_.get_upper_limit));
+  if (!hi) co_return fail(hi.error());
+  co_return ChamberLimits{*lo, *hi};
+}
+
+asio::awaitable<Status> ThermalChamber::safe_state() {
+  const ChamberLimits l = station_limits_c();
+  const double wanted = config_.option("safe_temperature_c", 25.0);
+  const double safe_c = std::clamp(wanted, l.min_c, l.max_c);
+  if (safe_c != wanted)
+    log::warn(kModule, "{}: safe temperature {} C is outside the limits; using {} C", name(), wanted, safe_c);
+  // Both steps are tried whatever the first one did: a half-safe chamber beats none.
+  Status first;
+  if (!dialect_.set_flow.empty()) first = co_await set_enabled(true);
+  auto st = co_await set_setpoint_c(safe_c);
+  if (!first) co_return first;
+  co_return st;
+}
+
+asio::awaitable<Status> ThermalChamber::reapply_settings() {
+  // Window, soak and ramp first, so that the move to the setpoint uses them.
+  if (window_c_)
+    if (auto st = co_await set_window_c(*window_c_); !st) co_return st;
+  if (soak_s_)
+    if (auto st = co_await set_soak_s(*soak_s_); !st) co_return st;
+  if (ramp_c_per_min_)
+    if (auto st = co_await set_ramp_c_per_min(*ramp_c_per_min_); !st) co_return st;
+  if (air_flow_on_)
+    if (auto st = co_await set_enabled(*air_flow_on_); !st) co_return st;
+  if (setpoint_c_) co_return co_await set_setpoint_c(*setpoint_c_);
+  co_return Status{};
+}
+
+nlohmann::json ThermalChamber::settings() const {
+  const ChamberLimits l = station_limits_c();
+  return {{"driver", dialect_.driver},
+          {"setpoint_c", or_null(setpoint_c_)},
+          {"ramp_c_per_min", or_null(ramp_c_per_min_)},
+          {"window_c", or_null(window_c_)},
+          {"soak_s", or_null(soak_s_)},
+          {"air_flow_on", or_null(air_flow_on_)},
+          {"min_c", l.min_c},
+          {"max_c", l.max_c},
+          {"safe_temperature_c", config_.option("safe_temperature_c", 25.0)}};
+}
+
+namespace {
+std::unique_ptr<Instrument> make_thermal_chamber(InstrumentConfig config, std::unique_ptr<scpi::Session> session) {
+  const ThermalChamberDialect* d = find_thermal_chamber_dialect(config.driver);
+  if (!d) return nullptr;
+  return std::make_unique<ThermalChamber>(std::move(config), std::move(session), *d);
+}
+}  // namespace
+
+LEDLAB_REGISTER_DRIVER(thermal_chamber, thermal_chamber_dialect_names(), make_thermal_chamber);
+
+}  // namespace ledlab::instruments
