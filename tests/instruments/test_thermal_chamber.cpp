@@ -228,7 +228,8 @@ TEST_CASE("a thermal chamber air supply fault shows as low air and low flow") {
 
 TEST_CASE("a stuck thermal chamber does not reach its setpoint until the fault clears") {
   Rig rig(chamber_config(), 1.0);  // simulated time moves only as the test advances it (plus wall time)
-  Rig::ok(rig.go(rig.chamber.session().write("SIM:FAULT:STUCK ON")));
+  // write_checked: its SYST:ERR? round trip proves the twin has the fault before time jumps.
+  Rig::ok(rig.go(rig.chamber.session().write_checked("SIM:FAULT:STUCK ON")));
   Rig::ok(rig.go(rig.chamber.set_setpoint_c(60.0)));
   rig.station.clock()->advance(600.0);  // ten minutes: a healthy chamber settles in ~3
 
@@ -236,7 +237,7 @@ TEST_CASE("a stuck thermal chamber does not reach its setpoint until the fault c
   CHECK(air == Approx(25.0).margin(0.5));
   CHECK_FALSE(Rig::ok(rig.go(rig.chamber.at_temperature())));
 
-  Rig::ok(rig.go(rig.chamber.session().write("SIM:FAULT:STUCK OFF")));
+  Rig::ok(rig.go(rig.chamber.session().write_checked("SIM:FAULT:STUCK OFF")));
   rig.station.clock()->advance(600.0);
   CHECK(Rig::ok(rig.go(rig.chamber.read_temperature_c())) == Approx(60.0).margin(0.5));
 }
@@ -317,4 +318,20 @@ TEST_CASE("the thermal chamber operation status shows settling until the chamber
   CHECK(air == Approx(-20.0).margin(0.5));
   REQUIRE(Rig::ok(rig.go(wait_at_temperature(rig.chamber, 20s))));
   CHECK_FALSE(settling());
+}
+
+TEST_CASE("a thermal chamber found at a setpoint outside the station limits is moved to the safe temperature") {
+  Rig rig;
+  InstrumentConfig unlimited = chamber_config();
+  unlimited.limits.clear();
+  auto other = test::make_driver(rig.io, unlimited, rig.port);
+  Rig::ok(rig.go(other->initialize()));  // ULIM back to the model's 225
+  Rig::ok(rig.go(dynamic_cast<ThermalChamber&>(*other).set_setpoint_c(128.0)));
+  REQUIRE(rig.bench().chamber_setpoint_c() == Approx(128.0));
+
+  auto limited = test::make_driver(rig.io, chamber_config(), rig.port);
+  Rig::ok(rig.go(limited->initialize()));
+  CHECK(rig.bench().chamber_setpoint_c() == Approx(30.0));
+  CHECK(limited->settings()["setpoint_c"] == 30.0);
+  CHECK(Rig::ok(rig.go(rig.chamber.session().query("ULIM?"))) == "125.0");
 }

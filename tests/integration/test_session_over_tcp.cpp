@@ -185,3 +185,19 @@ TEST_CASE("a lane failure injected at the power meter twin shows in its next rea
   REQUIRE_FALSE(bad);
   CHECK(bad.error().scpi_code == -222);
 }
+
+TEST_CASE("an SCPI error pushed at the twin reaches the driver with the instrument's own code and text") {
+  SimStation station;
+  const auto port = station.serve(echo_device());
+  asio::io_context io;
+  auto s = session_to(io, port);
+  REQUIRE(run(io, s->write("SIM:FAULT:ERR -240,\"Sensor head disconnected\"")));
+  auto st = run(io, s->write_checked("*CLS;*ESE 0"));  // *CLS runs first and clears it: no error
+  CHECK(st);
+  REQUIRE(run(io, s->write("SIM:FAULT:ERR -240,\"Sensor head disconnected\"")));
+  auto checked = run(io, s->write_checked("*ESE 0"));
+  REQUIRE_FALSE(checked);
+  CHECK(checked.error().code == Errc::instrument);
+  CHECK(checked.error().scpi_code == -240);
+  CHECK_THAT(checked.error().message, Catch::Contains("Sensor head disconnected"));
+}
