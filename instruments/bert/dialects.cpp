@@ -1,6 +1,8 @@
 // BERT models, one table each. A new model is a new table, not new code.
 #include "instruments/bert/bert.hpp"
 
+#include "instruments/common/dialect_table.hpp"
+
 #include <array>
 
 namespace ledlab::instruments {
@@ -59,16 +61,8 @@ constexpr std::array kDialects{
 
 }  // namespace
 
-const BertDialect* find_bert_dialect(std::string_view driver) {
-  for (const auto& d : kDialects)
-    if (d.driver == driver) return &d;
-  return nullptr;
-}
+const BertDialect* find_bert_dialect(std::string_view driver) { return find_dialect(kDialects, driver); }
 
-std::vector<std::string> bert_dialect_names() {
-  std::vector<std::string> names;
-  for (const auto& d : kDialects) names.emplace_back(d.driver);
-  return names;
-}
+std::vector<std::string> bert_dialect_names() { return dialect_names(kDialects); }
 
 }  // namespace ledlab::instruments

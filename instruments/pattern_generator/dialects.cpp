@@ -1,6 +1,8 @@
 // Pattern generator models, one table each. A new model is a new table, not new code.
 #include "instruments/pattern_generator/pattern_generator.hpp"
 
+#include "instruments/common/dialect_table.hpp"
+
 #include <array>
 
 namespace ledlab::instruments {
@@ -44,16 +46,8 @@ constexpr std::array kDialects{
 
 }  // namespace
 
-const PatternGeneratorDialect* find_pattern_generator_dialect(std::string_view driver) {
-  for (const auto& d : kDialects)
-    if (d.driver == driver) return &d;
-  return nullptr;
-}
+const PatternGeneratorDialect* find_pattern_generator_dialect(std::string_view driver) { return find_dialect(kDialects, driver); }
 
-std::vector<std::string> pattern_generator_dialect_names() {
-  std::vector<std::string> names;
-  for (const auto& d : kDialects) names.emplace_back(d.driver);
-  return names;
-}
+std::vector<std::string> pattern_generator_dialect_names() { return dialect_names(kDialects); }
 
 }  // namespace ledlab::instruments

@@ -1,6 +1,8 @@
 // Power meter models, one table each. A new model is a new table, not new code.
 #include "instruments/power_meter/power_meter.hpp"
 
+#include "instruments/common/dialect_table.hpp"
+
 #include <array>
 
 namespace ledlab::instruments {
@@ -48,16 +50,8 @@ constexpr std::array kDialects{
 
 }  // namespace
 
-const PowerMeterDialect* find_power_meter_dialect(std::string_view driver) {
-  for (const auto& d : kDialects)
-    if (d.driver == driver) return &d;
-  return nullptr;
-}
+const PowerMeterDialect* find_power_meter_dialect(std::string_view driver) { return find_dialect(kDialects, driver); }
 
-std::vector<std::string> power_meter_dialect_names() {
-  std::vector<std::string> names;
-  for (const auto& d : kDialects) names.emplace_back(d.driver);
-  return names;
-}
+std::vector<std::string> power_meter_dialect_names() { return dialect_names(kDialects); }
 
 }  // namespace ledlab::instruments

@@ -2,6 +2,8 @@
 // table, not new code.
 #include "instruments/thermal_chamber/thermal_chamber.hpp"
 
+#include "instruments/common/dialect_table.hpp"
+
 #include <array>
 
 namespace ledlab::instruments {
@@ -72,16 +74,8 @@ constexpr std::array kDialects{
 
 }  // namespace
 
-const ThermalChamberDialect* find_thermal_chamber_dialect(std::string_view driver) {
-  for (const auto& d : kDialects)
-    if (d.driver == driver) return &d;
-  return nullptr;
-}
+const ThermalChamberDialect* find_thermal_chamber_dialect(std::string_view driver) { return find_dialect(kDialects, driver); }
 
-std::vector<std::string> thermal_chamber_dialect_names() {
-  std::vector<std::string> names;
-  for (const auto& d : kDialects) names.emplace_back(d.driver);
-  return names;
-}
+std::vector<std::string> thermal_chamber_dialect_names() { return dialect_names(kDialects); }
 
 }  // namespace ledlab::instruments

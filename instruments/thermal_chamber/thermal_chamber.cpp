@@ -14,7 +14,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::string_view kModule = "chamber";
+constexpr std::string_view kModule = "thermal_chamber";
 
 // One formatter for every value placeholder; a format uses the one it names.
 std::string format_command(std::string_view format, double value) {

@@ -17,7 +17,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <array>
 
 namespace ledlab::instruments {
@@ -100,7 +99,6 @@ class ChamberTwin : public scpi::server::Device {
     if (auto st = bench_->set_chamber_setpoint_c(c); !st)
       throw CommandError{codes::data_out_of_range, "Data out of range; " + st.error().message};
     active().setpoint_c = c;
-    refresh_status();
   }
 
   void set_ramp(double rate) {
@@ -186,7 +184,6 @@ class ChamberTwin : public scpi::server::Device {
     // still above the limit.
     on("RSTO", fresh([this](Request&) {
          bench_->clear_over_temperature_alarm();
-         refresh_status();
        }));
   }
 
@@ -232,18 +229,16 @@ class ChamberTwin : public scpi::server::Device {
            bench_->set_chamber_stuck_hold();
          else
            bench_->clear_chamber_stuck();
-         refresh_status();
        }),
        fresh([this](Request& r) { r.reply_bool(bench_->chamber_status().stuck != sim::ChamberStuck::none); }));
-    // Trips the independent over-temperature limit; latched until RSTO (or its F4T reset).
+    // Trips the independent over-temperature limit; latched until RSTO (ThermoStream) or
+    // SIM:FAULt:ALARm:CLEar (any dialect).
     on("SIMulate:FAULt:ALARm", fresh([this](Request&) {
          bench_->trip_over_temperature_alarm();
-         refresh_status();
        }),
        fresh([this](Request& r) { r.reply_bool(bench_->over_temperature_alarm()); }));
     on("SIMulate:FAULt:ALARm:CLEar", fresh([this](Request&) {
          bench_->clear_over_temperature_alarm();
-         refresh_status();
        }));
     // Loss of the compressed air supply: no flow, EROR? low air and low flow.
     on("SIMulate:FAULt:AIR", fresh([this](Request& r) {
