@@ -268,6 +268,23 @@ nlohmann::json ThermalChamber::settings() const {
           {"safe_temperature_c", config_.option("safe_temperature_c", 25.0)}};
 }
 
+asio::awaitable<Result<std::string>> ThermalChamber::sample_reading() {
+  auto air = co_await read_temperature_c(ChamberProbe::air);
+  if (!air) co_return fail(air.error());
+  auto setpoint = co_await setpoint_c();
+  if (!setpoint) co_return fail(setpoint.error());
+  auto settled = co_await at_temperature();
+  if (!settled) co_return fail(settled.error());
+  std::string alarms = "alarms: none";
+  if (!dialect_.read_alarms.empty()) {
+    auto a = co_await read_alarms();
+    if (!a) co_return fail(a.error());
+    alarms = "alarms: " + a->describe();
+  }
+  co_return fmt::format("air {:.2f} C, setpoint {:.2f} C, {}, {}", *air, *setpoint,
+                        *settled ? "at temperature" : "not at temperature", alarms);
+}
+
 namespace {
 std::unique_ptr<Instrument> make_thermal_chamber(InstrumentConfig config, std::unique_ptr<scpi::Session> session) {
   const ThermalChamberDialect* d = find_thermal_chamber_dialect(config.driver);

@@ -105,6 +105,7 @@ class ThermalChamber : public Instrument {
   // limits), air flow on so that the chamber actually gets there.
   boost::asio::awaitable<Status> safe_state() override;
   boost::asio::awaitable<Status> reapply_settings() override;
+  boost::asio::awaitable<Result<std::string>> sample_reading() override;
   nlohmann::json settings() const override;
 
  private:
