@@ -58,6 +58,7 @@ class ChamberTwin : public scpi::server::Device {
     defaults_ = Program{c.initial_c, c.window_c, 30.0, c.max_ramp_c_per_min};
     reset();
     on_reset = [this] { reset(); };
+    before_command = [this] { refresh_status(); };  // STAT:OPER/QUES conditions follow the air
     if (dialect.driver == "watlow-f4t")
       register_f4t();
     else

@@ -270,7 +270,12 @@ asio::awaitable<Result<std::vector<InstrumentError>>> Session::drain_errors() {
 asio::awaitable<Status> Session::write_checked(std::string command) {
   if (auto st = co_await write(command); !st) co_return st;
   auto errors = co_await drain_errors();
-  if (!errors) co_return fail(errors.error());
+  if (!errors) {
+    // The setting was sent; what failed is the check after it. Say both.
+    Error e = errors.error();
+    e.command = fmt::format("{} (checking with {})", command, e.command);
+    co_return fail(std::move(e));
+  }
   if (!errors->empty()) {
     const auto& first = errors->front();
     Error e = make_error(Errc::instrument, fmt::format("{},\"{}\"", first.code, first.message));

@@ -163,6 +163,17 @@ TEST_CASE("*OPC sets the operation-complete bit and *OPC? answers 1") {
   CHECK(m.run("*OPC?").delay_s == 12.5);
 }
 
+TEST_CASE("the before-command hook runs before each program message, so status reads are current") {
+  Meter m;
+  bool hot = false;
+  m.dev->before_command = [&] { m.dev->status().questionable.set_condition(1u << 4, hot); };
+  CHECK(m.ask("STAT:QUES:COND?") == "0");
+  hot = true;  // the physics changed between two commands
+  CHECK(m.ask("STAT:QUES:COND?") == "16");
+  CHECK(m.ask("STAT:QUES?") == "16");  // latched event, read clears
+  CHECK(m.ask("STAT:QUES?") == "0");
+}
+
 TEST_CASE("strings and blocks may hold separators") {
   CHECK(split_units("A \"x;y\";B").size() == 2);
   CHECK(split_units("A #13a;b;B").size() == 2);

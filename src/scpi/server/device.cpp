@@ -109,6 +109,7 @@ void Device::on(std::string_view pattern, Handler set, Handler query) {
 Outcome Device::execute(std::string_view line, ConnectionState& state) {
   Outcome out;
   out.fault = faults_.next();
+  if (before_command) before_command();
   state.path.clear();  // a new program message starts at the root
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   std::vector<std::string> units;

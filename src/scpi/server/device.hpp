@@ -81,6 +81,9 @@ class Device {
 
   // *RST hook: the twin returns its settings to defaults.
   std::function<void()> on_reset;
+  // Runs before every program message, so a twin can bring status conditions (OPER/QUES
+  // condition registers, which follow the physics) up to date before anything reads them.
+  std::function<void()> before_command;
   // *OPC? waits for this many simulated seconds of pending operation (0 = idle).
   std::function<double()> pending_operation_s;
 

@@ -1,0 +1,224 @@
+// The functions a sequence calls: params, sleep, log, progress, record, result, checkpoint,
+// parallel, and the embedder's own (async or synchronous) host functions.
+#include "engine/lua/lua_value.hpp"
+#include "engine/lua/runner_impl.hpp"
+
+#include <string>
+
+namespace ledlab::lua {
+
+namespace {
+
+SequenceRunner::Impl& impl(lua_State* T) { return SequenceRunner::Impl::of(T); }
+
+// Lua errors and yields are longjmps (Lua is C) that skip C++ destructors. So every host
+// function is split in two: a body that does the C++ work with its objects in its own frame
+// and says what to do next, and host_call, which does it once that frame is gone.
+enum class Then { return_values, raise_error, raise_fatal, yield };
+struct Step {
+  Then then = Then::return_values;
+  int results = 0;
+};
+
+// The error message goes on the Lua stack, prefixed with the script line that made the call.
+Step error_here(lua_State* T, std::string_view message) {
+  luaL_where(T, 1);
+  lua_pushlstring(T, message.data(), message.size());
+  lua_concat(T, 2);
+  return {Then::raise_error, 0};
+}
+
+Step fatal(lua_State* T, std::string message) {
+  impl(T).note_fatal(std::move(message));
+  return {Then::raise_fatal, 0};
+}
+
+Step suspend(lua_State* T, PendingOp op) {
+  impl(T).threads[T].pending = std::move(op);
+  return {Then::yield, 0};
+}
+
+template <Step (*Body)(lua_State*)>
+Step run_body(lua_State* T) {
+  try {
+    return Body(T);
+  } catch (const std::exception& e) {  // a sink or host function threw: a script error
+    return error_here(T, fmt::format("host function failed: {}", e.what()));
+  }
+}
+
+template <Step (*Body)(lua_State*)>
+int host_call(lua_State* T) {
+  const Step step = run_body<Body>(T);
+  switch (step.then) {
+    case Then::return_values: return step.results;
+    case Then::raise_error: return lua_error(T);
+    case Then::raise_fatal: raise_fatal(T);
+    case Then::yield: return lua_yieldk(T, 0, 0, SequenceRunner::Impl::finish_engine_call);
+  }
+  return 0;
+}
+
+Step params_body(lua_State* T) {
+  auto& self = impl(T);
+  luaL_checktype(T, 1, LUA_TTABLE);
+  const auto table = to_json(T, 1);
+  if (!table) return error_here(T, "params{}: tables nested too deep");
+  auto decls = parse_declarations(*table);
+  if (!decls) return fatal(T, decls.error().message);
+  auto values = resolve_parameters(*decls, self.options.overrides);
+  if (!values) return fatal(T, values.error().message);
+  push_json(T, *values);
+  return {Then::return_values, 1};
+}
+
+asio::awaitable<Resumption> sleep_op(std::shared_ptr<Clock> clock, double seconds) {
+  co_await clock->sleep(seconds);
+  co_return Resumption{json(), false};
+}
+
+Step sleep_body(lua_State* T) {
+  const double seconds = luaL_checknumber(T, 1);
+  luaL_argcheck(T, seconds >= 0, 1, "seconds must not be negative");
+  auto& self = impl(T);
+  if (self.should_stop(T)) return {Then::raise_fatal, 0};
+  auto clock = self.options.clock;
+  return suspend(T, PendingOp{[clock, seconds] { return sleep_op(clock, seconds); }, true});
+}
+
+Step log_body(lua_State* T) {
+  auto& self = impl(T);
+  if (self.should_stop(T)) return {Then::raise_fatal, 0};
+  std::string text;
+  for (int i = 1, n = lua_gettop(T); i <= n; ++i) {
+    if (i > 1) text += ' ';
+    const char* s = lua_isstring(T, i) ? lua_tostring(T, i) : nullptr;  // no __tostring
+    if (s != nullptr) {
+      text += s;
+    } else if (lua_isboolean(T, i) || lua_isnil(T, i)) {
+      text += lua_isnil(T, i) ? "nil" : (lua_toboolean(T, i) ? "true" : "false");
+    } else {
+      auto value = to_json(T, i);
+      text += value ? value->dump() : luaL_typename(T, i);
+    }
+  }
+  if (self.sinks.log) self.sinks.log(text);
+  return {};
+}
+
+Step progress_body(lua_State* T) {
+  const double fraction = luaL_checknumber(T, 1);
+  const char* text = luaL_optstring(T, 2, "");
+  auto& self = impl(T);
+  if (self.should_stop(T)) return {Then::raise_fatal, 0};
+  if (self.sinks.progress) self.sinks.progress(fraction, text);
+  return {};
+}
+
+template <auto Sinks::*Member>
+Step record_body(lua_State* T) {
+  auto& self = impl(T);
+  if (self.should_stop(T)) return {Then::raise_fatal, 0};
+  const auto value = args_to_json(T, 1);
+  if (!value) return error_here(T, "tables nested too deep");
+  if (self.sinks.*Member) (self.sinks.*Member)(*value);
+  return {};
+}
+
+Step checkpoint_body(lua_State* T) {
+  const char* name = luaL_checkstring(T, 1);
+  auto& self = impl(T);
+  if (self.should_stop(T)) return {Then::raise_fatal, 0};
+  const auto state = lua_isnoneornil(T, 2) ? std::optional<json>(json()) : to_json(T, 2);
+  if (!state) return error_here(T, "checkpoint: state nested too deep");
+  if (self.sinks.checkpoint) self.sinks.checkpoint(name, *state);
+  return {};
+}
+
+Step parallel_body(lua_State* T) {
+  luaL_checktype(T, 1, LUA_TTABLE);
+  const auto n = static_cast<lua_Integer>(lua_rawlen(T, 1));
+  for (lua_Integer i = 1; i <= n; ++i) {
+    const int type = lua_rawgeti(T, 1, i);
+    lua_pop(T, 1);
+    if (type != LUA_TFUNCTION) return error_here(T, fmt::format("parallel{{}}: entry {} is not a function", i));
+  }
+  auto& self = impl(T);
+  if (self.should_stop(T)) return {Then::raise_fatal, 0};
+  auto group = std::make_shared<Scope>(*self.executor);
+  self.threads[T].scope->children.push_back(group);
+  std::vector<lua_State*> branches;
+  for (lua_Integer i = 1; i <= n; ++i) {
+    lua_State* branch = self.new_thread(T, group);
+    lua_rawgeti(T, 1, i);
+    lua_xmove(T, branch, 1);
+    branches.push_back(branch);
+  }
+  return suspend(T, PendingOp{[&self, branches, group] { return self.run_parallel(branches, group); }, false});
+}
+
+asio::awaitable<Resumption> call_async(const AsyncFunction& fn, json args) {
+  // Kept as separate statements: GCC 12 miscompiles a co_await inside an aggregate
+  // initialiser in co_return (the awaited value is destroyed before it is copied).
+  // An exception must not escape: the driver races this against the stop signal with
+  // Asio's ||, which waits for the first operation that completes *without* throwing.
+  Resumption r;
+  try {
+    Result<json> value = co_await fn(std::move(args));
+    r.value = std::move(value);
+  } catch (const std::exception& e) {
+    r.value = fail(Errc::io, fmt::format("host function failed: {}", e.what()));
+  }
+  co_return r;
+}
+
+Step async_call_body(lua_State* T) {
+  auto& self = impl(T);
+  if (self.should_stop(T)) return {Then::raise_fatal, 0};
+  const auto index = static_cast<std::size_t>(lua_tointeger(T, lua_upvalueindex(1)));
+  auto args = args_to_json(T, 1);
+  if (!args) return error_here(T, "arguments nested too deep");
+  return suspend(T, PendingOp{[&self, index, args = std::move(*args)] { return call_async(self.async_fns[index], args); },
+                              true});
+}
+
+Step sync_call_body(lua_State* T) {
+  auto& self = impl(T);
+  if (self.should_stop(T)) return {Then::raise_fatal, 0};
+  const auto index = static_cast<std::size_t>(lua_tointeger(T, lua_upvalueindex(1)));
+  auto args = args_to_json(T, 1);
+  if (!args) return error_here(T, "arguments nested too deep");
+  const auto r = self.sync_fns[index](std::move(*args));
+  if (!r) return error_here(T, r.error().describe());
+  push_json(T, *r);
+  return {Then::return_values, 1};
+}
+
+constexpr auto lua_params = host_call<params_body>;
+constexpr auto lua_sleep = host_call<sleep_body>;
+constexpr auto lua_log = host_call<log_body>;
+constexpr auto lua_progress = host_call<progress_body>;
+constexpr auto lua_record = host_call<record_body<&Sinks::record>>;
+constexpr auto lua_result = host_call<record_body<&Sinks::result>>;
+constexpr auto lua_checkpoint = host_call<checkpoint_body>;
+constexpr auto lua_parallel = host_call<parallel_body>;
+
+}  // namespace
+
+namespace detail {
+int async_call_entry(lua_State* T) { return host_call<async_call_body>(T); }
+int sync_call_entry(lua_State* T) { return host_call<sync_call_body>(T); }
+}  // namespace detail
+
+void SequenceRunner::Impl::install_builtins() {
+  const std::pair<const char*, lua_CFunction> builtins[] = {
+      {"params", lua_params},     {"sleep", lua_sleep},   {"log", lua_log},
+      {"progress", lua_progress}, {"record", lua_record}, {"result", lua_result},
+      {"checkpoint", lua_checkpoint}, {"parallel", lua_parallel}};
+  for (const auto& [name, fn] : builtins) {
+    lua_pushcfunction(L, fn);
+    set_global(name);
+  }
+}
+
+}  // namespace ledlab::lua

@@ -1,0 +1,151 @@
+#pragma once
+// Internals of SequenceRunner shared by sequence_runner.cpp (the driver loop and the public
+// API) and host_functions.cpp (the functions scripts call). Not part of the library's API.
+#include "engine/lua/sequence_runner.hpp"
+
+#include "engine/lua/sandbox.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <lua.hpp>
+
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace ledlab::lua {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace detail {
+
+constexpr int kHookEvery = 1000;  // instructions between two looks at the guard and abort flag
+
+// A stop signal for a group of Lua threads: the whole run (abort) or one parallel{} group
+// (a branch failed). Stopping a scope stops the scopes nested in it.
+struct Scope {
+  explicit Scope(const asio::any_io_executor& ex) : timer(ex, asio::steady_timer::time_point::max()) {}
+  void stop() {
+    if (stopped) return;
+    stopped = true;
+    timer.cancel();  // wakes every wait() at once
+    for (auto& weak : children)
+      if (auto child = weak.lock()) child->stop();
+  }
+  asio::awaitable<void> wait() {
+    if (!stopped) co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  bool stopped = false;
+  asio::steady_timer timer;
+  std::vector<std::weak_ptr<Scope>> children;
+};
+
+// What an engine call hands back to its suspended thread.
+struct Resumption {
+  Result<json> value;
+  bool fatal = false;  // end the thread without resuming it (a parallel branch hit the guard)
+};
+
+struct PendingOp {
+  std::function<asio::awaitable<Resumption>()> start;
+  bool interruptible = true;  // raced with the thread's stop signal
+};
+
+struct ThreadState {
+  std::uint64_t executed = 0;  // instructions since the last engine call
+  std::shared_ptr<Scope> scope;
+  PendingOp pending;
+  int ref = LUA_NOREF;  // registry anchor keeping the thread alive
+};
+
+struct ThreadEnd {
+  enum Kind { finished, error, fatal, stopped } kind = finished;
+  std::string message;
+  std::string traceback;
+};
+
+// Entry points of the embedder's host functions (upvalue 1: index into async_fns/sync_fns).
+int async_call_entry(lua_State* T);
+int sync_call_entry(lua_State* T);
+
+}  // namespace detail
+
+using namespace detail;
+
+struct SequenceRunner::Impl {
+  explicit Impl(SequenceScript s) : script(std::move(s)) {}
+  SequenceScript script;
+  RunOptions options;
+  Sinks sinks;
+  lua_State* L = nullptr;
+  int env_ref = LUA_NOREF;
+  std::vector<AsyncFunction> async_fns;
+  std::vector<SyncFunction> sync_fns;
+  std::unordered_map<lua_State*, ThreadState> threads;
+  std::optional<asio::any_io_executor> executor;
+  std::shared_ptr<Scope> root;
+  bool aborted = false;
+  std::string abort_reason;
+  std::string fatal_message;  // why the run was ended from inside (guard, bad parameter)
+  std::string fatal_traceback;
+
+  static Impl& of(lua_State* L) { return **static_cast<Impl**>(lua_getextraspace(L)); }
+
+  // Records why the run ends from inside; the caller then raises the fatal error.
+  void note_fatal(std::string message) {
+    if (fatal_message.empty()) fatal_message = std::move(message);
+  }
+  bool should_stop(lua_State* T) { return aborted || threads[T].scope->stopped; }
+
+  lua_State* new_thread(lua_State* from, std::shared_ptr<Scope> scope) {
+    lua_State* T = lua_newthread(from);
+    lua_sethook(T, count_hook, LUA_MASKCOUNT, kHookEvery);
+    auto& state = threads[T];
+    state.scope = std::move(scope);
+    state.ref = luaL_ref(from, LUA_REGISTRYINDEX);
+    return T;
+  }
+  void release_thread(lua_State* T) {
+    const auto it = threads.find(T);
+    if (it == threads.end()) return;
+    luaL_unref(L, LUA_REGISTRYINDEX, it->second.ref);
+    threads.erase(it);
+  }
+
+  // Continuation after an engine call: the driver pushed ok, value-or-message, add-position.
+  static int finish_engine_call(lua_State* T, int, lua_KContext) {
+    if (lua_toboolean(T, -3)) {
+      lua_pop(T, 1);
+      return 1;
+    }
+    lua_pop(T, 1);
+    luaL_where(T, 1);  // the script line that made the call
+    lua_insert(T, -2);
+    lua_concat(T, 2);
+    return lua_error(T);
+  }
+
+  static void count_hook(lua_State* T, lua_Debug*) {
+    auto& self = of(T);
+    if (self.should_stop(T)) raise_fatal(T);
+    auto& state = self.threads[T];
+    state.executed += kHookEvery;
+    if (state.executed <= self.options.instruction_budget) return;
+    luaL_where(T, 0);
+    self.note_fatal(fmt::format("{}script ran {} instructions without yielding to the engine (runaway loop?)",
+                                lua_tostring(T, -1), state.executed));
+    raise_fatal(T);  // the message's temporaries are gone: a longjmp skips destructors
+  }
+
+  asio::awaitable<ThreadEnd> drive(lua_State* T, int nargs);
+  asio::awaitable<Resumption> run_parallel(std::vector<lua_State*> branches, std::shared_ptr<Scope> group);
+  void install_builtins();
+  void set_global(const std::string& dotted_name);
+};
+
+}  // namespace ledlab::lua

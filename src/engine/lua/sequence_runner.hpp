@@ -1,0 +1,94 @@
+#pragma once
+// Runs one sequence script as a coroutine on the Asio loop.
+//
+// The script runs in a Lua thread (lua_newthread). Host functions that do I/O are "async":
+// the C function stores a pending operation and yields (lua_yieldk); the driver coroutine
+// (run()) co_awaits the operation, pushes its result and resumes the thread. So the loop never
+// blocks, and pause/abort act at the next engine call. An error Result becomes a Lua error
+// (catchable with pcall); abort and the runaway guard raise the sandbox's fatal error, which
+// pcall/xpcall rethrow, so a script cannot swallow them.
+//
+// Built-in script API:
+//   params{...}              declared parameters (see params.hpp) -> table of values
+//   sleep(seconds)           simulated seconds on the runner's Clock (async)
+//   log(text)  progress(fraction, text)  record(value...)  result(value...)
+//   checkpoint(name, table)  -> the embedder's sinks, synchronous
+//   parallel{f1, f2, ...}    runs the functions as concurrent Lua threads, returns when all
+//                            have finished; the first error is raised in the caller and the
+//                            other branches are stopped at their next engine call
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "engine/lua/params.hpp"
+#include "engine/lua/sequence_script.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ledlab::lua {
+
+enum class RunStatus { finished, failed, aborted };
+std::string_view to_string(RunStatus status);
+
+struct RunOutcome {
+  RunStatus status = RunStatus::finished;
+  std::string message;    // "sweep.lua:12: attempt to index a nil value (global 'bert')"
+  std::string traceback;  // luaL_traceback of the failing thread, for failed runs
+};
+
+struct RunOptions {
+  std::shared_ptr<Clock> clock = Clock::default_clock();
+  // Lua VM instructions a thread may execute between two engine calls before it is stopped
+  // as a runaway loop. Checked every 1000 instructions.
+  std::uint64_t instruction_budget = 10'000'000;
+  Overrides overrides;  // -p name=value from the command line
+};
+
+// Where the script's synchronous calls go. Unset sinks drop what they get.
+struct Sinks {
+  std::function<void(std::string_view text)> log;
+  std::function<void(double fraction, std::string_view text)> progress;
+  std::function<void(const nlohmann::json& value)> record;
+  std::function<void(const nlohmann::json& value)> result;
+  std::function<void(std::string_view name, const nlohmann::json& state)> checkpoint;
+};
+
+// Arguments arrive as JSON (one argument as itself, several as an array); a null result
+// returns nil to the script. An error Result is raised as a Lua error with its description.
+using AsyncFunction = std::function<boost::asio::awaitable<Result<nlohmann::json>>(nlohmann::json args)>;
+using SyncFunction = std::function<Result<nlohmann::json>(nlohmann::json args)>;
+
+class SequenceRunner {
+ public:
+  SequenceRunner(SequenceScript script, RunOptions options = {}, Sinks sinks = {});
+  ~SequenceRunner();
+  SequenceRunner(const SequenceRunner&) = delete;
+  SequenceRunner& operator=(const SequenceRunner&) = delete;
+
+  // Registers a host function before run(). A dotted name ("bert.gate") puts the function in
+  // a table that is created on demand.
+  void add_async(std::string name, AsyncFunction fn);
+  void add_function(std::string name, SyncFunction fn);
+
+  // Runs the script to its end. Call once, on the executor the runner is used from.
+  boost::asio::awaitable<RunOutcome> run();
+
+  // Ends the run as aborted at the script's next engine call (a pending sleep or instrument
+  // operation is cancelled at once). Must be called on the run's executor (post to it from
+  // other threads).
+  void abort(std::string reason = "aborted by operator");
+  bool abort_requested() const;
+
+  struct Impl;  // sequence_runner.cpp; public only so the Lua C functions there can reach it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ledlab::lua

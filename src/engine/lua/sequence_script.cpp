@@ -1,0 +1,96 @@
+#include "engine/lua/sequence_script.hpp"
+
+#include "engine/lua/lua_value.hpp"
+#include "engine/lua/sandbox.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+namespace ledlab::lua {
+namespace {
+
+// State of a declaration pass, reached from hooks and C functions through the extra space.
+struct DeclarePass {
+  std::uint64_t budget = 0;
+  std::uint64_t executed = 0;
+  std::optional<nlohmann::json> declared;
+  std::string error;  // set when the pass ended on its own guard
+};
+
+constexpr int kHookEvery = 1000;
+
+DeclarePass& pass_of(lua_State* L) { return **static_cast<DeclarePass**>(lua_getextraspace(L)); }
+
+int declare_params(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  // The declarations are all this pass wants: stop here. (Statement-scoped temporaries only:
+  // the raise below is a longjmp that would skip C++ destructors.)
+  pass_of(L).declared = to_json(L, 1).value_or(nlohmann::json());
+  raise_fatal(L);  // the declarations are all this pass wants: stop here
+}
+
+// In a declaration pass every name the sandbox does not define is an engine call (sleep,
+// an instrument, ...): the script declared nothing before it, so the pass stops.
+int stop_at_engine_call(lua_State* L) { raise_fatal(L); }
+
+// Sinks that only report go nowhere in a declaration pass; the script may use them before
+// params{} (a banner line, say) without ending the pass.
+int ignore_call(lua_State*) { return 0; }
+
+void count_hook(lua_State* L, lua_Debug*) {
+  auto& pass = pass_of(L);
+  pass.executed += kHookEvery;
+  if (pass.executed > pass.budget) {
+    luaL_where(L, 0);
+    pass.error = fmt::format("{}script ran {} instructions before declaring its parameters (runaway loop?)",
+                             lua_tostring(L, -1), pass.executed);
+    raise_fatal(L);
+  }
+}
+
+}  // namespace
+
+Result<SequenceScript> SequenceScript::load_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(Errc::not_found, fmt::format("cannot open sequence '{}'", path.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return SequenceScript(text.str(), path.filename().string());
+}
+
+Result<std::vector<ParamDecl>> SequenceScript::parameters(std::uint64_t instruction_budget) const {
+  std::unique_ptr<lua_State, decltype(&lua_close)> owner(luaL_newstate(), &lua_close);
+  lua_State* L = owner.get();
+  DeclarePass pass;
+  pass.budget = instruction_budget;
+  *static_cast<DeclarePass**>(lua_getextraspace(L)) = &pass;
+  push_sandbox_env(L);
+  lua_pushcfunction(L, declare_params);
+  lua_setfield(L, -2, "params");
+  for (const char* name : {"log", "progress", "record", "result", "checkpoint"}) {
+    lua_pushcfunction(L, ignore_call);
+    lua_setfield(L, -2, name);
+  }
+  lua_getmetatable(L, -1);
+  lua_pushcfunction(L, stop_at_engine_call);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  if (load_chunk(L, text_, name_, -1) != LUA_OK)
+    return fail(Errc::config, lua_tostring(L, -1));
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, kHookEvery);
+  if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+    if (!is_fatal(L, -1)) {
+      const char* message = lua_tostring(L, -1);
+      return fail(Errc::config, message != nullptr ? message : "error object is not a string");
+    }
+    if (!pass.error.empty()) return fail(Errc::config, pass.error);
+  }
+  if (!pass.declared) return std::vector<ParamDecl>{};
+  return parse_declarations(*pass.declared);
+}
+
+}  // namespace ledlab::lua

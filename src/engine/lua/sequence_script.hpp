@@ -1,0 +1,33 @@
+#pragma once
+// A sequence script: its text and the name errors are reported under. Loading only reads
+// the file; compiling happens in the sandbox of whoever runs it (SequenceRunner).
+#include "core/error.hpp"
+#include "engine/lua/params.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ledlab::lua {
+
+class SequenceScript {
+ public:
+  // `name` is what errors show before ":line:" (normally the file name, "sweep.lua").
+  SequenceScript(std::string text, std::string name) : text_(std::move(text)), name_(std::move(name)) {}
+  static Result<SequenceScript> load_file(const std::filesystem::path& path);
+
+  const std::string& text() const { return text_; }
+  const std::string& name() const { return name_; }
+
+  // The parameters the script declares, without running the sequence: the chunk is run in
+  // the sandbox only until its params{} call, or its first engine call (sleep, parallel, an
+  // instrument) if it declares none; log/progress/record/result/checkpoint do nothing here. Syntax errors and errors before params{} come back as Errc::config.
+  Result<std::vector<ParamDecl>> parameters(std::uint64_t instruction_budget = 10'000'000) const;
+
+ private:
+  std::string text_;
+  std::string name_;
+};
+
+}  // namespace ledlab::lua
