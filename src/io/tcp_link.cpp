@@ -14,7 +14,27 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 TcpLink::TcpLink(asio::any_io_executor executor, std::string host, std::uint16_t port)
-    : executor_(executor), host_(std::move(host)), port_(port), socket_(executor) {}
+    : executor_(executor), host_(std::move(host)), port_(port), socket_(executor), watchdog_(executor) {}
+
+std::uint64_t TcpLink::arm(Millis timeout) {
+  const std::uint64_t token = ++operation_;
+  watchdog_.expires_after(timeout);
+  watchdog_.async_wait([this, token](const boost::system::error_code& ec) {
+    // A handler queued just before disarm() must not cancel the next operation.
+    if (ec || token != operation_) return;
+    fired_for_ = token;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  });
+  return token;
+}
+
+bool TcpLink::disarm(std::uint64_t token) {
+  const bool fired = fired_for_ == token;
+  ++operation_;
+  watchdog_.cancel();
+  return fired;
+}
 
 TcpLink::~TcpLink() { close(); }
 
@@ -62,11 +82,12 @@ asio::awaitable<Status> TcpLink::connect(Millis timeout) {
 
 asio::awaitable<Status> TcpLink::write(std::string_view bytes, Millis timeout) {
   if (!socket_.is_open()) co_return fail(Errc::disconnected, fmt::format("{} is not connected", describe()));
-  auto done = co_await with_timeout(
-      [&](auto token) { return asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), token); },
-      timeout);
-  if (!done) co_return fail(Errc::timeout, fmt::format("write to {} blocked longer than {} ms", describe(), timeout.count()));
-  if (auto ec = std::get<0>(*done)) {
+  const auto guard = arm(timeout);
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                                            asio::as_tuple(asio::use_awaitable));
+  (void)n;
+  if (disarm(guard)) co_return fail(Errc::timeout, fmt::format("write to {} blocked longer than {} ms", describe(), timeout.count()));
+  if (ec) {
     if (ec != asio::error::operation_aborted) close();
     co_return fail(map_error(ec, "writing to"));
   }
@@ -75,10 +96,10 @@ asio::awaitable<Status> TcpLink::write(std::string_view bytes, Millis timeout) {
 
 asio::awaitable<Result<std::size_t>> TcpLink::read_some(std::span<char> buffer, Millis timeout) {
   if (!socket_.is_open()) co_return fail(Errc::disconnected, fmt::format("{} is not connected", describe()));
-  auto done = co_await with_timeout(
-      [&](auto token) { return socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()), token); }, timeout);
-  if (!done) co_return fail(Errc::timeout, fmt::format("no reply from {} within {} ms", describe(), timeout.count()));
-  auto [ec, n] = *done;
+  const auto guard = arm(timeout);
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
+                                                  asio::as_tuple(asio::use_awaitable));
+  if (disarm(guard)) co_return fail(Errc::timeout, fmt::format("no reply from {} within {} ms", describe(), timeout.count()));
   if (ec) {
     if (ec != asio::error::operation_aborted) close();
     co_return fail(map_error(ec, "reading from"));

@@ -146,7 +146,9 @@ Step parallel_body(lua_State* T) {
   auto& self = impl(T);
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
   auto group = std::make_shared<Scope>(*self.executor);
-  self.threads[T].scope->children.push_back(group);
+  auto& siblings = self.threads[T].scope->children;
+  std::erase_if(siblings, [](const std::weak_ptr<Scope>& s) { return s.expired(); });  // finished groups
+  siblings.push_back(group);
   std::vector<lua_State*> branches;
   for (lua_Integer i = 1; i <= n; ++i) {
     lua_State* branch = self.new_thread(T, group);
