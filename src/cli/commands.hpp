@@ -7,6 +7,7 @@ namespace ledlab::cli {
 void register_sim_command(CLI::App& app);    // ledlab sim: serve a station's simulated twins
 void register_check_command(CLI::App& app);  // ledlab check: reach every instrument of a station
 void register_bench_demo_command(CLI::App& app);  // ledlab demo: simulated station + check + readings
+void register_run_command(CLI::App& app);    // ledlab run: a sequence against a station, into the store
 
 // Thrown by subcommand callbacks to end with a message and an exit code.
 struct Exit {

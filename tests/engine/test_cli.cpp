@@ -1,6 +1,7 @@
 // The ledlab executable as a user runs it: exit codes and what it prints.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -65,4 +66,47 @@ TEST_CASE("ledlab sim --dump-truth writes the bench's ground truth") {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK_THAT(text, Catch::Contains("\"lanes\""));
   CHECK_THAT(text, Catch::Contains("f3db_hz"));
+}
+
+TEST_CASE("ledlab run records a sequence on the simulated station and ends it finished") {
+  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-test.sqlite";
+  std::remove(db.c_str());
+  auto r = ledlab("run " LEDLAB_SOURCE_DIR "/sequences/power_vs_temperature.lua --station " LEDLAB_SOURCE_DIR
+                  "/sequences/stations/sim.toml --sim --dut ARR-7 -p temps=25,85 --db " + db);
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("85 C: mean"));
+  auto runs = ledlab("runs --no-header --db " + db);
+  CHECK_THAT(runs.out, Catch::Contains("\tfinished\t"));
+  CHECK_THAT(runs.out, Catch::Contains("ARR-7"));
+  const std::string uuid = runs.out.substr(0, runs.out.find('\t'));
+  auto samples = ledlab("export " + uuid + " --format csv --table samples --db " + db);
+  REQUIRE(samples.code == 0);
+  // One power reading per lane per temperature plus one chamber reading each, and a header.
+  CHECK(std::count(samples.out.begin(), samples.out.end(), '\n') == 2 * 400 + 2 + 1);
+}
+
+TEST_CASE("a sequence that fails reports file:line, exits 1 and is stored as failed") {
+  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-fail.sqlite";
+  const std::string script = std::string(LEDLAB_BINARY_DIR) + "/broken_sequence.lua";
+  std::remove(db.c_str());
+  std::ofstream(script) << "pg.set_drive(1e-3, 1e-3)\nlocal x = nil\nlog(x.field)\n";
+  auto r = ledlab("run " + script + " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db);
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("broken_sequence.lua:3:"));
+  CHECK_THAT(ledlab("runs --no-header --db " + db).out, Catch::Contains("\tfailed\t"));
+}
+
+TEST_CASE("a drive above the station's limit is refused by the driver, naming the instrument") {
+  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-limit.sqlite";
+  const std::string script = std::string(LEDLAB_BINARY_DIR) + "/overdrive.lua";
+  std::remove(db.c_str());
+  std::ofstream(script) << "pg.set_drive(0.05, 0.01)\n";
+  auto r = ledlab("run " + script + " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db);
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("overdrive.lua:1:"));
+  CHECK_THAT(r.out, Catch::Contains("pg"));
+  CHECK_THAT(r.out, Catch::Contains("limit"));
 }

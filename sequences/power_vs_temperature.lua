@@ -1,0 +1,50 @@
+-- Optical power of every lane across chamber temperatures: set the chamber, wait until it is
+-- at temperature (window + soak), read all lanes, record them, and report the array mean and
+-- the fraction of the first temperature's output at each temperature.
+local p = params {
+  temps = { type = "list", default = { 25, 55, 85 }, unit = "C", description = "chamber setpoints" },
+  bias_a = { type = "number", default = 5e-3, unit = "A", description = "drive bias per lane" },
+  modulation_a = { type = "number", default = 4e-3, unit = "A", description = "modulation, peak to peak" },
+  soak_s = { type = "number", default = 300, unit = "s", description = "soak once inside the window" },
+  timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for a temperature" },
+}
+
+local function wait_at_temperature(target)
+  local waited = 0
+  while not chamber.at_temperature() do
+    if waited > p.timeout_s then error(("chamber did not settle at %g C within %g s"):format(target, p.timeout_s)) end
+    sleep(10)
+    waited = waited + 10
+  end
+end
+
+local function mean(values)
+  local sum, n = 0, 0
+  for _, v in ipairs(values) do
+    if v > 1e-7 then sum, n = sum + v, n + 1 end  -- dark (dead) lanes are not averaged in
+  end
+  return n > 0 and sum / n or 0, n
+end
+
+chamber.set_soak(p.soak_s)
+pg.set_drive(p.bias_a, p.modulation_a)
+pg.output(true)
+
+local first
+for i, t in ipairs(p.temps) do
+  progress((i - 1) / #p.temps, ("setting the chamber to %g C"):format(t))
+  chamber.set_setpoint(t)
+  wait_at_temperature(t)
+  local powers = opm.read_all()
+  local conditions = { temperature_c = t, bias_a = p.bias_a }
+  record { quantity = "optical_power", unit = "W", values = powers, conditions = conditions }
+  record { quantity = "chamber_temperature", unit = "C", value = chamber.temperature(), conditions = conditions }
+  local m, lit = mean(powers)
+  first = first or m
+  result { name = "mean_optical_power_w", value = m, unit = "W", extra = { temperature_c = t, lit_lanes = lit } }
+  result { name = "fraction_of_first_temperature", value = m / first, unit = "1", lower = 0.85,
+           extra = { temperature_c = t } }
+  log(("%g C: mean %.2f uW over %d lit lanes"):format(t, m * 1e6, lit))
+  checkpoint("temperature_done", { index = i })
+end
+progress(1, "done")
