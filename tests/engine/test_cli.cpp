@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <csignal>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 
@@ -24,6 +26,11 @@ Ran ledlab(const std::string& args) {
   while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// A results store and its WAL files: a stale -wal beside a new database is an I/O error.
+void remove_db(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
 }  // namespace
@@ -70,7 +77,7 @@ TEST_CASE("ledlab sim --dump-truth writes the bench's ground truth") {
 
 TEST_CASE("ledlab run records a sequence on the simulated station and ends it finished") {
   const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-test.sqlite";
-  std::remove(db.c_str());
+  remove_db(db);
   auto r = ledlab("run " LEDLAB_SOURCE_DIR "/sequences/power_vs_temperature.lua --station " LEDLAB_SOURCE_DIR
                   "/sequences/stations/sim.toml --sim --dut ARR-7 -p temps=25,85 --db " + db);
   INFO(r.out);
@@ -89,7 +96,7 @@ TEST_CASE("ledlab run records a sequence on the simulated station and ends it fi
 TEST_CASE("a sequence that fails reports file:line, exits 1 and is stored as failed") {
   const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-fail.sqlite";
   const std::string script = std::string(LEDLAB_BINARY_DIR) + "/broken_sequence.lua";
-  std::remove(db.c_str());
+  remove_db(db);
   std::ofstream(script) << "pg.set_drive(1e-3, 1e-3)\nlocal x = nil\nlog(x.field)\n";
   auto r = ledlab("run " + script + " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db);
   INFO(r.out);
@@ -101,7 +108,7 @@ TEST_CASE("a sequence that fails reports file:line, exits 1 and is stored as fai
 TEST_CASE("a drive above the station's limit is refused by the driver, naming the instrument") {
   const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-limit.sqlite";
   const std::string script = std::string(LEDLAB_BINARY_DIR) + "/overdrive.lua";
-  std::remove(db.c_str());
+  remove_db(db);
   std::ofstream(script) << "pg.set_drive(0.05, 0.01)\n";
   auto r = ledlab("run " + script + " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db);
   INFO(r.out);
@@ -109,4 +116,45 @@ TEST_CASE("a drive above the station's limit is refused by the driver, naming th
   CHECK_THAT(r.out, Catch::Contains("overdrive.lua:1:"));
   CHECK_THAT(r.out, Catch::Contains("pg"));
   CHECK_THAT(r.out, Catch::Contains("limit"));
+}
+
+TEST_CASE("Ctrl-C pauses a headless run and a second Ctrl-C aborts it, recorded as operator actions") {
+  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-signal.sqlite";
+  const std::string script = std::string(LEDLAB_BINARY_DIR) + "/long_sequence.lua";
+  const std::string log = std::string(LEDLAB_BINARY_DIR) + "/run-signal.log";
+  remove_db(db);
+  std::remove(log.c_str());  // a stale log would be taken for this run's progress
+  // 1000 simulated hours at the station's 3600x: far longer than the test.
+  std::ofstream(script) << "for i = 1, 1000 do sleep(3600); log('hour ' .. i) end\n";
+  const std::string cmd = std::string(LEDLAB_BINARY_DIR) + "/ledlab run " + script +
+                          " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db + " > " + log +
+                          " 2>&1 < /dev/null";
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto log_has = [&](const std::string& what) {
+    for (int i = 0; i < 200; ++i) {  // up to 10 s
+      std::ifstream in(log);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (text.find(what) != std::string::npos) return true;
+      usleep(50000);
+    }
+    return false;
+  };
+  REQUIRE(log_has("hour 1"));
+  kill(pid, SIGINT);
+  REQUIRE(log_has("paused by operator"));
+  kill(pid, SIGINT);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 4);
+  CHECK_THAT(ledlab("runs --no-header --db " + db).out, Catch::Contains("\taborted\t"));
+  const std::string uuid = ledlab("runs --no-header --db " + db).out.substr(0, 36);
+  auto events = ledlab("export " + uuid + " --format csv --table events --db " + db);
+  CHECK_THAT(events.out, Catch::Contains(",operator,operator,paused by operator"));
+  CHECK_THAT(events.out, Catch::Contains("abort: second Ctrl-C"));
 }

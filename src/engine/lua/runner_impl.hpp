@@ -89,6 +89,8 @@ struct SequenceRunner::Impl {
   std::unordered_map<lua_State*, ThreadState> threads;
   std::optional<asio::any_io_executor> executor;
   std::shared_ptr<Scope> root;
+  bool paused = false;
+  std::shared_ptr<asio::steady_timer> resume_signal;  // cancelled by resume(); waited on while paused
   bool aborted = false;
   std::string abort_reason;
   std::string fatal_message;  // why the run was ended from inside (guard, bad parameter)

@@ -47,6 +47,12 @@ asio::awaitable<ThreadEnd> SequenceRunner::Impl::drive(lua_State* T, int nargs) 
       co_return end;
     }
     lua_pop(T, nresults);
+    // Pause acts here, at the engine call the script just made: nothing new is started.
+    while (paused && !scope->stopped && resume_signal) {
+      auto signal = resume_signal;
+      co_await (signal->async_wait(asio::as_tuple(asio::use_awaitable)) || scope->wait());
+    }
+    if (scope->stopped) continue;  // aborted while paused: the loop top ends the thread
     PendingOp op = std::move(threads[T].pending);
     threads[T].pending = {};
     Resumption r;
@@ -181,10 +187,21 @@ void SequenceRunner::abort(std::string reason) {
 
 bool SequenceRunner::abort_requested() const { return impl_->aborted; }
 
+void SequenceRunner::pause() { impl_->paused = true; }
+
+void SequenceRunner::resume() {
+  auto& s = *impl_;
+  s.paused = false;
+  if (s.resume_signal) s.resume_signal->cancel();  // wakes every waiting thread
+}
+
+bool SequenceRunner::paused() const { return impl_->paused; }
+
 asio::awaitable<RunOutcome> SequenceRunner::run() {
   auto& s = *impl_;
   s.executor = co_await asio::this_coro::executor;
   s.root = std::make_shared<Scope>(*s.executor);
+  s.resume_signal = std::make_shared<asio::steady_timer>(*s.executor, asio::steady_timer::time_point::max());
   if (s.aborted) s.root->stop();
 
   // Overrides are checked before the sequence does anything (params{} checks them again).

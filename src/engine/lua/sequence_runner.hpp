@@ -85,6 +85,13 @@ class SequenceRunner {
   void abort(std::string reason = "aborted by operator");
   bool abort_requested() const;
 
+  // Holds every thread of the script at its next engine call until resume(); an operation
+  // already in progress (a gate, a sleep) completes first. Abort still acts while paused.
+  // Both must be called on the run's executor.
+  void pause();
+  void resume();
+  bool paused() const;
+
   struct Impl;  // sequence_runner.cpp; public only so the Lua C functions there can reach it
 
  private:

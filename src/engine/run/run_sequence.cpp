@@ -8,6 +8,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_future.hpp>
@@ -17,6 +18,8 @@
 #include <map>
 #include <stdexcept>
 #include <thread>
+
+#include <unistd.h>
 
 namespace ledlab::engine {
 
@@ -174,9 +177,13 @@ int run_sequence(const RunRequest& request, std::ostream& out) {
   lua::Sinks sinks;
   sinks.log = [&](std::string_view text) {
     fmt::print(out, "  {}\n", text);
+    out.flush();  // a headless run's log file must show where it is
     (void)(*store)->log_event(run->id, {.kind = db::EventKind::info, .source = "script", .message = std::string(text)});
   };
-  sinks.progress = [&](double f, std::string_view text) { fmt::print(out, "[{:3.0f}%] {}\n", f * 100, text); };
+  sinks.progress = [&](double f, std::string_view text) {
+    fmt::print(out, "[{:3.0f}%] {}\n", f * 100, text);
+    out.flush();
+  };
   sinks.record = [&](const json& r) { recorder.record(r); };
   sinks.result = [&](const json& r) { recorder.result(r); };
   sinks.checkpoint = [&](std::string_view name, const json& state) {
@@ -185,10 +192,45 @@ int run_sequence(const RunRequest& request, std::ostream& out) {
   lua::RunOptions options{.clock = clock, .overrides = request.overrides};
   lua::SequenceRunner runner(std::move(*script), options, sinks);
 
+  // Ctrl-C pauses at the next instrument call; Enter resumes; a second Ctrl-C (or SIGTERM) aborts.
+  auto operator_event = [&](std::string message) {
+    fmt::print(out, "{}\n", message);
+    out.flush();
+    (void)(*store)->log_event(run->id, {.kind = db::EventKind::operator_action, .source = "operator", .message = message});
+  };
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) runner.abort("stopped by operator (signal)");
-  });
+  asio::posix::stream_descriptor console(io);
+  const bool interactive = ::isatty(STDIN_FILENO) != 0;
+  if (interactive) console.assign(::dup(STDIN_FILENO));
+  std::function<void()> watch_console = [&] {
+    if (!interactive) return;
+    console.async_wait(asio::posix::stream_descriptor::wait_read, [&](const boost::system::error_code& ec) {
+      if (ec) return;
+      char buf[256];
+      (void)::read(console.native_handle(), buf, sizeof buf);
+      if (runner.paused() && !runner.abort_requested()) {
+        runner.resume();
+        operator_event("resumed by operator");
+      }
+      watch_console();
+    });
+  };
+  watch_console();
+  std::function<void()> watch_signals = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGINT && !runner.paused()) {
+        runner.pause();
+        operator_event(interactive ? "paused by operator: Enter resumes, Ctrl-C again aborts"
+                                   : "paused by operator: Ctrl-C again aborts");
+      } else {
+        runner.abort(sig == SIGTERM ? "stopped by SIGTERM" : "aborted by operator (second Ctrl-C)");
+        operator_event(sig == SIGTERM ? "abort: SIGTERM" : "abort: second Ctrl-C");
+      }
+      watch_signals();
+    });
+  };
+  watch_signals();
 
   auto main = [&]() -> asio::awaitable<lua::RunOutcome> {
     if (!created) co_return lua::RunOutcome{lua::RunStatus::failed, created.error().describe(), {}};
@@ -216,6 +258,8 @@ int run_sequence(const RunRequest& request, std::ostream& out) {
   while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io.run_one();
   const lua::RunOutcome outcome = fut.get();
   signals.cancel();
+  boost::system::error_code ignored;
+  console.close(ignored);
 
   const auto status = store_status(outcome.status);
   (void)(*store)->log_event(run->id, {.kind = db::EventKind::state, .source = "engine",
