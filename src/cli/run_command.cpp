@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "engine/run/control_endpoint.hpp"
 #include "engine/run/run_sequence.hpp"
 
 #include <fmt/format.h>
@@ -47,6 +48,25 @@ void register_run_command(CLI::App& app) {
       req.overrides[p.substr(0, eq)] = p.substr(eq + 1);
     }
     throw Exit{engine::run_sequence(req, std::cout)};
+  });
+}
+
+void register_ctl_command(CLI::App& app) {
+  auto command = std::make_shared<std::string>();
+  auto run = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("ctl", "Steer a running sequence from another process: pause, resume, abort, status");
+  cmd->add_option("command", *command, "pause | resume | abort | status")
+      ->required()
+      ->check(CLI::IsMember({"pause", "resume", "abort", "status"}));
+  cmd->add_option("run", *run, "run uuid (a unique prefix is enough)")->required();
+  cmd->callback([=] {
+    auto reply = engine::send_control(*run, *command);
+    if (!reply) {
+      fmt::print(std::cerr, "error: {}\n", reply.error().message);
+      throw Exit{reply.error().code == Errc::invalid_argument ? 2 : 1};
+    }
+    fmt::print("{}\n", *reply);
+    throw Exit{reply->starts_with("error") ? 2 : 0};
   });
 }
 

@@ -158,3 +158,60 @@ TEST_CASE("Ctrl-C pauses a headless run and a second Ctrl-C aborts it, recorded 
   CHECK_THAT(events.out, Catch::Contains(",operator,operator,paused by operator"));
   CHECK_THAT(events.out, Catch::Contains("abort: second Ctrl-C"));
 }
+
+TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another process") {
+  const std::string dir = std::string(LEDLAB_BINARY_DIR) + "/ctl-runs";
+  setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);  // inherited by both ledlab processes
+  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-ctl.sqlite";
+  const std::string script = std::string(LEDLAB_BINARY_DIR) + "/ctl_sequence.lua";
+  const std::string log = std::string(LEDLAB_BINARY_DIR) + "/run-ctl.log";
+  remove_db(db);
+  std::remove(log.c_str());
+  std::ofstream(script) << "for i = 1, 1000 do sleep(3600); log('hour ' .. i) end\n";
+  const std::string cmd = std::string(LEDLAB_BINARY_DIR) + "/ledlab run " + script +
+                          " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db + " > " + log +
+                          " 2>&1 < /dev/null";
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto log_text = [&] {
+    std::ifstream in(log);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  auto wait_for = [&](const std::string& what) {
+    for (int i = 0; i < 200; ++i, usleep(50000))
+      if (log_text().find(what) != std::string::npos) return true;
+    return false;
+  };
+  REQUIRE(wait_for("hour 1"));
+  const std::string uuid = log_text().substr(4, 36);  // "run <uuid> started: ..."
+  auto paused = ledlab("ctl pause " + uuid.substr(0, 8));
+  CHECK(paused.code == 0);
+  CHECK_THAT(paused.out, Catch::Contains("paused"));
+  // At 3600x a simulated hour is a wall second. Paused, the sleep in progress may still end
+  // (one more line) but no further hour starts during 2.5 s.
+  auto lines = [&] {
+    const std::string text = log_text();
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  const auto lines_at_pause = lines();
+  usleep(2500000);
+  CHECK(lines() <= lines_at_pause + 1);
+  CHECK_THAT(ledlab("ctl status " + uuid).out, Catch::Contains("paused"));
+  CHECK_THAT(ledlab("ctl resume " + uuid).out, Catch::Contains("running"));
+  CHECK_THAT(ledlab("ctl abort " + uuid).out, Catch::Contains("aborting"));
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 4);
+  CHECK_THAT(log_text(), Catch::Contains("paused by ledlab ctl"));
+  CHECK_THAT(log_text(), Catch::Contains("resumed by ledlab ctl"));
+  // The run has ended: its endpoint is gone.
+  auto gone = ledlab("ctl status " + uuid);
+  CHECK(gone.code == 1);
+  CHECK_THAT(gone.out, Catch::Contains("no running sequence"));
+  unsetenv("LEDLAB_RUN_DIR");
+}

@@ -2,6 +2,7 @@
 
 #include "db/store.hpp"
 #include "engine/lua/sequence_runner.hpp"
+#include "engine/run/control_endpoint.hpp"
 #include "engine/run/instrument_bindings.hpp"
 #include "engine/sim_station.hpp"
 #include "engine/station.hpp"
@@ -198,6 +199,31 @@ int run_sequence(const RunRequest& request, std::ostream& out) {
     out.flush();
     (void)(*store)->log_event(run->id, {.kind = db::EventKind::operator_action, .source = "operator", .message = message});
   };
+  // The same three actions from the terminal, from signals and from `ledlab ctl`.
+  auto do_pause = [&](std::string_view who) {
+    if (runner.paused() || runner.abort_requested()) return;
+    runner.pause();
+    operator_event(fmt::format("paused by {}", who));
+  };
+  auto do_resume = [&](std::string_view who) {
+    if (!runner.paused() || runner.abort_requested()) return;
+    runner.resume();
+    operator_event(fmt::format("resumed by {}", who));
+  };
+  auto do_abort = [&](std::string_view why) {
+    if (runner.abort_requested()) return;
+    runner.abort(std::string(why));
+    operator_event(fmt::format("abort: {}", why));
+  };
+  auto endpoint = ControlEndpoint::open(io, run->uuid, [&](std::string_view command) -> std::string {
+    if (command == "pause") do_pause("ledlab ctl");
+    else if (command == "resume") do_resume("ledlab ctl");
+    else if (command == "abort") do_abort("aborted through ledlab ctl");
+    else if (command != "status") return fmt::format("error: unknown command '{}' (pause, resume, abort, status)", command);
+    return runner.abort_requested() ? "aborting" : (runner.paused() ? "paused" : "running");
+  });
+  if (!endpoint) fmt::print(out, "warning: {}; `ledlab ctl` cannot reach this run\n", endpoint.error().message);
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::posix::stream_descriptor console(io);
   const bool interactive = ::isatty(STDIN_FILENO) != 0;
@@ -208,10 +234,7 @@ int run_sequence(const RunRequest& request, std::ostream& out) {
       if (ec) return;
       char buf[256];
       (void)::read(console.native_handle(), buf, sizeof buf);
-      if (runner.paused() && !runner.abort_requested()) {
-        runner.resume();
-        operator_event("resumed by operator");
-      }
+      do_resume("operator (Enter)");
       watch_console();
     });
   };
@@ -220,12 +243,9 @@ int run_sequence(const RunRequest& request, std::ostream& out) {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGINT && !runner.paused()) {
-        runner.pause();
-        operator_event(interactive ? "paused by operator: Enter resumes, Ctrl-C again aborts"
-                                   : "paused by operator: Ctrl-C again aborts");
+        do_pause(interactive ? "operator: Enter resumes, Ctrl-C again aborts" : "operator: Ctrl-C again aborts");
       } else {
-        runner.abort(sig == SIGTERM ? "stopped by SIGTERM" : "aborted by operator (second Ctrl-C)");
-        operator_event(sig == SIGTERM ? "abort: SIGTERM" : "abort: second Ctrl-C");
+        do_abort(sig == SIGTERM ? "stopped by SIGTERM" : "second Ctrl-C");
       }
       watch_signals();
     });
@@ -258,6 +278,7 @@ int run_sequence(const RunRequest& request, std::ostream& out) {
   while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io.run_one();
   const lua::RunOutcome outcome = fut.get();
   signals.cancel();
+  if (endpoint) endpoint->reset();  // the run no longer takes commands
   boost::system::error_code ignored;
   console.close(ignored);
 
