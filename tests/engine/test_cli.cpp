@@ -33,6 +33,60 @@ void remove_db(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
+std::string in_build(const std::string& name) { return std::string(LEDLAB_BINARY_DIR) + "/" + name; }
+
+// Writes a sequence into the build tree and returns its path.
+std::string write_script(const std::string& name, const std::string& text) {
+  const std::string path = in_build(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+// `ledlab run` arguments for a script on the simulated station, into a fresh store.
+std::string run_args(const std::string& script, const std::string& db) {
+  remove_db(db);
+  return "run " + script + " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db;
+}
+
+// A headless `ledlab run` in the background, its output going to a log file.
+struct HeadlessRun {
+  std::string log;
+  pid_t pid = -1;
+
+  HeadlessRun(const std::string& args, std::string log_path) : log(std::move(log_path)) {
+    std::remove(log.c_str());  // a stale log would be taken for this run's progress
+    const std::string cmd = "exec " + std::string(LEDLAB_BINARY_DIR) + "/ledlab " + args + " > " + log + " 2>&1 < /dev/null";
+    pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  std::string text() const {
+    std::ifstream in(log);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  long lines() const {
+    const std::string t = text();
+    return static_cast<long>(std::count(t.begin(), t.end(), '\n'));
+  }
+  bool wait_for(const std::string& what) const {  // up to 10 s
+    for (int i = 0; i < 200; ++i, usleep(50000))
+      if (text().find(what) != std::string::npos) return true;
+    return false;
+  }
+  int exit_code() {
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    return WEXITSTATUS(status);
+  }
+};
+
+// 1000 simulated hours at the station's 3600x: far longer than any test.
+constexpr const char* kLongSequence = "for i = 1, 1000 do sleep(3600); log('hour ' .. i) end\n";
+
 }  // namespace
 
 TEST_CASE("ledlab demo serves the simulated station and reads every instrument") {
@@ -76,10 +130,8 @@ TEST_CASE("ledlab sim --dump-truth writes the bench's ground truth") {
 }
 
 TEST_CASE("ledlab run records a sequence on the simulated station and ends it finished") {
-  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-test.sqlite";
-  remove_db(db);
-  auto r = ledlab("run " LEDLAB_SOURCE_DIR "/sequences/power_vs_temperature.lua --station " LEDLAB_SOURCE_DIR
-                  "/sequences/stations/sim.toml --sim --dut ARR-7 -p temps=25,85 --db " + db);
+  const std::string db = in_build("run-test.sqlite");
+  auto r = ledlab(run_args(LEDLAB_SOURCE_DIR "/sequences/power_vs_temperature.lua", db) + " --dut ARR-7 -p temps=25,85");
   INFO(r.out);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("85 C: mean"));
@@ -94,11 +146,8 @@ TEST_CASE("ledlab run records a sequence on the simulated station and ends it fi
 }
 
 TEST_CASE("a sequence that fails reports file:line, exits 1 and is stored as failed") {
-  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-fail.sqlite";
-  const std::string script = std::string(LEDLAB_BINARY_DIR) + "/broken_sequence.lua";
-  remove_db(db);
-  std::ofstream(script) << "pg.set_drive(1e-3, 1e-3)\nlocal x = nil\nlog(x.field)\n";
-  auto r = ledlab("run " + script + " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db);
+  const std::string db = in_build("run-fail.sqlite");
+  auto r = ledlab(run_args(write_script("broken_sequence.lua", "pg.set_drive(1e-3, 1e-3)\nlocal x = nil\nlog(x.field)\n"), db));
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("broken_sequence.lua:3:"));
@@ -106,11 +155,7 @@ TEST_CASE("a sequence that fails reports file:line, exits 1 and is stored as fai
 }
 
 TEST_CASE("a drive above the station's limit is refused by the driver, naming the instrument") {
-  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-limit.sqlite";
-  const std::string script = std::string(LEDLAB_BINARY_DIR) + "/overdrive.lua";
-  remove_db(db);
-  std::ofstream(script) << "pg.set_drive(0.05, 0.01)\n";
-  auto r = ledlab("run " + script + " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db);
+  auto r = ledlab(run_args(write_script("overdrive.lua", "pg.set_drive(0.05, 0.01)\n"), in_build("run-limit.sqlite")));
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("overdrive.lua:1:"));
@@ -119,39 +164,13 @@ TEST_CASE("a drive above the station's limit is refused by the driver, naming th
 }
 
 TEST_CASE("Ctrl-C pauses a headless run and a second Ctrl-C aborts it, recorded as operator actions") {
-  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-signal.sqlite";
-  const std::string script = std::string(LEDLAB_BINARY_DIR) + "/long_sequence.lua";
-  const std::string log = std::string(LEDLAB_BINARY_DIR) + "/run-signal.log";
-  remove_db(db);
-  std::remove(log.c_str());  // a stale log would be taken for this run's progress
-  // 1000 simulated hours at the station's 3600x: far longer than the test.
-  std::ofstream(script) << "for i = 1, 1000 do sleep(3600); log('hour ' .. i) end\n";
-  const std::string cmd = std::string(LEDLAB_BINARY_DIR) + "/ledlab run " + script +
-                          " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db + " > " + log +
-                          " 2>&1 < /dev/null";
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  auto log_has = [&](const std::string& what) {
-    for (int i = 0; i < 200; ++i) {  // up to 10 s
-      std::ifstream in(log);
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (text.find(what) != std::string::npos) return true;
-      usleep(50000);
-    }
-    return false;
-  };
-  REQUIRE(log_has("hour 1"));
-  kill(pid, SIGINT);
-  REQUIRE(log_has("paused by operator"));
-  kill(pid, SIGINT);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 4);
+  const std::string db = in_build("run-signal.sqlite");
+  HeadlessRun run(run_args(write_script("long_sequence.lua", kLongSequence), db), in_build("run-signal.log"));
+  REQUIRE(run.wait_for("hour 1"));
+  kill(run.pid, SIGINT);
+  REQUIRE(run.wait_for("paused by operator"));
+  kill(run.pid, SIGINT);
+  CHECK(run.exit_code() == 4);
   CHECK_THAT(ledlab("runs --no-header --db " + db).out, Catch::Contains("\taborted\t"));
   const std::string uuid = ledlab("runs --no-header --db " + db).out.substr(0, 36);
   auto events = ledlab("export " + uuid + " --format csv --table events --db " + db);
@@ -160,55 +179,26 @@ TEST_CASE("Ctrl-C pauses a headless run and a second Ctrl-C aborts it, recorded 
 }
 
 TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another process") {
-  const std::string dir = std::string(LEDLAB_BINARY_DIR) + "/ctl-runs";
+  const std::string dir = in_build("ctl-runs");
   setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);  // inherited by both ledlab processes
-  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/run-ctl.sqlite";
-  const std::string script = std::string(LEDLAB_BINARY_DIR) + "/ctl_sequence.lua";
-  const std::string log = std::string(LEDLAB_BINARY_DIR) + "/run-ctl.log";
-  remove_db(db);
-  std::remove(log.c_str());
-  std::ofstream(script) << "for i = 1, 1000 do sleep(3600); log('hour ' .. i) end\n";
-  const std::string cmd = std::string(LEDLAB_BINARY_DIR) + "/ledlab run " + script +
-                          " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db + " > " + log +
-                          " 2>&1 < /dev/null";
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  auto log_text = [&] {
-    std::ifstream in(log);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
-  auto wait_for = [&](const std::string& what) {
-    for (int i = 0; i < 200; ++i, usleep(50000))
-      if (log_text().find(what) != std::string::npos) return true;
-    return false;
-  };
-  REQUIRE(wait_for("hour 1"));
-  const std::string uuid = log_text().substr(4, 36);  // "run <uuid> started: ..."
+  HeadlessRun run(run_args(write_script("ctl_sequence.lua", kLongSequence), in_build("run-ctl.sqlite")),
+                  in_build("run-ctl.log"));
+  REQUIRE(run.wait_for("hour 1"));
+  const std::string uuid = run.text().substr(4, 36);  // "run <uuid> started: ..."
   auto paused = ledlab("ctl pause " + uuid.substr(0, 8));
   CHECK(paused.code == 0);
   CHECK_THAT(paused.out, Catch::Contains("paused"));
   // At 3600x a simulated hour is a wall second. Paused, the sleep in progress may still end
   // (one more line) but no further hour starts during 2.5 s.
-  auto lines = [&] {
-    const std::string text = log_text();
-    return std::count(text.begin(), text.end(), '\n');
-  };
-  const auto lines_at_pause = lines();
+  const long lines_at_pause = run.lines();
   usleep(2500000);
-  CHECK(lines() <= lines_at_pause + 1);
+  CHECK(run.lines() <= lines_at_pause + 1);
   CHECK_THAT(ledlab("ctl status " + uuid).out, Catch::Contains("paused"));
   CHECK_THAT(ledlab("ctl resume " + uuid).out, Catch::Contains("running"));
   CHECK_THAT(ledlab("ctl abort " + uuid).out, Catch::Contains("aborting"));
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 4);
-  CHECK_THAT(log_text(), Catch::Contains("paused by ledlab ctl"));
-  CHECK_THAT(log_text(), Catch::Contains("resumed by ledlab ctl"));
+  CHECK(run.exit_code() == 4);
+  CHECK_THAT(run.text(), Catch::Contains("paused by ledlab ctl"));
+  CHECK_THAT(run.text(), Catch::Contains("resumed by ledlab ctl"));
   // The run has ended: its endpoint is gone.
   auto gone = ledlab("ctl status " + uuid);
   CHECK(gone.code == 1);
