@@ -1,5 +1,6 @@
 // The BERT driver against its simulated twin over loopback TCP, the twin over the shared bench.
 #include "instruments/bert/bert.hpp"
+#include "tests/support/checks.hpp"
 #include "tests/support/sim_station.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,29 +14,15 @@ using instruments::Bert;
 using instruments::BerCount;
 using instruments::InstrumentConfig;
 namespace asio = boost::asio;
+using test::require_ok;
+using test::small_array;
 
 namespace {
 
 constexpr double kBitRate = 2e9;
 
-sim::BenchConfig small_array() {
-  sim::BenchConfig c;
-  c.array.rows = 4;
-  c.array.cols = 8;
-  return c;
-}
-
 InstrumentConfig bert_config(std::string driver = "ledlab-bert") {
-  InstrumentConfig c;
-  c.name = "bert1";
-  c.kind = "bert";
-  c.driver = std::move(driver);
-  return c;
-}
-
-template <class T>
-void require_ok(const Result<T>& r) {
-  if (!r) FAIL(r.error().describe());
+  return test::instrument_config("bert1", "bert", std::move(driver));
 }
 
 // A station with one BERT twin and its driver, initialised.

@@ -2,6 +2,7 @@
 // it sets reaches the shared bench, where the BERT twin sees its effect.
 #include "instruments/bert/bert.hpp"
 #include "instruments/pattern_generator/pattern_generator.hpp"
+#include "tests/support/checks.hpp"
 #include "tests/support/sim_station.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,27 +15,13 @@ using instruments::InstrumentConfig;
 using instruments::PatternGenerator;
 using instruments::Waveform;
 namespace asio = boost::asio;
+using test::require_ok;
+using test::small_array;
 
 namespace {
 
-sim::BenchConfig small_array() {
-  sim::BenchConfig c;
-  c.array.rows = 4;
-  c.array.cols = 8;
-  return c;
-}
-
 InstrumentConfig pg_config(std::string driver = "ledlab-pg") {
-  InstrumentConfig c;
-  c.name = "pg1";
-  c.kind = "pattern_generator";
-  c.driver = std::move(driver);
-  return c;
-}
-
-template <class T>
-void require_ok(const Result<T>& r) {
-  if (!r) FAIL(r.error().describe());
+  return test::instrument_config("pg1", "pattern_generator", std::move(driver));
 }
 
 // A station with the pattern generator twin and its driver, initialised.
