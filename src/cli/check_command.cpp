@@ -86,6 +86,15 @@ int check_station(const engine::StationConfig& config, bool read, std::ostream& 
   return unreachable > 0 ? 1 : (faulty > 0 ? 3 : 0);
 }
 
+engine::StationConfig load_station_or_exit(const std::string& path) {
+  auto station = engine::load_station(path);
+  if (!station) {
+    fmt::print(std::cerr, "error: {}\n", station.error().message);
+    throw Exit{2};
+  }
+  return std::move(*station);
+}
+
 void register_check_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("check", "Connect to every instrument of a station: *IDN?, latency, SCPI errors");
   auto station_path = std::make_shared<std::string>();
@@ -93,12 +102,7 @@ void register_check_command(CLI::App& app) {
   cmd->add_option("--station", *station_path, "station file (TOML)")->required();
   cmd->add_flag("--read", *read, "also take one reading from each instrument");
   cmd->callback([=] {
-    auto station = engine::load_station(*station_path);
-    if (!station) {
-      fmt::print(std::cerr, "error: {}\n", station.error().message);
-      throw Exit{2};
-    }
-    throw Exit{check_station(*station, *read, std::cout)};
+    throw Exit{check_station(load_station_or_exit(*station_path), *read, std::cout)};
   });
 }
 

@@ -1,6 +1,10 @@
 #pragma once
 // Subcommands of the ledlab executable, one file each.
+#include "engine/station_config.hpp"
+
 #include <CLI/App.hpp>
+
+#include <string>
 
 namespace ledlab::cli {
 
@@ -14,5 +18,8 @@ void register_ctl_command(CLI::App& app);    // ledlab ctl: steer a running sequ
 struct Exit {
   int code;
 };
+
+// Loads a station file; a bad one ends the command with its message and exit code 2.
+engine::StationConfig load_station_or_exit(const std::string& path);
 
 }  // namespace ledlab::cli

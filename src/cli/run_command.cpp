@@ -26,14 +26,9 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--dut", o->dut, "serial number of the device under test");
   cmd->add_option("--operator", o->operator_name, "who runs it");
   cmd->callback([o] {
-    auto station = engine::load_station(o->station);
-    if (!station) {
-      fmt::print(std::cerr, "error: {}\n", station.error().message);
-      throw Exit{2};
-    }
     engine::RunRequest req;
     req.script = o->script;
-    req.station = std::move(*station);
+    req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
     req.dut_serial = o->dut;
     req.operator_name = o->operator_name;

@@ -37,15 +37,6 @@ std::vector<double> parse_list(const std::string& text) {
   return out;
 }
 
-engine::StationConfig load_or_exit(const std::string& path) {
-  auto station = engine::load_station(path);
-  if (!station) {
-    fmt::print(std::cerr, "error: {}\n", station.error().message);
-    throw Exit{2};
-  }
-  return std::move(*station);
-}
-
 // Drives the array through the pattern generator (5 mA bias, 4 mA modulation) and runs one
 // BERT gate of 1e9 bits, so every instrument has something real to read.
 Status light_up(const engine::StationConfig& config) {
@@ -99,7 +90,7 @@ void register_sim_command(CLI::App& app) {
   cmd->add_option("--dump-truth", o->truth, "write the bench's ground truth as JSON to this file and exit");
   cmd->add_option("--currents", o->currents, "drive currents (A) for the truth's f3dB table")->capture_default_str();
   cmd->callback([o] {
-    auto station = load_or_exit(o->station);
+    auto station = load_station_or_exit(o->station);
     auto clock = std::make_shared<Clock>(scale_of(station, o->time_scale));
     Clock::set_default(clock);
     boost::asio::io_context io;
@@ -145,7 +136,7 @@ void register_bench_demo_command(CLI::App& app) {
   cmd->add_option("--station", o->station, "station file (TOML)")->required();
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)");
   cmd->callback([o] {
-    auto station = load_or_exit(o->station);
+    auto station = load_station_or_exit(o->station);
     auto clock = std::make_shared<Clock>(scale_of(station, o->time_scale));
     Clock::set_default(clock);
     boost::asio::io_context sim_io;

@@ -218,13 +218,7 @@ TEST_CASE("bert: settings do not change under a running gate, but re-sending the
 TEST_CASE("bert: bad SCPI sent to the twin queues its standard code and the connection stays up") {
   Rig rig;
   auto& s = rig.bert->session();
-  const auto first_error = [&](const std::string& command) {
-    require_ok(rig.run(s.write(command)));
-    auto errors = rig.run(s.drain_errors());
-    require_ok(errors);
-    REQUIRE(errors->size() == 1);
-    return errors->front().code;
-  };
+  const auto first_error = [&](const std::string& command) { return test::sole_error(rig.io, s, command); };
   CHECK(first_error("SENS1:GATE:MANN ERRORS") == -224);
   CHECK(first_error("SOUR9:FREQ 99GHZ") == -222);
   CHECK(first_error("SOUR1:FREQ 2GHZ") == -114);  // the clock is SOURce9

@@ -176,13 +176,7 @@ TEST_CASE("pattern generator: the twin refuses currents above its hardware maxim
 TEST_CASE("pattern generator: bad SCPI sent to the twin queues its standard code and the connection stays up") {
   Rig rig;
   auto& s = rig.pg->session();
-  const auto first_error = [&](const std::string& command) {
-    require_ok(rig.run(s.write(command)));
-    auto errors = rig.run(s.drain_errors());
-    require_ok(errors);
-    REQUIRE(errors->size() == 1);
-    return errors->front().code;
-  };
+  const auto first_error = [&](const std::string& command) { return test::sole_error(rig.io, s, command); };
   CHECK(first_error("SOUR1:FUNC TRIANGLE") == -224);
   CHECK(first_error("OUTP2 ON") == -114);
   CHECK(first_error("SOUR1:FREQ 5 XHZ") == -131);

@@ -3,6 +3,8 @@
 #include "core/error.hpp"
 #include "instruments/common/instrument.hpp"
 #include "instruments/sim/bench_config.hpp"
+#include "scpi/session.hpp"
+#include "tests/support/sim_station.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,6 +16,16 @@ namespace ledlab::test {
 template <class T>
 void require_ok(const Result<T>& r) {
   if (!r) FAIL(r.error().describe());
+}
+
+// Sends `command` as it is and returns the one error it left in the instrument's queue; the
+// test fails unless it left exactly one.
+inline int sole_error(boost::asio::io_context& io, scpi::Session& session, const std::string& command) {
+  require_ok(run(io, session.write(command)));
+  auto errors = run(io, session.drain_errors());
+  require_ok(errors);
+  REQUIRE(errors->size() == 1);
+  return errors->front().code;
 }
 
 // A 4 x 8 array: enough lanes for per-lane checks, quick to simulate.

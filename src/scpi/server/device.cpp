@@ -171,7 +171,7 @@ void Device::run_unit(std::string_view unit, ConnectionState& state, std::string
       }
     }
     if (!found)
-      throw CommandError{codes::undefined_header, fmt::format("Undefined header; {}{}", unit.substr(0, space), "")};
+      throw CommandError{codes::undefined_header, fmt::format("Undefined header; {}", unit.substr(0, space))};
     if (!common) state.path.assign(full.begin(), full.end() - 1);
 
     std::vector<int> suffixes;
