@@ -1,0 +1,32 @@
+#pragma once
+// `ledlab gui`: the dashboard window (GLFW + OpenGL 3), or headless under Xvfb for tests and
+// docs: render until the run is on screen, optionally pause it through the dashboard's own
+// command path, then write a PNG of the frame and where the lane map's cells are.
+#include "gui/core/model.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace ledlab::gui {
+
+struct GuiOptions {
+  std::filesystem::path db;
+  std::filesystem::path station;
+  std::filesystem::path sequences_dir = "sequences";
+  std::optional<std::string> attach;  // run uuid or prefix
+  std::optional<StartRun> start;
+  std::filesystem::path screenshot;   // non-empty: headless, write this PNG and exit
+  std::filesystem::path layout;       // lane-map cells as JSON, written with the screenshot / at exit
+  int frames = 3;                     // frames to render once the run is shown (and paused, with pause)
+  bool pause = false;                 // pause the run through the dashboard once it shows data
+  std::string metric;                 // lane-map metric to show
+  int width = 1600, height = 1000;
+  double timeout_s = 120;             // headless: give up waiting for the run after this
+};
+
+// Returns the process exit code: 0, 1 (no display / timed out), 2 (bad input).
+int run_gui(const GuiOptions& options, std::ostream& err);
+
+}  // namespace ledlab::gui

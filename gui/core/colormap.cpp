@@ -1,0 +1,47 @@
+#include "gui/core/colormap.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace ledlab::gui {
+
+Rgb colormap(double f) {
+  // Nine anchors along a violet-blue-green-yellow ramp of increasing lightness.
+  static constexpr std::array<Rgb, 9> anchors{{{68, 1, 84},
+                                               {71, 44, 122},
+                                               {59, 81, 139},
+                                               {44, 113, 142},
+                                               {33, 144, 141},
+                                               {39, 173, 129},
+                                               {92, 200, 99},
+                                               {170, 220, 50},
+                                               {253, 231, 37}}};
+  if (std::isnan(f)) return no_data_colour;
+  f = std::clamp(f, 0.0, 1.0) * (anchors.size() - 1);
+  const auto i = std::min(static_cast<std::size_t>(f), anchors.size() - 2);
+  const double u = f - static_cast<double>(i);
+  auto mix = [u](std::uint8_t a, std::uint8_t b) {
+    return static_cast<std::uint8_t>(std::lround(a + (b - a) * u));
+  };
+  return {mix(anchors[i].r, anchors[i + 1].r), mix(anchors[i].g, anchors[i + 1].g), mix(anchors[i].b, anchors[i + 1].b)};
+}
+
+double normalise(double value, double lo, double hi, bool log_scale) {
+  if (log_scale) {
+    if (!(value > 0) || !(lo > 0) || !(hi > 0)) return 0;
+    value = std::log10(value);
+    lo = std::log10(lo);
+    hi = std::log10(hi);
+  }
+  if (!(hi > lo)) return 0.5;
+  return std::clamp((value - lo) / (hi - lo), 0.0, 1.0);
+}
+
+Rgb lane_colour(std::optional<double> value, double lo, double hi, bool log_scale, bool verdict) {
+  if (!value || std::isnan(*value)) return no_data_colour;
+  if (verdict) return *value >= 0.5 ? pass_colour : fail_colour;
+  return colormap(normalise(*value, lo, hi, log_scale));
+}
+
+}  // namespace ledlab::gui

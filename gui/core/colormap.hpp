@@ -1,0 +1,27 @@
+#pragma once
+// Colours of the lane map: a perceptually ordered map for continuous metrics (dark violet =
+// low, yellow = high; readable by colour-blind engineers) and fixed colours for verdicts.
+// Pure functions: the tests compute the colour a lane should have from the stored value.
+#include <cstdint>
+#include <optional>
+
+namespace ledlab::gui {
+
+struct Rgb {
+  std::uint8_t r = 0, g = 0, b = 0;
+};
+
+// f in [0, 1] (clamped); NaN gives the no-data grey.
+Rgb colormap(double f);
+inline constexpr Rgb no_data_colour{70, 70, 78};
+inline constexpr Rgb pass_colour{46, 160, 67};
+inline constexpr Rgb fail_colour{218, 54, 51};
+
+// Where `value` sits between lo and hi, 0..1, on a linear or log10 scale. lo == hi gives 0.5.
+double normalise(double value, double lo, double hi, bool log_scale);
+
+// The colour of one lane: verdict metrics (1 = good, 0 = bad) use the verdict colours,
+// others the colormap over [lo, hi]; no value gives the no-data grey.
+Rgb lane_colour(std::optional<double> value, double lo, double hi, bool log_scale, bool verdict);
+
+}  // namespace ledlab::gui

@@ -1,0 +1,286 @@
+#include "gui/core/data_source.hpp"
+
+#include "db/reader.hpp"
+#include "engine/lua/sequence_script.hpp"
+#include "engine/run/control_endpoint.hpp"
+#include "engine/station_config.hpp"
+#include "gui/core/run_data.hpp"
+#include "gui/core/run_launcher.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include <unistd.h>
+
+namespace ledlab::gui {
+
+std::string Model::state() const {
+  if (live.attached) return live.engine.state;
+  return run ? std::string(db::to_string(run->status)) : "no run";
+}
+
+// Everything the data thread owns; touched by that thread only.
+class DataSource::Worker {
+ public:
+  explicit Worker(SourceOptions options) : options_(std::move(options)) {
+    model_.db_path = options_.db.string();
+    load_station();
+    load_sequences();
+    if (options_.attach) follow_uuid_ = *options_.attach;
+  }
+
+  void execute(const Command& command) {
+    std::visit([this](const auto& c) { handle(c); }, command);
+  }
+
+  // One poll: store, control endpoint; returns the model to publish.
+  std::shared_ptr<const Model> poll() {
+    if (!reader_) open_store();
+    if (reader_) {
+      refresh_runs();
+      if (data_) {
+        if (auto changed = data_->refresh(*reader_); !changed) {
+          model_.store_error = changed.error().describe();
+        } else if (*changed || lane_changed_) {
+          model_.plots = data_->plots(model_.selected_lane);
+          model_.lanes = data_->lane_map();
+          lane_changed_ = false;
+        }
+        model_.events = data_->events();
+        model_.results = data_->results();
+        model_.samples = data_->samples();
+      }
+    }
+    poll_control();
+    if (child_ && reap(child_->pid)) child_.reset();  // no zombie; the store says how it ended
+    ++model_.generation;
+    return std::make_shared<const Model>(model_);
+  }
+
+ private:
+  void load_station() {
+    if (options_.station.empty()) return;
+    auto station = engine::load_station(options_.station);
+    if (!station) {
+      model_.notice = station.error().describe();
+      return;
+    }
+    model_.station_name = station->name;
+    for (const auto& inst : station->instruments)
+      idle_instruments_.push_back({.name = inst.name, .kind = inst.kind, .driver = inst.driver,
+                                   .address = inst.address, .link = "not connected"});
+    model_.instruments = idle_instruments_;
+  }
+
+  void load_sequences() {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(options_.sequences_dir, ec)) {
+      if (entry.path().extension() != ".lua") continue;
+      SequenceEntry s{entry.path().string(), entry.path().stem().string()};
+      auto script = lua::SequenceScript::load_file(entry.path());
+      auto params = script ? script->parameters() : Result<std::vector<lua::ParamDecl>>(std::unexpected(script.error()));
+      if (params) s.params = std::move(*params);
+      else s.error = params.error().describe();
+      model_.sequences.push_back(std::move(s));
+    }
+    std::sort(model_.sequences.begin(), model_.sequences.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  }
+
+  void open_store() {
+    if (!std::filesystem::exists(options_.db)) {
+      model_.store_error = fmt::format("store {}: no such file yet", options_.db.string());
+      return;
+    }
+    auto reader = db::Reader::open(options_.db);
+    if (!reader) {
+      model_.store_error = reader.error().describe();
+      return;
+    }
+    reader_.emplace(std::move(*reader));
+    model_.store_error.clear();
+  }
+
+  void refresh_runs() {
+    auto runs = reader_->list_runs({.limit = 200});
+    if (!runs) {
+      model_.store_error = runs.error().describe();
+      return;
+    }
+    model_.store_error.clear();
+    model_.runs = std::move(*runs);
+    // The run our child process created, once it is in the store.
+    if (child_ && follow_uuid_.empty())
+      for (const auto& r : model_.runs)
+        if (r.owner_pid == child_->pid) follow_uuid_ = launched_uuid_ = r.uuid;
+    if (!follow_uuid_.empty()) {
+      auto it = std::find_if(model_.runs.begin(), model_.runs.end(), [&](const auto& r) { return r.uuid.starts_with(follow_uuid_); });
+      if (it != model_.runs.end()) {
+        if (!data_ || data_->run().id != it->id) show(*it);
+        follow_uuid_.clear();
+      }
+    }
+    if (data_) {
+      auto it = std::find_if(model_.runs.begin(), model_.runs.end(), [&](const auto& r) { return r.id == data_->run().id; });
+      if (it != model_.runs.end()) {
+        data_->set_run(*it);
+        model_.run = *it;
+      }
+    }
+  }
+
+  void show(const db::RunRecord& run) {
+    data_ = std::make_unique<RunData>(run);
+    model_.run = run;
+    model_.plots.clear();
+    model_.lanes = {};
+    model_.live = {};
+    lane_changed_ = true;
+  }
+
+  // The engine's own view of the run, if it still answers.
+  void poll_control() {
+    if (!model_.run || model_.run->status != db::RunStatus::running) {
+      model_.live.attached = false;
+      model_.live.engine.state = model_.run ? std::string(db::to_string(model_.run->status)) : "";
+      if (model_.run) {
+        model_.live.engine.elapsed_s = model_.run->ended_s.value_or(model_.run->started_s) - model_.run->started_s;
+        model_.live.engine.step.clear();
+      }
+      if (data_) station_from_store();
+      return;
+    }
+    LiveView live;
+    auto reply = engine::send_control(model_.run->uuid, "snapshot");
+    if (reply && !reply->starts_with("error")) {
+      auto j = nlohmann::json::parse(*reply, nullptr, false);
+      if (auto snap = engine::snapshot_from_json(j); snap) {
+        live.attached = live.snapshot = true;
+        live.engine = std::move(*snap);
+      } else {
+        live.control_error = snap.error().message;
+      }
+    }
+    if (!live.snapshot) {
+      // An engine without `snapshot`: its state from `status`, the rest from the store and log.
+      auto status = engine::send_control(model_.run->uuid, "status");
+      if (status && !status->starts_with("error")) {
+        live.attached = true;
+        live.engine.state = *status == "aborting" ? "aborting" : *status;
+      } else if (!status) {
+        live.control_error = status.error().message;
+      }
+      live.engine.run_uuid = model_.run->uuid;
+      live.engine.sequence = model_.run->sequence;
+      if (launched_log_ && launched_uuid_ == model_.run->uuid)
+        if (auto p = last_progress(*launched_log_)) std::tie(live.engine.progress, live.engine.step) = *p;
+    }
+    if (!live.snapshot) {
+      const auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      live.engine.elapsed_s = now - model_.run->started_s;
+    }
+    model_.live = std::move(live);
+    if (model_.live.snapshot) model_.instruments = model_.live.engine.instruments;
+    else station_from_store();
+  }
+
+  void station_from_store() {
+    if (!data_ || data_->instruments().empty()) {
+      model_.instruments = idle_instruments_;
+      return;
+    }
+    model_.instruments.clear();
+    for (const auto& i : data_->instruments())
+      model_.instruments.push_back({.name = i.name, .kind = i.kind, .address = i.resource, .idn = i.idn,
+                                    .link = model_.live.attached ? "connected" : "closed (run ended)",
+                                    .last_reading = data_->last_reading(i.kind)});
+  }
+
+  void handle(const StartRun& start) {
+    if (options_.station.empty()) {
+      model_.notice = "cannot start: no --station given";
+      return;
+    }
+    auto launched = launch_run({.ledlab = options_.ledlab, .script = start.script, .station = options_.station,
+                                .db = options_.db, .params = start.params});
+    if (!launched) {
+      model_.notice = launched.error().describe();
+      return;
+    }
+    child_ = *launched;
+    launched_log_ = launched->log;
+    launched_uuid_.clear();
+    follow_uuid_.clear();
+    model_.notice = fmt::format("started {} (pid {}), log {}", start.script, launched->pid, launched->log.string());
+  }
+
+  void handle(const Steer& steer) {
+    if (!model_.run) {
+      model_.notice = fmt::format("{}: no run on display", steer.command);
+      return;
+    }
+    auto reply = engine::send_control(model_.run->uuid, steer.command);
+    model_.notice = reply ? fmt::format("{} {}: {}", steer.command, model_.run->uuid.substr(0, 8), *reply)
+                          : fmt::format("{} {}: {}", steer.command, model_.run->uuid.substr(0, 8), reply.error().message);
+  }
+
+  void handle(const OpenRun& open) { follow_uuid_ = open.uuid; }
+
+  void handle(const SelectLane& select) {
+    model_.selected_lane = select.lane;
+    lane_changed_ = true;
+    if (data_) model_.plots = data_->plots(select.lane);
+  }
+
+  SourceOptions options_;
+  Model model_;
+  std::optional<db::Reader> reader_;
+  std::unique_ptr<RunData> data_;
+  std::vector<engine::InstrumentStatus> idle_instruments_;
+  std::optional<Launched> child_;
+  std::optional<std::filesystem::path> launched_log_;
+  std::string launched_uuid_, follow_uuid_;
+  bool lane_changed_ = false;
+};
+
+DataSource::DataSource(SourceOptions options) {
+  const auto period = std::chrono::duration<double>(1.0 / std::max(options.poll_hz, 0.1));
+  if (options.start) queue_.push_back(*options.start);
+  worker_ = std::make_unique<Worker>(std::move(options));
+  model_ = std::make_shared<const Model>();
+  thread_ = std::jthread([this, period](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      std::deque<Command> commands;
+      {
+        std::lock_guard lock(mutex_);
+        commands.swap(queue_);
+      }
+      for (const auto& c : commands) worker_->execute(c);
+      auto next = worker_->poll();
+      std::unique_lock lock(mutex_);
+      model_ = std::move(next);
+      wake_.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::milliseconds>(period), [this] { return !queue_.empty(); });
+    }
+  });
+}
+
+DataSource::~DataSource() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<const Model> DataSource::model() const {
+  std::lock_guard lock(mutex_);
+  return model_;
+}
+
+void DataSource::push(Command command) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(command));
+  }
+  wake_.notify_all();
+}
+
+}  // namespace ledlab::gui

@@ -1,0 +1,47 @@
+#pragma once
+// The dashboard's data thread: the only place that reads the store and talks to a run's
+// control endpoint. It polls (about 4 Hz), publishes an immutable Model for the render
+// thread, and executes the commands the render thread queues (start, pause, resume, abort,
+// open a run, select a lane). The render thread never waits on it for more than a pointer swap.
+#include "gui/core/model.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace ledlab::gui {
+
+struct SourceOptions {
+  std::filesystem::path db;
+  std::filesystem::path station;         // for starting runs and the idle station panel
+  std::filesystem::path sequences_dir;   // where the run-control panel lists *.lua
+  std::filesystem::path ledlab;          // executable that runs sequences
+  std::optional<std::string> attach;     // run uuid (prefix) to follow at start
+  std::optional<StartRun> start;         // run to start at start
+  double poll_hz = 4;
+};
+
+class DataSource {
+ public:
+  explicit DataSource(SourceOptions options);
+  ~DataSource();  // stops the thread; runs it started keep running
+  DataSource(const DataSource&) = delete;
+  DataSource& operator=(const DataSource&) = delete;
+
+  std::shared_ptr<const Model> model() const;
+  void push(Command command);
+
+ private:
+  class Worker;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Model> model_;
+  std::deque<Command> queue_;
+  std::condition_variable_any wake_;
+  std::unique_ptr<Worker> worker_;
+  std::jthread thread_;
+};
+
+}  // namespace ledlab::gui

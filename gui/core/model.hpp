@@ -1,0 +1,122 @@
+#pragma once
+// What the dashboard shows: one immutable snapshot, built by the data thread and read by the
+// render thread (published as shared_ptr<const Model>; nothing in it changes once published),
+// and the commands the render thread sends back.
+#include "db/records.hpp"
+#include "engine/lua/params.hpp"
+#include "engine/run/run_snapshot.hpp"
+#include "gui/core/minmax_history.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ledlab::gui {
+
+// A time series for a plot; x is hours since the run started.
+struct History {
+  std::string label;
+  std::shared_ptr<const MinMaxHistory> data;
+  bool step = false;  // drawn as a staircase (setpoints)
+};
+
+struct PlotPoint {
+  double x = 0, y = 0;
+  std::optional<double> y_hi;  // upper end of a confidence bar
+};
+
+struct Curve {
+  std::string label;
+  std::vector<PlotPoint> points;
+  bool markers = true;
+};
+
+struct Marker {  // a vertical line, e.g. f3dB
+  double x = 0;
+  std::string label;
+};
+
+struct PlotData {
+  std::string title;
+  std::string x_label, x_unit, y_label, y_unit;
+  bool x_log = false, y_log = false;
+  std::vector<History> histories;
+  std::vector<Curve> curves;
+  std::vector<Marker> markers;
+  bool empty() const { return histories.empty() && curves.empty(); }
+};
+
+// One metric over the array; values[i] belongs to lane i + 1.
+struct LaneMetric {
+  std::string name;   // "optical power"
+  std::string unit;   // "W"
+  bool log_scale = false;
+  bool verdict = false;  // 1 = pass / alive, 0 = fail / dead
+  std::vector<std::optional<double>> values;
+  double lo = 0, hi = 0;  // range of the present values (positive ones on a log scale)
+};
+
+struct LaneMap {
+  int rows = 0, cols = 0;
+  std::vector<LaneMetric> metrics;
+};
+
+struct SequenceEntry {
+  std::string path;  // sequences/power_vs_temperature.lua
+  std::string name;  // power_vs_temperature
+  std::vector<lua::ParamDecl> params;
+  std::string error;  // when its parameters could not be read
+};
+
+// The live side of a run: from the engine's snapshot when it answers one, else what the
+// control endpoint's status and the store say.
+struct LiveView {
+  bool attached = false;       // a control endpoint answers for this run
+  bool snapshot = false;       // the engine answered `snapshot` (else a reduced view)
+  engine::RunSnapshot engine;  // state, step, progress, ETA, instruments, interlocks
+  std::string control_error;   // why the endpoint did not answer, if it did not
+};
+
+struct Model {
+  std::uint64_t generation = 0;  // counts publications
+  std::string db_path;
+  std::string station_name;
+  std::string store_error;       // the store could not be read (yet)
+  std::string notice;            // the outcome of the last command
+  std::vector<db::RunRecord> runs;  // newest first
+  std::optional<db::RunRecord> run; // the run on display
+  LiveView live;
+  std::vector<engine::InstrumentStatus> instruments;
+  std::vector<db::EventRecord> events;  // newest last
+  std::vector<db::ResultRecord> results;
+  std::int64_t samples = 0;
+  int selected_lane = 0;  // 0: array view
+  std::vector<PlotData> plots;
+  LaneMap lanes;
+  std::vector<SequenceEntry> sequences;
+
+  // The run's state in one word: the engine's when attached, else the store's.
+  std::string state() const;
+};
+
+// Commands from the render thread, executed by the data thread in order.
+struct StartRun {
+  std::string script;
+  std::map<std::string, std::string> params;  // name -> value as on the command line
+};
+struct Steer {
+  std::string command;  // pause | resume | abort
+};
+struct OpenRun {
+  std::string uuid;  // follows it live if it is running
+};
+struct SelectLane {
+  int lane = 0;
+};
+using Command = std::variant<StartRun, Steer, OpenRun, SelectLane>;
+
+}  // namespace ledlab::gui

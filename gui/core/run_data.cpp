@@ -1,0 +1,324 @@
+#include "gui/core/run_data.hpp"
+
+#include "engine/station_config.hpp"
+#include "gui/core/ticks.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace ledlab::gui {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr double kDarkLaneW = 1e-9;  // a lane reading less than this is dark, not averaged in
+
+std::shared_ptr<const MinMaxHistory> frozen(const MinMaxHistory& h) { return std::make_shared<const MinMaxHistory>(h); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+json parse_object(const std::string& text) {
+  auto j = json::parse(text, nullptr, false);
+  return j.is_object() ? j : json::object();
+}
+
+}  // namespace
+
+RunData::RunData(db::RunRecord run) : run_(std::move(run)) {
+  // The array's shape comes from the station the run used ([bench.array] rows x cols).
+  const json station = parse_object(run_.station_json);
+  if (station.contains("text") && station["text"].is_string()) {
+    if (auto cfg = engine::parse_station(station["text"].get<std::string>(), "run station"); cfg) {
+      const auto& array = cfg->bench.is_object() ? cfg->bench.value("array", json::object()) : json::object();
+      rows_ = array.value("rows", 0);
+      cols_ = array.value("cols", 0);
+    }
+  }
+}
+
+std::optional<double> RunData::condition(const Series& s, const char* key) const {
+  auto it = s.conditions.find(key);
+  if (it == s.conditions.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+void RunData::ingest(Series& s, const std::vector<db::Sample>& samples) {
+  if (!s.history) s.history = std::make_shared<MinMaxHistory>(std::size_t{1} << 12);
+  const bool lane_power = s.rec.spec.lane && s.rec.spec.quantity == "optical_power";
+  const bool chamber = !s.rec.spec.lane && s.rec.spec.quantity == "chamber_temperature";
+  for (const auto& x : samples) {
+    const double h = hours(x.t_s);
+    s.history->append(h, x.value);
+    if (s.t.size() < kMaxKept) {
+      s.t.push_back(x.t_s);
+      s.v.push_back(x.value);
+    }
+    s.last_t = x.t_s;
+    s.last_v = x.value;
+    if (lane_power && x.value > kDarkLaneW) {
+      auto& [sum, n] = power_open_[h];
+      sum += x.value;
+      ++n;
+    }
+    if (chamber) {
+      auto sp = condition(s, "temperature_c");
+      if (!sp) sp = condition(s, "stress_temperature_c");
+      if (sp) setpoint_->append(h, *sp);
+    }
+  }
+  s.loaded += static_cast<std::int64_t>(samples.size());
+  samples_ += static_cast<std::int64_t>(samples.size());
+}
+
+Result<bool> RunData::refresh(db::Reader& reader) {
+  bool changed = false;
+  auto series = reader.series(run_.id);
+  if (!series) return std::unexpected(series.error());
+  for (auto& rec : *series) {
+    auto [it, inserted] = series_.try_emplace(rec.id);
+    Series& s = it->second;
+    if (inserted) {
+      s.conditions = parse_object(rec.spec.conditions_json);
+      if (s.conditions.contains("stress_temperature_c")) burn_in_ = true;
+      changed = true;
+    }
+    s.rec = rec;
+    if (rec.sample_count > s.loaded) {
+      auto fresh = reader.latest_samples(rec.id, static_cast<std::size_t>(rec.sample_count - s.loaded));
+      if (!fresh) return std::unexpected(fresh.error());
+      ingest(s, *fresh);
+      changed = true;
+    }
+  }
+  // Close every array-mean timestamp but the newest.
+  while (power_open_.size() > 1) {
+    const auto [h, acc] = *power_open_.begin();
+    const double mean = acc.first / acc.second;
+    power_mean_->append(h, mean);
+    if (!first_mean_) first_mean_ = mean;
+    decay_->append(h, 100.0 * mean / *first_mean_);
+    power_open_.erase(power_open_.begin());
+  }
+  auto events = reader.events(run_.id, events_.empty() ? 0 : events_.back().id);
+  if (!events) return std::unexpected(events.error());
+  if (!events->empty()) changed = true;
+  events_.insert(events_.end(), events->begin(), events->end());
+  auto results = reader.results(run_.id);
+  if (!results) return std::unexpected(results.error());
+  if (results->size() != results_.size()) changed = true;
+  results_ = std::move(*results);
+  if (instruments_.empty() || changed) {
+    auto inst = reader.instruments(run_.id);
+    if (!inst) return std::unexpected(inst.error());
+    if (inst->size() != instruments_.size()) changed = true;
+    instruments_ = std::move(*inst);
+  }
+  return changed;
+}
+
+int RunData::lane_count() const {
+  int lanes = rows_ * cols_;
+  for (const auto& [id, s] : series_)
+    if (s.rec.spec.lane) lanes = std::max(lanes, *s.rec.spec.lane);
+  for (const auto& r : results_)
+    if (r.lane) lanes = std::max(lanes, *r.lane);
+  return lanes;
+}
+
+std::string RunData::last_reading(const std::string& kind) const {
+  const Series* newest = nullptr;
+  const char* quantity = kind == "thermal_chamber" ? "chamber_temperature" : nullptr;
+  if (quantity) {
+    for (const auto& [id, s] : series_)
+      if (!s.rec.spec.lane && s.rec.spec.quantity == quantity && s.loaded > 0 && (!newest || s.last_t > newest->last_t))
+        newest = &s;
+    return newest ? fmt::format("air {}", format_value(newest->last_v, "C")) : std::string{};
+  }
+  if (kind == "power_meter" && !power_mean_->empty())
+    return fmt::format("array mean {}", format_value(power_mean_->last(), "W"));
+  return {};
+}
+
+PlotData RunData::chamber_plot() const {
+  PlotData p{.title = "Chamber temperature", .x_label = "time", .x_unit = "h", .y_label = "temperature", .y_unit = "C"};
+  auto merged = [&](const char* quantity) {
+    std::vector<const Series*> parts;
+    for (const auto& [id, s] : series_)
+      if (!s.rec.spec.lane && s.rec.spec.quantity == quantity && s.loaded > 0) parts.push_back(&s);
+    if (parts.empty()) return std::shared_ptr<const MinMaxHistory>{};
+    if (parts.size() == 1) return frozen(*parts[0]->history);
+    // One series per setpoint: interleave them by time. Each keeps its first samples exactly;
+    // beyond that the merged view uses the histories' buckets.
+    std::vector<std::pair<double, double>> all;
+    for (const auto* s : parts)
+      for (std::size_t i = 0; i < s->t.size(); ++i) all.emplace_back(hours(s->t[i]), s->v[i]);
+    std::sort(all.begin(), all.end());
+    auto h = std::make_shared<MinMaxHistory>();
+    for (const auto& [t, v] : all) h->append(t, v);
+    return std::shared_ptr<const MinMaxHistory>(h);
+  };
+  if (auto air = merged("chamber_temperature")) p.histories.push_back({"chamber air", air});
+  if (auto dut = merged("dut_temperature")) p.histories.push_back({"DUT", dut});
+  if (!setpoint_->empty()) p.histories.push_back({"setpoint", frozen(*setpoint_), true});
+  return p;
+}
+
+PlotData RunData::power_plot(int lane) const {
+  PlotData p{.title = "Optical power", .x_label = "time", .x_unit = "h", .y_label = "power", .y_unit = "W"};
+  auto mean = std::make_shared<MinMaxHistory>(*power_mean_);
+  for (const auto& [h, acc] : power_open_) mean->append(h, acc.first / acc.second);
+  if (!mean->empty()) p.histories.push_back({"array mean (lit lanes)", mean});
+  if (lane > 0) {
+    std::vector<std::pair<double, double>> points;
+    for (const auto& [id, s] : series_)
+      if (s.rec.spec.lane == lane && s.rec.spec.quantity == "optical_power")
+        for (std::size_t i = 0; i < s.t.size(); ++i) points.emplace_back(hours(s.t[i]), s.v[i]);
+    std::sort(points.begin(), points.end());
+    auto h = std::make_shared<MinMaxHistory>();
+    for (const auto& [t, v] : points) h->append(t, v);
+    if (!h->empty()) p.histories.push_back({fmt::format("lane {}", lane), h});
+  }
+  return p;
+}
+
+PlotData RunData::decay_plot() const {
+  PlotData p{.title = "Burn-in power decay", .x_label = "stress time", .x_unit = "h", .y_label = "array mean, % of initial", .y_unit = "%"};
+  if (burn_in_ && !decay_->empty()) p.histories.push_back({"array mean", frozen(*decay_)});
+  return p;
+}
+
+PlotData RunData::ber_plot(int lane) const {
+  PlotData p{.title = "BER vs temperature", .x_label = "chamber", .x_unit = "C", .y_label = "BER", .y_unit = "1", .y_log = true};
+  // Per temperature and lane: the latest BER and its upper bound.
+  std::map<double, std::map<int, std::pair<double, double>>> by_t;  // T -> lane -> (ber, upper)
+  for (const auto& [id, s] : series_) {
+    if (!s.rec.spec.lane || s.loaded == 0) continue;
+    const bool ber = s.rec.spec.quantity == "ber", upper = s.rec.spec.quantity == "ber_upper";
+    if (!ber && !upper) continue;
+    const auto t = condition(s, "temperature_c");
+    if (!t) continue;
+    auto& cell = by_t[*t].try_emplace(*s.rec.spec.lane, std::nan(""), std::nan("")).first->second;
+    (ber ? cell.first : cell.second) = s.last_v;
+  }
+  if (by_t.empty()) return p;
+  Curve array{"array median"}, one{fmt::format("lane {}", lane)};
+  for (const auto& [t, lanes] : by_t) {
+    std::vector<double> b, u;
+    for (const auto& [l, v] : lanes) {
+      if (v.first > 0) b.push_back(v.first);
+      if (v.second > 0) u.push_back(v.second);
+      if (l == lane && (v.first > 0 || v.second > 0))
+        one.points.push_back({t, v.first > 0 ? v.first : v.second, v.second > 0 ? std::optional(v.second) : std::nullopt});
+    }
+    // Lanes with no error at all count with their upper bound only.
+    if (!u.empty()) array.points.push_back({t, b.empty() ? median(u) : median(b), median(u)});
+  }
+  if (!array.points.empty()) p.curves.push_back(std::move(array));
+  if (!one.points.empty()) p.curves.push_back(std::move(one));
+  return p;
+}
+
+PlotData RunData::frequency_plot(int lane) const {
+  PlotData p{.title = "Frequency response", .x_label = "modulation frequency", .x_unit = "Hz", .y_label = "response", .y_unit = "dB", .x_log = true};
+  // The lane-less frequency series that goes with a drive current (or the only one).
+  auto frequencies = [&](std::optional<double> current) -> const Series* {
+    const Series* any = nullptr;
+    for (const auto& [id, s] : series_) {
+      if (s.rec.spec.lane || s.rec.spec.quantity != "modulation_frequency") continue;
+      if (current && condition(s, "drive_current_a") == current) return &s;
+      any = any ? any : &s;
+    }
+    return any;
+  };
+  const int shown = lane > 0 ? lane : 1;
+  for (const auto& [id, s] : series_) {
+    if (s.rec.spec.lane != shown || s.rec.spec.quantity != "mod_amplitude" || s.v.empty()) continue;
+    const auto current = condition(s, "drive_current_a");
+    const Series* f = frequencies(current);
+    if (!f) continue;
+    Curve c{current ? fmt::format("lane {} at {}", shown, format_value(*current, "A")) : fmt::format("lane {}", shown)};
+    c.markers = false;
+    const double ref = s.v.front() > 0 ? s.v.front() : 1;
+    for (std::size_t k = 0; k < std::min(s.v.size(), f->v.size()); ++k)
+      if (s.v[k] > 0 && f->v[k] > 0) c.points.push_back({f->v[k], 20 * std::log10(s.v[k] / ref)});
+    if (!c.points.empty()) p.curves.push_back(std::move(c));
+  }
+  for (const auto& r : results_)
+    if (r.name == "f3db_hz" && r.lane == shown && r.value > 0) {
+      const json extra = parse_object(r.extra_json);
+      const std::string at = extra.contains("drive_current_a") && extra["drive_current_a"].is_number()
+                                 ? " at " + format_value(extra["drive_current_a"].get<double>(), "A")
+                                 : "";
+      p.markers.push_back({r.value, fmt::format("f3dB {}{}", format_value(r.value, "Hz"), at)});
+    }
+  return p;
+}
+
+std::vector<PlotData> RunData::plots(int lane) const {
+  std::vector<PlotData> plots{chamber_plot(), power_plot(lane), ber_plot(lane), frequency_plot(lane)};
+  if (burn_in_) plots.push_back(decay_plot());
+  return plots;
+}
+
+LaneMap RunData::lane_map() const {
+  LaneMap map;
+  const int lanes = lane_count();
+  if (lanes <= 0) return map;
+  map.cols = cols_ > 0 && rows_ * cols_ >= lanes ? cols_ : static_cast<int>(std::ceil(std::sqrt(lanes)));
+  map.rows = (lanes + map.cols - 1) / map.cols;
+  const auto n = static_cast<std::size_t>(map.rows * map.cols);
+  auto metric = [&](std::string name, std::string unit, bool log_scale, bool verdict) {
+    return LaneMetric{std::move(name), std::move(unit), log_scale, verdict, std::vector<std::optional<double>>(n)};
+  };
+  auto at = [&](LaneMetric& m, int lane) -> std::optional<double>& { return m.values[static_cast<std::size_t>(lane - 1)]; };
+  auto in_map = [&](std::optional<int> lane) { return lane && *lane >= 1 && static_cast<std::size_t>(*lane) <= n; };
+
+  // Optical power: each lane's newest reading.
+  LaneMetric power = metric("optical power", "W", false, false);
+  std::vector<double> power_t(n, -1e300);
+  for (const auto& [id, s] : series_)
+    if (s.rec.spec.quantity == "optical_power" && in_map(s.rec.spec.lane) && s.loaded > 0 &&
+        s.last_t >= power_t[static_cast<std::size_t>(*s.rec.spec.lane - 1)]) {
+      power_t[static_cast<std::size_t>(*s.rec.spec.lane - 1)] = s.last_t;
+      at(power, *s.rec.spec.lane) = s.last_v;
+    }
+  // From results: the latest per lane, or the worst for BER.
+  LaneMetric f3db = metric("f3dB", "Hz", false, false);
+  LaneMetric ber = metric("BER upper bound", "1", true, false);
+  LaneMetric decay = metric("decay rate", "%/kh", false, false);
+  LaneMetric l70 = metric("L70", "h", true, false);
+  LaneMetric verdict = metric("pass/fail", "", false, true);
+  LaneMetric alive = metric("failed lanes", "", false, true);
+  for (const auto& r : results_) {
+    if (!in_map(r.lane)) continue;
+    const int lane = *r.lane;
+    if (r.name == "f3db_hz") at(f3db, lane) = r.value;
+    else if (r.name == "ber_upper" && r.value > 0) at(ber, lane) = std::max(at(ber, lane).value_or(0), r.value);
+    else if (r.name == "decay_rate_pct_per_kh") at(decay, lane) = r.value;
+    else if (r.name == "l70_h" && r.value > 0) at(l70, lane) = r.value;
+    if (r.pass) at(verdict, lane) = std::min(at(verdict, lane).value_or(1), *r.pass ? 1.0 : 0.0);
+    const bool dead = parse_object(r.extra_json).value("dead", false) || (r.name == "lane_failed" && r.value >= 0.5);
+    at(alive, lane) = std::min(at(alive, lane).value_or(1), dead ? 0.0 : 1.0);
+  }
+  for (auto* m : {&power, &f3db, &ber, &decay, &l70, &verdict, &alive}) {
+    bool any = false;
+    for (const auto& v : m->values) {
+      if (!v || (m->log_scale && !(*v > 0)) || !std::isfinite(*v)) continue;
+      m->lo = any ? std::min(m->lo, *v) : *v;
+      m->hi = any ? std::max(m->hi, *v) : *v;
+      any = true;
+    }
+    if (any) map.metrics.push_back(std::move(*m));
+  }
+  return map;
+}
+
+}  // namespace ledlab::gui

@@ -1,0 +1,73 @@
+#pragma once
+// One run's data as the dashboard keeps it: read incrementally from the store (new series,
+// new samples per series, new events, the results), held at bounded memory (each series as
+// a min/max history plus its first few thousand values), and turned into plots and lane maps.
+// Owned by the data thread only.
+#include "db/reader.hpp"
+#include "gui/core/model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+namespace ledlab::gui {
+
+class RunData {
+ public:
+  explicit RunData(db::RunRecord run);
+
+  // Reads what the store has gained since the last call. Returns whether anything changed.
+  Result<bool> refresh(db::Reader& reader);
+
+  const db::RunRecord& run() const { return run_; }
+  void set_run(db::RunRecord run) { run_ = std::move(run); }
+  const std::vector<db::EventRecord>& events() const { return events_; }
+  const std::vector<db::ResultRecord>& results() const { return results_; }
+  const std::vector<db::InstrumentRecord>& instruments() const { return instruments_; }
+  std::int64_t samples() const { return samples_; }
+
+  // Plots and the lane map for the run, `lane` selected (0: the array as a whole).
+  std::vector<PlotData> plots(int lane) const;
+  LaneMap lane_map() const;
+  // Last readings the store shows for an instrument kind ("air 25.1 C"), for the station panel.
+  std::string last_reading(const std::string& kind) const;
+
+ private:
+  struct Series {
+    db::SeriesRecord rec;
+    nlohmann::json conditions;
+    std::int64_t loaded = 0;
+    std::shared_ptr<MinMaxHistory> history;  // shared only by copy-on-publish (see plots())
+    std::vector<double> t, v;                // the first kMaxKept samples, exactly
+    double last_t = 0, last_v = 0;
+  };
+  static constexpr std::size_t kMaxKept = 4096;
+
+  void ingest(Series& s, const std::vector<db::Sample>& samples);
+  double hours(double t_s) const { return (t_s - run_.started_s) / 3600.0; }
+  std::optional<double> condition(const Series& s, const char* key) const;
+  PlotData chamber_plot() const;
+  PlotData power_plot(int lane) const;
+  PlotData decay_plot() const;
+  PlotData ber_plot(int lane) const;
+  PlotData frequency_plot(int lane) const;
+  int lane_count() const;
+
+  db::RunRecord run_;
+  int rows_ = 0, cols_ = 0;
+  std::map<db::SeriesId, Series> series_;
+  std::vector<db::EventRecord> events_;
+  std::vector<db::ResultRecord> results_;
+  std::vector<db::InstrumentRecord> instruments_;
+  std::int64_t samples_ = 0;
+  // Array mean of the lanes' optical power per timestamp; the newest timestamp stays open
+  // until a later one arrives (one read of all lanes shares a time).
+  std::shared_ptr<MinMaxHistory> power_mean_ = std::make_shared<MinMaxHistory>();
+  std::shared_ptr<MinMaxHistory> setpoint_ = std::make_shared<MinMaxHistory>();
+  std::map<double, std::pair<double, int>> power_open_;
+  std::optional<double> first_mean_;
+  std::shared_ptr<MinMaxHistory> decay_ = std::make_shared<MinMaxHistory>();
+  bool burn_in_ = false;
+};
+
+}  // namespace ledlab::gui

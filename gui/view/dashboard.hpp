@@ -1,0 +1,61 @@
+#pragma once
+// The dashboard's frame: builds every panel from one Model (between ImGui::NewFrame and
+// ImGui::Render) and sends the operator's commands to the data thread through `send`.
+// It reads nothing else and blocks on nothing.
+#include "gui/core/model.hpp"
+#include "gui/view/lane_map.hpp"
+#include "gui/view/plot.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+
+struct ImFont;
+
+namespace ledlab::gui {
+
+struct DashboardFonts {
+  ImFont* large = nullptr;  // the state badge; null: the default font
+};
+
+class Dashboard {
+ public:
+  using Send = std::function<void(Command)>;
+  using Fonts = DashboardFonts;
+
+  explicit Dashboard(Send send, Fonts fonts = Fonts{}) : send_(std::move(send)), fonts_(fonts) {}
+
+  void frame(const Model& model);
+
+  // The operator's actions, also used by the headless mode (the same path as the buttons).
+  void steer(const std::string& command) { send_(Steer{command}); }
+  void select_metric(const std::string& name) { wanted_metric_ = name; }
+
+  // Where the lane map's cells were drawn in the last frame, with the metric and its range.
+  nlohmann::json layout(const Model& model) const;
+
+ private:
+  void top_bar(const Model& model, float height);
+  void run_control(const Model& model);
+  void station(const Model& model);
+  void event_log(const Model& model);
+  void plots(const Model& model, ImVec2 size);
+  void lanes(const Model& model, ImVec2 size);
+  void browser(const Model& model);
+  void results(const Model& model);
+
+  Send send_;
+  Fonts fonts_;
+  int sequence_ = 0;
+  std::map<std::string, std::string> param_text_;  // "<sequence>/<param>" -> text being edited
+  std::map<std::string, PlotView> views_;
+  PlotScratch scratch_;
+  std::size_t metric_ = 0;
+  std::string wanted_metric_ = "optical power";
+  std::string shown_metric_;
+  std::vector<LaneCell> cells_;
+  std::uint64_t run_id_ = 0;
+};
+
+}  // namespace ledlab::gui

@@ -1,0 +1,201 @@
+// The dashboard's side panels: run control, station, event log, run browser, results.
+#include "gui/core/ticks.hpp"
+#include "gui/view/dashboard.hpp"
+#include "gui/view/style.hpp"
+
+#include <fmt/format.h>
+#include <imgui.h>
+
+#include <ctime>
+
+namespace ledlab::gui {
+
+namespace {
+
+std::string clock_time(double t_s) {
+  const auto t = static_cast<std::time_t>(t_s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+// A declared parameter's default as the command line writes it ("25,55,85").
+std::string as_text(const nlohmann::json& v) {
+  if (v.is_array()) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ",") + as_text(x);
+    return s;
+  }
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number()) return fmt::format("{:g}", v.get<double>());
+  return v.dump();
+}
+
+ImVec4 event_colour(db::EventKind kind) {
+  switch (kind) {
+    case db::EventKind::alarm: return colours::vec(IM_COL32(255, 90, 80, 255));
+    case db::EventKind::fault: return colours::vec(IM_COL32(255, 150, 60, 255));
+    case db::EventKind::operator_action: return colours::vec(IM_COL32(120, 190, 255, 255));
+    case db::EventKind::state: return colours::vec(IM_COL32(130, 220, 140, 255));
+    case db::EventKind::info: break;
+  }
+  return colours::vec(colours::text);
+}
+
+// A panel heading (ImGui 1.86 has no SeparatorText).
+void section(const std::string& title) {
+  ImGui::Spacing();
+  ImGui::TextColored(colours::vec(colours::title), "%s", title.c_str());
+  ImGui::Separator();
+}
+
+}  // namespace
+
+void Dashboard::run_control(const Model& model) {
+  section("Run control");
+  if (model.sequences.empty()) {
+    ImGui::TextDisabled("no sequences found");
+    return;
+  }
+  sequence_ = std::clamp(sequence_, 0, static_cast<int>(model.sequences.size()) - 1);
+  const auto& seq = model.sequences[static_cast<std::size_t>(sequence_)];
+  ImGui::SetNextItemWidth(-1);
+  if (ImGui::BeginCombo("##sequence", seq.name.c_str())) {
+    for (int i = 0; i < static_cast<int>(model.sequences.size()); ++i)
+      if (ImGui::Selectable(model.sequences[static_cast<std::size_t>(i)].name.c_str(), i == sequence_)) sequence_ = i;
+    ImGui::EndCombo();
+  }
+  if (!seq.error.empty()) ImGui::TextColored(colours::vec(IM_COL32(255, 120, 100, 255)), "%s", seq.error.c_str());
+  StartRun start{seq.path, {}};
+  if (ImGui::BeginTable("params", 2, ImGuiTableFlags_SizingStretchProp)) {
+    for (const auto& p : seq.params) {
+      std::string& text = param_text_.try_emplace(seq.name + "/" + p.name, as_text(p.default_value)).first->second;
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::Text("%s%s", p.name.c_str(), p.unit.empty() ? "" : fmt::format(" [{}]", p.unit).c_str());
+      if (ImGui::IsItemHovered() && !p.description.empty()) ImGui::SetTooltip("%s (%s)", p.description.c_str(), p.type.c_str());
+      ImGui::TableNextColumn();
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "%s", text.c_str());
+      ImGui::SetNextItemWidth(-1);
+      if (ImGui::InputText(("##" + p.name).c_str(), buf, sizeof buf)) text = buf;
+      if (text != as_text(p.default_value)) start.params[p.name] = text;
+    }
+    ImGui::EndTable();
+  }
+  const bool busy = model.live.attached;
+  ImGui::BeginDisabled(busy);
+  if (ImGui::Button(busy ? "Start (a run is live)" : "Start run", ImVec2(-1, 0))) send_(start);
+  ImGui::EndDisabled();
+}
+
+void Dashboard::station(const Model& model) {
+  section(fmt::format("Station {}", model.station_name).c_str());
+  if (model.instruments.empty()) {
+    ImGui::TextDisabled("no instruments");
+    return;
+  }
+  for (const auto& i : model.instruments) {
+    const bool ok = i.link == "connected";
+    const ImU32 dot = i.alarm ? IM_COL32(230, 50, 50, 255)
+                      : !i.fault.empty() ? IM_COL32(240, 150, 40, 255)
+                      : ok ? IM_COL32(60, 190, 90, 255)
+                           : IM_COL32(120, 124, 132, 255);
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(p.x + 7, p.y + 9), 6, dot);
+    ImGui::Dummy(ImVec2(16, 16));
+    ImGui::SameLine();
+    ImGui::Text("%s", i.name.c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s  %s", i.kind.c_str(), i.link.c_str());
+    if (i.alarm) {
+      ImGui::SameLine();
+      ImGui::TextColored(colours::vec(IM_COL32(255, 80, 70, 255)), "ALARM");
+    }
+    ImGui::Indent(22);
+    ImGui::PushTextWrapPos(0);
+    if (!i.idn.empty()) ImGui::TextDisabled("%s", i.idn.c_str());
+    if (!i.last_reading.empty()) ImGui::Text("%s", i.last_reading.c_str());
+    if (!i.fault.empty()) ImGui::TextColored(colours::vec(IM_COL32(255, 150, 60, 255)), "fault: %s", i.fault.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::Unindent(22);
+  }
+  for (const auto& l : model.live.engine.interlocks) {
+    if (l.state == "ok") continue;
+    ImGui::TextColored(colours::vec(l.state == "tripped" ? IM_COL32(255, 80, 70, 255) : IM_COL32(240, 180, 40, 255)),
+                       "interlock %s %s: %s", l.name.c_str(), l.state.c_str(), l.message.c_str());
+  }
+}
+
+void Dashboard::event_log(const Model& model) {
+  section("Event log");
+  ImGui::BeginChild("events", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
+  // Newest first: interlock trips and operator actions are what the operator looks for.
+  for (auto it = model.events.rbegin(); it != model.events.rend(); ++it) {
+    ImGui::TextDisabled("%s", it->t_s ? clock_time(*it->t_s).c_str() : "");
+    ImGui::SameLine();
+    ImGui::TextColored(event_colour(it->kind), "%s: %s", it->source.c_str(), it->message.c_str());
+  }
+  if (model.events.empty()) ImGui::TextDisabled("no events");
+  ImGui::EndChild();
+}
+
+void Dashboard::browser(const Model& model) {
+  if (!model.store_error.empty()) ImGui::TextColored(colours::vec(IM_COL32(255, 150, 60, 255)), "%s", model.store_error.c_str());
+  if (!ImGui::BeginTable("runs", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp))
+    return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("started");
+  ImGui::TableSetupColumn("sequence");
+  ImGui::TableSetupColumn("status");
+  ImGui::TableSetupColumn("run");
+  ImGui::TableHeadersRow();
+  for (const auto& r : model.runs) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    const bool shown = model.run && model.run->id == r.id;
+    if (ImGui::Selectable(clock_time(r.started_s).c_str(), shown, ImGuiSelectableFlags_SpanAllColumns)) send_(OpenRun{r.uuid});
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(r.sequence.c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextColored(colours::vec(colours::state(db::to_string(r.status))), "%s", std::string(db::to_string(r.status)).c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextDisabled("%s", r.uuid.substr(0, 8).c_str());
+  }
+  ImGui::EndTable();
+}
+
+void Dashboard::results(const Model& model) {
+  if (model.results.empty()) {
+    ImGui::TextDisabled("no results");
+    return;
+  }
+  if (!ImGui::BeginTable("results", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp))
+    return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("name");
+  ImGui::TableSetupColumn("lane");
+  ImGui::TableSetupColumn("value");
+  ImGui::TableSetupColumn("verdict");
+  ImGui::TableHeadersRow();
+  ImGuiListClipper clipper;  // thousands of per-lane results: lay out only the visible rows
+  clipper.Begin(static_cast<int>(model.results.size()));
+  while (clipper.Step())
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const auto& r = model.results[static_cast<std::size_t>(i)];
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.name.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.lane ? std::to_string(*r.lane).c_str() : "array");
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(format_value(r.value, r.unit).c_str());
+      ImGui::TableNextColumn();
+      if (r.pass) ImGui::TextColored(colours::vec(*r.pass ? IM_COL32(80, 200, 110, 255) : IM_COL32(255, 80, 70, 255)), *r.pass ? "pass" : "FAIL");
+    }
+  ImGui::EndTable();
+}
+
+}  // namespace ledlab::gui

@@ -1,0 +1,81 @@
+#include "cli/commands.hpp"
+
+#ifdef LEDLAB_WITH_GUI
+#include "gui/app/gui_app.hpp"
+#endif
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace ledlab::cli {
+
+void register_gui_command(CLI::App& app) {
+  struct Options {
+    std::string db, station, sequences = "sequences", attach, start, screenshot, layout, metric, size = "1600x1000";
+    std::vector<std::string> params;
+    int frames = 3;
+    bool pause = false;
+    double timeout_s = 120;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("gui", "Live dashboard: follow, start and steer runs; browse the store");
+  cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
+  cmd->add_option("--station", o->station, "station file for runs started from the dashboard");
+  cmd->add_option("--sequences", o->sequences, "folder of sequence scripts to offer (default: ./sequences)");
+  auto* attach = cmd->add_option("--attach", o->attach, "follow a running (or past) run: uuid or unique prefix");
+  cmd->add_option("--start", o->start, "start this sequence (as `ledlab run ... --sim`) and follow it")->excludes(attach);
+  cmd->add_option("-p,--param", o->params, "parameter override for --start, name=value (repeatable)");
+  cmd->add_option("--screenshot", o->screenshot, "headless: render, write this PNG and exit (under xvfb-run -a)");
+  cmd->add_option("--frames", o->frames, "frames to render once the run is shown, before the screenshot");
+  cmd->add_flag("--pause", o->pause, "headless: pause the run through the dashboard once it shows data");
+  cmd->add_option("--layout", o->layout, "write where the lane map's cells are (JSON), for tests");
+  cmd->add_option("--metric", o->metric, "lane-map metric: 'optical power', f3dB, 'BER upper bound', pass/fail, ...");
+  cmd->add_option("--size", o->size, "window size WxH");
+  cmd->add_option("--timeout", o->timeout_s, "headless: seconds to wait for the run");
+  cmd->callback([o] {
+#ifdef LEDLAB_WITH_GUI
+    gui::GuiOptions g;
+    const char* env_db = std::getenv("LEDLAB_DB");
+    g.db = !o->db.empty() ? o->db : (env_db ? env_db : "ledlab.sqlite");
+    g.station = o->station;
+    if (!o->station.empty()) (void)load_station_or_exit(o->station);  // a bad file fails here, not in the child
+    g.sequences_dir = o->sequences;
+    if (!o->attach.empty()) g.attach = o->attach;
+    if (!o->start.empty()) {
+      if (o->station.empty()) {
+        fmt::print(std::cerr, "error: --start needs --station\n");
+        throw Exit{2};
+      }
+      gui::StartRun start{o->start, {}};
+      for (const auto& p : o->params) {
+        const auto eq = p.find('=');
+        if (eq == std::string::npos || eq == 0) {
+          fmt::print(std::cerr, "error: -p {}: expected name=value\n", p);
+          throw Exit{2};
+        }
+        start.params[p.substr(0, eq)] = p.substr(eq + 1);
+      }
+      g.start = std::move(start);
+    }
+    g.screenshot = o->screenshot;
+    g.layout = o->layout;
+    g.frames = o->frames;
+    g.pause = o->pause;
+    g.metric = o->metric;
+    g.timeout_s = o->timeout_s;
+    if (std::sscanf(o->size.c_str(), "%dx%d", &g.width, &g.height) != 2 || g.width < 320 || g.height < 240) {
+      fmt::print(std::cerr, "error: --size {}: expected WxH, at least 320x240\n", o->size);
+      throw Exit{2};
+    }
+    throw Exit{gui::run_gui(g, std::cerr)};
+#else
+    fmt::print(std::cerr, "error: ledlab was built without the dashboard (configure with -DLEDLAB_BUILD_GUI=ON)\n");
+    throw Exit{2};
+#endif
+  });
+}
+
+}  // namespace ledlab::cli
