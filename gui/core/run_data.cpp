@@ -51,12 +51,16 @@ std::optional<double> RunData::condition(const Series& s, const char* key) const
 }
 
 void RunData::ingest(Series& s, const std::vector<db::Sample>& samples) {
-  if (!s.history) s.history = std::make_shared<MinMaxHistory>(std::size_t{1} << 12);
+  MinMaxHistory* history = nullptr;
+  if (!s.rec.spec.lane)
+    history = &laneless_.try_emplace(s.rec.spec.quantity, kLanelessBuckets).first->second;
+  else if (s.rec.spec.quantity == "optical_power")
+    history = &lane_power_.try_emplace(*s.rec.spec.lane, kLaneBuckets).first->second;
   const bool lane_power = s.rec.spec.lane && s.rec.spec.quantity == "optical_power";
   const bool chamber = !s.rec.spec.lane && s.rec.spec.quantity == "chamber_temperature";
   for (const auto& x : samples) {
     const double h = hours(x.t_s);
-    s.history->append(h, x.value);
+    if (history) history->append(h, x.value);
     if (s.t.size() < kMaxKept) {
       s.t.push_back(x.t_s);
       s.v.push_back(x.value);
@@ -150,20 +154,8 @@ std::string RunData::last_reading(const std::string& kind) const {
 PlotData RunData::chamber_plot() const {
   PlotData p{.title = "Chamber temperature", .x_label = "time", .x_unit = "h", .y_label = "temperature", .y_unit = "C"};
   auto merged = [&](const char* quantity) {
-    std::vector<const Series*> parts;
-    for (const auto& [id, s] : series_)
-      if (!s.rec.spec.lane && s.rec.spec.quantity == quantity && s.loaded > 0) parts.push_back(&s);
-    if (parts.empty()) return std::shared_ptr<const MinMaxHistory>{};
-    if (parts.size() == 1) return frozen(*parts[0]->history);
-    // One series per setpoint: interleave them by time. Each keeps its first samples exactly;
-    // beyond that the merged view uses the histories' buckets.
-    std::vector<std::pair<double, double>> all;
-    for (const auto* s : parts)
-      for (std::size_t i = 0; i < s->t.size(); ++i) all.emplace_back(hours(s->t[i]), s->v[i]);
-    std::sort(all.begin(), all.end());
-    auto h = std::make_shared<MinMaxHistory>();
-    for (const auto& [t, v] : all) h->append(t, v);
-    return std::shared_ptr<const MinMaxHistory>(h);
+    auto it = laneless_.find(quantity);
+    return it == laneless_.end() || it->second.empty() ? std::shared_ptr<const MinMaxHistory>{} : frozen(it->second);
   };
   if (auto air = merged("chamber_temperature")) p.histories.push_back({"chamber air", air});
   if (auto dut = merged("dut_temperature")) p.histories.push_back({"DUT", dut});
@@ -176,16 +168,8 @@ PlotData RunData::power_plot(int lane) const {
   auto mean = std::make_shared<MinMaxHistory>(*power_mean_);
   for (const auto& [h, acc] : power_open_) mean->append(h, acc.first / acc.second);
   if (!mean->empty()) p.histories.push_back({"array mean (lit lanes)", mean});
-  if (lane > 0) {
-    std::vector<std::pair<double, double>> points;
-    for (const auto& [id, s] : series_)
-      if (s.rec.spec.lane == lane && s.rec.spec.quantity == "optical_power")
-        for (std::size_t i = 0; i < s.t.size(); ++i) points.emplace_back(hours(s.t[i]), s.v[i]);
-    std::sort(points.begin(), points.end());
-    auto h = std::make_shared<MinMaxHistory>();
-    for (const auto& [t, v] : points) h->append(t, v);
-    if (!h->empty()) p.histories.push_back({fmt::format("lane {}", lane), h});
-  }
+  if (auto it = lane_power_.find(lane); lane > 0 && it != lane_power_.end())
+    p.histories.push_back({fmt::format("lane {}", lane), frozen(it->second)});
   return p;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // One run's data as the dashboard keeps it: read incrementally from the store (new series,
 // new samples per series, new events, the results), held at bounded memory (each series as
-// a min/max history plus its first few thousand values), and turned into plots and lane maps.
+// min/max histories per lane-less quantity and per lane, plus the first samples of each series
+// exactly), and turned into plots and lane maps.
 // Owned by the data thread only.
 #include "db/reader.hpp"
 #include "gui/core/model.hpp"
@@ -37,11 +38,13 @@ class RunData {
     db::SeriesRecord rec;
     nlohmann::json conditions;
     std::int64_t loaded = 0;
-    std::shared_ptr<MinMaxHistory> history;  // shared only by copy-on-publish (see plots())
-    std::vector<double> t, v;                // the first kMaxKept samples, exactly
+    std::vector<double> t, v;  // the first kMaxKept samples, exactly (sweeps are short)
     double last_t = 0, last_v = 0;
   };
-  static constexpr std::size_t kMaxKept = 4096;
+  static constexpr std::size_t kMaxKept = 1024;
+  // Bounded history sizes: a weeks-long burn-in of 400 lanes stays near 20 MB.
+  static constexpr std::size_t kLanelessBuckets = std::size_t{1} << 14;
+  static constexpr std::size_t kLaneBuckets = 256;
 
   void ingest(Series& s, const std::vector<db::Sample>& samples);
   double hours(double t_s) const { return (t_s - run_.started_s) / 3600.0; }
@@ -62,11 +65,15 @@ class RunData {
   std::int64_t samples_ = 0;
   // Array mean of the lanes' optical power per timestamp; the newest timestamp stays open
   // until a later one arrives (one read of all lanes shares a time).
-  std::shared_ptr<MinMaxHistory> power_mean_ = std::make_shared<MinMaxHistory>();
-  std::shared_ptr<MinMaxHistory> setpoint_ = std::make_shared<MinMaxHistory>();
+  // Each lane-less quantity over all its series (one series per setpoint), and each lane's
+  // optical power over all conditions; copied when published (the model is immutable).
+  std::map<std::string, MinMaxHistory> laneless_;
+  std::map<int, MinMaxHistory> lane_power_;
+  std::shared_ptr<MinMaxHistory> power_mean_ = std::make_shared<MinMaxHistory>(kLanelessBuckets);
+  std::shared_ptr<MinMaxHistory> setpoint_ = std::make_shared<MinMaxHistory>(kLanelessBuckets);
   std::map<double, std::pair<double, int>> power_open_;
   std::optional<double> first_mean_;
-  std::shared_ptr<MinMaxHistory> decay_ = std::make_shared<MinMaxHistory>();
+  std::shared_ptr<MinMaxHistory> decay_ = std::make_shared<MinMaxHistory>(kLanelessBuckets);
   bool burn_in_ = false;
 };
 
