@@ -12,7 +12,8 @@ void register_sim_command(CLI::App& app);    // ledlab sim: serve a station's si
 void register_check_command(CLI::App& app);  // ledlab check: reach every instrument of a station
 void register_bench_demo_command(CLI::App& app);  // ledlab demo: simulated station + check + readings
 void register_run_command(CLI::App& app);    // ledlab run: a sequence against a station, into the store
-void register_ctl_command(CLI::App& app);    // ledlab ctl: steer a running sequence
+void register_ctl_command(CLI::App& app);
+void register_resume_command(CLI::App& app); // ledlab resume: continue an interrupted run    // ledlab ctl: steer a running sequence
 
 // Thrown by subcommand callbacks to end with a message and an exit code.
 struct Exit {
