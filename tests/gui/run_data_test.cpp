@@ -1,0 +1,175 @@
+// The dashboard's view of a run, built from the store with the data naming of the
+// characterisation sequences (BER vs temperature, bandwidth, burn-in), and "no data" when a
+// series is missing.
+#include "../db/temp_db.hpp"
+#include "db/reader.hpp"
+#include "db/store.hpp"
+#include "gui/core/run_data.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+
+using namespace ledlab;
+
+namespace {
+
+const gui::PlotData& plot(const std::vector<gui::PlotData>& plots, const std::string& title) {
+  for (const auto& p : plots)
+    if (p.title == title) return p;
+  FAIL("no plot '" << title << "'");
+  throw std::logic_error("unreachable");
+}
+
+const gui::LaneMetric* metric(const gui::LaneMap& map, const std::string& name) {
+  for (const auto& m : map.metrics)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+std::string station_json() {
+  std::ifstream in(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return nlohmann::json{{"name", "sim-bench"}, {"text", text}}.dump();
+}
+
+struct Fixture {
+  db::test::TempDb tmp;
+  std::unique_ptr<db::Store> store;
+  db::RunRecord run;
+
+  Fixture() {
+    auto s = db::Store::open(tmp.path());
+    REQUIRE(s);
+    store = std::move(*s);
+    auto r = store->begin_run({.sequence = "characterisation", .station_json = station_json(), .started_s = 1000});
+    REQUIRE(r);
+    run = *r;
+  }
+  db::SeriesId series(std::optional<int> lane, const std::string& quantity, const std::string& unit, const nlohmann::json& conditions) {
+    auto id = store->declare_series(run.id, {lane, quantity, unit, conditions.dump()});
+    REQUIRE(id);
+    return *id;
+  }
+  void append(db::SeriesId id, double t, double v) { REQUIRE(store->append(id, t, v)); }
+  void result(const std::string& name, int lane, double value, const nlohmann::json& extra, std::optional<double> upper = {}) {
+    REQUIRE(store->record_result(run.id, {.name = name, .lane = lane, .value = value, .upper_limit = upper, .extra_json = extra.dump(), .t_s = 2000}));
+  }
+  gui::RunData read() {
+    REQUIRE(store->flush());
+    auto reader = db::Reader::open(tmp.path());
+    REQUIRE(reader);
+    gui::RunData data(run);
+    auto changed = data.refresh(*reader);
+    REQUIRE(changed);
+    return data;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("BER vs temperature: array median and the selected lane with confidence bars on a log axis") {
+  Fixture f;
+  for (double t : {25.0, 85.0}) {
+    const auto chamber = f.series(std::nullopt, "chamber_temperature", "C", {{"temperature_c", t}});
+    f.append(chamber, 1000 + t * 10, t + 0.1);
+    for (int lane = 1; lane <= 400; ++lane) {
+      const double ber = lane % 2 ? 0.0 : 1e-13 * (t / 25);  // odd lanes: no errors, an upper bound only
+      f.append(f.series(lane, "ber", "1", {{"temperature_c", t}}), 1000 + t * 10, ber);
+      f.append(f.series(lane, "ber_upper", "1", {{"temperature_c", t}}), 1000 + t * 10, 1.5e-12 * (t / 25));
+    }
+  }
+  f.result("ber_upper", 2, 5e-12, {{"temperature_c", 85}}, 1e-12);  // fails the limit
+  f.result("ber_upper", 3, 5e-13, {{"temperature_c", 85}}, 1e-12);
+  const auto data = f.read();
+  const auto plots = data.plots(2);
+  const auto& ber = plot(plots, "BER vs temperature");
+  CHECK(ber.y_log);
+  REQUIRE(ber.curves.size() == 2);
+  const auto& median = ber.curves[0].points;
+  REQUIRE(median.size() == 2);
+  CHECK(median[0].x == 25);
+  CHECK(median[0].y == Approx(1e-13));
+  REQUIRE(median[1].y_hi);
+  CHECK(*median[1].y_hi == Approx(1.5e-12 * 85 / 25));
+  CHECK(ber.curves[1].label == "lane 2");
+  const auto& chamber = plot(plots, "Chamber temperature");
+  REQUIRE(chamber.histories.size() == 2);  // air, and the setpoint from the series' conditions
+  CHECK(chamber.histories[0].data->points() == 2);
+  CHECK(chamber.histories[1].data->max() == 85);
+  const auto map = data.lane_map();
+  CHECK(map.rows == 20);
+  CHECK(map.cols == 20);
+  const auto* verdict = metric(map, "pass/fail");
+  REQUIRE(verdict);
+  CHECK(verdict->values[1] == 0.0);
+  CHECK(verdict->values[2] == 1.0);
+  CHECK_FALSE(verdict->values[3].has_value());
+  const auto* upper = metric(map, "BER upper bound");
+  REQUIRE(upper);
+  CHECK(upper->log_scale);
+  CHECK(upper->hi == Approx(5e-12));
+}
+
+TEST_CASE("bandwidth: response curves in dB against a log frequency axis, with the f3dB marker") {
+  Fixture f;
+  const nlohmann::json at5ma{{"drive_current_a", 0.005}};
+  const auto freq = f.series(std::nullopt, "modulation_frequency", "Hz", at5ma);
+  const auto amp = f.series(1, "mod_amplitude", "1", at5ma);
+  for (int k = 0; k < 30; ++k) {
+    const double hz = 1e7 * std::pow(10.0, k / 10.0);
+    f.append(freq, 1000 + k, hz);
+    f.append(amp, 1000 + k, 1 / std::sqrt(1 + std::pow(hz / 8.7e8, 2)));
+  }
+  f.result("f3db_hz", 1, 8.7e8, at5ma);
+  f.result("lane_failed", 7, 1, {{"dead", true}});
+  const auto data = f.read();
+  const auto plots = data.plots(0);
+  const auto& fr = plot(plots, "Frequency response");
+  CHECK(fr.x_log);
+  REQUIRE(fr.curves.size() == 1);
+  CHECK(fr.curves[0].points.front().y == Approx(0));
+  CHECK(fr.curves[0].points.back().y < -10);
+  REQUIRE(fr.markers.size() == 1);
+  CHECK(fr.markers[0].x == 8.7e8);
+  CHECK(fr.markers[0].label == "f3dB 870 MHz at 5.00 mA");
+  const auto map = data.lane_map();
+  REQUIRE(metric(map, "f3dB"));
+  CHECK(metric(map, "f3dB")->values[0] == 8.7e8);
+  REQUIRE(metric(map, "failed lanes"));
+  CHECK(metric(map, "failed lanes")->values[6] == 0.0);
+  CHECK(plot(plots, "BER vs temperature").empty());  // no BER in this run: "no data"
+}
+
+TEST_CASE("burn-in: the array mean per reading, and its decay as a percentage of the first") {
+  Fixture f;
+  const nlohmann::json stress{{"stress_temperature_c", 85}, {"drive_current_a", 0.01}};
+  std::vector<db::SeriesId> lanes;
+  for (int lane = 1; lane <= 400; ++lane) lanes.push_back(f.series(lane, "optical_power", "W", stress));
+  for (int reading = 0; reading < 5; ++reading)
+    for (int lane = 1; lane <= 400; ++lane)
+      f.append(lanes[static_cast<std::size_t>(lane - 1)], 1000 + reading * 3600.0,
+               lane == 9 ? 0.0 : 1e-4 * (1 - 0.01 * reading));  // lane 9 is dark
+  const auto data = f.read();
+  const auto plots = data.plots(3);
+  const auto& decay = plot(plots, "Burn-in power decay");
+  REQUIRE(decay.histories.size() == 1);
+  // Four readings are closed; the newest stays open until a later one arrives.
+  CHECK(decay.histories[0].data->points() == 4);
+  CHECK(decay.histories[0].data->last() == Approx(97.0));
+  const auto& power = plot(plots, "Optical power");
+  REQUIRE(power.histories.size() == 2);
+  CHECK(power.histories[0].data->points() == 5);
+  CHECK(power.histories[0].data->max() == Approx(1e-4));  // the dark lane is not averaged in
+  CHECK(power.histories[1].label == "lane 3");
+  CHECK(power.histories[1].data->t_last() == Approx(4.0));  // hours since the run started
+}
+
+TEST_CASE("a run with no series and no results shows no data anywhere") {
+  Fixture f;
+  const auto data = f.read();
+  for (const auto& p : data.plots(0)) CHECK(p.empty());
+  CHECK(data.lane_map().metrics.empty());
+}
