@@ -106,7 +106,7 @@ struct Model {
 // Commands from the render thread, executed by the data thread in order.
 struct StartRun {
   std::string script;
-  std::map<std::string, std::string> params;  // name -> value as on the command line
+  lua::Overrides params;  // name -> value as on the command line
 };
 struct Steer {
   std::string command;  // pause | resume | abort

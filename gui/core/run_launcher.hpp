@@ -4,6 +4,7 @@
 // run outlives the dashboard (closing the window never stops a run) and is followed exactly
 // like a run started from a terminal.
 #include "core/error.hpp"
+#include "engine/lua/params.hpp"
 
 #include <filesystem>
 #include <map>
@@ -20,7 +21,7 @@ struct LaunchRequest {
   std::filesystem::path station;
   std::filesystem::path db;
   bool simulate = true;
-  std::map<std::string, std::string> params;
+  lua::Overrides params;
 };
 
 struct Launched {

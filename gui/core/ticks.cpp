@@ -19,7 +19,7 @@ double nice_step(double raw) {
 std::vector<Tick> linear_ticks(double lo, double hi, int max_ticks, double scale) {
   std::vector<Tick> ticks;
   if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi) || max_ticks < 1) return ticks;
-  const double step = nice_step((hi - lo) / max_ticks);
+  const double step = nice_step((hi - lo) / scale / max_ticks) * scale;  // round in the labels' units
   const int decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step / scale) + 1e-9)));
   for (double k = std::ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k += 1) {
     double v = k * step;

@@ -7,6 +7,7 @@
 #include <imgui.h>
 
 #include <ctime>
+#include <initializer_list>
 
 namespace ledlab::gui {
 
@@ -49,6 +50,17 @@ void section(const std::string& title) {
   ImGui::Spacing();
   ImGui::TextColored(colours::vec(colours::title), "%s", title.c_str());
   ImGui::Separator();
+}
+
+// A scrolling table with a frozen header row.
+bool begin_list(const char* id, std::initializer_list<const char*> columns) {
+  if (!ImGui::BeginTable(id, static_cast<int>(columns.size()),
+                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp))
+    return false;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  for (const char* c : columns) ImGui::TableSetupColumn(c);
+  ImGui::TableHeadersRow();
+  return true;
 }
 
 }  // namespace
@@ -144,14 +156,7 @@ void Dashboard::event_log(const Model& model) {
 
 void Dashboard::browser(const Model& model) {
   if (!model.store_error.empty()) ImGui::TextColored(colours::vec(IM_COL32(255, 150, 60, 255)), "%s", model.store_error.c_str());
-  if (!ImGui::BeginTable("runs", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp))
-    return;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("started");
-  ImGui::TableSetupColumn("sequence");
-  ImGui::TableSetupColumn("status");
-  ImGui::TableSetupColumn("run");
-  ImGui::TableHeadersRow();
+  if (!begin_list("runs", {"started", "sequence", "status", "run"})) return;
   for (const auto& r : model.runs) {
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
@@ -172,14 +177,7 @@ void Dashboard::results(const Model& model) {
     ImGui::TextDisabled("no results");
     return;
   }
-  if (!ImGui::BeginTable("results", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp))
-    return;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("name");
-  ImGui::TableSetupColumn("lane");
-  ImGui::TableSetupColumn("value");
-  ImGui::TableSetupColumn("verdict");
-  ImGui::TableHeadersRow();
+  if (!begin_list("results", {"name", "lane", "value", "verdict"})) return;
   ImGuiListClipper clipper;  // thousands of per-lane results: lay out only the visible rows
   clipper.Begin(static_cast<int>(model.results.size()));
   while (clipper.Step())

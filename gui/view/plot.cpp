@@ -132,7 +132,7 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
   std::string x_unit = data.x_unit;
   if (x_unit == "h" && view.x1 - view.x0 < 2) xp = {1.0 / 60, ""}, x_unit = "min";  // short runs read in minutes
   const Prefix yp = si_prefix(std::max(std::abs(view.y0), std::abs(view.y1)), data.y_unit);
-  const int x_ticks = std::max(2, static_cast<int>((b.x - a.x) / 70));
+  const int x_ticks = std::max(2, static_cast<int>((b.x - a.x) / 55));
   const int y_ticks = std::max(2, static_cast<int>((b.y - a.y) / 40));
   const auto xt = data.x_log ? log_ticks(view.x0, view.x1, x_ticks) : linear_ticks(view.x0, view.x1, x_ticks, xp.scale);
   const auto yt = data.y_log ? log_ticks(view.y0, view.y1, y_ticks) : linear_ticks(view.y0, view.y1, y_ticks, yp.scale);

@@ -1,10 +1,12 @@
 #pragma once
 // Subcommands of the ledlab executable, one file each.
+#include "engine/lua/params.hpp"
 #include "engine/station_config.hpp"
 
 #include <CLI/App.hpp>
 
 #include <string>
+#include <vector>
 
 namespace ledlab::cli {
 
@@ -20,6 +22,9 @@ void register_gui_command(CLI::App& app);    // ledlab gui: the live dashboard
 struct Exit {
   int code;
 };
+
+// `-p name=value` arguments as parameter overrides; a malformed one ends the command (exit 2).
+lua::Overrides parse_params_or_exit(const std::vector<std::string>& params);
 
 // Loads a station file; a bad one ends the command with its message and exit code 2.
 engine::StationConfig load_station_or_exit(const std::string& path);

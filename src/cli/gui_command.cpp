@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
 
+#include "db/cli.hpp"
+
 #ifdef LEDLAB_WITH_GUI
 #include "gui/app/gui_app.hpp"
 #endif
@@ -7,7 +9,6 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include <cstdlib>
 #include <iostream>
 
 namespace ledlab::cli {
@@ -38,8 +39,7 @@ void register_gui_command(CLI::App& app) {
   cmd->callback([o] {
 #ifdef LEDLAB_WITH_GUI
     gui::GuiOptions g;
-    const char* env_db = std::getenv("LEDLAB_DB");
-    g.db = !o->db.empty() ? o->db : (env_db ? env_db : "ledlab.sqlite");
+    g.db = !o->db.empty() ? o->db : db::default_db_path();
     g.station = o->station;
     if (!o->station.empty()) (void)load_station_or_exit(o->station);  // a bad file fails here, not in the child
     g.sequences_dir = o->sequences;
@@ -49,16 +49,7 @@ void register_gui_command(CLI::App& app) {
         fmt::print(std::cerr, "error: --start needs --station\n");
         throw Exit{2};
       }
-      gui::StartRun start{o->start, {}};
-      for (const auto& p : o->params) {
-        const auto eq = p.find('=');
-        if (eq == std::string::npos || eq == 0) {
-          fmt::print(std::cerr, "error: -p {}: expected name=value\n", p);
-          throw Exit{2};
-        }
-        start.params[p.substr(0, eq)] = p.substr(eq + 1);
-      }
-      g.start = std::move(start);
+      g.start = gui::StartRun{o->start, parse_params_or_exit(o->params)};
     }
     g.screenshot = o->screenshot;
     g.layout = o->layout;

@@ -13,6 +13,19 @@
 
 namespace ledlab::cli {
 
+lua::Overrides parse_params_or_exit(const std::vector<std::string>& params) {
+  lua::Overrides overrides;
+  for (const auto& p : params) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      fmt::print(std::cerr, "error: -p {}: expected name=value\n", p);
+      throw Exit{2};
+    }
+    overrides[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return overrides;
+}
+
 void register_run_command(CLI::App& app) {
   struct Options {
     std::string script, station, db, dut, operator_name;
@@ -36,14 +49,7 @@ void register_run_command(CLI::App& app) {
     req.dut_serial = o->dut;
     req.operator_name = o->operator_name;
     req.db = !o->db.empty() ? o->db : db::default_db_path();
-    for (const auto& p : o->params) {
-      const auto eq = p.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        fmt::print(std::cerr, "error: -p {}: expected name=value\n", p);
-        throw Exit{2};
-      }
-      req.overrides[p.substr(0, eq)] = p.substr(eq + 1);
-    }
+    req.overrides = parse_params_or_exit(o->params);
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
     throw Exit{engine::run_sequence(req, std::cout)};
   });

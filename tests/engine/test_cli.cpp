@@ -1,4 +1,6 @@
 // The ledlab executable as a user runs it: exit codes and what it prints.
+#include "tests/support/shell.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -12,21 +14,9 @@
 
 namespace {
 
-struct Ran {
-  int code;
-  std::string out;
-};
+using support::Ran;
 
-Ran ledlab(const std::string& args) {
-  const std::string cmd = std::string(LEDLAB_BINARY_DIR) + "/ledlab " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+Ran ledlab(const std::string& args) { return support::shell(std::string(LEDLAB_BINARY_DIR) + "/ledlab " + args); }
 
 // A results store and its WAL files: a stale -wal beside a new database is an I/O error.
 void remove_db(const std::string& path) {

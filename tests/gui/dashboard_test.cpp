@@ -3,6 +3,7 @@
 // stored values in the colours of the colour map.
 #include "db/reader.hpp"
 #include "gui/core/colormap.hpp"
+#include "tests/support/shell.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -26,20 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Ran {
-  int code;
-  std::string out;
-};
-
-Ran shell(const std::string& cmd) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using support::shell;
 
 const std::string ledlab_exe = std::string(LEDLAB_BINARY_DIR) + "/ledlab";
 

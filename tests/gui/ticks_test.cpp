@@ -28,6 +28,10 @@ TEST_CASE("linear ticks label in the axis prefix's units") {
   const auto t = linear_ticks(0, 3e-6, 4, 1e-6);  // µW axis
   REQUIRE(!t.empty());
   CHECK(t.back().label == "3");
+  const auto minutes = linear_ticks(0.1, 0.4, 4, 1.0 / 60);  // hours shown in minutes: 10, 15, 20
+  REQUIRE(minutes.size() == 3);
+  CHECK(minutes.front().label == "10");
+  CHECK(minutes.back().label == "20");
 }
 
 TEST_CASE("log ticks sit on decades and thin out over many decades") {
