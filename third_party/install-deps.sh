@@ -16,6 +16,7 @@ packages=(
   liblua5.4-dev             # sequences
   libusb-1.0-0-dev          # USBTMC link
   libimgui-dev libglfw3-dev libstb-dev libgl-dev   # dashboard
+  fonts-dejavu-core                                # the dashboard's font (ImGui's built-in one otherwise)
   xvfb xauth libgl1-mesa-dri                       # headless dashboard tests
   python3-pyvisa-py         # a real VISA client to test the twins against
 )
