@@ -592,6 +592,9 @@ int RunHost::run() {
   };
   hooks.link_lost = [this](const std::string& instrument, const Error& error) { return recover_link(instrument, error); };
   monitor_ = std::make_unique<InterlockMonitor>(*station_, clock_, std::move(hooks));
+  std::vector<instruments::Instrument*> all;
+  for (const auto& inst : station_->instruments()) all.push_back(inst.get());
+  monitor_->set_heartbeat(prepared_.station.heartbeat_s, std::move(all));
   for (const auto& spec : prepared_.station.interlocks) {
     if (auto st = monitor_->add(spec); !st) {
       fmt::print(out_, "error: {}\n", st.error().describe());
