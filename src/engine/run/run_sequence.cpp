@@ -2,6 +2,7 @@
 
 #include "db/store.hpp"
 #include "engine/lua/sequence_runner.hpp"
+#include "engine/run/analysis_bindings.hpp"
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/instrument_bindings.hpp"
 #include "engine/sim_station.hpp"
@@ -263,6 +264,7 @@ int run_sequence(const RunRequest& request, std::ostream& out) {
                                                .settings_json = inst->settings().dump()});
     }
     bind_instruments(runner, **created);
+    bind_analysis(runner);
     auto outcome = co_await runner.run();
     // Safe state on every end: drive off, gates stopped, chamber to its safe temperature.
     for (const auto& inst : (*created)->instruments()) {
