@@ -55,7 +55,7 @@ while true do
     end
   end
   progress(math.min(t_h / p.duration_h, 1), ("%.0f of %g h at %g C"):format(t_h, p.duration_h, p.stress_temperature_c))
-  checkpoint("reading", { index = k, t_h = t_h })
+  if k % 10 == 1 then checkpoint("reading", { index = k, t_h = t_h }) end
   if t_h >= p.duration_h then break end
   sleep(math.min(p.interval_h, p.duration_h - t_h) * 3600)
 end
