@@ -69,7 +69,8 @@ std::string arrhenius(const RunData& run, db::Reader& reader, const RunResult& a
   auto af = analysis::acceleration_factor(fit->ea_ev, use_c, stress_c);
   const double b = array_decay.extra.value("b", 1.0);
   html += fmt::format("<p>Ea = <b>{:.3f} eV</b> from {} runs between {} and {} (rms residual of ln alpha {:.3g}). "
-                      "Acceleration of this run's {} over the use temperature {}: <b>AF = {:.2f}</b>.</p>",
+                      "Acceleration of this run's {} over the use temperature {}: <b>AF = {:.2f}</b>. Temperatures are the "
+                      "chamber setpoints: the junction runs hotter by the array's self-heating, which biases Ea low.</p>",
                       fit->ea_ev, fit->points, fmt_value(fit->min_temperature_c, "°C"), fmt_value(fit->max_temperature_c, "°C"),
                       fit->rms_residual_ln, fmt_value(stress_c, "°C"), fmt_value(use_c, "°C"), af ? *af : NAN);
   if (at_use) {

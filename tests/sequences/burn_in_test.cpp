@@ -60,4 +60,9 @@ TEST_CASE("a 1000 h burn-in recovers each lane's decay rate within 10 % and dete
   CHECK(extra["capped"].get<bool>());                 // ~1 %/1000 h projects far beyond 6 x 1000 h
   CHECK(l70->value == Approx(6 * kHours).epsilon(0.01));
   CHECK(extra["units"].get<std::size_t>() == compared);
+
+  // The report plots the decay, its projection and the lane map.
+  CHECK(run.report.find("Burn-in: power decay") != std::string::npos);
+  CHECK(run.report.find("TM-21 projection") != std::string::npos);
+  CHECK(run.report.find("class=\"heatmap\"") != std::string::npos);
 }

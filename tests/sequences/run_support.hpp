@@ -8,6 +8,7 @@
 #include "engine/bench_settings.hpp"
 #include "engine/run/run_sequence.hpp"
 #include "instruments/sim/bench.hpp"
+#include "report/run_report.hpp"
 #include "support/sim_run_request.hpp"
 
 #include <catch2/catch.hpp>
@@ -34,6 +35,7 @@ struct SequenceRun {
   std::string out;
   double wall_s = 0;
   std::vector<db::ResultRecord> results;
+  std::string report;  // the run's HTML report
 
   // Per lane results of `name` whose extra[key] == value (key empty: all), with extra parsed.
   std::vector<std::pair<db::ResultRecord, nlohmann::json>> lane_results(const std::string& name, const std::string& key = {},
@@ -74,6 +76,9 @@ inline SequenceRun run_sequence(const std::string& sequence, lua::Overrides over
   auto results = reader->results(runs->front().id);
   REQUIRE(results);
   r.results = std::move(*results);
+  auto html = report::render_run_report(*reader, runs->front().uuid);
+  REQUIRE(html);
+  r.report = std::move(*html);
   return r;
 }
 
