@@ -20,11 +20,6 @@ namespace {
 constexpr int kNotFound = 1;
 constexpr int kUsage = 2;
 
-std::string default_db_path() {
-  const char* env = std::getenv("LEDLAB_DB");
-  return env && *env ? env : "ledlab.sqlite";
-}
-
 [[noreturn]] void quit(std::ostream& err, const Error& e) {
   err << "ledlab: " << e.describe() << '\n';
   throw CLI::RuntimeError(e.code == Errc::invalid_argument ? kUsage : kNotFound);
@@ -213,6 +208,11 @@ void register_export(CLI::App& app, std::ostream& out, std::ostream& err) {
 }
 
 }  // namespace
+
+std::string default_db_path() {
+  const char* env = std::getenv("LEDLAB_DB");
+  return env && *env ? env : "ledlab.sqlite";
+}
 
 void register_store_commands(CLI::App& app, std::ostream& out, std::ostream& err) {
   register_runs(app, out, err);

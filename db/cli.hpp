@@ -10,6 +10,9 @@
 
 namespace ledlab::db {
 
+// $LEDLAB_DB, else ./ledlab.sqlite: the store every command uses when --db is not given.
+std::string default_db_path();
+
 // Adds the subcommands to `app`, printing to std::cout / std::cerr.
 void register_store_commands(CLI::App& app);
 // The same, printing to the given streams (tests).

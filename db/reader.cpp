@@ -257,11 +257,11 @@ Result<std::vector<EventRecord>> Reader::events(RunId run, std::int64_t after_ev
 }
 
 Result<std::vector<CheckpointRecord>> Reader::checkpoints(RunId run) {
-  auto st = conn_.prepare("SELECT name, state, t_s FROM checkpoints WHERE run_id = ?1 ORDER BY name");
+  auto st = conn_.prepare("SELECT name, state, t_s, sample_mark, result_mark FROM checkpoints WHERE run_id = ?1 ORDER BY name");
   if (!st) return fail(st.error());
   st->bind(1, run);
   return collect<CheckpointRecord>(*st, [](const Statement& s) {
-    return CheckpointRecord{s.column_text(0), s.column_text(1), s.column_double(2)};
+    return CheckpointRecord{s.column_text(0), s.column_text(1), s.column_double(2), s.column_int(3), s.column_int(4)};
   });
 }
 

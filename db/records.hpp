@@ -124,6 +124,17 @@ struct CheckpointRecord {
   std::string name;
   std::string state_json = "{}";
   double t_s = 0;
+  // Set by the store: the highest sample_id and result_id committed when it was taken.
+  std::int64_t sample_mark = 0;
+  std::int64_t result_mark = 0;
+};
+
+// What resuming a run from its last checkpoint did.
+struct Rewind {
+  std::optional<CheckpointRecord> checkpoint;  // empty: the run had none, it starts over
+  std::int64_t superseded_samples = 0;         // recorded after the checkpoint, moved aside
+  std::int64_t superseded_results = 0;
+  double last_t_s = 0;                         // newest sample, result or event time of the run
 };
 
 // Pass/fail against limits: inclusive bounds, either may be absent; no limits gives no verdict.

@@ -125,7 +125,36 @@ CREATE TABLE checkpoints(
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array kMigrations{kV1, kV2};  // kMigrations[i] takes version i to i+1
+// Version 3: resume after a crash without duplicates. A checkpoint remembers how far the
+// samples and results tables had got when it was taken; resuming moves what a run recorded
+// after its last checkpoint (the step it will now redo) into the superseded_* tables.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE checkpoints ADD COLUMN sample_mark INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE checkpoints ADD COLUMN result_mark INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE superseded_samples(
+  sample_id    INTEGER PRIMARY KEY,
+  series_id    INTEGER NOT NULL,
+  t_s          REAL NOT NULL,
+  value        REAL NOT NULL,
+  superseded_s REAL NOT NULL
+);
+CREATE TABLE superseded_results(
+  result_id    INTEGER PRIMARY KEY,
+  run_id       INTEGER NOT NULL REFERENCES runs(run_id),
+  name         TEXT NOT NULL,
+  lane         INTEGER,
+  value        REAL NOT NULL,
+  unit         TEXT NOT NULL DEFAULT '',
+  lower_limit  REAL,
+  upper_limit  REAL,
+  pass         INTEGER,
+  extra        TEXT NOT NULL DEFAULT '{}',
+  t_s          REAL NOT NULL,
+  superseded_s REAL NOT NULL
+);
+)sql";
+
+constexpr std::array kMigrations{kV1, kV2, kV3};  // kMigrations[i] takes version i to i+1
 static_assert(kMigrations.size() == kSchemaVersion);
 
 }  // namespace

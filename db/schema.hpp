@@ -6,7 +6,7 @@
 
 namespace ledlab::db {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Brings `conn` to `target` (default: current) from whatever version it holds.
 // Errors: Errc::storage for a newer or foreign file ("unsupported").

@@ -162,8 +162,13 @@ Result<std::int64_t> Store::log_event(RunId run, EventRecord event) {
 }
 
 Status Store::checkpoint(RunId run, CheckpointRecord checkpoint) {
+  if (auto st = flush(); !st) return st;
   return call<void>(
       [run, checkpoint = std::move(checkpoint)](WriterSession& s) { return s.upsert_checkpoint(run, checkpoint); });
+}
+
+Result<Rewind> Store::rewind_to_checkpoint(RunId run) {
+  return call<Rewind>([run](WriterSession& s) { return s.rewind_to_checkpoint(run); });
 }
 
 Status Store::flush() {

@@ -61,7 +61,12 @@ class Store {
 
   Result<std::int64_t> record_result(RunId run, ResultRecord result);
   Result<std::int64_t> log_event(RunId run, EventRecord event);
+  // Commits everything appended so far, then the checkpoint with the marks of what it covers.
   Status checkpoint(RunId run, CheckpointRecord checkpoint);
+  // For a run being resumed: moves the samples and results recorded after its last checkpoint
+  // into superseded_samples / superseded_results (kept, but no longer part of the run), so the
+  // step the script redoes is not recorded twice. Without a checkpoint everything is moved.
+  Result<Rewind> rewind_to_checkpoint(RunId run);
 
   // Returns once everything appended or issued before the call is committed.
   Status flush();

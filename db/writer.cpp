@@ -278,11 +278,77 @@ Result<std::int64_t> WriterSession::insert_event(RunId run, const EventRecord& e
 
 Status WriterSession::upsert_checkpoint(RunId run, const CheckpointRecord& c) {
   auto st = conn_.prepare(
-      "INSERT INTO checkpoints(run_id, name, state, t_s) VALUES (?1, ?2, ?3, ?4) "
-      "ON CONFLICT(run_id, name) DO UPDATE SET state = excluded.state, t_s = excluded.t_s");
+      "INSERT INTO checkpoints(run_id, name, state, t_s, sample_mark, result_mark) VALUES (?1, ?2, ?3, ?4, "
+      "(SELECT coalesce(max(sample_id), 0) FROM samples), (SELECT coalesce(max(result_id), 0) FROM results)) "
+      "ON CONFLICT(run_id, name) DO UPDATE SET state = excluded.state, t_s = excluded.t_s, "
+      "sample_mark = excluded.sample_mark, result_mark = excluded.result_mark");
   if (!st) return fail(st.error());
   st->bind(1, run).bind(2, c.name).bind(3, c.state_json).bind(4, c.t_s);
   return st->run();
+}
+
+Result<Rewind> WriterSession::rewind_to_checkpoint(RunId run) {
+  Rewind out;
+  auto cp = conn_.prepare(
+      "SELECT name, state, t_s, sample_mark, result_mark FROM checkpoints WHERE run_id = ?1 "
+      "ORDER BY t_s DESC, sample_mark DESC, result_mark DESC LIMIT 1");
+  if (!cp) return fail(cp.error());
+  cp->bind(1, run);
+  auto row = cp->step();
+  if (!row) return fail(row.error());
+  if (*row)
+    out.checkpoint = CheckpointRecord{cp->column_text(0), cp->column_text(1), cp->column_double(2), cp->column_int(3),
+                                      cp->column_int(4)};
+  const std::int64_t sample_mark = out.checkpoint ? out.checkpoint->sample_mark : 0;
+  const std::int64_t result_mark = out.checkpoint ? out.checkpoint->result_mark : 0;
+  const double now = unix_now_s();
+  // Samples after the mark: kept aside, then removed with their blocks. A block never
+  // straddles the mark (the checkpoint is committed after the samples before it), but a
+  // straddling block is trimmed all the same.
+  const char* kRunSeries = "SELECT series_id FROM series WHERE run_id = ?1";
+  const std::string steps[] = {
+      fmt::format("INSERT INTO superseded_samples(sample_id, series_id, t_s, value, superseded_s) "
+                  "SELECT sample_id, series_id, t_s, value, ?3 FROM samples WHERE sample_id > ?2 AND series_id IN ({})",
+                  kRunSeries),
+      fmt::format("DELETE FROM samples WHERE sample_id > ?2 AND series_id IN ({})", kRunSeries),
+      fmt::format("DELETE FROM sample_blocks WHERE first_sample > ?2 AND series_id IN ({})", kRunSeries),
+      fmt::format("UPDATE sample_blocks SET last_sample = ?2, "
+                  "n = (SELECT count(*) FROM samples s WHERE s.sample_id BETWEEN first_sample AND ?2), "
+                  "t_max = (SELECT max(t_s) FROM samples s WHERE s.sample_id BETWEEN first_sample AND ?2) "
+                  "WHERE last_sample > ?2 AND series_id IN ({})",
+                  kRunSeries),
+  };
+  for (const auto& sql : steps) {
+    auto st = conn_.prepare(sql);
+    if (!st) return fail(st.error());
+    st->bind(1, run).bind(2, sample_mark).bind(3, now);
+    if (auto r = st->run(); !r) return fail(r.error());
+    if (&sql == &steps[0]) out.superseded_samples = conn_.changes();
+  }
+  auto keep = conn_.prepare(
+      "INSERT INTO superseded_results(result_id, run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, "
+      "t_s, superseded_s) SELECT result_id, run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s, ?3 "
+      "FROM results WHERE run_id = ?1 AND result_id > ?2");
+  if (!keep) return fail(keep.error());
+  keep->bind(1, run).bind(2, result_mark).bind(3, now);
+  if (auto r = keep->run(); !r) return fail(r.error());
+  out.superseded_results = conn_.changes();
+  auto drop = conn_.prepare("DELETE FROM results WHERE run_id = ?1 AND result_id > ?2");
+  if (!drop) return fail(drop.error());
+  drop->bind(1, run).bind(2, result_mark);
+  if (auto r = drop->run(); !r) return fail(r.error());
+  auto last = conn_.prepare(fmt::format(
+      "SELECT max(coalesce((SELECT max(t_max) FROM sample_blocks WHERE series_id IN ({0})), 0), "
+      "coalesce((SELECT max(t_s) FROM superseded_samples WHERE series_id IN ({0})), 0), "
+      "coalesce((SELECT max(t_s) FROM results WHERE run_id = ?1), 0), "
+      "coalesce((SELECT max(t_s) FROM checkpoints WHERE run_id = ?1), 0))",
+      kRunSeries));
+  if (!last) return fail(last.error());
+  last->bind(1, run);
+  auto lr = last->step();
+  if (!lr) return fail(lr.error());
+  if (*lr) out.last_t_s = last->column_double(0);
+  return out;
 }
 
 Result<int> WriterSession::recover_orphaned_runs() {

@@ -37,6 +37,7 @@ class WriterSession {
   Result<std::int64_t> insert_result(RunId run, const ResultRecord& result);
   Result<std::int64_t> insert_event(RunId run, const EventRecord& event);
   Status upsert_checkpoint(RunId run, const CheckpointRecord& checkpoint);
+  Result<Rewind> rewind_to_checkpoint(RunId run);
 
   // Marks 'running' runs whose owning process is gone as 'interrupted' (with an event).
   Result<int> recover_orphaned_runs();

@@ -38,11 +38,11 @@ end
 
 local stress = { stress_temperature_c = p.stress_temperature_c, drive_current_a = p.drive_current_a }
 local times_h, readings, failed = {}, {}, {}
-local start_s = now_s()
+local start_s = now()  -- readings are fitted against when they were taken, not when they were meant to be
 local k = 0
 while true do
   local powers = opm.read_all()
-  local t_h = (now_s() - start_s) / 3600
+  local t_h = (now() - start_s) / 3600
   k = k + 1
   times_h[k], readings[k] = t_h, powers
   record { quantity = "optical_power", unit = "W", values = powers, conditions = stress }

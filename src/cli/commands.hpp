@@ -13,6 +13,7 @@ void register_check_command(CLI::App& app);  // ledlab check: reach every instru
 void register_bench_demo_command(CLI::App& app);  // ledlab demo: simulated station + check + readings
 void register_run_command(CLI::App& app);    // ledlab run: a sequence against a station, into the store
 void register_ctl_command(CLI::App& app);    // ledlab ctl: steer a running sequence
+void register_resume_command(CLI::App& app); // ledlab resume: continue an interrupted run
 void register_report_command(CLI::App& app); // ledlab report: one run as an HTML page
 
 // Thrown by subcommand callbacks to end with a message and an exit code.

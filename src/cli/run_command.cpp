@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "db/cli.hpp"
 #include "engine/run/control_endpoint.hpp"
 #include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
@@ -8,6 +9,8 @@
 
 #include <cstdlib>
 #include <iostream>
+
+#include <unistd.h>
 
 namespace ledlab::cli {
 
@@ -38,8 +41,7 @@ void register_run_command(CLI::App& app) {
     if (o->time_scale > 0) req.station.time_scale = o->time_scale;
     req.dut_serial = o->dut;
     req.operator_name = o->operator_name;
-    const char* env_db = std::getenv("LEDLAB_DB");
-    req.db = !o->db.empty() ? o->db : (env_db ? env_db : "ledlab.sqlite");
+    req.db = !o->db.empty() ? o->db : db::default_db_path();
     for (const auto& p : o->params) {
       const auto eq = p.find('=');
       if (eq == std::string::npos || eq == 0) {
@@ -48,6 +50,7 @@ void register_run_command(CLI::App& app) {
       }
       req.overrides[p.substr(0, eq)] = p.substr(eq + 1);
     }
+    req.terminal = ::isatty(STDOUT_FILENO) != 0;
     const int code = engine::run_sequence(req, std::cout);
     if (o->report.empty() || code == 2) throw Exit{code};
     // The run just recorded is the newest in the store.
@@ -59,13 +62,37 @@ void register_run_command(CLI::App& app) {
   });
 }
 
+void register_resume_command(CLI::App& app) {
+  struct Options {
+    std::string run, station, db;
+    bool sim = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "resume", "Continue an interrupted run (its process was killed) from its last checkpoint, in the same run record");
+  cmd->add_option("run", o->run, "run uuid (a unique prefix is enough); `ledlab runs --status interrupted` lists them")
+      ->required();
+  cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
+  cmd->add_option("--station", o->station, "station file to go on with (default: the one stored with the run)");
+  cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process (default: as the run did)");
+  cmd->callback([o] {
+    engine::RunRequest req;
+    req.resume = o->run;
+    if (!o->station.empty()) req.station = load_station_or_exit(o->station);
+    req.simulate = o->sim;
+    req.db = !o->db.empty() ? o->db : db::default_db_path();
+    req.terminal = ::isatty(STDOUT_FILENO) != 0;
+    throw Exit{engine::run_sequence(req, std::cout)};
+  });
+}
+
 void register_ctl_command(CLI::App& app) {
   auto command = std::make_shared<std::string>();
   auto run = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("ctl", "Steer a running sequence from another process: pause, resume, abort, status");
-  cmd->add_option("command", *command, "pause | resume | abort | status")
+  auto* cmd = app.add_subcommand("ctl", "Steer a running sequence from another process: pause, resume, abort, status, snapshot");
+  cmd->add_option("command", *command, "pause | resume | abort | status | snapshot (the live view as JSON)")
       ->required()
-      ->check(CLI::IsMember({"pause", "resume", "abort", "status"}));
+      ->check(CLI::IsMember({"pause", "resume", "abort", "status", "snapshot"}));
   cmd->add_option("run", *run, "run uuid (a unique prefix is enough)")->required();
   cmd->callback([=] {
     auto reply = engine::send_control(*run, *command);

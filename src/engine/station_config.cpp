@@ -137,8 +137,9 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
   st.text = text;
   for (const auto& [k, v] : root) {
     const std::string key(k.str());
-    if (key != "station" && key != "bench" && key != "instruments")
-      return fail(at(source_name, &v, key, "unknown table; expected [station], [bench] or [instruments.<name>]"));
+    if (key != "station" && key != "bench" && key != "instruments" && key != "interlocks")
+      return fail(at(source_name, &v, key,
+                     "unknown table; expected [station], [bench], [instruments.<name>] or [interlocks.<name>]"));
   }
   if (const auto* s = root["station"].as_table()) {
     st.name = (*s)["name"].value_or(std::string{});
@@ -153,6 +154,12 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
       if (!v) return fail(v.error());
       st.safe_temperature_c = *v;
     }
+    if (const auto* n = s->get("link_recovery_s")) {
+      auto v = number(source_name, *n, "station.link_recovery_s");
+      if (!v) return fail(v.error());
+      if (*v < 0) return fail(at(source_name, n, "station.link_recovery_s", "must be >= 0"));
+      st.link_recovery_s = *v;
+    }
   }
   if (st.name.empty()) st.name = std::filesystem::path(source_name).stem().string();
   if (const auto* b = root.get("bench")) st.bench = to_json(*b);
@@ -166,6 +173,21 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
     auto cfg = parse_instrument(source_name, name, *t, st);
     if (!cfg) return fail(cfg.error());
     st.instruments.push_back(std::move(*cfg));
+  }
+  if (const auto* locks = root["interlocks"].as_table()) {
+    for (const auto& [k, v] : *locks) {
+      const std::string name(k.str());
+      const auto* t = v.as_table();
+      if (!t) return fail(at(source_name, &v, "interlocks." + name, "expected a table"));
+      auto table = to_json(*t);
+      table["name"] = name;
+      auto spec = interlock_from_json(table, fmt::format("{}:{}", source_name, t->source().begin.line));
+      if (!spec) return fail(spec.error());
+      if (!st.find(spec->instrument))
+        return fail(at(source_name, t, "interlocks." + name + ".instrument",
+                       fmt::format("no instrument '{}' in this station", spec->instrument)));
+      st.interlocks.push_back(std::move(*spec));
+    }
   }
   return st;
 }

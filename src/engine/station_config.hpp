@@ -3,6 +3,7 @@
 // driver dialect, address, timeouts, safety limits, options, and for the simulated bench its
 // physics settings and the faults to inject. Errors name the file, the line and the key.
 #include "core/error.hpp"
+#include "engine/interlock_spec.hpp"
 #include "instruments/common/instrument.hpp"
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,8 @@ struct StationConfig {
   std::string text;                // the file as read, for provenance
   double time_scale = 1.0;         // simulated seconds per wall second (1 = real time)
   double safe_temperature_c = 25;  // where chambers go when a run stops
+  double link_recovery_s = 600;    // wall seconds a run stays suspended reconnecting a lost link
+  std::vector<InterlockSpec> interlocks;  // [interlocks.<name>]
   nlohmann::json bench;            // [bench] table: simulated array and environment settings
   std::vector<instruments::InstrumentConfig> instruments;
   // Per instrument: SCPI commands sent to its simulated twin at start-up (fault injection).

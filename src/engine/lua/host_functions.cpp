@@ -86,6 +86,11 @@ Step sleep_body(lua_State* T) {
   return suspend(T, PendingOp{[clock, seconds] { return sleep_op(clock, seconds); }, true});
 }
 
+Step now_body(lua_State* T) {
+  lua_pushnumber(T, impl(T).options.clock->now_s());
+  return {Then::return_values, 1};
+}
+
 Step log_body(lua_State* T) {
   auto& self = impl(T);
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
@@ -199,6 +204,7 @@ Step sync_call_body(lua_State* T) {
 constexpr auto lua_params = host_call<params_body>;
 constexpr auto lua_sleep = host_call<sleep_body>;
 constexpr auto lua_log = host_call<log_body>;
+constexpr auto lua_now = host_call<now_body>;
 constexpr auto lua_progress = host_call<progress_body>;
 constexpr auto lua_record = host_call<record_body<&Sinks::record>>;
 constexpr auto lua_result = host_call<record_body<&Sinks::result>>;
@@ -216,11 +222,43 @@ void SequenceRunner::Impl::install_builtins() {
   const std::pair<const char*, lua_CFunction> builtins[] = {
       {"params", lua_params},     {"sleep", lua_sleep},   {"log", lua_log},
       {"progress", lua_progress}, {"record", lua_record}, {"result", lua_result},
-      {"checkpoint", lua_checkpoint}, {"parallel", lua_parallel}};
+      {"checkpoint", lua_checkpoint}, {"parallel", lua_parallel}, {"now", lua_now}};
   for (const auto& [name, fn] : builtins) {
     lua_pushcfunction(L, fn);
     set_global(name);
   }
+  install_prelude();
+}
+
+// Helpers written in Lua on top of the built-ins, loaded into the script's environment.
+// Their errors are raised at level 2: the message names the script line that called them.
+constexpr const char* kPrelude = R"lua(
+function wait_until(condition, options)
+  if type(condition) ~= "function" then error("wait_until: the first argument must be a function", 2) end
+  options = options or {}
+  local poll = options.poll or 10
+  local what = options.what or "condition"
+  if type(poll) ~= "number" or poll <= 0 then error("wait_until: poll must be a positive number of seconds", 2) end
+  local started = now()
+  while not condition() do
+    local waited = now() - started
+    if options.timeout and waited >= options.timeout then
+      error(("wait_until: %s not met within %g s"):format(what, options.timeout), 2)
+    end
+    sleep(poll)
+  end
+  return now() - started
+end
+)lua";
+
+void SequenceRunner::Impl::install_prelude() {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, env_ref);
+  if (load_chunk(L, kPrelude, "[ledlab prelude]", -1) != LUA_OK || lua_pcall(L, 0, 0, 0) != LUA_OK) {
+    const std::string message = lua_tostring(L, -1);
+    lua_pop(L, 2);
+    throw std::logic_error("ledlab prelude: " + message);
+  }
+  lua_pop(L, 1);
 }
 
 }  // namespace ledlab::lua

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <lua.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -90,6 +91,9 @@ struct SequenceRunner::Impl {
   std::optional<asio::any_io_executor> executor;
   std::shared_ptr<Scope> root;
   bool paused = false;
+  std::vector<std::string> holders;  // interlocks and lost links holding the script
+  CallWrapper wrap_call;
+  bool holding() const { return paused || !holders.empty(); }
   std::shared_ptr<asio::steady_timer> resume_signal;  // cancelled by resume(); waited on while paused
   bool aborted = false;
   std::string abort_reason;
@@ -147,6 +151,7 @@ struct SequenceRunner::Impl {
   asio::awaitable<ThreadEnd> drive(lua_State* T, int nargs);
   asio::awaitable<Resumption> run_parallel(std::vector<lua_State*> branches, std::shared_ptr<Scope> group);
   void install_builtins();
+  void install_prelude();
   void set_global(const std::string& dotted_name);
 };
 

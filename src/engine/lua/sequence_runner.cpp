@@ -48,7 +48,7 @@ asio::awaitable<ThreadEnd> SequenceRunner::Impl::drive(lua_State* T, int nargs) 
     }
     lua_pop(T, nresults);
     // Pause acts here, at the engine call the script just made: nothing new is started.
-    while (paused && !scope->stopped && resume_signal) {
+    while (holding() && !scope->stopped && resume_signal) {
       auto signal = resume_signal;
       co_await (signal->async_wait(asio::as_tuple(asio::use_awaitable)) || scope->wait());
     }
@@ -163,6 +163,7 @@ SequenceRunner::~SequenceRunner() {
 
 void SequenceRunner::add_async(std::string name, AsyncFunction fn) {
   auto& s = *impl_;
+  if (s.wrap_call) fn = s.wrap_call(name, std::move(fn));
   s.async_fns.push_back(std::move(fn));
   lua_pushinteger(s.L, static_cast<lua_Integer>(s.async_fns.size() - 1));
   lua_pushcclosure(s.L, async_call_entry, 1);
@@ -192,10 +193,25 @@ void SequenceRunner::pause() { impl_->paused = true; }
 void SequenceRunner::resume() {
   auto& s = *impl_;
   s.paused = false;
-  if (s.resume_signal) s.resume_signal->cancel();  // wakes every waiting thread
+  if (!s.holding() && s.resume_signal) s.resume_signal->cancel();  // wakes every waiting thread
 }
 
 bool SequenceRunner::paused() const { return impl_->paused; }
+
+void SequenceRunner::hold(const std::string& holder) {
+  auto& h = impl_->holders;
+  if (std::find(h.begin(), h.end(), holder) == h.end()) h.push_back(holder);
+}
+
+void SequenceRunner::release(const std::string& holder) {
+  auto& s = *impl_;
+  std::erase(s.holders, holder);
+  if (!s.holding() && s.resume_signal) s.resume_signal->cancel();
+}
+
+bool SequenceRunner::held() const { return !impl_->holders.empty(); }
+
+void SequenceRunner::set_call_wrapper(CallWrapper wrapper) { impl_->wrap_call = std::move(wrapper); }
 
 asio::awaitable<RunOutcome> SequenceRunner::run() {
   auto& s = *impl_;

@@ -92,6 +92,18 @@ class SequenceRunner {
   void resume();
   bool paused() const;
 
+  // Holds the script like pause() on behalf of `holder` (an interlock, a lost link) until
+  // release(holder); the operator's pause and every holder are independent, so the script
+  // goes on only when nobody holds it. Must be called on the run's executor.
+  void hold(const std::string& holder);
+  void release(const std::string& holder);
+  bool held() const;
+
+  // Wraps every async host function registered after the call (instrument calls): the engine
+  // uses it to repeat a call that overlapped a suspension and to recover a lost link.
+  using CallWrapper = std::function<AsyncFunction(const std::string& name, AsyncFunction fn)>;
+  void set_call_wrapper(CallWrapper wrapper);
+
   struct Impl;  // sequence_runner.cpp; public only so the Lua C functions there can reach it
 
  private:

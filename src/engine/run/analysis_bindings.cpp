@@ -9,7 +9,6 @@
 #include "analysis/frequency_response.hpp"
 #include "analysis/pole_fit.hpp"
 #include "analysis/q_factor.hpp"
-#include "core/clock.hpp"
 
 #include <fmt/format.h>
 
@@ -433,9 +432,6 @@ void bind_statistics(lua::SequenceRunner& runner) {
 }  // namespace
 
 void bind_analysis(lua::SequenceRunner& runner) {
-  // Readings are fitted against the time they were taken, not the time a script meant to
-  // take them (each instrument call costs simulated time at a high time scale).
-  runner.add_function("now_s", [clock = Clock::default_clock()](json) -> Result<json> { return clock->elapsed_s(); });
   bind_bandwidth(runner);
   bind_ber(runner);
   bind_reliability(runner);

@@ -25,7 +25,6 @@
 //   analysis.median(values), analysis.iqr(values)
 //   analysis.acceleration_factor(ea_ev, use_c, stress_c)
 //   analysis.energy_per_bit(power_w, bit_rate_bps, scope [, counted]) -> {pj_per_bit, scope, counted}
-// and now_s(): simulated seconds on the run's clock (Clock::default_clock()), to time readings.
 #include "engine/lua/sequence_runner.hpp"
 
 namespace ledlab::engine {

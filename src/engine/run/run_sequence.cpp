@@ -1,23 +1,31 @@
 #include "engine/run/run_sequence.hpp"
 
+#include "db/reader.hpp"
 #include "db/store.hpp"
 #include "engine/lua/sequence_runner.hpp"
 #include "engine/run/analysis_bindings.hpp"
+#include "engine/run/console_view.hpp"
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/instrument_bindings.hpp"
+#include "engine/run/interlocks.hpp"
+#include "engine/run/run_recorder.hpp"
+#include "engine/run/run_snapshot.hpp"
 #include "engine/sim_station.hpp"
 #include "engine/station.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -30,74 +38,7 @@ using nlohmann::json;
 
 namespace {
 
-// What the script's record{} and result{} calls write, keyed to the run's series.
-class RunRecorder {
- public:
-  RunRecorder(db::Store& store, db::RunId run, std::shared_ptr<Clock> clock)
-      : store_(store), run_(run), clock_(std::move(clock)) {}
-
-  // record{quantity=, unit=, value= | values={per lane}, lane=, conditions={...}}
-  void record(const json& r) {
-    if (!r.is_object() || !r.contains("quantity"))
-      throw std::invalid_argument("record{} needs a table with quantity, unit and value or values");
-    const std::string quantity = r["quantity"].get<std::string>();
-    const std::string unit = r.value("unit", "");
-    const std::string conditions = r.contains("conditions") ? r["conditions"].dump() : "{}";
-    const double t = clock_->now_s();
-    if (r.contains("values")) {
-      const auto& values = r["values"];
-      if (!values.is_array()) throw std::invalid_argument("record{}: values must be a list, one per lane");
-      for (std::size_t i = 0; i < values.size(); ++i) append(static_cast<int>(i + 1), quantity, unit, conditions, t, values[i]);
-    } else if (r.contains("value")) {
-      std::optional<int> lane;
-      if (r.contains("lane")) lane = r["lane"].get<int>();
-      append(lane, quantity, unit, conditions, t, r["value"]);
-    } else {
-      throw std::invalid_argument("record{}: give value= or values=");
-    }
-    ++records_;
-  }
-
-  // result{name=, value=, unit=, lane=, lower=, upper=, extra={...}}
-  void result(const json& r) {
-    if (!r.is_object() || !r.contains("name") || !r.contains("value") || !r["value"].is_number())
-      throw std::invalid_argument("result{} needs name= and a numeric value=");
-    db::ResultRecord rec;
-    rec.name = r["name"].get<std::string>();
-    rec.value = r["value"].get<double>();
-    rec.unit = r.value("unit", "");
-    if (r.contains("lane")) rec.lane = r["lane"].get<int>();
-    if (r.contains("lower")) rec.lower_limit = r["lower"].get<double>();
-    if (r.contains("upper")) rec.upper_limit = r["upper"].get<double>();
-    if (r.contains("extra")) rec.extra_json = r["extra"].dump();
-    auto id = store_.record_result(run_, rec);
-    if (!id) throw std::runtime_error(id.error().describe());
-    ++results_;
-  }
-
-  std::size_t records() const { return records_; }
-  std::size_t results() const { return results_; }
-
- private:
-  void append(std::optional<int> lane, const std::string& quantity, const std::string& unit,
-              const std::string& conditions, double t, const json& value) {
-    if (!value.is_number()) throw std::invalid_argument("record{}: values must be numbers");
-    const std::string key = fmt::format("{}|{}|{}|{}", lane.value_or(0), quantity, unit, conditions);
-    auto it = series_.find(key);
-    if (it == series_.end()) {
-      auto id = store_.declare_series(run_, db::SeriesSpec{lane, quantity, unit, conditions});
-      if (!id) throw std::runtime_error(id.error().describe());
-      it = series_.emplace(key, *id).first;
-    }
-    if (auto st = store_.append(it->second, t, value.get<double>()); !st) throw std::runtime_error(st.error().describe());
-  }
-
-  db::Store& store_;
-  db::RunId run_;
-  std::shared_ptr<Clock> clock_;
-  std::map<std::string, db::SeriesId> series_;
-  std::size_t records_ = 0, results_ = 0;
-};
+constexpr int kMaxRepeats = 20;  // repeats of one call after suspensions before it gives up
 
 db::RunStatus store_status(lua::RunStatus s) {
   switch (s) {
@@ -108,125 +49,564 @@ db::RunStatus store_status(lua::RunStatus s) {
   return db::RunStatus::failed;
 }
 
-}  // namespace
+int exit_code(lua::RunStatus s) {
+  switch (s) {
+    case lua::RunStatus::finished: return 0;
+    case lua::RunStatus::aborted: return 4;
+    case lua::RunStatus::failed: return 1;
+  }
+  return 1;
+}
 
-int run_sequence(const RunRequest& request, std::ostream& out) {
+// The stored parameter values as -p overrides, so a resumed run sees exactly what it had.
+lua::Overrides overrides_from(const json& values) {
+  lua::Overrides out;
+  if (!values.is_object()) return out;
+  for (const auto& [name, v] : values.items()) {
+    if (v.is_string()) {
+      out[name] = v.get<std::string>();
+    } else if (v.is_array()) {
+      std::string list;
+      for (const auto& item : v) list += (list.empty() ? "" : ",") + item.dump();
+      out[name] = list;
+    } else {
+      out[name] = v.dump();
+    }
+  }
+  return out;
+}
+
+// A short text of what an instrument call returned, for the live view.
+std::string describe_reading(const std::string& call, const json& value) {
+  if (value.is_number()) return fmt::format("{} = {:.6g}", call, value.get<double>());
+  if (value.is_boolean()) return fmt::format("{} = {}", call, value.get<bool>());
+  if (value.is_array() && !value.empty() && value[0].is_number()) {
+    double sum = 0;
+    for (const auto& v : value) sum += v.is_number() ? v.get<double>() : 0.0;
+    return fmt::format("{}: {} values, mean {:.4g}", call, value.size(), sum / static_cast<double>(value.size()));
+  }
+  return call;
+}
+
+// What a run is made of, from the command line (new run) or from the store (resume).
+struct Prepared {
+  lua::SequenceScript script{"", ""};
+  json parameters;
+  lua::Overrides overrides;
+  StationConfig station;
+  bool simulate = false;
+};
+
+Result<Prepared> prepare_new(const RunRequest& request) {
   auto script = lua::SequenceScript::load_file(request.script);
-  if (!script) {
-    fmt::print(out, "error: {}\n", script.error().message);
-    return 2;
-  }
+  if (!script) return fail(script.error());
   auto decls = script->parameters();
-  if (!decls) {
-    fmt::print(out, "error: {}\n", decls.error().message);
-    return 2;
-  }
+  if (!decls) return fail(decls.error());
   auto params = lua::resolve_parameters(*decls, request.overrides);
-  if (!params) {
-    fmt::print(out, "error: {}\n", params.error().message);
+  if (!params) return fail(params.error());
+  return Prepared{std::move(*script), std::move(*params), request.overrides, request.station, request.simulate};
+}
+
+Result<Prepared> prepare_resume(const RunRequest& request, const db::RunRecord& run) {
+  Prepared p;
+  p.script = lua::SequenceScript(run.script_text, run.sequence + ".lua");
+  p.parameters = json::parse(run.parameters_json, nullptr, false);
+  p.overrides = overrides_from(p.parameters);
+  const json station = json::parse(run.station_json, nullptr, false);
+  if (!request.station.source.empty()) {
+    p.station = request.station;  // the operator named the station file to go on with
+  } else {
+    if (!station.is_object() || !station.contains("text"))
+      return fail(Errc::config, fmt::format("run {} has no station text stored; give --station", run.uuid));
+    auto parsed = parse_station(station["text"].get<std::string>(), station.value("source", "stored station"));
+    if (!parsed) return fail(parsed.error());
+    p.station = std::move(*parsed);
+  }
+  p.simulate = request.simulate || (station.is_object() && station.value("simulated", false));
+  return p;
+}
+
+// One run from start to end: the store record, the script, the station, interlocks, link
+// recovery, the control endpoint and the console. Lives on the stack of run_sequence().
+class RunHost {
+ public:
+  RunHost(const RunRequest& request, std::ostream& out)
+      : request_(request), out_(out), view_(out, request.terminal) {}
+
+  int run();
+
+ private:
+  Status open_store_and_run();
+  Status start_simulation();
+  void stop_simulation();
+  void install_script_api();
+  void install_control();
+  asio::awaitable<lua::RunOutcome> main();
+  asio::awaitable<lua::RunOutcome> run_script();
+  asio::awaitable<void> bring_to_safe_state();
+
+  // Suspension: holds from interlocks and lost links.
+  void hold(const std::string& holder, const std::string& why);
+  void release(const std::string& holder, const std::string& why);
+  asio::awaitable<void> wait_released();
+  asio::awaitable<Status> recover_link(const std::string& instrument, const Error& why);
+  lua::AsyncFunction guard_call(const std::string& name, lua::AsyncFunction fn);
+
+  void event(db::EventKind kind, const std::string& source, const std::string& message, json data = json::object());
+  void publish_state();
+  std::string state_name() const;
+  InstrumentStatus* instrument_status(const std::string& name);
+
+  const RunRequest& request_;
+  std::ostream& out_;
+  ConsoleView view_;
+  Prepared prepared_;
+  std::optional<db::RunRecord> resumed_from_;  // the interrupted run being continued
+  std::optional<db::Rewind> rewind_;
+  std::shared_ptr<Clock> clock_;
+  std::unique_ptr<db::Store> store_;
+  db::RunRecord run_;
+  asio::io_context sim_io_;
+  std::unique_ptr<SimulatedStation> sim_;
+  std::thread sim_thread_;
+  asio::io_context io_;
+  std::unique_ptr<Station> station_;
+  std::unique_ptr<RunRecorder> recorder_;
+  std::unique_ptr<lua::SequenceRunner> runner_;
+  std::unique_ptr<InterlockMonitor> monitor_;
+  std::unique_ptr<ControlEndpoint> endpoint_;
+  RunSnapshot snapshot_;
+  std::string last_state_;
+
+  std::set<std::string> holds_;
+  std::uint64_t suspension_generation_ = 0;
+  std::unique_ptr<asio::steady_timer> released_;  // cancelled when the last hold goes
+  struct Recovery {
+    explicit Recovery(asio::io_context& io) : done(io, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer done;
+    bool finished = false;
+    Status result;
+  };
+  std::map<std::string, std::shared_ptr<Recovery>> recoveries_;
+  std::string fail_reason_;  // set when the engine ends the run as failed (a link that stayed lost)
+};
+
+void RunHost::event(db::EventKind kind, const std::string& source, const std::string& message, json data) {
+  (void)store_->log_event(run_.id, {.kind = kind, .source = source, .message = message, .data_json = data.dump()});
+}
+
+std::string RunHost::state_name() const {
+  if (runner_ && runner_->abort_requested()) return "aborting";
+  if (!holds_.empty()) return "suspended";
+  if (runner_ && runner_->paused()) return "paused";
+  return "running";
+}
+
+void RunHost::publish_state() {
+  const std::string state = state_name();
+  snapshot_.state = state;
+  if (monitor_) snapshot_.interlocks = monitor_->status();
+  for (auto& inst : snapshot_.instruments) {
+    inst.alarm = false;
+    for (const auto& lock : snapshot_.interlocks)
+      if (lock.state != "ok" && monitor_) inst.alarm = inst.alarm || lock.message.starts_with(inst.name + " ");
+  }
+  if (state != last_state_) {
+    view_.state(state);
+    last_state_ = state;
+  }
+}
+
+InstrumentStatus* RunHost::instrument_status(const std::string& name) {
+  for (auto& i : snapshot_.instruments)
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+Status RunHost::open_store_and_run() {
+  auto store = db::Store::open(request_.db);
+  if (!store) return fail(store.error());
+  store_ = std::move(*store);
+  if (!request_.resume.empty()) {
+    // The store marked a run whose process was killed as interrupted when it opened.
+    auto reader = db::Reader::open(request_.db);
+    if (!reader) return fail(reader.error());
+    auto found = reader->find_run(request_.resume);
+    if (!found) return fail(found.error());
+    auto prepared = prepare_resume(request_, *found);
+    if (!prepared) return fail(prepared.error());
+    prepared_ = std::move(*prepared);
+    auto resumed = store_->resume_run(found->id);
+    if (!resumed) return fail(resumed.error());
+    run_ = *resumed;
+    resumed_from_ = *found;
+    auto rewind = store_->rewind_to_checkpoint(run_.id);
+    if (!rewind) return fail(rewind.error());
+    rewind_ = *rewind;
+    clock_ = std::make_shared<Clock>(prepared_.station.time_scale);
+    // The run's clock goes on after everything it recorded, never back.
+    if (rewind_->last_t_s > clock_->now_s()) clock_->advance(rewind_->last_t_s - clock_->now_s() + 1.0);
+    recorder_ = std::make_unique<RunRecorder>(*store_, run_.id, clock_);
+    auto series = reader->series(run_.id);
+    if (!series) return fail(series.error());
+    recorder_->adopt(*series);
+    return {};
+  }
+  auto prepared = prepare_new(request_);
+  if (!prepared) return fail(prepared.error());
+  prepared_ = std::move(*prepared);
+  db::RunProvenance prov;
+  prov.sequence = request_.script.stem().string();
+  prov.script_text = prepared_.script.text();
+  prov.parameters_json = prepared_.parameters.dump();
+  prov.station_json = json{{"source", prepared_.station.source}, {"name", prepared_.station.name},
+                           {"text", prepared_.station.text}, {"simulated", prepared_.simulate}}.dump();
+  prov.operator_name = request_.operator_name;
+  prov.dut_serial = request_.dut_serial;
+  auto run = store_->begin_run(prov);
+  if (!run) return fail(run.error());
+  run_ = *run;
+  clock_ = std::make_shared<Clock>(prepared_.station.time_scale);
+  recorder_ = std::make_unique<RunRecorder>(*store_, run_.id, clock_);
+  return {};
+}
+
+Status RunHost::start_simulation() {
+  Clock::set_default(clock_);
+  if (!prepared_.simulate) return {};
+  auto started = SimulatedStation::start(sim_io_, prepared_.station, clock_, SimulatedStation::Ports::any_free);
+  if (!started) return fail(started.error());
+  sim_ = std::move(*started);
+  prepared_.station = sim_->config();  // the twins' actual ports
+  sim_thread_ = std::thread([this] { sim_io_.run(); });
+  return {};
+}
+
+void RunHost::stop_simulation() {
+  if (!sim_) return;
+  asio::post(sim_io_, [this] { sim_->stop(); });
+  sim_io_.stop();
+  sim_thread_.join();
+  sim_.reset();
+}
+
+void RunHost::hold(const std::string& holder, const std::string& why) {
+  const bool first = holds_.empty();
+  if (!holds_.insert(holder).second) return;
+  ++suspension_generation_;
+  ++snapshot_.suspensions;
+  runner_->hold(holder);
+  snapshot_.message = why;
+  if (first) event(db::EventKind::state, "engine", "suspended: " + why, {{"holder", holder}});
+  view_.line(fmt::format("suspended: {}", why));
+  publish_state();
+}
+
+void RunHost::release(const std::string& holder, const std::string& why) {
+  if (holds_.erase(holder) == 0) return;
+  runner_->release(holder);
+  view_.line(fmt::format("{}", why));
+  if (holds_.empty()) {
+    snapshot_.message.clear();
+    event(db::EventKind::state, "engine", "running: " + why, {{"holder", holder}});
+    released_->cancel();
+  }
+  publish_state();
+}
+
+asio::awaitable<void> RunHost::wait_released() {
+  while (!holds_.empty() && !runner_->abort_requested())
+    co_await released_->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// A lost link: suspend the run, reconnect with backoff, re-apply the instrument's settings,
+// resume. Concurrent callers for the same instrument share one recovery.
+asio::awaitable<Status> RunHost::recover_link(const std::string& name, const Error& why) {
+  if (auto it = recoveries_.find(name); it != recoveries_.end() && !it->second->finished) {
+    auto pending = it->second;
+    co_await pending->done.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return pending->result;
+  }
+  auto recovery = std::make_shared<Recovery>(io_);
+  recoveries_[name] = recovery;
+  instruments::Instrument* inst = station_->find(name);
+  const std::string holder = "link:" + name;
+  if (auto* st = instrument_status(name)) {
+    st->link = "reconnecting";
+    st->fault = why.describe();
+  }
+  event(db::EventKind::fault, name, "lost link: " + why.describe());
+  hold(holder, fmt::format("lost link to {} ({}); reconnecting", name, why.describe()));
+  const auto started = std::chrono::steady_clock::now();
+  const auto give_up = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double>(prepared_.station.link_recovery_s));
+  auto backoff = std::chrono::milliseconds(250);
+  asio::steady_timer timer(io_);
+  Status result;
+  int attempt = 0;
+  for (;;) {
+    ++attempt;
+    result = co_await inst->attach();
+    if (result) result = co_await inst->reapply_settings();
+    if (result || runner_->abort_requested()) break;
+    if (std::chrono::steady_clock::now() + backoff > give_up) break;
+    timer.expires_after(backoff);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
+  }
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  auto* st = instrument_status(name);
+  if (result) {
+    if (st) {
+      st->link = "connected";
+      st->fault.clear();
+    }
+    const std::string msg = fmt::format("link to {} restored after {} attempt{} in {:.1f} s; settings re-applied",
+                                        name, attempt, attempt == 1 ? "" : "s", took);
+    event(db::EventKind::info, name, msg);
+    release(holder, msg);
+  } else {
+    if (st) st->link = "lost";
+    fail_reason_ = fmt::format("lost link to {}: {} (gave up after {} attempts in {:.1f} s)", name,
+                               result.error().describe(), attempt, took);
+    event(db::EventKind::fault, name, fail_reason_);
+    runner_->abort(fail_reason_);
+    release(holder, "giving up on " + name);
+  }
+  recovery->result = result;
+  recovery->finished = true;
+  recovery->done.cancel();
+  co_return result;
+}
+
+// Every instrument call goes through here: a lost link is recovered and the call repeated;
+// a call that overlapped a suspension is repeated once the run resumes, so nothing measured
+// during an excursion or an outage reaches the script (and so the store).
+lua::AsyncFunction RunHost::guard_call(const std::string& name, lua::AsyncFunction fn) {
+  const std::string instrument = name.substr(0, name.find('.'));
+  if (!station_->find(instrument)) return fn;
+  return [this, name, instrument, fn = std::move(fn)](json args) -> asio::awaitable<Result<json>> {
+    for (int repeat = 0;; ++repeat) {
+      co_await wait_released();
+      const auto generation = suspension_generation_;
+      Result<json> r = co_await fn(args);
+      if (!r && is_link_error(r.error().code) && !runner_->abort_requested()) {
+        auto recovered = co_await recover_link(instrument, r.error());
+        if (!recovered) co_return fail(r.error());
+        if (repeat < kMaxRepeats) continue;
+      }
+      if (r && (generation != suspension_generation_ || !holds_.empty()) && repeat < kMaxRepeats &&
+          !runner_->abort_requested()) {
+        view_.line(fmt::format("  {} overlapped a suspension: repeating it", name));
+        continue;
+      }
+      if (auto* st = instrument_status(instrument)) {
+        if (r) {
+          st->last_reading = describe_reading(name, *r);
+          st->last_reading_t_s = clock_->now_s();
+          st->fault.clear();
+        } else {
+          st->fault = r.error().describe();
+        }
+      }
+      co_return r;
+    }
+  };
+}
+
+void RunHost::install_script_api() {
+  lua::Sinks sinks;
+  sinks.log = [this](std::string_view text) {
+    view_.line(fmt::format("  {}", text));
+    event(db::EventKind::info, "script", std::string(text));
+  };
+  sinks.progress = [this](double f, std::string_view text) {
+    view_.progress(f, text);
+    snapshot_.progress = view_.fraction();
+    snapshot_.step = std::string(text);
+  };
+  sinks.record = [this](const json& r) { recorder_->record(r); };
+  sinks.result = [this](const json& r) { recorder_->result(r); };
+  sinks.checkpoint = [this](std::string_view name, const json& state) {
+    if (auto st = store_->checkpoint(run_.id, {std::string(name), state.dump(), clock_->now_s()}); !st)
+      throw std::runtime_error(st.error().describe());
+  };
+  lua::RunOptions options{.clock = clock_, .overrides = prepared_.overrides};
+  runner_ = std::make_unique<lua::SequenceRunner>(std::move(prepared_.script), options, sinks);
+  runner_->set_call_wrapper([this](const std::string& name, lua::AsyncFunction fn) { return guard_call(name, std::move(fn)); });
+  bind_instruments(*runner_, *station_);
+  bind_analysis(*runner_);
+
+  // resume_point() -> {name=, state=} of the checkpoint a resumed run goes on from, else nil.
+  runner_->add_function("resume_point", [this](json) -> Result<json> {
+    if (!rewind_ || !rewind_->checkpoint) return json();
+    return json{{"name", rewind_->checkpoint->name},
+                {"state", json::parse(rewind_->checkpoint->state_json, nullptr, false)}};
+  });
+  // interlock{name=, kind=, instrument=, band_c=, soak_s=, max_c=, action=, poll_s=}
+  runner_->add_function("interlock", [this](json args) -> Result<json> {
+    auto spec = interlock_from_json(args, "script");
+    if (!spec) return fail(spec.error());
+    if (auto st = monitor_->add(*spec); !st) return fail(st.error());
+    event(db::EventKind::info, "engine", fmt::format("interlock '{}' ({}) declared by the script", spec->name, spec->kind));
+    publish_state();
+    return json();
+  });
+}
+
+void RunHost::install_control() {
+  auto endpoint = ControlEndpoint::open(io_, run_.uuid, [this](std::string_view command) -> std::string {
+    if (command == "pause") {
+      if (!runner_->paused() && !runner_->abort_requested()) {
+        runner_->pause();
+        view_.line("paused by ledlab ctl");
+        event(db::EventKind::operator_action, "operator", "paused by ledlab ctl");
+      }
+    } else if (command == "resume") {
+      if (runner_->paused() && !runner_->abort_requested()) {
+        runner_->resume();
+        view_.line("resumed by ledlab ctl");
+        event(db::EventKind::operator_action, "operator", "resumed by ledlab ctl");
+      }
+    } else if (command == "abort") {
+      if (!runner_->abort_requested()) {
+        runner_->abort("aborted through ledlab ctl");
+        view_.line("abort: aborted through ledlab ctl");
+        event(db::EventKind::operator_action, "operator", "abort: aborted through ledlab ctl");
+      }
+    } else if (command == "snapshot") {
+      publish_state();
+      snapshot_.elapsed_s = view_.active_s();
+      snapshot_.eta_s = view_.eta_s();
+      snapshot_.sim_time_s = clock_->now_s();
+      snapshot_.records = recorder_->records();
+      snapshot_.results = recorder_->results();
+      return to_json(snapshot_).dump();
+    } else if (command != "status") {
+      return fmt::format("error: unknown command '{}' (pause, resume, abort, status, snapshot)", command);
+    }
+    publish_state();
+    return state_name();
+  });
+  if (endpoint) endpoint_ = std::move(*endpoint);
+  else view_.line(fmt::format("warning: {}; `ledlab ctl` cannot reach this run", endpoint.error().message));
+}
+
+asio::awaitable<lua::RunOutcome> RunHost::run_script() {
+  using namespace asio::experimental::awaitable_operators;
+  auto raced = co_await (runner_->run() || monitor_->run());
+  if (raced.index() == 0) co_return std::get<0>(std::move(raced));
+  co_return lua::RunOutcome{lua::RunStatus::failed, "the interlock monitor ended before the script", {}};
+}
+
+asio::awaitable<void> RunHost::bring_to_safe_state() {
+  for (const auto& inst : station_->instruments()) {
+    if (auto st = co_await inst->safe_state(); !st) {
+      view_.line(fmt::format("warning: safe state of {}: {}", inst->name(), st.error().describe()));
+      event(db::EventKind::fault, inst->name(), "safe state failed: " + st.error().describe());
+    }
+  }
+}
+
+asio::awaitable<lua::RunOutcome> RunHost::main() {
+  for (const auto& inst : station_->instruments()) {
+    if (auto st = co_await inst->initialize(); !st) {
+      co_await bring_to_safe_state();
+      co_return lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
+    }
+    if (!resumed_from_)
+      (void)store_->add_instrument(run_.id, {.name = inst->name(), .kind = inst->kind(),
+                                             .resource = inst->config().address,
+                                             .idn = inst->identity() ? inst->identity()->raw : "",
+                                             .settings_json = inst->settings().dump()});
+    if (auto* st = instrument_status(inst->name())) st->idn = inst->identity() ? inst->identity()->raw : "";
+  }
+  auto outcome = co_await run_script();
+  monitor_->stop();
+  co_await bring_to_safe_state();  // drive off, gates stopped, chamber to its safe temperature
+  co_return outcome;
+}
+
+int RunHost::run() {
+  if (auto st = open_store_and_run(); !st) {
+    fmt::print(out_, "error: {}\n", st.error().describe());
     return 2;
   }
+  if (auto st = start_simulation(); !st) {
+    fmt::print(out_, "error: {}\n", st.error().describe());
+    (void)store_->end_run(run_.id, db::RunStatus::failed, {}, st.error().describe());
+    return 2;
+  }
+  if (resumed_from_) {
+    const std::string from = rewind_->checkpoint ? fmt::format("checkpoint '{}'", rewind_->checkpoint->name)
+                                                 : std::string("the start (no checkpoint)");
+    const std::string msg = fmt::format("resumed after {} from {}; {} samples and {} results recorded after it set aside",
+                                        to_string(resumed_from_->status), from, rewind_->superseded_samples,
+                                        rewind_->superseded_results);
+    event(db::EventKind::state, "engine", msg,
+          {{"checkpoint", rewind_->checkpoint ? json(rewind_->checkpoint->name) : json()},
+           {"superseded_samples", rewind_->superseded_samples}, {"superseded_results", rewind_->superseded_results}});
+    fmt::print(out_, "run {} resumed: {}\n", run_.uuid, msg);
+  } else {
+    fmt::print(out_, "run {} started: {} on station '{}'{}\n", run_.uuid, run_.sequence, prepared_.station.name,
+               prepared_.simulate ? " (simulated)" : "");
+  }
+  out_.flush();
 
-  auto clock = std::make_shared<Clock>(request.station.time_scale);
-  Clock::set_default(clock);
-  StationConfig station = request.station;
-  asio::io_context sim_io;
-  std::unique_ptr<SimulatedStation> sim;
-  std::thread sim_thread;
-  if (request.simulate) {
-    auto started = SimulatedStation::start(sim_io, station, clock, SimulatedStation::Ports::any_free);
-    if (!started) {
-      fmt::print(out, "error: {}\n", started.error().message);
+  snapshot_.run_uuid = run_.uuid;
+  snapshot_.sequence = run_.sequence;
+  snapshot_.station = prepared_.station.name;
+  snapshot_.db_path = request_.db.string();
+  snapshot_.time_scale = clock_->scale();
+  for (const auto& cfg : prepared_.station.instruments)
+    snapshot_.instruments.push_back({.name = cfg.name, .kind = cfg.kind, .driver = cfg.driver, .address = cfg.address});
+
+  auto created = Station::create(prepared_.station, io_.get_executor());
+  if (!created) {
+    fmt::print(out_, "error: {}\n", created.error().describe());
+    (void)store_->end_run(run_.id, db::RunStatus::failed, {}, created.error().describe());
+    stop_simulation();
+    return 1;
+  }
+  station_ = std::move(*created);
+  released_ = std::make_unique<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
+  install_script_api();
+
+  InterlockMonitor::Hooks hooks;
+  hooks.trip = [this](const InterlockSpec& spec, const std::string& message) {
+    event(db::EventKind::alarm, spec.instrument, fmt::format("interlock '{}' tripped: {}", spec.name, message),
+          {{"interlock", spec.name}, {"action", spec.effective_action()}});
+    if (spec.effective_action() == "abort") {
+      view_.line(fmt::format("interlock '{}' tripped: {}; aborting to the safe state", spec.name, message));
+      runner_->abort(fmt::format("interlock '{}': {}", spec.name, message));
+      publish_state();
+    } else {
+      hold("interlock:" + spec.name, fmt::format("interlock '{}': {}", spec.name, message));
+    }
+  };
+  hooks.clear = [this](const InterlockSpec& spec, const std::string& message) {
+    release("interlock:" + spec.name, fmt::format("interlock '{}' clear: {}", spec.name, message));
+  };
+  hooks.note = [this](const InterlockSpec& spec, const std::string& message) {
+    event(db::EventKind::info, spec.instrument, fmt::format("interlock '{}': {}", spec.name, message));
+    view_.line(fmt::format("interlock '{}': {}", spec.name, message));
+    publish_state();
+  };
+  hooks.link_lost = [this](const std::string& instrument, const Error& error) { return recover_link(instrument, error); };
+  monitor_ = std::make_unique<InterlockMonitor>(*station_, clock_, std::move(hooks));
+  for (const auto& spec : prepared_.station.interlocks) {
+    if (auto st = monitor_->add(spec); !st) {
+      fmt::print(out_, "error: {}\n", st.error().describe());
+      (void)store_->end_run(run_.id, db::RunStatus::failed, {}, st.error().describe());
+      stop_simulation();
       return 2;
     }
-    sim = std::move(*started);
-    station = sim->config();
-    sim_thread = std::thread([&] { sim_io.run(); });
   }
-  auto stop_sim = [&] {
-    if (!sim) return;
-    asio::post(sim_io, [&] { sim->stop(); });
-    sim_io.stop();
-    sim_thread.join();
-  };
-
-  auto store = db::Store::open(request.db);
-  if (!store) {
-    fmt::print(out, "error: {}\n", store.error().describe());
-    stop_sim();
-    return 2;
-  }
-  db::RunProvenance prov;
-  prov.sequence = request.script.stem().string();
-  prov.script_text = script->text();
-  prov.parameters_json = params->dump();
-  prov.station_json = json{{"source", station.source}, {"name", station.name}, {"text", station.text},
-                           {"simulated", request.simulate}}.dump();
-  prov.operator_name = request.operator_name;
-  prov.dut_serial = request.dut_serial;
-  auto run = (*store)->begin_run(prov);
-  if (!run) {
-    fmt::print(out, "error: {}\n", run.error().describe());
-    stop_sim();
-    return 2;
-  }
-  fmt::print(out, "run {} started: {} on station '{}'{}\n", run->uuid, prov.sequence, station.name,
-             request.simulate ? " (simulated)" : "");
-
-  asio::io_context io;
-  auto created = Station::create(station, io.get_executor());
-  RunRecorder recorder(**store, run->id, clock);
-  lua::Sinks sinks;
-  sinks.log = [&](std::string_view text) {
-    fmt::print(out, "  {}\n", text);
-    out.flush();  // a headless run's log file must show where it is
-    (void)(*store)->log_event(run->id, {.kind = db::EventKind::info, .source = "script", .message = std::string(text)});
-  };
-  sinks.progress = [&](double f, std::string_view text) {
-    fmt::print(out, "[{:3.0f}%] {}\n", f * 100, text);
-    out.flush();
-  };
-  sinks.record = [&](const json& r) { recorder.record(r); };
-  sinks.result = [&](const json& r) { recorder.result(r); };
-  sinks.checkpoint = [&](std::string_view name, const json& state) {
-    (void)(*store)->checkpoint(run->id, {std::string(name), state.dump(), clock->now_s()});
-  };
-  lua::RunOptions options{.clock = clock, .overrides = request.overrides};
-  lua::SequenceRunner runner(std::move(*script), options, sinks);
+  install_control();
 
   // Ctrl-C pauses at the next instrument call; Enter resumes; a second Ctrl-C (or SIGTERM) aborts.
-  auto operator_event = [&](std::string message) {
-    fmt::print(out, "{}\n", message);
-    out.flush();
-    (void)(*store)->log_event(run->id, {.kind = db::EventKind::operator_action, .source = "operator", .message = message});
-  };
-  // The same three actions from the terminal, from signals and from `ledlab ctl`.
-  auto do_pause = [&](std::string_view who) {
-    if (runner.paused() || runner.abort_requested()) return;
-    runner.pause();
-    operator_event(fmt::format("paused by {}", who));
-  };
-  auto do_resume = [&](std::string_view who) {
-    if (!runner.paused() || runner.abort_requested()) return;
-    runner.resume();
-    operator_event(fmt::format("resumed by {}", who));
-  };
-  auto do_abort = [&](std::string_view why) {
-    if (runner.abort_requested()) return;
-    runner.abort(std::string(why));
-    operator_event(fmt::format("abort: {}", why));
-  };
-  auto endpoint = ControlEndpoint::open(io, run->uuid, [&](std::string_view command) -> std::string {
-    if (command == "pause") do_pause("ledlab ctl");
-    else if (command == "resume") do_resume("ledlab ctl");
-    else if (command == "abort") do_abort("aborted through ledlab ctl");
-    else if (command != "status") return fmt::format("error: unknown command '{}' (pause, resume, abort, status)", command);
-    return runner.abort_requested() ? "aborting" : (runner.paused() ? "paused" : "running");
-  });
-  if (!endpoint) fmt::print(out, "warning: {}; `ledlab ctl` cannot reach this run\n", endpoint.error().message);
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  asio::posix::stream_descriptor console(io);
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  asio::posix::stream_descriptor console(io_);
   const bool interactive = ::isatty(STDIN_FILENO) != 0;
   if (interactive) console.assign(::dup(STDIN_FILENO));
   std::function<void()> watch_console = [&] {
@@ -235,7 +615,12 @@ int run_sequence(const RunRequest& request, std::ostream& out) {
       if (ec) return;
       char buf[256];
       (void)::read(console.native_handle(), buf, sizeof buf);
-      do_resume("operator (Enter)");
+      if (runner_->paused() && !runner_->abort_requested()) {
+        runner_->resume();
+        view_.line("resumed by operator (Enter)");
+        event(db::EventKind::operator_action, "operator", "resumed by operator (Enter)");
+        publish_state();
+      }
       watch_console();
     });
   };
@@ -243,64 +628,58 @@ int run_sequence(const RunRequest& request, std::ostream& out) {
   std::function<void()> watch_signals = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
-      if (sig == SIGINT && !runner.paused()) {
-        do_pause(interactive ? "operator: Enter resumes, Ctrl-C again aborts" : "operator: Ctrl-C again aborts");
-      } else {
-        do_abort(sig == SIGTERM ? "stopped by SIGTERM" : "second Ctrl-C");
+      if (sig == SIGINT && !runner_->paused() && !runner_->abort_requested()) {
+        runner_->pause();
+        const std::string msg = fmt::format("paused by operator: {}Ctrl-C again aborts", interactive ? "Enter resumes, " : "");
+        view_.line(msg);
+        event(db::EventKind::operator_action, "operator", msg);
+      } else if (!runner_->abort_requested()) {
+        const std::string why = sig == SIGTERM ? "stopped by SIGTERM" : "second Ctrl-C";
+        runner_->abort(why);
+        view_.line("abort: " + why);
+        event(db::EventKind::operator_action, "operator", "abort: " + why);
       }
+      publish_state();
       watch_signals();
     });
   };
   watch_signals();
+  publish_state();
 
-  auto main = [&]() -> asio::awaitable<lua::RunOutcome> {
-    if (!created) co_return lua::RunOutcome{lua::RunStatus::failed, created.error().describe(), {}};
-    for (const auto& inst : (*created)->instruments()) {
-      if (auto st = co_await inst->initialize(); !st)
-        co_return lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
-      (void)(*store)->add_instrument(run->id, {.name = inst->name(), .kind = inst->kind(),
-                                               .resource = inst->config().address,
-                                               .idn = inst->identity() ? inst->identity()->raw : "",
-                                               .settings_json = inst->settings().dump()});
-    }
-    bind_instruments(runner, **created);
-    bind_analysis(runner);
-    auto outcome = co_await runner.run();
-    // Safe state on every end: drive off, gates stopped, chamber to its safe temperature.
-    for (const auto& inst : (*created)->instruments()) {
-      if (auto st = co_await inst->safe_state(); !st) {
-        fmt::print(out, "warning: safe state of {}: {}\n", inst->name(), st.error().describe());
-        (void)(*store)->log_event(run->id, {.kind = db::EventKind::fault, .source = inst->name(),
-                                            .message = "safe state failed: " + st.error().describe()});
-      }
-    }
-    co_return outcome;
-  };
-  auto fut = asio::co_spawn(io, main(), asio::use_future);
-  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io.run_one();
-  const lua::RunOutcome outcome = fut.get();
+  auto fut = asio::co_spawn(io_, main(), asio::use_future);
+  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io_.run_one();
+  lua::RunOutcome outcome = fut.get();
+  if (!fail_reason_.empty() && outcome.status == lua::RunStatus::aborted) {
+    outcome.status = lua::RunStatus::failed;  // the engine gave up, not the operator
+    outcome.message = fail_reason_;
+  }
   signals.cancel();
-  if (endpoint) endpoint->reset();  // the run no longer takes commands
+  endpoint_.reset();  // the run no longer takes commands
   boost::system::error_code ignored;
   console.close(ignored);
+  view_.finish();
 
   const auto status = store_status(outcome.status);
-  (void)(*store)->log_event(run->id, {.kind = db::EventKind::state, .source = "engine",
-                                      .message = fmt::format("run {}", lua::to_string(outcome.status)),
-                                      .data_json = json{{"message", outcome.message}}.dump()});
-  (void)(*store)->end_run(run->id, status, {}, outcome.message);
-  (void)(*store)->flush();
-  stop_sim();
+  event(db::EventKind::state, "engine", fmt::format("run {}", lua::to_string(outcome.status)),
+        {{"message", outcome.message}});
+  (void)store_->end_run(run_.id, status, {}, outcome.message);
+  (void)store_->flush();
+  stop_simulation();
 
-  fmt::print(out, "run {} {}: {} record calls, {} results{}\n", run->uuid, lua::to_string(outcome.status),
-             recorder.records(), recorder.results(), outcome.message.empty() ? "" : "\n  " + outcome.message);
-  if (!outcome.traceback.empty()) fmt::print(out, "{}\n", outcome.traceback);
-  switch (outcome.status) {
-    case lua::RunStatus::finished: return 0;
-    case lua::RunStatus::aborted: return 4;
-    case lua::RunStatus::failed: return 1;
-  }
-  return 1;
+  fmt::print(out_, "run {} {}: {} record calls, {} results, {} suspension{}, {} wall{}\n", run_.uuid,
+             lua::to_string(outcome.status), recorder_->records(), recorder_->results(), snapshot_.suspensions,
+             snapshot_.suspensions == 1 ? "" : "s", format_duration(view_.active_s()),
+             outcome.message.empty() ? "" : "\n  " + outcome.message);
+  if (!outcome.traceback.empty()) fmt::print(out_, "{}\n", outcome.traceback);
+  fmt::print(out_, "store: {} (ledlab show {})\n", request_.db.string(), run_.uuid.substr(0, 8));
+  return exit_code(outcome.status);
+}
+
+}  // namespace
+
+int run_sequence(const RunRequest& request, std::ostream& out) {
+  RunHost host(request, out);
+  return host.run();
 }
 
 }  // namespace ledlab::engine

@@ -1,6 +1,8 @@
 #pragma once
-// `ledlab run`: one sequence script against a station, recorded in the results store with its
-// provenance; every instrument is brought to its safe state when the run ends, however it ends.
+// `ledlab run` and `ledlab resume`: one sequence script against a station, recorded in the
+// results store with its provenance. Interlocks from the station file and the script are
+// watched for the whole run; a lost link suspends the run until it is reconnected; every
+// instrument is brought to its safe state when the run ends, however it ends.
 #include "engine/lua/params.hpp"
 #include "engine/station_config.hpp"
 
@@ -18,6 +20,11 @@ struct RunRequest {
   std::filesystem::path db = "ledlab.sqlite";
   std::string dut_serial;
   std::string operator_name;
+  // `ledlab resume`: the uuid (or a unique prefix) of an interrupted run to continue from its
+  // last checkpoint, in the same run record. The script, parameters and station (unless
+  // `station` is given) come from the store; `script` is not used.
+  std::string resume;
+  bool terminal = false;  // draw a progress bar in place (a terminal) instead of plain lines
 };
 
 // Returns the process exit code: 0 finished, 1 failed, 2 bad input, 4 aborted.

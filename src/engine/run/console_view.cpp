@@ -1,0 +1,93 @@
+#include "engine/run/console_view.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ledlab::engine {
+
+std::string format_duration(double s) {
+  if (!std::isfinite(s) || s < 0) return "?";
+  const auto total = static_cast<long long>(std::llround(s));
+  if (total < 60) return fmt::format("{} s", total);
+  if (total < 3600) return fmt::format("{} min {:02} s", total / 60, total % 60);
+  if (total < 86400) return fmt::format("{} h {:02} min", total / 3600, (total % 3600) / 60);
+  return fmt::format("{} d {:02} h", total / 86400, (total % 86400) / 3600);
+}
+
+ConsoleView::ConsoleView(std::ostream& out, bool terminal, int width)
+    : out_(out), terminal_(terminal), width_(std::max(width, 40)) {}
+
+double ConsoleView::active_s() const {
+  double s = active_before_s_;
+  if (running_since_) s += std::chrono::duration<double>(clock::now() - *running_since_).count();
+  return s;
+}
+
+std::optional<double> ConsoleView::eta_s() const {
+  if (fraction_ <= 0.0 || fraction_ >= 1.0) return fraction_ >= 1.0 ? std::optional<double>(0.0) : std::nullopt;
+  return active_s() * (1.0 - fraction_) / fraction_;
+}
+
+void ConsoleView::clear_status() {
+  if (!terminal_ || !status_shown_) return;
+  fmt::print(out_, "\r\033[2K");
+  status_shown_ = false;
+}
+
+void ConsoleView::line(std::string_view text) {
+  clear_status();
+  fmt::print(out_, "{}\n", text);
+  redraw();
+  out_.flush();
+}
+
+void ConsoleView::progress(double fraction, std::string_view step) {
+  fraction_ = std::clamp(fraction, 0.0, 1.0);
+  step_ = step;
+  if (terminal_) {
+    redraw();
+  } else {
+    const auto eta = eta_s();
+    fmt::print(out_, "[{:3.0f}%] {}{}\n", fraction_ * 100, step_,
+               eta && fraction_ < 1.0 ? fmt::format(" (ETA {})", format_duration(*eta)) : "");
+  }
+  out_.flush();
+}
+
+void ConsoleView::state(std::string_view state) {
+  const bool was_running = running_since_.has_value();
+  const bool running = state == "running";
+  if (was_running && !running) {
+    active_before_s_ += std::chrono::duration<double>(clock::now() - *running_since_).count();
+    running_since_.reset();
+  } else if (!was_running && running) {
+    running_since_ = clock::now();
+  }
+  state_ = state;
+  redraw();
+  out_.flush();
+}
+
+void ConsoleView::redraw() {
+  if (!terminal_) return;
+  const auto eta = eta_s();
+  const std::string tail = fmt::format(" {:3.0f}%  ETA {}  [{}]  ", fraction_ * 100,
+                                       eta ? format_duration(*eta) : std::string("--"), state_);
+  constexpr int kBar = 24;
+  const int filled = static_cast<int>(std::lround(fraction_ * kBar));
+  std::string text = "[" + std::string(static_cast<std::size_t>(filled), '#') +
+                     std::string(static_cast<std::size_t>(kBar - filled), '.') + "]" + tail + step_;
+  if (static_cast<int>(text.size()) > width_ - 1) text.resize(static_cast<std::size_t>(width_ - 1));
+  fmt::print(out_, "\r\033[2K{}", text);
+  status_shown_ = true;
+}
+
+void ConsoleView::finish() {
+  clear_status();
+  out_.flush();
+}
+
+}  // namespace ledlab::engine

@@ -1,0 +1,168 @@
+#include "engine/run/interlocks.hpp"
+
+#include "engine/station.hpp"
+#include "instruments/thermal_chamber/thermal_chamber.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ledlab::engine {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+constexpr double kMinWallPollS = 0.02;  // never poll faster than this, however fast the clock runs
+
+Error bad(const InterlockSpec& s, std::string what) {
+  return make_error(Errc::config, fmt::format("{}: interlock '{}': {}", s.where, s.name, what));
+}
+
+}  // namespace
+
+bool is_link_error(Errc code) {
+  return code == Errc::timeout || code == Errc::disconnected || code == Errc::unreachable || code == Errc::io ||
+         code == Errc::protocol;
+}
+
+InterlockMonitor::InterlockMonitor(Station& station, std::shared_ptr<Clock> clock, Hooks hooks)
+    : station_(station), clock_(std::move(clock)), hooks_(std::move(hooks)) {}
+
+Status InterlockMonitor::add(InterlockSpec spec) {
+  if (auto st = validate(spec); !st) return st;
+  auto* chamber = station_.get<instruments::ThermalChamber>(spec.instrument);
+  if (chamber == nullptr)
+    return fail(bad(spec, fmt::format("'{}' is not a thermal chamber of station '{}'", spec.instrument,
+                                                      station_.config().name)));
+  auto entry = std::make_unique<Entry>();
+  entry->chamber = chamber;
+  entry->spec = std::move(spec);
+  auto same = std::find_if(entries_.begin(), entries_.end(),
+                           [&](const auto& e) { return e->spec.name == entry->spec.name; });
+  if (same != entries_.end()) {
+    (*same)->spec = entry->spec;  // keep its state: a trip in progress stays tripped
+    (*same)->chamber = chamber;
+  } else {
+    entries_.push_back(std::move(entry));
+  }
+  return {};
+}
+
+void InterlockMonitor::stop() { stopped_ = true; }
+
+std::vector<InterlockStatus> InterlockMonitor::status() const {
+  std::vector<InterlockStatus> out;
+  for (const auto& e : entries_)
+    out.push_back({e->spec.name, e->spec.kind, e->state, e->spec.effective_action(), e->message});
+  return out;
+}
+
+void InterlockMonitor::set_state(Entry& e, std::string state, std::string message) {
+  e.state = std::move(state);
+  e.message = std::move(message);
+}
+
+asio::awaitable<void> InterlockMonitor::run() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopped_) {
+    const double now = clock_->now_s();
+    double next = now + 3600;
+    // Index loop: the script may add interlocks while a poll waits on its chamber.
+    for (std::size_t i = 0; i < entries_.size() && !stopped_; ++i) {
+      Entry& e = *entries_[i];
+      if (e.next_poll_s <= now) {
+        co_await poll(e);
+        e.next_poll_s = now + e.spec.poll_s;
+      }
+      next = std::min(next, e.next_poll_s);
+    }
+    if (entries_.empty()) next = now + 10;
+    const double wait_sim_s = std::max(next - clock_->now_s(), 0.0);
+    const auto wall = std::max(clock_->to_wall(wait_sim_s),
+                               std::chrono::duration_cast<Clock::wall_clock::duration>(
+                                   std::chrono::duration<double>(kMinWallPollS)));
+    timer.expires_after(wall);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> InterlockMonitor::poll(Entry& e) {
+  if (e.spec.kind == "chamber_band") co_await poll_band(e);
+  else co_await poll_over_temperature(e);
+}
+
+asio::awaitable<void> InterlockMonitor::poll_band(Entry& e) {
+  auto air = co_await e.chamber->read_temperature_c();
+  Result<double> setpoint = fail(Errc::cancelled, "not read");
+  if (air) setpoint = co_await e.chamber->setpoint_c();
+  if (!air || !setpoint) {
+    const Error& err = air ? setpoint.error() : air.error();
+    if (is_link_error(err.code) && hooks_.link_lost) (void)co_await hooks_.link_lost(e.spec.instrument, err);
+    co_return;  // no verdict without a reading; a lasting loss is the link recovery's to judge
+  }
+  if (!e.setpoint_c || std::abs(*e.setpoint_c - *setpoint) > 1e-9) {
+    e.setpoint_c = *setpoint;  // a new setpoint: a ramp is on its way, not an excursion
+    e.armed = false;
+    if (e.state != "ok") {
+      set_state(e, "ok", fmt::format("setpoint changed to {:g} C", *setpoint));
+      if (hooks_.clear) hooks_.clear(e.spec, e.message);
+    }
+  }
+  const double off = *air - *setpoint;
+  const bool in_band = std::abs(off) <= e.spec.band_c;
+  const double now = clock_->now_s();
+  if (in_band) {
+    e.armed = true;
+    if (e.state == "tripped") {
+      set_state(e, "soaking", fmt::format("{} air {:.2f} C back within {:g} C of {:g} C; soaking {:g} s",
+                                          e.spec.instrument, *air, e.spec.band_c, *setpoint, e.spec.soak_s));
+      e.soaking_since_s = now;
+      if (hooks_.note) hooks_.note(e.spec, e.message);
+    }
+    if (e.state == "soaking" && now - e.soaking_since_s >= e.spec.soak_s) {
+      set_state(e, "ok", fmt::format("{} air {:.2f} C in band for {:g} s", e.spec.instrument, *air, e.spec.soak_s));
+      if (hooks_.clear) hooks_.clear(e.spec, e.message);
+    }
+    co_return;
+  }
+  if (!e.armed) co_return;
+  const std::string message = fmt::format("{} air {:.2f} C is {:+.2f} C from setpoint {:g} C (band {:g} C)",
+                                          e.spec.instrument, *air, off, *setpoint, e.spec.band_c);
+  if (e.state == "ok") {
+    set_state(e, "tripped", message);
+    if (hooks_.trip) hooks_.trip(e.spec, message);
+  } else if (e.state == "soaking") {
+    set_state(e, "tripped", message + " (left the band again while soaking)");
+    if (hooks_.note) hooks_.note(e.spec, e.message);
+  } else {
+    e.message = message;
+  }
+}
+
+asio::awaitable<void> InterlockMonitor::poll_over_temperature(Entry& e) {
+  if (e.state == "tripped") co_return;  // latched: the run is on its way to the safe state
+  auto alarms = co_await e.chamber->read_alarms();
+  Result<double> air = fail(Errc::cancelled, "not read");
+  if (alarms) air = co_await e.chamber->read_temperature_c();
+  if (!alarms || !air) {
+    const Error& err = alarms ? air.error() : alarms.error();
+    if (is_link_error(err.code) && hooks_.link_lost) (void)co_await hooks_.link_lost(e.spec.instrument, err);
+    co_return;
+  }
+  std::string message;
+  if (alarms->over_temperature)
+    message = fmt::format("{} reports an over-temperature alarm (air {:.2f} C)", e.spec.instrument, *air);
+  else if (e.spec.max_c && *air > *e.spec.max_c)
+    message = fmt::format("{} air {:.2f} C is above the interlock's {:g} C", e.spec.instrument, *air, *e.spec.max_c);
+  if (message.empty()) co_return;
+  set_state(e, "tripped", message);
+  if (hooks_.trip) hooks_.trip(e.spec, message);
+}
+
+}  // namespace ledlab::engine

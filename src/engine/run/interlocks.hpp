@@ -1,0 +1,84 @@
+#pragma once
+// Interlocks: conditions the engine watches for the whole run, whatever the script is doing.
+//
+//   chamber_band      the chamber's air temperature left its setpoint by more than band_c after
+//                     it had settled -> suspend the run; once back in band for soak_s, resume.
+//                     A new setpoint disarms it until the chamber is in band again (a ramp is
+//                     not an excursion).
+//   over_temperature  the chamber's own over-temperature alarm, or the air above max_c
+//                     -> abort the run to the safe state.
+//
+// Declared in the station file ([interlocks.<name>]) or by the script (interlock{...}).
+// The monitor only decides; what a trip does (hold the script, abort it, log it) is the
+// embedder's, through Hooks.
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "engine/interlock_spec.hpp"
+#include "engine/run/run_snapshot.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ledlab::instruments {
+class ThermalChamber;
+}
+
+namespace ledlab::engine {
+
+class Station;
+
+class InterlockMonitor {
+ public:
+  struct Hooks {
+    // The interlock tripped: hold or abort, log it. `message` says what was seen.
+    std::function<void(const InterlockSpec&, const std::string& message)> trip;
+    // A suspending interlock is satisfied again (after its soak): release the hold.
+    std::function<void(const InterlockSpec&, const std::string& message)> clear;
+    // Informational: back in band, soaking.
+    std::function<void(const InterlockSpec&, const std::string& message)> note;
+    // A read failed with a link error: the embedder recovers the link (or gives up).
+    std::function<boost::asio::awaitable<Status>(const std::string& instrument, const Error& error)> link_lost;
+  };
+
+  InterlockMonitor(Station& station, std::shared_ptr<Clock> clock, Hooks hooks);
+
+  // Adds or replaces (same name) an interlock; the instrument must be a chamber of the station.
+  Status add(InterlockSpec spec);
+  bool empty() const { return entries_.empty(); }
+
+  // Watches every interlock until stop(). Run it beside the script on the run's executor.
+  boost::asio::awaitable<void> run();
+  void stop();
+
+  std::vector<InterlockStatus> status() const;
+
+ private:
+  struct Entry {
+    InterlockSpec spec;
+    instruments::ThermalChamber* chamber = nullptr;
+    std::string state = "ok";  // ok | tripped | soaking
+    std::string message;
+    bool armed = false;        // chamber_band: reached the band since the last setpoint change
+    std::optional<double> setpoint_c;
+    double soaking_since_s = 0;
+    double next_poll_s = 0;
+  };
+  boost::asio::awaitable<void> poll(Entry& entry);
+  boost::asio::awaitable<void> poll_band(Entry& entry);
+  boost::asio::awaitable<void> poll_over_temperature(Entry& entry);
+  void set_state(Entry& entry, std::string state, std::string message);
+
+  Station& station_;
+  std::shared_ptr<Clock> clock_;
+  Hooks hooks_;
+  std::vector<std::unique_ptr<Entry>> entries_;  // stable: the script may add while run() polls
+  bool stopped_ = false;
+};
+
+}  // namespace ledlab::engine

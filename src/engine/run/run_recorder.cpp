@@ -1,0 +1,70 @@
+#include "engine/run/run_recorder.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace ledlab::engine {
+
+using nlohmann::json;
+
+void RunRecorder::record(const json& r) {
+  if (!r.is_object() || !r.contains("quantity"))
+    throw std::invalid_argument("record{} needs a table with quantity, unit and value or values");
+  const std::string quantity = r["quantity"].get<std::string>();
+  const std::string unit = r.value("unit", "");
+  const std::string conditions = r.contains("conditions") ? r["conditions"].dump() : "{}";
+  const double t = clock_->now_s();
+  if (r.contains("values")) {
+    const auto& values = r["values"];
+    if (!values.is_array()) throw std::invalid_argument("record{}: values must be a list, one per lane");
+    for (std::size_t i = 0; i < values.size(); ++i) append(static_cast<int>(i + 1), quantity, unit, conditions, t, values[i]);
+  } else if (r.contains("value")) {
+    std::optional<int> lane;
+    if (r.contains("lane")) lane = r["lane"].get<int>();
+    append(lane, quantity, unit, conditions, t, r["value"]);
+  } else {
+    throw std::invalid_argument("record{}: give value= or values=");
+  }
+  ++records_;
+}
+
+void RunRecorder::result(const json& r) {
+  if (!r.is_object() || !r.contains("name") || !r.contains("value") || !r["value"].is_number())
+    throw std::invalid_argument("result{} needs name= and a numeric value=");
+  db::ResultRecord rec;
+  rec.name = r["name"].get<std::string>();
+  rec.value = r["value"].get<double>();
+  rec.unit = r.value("unit", "");
+  if (r.contains("lane")) rec.lane = r["lane"].get<int>();
+  if (r.contains("lower")) rec.lower_limit = r["lower"].get<double>();
+  if (r.contains("upper")) rec.upper_limit = r["upper"].get<double>();
+  if (r.contains("extra")) rec.extra_json = r["extra"].dump();
+  auto id = store_.record_result(run_, rec);
+  if (!id) throw std::runtime_error(id.error().describe());
+  ++results_;
+}
+
+std::string RunRecorder::key(std::optional<int> lane, const std::string& quantity, const std::string& unit,
+                             const std::string& conditions) {
+  return fmt::format("{}|{}|{}|{}", lane.value_or(0), quantity, unit, conditions);
+}
+
+void RunRecorder::adopt(const std::vector<db::SeriesRecord>& series) {
+  for (const auto& s : series)
+    series_.emplace(key(s.spec.lane, s.spec.quantity, s.spec.unit, json::parse(s.spec.conditions_json).dump()), s.id);
+}
+
+void RunRecorder::append(std::optional<int> lane, const std::string& quantity, const std::string& unit,
+                              const std::string& conditions, double t, const json& value) {
+  if (!value.is_number()) throw std::invalid_argument("record{}: values must be numbers");
+  auto it = series_.find(key(lane, quantity, unit, conditions));
+  if (it == series_.end()) {
+    auto id = store_.declare_series(run_, db::SeriesSpec{lane, quantity, unit, conditions});
+    if (!id) throw std::runtime_error(id.error().describe());
+    it = series_.emplace(key(lane, quantity, unit, conditions), *id).first;
+  }
+  if (auto st = store_.append(it->second, t, value.get<double>()); !st) throw std::runtime_error(st.error().describe());
+}
+
+}  // namespace ledlab::engine

@@ -1,0 +1,46 @@
+#pragma once
+// What a sequence's record{} and result{} calls write into the store, keyed to the run's
+// series (one series per lane, quantity, unit and conditions, declared on first use).
+#include "core/clock.hpp"
+#include "db/store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ledlab::engine {
+
+class RunRecorder {
+ public:
+  RunRecorder(db::Store& store, db::RunId run, std::shared_ptr<Clock> clock)
+      : store_(store), run_(run), clock_(std::move(clock)) {}
+
+  // record{quantity=, unit=, value= | values={per lane}, lane=, conditions={...}}
+  void record(const nlohmann::json& r);
+  // result{name=, value=, unit=, lane=, lower=, upper=, extra={...}}
+  void result(const nlohmann::json& r);
+
+  // A resumed run goes on writing into the series it declared before the crash.
+  void adopt(const std::vector<db::SeriesRecord>& series);
+
+  std::size_t records() const { return records_; }
+  std::size_t results() const { return results_; }
+
+ private:
+  static std::string key(std::optional<int> lane, const std::string& quantity, const std::string& unit,
+                         const std::string& conditions);
+  void append(std::optional<int> lane, const std::string& quantity, const std::string& unit,
+              const std::string& conditions, double t, const nlohmann::json& value);
+
+  db::Store& store_;
+  db::RunId run_;
+  std::shared_ptr<Clock> clock_;
+  std::map<std::string, db::SeriesId> series_;
+  std::size_t records_ = 0, results_ = 0;
+};
+
+}  // namespace ledlab::engine
