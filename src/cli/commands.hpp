@@ -12,13 +12,18 @@ void register_sim_command(CLI::App& app);    // ledlab sim: serve a station's si
 void register_check_command(CLI::App& app);  // ledlab check: reach every instrument of a station
 void register_bench_demo_command(CLI::App& app);  // ledlab demo: simulated station + check + readings
 void register_run_command(CLI::App& app);    // ledlab run: a sequence against a station, into the store
-void register_ctl_command(CLI::App& app);
-void register_resume_command(CLI::App& app); // ledlab resume: continue an interrupted run    // ledlab ctl: steer a running sequence
+void register_ctl_command(CLI::App& app);    // ledlab ctl: steer a running sequence
+void register_resume_command(CLI::App& app); // ledlab resume: continue an interrupted run
+void register_report_command(CLI::App& app); // ledlab report: one run as an HTML page
 
 // Thrown by subcommand callbacks to end with a message and an exit code.
 struct Exit {
   int code;
 };
+
+// Writes the HTML report of a run and prints its summary and the report's path; returns the
+// exit code (0, 1 not found or not written, 2 ambiguous run).
+int write_report(const std::string& db, const std::string& run, std::string out);
 
 // Loads a station file; a bad one ends the command with its message and exit code 2.
 engine::StationConfig load_station_or_exit(const std::string& path);

@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 #include "db/cli.hpp"
 #include "engine/run/control_endpoint.hpp"
+#include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
 
 #include <fmt/format.h>
@@ -15,9 +16,10 @@ namespace ledlab::cli {
 
 void register_run_command(CLI::App& app) {
   struct Options {
-    std::string script, station, db, dut, operator_name;
+    std::string script, station, db, dut, operator_name, report;
     std::vector<std::string> params;
     bool sim = false;
+    double time_scale = 0;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run", "Run a sequence script against a station, recording into the results store");
@@ -25,14 +27,18 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--station", o->station, "station file (TOML)")->required();
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process");
   cmd->add_option("-p,--param", o->params, "parameter override name=value (repeatable), e.g. -p temps=25,55,85");
+  cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
   cmd->add_option("--dut", o->dut, "serial number of the device under test");
   cmd->add_option("--operator", o->operator_name, "who runs it");
+  cmd->add_option("--report", o->report, "when the run has ended, print its summary and write its HTML report here");
   cmd->callback([o] {
     engine::RunRequest req;
     req.script = o->script;
     req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
+    if (o->time_scale > 0) req.station.time_scale = o->time_scale;
     req.dut_serial = o->dut;
     req.operator_name = o->operator_name;
     req.db = !o->db.empty() ? o->db : db::default_db_path();
@@ -45,7 +51,14 @@ void register_run_command(CLI::App& app) {
       req.overrides[p.substr(0, eq)] = p.substr(eq + 1);
     }
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
-    throw Exit{engine::run_sequence(req, std::cout)};
+    const int code = engine::run_sequence(req, std::cout);
+    if (o->report.empty() || code == 2) throw Exit{code};
+    // The run just recorded is the newest in the store.
+    auto reader = db::Reader::open(req.db);
+    auto newest = reader ? reader->list_runs({.limit = 1}) : Result<std::vector<db::RunRecord>>(fail(reader.error()));
+    if (!newest || newest->empty()) throw Exit{code};
+    const int report = write_report(req.db.string(), newest->front().uuid, o->report);
+    throw Exit{code != 0 ? code : report};
   });
 }
 

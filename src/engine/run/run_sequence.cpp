@@ -3,6 +3,7 @@
 #include "db/reader.hpp"
 #include "db/store.hpp"
 #include "engine/lua/sequence_runner.hpp"
+#include "engine/run/analysis_bindings.hpp"
 #include "engine/run/console_view.hpp"
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/instrument_bindings.hpp"
@@ -434,6 +435,7 @@ void RunHost::install_script_api() {
   runner_ = std::make_unique<lua::SequenceRunner>(std::move(prepared_.script), options, sinks);
   runner_->set_call_wrapper([this](const std::string& name, lua::AsyncFunction fn) { return guard_call(name, std::move(fn)); });
   bind_instruments(*runner_, *station_);
+  bind_analysis(*runner_);
 
   // resume_point() -> {name=, state=} of the checkpoint a resumed run goes on from, else nil.
   runner_->add_function("resume_point", [this](json) -> Result<json> {
