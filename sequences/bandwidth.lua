@@ -33,7 +33,12 @@ local area_cm2 = math.pi * (p.diameter_um * 1e-4 / 2) ^ 2
 local steps = #p.currents_a + (#p.bit_rates_hz > 0 and 1 or 0)
 
 pg.output(true)
-for c, current in ipairs(p.currents_a) do
+-- After `ledlab resume`: go on with the current after the last one done.
+local from = resume_point()
+local first = from and from.state.index + 1 or 1
+
+for c = first, #p.currents_a do
+  local current = p.currents_a[c]
   progress((c - 1) / steps, ("sweeping %d frequencies at %g mA"):format(#freqs, current * 1e3))
   pg.set_drive(current, p.modulation_fraction * current)
   local at = { drive_current_a = current }

@@ -61,7 +61,13 @@ local bits = analysis.bits_for(p.target_ber, p.confidence)
 log(("gating %.3g bits per lane at %.3g b/s: claims BER < %.3g at %g %% with no errors"):format(
   bits, p.bit_rate_hz, p.target_ber, p.confidence * 100))
 
-for i, t in ipairs(p.temps) do
+-- After `ledlab resume`: go on with the temperature after the last one done.
+local from = resume_point()
+local first = from and from.state.index + 1 or 1
+if from then log(("resumed after %g C"):format(from.state.temperature_c)) end
+
+for i = first, #p.temps do
+  local t = p.temps[i]
   progress((i - 1) / #p.temps, ("chamber to %g C"):format(t))
   chamber.set_setpoint(t)
   local _, drift = wait_stable(t)

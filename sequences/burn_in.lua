@@ -29,17 +29,38 @@ chamber.set_soak(p.soak_s)
 chamber.set_setpoint(p.stress_temperature_c)
 pg.set_drive(p.drive_current_a, 0)
 pg.output(true)
-local waited = 0
-while not chamber.at_temperature() do
-  if waited > p.timeout_s then error(("chamber did not settle at %g C within %g s"):format(p.stress_temperature_c, p.timeout_s)) end
-  sleep(10)
-  waited = waited + 10
-end
+wait_until(chamber.at_temperature, { poll = 10, timeout = p.timeout_s,
+                                     what = ("chamber settled at %g C"):format(p.stress_temperature_c) })
 
 local stress = { stress_temperature_c = p.stress_temperature_c, drive_current_a = p.drive_current_a }
 local times_h, readings, failed = {}, {}, {}
 local start_s = now()  -- readings are fitted against when they were taken, not when they were meant to be
 local k = 0
+
+local function check_failures(j)
+  for lane, w in ipairs(readings[j]) do
+    local first = readings[1][lane]
+    if first >= p.dead_below_w and not failed[lane] and math.abs(w / first - 1) > p.failure_limit then
+      failed[lane] = true
+      log(("lane %d failed at %.1f h: %.1f %% of its first reading"):format(lane, times_h[j], 100 * w / first))
+    end
+  end
+end
+
+-- After `ledlab resume`: the readings taken before the crash come back from the store; the
+-- time the bench was down counts as elapsed time (the fit uses when readings were taken).
+local from = resume_point()
+if from then
+  start_s = from.state.start_s
+  local before = recorded { quantity = "optical_power", conditions = stress }
+  for j, t in ipairs(before.t) do
+    times_h[j], readings[j] = (t - start_s) / 3600, before.values[j]
+    check_failures(j)
+  end
+  k = #times_h
+  log(("resumed with %d readings up to %.1f h"):format(k, k > 0 and times_h[k] or 0))
+end
+
 while true do
   local powers = opm.read_all()
   local t_h = (now() - start_s) / 3600
@@ -47,15 +68,9 @@ while true do
   times_h[k], readings[k] = t_h, powers
   record { quantity = "optical_power", unit = "W", values = powers, conditions = stress }
   record { quantity = "chamber_temperature", unit = "C", value = chamber.temperature(), conditions = stress }
-  for lane, w in ipairs(powers) do
-    local first = readings[1][lane]
-    if first >= p.dead_below_w and not failed[lane] and math.abs(w / first - 1) > p.failure_limit then
-      failed[lane] = true
-      log(("lane %d failed at %.1f h: %.1f %% of its first reading"):format(lane, t_h, 100 * w / first))
-    end
-  end
+  check_failures(k)
   progress(math.min(t_h / p.duration_h, 1), ("%.0f of %g h at %g C"):format(t_h, p.duration_h, p.stress_temperature_c))
-  if k % 10 == 1 then checkpoint("reading", { index = k, t_h = t_h }) end
+  checkpoint("reading", { index = k, start_s = start_s })
   if t_h >= p.duration_h then break end
   sleep(math.min(p.interval_h, p.duration_h - t_h) * 3600)
 end

@@ -66,6 +66,7 @@ void register_resume_command(CLI::App& app) {
   struct Options {
     std::string run, station, db;
     bool sim = false;
+    double time_scale = 0;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -75,11 +76,14 @@ void register_resume_command(CLI::App& app) {
   cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
   cmd->add_option("--station", o->station, "station file to go on with (default: the one stored with the run)");
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process (default: as the run did)");
+  cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the run's)")
+      ->check(CLI::PositiveNumber);
   cmd->callback([o] {
     engine::RunRequest req;
     req.resume = o->run;
     if (!o->station.empty()) req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
+    req.time_scale = o->time_scale;
     req.db = !o->db.empty() ? o->db : db::default_db_path();
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
     throw Exit{engine::run_sequence(req, std::cout)};
