@@ -220,3 +220,26 @@ for i = 1, 600 do sleep(60) end
   CHECK(run.wait() == 4);
   unsetenv("LEDLAB_RUN_DIR");
 }
+
+TEST_CASE("recorded{} gives a script back what its run recorded, per reading and per lane") {
+  Twins twins([](engine::StationConfig& s) { s.time_scale = 3600; });
+  std::string out;
+  const int rc = test::run_script(twins, "recorded.lua", R"lua(
+for i = 1, 3 do
+  record { quantity = "p", unit = "W", values = { i, 10 * i, 100 * i }, conditions = { step = "a" } }
+  record { quantity = "t", unit = "C", value = 20 + i }
+  sleep(60)
+end
+record { quantity = "p", unit = "W", values = { 7, 7, 7 }, conditions = { step = "b" } }
+local a = recorded { quantity = "p", conditions = { step = "a" } }
+assert(#a.t == 3 and a.t[1] < a.t[2], "three readings in time order")
+assert(#a.values[2] == 3 and a.values[2][1] == 2 and a.values[2][3] == 200, "lane values of reading 2")
+local t = recorded { quantity = "t" }
+assert(#t.values == 3 and t.values[3] == 23, "a lane-less quantity gives numbers")
+assert(#recorded { quantity = "nothing" }.t == 0, "nothing recorded: empty")
+log("recorded ok")
+)lua", out, "recorded.sqlite");
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("recorded ok"));
+}
