@@ -61,11 +61,15 @@ void InterlockMonitor::set_heartbeat(double period_s, std::vector<instruments::I
   heartbeat_of_ = std::move(instruments);
 }
 
+asio::awaitable<void> InterlockMonitor::read_failed(const std::string& instrument, const Error& error) {
+  if (is_link_error(error.code) && hooks_.link_lost) (void)co_await hooks_.link_lost(instrument, error);
+}
+
 asio::awaitable<void> InterlockMonitor::heartbeat() {
   for (auto* inst : heartbeat_of_) {
     if (stopped_) co_return;
     auto r = co_await inst->session().query("*STB?");
-    if (!r && is_link_error(r.error().code) && hooks_.link_lost) (void)co_await hooks_.link_lost(inst->name(), r.error());
+    if (!r) co_await read_failed(inst->name(), r.error());
   }
 }
 
@@ -122,8 +126,7 @@ asio::awaitable<void> InterlockMonitor::poll_band(Entry& e) {
   Result<double> setpoint = fail(Errc::cancelled, "not read");
   if (air) setpoint = co_await e.chamber->setpoint_c();
   if (!air || !setpoint) {
-    const Error& err = air ? setpoint.error() : air.error();
-    if (is_link_error(err.code) && hooks_.link_lost) (void)co_await hooks_.link_lost(e.spec.instrument, err);
+    co_await read_failed(e.spec.instrument, air ? setpoint.error() : air.error());
     co_return;  // no verdict without a reading; a lasting loss is the link recovery's to judge
   }
   if (!e.setpoint_c || std::abs(*e.setpoint_c - *setpoint) > 1e-9) {
@@ -171,8 +174,7 @@ asio::awaitable<void> InterlockMonitor::poll_over_temperature(Entry& e) {
   Result<double> air = fail(Errc::cancelled, "not read");
   if (alarms) air = co_await e.chamber->read_temperature_c();
   if (!alarms || !air) {
-    const Error& err = alarms ? air.error() : alarms.error();
-    if (is_link_error(err.code) && hooks_.link_lost) (void)co_await hooks_.link_lost(e.spec.instrument, err);
+    co_await read_failed(e.spec.instrument, alarms ? air.error() : alarms.error());
     co_return;
   }
   std::string message;

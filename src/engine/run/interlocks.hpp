@@ -77,6 +77,8 @@ class InterlockMonitor {
   };
   boost::asio::awaitable<void> poll(Entry& entry);
   boost::asio::awaitable<void> heartbeat();
+  // A read of `instrument` failed: a link error goes to the embedder's recovery.
+  boost::asio::awaitable<void> read_failed(const std::string& instrument, const Error& error);
   boost::asio::awaitable<void> poll_band(Entry& entry);
   boost::asio::awaitable<void> poll_over_temperature(Entry& entry);
   void set_state(Entry& entry, std::string state, std::string message);
