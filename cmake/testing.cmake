@@ -14,5 +14,6 @@ function(ledlab_add_test)
   target_link_libraries(${T_NAME} PRIVATE ledlab_catch_main ledlab_warnings ${T_LIBS})
   target_compile_definitions(${T_NAME} PRIVATE
     LEDLAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}" LEDLAB_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests)  # tests/support/...
   catch_discover_tests(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300)
 endfunction()

@@ -7,16 +7,8 @@ local p = params {
   modulation_a = { type = "number", default = 4e-3, unit = "A", description = "modulation, peak to peak" },
   soak_s = { type = "number", default = 300, unit = "s", description = "soak once inside the window" },
   timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for a temperature" },
+  band_c = { type = "number", default = 2, unit = "C", description = "chamber excursion that suspends the run" },
 }
-
-local function wait_at_temperature(target)
-  local waited = 0
-  while not chamber.at_temperature() do
-    if waited > p.timeout_s then error(("chamber did not settle at %g C within %g s"):format(target, p.timeout_s)) end
-    sleep(10)
-    waited = waited + 10
-  end
-end
 
 local function mean(values)
   local sum, n = 0, 0
@@ -26,15 +18,22 @@ local function mean(values)
   return n > 0 and sum / n or 0, n
 end
 
+-- After `ledlab resume`: go on after the last temperature done, with its reference power.
+local start, first = 1, nil
+local from = resume_point()
+if from then start, first = from.state.index + 1, from.state.first end
+
 chamber.set_soak(p.soak_s)
 pg.set_drive(p.bias_a, p.modulation_a)
 pg.output(true)
 
-local first
-for i, t in ipairs(p.temps) do
+for i = start, #p.temps do
+  local t = p.temps[i]
   progress((i - 1) / #p.temps, ("setting the chamber to %g C"):format(t))
   chamber.set_setpoint(t)
-  wait_at_temperature(t)
+  wait_until(chamber.at_temperature, { poll = 10, timeout = p.timeout_s, what = ("chamber settled at %g C"):format(t) })
+  -- Once settled, an excursion of the chamber suspends the run until it is back (and soaked).
+  interlock { name = "band", kind = "chamber_band", instrument = "chamber", band_c = p.band_c, soak_s = p.soak_s }
   local powers = opm.read_all()
   local conditions = { temperature_c = t, bias_a = p.bias_a }
   record { quantity = "optical_power", unit = "W", values = powers, conditions = conditions }
@@ -45,6 +44,6 @@ for i, t in ipairs(p.temps) do
   result { name = "fraction_of_first_temperature", value = m / first, unit = "1", lower = 0.85,
            extra = { temperature_c = t } }
   log(("%g C: mean %.2f uW over %d lit lanes"):format(t, m * 1e6, lit))
-  checkpoint("temperature_done", { index = i })
+  checkpoint("temperature_done", { index = i, first = first })
 end
 progress(1, "done")

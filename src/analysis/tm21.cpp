@@ -53,6 +53,15 @@ Tm21Window tm21_fit_window(double test_duration_h) {
   return w;
 }
 
+Tm21Window early_look_fit_window(double test_duration_h) {
+  if (test_duration_h >= 2.0 * tm21_earliest_h) return tm21_fit_window(test_duration_h);
+  Tm21Window w;
+  w.start_h = 0.1 * test_duration_h;
+  w.end_h = test_duration_h;
+  w.test_long_enough = false;
+  return w;
+}
+
 std::optional<double> tm21_cap_factor(std::size_t units) {
   if (units >= 20) return 6.0;
   if (units >= 10) return 5.5;
@@ -76,6 +85,11 @@ Result<std::vector<double>> tm21_average_normalised(const Tm21Data& data) {
 }
 
 Result<Tm21Projection> tm21_project(const Tm21Data& data, double p_percent) {
+  if (data.time_h.empty()) return fail(Errc::invalid_argument, "no readings");
+  return tm21_project(data, p_percent, tm21_fit_window(data.time_h.back()));
+}
+
+Result<Tm21Projection> tm21_project(const Tm21Data& data, double p_percent, const Tm21Window& window) {
   if (!(p_percent > 0.0 && p_percent < 100.0))
     return fail(Errc::invalid_argument, fmt::format("L_p with p = {} %: p must be in (0, 100)", p_percent));
   auto average = tm21_average_normalised(data);
@@ -85,7 +99,6 @@ Result<Tm21Projection> tm21_project(const Tm21Data& data, double p_percent) {
   out.p_percent = p_percent;
   out.units = data.units.size();
   out.test_duration_h = data.time_h.back();
-  const Tm21Window window = tm21_fit_window(out.test_duration_h);
   out.fit_start_h = window.start_h;
 
   std::vector<double> t;
@@ -109,11 +122,11 @@ Result<Tm21Projection> tm21_project(const Tm21Data& data, double p_percent) {
   out.lp_raw_h = lifetime_lp_h(fit->b, fit->alpha_per_h, p_percent);
 
   out.compliant = true;
-  if (!window.test_long_enough) {
+  if (!window.test_long_enough || out.test_duration_h < tm21_min_duration_h) {
     out.compliant = false;
     out.notes.push_back(fmt::format(
-        "not TM-21 compliant, test too short: {} h < 6000 h; fitted all readings from 1000 h",
-        out.test_duration_h));
+        "not TM-21 compliant, test too short: {} h < 6000 h; fitted all readings from {} h",
+        out.test_duration_h, window.start_h));
   }
   if (const auto factor = tm21_cap_factor(out.units)) {
     out.cap_h = *factor * out.test_duration_h;

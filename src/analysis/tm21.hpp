@@ -35,6 +35,12 @@ struct Tm21Window {
 // Fit window for a test of the given duration, as described above.
 Tm21Window tm21_fit_window(double test_duration_h);
 
+// ledlab's window for an early look at a test shorter than 2000 h, where TM-21's 1000 h start
+// would leave half the test or less (a 1000 h burn-in would have nothing to fit): from 10 % of
+// the duration, which skips the first settling. From 2000 h on, tm21_fit_window. Tests under
+// 6000 h are never TM-21 compliant either way (test_long_enough is false).
+Tm21Window early_look_fit_window(double test_duration_h);
+
 // Multiplier of the test duration that bounds a reported projection: 6 for >= 20
 // units, 5.5 for 10-19, nullopt below 10 (TM-21 makes no projection).
 std::optional<double> tm21_cap_factor(std::size_t units);
@@ -63,5 +69,9 @@ Result<std::vector<double>> tm21_average_normalised(const Tm21Data& data);
 // Fails on malformed data (sizes, times not increasing or not starting at 0), no units,
 // or fewer than two averaged readings inside the fit window.
 Result<Tm21Projection> tm21_project(const Tm21Data& data, double p_percent = 70.0);
+
+// The same over a given window (e.g. early_look_fit_window); the window's end is ignored, the
+// last reading ends the test.
+Result<Tm21Projection> tm21_project(const Tm21Data& data, double p_percent, const Tm21Window& window);
 
 }  // namespace ledlab::analysis

@@ -16,6 +16,7 @@ void register_bench_demo_command(CLI::App& app);  // ledlab demo: simulated stat
 void register_run_command(CLI::App& app);    // ledlab run: a sequence against a station, into the store
 void register_ctl_command(CLI::App& app);    // ledlab ctl: steer a running sequence
 void register_resume_command(CLI::App& app); // ledlab resume: continue an interrupted run
+void register_report_command(CLI::App& app); // ledlab report: one run as an HTML page
 void register_gui_command(CLI::App& app);    // ledlab gui: the live dashboard
 
 // Thrown by subcommand callbacks to end with a message and an exit code.
@@ -23,6 +24,9 @@ struct Exit {
   int code;
 };
 
+// Writes the HTML report of a run and prints its summary and the report's path; returns the
+// exit code (0, 1 not found or not written, 2 ambiguous run).
+int write_report(const std::string& db, const std::string& run, std::string out);
 // `-p name=value` arguments as parameter overrides; a malformed one ends the command (exit 2).
 lua::Overrides parse_params_or_exit(const std::vector<std::string>& params);
 

@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 #include "db/cli.hpp"
 #include "engine/run/control_endpoint.hpp"
+#include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
 
 #include <fmt/format.h>
@@ -28,9 +29,10 @@ lua::Overrides parse_params_or_exit(const std::vector<std::string>& params) {
 
 void register_run_command(CLI::App& app) {
   struct Options {
-    std::string script, station, db, dut, operator_name;
+    std::string script, station, db, dut, operator_name, report;
     std::vector<std::string> params;
     bool sim = false;
+    double time_scale = 0;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run", "Run a sequence script against a station, recording into the results store");
@@ -38,20 +40,31 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--station", o->station, "station file (TOML)")->required();
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process");
   cmd->add_option("-p,--param", o->params, "parameter override name=value (repeatable), e.g. -p temps=25,55,85");
+  cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
   cmd->add_option("--dut", o->dut, "serial number of the device under test");
   cmd->add_option("--operator", o->operator_name, "who runs it");
+  cmd->add_option("--report", o->report, "when the run has ended, print its summary and write its HTML report here");
   cmd->callback([o] {
     engine::RunRequest req;
     req.script = o->script;
     req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
+    if (o->time_scale > 0) req.station.time_scale = o->time_scale;
     req.dut_serial = o->dut;
     req.operator_name = o->operator_name;
     req.db = !o->db.empty() ? o->db : db::default_db_path();
     req.overrides = parse_params_or_exit(o->params);
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
-    throw Exit{engine::run_sequence(req, std::cout)};
+    const int code = engine::run_sequence(req, std::cout);
+    if (o->report.empty() || code == 2) throw Exit{code};
+    // The run just recorded is the newest in the store.
+    auto reader = db::Reader::open(req.db);
+    auto newest = reader ? reader->list_runs({.limit = 1}) : Result<std::vector<db::RunRecord>>(fail(reader.error()));
+    if (!newest || newest->empty()) throw Exit{code};
+    const int report = write_report(req.db.string(), newest->front().uuid, o->report);
+    throw Exit{code != 0 ? code : report};
   });
 }
 
@@ -59,6 +72,7 @@ void register_resume_command(CLI::App& app) {
   struct Options {
     std::string run, station, db;
     bool sim = false;
+    double time_scale = 0;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -68,11 +82,14 @@ void register_resume_command(CLI::App& app) {
   cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
   cmd->add_option("--station", o->station, "station file to go on with (default: the one stored with the run)");
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process (default: as the run did)");
+  cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the run's)")
+      ->check(CLI::PositiveNumber);
   cmd->callback([o] {
     engine::RunRequest req;
     req.resume = o->run;
     if (!o->station.empty()) req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
+    req.time_scale = o->time_scale;
     req.db = !o->db.empty() ? o->db : db::default_db_path();
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
     throw Exit{engine::run_sequence(req, std::cout)};

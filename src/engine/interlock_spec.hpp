@@ -18,7 +18,7 @@ struct InterlockSpec {
   double band_c = 2.0;     // chamber_band: allowed |air - setpoint|
   double soak_s = 60.0;    // chamber_band: seconds back in band before the run resumes
   std::optional<double> max_c;  // over_temperature: trip above this air temperature
-  double poll_s = 10.0;    // simulated seconds between two looks (at least 20 ms of wall time)
+  double poll_s = 10.0;    // simulated seconds between two looks (at least 50 ms of wall time)
   std::string where;       // where it was declared, for messages: "sim.toml:42", "script"
 
   std::string effective_action() const;

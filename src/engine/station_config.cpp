@@ -160,6 +160,12 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
       if (*v < 0) return fail(at(source_name, n, "station.link_recovery_s", "must be >= 0"));
       st.link_recovery_s = *v;
     }
+    if (const auto* n = s->get("heartbeat_s")) {
+      auto v = number(source_name, *n, "station.heartbeat_s");
+      if (!v) return fail(v.error());
+      if (*v < 0) return fail(at(source_name, n, "station.heartbeat_s", "must be >= 0 (0 turns it off)"));
+      st.heartbeat_s = *v;
+    }
   }
   if (st.name.empty()) st.name = std::filesystem::path(source_name).stem().string();
   if (const auto* b = root.get("bench")) st.bench = to_json(*b);

@@ -21,6 +21,7 @@ struct StationConfig {
   double time_scale = 1.0;         // simulated seconds per wall second (1 = real time)
   double safe_temperature_c = 25;  // where chambers go when a run stops
   double link_recovery_s = 600;    // wall seconds a run stays suspended reconnecting a lost link
+  double heartbeat_s = 30;         // simulated seconds between link checks of every instrument (0: off)
   std::vector<InterlockSpec> interlocks;  // [interlocks.<name>]
   nlohmann::json bench;            // [bench] table: simulated array and environment settings
   std::vector<instruments::InstrumentConfig> instruments;

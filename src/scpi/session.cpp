@@ -188,17 +188,25 @@ asio::awaitable<Result<std::string>> Session::read_reply(Millis timeout) {
 asio::awaitable<Result<std::string>> Session::exchange(const std::string& command, bool expect_reply, Millis timeout) {
   auto guard = co_await mutex_.lock();
   if (auto st = co_await ensure_connected(); !st) co_return fail(context(st.error(), command));
+  // Until the exchange completes, the stream counts as broken: if the caller's coroutine is
+  // cancelled mid-way (an abort, a race it lost), the frame unwinds past every check below and
+  // a late reply would be taken for the answer to the next query. The next call reconnects.
+  needs_reconnect_ = true;
   if (auto st = co_await send(command); !st) {
-    if (breaks_stream(st.error().code)) needs_reconnect_ = true;
+    needs_reconnect_ = breaks_stream(st.error().code);
     co_return fail(context(st.error(), command));
   }
-  if (!expect_reply) co_return std::string{};
+  if (!expect_reply) {
+    needs_reconnect_ = false;
+    co_return std::string{};
+  }
   auto reply = co_await read_reply(timeout);
   if (!reply) {
     // A late reply would be taken for the answer to the next query: start afresh.
-    if (breaks_stream(reply.error().code)) needs_reconnect_ = true;
+    needs_reconnect_ = breaks_stream(reply.error().code);
     co_return fail(context(reply.error(), command));
   }
+  needs_reconnect_ = false;
   log::debug(kModule, "{}: {} -> {}", name_, command, reply->size() > 80 ? reply->substr(0, 80) + "..." : *reply);
   co_return reply;
 }

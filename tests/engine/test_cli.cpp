@@ -1,78 +1,11 @@
 // The ledlab executable as a user runs it: exit codes and what it prints.
-#include "tests/support/shell.hpp"
+#include "support/cli_process.hpp"
 
-#include <catch2/catch.hpp>
-
-#include <algorithm>
-#include <array>
-#include <cstdio>
-#include <fstream>
-#include <string>
 #include <csignal>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace {
 
-using support::Ran;
-
-Ran ledlab(const std::string& args) { return support::shell(std::string(LEDLAB_BINARY_DIR) + "/ledlab " + args); }
-
-// A results store and its WAL files: a stale -wal beside a new database is an I/O error.
-void remove_db(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-}
-
-std::string in_build(const std::string& name) { return std::string(LEDLAB_BINARY_DIR) + "/" + name; }
-
-// Writes a sequence into the build tree and returns its path.
-std::string write_script(const std::string& name, const std::string& text) {
-  const std::string path = in_build(name);
-  std::ofstream(path) << text;
-  return path;
-}
-
-// `ledlab run` arguments for a script on the simulated station, into a fresh store.
-std::string run_args(const std::string& script, const std::string& db) {
-  remove_db(db);
-  return "run " + script + " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db;
-}
-
-// A headless `ledlab run` in the background, its output going to a log file.
-struct HeadlessRun {
-  std::string log;
-  pid_t pid = -1;
-
-  HeadlessRun(const std::string& args, std::string log_path) : log(std::move(log_path)) {
-    std::remove(log.c_str());  // a stale log would be taken for this run's progress
-    const std::string cmd = "exec " + std::string(LEDLAB_BINARY_DIR) + "/ledlab " + args + " > " + log + " 2>&1 < /dev/null";
-    pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  std::string text() const {
-    std::ifstream in(log);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  }
-  long lines() const {
-    const std::string t = text();
-    return static_cast<long>(std::count(t.begin(), t.end(), '\n'));
-  }
-  bool wait_for(const std::string& what) const {  // up to 10 s
-    for (int i = 0; i < 200; ++i, usleep(50000))
-      if (text().find(what) != std::string::npos) return true;
-    return false;
-  }
-  int exit_code() {
-    int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    REQUIRE(WIFEXITED(status));
-    return WEXITSTATUS(status);
-  }
-};
+using namespace ledlab::test;
 
 // 1000 simulated hours at the station's 3600x: far longer than any test.
 constexpr const char* kLongSequence = "for i = 1, 1000 do sleep(3600); log('hour ' .. i) end\n";
@@ -80,7 +13,7 @@ constexpr const char* kLongSequence = "for i = 1, 1000 do sleep(3600); log('hour
 }  // namespace
 
 TEST_CASE("ledlab demo serves the simulated station and reads every instrument") {
-  auto r = ledlab("demo --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
+  auto r = run_ledlab("demo --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
   INFO(r.out);
   CHECK(r.code == 0);
   for (const char* name : {"opm", "chamber", "bert", "pg"}) CHECK_THAT(r.out, Catch::Contains(name));
@@ -92,7 +25,7 @@ TEST_CASE("ledlab check exits non-zero and names the instrument that is unreacha
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/unreachable-station.toml";
   std::ofstream(path) << "[instruments.lonely_pm]\nkind = \"power_meter\"\naddress = \"tcp://127.0.0.1:9\"\n"
                          "connect_timeout_ms = 500\nreconnect_attempts = 1\n";
-  auto r = ledlab("check --station " + path);
+  auto r = run_ledlab("check --station " + path);
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("lonely_pm"));
@@ -102,7 +35,7 @@ TEST_CASE("ledlab check exits non-zero and names the instrument that is unreacha
 TEST_CASE("a bad station file is a usage error that names file, line and key") {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/bad-station.toml";
   std::ofstream(path) << "[instruments.pm]\nkind = \"power_meter\"\naddress = \"tcp://127.0.0.1:5025\"\ntimeout_ms = -4\n";
-  auto r = ledlab("check --station " + path);
+  auto r = run_ledlab("check --station " + path);
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("bad-station.toml:4: instruments.pm.timeout_ms"));
 }
@@ -110,7 +43,7 @@ TEST_CASE("a bad station file is a usage error that names file, line and key") {
 TEST_CASE("ledlab sim --dump-truth writes the bench's ground truth") {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/truth-test.json";
   std::remove(path.c_str());
-  auto r = ledlab("sim --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --dump-truth " + path);
+  auto r = run_ledlab("sim --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --dump-truth " + path);
   INFO(r.out);
   CHECK(r.code == 0);
   std::ifstream in(path);
@@ -121,15 +54,15 @@ TEST_CASE("ledlab sim --dump-truth writes the bench's ground truth") {
 
 TEST_CASE("ledlab run records a sequence on the simulated station and ends it finished") {
   const std::string db = in_build("run-test.sqlite");
-  auto r = ledlab(run_args(LEDLAB_SOURCE_DIR "/sequences/power_vs_temperature.lua", db) + " --dut ARR-7 -p temps=25,85");
+  auto r = run_ledlab(run_args(LEDLAB_SOURCE_DIR "/sequences/power_vs_temperature.lua", db) + " --dut ARR-7 -p temps=25,85");
   INFO(r.out);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("85 C: mean"));
-  auto runs = ledlab("runs --no-header --db " + db);
+  auto runs = run_ledlab("runs --no-header --db " + db);
   CHECK_THAT(runs.out, Catch::Contains("\tfinished\t"));
   CHECK_THAT(runs.out, Catch::Contains("ARR-7"));
   const std::string uuid = runs.out.substr(0, runs.out.find('\t'));
-  auto samples = ledlab("export " + uuid + " --format csv --table samples --db " + db);
+  auto samples = run_ledlab("export " + uuid + " --format csv --table samples --db " + db);
   REQUIRE(samples.code == 0);
   // One power reading per lane per temperature plus one chamber reading each, and a header.
   CHECK(std::count(samples.out.begin(), samples.out.end(), '\n') == 2 * 400 + 2 + 1);
@@ -137,15 +70,15 @@ TEST_CASE("ledlab run records a sequence on the simulated station and ends it fi
 
 TEST_CASE("a sequence that fails reports file:line, exits 1 and is stored as failed") {
   const std::string db = in_build("run-fail.sqlite");
-  auto r = ledlab(run_args(write_script("broken_sequence.lua", "pg.set_drive(1e-3, 1e-3)\nlocal x = nil\nlog(x.field)\n"), db));
+  auto r = run_ledlab(run_args(write_script("broken_sequence.lua", "pg.set_drive(1e-3, 1e-3)\nlocal x = nil\nlog(x.field)\n"), db));
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("broken_sequence.lua:3:"));
-  CHECK_THAT(ledlab("runs --no-header --db " + db).out, Catch::Contains("\tfailed\t"));
+  CHECK_THAT(run_ledlab("runs --no-header --db " + db).out, Catch::Contains("\tfailed\t"));
 }
 
 TEST_CASE("a drive above the station's limit is refused by the driver, naming the instrument") {
-  auto r = ledlab(run_args(write_script("overdrive.lua", "pg.set_drive(0.05, 0.01)\n"), in_build("run-limit.sqlite")));
+  auto r = run_ledlab(run_args(write_script("overdrive.lua", "pg.set_drive(0.05, 0.01)\n"), in_build("run-limit.sqlite")));
   INFO(r.out);
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("overdrive.lua:1:"));
@@ -161,9 +94,9 @@ TEST_CASE("Ctrl-C pauses a headless run and a second Ctrl-C aborts it, recorded 
   REQUIRE(run.wait_for("paused by operator"));
   kill(run.pid, SIGINT);
   CHECK(run.exit_code() == 4);
-  CHECK_THAT(ledlab("runs --no-header --db " + db).out, Catch::Contains("\taborted\t"));
-  const std::string uuid = ledlab("runs --no-header --db " + db).out.substr(0, 36);
-  auto events = ledlab("export " + uuid + " --format csv --table events --db " + db);
+  CHECK_THAT(run_ledlab("runs --no-header --db " + db).out, Catch::Contains("\taborted\t"));
+  const std::string uuid = run_ledlab("runs --no-header --db " + db).out.substr(0, 36);
+  auto events = run_ledlab("export " + uuid + " --format csv --table events --db " + db);
   CHECK_THAT(events.out, Catch::Contains(",operator,operator,paused by operator"));
   CHECK_THAT(events.out, Catch::Contains("abort: second Ctrl-C"));
 }
@@ -175,7 +108,7 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
                   in_build("run-ctl.log"));
   REQUIRE(run.wait_for("hour 1"));
   const std::string uuid = run.text().substr(4, 36);  // "run <uuid> started: ..."
-  auto paused = ledlab("ctl pause " + uuid.substr(0, 8));
+  auto paused = run_ledlab("ctl pause " + uuid.substr(0, 8));
   CHECK(paused.code == 0);
   CHECK_THAT(paused.out, Catch::Contains("paused"));
   // At 3600x a simulated hour is a wall second. Paused, the sleep in progress may still end
@@ -183,14 +116,14 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   const long lines_at_pause = run.lines();
   usleep(2500000);
   CHECK(run.lines() <= lines_at_pause + 1);
-  CHECK_THAT(ledlab("ctl status " + uuid).out, Catch::Contains("paused"));
-  CHECK_THAT(ledlab("ctl resume " + uuid).out, Catch::Contains("running"));
-  CHECK_THAT(ledlab("ctl abort " + uuid).out, Catch::Contains("aborting"));
+  CHECK_THAT(run_ledlab("ctl status " + uuid).out, Catch::Contains("paused"));
+  CHECK_THAT(run_ledlab("ctl resume " + uuid).out, Catch::Contains("running"));
+  CHECK_THAT(run_ledlab("ctl abort " + uuid).out, Catch::Contains("aborting"));
   CHECK(run.exit_code() == 4);
   CHECK_THAT(run.text(), Catch::Contains("paused by ledlab ctl"));
   CHECK_THAT(run.text(), Catch::Contains("resumed by ledlab ctl"));
   // The run has ended: its endpoint is gone.
-  auto gone = ledlab("ctl status " + uuid);
+  auto gone = run_ledlab("ctl status " + uuid);
   CHECK(gone.code == 1);
   CHECK_THAT(gone.out, Catch::Contains("no running sequence"));
   unsetenv("LEDLAB_RUN_DIR");

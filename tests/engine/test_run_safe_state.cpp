@@ -1,56 +1,12 @@
 // Every end of a run leaves the instruments safe, checked on the twins themselves.
-#include "engine/run/run_sequence.hpp"
-#include "engine/sim_station.hpp"
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <catch2/catch.hpp>
-
-#include <cstdio>
-#include <fstream>
-#include <sstream>
-#include <thread>
+#include "support/run_fixture.hpp"
 
 using namespace ledlab;
 
 namespace {
 
-struct Twins {
-  boost::asio::io_context io;
-  std::unique_ptr<engine::SimulatedStation> sim;
-  std::thread thread;
-
-  Twins() {
-    auto station = engine::load_station(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
-    REQUIRE(station);
-    auto started = engine::SimulatedStation::start(io, *station, std::make_shared<Clock>(station->time_scale),
-                                                   engine::SimulatedStation::Ports::any_free);
-    REQUIRE(started);
-    sim = std::move(*started);
-    thread = std::thread([this] {
-      auto work = boost::asio::make_work_guard(io);
-      io.run();
-    });
-  }
-  ~Twins() {
-    boost::asio::post(io, [this] { sim->stop(); });
-    io.stop();
-    thread.join();
-  }
-};
-
-int run_script(Twins& twins, const std::string& name, const std::string& text, std::string& output) {
-  const std::string script = std::string(LEDLAB_BINARY_DIR) + "/" + name;
-  std::ofstream(script) << text;
-  engine::RunRequest req;
-  req.script = script;
-  req.station = twins.sim->config();  // the twins' actual ports; they run outside the run
-  req.db = std::string(LEDLAB_BINARY_DIR) + "/safe-state.sqlite";
-  std::ostringstream out;
-  const int rc = engine::run_sequence(req, out);
-  output = out.str();
-  return rc;
-}
+using test::Twins;
+using test::run_script;
 
 void check_safe(Twins& twins) {
   const auto bench = twins.sim->bench();

@@ -96,3 +96,46 @@ TEST_CASE("the station files shipped in sequences/stations parse") {
   }
   CHECK(n >= 1);
 }
+
+TEST_CASE("station interlocks are parsed with their settings and defaults") {
+  const std::string text = std::string(kGood) + R"(
+[interlocks.band]
+kind = "chamber_band"
+instrument = "chamber"
+band_c = 1.5
+soak_s = 300
+
+[interlocks.overtemp]
+kind = "over_temperature"
+instrument = "chamber"
+max_c = 130
+)";
+  auto st = parse_station(text, "lab.toml");
+  REQUIRE(st);
+  REQUIRE(st->interlocks.size() == 2);
+  const auto& band = st->interlocks[0].name == "band" ? st->interlocks[0] : st->interlocks[1];
+  const auto& over = st->interlocks[0].name == "band" ? st->interlocks[1] : st->interlocks[0];
+  CHECK(band.kind == "chamber_band");
+  CHECK(band.band_c == 1.5);
+  CHECK(band.soak_s == 300);
+  CHECK(band.effective_action() == "suspend");
+  CHECK(over.max_c == 130);
+  CHECK(over.effective_action() == "abort");
+  CHECK_THAT(band.where, Catch::StartsWith("lab.toml:"));
+}
+
+TEST_CASE("a bad interlock names the file, line and what is wrong") {
+  auto unknown_kind = parse_station(std::string(kGood) + "\n[interlocks.x]\nkind = \"humidity\"\ninstrument = \"chamber\"\n",
+                                    "lab.toml");
+  REQUIRE_FALSE(unknown_kind);
+  CHECK_THAT(unknown_kind.error().message, Catch::Contains("interlock 'x': kind 'humidity' is not one of chamber_band"));
+  CHECK_THAT(unknown_kind.error().message, Catch::StartsWith("lab.toml:"));
+  auto no_such = parse_station(std::string(kGood) + "\n[interlocks.y]\nkind = \"chamber_band\"\ninstrument = \"oven\"\n",
+                               "lab.toml");
+  REQUIRE_FALSE(no_such);
+  CHECK_THAT(no_such.error().message, Catch::Contains("interlocks.y.instrument: no instrument 'oven'"));
+  auto typo = parse_station(std::string(kGood) + "\n[interlocks.z]\nkind = \"chamber_band\"\ninstrument = \"chamber\"\nband = 2\n",
+                            "lab.toml");
+  REQUIRE_FALSE(typo);
+  CHECK_THAT(typo.error().message, Catch::Contains("unknown key 'band'"));
+}

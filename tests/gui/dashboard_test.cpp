@@ -3,19 +3,19 @@
 // stored values in the colours of the colour map.
 #include "db/reader.hpp"
 #include "gui/core/colormap.hpp"
-#include "tests/support/shell.hpp"
+#include "support/cli_process.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <stb_image.h>
 
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -27,7 +27,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-using support::shell;
+using ledlab::test::HeadlessRun;
+using ledlab::test::run_ledlab;
+using ledlab::test::run_shell;
 
 const std::string ledlab_exe = std::string(LEDLAB_BINARY_DIR) + "/ledlab";
 
@@ -85,9 +87,7 @@ std::map<int, double> stored_powers(const fs::path& db, const std::string& uuid)
   return out;
 }
 
-std::string ctl(const std::string& command, const std::string& uuid) {
-  return shell(ledlab_exe + " ctl " + command + " " + uuid).out;
-}
+std::string ctl(const std::string& command, const std::string& uuid) { return run_ledlab("ctl " + command + " " + uuid).out; }
 
 // Aborts the run and waits until the store says it has ended (the run outlived the dashboard).
 void abort_and_wait(const fs::path& db, const std::string& uuid) {
@@ -108,7 +108,7 @@ void abort_and_wait(const fs::path& db, const std::string& uuid) {
 TEST_CASE("the dashboard starts a run, pauses it from its command path, and maps the stored lane powers", "[gui]") {
   const fs::path dir = scratch("start_pause");
   const fs::path station = slow_station(dir);
-  const auto ran = shell(gui(dir, "--station " + station.string() +
+  const auto ran = run_shell(gui(dir, "--station " + station.string() +
                                       " --start " LEDLAB_SOURCE_DIR "/sequences/power_vs_temperature.lua"
                                       " -p temps=25,35,45,55,65,75,85 -p soak_s=60 --pause --frames 5"));
   INFO(ran.out);
@@ -180,24 +180,15 @@ TEST_CASE("the dashboard starts a run, pauses it from its command path, and maps
 TEST_CASE("the dashboard attaches to a run that a headless ledlab run is executing", "[gui]") {
   const fs::path dir = scratch("attach");
   const fs::path station = slow_station(dir);
-  const fs::path log = dir / "run.log";
-  const std::string run = "exec " + ledlab_exe + " run " LEDLAB_SOURCE_DIR "/sequences/power_vs_temperature.lua --station " +
-                          station.string() + " --sim -p temps=25,45,65,85 -p soak_s=60 --db " + (dir / "store.sqlite").string() +
-                          " > " + log.string() + " 2>&1 < /dev/null";
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", run.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  std::string uuid;
-  for (int i = 0; i < 200 && uuid.empty(); ++i, std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
-    std::ifstream in(log);
-    std::string word, id;
-    if (in >> word >> id && word == "run") uuid = id;
-  }
+  HeadlessRun run("run " LEDLAB_SOURCE_DIR "/sequences/power_vs_temperature.lua --station " + station.string() +
+                      " --sim -p temps=25,45,65,85 -p soak_s=60 --db " + (dir / "store.sqlite").string(),
+                  (dir / "run.log").string());
+  REQUIRE(run.wait_for(" started"));
+  std::istringstream first(run.text());
+  std::string word, uuid;
+  first >> word >> uuid;
   REQUIRE(uuid.size() == 36);
-  const auto ran = shell(gui(dir, "--attach " + uuid.substr(0, 8) + " --frames 3"));
+  const auto ran = run_shell(gui(dir, "--attach " + uuid.substr(0, 8) + " --frames 3"));
   INFO(ran.out);
   REQUIRE(ran.code == 0);
   const json layout = read_json(dir / "layout.json");
@@ -205,12 +196,11 @@ TEST_CASE("the dashboard attaches to a run that a headless ledlab run is executi
   CHECK(layout.at("cells").size() == 400);
   // The dashboard only watched: the run goes on (or has finished on its own).
   int status = 0;
-  const bool still_running = waitpid(pid, &status, WNOHANG) == 0;
-  if (still_running) {
+  if (waitpid(run.pid, &status, WNOHANG) == 0) {
     CHECK(ctl("status", uuid).starts_with("running"));
     ctl("abort", uuid);
-    waitpid(pid, &status, 0);
+    CHECK(run.exit_code() == 4);  // aborted
   } else {
-    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(WEXITSTATUS(status) == 0);  // finished on its own while the dashboard watched
   }
 }

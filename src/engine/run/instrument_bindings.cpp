@@ -1,5 +1,6 @@
 #include "engine/run/instrument_bindings.hpp"
 
+#include "core/clock.hpp"
 #include "instruments/bert/bert.hpp"
 #include "instruments/pattern_generator/pattern_generator.hpp"
 #include "instruments/power_meter/power_meter.hpp"
@@ -87,6 +88,9 @@ void bind_bert(lua::SequenceRunner& runner, const std::string& n, Bert* b) {
     if (!bits) co_return fail(bits.error());
     if (auto st = co_await b->set_gate_bits(static_cast<std::uint64_t>(*bits)); !st) co_return fail(st.error());
     if (auto st = co_await b->start_gate(); !st) co_return fail(st.error());
+    // A 1e-12 gate takes 25 min at 2 Gb/s: wait it out on the run's clock first, so *OPC?
+    // (bounded by the session's opc_timeout) only covers the end of the gate.
+    co_await Clock::default_clock()->sleep(*bits / b->bit_rate_hz());
     if (auto st = co_await b->wait_gate(); !st) co_return fail(st.error());
     auto counts = co_await b->read_all();
     if (!counts) co_return fail(counts.error());
@@ -98,6 +102,14 @@ void bind_bert(lua::SequenceRunner& runner, const std::string& n, Bert* b) {
     co_return json{{"errors", errors}, {"bits", total}};
   });
   runner.add_async(n + ".amplitudes", [b](json) { return as_json(b->read_amplitudes_w()); });
+  // PRBS order of generator and detector both: 7, 15, 23 or 31.
+  runner.add_async(n + ".set_pattern", [b, n](json a) -> asio::awaitable<Result<json>> {
+    auto order = number_arg(a, 0, n + ".set_pattern");
+    if (!order) co_return fail(order.error());
+    auto pattern = instruments::prbs_from_order(static_cast<int>(*order));
+    if (!pattern) co_return fail(Errc::invalid_argument, fmt::format("{}.set_pattern: PRBS{} (use 7, 15, 23 or 31)", n, *order));
+    co_return co_await as_json(b->set_pattern(*pattern));
+  });
 }
 
 void bind_pattern_generator(lua::SequenceRunner& runner, const std::string& n, PatternGenerator* pg) {

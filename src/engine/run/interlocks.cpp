@@ -18,7 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr double kMinWallPollS = 0.02;  // never poll faster than this, however fast the clock runs
+constexpr double kMinWallPollS = 0.05;  // never poll faster than this, however fast the clock runs
 
 Error bad(const InterlockSpec& s, std::string what) {
   return make_error(Errc::config, fmt::format("{}: interlock '{}': {}", s.where, s.name, what));
@@ -56,6 +56,23 @@ Status InterlockMonitor::add(InterlockSpec spec) {
 
 void InterlockMonitor::stop() { stopped_ = true; }
 
+void InterlockMonitor::set_heartbeat(double period_s, std::vector<instruments::Instrument*> instruments) {
+  heartbeat_s_ = period_s;
+  heartbeat_of_ = std::move(instruments);
+}
+
+asio::awaitable<void> InterlockMonitor::read_failed(const std::string& instrument, const Error& error) {
+  if (is_link_error(error.code) && hooks_.link_lost) (void)co_await hooks_.link_lost(instrument, error);
+}
+
+asio::awaitable<void> InterlockMonitor::heartbeat() {
+  for (auto* inst : heartbeat_of_) {
+    if (stopped_) co_return;
+    auto r = co_await inst->session().query("*STB?");
+    if (!r) co_await read_failed(inst->name(), r.error());
+  }
+}
+
 std::vector<InterlockStatus> InterlockMonitor::status() const {
   std::vector<InterlockStatus> out;
   for (const auto& e : entries_)
@@ -82,7 +99,14 @@ asio::awaitable<void> InterlockMonitor::run() {
       }
       next = std::min(next, e.next_poll_s);
     }
-    if (entries_.empty()) next = now + 10;
+    if (heartbeat_s_ > 0) {
+      if (next_heartbeat_s_ <= now) {
+        co_await heartbeat();
+        next_heartbeat_s_ = now + heartbeat_s_;
+      }
+      next = std::min(next, next_heartbeat_s_);
+    }
+    if (entries_.empty() && heartbeat_s_ <= 0) next = now + 10;
     const double wait_sim_s = std::max(next - clock_->now_s(), 0.0);
     const auto wall = std::max(clock_->to_wall(wait_sim_s),
                                std::chrono::duration_cast<Clock::wall_clock::duration>(
@@ -102,8 +126,7 @@ asio::awaitable<void> InterlockMonitor::poll_band(Entry& e) {
   Result<double> setpoint = fail(Errc::cancelled, "not read");
   if (air) setpoint = co_await e.chamber->setpoint_c();
   if (!air || !setpoint) {
-    const Error& err = air ? setpoint.error() : air.error();
-    if (is_link_error(err.code) && hooks_.link_lost) (void)co_await hooks_.link_lost(e.spec.instrument, err);
+    co_await read_failed(e.spec.instrument, air ? setpoint.error() : air.error());
     co_return;  // no verdict without a reading; a lasting loss is the link recovery's to judge
   }
   if (!e.setpoint_c || std::abs(*e.setpoint_c - *setpoint) > 1e-9) {
@@ -151,8 +174,7 @@ asio::awaitable<void> InterlockMonitor::poll_over_temperature(Entry& e) {
   Result<double> air = fail(Errc::cancelled, "not read");
   if (alarms) air = co_await e.chamber->read_temperature_c();
   if (!alarms || !air) {
-    const Error& err = alarms ? air.error() : alarms.error();
-    if (is_link_error(err.code) && hooks_.link_lost) (void)co_await hooks_.link_lost(e.spec.instrument, err);
+    co_await read_failed(e.spec.instrument, alarms ? air.error() : alarms.error());
     co_return;
   }
   std::string message;

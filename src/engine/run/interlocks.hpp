@@ -26,6 +26,7 @@
 #include <vector>
 
 namespace ledlab::instruments {
+class Instrument;
 class ThermalChamber;
 }
 
@@ -52,6 +53,11 @@ class InterlockMonitor {
   Status add(InterlockSpec spec);
   bool empty() const { return entries_.empty(); }
 
+  // Also checks the link of each instrument every `period_s` simulated seconds (never more
+  // often than every 50 ms of wall time) with *STB?, so an instrument the script is not using
+  // at the moment (the drive during a long soak) cannot go away unnoticed. 0 turns it off.
+  void set_heartbeat(double period_s, std::vector<instruments::Instrument*> instruments);
+
   // Watches every interlock until stop(). Run it beside the script on the run's executor.
   boost::asio::awaitable<void> run();
   void stop();
@@ -70,6 +76,9 @@ class InterlockMonitor {
     double next_poll_s = 0;
   };
   boost::asio::awaitable<void> poll(Entry& entry);
+  boost::asio::awaitable<void> heartbeat();
+  // A read of `instrument` failed: a link error goes to the embedder's recovery.
+  boost::asio::awaitable<void> read_failed(const std::string& instrument, const Error& error);
   boost::asio::awaitable<void> poll_band(Entry& entry);
   boost::asio::awaitable<void> poll_over_temperature(Entry& entry);
   void set_state(Entry& entry, std::string state, std::string message);
@@ -79,6 +88,9 @@ class InterlockMonitor {
   Hooks hooks_;
   std::vector<std::unique_ptr<Entry>> entries_;  // stable: the script may add while run() polls
   bool stopped_ = false;
+  double heartbeat_s_ = 0;
+  double next_heartbeat_s_ = 0;
+  std::vector<instruments::Instrument*> heartbeat_of_;
 };
 
 }  // namespace ledlab::engine

@@ -15,17 +15,22 @@ void RunRecorder::record(const json& r) {
   const std::string unit = r.value("unit", "");
   const std::string conditions = r.contains("conditions") ? r["conditions"].dump() : "{}";
   const double t = clock_->now_s();
+  // One record{} reaches the store in one piece: a crash keeps all of its values or none.
+  std::vector<db::Sample> batch;
   if (r.contains("values")) {
     const auto& values = r["values"];
     if (!values.is_array()) throw std::invalid_argument("record{}: values must be a list, one per lane");
-    for (std::size_t i = 0; i < values.size(); ++i) append(static_cast<int>(i + 1), quantity, unit, conditions, t, values[i]);
+    batch.reserve(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+      batch.push_back(sample(static_cast<int>(i + 1), quantity, unit, conditions, t, values[i]));
   } else if (r.contains("value")) {
     std::optional<int> lane;
     if (r.contains("lane")) lane = r["lane"].get<int>();
-    append(lane, quantity, unit, conditions, t, r["value"]);
+    batch.push_back(sample(lane, quantity, unit, conditions, t, r["value"]));
   } else {
     throw std::invalid_argument("record{}: give value= or values=");
   }
+  if (auto st = store_.append(batch); !st) throw std::runtime_error(st.error().describe());
   ++records_;
 }
 
@@ -55,8 +60,8 @@ void RunRecorder::adopt(const std::vector<db::SeriesRecord>& series) {
     series_.emplace(key(s.spec.lane, s.spec.quantity, s.spec.unit, json::parse(s.spec.conditions_json).dump()), s.id);
 }
 
-void RunRecorder::append(std::optional<int> lane, const std::string& quantity, const std::string& unit,
-                              const std::string& conditions, double t, const json& value) {
+db::Sample RunRecorder::sample(std::optional<int> lane, const std::string& quantity, const std::string& unit,
+                               const std::string& conditions, double t, const json& value) {
   if (!value.is_number()) throw std::invalid_argument("record{}: values must be numbers");
   auto it = series_.find(key(lane, quantity, unit, conditions));
   if (it == series_.end()) {
@@ -64,7 +69,7 @@ void RunRecorder::append(std::optional<int> lane, const std::string& quantity, c
     if (!id) throw std::runtime_error(id.error().describe());
     it = series_.emplace(key(lane, quantity, unit, conditions), *id).first;
   }
-  if (auto st = store_.append(it->second, t, value.get<double>()); !st) throw std::runtime_error(st.error().describe());
+  return db::Sample{it->second, t, value.get<double>()};
 }
 
 }  // namespace ledlab::engine

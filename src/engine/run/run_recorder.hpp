@@ -33,8 +33,8 @@ class RunRecorder {
  private:
   static std::string key(std::optional<int> lane, const std::string& quantity, const std::string& unit,
                          const std::string& conditions);
-  void append(std::optional<int> lane, const std::string& quantity, const std::string& unit,
-              const std::string& conditions, double t, const nlohmann::json& value);
+  db::Sample sample(std::optional<int> lane, const std::string& quantity, const std::string& unit,
+                    const std::string& conditions, double t, const nlohmann::json& value);
 
   db::Store& store_;
   db::RunId run_;

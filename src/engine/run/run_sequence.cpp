@@ -3,6 +3,7 @@
 #include "db/reader.hpp"
 #include "db/store.hpp"
 #include "engine/lua/sequence_runner.hpp"
+#include "engine/run/analysis_bindings.hpp"
 #include "engine/run/console_view.hpp"
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/instrument_bindings.hpp"
@@ -23,6 +24,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -120,7 +122,11 @@ Result<Prepared> prepare_resume(const RunRequest& request, const db::RunRecord& 
     auto parsed = parse_station(station["text"].get<std::string>(), station.value("source", "stored station"));
     if (!parsed) return fail(parsed.error());
     p.station = std::move(*parsed);
+    // The run's own time scale (`ledlab run --time-scale` overrides the file's).
+    if (station.contains("time_scale") && station["time_scale"].is_number())
+      p.station.time_scale = station["time_scale"].get<double>();
   }
+  if (request.time_scale > 0) p.station.time_scale = request.time_scale;
   p.simulate = request.simulate || (station.is_object() && station.value("simulated", false));
   return p;
 }
@@ -151,6 +157,7 @@ class RunHost {
   asio::awaitable<Status> recover_link(const std::string& instrument, const Error& why);
   lua::AsyncFunction guard_call(const std::string& name, lua::AsyncFunction fn);
 
+  Result<json> recorded(const json& query);
   void event(db::EventKind kind, const std::string& source, const std::string& message, json data = json::object());
   void publish_state();
   std::string state_name() const;
@@ -259,7 +266,8 @@ Status RunHost::open_store_and_run() {
   prov.script_text = prepared_.script.text();
   prov.parameters_json = prepared_.parameters.dump();
   prov.station_json = json{{"source", prepared_.station.source}, {"name", prepared_.station.name},
-                           {"text", prepared_.station.text}, {"simulated", prepared_.simulate}}.dump();
+                           {"text", prepared_.station.text}, {"simulated", prepared_.simulate},
+                           {"time_scale", prepared_.station.time_scale}}.dump();
   prov.operator_name = request_.operator_name;
   prov.dut_serial = request_.dut_serial;
   auto run = store_->begin_run(prov);
@@ -413,6 +421,49 @@ lua::AsyncFunction RunHost::guard_call(const std::string& name, lua::AsyncFuncti
   };
 }
 
+// {t = {t1, t2, ...}, values = {...}}: for per-lane series, values[k] is the list of every
+// lane's value at t[k] (lane order, NaN where a lane has none); otherwise values[k] is a number.
+Result<json> RunHost::recorded(const json& query) {
+  if (!query.is_object() || !query.contains("quantity") || !query["quantity"].is_string())
+    return fail(Errc::invalid_argument, "recorded{} needs quantity = \"...\" (and optionally conditions = {...})");
+  const std::string quantity = query["quantity"].get<std::string>();
+  const json want = query.value("conditions", json::object());
+  if (auto st = store_->flush(); !st) return fail(st.error());
+  auto reader = db::Reader::open(request_.db);
+  if (!reader) return fail(reader.error());
+  auto series = reader->series(run_.id);
+  if (!series) return fail(series.error());
+  std::map<double, std::map<int, double>> by_time;  // t -> lane (0: no lane) -> value
+  int lanes = 0;
+  for (const auto& s : *series) {
+    if (s.spec.quantity != quantity) continue;
+    const json have = json::parse(s.spec.conditions_json, nullptr, false);
+    bool match = true;
+    for (const auto& [key, value] : want.items()) match = match && have.contains(key) && have[key] == value;
+    if (!match) continue;
+    auto samples = reader->samples(s.id);
+    if (!samples) return fail(samples.error());
+    const int lane = s.spec.lane.value_or(0);
+    lanes = std::max(lanes, lane);
+    for (const auto& x : *samples) by_time[x.t_s][lane] = x.value;
+  }
+  json t = json::array(), values = json::array();
+  for (const auto& [time, row] : by_time) {
+    t.push_back(time);
+    if (lanes == 0) {
+      values.push_back(row.begin()->second);
+      continue;
+    }
+    json per_lane = json::array();
+    for (int lane = 1; lane <= lanes; ++lane) {
+      auto it = row.find(lane);
+      per_lane.push_back(it == row.end() ? std::numeric_limits<double>::quiet_NaN() : it->second);
+    }
+    values.push_back(std::move(per_lane));
+  }
+  return json{{"t", t}, {"values", values}};
+}
+
 void RunHost::install_script_api() {
   lua::Sinks sinks;
   sinks.log = [this](std::string_view text) {
@@ -434,6 +485,7 @@ void RunHost::install_script_api() {
   runner_ = std::make_unique<lua::SequenceRunner>(std::move(prepared_.script), options, sinks);
   runner_->set_call_wrapper([this](const std::string& name, lua::AsyncFunction fn) { return guard_call(name, std::move(fn)); });
   bind_instruments(*runner_, *station_);
+  bind_analysis(*runner_);
 
   // resume_point() -> {name=, state=} of the checkpoint a resumed run goes on from, else nil.
   runner_->add_function("resume_point", [this](json) -> Result<json> {
@@ -441,6 +493,9 @@ void RunHost::install_script_api() {
     return json{{"name", rewind_->checkpoint->name},
                 {"state", json::parse(rewind_->checkpoint->state_json, nullptr, false)}};
   });
+  // recorded{quantity=, conditions={...}} -> what this run has recorded so far (after a resume:
+  // including what the killed process recorded before its last checkpoint).
+  runner_->add_function("recorded", [this](json args) -> Result<json> { return recorded(args); });
   // interlock{name=, kind=, instrument=, band_c=, soak_s=, max_c=, action=, poll_s=}
   runner_->add_function("interlock", [this](json args) -> Result<json> {
     auto spec = interlock_from_json(args, "script");
@@ -592,6 +647,9 @@ int RunHost::run() {
   };
   hooks.link_lost = [this](const std::string& instrument, const Error& error) { return recover_link(instrument, error); };
   monitor_ = std::make_unique<InterlockMonitor>(*station_, clock_, std::move(hooks));
+  std::vector<instruments::Instrument*> all;
+  for (const auto& inst : station_->instruments()) all.push_back(inst.get());
+  monitor_->set_heartbeat(prepared_.station.heartbeat_s, std::move(all));
   for (const auto& spec : prepared_.station.interlocks) {
     if (auto st = monitor_->add(spec); !st) {
       fmt::print(out_, "error: {}\n", st.error().describe());

@@ -24,6 +24,7 @@ struct RunRequest {
   // last checkpoint, in the same run record. The script, parameters and station (unless
   // `station` is given) come from the store; `script` is not used.
   std::string resume;
+  double time_scale = 0;  // resume: > 0 overrides the run's time scale
   bool terminal = false;  // draw a progress bar in place (a terminal) instead of plain lines
 };
 

@@ -239,6 +239,11 @@ void Device::register_common_commands() {
 }
 
 void Device::register_fault_commands() {
+  // The instrument loses power for N wall seconds: links drop, and it comes back at defaults.
+  on("SIMulate:FAULt:OUTage", [this](Request& r) {
+    faults_.outage(r.params.real(0, {0, 3600}, "S"));
+    if (on_reset) on_reset();
+  });
   on("SIMulate:FAULt:DROP", [this](Request& r) { faults_.drop_after(r.params.has(0) ? static_cast<int>(r.params.integer(0, {0, 1e9})) : 0); });
   on("SIMulate:FAULt:STALl", [this](Request& r) {
     const double s = r.params.real(0, {0, 3600}, "S");

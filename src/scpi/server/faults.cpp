@@ -4,7 +4,13 @@
 
 namespace ledlab::scpi::server {
 
+void FaultPlan::outage(double seconds) {
+  outage_until_ = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+}
+
 void FaultPlan::clear() {
+  outage_until_ = {};
   drop_countdown_ = -1;
   stall_s_ = 0;
   stall_count_ = 0;

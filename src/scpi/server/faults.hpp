@@ -3,6 +3,7 @@
 // the client's timeout, garble a reply, at a chosen point or at random with a seeded RNG,
 // so a fault scenario replays exactly.
 #include <cstdint>
+#include <chrono>
 #include <random>
 #include <string>
 
@@ -26,6 +27,10 @@ class FaultPlan {
   void random(double p_drop, double p_stall, double p_garble, double stall_s) {
     p_drop_ = p_drop, p_stall_ = p_stall, p_garble_ = p_garble, random_stall_s_ = stall_s;
   }
+  // A power cycle or pulled cable: for `seconds` of wall time every connection is dropped at
+  // its next line and new connections are closed at once.
+  void outage(double seconds);
+  bool in_outage() const { return std::chrono::steady_clock::now() < outage_until_; }
   void clear();
   std::string describe() const;
 
@@ -41,6 +46,7 @@ class FaultPlan {
   int stall_count_ = 0;
   int garble_count_ = 0;
   double p_drop_ = 0, p_stall_ = 0, p_garble_ = 0, random_stall_s_ = 0;
+  std::chrono::steady_clock::time_point outage_until_{};
 };
 
 }  // namespace ledlab::scpi::server

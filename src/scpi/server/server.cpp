@@ -54,6 +54,10 @@ asio::awaitable<void> Server::accept_loop() {
       continue;
     }
     boost::system::error_code ignored;
+    if (device_->faults().in_outage()) {  // powered off: nothing answers
+      socket.close(ignored);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ignored);
     auto shared = std::make_shared<tcp::socket>(std::move(socket));
     clients_.insert(shared);
@@ -80,7 +84,12 @@ asio::awaitable<void> Server::serve(std::shared_ptr<tcp::socket> socket) {
     }
     const std::string line = rx.substr(0, end);
     rx.erase(0, end + 1);
+    if (device_->faults().in_outage()) break;
     Outcome out = device_->execute(line, state);
+    if (device_->faults().in_outage()) {
+      log::info(kModule, "{}: injected outage: dropping the connection", device_->identity().model);
+      break;
+    }
     if (out.fault.drop) {
       log::info(kModule, "{}: injected fault: dropping the connection", device_->identity().model);
       break;

@@ -1,5 +1,6 @@
 #include "lua_test_support.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -223,4 +224,58 @@ TEST_CASE("progress, result, checkpoint and sync host functions reach the embedd
   CHECK(result == nlohmann::json{{"name", "f3db_hz"}, {"value", 2e9}});
   CHECK(checkpoint_name == "after_55");
   CHECK(state == nlohmann::json{{"done", {25, 55}}});
+}
+
+TEST_CASE("wait_until polls its condition on the run's clock until it holds") {
+  asio::io_context io;
+  std::vector<std::string> events;
+  RunOptions options;
+  options.clock = std::make_shared<ledlab::Clock>(3600.0);  // a simulated hour per wall second
+  SequenceRunner runner(SequenceScript(R"lua(
+local polls = 0
+local waited = wait_until(function() polls = polls + 1; return polls >= 4 end, { poll = 60, timeout = 3600 })
+log(("polls %d, waited %d s"):format(polls, math.floor(waited / 60 + 0.5) * 60))
+)lua", "seq.lua"), options, logging_to(events));
+  const auto outcome = run_to_end(io, runner);
+  INFO(outcome.message);
+  REQUIRE(outcome.status == RunStatus::finished);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0] == "polls 4, waited 180 s");
+}
+
+TEST_CASE("wait_until that times out fails the run at the line that called it") {
+  RunOptions options;
+  options.clock = std::make_shared<ledlab::Clock>(3600.0);
+  const auto outcome = test::run_text("local x = 1\nwait_until(function() return false end, { poll = 30, timeout = 120, what = 'chamber at 85 C' })\n",
+                                      options);
+  CHECK(outcome.status == RunStatus::failed);
+  CHECK_THAT(outcome.message, Catch::Contains("seq.lua:2: wait_until: chamber at 85 C not met within 120 s"));
+}
+
+TEST_CASE("wait_until refuses a condition that is not a function") {
+  const auto outcome = test::run_text("wait_until(true)\n");
+  CHECK(outcome.status == RunStatus::failed);
+  CHECK_THAT(outcome.message, Catch::Contains("seq.lua:1: wait_until: the first argument must be a function"));
+}
+
+TEST_CASE("a holder keeps the script waiting at its next engine call until released, independent of pause") {
+  asio::io_context io;
+  std::vector<std::string> events;
+  SequenceRunner runner(SequenceScript("log('a')\nsleep(0)\nlog('b')\n", "seq.lua"), {}, logging_to(events));
+  runner.hold("interlock:band");
+  runner.pause();
+  asio::steady_timer later(io);
+  later.expires_after(100ms);
+  later.async_wait([&](auto) {
+    CHECK(events == std::vector<std::string>{"a"});
+    runner.resume();  // the operator resumes, but the interlock still holds
+    asio::post(io, [&] {
+      CHECK(runner.held());
+      CHECK(events == std::vector<std::string>{"a"});
+      runner.release("interlock:band");
+    });
+  });
+  const auto outcome = run_to_end(io, runner);
+  CHECK(outcome.status == RunStatus::finished);
+  CHECK(events == std::vector<std::string>{"a", "b"});
 }

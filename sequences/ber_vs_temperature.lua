@@ -1,0 +1,121 @@
+-- BER of every lane across chamber temperatures (issue 6). At each temperature: set the
+-- chamber, wait until it is stable (inside the window for the soak time, then the optical
+-- power of the array drifting less than a threshold between readings), gate all lanes at once
+-- at the line rate for the bits that claim the target BER at the confidence level with zero
+-- errors, and record errors, bits, BER, its upper confidence bound, optical power and the
+-- temperatures. Results: per lane `ber_upper` judged against the BER limit, and per
+-- temperature the error-free lane count, the aggregate throughput of the lanes meeting the
+-- limit, the array verdict and an LED-only energy per bit.
+local p = params {
+  temps = { type = "list", default = { 0, 25, 45, 65, 85, 105 }, unit = "C", description = "chamber setpoints, in order" },
+  bit_rate_hz = { type = "number", default = 2e9, unit = "Hz", description = "line rate of every lane" },
+  prbs = { type = "integer", default = 31, description = "PRBS order of generator and detector (7, 15, 23, 31)" },
+  target_ber = { type = "number", default = 1e-12, unit = "1", description = "BER the gate length must be able to claim" },
+  confidence = { type = "number", default = 0.95, unit = "1", description = "confidence level of the BER bounds" },
+  ber_limit = { type = "number", default = 1e-12, unit = "1", description = "a lane passes when its upper bound is at or below this" },
+  min_good_lanes = { type = "integer", default = 380, description = "lanes that must meet the limit for the array to pass" },
+  bias_a = { type = "number", default = 5e-3, unit = "A", description = "drive bias per lane" },
+  modulation_a = { type = "number", default = 4e-3, unit = "A", description = "modulation per lane, peak to peak" },
+  window_c = { type = "number", default = 0.5, unit = "C", description = "chamber stability window (+-)" },
+  soak_s = { type = "number", default = 300, unit = "s", description = "time inside the window before measuring" },
+  drift_limit = { type = "number", default = 0.002, unit = "1", description = "largest median relative power change between two readings" },
+  drift_interval_s = { type = "number", default = 60, unit = "s", description = "time between the power drift readings" },
+  timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for one temperature to settle" },
+  dead_below_w = { type = "number", default = 1e-6, unit = "W", description = "optical power under which a lane is dead" },
+  forward_voltage_v = { type = "number", default = 3.3, unit = "V", description = "LED forward voltage at the bias, for energy per bit" },
+}
+
+local function wait_stable(t)
+  local waited = 0
+  while not chamber.at_temperature() do
+    if waited > p.timeout_s then error(("chamber did not settle at %g C within %g s"):format(t, p.timeout_s)) end
+    sleep(10)
+    waited = waited + 10
+  end
+  -- Optical power drift: the median over lit lanes of |P now / P before - 1|.
+  local before = opm.read_all()
+  while true do
+    sleep(p.drift_interval_s)
+    waited = waited + p.drift_interval_s
+    local now = opm.read_all()
+    local changes = {}
+    for i, w in ipairs(now) do
+      if before[i] > p.dead_below_w then changes[#changes + 1] = math.abs(w / before[i] - 1) end
+    end
+    local drift = #changes > 0 and analysis.median(changes) or 0
+    if drift <= p.drift_limit then return now, drift end
+    if waited > p.timeout_s then
+      error(("optical power still drifting %.3g > %.3g at %g C after %g s"):format(drift, p.drift_limit, t, waited))
+    end
+    before = now
+  end
+end
+
+chamber.set_window(p.window_c)
+chamber.set_soak(p.soak_s)
+bert.set_bit_rate(p.bit_rate_hz)
+bert.set_pattern(p.prbs)
+pg.set_drive(p.bias_a, p.modulation_a)
+pg.output(true)
+local bits = analysis.bits_for(p.target_ber, p.confidence)
+log(("gating %.3g bits per lane at %.3g b/s: claims BER < %.3g at %g %% with no errors"):format(
+  bits, p.bit_rate_hz, p.target_ber, p.confidence * 100))
+
+-- After `ledlab resume`: go on with the temperature after the last one done.
+local from = resume_point()
+local first = from and from.state.index + 1 or 1
+if from then log(("resumed after %g C"):format(from.state.temperature_c)) end
+
+for i = first, #p.temps do
+  local t = p.temps[i]
+  progress((i - 1) / #p.temps, ("chamber to %g C"):format(t))
+  chamber.set_setpoint(t)
+  local _, drift = wait_stable(t)
+  local at = { temperature_c = t }
+  record { quantity = "chamber_temperature", unit = "C", value = chamber.temperature(), conditions = at }
+  record { quantity = "dut_temperature", unit = "C", value = chamber.dut_temperature(), conditions = at }
+
+  progress((i - 0.5) / #p.temps, ("gating all lanes at %g C"):format(t))
+  local counts = bert.gate_bits(bits)
+  local powers = opm.read_all()
+  local b = analysis.ber_bounds(counts.errors, counts.bits, p.confidence)
+  record { quantity = "errors", unit = "1", values = counts.errors, conditions = at }
+  record { quantity = "bits", unit = "1", values = counts.bits, conditions = at }
+  record { quantity = "ber", unit = "1", values = b.ber, conditions = at }
+  record { quantity = "ber_upper", unit = "1", values = b.upper, conditions = at }
+  record { quantity = "optical_power", unit = "W", values = powers, conditions = at }
+
+  local error_free, good, live = 0, 0, 0
+  for lane = 1, #counts.errors do
+    local dead = powers[lane] < p.dead_below_w
+    local extra = { temperature_c = t, errors = counts.errors[lane], bits = counts.bits[lane], ber = b.ber[lane],
+                    ber_lower = b.lower[lane], confidence = p.confidence }
+    if dead then
+      extra.dead = true
+    else
+      live = live + 1
+      if counts.errors[lane] == 0 then error_free = error_free + 1 end
+      if b.upper[lane] <= p.ber_limit then good = good + 1 end
+    end
+    result { name = "ber_upper", lane = lane, value = b.upper[lane], unit = "1", upper = p.ber_limit, extra = extra }
+  end
+
+  local throughput = good * p.bit_rate_hz
+  result { name = "error_free_lanes", value = error_free, unit = "lanes", extra = { temperature_c = t, live_lanes = live } }
+  result { name = "aggregate_throughput_bps", value = throughput, unit = "b/s",
+           extra = { temperature_c = t, lanes_meeting_limit = good, lane_rate_bps = p.bit_rate_hz } }
+  result { name = "array_pass", value = good >= p.min_good_lanes and 1 or 0, unit = "1", lower = 1,
+           extra = { temperature_c = t, lanes_meeting_limit = good, min_good_lanes = p.min_good_lanes, live_lanes = live } }
+  if good > 0 then
+    local watts = good * p.bias_a * p.forward_voltage_v
+    local e = analysis.energy_per_bit(watts, throughput, "led_only",
+      ("bias current x forward voltage (%g A x %g V) of the %d lanes meeting the limit; no driver, receiver or SerDes"):format(
+        p.bias_a, p.forward_voltage_v, good))
+    result { name = "energy_per_bit_pj", value = e.pj_per_bit, unit = "pJ/bit",
+             extra = { temperature_c = t, scope = e.scope, counted = e.counted } }
+  end
+  log(("%g C: %d of %d live lanes error-free, %d meet %.3g, %.1f Gb/s aggregate (power drift %.2g)"):format(
+    t, error_free, live, good, p.ber_limit, throughput / 1e9, drift))
+  checkpoint("temperature_done", { index = i, temperature_c = t })
+end
+progress(1, "done")

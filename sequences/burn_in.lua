@@ -1,0 +1,129 @@
+-- Power-degradation burn-in (issue 6; REFERENCE.md section 6). Hold the stress temperature and
+-- a constant drive current for a duration, read every lane's optical power at an interval,
+-- flag lanes whose power moves more than the failure limit from their first reading (GR-468:
+-- > 10 % at fixed current), and fit each lane's decay TM-21 style: P/P0 = B exp(-alpha t) over
+-- the TM-21 window (ledlab's early-look window below 2000 h), L70 / L90 capped at 6x the test
+-- (5.5x for 10-19 units, none under 10). Dead lanes are flagged and left out of the array
+-- figures, and so are failed lanes. Arrhenius acceleration between runs at two or more stress
+-- temperatures of the same dut_type is computed by `ledlab report`.
+local p = params {
+  stress_temperature_c = { type = "number", default = 85, unit = "C", description = "chamber setpoint during the stress" },
+  drive_current_a = { type = "number", default = 5e-3, unit = "A", description = "constant drive current per lane (no modulation)" },
+  duration_h = { type = "number", default = 1000, unit = "h", description = "stress time from the first reading" },
+  interval_h = { type = "number", default = 0.5, unit = "h", description = "time between readings of all lanes" },
+  failure_limit = { type = "number", default = 0.10, unit = "1", description = "relative power change that fails a lane" },
+  dead_below_w = { type = "number", default = 1e-6, unit = "W", description = "first reading under which a lane is dead" },
+  max_decay_pct_per_kh = { type = "number", default = 2.0, unit = "%/1000h", description = "a lane passes when its decay rate at stress is at or below this" },
+  use_temperature_c = { type = "number", default = 55, unit = "C", description = "use temperature for the Arrhenius projection in the report" },
+  dut_type = { type = "string", default = "sim-20x20", description = "runs of the same type at other stress temperatures give the Arrhenius fit" },
+  window_c = { type = "number", default = 0.5, unit = "C", description = "chamber stability window (+-)" },
+  soak_s = { type = "number", default = 600, unit = "s", description = "time inside the window before the first reading" },
+  timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for the stress temperature" },
+}
+if not (p.interval_h > 0 and p.duration_h >= 2 * p.interval_h) then
+  error(("burn_in: need interval_h > 0 and duration_h >= 2 intervals (got %g h every %g h)"):format(p.duration_h, p.interval_h))
+end
+
+chamber.set_window(p.window_c)
+chamber.set_soak(p.soak_s)
+chamber.set_setpoint(p.stress_temperature_c)
+pg.set_drive(p.drive_current_a, 0)
+pg.output(true)
+wait_until(chamber.at_temperature, { poll = 10, timeout = p.timeout_s,
+                                     what = ("chamber settled at %g C"):format(p.stress_temperature_c) })
+
+local stress = { stress_temperature_c = p.stress_temperature_c, drive_current_a = p.drive_current_a }
+local times_h, readings, failed = {}, {}, {}
+local start_s = now()  -- readings are fitted against when they were taken, not when they were meant to be
+local k = 0
+
+local function check_failures(j)
+  for lane, w in ipairs(readings[j]) do
+    local first = readings[1][lane]
+    if first >= p.dead_below_w and not failed[lane] and math.abs(w / first - 1) > p.failure_limit then
+      failed[lane] = true
+      log(("lane %d failed at %.1f h: %.1f %% of its first reading"):format(lane, times_h[j], 100 * w / first))
+    end
+  end
+end
+
+-- After `ledlab resume`: the readings taken before the crash come back from the store; the
+-- time the bench was down counts as elapsed time (the fit uses when readings were taken).
+local from = resume_point()
+if from then
+  start_s = from.state.start_s
+  local before = recorded { quantity = "optical_power", conditions = stress }
+  for j, t in ipairs(before.t) do
+    times_h[j], readings[j] = (t - start_s) / 3600, before.values[j]
+    check_failures(j)
+  end
+  k = #times_h
+  log(("resumed with %d readings up to %.1f h"):format(k, k > 0 and times_h[k] or 0))
+end
+
+while true do
+  local powers = opm.read_all()
+  local t_h = (now() - start_s) / 3600
+  k = k + 1
+  times_h[k], readings[k] = t_h, powers
+  record { quantity = "optical_power", unit = "W", values = powers, conditions = stress }
+  record { quantity = "chamber_temperature", unit = "C", value = chamber.temperature(), conditions = stress }
+  check_failures(k)
+  progress(math.min(t_h / p.duration_h, 1), ("%.0f of %g h at %g C"):format(t_h, p.duration_h, p.stress_temperature_c))
+  checkpoint("reading", { index = k, start_s = start_s })
+  if t_h >= p.duration_h then break end
+  sleep(math.min(p.interval_h, p.duration_h - t_h) * 3600)
+end
+
+local a = analysis.burn_in(times_h, readings, { failure_limit = p.failure_limit, dead_below_w = p.dead_below_w })
+local window = { start_h = a.window.start_h, end_h = a.window.end_h, tm21 = a.window.tm21,
+                 rule = a.window.tm21 and "TM-21" or "early look: from 10 % of the test (< 2000 h)" }
+local decay, dead_n, failed_n = {}, 0, 0
+for lane, l in ipairs(a.lanes) do
+  if l.dead then
+    dead_n = dead_n + 1
+    result { name = "lane_failed", lane = lane, value = 1, unit = "1", upper = 0, extra = { dead = true, note = l.note } }
+  else
+    if l.failed then failed_n = failed_n + 1 end
+    result { name = "lane_failed", lane = lane, value = l.failed and 1 or 0, unit = "1", upper = 0,
+             extra = { change = l.change, failed_at_h = l.failed and l.failed_at_h or nil, failure_limit = p.failure_limit } }
+    if l.fitted then
+      local fit = { b = l.b, alpha_per_h = l.alpha_per_h, residual_ln = l.residual_ln, points = l.points }
+      local extra = { fit = fit, window = window, failed = l.failed }
+      result { name = "decay_rate_pct_per_kh", lane = lane, value = l.decay_pct_per_kh, unit = "%/1000h",
+               upper = p.max_decay_pct_per_kh, extra = extra }
+      if l.l70_h == l.l70_h then  -- NaN when too few units for a TM-21 cap
+        result { name = "l70_h", lane = lane, value = l.l70_h, unit = "h",
+                 extra = { fit = fit, window = window, capped = l.l70_capped, raw_h = l.l70_raw_h, cap_h = a.cap_h } }
+        result { name = "l90_h", lane = lane, value = l.l90_h, unit = "h",
+                 extra = { fit = fit, window = window, capped = l.l90_capped, raw_h = l.l90_raw_h, cap_h = a.cap_h } }
+      end
+      if not l.failed then decay[#decay + 1] = l.decay_pct_per_kh end
+    end
+  end
+end
+
+local live = #a.lanes - dead_n
+result { name = "failed_lanes", value = failed_n, unit = "lanes", extra = { live_lanes = live, dead_lanes = dead_n } }
+result { name = "dead_lanes", value = dead_n, unit = "lanes" }
+if #decay > 0 then
+  result { name = "decay_rate_median_pct_per_kh", value = analysis.median(decay), unit = "%/1000h",
+           upper = p.max_decay_pct_per_kh, extra = { lanes = #decay, iqr = analysis.iqr(decay) } }
+end
+if a.array then
+  local l70, l90 = a.array.l70, a.array.l90
+  local common = { units = a.units, window = window, cap_h = a.cap_h, compliant = l70.compliant, notes = l70.notes,
+                   stress_temperature_c = p.stress_temperature_c, drive_current_a = p.drive_current_a, dut_type = p.dut_type }
+  local function with(t) for key, v in pairs(common) do t[key] = v end return t end
+  result { name = "decay_rate_pct_per_kh", value = l70.decay_pct_per_kh, unit = "%/1000h", upper = p.max_decay_pct_per_kh,
+           extra = with { alpha_per_h = l70.alpha_per_h, b = l70.b, fit = "TM-21 average of live, not failed lanes" } }
+  if l70.reported_h == l70.reported_h then
+    result { name = "l70_h", value = l70.reported_h, unit = "h", extra = with { capped = l70.capped, raw_h = l70.raw_h } }
+    result { name = "l90_h", value = l90.reported_h, unit = "h", extra = with { capped = l90.capped, raw_h = l90.raw_h } }
+  end
+  log(("array: %.3g %%/1000h, L70 %s%.0f h (%d units, %d failed, %d dead)"):format(
+    l70.decay_pct_per_kh, l70.capped and "> " or "", l70.reported_h, a.units, failed_n, dead_n))
+else
+  log("array: no projection: " .. a.note)
+end
+progress(1, "done")

@@ -1,0 +1,34 @@
+#pragma once
+// The analysis library as synchronous script functions under `analysis.*` (pure: no engine
+// call, no yield). Arguments and results are numbers and tables; lists of lane values may hold
+// `false` (or NaN) for a lane without a value, which statistics skip. Errors name the function
+// and the argument: "analysis.f3db: argument 2 (response): expected a list of numbers".
+//
+//   analysis.f3db(freqs, response [, {plateau_points=3, convention="electrical"}])
+//       -> {f3db_hz, plateau, crossing_index}
+//   analysis.pole_fit(freqs, response [, {model="free_rc"|"single"|"known_rc", rc_s, floor_db, plateau_points}])
+//       -> {tau_s, rc_s, f3db_hz, gain_db, residual_db, points}
+//   analysis.bandwidth_lanes(freqs, amplitudes_per_frequency [, opts])
+//       -> per lane {dead=true} or {f3db_hz, fit_f3db_hz, tau_s, rc_s, residual_db, points}
+//          (amplitudes_per_frequency[k] = every lane's amplitude at freqs[k]; opts as pole_fit
+//           plus dead_fraction: a plateau under this fraction of the array median is dead)
+//   analysis.ber_bounds(errors, bits, confidence) -> {ber, lower, upper}; lists in, lists out
+//   analysis.bits_for(target_ber, confidence [, allowed_errors]) -> bits (rounded up)
+//   analysis.q_from_ber(ber), analysis.ber_from_q(q)
+//   analysis.decay_fit(t_h, p) -> {b, alpha_per_h, decay_pct_per_kh, residual_ln, points}
+//   analysis.lifetime(b, alpha_per_h, p_percent) -> hours (inf when it never gets there)
+//   analysis.burn_in(t_h, readings [, {failure_limit=0.1, dead_below_w=1e-6}])
+//       -> {duration_h, window={start_h, end_h, tm21}, units, cap_factor, cap_h, lanes={...},
+//           array={l70_h, l90_h, l70_raw_h, l90_raw_h, alpha_per_h, decay_pct_per_kh, capped, compliant, notes}}
+//          (readings[k] = every lane's power at t_h[k])
+//   analysis.summary(values) -> {count, finite, min, max, mean, median, p5, p95, iqr, mad}
+//   analysis.median(values), analysis.iqr(values)
+//   analysis.acceleration_factor(ea_ev, use_c, stress_c)
+//   analysis.energy_per_bit(power_w, bit_rate_bps, scope [, counted]) -> {pj_per_bit, scope, counted}
+#include "engine/lua/sequence_runner.hpp"
+
+namespace ledlab::engine {
+
+void bind_analysis(lua::SequenceRunner& runner);
+
+}  // namespace ledlab::engine

@@ -1,0 +1,122 @@
+// Bandwidth runs: f3dB map, response curves with their fits, f3dB vs current density.
+#include "analysis/array_statistics.hpp"
+#include "analysis/frequency_response.hpp"
+#include "report/sections.hpp"
+#include "report/svg_plot.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ledlab::report {
+namespace {
+
+// A lane's measured response at one current, normalised to its first three points.
+PlotSeries response_curve(const RunData& run, db::Reader& reader, int lane, double current, const std::string& name) {
+  PlotSeries s;
+  s.name = name;
+  s.markers = true;
+  s.line = false;
+  const db::SeriesRecord* freq = nullptr;
+  for (const auto* f : run.series_of("modulation_frequency", 0))
+    if (condition(*f, "drive_current_a") == current) freq = f;
+  for (const auto* a : run.series_of("mod_amplitude", lane)) {
+    if (!freq || condition(*a, "drive_current_a") != current) continue;
+    auto fs = reader.samples(freq->id);
+    auto as = reader.samples(a->id);
+    if (!fs || !as) break;
+    for (std::size_t k = 0; k < std::min(fs->size(), as->size()); ++k) {
+      s.x.push_back((*fs)[k].value);
+      s.y.push_back((*as)[k].value);
+    }
+  }
+  if (s.y.size() >= 3) {
+    const double plateau = (s.y[0] + s.y[1] + s.y[2]) / 3.0;
+    for (double& y : s.y) y = y > 0 ? 20.0 * std::log10(y / plateau) : std::nan("");
+  }
+  return s;
+}
+
+// The fitted two-pole model of a lane at one current, in dB.
+PlotSeries fit_curve(const RunData& run, int lane, double current, const std::vector<double>& freqs) {
+  PlotSeries s;
+  for (const auto* r : run.lane_results("f3db_fit_hz")) {
+    if (*r->record.lane != lane || r->extra.value("drive_current_a", 0.0) != current) continue;
+    const double tau = r->extra.value("tau_s", 0.0), rc = r->extra.value("rc_s", 0.0);
+    for (double f : freqs) {
+      s.x.push_back(f);
+      s.y.push_back(20.0 * std::log10(analysis::pole_magnitude(f, tau, rc)));
+    }
+  }
+  s.dashed = true;
+  s.width = 1.0;
+  return s;
+}
+
+}  // namespace
+
+std::string bandwidth_section(const RunData& run, db::Reader& reader) {
+  if (!run.has("f3db_hz")) return {};
+  std::string html = "<h2>Bandwidth</h2>\n";
+  const auto currents = run.distinct("f3db_hz", "drive_current_a");
+  if (currents.empty()) return html + "<p>No f3dB results carry a drive current.</p>";
+
+  // f3dB vs current density: array median with the interquartile range as bars.
+  PlotSpec trend{.title = "f3dB vs current density (median, bars: IQR)", .x_label = "current density (A/cm²)",
+                 .y_label = "f3dB (Hz)", .x_scale = ScaleKind::log, .y_scale = ScaleKind::log};
+  PlotSeries median{.name = "interpolated f3dB", .markers = true};
+  std::vector<std::vector<std::string>> rows;
+  for (double current : currents) {
+    const auto values = run.lane_values("f3db_hz", "drive_current_a", current);
+    const auto fits = run.lane_values("f3db_fit_hz", "drive_current_a", current);
+    double density = std::nan("");
+    for (const auto* r : run.lane_results("f3db_hz"))
+      if (r->extra.value("drive_current_a", 0.0) == current) density = r->extra.value("current_density_a_cm2", density);
+    median.x.push_back(density);
+    median.y.push_back(analysis::median(values));
+    median.y_low.push_back(analysis::percentile(values, 25));
+    median.y_high.push_back(analysis::percentile(values, 75));
+    rows.push_back({fmt_value(current, "A"), fmt_value(density, "A/cm²"), fmt_value(analysis::median(values), "Hz"),
+                    fmt_value(analysis::interquartile_range(values), "Hz"), fmt_value(analysis::median(fits), "Hz"),
+                    fmt::format("{}", analysis::finite_count(values))});
+  }
+  trend.series.push_back(std::move(median));
+  html += html_table({"drive current", "current density", "median f3dB", "IQR", "median fit f3dB", "lanes"}, rows);
+  html += render_plot(trend);
+
+  // The map and curves at the highest current; curves of the slowest, median and fastest lane.
+  const double top = currents.back();
+  const auto values = run.lane_values("f3db_hz", "drive_current_a", top);
+  html += lane_map(run, fmt::format("f3dB per lane at {}", fmt_value(top, "A")), values, "Hz", false);
+  std::vector<std::pair<double, int>> ranked;
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (std::isfinite(values[i]) && values[i] > 0) ranked.emplace_back(values[i], static_cast<int>(i + 1));
+  std::ranges::sort(ranked);
+  PlotSpec curves{.title = fmt::format("normalised response at {} (dashed: fit)", fmt_value(top, "A")),
+                  .x_label = "modulation frequency (Hz)", .y_label = "response (dB)", .x_scale = ScaleKind::log};
+  curves.limits.push_back({-3.0103, "-3 dB"});
+  if (!ranked.empty()) {
+    const std::pair<std::string, int> picks[] = {{"slowest", ranked.front().second},
+                                                 {"median", ranked[ranked.size() / 2].second},
+                                                 {"fastest", ranked.back().second}};
+    const char* colors[] = {"#d62728", "#1f77b4", "#2ca02c"};
+    int n = 0;
+    for (const auto& [what, lane] : picks) {
+      auto measured = response_curve(run, reader, lane, top, fmt::format("lane {} ({})", lane, what));
+      auto fit = fit_curve(run, lane, top, measured.x);
+      measured.color = fit.color = colors[n++];
+      curves.series.push_back(std::move(measured));
+      curves.series.push_back(std::move(fit));
+    }
+  }
+  html += render_plot(curves);
+
+  if (run.has("max_bit_rate_bps")) {
+    const auto rates = run.lane_values("max_bit_rate_bps");
+    html += lane_map(run, "highest bit rate with BER under the threshold", rates, "b/s", false);
+  }
+  return html;
+}
+
+}  // namespace ledlab::report

@@ -1,0 +1,88 @@
+// BER vs temperature runs: confidence bars on a log axis, per-temperature verdicts, BER map.
+#include "analysis/array_statistics.hpp"
+#include "report/sections.hpp"
+#include "report/svg_plot.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace ledlab::report {
+namespace {
+
+// One array result's value at a temperature, NaN when absent.
+double at_temperature(const RunData& run, std::string_view name, double t) {
+  for (const auto* r : run.array_results(name))
+    if (r->extra.value("temperature_c", std::nan("")) == t) return r->record.value;
+  return std::nan("");
+}
+
+}  // namespace
+
+std::string ber_section(const RunData& run) {
+  if (!run.has("ber_upper")) return {};
+  std::string html = "<h2>BER vs temperature</h2>\n";
+  const auto temps = run.distinct("ber_upper", "temperature_c");
+  double limit = std::nan("");
+  for (const auto* r : run.lane_results("ber_upper"))
+    if (r->record.upper_limit) limit = *r->record.upper_limit;
+
+  // The worst live lanes (highest upper bound at any temperature) with their bounds.
+  std::map<int, double> worst;
+  for (const auto* r : run.lane_results("ber_upper"))
+    if (!r->dead()) worst[*r->record.lane] = std::max(worst[*r->record.lane], r->record.value);
+  std::vector<std::pair<double, int>> ranked;
+  for (auto [lane, v] : worst) ranked.emplace_back(-v, lane);
+  std::ranges::sort(ranked);
+  if (ranked.size() > 5) ranked.resize(5);
+
+  PlotSpec plot{.title = "BER per lane (point: k/N, or the bound with no errors; bars: one-sided bounds)",
+                .x_label = "chamber temperature (°C)", .y_label = "bit error ratio", .y_scale = ScaleKind::log};
+  if (std::isfinite(limit)) plot.limits.push_back({limit, fmt::format("limit {}", fmt_value(limit, ""))});
+  for (auto [neg, lane] : ranked) {
+    PlotSeries s{.name = fmt::format("lane {}", lane), .markers = true};
+    for (const auto* r : run.lane_results("ber_upper")) {
+      if (*r->record.lane != lane) continue;
+      const double ber = r->extra.value("ber", 0.0), lower = r->extra.value("ber_lower", 0.0);
+      s.x.push_back(r->extra.value("temperature_c", std::nan("")));
+      s.y.push_back(ber > 0 ? ber : r->record.value);
+      s.y_low.push_back(lower > 0 ? lower : std::nan(""));
+      s.y_high.push_back(r->record.value);
+    }
+    plot.series.push_back(std::move(s));
+  }
+  PlotSeries median{.name = "median upper bound, live lanes", .color = "#555", .dashed = true};
+  for (double t : temps) {
+    median.x.push_back(t);
+    median.y.push_back(analysis::median(run.lane_values("ber_upper", "temperature_c", t)));
+  }
+  plot.series.push_back(std::move(median));
+  html += render_plot(plot);
+
+  std::vector<std::vector<std::string>> rows;
+  double worst_t = temps.empty() ? 0 : temps.front();
+  double fewest = INFINITY;
+  for (double t : temps) {
+    const double good = at_temperature(run, "aggregate_throughput_bps", t);
+    const double pass = at_temperature(run, "array_pass", t);
+    if (std::isfinite(good) && good < fewest) fewest = good, worst_t = t;
+    rows.push_back({fmt_value(t, "°C"), fmt::format("{:.0f}", at_temperature(run, "error_free_lanes", t)),
+                    fmt_value(good, "b/s"), fmt_value(at_temperature(run, "energy_per_bit_pj", t), "pJ/bit"),
+                    std::isnan(pass) ? "-" : pass >= 1 ? "<b class=pass>pass</b>" : "<b class=fail>fail</b>"});
+  }
+  html += html_table({"temperature", "error-free lanes", "aggregate throughput (lanes meeting the limit)",
+                      "energy per bit (LED only)", "array"}, rows);
+
+  const auto upper = run.lane_values("ber_upper", "temperature_c", worst_t);
+  std::vector<bool> flagged(upper.size(), false);
+  for (const auto* r : run.lane_results("ber_upper"))
+    if (r->dead() || (r->record.pass && !*r->record.pass && r->extra.value("temperature_c", 0.0) == worst_t))
+      flagged[static_cast<std::size_t>(*r->record.lane - 1)] = true;
+  html += lane_map(run, fmt::format("BER upper bound per lane at {} (crossed: dead or over the limit)", fmt_value(worst_t, "°C")),
+                   upper, "", true, flagged);
+  return html;
+}
+
+}  // namespace ledlab::report

@@ -1,0 +1,64 @@
+#pragma once
+// Inline SVG plots for the HTML report, drawn by ledlab itself: x-y plots with linear or log
+// axes, ticks, grid, axis titles with units, lines, markers, error bars and limit lines; and
+// lane-map heatmaps with a colour bar. The output is an <svg> element with no external
+// references, ready to paste into a page.
+#include "report/scale.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ledlab::report {
+
+struct PlotSeries {
+  std::string name;              // legend entry; empty: not in the legend
+  std::vector<double> x, y;      // points with a non-finite (or, on log axes, non-positive) value are skipped
+  std::vector<double> y_low, y_high;  // error bars as absolute values (empty: none; NaN: none for that point)
+  std::string color;             // empty: the palette's next colour
+  bool line = true;
+  bool markers = false;
+  bool dashed = false;
+  double width = 1.5;
+};
+
+struct LimitLine {
+  double y = 0.0;
+  std::string label;
+};
+
+struct PlotSpec {
+  std::string title;
+  std::string x_label;  // with the unit: "modulation frequency (Hz)"
+  std::string y_label;
+  ScaleKind x_scale = ScaleKind::linear;
+  ScaleKind y_scale = ScaleKind::linear;
+  std::optional<std::pair<double, double>> x_range;  // empty: from the data, widened to nice bounds
+  std::optional<std::pair<double, double>> y_range;
+  int width = 640;
+  int height = 360;
+  std::vector<PlotSeries> series;
+  std::vector<LimitLine> limits;
+  bool legend = true;
+};
+
+// An <svg> element; a plot with no drawable point says so in its frame instead of failing.
+std::string render_plot(const PlotSpec& spec);
+
+struct HeatmapSpec {
+  std::string title;
+  std::string unit;            // of the values, for the colour bar
+  int rows = 0, cols = 0;
+  std::vector<double> values;  // row-major, lane 1 first; NaN: no value (drawn grey)
+  std::vector<bool> flagged;   // optional, row-major: crossed-out cells (dead or failed lanes)
+  ScaleKind scale = ScaleKind::linear;
+  int cell_px = 16;
+};
+
+std::string render_heatmap(const HeatmapSpec& spec);
+
+// Text with &, <, >, " escaped for HTML and SVG.
+std::string escape(std::string_view text);
+
+}  // namespace ledlab::report

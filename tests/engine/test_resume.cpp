@@ -1,0 +1,105 @@
+// SIGKILL of `ledlab run` mid-run, then `ledlab resume`: the same run record completes from
+// its last checkpoint with every sample exactly once (none lost, none duplicated), and what
+// the killed process recorded after its checkpoint is kept aside, not mixed in.
+#include "db/reader.hpp"
+#include "support/cli_process.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <map>
+
+using namespace ledlab;
+using namespace ledlab::test;
+
+namespace {
+
+// Twelve steps; each reads all 400 lanes, records them, takes simulated time, records that
+// the step is done and checkpoints. A resumed run starts at the step after the checkpoint.
+constexpr const char* kSteps = R"lua(
+local p = params { steps = { type = "integer", default = 12, description = "steps" } }
+local first = 1
+local from = resume_point()
+if from then first = from.state.next end
+pg.set_drive(5e-3, 4e-3)
+pg.output(true)
+for i = first, p.steps do
+  record { quantity = "optical_power", unit = "W", values = opm.read_all(), conditions = { step = i } }
+  sleep(900)
+  record { quantity = "step_done", unit = "1", value = i, conditions = { step = i } }
+  result { name = "step_mean", value = i, unit = "1", extra = { step = i } }
+  checkpoint("step", { next = i + 1 })
+  log(("step %d done"):format(i))
+end
+)lua";
+
+}  // namespace
+
+TEST_CASE("ledlab resume completes a SIGKILLed run from its last checkpoint with no sample lost or duplicated") {
+  const std::string db = in_build("resume.sqlite");
+  HeadlessRun run(run_args(write_script("resume_steps.lua", kSteps), db), in_build("resume-run.log"));
+  REQUIRE(run.wait_for("step 4 done"));
+  usleep(120000);  // into step 5: some of its samples recorded, its checkpoint not yet taken
+  kill(run.pid, SIGKILL);
+  int status = 0;
+  REQUIRE(waitpid(run.pid, &status, 0) == run.pid);
+  REQUIRE(WIFSIGNALED(status));
+  const std::string uuid = run.text().substr(4, 36);  // "run <uuid> started: ..."
+
+  auto resumed = run_ledlab("resume " + uuid.substr(0, 8) + " --db " + db);
+  INFO(run.text() << "\n--- resume ---\n" << resumed.out);
+  REQUIRE(resumed.code == 0);
+  CHECK_THAT(resumed.out, Catch::Contains("resumed after interrupted from checkpoint 'step'"));
+  CHECK_THAT(resumed.out, Catch::Contains("finished"));
+
+  auto reader = db::Reader::open(db);
+  REQUIRE(reader);
+  auto runs = reader->list_runs();
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 1);  // the same run record, not a new one
+  CHECK(runs->front().uuid == uuid);
+  CHECK(runs->front().status == db::RunStatus::finished);
+
+  // Every lane of every step exactly once; every step's marker exactly once.
+  auto series = reader->series(runs->front().id);
+  REQUIRE(series);
+  std::map<int, std::int64_t> lanes_per_step, done_per_step;
+  for (const auto& s : *series) {
+    const int step = nlohmann::json::parse(s.spec.conditions_json).at("step").get<int>();
+    if (s.spec.quantity == "optical_power") {
+      CHECK(s.sample_count == 1);
+      lanes_per_step[step] += s.sample_count;
+    } else if (s.spec.quantity == "step_done") {
+      done_per_step[step] += s.sample_count;
+    }
+  }
+  for (int step = 1; step <= 12; ++step) {
+    INFO("step " << step);
+    CHECK(lanes_per_step[step] == 400);
+    CHECK(done_per_step[step] == 1);
+  }
+  auto results = reader->results(runs->front().id);
+  REQUIRE(results);
+  CHECK(results->size() == 12);
+
+  // The killed process's partial step is kept aside, with nothing before the checkpoint in it.
+  auto& conn = reader->connection();
+  auto aside = conn.query_int("SELECT count(*) FROM superseded_samples");
+  REQUIRE(aside);
+  CHECK(*aside % 400 == 0);  // whole read_all records of step 5 only
+  auto events = reader->events(runs->front().id);
+  REQUIRE(events);
+  bool resumed_event = false;
+  for (const auto& e : *events) resumed_event = resumed_event || e.message.starts_with("resumed after interrupted");
+  CHECK(resumed_event);
+}
+
+TEST_CASE("ledlab resume refuses a run that is not interrupted, naming its state") {
+  const std::string db = in_build("resume-finished.sqlite");
+  auto done = run_ledlab(run_args(write_script("resume_short.lua", "log('short')\n"), db));
+  REQUIRE(done.code == 0);
+  const std::string uuid = done.out.substr(4, 36);
+  auto again = run_ledlab("resume " + uuid + " --db " + db);
+  CHECK(again.code == 2);
+  CHECK_THAT(again.out, Catch::Contains("is finished, only an interrupted run can resume"));
+}

@@ -1,0 +1,245 @@
+// Interlocks and lost links during a run, acted out on the twins while the run goes on:
+// a chamber excursion suspends the run and it resumes after the soak; an over-temperature
+// alarm aborts it to the safe state; an instrument that loses power is reconnected, its
+// settings re-applied, and the run completes.
+#include "db/reader.hpp"
+#include "engine/run/control_endpoint.hpp"
+#include "engine/run/run_snapshot.hpp"
+#include "scpi/server/device.hpp"
+#include "support/run_fixture.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <future>
+
+using namespace ledlab;
+using test::Twins;
+
+namespace {
+
+// Runs the request on its own thread so the test can act on the bench meanwhile.
+struct RunInBackground {
+  std::ostringstream out;
+  std::future<int> rc;
+  explicit RunInBackground(engine::RunRequest request)
+      : rc(std::async(std::launch::async, [this, request] { return engine::run_sequence(request, out); })) {}
+  int wait() {
+    REQUIRE(rc.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+    return rc.get();
+  }
+};
+
+// The run's events so far (the store commits each event before the engine goes on).
+std::vector<db::EventRecord> events_of(const std::filesystem::path& db) {
+  auto reader = db::Reader::open(db);
+  if (!reader) return {};
+  auto runs = reader->list_runs();
+  if (!runs || runs->empty()) return {};
+  auto events = reader->events(runs->front().id);
+  return events ? *events : std::vector<db::EventRecord>{};
+}
+
+bool has_event(const std::filesystem::path& db, const std::string& text) {
+  for (const auto& e : events_of(db))
+    if (e.message.find(text) != std::string::npos) return true;
+  return false;
+}
+
+// Waits (up to 20 s of wall time) until an event containing `text` is in the store.
+bool wait_for_event(const std::filesystem::path& db, const std::string& text) {
+  for (int i = 0; i < 400; ++i) {
+    if (has_event(db, text)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+std::vector<double> samples_of(const std::filesystem::path& db, const std::string& quantity) {
+  auto reader = db::Reader::open(db);
+  REQUIRE(reader);
+  auto runs = reader->list_runs();
+  REQUIRE(runs);
+  auto series = reader->series(runs->front().id);
+  REQUIRE(series);
+  std::vector<double> values;
+  for (const auto& s : *series) {
+    if (s.spec.quantity != quantity) continue;
+    auto samples = reader->samples(s.id);
+    REQUIRE(samples);
+    for (const auto& x : *samples) values.push_back(x.value);
+  }
+  return values;
+}
+
+std::string event_log(const std::filesystem::path& db) {
+  std::string text;
+  for (const auto& e : events_of(db)) text += std::string(db::to_string(e.kind)) + " " + e.source + ": " + e.message + "\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("a chamber excursion suspends the run; it resumes once back in band for the soak time") {
+  Twins twins([](engine::StationConfig& s) { s.time_scale = 600; });
+  auto req = test::request_for(twins, "excursion.lua", R"lua(
+chamber.set_soak(60)
+chamber.set_setpoint(60)
+wait_until(chamber.at_temperature, { timeout = 7200, poll = 10, what = "chamber at 60 C" })
+interlock { name = "band", kind = "chamber_band", instrument = "chamber", band_c = 2, soak_s = 120, poll_s = 5 }
+log("at temperature")
+for i = 1, 30 do
+  record { quantity = "air_temperature", unit = "C", value = chamber.temperature() }
+  sleep(60)
+end
+)lua", "excursion.sqlite");
+  RunInBackground run(req);
+  REQUIRE(wait_for_event(req.db, "at temperature"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The compressor gives up: the chamber cannot get above 45 C any more.
+  twins.sim->bench()->set_chamber_stuck_saturate(-80, 45);
+  REQUIRE(wait_for_event(req.db, "suspended: interlock 'band'"));
+  // Suspended, the script takes no more readings (one call in flight may still finish).
+  const auto at_suspension = samples_of(req.db, "air_temperature").size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // 10 simulated minutes
+  CHECK(samples_of(req.db, "air_temperature").size() <= at_suspension + 1);
+  twins.sim->bench()->clear_chamber_stuck();
+  CHECK(run.wait() == 0);
+  INFO(run.out.str() << event_log(req.db));
+  CHECK(has_event(req.db, "interlock 'band' tripped"));
+  CHECK(has_event(req.db, "soaking 120 s"));
+  CHECK(has_event(req.db, "running: interlock 'band' clear"));
+  const auto values = samples_of(req.db, "air_temperature");
+  CHECK(values.size() == 30);
+  // Nothing read during the excursion reached the store: every reading is near the setpoint.
+  for (double v : values) CHECK(std::abs(v - 60) < 3.0);
+}
+
+TEST_CASE("an over-temperature alarm aborts the run to the safe state") {
+  Twins twins([](engine::StationConfig& s) {
+    s.time_scale = 600;
+    s.interlocks.push_back({.name = "overtemp", .kind = "over_temperature", .instrument = "chamber", .poll_s = 5,
+                            .where = "test"});
+  });
+  auto req = test::request_for(twins, "overtemp.lua", R"lua(
+chamber.set_setpoint(85)
+pg.set_drive(8e-3, 4e-3)
+pg.output(true)
+log("heating")
+for i = 1, 600 do sleep(60) end
+)lua", "overtemp.sqlite");
+  RunInBackground run(req);
+  REQUIRE(wait_for_event(req.db, "heating"));
+  twins.sim->bench()->trip_over_temperature_alarm();
+  CHECK(run.wait() == 4);
+  INFO(run.out.str() << event_log(req.db));
+  CHECK(has_event(req.db, "interlock 'overtemp' tripped: chamber reports an over-temperature alarm"));
+  CHECK_FALSE(twins.sim->bench()->drive().output_on);
+  CHECK(twins.sim->bench()->chamber_setpoint_c() == 25);
+}
+
+TEST_CASE("an instrument that loses power mid-run is reconnected, its settings re-applied, and the run completes") {
+  Twins twins([](engine::StationConfig& s) {
+    s.time_scale = 600;
+    s.heartbeat_s = 5;
+  });
+  auto req = test::request_for(twins, "outage.lua", R"lua(
+pg.set_drive(6e-3, 4e-3)
+pg.output(true)
+log("driving")
+for i = 1, 25 do
+  local p = opm.read_all()
+  local sum = 0
+  for _, v in ipairs(p) do sum = sum + v end
+  record { quantity = "mean_power", unit = "W", value = sum / #p }
+  sleep(60)
+end
+)lua", "outage.sqlite");
+  RunInBackground run(req);
+  REQUIRE(wait_for_event(req.db, "driving"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The pattern generator loses power for 1.5 s and comes back at its defaults (output off).
+  auto pg = twins.sim->device("pg");
+  REQUIRE(pg);
+  boost::asio::post(twins.io, [pg] {
+    scpi::server::ConnectionState state;
+    (void)pg->execute("SIM:FAULT:OUTAGE 1.5", state);
+  });
+  REQUIRE(wait_for_event(req.db, "lost link"));
+  CHECK(twins.sim->bench()->drive().output_on == false);  // the power cycle reset it
+  REQUIRE(wait_for_event(req.db, "settings re-applied"));
+  CHECK(twins.sim->bench()->drive().output_on);  // re-applied by the engine
+  CHECK(run.wait() == 0);
+  INFO(run.out.str() << event_log(req.db));
+  CHECK(has_event(req.db, "suspended: lost link to pg"));
+  const auto values = samples_of(req.db, "mean_power");
+  REQUIRE(values.size() == 25);
+  // The heartbeat notices within 5 simulated seconds; a reading in that window would be dark.
+  int dark = 0;
+  for (double v : values) dark += v < 0.5 * values.front() ? 1 : 0;
+  CHECK(dark <= 1);
+}
+
+TEST_CASE("the control endpoint publishes the run's live snapshot") {
+  Twins twins([](engine::StationConfig& s) { s.time_scale = 600; });
+  const std::string dir = test::in_build("snapshot-runs");
+  setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);
+  auto req = test::request_for(twins, "snapshot.lua", R"lua(
+pg.set_drive(5e-3, 4e-3)
+progress(0.25, "quarter way")
+local p = opm.read(3)
+log("read")
+for i = 1, 600 do sleep(60) end
+)lua", "snapshot.sqlite");
+  RunInBackground run(req);
+  REQUIRE(wait_for_event(req.db, "read"));
+  auto reader = db::Reader::open(req.db);
+  REQUIRE(reader);
+  const std::string uuid = reader->list_runs()->front().uuid;
+  auto reply = engine::send_control(uuid, "snapshot");
+  REQUIRE(reply);
+  auto snap = engine::snapshot_from_json(nlohmann::json::parse(*reply));
+  REQUIRE(snap);
+  CHECK(snap->run_uuid == uuid);
+  CHECK(snap->state == "running");
+  CHECK(snap->step == "quarter way");
+  CHECK(snap->progress == Approx(0.25));
+  REQUIRE(snap->instruments.size() == 4);
+  bool saw_opm = false;
+  for (const auto& i : snap->instruments) {
+    if (i.name != "opm") continue;
+    saw_opm = true;
+    CHECK_THAT(i.idn, Catch::Contains(","));
+    CHECK_THAT(i.last_reading, Catch::StartsWith("opm.read = "));
+    CHECK(i.link == "connected");
+  }
+  CHECK(saw_opm);
+  REQUIRE(engine::send_control(uuid, "abort"));
+  CHECK(run.wait() == 4);
+  unsetenv("LEDLAB_RUN_DIR");
+}
+
+TEST_CASE("recorded{} gives a script back what its run recorded, per reading and per lane") {
+  Twins twins([](engine::StationConfig& s) { s.time_scale = 3600; });
+  std::string out;
+  const int rc = test::run_script(twins, "recorded.lua", R"lua(
+for i = 1, 3 do
+  record { quantity = "p", unit = "W", values = { i, 10 * i, 100 * i }, conditions = { step = "a" } }
+  record { quantity = "t", unit = "C", value = 20 + i }
+  sleep(60)
+end
+record { quantity = "p", unit = "W", values = { 7, 7, 7 }, conditions = { step = "b" } }
+local a = recorded { quantity = "p", conditions = { step = "a" } }
+assert(#a.t == 3 and a.t[1] < a.t[2], "three readings in time order")
+assert(#a.values[2] == 3 and a.values[2][1] == 2 and a.values[2][3] == 200, "lane values of reading 2")
+local t = recorded { quantity = "t" }
+assert(#t.values == 3 and t.values[3] == 23, "a lane-less quantity gives numbers")
+assert(#recorded { quantity = "nothing" }.t == 0, "nothing recorded: empty")
+log("recorded ok")
+)lua", out, "recorded.sqlite");
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("recorded ok"));
+}

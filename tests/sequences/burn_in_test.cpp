@@ -1,0 +1,68 @@
+// sequences/burn_in.lua against the simulated bench's ground truth.
+#include "run_support.hpp"
+
+using namespace ledlab;
+
+TEST_CASE("a 1000 h burn-in recovers each lane's decay rate within 10 % and detects every failed lane") {
+  constexpr double kStress = 85, kCurrent = 5e-3, kHours = 1000;
+  auto run = test::run_sequence("burn_in.lua", {{"duration_h", "1000"}, {"interval_h", "2"}}, 2e6, "seq_burn_in.sqlite");
+  INFO(run.out);
+  REQUIRE(run.code == 0);
+  auto bench = test::truth_bench();
+  test::settle(*bench, {kCurrent, 0, 0, true}, kStress);
+
+  const auto failed = run.lane_results("lane_failed");
+  REQUIRE(failed.size() == bench->lane_count());
+  const auto decay = run.lane_results("decay_rate_pct_per_kh");
+  std::map<int, double> alpha;
+  for (const auto& [r, extra] : decay) alpha[*r.lane] = extra["fit"]["alpha_per_h"].get<double>();
+
+  std::size_t compared = 0, within = 0, truly_failed = 0;
+  std::vector<double> survivors;
+  for (const auto& [r, extra] : failed) {
+    const auto lane = static_cast<std::size_t>(*r.lane - 1);
+    INFO("lane " << *r.lane);
+    if (bench->array().lane(lane).dead) {
+      CHECK(extra.value("dead", false));
+      CHECK_FALSE(alpha.contains(*r.lane));  // no decay figure for a dark lane
+      continue;
+    }
+    CHECK_FALSE(extra.value("dead", false));
+    // Equivalent reference hours per stress hour, and when the lane's early failure strikes.
+    const double alpha_true = bench->ageing_rate_per_h(lane);
+    const double per_hour = alpha_true / bench->lane_ageing(lane).alpha_ref_per_h;
+    const double fails_at_h = bench->lane_ageing(lane).failure_stress_h / per_hour;
+    if (fails_at_h < 0.98 * kHours) {
+      ++truly_failed;
+      CHECK(r.value == 1);
+      continue;
+    }
+    if (fails_at_h > 1.02 * kHours + 2) CHECK(r.value == 0);
+    if (r.value != 0) continue;
+    REQUIRE(alpha.contains(*r.lane));
+    ++compared;
+    if (std::abs(alpha[*r.lane] / alpha_true - 1) <= 0.10) ++within;
+    survivors.push_back(alpha[*r.lane]);
+  }
+  CHECK(truly_failed >= 1);
+  CHECK(compared > 350);
+  CHECK(within == compared);
+
+  // Array figures: failed and dead lanes are not averaged in.
+  const auto median = run.array_result("decay_rate_median_pct_per_kh");
+  REQUIRE(median);
+  std::vector<double> pct;
+  for (double a : survivors) pct.push_back(100 * (1 - std::exp(-1000 * a)));
+  CHECK(median->value == Approx(analysis::median(pct)).epsilon(1e-9));
+  const auto l70 = run.array_result("l70_h");
+  REQUIRE(l70);
+  const auto extra = nlohmann::json::parse(l70->extra_json);
+  CHECK(extra["capped"].get<bool>());                 // ~1 %/1000 h projects far beyond 6 x 1000 h
+  CHECK(l70->value == Approx(6 * kHours).epsilon(0.01));
+  CHECK(extra["units"].get<std::size_t>() == compared);
+
+  // The report plots the decay, its projection and the lane map.
+  CHECK(run.report.find("Burn-in: power decay") != std::string::npos);
+  CHECK(run.report.find("TM-21 projection") != std::string::npos);
+  CHECK(run.report.find("class=\"heatmap\"") != std::string::npos);
+}

@@ -1,0 +1,27 @@
+#pragma once
+// A `ledlab run sequences/SEQ --sim` request on sequences/stations/sim.toml at a given time
+// scale, into a fresh store (tests and benchmarks of the characterisation sequences).
+#include "engine/run/run_sequence.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+namespace ledlab::test {
+
+inline engine::RunRequest sim_run_request(const std::string& sequence, lua::Overrides overrides, double time_scale,
+                                          const std::string& db) {
+  auto station = engine::load_station(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
+  if (!station) throw std::runtime_error(station.error().message);
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
+  engine::RunRequest req;
+  req.script = std::string(LEDLAB_SOURCE_DIR) + "/sequences/" + sequence;
+  req.station = std::move(*station);
+  req.station.time_scale = time_scale;
+  req.simulate = true;
+  req.overrides = std::move(overrides);
+  req.db = db;
+  return req;
+}
+
+}  // namespace ledlab::test
