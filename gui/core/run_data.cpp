@@ -16,6 +16,7 @@ using nlohmann::json;
 namespace {
 
 constexpr double kDarkLaneW = 1e-9;  // a lane reading less than this is dark, not averaged in
+constexpr double kDeadLaneBer = 0.1;  // a dark lane's receiver guesses: BER near 0.5 is no link, not a worst case
 
 std::shared_ptr<const MinMaxHistory> frozen(const MinMaxHistory& h) { return std::make_shared<const MinMaxHistory>(h); }
 
@@ -193,20 +194,25 @@ PlotData RunData::ber_plot(int lane) const {
     (ber ? cell.first : cell.second) = s.last_v;
   }
   if (by_t.empty()) return p;
-  Curve array{"array median"}, one{fmt::format("lane {}", lane)};
+  // Most lanes count no error at all, so their BER is only a bound: the typical lane is
+  // shown by its upper bound, the worst live lane by its estimate and confidence bar.
+  Curve typical{"median lane, upper bound"}, worst{"worst live lane"}, one{fmt::format("lane {}", lane)};
   for (const auto& [t, lanes] : by_t) {
-    std::vector<double> b, u;
+    std::vector<double> u;
+    std::optional<PlotPoint> w;
     for (const auto& [l, v] : lanes) {
-      if (v.first > 0) b.push_back(v.first);
-      if (v.second > 0) u.push_back(v.second);
-      if (l == lane && (v.first > 0 || v.second > 0))
-        one.points.push_back({t, v.first > 0 ? v.first : v.second, v.second > 0 ? std::optional(v.second) : std::nullopt});
+      const auto [ber, upper] = v;
+      if (upper > 0) u.push_back(upper);
+      const double shown = ber > 0 ? ber : upper;
+      const PlotPoint point{t, shown, upper > 0 ? std::optional(upper) : std::nullopt};
+      if (shown > 0 && ber < kDeadLaneBer && (!w || shown > w->y)) w = point;
+      if (l == lane && shown > 0) one.points.push_back(point);
     }
-    // Lanes with no error at all count with their upper bound only.
-    if (!u.empty()) array.points.push_back({t, b.empty() ? median(u) : median(b), median(u)});
+    if (!u.empty()) typical.points.push_back({t, median(u)});
+    if (w) worst.points.push_back(*w);
   }
-  if (!array.points.empty()) p.curves.push_back(std::move(array));
-  if (!one.points.empty()) p.curves.push_back(std::move(one));
+  for (auto* c : {&typical, &worst, &one})
+    if (!c->points.empty()) p.curves.push_back(std::move(*c));
   return p;
 }
 

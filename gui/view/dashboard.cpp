@@ -39,6 +39,9 @@ void Dashboard::frame(const Model& model) {
   if (model.run && static_cast<std::uint64_t>(model.run->id) != run_id_) {
     run_id_ = static_cast<std::uint64_t>(model.run->id);
     for (auto& [name, view] : views_) view.auto_fit = true;
+    // The run-control panel offers the sequence on display first.
+    for (std::size_t i = 0; i < model.sequences.size(); ++i)
+      if (model.sequences[i].name == model.run->sequence) sequence_ = static_cast<int>(i);
   }
   const float top = 92;
   top_bar(model, top);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <imgui.h>
 
+#include <algorithm>
 #include <ctime>
 #include <initializer_list>
 
@@ -81,6 +82,9 @@ void Dashboard::run_control(const Model& model) {
   }
   if (!seq.error.empty()) ImGui::TextColored(colours::vec(IM_COL32(255, 120, 100, 255)), "%s", seq.error.c_str());
   StartRun start{seq.path, {}};
+  // A long parameter list scrolls rather than pushing the station and the event log away.
+  const float row = ImGui::GetFrameHeightWithSpacing();
+  ImGui::BeginChild("params", ImVec2(0, std::min(row * static_cast<float>(seq.params.size()) + 4, row * 7.5f)));
   if (ImGui::BeginTable("params", 2, ImGuiTableFlags_SizingStretchProp)) {
     for (const auto& p : seq.params) {
       std::string& text = param_text_.try_emplace(seq.name + "/" + p.name, as_text(p.default_value)).first->second;
@@ -97,6 +101,7 @@ void Dashboard::run_control(const Model& model) {
     }
     ImGui::EndTable();
   }
+  ImGui::EndChild();
   const bool busy = model.live.attached;
   ImGui::BeginDisabled(busy);
   if (ImGui::Button(busy ? "Start (a run is live)" : "Start run", ImVec2(-1, 0))) send_(start);

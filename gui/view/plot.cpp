@@ -62,7 +62,7 @@ void fit_view(const PlotData& data, PlotView& view) {
   if (!(y1 >= y0)) y0 = data.y_log ? 1e-12 : 0, y1 = data.y_log ? 1 : 1;
   auto pad = [](double& lo, double& hi, bool log, double fraction) {
     if (log) {
-      const double a = std::log10(lo), b = std::log10(hi), m = std::max((b - a) * fraction, 0.25);
+      const double a = std::log10(lo), b = std::log10(hi), m = std::max((b - a) * fraction, 0.4);
       lo = std::pow(10.0, a - m), hi = std::pow(10.0, b + m);
     } else {
       const double m = hi > lo ? (hi - lo) * fraction : std::max(std::abs(hi) * 0.05, 1e-12);

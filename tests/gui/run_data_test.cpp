@@ -70,13 +70,14 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("BER vs temperature: array median and the selected lane with confidence bars on a log axis") {
+TEST_CASE("BER vs temperature: median lane bound, worst live lane and the selected lane with confidence bars on a log axis") {
   Fixture f;
   for (double t : {25.0, 85.0}) {
     const auto chamber = f.series(std::nullopt, "chamber_temperature", "C", {{"temperature_c", t}});
     f.append(chamber, 1000 + t * 10, t + 0.1);
     for (int lane = 1; lane <= 400; ++lane) {
-      const double ber = lane % 2 ? 0.0 : 1e-13 * (t / 25);  // odd lanes: no errors, an upper bound only
+      // Odd lanes count no errors (an upper bound only); lane 10 is worst; lane 12 is dark.
+      const double ber = lane == 12 ? 0.5 : lane == 10 ? 1e-8 * (t / 25) : lane % 2 ? 0.0 : 1e-13 * (t / 25);
       f.append(f.series(lane, "ber", "1", {{"temperature_c", t}}), 1000 + t * 10, ber);
       f.append(f.series(lane, "ber_upper", "1", {{"temperature_c", t}}), 1000 + t * 10, 1.5e-12 * (t / 25));
     }
@@ -87,14 +88,18 @@ TEST_CASE("BER vs temperature: array median and the selected lane with confidenc
   const auto plots = data.plots(2);
   const auto& ber = plot(plots, "BER vs temperature");
   CHECK(ber.y_log);
-  REQUIRE(ber.curves.size() == 2);
+  REQUIRE(ber.curves.size() == 3);
   const auto& median = ber.curves[0].points;
   REQUIRE(median.size() == 2);
   CHECK(median[0].x == 25);
-  CHECK(median[0].y == Approx(1e-13));
-  REQUIRE(median[1].y_hi);
-  CHECK(*median[1].y_hi == Approx(1.5e-12 * 85 / 25));
-  CHECK(ber.curves[1].label == "lane 2");
+  CHECK(median[1].y == Approx(1.5e-12 * 85 / 25));
+  const auto& worst = ber.curves[1].points;
+  REQUIRE(worst.size() == 2);
+  CHECK(worst[1].y == Approx(1e-8 * 85 / 25));  // lane 10, not the dark lane 12
+  REQUIRE(worst[1].y_hi);
+  CHECK(*worst[1].y_hi == Approx(1.5e-12 * 85 / 25));
+  CHECK(ber.curves[2].label == "lane 2");
+  CHECK(ber.curves[2].points[0].y == Approx(1e-13));
   const auto& chamber = plot(plots, "Chamber temperature");
   REQUIRE(chamber.histories.size() == 2);  // air, and the setpoint from the series' conditions
   CHECK(chamber.histories[0].data->points() == 2);
