@@ -1,4 +1,5 @@
 #include "db/cli.hpp"
+#include "core/time_format.hpp"
 
 #include "db/export.hpp"
 #include "db/ownership.hpp"
@@ -32,12 +33,7 @@ T value_or_quit(Result<T> r, std::ostream& err) {
 }
 
 std::string iso_utc(double unix_s) {
-  std::time_t t = static_cast<std::time_t>(unix_s);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return format_utc(unix_s, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 std::string opt_time(const std::optional<double>& t) { return t ? iso_utc(*t) : "-"; }

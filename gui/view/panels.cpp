@@ -1,4 +1,5 @@
 // The dashboard's side panels: run control, station, event log, run browser, results.
+#include "core/time_format.hpp"
 #include "gui/core/ticks.hpp"
 #include "gui/view/dashboard.hpp"
 #include "gui/view/style.hpp"
@@ -15,12 +16,7 @@ namespace ledlab::gui {
 namespace {
 
 std::string clock_time(double t_s) {
-  const auto t = static_cast<std::time_t>(t_s);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%m-%d %H:%M:%S", &tm);
-  return buf;
+  return format_utc(t_s, "%m-%d %H:%M:%S");
 }
 
 // A declared parameter's default as the command line writes it ("25,55,85").

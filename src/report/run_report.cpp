@@ -1,4 +1,5 @@
 #include "report/run_report.hpp"
+#include "core/time_format.hpp"
 
 #include "report/sections.hpp"
 #include "report/svg_plot.hpp"
@@ -25,12 +26,7 @@ pre { background: #f7f7f7; padding: 0.5em; overflow-x: auto; font-size: 0.8em; m
 )";
 
 std::string iso_utc(double unix_s) {
-  const auto t = static_cast<std::time_t>(unix_s);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
+  return format_utc(unix_s, "%Y-%m-%d %H:%M:%S UTC");
 }
 
 std::string provenance(const RunData& d) {
