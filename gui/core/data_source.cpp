@@ -132,6 +132,7 @@ class DataSource::Worker {
 
   void show(const db::RunRecord& run) {
     data_ = std::make_unique<RunData>(run);
+    if (options_.station.empty()) model_.station_name = data_->station_name();
     model_.run = run;
     model_.plots.clear();
     model_.lanes = {};

@@ -36,6 +36,7 @@ json parse_object(const std::string& text) {
 RunData::RunData(db::RunRecord run) : run_(std::move(run)) {
   // The array's shape comes from the station the run used ([bench.array] rows x cols).
   const json station = parse_object(run_.station_json);
+  if (station.contains("name") && station["name"].is_string()) station_name_ = station["name"].get<std::string>();
   if (station.contains("text") && station["text"].is_string()) {
     if (auto cfg = engine::parse_station(station["text"].get<std::string>(), "run station"); cfg) {
       const auto& array = cfg->bench.is_object() ? cfg->bench.value("array", json::object()) : json::object();

@@ -21,6 +21,7 @@ class RunData {
   Result<bool> refresh(db::Reader& reader);
 
   const db::RunRecord& run() const { return run_; }
+  const std::string& station_name() const { return station_name_; }
   void set_run(db::RunRecord run) { run_ = std::move(run); }
   const std::vector<db::EventRecord>& events() const { return events_; }
   const std::vector<db::ResultRecord>& results() const { return results_; }
@@ -57,6 +58,7 @@ class RunData {
   int lane_count() const;
 
   db::RunRecord run_;
+  std::string station_name_;
   int rows_ = 0, cols_ = 0;
   std::map<db::SeriesId, Series> series_;
   std::vector<db::EventRecord> events_;

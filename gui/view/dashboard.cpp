@@ -186,7 +186,7 @@ void Dashboard::plots(const Model& model, ImVec2 size) {
     ImGui::Dummy(ImVec2(w, empty_h));
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddRectFilled(o, ImVec2(o.x + w, o.y + empty_h), colours::panel_bg, 4);
-    dl->AddText(ImVec2(o.x + 8, o.y + 13), colours::dim, fmt::format("{}: no data in this run", empty[i]->title).c_str());
+    dl->AddText(ImVec2(o.x + 8, o.y + 13), colours::dim, fmt::format("{}: no data", empty[i]->title).c_str());
   }
 }
 

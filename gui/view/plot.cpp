@@ -161,12 +161,13 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
   // Data, clipped to the plot area.
   dl->PushClipRect(a, b, true);
   int series_index = 0;
-  float legend_x = b.x - 6;
-  auto legend = [&](const std::string& label, ImU32 colour) {
+  float legend_x = b.x - 6, legend_y = a.y + 3;
+  auto legend = [&](const std::string& label, ImU32 colour) {  // right-aligned rows, wrapping leftwards
     const ImVec2 ts = ImGui::CalcTextSize(label.c_str());
+    if (legend_x - (ts.x + 22) < a.x + 8 && legend_x < b.x - 6) legend_x = b.x - 6, legend_y += ts.y + 4;
     legend_x -= ts.x + 22;
-    dl->AddRectFilled(ImVec2(legend_x, a.y + 6), ImVec2(legend_x + 12, a.y + 6 + 12), colour);
-    dl->AddText(ImVec2(legend_x + 16, a.y + 3), colours::text, label.c_str());
+    dl->AddRectFilled(ImVec2(legend_x, legend_y + 3), ImVec2(legend_x + 12, legend_y + 15), colour);
+    dl->AddText(ImVec2(legend_x + 16, legend_y), colours::text, label.c_str());
   };
   const int width = std::max(1, static_cast<int>(b.x - a.x));
   std::string hover_text;

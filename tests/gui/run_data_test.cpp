@@ -104,6 +104,7 @@ TEST_CASE("BER vs temperature: median lane bound, worst live lane and the select
   REQUIRE(chamber.histories.size() == 2);  // air, and the setpoint from the series' conditions
   CHECK(chamber.histories[0].data->points() == 2);
   CHECK(chamber.histories[1].data->max() == 85);
+  CHECK(data.station_name() == "sim-bench");
   const auto map = data.lane_map();
   CHECK(map.rows == 20);
   CHECK(map.cols == 20);
