@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <istream>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 namespace ledlab::engine {
 
 namespace asio = boost::asio;
@@ -80,6 +83,10 @@ Result<std::string> send_control(std::string_view run_prefix, std::string_view c
   boost::system::error_code bec;
   socket.connect(stream_protocol::endpoint(found.string()), bec);
   if (bec) return fail(Errc::unreachable, fmt::format("{}: {} (the run may have ended)", found.string(), bec.message()));
+  // A run that does not answer within 5 s must not hang the caller (a dashboard's data thread).
+  const timeval limit{5, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   const std::string line = std::string(command) + "\n";
   asio::write(socket, asio::buffer(line), bec);
   asio::streambuf buf;
