@@ -120,6 +120,9 @@ void print_show(std::ostream& out, Reader& reader, const RunRecord& r, bool with
 
   auto series = value_or_quit(reader.series(r.id), err);
   out << fmt::format("\nseries ({}), samples {}\n", totals.series, totals.samples);
+  if (totals.superseded_samples > 0 || totals.superseded_results > 0)
+    out << fmt::format("set aside on resume (recorded after the last checkpoint, then redone): {} samples, {} results\n",
+                       totals.superseded_samples, totals.superseded_results);
   for (const auto& s : series)
     out << fmt::format("  {:>6}  lane {:<5} {:<20} {:<6} n={:<10} {}\n", s.id,
                        s.spec.lane ? std::to_string(*s.spec.lane) : "-", s.spec.quantity, s.spec.unit, s.sample_count,

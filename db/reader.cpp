@@ -123,13 +123,15 @@ Result<RunTotals> Reader::totals(RunId run) {
       "(SELECT count(*) FROM results WHERE run_id = ?1), "
       "(SELECT count(*) FROM results WHERE run_id = ?1 AND pass = 0), "
       "(SELECT count(*) FROM events WHERE run_id = ?1), "
-      "(SELECT count(*) FROM events WHERE run_id = ?1 AND kind IN ('alarm','fault'))");
+      "(SELECT count(*) FROM events WHERE run_id = ?1 AND kind IN ('alarm','fault')), "
+      "(SELECT count(*) FROM superseded_samples WHERE series_id IN (SELECT series_id FROM series WHERE run_id = ?1)), "
+      "(SELECT count(*) FROM superseded_results WHERE run_id = ?1)");
   if (!st) return fail(st.error());
   st->bind(1, run);
   auto row = st->step();
   if (!row) return fail(row.error());
-  return RunTotals{st->column_int(0), st->column_int(1), st->column_int(2),
-                   st->column_int(3), st->column_int(4), st->column_int(5)};
+  return RunTotals{st->column_int(0), st->column_int(1), st->column_int(2), st->column_int(3),
+                   st->column_int(4), st->column_int(5), st->column_int(6), st->column_int(7)};
 }
 
 Result<std::vector<InstrumentRecord>> Reader::instruments(RunId run) {

@@ -25,6 +25,10 @@ struct RunTotals {
   std::int64_t results_failed = 0;
   std::int64_t events = 0;
   std::int64_t alarms_and_faults = 0;
+  // Recorded after the last checkpoint by a process that was killed, then set aside when the
+  // run resumed (the step was redone): kept in superseded_samples / superseded_results.
+  std::int64_t superseded_samples = 0;
+  std::int64_t superseded_results = 0;
 };
 
 class Reader {
