@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +27,12 @@ class RunRecorder {
 
   // A resumed run goes on writing into the series it declared before the crash.
   void adopt(const std::vector<db::SeriesRecord>& series);
+
+  // recorded{quantity=, conditions={...}}: what the run has recorded so far (after a resume:
+  // including what the killed process recorded before its last checkpoint), read back from
+  // the store file `db`. {t = {t1, ...}, values = {...}}: for per-lane series values[k] lists
+  // every lane's value at t[k] (NaN where a lane has none), otherwise values[k] is a number.
+  Result<nlohmann::json> recorded(const std::filesystem::path& db, const nlohmann::json& query);
 
   std::size_t records() const { return records_; }
   std::size_t results() const { return results_; }

@@ -8,6 +8,7 @@
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/instrument_bindings.hpp"
 #include "engine/run/interlocks.hpp"
+#include "engine/run/run_inputs.hpp"
 #include "engine/run/run_recorder.hpp"
 #include "engine/run/run_snapshot.hpp"
 #include "engine/sim_station.hpp"
@@ -59,24 +60,6 @@ int exit_code(lua::RunStatus s) {
   return 1;
 }
 
-// The stored parameter values as -p overrides, so a resumed run sees exactly what it had.
-lua::Overrides overrides_from(const json& values) {
-  lua::Overrides out;
-  if (!values.is_object()) return out;
-  for (const auto& [name, v] : values.items()) {
-    if (v.is_string()) {
-      out[name] = v.get<std::string>();
-    } else if (v.is_array()) {
-      std::string list;
-      for (const auto& item : v) list += (list.empty() ? "" : ",") + item.dump();
-      out[name] = list;
-    } else {
-      out[name] = v.dump();
-    }
-  }
-  return out;
-}
-
 // A short text of what an instrument call returned, for the live view.
 std::string describe_reading(const std::string& call, const json& value) {
   if (value.is_number()) return fmt::format("{} = {:.6g}", call, value.get<double>());
@@ -87,48 +70,6 @@ std::string describe_reading(const std::string& call, const json& value) {
     return fmt::format("{}: {} values, mean {:.4g}", call, value.size(), sum / static_cast<double>(value.size()));
   }
   return call;
-}
-
-// What a run is made of, from the command line (new run) or from the store (resume).
-struct Prepared {
-  lua::SequenceScript script{"", ""};
-  json parameters;
-  lua::Overrides overrides;
-  StationConfig station;
-  bool simulate = false;
-};
-
-Result<Prepared> prepare_new(const RunRequest& request) {
-  auto script = lua::SequenceScript::load_file(request.script);
-  if (!script) return fail(script.error());
-  auto decls = script->parameters();
-  if (!decls) return fail(decls.error());
-  auto params = lua::resolve_parameters(*decls, request.overrides);
-  if (!params) return fail(params.error());
-  return Prepared{std::move(*script), std::move(*params), request.overrides, request.station, request.simulate};
-}
-
-Result<Prepared> prepare_resume(const RunRequest& request, const db::RunRecord& run) {
-  Prepared p;
-  p.script = lua::SequenceScript(run.script_text, run.sequence + ".lua");
-  p.parameters = json::parse(run.parameters_json, nullptr, false);
-  p.overrides = overrides_from(p.parameters);
-  const json station = json::parse(run.station_json, nullptr, false);
-  if (!request.station.source.empty()) {
-    p.station = request.station;  // the operator named the station file to go on with
-  } else {
-    if (!station.is_object() || !station.contains("text"))
-      return fail(Errc::config, fmt::format("run {} has no station text stored; give --station", run.uuid));
-    auto parsed = parse_station(station["text"].get<std::string>(), station.value("source", "stored station"));
-    if (!parsed) return fail(parsed.error());
-    p.station = std::move(*parsed);
-    // The run's own time scale (`ledlab run --time-scale` overrides the file's).
-    if (station.contains("time_scale") && station["time_scale"].is_number())
-      p.station.time_scale = station["time_scale"].get<double>();
-  }
-  if (request.time_scale > 0) p.station.time_scale = request.time_scale;
-  p.simulate = request.simulate || (station.is_object() && station.value("simulated", false));
-  return p;
 }
 
 // One run from start to end: the store record, the script, the station, interlocks, link
@@ -157,7 +98,6 @@ class RunHost {
   asio::awaitable<Status> recover_link(const std::string& instrument, const Error& why);
   lua::AsyncFunction guard_call(const std::string& name, lua::AsyncFunction fn);
 
-  Result<json> recorded(const json& query);
   void event(db::EventKind kind, const std::string& source, const std::string& message, json data = json::object());
   void publish_state();
   std::string state_name() const;
@@ -421,49 +361,6 @@ lua::AsyncFunction RunHost::guard_call(const std::string& name, lua::AsyncFuncti
   };
 }
 
-// {t = {t1, t2, ...}, values = {...}}: for per-lane series, values[k] is the list of every
-// lane's value at t[k] (lane order, NaN where a lane has none); otherwise values[k] is a number.
-Result<json> RunHost::recorded(const json& query) {
-  if (!query.is_object() || !query.contains("quantity") || !query["quantity"].is_string())
-    return fail(Errc::invalid_argument, "recorded{} needs quantity = \"...\" (and optionally conditions = {...})");
-  const std::string quantity = query["quantity"].get<std::string>();
-  const json want = query.value("conditions", json::object());
-  if (auto st = store_->flush(); !st) return fail(st.error());
-  auto reader = db::Reader::open(request_.db);
-  if (!reader) return fail(reader.error());
-  auto series = reader->series(run_.id);
-  if (!series) return fail(series.error());
-  std::map<double, std::map<int, double>> by_time;  // t -> lane (0: no lane) -> value
-  int lanes = 0;
-  for (const auto& s : *series) {
-    if (s.spec.quantity != quantity) continue;
-    const json have = json::parse(s.spec.conditions_json, nullptr, false);
-    bool match = true;
-    for (const auto& [key, value] : want.items()) match = match && have.contains(key) && have[key] == value;
-    if (!match) continue;
-    auto samples = reader->samples(s.id);
-    if (!samples) return fail(samples.error());
-    const int lane = s.spec.lane.value_or(0);
-    lanes = std::max(lanes, lane);
-    for (const auto& x : *samples) by_time[x.t_s][lane] = x.value;
-  }
-  json t = json::array(), values = json::array();
-  for (const auto& [time, row] : by_time) {
-    t.push_back(time);
-    if (lanes == 0) {
-      values.push_back(row.begin()->second);
-      continue;
-    }
-    json per_lane = json::array();
-    for (int lane = 1; lane <= lanes; ++lane) {
-      auto it = row.find(lane);
-      per_lane.push_back(it == row.end() ? std::numeric_limits<double>::quiet_NaN() : it->second);
-    }
-    values.push_back(std::move(per_lane));
-  }
-  return json{{"t", t}, {"values", values}};
-}
-
 void RunHost::install_script_api() {
   lua::Sinks sinks;
   sinks.log = [this](std::string_view text) {
@@ -495,7 +392,7 @@ void RunHost::install_script_api() {
   });
   // recorded{quantity=, conditions={...}} -> what this run has recorded so far (after a resume:
   // including what the killed process recorded before its last checkpoint).
-  runner_->add_function("recorded", [this](json args) -> Result<json> { return recorded(args); });
+  runner_->add_function("recorded", [this](json args) { return recorder_->recorded(request_.db, args); });
   // interlock{name=, kind=, instrument=, band_c=, soak_s=, max_c=, action=, poll_s=}
   runner_->add_function("interlock", [this](json args) -> Result<json> {
     auto spec = interlock_from_json(args, "script");
