@@ -3,6 +3,7 @@
 // and their replies. Pure functions over bytes, no I/O, so every rule is testable against
 // the tables of the standard (and fuzzable).
 #include "core/error.hpp"
+#include "io/usbtmc/bulk_in_check.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -96,14 +97,6 @@ Bytes encode_request_dev_dep_msg_in(std::uint8_t tag, std::uint32_t max_bytes, s
 
 // USB488 TRIGGER (USB488 table 2).
 Bytes encode_trigger(std::uint8_t tag);
-
-// The header of a Bulk-IN DEV_DEP_MSG_IN reply (USBTMC 1.0 table 9).
-struct BulkInHeader {
-  std::uint8_t tag = 0;
-  std::uint32_t transfer_size = 0;  // payload bytes in this transfer (excluding header, padding)
-  bool eom = false;                 // the message ends with this transfer
-  bool term_char_seen = false;      // the transfer ended on the requested term char
-};
 
 // Checks a Bulk-IN header against the request it answers: MsgID 2, bTag == expected and its
 // inverse, reserved bytes zero, TransferSize not above what was asked for. The error names
