@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""`ledlab list-usb` against the umockdev power meter of usbtmc_replay.py (no traffic needed).
+
+usage: check_list_usb.py LEDLAB
+Checks the text and JSON listings, the empty bus, and an instrument whose device node cannot
+be opened (replaced by a directory: EISDIR, which denies access even to root, as CI runs).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import usbtmc_replay  # noqa: E402
+
+failures = []
+
+
+def check(what, condition, output):
+    if not condition:
+        failures.append(f"{what}\n--- output ---\n{output}")
+
+
+def run(command):
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    return done.returncode, done.stdout + done.stderr
+
+
+def main(ledlab):
+    with tempfile.TemporaryDirectory(prefix="ledlab-list-usb-") as tmp:
+        testbed = usbtmc_replay.write(tmp, "none")[:3]  # umockdev-run -d DEVICE, no replay
+
+        code, out = run(testbed + ["--", ledlab, "list-usb"])
+        check("list-usb exits 0", code == 0, out)
+        for expected in ["USB0::0x1313::0x8078::P0012345::INSTR", "usbtmc://1313:8078/P0012345",
+                         "Thorlabs PM100USB, serial P0012345", "USB488 (class FE/03/01)",
+                         "bus 1, port 1-4, address 5",
+                         "bulk-out 0x01 (64 B packets), bulk-in 0x82 (64 B packets), interrupt-in 0x83"]:
+            check(f"list-usb prints '{expected}'", expected in out, out)
+        check("list-usb reports no access problem", "access" not in out, out)
+
+        code, out = run(testbed + ["--", ledlab, "list-usb", "--json"])
+        check("list-usb --json exits 0", code == 0, out)
+        try:
+            listing = json.loads(out)
+        except json.JSONDecodeError as e:
+            listing = []
+            check(f"list-usb --json prints JSON ({e})", False, out)
+        check("one instrument in the JSON", len(listing) == 1, out)
+        if listing:
+            pm = listing[0]
+            check("JSON visa", pm["visa"] == "USB0::0x1313::0x8078::P0012345::INSTR", out)
+            check("JSON address", pm["address"] == "usbtmc://1313:8078/P0012345", out)
+            check("JSON endpoints", (pm["bulk_out"], pm["bulk_in"], pm["interrupt_in"]) == (1, 0x82, 0x83), out)
+            check("JSON protocol", pm["protocol"] == "USB488" and pm["serial"] == "P0012345", out)
+
+        code, out = run(["umockdev-run", "--", ledlab, "list-usb"])
+        check("an empty bus exits 0", code == 0, out)
+        check("an empty bus says so", "no USBTMC instruments attached" in out, out)
+
+        node = f"$UMOCKDEV_DIR/dev/bus/usb/{usbtmc_replay.BUS:03d}/{usbtmc_replay.ADDRESS:03d}"
+        code, out = run(testbed + ["--", "/bin/sh", "-c", f'rm {node} && mkdir {node} && exec "$0" list-usb', ledlab])
+        check("an unopenable instrument is still listed", code == 0 and "P0012345::INSTR" in out, out)
+        check("with the reason", "cannot open /dev/bus/usb/001/005" in out, out)
+        check("and the udev hint", 'ATTR{idVendor}=="1313"' in out and "udevadm" in out, out)
+
+    for f in failures:
+        print("FAIL:", f, file=sys.stderr)
+    print(f"check_list_usb: {len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1]))
