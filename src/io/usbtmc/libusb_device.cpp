@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <climits>
 #include <stdexcept>
+#include <utility>
 
 namespace ledlab::io::usb {
 namespace {
@@ -46,9 +47,13 @@ TransferResult closed_result() {
 
 }  // namespace
 
+// The State whose handler is running on this thread, so close() called from inside one
+// does not wait for itself.
+static thread_local const void* running_handler_of = nullptr;
+
 // What a transfer carries to its callback: the handler and the buffer libusb fills.
 struct LibusbDevice::Job {
-  LibusbDevice* device;
+  std::shared_ptr<State> state;
   TransferHandler done;
   Bytes buffer;
   bool in;
@@ -90,11 +95,9 @@ void LibusbDevice::submit_control(ControlSetup setup, Bytes out, Millis timeout,
 
 void LibusbDevice::submit(unsigned char type, std::uint8_t endpoint, Bytes buffer, bool in, Millis timeout,
                           TransferHandler done) {
-  std::unique_lock lock(mutex_);
-  if (closed_) {
+  std::unique_lock lock(state_->mutex);
+  if (state_->closed) {
     lock.unlock();
-    // Not counted and not touching `this`: close() has returned or is about to, and the
-    // device may be gone by the time this runs.
     context_->defer([done = std::move(done)]() mutable { done(closed_result()); });
     return;
   }
@@ -103,7 +106,7 @@ void LibusbDevice::submit(unsigned char type, std::uint8_t endpoint, Bytes buffe
     lock.unlock();
     return complete_later(std::move(done), failed(LIBUSB_ERROR_NO_MEM));
   }
-  auto* job = new Job{this, std::move(done), std::move(buffer), in, type == LIBUSB_TRANSFER_TYPE_CONTROL};
+  auto* job = new Job{state_, std::move(done), std::move(buffer), in, type == LIBUSB_TRANSFER_TYPE_CONTROL};
   const int length = static_cast<int>(job->buffer.size());
   const unsigned int ms = timeout_ms(timeout);
   switch (type) {
@@ -117,28 +120,27 @@ void LibusbDevice::submit(unsigned char type, std::uint8_t endpoint, Bytes buffe
       libusb_fill_bulk_transfer(transfer, handle_, endpoint, job->buffer.data(), length, on_transfer_done, job, ms);
   }
   // libusb never calls back from inside libusb_submit_transfer, and the event thread takes
-  // mutex_ only after libusb's own locks are released, so submitting under the lock keeps
-  // in_flight_ exact for cancel() without a lock-order problem.
-  ++pending_;
-  in_flight_.insert(transfer);
+  // the state's mutex only after libusb's own locks are released, so submitting under the
+  // lock keeps in_flight exact for cancel() without a lock-order problem.
+  ++state_->pending;
+  state_->in_flight.insert(transfer);
   if (int r = libusb_submit_transfer(transfer); r != LIBUSB_SUCCESS) {
-    in_flight_.erase(transfer);
+    state_->in_flight.erase(transfer);
     libusb_free_transfer(transfer);
     TransferHandler handler = std::move(job->done);
     delete job;
     lock.unlock();
     log::debug(kLog, "submit to endpoint 0x{:02x} failed: {}", endpoint, libusb_error_name(r));
-    // Already counted in pending_: report it through the deferred path without a second count.
-    context_->defer([this, handler = std::move(handler), r]() mutable { finish(handler, failed(r)); });
+    // Already counted in pending: reported through the deferred path without a second count.
+    context_->defer([state = state_, handler = std::move(handler), r]() mutable { finish(state, handler, failed(r)); });
   }
 }
 
-void LIBUSB_CALL LibusbDevice::on_transfer_done(libusb_transfer* transfer) {
-  auto* job = static_cast<Job*>(transfer->user_data);
-  LibusbDevice* self = job->device;
+void LibusbDevice::on_transfer_done(libusb_transfer* transfer) {
+  std::unique_ptr<Job> job(static_cast<Job*>(transfer->user_data));
   {
-    std::lock_guard lock(self->mutex_);
-    self->in_flight_.erase(transfer);
+    std::lock_guard lock(job->state->mutex);
+    job->state->in_flight.erase(transfer);
   }
   TransferResult result;
   result.code = code_for_transfer_status(transfer->status);
@@ -155,27 +157,30 @@ void LIBUSB_CALL LibusbDevice::on_transfer_done(libusb_transfer* transfer) {
     result.transferred = actual;
   }
   libusb_free_transfer(transfer);
-  TransferHandler done = std::move(job->done);
-  delete job;
-  self->finish(done, std::move(result));
+  finish(job->state, job->done, std::move(result));
 }
 
 void LibusbDevice::complete_later(TransferHandler done, TransferResult result) {
   {
-    std::lock_guard lock(mutex_);
-    if (closed_) {
+    std::lock_guard lock(state_->mutex);
+    if (state_->closed) {
       context_->defer([done = std::move(done)]() mutable { done(closed_result()); });
       return;
     }
-    ++pending_;
+    ++state_->pending;
   }
-  context_->defer([this, done = std::move(done), result = std::move(result)]() mutable { finish(done, std::move(result)); });
+  context_->defer([state = state_, done = std::move(done), result = std::move(result)]() mutable {
+    finish(state, done, std::move(result));
+  });
 }
 
-void LibusbDevice::finish(TransferHandler& done, TransferResult result) {
+void LibusbDevice::finish(const std::shared_ptr<State>& state, TransferHandler& done, TransferResult result) {
+  const void* outer = std::exchange(running_handler_of, state.get());
   done(std::move(result));
-  std::lock_guard lock(mutex_);
-  if (--pending_ == 0) idle_.notify_all();
+  running_handler_of = outer;
+  std::lock_guard lock(state->mutex);
+  --state->pending;
+  state->changed.notify_all();
 }
 
 // USB 2.0 section 9.4.5: CLEAR_FEATURE(ENDPOINT_HALT) resets the device's data toggle to
@@ -187,51 +192,62 @@ void LibusbDevice::finish(TransferHandler& done, TransferResult result) {
 // on the context's blocking-call worker; `timeout` cannot shorten the kernel's wait.
 void LibusbDevice::clear_halt(std::uint8_t endpoint, Millis /*timeout*/, TransferHandler done) {
   {
-    std::lock_guard lock(mutex_);
-    if (closed_) {
+    std::lock_guard lock(state_->mutex);
+    if (state_->closed) {
       context_->defer([done = std::move(done)]() mutable { done(closed_result()); });
       return;
     }
-    ++pending_;
+    ++state_->pending;
   }
-  context_->run_blocking([this, endpoint, done = std::move(done)]() mutable {
-    int r = libusb_clear_halt(handle_, endpoint);
-    finish(done, r == LIBUSB_SUCCESS ? TransferResult{} : failed(r));
+  // handle_ stays open until this has run: close() waits for every pending handler.
+  context_->run_blocking([state = state_, handle = handle_, endpoint, done = std::move(done)]() mutable {
+    int r = libusb_clear_halt(handle, endpoint);
+    finish(state, done, r == LIBUSB_SUCCESS ? TransferResult{} : failed(r));
   });
 }
 
 void LibusbDevice::cancel() {
-  std::lock_guard lock(mutex_);
-  // A transfer whose callback is already waiting for mutex_ answers LIBUSB_ERROR_NOT_FOUND:
-  // it has ended on its own and its handler will say how.
-  for (libusb_transfer* transfer : in_flight_) libusb_cancel_transfer(transfer);
+  std::lock_guard lock(state_->mutex);
+  // A transfer whose callback is already waiting for the mutex answers NOT_FOUND: it has
+  // ended on its own and its handler will say how.
+  for (libusb_transfer* transfer : state_->in_flight) libusb_cancel_transfer(transfer);
 }
 
 void LibusbDevice::close() {
   {
-    std::unique_lock lock(mutex_);
-    if (closed_) return;
-    closed_ = true;
-    for (libusb_transfer* transfer : in_flight_) libusb_cancel_transfer(transfer);
-    if (pending_ != 0 && context_->on_event_thread())
-      throw std::logic_error("usb::Device::close() from a transfer handler with transfers in flight");
+    // Called from one of our own handlers, that handler is still counted and cannot end
+    // before we return.
+    const std::size_t own = running_handler_of == state_.get() ? 1 : 0;
+    std::unique_lock lock(state_->mutex);
+    if (state_->closed) return;
+    state_->closed = true;
+    for (libusb_transfer* transfer : state_->in_flight) libusb_cancel_transfer(transfer);
+    if (state_->pending > own && context_->on_event_thread())
+      throw std::logic_error("usb::Device::close() from a transfer handler with other transfers in flight");
     // Cancelled URBs always come back (discarded, or ended by the unplug); the wait is
     // bounded by the kernel, the log says when it is slow.
-    while (!idle_.wait_for(lock, std::chrono::seconds(5), [this] { return pending_ == 0; }))
-      log::warn(kLog, "closing {}: still waiting for {} cancelled transfer(s)", info_.port_path, pending_);
+    while (!state_->changed.wait_for(lock, std::chrono::seconds(5), [&] { return state_->pending == own; }))
+      log::warn(kLog, "closing {}: still waiting for {} cancelled transfer(s)", info_.port_path, state_->pending - own);
   }
-  if (int r = libusb_release_interface(handle_, info_.interface_number);
-      r != LIBUSB_SUCCESS && r != LIBUSB_ERROR_NO_DEVICE)
-    log::warn(kLog, "releasing interface {} of {}: {}", info_.interface_number, info_.port_path, libusb_error_name(r));
-  if (reattach_driver_) {
-    // Give the interface back to the kernel's usbtmc driver, as we found it.
-    if (int r = libusb_attach_kernel_driver(handle_, info_.interface_number);
+  // libusb_close() from inside a transfer callback deadlocks on libusb's open-devices lock
+  // (libusb issue #903), so from a handler on the event thread the handle is given back
+  // right after that handler returns instead of before close() does.
+  auto release = [handle = handle_, info = info_, reattach = reattach_driver_] {
+    if (int r = libusb_release_interface(handle, info.interface_number);
         r != LIBUSB_SUCCESS && r != LIBUSB_ERROR_NO_DEVICE)
-      log::warn(kLog, "re-attaching the kernel driver to {}: {}", info_.port_path, libusb_error_name(r));
-  }
-  libusb_close(handle_);
+      log::warn(kLog, "releasing interface {} of {}: {}", info.interface_number, info.port_path, libusb_error_name(r));
+    // Give the interface back to the kernel's usbtmc driver, as open() found it.
+    if (reattach) {
+      if (int r = libusb_attach_kernel_driver(handle, info.interface_number);
+          r != LIBUSB_SUCCESS && r != LIBUSB_ERROR_NO_DEVICE)
+        log::warn(kLog, "re-attaching the kernel driver to {}: {}", info.port_path, libusb_error_name(r));
+    }
+    libusb_close(handle);
+    log::info(kLog, "closed {:04x}:{:04x} at {}", info.vendor_id, info.product_id, info.port_path);
+  };
   handle_ = nullptr;
-  log::info(kLog, "closed {:04x}:{:04x} at {}", info_.vendor_id, info_.product_id, info_.port_path);
+  if (context_->on_event_thread()) context_->defer([context = context_, release] { release(); });
+  else release();
 }
 
 }  // namespace ledlab::io::usb

@@ -27,31 +27,37 @@ class LibusbDevice final : public Device {
   void submit_control(ControlSetup setup, Bytes out, Millis timeout, TransferHandler done) override;
   void clear_halt(std::uint8_t endpoint, Millis timeout, TransferHandler done) override;
   void cancel() override;
-  // Not from a handler while transfers are in flight: their callbacks need the event thread
-  // that would be waiting here (std::logic_error).
+  // From one of this device's own handlers too (even destroying it there; the handle is then
+  // released just after that handler returns), but not from a handler while other transfers
+  // are in flight: their callbacks need the event thread that would be waiting here
+  // (std::logic_error).
   void close() override;
 
  private:
+  // What the transfers share with the device; they hold it, so a handler may close and
+  // destroy the device and the bookkeeping after it still has somewhere to go.
+  struct State {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::unordered_set<libusb_transfer*> in_flight;  // what cancel() can reach
+    std::size_t pending = 0;  // handlers still owed: in flight, deferred or on the worker
+    bool closed = false;
+  };
   struct Job;
   static void LIBUSB_CALL on_transfer_done(libusb_transfer* transfer);
+  // Runs the handler, then lets close() go on once nothing is pending.
+  static void finish(const std::shared_ptr<State>& state, TransferHandler& done, TransferResult result);
 
   void submit(unsigned char type, std::uint8_t endpoint, Bytes buffer, bool in, Millis timeout,
               TransferHandler done);
   // Reports `result` later on the event thread (a submit that never reached the bus).
   void complete_later(TransferHandler done, TransferResult result);
-  // Runs the handler, then lets close() go on once nothing is pending.
-  void finish(TransferHandler& done, TransferResult result);
 
   std::shared_ptr<LibusbContext> context_;
   libusb_device_handle* handle_;
   InterfaceInfo info_;
   bool reattach_driver_;
-
-  std::mutex mutex_;
-  std::condition_variable idle_;
-  std::unordered_set<libusb_transfer*> in_flight_;  // what cancel() can reach
-  std::size_t pending_ = 0;  // handlers still owed: in flight, deferred or on the worker
-  bool closed_ = false;
+  std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 }  // namespace ledlab::io::usb

@@ -176,3 +176,19 @@ TEST_CASE("GET_CAPABILITIES, *IDN?, SRQ, a stall, a timeout, a cancel and an unp
   CHECK(late.get().result.code == TransferCode::cancelled);
   pm.close();  // idempotent
 }
+
+TEST_CASE("a handler may close and destroy the device whose transfer it reports") {
+  auto opened = backend()->open(the_power_meter());
+  REQUIRE(opened.has_value());
+  std::unique_ptr<Device> pm = std::move(*opened);
+  std::promise<TransferCode> seen;
+  // The replay is exhausted by now: nothing answers, the 100 ms timeout ends the read.
+  pm->submit_bulk_in(64, 100ms, [&](TransferResult r) {
+    pm.reset();  // close() from inside our own handler, then the destructor
+    seen.set_value(r.code);
+  });
+  auto code = seen.get_future();
+  REQUIRE(code.wait_for(10s) == std::future_status::ready);
+  CHECK(code.get() == TransferCode::timeout);
+  CHECK(pm == nullptr);
+}
