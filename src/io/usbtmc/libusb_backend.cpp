@@ -6,10 +6,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <tuple>
 
 namespace ledlab::io::usb {
 namespace {

@@ -246,7 +246,9 @@ void LibusbDevice::close() {
     log::info(kLog, "closed {:04x}:{:04x} at {}", info.vendor_id, info.product_id, info.port_path);
   };
   handle_ = nullptr;
-  if (context_->on_event_thread()) context_->defer([context = context_, release] { release(); });
+  // The deferred release must not hold the context: the last reference dropped on the event
+  // thread would make it join itself. The context drains its queue before libusb_exit().
+  if (context_->on_event_thread()) context_->defer(release);
   else release();
 }
 

@@ -2,8 +2,8 @@
 """`ledlab list-usb` against the umockdev power meter of usbtmc_replay.py (no traffic needed).
 
 usage: check_list_usb.py LEDLAB
-Checks the text and JSON listings, the empty bus, and an instrument whose device node cannot
-be opened (replaced by a directory: EISDIR, which denies access even to root, as CI runs).
+Checks the text and JSON listings, names read over the bus when sysfs has none (scenario
+"strings"), the empty bus, and an instrument whose device node cannot be opened (replaced by a directory: EISDIR, which denies access even to root, as CI runs).
 """
 import json
 import os
@@ -54,6 +54,12 @@ def main(ledlab):
             check("JSON address", pm["address"] == "usbtmc://1313:8078/P0012345", out)
             check("JSON endpoints", (pm["bulk_out"], pm["bulk_in"], pm["interrupt_in"]) == (1, 0x82, 0x83), out)
             check("JSON protocol", pm["protocol"] == "USB488" and pm["serial"] == "P0012345", out)
+
+        with tempfile.TemporaryDirectory(prefix="ledlab-list-usb-") as bare:
+            code, out = run(usbtmc_replay.write(bare, "strings") + ["--", ledlab, "list-usb"])
+        check("without sysfs strings list-usb asks the device (exit 0)", code == 0, out)
+        check("and prints its string descriptors", "Thorlabs PM100USB, serial P0012345" in out
+              and "USB0::0x1313::0x8078::P0012345::INSTR" in out, out)
 
         code, out = run(["umockdev-run", "--", ledlab, "list-usb"])
         check("an empty bus exits 0", code == 0, out)

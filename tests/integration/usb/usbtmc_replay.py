@@ -34,7 +34,8 @@ Usage:
       write pm100.umockdev and SCENARIO.pcap; print the umockdev-run command line
   usbtmc_replay.py run SCENARIO [--read N] [--request-max N] -- PROGRAM ARGS
       write them to a temporary directory, run PROGRAM under umockdev-run, exit with its code
-Scenarios (SCENARIOS at the end): 'none' replays no traffic (listing only); 'seam' is
+Scenarios (SCENARIOS at the end): 'none' replays no traffic (listing only); 'strings' has no
+sysfs string files and answers the string descriptor requests; 'seam' is
 test_libusb_umockdev's; 'query' is GET_CAPABILITIES + *IDN? for `ledlab query`, e.g.
   usbtmc_replay.py run query --read 4108 --request-max 4096 -- \
       ledlab query usbtmc://1313:8078/P0012345 '*IDN?'
@@ -93,9 +94,12 @@ def root_hub_descriptors():
             + config + interface + endpoint_descriptor(0x81, 0x03, 4, 12))
 
 
-def umockdev_text():
-    """The device description: one block per sysfs device, child first (umockdev's order)."""
+def umockdev_text(sysfs_strings=True):
+    """The device description: one block per sysfs device, child first (umockdev's order).
+    Without sysfs_strings the kernel's manufacturer/product/serial files are missing, as on
+    systems without them, and a lister must ask the device (scenario "strings")."""
     inst = instrument_descriptors().hex().upper()
+    strings = f"A: manufacturer={MANUFACTURER}\nA: product={PRODUCT}\nA: serial={SERIAL}\n" if sysfs_strings else ""
     hub = root_hub_descriptors().hex().upper()
     hub_path = SYSFS_PATH.rsplit("/", 1)[0]
     return f"""P: {SYSFS_PATH.removeprefix('/sys')}
@@ -132,10 +136,7 @@ A: devnum={ADDRESS}
 A: devpath={PORT}
 A: idProduct={PRODUCT_ID:04x}
 A: idVendor={VENDOR_ID:04x}
-A: manufacturer={MANUFACTURER}
-A: maxchild=0
-A: product={PRODUCT}
-A: serial={SERIAL}
+{strings}A: maxchild=0
 A: speed=12
 A: version= 2.00
 
@@ -299,6 +300,22 @@ def scenario_seam(options):
     return cap
 
 
+def string_descriptor(text):
+    encoded = text.encode("utf-16-le")  # USB 2.0 section 9.6.7: UNICODE, bLength, type 3
+    return bytes([2 + len(encoded), 3]) + encoded
+
+
+def scenario_strings(options):
+    """A lister without sysfs string files: libusb 1.0.26's libusb_get_string_descriptor_ascii()
+    asks for the language IDs (wLength 4), then the string (wLength 255), for iManufacturer,
+    iProduct and iSerialNumber (indexes 1, 2, 3)."""
+    cap = Capture()
+    for index, text in ((1, MANUFACTURER), (2, PRODUCT), (3, SERIAL)):
+        cap.control_in(0x80, 6, 0x0300, 0, 4, bytes([4, 3, 0x09, 0x04]))  # LANGID en-US
+        cap.control_in(0x80, 6, 0x0300 | index, 0x0409, 255, string_descriptor(text))
+    return cap
+
+
 def scenario_query(options):
     """The lead's `ledlab query usbtmc://1313:8078/P0012345 '*IDN?'`: GET_CAPABILITIES, then
     *IDN? with tags 1 and 2, read with the client's Bulk-IN length and TransferSize."""
@@ -308,7 +325,7 @@ def scenario_query(options):
     return cap
 
 
-SCENARIOS = {"none": scenario_none, "seam": scenario_seam, "query": scenario_query}
+SCENARIOS = {"none": scenario_none, "seam": scenario_seam, "query": scenario_query, "strings": scenario_strings}
 
 
 def write(out_dir, scenario, options=None):
@@ -317,7 +334,7 @@ def write(out_dir, scenario, options=None):
     os.makedirs(out_dir, exist_ok=True)
     device = os.path.join(out_dir, "pm100.umockdev")
     with open(device, "w") as f:
-        f.write(umockdev_text())
+        f.write(umockdev_text(sysfs_strings=scenario != "strings"))
     capture = os.path.join(out_dir, f"{scenario}.pcap")
     with open(capture, "wb") as f:
         f.write(SCENARIOS[scenario](options).pcap())
