@@ -33,13 +33,17 @@ LibusbContext::~LibusbContext() {
 }
 
 void LibusbContext::event_loop() {
+  int last_error = LIBUSB_SUCCESS;
   while (!stop_.load()) {
     // The timeout only bounds how long a missed wake-up could delay the stop; shutdown and
     // defer() interrupt the wait at once.
     timeval tv{1, 0};
     int r = libusb_handle_events_timeout_completed(context_, &tv, nullptr);
-    if (r != LIBUSB_SUCCESS && r != LIBUSB_ERROR_INTERRUPTED)
-      log::warn(kLog, "libusb event handling failed: {}", libusb_error_name(r));
+    // Every transfer reports its own failure to its handler; this is only the loop's view
+    // (e.g. a reap that failed while a listing had a device open), said once per change.
+    if (r != LIBUSB_SUCCESS && r != LIBUSB_ERROR_INTERRUPTED && r != last_error)
+      log::info(kLog, "libusb event handling: {}", libusb_error_name(r));
+    last_error = r;
     run_deferred();
   }
   run_deferred();  // a handler queued during shutdown still runs exactly once
