@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # keep the source tree clean under ctest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import usbtmc_replay  # noqa: E402
 

@@ -28,6 +28,19 @@ How umockdev 0.17.16 replays a pcap (src/umockdev-pcap.vala), i.e. what the reco
   * Consequence for exchanges: OUT bytes must be exact, and an IN transfer's requested length
     must equal the URB length in the capture. Scenarios therefore name the Bulk-IN read length
     the program under test uses (Scenario.bulk_in_read).
+  * The emulated device node is always ready for poll(), so libusb's event thread reaps in a
+    busy loop while the program runs: fine for tests of a second.
+
+Why not umockdev's ioctl-tree replay (-i DEV=FILE.ioctl)? Its records are
+  @DEV /dev/bus/usb/001/005
+  USBDEVFS_REAPURBNDELAY <ioctl ret> <type> <endpoint> <status> <flags> <buffer_length> <actual_length> <error_count> <HEX>
+(libusb reaps with REAPURBNDELAY; a record named USBDEVFS_REAPURB never matches it). It
+replays bulk and interrupt transfers, but not control IN data: a SUBMITURB matches only if
+the whole buffer equals the record (for control: the setup packet and the uninitialised reply
+area), and on reap the data is copied back only for endpoints with bit 7 set, while libusb
+submits every control URB to endpoint 0. Tried on 0.17.16: GET_CAPABILITIES completes with
+status 0 and actual_length 24 but 24 zero bytes; with the reply in the record it never matches
+and times out. The pcap replay handles control transfers, hence this format.
 
 Usage:
   usbtmc_replay.py write OUTDIR [SCENARIO] [--read N] [--request-max N]
