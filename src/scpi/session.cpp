@@ -27,7 +27,8 @@ std::string_view trim(std::string_view s) {
 
 // Transport failures after which the byte stream can no longer be trusted.
 bool breaks_stream(Errc code) {
-  return code == Errc::timeout || code == Errc::cancelled || code == Errc::disconnected || code == Errc::io;
+  return code == Errc::timeout || code == Errc::cancelled || code == Errc::disconnected || code == Errc::io ||
+         code == Errc::unplugged;
 }
 }  // namespace
 
