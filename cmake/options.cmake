@@ -4,9 +4,10 @@ option(LEDLAB_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitiz
 option(LEDLAB_BUILD_TESTS "Build the Catch2 tests" ON)
 option(LEDLAB_BUILD_BENCH "Build the benchmark programs in tests/bench" ON)
 option(LEDLAB_BUILD_GUI "Build the ImGui dashboard" ON)
+option(LEDLAB_BUILD_FUZZ "Run the libFuzzer targets in tests/fuzz as ctest tests (label fuzz; needs clang)" ON)
 
 message(STATUS "ledlab ${PROJECT_VERSION} build type: ${CMAKE_BUILD_TYPE}")
-foreach(opt LEDLAB_STRICT_WARNINGS LEDLAB_SANITIZE LEDLAB_BUILD_TESTS LEDLAB_BUILD_BENCH LEDLAB_BUILD_GUI)
+foreach(opt LEDLAB_STRICT_WARNINGS LEDLAB_SANITIZE LEDLAB_BUILD_TESTS LEDLAB_BUILD_BENCH LEDLAB_BUILD_GUI LEDLAB_BUILD_FUZZ)
   message(STATUS "  ${opt} = ${${opt}}")
 endforeach()
 

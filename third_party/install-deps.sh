@@ -19,6 +19,7 @@ packages=(
   fonts-dejavu-core                                # the dashboard's font (ImGui's built-in one otherwise)
   xvfb xauth libgl1-mesa-dri                       # headless dashboard tests
   python3-pyvisa-py         # a real VISA client to test the twins against
+  clang libclang-rt-14-dev  # libFuzzer targets (ctest -L fuzz): clang++ and its fuzzer/sanitizer runtimes
   umockdev                  # USBTMC tests: a fake /sys and /dev with a usbmon replay, no hardware
 )
 

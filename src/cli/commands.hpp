@@ -18,6 +18,7 @@ void register_ctl_command(CLI::App& app);    // ledlab ctl: steer a running sequ
 void register_resume_command(CLI::App& app); // ledlab resume: continue an interrupted run
 void register_report_command(CLI::App& app); // ledlab report: one run as an HTML page
 void register_gui_command(CLI::App& app);    // ledlab gui: the live dashboard
+void register_query_command(CLI::App& app);  // ledlab query: SCPI to one instrument by address
 void register_usb_command(CLI::App& app);    // ledlab list-usb: attached USBTMC instruments
 
 // Thrown by subcommand callbacks to end with a message and an exit code.

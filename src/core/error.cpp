@@ -8,6 +8,7 @@ std::string_view to_string(Errc code) {
     case Errc::cancelled: return "cancelled";
     case Errc::unreachable: return "unreachable";
     case Errc::disconnected: return "disconnected";
+    case Errc::unplugged: return "unplugged";
     case Errc::io: return "I/O error";
     case Errc::protocol: return "protocol error";
     case Errc::instrument: return "instrument error";

@@ -12,6 +12,7 @@ enum class Errc {
   cancelled,        // the operation was cancelled by its owner
   unreachable,      // connect failed (refused, no route, unknown host)
   disconnected,     // the peer closed or reset the link
+  unplugged,        // the USB device left the bus; plugging it back in lets the link reconnect
   io,               // any other transport failure
   protocol,         // reply does not parse: garbage, bad block header, wrong framing
   instrument,       // the instrument reported an SCPI error (scpi_code holds its code)

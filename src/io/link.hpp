@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -18,6 +19,10 @@
 namespace ledlab::io {
 
 using Millis = std::chrono::milliseconds;
+
+// IEEE 488.1 remote/local state, where a transport carries it (USB488 REN_CONTROL,
+// GO_TO_LOCAL and LOCAL_LOCKOUT).
+enum class RemoteState { local, remote, local_lockout };
 
 class Link {
  public:
@@ -31,6 +36,14 @@ class Link {
   virtual boost::asio::awaitable<Status> write(std::string_view bytes, Millis timeout) = 0;
   // Returns as soon as some bytes arrived; never 0 bytes on success.
   virtual boost::asio::awaitable<Result<std::size_t>> read_some(std::span<char> buffer, Millis timeout) = 0;
+
+  // Out-of-band controls that some transports carry beside the message stream (USB488, as
+  // GPIB did). The defaults fail with Errc::invalid_argument naming the link: a raw socket
+  // has no serial poll or device clear.
+  virtual boost::asio::awaitable<Result<std::uint8_t>> read_status_byte(Millis timeout);  // serial poll
+  virtual boost::asio::awaitable<Status> device_clear(Millis timeout);  // clears buffers, aborts parsing
+  virtual boost::asio::awaitable<Status> trigger(Millis timeout);       // group execute trigger
+  virtual boost::asio::awaitable<Status> set_remote(RemoteState state, Millis timeout);
 
   // Aborts the operation in progress (it completes with Errc::cancelled). Safe from any thread.
   virtual void cancel() = 0;

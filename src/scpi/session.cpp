@@ -27,7 +27,8 @@ std::string_view trim(std::string_view s) {
 
 // Transport failures after which the byte stream can no longer be trusted.
 bool breaks_stream(Errc code) {
-  return code == Errc::timeout || code == Errc::cancelled || code == Errc::disconnected || code == Errc::io;
+  return code == Errc::timeout || code == Errc::cancelled || code == Errc::disconnected || code == Errc::io ||
+         code == Errc::unplugged;
 }
 }  // namespace
 
@@ -291,6 +292,28 @@ asio::awaitable<Status> Session::write_checked(std::string command) {
     co_return fail(context(std::move(e), command));
   }
   co_return Status{};
+}
+
+template <class Op>
+auto Session::out_of_band(std::string_view what, Op op) -> decltype(op()) {
+  auto guard = co_await mutex_.lock();
+  if (auto st = co_await ensure_connected(); !st) co_return fail(context(st.error(), what));
+  auto r = co_await op();
+  if (!r) co_return fail(context(r.error(), what));
+  if (std::string_view(what) == "device clear") rx_.clear();  // the device dropped its replies too
+  co_return r;
+}
+
+asio::awaitable<Result<std::uint8_t>> Session::serial_poll() {
+  co_return co_await out_of_band("serial poll", [this] { return link_->read_status_byte(options_.timeout); });
+}
+
+asio::awaitable<Status> Session::device_clear() {
+  co_return co_await out_of_band("device clear", [this] { return link_->device_clear(options_.timeout); });
+}
+
+asio::awaitable<Status> Session::set_remote(io::RemoteState state) {
+  co_return co_await out_of_band("remote/local", [this, state] { return link_->set_remote(state, options_.timeout); });
 }
 
 }  // namespace ledlab::scpi

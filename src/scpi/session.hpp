@@ -69,8 +69,16 @@ class Session {
   // Writes, then drains the error queue; the first queued error becomes the result.
   boost::asio::awaitable<Status> write_checked(std::string command);
 
+  // Out-of-band controls of links that carry them (USB488); others fail with
+  // Errc::invalid_argument. Serialised with the exchanges.
+  boost::asio::awaitable<Result<std::uint8_t>> serial_poll();  // READ_STATUS_BYTE
+  boost::asio::awaitable<Status> device_clear();             // INITIATE_CLEAR: buffers emptied
+  boost::asio::awaitable<Status> set_remote(io::RemoteState state);
+
  private:
   boost::asio::awaitable<Status> ensure_connected();
+  template <class Op>
+  auto out_of_band(std::string_view what, Op op) -> decltype(op());
   boost::asio::awaitable<Status> send(const std::string& command);
   boost::asio::awaitable<Result<std::string>> read_reply(Millis timeout);
   boost::asio::awaitable<Result<std::string>> exchange(const std::string& command, bool expect_reply, Millis timeout);

@@ -8,6 +8,7 @@
 #include "instruments/sim/bench.hpp"
 #include "io/link.hpp"
 #include "scpi/server/server.hpp"
+#include "support/co_run.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -81,17 +82,6 @@ class SimStation {
   std::vector<std::shared_ptr<scpi::server::Device>> devices_;
   std::thread thread_;
 };
-
-// Runs a coroutine to completion on `io` (the client side of a test) and returns its value.
-template <class T>
-T run(boost::asio::io_context& io, boost::asio::awaitable<T> op) {
-  auto fut = boost::asio::co_spawn(io, std::move(op), boost::asio::use_future);
-  io.restart();
-  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    if (io.run_one() == 0) io.restart();
-  }
-  return fut.get();
-}
 
 // A driver of `config.kind` connected to `port` on 127.0.0.1, not yet initialised.
 inline std::unique_ptr<instruments::Instrument> make_driver(boost::asio::io_context& io,

@@ -27,7 +27,7 @@ Error bad(const InterlockSpec& s, std::string what) {
 }  // namespace
 
 bool is_link_error(Errc code) {
-  return code == Errc::timeout || code == Errc::disconnected || code == Errc::unreachable || code == Errc::io ||
+  return code == Errc::timeout || code == Errc::disconnected || code == Errc::unplugged || code == Errc::unreachable || code == Errc::io ||
          code == Errc::protocol;
 }
 

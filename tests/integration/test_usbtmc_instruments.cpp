@@ -1,0 +1,98 @@
+// The real drivers over the USBTMC link: the simulated pattern generator and power meter sit on
+// a fake USB bus (the twins run on the bus thread, as firmware would) and the drivers reach
+// them through UsbtmcLink and the usb seam, as they would reach a PM100 over libusb.
+#include "instruments/common/registry.hpp"
+#include "instruments/common/twin_registry.hpp"
+#include "instruments/pattern_generator/pattern_generator.hpp"
+#include "instruments/power_meter/power_meter.hpp"
+#include "instruments/sim/bench.hpp"
+#include "io/usbtmc/usbtmc_link.hpp"
+#include "support/co_run.hpp"
+#include "support/fake_usbtmc.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+using namespace ledlab;
+using namespace ledlab::instruments;
+using ledlab::test::run;
+
+namespace {
+
+struct UsbBench {
+  std::shared_ptr<Clock> clock = std::make_shared<Clock>(1.0);
+  std::shared_ptr<sim::Bench> bench = std::make_shared<sim::Bench>(sim::BenchConfig{}, clock);
+  std::shared_ptr<test::FakeUsbBus> bus = std::make_shared<test::FakeUsbBus>();
+  boost::asio::io_context io;
+
+  // Builds the twin of `kind`, plugs it into the bus and returns its driver over USBTMC.
+  std::unique_ptr<Instrument> plug(std::string name, std::string kind, std::uint16_t pid, std::size_t& index,
+                                   std::map<std::string, double> limits = {}) {
+    InstrumentConfig cfg;
+    cfg.name = std::move(name);
+    cfg.kind = std::move(kind);
+    cfg.limits = std::move(limits);
+    cfg.session.timeout = io::Millis(3000);
+    cfg.session.reconnect_attempts = 1;
+    auto twin = TwinRegistry::instance().make({cfg, bench, clock});
+    if (!twin) FAIL(twin.error().describe());
+    const std::string serial = fmt::format("SIM{:04x}", pid);
+    index = bus->attach(*twin, 0x1313, pid, serial);
+    cfg.address = fmt::format("USB0::0x1313::0x{:04X}::{}::INSTR", pid, serial);
+    auto address = io::parse_address(cfg.address);
+    REQUIRE(address);
+    auto session = std::make_unique<scpi::Session>(
+        cfg.name, std::make_unique<io::UsbtmcLink>(io.get_executor(), *address, bus), cfg.session);
+    auto driver = DriverRegistry::instance().make(cfg, std::move(session));
+    if (!driver) FAIL(driver.error().describe());
+    auto st = run(io, (*driver)->initialize());
+    if (!st) FAIL(st.error().describe());
+    return std::move(*driver);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("drivers over USBTMC light the simulated array: live lanes read power, dead lanes stay dark") {
+  UsbBench b;
+  std::size_t pg_index = 0, opm_index = 0;
+  auto pg_driver = b.plug("pg", "pattern_generator", 0x0001, pg_index, {{"max_current_a", 0.03}});
+  auto opm_driver = b.plug("opm", "power_meter", 0x8078, opm_index);
+  auto& pg = static_cast<PatternGenerator&>(*pg_driver);
+  auto& opm = static_cast<PowerMeter&>(*opm_driver);
+
+  REQUIRE(run(b.io, pg.set_drive_a(0.004, 0.002)));
+  REQUIRE(run(b.io, pg.set_output(true)));
+  auto powers = run(b.io, opm.read_all_w());
+  REQUIRE(powers);
+  REQUIRE(powers->size() == b.bench->array().size());
+  int live = 0, dark_dead = 0, dead = 0;
+  for (std::size_t i = 0; i < powers->size(); ++i) {
+    if (b.bench->array().lane(i).dead) {
+      ++dead;
+      if ((*powers)[i] < 1e-7) ++dark_dead;
+    } else if ((*powers)[i] > 1e-6) {
+      ++live;
+    }
+  }
+  CHECK(live == static_cast<int>(powers->size()) - dead);
+  CHECK(dark_dead == dead);
+
+  // The drive limit is enforced by the driver, whatever the link.
+  auto over = run(b.io, pg.set_drive_a(0.05, 0.002));
+  REQUIRE_FALSE(over);
+  CHECK(over.error().code == Errc::limit);
+
+  SECTION("the power meter unplugged mid-run fails typed, and reads again once plugged back in") {
+    b.bus->unplug(opm_index);
+    auto lost = run(b.io, opm.read_all_w());
+    REQUIRE_FALSE(lost);
+    CHECK(lost.error().code == Errc::unplugged);
+    CHECK(lost.error().instrument == "opm");
+    b.bus->replug(opm_index);
+    REQUIRE(run(b.io, opm.reapply_settings()));
+    auto back = run(b.io, opm.read_all_w());
+    REQUIRE(back);
+    CHECK(back->size() == powers->size());
+  }
+}

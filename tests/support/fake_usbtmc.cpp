@@ -1,0 +1,471 @@
+#include "support/fake_usbtmc.hpp"
+
+#include "io/usbtmc/protocol.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <future>
+#include <optional>
+#include <stdexcept>
+
+namespace ledlab::test {
+
+namespace asio = boost::asio;
+namespace tmc = io::usbtmc;
+using usb::Bytes;
+using usb::TransferCode;
+using usb::TransferResult;
+
+struct FakeUsbBus::State {
+  FakeUsbInstrument inst;
+  bool attached = true;
+  int opens = 0;
+  UsbFaults faults;
+  scpi::server::ConnectionState connection;
+  std::string input;   // DEV_DEP_MSG_OUT payload until EOM
+  std::string output;  // reply bytes not yet requested
+  struct Request {
+    std::uint8_t tag;
+    std::uint32_t max;
+    bool never;  // swallowed: in progress, never answered
+  };
+  std::optional<Request> request;
+  std::deque<Bytes> in_transfers;  // device-side Bulk-IN transfers, each ended by a short packet
+  std::deque<Bytes> notifications;
+  std::deque<Pending> bulk_in_waiters, interrupt_waiters, bulk_out_waiters;
+  bool bulk_in_halted = false, bulk_out_halted = false;
+  std::uint8_t last_out_tag = 0;
+  int clear_polls_left = 0;
+  int triggers = 0;
+  std::string remote = "local";
+  std::vector<std::string> control_log, bulk_log;
+};
+
+namespace {
+
+TransferResult result(TransferCode code, Bytes data = {}, std::size_t transferred = 0) {
+  return TransferResult{code, std::move(data), transferred, {}};
+}
+
+}  // namespace
+
+// ---- device handle: every call hops to the bus thread --------------------------------------
+
+FakeUsbDevice::FakeUsbDevice(FakeUsbBus& bus, std::size_t index) : bus_(bus), index_(index) {}
+FakeUsbDevice::~FakeUsbDevice() { close(); }
+
+const usb::InterfaceInfo& FakeUsbDevice::info() const { return bus_.devices_[index_]->inst.info; }
+
+void FakeUsbDevice::submit_bulk_out(Bytes data, usb::Millis timeout, usb::TransferHandler done) {
+  bus_.post([this, data = std::move(data), timeout, done = std::move(done)]() mutable {
+    bus_.bulk_out(*bus_.devices_[index_], std::move(data), timeout, std::move(done));
+  });
+}
+
+void FakeUsbDevice::submit_bulk_in(std::size_t length, usb::Millis timeout, usb::TransferHandler done) {
+  bus_.post([this, length, timeout, done = std::move(done)]() mutable {
+    auto& s = *bus_.devices_[index_];
+    if (!s.attached) return done(result(TransferCode::no_device));
+    s.bulk_in_waiters.push_back(bus_.make_pending(s, length, timeout, std::move(done), s.bulk_in_waiters));
+    bus_.serve_bulk_in(s);
+  });
+}
+
+void FakeUsbDevice::submit_interrupt_in(std::size_t length, usb::Millis timeout, usb::TransferHandler done) {
+  bus_.post([this, length, timeout, done = std::move(done)]() mutable {
+    auto& s = *bus_.devices_[index_];
+    if (!s.attached) return done(result(TransferCode::no_device));
+    s.interrupt_waiters.push_back(bus_.make_pending(s, length, timeout, std::move(done), s.interrupt_waiters));
+    bus_.serve_interrupt(s);
+  });
+}
+
+void FakeUsbDevice::submit_control(usb::ControlSetup setup, Bytes, usb::Millis, usb::TransferHandler done) {
+  bus_.post([this, setup, done = std::move(done)]() mutable { bus_.control(*bus_.devices_[index_], setup, std::move(done)); });
+}
+
+void FakeUsbDevice::clear_halt(std::uint8_t endpoint, usb::Millis, usb::TransferHandler done) {
+  bus_.post([this, endpoint, done = std::move(done)]() mutable {
+    auto& s = *bus_.devices_[index_];
+    if (!s.attached) return done(result(TransferCode::no_device));
+    const bool in = (endpoint & 0x80) != 0;
+    (in ? s.bulk_in_halted : s.bulk_out_halted) = false;
+    s.control_log.push_back(in ? "CLEAR_HALT(Bulk-IN)" : "CLEAR_HALT(Bulk-OUT)");
+    done(result(TransferCode::ok));
+  });
+}
+
+void FakeUsbDevice::cancel() {
+  bus_.post([this] { bus_.fail_all(*bus_.devices_[index_], TransferCode::cancelled); });
+}
+
+void FakeUsbDevice::close() {
+  if (closed_) return;
+  closed_ = true;
+  bus_.sync([this] { bus_.fail_all(*bus_.devices_[index_], TransferCode::cancelled); });
+}
+
+// ---- the bus ----------------------------------------------------------------------------
+
+FakeUsbBus::FakeUsbBus() : work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+
+FakeUsbBus::~FakeUsbBus() {
+  sync([this] {
+    for (auto& s : devices_) fail_all(*s, TransferCode::cancelled);
+  });
+  work_.reset();
+  io_.stop();
+  thread_.join();
+}
+
+void FakeUsbBus::post(std::function<void()> f) { asio::post(io_, std::move(f)); }
+
+void FakeUsbBus::sync(const std::function<void()>& f) {
+  if (std::this_thread::get_id() == thread_.get_id()) return f();
+  std::promise<void> done;
+  asio::post(io_, [&] {
+    f();
+    done.set_value();
+  });
+  done.get_future().get();
+}
+
+std::size_t FakeUsbBus::attach(std::shared_ptr<scpi::server::Device> scpi, std::uint16_t vendor_id,
+                               std::uint16_t product_id, std::string serial, bool with_interrupt_in,
+                               std::uint16_t max_packet) {
+  std::size_t index = 0;
+  sync([&] {
+    auto s = std::make_unique<State>();
+    auto& i = s->inst.info;
+    i.bus = 1;
+    i.device_address = next_address_++;
+    i.port_path = "1-" + std::to_string(devices_.size() + 1);
+    i.vendor_id = vendor_id;
+    i.product_id = product_id;
+    i.serial = std::move(serial);
+    i.manufacturer = scpi->identity().manufacturer;
+    i.product = scpi->identity().model;
+    i.protocol = 1;  // USB488
+    i.bulk_out = 0x02;
+    i.bulk_in = 0x81;
+    i.interrupt_in = with_interrupt_in ? 0x83 : 0;
+    i.bulk_in_max_packet = i.bulk_out_max_packet = max_packet;
+    s->inst.scpi = std::move(scpi);
+    devices_.push_back(std::move(s));
+    index = devices_.size() - 1;
+  });
+  return index;
+}
+
+void FakeUsbBus::unplug(std::size_t index) {
+  sync([&] {
+    devices_[index]->attached = false;
+    fail_all(*devices_[index], TransferCode::no_device);
+  });
+}
+
+void FakeUsbBus::replug(std::size_t index) {
+  sync([&] {
+    auto& s = *devices_[index];
+    s.attached = true;
+    s.inst.info.device_address = next_address_++;
+    s.input.clear();
+    s.output.clear();
+    s.request.reset();
+    s.in_transfers.clear();
+    s.bulk_in_halted = s.bulk_out_halted = false;
+  });
+}
+
+Result<std::vector<usb::InterfaceInfo>> FakeUsbBus::list() {
+  std::vector<usb::InterfaceInfo> out;
+  sync([&] {
+    for (auto& s : devices_)
+      if (s->attached) out.push_back(s->inst.info);
+  });
+  return out;
+}
+
+Result<std::unique_ptr<usb::Device>> FakeUsbBus::open(const usb::InterfaceInfo& interface) {
+  std::optional<std::size_t> found;
+  sync([&] {
+    for (std::size_t i = 0; i < devices_.size(); ++i) {
+      const auto& info = devices_[i]->inst.info;
+      if (devices_[i]->attached && info.vendor_id == interface.vendor_id && info.product_id == interface.product_id &&
+          info.serial == interface.serial) {
+        found = i;
+        ++devices_[i]->opens;
+        break;
+      }
+    }
+  });
+  if (!found) return fail(Errc::unreachable, "fake bus: the device is not attached");
+  return std::make_unique<FakeUsbDevice>(*this, *found);
+}
+
+void FakeUsbBus::arm(std::size_t index, UsbFaults faults) { sync([&] { devices_[index]->faults = faults; }); }
+
+void FakeUsbBus::raise_srq(std::size_t index, std::uint8_t stb) {
+  sync([&] {
+    devices_[index]->notifications.push_back(Bytes{0x81, stb});
+    serve_interrupt(*devices_[index]);
+  });
+}
+
+std::vector<std::string> FakeUsbBus::control_log(std::size_t index) {
+  std::vector<std::string> out;
+  sync([&] { out = devices_[index]->control_log; });
+  return out;
+}
+
+std::vector<std::string> FakeUsbBus::bulk_log(std::size_t index) {
+  std::vector<std::string> out;
+  sync([&] { out = devices_[index]->bulk_log; });
+  return out;
+}
+
+int FakeUsbBus::opens(std::size_t index) {
+  int n = 0;
+  sync([&] { n = devices_[index]->opens; });
+  return n;
+}
+
+int FakeUsbBus::triggers(std::size_t index) {
+  int n = 0;
+  sync([&] { n = devices_[index]->triggers; });
+  return n;
+}
+
+std::string FakeUsbBus::remote_state(std::size_t index) {
+  std::string r;
+  sync([&] { r = devices_[index]->remote; });
+  return r;
+}
+
+FakeUsbBus::Pending FakeUsbBus::make_pending(State&, std::size_t length, usb::Millis timeout,
+                                             usb::TransferHandler done, std::deque<Pending>& queue) {
+  Pending p{next_id_++, length, std::move(done), std::make_shared<asio::steady_timer>(io_)};
+  p.timer->expires_after(timeout);
+  p.timer->async_wait([&queue, id = p.id](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto it = std::ranges::find_if(queue, [id](const Pending& q) { return q.id == id; });
+    if (it == queue.end()) return;
+    auto done = std::move(it->done);
+    queue.erase(it);
+    done(result(TransferCode::timeout));
+  });
+  return p;
+}
+
+void FakeUsbBus::fail_all(State& s, TransferCode code) {
+  for (auto* queue : {&s.bulk_in_waiters, &s.interrupt_waiters, &s.bulk_out_waiters}) {
+    auto waiting = std::move(*queue);
+    queue->clear();
+    for (auto& p : waiting) {
+      p.timer->cancel();
+      p.done(result(code));
+    }
+  }
+}
+
+// ---- the device side of USBTMC -------------------------------------------------------------
+
+void FakeUsbBus::bulk_out(State& s, Bytes data, usb::Millis timeout, usb::TransferHandler done) {
+  if (!s.attached) return done(result(TransferCode::no_device));
+  if (s.bulk_out_halted) return done(result(TransferCode::stall));
+  auto header = tmc::parse_bulk_out_header(data);
+  if (header) s.last_out_tag = header->tag;
+  if (s.faults.hang_bulk_out) {
+    s.faults.hang_bulk_out = false;
+    s.bulk_log.push_back("OUT (NAKed)");
+    s.bulk_out_waiters.push_back(make_pending(s, data.size(), timeout, std::move(done), s.bulk_out_waiters));
+    return;
+  }
+  // USBTMC 1.0 section 3.2.2.3: a malformed Bulk-OUT header halts the endpoint.
+  if (!header || data.size() < tmc::kHeaderSize + (header->msg_id == tmc::MsgId::dev_dep_msg_out ? header->transfer_size : 0)) {
+    s.bulk_out_halted = true;
+    s.bulk_log.push_back("OUT (malformed, halted)");
+    return done(result(TransferCode::stall));
+  }
+  const std::size_t accepted = data.size();
+  switch (header->msg_id) {
+    case tmc::MsgId::dev_dep_msg_out: {
+      const bool eom = (header->attributes & 0x01) != 0;
+      s.bulk_log.push_back("OUT tag=" + std::to_string(header->tag) + " size=" + std::to_string(header->transfer_size) +
+                           " eom=" + (eom ? "1" : "0") + " padded=" + std::to_string(data.size()));
+      s.input.append(reinterpret_cast<const char*>(data.data()) + tmc::kHeaderSize, header->transfer_size);
+      if (eom) execute_message(s);
+      break;
+    }
+    case tmc::MsgId::request_dev_dep_msg_in: {
+      s.bulk_log.push_back("REQUEST tag=" + std::to_string(header->tag) + " max=" + std::to_string(header->transfer_size));
+      const bool never = std::exchange(s.faults.swallow_request, false);
+      s.request = State::Request{header->tag, header->transfer_size, never};
+      if (std::exchange(s.faults.stall_bulk_in, false)) {
+        s.bulk_in_halted = true;
+        serve_bulk_in(s);
+      }
+      answer_request(s);
+      break;
+    }
+    case tmc::MsgId::trigger:
+      s.bulk_log.push_back("TRIGGER tag=" + std::to_string(header->tag));
+      ++s.triggers;
+      break;
+    default:
+      s.bulk_out_halted = true;
+      return done(result(TransferCode::stall));
+  }
+  done(result(TransferCode::ok, {}, accepted));
+}
+
+void FakeUsbBus::execute_message(State& s) {
+  std::string line = std::move(s.input);
+  s.input.clear();
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  auto outcome = s.inst.scpi->execute(line, s.connection);
+  if (outcome.has_reply) s.output += outcome.reply + "\n";
+  answer_request(s);
+}
+
+void FakeUsbBus::answer_request(State& s) {
+  if (!s.request || s.request->never || s.output.empty() || s.bulk_in_halted) return;
+  const auto request = *s.request;
+  s.request.reset();
+  const std::size_t n = std::min<std::size_t>(request.max, s.output.size());
+  const bool eom = n == s.output.size();
+  Bytes bytes = tmc::encode_dev_dep_msg_in(request.tag, std::string_view(s.output).substr(0, n), eom);
+  s.output.erase(0, n);
+  if (std::exchange(s.faults.wrong_tag, false)) {
+    bytes[1] = static_cast<std::uint8_t>(request.tag + 1);
+    bytes[2] = static_cast<std::uint8_t>(~bytes[1]);
+  }
+  const auto claim = [&](std::uint32_t size) {
+    for (int i = 0; i < 4; ++i) bytes[4 + i] = static_cast<std::uint8_t>(size >> (8 * i));
+  };
+  if (std::exchange(s.faults.oversize, false)) claim(request.max + 1);
+  if (std::exchange(s.faults.truncate, false)) claim(static_cast<std::uint32_t>(n + 100));
+  if (s.faults.split_at > 0 && bytes.size() > s.faults.split_at) {
+    // Two device-side transfers: the first ends early with a short packet.
+    s.in_transfers.emplace_back(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(s.faults.split_at));
+    s.in_transfers.emplace_back(bytes.begin() + static_cast<std::ptrdiff_t>(s.faults.split_at), bytes.end());
+  } else {
+    s.in_transfers.push_back(std::move(bytes));
+  }
+  serve_bulk_in(s);
+}
+
+void FakeUsbBus::serve_bulk_in(State& s) {
+  const std::size_t packet = s.inst.info.bulk_in_max_packet;
+  while (!s.bulk_in_waiters.empty() && (s.bulk_in_halted || !s.in_transfers.empty())) {
+    Pending w = std::move(s.bulk_in_waiters.front());
+    s.bulk_in_waiters.pop_front();
+    w.timer->cancel();
+    if (s.bulk_in_halted) {
+      w.done(result(TransferCode::stall));
+      continue;
+    }
+    Bytes& t = s.in_transfers.front();
+    if (t.size() <= w.length) {  // the whole device transfer fits: it ends with a short packet
+      Bytes data = std::move(t);
+      s.in_transfers.pop_front();
+      w.done(result(TransferCode::ok, std::move(data)));
+    } else if (w.length % packet != 0) {  // a full packet would not fit the host's buffer
+      w.done(result(TransferCode::overflow));
+    } else {
+      Bytes data(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(w.length));
+      t.erase(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(w.length));
+      w.done(result(TransferCode::ok, std::move(data)));
+    }
+  }
+}
+
+void FakeUsbBus::serve_interrupt(State& s) {
+  while (!s.interrupt_waiters.empty() && !s.notifications.empty()) {
+    Pending w = std::move(s.interrupt_waiters.front());
+    s.interrupt_waiters.pop_front();
+    w.timer->cancel();
+    Bytes n = std::move(s.notifications.front());
+    s.notifications.pop_front();
+    w.done(result(TransferCode::ok, std::move(n)));
+  }
+}
+
+void FakeUsbBus::control(State& s, usb::ControlSetup setup, usb::TransferHandler done) {
+  if (!s.attached) return done(result(TransferCode::no_device));
+  using R = tmc::Request;
+  constexpr std::uint8_t ok = 0x01, pending = 0x02, failed = 0x80;
+  const auto request = static_cast<R>(setup.request);
+  Bytes reply;
+  switch (request) {
+    case R::get_capabilities: {
+      tmc::Capabilities c;
+      c.bcd_usbtmc = 0x0100;
+      c.indicator_pulse = true;
+      c.term_char = s.inst.term_char_capable;
+      c.bcd_usb488 = 0x0100;
+      c.is_488_2 = c.ren_control = c.trigger = c.scpi = c.rl1 = c.dt1 = true;
+      c.sr1 = s.inst.info.interrupt_in != 0;
+      reply = tmc::encode_capabilities(c);
+      break;
+    }
+    case R::initiate_abort_bulk_out: {
+      const bool match = static_cast<std::uint8_t>(setup.value) == s.last_out_tag;
+      if (match) s.input.clear();
+      reply = {match ? ok : failed, s.last_out_tag};
+      break;
+    }
+    case R::check_abort_bulk_out_status: reply = {ok, 0, 0, 0, 0, 0, 0, 0}; break;
+    case R::initiate_abort_bulk_in: {
+      const bool match = (s.request && s.request->tag == setup.value) || !s.in_transfers.empty();
+      if (match) {
+        s.request.reset();
+        s.in_transfers.clear();
+        s.output.clear();
+        s.in_transfers.push_back({});  // the short packet that ends the aborted transfer
+        serve_bulk_in(s);
+      }
+      reply = {match ? ok : failed, static_cast<std::uint8_t>(setup.value)};
+      break;
+    }
+    case R::check_abort_bulk_in_status: reply = {ok, 0, 0, 0, 0, 0, 0, 0}; break;
+    case R::initiate_clear:
+      s.input.clear();
+      s.output.clear();
+      s.request.reset();
+      s.in_transfers.clear();
+      s.clear_polls_left = std::exchange(s.faults.clear_pending_polls, 0);
+      reply = {ok};
+      break;
+    case R::check_clear_status:
+      reply = {s.clear_polls_left > 0 ? pending : ok, 0};
+      if (s.clear_polls_left > 0) --s.clear_polls_left;
+      break;
+    case R::read_status_byte: {
+      const auto tag = static_cast<std::uint8_t>(setup.value);
+      const std::uint8_t stb = s.inst.scpi->status().status_byte();
+      if (s.inst.info.interrupt_in != 0) {
+        s.notifications.push_back(Bytes{static_cast<std::uint8_t>(0x80 | tag), stb});
+        reply = {ok, tag, 0};
+        serve_interrupt(s);
+      } else {
+        reply = {ok, tag, stb};
+      }
+      break;
+    }
+    case R::ren_control:
+      s.remote = (setup.value & 1) ? (s.remote == "lockout" ? "lockout" : "remote") : "local";
+      reply = {ok};
+      break;
+    case R::go_to_local: s.remote = "local"; reply = {ok}; break;
+    case R::local_lockout: s.remote = "lockout"; reply = {ok}; break;
+    case R::indicator_pulse: reply = {ok}; break;
+    default: return done(result(TransferCode::stall));
+  }
+  s.control_log.emplace_back(tmc::to_string(request));
+  if (reply.size() > setup.length) reply.resize(setup.length);
+  done(result(TransferCode::ok, std::move(reply)));
+}
+
+}  // namespace ledlab::test

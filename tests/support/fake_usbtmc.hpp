@@ -1,0 +1,127 @@
+#pragma once
+// A fake USB bus with USBTMC / USB488 instruments behind the usb::Backend seam, for testing
+// everything above libusb: the device side of USBTMC 1.0 (Bulk-OUT messages, REQUESTs answered
+// on Bulk-IN in packets, aborts, clear, capabilities) and USB488 (READ_STATUS_BYTE with an
+// Interrupt-IN endpoint, REN/GTL/LLO, TRIGGER), executing messages on an SCPI Device (a twin).
+//
+// Like libusb, it completes transfers on its own thread, so the link's hand-over to its
+// executor is exercised. Faults are armed by tests and fire once.
+#include "io/usbtmc/usb_device.hpp"
+#include "scpi/server/device.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ledlab::test {
+
+namespace usb = io::usb;
+
+// What the fake instrument does wrong next (each fires once, then clears itself).
+struct UsbFaults {
+  bool swallow_request = false;    // take the next REQUEST_DEV_DEP_MSG_IN and never answer it
+  bool hang_bulk_out = false;      // NAK the next Bulk-OUT transfer until it times out
+  bool wrong_tag = false;          // answer the next REQUEST with bTag + 1
+  bool oversize = false;           // claim one byte more than requested in the next reply
+  bool truncate = false;           // claim more bytes than the next reply carries, then stop
+  bool stall_bulk_in = false;      // halt Bulk-IN on the next REQUEST
+  std::size_t split_at = 0;        // end the device's Bulk-IN transfers after this many bytes
+                                   // with a short packet and send the rest separately (0 = off)
+  int clear_pending_polls = 0;     // CHECK_CLEAR_STATUS answers PENDING this many times
+};
+
+struct FakeUsbInstrument {
+  usb::InterfaceInfo info;
+  std::shared_ptr<scpi::server::Device> scpi;
+  bool term_char_capable = false;
+  bool usb488 = true;
+};
+
+class FakeUsbBus;
+
+// The device side of one instrument; state lives on the bus thread.
+class FakeUsbDevice final : public usb::Device {
+ public:
+  FakeUsbDevice(FakeUsbBus& bus, std::size_t index);
+  ~FakeUsbDevice() override;
+
+  const usb::InterfaceInfo& info() const override;
+  void submit_bulk_out(usb::Bytes data, usb::Millis timeout, usb::TransferHandler done) override;
+  void submit_bulk_in(std::size_t length, usb::Millis timeout, usb::TransferHandler done) override;
+  void submit_interrupt_in(std::size_t length, usb::Millis timeout, usb::TransferHandler done) override;
+  void submit_control(usb::ControlSetup setup, usb::Bytes out, usb::Millis timeout, usb::TransferHandler done) override;
+  void clear_halt(std::uint8_t endpoint, usb::Millis timeout, usb::TransferHandler done) override;
+  void cancel() override;
+  void close() override;
+
+ private:
+  FakeUsbBus& bus_;
+  std::size_t index_;
+  bool closed_ = false;
+};
+
+class FakeUsbBus final : public usb::Backend {
+ public:
+  FakeUsbBus();
+  ~FakeUsbBus() override;
+
+  // Adds an instrument; returns its index. Descriptors as a PM100-like USB488 meter.
+  std::size_t attach(std::shared_ptr<scpi::server::Device> scpi, std::uint16_t vendor_id, std::uint16_t product_id,
+                     std::string serial, bool with_interrupt_in = true, std::uint16_t max_packet = 64);
+  void unplug(std::size_t index);  // in-flight transfers end with no_device; list() omits it
+  void replug(std::size_t index);  // back on the bus, at a new address, reset
+
+  Result<std::vector<usb::InterfaceInfo>> list() override;
+  Result<std::unique_ptr<usb::Device>> open(const usb::InterfaceInfo& interface) override;
+
+  // Test controls and observations (thread-safe).
+  void arm(std::size_t index, UsbFaults faults);
+  void raise_srq(std::size_t index, std::uint8_t stb);  // queues a USB488 SRQ notification
+  std::vector<std::string> control_log(std::size_t index);  // class requests, in order, by name
+  std::vector<std::string> bulk_log(std::size_t index);     // "OUT tag=.. size=.. eom=1", "REQUEST ..."
+  int opens(std::size_t index);
+  int triggers(std::size_t index);
+  std::string remote_state(std::size_t index);  // "local", "remote", "lockout"
+  // Runs `f` on the bus thread and waits for it.
+  void sync(const std::function<void()>& f);
+
+ private:
+  friend class FakeUsbDevice;
+  struct Pending {
+    std::uint64_t id = 0;
+    std::size_t length = 0;
+    usb::TransferHandler done;
+    std::shared_ptr<boost::asio::steady_timer> timer;
+  };
+  struct State;
+
+  void post(std::function<void()> f);
+  // Bus-thread internals.
+  void bulk_out(State& s, usb::Bytes data, usb::Millis timeout, usb::TransferHandler done);
+  void control(State& s, usb::ControlSetup setup, usb::TransferHandler done);
+  void execute_message(State& s);
+  void answer_request(State& s);
+  void serve_bulk_in(State& s);
+  void serve_interrupt(State& s);
+  Pending make_pending(State& s, std::size_t length, usb::Millis timeout, usb::TransferHandler done,
+                       std::deque<Pending>& queue);
+  void fail_all(State& s, usb::TransferCode code);
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::vector<std::unique_ptr<State>> devices_;
+  std::mutex mutex_;  // guards devices_ (the vector) for attach()
+  std::uint64_t next_id_ = 1;
+  std::uint8_t next_address_ = 2;
+  std::thread thread_;
+};
+
+}  // namespace ledlab::test
