@@ -1,5 +1,7 @@
 #include "io/link.hpp"
 #include "io/tcp_link.hpp"
+#include "io/usbtmc/usb_device.hpp"
+#include "io/usbtmc/usbtmc_link.hpp"
 
 #include <fmt/format.h>
 
@@ -9,8 +11,11 @@ Result<std::unique_ptr<Link>> make_link(const Address& address, boost::asio::any
   switch (address.kind) {
     case Address::Kind::tcp:
       return std::make_unique<TcpLink>(executor, address.host, address.port);
-    case Address::Kind::usbtmc:
-      return fail(Errc::config, fmt::format("{}: the USBTMC link is not built yet", address.text));
+    case Address::Kind::usbtmc: {
+      auto backend = usb::libusb_backend();
+      if (!backend) return fail(Error(backend.error()).at(address.text));
+      return std::make_unique<UsbtmcLink>(executor, address, std::move(*backend));
+    }
   }
   return fail(Errc::bad_address, address.text);
 }

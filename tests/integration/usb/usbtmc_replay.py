@@ -50,8 +50,7 @@ Usage:
 Scenarios (SCENARIOS at the end): 'none' replays no traffic (listing only); 'strings' has no
 sysfs string files and answers the string descriptor requests; 'seam' is
 test_libusb_umockdev's; 'query' is GET_CAPABILITIES + *IDN? for `ledlab query`, e.g.
-  usbtmc_replay.py run query --read 4108 --request-max 4096 -- \
-      ledlab query usbtmc://1313:8078/P0012345 '*IDN?'
+  usbtmc_replay.py run query -- ledlab query usbtmc://1313:8078/P0012345 '*IDN?'
 To add an exchange: write a scenario_*(options) that appends Capture.control_in / bulk_out /
 bulk_in / interrupt_in steps in the order the program submits them, and add it to SCENARIOS.
 """
@@ -359,8 +358,10 @@ def parse_args(argv):
     parser.add_argument("action", choices=["write", "run"])
     parser.add_argument("target", nargs="?", help="write: the output directory")
     parser.add_argument("scenario", nargs="?", default="query", choices=sorted(SCENARIOS))
-    parser.add_argument("--read", type=int, default=64, help="query: the client's Bulk-IN transfer length")
-    parser.add_argument("--request-max", type=int, default=52,
+    # UsbtmcLink asks for the Session's 16384-byte chunk and reads whole 64-byte packets of
+    # header + payload + alignment: 12 + 16384 rounded up to 16448.
+    parser.add_argument("--read", type=int, default=16448, help="query: the client's Bulk-IN transfer length")
+    parser.add_argument("--request-max", type=int, default=16384,
                         help="query: TransferSize of the client's REQUEST_DEV_DEP_MSG_IN")
     parser.add_argument("program", nargs=argparse.REMAINDER, help="run: -- PROGRAM ARGS")
     return parser.parse_args(argv)

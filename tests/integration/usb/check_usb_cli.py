@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""`ledlab list-usb` against the umockdev power meter of usbtmc_replay.py (no traffic needed).
+"""The ledlab CLI against the umockdev power meter of usbtmc_replay.py.
 
-usage: check_list_usb.py LEDLAB
-Checks the text and JSON listings, names read over the bus when sysfs has none (scenario
+usage: check_usb_cli.py LEDLAB list-usb|query
+list-usb checks the text and JSON listings, names read over the bus when sysfs has none (scenario
 "strings"), the empty bus, and an instrument whose device node cannot be opened (replaced by a directory: EISDIR, which denies access even to root, as CI runs).
+query runs `ledlab query usbtmc://1313:8078/P0012345 '*IDN?'` through the USBTMC link and the
+libusb backend against the "query" replay (GET_CAPABILITIES, then *IDN? with bTags 1 and 2).
 """
 import json
 import os
@@ -28,7 +30,18 @@ def run(command, stdout_only=False):
     return done.returncode, done.stdout if stdout_only else done.stdout + done.stderr
 
 
-def main(ledlab):
+def check_query(ledlab):
+    with tempfile.TemporaryDirectory(prefix="ledlab-query-") as tmp:
+        testbed = usbtmc_replay.write(tmp, "query")
+        code, out = run(testbed + ["--", ledlab, "query", "usbtmc://1313:8078/P0012345", "*IDN?"], stdout_only=True)
+        check("query exits 0", code == 0, out)
+        check("query prints the replayed *IDN? reply", out.strip() == usbtmc_replay.IDN_REPLY.strip(), out)
+        code, out = run(testbed + ["--", ledlab, "query", "USB0::0x1313::0x8078::P0099999::INSTR", "*IDN?"])
+        check("another serial is not attached (exit 1)", code == 1, out)
+        check("and the error names it", "P0099999" in out, out)
+
+
+def check_list(ledlab):
     with tempfile.TemporaryDirectory(prefix="ledlab-list-usb-") as tmp:
         testbed = usbtmc_replay.write(tmp, "none")[:3]  # umockdev-run -d DEVICE, no replay
 
@@ -72,14 +85,17 @@ def main(ledlab):
         check("with the reason", "cannot open /dev/bus/usb/001/005" in out, out)
         check("and the udev hint", 'ATTR{idVendor}=="1313"' in out and "udevadm" in out, out)
 
+
+def main(ledlab, what):
+    {"list-usb": check_list, "query": check_query}[what](ledlab)
     for f in failures:
         print("FAIL:", f, file=sys.stderr)
-    print(f"check_list_usb: {len(failures)} failure(s)")
+    print(f"check_usb_cli {what}: {len(failures)} failure(s)")
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3 or sys.argv[2] not in ("list-usb", "query"):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2]))
