@@ -11,12 +11,8 @@
 namespace ledlab::io {
 
 namespace asio = boost::asio;
-using usbtmc::BulkInHeader;
-using usbtmc::kHeaderSize;
-using usbtmc::kToEndpoint;
-using usbtmc::kToInterface;
-using usbtmc::Request;
 using ClassStatus = usbtmc::Status;  // ledlab::Status is the result type
+using usbtmc::Request, usbtmc::kToEndpoint, usbtmc::kToInterface;
 
 namespace {
 constexpr const char* kModule = "usbtmc";
