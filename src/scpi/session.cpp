@@ -300,7 +300,6 @@ auto Session::out_of_band(std::string_view what, Op op) -> decltype(op()) {
   if (auto st = co_await ensure_connected(); !st) co_return fail(context(st.error(), what));
   auto r = co_await op();
   if (!r) co_return fail(context(r.error(), what));
-  if (std::string_view(what) == "device clear") rx_.clear();  // the device dropped its replies too
   co_return r;
 }
 
@@ -309,7 +308,11 @@ asio::awaitable<Result<std::uint8_t>> Session::serial_poll() {
 }
 
 asio::awaitable<Status> Session::device_clear() {
-  co_return co_await out_of_band("device clear", [this] { return link_->device_clear(options_.timeout); });
+  co_return co_await out_of_band("device clear", [this]() -> asio::awaitable<Status> {
+    auto st = co_await link_->device_clear(options_.timeout);
+    if (st) rx_.clear();  // the device dropped its unread replies; so do we
+    co_return st;
+  });
 }
 
 asio::awaitable<Status> Session::set_remote(io::RemoteState state) {

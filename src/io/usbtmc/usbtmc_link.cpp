@@ -65,7 +65,6 @@ asio::awaitable<Status> UsbtmcLink::connect(Millis timeout) {
   info_ = device_->info();
   quirks_ = &usbtmc::quirks_for(info_.vendor_id, info_.product_id);
   if (!quirks_->why.empty()) log::info(kModule, "{}: quirks apply: {}", describe(), quirks_->why);
-  if (unplugged_) pending_ = Pending::none;  // a device back on the bus has started afresh
   unplugged_ = false;
 
   // USBTMC 1.0 section 4.2.1.8: the host learns what the interface supports.
@@ -101,7 +100,6 @@ asio::awaitable<Status> UsbtmcLink::write(std::string_view bytes, Millis timeout
   // A new message discards what is left of an unread reply (IEEE 488.2 6.3.2.3 would call it
   // an interrupted query; the device reports that itself).
   rx_.clear();
-  in_message_ = false;
   std::size_t offset = 0;
   do {
     const auto chunk = bytes.substr(offset, quirks_->max_transfer_bytes);
@@ -109,9 +107,7 @@ asio::awaitable<Status> UsbtmcLink::write(std::string_view bytes, Millis timeout
     const std::uint8_t tag = tags_.next();
     auto r = co_await bulk_out(usbtmc::encode_dev_dep_msg_out(tag, chunk, eom), timeout);
     if (!r.ok()) {
-      pending_tag_ = tag;
-      Error e = transfer_error(r, "writing to", timeout, Pending::abort_out);
-      if (pending_ != Pending::none && e.code != Errc::cancelled) (void)co_await recover(timeout);
+      Error e = co_await fail_transfer(r, "writing to", timeout, Pending::abort_out, tag);
       co_return fail(std::move(e));
     }
     offset += chunk.size();
@@ -145,9 +141,7 @@ asio::awaitable<Result<std::size_t>> UsbtmcLink::read_transfer(std::span<char> b
   const std::uint8_t tag = tags_.next();
   auto sent = co_await bulk_out(usbtmc::encode_request_dev_dep_msg_in(tag, want, std::nullopt), timeout);
   if (!sent.ok()) {
-    pending_tag_ = tag;
-    Error e = transfer_error(sent, "requesting a reply from", timeout, Pending::abort_out);
-    if (pending_ != Pending::none && e.code != Errc::cancelled) (void)co_await recover(timeout);
+    Error e = co_await fail_transfer(sent, "requesting a reply from", timeout, Pending::abort_out, tag);
     co_return fail(std::move(e));
   }
   // Whole packets, so a full last packet never overflows the buffer (USB 2.0 section 5.8.3);
@@ -158,26 +152,27 @@ asio::awaitable<Result<std::size_t>> UsbtmcLink::read_transfer(std::span<char> b
   do {
     const std::size_t need = header ? header->transfer_size - payload.size() + 3 : usbtmc::padded_size(want);
     auto r = co_await bulk_in(round_up(need, packet), timeout);
-    if (!r.ok() || (header && r.data.empty())) {
-      pending_tag_ = tag;
-      Error e = r.ok() ? make_error(Errc::protocol, fmt::format("reading from {}: the transfer ended after {} of {} bytes",
-                                                                describe(), payload.size(), header->transfer_size))
-                       : transfer_error(r, "reading from", timeout, Pending::abort_in);
-      if (r.ok()) pending_ = Pending::abort_in;
-      if (header && !r.ok())
+    if (!r.ok()) {
+      Error e = co_await fail_transfer(r, "reading from", timeout, Pending::abort_in, tag);
+      if (header)
         e.message += fmt::format(" (the transfer stopped after {} of the {} bytes its header announced)", payload.size(),
                                  header->transfer_size);
-      if (pending_ != Pending::none && e.code != Errc::cancelled) (void)co_await recover(timeout);
+      co_return fail(std::move(e));
+    }
+    if (header && r.data.empty()) {
+      Error e = co_await reject_reply(Errc::protocol,
+                                      fmt::format("reading from {}: the transfer ended after {} of {} bytes", describe(),
+                                                  payload.size(), header->transfer_size),
+                                      timeout, tag);
       co_return fail(std::move(e));
     }
     std::size_t skip = 0;
     if (!header) {
       auto h = usbtmc::parse_bulk_in_header(r.data, tag, want);
       if (!h) {
-        pending_tag_ = tag;
-        pending_ = Pending::abort_in;
-        (void)co_await recover(timeout);
-        co_return fail(Errc::protocol, fmt::format("reading from {}: {}", describe(), h.error().message));
+        Error e = co_await reject_reply(Errc::protocol, fmt::format("reading from {}: {}", describe(), h.error().message),
+                                        timeout, tag);
+        co_return fail(std::move(e));
       }
       header = *h;
       skip = kHeaderSize;
@@ -187,7 +182,6 @@ asio::awaitable<Result<std::size_t>> UsbtmcLink::read_transfer(std::span<char> b
     // the rest in further transfers; the host reads until TransferSize bytes have arrived.
   } while (payload.size() < header->transfer_size);
   payload.resize(header->transfer_size);  // drops the alignment bytes
-  in_message_ = !header->eom;
   rx_ += payload;
   co_return payload.size();
 }
@@ -270,7 +264,22 @@ void UsbtmcLink::close() {
   device_->close();
   device_.reset();
   rx_.clear();
-  in_message_ = false;
+}
+
+asio::awaitable<Error> UsbtmcLink::fail_transfer(const usb::TransferResult& r, std::string_view during, Millis timeout,
+                                                 Pending recovery, std::uint8_t tag) {
+  pending_tag_ = tag;
+  Error e = transfer_error(r, during, timeout, recovery);
+  // A cancelled call returns at once; its recovery runs before the next transfer.
+  if (pending_ != Pending::none && e.code != Errc::cancelled) (void)co_await recover(timeout);
+  co_return e;
+}
+
+asio::awaitable<Error> UsbtmcLink::reject_reply(Errc code, std::string message, Millis timeout, std::uint8_t tag) {
+  pending_tag_ = tag;
+  pending_ = Pending::abort_in;
+  (void)co_await recover(timeout);
+  co_return make_error(code, std::move(message));
 }
 
 Error UsbtmcLink::transfer_error(const usb::TransferResult& r, std::string_view during, Millis timeout,

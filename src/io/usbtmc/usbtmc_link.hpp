@@ -74,6 +74,13 @@ class UsbtmcLink final : public Link {
 
   // Turns a failed transfer into the link's error, deciding what recovery it needs.
   Error transfer_error(const usb::TransferResult& r, std::string_view during, Millis timeout, Pending recovery);
+  // A transfer of bTag `tag` failed: records the recovery it needs and runs it now (unless the
+  // call was cancelled), returning the call's error.
+  boost::asio::awaitable<Error> fail_transfer(const usb::TransferResult& r, std::string_view during, Millis timeout,
+                                              Pending recovery, std::uint8_t tag);
+  // A reply to bTag `tag` arrived but is wrong: aborts the Bulk-IN transfer, clears, and
+  // returns the error.
+  boost::asio::awaitable<Error> reject_reply(Errc code, std::string message, Millis timeout, std::uint8_t tag);
   boost::asio::awaitable<Result<std::size_t>> read_transfer(std::span<char> buffer, Millis timeout);
   Status require_open() const;
   std::uint16_t interface_number() const { return info_.interface_number; }
@@ -88,7 +95,6 @@ class UsbtmcLink final : public Link {
   usbtmc::TagCounter tags_;
   usbtmc::StatusTagCounter status_tags_;
   std::string rx_;               // payload received beyond what read_some() returned
-  bool in_message_ = false;      // the last Bulk-IN transfer had no EOM: the message goes on
   Pending pending_ = Pending::none;
   std::uint8_t pending_tag_ = 0;
   bool in_halted_ = false;       // Bulk-IN stalled: its halt is cleared before anything else

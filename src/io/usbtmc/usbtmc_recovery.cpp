@@ -120,7 +120,6 @@ asio::awaitable<Status> UsbtmcLink::clear_device(Millis timeout) {
   auto halt = co_await clear_halt(info_.bulk_out, timeout);
   if (!halt.ok()) co_return fail(transfer_error(halt, "clearing the Bulk-OUT halt of", timeout, Pending::none));
   rx_.clear();
-  in_message_ = false;
   co_return Status{};
 }
 
