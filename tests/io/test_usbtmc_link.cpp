@@ -16,18 +16,17 @@ using ledlab::test::UsbFaults;
 
 namespace {
 
-std::shared_ptr<scpi::server::Device> meter(std::size_t block_bytes = 0) {
-  auto d = std::make_shared<scpi::server::Device>(scpi::server::Identity{"Thorlabs", "PM100USB", "P0012345", "1.7.0"});
-  std::string block(block_bytes, '\0');
-  for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>((i * 7 + i / 251) & 0xFF);
-  d->on("DATA", {}, [block](scpi::server::Request& r) { r.reply_block(block); });
-  return d;
-}
-
+// Bytes that cover every value and do not repeat with a short period.
 std::string expected_block(std::size_t n) {
   std::string block(n, '\0');
   for (std::size_t i = 0; i < n; ++i) block[i] = static_cast<char>((i * 7 + i / 251) & 0xFF);
   return block;
+}
+
+std::shared_ptr<scpi::server::Device> meter(std::size_t block_bytes = 0) {
+  auto d = std::make_shared<scpi::server::Device>(scpi::server::Identity{"Thorlabs", "PM100USB", "P0012345", "1.7.0"});
+  d->on("DATA", {}, [block = expected_block(block_bytes)](scpi::server::Request& r) { r.reply_block(block); });
+  return d;
 }
 
 struct Bench {

@@ -213,35 +213,18 @@ void FakeUsbBus::raise_srq(std::size_t index, std::uint8_t stb) {
   });
 }
 
-std::vector<std::string> FakeUsbBus::control_log(std::size_t index) {
-  std::vector<std::string> out;
-  sync([&] { out = devices_[index]->control_log; });
+template <class T>
+T FakeUsbBus::read(std::size_t index, T State::*member) {
+  T out{};
+  sync([&] { out = (*devices_[index]).*member; });
   return out;
 }
 
-std::vector<std::string> FakeUsbBus::bulk_log(std::size_t index) {
-  std::vector<std::string> out;
-  sync([&] { out = devices_[index]->bulk_log; });
-  return out;
-}
-
-int FakeUsbBus::opens(std::size_t index) {
-  int n = 0;
-  sync([&] { n = devices_[index]->opens; });
-  return n;
-}
-
-int FakeUsbBus::triggers(std::size_t index) {
-  int n = 0;
-  sync([&] { n = devices_[index]->triggers; });
-  return n;
-}
-
-std::string FakeUsbBus::remote_state(std::size_t index) {
-  std::string r;
-  sync([&] { r = devices_[index]->remote; });
-  return r;
-}
+std::vector<std::string> FakeUsbBus::control_log(std::size_t index) { return read(index, &State::control_log); }
+std::vector<std::string> FakeUsbBus::bulk_log(std::size_t index) { return read(index, &State::bulk_log); }
+int FakeUsbBus::opens(std::size_t index) { return read(index, &State::opens); }
+int FakeUsbBus::triggers(std::size_t index) { return read(index, &State::triggers); }
+std::string FakeUsbBus::remote_state(std::size_t index) { return read(index, &State::remote); }
 
 FakeUsbBus::Pending FakeUsbBus::make_pending(State&, std::size_t length, usb::Millis timeout,
                                              usb::TransferHandler done, std::deque<Pending>& queue) {

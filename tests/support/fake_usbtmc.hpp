@@ -104,6 +104,9 @@ class FakeUsbBus final : public usb::Backend {
   struct State;
 
   void post(std::function<void()> f);
+  // A copy of one field of device `index`'s state, read on the bus thread.
+  template <class T>
+  T read(std::size_t index, T State::*member);
   // Bus-thread internals.
   void bulk_out(State& s, usb::Bytes data, usb::Millis timeout, usb::TransferHandler done);
   void control(State& s, usb::ControlSetup setup, usb::TransferHandler done);
