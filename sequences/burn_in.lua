@@ -35,7 +35,7 @@ wait_until(chamber.at_temperature, { poll = 10, timeout = p.timeout_s,
 local stress = { stress_temperature_c = p.stress_temperature_c, drive_current_a = p.drive_current_a }
 local times_h, readings, failed = {}, {}, {}
 local start_s = now()  -- readings are fitted against when they were taken, not when they were meant to be
-local k = 0
+local k, skipped = 0, 0
 
 local function check_failures(j)
   for lane, w in ipairs(readings[j]) do
@@ -72,7 +72,18 @@ while true do
   progress(math.min(t_h / p.duration_h, 1), ("%.0f of %g h at %g C"):format(t_h, p.duration_h, p.stress_temperature_c))
   checkpoint("reading", { index = k, start_s = start_s })
   if t_h >= p.duration_h then break end
-  sleep(math.min(p.interval_h, p.duration_h - t_h) * 3600)
+  -- Readings keep to the schedule start + n * interval rather than drifting by the time each
+  -- reading takes; a slot already past (a reading longer than the interval) is skipped.
+  local elapsed_h = (now() - start_s) / 3600
+  local slot = math.floor(elapsed_h / p.interval_h) + 1
+  local missed = slot - math.floor(t_h / p.interval_h) - 1
+  if missed > 0 then skipped = skipped + missed end
+  local wait_h = math.min(slot * p.interval_h, p.duration_h) - elapsed_h
+  if wait_h > 0 then sleep(wait_h * 3600) end
+end
+if skipped > 0 then
+  log(("%d scheduled readings were skipped: reading all lanes took longer than interval_h = %g h"):format(
+    skipped, p.interval_h))
 end
 
 local a = analysis.burn_in(times_h, readings, { failure_limit = p.failure_limit, dead_below_w = p.dead_below_w })

@@ -5,11 +5,20 @@ using namespace ledlab;
 
 TEST_CASE("a 1000 h burn-in recovers each lane's decay rate within 10 % and detects every failed lane") {
   constexpr double kStress = 85, kCurrent = 5e-3, kHours = 1000;
-  auto run = test::run_sequence("burn_in.lua", {{"duration_h", "1000"}, {"interval_h", "2"}}, 2e6, "seq_burn_in.sqlite");
+  auto run = test::run_sequence("burn_in.lua", {{"duration_h", "1000"}, {"interval_h", "2"}}, 5e5, "seq_burn_in.sqlite");
   INFO(run.out);
   REQUIRE(run.code == 0);
   auto bench = test::truth_bench();
   test::settle(*bench, {kCurrent, 0, 0, true}, kStress);
+
+  // The test lasts until its last reading, which a loaded machine may take a little after
+  // 1000 h (at 5e5 x, 10 ms of lag is 1.4 h): judge the run against the duration it had.
+  const auto l70 = run.array_result("l70_h");
+  REQUIRE(l70);
+  const auto extra = nlohmann::json::parse(l70->extra_json);
+  const double duration_h = extra["window"]["end_h"].get<double>();
+  CHECK(duration_h >= kHours);
+  CHECK(duration_h < 1.2 * kHours);
 
   const auto failed = run.lane_results("lane_failed");
   REQUIRE(failed.size() == bench->lane_count());
@@ -17,7 +26,9 @@ TEST_CASE("a 1000 h burn-in recovers each lane's decay rate within 10 % and dete
   std::map<int, double> alpha;
   for (const auto& [r, extra] : decay) alpha[*r.lane] = extra["fit"]["alpha_per_h"].get<double>();
 
-  std::size_t compared = 0, within = 0, truly_failed = 0;
+  std::size_t compared = 0, truly_failed = 0;
+  double worst_error = 0;
+  int worst_lane = 0;
   std::vector<double> survivors;
   for (const auto& [r, extra] : failed) {
     const auto lane = static_cast<std::size_t>(*r.lane - 1);
@@ -37,16 +48,18 @@ TEST_CASE("a 1000 h burn-in recovers each lane's decay rate within 10 % and dete
       CHECK(r.value == 1);
       continue;
     }
-    if (fails_at_h > 1.02 * kHours + 2) CHECK(r.value == 0);
+    if (fails_at_h > 1.02 * duration_h + 2) CHECK(r.value == 0);
     if (r.value != 0) continue;
     REQUIRE(alpha.contains(*r.lane));
     ++compared;
-    if (std::abs(alpha[*r.lane] / alpha_true - 1) <= 0.10) ++within;
+    if (const double error = std::abs(alpha[*r.lane] / alpha_true - 1); error > worst_error)
+      std::tie(worst_error, worst_lane) = std::tuple(error, *r.lane);
     survivors.push_back(alpha[*r.lane]);
   }
   CHECK(truly_failed >= 1);
   CHECK(compared > 350);
-  CHECK(within == compared);
+  INFO("worst decay-rate error " << 100 * worst_error << " % on lane " << worst_lane);
+  CHECK(worst_error <= 0.10);
 
   // Array figures: failed and dead lanes are not averaged in.
   const auto median = run.array_result("decay_rate_median_pct_per_kh");
@@ -54,11 +67,9 @@ TEST_CASE("a 1000 h burn-in recovers each lane's decay rate within 10 % and dete
   std::vector<double> pct;
   for (double a : survivors) pct.push_back(100 * (1 - std::exp(-1000 * a)));
   CHECK(median->value == Approx(analysis::median(pct)).epsilon(1e-9));
-  const auto l70 = run.array_result("l70_h");
-  REQUIRE(l70);
-  const auto extra = nlohmann::json::parse(l70->extra_json);
-  CHECK(extra["capped"].get<bool>());                 // ~1 %/1000 h projects far beyond 6 x 1000 h
-  CHECK(l70->value == Approx(6 * kHours).epsilon(0.01));
+  CHECK(extra["capped"].get<bool>());  // ~1 %/1000 h projects far beyond 6 x the test
+  CHECK(extra["cap_h"].get<double>() == Approx(6 * duration_h).epsilon(1e-9));
+  CHECK(l70->value == Approx(6 * duration_h).epsilon(1e-9));
   CHECK(extra["units"].get<std::size_t>() == compared);
 
   // The report plots the decay, its projection and the lane map.
