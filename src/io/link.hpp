@@ -44,6 +44,8 @@ class Link {
   virtual boost::asio::awaitable<Status> device_clear(Millis timeout);  // clears buffers, aborts parsing
   virtual boost::asio::awaitable<Status> trigger(Millis timeout);       // group execute trigger
   virtual boost::asio::awaitable<Status> set_remote(RemoteState state, Millis timeout);
+  // Whether read_status_byte() works on this link as it stands (USB488, connected).
+  virtual bool has_serial_poll() const { return false; }
 
   // Aborts the operation in progress (it completes with Errc::cancelled). Safe from any thread.
   virtual void cancel() = 0;

@@ -307,6 +307,15 @@ asio::awaitable<Result<std::uint8_t>> Session::serial_poll() {
   co_return co_await out_of_band("serial poll", [this] { return link_->read_status_byte(options_.timeout); });
 }
 
+asio::awaitable<Result<std::uint8_t>> Session::status_byte() {
+  if (link_->is_open() && link_->has_serial_poll()) co_return co_await serial_poll();
+  auto v = co_await query_int("*STB?");
+  if (!v) co_return fail(v.error());
+  if (*v < 0 || *v > 255)
+    co_return fail(context(make_error(Errc::protocol, fmt::format("status byte {} is outside 0..255", *v)), "*STB?"));
+  co_return static_cast<std::uint8_t>(*v);
+}
+
 asio::awaitable<Status> Session::device_clear() {
   co_return co_await out_of_band("device clear", [this]() -> asio::awaitable<Status> {
     auto st = co_await link_->device_clear(options_.timeout);

@@ -74,6 +74,10 @@ class Session {
   boost::asio::awaitable<Result<std::uint8_t>> serial_poll();  // READ_STATUS_BYTE
   boost::asio::awaitable<Status> device_clear();             // INITIATE_CLEAR: buffers emptied
   boost::asio::awaitable<Status> set_remote(io::RemoteState state);
+  // The status byte by the least intrusive route: a serial poll where the link has one (USB488:
+  // nothing crosses the message pipes, so no reply in the instrument's output queue is
+  // disturbed), else the *STB? query. The engine's link heartbeat uses this.
+  boost::asio::awaitable<Result<std::uint8_t>> status_byte();
 
  private:
   boost::asio::awaitable<Status> ensure_connected();

@@ -67,6 +67,21 @@ TEST_CASE("a session queries, reads blocks and drains typed errors over TCP") {
   CHECK(checked.error().command == "*ESE 999");
 }
 
+TEST_CASE("over TCP, which has no serial poll, the session's status byte is the *STB? query") {
+  SimStation station;
+  auto device = echo_device();
+  const auto port = station.serve(device);
+  asio::io_context io;
+  auto s = session_to(io, port);
+  auto clean = run(io, s->status_byte());
+  REQUIRE(clean);
+  CHECK(*clean == 0);
+  REQUIRE(run(io, s->write("NO:SUCH:THING 5")));
+  auto stb = run(io, s->status_byte());
+  REQUIRE(stb);
+  CHECK((*stb & 0x04) != 0);  // EAV: the error queue holds -113
+}
+
 TEST_CASE("a garbage reply is a protocol error naming instrument and command") {
   SimStation station;
   const auto port = station.serve(echo_device());

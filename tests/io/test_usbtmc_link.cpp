@@ -202,6 +202,19 @@ TEST_CASE("READ_STATUS_BYTE without an Interrupt-IN endpoint takes the STB from 
   CHECK((test::run(b.io, b.link->read_status_byte(io::Millis{300})).value() & 0x04) != 0);
 }
 
+TEST_CASE("the session's status byte is a serial poll on USB488: nothing crosses the message pipes") {
+  Bench b;
+  CHECK_FALSE(b.link->has_serial_poll());  // not known before GET_CAPABILITIES
+  REQUIRE(test::run(b.io, b.session->write("NOT:A:COMMAND")));  // connects; queues -113: EAV
+  CHECK(b.link->has_serial_poll());
+  const auto bulk_before = b.bus->bulk_log(b.index);
+  auto stb = test::run(b.io, b.session->status_byte());
+  REQUIRE(stb);
+  CHECK((*stb & 0x04) != 0);
+  CHECK(b.bus->bulk_log(b.index) == bulk_before);  // no *STB? message, no REQUEST
+  CHECK(b.controls().back() == "READ_STATUS_BYTE");
+}
+
 TEST_CASE("REN_CONTROL, LOCAL_LOCKOUT, GO_TO_LOCAL and TRIGGER reach the instrument") {
   Bench b;
   REQUIRE(test::run(b.io, b.link->connect(io::Millis{300})));

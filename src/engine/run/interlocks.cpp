@@ -68,7 +68,7 @@ asio::awaitable<void> InterlockMonitor::read_failed(const std::string& instrumen
 asio::awaitable<void> InterlockMonitor::heartbeat() {
   for (auto* inst : heartbeat_of_) {
     if (stopped_) co_return;
-    auto r = co_await inst->session().query("*STB?");
+    auto r = co_await inst->session().status_byte();
     if (!r) co_await read_failed(inst->name(), r.error());
   }
 }

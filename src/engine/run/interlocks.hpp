@@ -54,7 +54,8 @@ class InterlockMonitor {
   bool empty() const { return entries_.empty(); }
 
   // Also checks the link of each instrument every `period_s` simulated seconds (never more
-  // often than every 50 ms of wall time) with *STB?, so an instrument the script is not using
+  // often than every 50 ms of wall time) by reading its status byte (Session::status_byte: a
+  // USB488 serial poll, else *STB?), so an instrument the script is not using
   // at the moment (the drive during a long soak) cannot go away unnoticed. 0 turns it off.
   void set_heartbeat(double period_s, std::vector<instruments::Instrument*> instruments);
 

@@ -38,6 +38,7 @@ class UsbtmcLink final : public Link {
   boost::asio::awaitable<Status> device_clear(Millis timeout) override;
   boost::asio::awaitable<Status> trigger(Millis timeout) override;
   boost::asio::awaitable<Status> set_remote(RemoteState state, Millis timeout) override;
+  bool has_serial_poll() const override { return is_open() && info_.is_usb488(); }
   void cancel() override;
   void close() override;
 
