@@ -15,5 +15,6 @@ function(ledlab_add_test)
   target_compile_definitions(${T_NAME} PRIVATE
     LEDLAB_SOURCE_DIR="${PROJECT_SOURCE_DIR}" LEDLAB_BINARY_DIR="${PROJECT_BINARY_DIR}")
   target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests)  # tests/support/...
-  catch_discover_tests(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300)
+  # -w NoTests: a test whose name ctest mangled (a `;` splits it) matches nothing and must fail, not pass empty.
+  catch_discover_tests(${T_NAME} EXTRA_ARGS -w NoTests PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300)
 endfunction()

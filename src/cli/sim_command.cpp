@@ -112,8 +112,11 @@ void register_sim_command(CLI::App& app) {
       fmt::print("wrote the ground truth of {} lanes to {}\n", (*sim)->bench()->lane_count(), o->truth);
       throw Exit{0};
     }
-    for (const auto& inst : (*sim)->config().instruments)
-      fmt::print("{:<12} {:<18} {}\n", inst.name, inst.kind, inst.address);
+    for (const auto& inst : (*sim)->config().instruments) {
+      const bool usb = inst.address.rfind("tcp://", 0) != 0;
+      fmt::print("{:<12} {:<18} {}{}\n", inst.name, inst.kind, inst.address,
+                 usb ? "  (simulated USB bus inside this process only: use `ledlab run --sim` to reach it)" : "");
+    }
     fmt::print("simulated station '{}' running at time scale {} (Ctrl-C stops)\n", station.name, clock->scale());
     std::cout.flush();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);

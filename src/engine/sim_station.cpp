@@ -5,6 +5,7 @@
 #include "instruments/common/twin_registry.hpp"
 #include "io/address.hpp"
 
+#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
 namespace ledlab::engine {
@@ -16,13 +17,11 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
   if (!bench_config) return fail(bench_config.error());
   std::unique_ptr<SimulatedStation> self(new SimulatedStation);
   self->clock_ = clock;
+  self->io_ = &io;
   self->bench_ = std::make_shared<sim::Bench>(*bench_config, clock);
   for (auto& inst : station.instruments) {
     auto address = io::parse_address(inst.address);
     if (!address) return fail(address.error().at(inst.name));
-    if (address->kind != io::Address::Kind::tcp)
-      return fail(Errc::config, fmt::format("{}: {}: twins serve raw SCPI over TCP; use a tcp:// or TCPIP0::...::SOCKET "
-                                            "address for simulated instruments", station.source, inst.name));
     auto device = instruments::TwinRegistry::instance().make({inst, self->bench_, clock});
     if (!device) return fail(device.error());
     for (const auto& line : station.twin_setup[inst.name]) {
@@ -33,6 +32,10 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
         return fail(Errc::config, fmt::format("{}: instruments.{}.sim_setup: '{}' -> {},\"{}\"", station.source,
                                               inst.name, line, code, text));
       }
+    }
+    if (address->kind == io::Address::Kind::usbtmc) {
+      self->attach_usb(inst, *address, std::move(*device));
+      continue;
     }
     auto server = std::make_shared<scpi::server::Server>(
         io, *device, bind_address, ports == Ports::any_free ? std::uint16_t{0} : address->port, clock);
@@ -47,10 +50,24 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
     self->servers_.emplace_back(inst.name, server);
   }
   self->station_ = std::move(station);
+  if (self->usb_bus_) io::usb::install_simulated_bus(self->usb_bus_);
   return self;
 }
 
-SimulatedStation::~SimulatedStation() { stop(); }
+void SimulatedStation::attach_usb(const instruments::InstrumentConfig& inst, const io::Address& address,
+                                  std::shared_ptr<scpi::server::Device> device) {
+  if (!usb_bus_) usb_bus_ = std::make_shared<scpi::server::UsbBus>(clock_);
+  // The address may leave the serial out (first match); the twin then gets one of its own.
+  const std::string serial = address.serial.empty() ? "SIM-" + inst.name : address.serial;
+  usb_bus_->attach(device, address.vendor_id, address.product_id, serial);
+  log::info("sim", "{} ({}) on the simulated USB bus as {} (serial {})", inst.name, inst.kind, address.canonical(), serial);
+  usb_devices_.emplace_back(inst.name, std::move(device));
+}
+
+SimulatedStation::~SimulatedStation() {
+  stop();
+  if (usb_bus_) io::usb::install_simulated_bus(nullptr);
+}
 
 void SimulatedStation::stop() {
   for (auto& [name, server] : servers_) server->stop();
@@ -59,7 +76,26 @@ void SimulatedStation::stop() {
 std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view instrument) const {
   for (const auto& [name, server] : servers_)
     if (name == instrument) return std::shared_ptr<scpi::server::Device>(server, &server->device());
+  for (const auto& [name, device] : usb_devices_)
+    if (name == instrument) return device;
   return nullptr;
+}
+
+bool SimulatedStation::has_usb_twins() const { return usb_bus_ != nullptr; }
+
+Status SimulatedStation::inject(std::string_view instrument, std::string line) {
+  for (std::size_t i = 0; i < usb_devices_.size(); ++i)
+    if (usb_devices_[i].first == instrument) {
+      usb_bus_->execute(i, line);
+      return {};
+    }
+  auto device = this->device(instrument);
+  if (!device) return fail(Errc::invalid_argument, fmt::format("no simulated instrument '{}'", instrument));
+  boost::asio::post(*io_, [device, line = std::move(line)] {
+    scpi::server::ConnectionState state;
+    (void)device->execute(line, state);
+  });
+  return {};
 }
 
 }  // namespace ledlab::engine

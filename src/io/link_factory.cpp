@@ -12,7 +12,7 @@ Result<std::unique_ptr<Link>> make_link(const Address& address, boost::asio::any
     case Address::Kind::tcp:
       return std::make_unique<TcpLink>(executor, address.host, address.port);
     case Address::Kind::usbtmc: {
-      auto backend = usb::libusb_backend();
+      auto backend = usb::link_backend();
       if (!backend) return fail(Error(backend.error()).at(address.text));
       return std::make_unique<UsbtmcLink>(executor, address, std::move(*backend));
     }

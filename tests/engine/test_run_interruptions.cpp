@@ -82,7 +82,7 @@ std::string event_log(const std::filesystem::path& db) {
 
 }  // namespace
 
-TEST_CASE("a chamber excursion suspends the run; it resumes once back in band for the soak time") {
+TEST_CASE("a chamber excursion suspends the run, which resumes once back in band for the soak time") {
   Twins twins([](engine::StationConfig& s) { s.time_scale = 600; });
   auto req = test::request_for(twins, "excursion.lua", R"lua(
 chamber.set_soak(60)
@@ -140,12 +140,21 @@ for i = 1, 600 do sleep(60) end
   CHECK(twins.sim->bench()->chamber_setpoint_c() == 25);
 }
 
-TEST_CASE("an instrument that loses power mid-run is reconnected, its settings re-applied, and the run completes") {
-  Twins twins([](engine::StationConfig& s) {
+namespace {
+
+// The pattern generator loses power for 1.5 s mid-run and comes back at its defaults; over
+// TCP its connection drops, over USB it leaves the bus. Either way the run must carry on.
+void pattern_generator_outage_is_recovered(bool pg_on_usb) {
+  Twins twins([pg_on_usb](engine::StationConfig& s) {
     s.time_scale = 600;
     s.heartbeat_s = 5;
+    if (pg_on_usb)
+      for (auto& inst : s.instruments)
+        if (inst.name == "pg" || inst.name == "opm")
+          inst.address = inst.name == "pg" ? "usbtmc://0957:2807/PG0001" : "USB0::0x1313::0x8078::P0012345::INSTR";
   });
-  auto req = test::request_for(twins, "outage.lua", R"lua(
+  REQUIRE(twins.sim->has_usb_twins() == pg_on_usb);
+  auto req = test::request_for(twins, pg_on_usb ? "outage-usb.lua" : "outage.lua", R"lua(
 pg.set_drive(6e-3, 4e-3)
 pg.output(true)
 log("driving")
@@ -156,17 +165,11 @@ for i = 1, 25 do
   record { quantity = "mean_power", unit = "W", value = sum / #p }
   sleep(60)
 end
-)lua", "outage.sqlite");
+)lua", pg_on_usb ? "outage-usb.sqlite" : "outage.sqlite");
   RunInBackground run(req);
   REQUIRE(wait_for_event(req.db, "driving"));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  // The pattern generator loses power for 1.5 s and comes back at its defaults (output off).
-  auto pg = twins.sim->device("pg");
-  REQUIRE(pg);
-  boost::asio::post(twins.io, [pg] {
-    scpi::server::ConnectionState state;
-    (void)pg->execute("SIM:FAULT:OUTAGE 1.5", state);
-  });
+  REQUIRE(twins.sim->inject("pg", "SIM:FAULT:OUTAGE 1.5"));
   REQUIRE(wait_for_event(req.db, "lost link"));
   CHECK(twins.sim->bench()->drive().output_on == false);  // the power cycle reset it
   REQUIRE(wait_for_event(req.db, "settings re-applied"));
@@ -180,6 +183,26 @@ end
   int dark = 0;
   for (double v : values) dark += v < 0.5 * values.front() ? 1 : 0;
   CHECK(dark <= 1);
+  // Provenance names the address each instrument was reached at.
+  auto reader = db::Reader::open(req.db);
+  REQUIRE(reader);
+  const auto runs = reader->list_runs({});
+  REQUIRE(runs);
+  REQUIRE_FALSE(runs->empty());
+  const auto instruments = reader->instruments(runs->back().id);
+  REQUIRE(instruments);
+  for (const auto& inst : *instruments)
+    if (inst.name == "pg") CHECK((inst.resource.rfind("usbtmc://", 0) == 0) == pg_on_usb);
+}
+
+}  // namespace
+
+TEST_CASE("an instrument that loses power mid-run is reconnected, its settings re-applied, and the run completes") {
+  pattern_generator_outage_is_recovered(false);
+}
+
+TEST_CASE("the same run with the pattern generator and power meter on the simulated USB bus survives its outage") {
+  pattern_generator_outage_is_recovered(true);
 }
 
 TEST_CASE("the control endpoint publishes the run's live snapshot") {

@@ -205,7 +205,7 @@ TEST_CASE("pattern generator: a 33500B is driven with voltages across the series
   CHECK(rig.drive().modulation_current_a == Approx(2e-3));
 }
 
-TEST_CASE("pattern generator: safe state switches the output off and the bias to zero; reapply restores every setting") {
+TEST_CASE("pattern generator: safe state switches the output off and the bias to zero, and reapply restores every setting") {
   Rig rig;
   require_ok(rig.run(rig.pg->set_function(Waveform::prbs)));
   require_ok(rig.run(rig.pg->set_frequency_hz(2e9)));

@@ -8,7 +8,7 @@
 #include "instruments/sim/bench.hpp"
 #include "io/usbtmc/usbtmc_link.hpp"
 #include "support/co_run.hpp"
-#include "support/fake_usbtmc.hpp"
+#include "scpi/server/usb_bus.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -22,7 +22,7 @@ namespace {
 struct UsbBench {
   std::shared_ptr<Clock> clock = std::make_shared<Clock>(1.0);
   std::shared_ptr<sim::Bench> bench = std::make_shared<sim::Bench>(sim::BenchConfig{}, clock);
-  std::shared_ptr<test::FakeUsbBus> bus = std::make_shared<test::FakeUsbBus>();
+  std::shared_ptr<scpi::server::UsbBus> bus = std::make_shared<scpi::server::UsbBus>();
   boost::asio::io_context io;
 
   // Builds the twin of `kind`, plugs it into the bus and returns its driver over USBTMC.

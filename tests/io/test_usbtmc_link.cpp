@@ -2,17 +2,19 @@
 // transfers complete on their own thread (as libusb's event thread does).
 #include "io/usbtmc/usbtmc_link.hpp"
 #include "scpi/session.hpp"
-#include "support/fake_usbtmc.hpp"
+#include "scpi/server/usb_bus.hpp"
 #include "support/co_run.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 using namespace ledlab;
-using ledlab::test::FakeUsbBus;
-using ledlab::test::UsbFaults;
+using ledlab::scpi::server::UsbBus;
+using ledlab::scpi::server::UsbFaults;
 
 namespace {
 
@@ -26,13 +28,21 @@ std::string expected_block(std::size_t n) {
 std::shared_ptr<scpi::server::Device> meter(std::size_t block_bytes = 0) {
   auto d = std::make_shared<scpi::server::Device>(scpi::server::Identity{"Thorlabs", "PM100USB", "P0012345", "1.7.0"});
   d->on("DATA", {}, [block = expected_block(block_bytes)](scpi::server::Request& r) { r.reply_block(block); });
+  d->on("SLOW", {}, [](scpi::server::Request& r) {  // measurements that take 0.2 s and 0.6 s (scale 1)
+    r.reply("slow");
+    r.delay_s = 0.2;
+  });
+  d->on("SLOWER", {}, [](scpi::server::Request& r) {
+    r.reply("slower");
+    r.delay_s = 0.6;
+  });
   return d;
 }
 
 struct Bench {
   explicit Bench(std::size_t block_bytes = 0, bool interrupt_in = true, std::uint16_t vid = 0x1313,
                  std::uint16_t pid = 0x8078)
-      : bus(std::make_shared<FakeUsbBus>()),
+      : bus(std::make_shared<UsbBus>()),
         index(bus->attach(meter(block_bytes), vid, pid, "P0012345", interrupt_in)) {
     auto address = io::parse_address(fmt::format("usbtmc://{:04x}:{:04x}/P0012345", vid, pid));
     auto owned = std::make_unique<io::UsbtmcLink>(io.get_executor(), *address, bus);
@@ -46,7 +56,7 @@ struct Bench {
   std::vector<std::string> controls() { return bus->control_log(index); }
 
   boost::asio::io_context io;
-  std::shared_ptr<FakeUsbBus> bus;
+  std::shared_ptr<UsbBus> bus;
   std::size_t index;
   io::UsbtmcLink* link = nullptr;
   std::unique_ptr<scpi::Session> session;
@@ -116,7 +126,7 @@ TEST_CASE("a long command is split into Bulk-OUT transfers with EOM on the last 
   CHECK(b.controls()[1] == "INITIATE_CLEAR");
 }
 
-TEST_CASE("a query the device never answers times out; the link aborts the Bulk-IN transfer, clears, and goes on") {
+TEST_CASE("a query the device never answers times out, and the link aborts the Bulk-IN transfer, clears, and goes on") {
   Bench b;
   REQUIRE(b.query("*IDN?"));
   b.bus->arm(b.index, UsbFaults{.swallow_request = true});
@@ -129,6 +139,23 @@ TEST_CASE("a query the device never answers times out; the link aborts the Bulk-
   auto again = b.query("*IDN?");
   REQUIRE(again);
   CHECK(again->starts_with("Thorlabs"));
+}
+
+TEST_CASE("a twin's reply delay holds its USB reply back, and a reply abandoned by a timeout never reaches the next query") {
+  Bench b;
+  const auto start = std::chrono::steady_clock::now();
+  auto slow = b.query("SLOW?");
+  REQUIRE(slow);
+  CHECK(*slow == "slow");
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(200));
+
+  auto late = b.query("SLOWER?");  // longer than the 300 ms timeout
+  REQUIRE_FALSE(late);
+  CHECK(late.error().code == Errc::timeout);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the held reply's time passes
+  auto next = b.query("*IDN?");
+  REQUIRE(next);
+  CHECK(next->starts_with("Thorlabs"));  // not "slow": the clear dropped it
 }
 
 TEST_CASE("a Bulk-OUT transfer the device NAKs times out and is aborted with INITIATE_ABORT_BULK_OUT") {

@@ -66,7 +66,7 @@ TEST_CASE("suffixes route to channels and short/long forms are equivalent") {
   CHECK(m.dev->status().errors().empty());
 }
 
-TEST_CASE("semicolon continues at the same level and ;: returns to the root") {
+TEST_CASE("semicolon continues at the same level and a leading colon returns to the root") {
   Meter m;
   m.run("SENS:POW:UNIT DBM;RANG:AUTO ON");
   CHECK(m.unit == "DBM");

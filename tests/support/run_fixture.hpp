@@ -58,10 +58,11 @@ inline engine::RunRequest request_for(Twins& twins, const std::string& name, con
   return req;
 }
 
+// The store is <name>.sqlite unless given: ctest runs tests in parallel, so no two share one.
 inline int run_script(Twins& twins, const std::string& name, const std::string& text, std::string& output,
-                      const std::string& db = "run-fixture.sqlite") {
+                      const std::string& db = {}) {
   std::ostringstream out;
-  const int rc = engine::run_sequence(request_for(twins, name, text, db), out);
+  const int rc = engine::run_sequence(request_for(twins, name, text, db.empty() ? name + ".sqlite" : db), out);
   output = out.str();
   return rc;
 }

@@ -1,6 +1,26 @@
 #include "io/usbtmc/usb_device.hpp"
 
+#include <mutex>
+
 namespace ledlab::io::usb {
+
+namespace {
+std::mutex simulated_mutex;
+std::shared_ptr<Backend> simulated;
+}  // namespace
+
+Result<std::shared_ptr<Backend>> link_backend() {
+  {
+    std::lock_guard lock(simulated_mutex);
+    if (simulated) return simulated;
+  }
+  return libusb_backend();
+}
+
+void install_simulated_bus(std::shared_ptr<Backend> bus) {
+  std::lock_guard lock(simulated_mutex);
+  simulated = std::move(bus);
+}
 
 std::string_view to_string(TransferCode code) {
   switch (code) {

@@ -1,11 +1,18 @@
 #pragma once
-// A fake USB bus with USBTMC / USB488 instruments behind the usb::Backend seam, for testing
-// everything above libusb: the device side of USBTMC 1.0 (Bulk-OUT messages, REQUESTs answered
-// on Bulk-IN in packets, aborts, clear, capabilities) and USB488 (READ_STATUS_BYTE with an
-// Interrupt-IN endpoint, REN/GTL/LLO, TRIGGER), executing messages on an SCPI Device (a twin).
+// A simulated USB bus: twins reached as USBTMC / USB488 instruments behind the usb::Backend
+// seam, in this process. It is the device side of USBTMC 1.0 (Bulk-OUT messages, REQUESTs
+// answered on Bulk-IN in packets, aborts, clear, capabilities) and USB488 (READ_STATUS_BYTE with
+// an Interrupt-IN endpoint, REN/GTL/LLO, TRIGGER), executing messages on an SCPI Device.
 //
-// Like libusb, it completes transfers on its own thread, so the link's hand-over to its
-// executor is exercised. Faults are armed by tests and fire once.
+// `ledlab run --sim` puts the twins of usbtmc:// instruments here (SimulatedStation), and the
+// tests drive the link against it. Like libusb, it completes transfers on its own thread, so the
+// link's hand-over to its executor is exercised.
+//
+// The twin's own behaviour crosses over as on TCP: a reply's simulated delay (a BERT gate) and
+// an injected stall hold it back, a garbled reply arrives garbled, and a dropped connection or
+// an outage takes the device off the bus until it is over (the next enumeration finds it again
+// at a new address). Transport faults (UsbFaults) are armed by tests and fire once.
+#include "core/clock.hpp"
 #include "io/usbtmc/usb_device.hpp"
 #include "scpi/server/device.hpp"
 
@@ -13,6 +20,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -21,7 +29,7 @@
 #include <thread>
 #include <vector>
 
-namespace ledlab::test {
+namespace ledlab::scpi::server {
 
 namespace usb = io::usb;
 
@@ -38,20 +46,20 @@ struct UsbFaults {
   int clear_pending_polls = 0;     // CHECK_CLEAR_STATUS answers PENDING this many times
 };
 
-struct FakeUsbInstrument {
+struct UsbTwin {
   usb::InterfaceInfo info;
   std::shared_ptr<scpi::server::Device> scpi;
   bool term_char_capable = false;
   bool usb488 = true;
 };
 
-class FakeUsbBus;
+class UsbBus;
 
 // The device side of one instrument; state lives on the bus thread.
-class FakeUsbDevice final : public usb::Device {
+class UsbBusDevice final : public usb::Device {
  public:
-  FakeUsbDevice(FakeUsbBus& bus, std::size_t index);
-  ~FakeUsbDevice() override;
+  UsbBusDevice(UsbBus& bus, std::size_t index);
+  ~UsbBusDevice() override;
 
   const usb::InterfaceInfo& info() const override;
   void submit_bulk_out(usb::Bytes data, usb::Millis timeout, usb::TransferHandler done) override;
@@ -63,15 +71,15 @@ class FakeUsbDevice final : public usb::Device {
   void close() override;
 
  private:
-  FakeUsbBus& bus_;
+  UsbBus& bus_;
   std::size_t index_;
   bool closed_ = false;
 };
 
-class FakeUsbBus final : public usb::Backend {
+class UsbBus final : public usb::Backend {
  public:
-  FakeUsbBus();
-  ~FakeUsbBus() override;
+  explicit UsbBus(std::shared_ptr<Clock> clock = Clock::default_clock());
+  ~UsbBus() override;
 
   // Adds an instrument; returns its index. Descriptors as a PM100-like USB488 meter.
   std::size_t attach(std::shared_ptr<scpi::server::Device> scpi, std::uint16_t vendor_id, std::uint16_t product_id,
@@ -84,7 +92,8 @@ class FakeUsbBus final : public usb::Backend {
 
   // Test controls and observations (thread-safe).
   void arm(std::size_t index, UsbFaults faults);
-  void raise_srq(std::size_t index, std::uint8_t stb);  // queues a USB488 SRQ notification
+  void raise_srq(std::size_t index, std::uint8_t stb);
+  void execute(std::size_t index, const std::string& line);  // a line on the twin, on the bus thread  // queues a USB488 SRQ notification
   std::vector<std::string> control_log(std::size_t index);  // class requests, in order, by name
   std::vector<std::string> bulk_log(std::size_t index);     // "OUT tag=.. size=.. eom=1", "REQUEST ..."
   int opens(std::size_t index);
@@ -94,7 +103,7 @@ class FakeUsbBus final : public usb::Backend {
   void sync(const std::function<void()>& f);
 
  private:
-  friend class FakeUsbDevice;
+  friend class UsbBusDevice;
   struct Pending {
     std::uint64_t id = 0;
     std::size_t length = 0;
@@ -104,6 +113,12 @@ class FakeUsbBus final : public usb::Backend {
   struct State;
 
   void post(std::function<void()> f);
+  void take_off_bus(State& s);  // in-flight transfers end with no_device
+  void plug_in(State& s);       // back at a new address, its exchange state reset
+  // Enumeration: a device that a twin fault took off the bus comes back once it is over.
+  void return_from_fault(State& s);
+  // Queues the reply of one message for the host, after `hold` (simulated delay or a stall).
+  void deliver(State& s, std::string reply, std::chrono::steady_clock::duration hold);
   // A copy of one field of device `index`'s state, read on the bus thread.
   template <class T>
   T read(std::size_t index, T State::*member);
@@ -118,6 +133,7 @@ class FakeUsbBus final : public usb::Backend {
                        std::deque<Pending>& queue);
   void fail_all(State& s, usb::TransferCode code);
 
+  std::shared_ptr<Clock> clock_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::vector<std::unique_ptr<State>> devices_;
@@ -127,4 +143,4 @@ class FakeUsbBus final : public usb::Backend {
   std::thread thread_;
 };
 
-}  // namespace ledlab::test
+}  // namespace ledlab::scpi::server

@@ -1,5 +1,6 @@
-#include "support/fake_usbtmc.hpp"
+#include "scpi/server/usb_bus.hpp"
 
+#include "core/log.hpp"
 #include "io/usbtmc/protocol.hpp"
 
 #include <boost/asio/post.hpp>
@@ -9,7 +10,7 @@
 #include <optional>
 #include <stdexcept>
 
-namespace ledlab::test {
+namespace ledlab::scpi::server {
 
 namespace asio = boost::asio;
 namespace tmc = io::usbtmc;
@@ -17,8 +18,8 @@ using usb::Bytes;
 using usb::TransferCode;
 using usb::TransferResult;
 
-struct FakeUsbBus::State {
-  FakeUsbInstrument inst;
+struct UsbBus::State {
+  UsbTwin inst;
   bool attached = true;
   int opens = 0;
   UsbFaults faults;
@@ -40,30 +41,53 @@ struct FakeUsbBus::State {
   int triggers = 0;
   std::string remote = "local";
   std::vector<std::string> control_log, bulk_log;
+  bool off_by_fault = false;  // a twin fault (drop, outage) took it off the bus
+  // Replies held back (simulated delay, stall) leave in order; a clear, an abort or an unplug
+  // starts a new generation and the held replies of the old one are dropped.
+  std::chrono::steady_clock::time_point held_until{};
+  std::uint64_t generation = 0;
 };
 
 namespace {
 
+constexpr std::string_view kModule = "sim-usb";
+constexpr std::size_t kLogLimit = 4096;  // observations kept per device (a week-long sim run)
+
 TransferResult result(TransferCode code, Bytes data = {}, std::size_t transferred = 0) {
   return TransferResult{code, std::move(data), transferred, {}};
+}
+
+void note(std::vector<std::string>& log, std::string entry) {
+  if (log.size() >= kLogLimit) log.erase(log.begin(), log.begin() + kLogLimit / 2);
+  log.push_back(std::move(entry));
+}
+
+// Everything the device was in the middle of is forgotten (clear, abort, reset).
+void forget_exchange(auto& s) {
+  s.input.clear();
+  s.output.clear();
+  s.request.reset();
+  s.in_transfers.clear();
+  s.held_until = {};
+  ++s.generation;
 }
 
 }  // namespace
 
 // ---- device handle: every call hops to the bus thread --------------------------------------
 
-FakeUsbDevice::FakeUsbDevice(FakeUsbBus& bus, std::size_t index) : bus_(bus), index_(index) {}
-FakeUsbDevice::~FakeUsbDevice() { close(); }
+UsbBusDevice::UsbBusDevice(UsbBus& bus, std::size_t index) : bus_(bus), index_(index) {}
+UsbBusDevice::~UsbBusDevice() { close(); }
 
-const usb::InterfaceInfo& FakeUsbDevice::info() const { return bus_.devices_[index_]->inst.info; }
+const usb::InterfaceInfo& UsbBusDevice::info() const { return bus_.devices_[index_]->inst.info; }
 
-void FakeUsbDevice::submit_bulk_out(Bytes data, usb::Millis timeout, usb::TransferHandler done) {
+void UsbBusDevice::submit_bulk_out(Bytes data, usb::Millis timeout, usb::TransferHandler done) {
   bus_.post([this, data = std::move(data), timeout, done = std::move(done)]() mutable {
     bus_.bulk_out(*bus_.devices_[index_], std::move(data), timeout, std::move(done));
   });
 }
 
-void FakeUsbDevice::submit_bulk_in(std::size_t length, usb::Millis timeout, usb::TransferHandler done) {
+void UsbBusDevice::submit_bulk_in(std::size_t length, usb::Millis timeout, usb::TransferHandler done) {
   bus_.post([this, length, timeout, done = std::move(done)]() mutable {
     auto& s = *bus_.devices_[index_];
     if (!s.attached) return done(result(TransferCode::no_device));
@@ -72,7 +96,7 @@ void FakeUsbDevice::submit_bulk_in(std::size_t length, usb::Millis timeout, usb:
   });
 }
 
-void FakeUsbDevice::submit_interrupt_in(std::size_t length, usb::Millis timeout, usb::TransferHandler done) {
+void UsbBusDevice::submit_interrupt_in(std::size_t length, usb::Millis timeout, usb::TransferHandler done) {
   bus_.post([this, length, timeout, done = std::move(done)]() mutable {
     auto& s = *bus_.devices_[index_];
     if (!s.attached) return done(result(TransferCode::no_device));
@@ -81,26 +105,26 @@ void FakeUsbDevice::submit_interrupt_in(std::size_t length, usb::Millis timeout,
   });
 }
 
-void FakeUsbDevice::submit_control(usb::ControlSetup setup, Bytes, usb::Millis, usb::TransferHandler done) {
+void UsbBusDevice::submit_control(usb::ControlSetup setup, Bytes, usb::Millis, usb::TransferHandler done) {
   bus_.post([this, setup, done = std::move(done)]() mutable { bus_.control(*bus_.devices_[index_], setup, std::move(done)); });
 }
 
-void FakeUsbDevice::clear_halt(std::uint8_t endpoint, usb::Millis, usb::TransferHandler done) {
+void UsbBusDevice::clear_halt(std::uint8_t endpoint, usb::Millis, usb::TransferHandler done) {
   bus_.post([this, endpoint, done = std::move(done)]() mutable {
     auto& s = *bus_.devices_[index_];
     if (!s.attached) return done(result(TransferCode::no_device));
     const bool in = (endpoint & 0x80) != 0;
     (in ? s.bulk_in_halted : s.bulk_out_halted) = false;
-    s.control_log.push_back(in ? "CLEAR_HALT(Bulk-IN)" : "CLEAR_HALT(Bulk-OUT)");
+    note(s.control_log, in ? "CLEAR_HALT(Bulk-IN)" : "CLEAR_HALT(Bulk-OUT)");
     done(result(TransferCode::ok));
   });
 }
 
-void FakeUsbDevice::cancel() {
+void UsbBusDevice::cancel() {
   bus_.post([this] { bus_.fail_all(*bus_.devices_[index_], TransferCode::cancelled); });
 }
 
-void FakeUsbDevice::close() {
+void UsbBusDevice::close() {
   if (closed_) return;
   closed_ = true;
   bus_.sync([this] { bus_.fail_all(*bus_.devices_[index_], TransferCode::cancelled); });
@@ -108,9 +132,10 @@ void FakeUsbDevice::close() {
 
 // ---- the bus ----------------------------------------------------------------------------
 
-FakeUsbBus::FakeUsbBus() : work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+UsbBus::UsbBus(std::shared_ptr<Clock> clock)
+    : clock_(std::move(clock)), work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
 
-FakeUsbBus::~FakeUsbBus() {
+UsbBus::~UsbBus() {
   sync([this] {
     for (auto& s : devices_) fail_all(*s, TransferCode::cancelled);
   });
@@ -119,9 +144,9 @@ FakeUsbBus::~FakeUsbBus() {
   thread_.join();
 }
 
-void FakeUsbBus::post(std::function<void()> f) { asio::post(io_, std::move(f)); }
+void UsbBus::post(std::function<void()> f) { asio::post(io_, std::move(f)); }
 
-void FakeUsbBus::sync(const std::function<void()>& f) {
+void UsbBus::sync(const std::function<void()>& f) {
   if (std::this_thread::get_id() == thread_.get_id()) return f();
   std::promise<void> done;
   asio::post(io_, [&] {
@@ -131,7 +156,7 @@ void FakeUsbBus::sync(const std::function<void()>& f) {
   done.get_future().get();
 }
 
-std::size_t FakeUsbBus::attach(std::shared_ptr<scpi::server::Device> scpi, std::uint16_t vendor_id,
+std::size_t UsbBus::attach(std::shared_ptr<scpi::server::Device> scpi, std::uint16_t vendor_id,
                                std::uint16_t product_id, std::string serial, bool with_interrupt_in,
                                std::uint16_t max_packet) {
   std::size_t index = 0;
@@ -158,39 +183,51 @@ std::size_t FakeUsbBus::attach(std::shared_ptr<scpi::server::Device> scpi, std::
   return index;
 }
 
-void FakeUsbBus::unplug(std::size_t index) {
-  sync([&] {
-    devices_[index]->attached = false;
-    fail_all(*devices_[index], TransferCode::no_device);
-  });
+void UsbBus::unplug(std::size_t index) {
+  sync([&] { take_off_bus(*devices_[index]); });
 }
 
-void FakeUsbBus::replug(std::size_t index) {
-  sync([&] {
-    auto& s = *devices_[index];
-    s.attached = true;
-    s.inst.info.device_address = next_address_++;
-    s.input.clear();
-    s.output.clear();
-    s.request.reset();
-    s.in_transfers.clear();
-    s.bulk_in_halted = s.bulk_out_halted = false;
-  });
+void UsbBus::replug(std::size_t index) {
+  sync([&] { plug_in(*devices_[index]); });
 }
 
-Result<std::vector<usb::InterfaceInfo>> FakeUsbBus::list() {
+void UsbBus::take_off_bus(State& s) {
+  s.attached = false;
+  ++s.generation;
+  fail_all(s, TransferCode::no_device);
+}
+
+void UsbBus::plug_in(State& s) {
+  s.attached = true;
+  s.off_by_fault = false;
+  s.inst.info.device_address = next_address_++;
+  forget_exchange(s);
+  s.bulk_in_halted = s.bulk_out_halted = false;
+}
+
+void UsbBus::return_from_fault(State& s) {
+  if (s.off_by_fault && !s.inst.scpi->faults().in_outage()) {
+    log::info(kModule, "{}: back on the bus after an injected fault", s.inst.info.product);
+    plug_in(s);
+  }
+}
+
+Result<std::vector<usb::InterfaceInfo>> UsbBus::list() {
   std::vector<usb::InterfaceInfo> out;
   sync([&] {
-    for (auto& s : devices_)
+    for (auto& s : devices_) {
+      return_from_fault(*s);
       if (s->attached) out.push_back(s->inst.info);
+    }
   });
   return out;
 }
 
-Result<std::unique_ptr<usb::Device>> FakeUsbBus::open(const usb::InterfaceInfo& interface) {
+Result<std::unique_ptr<usb::Device>> UsbBus::open(const usb::InterfaceInfo& interface) {
   std::optional<std::size_t> found;
   sync([&] {
     for (std::size_t i = 0; i < devices_.size(); ++i) {
+      return_from_fault(*devices_[i]);
       const auto& info = devices_[i]->inst.info;
       if (devices_[i]->attached && info.vendor_id == interface.vendor_id && info.product_id == interface.product_id &&
           info.serial == interface.serial) {
@@ -201,12 +238,19 @@ Result<std::unique_ptr<usb::Device>> FakeUsbBus::open(const usb::InterfaceInfo& 
     }
   });
   if (!found) return fail(Errc::unreachable, "fake bus: the device is not attached");
-  return std::make_unique<FakeUsbDevice>(*this, *found);
+  return std::make_unique<UsbBusDevice>(*this, *found);
 }
 
-void FakeUsbBus::arm(std::size_t index, UsbFaults faults) { sync([&] { devices_[index]->faults = faults; }); }
+void UsbBus::arm(std::size_t index, UsbFaults faults) { sync([&] { devices_[index]->faults = faults; }); }
 
-void FakeUsbBus::raise_srq(std::size_t index, std::uint8_t stb) {
+void UsbBus::execute(std::size_t index, const std::string& line) {
+  sync([&] {
+    ConnectionState state;
+    (void)devices_[index]->inst.scpi->execute(line, state);
+  });
+}
+
+void UsbBus::raise_srq(std::size_t index, std::uint8_t stb) {
   sync([&] {
     devices_[index]->notifications.push_back(Bytes{0x81, stb});
     serve_interrupt(*devices_[index]);
@@ -214,19 +258,19 @@ void FakeUsbBus::raise_srq(std::size_t index, std::uint8_t stb) {
 }
 
 template <class T>
-T FakeUsbBus::read(std::size_t index, T State::*member) {
+T UsbBus::read(std::size_t index, T State::*member) {
   T out{};
   sync([&] { out = (*devices_[index]).*member; });
   return out;
 }
 
-std::vector<std::string> FakeUsbBus::control_log(std::size_t index) { return read(index, &State::control_log); }
-std::vector<std::string> FakeUsbBus::bulk_log(std::size_t index) { return read(index, &State::bulk_log); }
-int FakeUsbBus::opens(std::size_t index) { return read(index, &State::opens); }
-int FakeUsbBus::triggers(std::size_t index) { return read(index, &State::triggers); }
-std::string FakeUsbBus::remote_state(std::size_t index) { return read(index, &State::remote); }
+std::vector<std::string> UsbBus::control_log(std::size_t index) { return read(index, &State::control_log); }
+std::vector<std::string> UsbBus::bulk_log(std::size_t index) { return read(index, &State::bulk_log); }
+int UsbBus::opens(std::size_t index) { return read(index, &State::opens); }
+int UsbBus::triggers(std::size_t index) { return read(index, &State::triggers); }
+std::string UsbBus::remote_state(std::size_t index) { return read(index, &State::remote); }
 
-FakeUsbBus::Pending FakeUsbBus::make_pending(State&, std::size_t length, usb::Millis timeout,
+UsbBus::Pending UsbBus::make_pending(State&, std::size_t length, usb::Millis timeout,
                                              usb::TransferHandler done, std::deque<Pending>& queue) {
   Pending p{next_id_++, length, std::move(done), std::make_shared<asio::steady_timer>(io_)};
   p.timer->expires_after(timeout);
@@ -241,7 +285,7 @@ FakeUsbBus::Pending FakeUsbBus::make_pending(State&, std::size_t length, usb::Mi
   return p;
 }
 
-void FakeUsbBus::fail_all(State& s, TransferCode code) {
+void UsbBus::fail_all(State& s, TransferCode code) {
   for (auto* queue : {&s.bulk_in_waiters, &s.interrupt_waiters, &s.bulk_out_waiters}) {
     auto waiting = std::move(*queue);
     queue->clear();
@@ -254,35 +298,35 @@ void FakeUsbBus::fail_all(State& s, TransferCode code) {
 
 // ---- the device side of USBTMC -------------------------------------------------------------
 
-void FakeUsbBus::bulk_out(State& s, Bytes data, usb::Millis timeout, usb::TransferHandler done) {
+void UsbBus::bulk_out(State& s, Bytes data, usb::Millis timeout, usb::TransferHandler done) {
   if (!s.attached) return done(result(TransferCode::no_device));
   if (s.bulk_out_halted) return done(result(TransferCode::stall));
   auto header = tmc::parse_bulk_out_header(data);
   if (header) s.last_out_tag = header->tag;
   if (s.faults.hang_bulk_out) {
     s.faults.hang_bulk_out = false;
-    s.bulk_log.push_back("OUT (NAKed)");
+    note(s.bulk_log, "OUT (NAKed)");
     s.bulk_out_waiters.push_back(make_pending(s, data.size(), timeout, std::move(done), s.bulk_out_waiters));
     return;
   }
   // USBTMC 1.0 section 3.2.2.3: a malformed Bulk-OUT header halts the endpoint.
   if (!header || data.size() < tmc::kHeaderSize + (header->msg_id == tmc::MsgId::dev_dep_msg_out ? header->transfer_size : 0)) {
     s.bulk_out_halted = true;
-    s.bulk_log.push_back("OUT (malformed, halted)");
+    note(s.bulk_log, "OUT (malformed, halted)");
     return done(result(TransferCode::stall));
   }
   const std::size_t accepted = data.size();
   switch (header->msg_id) {
     case tmc::MsgId::dev_dep_msg_out: {
       const bool eom = (header->attributes & 0x01) != 0;
-      s.bulk_log.push_back("OUT tag=" + std::to_string(header->tag) + " size=" + std::to_string(header->transfer_size) +
+      note(s.bulk_log, "OUT tag=" + std::to_string(header->tag) + " size=" + std::to_string(header->transfer_size) +
                            " eom=" + (eom ? "1" : "0") + " padded=" + std::to_string(data.size()));
       s.input.append(reinterpret_cast<const char*>(data.data()) + tmc::kHeaderSize, header->transfer_size);
       if (eom) execute_message(s);
       break;
     }
     case tmc::MsgId::request_dev_dep_msg_in: {
-      s.bulk_log.push_back("REQUEST tag=" + std::to_string(header->tag) + " max=" + std::to_string(header->transfer_size));
+      note(s.bulk_log, "REQUEST tag=" + std::to_string(header->tag) + " max=" + std::to_string(header->transfer_size));
       const bool never = std::exchange(s.faults.swallow_request, false);
       s.request = State::Request{header->tag, header->transfer_size, never};
       if (std::exchange(s.faults.stall_bulk_in, false)) {
@@ -293,7 +337,7 @@ void FakeUsbBus::bulk_out(State& s, Bytes data, usb::Millis timeout, usb::Transf
       break;
     }
     case tmc::MsgId::trigger:
-      s.bulk_log.push_back("TRIGGER tag=" + std::to_string(header->tag));
+      note(s.bulk_log, "TRIGGER tag=" + std::to_string(header->tag));
       ++s.triggers;
       break;
     default:
@@ -303,16 +347,42 @@ void FakeUsbBus::bulk_out(State& s, Bytes data, usb::Millis timeout, usb::Transf
   done(result(TransferCode::ok, {}, accepted));
 }
 
-void FakeUsbBus::execute_message(State& s) {
+void UsbBus::execute_message(State& s) {
   std::string line = std::move(s.input);
   s.input.clear();
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  auto outcome = s.inst.scpi->execute(line, s.connection);
-  if (outcome.has_reply) s.output += outcome.reply + "\n";
-  answer_request(s);
+  Device& twin = *s.inst.scpi;
+  const bool was_out = twin.faults().in_outage();
+  Outcome out = was_out ? Outcome{} : twin.execute(line, s.connection);
+  if (was_out || twin.faults().in_outage() || out.fault.drop) {
+    log::info(kModule, "{}: injected {}: off the bus", s.inst.info.product, out.fault.drop ? "drop" : "outage");
+    s.off_by_fault = true;
+    return take_off_bus(s);
+  }
+  if (!out.has_reply) return;
+  if (out.fault.garble) twin.faults().garble_text(out.reply);
+  deliver(s, out.reply + "\n",
+          clock_->to_wall(out.delay_s) + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                             std::chrono::duration<double>(out.fault.stall_s)));
 }
 
-void FakeUsbBus::answer_request(State& s) {
+void UsbBus::deliver(State& s, std::string reply, std::chrono::steady_clock::duration hold) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto at = std::max(now + hold, s.held_until);  // a reply never overtakes a held one
+  if (at <= now) {
+    s.output += reply;
+    return answer_request(s);
+  }
+  s.held_until = at;
+  auto timer = std::make_shared<asio::steady_timer>(io_, at);
+  timer->async_wait([this, &s, timer, generation = s.generation, reply = std::move(reply)](const boost::system::error_code& ec) {
+    if (ec || generation != s.generation) return;
+    s.output += reply;
+    answer_request(s);
+  });
+}
+
+void UsbBus::answer_request(State& s) {
   if (!s.request || s.request->never || s.output.empty() || s.bulk_in_halted) return;
   const auto request = *s.request;
   s.request.reset();
@@ -339,7 +409,7 @@ void FakeUsbBus::answer_request(State& s) {
   serve_bulk_in(s);
 }
 
-void FakeUsbBus::serve_bulk_in(State& s) {
+void UsbBus::serve_bulk_in(State& s) {
   const std::size_t packet = s.inst.info.bulk_in_max_packet;
   while (!s.bulk_in_waiters.empty() && (s.bulk_in_halted || !s.in_transfers.empty())) {
     Pending w = std::move(s.bulk_in_waiters.front());
@@ -364,7 +434,7 @@ void FakeUsbBus::serve_bulk_in(State& s) {
   }
 }
 
-void FakeUsbBus::serve_interrupt(State& s) {
+void UsbBus::serve_interrupt(State& s) {
   while (!s.interrupt_waiters.empty() && !s.notifications.empty()) {
     Pending w = std::move(s.interrupt_waiters.front());
     s.interrupt_waiters.pop_front();
@@ -375,7 +445,12 @@ void FakeUsbBus::serve_interrupt(State& s) {
   }
 }
 
-void FakeUsbBus::control(State& s, usb::ControlSetup setup, usb::TransferHandler done) {
+void UsbBus::control(State& s, usb::ControlSetup setup, usb::TransferHandler done) {
+  if (s.attached && s.inst.scpi->faults().in_outage()) {  // powered off: a serial poll finds no device
+    log::info(kModule, "{}: injected outage: off the bus", s.inst.info.product);
+    s.off_by_fault = true;
+    take_off_bus(s);
+  }
   if (!s.attached) return done(result(TransferCode::no_device));
   using R = tmc::Request;
   constexpr std::uint8_t ok = 0x01, pending = 0x02, failed = 0x80;
@@ -403,9 +478,7 @@ void FakeUsbBus::control(State& s, usb::ControlSetup setup, usb::TransferHandler
     case R::initiate_abort_bulk_in: {
       const bool match = (s.request && s.request->tag == setup.value) || !s.in_transfers.empty();
       if (match) {
-        s.request.reset();
-        s.in_transfers.clear();
-        s.output.clear();
+        forget_exchange(s);
         s.in_transfers.push_back({});  // the short packet that ends the aborted transfer
         serve_bulk_in(s);
       }
@@ -414,10 +487,7 @@ void FakeUsbBus::control(State& s, usb::ControlSetup setup, usb::TransferHandler
     }
     case R::check_abort_bulk_in_status: reply = {ok, 0, 0, 0, 0, 0, 0, 0}; break;
     case R::initiate_clear:
-      s.input.clear();
-      s.output.clear();
-      s.request.reset();
-      s.in_transfers.clear();
+      forget_exchange(s);
       s.clear_polls_left = std::exchange(s.faults.clear_pending_polls, 0);
       reply = {ok};
       break;
@@ -446,9 +516,9 @@ void FakeUsbBus::control(State& s, usb::ControlSetup setup, usb::TransferHandler
     case R::indicator_pulse: reply = {ok}; break;
     default: return done(result(TransferCode::stall));
   }
-  s.control_log.emplace_back(tmc::to_string(request));
+  note(s.control_log, std::string(tmc::to_string(request)));
   if (reply.size() > setup.length) reply.resize(setup.length);
   done(result(TransferCode::ok, std::move(reply)));
 }
 
-}  // namespace ledlab::test
+}  // namespace ledlab::scpi::server
