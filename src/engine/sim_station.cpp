@@ -34,6 +34,16 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
       }
     }
     if (address->kind == io::Address::Kind::usbtmc) {
+      // Without a serial an address takes the first match: two twins behind one VID:PID would
+      // both be reached through the first.
+      for (const auto& other : station.instruments) {
+        auto o = io::parse_address(other.address);
+        if (&other != &inst && o && o->kind == io::Address::Kind::usbtmc && o->vendor_id == address->vendor_id &&
+            o->product_id == address->product_id && (o->serial.empty() || address->serial.empty() || o->serial == address->serial))
+          return fail(Errc::config, fmt::format("{}: {} and {} are both {:04x}:{:04x} on USB: give each its own serial "
+                                                "(usbtmc://VID:PID/SERIAL)", station.source, inst.name, other.name,
+                                                address->vendor_id, address->product_id));
+      }
       self->attach_usb(inst, *address, std::move(*device));
       continue;
     }
@@ -66,7 +76,7 @@ void SimulatedStation::attach_usb(const instruments::InstrumentConfig& inst, con
 
 SimulatedStation::~SimulatedStation() {
   stop();
-  if (usb_bus_) io::usb::install_simulated_bus(nullptr);
+  if (usb_bus_) io::usb::remove_simulated_bus(usb_bus_.get());
 }
 
 void SimulatedStation::stop() {

@@ -1,6 +1,7 @@
 // The real drivers over the USBTMC link: the simulated pattern generator and power meter sit on
-// a fake USB bus (the twins run on the bus thread, as firmware would) and the drivers reach
+// the simulated USB bus (the twins run on the bus thread, as firmware would) and the drivers reach
 // them through UsbtmcLink and the usb seam, as they would reach a PM100 over libusb.
+#include "engine/sim_station.hpp"
 #include "instruments/common/registry.hpp"
 #include "instruments/common/twin_registry.hpp"
 #include "instruments/pattern_generator/pattern_generator.hpp"
@@ -95,4 +96,42 @@ TEST_CASE("drivers over USBTMC light the simulated array: live lanes read power,
     REQUIRE(back);
     CHECK(back->size() == powers->size());
   }
+}
+
+TEST_CASE("a simulated station puts usbtmc:// twins on the in-process bus, and refuses two it could not tell apart") {
+  auto station = engine::load_station(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
+  REQUIRE(station);
+  auto address_of = [&](const std::string& name) -> std::string& {
+    for (auto& inst : station->instruments)
+      if (inst.name == name) return inst.address;
+    FAIL("no instrument " << name);
+    throw std::logic_error("unreachable");
+  };
+  boost::asio::io_context io;
+  auto clock = std::make_shared<Clock>(1.0);
+
+  address_of("opm") = "usbtmc://1313:8078";
+  address_of("pg") = "USB0::0x1313::0x8078::PG7::INSTR";
+  auto clash = engine::SimulatedStation::start(io, *station, clock, engine::SimulatedStation::Ports::any_free);
+  REQUIRE_FALSE(clash);
+  CHECK_THAT(clash.error().message, Catch::Contains("opm and pg are both 1313:8078") &&
+                                        Catch::Contains("give each its own serial"));
+
+  address_of("opm") = "usbtmc://1313:8078/OPM1";
+  auto sim = engine::SimulatedStation::start(io, *station, clock, engine::SimulatedStation::Ports::any_free);
+  REQUIRE(sim);
+  CHECK((*sim)->has_usb_twins());
+  // While the station lives, usbtmc:// links open on its bus: both twins are listed there.
+  auto bus = io::usb::link_backend();
+  REQUIRE(bus);
+  auto listed = (*bus)->list();
+  REQUIRE(listed);
+  REQUIRE(listed->size() == 2);
+  CHECK(listed->at(0).serial == "OPM1");
+  CHECK(listed->at(1).serial == "PG7");
+  CHECK((*sim)->config().instruments.size() == station->instruments.size());
+  sim->reset();
+  // Gone with the station: links go back to libusb (whatever this machine has attached).
+  auto after = io::usb::link_backend();
+  if (after) CHECK(after->get() != bus->get());
 }

@@ -22,6 +22,11 @@ void install_simulated_bus(std::shared_ptr<Backend> bus) {
   simulated = std::move(bus);
 }
 
+void remove_simulated_bus(const Backend* bus) {
+  std::lock_guard lock(simulated_mutex);
+  if (simulated.get() == bus) simulated.reset();
+}
+
 std::string_view to_string(TransferCode code) {
   switch (code) {
     case TransferCode::ok: return "ok";

@@ -122,8 +122,10 @@ Result<std::shared_ptr<Backend>> libusb_backend();
 
 // The bus usbtmc:// links open through: libusb, unless a simulated bus is installed (a
 // simulated station puts the twins of its USB instruments on one, so nothing in a simulated
-// run reaches real hardware). install_simulated_bus(nullptr) goes back to libusb.
+// run reaches real hardware). Removing it (only if it is still the one installed) goes back
+// to libusb.
 Result<std::shared_ptr<Backend>> link_backend();
 void install_simulated_bus(std::shared_ptr<Backend> bus);
+void remove_simulated_bus(const Backend* bus);
 
 }  // namespace ledlab::io::usb

@@ -157,8 +157,8 @@ void UsbBus::sync(const std::function<void()>& f) {
 }
 
 std::size_t UsbBus::attach(std::shared_ptr<scpi::server::Device> scpi, std::uint16_t vendor_id,
-                               std::uint16_t product_id, std::string serial, bool with_interrupt_in,
-                               std::uint16_t max_packet) {
+                           std::uint16_t product_id, std::string serial, bool with_interrupt_in,
+                           std::uint16_t max_packet) {
   std::size_t index = 0;
   sync([&] {
     auto s = std::make_unique<State>();
@@ -271,7 +271,7 @@ int UsbBus::triggers(std::size_t index) { return read(index, &State::triggers); 
 std::string UsbBus::remote_state(std::size_t index) { return read(index, &State::remote); }
 
 UsbBus::Pending UsbBus::make_pending(State&, std::size_t length, usb::Millis timeout,
-                                             usb::TransferHandler done, std::deque<Pending>& queue) {
+                                     usb::TransferHandler done, std::deque<Pending>& queue) {
   Pending p{next_id_++, length, std::move(done), std::make_shared<asio::steady_timer>(io_)};
   p.timer->expires_after(timeout);
   p.timer->async_wait([&queue, id = p.id](const boost::system::error_code& ec) {
