@@ -308,7 +308,7 @@ asio::awaitable<Result<std::uint8_t>> Session::serial_poll() {
 }
 
 asio::awaitable<Result<std::uint8_t>> Session::status_byte() {
-  if (link_->is_open() && link_->has_serial_poll()) co_return co_await serial_poll();
+  if (link_->has_serial_poll()) co_return co_await serial_poll();
   auto v = co_await query_int("*STB?");
   if (!v) co_return fail(v.error());
   if (*v < 0 || *v > 255)

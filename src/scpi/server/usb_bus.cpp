@@ -197,6 +197,12 @@ void UsbBus::take_off_bus(State& s) {
   fail_all(s, TransferCode::no_device);
 }
 
+void UsbBus::take_off_by_fault(State& s, std::string_view fault) {
+  log::info(kModule, "{}: injected {}: off the bus", s.inst.info.product, fault);
+  s.off_by_fault = true;
+  take_off_bus(s);
+}
+
 void UsbBus::plug_in(State& s) {
   s.attached = true;
   s.off_by_fault = false;
@@ -355,9 +361,7 @@ void UsbBus::execute_message(State& s) {
   const bool was_out = twin.faults().in_outage();
   Outcome out = was_out ? Outcome{} : twin.execute(line, s.connection);
   if (was_out || twin.faults().in_outage() || out.fault.drop) {
-    log::info(kModule, "{}: injected {}: off the bus", s.inst.info.product, out.fault.drop ? "drop" : "outage");
-    s.off_by_fault = true;
-    return take_off_bus(s);
+    return take_off_by_fault(s, out.fault.drop ? "drop" : "outage");
   }
   if (!out.has_reply) return;
   if (out.fault.garble) twin.faults().garble_text(out.reply);
@@ -446,11 +450,8 @@ void UsbBus::serve_interrupt(State& s) {
 }
 
 void UsbBus::control(State& s, usb::ControlSetup setup, usb::TransferHandler done) {
-  if (s.attached && s.inst.scpi->faults().in_outage()) {  // powered off: a serial poll finds no device
-    log::info(kModule, "{}: injected outage: off the bus", s.inst.info.product);
-    s.off_by_fault = true;
-    take_off_bus(s);
-  }
+  // Powered off: a serial poll finds no device either.
+  if (s.attached && s.inst.scpi->faults().in_outage()) take_off_by_fault(s, "outage");
   if (!s.attached) return done(result(TransferCode::no_device));
   using R = tmc::Request;
   constexpr std::uint8_t ok = 0x01, pending = 0x02, failed = 0x80;

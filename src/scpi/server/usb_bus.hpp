@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -114,6 +115,7 @@ class UsbBus final : public usb::Backend {
 
   void post(std::function<void()> f);
   void take_off_bus(State& s);  // in-flight transfers end with no_device
+  void take_off_by_fault(State& s, std::string_view fault);  // ... until return_from_fault
   void plug_in(State& s);       // back at a new address, its exchange state reset
   // Enumeration: a device that a twin fault took off the bus comes back once it is over.
   void return_from_fault(State& s);
