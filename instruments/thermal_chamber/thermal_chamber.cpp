@@ -47,7 +47,7 @@ std::string ChamberAlarms::describe() const {
 
 ThermalChamber::ThermalChamber(InstrumentConfig config, std::unique_ptr<scpi::Session> session,
                                const ThermalChamberDialect& dialect)
-    : Instrument(std::move(config), std::move(session)), dialect_(dialect), clock_(Clock::default_clock()) {
+    : Instrument(std::move(config), std::move(session)), dialect_(dialect), clock_(std::make_shared<Clock>(1.0)) {
   // Settings the station file gives up front are sent at initialize.
   auto from_config = [this](const char* key) -> std::optional<double> {
     if (config_.options.contains(key)) return config_.options.at(key);

@@ -7,8 +7,10 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -27,11 +29,33 @@ lua::Overrides parse_params_or_exit(const std::vector<std::string>& params) {
   return overrides;
 }
 
+// --sim-fault 'SECONDS INSTRUMENT LINE': the line is the rest, spaces and all.
+static std::vector<engine::RunRequest::SimFault> parse_faults_or_exit(const std::vector<std::string>& specs) {
+  std::vector<engine::RunRequest::SimFault> out;
+  for (const auto& spec : specs) {
+    std::istringstream in(spec);
+    engine::RunRequest::SimFault f;
+    std::string at;
+    in >> at >> f.instrument;
+    std::getline(in >> std::ws, f.line);
+    char* end = nullptr;
+    f.at_s = std::strtod(at.c_str(), &end);
+    if (at.empty() || *end != '\0' || !std::isfinite(f.at_s) || f.at_s < 0 || f.instrument.empty() || f.line.empty()) {
+      fmt::print(std::cerr, "error: --sim-fault '{}': expected 'SECONDS INSTRUMENT LINE' with SECONDS >= 0\n", spec);
+      throw Exit{2};
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 void register_run_command(CLI::App& app) {
   struct Options {
     std::string script, station, db, dut, operator_name, report;
     std::vector<std::string> params;
+    std::vector<std::string> faults;
     bool sim = false;
+    bool virtual_time = false;
     double time_scale = 0;
   };
   auto o = std::make_shared<Options>();
@@ -42,6 +66,11 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("-p,--param", o->params, "parameter override name=value (repeatable), e.g. -p temps=25,55,85");
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)")
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--virtual-time", o->virtual_time,
+                "with --sim: discrete-event simulated time, as fast as the CPU allows and deterministic for the seed");
+  cmd->add_option("--sim-fault", o->faults,
+                  "with --sim: 'SECONDS INSTRUMENT LINE' runs the SCPI line on that twin SECONDS (simulated) after the "
+                  "start, e.g. --sim-fault '3600 chamber SIM:CHAM:EXC 12,1800' (repeatable)");
   cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
   cmd->add_option("--dut", o->dut, "serial number of the device under test");
   cmd->add_option("--operator", o->operator_name, "who runs it");
@@ -51,6 +80,8 @@ void register_run_command(CLI::App& app) {
     req.script = o->script;
     req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
+    req.virtual_time = o->virtual_time;
+    req.sim_faults = parse_faults_or_exit(o->faults);
     if (o->time_scale > 0) req.station.time_scale = o->time_scale;
     req.dut_serial = o->dut;
     req.operator_name = o->operator_name;
@@ -72,6 +103,7 @@ void register_resume_command(CLI::App& app) {
   struct Options {
     std::string run, station, db;
     bool sim = false;
+    bool virtual_time = false;
     double time_scale = 0;
   };
   auto o = std::make_shared<Options>();
@@ -84,9 +116,11 @@ void register_resume_command(CLI::App& app) {
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process (default: as the run did)");
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the run's)")
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--virtual-time", o->virtual_time, "with --sim: discrete-event simulated time (default: as the run did)");
   cmd->callback([o] {
     engine::RunRequest req;
     req.resume = o->run;
+    req.virtual_time = o->virtual_time;
     if (!o->station.empty()) req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
     req.time_scale = o->time_scale;

@@ -92,7 +92,6 @@ void register_sim_command(CLI::App& app) {
   cmd->callback([o] {
     auto station = load_station_or_exit(o->station);
     auto clock = std::make_shared<Clock>(scale_of(station, o->time_scale));
-    Clock::set_default(clock);
     boost::asio::io_context io;
     auto sim = engine::SimulatedStation::start(
         io, station, clock,
@@ -141,7 +140,6 @@ void register_bench_demo_command(CLI::App& app) {
   cmd->callback([o] {
     auto station = load_station_or_exit(o->station);
     auto clock = std::make_shared<Clock>(scale_of(station, o->time_scale));
-    Clock::set_default(clock);
     boost::asio::io_context sim_io;
     // Any free ports: the demo must not collide with a `ledlab sim` already running.
     auto sim = engine::SimulatedStation::start(sim_io, station, clock, engine::SimulatedStation::Ports::any_free);

@@ -145,7 +145,7 @@ SequenceRunner::SequenceRunner(SequenceScript script, RunOptions options, Sinks 
     : impl_(std::make_unique<Impl>(std::move(script))) {
   auto& s = *impl_;
   s.options = std::move(options);
-  if (!s.options.clock) s.options.clock = Clock::default_clock();
+  if (!s.options.clock) s.options.clock = std::make_shared<Clock>(1.0);
   s.sinks = std::move(sinks);
   s.L = luaL_newstate();
   if (s.L == nullptr) throw std::bad_alloc();

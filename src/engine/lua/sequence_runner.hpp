@@ -43,7 +43,7 @@ struct RunOutcome {
 };
 
 struct RunOptions {
-  std::shared_ptr<Clock> clock = Clock::default_clock();
+  std::shared_ptr<Clock> clock = std::make_shared<Clock>(1.0);
   // Lua VM instructions a thread may execute between two engine calls before it is stopped
   // as a runaway loop. Checked every 1000 instructions.
   std::uint64_t instruction_budget = 10'000'000;

@@ -76,21 +76,21 @@ void bind_chamber(lua::SequenceRunner& runner, const std::string& n, ThermalCham
   });
 }
 
-void bind_bert(lua::SequenceRunner& runner, const std::string& n, Bert* b) {
+void bind_bert(lua::SequenceRunner& runner, const std::string& n, Bert* b, std::shared_ptr<Clock> clock) {
   runner.add_async(n + ".set_bit_rate", [b, n](json a) -> asio::awaitable<Result<json>> {
     auto r = number_arg(a, 0, n + ".set_bit_rate");
     if (!r) co_return fail(r.error());
     co_return co_await as_json(b->set_bit_rate_hz(*r));
   });
   // Gates all lanes for a number of bits and returns {errors={...}, bits={...}} per lane.
-  runner.add_async(n + ".gate_bits", [b, n](json a) -> asio::awaitable<Result<json>> {
+  runner.add_async(n + ".gate_bits", [b, n, clock](json a) -> asio::awaitable<Result<json>> {
     auto bits = number_arg(a, 0, n + ".gate_bits");
     if (!bits) co_return fail(bits.error());
     if (auto st = co_await b->set_gate_bits(static_cast<std::uint64_t>(*bits)); !st) co_return fail(st.error());
     if (auto st = co_await b->start_gate(); !st) co_return fail(st.error());
     // A 1e-12 gate takes 25 min at 2 Gb/s: wait it out on the run's clock first, so *OPC?
     // (bounded by the session's opc_timeout) only covers the end of the gate.
-    co_await Clock::default_clock()->sleep(*bits / b->bit_rate_hz());
+    co_await clock->sleep(*bits / b->bit_rate_hz());
     if (auto st = co_await b->wait_gate(); !st) co_return fail(st.error());
     auto counts = co_await b->read_all();
     if (!counts) co_return fail(counts.error());
@@ -133,12 +133,12 @@ void bind_pattern_generator(lua::SequenceRunner& runner, const std::string& n, P
 
 }  // namespace
 
-void bind_instruments(lua::SequenceRunner& runner, const Station& station) {
+void bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock) {
   for (const auto& inst : station.instruments()) {
     const std::string& n = inst->name();
     if (auto* pm = dynamic_cast<PowerMeter*>(inst.get())) bind_power_meter(runner, n, pm);
     else if (auto* ch = dynamic_cast<ThermalChamber*>(inst.get())) bind_chamber(runner, n, ch);
-    else if (auto* b = dynamic_cast<Bert*>(inst.get())) bind_bert(runner, n, b);
+    else if (auto* b = dynamic_cast<Bert*>(inst.get())) bind_bert(runner, n, b, clock);
     else if (auto* pg = dynamic_cast<PatternGenerator*>(inst.get())) bind_pattern_generator(runner, n, pg);
   }
 }

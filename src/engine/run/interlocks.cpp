@@ -108,6 +108,10 @@ asio::awaitable<void> InterlockMonitor::run() {
     }
     if (entries_.empty() && heartbeat_s_ <= 0) next = now + 10;
     const double wait_sim_s = std::max(next - clock_->now_s(), 0.0);
+    if (clock_->is_virtual()) {  // discrete-event time: wake exactly at the next poll
+      co_await clock_->sleep(wait_sim_s);
+      continue;
+    }
     const auto wall = std::max(clock_->to_wall(wait_sim_s),
                                std::chrono::duration_cast<Clock::wall_clock::duration>(
                                    std::chrono::duration<double>(kMinWallPollS)));

@@ -35,7 +35,8 @@ Result<Prepared> prepare_new(const RunRequest& request) {
   if (!decls) return fail(decls.error());
   auto params = lua::resolve_parameters(*decls, request.overrides);
   if (!params) return fail(params.error());
-  return Prepared{std::move(*script), std::move(*params), request.overrides, request.station, request.simulate};
+  return Prepared{std::move(*script), std::move(*params), request.overrides, request.station, request.simulate,
+                  request.virtual_time};
 }
 
 Result<Prepared> prepare_resume(const RunRequest& request, const db::RunRecord& run) {
@@ -58,6 +59,7 @@ Result<Prepared> prepare_resume(const RunRequest& request, const db::RunRecord& 
   }
   if (request.time_scale > 0) p.station.time_scale = request.time_scale;
   p.simulate = request.simulate || (station.is_object() && station.value("simulated", false));
+  p.virtual_time = request.virtual_time || (station.is_object() && station.value("virtual_time", false));
   return p;
 }
 

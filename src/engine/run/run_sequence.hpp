@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace ledlab::engine {
 
@@ -25,6 +26,19 @@ struct RunRequest {
   // `station` is given) come from the store; `script` is not used.
   std::string resume;
   double time_scale = 0;  // resume: > 0 overrides the run's time scale
+  // Discrete-event simulated time (core/clock.hpp): with --sim, the run's clock jumps to the
+  // next deadline whenever every task waits, so the run is deterministic for its seed and as
+  // fast as the CPU allows. The twins then share the engine's thread. A resume keeps the mode
+  // the run was started with unless this is set.
+  bool virtual_time = false;
+  // With --sim: SCPI lines executed on a twin at a simulated time after the run's start (fault
+  // injection, `SIM:FAULT:...`, `SIM:CHAM:EXC ...`), each logged as a fault event.
+  struct SimFault {
+    double at_s = 0;
+    std::string instrument;
+    std::string line;
+  };
+  std::vector<SimFault> sim_faults;
   bool terminal = false;  // draw a progress bar in place (a terminal) instead of plain lines
 };
 
