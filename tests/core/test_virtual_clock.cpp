@@ -3,6 +3,7 @@
 #include "core/activity.hpp"
 #include "core/clock.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -121,8 +122,8 @@ TEST_CASE("a cancelled sleeper leaves the virtual clock's queue and does not pul
 }
 
 TEST_CASE("a sleep forever never moves a virtual clock to infinity") {
+  auto clock = Clock::virtual_time();  // outlives the io_context, which destroys the sleeper
   asio::io_context io;
-  auto clock = Clock::virtual_time();
   asio::co_spawn(io, [&]() -> asio::awaitable<void> { co_await clock->sleep(std::numeric_limits<double>::infinity()); },
                  asio::detached);
   io.poll();
