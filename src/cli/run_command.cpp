@@ -29,8 +29,31 @@ lua::Overrides parse_params_or_exit(const std::vector<std::string>& params) {
   return overrides;
 }
 
+namespace {
+
+// How long the engine loop may go unanswered and how much memory the script may take.
+struct SafetyOptions {
+  double watchdog_s = engine::RunRequest{}.watchdog_s;
+  double script_memory_mib = static_cast<double>(lua::kDefaultMemoryLimit >> 20);
+  void apply(engine::RunRequest& req) const {
+    req.watchdog_s = watchdog_s;
+    req.script_memory_bytes = static_cast<std::size_t>(script_memory_mib * (1 << 20));
+  }
+};
+
+void add_safety_options(CLI::App& cmd, SafetyOptions& o) {
+  cmd.add_option("--watchdog", o.watchdog_s,
+                 "wall seconds the engine loop may go without answering before the watchdog stops the script, "
+                 "then forces the safe state and exits 5; also how long SIGTERM may go unanswered (at most 2 s)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--script-memory", o.script_memory_mib, "MiB the sequence's Lua state may hold")
+      ->check(CLI::Range(1.0, 1048576.0))
+      ->capture_default_str();
+}
+
 // --sim-fault 'SECONDS INSTRUMENT LINE': the line is the rest, spaces and all.
-static std::vector<engine::RunRequest::SimFault> parse_faults_or_exit(const std::vector<std::string>& specs) {
+std::vector<engine::RunRequest::SimFault> parse_faults_or_exit(const std::vector<std::string>& specs) {
   std::vector<engine::RunRequest::SimFault> out;
   for (const auto& spec : specs) {
     std::istringstream in(spec);
@@ -49,6 +72,8 @@ static std::vector<engine::RunRequest::SimFault> parse_faults_or_exit(const std:
   return out;
 }
 
+}  // namespace
+
 void register_run_command(CLI::App& app) {
   struct Options {
     std::string script, station, db, dut, operator_name, report;
@@ -57,6 +82,7 @@ void register_run_command(CLI::App& app) {
     bool sim = false;
     bool virtual_time = false;
     double time_scale = 0;
+    SafetyOptions safety;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run", "Run a sequence script against a station, recording into the results store");
@@ -75,8 +101,10 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--dut", o->dut, "serial number of the device under test");
   cmd->add_option("--operator", o->operator_name, "who runs it");
   cmd->add_option("--report", o->report, "when the run has ended, print its summary and write its HTML report here");
+  add_safety_options(*cmd, o->safety);
   cmd->callback([o] {
     engine::RunRequest req;
+    o->safety.apply(req);
     req.script = o->script;
     req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
@@ -105,6 +133,7 @@ void register_resume_command(CLI::App& app) {
     bool sim = false;
     bool virtual_time = false;
     double time_scale = 0;
+    SafetyOptions safety;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -117,8 +146,10 @@ void register_resume_command(CLI::App& app) {
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the run's)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--virtual-time", o->virtual_time, "with --sim: discrete-event simulated time (default: as the run did)");
+  add_safety_options(*cmd, o->safety);
   cmd->callback([o] {
     engine::RunRequest req;
+    o->safety.apply(req);
     req.resume = o->run;
     req.virtual_time = o->virtual_time;
     if (!o->station.empty()) req.station = load_station_or_exit(o->station);

@@ -63,7 +63,7 @@ Step params_body(lua_State* T) {
   auto& self = impl(T);
   luaL_checktype(T, 1, LUA_TTABLE);
   const auto table = to_json(T, 1);
-  if (!table) return error_here(T, "params{}: tables nested too deep");
+  if (!table) return error_here(T, "params{}: " + table.error().message);
   auto decls = parse_declarations(*table);
   if (!decls) return fatal(T, decls.error().message);
   auto values = resolve_parameters(*decls, self.options.overrides);
@@ -104,7 +104,8 @@ Step log_body(lua_State* T) {
       text += lua_isnil(T, i) ? "nil" : (lua_toboolean(T, i) ? "true" : "false");
     } else {
       auto value = to_json(T, i);
-      text += value ? value->dump() : luaL_typename(T, i);
+      if (!value) return error_here(T, "log: " + value.error().message);
+      text += value->dump();
     }
   }
   if (self.sinks.log) self.sinks.log(text);
@@ -125,7 +126,7 @@ Step record_body(lua_State* T) {
   auto& self = impl(T);
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
   const auto value = args_to_json(T, 1);
-  if (!value) return error_here(T, "tables nested too deep");
+  if (!value) return error_here(T, value.error().message);
   if (self.sinks.*Member) (self.sinks.*Member)(*value);
   return {};
 }
@@ -134,8 +135,8 @@ Step checkpoint_body(lua_State* T) {
   const char* name = luaL_checkstring(T, 1);
   auto& self = impl(T);
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
-  const auto state = lua_isnoneornil(T, 2) ? std::optional<json>(json()) : to_json(T, 2);
-  if (!state) return error_here(T, "checkpoint: state nested too deep");
+  const auto state = lua_isnoneornil(T, 2) ? Result<json>(json()) : to_json(T, 2);
+  if (!state) return error_here(T, "checkpoint: " + state.error().message);
   if (self.sinks.checkpoint) self.sinks.checkpoint(name, *state);
   return {};
 }
@@ -184,7 +185,7 @@ Step async_call_body(lua_State* T) {
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
   const auto index = static_cast<std::size_t>(lua_tointeger(T, lua_upvalueindex(1)));
   auto args = args_to_json(T, 1);
-  if (!args) return error_here(T, "arguments nested too deep");
+  if (!args) return error_here(T, "arguments: " + args.error().message);
   return suspend(T, PendingOp{[&self, index, args = std::move(*args)] { return call_async(self.async_fns[index], args); },
                               true});
 }
@@ -194,7 +195,7 @@ Step sync_call_body(lua_State* T) {
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
   const auto index = static_cast<std::size_t>(lua_tointeger(T, lua_upvalueindex(1)));
   auto args = args_to_json(T, 1);
-  if (!args) return error_here(T, "arguments nested too deep");
+  if (!args) return error_here(T, "arguments: " + args.error().message);
   const auto r = self.sync_fns[index](std::move(*args));
   if (!r) return error_here(T, r.error().describe());
   push_json(T, *r);

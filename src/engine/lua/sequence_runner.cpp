@@ -26,10 +26,17 @@ asio::awaitable<ThreadEnd> SequenceRunner::Impl::drive(lua_State* T, int nargs) 
     if (scope->stopped) co_return ThreadEnd{ThreadEnd::stopped, {}, {}};
     threads[T].executed = 0;
     int nresults = 0;
-    const int status = lua_resume(T, L, nargs, &nresults);
+    int status = LUA_OK;
+    {
+      ScriptRunning running(memory);
+      status = lua_resume(T, L, nargs, &nresults);
+    }
     if (status == LUA_OK) co_return ThreadEnd{};
     if (status != LUA_YIELD) {
-      if (is_fatal(T, -1)) {
+      // Over the memory limit the script ends, whatever error the refusal became on its way out.
+      const bool over_memory = memory.exceeded;
+      if (over_memory) note_fatal(memory_limit_message(T, memory));
+      if (over_memory || is_fatal(T, -1)) {
         if (fatal_message.empty() && !aborted) co_return ThreadEnd{ThreadEnd::stopped, {}, {}};
         if (fatal_traceback.empty() && !fatal_message.empty()) {
           luaL_traceback(L, T, fatal_message.c_str(), 0);
@@ -142,12 +149,12 @@ void SequenceRunner::Impl::set_global(const std::string& dotted_name) {
 }
 
 SequenceRunner::SequenceRunner(SequenceScript script, RunOptions options, Sinks sinks)
-    : impl_(std::make_unique<Impl>(std::move(script))) {
+    : impl_(std::make_unique<Impl>(std::move(script), options.memory_limit_bytes)) {
   auto& s = *impl_;
   s.options = std::move(options);
   if (!s.options.clock) s.options.clock = std::make_shared<Clock>(1.0);
   s.sinks = std::move(sinks);
-  s.L = luaL_newstate();
+  s.L = new_state(s.memory);
   if (s.L == nullptr) throw std::bad_alloc();
   // Threads created later copy the main thread's extra space: every C function and hook
   // finds the runner through it.
@@ -188,6 +195,16 @@ void SequenceRunner::abort(std::string reason) {
 
 bool SequenceRunner::abort_requested() const { return impl_->aborted; }
 
+void SequenceRunner::interrupt(std::string reason) {
+  auto& s = *impl_;
+  {
+    const std::lock_guard lock(s.interrupt_mutex);
+    if (s.interrupted.load(std::memory_order_relaxed)) return;
+    s.interrupt_reason = std::move(reason);
+  }
+  s.interrupted.store(true, std::memory_order_release);
+}
+
 void SequenceRunner::pause() { impl_->paused = true; }
 
 void SequenceRunner::resume() {
@@ -222,7 +239,7 @@ asio::awaitable<RunOutcome> SequenceRunner::run() {
 
   // Overrides are checked before the sequence does anything (params{} checks them again).
   if (!s.options.overrides.empty()) {
-    auto decls = s.script.parameters(s.options.instruction_budget);
+    auto decls = s.script.parameters(s.options.instruction_budget, s.options.memory_limit_bytes);
     if (!decls) co_return RunOutcome{RunStatus::failed, decls.error().message, {}};
     auto values = resolve_parameters(*decls, s.options.overrides);
     if (!values) co_return RunOutcome{RunStatus::failed, values.error().message, {}};

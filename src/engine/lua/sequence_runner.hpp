@@ -47,6 +47,9 @@ struct RunOptions {
   // Lua VM instructions a thread may execute between two engine calls before it is stopped
   // as a runaway loop. Checked every 1000 instructions.
   std::uint64_t instruction_budget = 10'000'000;
+  // Bytes the script's Lua state may hold; an allocation over it ends the run as failed with
+  // "file:line: script memory limit of N MiB exceeded" (pcall cannot catch it).
+  std::size_t memory_limit_bytes = kDefaultMemoryLimit;
   Overrides overrides;  // -p name=value from the command line
 };
 
@@ -84,6 +87,13 @@ class SequenceRunner {
   // other threads).
   void abort(std::string reason = "aborted by operator");
   bool abort_requested() const;
+
+  // Ends the run as failed with "file:line: <reason>" at the next hook point of any of its
+  // threads (within 1000 VM instructions of script code). The one call that is safe from any
+  // thread: the watchdog's cooperative stop when the engine loop stops answering. It cannot
+  // reach a script stuck inside a C function (a pattern match) — hooks run between VM
+  // instructions only (Lua 5.4 manual, section 4.7, lua_sethook).
+  void interrupt(std::string reason);
 
   // Holds every thread of the script at its next engine call until resume(); an operation
   // already in progress (a gate, a sleep) completes first. Abort still acts while paused.

@@ -62,8 +62,11 @@ Result<SequenceScript> SequenceScript::load_file(const std::filesystem::path& pa
   return SequenceScript(text.str(), path.filename().string());
 }
 
-Result<std::vector<ParamDecl>> SequenceScript::parameters(std::uint64_t instruction_budget) const {
-  std::unique_ptr<lua_State, decltype(&lua_close)> owner(luaL_newstate(), &lua_close);
+Result<std::vector<ParamDecl>> SequenceScript::parameters(std::uint64_t instruction_budget,
+                                                          std::size_t memory_limit_bytes) const {
+  MemoryBudget memory(memory_limit_bytes);  // outlives the state
+  std::unique_ptr<lua_State, decltype(&lua_close)> owner(new_state(memory), &lua_close);
+  if (!owner) return fail(Errc::config, "cannot create a Lua state within the script memory limit");
   lua_State* L = owner.get();
   DeclarePass pass;
   pass.budget = instruction_budget;
@@ -81,10 +84,22 @@ Result<std::vector<ParamDecl>> SequenceScript::parameters(std::uint64_t instruct
   lua_pop(L, 1);
   if (load_chunk(L, text_, name_, -1) != LUA_OK)
     return fail(Errc::config, lua_tostring(L, -1));
-  lua_sethook(L, count_hook, LUA_MASKCOUNT, kHookEvery);
-  if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
-    if (!is_fatal(L, -1)) {
-      const char* message = lua_tostring(L, -1);
+  // The chunk runs as a thread of its own: after an error its frames are still there to tell
+  // where the memory limit was hit.
+  lua_State* T = lua_newthread(L);
+  lua_insert(L, -2);
+  lua_xmove(L, T, 1);
+  lua_sethook(T, count_hook, LUA_MASKCOUNT, kHookEvery);
+  int status = LUA_OK;
+  {
+    ScriptRunning running(memory);
+    int nresults = 0;
+    status = lua_resume(T, L, 0, &nresults);
+  }
+  if (status != LUA_OK && status != LUA_YIELD) {
+    if (memory.exceeded) return fail(Errc::config, memory_limit_message(T, memory));
+    if (!is_fatal(T, -1)) {
+      const char* message = lua_tostring(T, -1);
       return fail(Errc::config, message != nullptr ? message : "error object is not a string");
     }
     if (!pass.error.empty()) return fail(Errc::config, pass.error);

@@ -4,12 +4,16 @@
 #include "core/error.hpp"
 #include "engine/lua/params.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace ledlab::lua {
+
+// What a script's Lua state may hold unless told otherwise (RunOptions::memory_limit_bytes).
+inline constexpr std::size_t kDefaultMemoryLimit = std::size_t{512} << 20;
 
 class SequenceScript {
  public:
@@ -22,8 +26,11 @@ class SequenceScript {
 
   // The parameters the script declares, without running the sequence: the chunk is run in
   // the sandbox only until its params{} call, or its first engine call (sleep, parallel, an
-  // instrument) if it declares none; log/progress/record/result/checkpoint do nothing here. Syntax errors and errors before params{} come back as Errc::config.
-  Result<std::vector<ParamDecl>> parameters(std::uint64_t instruction_budget = 10'000'000) const;
+  // instrument) if it declares none; log/progress/record/result/checkpoint do nothing here.
+  // Syntax errors and errors before params{} (the runaway guard, the memory limit) come back as
+  // Errc::config.
+  Result<std::vector<ParamDecl>> parameters(std::uint64_t instruction_budget = 10'000'000,
+                                            std::size_t memory_limit_bytes = kDefaultMemoryLimit) const;
 
  private:
   std::string text_;

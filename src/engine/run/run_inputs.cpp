@@ -1,5 +1,7 @@
 #include "engine/run/run_inputs.hpp"
 
+#include "engine/lua/sequence_runner.hpp"
+
 #include <fmt/format.h>
 
 namespace ledlab::engine {
@@ -31,7 +33,7 @@ lua::Overrides overrides_from(const json& values) {
 Result<Prepared> prepare_new(const RunRequest& request) {
   auto script = lua::SequenceScript::load_file(request.script);
   if (!script) return fail(script.error());
-  auto decls = script->parameters();
+  auto decls = script->parameters(lua::RunOptions{}.instruction_budget, request.script_memory_bytes);
   if (!decls) return fail(decls.error());
   auto params = lua::resolve_parameters(*decls, request.overrides);
   if (!params) return fail(params.error());

@@ -13,6 +13,7 @@
 #include "engine/run/run_inputs.hpp"
 #include "engine/run/run_recorder.hpp"
 #include "engine/run/run_snapshot.hpp"
+#include "engine/run/watchdog.hpp"
 #include "engine/sim_station.hpp"
 #include "engine/station.hpp"
 
@@ -97,6 +98,7 @@ class RunHost {
   void drive(std::future<lua::RunOutcome>& done);
   void install_script_api();
   void install_control();
+  void start_watchdog();
   asio::awaitable<lua::RunOutcome> main();
   asio::awaitable<lua::RunOutcome> run_script();
   asio::awaitable<void> bring_to_safe_state();
@@ -145,6 +147,7 @@ class RunHost {
   };
   std::map<std::string, std::shared_ptr<Recovery>> recoveries_;
   std::string fail_reason_;  // set when the engine ends the run as failed (a link that stayed lost)
+  std::unique_ptr<Watchdog> watchdog_;  // last: gone before anything its thread reaches
 };
 
 void RunHost::event(db::EventKind kind, const std::string& source, const std::string& message, json data) {
@@ -460,7 +463,8 @@ void RunHost::install_script_api() {
     if (auto st = store_->checkpoint(run_.id, {std::string(name), state.dump(), clock_->now_s()}); !st)
       throw std::runtime_error(st.error().describe());
   };
-  lua::RunOptions options{.clock = clock_, .overrides = prepared_.overrides};
+  lua::RunOptions options{.clock = clock_, .memory_limit_bytes = request_.script_memory_bytes,
+                          .overrides = prepared_.overrides};
   runner_ = std::make_unique<lua::SequenceRunner>(std::move(prepared_.script), options, sinks);
   runner_->set_call_wrapper([this](const std::string& name, lua::AsyncFunction fn) { return guard_call(name, std::move(fn)); });
   bind_instruments(*runner_, *station_, clock_);
@@ -522,6 +526,20 @@ void RunHost::install_control() {
   });
   if (endpoint) endpoint_ = std::move(*endpoint);
   else view_.line(fmt::format("warning: {}; `ledlab ctl` cannot reach this run", endpoint.error().message));
+}
+
+// Made after the run's signal_set (the watchdog relies on the engine seeing every signal it
+// sees), fed by the engine loop, and gone once the loop has ended.
+void RunHost::start_watchdog() {
+  Watchdog::Hooks hooks;
+  hooks.interrupt = [this](const std::string& why) { runner_->interrupt(why); };
+  hooks.force = [this, station = prepared_.station](const std::string& why) {
+    force_run_to_safe_state(station, *store_, run_.id, why);
+  };
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(request_.watchdog_s));
+  watchdog_ = std::make_unique<Watchdog>(
+      WatchdogOptions{.timeout = timeout, .grace = std::min(timeout, std::chrono::milliseconds(2000))}, std::move(hooks));
+  watchdog_->watch(io_);
 }
 
 asio::awaitable<lua::RunOutcome> RunHost::run_script() {
@@ -663,6 +681,7 @@ int RunHost::run() {
   std::function<void()> watch_signals = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
+      if (watchdog_) watchdog_->signal_handled();
       if (sig == SIGINT && !runner_->paused() && !runner_->abort_requested()) {
         runner_->pause();
         const std::string msg = fmt::format("paused by operator: {}Ctrl-C again aborts", interactive ? "Enter resumes, " : "");
@@ -680,10 +699,12 @@ int RunHost::run() {
   };
   watch_signals();
   publish_state();
+  start_watchdog();
 
   if (sim_ && !request_.sim_faults.empty()) asio::co_spawn(io_, inject_faults(), asio::detached);
   auto fut = asio::co_spawn(io_, main(), asio::use_future);
   drive(fut);
+  watchdog_.reset();
   lua::RunOutcome outcome = fut.get();
   if (!fail_reason_.empty() && outcome.status == lua::RunStatus::aborted) {
     outcome.status = lua::RunStatus::failed;  // the engine gave up, not the operator

@@ -4,6 +4,7 @@
 // watched for the whole run; a lost link suspends the run until it is reconnected; every
 // instrument is brought to its safe state when the run ends, however it ends.
 #include "engine/lua/params.hpp"
+#include "engine/lua/sequence_script.hpp"
 #include "engine/station_config.hpp"
 
 #include <filesystem>
@@ -40,9 +41,14 @@ struct RunRequest {
   };
   std::vector<SimFault> sim_faults;
   bool terminal = false;  // draw a progress bar in place (a terminal) instead of plain lines
+  std::size_t script_memory_bytes = lua::kDefaultMemoryLimit;  // the script's Lua state at most
+  // The engine loop must answer within this many wall seconds, or the watchdog stops the script
+  // and then forces the safe state and ends the process (watchdog.hpp).
+  double watchdog_s = 5;
 };
 
-// Returns the process exit code: 0 finished, 1 failed, 2 bad input, 4 aborted.
+// Returns the process exit code: 0 finished, 1 failed, 2 bad input, 4 aborted. When the engine
+// loop stops answering, the watchdog ends the process itself with kWatchdogExitCode (5).
 int run_sequence(const RunRequest& request, std::ostream& out);
 
 }  // namespace ledlab::engine
