@@ -2,6 +2,11 @@
 #include "support/cli_process.hpp"
 
 #include <csignal>
+#include <cstring>
+#include <filesystem>
+
+#include <sys/socket.h>
+#include <sys/un.h>
 
 namespace {
 
@@ -126,5 +131,41 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   auto gone = run_ledlab("ctl status " + uuid);
   CHECK(gone.code == 1);
   CHECK_THAT(gone.out, Catch::Contains("no running sequence"));
+  unsetenv("LEDLAB_RUN_DIR");
+}
+
+namespace {
+
+// A Unix socket file at `path`: listening (and never accepting) while the result lives, or
+// left behind closed, as a SIGKILLed run leaves its control socket.
+int listen_at(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, 4) == 0);
+  return fd;
+}
+
+}  // namespace
+
+TEST_CASE("ledlab ctl says a SIGKILLed run is not running and gives up on a run that does not answer") {
+  const std::string dir = in_build("ctl-stale-runs");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);
+  const std::string ledlab = "timeout 60 " + std::string(LEDLAB_BINARY_DIR) + "/ledlab ";
+
+  ::close(listen_at(dir + "/5ca1ab1e-0000-4000-8000-000000000001.sock"));
+  auto stale = run_shell(ledlab + "ctl abort 5ca1ab1e");
+  CHECK(stale.code == 1);
+  CHECK_THAT(stale.out, Catch::Contains("run 5ca1ab1e-0000-4000-8000-000000000001 is not running"));
+
+  const int stuck = listen_at(dir + "/0dd5f00d-0000-4000-8000-000000000002.sock");
+  auto silent = run_shell(ledlab + "ctl abort 0dd5f00d --timeout 0.5");
+  ::close(stuck);
+  CHECK(silent.code == 1);
+  CHECK_THAT(silent.out, Catch::Contains("did not answer within 500 ms"));
   unsetenv("LEDLAB_RUN_DIR");
 }
