@@ -25,8 +25,8 @@ namespace ledlab::db {
 struct StoreOptions {
   std::size_t batch_samples = 65536;                 // a commit at least this often (in samples)
   std::chrono::milliseconds max_latency{250};        // ... or when the oldest queued sample is this old
-  // Opening runs PRAGMA quick_check on files up to this size (it reads every page: about a
-  // second per few hundred MiB); larger files get the header and schema checks only.
+  // Opening runs PRAGMA quick_check on files up to this size (it reads every page: a
+  // second or two per 200 MiB); larger files get the header and schema checks only.
   std::uintmax_t quick_check_max_bytes = std::uintmax_t{512} << 20;
 };
 
