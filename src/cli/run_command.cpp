@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -164,13 +165,17 @@ void register_resume_command(CLI::App& app) {
 void register_ctl_command(CLI::App& app) {
   auto command = std::make_shared<std::string>();
   auto run = std::make_shared<std::string>();
+  auto timeout_s = std::make_shared<double>(5.0);
   auto* cmd = app.add_subcommand("ctl", "Steer a running sequence from another process: pause, resume, abort, status, snapshot");
   cmd->add_option("command", *command, "pause | resume | abort | status | snapshot (the live view as JSON)")
       ->required()
       ->check(CLI::IsMember({"pause", "resume", "abort", "status", "snapshot"}));
   cmd->add_option("run", *run, "run uuid (a unique prefix is enough)")->required();
+  cmd->add_option("--timeout", *timeout_s, "seconds to wait for the run to accept and answer (default 5)")
+      ->check(CLI::Range(0.001, 3600.0));
   cmd->callback([=] {
-    auto reply = engine::send_control(*run, *command);
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(*timeout_s));
+    auto reply = engine::send_control(*run, *command, timeout);
     if (!reply) {
       fmt::print(std::cerr, "error: {}\n", reply.error().message);
       throw Exit{reply.error().code == Errc::invalid_argument ? 2 : 1};

@@ -1,10 +1,13 @@
 #include "engine/run/run_recorder.hpp"
 
+#include "db/json_text.hpp"
 #include "db/reader.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -13,12 +16,34 @@ namespace ledlab::engine {
 
 using nlohmann::json;
 
+namespace {
+
+// Lua 5.4 converts a float with an integral value to an integer when it is a table key
+// (reference manual section 2.1), and 85 == 85.0: a condition is the same whether the script
+// got 85 or 85.0, so the series key writes every such float as the integer.
+json canonical(const json& v) {
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::trunc(d) == d && std::fabs(d) < 9.0e15) return json(static_cast<std::int64_t>(d));
+    return v;
+  }
+  if (!v.is_structured()) return v;
+  json out = v;
+  for (auto& item : out) item = canonical(item);
+  return out;
+}
+
+std::string key_text(const json& conditions) { return db::json_text(canonical(conditions)); }
+
+}  // namespace
+
 void RunRecorder::record(const json& r) {
   if (!r.is_object() || !r.contains("quantity"))
     throw std::invalid_argument("record{} needs a table with quantity, unit and value or values");
   const std::string quantity = r["quantity"].get<std::string>();
   const std::string unit = r.value("unit", "");
-  const std::string conditions = r.contains("conditions") ? r["conditions"].dump() : "{}";
+  const json given = r.contains("conditions") ? r["conditions"] : json::object();
+  const std::string conditions = db::json_text(given), key_conditions = key_text(given);
   const double t = clock_->now_s();
   // One record{} reaches the store in one piece: a crash keeps all of its values or none.
   std::vector<db::Sample> batch;
@@ -27,11 +52,11 @@ void RunRecorder::record(const json& r) {
     if (!values.is_array()) throw std::invalid_argument("record{}: values must be a list, one per lane");
     batch.reserve(values.size());
     for (std::size_t i = 0; i < values.size(); ++i)
-      batch.push_back(sample(static_cast<int>(i + 1), quantity, unit, conditions, t, values[i]));
+      batch.push_back(sample(static_cast<int>(i + 1), quantity, unit, conditions, key_conditions, t, values[i]));
   } else if (r.contains("value")) {
     std::optional<int> lane;
     if (r.contains("lane")) lane = r["lane"].get<int>();
-    batch.push_back(sample(lane, quantity, unit, conditions, t, r["value"]));
+    batch.push_back(sample(lane, quantity, unit, conditions, key_conditions, t, r["value"]));
   } else {
     throw std::invalid_argument("record{}: give value= or values=");
   }
@@ -49,7 +74,7 @@ void RunRecorder::result(const json& r) {
   if (r.contains("lane")) rec.lane = r["lane"].get<int>();
   if (r.contains("lower")) rec.lower_limit = r["lower"].get<double>();
   if (r.contains("upper")) rec.upper_limit = r["upper"].get<double>();
-  if (r.contains("extra")) rec.extra_json = r["extra"].dump();
+  if (r.contains("extra")) rec.extra_json = db::json_text(r["extra"]);
   auto id = store_.record_result(run_, rec);
   if (!id) throw std::runtime_error(id.error().describe());
   ++results_;
@@ -62,17 +87,20 @@ std::string RunRecorder::key(std::optional<int> lane, const std::string& quantit
 
 void RunRecorder::adopt(const std::vector<db::SeriesRecord>& series) {
   for (const auto& s : series)
-    series_.emplace(key(s.spec.lane, s.spec.quantity, s.spec.unit, json::parse(s.spec.conditions_json).dump()), s.id);
+    series_.emplace(key(s.spec.lane, s.spec.quantity, s.spec.unit,
+                        key_text(json::parse(s.spec.conditions_json, nullptr, false))),
+                    s.id);
 }
 
 db::Sample RunRecorder::sample(std::optional<int> lane, const std::string& quantity, const std::string& unit,
-                               const std::string& conditions, double t, const json& value) {
+                               const std::string& conditions, const std::string& key_conditions, double t,
+                               const json& value) {
   if (!value.is_number()) throw std::invalid_argument("record{}: values must be numbers");
-  auto it = series_.find(key(lane, quantity, unit, conditions));
+  auto it = series_.find(key(lane, quantity, unit, key_conditions));
   if (it == series_.end()) {
     auto id = store_.declare_series(run_, db::SeriesSpec{lane, quantity, unit, conditions});
     if (!id) throw std::runtime_error(id.error().describe());
-    it = series_.emplace(key(lane, quantity, unit, conditions), *id).first;
+    it = series_.emplace(key(lane, quantity, unit, key_conditions), *id).first;
   }
   return db::Sample{it->second, t, value.get<double>()};
 }

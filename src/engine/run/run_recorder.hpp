@@ -40,8 +40,10 @@ class RunRecorder {
  private:
   static std::string key(std::optional<int> lane, const std::string& quantity, const std::string& unit,
                          const std::string& conditions);
+  // `conditions` as stored; `key_conditions` canonical, for the series key.
   db::Sample sample(std::optional<int> lane, const std::string& quantity, const std::string& unit,
-                    const std::string& conditions, double t, const nlohmann::json& value);
+                    const std::string& conditions, const std::string& key_conditions, double t,
+                    const nlohmann::json& value);
 
   db::Store& store_;
   db::RunId run_;

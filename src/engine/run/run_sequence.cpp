@@ -1,7 +1,7 @@
 #include "engine/run/run_sequence.hpp"
 
 #include "core/activity.hpp"
-
+#include "db/json_text.hpp"
 #include "db/reader.hpp"
 #include "db/store.hpp"
 #include "engine/lua/sequence_runner.hpp"
@@ -154,7 +154,7 @@ void RunHost::event(db::EventKind kind, const std::string& source, const std::st
   // Stamped by the run's clock, as its samples are: on simulated time the wall clock is not the run's.
   std::optional<double> t_s;
   if (clock_) t_s = clock_->now_s();
-  (void)store_->log_event(run_.id, {.t_s = t_s, .kind = kind, .source = source, .message = message, .data_json = data.dump()});
+  (void)store_->log_event(run_.id, {.t_s = t_s, .kind = kind, .source = source, .message = message, .data_json = db::json_text(data)});
 }
 
 std::string RunHost::state_name() const {
@@ -222,11 +222,11 @@ Status RunHost::open_store_and_run() {
   db::RunProvenance prov;
   prov.sequence = request_.script.stem().string();
   prov.script_text = prepared_.script.text();
-  prov.parameters_json = prepared_.parameters.dump();
-  prov.station_json = json{{"source", prepared_.station.source}, {"name", prepared_.station.name},
+  prov.parameters_json = db::json_text(prepared_.parameters);
+  prov.station_json = db::json_text(json{{"source", prepared_.station.source}, {"name", prepared_.station.name},
                            {"text", prepared_.station.text}, {"simulated", prepared_.simulate},
                            {"time_scale", prepared_.station.time_scale},
-                           {"virtual_time", prepared_.virtual_time}}.dump();
+                           {"virtual_time", prepared_.virtual_time}});
   prov.operator_name = request_.operator_name;
   prov.dut_serial = request_.dut_serial;
   auto run = store_->begin_run(prov);
@@ -460,7 +460,7 @@ void RunHost::install_script_api() {
   sinks.record = [this](const json& r) { recorder_->record(r); };
   sinks.result = [this](const json& r) { recorder_->result(r); };
   sinks.checkpoint = [this](std::string_view name, const json& state) {
-    if (auto st = store_->checkpoint(run_.id, {std::string(name), state.dump(), clock_->now_s()}); !st)
+    if (auto st = store_->checkpoint(run_.id, {std::string(name), db::json_text(state), clock_->now_s()}); !st)
       throw std::runtime_error(st.error().describe());
   };
   lua::RunOptions options{.clock = clock_, .memory_limit_bytes = request_.script_memory_bytes,
@@ -517,7 +517,7 @@ void RunHost::install_control() {
       snapshot_.sim_time_s = clock_->now_s();
       snapshot_.records = recorder_->records();
       snapshot_.results = recorder_->results();
-      return to_json(snapshot_).dump();
+      return db::json_text(to_json(snapshot_));
     } else if (command != "status") {
       return fmt::format("error: unknown command '{}' (pause, resume, abort, status, snapshot)", command);
     }
@@ -568,7 +568,7 @@ asio::awaitable<lua::RunOutcome> RunHost::main() {
       (void)store_->add_instrument(run_.id, {.name = inst->name(), .kind = inst->kind(),
                                              .resource = inst->config().address,
                                              .idn = inst->identity() ? inst->identity()->raw : "",
-                                             .settings_json = inst->settings().dump()});
+                                             .settings_json = db::json_text(inst->settings())});
     if (auto* st = instrument_status(inst->name())) st->idn = inst->identity() ? inst->identity()->raw : "";
   }
   auto outcome = co_await run_script();
