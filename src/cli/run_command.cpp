@@ -27,6 +27,16 @@ lua::Overrides parse_params_or_exit(const std::vector<std::string>& params) {
   return overrides;
 }
 
+CLI::Validator time_scale_check() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double scale = 0;
+        if (!CLI::detail::lexical_cast(text, scale)) return fmt::format("'{}' is not a number", text);
+        return engine::time_scale_problem(scale);
+      },
+      fmt::format("in (0, {:g}]", engine::kMaxTimeScale), "time scale");
+}
+
 void register_run_command(CLI::App& app) {
   struct Options {
     std::string script, station, db, dut, operator_name, report;
@@ -41,7 +51,7 @@ void register_run_command(CLI::App& app) {
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process");
   cmd->add_option("-p,--param", o->params, "parameter override name=value (repeatable), e.g. -p temps=25,55,85");
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)")
-      ->check(CLI::PositiveNumber);
+      ->check(time_scale_check());
   cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
   cmd->add_option("--dut", o->dut, "serial number of the device under test");
   cmd->add_option("--operator", o->operator_name, "who runs it");
@@ -83,7 +93,7 @@ void register_resume_command(CLI::App& app) {
   cmd->add_option("--station", o->station, "station file to go on with (default: the one stored with the run)");
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process (default: as the run did)");
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the run's)")
-      ->check(CLI::PositiveNumber);
+      ->check(time_scale_check());
   cmd->callback([o] {
     engine::RunRequest req;
     req.resume = o->run;

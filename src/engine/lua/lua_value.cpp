@@ -72,8 +72,12 @@ std::optional<nlohmann::json> to_json(lua_State* L, int index) {
 }
 
 std::optional<nlohmann::json> args_to_json(lua_State* L, int first) {
+  if (lua_gettop(L) == first) return to_json(L, first);
+  return args_list_to_json(L, first);
+}
+
+std::optional<nlohmann::json> args_list_to_json(lua_State* L, int first) {
   const int top = lua_gettop(L);
-  if (top == first) return to_json(L, first);
   auto array = nlohmann::json::array();
   for (int i = first; i <= top; ++i) {
     auto value = to_json(L, i);
