@@ -30,7 +30,7 @@ TEST_CASE("set_drive given one table instead of two numbers fails the run at the
   const auto r = run(twins, "drive_table.lua", "pg.output(true)\npg.set_drive({0.003, 0.001})\n");
   INFO(r.out);
   CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("drive_table.lua:2: pg.set_drive: expected 2 arguments (bias_a, modulation_a), got 1"));
+  CHECK_THAT(r.out, Catch::Contains("drive_table.lua:2: invalid argument: pg.set_drive: expected 2 arguments (bias_a, modulation_a), got 1"));
   CHECK(twins.sim->bench()->drive().bias_current_a == 0);
 }
 
@@ -55,7 +55,7 @@ TEST_CASE("instrument methods refuse NaN, non-whole and out-of-range numbers, na
     const auto r = run(twins, "bad_arg.lua", std::string("local x = 1\n") + c.call + "\n");
     INFO(r.out);
     CHECK(r.code == 1);
-    CHECK_THAT(r.out, Catch::Contains(std::string("bad_arg.lua:2: ") + c.expect));
+    CHECK_THAT(r.out, Catch::Contains(std::string("bad_arg.lua:2: invalid argument: ") + c.expect));
   }
 }
 
