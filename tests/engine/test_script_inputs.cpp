@@ -124,3 +124,13 @@ TEST_CASE("a directory given as the sequence is bad input, exit 2, and runs noth
   CHECK_THAT(out.str(), Catch::Contains("is a directory, not a Lua file"));
   std::filesystem::remove(req.script);
 }
+
+TEST_CASE("the chamber's low-air and low-flow flags are logged as an alarm during a run") {
+  // The air supply is lost from the start; the station's over_temperature interlock reads the
+  // chamber's alarm register, which used to be looked at for over-temperature only.
+  Twins twins([](engine::StationConfig& s) { s.twin_setup["chamber"].push_back("SIM:FAULT:AIR ON"); });
+  const auto r = run(twins, "low_air.lua", "sleep(600)\n");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("alarm: chamber reports alarms: low flow, low air"));
+}
