@@ -59,8 +59,11 @@ class Instrument {
   virtual boost::asio::awaitable<Result<std::string>> sample_reading();
 
  protected:
-  // Fails with Errc::limit naming the instrument and the limit when `value` is outside it.
-  Status check_limit(std::string_view what, double value, std::string_view min_key, std::string_view max_key) const;
+  // Fails with Errc::limit naming the instrument, the command and the limit when `value` is
+  // outside it, and with Errc::invalid_argument when it is not a finite number (NaN or
+  // infinity never passes a limit, nor goes to an instrument without one).
+  Status check_limit(std::string_view what, double value, std::string_view min_key, std::string_view max_key,
+                     std::string_view command = {}) const;
   Error error(Errc code, std::string message, std::string_view command = {}) const;
 
   InstrumentConfig config_;

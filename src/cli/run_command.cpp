@@ -73,6 +73,16 @@ std::vector<engine::RunRequest::SimFault> parse_faults_or_exit(const std::vector
   return out;
 }
 
+CLI::Validator time_scale_check() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double scale = 0;
+        if (!CLI::detail::lexical_cast(text, scale)) return fmt::format("'{}' is not a number", text);
+        return engine::time_scale_problem(scale);
+      },
+      fmt::format("in (0, {:g}]", engine::kMaxTimeScale), "time scale");
+}
+
 }  // namespace
 
 void register_run_command(CLI::App& app) {
@@ -92,12 +102,12 @@ void register_run_command(CLI::App& app) {
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process");
   cmd->add_option("-p,--param", o->params, "parameter override name=value (repeatable), e.g. -p temps=25,55,85");
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)")
-      ->check(CLI::PositiveNumber);
+      ->check(time_scale_check());
   cmd->add_flag("--virtual-time", o->virtual_time,
                 "with --sim: discrete-event simulated time, as fast as the CPU allows and deterministic for the seed");
   cmd->add_option("--sim-fault", o->faults,
                   "with --sim: 'SECONDS INSTRUMENT LINE' runs the SCPI line on that twin SECONDS (simulated) after the "
-                  "start, e.g. --sim-fault '3600 chamber SIM:CHAM:EXC 12,1800' (repeatable)");
+                  "start, e.g. --sim-fault '3600 chamber SIM:FAULT:SAT -80,45' (repeatable)");
   cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
   cmd->add_option("--dut", o->dut, "serial number of the device under test");
   cmd->add_option("--operator", o->operator_name, "who runs it");
@@ -145,7 +155,7 @@ void register_resume_command(CLI::App& app) {
   cmd->add_option("--station", o->station, "station file to go on with (default: the one stored with the run)");
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process (default: as the run did)");
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the run's)")
-      ->check(CLI::PositiveNumber);
+      ->check(time_scale_check());
   cmd->add_flag("--virtual-time", o->virtual_time, "with --sim: discrete-event simulated time (default: as the run did)");
   add_safety_options(*cmd, o->safety);
   cmd->callback([o] {

@@ -120,8 +120,12 @@ class Converter {
 Result<nlohmann::json> to_json(lua_State* L, int index) { return Converter(L).run(index); }
 
 Result<nlohmann::json> args_to_json(lua_State* L, int first) {
+  if (lua_gettop(L) == first) return to_json(L, first);
+  return args_list_to_json(L, first);
+}
+
+Result<nlohmann::json> args_list_to_json(lua_State* L, int first) {
   const int top = lua_gettop(L);
-  if (top == first) return to_json(L, first);
   Converter converter(L);
   auto array = nlohmann::json::array();
   for (int i = first; i <= top; ++i) {

@@ -30,6 +30,9 @@ Result<nlohmann::json> to_json(lua_State* L, int index);
 // Converts the arguments from `first` to the top of the stack: one argument is returned as
 // that value, several (or none) as an array. The bounds apply to all of them together.
 Result<nlohmann::json> args_to_json(lua_State* L, int first);
+// The same, always as an array with one entry per argument, so that f({1, 2}) (one table) and
+// f(1, 2) (two numbers) stay apart.
+Result<nlohmann::json> args_list_to_json(lua_State* L, int first);
 
 // Pushes exactly one Lua value for `value` (null becomes nil).
 void push_json(lua_State* L, const nlohmann::json& value);

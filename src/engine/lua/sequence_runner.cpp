@@ -168,20 +168,24 @@ SequenceRunner::~SequenceRunner() {
   if (impl_->L != nullptr) lua_close(impl_->L);
 }
 
-void SequenceRunner::add_async(std::string name, AsyncFunction fn) {
+// Upvalues of a host function's closure: 1 its index in async_fns/sync_fns, 2 whether its
+// arguments always arrive as a list.
+void SequenceRunner::add_async(std::string name, AsyncFunction fn, Arguments shape) {
   auto& s = *impl_;
   if (s.wrap_call) fn = s.wrap_call(name, std::move(fn));
   s.async_fns.push_back(std::move(fn));
   lua_pushinteger(s.L, static_cast<lua_Integer>(s.async_fns.size() - 1));
-  lua_pushcclosure(s.L, async_call_entry, 1);
+  lua_pushboolean(s.L, shape == Arguments::list ? 1 : 0);
+  lua_pushcclosure(s.L, async_call_entry, 2);
   s.set_global(name);
 }
 
-void SequenceRunner::add_function(std::string name, SyncFunction fn) {
+void SequenceRunner::add_function(std::string name, SyncFunction fn, Arguments shape) {
   auto& s = *impl_;
   s.sync_fns.push_back(std::move(fn));
   lua_pushinteger(s.L, static_cast<lua_Integer>(s.sync_fns.size() - 1));
-  lua_pushcclosure(s.L, sync_call_entry, 1);
+  lua_pushboolean(s.L, shape == Arguments::list ? 1 : 0);
+  lua_pushcclosure(s.L, sync_call_entry, 2);
   s.set_global(name);
 }
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
+#include <system_error>
 
 namespace ledlab::lua {
 namespace {
@@ -55,11 +55,27 @@ void count_hook(lua_State* L, lua_Debug*) {
 }  // namespace
 
 Result<SequenceScript> SequenceScript::load_file(const std::filesystem::path& path) {
+  // A directory opens as an empty stream on Linux and would run as an empty script.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status))
+    return fail(Errc::not_found, fmt::format("cannot open sequence '{}': {}", path.string(),
+                                             ec ? ec.message() : "no such file"));
+  if (std::filesystem::is_directory(status))
+    return fail(Errc::invalid_argument, fmt::format("sequence '{}' is a directory, not a Lua file", path.string()));
+  if (!std::filesystem::is_regular_file(status))
+    return fail(Errc::invalid_argument, fmt::format("sequence '{}' is not a regular file", path.string()));
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Errc::not_found, fmt::format("cannot open sequence '{}'", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return SequenceScript(text.str(), path.filename().string());
+  // Read one byte past the cap: the file may have grown since status() looked.
+  std::string text(kMaxScriptBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return fail(Errc::io, fmt::format("cannot read sequence '{}'", path.string()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxScriptBytes)
+    return fail(Errc::invalid_argument, fmt::format("sequence '{}' is larger than {} MiB; a sequence script is code, "
+                                                    "not data", path.string(), kMaxScriptBytes >> 20));
+  return SequenceScript(std::move(text), path.filename().string());
 }
 
 Result<std::vector<ParamDecl>> SequenceScript::parameters(std::uint64_t instruction_budget,

@@ -19,6 +19,10 @@ class SequenceScript {
  public:
   // `name` is what errors show before ":line:" (normally the file name, "sweep.lua").
   SequenceScript(std::string text, std::string name) : text_(std::move(text)), name_(std::move(name)) {}
+  // The largest script load_file reads.
+  static constexpr std::size_t kMaxScriptBytes = 4u << 20;
+  // Errc::not_found for a missing or unopenable file; Errc::invalid_argument for a directory,
+  // a file that is not a regular file, or one larger than kMaxScriptBytes; Errc::io if a read fails.
   static Result<SequenceScript> load_file(const std::filesystem::path& path);
 
   const std::string& text() const { return text_; }

@@ -181,10 +181,14 @@ asio::awaitable<void> InterlockMonitor::poll_over_temperature(Entry& e) {
     co_await read_failed(e.spec.instrument, alarms ? air.error() : alarms.error());
     co_return;
   }
+  if (const std::string flags = alarms->describe(); flags != e.alarms) {
+    e.alarms = flags;  // low air and low flow trip nothing here, but are logged once each time they change
+    if (flags != "none" && hooks_.alarm) hooks_.alarm(e.spec, fmt::format("{} reports alarms: {}", e.spec.instrument, flags));
+  }
   std::string message;
   if (alarms->over_temperature)
     message = fmt::format("{} reports an over-temperature alarm (air {:.2f} C)", e.spec.instrument, *air);
-  else if (e.spec.max_c && *air > *e.spec.max_c)
+  else if (e.spec.max_c && !(*air <= *e.spec.max_c))  // a NaN reading trips too
     message = fmt::format("{} air {:.2f} C is above the interlock's {:g} C", e.spec.instrument, *air, *e.spec.max_c);
   if (message.empty()) co_return;
   set_state(e, "tripped", message);

@@ -637,6 +637,11 @@ int RunHost::run() {
   hooks.clear = [this](const InterlockSpec& spec, const std::string& message) {
     release("interlock:" + spec.name, fmt::format("interlock '{}' clear: {}", spec.name, message));
   };
+  hooks.alarm = [this](const InterlockSpec& spec, const std::string& message) {
+    event(db::EventKind::alarm, spec.instrument, message, {{"interlock", spec.name}});
+    view_.line(fmt::format("alarm: {}", message));
+    publish_state();
+  };
   hooks.note = [this](const InterlockSpec& spec, const std::string& message) {
     event(db::EventKind::info, spec.instrument, fmt::format("interlock '{}': {}", spec.name, message));
     view_.line(fmt::format("interlock '{}': {}", spec.name, message));
@@ -710,6 +715,9 @@ int RunHost::run() {
     outcome.status = lua::RunStatus::failed;  // the engine gave up, not the operator
     outcome.message = fail_reason_;
   }
+  // The store writes samples after record{} returned: a batch it refused fails the run here.
+  if (auto st = recorder_->flush(); !st && outcome.status != lua::RunStatus::failed)
+    outcome = lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
   signals.cancel();
   endpoint_.reset();  // the run no longer takes commands
   boost::system::error_code ignored;
