@@ -110,8 +110,8 @@ Status Store::sticky() const {
 }
 
 template <class T, class Fn>
-Result<T> Store::call(Fn fn) {
-  if (auto s = sticky(); !s) return fail(s.error());
+Result<T> Store::call(Fn fn, AfterFailure after_failure) {
+  if (auto s = sticky(); !s && after_failure == AfterFailure::refuse) return fail(s.error());
   // std::function needs copyable captures, hence the shared promise.
   auto promise = std::make_shared<std::promise<Result<T>>>();
   auto future = promise->get_future();
@@ -141,7 +141,7 @@ Result<RunRecord> Store::resume_run(RunId run) {
 Status Store::end_run(RunId run, RunStatus status, std::optional<double> ended_s, std::string why) {
   return call<void>([=, why = std::move(why)](WriterSession& s) {
     return s.finish_run(run, status, ended_s.value_or(unix_now_s()), why);
-  });
+  }, AfterFailure::attempt);
 }
 
 Result<std::int64_t> Store::add_instrument(RunId run, InstrumentRecord instrument) {
@@ -171,7 +171,8 @@ Result<std::int64_t> Store::record_result(RunId run, ResultRecord result) {
 }
 
 Result<std::int64_t> Store::log_event(RunId run, EventRecord event) {
-  return call<std::int64_t>([run, event = std::move(event)](WriterSession& s) { return s.insert_event(run, event); });
+  return call<std::int64_t>([run, event = std::move(event)](WriterSession& s) { return s.insert_event(run, event); },
+                            AfterFailure::attempt);
 }
 
 Status Store::checkpoint(RunId run, CheckpointRecord checkpoint) {

@@ -83,8 +83,12 @@ class Store {
 
  private:
   Store(std::filesystem::path path, StoreOptions options);
+  // A lost batch makes every later call fail with its error (no silent loss), except the calls
+  // that record how the run ended (`after_failure`): a run whose samples were refused must still
+  // be stored as failed, with the reason, where the database can take it.
+  enum class AfterFailure { refuse, attempt };
   template <class T, class Fn>
-  Result<T> call(Fn fn);
+  Result<T> call(Fn fn, AfterFailure after_failure = AfterFailure::refuse);
   void writer_loop();
   Status sticky() const;
 

@@ -40,6 +40,8 @@ class AgeingModel {
 
   double stress_hours() const { return stress_h_; }
   void accumulate(double stress_h) { stress_h_ += stress_h; }
+  // A resumed simulation goes on from the stress its array had (see Bench::restore).
+  void restore_stress_hours(double stress_h) { stress_h_ = stress_h; }
 
   // P / P0 after `stress_h` equivalent hours, including early and forced failures.
   double power_factor(std::size_t index, double stress_h) const;

@@ -63,6 +63,38 @@ void Bench::commit_exact_locked() {
 
 double Bench::time_s() const { return std::max(clock_time_s(), 0.0); }
 
+Bench::State Bench::state() {
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  State s;
+  s.stress_h = ageing_.stress_hours();
+  for (std::size_t i = 0; i < array_.size(); ++i)
+    if (ageing_.forced_remaining(i) < 1.0) s.forced_failures.emplace_back(i, ageing_.forced_remaining(i));
+  return s;
+}
+
+Status Bench::restore(const State& s, std::uint64_t epoch) {
+  if (!std::isfinite(s.stress_h) || s.stress_h < 0)
+    return fail(Errc::invalid_argument, fmt::format("bench state: stress hours {} is not a finite number >= 0", s.stress_h));
+  for (const auto& [lane, remaining] : s.forced_failures) {
+    if (lane >= array_.size())
+      return fail(Errc::invalid_argument, fmt::format("bench state: lane {} outside the array of {} lanes", lane, array_.size()));
+    if (!(remaining >= 0 && remaining <= 1))
+      return fail(Errc::invalid_argument, fmt::format("bench state: lane {} keeps {} of its light", lane, remaining));
+  }
+  std::lock_guard lock(mutex_);
+  commit_exact_locked();
+  ageing_.restore_stress_hours(s.stress_h);
+  for (const auto& [lane, remaining] : s.forced_failures) ageing_.force_failure(lane, remaining);
+  // Counter-based streams (random.hpp): 2^40 draws per epoch leaves each part of a resumed run
+  // its own stretch of every lane's stream.
+  const std::uint64_t base = epoch << 40;
+  for (auto* draws : {&meter_draws_, &error_draws_, &forced_draws_})
+    for (auto& d : *draws) d = std::max(d, base);
+  sensor_draws_ = std::max(sensor_draws_, base);
+  return {};
+}
+
 void Bench::refresh_drive_locked() {
   operating_points_.clear();
   operating_points_.reserve(array_.size());

@@ -112,6 +112,19 @@ class Bench {
   // drawn from the seed in [failure_remaining_min, failure_remaining_max].
   Status fail_lane(std::size_t lane, std::optional<double> remaining_fraction = std::nullopt);
 
+  // --- carrying the array over a process's death (`ledlab resume` of a simulated run) ---
+  // What the array has been through: its equivalent stress hours and the lanes failed by a
+  // fault. The chamber's temperature is not kept: a resumed run's chamber starts from ambient,
+  // as a real one does after the bench was switched off.
+  struct State {
+    double stress_h = 0;
+    std::vector<std::pair<std::size_t, double>> forced_failures;  // lane, remaining fraction
+  };
+  State state();
+  // Continues from `state`; `epoch` (1, 2, ... for each resume) moves every noise stream to
+  // draws it has never used, so a resumed run does not repeat the noise of its first part.
+  Status restore(const State& state, std::uint64_t epoch);
+
  private:
   // The model at the clock's time: thermal state, equivalent stress hours, junction.
   struct View {

@@ -73,6 +73,8 @@ std::vector<engine::RunRequest::SimFault> parse_faults_or_exit(const std::vector
   return out;
 }
 
+}  // namespace
+
 CLI::Validator time_scale_check() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
@@ -82,8 +84,6 @@ CLI::Validator time_scale_check() {
       },
       fmt::format("in (0, {:g}]", engine::kMaxTimeScale), "time scale");
 }
-
-}  // namespace
 
 void register_run_command(CLI::App& app) {
   struct Options {
@@ -141,6 +141,7 @@ void register_run_command(CLI::App& app) {
 void register_resume_command(CLI::App& app) {
   struct Options {
     std::string run, station, db;
+    std::vector<std::string> faults;
     bool sim = false;
     bool virtual_time = false;
     double time_scale = 0;
@@ -157,12 +158,15 @@ void register_resume_command(CLI::App& app) {
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the run's)")
       ->check(time_scale_check());
   cmd->add_flag("--virtual-time", o->virtual_time, "with --sim: discrete-event simulated time (default: as the run did)");
+  cmd->add_option("--sim-fault", o->faults,
+                  "with --sim: 'SECONDS INSTRUMENT LINE', SECONDS after the run's first start (those past are skipped)");
   add_safety_options(*cmd, o->safety);
   cmd->callback([o] {
     engine::RunRequest req;
     o->safety.apply(req);
     req.resume = o->run;
     req.virtual_time = o->virtual_time;
+    req.sim_faults = parse_faults_or_exit(o->faults);
     if (!o->station.empty()) req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
     req.time_scale = o->time_scale;

@@ -177,3 +177,68 @@ TEST_CASE("ledlab resume refuses a run that is not interrupted, naming its state
   CHECK(again.code == 2);
   CHECK_THAT(again.out, Catch::Contains("is finished, only an interrupted run can resume"));
 }
+
+// A simulated burn-in killed and resumed goes on with the same array: its power keeps decaying
+// from where it was, instead of a fresh array starting over after the resume.
+constexpr const char* kAgeingSteps = R"lua(
+local first = 1
+local from = resume_point()
+if from then first = from.state.next end
+pg.set_drive(5e-3, 0)
+pg.output(true)
+chamber.set_setpoint(85)
+wait_until(chamber.at_temperature, { poll = 60, timeout = 7200, what = "chamber at 85 C" })
+for i = first, 8 do
+  local sum, n = 0, 0
+  for _, v in ipairs(opm.read_all()) do
+    if v > 1e-6 then sum, n = sum + v, n + 1 end
+  end
+  record { quantity = "mean_power", unit = "W", value = sum / n, conditions = { step = i } }
+  sleep(200 * 3600)
+  checkpoint("step", { next = i + 1 })
+  log(("step %d done"):format(i))
+end
+)lua";
+
+TEST_CASE("a resumed simulated burn-in continues the same array's ageing instead of a fresh one") {
+  const std::string db = in_build("resume-ageing.sqlite");
+  // Step 5 reads at about 800 h and sleeps 200 h; 100 h into that sleep the meter loses power,
+  // and the kill lands while the run waits for it.
+  HeadlessRun run(run_args(write_script("resume_ageing.lua", kAgeingSteps), db) +
+                      " --virtual-time --sim-fault '3240000 opm SIM:FAULT:OUTAGE 60'",
+                  in_build("resume-ageing.log"));
+  REQUIRE(run.wait_for("lost link to opm"));
+  REQUIRE(run.text().find("step 4 done") != std::string::npos);
+  wait_until_committed(db, "mean_power", 5);
+  kill(run.pid, SIGKILL);
+  int status = 0;
+  REQUIRE(waitpid(run.pid, &status, 0) == run.pid);
+  const std::string uuid = run.text().substr(4, 36);
+
+  auto resumed = run_ledlab("resume " + uuid.substr(0, 8) + " --db " + db);
+  INFO(run.text() << "\n--- resume ---\n" << resumed.out);
+  REQUIRE(resumed.code == 0);
+  auto reader = db::Reader::open(db);
+  REQUIRE(reader);
+  const auto id = reader->find_run(uuid).value().id;
+  auto events = reader->events(id);
+  REQUIRE(events);
+  bool continued = false;
+  for (const auto& e : *events) continued = continued || e.message.starts_with("the simulated array continues from checkpoint 'step'");
+  CHECK(continued);
+  auto series = reader->series(id);
+  REQUIRE(series);
+  std::map<int, double> mean_at_step;
+  for (const auto& s : *series) {
+    if (s.spec.quantity != "mean_power") continue;
+    auto samples = reader->samples(s.id);
+    REQUIRE(samples);
+    REQUIRE(samples->size() == 1);
+    mean_at_step[nlohmann::json::parse(s.spec.conditions_json).at("step").get<int>()] = samples->front().value;
+  }
+  REQUIRE(mean_at_step.size() == 8);
+  for (int step = 2; step <= 8; ++step) {
+    INFO("step " << step << ": " << mean_at_step[step] << " W after " << mean_at_step[step - 1] << " W");
+    CHECK(mean_at_step[step] < mean_at_step[step - 1]);  // 200 h at 85 C: about 0.3 % less light each step
+  }
+}

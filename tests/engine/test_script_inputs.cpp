@@ -1,5 +1,6 @@
 // Bad script input reaches the script as an error at its line, never as an instrument setting
 // or a lost batch: whole runs against the simulated station's twins.
+#include "db/reader.hpp"
 #include "db/sqlite.hpp"
 #include "db/store.hpp"
 #include "support/run_fixture.hpp"
@@ -112,6 +113,13 @@ TEST_CASE("a run whose samples the store refused ends failed with the store's me
   CHECK(code == 1);
   CHECK_THAT(out.str(), Catch::Contains("simulated disk failure"));
   CHECK_THAT(out.str(), Catch::Contains(" failed: "));
+  // The store took the run's end although it had refused a batch: failed, with the reason.
+  auto reader = db::Reader::open(req.db);
+  REQUIRE(reader);
+  auto runs = reader->list_runs();
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 1);
+  CHECK(runs->front().status == db::RunStatus::failed);
 }
 
 TEST_CASE("a directory given as the sequence is bad input, exit 2, and runs nothing") {

@@ -165,3 +165,15 @@ TEST_CASE("a scheduled fault on an instrument the station does not have is refus
   CHECK(engine::run_sequence(req, out) == 2);
   CHECK(out.str().find("no instrument 'nosuch'") != std::string::npos);
 }
+
+TEST_CASE("a link lost while the run sets up its instruments is recovered and the run goes on") {
+  auto req = virtual_request("vt_init_drop", "pg.set_drive(5e-3, 0)\nlog('driving')\n");
+  // Armed before the engine's first command: the pattern generator drops the connection on it.
+  req.sim_faults = {{0, "pg", "SIM:FAULT:DROP 0"}};
+  auto r = run_and_read(req, "none");
+  INFO(r.out << event_log(r));
+  CHECK(r.code == 0);
+  CHECK(has(r, "lost link: "));
+  CHECK(has(r, "link to pg restored"));
+  CHECK(has(r, "driving"));
+}

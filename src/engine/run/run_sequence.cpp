@@ -35,6 +35,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 #include <stdexcept>
 #include <thread>
 
@@ -95,6 +96,8 @@ class RunHost {
   Status start_simulation();
   void stop_simulation();
   asio::awaitable<void> inject_faults();
+  void save_bench_state(std::string_view checkpoint);
+  Status restore_bench_state();
   void drive(std::future<lua::RunOutcome>& done);
   void install_script_api();
   void install_control();
@@ -267,6 +270,7 @@ Status RunHost::start_simulation() {
   if (!started) return fail(started.error());
   sim_ = std::move(*started);
   prepared_.station = sim_->config();  // the twins' actual ports
+  if (auto st = restore_bench_state(); !st) return st;
   if (!clock_->is_virtual()) sim_thread_ = std::thread([this] { sim_io_.run(); });
   return {};
 }
@@ -286,17 +290,76 @@ void RunHost::stop_simulation() {
   sim_.reset();
 }
 
+// The simulated array's history goes into the store with every checkpoint, so that a resumed
+// simulated run continues the same array (its ageing and failed lanes) rather than a new one.
+void RunHost::save_bench_state(std::string_view checkpoint) {
+  const auto s = sim_->bench()->state();
+  json failed = json::array();
+  for (const auto& [lane, remaining] : s.forced_failures) failed.push_back({lane, remaining});
+  event(db::EventKind::info, "simulator", fmt::format("bench state at checkpoint '{}'", checkpoint),
+        {{"checkpoint", std::string(checkpoint)}, {"stress_h", s.stress_h}, {"forced_failures", failed}});
+}
+
+Status RunHost::restore_bench_state() {
+  if (!resumed_from_ || !rewind_ || !rewind_->checkpoint) return {};
+  auto reader = db::Reader::open(request_.db);
+  if (!reader) return fail(reader.error());
+  auto events = reader->events(run_.id);
+  if (!events) return fail(events.error());
+  const auto& cp = *rewind_->checkpoint;
+  std::optional<json> saved;
+  std::uint64_t epoch = 1;
+  for (const auto& e : *events) {
+    if (e.message.starts_with("resumed after")) ++epoch;
+    if (e.source != "simulator" || !e.message.starts_with("bench state at checkpoint")) continue;
+    if (e.t_s && *e.t_s > cp.t_s) continue;  // saved for a checkpoint the killed process never committed
+    auto data = json::parse(e.data_json, nullptr, false);
+    if (data.is_object() && data.value("checkpoint", "") == cp.name) saved = std::move(data);
+  }
+  if (!saved) {
+    event(db::EventKind::info, "simulator", "no bench state stored with the checkpoint: the simulated array starts afresh");
+    return {};
+  }
+  sim::Bench::State state;
+  const auto& stress = (*saved)["stress_h"];
+  state.stress_h = stress.is_number() ? stress.get<double>() : -1;
+  for (const auto& f : saved->value("forced_failures", json::array())) {
+    if (!f.is_array() || f.size() != 2 || !f[0].is_number_unsigned() || !f[1].is_number())
+      return fail(Errc::protocol, fmt::format("run {}: stored bench state is malformed: {}", run_.uuid, f.dump()));
+    state.forced_failures.emplace_back(f[0].get<std::size_t>(), f[1].get<double>());
+  }
+  if (auto st = sim_->bench()->restore(state, epoch); !st) return fail(st.error());
+  event(db::EventKind::info, "simulator",
+        fmt::format("the simulated array continues from checkpoint '{}': {:.1f} stress hours, {} lanes failed by faults",
+                    cp.name, state.stress_h, state.forced_failures.size()));
+  return {};
+}
+
 // Scheduled fault injections (RunRequest::sim_faults), on the run's clock.
 asio::awaitable<void> RunHost::inject_faults() {
   auto faults = request_.sim_faults;
   std::stable_sort(faults.begin(), faults.end(), [](const auto& a, const auto& b) { return a.at_s < b.at_s; });
-  const double start = clock_->elapsed_s();
+  // Times count from the run's first start. A resumed run injects at once what its killed
+  // process was due for but had not injected, and skips what it had.
+  const double start = resumed_from_ ? resumed_from_->started_s : clock_->now_s();
+  std::set<std::tuple<double, std::string, std::string>> injected;
+  if (resumed_from_) {
+    if (auto reader = db::Reader::open(request_.db); reader)
+      if (auto events = reader->events(run_.id); events)
+        for (const auto& e : *events) {
+          if (!e.message.starts_with("simulated fault injected")) continue;
+          const auto d = json::parse(e.data_json, nullptr, false);
+          if (d.is_object() && d.contains("at_s") && d["at_s"].is_number())
+            injected.emplace(d["at_s"].get<double>(), e.source, d.value("line", ""));
+        }
+  }
   for (const auto& f : faults) {
-    const double wait = start + f.at_s - clock_->elapsed_s();
+    if (injected.contains({f.at_s, f.instrument, f.line})) continue;
+    const double wait = start + f.at_s - clock_->now_s();
     if (wait > 0) co_await clock_->sleep(wait);
     const Status st = sim_->inject(f.instrument, f.line);
     event(db::EventKind::fault, f.instrument, fmt::format("simulated fault injected: {}", f.line),
-          {{"line", f.line}, {"ok", static_cast<bool>(st)}});
+          {{"at_s", f.at_s}, {"line", f.line}, {"ok", static_cast<bool>(st)}});
     if (!st) view_.line(fmt::format("warning: fault injection on {} failed: {}", f.instrument, st.error().describe()));
   }
 }
@@ -460,6 +523,7 @@ void RunHost::install_script_api() {
   sinks.record = [this](const json& r) { recorder_->record(r); };
   sinks.result = [this](const json& r) { recorder_->result(r); };
   sinks.checkpoint = [this](std::string_view name, const json& state) {
+    if (sim_) save_bench_state(name);
     if (auto st = store_->checkpoint(run_.id, {std::string(name), db::json_text(state), clock_->now_s()}); !st)
       throw std::runtime_error(st.error().describe());
   };
@@ -560,7 +624,12 @@ asio::awaitable<void> RunHost::bring_to_safe_state() {
 
 asio::awaitable<lua::RunOutcome> RunHost::main() {
   for (const auto& inst : station_->instruments()) {
-    if (auto st = co_await inst->initialize(); !st) {
+    auto st = co_await inst->initialize();
+    // A link lost while setting up is recovered like one lost mid-run, then set up again.
+    for (int attempt = 0; !st && is_link_error(st.error().code) && attempt < 3 && !runner_->abort_requested(); ++attempt)
+      if (auto recovered = co_await recover_link(inst->name(), st.error()); recovered) st = co_await inst->initialize();
+      else break;
+    if (!st) {
       co_await bring_to_safe_state();
       co_return lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
     }

@@ -33,7 +33,8 @@ struct RunRequest {
   // the run was started with unless this is set.
   bool virtual_time = false;
   // With --sim: SCPI lines executed on a twin at a simulated time after the run's start (fault
-  // injection, `SIM:FAULT:...`, `SIM:CHAM:EXC ...`), each logged as a fault event.
+  // injection, `SIM:FAULT:...`), each logged as a fault event. A resume skips those whose time
+  // had passed when the run's process died.
   struct SimFault {
     double at_s = 0;
     std::string instrument;

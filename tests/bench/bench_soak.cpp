@@ -1,0 +1,281 @@
+// Soak: a simulated burn-in on virtual time with a random fault every simulated hour and
+// SIGKILLs at random moments, each followed by `ledlab resume`; then the same burn-in without
+// kills as the baseline. Prints and checks: committed samples lost, duplicated samples and
+// series, samples from suspended periods, every fault in the events, integrity, per-lane decay
+// rates against the baseline, wall time. Exit 0 when every check holds.
+//
+//   bench_soak [--hours H] [--interval-s S] [--kills K] [--seed N] [--dir D]
+// Defaults are the reliability issue's: six weeks (1008 h), a reading a minute, 20 kills.
+// CI runs a short soak (tests/bench/CMakeLists.txt: ctest -R soak).
+#include "db/reader.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace ledlab;
+
+namespace {
+
+struct Options {
+  double hours = 1008, interval_s = 60;
+  int kills = 20;
+  unsigned seed = 1;
+  std::string dir = ".";
+};
+
+struct Fault {
+  double at_s;
+  std::string instrument, line, kind;
+};
+
+// One fault of every kind in turn, each at a random minute of its hour; chamber faults clear
+// themselves 30 simulated minutes later. The over-temperature alarm, which aborts a run to the
+// safe state by design, comes last, in the final hour.
+std::vector<Fault> fault_plan(double hours, unsigned seed) {
+  static const std::vector<std::string> kinds = {"drop", "stall", "garble", "scpi_error", "outage", "excursion",
+                                                 "stuck", "lane_failure"};
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> minute(5, 55);
+  std::uniform_int_distribution<int> lane(1, 400);
+  std::vector<Fault> plan;
+  for (int h = 2; h + 2 < static_cast<int>(hours); ++h) {
+    const double at = h * 3600.0 + 60 * minute(rng);
+    const std::string& kind = kinds[static_cast<std::size_t>(h) % kinds.size()];
+    if (kind == "drop") plan.push_back({at, "opm", "SIM:FAULT:DROP 0", kind});
+    if (kind == "stall") plan.push_back({at, "chamber", "SIM:FAULT:STALL 3,1", kind});
+    if (kind == "garble") plan.push_back({at, "opm", "SIM:FAULT:GARBLE 1", kind});
+    if (kind == "scpi_error") plan.push_back({at, "pg", "SIM:FAULT:ERROR -222,\"soak\"", kind});
+    if (kind == "outage") plan.push_back({at, "pg", "SIM:FAULT:OUTAGE 0.5", kind});
+    if (kind == "excursion") {
+      plan.push_back({at, "chamber", "SIM:FAULT:SAT -80,80", kind});
+      plan.push_back({at + 1800, "chamber", "SIM:FAULT:STUCK OFF", kind + "_end"});
+    }
+    if (kind == "stuck") {
+      plan.push_back({at, "chamber", "SIM:FAULT:STUCK ON", kind});
+      plan.push_back({at + 1800, "chamber", "SIM:FAULT:STUCK OFF", kind + "_end"});
+    }
+    if (kind == "lane_failure") plan.push_back({at, "opm", fmt::format("SIM:FAULT:LANE {},0.5", lane(rng)), kind});
+  }
+  plan.push_back({(hours - 0.5) * 3600, "chamber", "SIM:FAULT:ALARM", "over_temperature"});
+  return plan;
+}
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+std::string fault_args(const std::vector<Fault>& plan) {
+  std::string args;
+  for (const auto& f : plan) args += fmt::format(" --sim-fault {}", quote(fmt::format("{} {} {}", f.at_s, f.instrument, f.line)));
+  return args;
+}
+
+pid_t spawn(const std::string& args, const std::string& log) {
+  const std::string cmd = "exec " LEDLAB_BINARY_DIR "/ledlab " + args + " >> " + log + " 2>&1 < /dev/null";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+// Exit code, or -signal.
+int wait_for(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+bool exited(pid_t pid, int& code) {
+  int status = 0;
+  if (waitpid(pid, &status, WNOHANG) != pid) return false;
+  code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  return true;
+}
+
+std::int64_t q(db::Reader& r, const std::string& sql) {
+  auto v = r.connection().query_int(sql);
+  return v ? *v : -1;
+}
+
+// Per-lane decay rate (1/h) by least squares of ln P against t.
+std::map<int, double> decay_rates(db::Reader& reader, db::RunId run) {
+  std::map<int, double> out;
+  auto series = reader.series(run);
+  if (!series) return out;
+  for (const auto& s : *series) {
+    if (s.spec.quantity != "optical_power" || !s.spec.lane) continue;
+    auto samples = reader.samples(s.id);
+    if (!samples || samples->size() < 10) continue;
+    double n = 0, st = 0, sy = 0, stt = 0, sty = 0;
+    const double t0 = samples->front().t_s;
+    for (const auto& x : *samples) {
+      if (!(x.value > 1e-6)) continue;
+      const double t = (x.t_s - t0) / 3600, y = std::log(x.value);
+      n += 1, st += t, sy += y, stt += t * t, sty += t * y;
+    }
+    if (n < 10) continue;
+    out[*s.spec.lane] = -(n * sty - st * sy) / (n * stt - st * st);
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i], v = argv[i + 1];
+    if (a == "--hours") o.hours = std::stod(v);
+    else if (a == "--interval-s") o.interval_s = std::stod(v);
+    else if (a == "--kills") o.kills = std::stoi(v);
+    else if (a == "--seed") o.seed = static_cast<unsigned>(std::stoul(v));
+    else if (a == "--dir") o.dir = v;
+    else {
+      fmt::print(stderr, "unknown option {}\n", a);
+      return 2;
+    }
+  }
+  if (!(o.hours >= 8 && o.interval_s >= 1 && o.kills >= 0)) {
+    fmt::print(stderr, "need --hours >= 8, --interval-s >= 1, --kills >= 0\n");
+    return 2;
+  }
+  const auto plan = fault_plan(o.hours, o.seed);
+  const std::string script = LEDLAB_SOURCE_DIR "/tests/bench/soak_burn_in.lua";
+  const std::string station = LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml";
+  const std::string params = fmt::format(" -p duration_h={} -p interval_s={}", o.hours, o.interval_s);
+  const std::string faults = fault_args(plan);
+  fmt::print("soak: {} h, a reading every {} s of 400 lanes, {} faults, {} kills, seed {}\n", o.hours, o.interval_s,
+             plan.size(), o.kills, o.seed);
+
+  const std::string db = o.dir + "/soak.sqlite", base_db = o.dir + "/soak-baseline.sqlite", log = o.dir + "/soak.log";
+  for (const auto& f : {db, base_db, log})
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((f + suffix).c_str());
+
+  // --- the soak: run, then kill and resume until the kills are spent ---
+  const auto t0 = std::chrono::steady_clock::now();
+  std::mt19937_64 rng(o.seed * 7919u + 1);
+  std::uniform_int_distribution<int> delay_ms(300, 2500);
+  pid_t pid = spawn("run " + script + " --station " + station + " --sim --virtual-time --db " + db + params + faults, log);
+  int kills = 0, code = 0;
+  std::int64_t lost = 0;
+  bool ended = false;
+  std::string uuid;
+  while (!ended) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms(rng));
+    while (!(ended = exited(pid, code)) && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the benchmark's own pacing, not a test's
+    if (ended || kills >= o.kills) {
+      if (!ended) code = wait_for(pid), ended = true;
+      break;
+    }
+    kill(pid, SIGKILL);
+    wait_for(pid);
+    ++kills;
+    auto reader = db::Reader::open(db);
+    if (!reader) {  // killed before the store existed: start over
+      pid = spawn("run " + script + " --station " + station + " --sim --virtual-time --db " + db + params + faults, log);
+      continue;
+    }
+    auto runs = reader->list_runs();
+    if (!runs || runs->empty()) {
+      pid = spawn("run " + script + " --station " + station + " --sim --virtual-time --db " + db + params + faults, log);
+      continue;
+    }
+    uuid = runs->front().uuid;
+    // Everything committed before the kill must still be there after every resume.
+    const auto max_id = q(*reader, "SELECT max(sample_id) FROM (SELECT sample_id FROM samples UNION ALL SELECT sample_id FROM superseded_samples)");
+    const auto committed = q(*reader, "SELECT (SELECT count(*) FROM samples) + (SELECT count(*) FROM superseded_samples)");
+    std::ofstream(o.dir + "/soak-marks.txt", std::ios::app) << max_id << " " << committed << "\n";
+    pid = spawn("resume " + uuid + " --db " + db + faults, log);
+  }
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // --- the baseline: the same seed and faults, never killed ---
+  const auto b0 = std::chrono::steady_clock::now();
+  const int base_code =
+      wait_for(spawn("run " + script + " --station " + station + " --sim --virtual-time --db " + base_db + params + faults,
+                     o.dir + "/soak-baseline.log"));
+  const double base_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - b0).count();
+
+  auto reader = db::Reader::open(db);
+  auto base = db::Reader::open(base_db);
+  if (!reader || !base) {
+    fmt::print("FAIL: cannot open the stores\n");
+    return 1;
+  }
+  const auto run = reader->list_runs()->front();
+  const auto base_run = base->list_runs()->front();
+  {
+    std::ifstream marks(o.dir + "/soak-marks.txt");
+    std::int64_t max_id = 0, committed = 0;
+    while (marks >> max_id >> committed) {
+      const auto still = q(*reader, fmt::format("SELECT (SELECT count(*) FROM samples WHERE sample_id <= {0}) + "
+                                                "(SELECT count(*) FROM superseded_samples WHERE sample_id <= {0})", max_id));
+      lost += std::max<std::int64_t>(0, committed - still);
+    }
+  }
+  const auto duplicated = q(*reader, "SELECT count(*) FROM (SELECT series_id, t_s FROM samples GROUP BY series_id, t_s HAVING count(*) > 1)");
+  const auto series_dup = q(*reader, "SELECT count(*) FROM (SELECT 1 FROM series GROUP BY run_id, lane, quantity, unit, conditions HAVING count(*) > 1)");
+  const auto samples = q(*reader, "SELECT count(*) FROM samples");
+  const auto aside = q(*reader, "SELECT count(*) FROM superseded_samples");
+  const auto integrity = reader->integrity_check();
+
+  // Samples taken while the run was suspended (between "suspended:" and "running:" events).
+  auto events = reader->events(run.id);
+  std::vector<std::pair<double, double>> suspended;
+  std::map<std::string, int> injected;
+  double from = -1;
+  for (const auto& e : *events) {
+    const double t = e.t_s.value_or(0);
+    if (e.message.starts_with("suspended:") && from < 0) from = t;
+    if (e.message.starts_with("running:") && from >= 0) suspended.emplace_back(from, t), from = -1;
+    if (e.message.starts_with("simulated fault injected: ")) ++injected[e.source + " " + e.message.substr(26)];
+  }
+  std::int64_t in_suspension = 0;
+  for (const auto& [a, b] : suspended)
+    in_suspension += q(*reader, fmt::format("SELECT count(*) FROM samples s JOIN series r USING(series_id) WHERE r.run_id = {} "
+                                            "AND s.t_s > {:.6f} AND s.t_s < {:.6f}", run.id, a, b));
+  int missing_faults = 0;
+  for (const auto& f : plan)
+    if (injected[f.instrument + " " + f.line] == 0) ++missing_faults;
+
+  const auto rates = decay_rates(*reader, run.id), base_rates = decay_rates(*base, base_run.id);
+  std::vector<double> diff;
+  for (const auto& [lane, r] : rates)
+    if (base_rates.contains(lane) && base_rates.at(lane) > 0) diff.push_back(std::abs(r / base_rates.at(lane) - 1));
+  std::sort(diff.begin(), diff.end());
+  const double median_diff = diff.empty() ? 1 : diff[diff.size() / 2];
+  const double p90_diff = diff.empty() ? 1 : diff[diff.size() * 9 / 10];
+
+  fmt::print("soak run {}: {} kills, ended {} (exit {}), {:.1f} s wall; baseline exit {}, {:.1f} s wall\n",
+             run.uuid.substr(0, 8), kills, db::to_string(run.status), code, wall_s, base_code, base_wall_s);
+  fmt::print("  samples in the run {}, set aside on resume {}, suspensions {}\n", samples, aside, suspended.size());
+  fmt::print("  committed samples lost:            {}\n", lost);
+  fmt::print("  samples duplicated:                {}\n", duplicated);
+  fmt::print("  series duplicated:                 {}\n", series_dup);
+  fmt::print("  samples from suspended periods:    {}\n", in_suspension);
+  fmt::print("  faults missing from the events:    {} of {}\n", missing_faults, plan.size());
+  fmt::print("  integrity_check:                   {}\n", integrity ? *integrity : integrity.error().describe());
+  fmt::print("  decay rate vs baseline, |ratio-1|: median {:.4f}, 90th percentile {:.4f} over {} lanes\n", median_diff,
+             p90_diff, diff.size());
+  // The over-temperature alarm in the last hour aborts both runs to the safe state (exit 4).
+  const bool ok = lost == 0 && duplicated == 0 && series_dup == 0 && in_suspension == 0 && missing_faults == 0 &&
+                  integrity && *integrity == "ok" && code == 4 && base_code == 4 && median_diff < 0.05 && diff.size() > 300;
+  fmt::print("soak: {}\n", ok ? "PASS" : "FAIL");
+  return ok ? 0 : 1;
+}
