@@ -216,3 +216,38 @@ TEST_CASE("an SCPI error pushed at the twin reaches the driver with the instrume
   CHECK(checked.error().scpi_code == -240);
   CHECK_THAT(checked.error().message, Catch::Contains("Sensor head disconnected"));
 }
+
+TEST_CASE("write_checked fails with the instrument's own code and text, naming instrument and command") {
+  SimStation station;
+  const auto port = station.serve(echo_device());
+  asio::io_context io;
+  auto s = session_to(io, port);
+  auto checked = run(io, s->write_checked("BOGUS:CMD"));
+  REQUIRE_FALSE(checked);
+  CHECK(checked.error().code == Errc::instrument);
+  CHECK(checked.error().scpi_code == -113);
+  CHECK(checked.error().message == "-113,\"Undefined header; BOGUS:CMD\"");
+  CHECK(checked.error().describe() == "echo: BOGUS:CMD -> instrument error: -113,\"Undefined header; BOGUS:CMD\"");
+  CHECK(run(io, s->write_checked("*ESE 0")));  // the queue was drained by the failed check
+}
+
+TEST_CASE("a TCP link reaches a twin listening on the IPv6 loopback through tcp://[::1]:port") {
+  asio::io_context io;
+  auto server = std::make_shared<scpi::server::Server>(io, echo_device(), "::1", 0);
+  try {
+    server->start();
+  } catch (const boost::system::system_error& e) {
+    WARN("no IPv6 loopback on this machine (" << e.what() << "): part skipped");
+    return;
+  }
+  auto address = io::parse_address("tcp://[::1]:" + std::to_string(server->port()));
+  REQUIRE(address);
+  auto link = io::make_link(*address, io.get_executor());
+  REQUIRE(link);
+  CHECK((*link)->describe() == address->canonical());
+  scpi::Session s("v6", std::move(*link));
+  auto id = run(io, s.identify());
+  REQUIRE(id);
+  CHECK(id->model == "ECHO");
+  server->stop();
+}
