@@ -251,3 +251,20 @@ TEST_CASE("a TCP link reaches a twin listening on the IPv6 loopback through tcp:
   CHECK(id->model == "ECHO");
   server->stop();
 }
+
+TEST_CASE("a reply longer than max_reply_bytes fails the query, and the next query gets its own answer") {
+  SimStation station;
+  auto device = echo_device();
+  device->on("HUGE", {}, [](scpi::server::Request& r) { r.reply(std::string(200000, 'x')); });
+  const auto port = station.serve(device);
+  asio::io_context io;
+  auto s = session_to(io, port);
+  s->options().max_reply_bytes = 1000;
+  auto huge = run(io, s->query("HUGE?"));
+  REQUIRE_FALSE(huge);
+  CHECK(huge.error().code == Errc::protocol);
+  // The rest of the huge reply is still on its way: it must not be read as the next answer.
+  auto idn = run(io, s->query("*IDN?"));
+  REQUIRE(idn);
+  CHECK(*idn == "ACME,ECHO,42,1.0");
+}

@@ -69,3 +69,20 @@ TEST_CASE("an overlong message is refused once and skipped to its terminator wit
   CHECK(take(r) == "*TST?");
   CHECK(r.take_overruns() == 1);
 }
+
+TEST_CASE("a long message arriving a byte at a time is scanned once, not once per byte") {
+  // Rescanning from the front on each arrival costs n^2/2 steps: for these 4 MB, hours
+  // instead of milliseconds (the ctest timeout catches a regression, no clock is read here).
+  MessageReader r(8u << 20);
+  const std::size_t n = 4u << 20;
+  std::size_t early = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    r.append("A");
+    if (r.next()) ++early;
+  }
+  CHECK(early == 0);
+  r.append("\n");
+  auto m = r.next();
+  REQUIRE(m);
+  CHECK(m->size() == n);
+}
