@@ -2,6 +2,7 @@
 #include "core/time_format.hpp"
 
 #include "db/export.hpp"
+#include "db/json_text.hpp"
 #include "db/ownership.hpp"
 #include "db/reader.hpp"
 
@@ -83,7 +84,7 @@ void register_runs(CLI::App& app, std::ostream& out, std::ostream& err) {
         arr.push_back({{"uuid", r.uuid}, {"status", to_string(r.status)}, {"started_s", r.started_s},
                        {"ended_s", r.ended_s ? nlohmann::json(*r.ended_s) : nlohmann::json(nullptr)},
                        {"sequence", r.sequence}, {"dut_serial", r.dut_serial}, {"operator", r.operator_name}});
-      out << arr.dump(2) << '\n';
+      out << json_text(arr, 2) << '\n';
       return;
     }
     if (!o->no_header) out << "uuid\tstatus\tstarted\tended\tsequence\tdut_serial\toperator\n";

@@ -1,5 +1,7 @@
 #include "db/export.hpp"
 
+#include "db/json_text.hpp"
+
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
@@ -136,8 +138,8 @@ Status export_json(Reader& reader, const RunRecord& run, std::ostream& out) {
                        {"col", l.col ? json(*l.col) : json(nullptr)}, {"label", l.label}});
     dut = {{"serial", d->serial}, {"description", d->description}, {"info", embedded(d->info_json)}, {"lanes", lanes}};
   }
-  out << "{\"format\":\"ledlab-run\",\"format_version\":1,\"run\":" << head.dump()
-      << ",\"instruments\":" << instruments.dump() << ",\"dut\":" << dut.dump() << ",\"series\":[";
+  out << "{\"format\":\"ledlab-run\",\"format_version\":1,\"run\":" << json_text(head)
+      << ",\"instruments\":" << json_text(instruments) << ",\"dut\":" << json_text(dut) << ",\"series\":[";
 
   auto series = reader.series(run.id);
   if (!series) return fail(series.error());
@@ -146,7 +148,7 @@ Status export_json(Reader& reader, const RunRecord& run, std::ostream& out) {
     json meta = {{"series_id", s.id}, {"lane", s.spec.lane ? json(*s.spec.lane) : json(nullptr)},
                  {"quantity", s.spec.quantity}, {"unit", s.spec.unit}, {"conditions", embedded(s.spec.conditions_json)},
                  {"sample_count", s.sample_count}};
-    std::string text = meta.dump();
+    std::string text = json_text(meta);
     text.pop_back();  // reopen the object to stream its samples
     out << (first_series ? "" : ",") << text << ",\"samples\":[";
     first_series = false;
@@ -178,7 +180,8 @@ Status export_json(Reader& reader, const RunRecord& run, std::ostream& out) {
   auto cs = reader.checkpoints(run.id);
   if (!cs) return fail(cs.error());
   for (const auto& c : *cs) checkpoints.push_back({{"name", c.name}, {"state", embedded(c.state_json)}, {"t_s", c.t_s}});
-  out << results.dump() << ",\"events\":" << events.dump() << ",\"checkpoints\":" << checkpoints.dump() << "}\n";
+  out << json_text(results) << ",\"events\":" << json_text(events) << ",\"checkpoints\":" << json_text(checkpoints)
+      << "}\n";
   out.flush();
   if (!out) return fail(Errc::io, "writing the export failed");
   return {};

@@ -1,12 +1,14 @@
 #include "db/ownership.hpp"
 
 #include <fmt/core.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 namespace ledlab::db {
@@ -69,13 +71,29 @@ Liveness owner_liveness(const std::string& host, std::int64_t pid, const std::st
   return Liveness::alive;
 }
 
-std::string new_uuid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
-  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48,
-                     lo & 0xffffffffffffULL);
+Result<std::string> new_uuid() {
+  // RFC 9562 section 5.4: 122 random bits. They come from the kernel's entropy pool
+  // (getrandom(2) reads the urandom source, blocking only before it is first seeded), never
+  // from a process-local generator: one that is seeded once would hand a forked child the
+  // same sequence as its parent, and a 32-bit seed makes collisions across processes likely.
+  std::array<unsigned char, 16> b{};
+  std::size_t got = 0;
+  while (got < b.size()) {
+    const ssize_t n = ::getrandom(b.data() + got, b.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return fail(Errc::storage, fmt::format("no random bytes for a run uuid: getrandom: {}", std::strerror(errno)));
+    got += static_cast<std::size_t>(n);
+  }
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4 (RFC 9562 section 4.2)
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // variant 10 (RFC 9562 section 4.1)
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += fmt::format("{:02x}", b[i]);
+  }
+  return out;
 }
 
 double unix_now_s() {

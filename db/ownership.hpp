@@ -3,6 +3,8 @@
 // (kernel boot id + the process start time from /proc/<pid>/stat), so a later process can
 // tell a live owner from a dead one even after the pid has been reused or the machine
 // rebooted. No lock file is left behind to go stale.
+#include "core/error.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -20,7 +22,9 @@ enum class Liveness { alive, gone, unknown };  // unknown: owner on another host
 
 Liveness owner_liveness(const std::string& host, std::int64_t pid, const std::string& token);
 
-std::string new_uuid();  // RFC 9562 version 4, lowercase
+// RFC 9562 version 4, lowercase, from the kernel's entropy. Errors: Errc::storage when the
+// system has no random bytes to give (getrandom(2) failed).
+Result<std::string> new_uuid();
 double unix_now_s();
 
 }  // namespace ledlab::db

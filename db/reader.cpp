@@ -4,6 +4,7 @@
 #include "db/schema.hpp"
 
 #include <fmt/core.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 
@@ -63,12 +64,49 @@ Sample sample_from_row(const Statement& st) { return {st.column_int(0), st.colum
 
 }  // namespace
 
+namespace {
+
+// SQLite docs, "Write-Ahead Logging" section 5 (read-only databases): a WAL-mode file can be
+// read without write access only if its -shm and -wal exist already, or the directory lets
+// SQLite create them, or the connection is immutable. Opening fails with SQLITE_READONLY_*
+// or SQLITE_CANTOPEN otherwise.
+bool needs_immutable(int extended_code) {
+  const int primary = extended_code & 0xff;
+  return primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN;
+}
+
+bool has_pending_log(const std::filesystem::path& path) {
+  auto wal = path;
+  wal += "-wal";
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(wal, ec);
+  return !ec && size > 0;
+}
+
+}  // namespace
+
 Result<Reader> Reader::open(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) return fail(Errc::not_found, fmt::format("no results store at {}", path.string()));
+  const auto in_file = [&](Error e) {
+    e.message = fmt::format("results store {}: {}", path.string(), e.message);
+    return fail(std::move(e));
+  };
   auto conn = Connection::open(path.string(), Connection::Mode::read_only);
-  if (!conn) return fail(conn.error());
+  if (!conn) return in_file(conn.error());
   auto version = schema_version(*conn);
-  if (!version) return fail(version.error());
+  if (!version && needs_immutable(conn->last_error_code())) {
+    // Read-only media: nothing can change the file, so reading it as immutable is exact, as
+    // long as no write-ahead log holds commits the file itself does not have yet.
+    if (has_pending_log(path))
+      return in_file(make_error(
+          Errc::storage, fmt::format("cannot read it where it is ({}), and its -wal file holds commits not yet in the "
+                                     "database file; copy the file with its -wal to a writable directory",
+                                     version.error().message)));
+    conn = Connection::open(path.string(), Connection::Mode::immutable);
+    if (!conn) return in_file(conn.error());
+    version = schema_version(*conn);
+  }
+  if (!version) return in_file(version.error());
   if (*version != kSchemaVersion)
     return fail(Errc::storage, fmt::format("unsupported: {} has schema version {}, this ledlab reads {} "
                                            "(open it for writing once to migrate)",

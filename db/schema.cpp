@@ -1,8 +1,15 @@
 #include "db/schema.hpp"
 
 #include <fmt/core.h>
+#include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
 
 namespace ledlab::db {
 namespace {
@@ -165,31 +172,102 @@ Result<int> schema_version(Connection& conn) {
   return static_cast<int>(*v);
 }
 
-Status migrate(Connection& conn, int target) {
-  if (target < 0 || target > kSchemaVersion) return fail(Errc::invalid_argument, "no such schema version");
-  auto version = schema_version(conn);
-  if (!version) return fail(version.error());
-  if (*version > kSchemaVersion)
-    return fail(Errc::storage, fmt::format("unsupported: schema version {} is newer than this ledlab ({})",
-                                           *version, kSchemaVersion));
-  if (*version == 0) {
+namespace {
+
+using Columns = std::set<std::pair<std::string, std::string>>;  // (table, column)
+
+Result<Columns> columns_of(Connection& conn) {
+  auto st = conn.prepare(
+      "SELECT m.name, c.name FROM sqlite_schema AS m JOIN pragma_table_info(m.name) AS c WHERE m.type = 'table'");
+  if (!st) return fail(st.error());
+  Columns out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    out.emplace(st->column_text(0), st->column_text(1));
+  }
+}
+
+}  // namespace
+
+Status check_schema(Connection& conn, int version) {
+  if (version > kSchemaVersion)
+    return fail(Errc::storage, fmt::format("unsupported: schema version {} is newer than this ledlab ({})", version,
+                                           kSchemaVersion));
+  if (version < 0)
+    return fail(Errc::storage, fmt::format("unsupported: not a ledlab results store (schema version {})", version));
+  if (version == 0) {
     // Version 0 with tables in it is somebody else's database: refuse rather than mix.
     auto tables = conn.query_int("SELECT count(*) FROM sqlite_schema WHERE type='table'");
     if (!tables) return fail(tables.error());
     if (*tables > 0) return fail(Errc::storage, "unsupported: not a ledlab results store (foreign tables, no version)");
+    return {};
   }
-  for (int v = *version; v < target; ++v) {
-    auto tx = Transaction::begin(conn);
-    if (!tx) return fail(tx.error());
-    if (auto s = conn.exec(kMigrations[static_cast<std::size_t>(v)]); !s) return s;
-    if (auto s = conn.exec(fmt::format("PRAGMA user_version = {}", v + 1)); !s) return s;
-    if (auto s = tx->commit(); !s) return s;
+  // What the migrations up to `version` create, built afresh in memory: a file that claims the
+  // version must hold at least these tables and columns (another program may use user_version).
+  auto reference = Connection::open(":memory:", Connection::Mode::read_write_create);
+  if (!reference) return fail(reference.error());
+  if (auto s = migrate(*reference, version); !s) return s;
+  auto want = columns_of(*reference);
+  if (!want) return fail(want.error());
+  auto have = columns_of(conn);
+  if (!have) return fail(have.error());
+  for (const auto& [table, column] : *want) {
+    if (have->contains({table, column})) continue;
+    const bool table_known = std::any_of(have->begin(), have->end(), [&](const auto& tc) { return tc.first == table; });
+    return fail(Errc::storage,
+                table_known ? fmt::format("unsupported: not a ledlab results store (schema version {}, but table '{}' "
+                                          "has no column '{}')", version, table, column)
+                            : fmt::format("unsupported: not a ledlab results store (schema version {}, but no table '{}')",
+                                          version, table));
   }
   return {};
 }
 
+Status check_store(Connection& conn) {
+  // One read transaction, so the version and the tables come from the same commit: another
+  // process may be creating the file at this moment.
+  if (auto s = conn.exec("BEGIN"); !s) return s;
+  auto version = schema_version(conn);
+  Status result = version ? check_schema(conn, *version) : Status(fail(version.error()));
+  (void)conn.exec("COMMIT");  // nothing was written; ending the read cannot lose anything
+  return result;
+}
+
+Status migrate(Connection& conn, int target) {
+  if (target < 0 || target > kSchemaVersion) return fail(Errc::invalid_argument, "no such schema version");
+  // Each step reads the version inside its own BEGIN IMMEDIATE transaction, which holds the
+  // write lock (SQLite docs, "Transaction", lang_transaction.html): two processes creating the
+  // same new file take turns (the busy timeout waits), and the second sees what the first
+  // committed instead of running the same CREATE TABLE again.
+  for (bool first = true;; first = false) {
+    auto tx = Transaction::begin(conn);
+    if (!tx) return fail(tx.error());
+    auto version = schema_version(conn);
+    if (!version) return fail(version.error());
+    // What was found on opening is checked in full; later versions are the ones just written
+    // (by this process or by another one that got the lock first).
+    if (first || *version > kSchemaVersion)
+      if (auto s = check_schema(conn, *version); !s) return s;
+    if (*version >= target) return {};  // nothing written: the transaction rolls back
+    if (auto s = conn.exec(kMigrations[static_cast<std::size_t>(*version)]); !s) return s;
+    if (auto s = conn.exec(fmt::format("PRAGMA user_version = {}", *version + 1)); !s) return s;
+    if (auto s = tx->commit(); !s) return s;
+  }
+}
+
 Status configure_writer(Connection& conn) {
-  auto mode = conn.query_text("PRAGMA journal_mode = WAL");
+  // Switching to WAL needs an exclusive lock. SQLite returns SQLITE_BUSY at once, without its
+  // busy handler, when that could deadlock with another connection waiting for the write lock
+  // (SQLite docs, "sqlite3_busy_handler"): as when several processes create the same new
+  // file. So wait here as the busy timeout would, in short steps.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  Result<std::string> mode = conn.query_text("PRAGMA journal_mode = WAL");
+  while (!mode && (conn.last_error_code() & 0xff) == SQLITE_BUSY && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    mode = conn.query_text("PRAGMA journal_mode = WAL");
+  }
   if (!mode) return fail(mode.error());
   if (*mode != "wal" && *mode != "memory")
     return fail(Errc::storage, fmt::format("cannot switch to WAL (journal_mode is {})", *mode));

@@ -8,9 +8,16 @@ namespace ledlab::db {
 
 inline constexpr int kSchemaVersion = 3;
 
-// Brings `conn` to `target` (default: current) from whatever version it holds.
-// Errors: Errc::storage for a newer or foreign file ("unsupported").
+// Brings `conn` to `target` (default: current) from whatever version it holds. Safe when
+// several processes open the same new file at once. Errors: Errc::storage for a newer or
+// foreign file ("unsupported").
 Status migrate(Connection& conn, int target = kSchemaVersion);
+
+// Refuses a file that claims schema `version` but lacks a table or column that version has
+// (somebody else's database that happens to set user_version, or a damaged one).
+Status check_schema(Connection& conn, int version);
+// The same for whatever version the file holds now.
+Status check_store(Connection& conn);
 
 Result<int> schema_version(Connection& conn);
 

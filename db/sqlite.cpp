@@ -4,6 +4,8 @@
 
 #include <fmt/core.h>
 
+#include <cctype>
+#include <filesystem>
 #include <utility>
 
 namespace ledlab::db {
@@ -30,11 +32,37 @@ Connection::~Connection() {
   if (db_) sqlite3_close_v2(db_);
 }
 
+namespace {
+
+// "file:" URI of a path (SQLite docs, "URI filenames" section 3.1): absolute, with every
+// byte outside the unreserved set and '/' percent-encoded, so '?', '#' and '%' stay literal.
+std::string file_uri(const std::string& path, std::string_view query) {
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(path, ec);
+  const std::string p = ec ? path : absolute.string();
+  std::string uri = "file://";
+  for (unsigned char c : p) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') uri += static_cast<char>(c);
+    else uri += fmt::format("%{:02X}", c);
+  }
+  return uri + "?" + std::string(query);
+}
+
+}  // namespace
+
 Result<Connection> Connection::open(const std::string& path, Mode mode) {
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX;  // each connection is used by one thread at a time
-  flags |= mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  std::string name = path;
+  switch (mode) {
+    case Mode::read_write_create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+    case Mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
+    case Mode::immutable:
+      flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+      name = file_uri(path, "immutable=1");
+      break;
+  }
+  int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
   Connection conn(raw);
   if (rc != SQLITE_OK) return fail(storage_error(raw, fmt::format("cannot open {}", path)));
   sqlite3_extended_result_codes(raw, 1);
@@ -83,6 +111,7 @@ Result<std::string> Connection::query_text(std::string_view sql) {
 std::int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Connection::changes() const { return sqlite3_changes(db_); }
 std::string Connection::last_message() const { return db_ ? sqlite3_errmsg(db_) : "no connection"; }
+int Connection::last_error_code() const { return db_ ? sqlite3_extended_errcode(db_) : SQLITE_MISUSE; }
 
 // ---- Statement ----
 

@@ -18,7 +18,10 @@ class Statement;
 
 class Connection {
  public:
-  enum class Mode { read_write_create, read_only };
+  // immutable: read only, and SQLite may assume nothing changes the file, so it takes no
+  // locks and needs no -shm file (SQLite docs, "URI filenames", immutable=1): for stores on
+  // read-only media, where WAL mode could not create its -shm.
+  enum class Mode { read_write_create, read_only, immutable };
 
   Connection() = default;
   Connection(Connection&& other) noexcept;
@@ -38,6 +41,7 @@ class Connection {
   std::int64_t last_insert_rowid() const;
   int changes() const;
   std::string last_message() const;
+  int last_error_code() const;  // sqlite3_extended_errcode of the last failed call
   sqlite3* handle() const { return db_; }
   explicit operator bool() const { return db_ != nullptr; }
 

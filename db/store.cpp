@@ -1,6 +1,7 @@
 #include "db/store.hpp"
 
 #include "core/log.hpp"
+#include "db/file_check.hpp"
 #include "db/inbox.hpp"
 #include "db/ownership.hpp"
 #include "db/schema.hpp"
@@ -22,18 +23,30 @@ Store::Store(std::filesystem::path path, StoreOptions options)
                                      std::chrono::duration_cast<Inbox::clock::duration>(options.max_latency))) {}
 
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, StoreOptions options) {
+  // Every refusal names the file: the operator has to find it and look at it.
+  const auto in_file = [&](Error e) {
+    e.message = fmt::format("results store {}: {}", path.string(), e.message);
+    return fail(std::move(e));
+  };
+  if (auto s = check_header(path); !s) return in_file(s.error());
   auto conn = Connection::open(path.string(), Connection::Mode::read_write_create);
-  if (!conn) return fail(conn.error());
-  if (auto s = configure_writer(*conn); !s) return fail(s.error());
-  if (auto s = migrate(*conn); !s) return fail(s.error());
+  if (!conn) return in_file(conn.error());
+  // Foreign or newer files are refused before anything (even the journal mode) changes them.
+  if (auto s = check_store(*conn); !s) return in_file(s.error());
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > 0 && size <= options.quick_check_max_bytes)
+    if (auto s = quick_check(*conn); !s) return in_file(s.error());
+  if (auto s = configure_writer(*conn); !s) return in_file(s.error());
+  if (auto s = migrate(*conn); !s) return in_file(s.error());
   auto session = WriterSession::create(std::move(*conn));
-  if (!session) return fail(session.error());
+  if (!session) return in_file(session.error());
 
   auto tx = Transaction::begin(session->connection());
-  if (!tx) return fail(tx.error());
+  if (!tx) return in_file(tx.error());
   auto recovered = session->recover_orphaned_runs();
-  if (!recovered) return fail(recovered.error());
-  if (auto s = tx->commit(); !s) return fail(s.error());
+  if (!recovered) return in_file(recovered.error());
+  if (auto s = tx->commit(); !s) return in_file(s.error());
 
   std::unique_ptr<Store> store(new Store(path, options));
   store->session_ = std::make_unique<WriterSession>(std::move(*session));

@@ -5,13 +5,15 @@
 // are at most `max_latency` plus one commit old. Every other call waits until its change is
 // committed and returns the outcome.
 //
-// Opening the store migrates the schema and marks runs whose owning process died as
+// Opening the store refuses a file that is not a ledlab store or is damaged (see
+// file_check.hpp), migrates the schema and marks runs whose owning process died as
 // 'interrupted'. Closing it (destructor or close()) flushes and marks this store's runs
 // that are still running as 'interrupted'.
 #include "db/records.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -23,6 +25,9 @@ namespace ledlab::db {
 struct StoreOptions {
   std::size_t batch_samples = 65536;                 // a commit at least this often (in samples)
   std::chrono::milliseconds max_latency{250};        // ... or when the oldest queued sample is this old
+  // Opening runs PRAGMA quick_check on files up to this size (it reads every page: a
+  // second or two per 200 MiB); larger files get the header and schema checks only.
+  std::uintmax_t quick_check_max_bytes = std::uintmax_t{512} << 20;
 };
 
 struct StoreStats {

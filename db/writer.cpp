@@ -162,8 +162,10 @@ Result<RunRecord> WriterSession::insert_run(const RunProvenance& p) {
       "host, ledlab_version, started_s, status, owner_pid, owner_token) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'running', ?12, ?13)");
   if (!st) return fail(st.error());
+  auto uuid = new_uuid();
+  if (!uuid) return fail(uuid.error());
   double started = p.started_s.value_or(unix_now_s());
-  st->bind(1, new_uuid()).bind(2, p.sequence).bind(3, p.script_text).bind(4, sha256_hex(p.script_text));
+  st->bind(1, *uuid).bind(2, p.sequence).bind(3, p.script_text).bind(4, sha256_hex(p.script_text));
   st->bind(5, p.parameters_json).bind(6, p.station_json).bind(7, p.operator_name).bind(8, p.dut_serial);
   st->bind(9, me.host).bind(10, p.ledlab_version.empty() ? std::string(LEDLAB_VERSION) : p.ledlab_version);
   st->bind(11, started).bind(12, me.pid).bind(13, me.token);

@@ -53,6 +53,11 @@ end
 
 chamber.set_window(p.window_c)
 chamber.set_soak(p.soak_s)
+-- A BER is only worth something at the temperature it is recorded with: hold the run while the
+-- chamber's air is out of band after it had settled, and let it soak again before going on (an
+-- instrument call caught by the excursion is repeated). Same name as the station file's band, so
+-- on a station that declares one this sets its soak; on one that does not, it adds it.
+interlock { name = "band", kind = "chamber_band", instrument = "chamber", band_c = 2, soak_s = p.soak_s }
 bert.set_bit_rate(p.bit_rate_hz)
 bert.set_pattern(p.prbs)
 pg.set_drive(p.bias_a, p.modulation_a)

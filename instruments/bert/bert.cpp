@@ -150,7 +150,9 @@ asio::awaitable<Status> Bert::set_gate_time_s(double seconds) {
 }
 
 asio::awaitable<Status> Bert::set_gate_bits(std::uint64_t bits) {
-  if (bits == 0) co_return fail(error(Errc::invalid_argument, "a gate of 0 bits"));
+  if (bits == 0 || bits > kMaxGateBits)
+    co_return fail(error(Errc::invalid_argument, fmt::format("a gate of {} bits is not 1..{}", bits, kMaxGateBits),
+                         dialect_.set_gate_bits.substr(0, dialect_.set_gate_bits.find(' '))));
   if (dialect_.set_gate_bits.empty())
     co_return fail(error(Errc::invalid_argument, fmt::format("driver '{}' cannot gate by bits", dialect_.driver)));
   const auto before = std::tuple{gate_mode_, gate_bits_};
@@ -280,8 +282,29 @@ std::unique_ptr<Instrument> make_bert(InstrumentConfig config, std::unique_ptr<s
   if (!d) return nullptr;
   return std::make_unique<Bert>(std::move(config), std::move(session), *d);
 }
+
+// Station-file keys (README "Station files"); the hardware_* options are the twin's.
+std::vector<SettingKey> bert_keys() {
+  return {
+      {"limits", "min_bit_rate_hz", 0, 1e12, true},
+      {"limits", "max_bit_rate_hz", 0, 1e12, true},
+      {"limits", "max_gate_time_s", 0, 1e9, true},
+      {"options", "bit_rate_hz", 0, 1e12, true},
+      {"options", "lanes", 1, 100000, false, true},
+      {"options", "prbs_order", 7, 31, false, true},
+      {"options", "hardware_min_bit_rate_hz", 0, 1e12, true},
+      {"options", "hardware_max_bit_rate_hz", 0, 1e12, true},
+  };
+}
+
+// The constructor would otherwise keep PRBS31 for an order it does not know.
+std::optional<SettingProblem> check_bert_settings(const InstrumentConfig& config) {
+  if (const auto it = config.options.find("prbs_order"); it != config.options.end() && !prbs_from_order(static_cast<int>(it->second)))
+    return SettingProblem{"options", "prbs_order", fmt::format("PRBS{} is not one of 7, 15, 23, 31", it->second)};
+  return std::nullopt;
+}
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(bert, bert_dialect_names(), make_bert);
+LEDLAB_REGISTER_DRIVER(bert, bert_dialect_names(), make_bert, bert_keys(), check_bert_settings);
 
 }  // namespace ledlab::instruments

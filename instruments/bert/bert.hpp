@@ -76,6 +76,8 @@ class Bert : public Instrument {
   boost::asio::awaitable<Status> set_pattern(Prbs pattern);
   // Station limit "max_gate_time_s".
   boost::asio::awaitable<Status> set_gate_time_s(double seconds);
+  // 1 .. kMaxGateBits (a count a double still holds exactly; the ledlab-bert's own maximum).
+  static constexpr std::uint64_t kMaxGateBits = 9'000'000'000'000'000;
   boost::asio::awaitable<Status> set_gate_bits(std::uint64_t bits);
 
   // Clears the counts of every lane and starts the gate.

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace ledlab::instruments {
 
 namespace asio = boost::asio;
@@ -42,13 +44,17 @@ asio::awaitable<Status> Instrument::initialize() {
 asio::awaitable<Result<std::string>> Instrument::sample_reading() { co_return settings().dump(); }
 
 Status Instrument::check_limit(std::string_view what, double value, std::string_view min_key,
-                               std::string_view max_key) const {
+                               std::string_view max_key, std::string_view command) const {
+  if (!std::isfinite(value))
+    return fail(error(Errc::invalid_argument, fmt::format("{} {} is not a finite number", what, value), command));
   const auto lo = min_key.empty() ? std::nullopt : config_.limit(std::string(min_key));
   const auto hi = max_key.empty() ? std::nullopt : config_.limit(std::string(max_key));
-  if ((lo && value < *lo) || (hi && value > *hi)) {
-    return fail(error(Errc::limit, fmt::format("{} {} is outside the station limit [{}, {}]", what, value,
-                                               lo ? fmt::format("{}", *lo) : "-inf",
-                                               hi ? fmt::format("{}", *hi) : "+inf")));
+  // Negated comparisons: a NaN limit (the station file refuses one) refuses, never passes.
+  if ((lo && !(value >= *lo)) || (hi && !(value <= *hi))) {
+    return fail(error(Errc::limit,
+                      fmt::format("{} {} is outside the station limit [{}, {}]", what, value,
+                                  lo ? fmt::format("{}", *lo) : "-inf", hi ? fmt::format("{}", *hi) : "+inf"),
+                      command));
   }
   return {};
 }

@@ -2,6 +2,7 @@
 // What every instrument driver shares: a name from the station file, its kind, the SCPI
 // session it talks through, its identity, and the two duties the engine relies on:
 // bringing it to a safe state and re-applying its settings after a reconnect.
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "scpi/session.hpp"
 
@@ -33,6 +34,9 @@ class Instrument {
  public:
   Instrument(InstrumentConfig config, std::unique_ptr<scpi::Session> session);
   virtual ~Instrument() = default;
+  // The run's clock, for drivers that time something themselves (a chamber's soak without a
+  // flag of its own). Drivers that do not keep time ignore it.
+  virtual void set_clock(std::shared_ptr<Clock>) {}
 
   const std::string& name() const { return config_.name; }
   const std::string& kind() const { return config_.kind; }
@@ -55,8 +59,11 @@ class Instrument {
   virtual boost::asio::awaitable<Result<std::string>> sample_reading();
 
  protected:
-  // Fails with Errc::limit naming the instrument and the limit when `value` is outside it.
-  Status check_limit(std::string_view what, double value, std::string_view min_key, std::string_view max_key) const;
+  // Fails with Errc::limit naming the instrument, the command and the limit when `value` is
+  // outside it, and with Errc::invalid_argument when it is not a finite number (NaN or
+  // infinity never passes a limit, nor goes to an instrument without one).
+  Status check_limit(std::string_view what, double value, std::string_view min_key, std::string_view max_key,
+                     std::string_view command = {}) const;
   Error error(Errc code, std::string message, std::string_view command = {}) const;
 
   InstrumentConfig config_;

@@ -4,8 +4,53 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 
 namespace ledlab::instruments {
+
+namespace {
+
+std::string range_text(const SettingKey& k) {
+  return fmt::format("{}{} {:g} and <= {:g}", k.whole ? "a whole number " : "", k.min_excluded ? ">" : ">=", k.min, k.max);
+}
+
+std::optional<SettingProblem> check_table(const DriverInfo& info, std::string_view table,
+                                          const std::map<std::string, double>& values) {
+  for (const auto& [key, value] : values) {
+    const auto known = std::ranges::find_if(info.keys, [&](const SettingKey& k) { return k.table == table && k.key == key; });
+    if (known == info.keys.end()) {
+      std::string names;
+      for (const auto& k : info.keys)
+        if (k.table == table) names += fmt::format("{}{}", names.empty() ? "" : ", ", k.key);
+      return SettingProblem{std::string(table), key,
+                            fmt::format("unknown key for a {} (known: {})", info.kind, names.empty() ? "none" : names)};
+    }
+    // Written so that NaN fails every comparison and is refused.
+    const bool above_min = known->min_excluded ? value > known->min : value >= known->min;
+    if (!std::isfinite(value) || !above_min || !(value <= known->max) || (known->whole && value != std::floor(value)))
+      return SettingProblem{std::string(table), key, fmt::format("must be {}, not {}", range_text(*known), value)};
+  }
+  // A range given by its two ends: "min_c" and "max_c", "hardware_min_bit_rate_hz" and "hardware_max_bit_rate_hz".
+  for (const auto& [key, low] : values) {
+    const auto at = key.find("min_");
+    if (at == std::string::npos) continue;
+    const std::string partner = key.substr(0, at) + "max_" + key.substr(at + 4);
+    const auto high = values.find(partner);
+    if (high != values.end() && !(low <= high->second))
+      return SettingProblem{std::string(table), key, fmt::format("{} is above {} = {}", low, partner, high->second)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<SettingProblem> check_settings(const DriverInfo& info, const InstrumentConfig& config) {
+  if (auto p = check_table(info, "limits", config.limits)) return p;
+  if (auto p = check_table(info, "options", config.options)) return p;
+  if (info.check) return info.check(config);
+  return std::nullopt;
+}
 
 DriverRegistry& DriverRegistry::instance() {
   static DriverRegistry registry;
@@ -36,6 +81,8 @@ Result<std::unique_ptr<Instrument>> DriverRegistry::make(InstrumentConfig config
                                           config.kind, known));
   }
   if (config.driver.empty() && !info->drivers.empty()) config.driver = info->drivers.front();
+  if (auto problem = check_settings(*info, config))
+    return fail(Errc::config, fmt::format("{}: {}.{}: {}", config.name, problem->table, problem->key, problem->what));
   const std::string name = config.name, driver = config.driver;
   auto made = info->make(std::move(config), std::move(session));
   if (!made) return fail(Errc::config, fmt::format("{}: driver '{}' is not one of {}", name, driver, fmt::join(info->drivers, ", ")));

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ledlab::instruments {
 
@@ -14,6 +15,9 @@ namespace {
 // The instrument refused a setting (SCPI error): it kept the old one, so the driver does too.
 // After a transport failure the new value stays, for reapply_settings to send.
 bool refused(const Status& st) { return !st && st.error().code == Errc::instrument; }
+
+// "SOUR1:CURR:OFFS {a}" -> "SOUR1:CURR:OFFS": the command a refusal names.
+std::string_view header(std::string_view format) { return format.substr(0, format.find(' ')); }
 }  // namespace
 
 std::string_view to_string(Waveform waveform) {
@@ -45,12 +49,24 @@ double PatternGenerator::current_of(const Level& level, double voltage_offset_v)
 double PatternGenerator::bias_current_a() const { return current_of(bias_, drive_offset_v_); }
 double PatternGenerator::modulation_current_a() const { return current_of(modulation_, 0.0); }
 
-Status PatternGenerator::check_drive(double bias_a, double modulation_pp_a) const {
-  if (!(bias_a >= 0) || !(modulation_pp_a >= 0))
+Status PatternGenerator::check_drive(double bias_a, double modulation_pp_a, std::string_view command) const {
+  // Negated comparisons and isfinite: NaN and infinity are refused, never compared away.
+  if (!(bias_a >= 0) || !(modulation_pp_a >= 0) || !std::isfinite(bias_a) || !std::isfinite(modulation_pp_a))
     return fail(error(Errc::invalid_argument,
-                      fmt::format("drive currents must be >= 0 A (bias {} A, modulation {} A)", bias_a, modulation_pp_a)));
+                      fmt::format("drive currents must be finite and >= 0 A (bias {} A, modulation {} A)", bias_a,
+                                  modulation_pp_a),
+                      header(command)));
   // The emitter sees bias + modulation / 2 at the top of every cycle.
-  return check_limit("peak drive current (bias + modulation/2) in A", bias_a + modulation_pp_a / 2, "", "max_current_a");
+  return check_limit("peak drive current (bias + modulation/2) in A", bias_a + modulation_pp_a / 2, "", "max_current_a",
+                     header(command));
+}
+
+std::string_view PatternGenerator::bias_command() const {
+  return current_mode() ? dialect_.set_bias_current : dialect_.set_offset;
+}
+
+std::string_view PatternGenerator::modulation_command() const {
+  return dialect_.set_modulation_current.empty() ? dialect_.set_amplitude : dialect_.set_modulation_current;
 }
 
 asio::awaitable<Status> PatternGenerator::send(std::string_view f, double value, std::string_view what) {
@@ -100,8 +116,10 @@ asio::awaitable<Status> PatternGenerator::set_function(Waveform waveform) {
 
 asio::awaitable<Status> PatternGenerator::set_frequency_hz(double frequency_hz) {
   if (!(frequency_hz > 0))
-    co_return fail(error(Errc::invalid_argument, fmt::format("frequency {} Hz must be > 0", frequency_hz)));
-  if (auto st = check_limit("frequency_hz", frequency_hz, "", "max_frequency_hz"); !st) co_return st;
+    co_return fail(error(Errc::invalid_argument, fmt::format("frequency {} Hz must be > 0", frequency_hz),
+                         header(dialect_.set_frequency)));
+  if (auto st = check_limit("frequency_hz", frequency_hz, "", "max_frequency_hz", header(dialect_.set_frequency)); !st)
+    co_return st;
   const double before = frequency_hz_;
   frequency_hz_ = frequency_hz;
   auto st = co_await send(dialect_.set_frequency, frequency_hz_, "set a frequency");
@@ -121,31 +139,37 @@ asio::awaitable<Status> PatternGenerator::set_level(Level& level, Level next, bo
 }
 
 asio::awaitable<Status> PatternGenerator::set_amplitude_vpp(double amplitude_vpp) {
-  if (!(amplitude_vpp >= 0))
-    co_return fail(error(Errc::invalid_argument, fmt::format("amplitude {} Vpp must be >= 0", amplitude_vpp)));
+  if (!(amplitude_vpp >= 0) || !std::isfinite(amplitude_vpp))
+    co_return fail(error(Errc::invalid_argument, fmt::format("amplitude {} Vpp must be finite and >= 0", amplitude_vpp),
+                         header(dialect_.set_amplitude)));
   const Level next{0, amplitude_vpp};
-  if (auto st = check_drive(bias_current_a(), current_of(next, 0.0)); !st) co_return st;
+  if (auto st = check_drive(bias_current_a(), current_of(next, 0.0), dialect_.set_amplitude); !st) co_return st;
   co_return co_await set_level(modulation_, next, false);
 }
 
 asio::awaitable<Status> PatternGenerator::set_offset_v(double offset_v) {
+  // current_of() clips a NaN to 0 A: refuse it before.
+  if (!std::isfinite(offset_v))
+    co_return fail(error(Errc::invalid_argument, fmt::format("offset {} V is not a finite number", offset_v),
+                         header(dialect_.set_offset)));
   const Level next{0, offset_v};
-  if (auto st = check_drive(current_of(next, drive_offset_v_), modulation_current_a()); !st) co_return st;
+  if (auto st = check_drive(current_of(next, drive_offset_v_), modulation_current_a(), dialect_.set_offset); !st)
+    co_return st;
   co_return co_await set_level(bias_, next, true);
 }
 
 asio::awaitable<Status> PatternGenerator::set_bias_current_a(double bias_a) {
-  if (auto st = check_drive(bias_a, modulation_current_a()); !st) co_return st;
+  if (auto st = check_drive(bias_a, modulation_current_a(), bias_command()); !st) co_return st;
   co_return co_await set_level(bias_, Level{bias_a, std::nullopt}, true);
 }
 
 asio::awaitable<Status> PatternGenerator::set_modulation_current_a(double modulation_pp_a) {
-  if (auto st = check_drive(bias_current_a(), modulation_pp_a); !st) co_return st;
+  if (auto st = check_drive(bias_current_a(), modulation_pp_a, modulation_command()); !st) co_return st;
   co_return co_await set_level(modulation_, Level{modulation_pp_a, std::nullopt}, false);
 }
 
 asio::awaitable<Status> PatternGenerator::set_drive_a(double bias_a, double modulation_pp_a) {
-  if (auto st = check_drive(bias_a, modulation_pp_a); !st) co_return st;
+  if (auto st = check_drive(bias_a, modulation_pp_a, bias_command()); !st) co_return st;
   // Lower the one that falls first, so the instrument never holds a peak above both settings.
   const Level bias{bias_a, std::nullopt}, modulation{modulation_pp_a, std::nullopt};
   if (bias_a < bias_current_a()) {
@@ -219,8 +243,31 @@ std::unique_ptr<Instrument> make_pattern_generator(InstrumentConfig config, std:
   if (!d) return nullptr;
   return std::make_unique<PatternGenerator>(std::move(config), std::move(session), *d);
 }
+
+// Station-file keys (README "Station files"); the hardware_* options are the twin's.
+std::vector<SettingKey> pattern_generator_keys() {
+  return {
+      {"limits", "max_current_a", 0, 10, true},
+      {"limits", "max_frequency_hz", 0, 1e12, true},
+      {"options", "drive_resistance_ohm", 0, 1e9, true},
+      {"options", "drive_offset_v", -1000, 1000},
+      {"options", "frequency_hz", 0, 1e12, true},
+      {"options", "hardware_max_current_a", 0, 10, true},
+      {"options", "hardware_max_frequency_hz", 0, 1e12, true},
+  };
+}
+
+// The starting frequency must pass the limit set_frequency_hz applies.
+std::optional<SettingProblem> check_pattern_generator(const InstrumentConfig& config) {
+  const auto max = config.limit("max_frequency_hz");
+  if (max && config.options.contains("frequency_hz") && !(config.options.at("frequency_hz") <= *max))
+    return SettingProblem{"options", "frequency_hz",
+                          fmt::format("{} Hz is above limits.max_frequency_hz = {}", config.options.at("frequency_hz"), *max)};
+  return std::nullopt;
+}
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(pattern_generator, pattern_generator_dialect_names(), make_pattern_generator);
+LEDLAB_REGISTER_DRIVER(pattern_generator, pattern_generator_dialect_names(), make_pattern_generator,
+                       pattern_generator_keys(), check_pattern_generator);
 
 }  // namespace ledlab::instruments

@@ -80,7 +80,11 @@ class PatternGenerator : public Instrument {
   };
 
   double current_of(const Level& level, double voltage_offset_v) const;
-  Status check_drive(double bias_a, double modulation_pp_a) const;
+  // Refuses (naming `command`, a dialect format) drive currents that are not finite and >= 0
+  // or whose peak exceeds the station limit "max_current_a".
+  Status check_drive(double bias_a, double modulation_pp_a, std::string_view command) const;
+  std::string_view bias_command() const;
+  std::string_view modulation_command() const;
   boost::asio::awaitable<Status> send(std::string_view format, double value, std::string_view what);
   boost::asio::awaitable<Status> apply_bias();
   boost::asio::awaitable<Status> apply_modulation();

@@ -130,8 +130,18 @@ std::unique_ptr<Instrument> make_power_meter(InstrumentConfig config, std::uniqu
   if (!d) return nullptr;
   return std::make_unique<PowerMeter>(std::move(config), std::move(session), *d);
 }
+
+// Station-file keys (README "Station files").
+std::vector<SettingKey> power_meter_keys() {
+  return {
+      {"limits", "min_wavelength_nm", 0, 1e5, true},
+      {"limits", "max_wavelength_nm", 0, 1e5, true},
+      {"options", "wavelength_nm", 0, 1e5, true},
+      {"options", "channels", 1, 100000, false, true},
+  };
+}
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(power_meter, power_meter_dialect_names(), make_power_meter);
+LEDLAB_REGISTER_DRIVER(power_meter, power_meter_dialect_names(), make_power_meter, power_meter_keys());
 
 }  // namespace ledlab::instruments

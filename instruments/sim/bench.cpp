@@ -17,7 +17,7 @@ constexpr double kSecondsPerHour = 3600.0;
 
 Bench::Bench(BenchConfig config, std::shared_ptr<Clock> clock)
     : config_(std::move(config)),
-      clock_(clock ? std::move(clock) : Clock::default_clock()),
+      clock_(clock ? std::move(clock) : std::make_shared<Clock>(1.0)),
       clock_start_s_(clock_->elapsed_s()),
       array_(config_),
       thermal_(config_.chamber),

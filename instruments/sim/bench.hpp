@@ -50,7 +50,7 @@ struct ChamberStatus {
 
 class Bench {
  public:
-  explicit Bench(BenchConfig config = {}, std::shared_ptr<Clock> clock = Clock::default_clock());
+  explicit Bench(BenchConfig config = {}, std::shared_ptr<Clock> clock = nullptr);
 
   const BenchConfig& config() const { return config_; }
   const std::shared_ptr<Clock>& clock() const { return clock_; }

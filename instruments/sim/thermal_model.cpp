@@ -91,6 +91,11 @@ ThermalState ThermalModel::step(const ThermalState& s, double dt_s) const {
   return out;
 }
 
+double ThermalModel::equilibrium_c() const {
+  if (stuck_ == ChamberStuck::hold) return hold_c_;
+  return controlled() ? target_c() : config_.ambient_c;
+}
+
 bool ThermalModel::settled(const ThermalState& s) const {
   if (std::fabs(s.dut_c - s.air_c) > kSettledC) return false;
   if (stuck_ == ChamberStuck::hold) return true;
@@ -114,7 +119,7 @@ void ThermalModel::advance(double time_s, bool exact, const StepFn& on_step) {
     if (settled(state_)) {
       // Snap onto the equilibrium, then cover the rest in one step: exact, and O(1) for a
       // 1000 h soak.
-      const double eq = stuck_ == ChamberStuck::hold ? hold_c_ : (controlled() ? target_c() : config_.ambient_c);
+      const double eq = equilibrium_c();
       state_.air_c = state_.dut_c = state_.reference_c = eq;
       state_.air_rate_c_per_s = 0.0;
       const double end = exact ? time_s : std::max(time_s_, std::floor(time_s / grid_s_) * grid_s_);
@@ -126,6 +131,15 @@ void ThermalModel::advance(double time_s, bool exact, const StepFn& on_step) {
     }
     double next = (std::floor(time_s_ / grid_s_) + 1.0) * grid_s_;
     if (next - time_s_ < 1e-9 * grid_s_) next += grid_s_;
+    if (!(next > time_s_)) {
+      // Past 2^53 grid steps a double cannot tell one grid point from the next, so the loop
+      // would never advance: no transient is resolvable there, take the rest as settled.
+      state_.air_c = state_.dut_c = state_.reference_c = equilibrium_c();
+      state_.air_rate_c_per_s = 0.0;
+      if (time_s > time_s_) on_step(time_s - time_s_, state_.dut_c, state_.dut_c);
+      time_s_ = time_s;
+      break;
+    }
     if (next > time_s) {
       if (!exact) break;
       next = time_s;
@@ -150,6 +164,7 @@ ThermalState ThermalModel::view(double time_s, const StepFn& on_step) const {
   }
   while (t < time_s) {
     const double h = std::min(grid_s_, time_s - t);
+    if (!(t + h > t)) break;  // beyond the grid's resolution (see advance())
     const ThermalState next = step(s, h);
     on_step(h, s.dut_c, next.dut_c);
     s = next;

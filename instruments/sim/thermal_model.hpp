@@ -72,6 +72,7 @@ class ThermalModel {
  private:
   ThermalState step(const ThermalState& s, double dt_s) const;
   bool settled(const ThermalState& s) const;
+  double equilibrium_c() const;  // where the air and the DUT end up if nothing changes
   void commit_step(double dt_s, const StepFn& on_step);
   void restart_reference() { state_.reference_c = state_.air_c; }
 

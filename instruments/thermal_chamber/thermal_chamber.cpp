@@ -47,7 +47,7 @@ std::string ChamberAlarms::describe() const {
 
 ThermalChamber::ThermalChamber(InstrumentConfig config, std::unique_ptr<scpi::Session> session,
                                const ThermalChamberDialect& dialect)
-    : Instrument(std::move(config), std::move(session)), dialect_(dialect), clock_(Clock::default_clock()) {
+    : Instrument(std::move(config), std::move(session)), dialect_(dialect), clock_(std::make_shared<Clock>(1.0)) {
   // Settings the station file gives up front are sent at initialize.
   auto from_config = [this](const char* key) -> std::optional<double> {
     if (config_.options.contains(key)) return config_.options.at(key);
@@ -111,8 +111,10 @@ asio::awaitable<Status> ThermalChamber::initialize() {
     if (check_setpoint(*held, dialect_.get_setpoint)) {
       setpoint_c_ = *held;
     } else {
+      // The safe temperature was checked against the same limits when the station was
+      // loaded (check_chamber_settings); set_setpoint_c refuses it again if it is not.
       const ChamberLimits l = station_limits_c();
-      setpoint_c_ = std::clamp(config_.option("safe_temperature_c", 25.0), l.min_c, l.max_c);
+      setpoint_c_ = config_.option("safe_temperature_c", 25.0);
       log::warn(kModule, "{}: setpoint {} C found outside the limits [{}, {}]; moving to {} C", name(), *held, l.min_c,
                 l.max_c, *setpoint_c_);
     }
@@ -145,8 +147,10 @@ asio::awaitable<Result<double>> ThermalChamber::read_temperature_c(ChamberProbe 
 
 asio::awaitable<Status> ThermalChamber::set_ramp_c_per_min(double ramp_c_per_min) {
   if (!(ramp_c_per_min >= 0))
-    co_return fail(error(Errc::invalid_argument, fmt::format("ramp {} C/min is not >= 0", ramp_c_per_min)));
-  if (auto st = check_limit("ramp_c_per_min", ramp_c_per_min, "", "max_ramp_c_per_min"); !st) co_return st;
+    co_return fail(error(Errc::invalid_argument, fmt::format("ramp {} C/min is not >= 0", ramp_c_per_min),
+                         dialect_.set_ramp));
+  if (auto st = check_limit("ramp_c_per_min", ramp_c_per_min, "", "max_ramp_c_per_min", dialect_.set_ramp); !st)
+    co_return st;
   if (dialect_.set_ramp.empty()) co_return missing("ramp command");
   if (auto st = co_await send(dialect_.set_ramp, ramp_c_per_min); !st) co_return st;
   ramp_c_per_min_ = ramp_c_per_min;
@@ -154,8 +158,9 @@ asio::awaitable<Status> ThermalChamber::set_ramp_c_per_min(double ramp_c_per_min
 }
 
 asio::awaitable<Status> ThermalChamber::set_window_c(double window_c) {
-  if (!(window_c > 0))
-    co_return fail(error(Errc::invalid_argument, fmt::format("window {} C is not > 0", window_c)));
+  if (!(window_c > 0) || !std::isfinite(window_c))
+    co_return fail(error(Errc::invalid_argument, fmt::format("window {} C is not a finite number > 0", window_c),
+                         dialect_.set_window));
   if (!dialect_.set_window.empty())
     if (auto st = co_await send(dialect_.set_window, window_c); !st) co_return st;
   window_c_ = window_c;  // without a window command the driver applies it in at_temperature()
@@ -163,7 +168,9 @@ asio::awaitable<Status> ThermalChamber::set_window_c(double window_c) {
 }
 
 asio::awaitable<Status> ThermalChamber::set_soak_s(double soak_s) {
-  if (!(soak_s >= 0)) co_return fail(error(Errc::invalid_argument, fmt::format("soak {} s is not >= 0", soak_s)));
+  if (!(soak_s >= 0) || !std::isfinite(soak_s))
+    co_return fail(error(Errc::invalid_argument, fmt::format("soak {} s is not a finite number >= 0", soak_s),
+                         dialect_.set_soak));
   if (!dialect_.set_soak.empty())
     if (auto st = co_await send(dialect_.set_soak, soak_s); !st) co_return st;
   soak_s_ = soak_s;
@@ -228,11 +235,9 @@ asio::awaitable<Result<ChamberLimits>> ThermalChamber::read_limits_c() {
 }
 
 asio::awaitable<Status> ThermalChamber::safe_state() {
-  const ChamberLimits l = station_limits_c();
-  const double wanted = config_.option("safe_temperature_c", 25.0);
-  const double safe_c = std::clamp(wanted, l.min_c, l.max_c);
-  if (safe_c != wanted)
-    log::warn(kModule, "{}: safe temperature {} C is outside the limits; using {} C", name(), wanted, safe_c);
+  // Not clamped: a safe temperature outside the limits is a bad station file, refused when it
+  // is loaded (check_chamber_settings) and here again by set_setpoint_c, with its error.
+  const double safe_c = config_.option("safe_temperature_c", 25.0);
   // Both steps are tried whatever the first one did: a half-safe chamber beats none.
   Status first;
   if (!dialect_.set_flow.empty()) first = co_await set_enabled(true);
@@ -291,8 +296,39 @@ std::unique_ptr<Instrument> make_thermal_chamber(InstrumentConfig config, std::u
   if (!d) return nullptr;
   return std::make_unique<ThermalChamber>(std::move(config), std::move(session), *d);
 }
+
+// Station-file keys (README "Station files"); "serial" is the twin's.
+std::vector<SettingKey> thermal_chamber_keys() {
+  constexpr double kAbsoluteZeroC = -273.15, kHottestC = 1000;
+  return {
+      {"limits", "min_c", kAbsoluteZeroC, kHottestC},
+      {"limits", "max_c", kAbsoluteZeroC, kHottestC},
+      {"limits", "max_ramp_c_per_min", 0, 1e4},
+      {"options", "safe_temperature_c", kAbsoluteZeroC, kHottestC},
+      {"options", "ramp_c_per_min", 0, 1e4},
+      {"options", "window_c", 0, 100, true},
+      {"options", "soak_s", 0, 1e7},
+      {"options", "serial", 0, 99999, false, true},
+  };
+}
+
+// Where the chamber goes at every end of a run must be a setpoint it accepts: inside the
+// station limits and the model's range. Refused, not clamped: the station file is wrong.
+std::optional<SettingProblem> check_chamber_settings(const InstrumentConfig& config) {
+  const ThermalChamberDialect* d =
+      find_thermal_chamber_dialect(config.driver.empty() ? thermal_chamber_dialect_names().front() : config.driver);
+  if (!d) return std::nullopt;  // an unknown driver is the registry's to report
+  const double lo = std::max(d->min_setpoint_c, config.limit("min_c").value_or(d->min_setpoint_c));
+  const double hi = std::min(d->max_setpoint_c, config.limit("max_c").value_or(d->max_setpoint_c));
+  if (const auto it = config.options.find("safe_temperature_c"); it != config.options.end() && !(it->second >= lo && it->second <= hi))
+    return SettingProblem{"options", "safe_temperature_c",
+                          fmt::format("{} C is outside the chamber's range [{}, {}] (station limits within the {} range)",
+                                      it->second, lo, hi, d->driver)};
+  return std::nullopt;
+}
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(thermal_chamber, thermal_chamber_dialect_names(), make_thermal_chamber);
+LEDLAB_REGISTER_DRIVER(thermal_chamber, thermal_chamber_dialect_names(), make_thermal_chamber, thermal_chamber_keys(),
+                       check_chamber_settings);
 
 }  // namespace ledlab::instruments

@@ -77,7 +77,7 @@ class ThermalChamber : public Instrument {
   const ThermalChamberDialect& dialect() const { return dialect_; }
   // The clock that times the soak for models without an at-temperature flag (default: the
   // process clock; the simulated bench's clock in tests).
-  void set_clock(std::shared_ptr<Clock> clock) { clock_ = std::move(clock); }
+  void set_clock(std::shared_ptr<Clock> clock) override { clock_ = std::move(clock); }
 
   // Base initialize, selects the working setpoint, programs the instrument's upper/lower
   // limits from the station limits, then sends the configured settings.

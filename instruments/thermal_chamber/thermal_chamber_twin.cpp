@@ -232,6 +232,13 @@ class ChamberTwin : public scpi::server::Device {
            bench_->clear_chamber_stuck();
        }),
        fresh([this](Request& r) { r.reply_bool(bench_->chamber_status().stuck != sim::ChamberStuck::none); }));
+    // The chamber can only reach MIN..MAX C any more (a weak compressor or heater): an
+    // excursion out of band that a run must sit out. SIM:FAULt:STUCk OFF clears it.
+    on("SIMulate:FAULt:SATurate", fresh([this](Request& r) {
+         const double min_c = r.params.real(0, {-100, 200});
+         const double max_c = r.params.real(1, {-100, 200});
+         bench_->set_chamber_stuck_saturate(min_c, max_c);
+       }));
     // Trips the independent over-temperature limit; latched until RSTO (ThermoStream) or
     // SIM:FAULt:ALARm:CLEar (any dialect).
     on("SIMulate:FAULt:ALARm", fresh([this](Request&) {

@@ -32,6 +32,9 @@ int write_report(const std::string& db, const std::string& run, std::string out)
 // `-p name=value` arguments as parameter overrides; a malformed one ends the command (exit 2).
 lua::Overrides parse_params_or_exit(const std::vector<std::string>& params);
 
+// --time-scale: a finite number in (0, engine::kMaxTimeScale], like a station file's time_scale.
+CLI::Validator time_scale_check();
+
 // Loads a station file; a bad one ends the command with its message and exit code 2.
 engine::StationConfig load_station_or_exit(const std::string& path);
 

@@ -7,8 +7,11 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -27,12 +30,70 @@ lua::Overrides parse_params_or_exit(const std::vector<std::string>& params) {
   return overrides;
 }
 
+namespace {
+
+// How long the engine loop may go unanswered and how much memory the script may take.
+struct SafetyOptions {
+  double watchdog_s = engine::RunRequest{}.watchdog_s;
+  double script_memory_mib = static_cast<double>(lua::kDefaultMemoryLimit >> 20);
+  void apply(engine::RunRequest& req) const {
+    req.watchdog_s = watchdog_s;
+    req.script_memory_bytes = static_cast<std::size_t>(script_memory_mib * (1 << 20));
+  }
+};
+
+void add_safety_options(CLI::App& cmd, SafetyOptions& o) {
+  cmd.add_option("--watchdog", o.watchdog_s,
+                 "wall seconds the engine loop may go without answering before the watchdog stops the script, "
+                 "then forces the safe state and exits 5; also how long SIGTERM may go unanswered (at most 2 s)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--script-memory", o.script_memory_mib, "MiB the sequence's Lua state may hold")
+      ->check(CLI::Range(1.0, 1048576.0))
+      ->capture_default_str();
+}
+
+// --sim-fault 'SECONDS INSTRUMENT LINE': the line is the rest, spaces and all.
+std::vector<engine::RunRequest::SimFault> parse_faults_or_exit(const std::vector<std::string>& specs) {
+  std::vector<engine::RunRequest::SimFault> out;
+  for (const auto& spec : specs) {
+    std::istringstream in(spec);
+    engine::RunRequest::SimFault f;
+    std::string at;
+    in >> at >> f.instrument;
+    std::getline(in >> std::ws, f.line);
+    char* end = nullptr;
+    f.at_s = std::strtod(at.c_str(), &end);
+    if (at.empty() || *end != '\0' || !std::isfinite(f.at_s) || f.at_s < 0 || f.instrument.empty() || f.line.empty()) {
+      fmt::print(std::cerr, "error: --sim-fault '{}': expected 'SECONDS INSTRUMENT LINE' with SECONDS >= 0\n", spec);
+      throw Exit{2};
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+CLI::Validator time_scale_check() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double scale = 0;
+        if (!CLI::detail::lexical_cast(text, scale)) return fmt::format("'{}' is not a number", text);
+        return engine::time_scale_problem(scale);
+      },
+      fmt::format("in (0, {:g}]", engine::kMaxTimeScale), "time scale");
+}
+
+}  // namespace
+
 void register_run_command(CLI::App& app) {
   struct Options {
     std::string script, station, db, dut, operator_name, report;
     std::vector<std::string> params;
+    std::vector<std::string> faults;
     bool sim = false;
+    bool virtual_time = false;
     double time_scale = 0;
+    SafetyOptions safety;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run", "Run a sequence script against a station, recording into the results store");
@@ -41,16 +102,25 @@ void register_run_command(CLI::App& app) {
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process");
   cmd->add_option("-p,--param", o->params, "parameter override name=value (repeatable), e.g. -p temps=25,55,85");
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)")
-      ->check(CLI::PositiveNumber);
+      ->check(time_scale_check());
+  cmd->add_flag("--virtual-time", o->virtual_time,
+                "with --sim: discrete-event simulated time, as fast as the CPU allows and deterministic for the seed");
+  cmd->add_option("--sim-fault", o->faults,
+                  "with --sim: 'SECONDS INSTRUMENT LINE' runs the SCPI line on that twin SECONDS (simulated) after the "
+                  "start, e.g. --sim-fault '3600 chamber SIM:FAULT:SAT -80,45' (repeatable)");
   cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
   cmd->add_option("--dut", o->dut, "serial number of the device under test");
   cmd->add_option("--operator", o->operator_name, "who runs it");
   cmd->add_option("--report", o->report, "when the run has ended, print its summary and write its HTML report here");
+  add_safety_options(*cmd, o->safety);
   cmd->callback([o] {
     engine::RunRequest req;
+    o->safety.apply(req);
     req.script = o->script;
     req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
+    req.virtual_time = o->virtual_time;
+    req.sim_faults = parse_faults_or_exit(o->faults);
     if (o->time_scale > 0) req.station.time_scale = o->time_scale;
     req.dut_serial = o->dut;
     req.operator_name = o->operator_name;
@@ -72,7 +142,9 @@ void register_resume_command(CLI::App& app) {
   struct Options {
     std::string run, station, db;
     bool sim = false;
+    bool virtual_time = false;
     double time_scale = 0;
+    SafetyOptions safety;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -83,10 +155,14 @@ void register_resume_command(CLI::App& app) {
   cmd->add_option("--station", o->station, "station file to go on with (default: the one stored with the run)");
   cmd->add_flag("--sim", o->sim, "serve the station's simulated twins in-process (default: as the run did)");
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the run's)")
-      ->check(CLI::PositiveNumber);
+      ->check(time_scale_check());
+  cmd->add_flag("--virtual-time", o->virtual_time, "with --sim: discrete-event simulated time (default: as the run did)");
+  add_safety_options(*cmd, o->safety);
   cmd->callback([o] {
     engine::RunRequest req;
+    o->safety.apply(req);
     req.resume = o->run;
+    req.virtual_time = o->virtual_time;
     if (!o->station.empty()) req.station = load_station_or_exit(o->station);
     req.simulate = o->sim;
     req.time_scale = o->time_scale;
@@ -99,13 +175,17 @@ void register_resume_command(CLI::App& app) {
 void register_ctl_command(CLI::App& app) {
   auto command = std::make_shared<std::string>();
   auto run = std::make_shared<std::string>();
+  auto timeout_s = std::make_shared<double>(5.0);
   auto* cmd = app.add_subcommand("ctl", "Steer a running sequence from another process: pause, resume, abort, status, snapshot");
   cmd->add_option("command", *command, "pause | resume | abort | status | snapshot (the live view as JSON)")
       ->required()
       ->check(CLI::IsMember({"pause", "resume", "abort", "status", "snapshot"}));
   cmd->add_option("run", *run, "run uuid (a unique prefix is enough)")->required();
+  cmd->add_option("--timeout", *timeout_s, "seconds to wait for the run to accept and answer (default 5)")
+      ->check(CLI::Range(0.001, 3600.0));
   cmd->callback([=] {
-    auto reply = engine::send_control(*run, *command);
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(*timeout_s));
+    auto reply = engine::send_control(*run, *command, timeout);
     if (!reply) {
       fmt::print(std::cerr, "error: {}\n", reply.error().message);
       throw Exit{reply.error().code == Errc::invalid_argument ? 2 : 1};

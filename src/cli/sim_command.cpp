@@ -86,13 +86,13 @@ void register_sim_command(CLI::App& app) {
   cmd->add_option("--station", o->station, "station file (TOML)")->required();
   cmd->add_option("--bind", o->bind, "address the twins listen on")->capture_default_str();
   cmd->add_flag("--any-port", o->any_port, "serve on free ports instead of the station's (printed at start)");
-  cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)");
+  cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)")
+      ->check(time_scale_check());
   cmd->add_option("--dump-truth", o->truth, "write the bench's ground truth as JSON to this file and exit");
   cmd->add_option("--currents", o->currents, "drive currents (A) for the truth's f3dB table")->capture_default_str();
   cmd->callback([o] {
     auto station = load_station_or_exit(o->station);
     auto clock = std::make_shared<Clock>(scale_of(station, o->time_scale));
-    Clock::set_default(clock);
     boost::asio::io_context io;
     auto sim = engine::SimulatedStation::start(
         io, station, clock,
@@ -137,11 +137,11 @@ void register_bench_demo_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("demo", "Start a station's simulated twins in-process, then check and read each instrument");
   cmd->add_option("--station", o->station, "station file (TOML)")->required();
-  cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)");
+  cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)")
+      ->check(time_scale_check());
   cmd->callback([o] {
     auto station = load_station_or_exit(o->station);
     auto clock = std::make_shared<Clock>(scale_of(station, o->time_scale));
-    Clock::set_default(clock);
     boost::asio::io_context sim_io;
     // Any free ports: the demo must not collide with a `ledlab sim` already running.
     auto sim = engine::SimulatedStation::start(sim_io, station, clock, engine::SimulatedStation::Ports::any_free);

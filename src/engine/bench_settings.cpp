@@ -5,14 +5,22 @@
 #include <cmath>
 #include <functional>
 #include <string_view>
+#include <type_traits>
 
 namespace ledlab::engine {
 namespace {
 
-// One entry per settable physics parameter: "[bench.<section>] <name> = value".
+// One entry per settable physics parameter: "[bench.<section>] <name> = value", with the range
+// it must lie in (lo excluded when lo_open; whole numbers where `whole`). The ranges keep the
+// model finite and its loops bounded (a time constant of 0 would divide by zero), not
+// physically plausible: that is the lab's to judge.
 struct Field {
   std::string_view section;
   std::string_view name;
+  double lo;
+  bool lo_open;
+  double hi;
+  bool whole;
   std::function<void(sim::BenchConfig&, double)> set;
 };
 
@@ -21,70 +29,82 @@ void assign(T& field, double v) {
   field = static_cast<T>(v);
 }
 
-#define FIELD(sec, name) Field{#sec, #name, [](sim::BenchConfig& c, double v) { assign(c.sec.name, v); }}
+constexpr double kBig = 1e30;  // "any finite size" for coefficients quoted in cm units
+
+#define FIELD(sec, name, lo, lo_open, hi) \
+  Field{#sec, #name, lo, lo_open, hi, std::is_integral_v<decltype(sim::BenchConfig{}.sec.name)>, \
+        [](sim::BenchConfig& c, double v) { assign(c.sec.name, v); }}
+#define POSITIVE(sec, name) FIELD(sec, name, 0.0, true, kBig)
+#define NON_NEGATIVE(sec, name) FIELD(sec, name, 0.0, false, kBig)
+#define FRACTION(sec, name) FIELD(sec, name, 0.0, false, 1.0)
+#define CELSIUS(sec, name) FIELD(sec, name, -273.15, false, 1000.0)
 
 const std::vector<Field>& fields() {
   static const std::vector<Field> table{
-    FIELD(array, rows),
-    FIELD(array, cols),
-    FIELD(array, a_per_s),
-    FIELD(array, b_cm3_per_s),
-    FIELD(array, c_cm6_per_s),
-    FIELD(array, diameter_um),
-    FIELD(array, active_thickness_nm),
-    FIELD(array, rc_s),
-    FIELD(array, extraction),
-    FIELD(array, wavelength_nm),
-    FIELD(array, a_spread_ln),
-    FIELD(array, b_spread_ln),
-    FIELD(array, c_spread_ln),
-    FIELD(array, rc_spread_ln),
-    FIELD(array, extraction_spread_ln),
-    FIELD(array, dead_probability),
-    FIELD(array, weak_probability),
-    FIELD(array, weak_power_min),
-    FIELD(array, weak_power_max),
-    FIELD(array, fraction_of_25c_output_at_85c),
-    FIELD(array, forward_voltage_v),
-    FIELD(array, series_resistance_ohm),
-    FIELD(array, array_thermal_resistance_c_per_w),
-    FIELD(link, coupling),
-    FIELD(link, responsivity_a_per_w),
-    FIELD(link, noise_a_per_sqrt_hz),
-    FIELD(link, noise_bandwidth_per_bit_rate),
-    FIELD(link, low_cutoff_hz),
-    FIELD(link, reference_bit_rate_hz),
-    FIELD(link, reference_bias_a),
-    FIELD(link, reference_modulation_a),
-    FIELD(chamber, ambient_c),
-    FIELD(chamber, initial_c),
-    FIELD(chamber, min_setpoint_c),
-    FIELD(chamber, max_setpoint_c),
-    FIELD(chamber, max_ramp_c_per_min),
-    FIELD(chamber, time_constant_s),
-    FIELD(chamber, overshoot_fraction),
-    FIELD(chamber, passive_time_constant_s),
-    FIELD(chamber, dut_time_constant_s),
-    FIELD(chamber, sensor_noise_c),
-    FIELD(chamber, window_c),
-    FIELD(chamber, over_temperature_limit_c),
-    FIELD(chamber, max_substep_s),
-    FIELD(ageing, alpha_ref_per_h),
-    FIELD(ageing, alpha_spread_ln),
-    FIELD(ageing, weak_alpha_factor),
-    FIELD(ageing, activation_energy_ev),
-    FIELD(ageing, reference_junction_c),
-    FIELD(ageing, reference_current_a),
-    FIELD(ageing, current_exponent),
-    FIELD(ageing, early_failure_probability),
-    FIELD(ageing, early_failure_mean_h),
-    FIELD(ageing, failure_remaining_min),
-    FIELD(ageing, failure_remaining_max),
-    FIELD(meter, relative_noise),
-    FIELD(meter, absolute_noise_w),
+    FIELD(array, rows, 1, false, 100000),
+    FIELD(array, cols, 1, false, 100000),
+    NON_NEGATIVE(array, a_per_s),
+    NON_NEGATIVE(array, b_cm3_per_s),
+    NON_NEGATIVE(array, c_cm6_per_s),
+    POSITIVE(array, diameter_um),
+    POSITIVE(array, active_thickness_nm),
+    POSITIVE(array, rc_s),
+    FRACTION(array, extraction),
+    POSITIVE(array, wavelength_nm),
+    FIELD(array, a_spread_ln, 0, false, 10),
+    FIELD(array, b_spread_ln, 0, false, 10),
+    FIELD(array, c_spread_ln, 0, false, 10),
+    FIELD(array, rc_spread_ln, 0, false, 10),
+    FIELD(array, extraction_spread_ln, 0, false, 10),
+    FRACTION(array, dead_probability),
+    FRACTION(array, weak_probability),
+    FRACTION(array, weak_power_min),
+    FRACTION(array, weak_power_max),
+    FIELD(array, fraction_of_25c_output_at_85c, 0, true, 10),
+    FIELD(array, forward_voltage_v, 0, false, 1000),
+    NON_NEGATIVE(array, series_resistance_ohm),
+    NON_NEGATIVE(array, array_thermal_resistance_c_per_w),
+    FRACTION(link, coupling),
+    NON_NEGATIVE(link, responsivity_a_per_w),
+    NON_NEGATIVE(link, noise_a_per_sqrt_hz),
+    POSITIVE(link, noise_bandwidth_per_bit_rate),
+    NON_NEGATIVE(link, low_cutoff_hz),
+    POSITIVE(link, reference_bit_rate_hz),
+    NON_NEGATIVE(link, reference_bias_a),
+    NON_NEGATIVE(link, reference_modulation_a),
+    CELSIUS(chamber, ambient_c),
+    CELSIUS(chamber, initial_c),
+    CELSIUS(chamber, min_setpoint_c),
+    CELSIUS(chamber, max_setpoint_c),
+    FIELD(chamber, max_ramp_c_per_min, 0, true, 1e4),
+    FIELD(chamber, time_constant_s, 1e-3, false, 1e7),
+    FRACTION(chamber, overshoot_fraction),
+    FIELD(chamber, passive_time_constant_s, 1e-3, false, 1e7),
+    FIELD(chamber, dut_time_constant_s, 1e-3, false, 1e7),
+    FIELD(chamber, sensor_noise_c, 0, false, 100),
+    FIELD(chamber, window_c, 0, true, 100),
+    CELSIUS(chamber, over_temperature_limit_c),
+    FIELD(chamber, max_substep_s, 1e-3, false, 3600),
+    NON_NEGATIVE(ageing, alpha_ref_per_h),
+    FIELD(ageing, alpha_spread_ln, 0, false, 10),
+    NON_NEGATIVE(ageing, weak_alpha_factor),
+    FIELD(ageing, activation_energy_ev, 0, false, 10),
+    CELSIUS(ageing, reference_junction_c),
+    POSITIVE(ageing, reference_current_a),
+    FIELD(ageing, current_exponent, 0, false, 10),
+    FRACTION(ageing, early_failure_probability),
+    POSITIVE(ageing, early_failure_mean_h),
+    FRACTION(ageing, failure_remaining_min),
+    FRACTION(ageing, failure_remaining_max),
+    FIELD(meter, relative_noise, 0, false, 1),
+    NON_NEGATIVE(meter, absolute_noise_w),
   };
   return table;
 }
+#undef CELSIUS
+#undef FRACTION
+#undef NON_NEGATIVE
+#undef POSITIVE
 #undef FIELD
 
 }  // namespace
@@ -109,12 +129,32 @@ Result<sim::BenchConfig> bench_config_from_json(const nlohmann::json& bench, std
         if (f.section == key && f.name == name) field = &f;
       if (!field) return fail(Errc::config, fmt::format("{}: bench.{}.{}: unknown parameter", source, key, name));
       if (!v.is_number() || !std::isfinite(v.get<double>()))
-        return fail(Errc::config, fmt::format("{}: bench.{}.{}: expected a number", source, key, name));
-      field->set(config, v.get<double>());
+        return fail(Errc::config, fmt::format("{}: bench.{}.{}: expected a finite number", source, key, name));
+      const double x = v.get<double>();
+      // Negated comparisons: NaN is refused too. Checked before the cast to an integer field.
+      const bool above = field->lo_open ? x > field->lo : x >= field->lo;
+      if (!above || !(x <= field->hi) || (field->whole && x != std::floor(x)))
+        return fail(Errc::config, fmt::format("{}: bench.{}.{}: must be {}{} {:g} and <= {:g}, not {}", source, key, name,
+                                              field->whole ? "a whole number " : "", field->lo_open ? ">" : ">=",
+                                              field->lo, field->hi, x));
+      field->set(config, x);
     }
   }
-  if (config.array.rows < 1 || config.array.cols < 1 || config.array.rows * config.array.cols > 100000)
+  if (static_cast<long long>(config.array.rows) * config.array.cols > 100000)
     return fail(Errc::config, fmt::format("{}: bench.array: rows x cols must be 1..100000 lanes", source));
+  auto ordered = [&](double lo, double hi, std::string_view lo_key, std::string_view hi_key) -> Status {
+    if (lo <= hi) return {};
+    return fail(Errc::config, fmt::format("{}: bench.{}: {} is above {}", source, lo_key, lo, hi_key));
+  };
+  if (auto st = ordered(config.array.weak_power_min, config.array.weak_power_max, "array.weak_power_min",
+                        "array.weak_power_max"); !st)
+    return fail(st.error());
+  if (auto st = ordered(config.ageing.failure_remaining_min, config.ageing.failure_remaining_max,
+                        "ageing.failure_remaining_min", "ageing.failure_remaining_max"); !st)
+    return fail(st.error());
+  if (auto st = ordered(config.chamber.min_setpoint_c, config.chamber.max_setpoint_c, "chamber.min_setpoint_c",
+                        "chamber.max_setpoint_c"); !st)
+    return fail(st.error());
   return config;
 }
 

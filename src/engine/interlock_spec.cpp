@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
+
 namespace ledlab::engine {
 
 using nlohmann::json;
@@ -26,9 +28,17 @@ Status validate(const InterlockSpec& s) {
   if (s.instrument.empty()) return fail(bad(s.where, s.name, "needs instrument = \"<chamber name>\""));
   if (!s.action.empty() && s.action != "suspend" && s.action != "abort")
     return fail(bad(s.where, s.name, fmt::format("action '{}' is not one of suspend, abort", s.action)));
-  if (!(s.band_c > 0)) return fail(bad(s.where, s.name, "band_c must be > 0"));
-  if (!(s.soak_s >= 0)) return fail(bad(s.where, s.name, "soak_s must be >= 0"));
-  if (!(s.poll_s > 0)) return fail(bad(s.where, s.name, "poll_s must be > 0"));
+  // Negated comparisons: a NaN (which compares false with everything and so could never
+  // trip) is refused like any other value outside the range.
+  auto in = [&](std::string_view key, double v, double lo, bool lo_open, double hi) -> Status {
+    if ((lo_open ? v > lo : v >= lo) && v <= hi) return {};
+    return fail(bad(s.where, s.name, fmt::format("{} must be {} {:g} and <= {:g}, not {}", key, lo_open ? ">" : ">=", lo, hi, v)));
+  };
+  if (auto st = in("band_c", s.band_c, 0, true, kMaxBandC); !st) return st;
+  if (auto st = in("soak_s", s.soak_s, 0, false, kMaxSoakS); !st) return st;
+  if (auto st = in("poll_s", s.poll_s, 0, true, kMaxPollS); !st) return st;
+  if (s.max_c)
+    if (auto st = in("max_c", *s.max_c, -273.15, false, 1000); !st) return st;
   return {};
 }
 

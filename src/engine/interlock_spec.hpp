@@ -27,7 +27,12 @@ struct InterlockSpec {
 // Errors that mean the link (not the instrument) failed: recover the link and repeat.
 bool is_link_error(Errc code);
 
-// Checks one declaration: known kind and action, positive band/soak/poll. Errors name `where`.
+// Ranges of an interlock's numbers (README "Station files"); max_c is -273.15 .. 1000 C.
+inline constexpr double kMaxBandC = 100;     // band_c: > 0 and <= this
+inline constexpr double kMaxSoakS = 1e7;     // soak_s: 0 .. this
+inline constexpr double kMaxPollS = 86400;   // poll_s: > 0 and <= this
+
+// Checks one declaration: known kind and action, finite numbers in their ranges. Errors name `where`.
 Status validate(const InterlockSpec& spec);
 // From a JSON table (the script's interlock{...} or a parsed TOML table).
 Result<InterlockSpec> interlock_from_json(const nlohmann::json& table, std::string where);

@@ -5,7 +5,8 @@
 
 namespace ledlab::engine {
 
-Result<std::unique_ptr<Station>> Station::create(const StationConfig& config, boost::asio::any_io_executor executor) {
+Result<std::unique_ptr<Station>> Station::create(const StationConfig& config, boost::asio::any_io_executor executor,
+                                                 std::shared_ptr<Clock> clock) {
   auto station = std::make_unique<Station>();
   station->config_ = config;
   for (const auto& inst : config.instruments) {
@@ -16,6 +17,7 @@ Result<std::unique_ptr<Station>> Station::create(const StationConfig& config, bo
     auto session = std::make_unique<scpi::Session>(inst.name, std::move(*link), inst.session);
     auto driver = instruments::DriverRegistry::instance().make(inst, std::move(session));
     if (!driver) return fail(driver.error());
+    if (clock) (*driver)->set_clock(clock);
     station->instruments_.push_back(std::move(*driver));
   }
   return station;

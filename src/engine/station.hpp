@@ -13,7 +13,9 @@ namespace ledlab::engine {
 
 class Station {
  public:
-  static Result<std::unique_ptr<Station>> create(const StationConfig& config, boost::asio::any_io_executor executor);
+  // Drivers that keep time themselves use `clock` (the run's); without one, real time.
+  static Result<std::unique_ptr<Station>> create(const StationConfig& config, boost::asio::any_io_executor executor,
+                                                 std::shared_ptr<Clock> clock = nullptr);
 
   const StationConfig& config() const { return config_; }
   const std::vector<std::unique_ptr<instruments::Instrument>>& instruments() const { return instruments_; }

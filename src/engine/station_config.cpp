@@ -1,11 +1,15 @@
 #include "engine/station_config.hpp"
 
+#include "instruments/common/registry.hpp"
 #include "io/address.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <cmath>
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -24,6 +28,34 @@ Error at(const std::string& source, const toml::node* node, std::string_view key
 Result<double> number(const std::string& src, const toml::node& node, std::string_view key) {
   if (auto v = node.value<double>()) return *v;
   return fail(at(src, &node, key, "expected a number"));
+}
+
+// A number in lo..hi (lo excluded when lo_open). Negated comparisons: NaN never passes.
+Result<double> number_in(const std::string& src, const toml::node& node, std::string_view key, double lo, bool lo_open,
+                         double hi) {
+  auto v = number(src, node, key);
+  if (!v) return v;
+  const bool above = lo_open ? *v > lo : *v >= lo;
+  if (!above || !(*v <= hi))
+    return fail(at(src, &node, key, fmt::format("must be {} {:g} and <= {:g}, not {}", lo_open ? ">" : ">=", lo, hi, *v)));
+  return v;
+}
+
+// Every number anywhere in the file must be finite: NaN compares false with everything, so a
+// NaN limit, interval or setpoint would quietly switch a check off. TOML 1.0 admits nan and
+// inf as floats; a station file does not.
+Status finite_numbers(const std::string& src, const toml::node& node, const std::string& key) {
+  if (const auto* table = node.as_table()) {
+    for (const auto& [k, v] : *table)
+      if (auto st = finite_numbers(src, v, key.empty() ? std::string(k.str()) : key + "." + std::string(k.str())); !st)
+        return st;
+  } else if (const auto* array = node.as_array()) {
+    for (std::size_t i = 0; i < array->size(); ++i)
+      if (auto st = finite_numbers(src, *array->get(i), fmt::format("{}[{}]", key, i)); !st) return st;
+  } else if (const auto* f = node.as_floating_point(); f && !std::isfinite(f->get())) {
+    return fail(at(src, &node, key, fmt::format("must be a finite number, not {}", f->get())));
+  }
+  return {};
 }
 
 Result<std::map<std::string, double>> number_table(const std::string& src, const toml::node* node, std::string key) {
@@ -57,8 +89,10 @@ nlohmann::json to_json(const toml::node& node) {
   return nullptr;
 }
 
+// `safe_temperature_node`: [station] safe_temperature_c, which chambers inherit (may be null).
 Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, const std::string& name,
-                                                       const toml::table& t, StationConfig& station) {
+                                                       const toml::table& t, StationConfig& station,
+                                                       const toml::node* safe_temperature_node) {
   const std::string base = "instruments." + name;
   static const std::set<std::string> known{"kind", "driver", "address", "timeout_ms", "connect_timeout_ms",
                                            "opc_timeout_ms", "reconnect_attempts", "limits", "options", "sim_setup"};
@@ -83,8 +117,10 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
 
   auto millis = [&](std::string_view key, io::Millis& out) -> Status {
     if (const auto* node = t.get(key)) {
-      auto v = node->value<std::int64_t>();
-      if (!v || *v <= 0) return fail(at(src, node, base + "." + std::string(key), "expected a positive integer (milliseconds)"));
+      auto v = node->value_exact<std::int64_t>();
+      if (!v || *v <= 0 || *v > kMaxTimeoutMs)
+        return fail(at(src, node, base + "." + std::string(key),
+                       fmt::format("expected a positive integer (milliseconds) <= {}", kMaxTimeoutMs)));
       out = io::Millis(*v);
     }
     return {};
@@ -93,8 +129,10 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
   if (auto st = millis("connect_timeout_ms", cfg.session.connect_timeout); !st) return fail(st.error());
   if (auto st = millis("opc_timeout_ms", cfg.session.opc_timeout); !st) return fail(st.error());
   if (const auto* node = t.get("reconnect_attempts")) {
-    auto v = node->value<std::int64_t>();
-    if (!v || *v < 0) return fail(at(src, node, base + ".reconnect_attempts", "expected a non-negative integer"));
+    auto v = node->value_exact<std::int64_t>();
+    if (!v || *v < 0 || *v > kMaxReconnectAttempts)
+      return fail(at(src, node, base + ".reconnect_attempts",
+                     fmt::format("expected an integer from 0 to {}", kMaxReconnectAttempts)));
     cfg.session.reconnect_attempts = static_cast<int>(*v);
   }
   auto limits = number_table(src, t.get("limits"), base + ".limits");
@@ -103,7 +141,21 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
   auto options = number_table(src, t.get("options"), base + ".options");
   if (!options) return fail(options.error());
   cfg.options = std::move(*options);
-  if (!cfg.options.contains("safe_temperature_c")) cfg.options["safe_temperature_c"] = station.safe_temperature_c;
+  if (cfg.kind == "thermal_chamber" && !cfg.options.contains("safe_temperature_c"))
+    cfg.options["safe_temperature_c"] = station.safe_temperature_c;
+  // Each kind declares the limits and options it reads, with their ranges (the driver refuses
+  // the same config again when it is made). A kind whose driver is not linked in is the
+  // registry's to report when the station is created.
+  if (const auto* info = instruments::DriverRegistry::instance().find(cfg.kind, cfg.driver)) {
+    if (auto problem = instruments::check_settings(*info, cfg)) {
+      const std::string key = fmt::format("{}.{}.{}", base, problem->table, problem->key);
+      const toml::node* node = t.at_path(problem->table + "." + problem->key).node();
+      if (node == nullptr && problem->key == "safe_temperature_c")  // inherited from [station]
+        return fail(at(src, safe_temperature_node, "station.safe_temperature_c",
+                       fmt::format("for {}: {}", base, problem->what)));
+      return fail(at(src, node != nullptr ? node : &t, key, problem->what));
+    }
+  }
   if (const auto* node = t.get("sim_setup")) {
     const auto* arr = node->as_array();
     if (!arr) return fail(at(src, node, base + ".sim_setup", "expected an array of SCPI command strings"));
@@ -117,6 +169,11 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
 }
 
 }  // namespace
+
+std::string time_scale_problem(double scale) {
+  if (scale > 0 && scale <= kMaxTimeScale) return {};
+  return fmt::format("time scale {} must be > 0 and <= {:g} (simulated seconds per wall second)", scale, kMaxTimeScale);
+}
 
 const instruments::InstrumentConfig* StationConfig::find(std::string_view n) const {
   for (const auto& i : instruments)
@@ -135,6 +192,8 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
   StationConfig st;
   st.source = source_name;
   st.text = text;
+  if (auto finite = finite_numbers(source_name, root, ""); !finite) return fail(finite.error());
+  const toml::node* safe_temperature_node = nullptr;  // for errors about the temperature chambers inherit
   for (const auto& [k, v] : root) {
     const std::string key(k.str());
     if (key != "station" && key != "bench" && key != "instruments" && key != "interlocks")
@@ -142,30 +201,35 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
                      "unknown table; expected [station], [bench], [instruments.<name>] or [interlocks.<name>]"));
   }
   if (const auto* s = root["station"].as_table()) {
-    st.name = (*s)["name"].value_or(std::string{});
-    if (const auto* n = s->get("time_scale")) {
-      auto v = number(source_name, *n, "station.time_scale");
-      if (!v) return fail(v.error());
-      if (*v <= 0) return fail(at(source_name, n, "station.time_scale", "must be > 0"));
-      st.time_scale = *v;
+    struct Key {
+      std::string_view name;
+      double* out;
+      double lo;
+      bool lo_open;
+      double hi;
+    };
+    // -273.15 C .. 1000 C here; each chamber then checks it against its own range and limits.
+    const Key keys[] = {{"time_scale", &st.time_scale, 0, true, kMaxTimeScale},
+                        {"safe_temperature_c", &st.safe_temperature_c, -273.15, false, 1000},
+                        {"link_recovery_s", &st.link_recovery_s, 0, false, kMaxLinkRecoveryS},
+                        {"heartbeat_s", &st.heartbeat_s, 0, false, kMaxHeartbeatS}};
+    for (const auto& [k, v] : *s) {
+      const std::string key = "station." + std::string(k.str());
+      if (k.str() == "name") {
+        auto name = v.value<std::string>();
+        if (!name) return fail(at(source_name, &v, key, "expected a string"));
+        st.name = *name;
+        continue;
+      }
+      const auto* known = std::find_if(std::begin(keys), std::end(keys), [&](const Key& x) { return x.name == k.str(); });
+      if (known == std::end(keys))
+        return fail(at(source_name, &v, key,
+                       "unknown key (name, time_scale, safe_temperature_c, link_recovery_s, heartbeat_s)"));
+      auto value = number_in(source_name, v, key, known->lo, known->lo_open, known->hi);
+      if (!value) return fail(value.error());
+      *known->out = *value;
     }
-    if (const auto* n = s->get("safe_temperature_c")) {
-      auto v = number(source_name, *n, "station.safe_temperature_c");
-      if (!v) return fail(v.error());
-      st.safe_temperature_c = *v;
-    }
-    if (const auto* n = s->get("link_recovery_s")) {
-      auto v = number(source_name, *n, "station.link_recovery_s");
-      if (!v) return fail(v.error());
-      if (*v < 0) return fail(at(source_name, n, "station.link_recovery_s", "must be >= 0"));
-      st.link_recovery_s = *v;
-    }
-    if (const auto* n = s->get("heartbeat_s")) {
-      auto v = number(source_name, *n, "station.heartbeat_s");
-      if (!v) return fail(v.error());
-      if (*v < 0) return fail(at(source_name, n, "station.heartbeat_s", "must be >= 0 (0 turns it off)"));
-      st.heartbeat_s = *v;
-    }
+    safe_temperature_node = s->get("safe_temperature_c");
   }
   if (st.name.empty()) st.name = std::filesystem::path(source_name).stem().string();
   if (const auto* b = root.get("bench")) st.bench = to_json(*b);
@@ -176,7 +240,7 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
     const std::string name(k.str());
     const auto* t = v.as_table();
     if (!t) return fail(at(source_name, &v, "instruments." + name, "expected a table"));
-    auto cfg = parse_instrument(source_name, name, *t, st);
+    auto cfg = parse_instrument(source_name, name, *t, st, safe_temperature_node);
     if (!cfg) return fail(cfg.error());
     st.instruments.push_back(std::move(*cfg));
   }

@@ -8,11 +8,24 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace ledlab::engine {
+
+// The ranges a station file's [station] numbers must lie in (README "Station files").
+inline constexpr double kMaxTimeScale = 1e7;           // time_scale: > 0 and <= this
+inline constexpr double kMaxLinkRecoveryS = 7 * 86400;  // link_recovery_s: 0 .. a week of wall time
+inline constexpr double kMaxHeartbeatS = 86400;         // heartbeat_s: 0 .. a simulated day
+inline constexpr std::int64_t kMaxTimeoutMs = 86'400'000;  // timeout_ms and friends: 1 .. a day
+inline constexpr std::int64_t kMaxReconnectAttempts = 1000;
+
+// Why a time scale (station file or --time-scale) is refused, or empty: it must be a finite
+// number in (0, kMaxTimeScale]. Beyond that one wall second is over 100 simulated days and
+// the simulated bench cannot keep up.
+std::string time_scale_problem(double scale);
 
 struct StationConfig {
   std::string name;

@@ -1,5 +1,7 @@
 #include "scpi/session.hpp"
 
+#include "core/activity.hpp"
+
 #include "core/log.hpp"
 #include "scpi/numbers.hpp"
 
@@ -107,6 +109,7 @@ Error Session::context(Error e, std::string_view command) const {
 
 asio::awaitable<Status> Session::connect() {
   auto guard = co_await mutex_.lock();
+  Activity::Scope in_flight(co_await asio::this_coro::executor);  // a virtual clock waits for it
   drop_received();
   auto st = co_await link_->connect(options_.connect_timeout);
   if (!st) co_return fail(context(st.error(), "connect"));
@@ -180,6 +183,9 @@ asio::awaitable<Result<std::string>> Session::read_reply(Millis timeout) {
 
 asio::awaitable<Result<std::string>> Session::exchange(const std::string& command, bool expect_reply, Millis timeout) {
   auto guard = co_await mutex_.lock();
+  // Simulated time stands still until the reply is in: the instrument answers at the
+  // simulated moment it was asked (core/activity.hpp).
+  Activity::Scope in_flight(co_await asio::this_coro::executor);
   if (auto st = co_await ensure_connected(); !st) co_return fail(context(st.error(), command));
   // Until the exchange completes, the stream counts as broken: if the caller's coroutine is
   // cancelled mid-way (an abort, a race it lost), the frame unwinds past every check below and
@@ -289,6 +295,7 @@ asio::awaitable<Status> Session::write_checked(std::string command) {
 template <class Op>
 auto Session::out_of_band(std::string_view what, Op op) -> decltype(op()) {
   auto guard = co_await mutex_.lock();
+  Activity::Scope in_flight(co_await asio::this_coro::executor);
   if (auto st = co_await ensure_connected(); !st) co_return fail(context(st.error(), what));
   auto r = co_await op();
   if (!r) co_return fail(context(r.error(), what));

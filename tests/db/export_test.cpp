@@ -217,3 +217,22 @@ TEST_CASE_METHOD(Fixture, "the CLI lists, shows and exports runs with script-fri
   CHECK(run_cli({"export", run.uuid, "--db", db, "--table", "results"}, out, err) == 0);
   CHECK(parse_csv(out).size() == 2);
 }
+
+TEST_CASE("JSON export and runs --json replace bytes that are not UTF-8 instead of aborting") {
+  // Stored by an older ledlab, or by a script that logged raw instrument bytes.
+  test::TempDb tmp;
+  {
+    auto store = Store::open(tmp.path()).value();
+    auto run = store->begin_run({.sequence = "burn_in", .script_text = "soak()", .operator_name = "J\xf6rg"}).value();
+    REQUIRE(store->log_event(run.id, {.kind = EventKind::info, .source = "script", .message = "raw \xff byte"}));
+    REQUIRE(store->end_run(run.id, RunStatus::finished));
+  }
+  auto reader = Reader::open(tmp.path()).value();
+  std::ostringstream out;
+  REQUIRE(export_json(reader, reader.list_runs().value().at(0), out));
+  CHECK_THAT(out.str(), Catch::Contains("\"operator\":\"J\xef\xbf\xbdrg\"") && Catch::Contains("raw \xef\xbf\xbd byte"));
+
+  std::string listed, err;
+  CHECK(run_cli({"runs", "--db", tmp.path().string(), "--json"}, listed, err) == 0);
+  CHECK_THAT(listed, Catch::Contains("J\xef\xbf\xbdrg"));
+}

@@ -2,6 +2,11 @@
 #include "support/cli_process.hpp"
 
 #include <csignal>
+#include <cstring>
+#include <filesystem>
+
+#include <sys/socket.h>
+#include <sys/un.h>
 
 namespace {
 
@@ -126,5 +131,99 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   auto gone = run_ledlab("ctl status " + uuid);
   CHECK(gone.code == 1);
   CHECK_THAT(gone.out, Catch::Contains("no running sequence"));
+  unsetenv("LEDLAB_RUN_DIR");
+}
+
+TEST_CASE("ledlab run refuses a damaged or foreign results store, naming it, and leaves it as it was") {
+  const std::string db = in_build("run-damaged.sqlite");
+  const std::string script = write_script("short_sequence.lua", "log('short')\n");
+  const std::string run = "run " + script + " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " + db;
+  REQUIRE(run_ledlab(run_args(script, db)).code == 0);
+  SECTION("a store cut short") {
+    const auto half = std::filesystem::file_size(db) / 2;
+    std::filesystem::resize_file(db, half);
+    auto r = run_ledlab(run);
+    INFO(r.out);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains(db) && Catch::Contains("truncated"));
+    CHECK(std::filesystem::file_size(db) == half);
+  }
+  SECTION("a file that is not a database") {
+    std::ofstream(db, std::ios::trunc) << "lane,power_w\n1,0.001\n";
+    auto r = run_ledlab(run);
+    INFO(r.out);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.out, Catch::Contains(db) && Catch::Contains("not a SQLite database"));
+  }
+}
+
+TEST_CASE("a parameter, DUT or operator that is not UTF-8 is refused, naming it") {
+  const std::string db = in_build("run-not-utf8.sqlite");
+  const std::string script =
+      write_script("dut_type_sequence.lua", "local p = params { dut_type = { type = 'string', default = 'A' } }\n");
+  auto bad_param = run_ledlab(run_args(script, db) + " -p \"dut_type=$(printf 'A\\377')\"");
+  INFO(bad_param.out);
+  CHECK(bad_param.code == 2);
+  CHECK_THAT(bad_param.out, Catch::Contains("parameter dut_type: the value is not valid UTF-8 (byte 0xff at offset 1)"));
+  auto bad_operator = run_ledlab(run_args(script, db) + " --operator \"$(printf 'J\\366rg')\"");
+  CHECK(bad_operator.code == 2);
+  CHECK_THAT(bad_operator.out, Catch::Contains("--operator: the value is not valid UTF-8"));
+}
+
+TEST_CASE("text from a script that is not UTF-8 neither stops the run nor its JSON export") {
+  const std::string db = in_build("run-script-bytes.sqlite");
+  const std::string script = write_script("raw_bytes_sequence.lua", R"lua(
+pg.set_drive(1e-3, 1e-3)
+log("caf\233")
+progress(0.5, "step \255")
+record { quantity = "optical_power", unit = "W", value = 1e-3, conditions = { label = "\255" } }
+result { name = "r", value = 1, extra = { note = "\255" } }
+checkpoint("c", { note = "\255" })
+log("reached the end")
+error("bad \255 byte")
+)lua");
+  auto r = run_ledlab(run_args(script, db));
+  INFO(r.out);
+  CHECK(r.code == 1);  // failed by its error(), not aborted by the engine
+  CHECK_THAT(r.out, Catch::Contains("reached the end"));
+  const std::string uuid = r.out.substr(4, 36);
+  auto exported = run_ledlab("export " + uuid + " --format json --db " + db);
+  CHECK(exported.code == 0);
+  CHECK_THAT(exported.out, Catch::Contains("bad \xef\xbf\xbd byte") && Catch::Contains("\"label\":\"\xef\xbf\xbd\""));
+}
+
+namespace {
+
+// A Unix socket file at `path`: listening (and never accepting) while the result lives, or
+// left behind closed, as a SIGKILLed run leaves its control socket.
+int listen_at(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, 4) == 0);
+  return fd;
+}
+
+}  // namespace
+
+TEST_CASE("ledlab ctl says a SIGKILLed run is not running and gives up on a run that does not answer") {
+  const std::string dir = in_build("ctl-stale-runs");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);
+  const std::string ledlab = "timeout 60 " + std::string(LEDLAB_BINARY_DIR) + "/ledlab ";
+
+  ::close(listen_at(dir + "/5ca1ab1e-0000-4000-8000-000000000001.sock"));
+  auto stale = run_shell(ledlab + "ctl abort 5ca1ab1e");
+  CHECK(stale.code == 1);
+  CHECK_THAT(stale.out, Catch::Contains("run 5ca1ab1e-0000-4000-8000-000000000001 is not running"));
+
+  const int stuck = listen_at(dir + "/0dd5f00d-0000-4000-8000-000000000002.sock");
+  auto silent = run_shell(ledlab + "ctl abort 0dd5f00d --timeout 0.5");
+  ::close(stuck);
+  CHECK(silent.code == 1);
+  CHECK_THAT(silent.out, Catch::Contains("did not answer within 500 ms"));
   unsetenv("LEDLAB_RUN_DIR");
 }

@@ -33,15 +33,85 @@ for i = first, p.steps do
 end
 )lua";
 
+// Waits (bounded) until the store holds `count` samples of `quantity`: the writer commits in
+// batches, the kill must come after the batch.
+void wait_until_committed(const std::string& db, const std::string& quantity, std::int64_t count) {
+  std::int64_t have = 0;
+  for (int i = 0; i < 400 && have < count; ++i, usleep(25000)) {
+    auto reader = db::Reader::open(db);
+    if (!reader) continue;
+    auto runs = reader->list_runs();
+    if (!runs || runs->empty()) continue;
+    auto series = reader->series(runs->front().id);
+    if (!series) continue;
+    have = 0;
+    for (const auto& s : *series)
+      if (s.spec.quantity == quantity) have += s.sample_count;
+  }
+  REQUIRE(have == count);
+}
+
+// Two temperatures from a list whose default the script writes as integers. The first run
+// waits after recording them (at any time scale) until it is killed; the resumed one records
+// them again from its checkpoint and ends.
+constexpr const char* kIntegerTemperatures = R"lua(
+local p = params { temps = { type = "list", default = { 25, 85 }, unit = "C" } }
+local resumed = resume_point() ~= nil
+checkpoint("start", {})
+pg.set_drive(5e-3, 4e-3)
+pg.output(true)
+for _, t in ipairs(p.temps) do
+  record { quantity = "optical_power", unit = "W", values = opm.read_all(), conditions = { temperature_c = t } }
+  log("recorded " .. math.type(t) .. " " .. tostring(t))
+end
+while not resumed do sleep(3600) end
+)lua";
+
 }  // namespace
+
+TEST_CASE("a resumed run gets its integer parameters back as integers and records into the same series") {
+  const std::string db = in_build("resume-integers.sqlite");
+  HeadlessRun run(run_args(write_script("resume_integers.lua", kIntegerTemperatures), db), in_build("resume-integers.log"));
+  REQUIRE(run.wait_for("recorded integer 85"));
+  kill(run.pid, SIGKILL);
+  int status = 0;
+  REQUIRE(waitpid(run.pid, &status, 0) == run.pid);
+  const std::string uuid = run.text().substr(4, 36);  // "run <uuid> started: ..."
+
+  auto resumed = run_ledlab("resume " + uuid + " --db " + db);
+  INFO(run.text() << "\n--- resume ---\n" << resumed.out);
+  REQUIRE(resumed.code == 0);
+  CHECK_THAT(resumed.out, Catch::Contains("recorded integer 25") && Catch::Contains("recorded integer 85"));
+
+  auto reader = db::Reader::open(db);
+  REQUIRE(reader);
+  auto series = reader->series(reader->find_run(uuid).value().id);
+  REQUIRE(series);
+  // One series per lane and temperature, as the first process declared them; each holds the
+  // resumed run's one reading (the killed run's readings were recorded after the checkpoint).
+  CHECK(series->size() == 2 * 400);
+  std::map<std::string, int> per_conditions;
+  for (const auto& s : *series) {
+    ++per_conditions[s.spec.conditions_json];
+    CHECK(s.sample_count == 1);
+  }
+  CHECK(per_conditions == std::map<std::string, int>{{R"({"temperature_c":25})", 400}, {R"({"temperature_c":85})", 400}});
+}
 
 TEST_CASE("ledlab resume completes a SIGKILLed run from its last checkpoint with no sample lost or duplicated") {
   const std::string db = in_build("resume.sqlite");
-  HeadlessRun run(run_args(write_script("resume_steps.lua", kSteps), db), in_build("resume-run.log"));
-  REQUIRE(run.wait_for("step 3 done"));
-  // Into step 4: its lane readings committed (the store commits within 250 ms), its
-  // checkpoint not yet taken (after a second).
-  usleep(550000);
+  // On virtual time step 4 records its lanes at 3 h, then sleeps an hour. 100 s after its
+  // readings the power meter loses power for a minute of wall time: the heartbeat finds the
+  // lost link and the run waits, simulated time standing still, until the meter is back. The
+  // kill lands in that wait, whatever the machine's load: after step 4's readings, before its
+  // checkpoint.
+  HeadlessRun run(run_args(write_script("resume_steps.lua", kSteps), db) +
+                      " --virtual-time --sim-fault '10900 opm SIM:FAULT:OUTAGE 60'",
+                  in_build("resume-run.log"));
+  REQUIRE(run.wait_for("lost link to opm"));
+  REQUIRE(run.text().find("step 3 done") != std::string::npos);
+  REQUIRE(run.text().find("step 4 done") == std::string::npos);
+  wait_until_committed(db, "optical_power", 4 * 400);
   kill(run.pid, SIGKILL);
   int status = 0;
   REQUIRE(waitpid(run.pid, &status, 0) == run.pid);

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 
 using namespace ledlab;
@@ -138,4 +139,119 @@ TEST_CASE("a bad interlock names the file, line and what is wrong") {
                             "lab.toml");
   REQUIRE_FALSE(typo);
   CHECK_THAT(typo.error().message, Catch::Contains("unknown key 'band'"));
+}
+
+namespace {
+
+// A station with each kind of instrument, and `extra` lines appended to the table they follow.
+std::string station_with(const std::string& station_keys, const std::string& chamber_keys = {},
+                         const std::string& pg_keys = {}, const std::string& tail = {}) {
+  return "[station]\nname = \"s\"\n" + station_keys +
+         "\n[instruments.chamber]\nkind = \"thermal_chamber\"\naddress = \"tcp://h:1\"\nlimits = { min_c = -40, max_c = 125 }\n" +
+         chamber_keys + "\n[instruments.pg]\nkind = \"pattern_generator\"\naddress = \"tcp://h:2\"\n" + pg_keys + "\n" + tail;
+}
+
+void check_refused(const std::string& text, const std::string& expect) {
+  auto st = parse_station(text, "s.toml");
+  INFO(text);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == Errc::config);
+  CHECK_THAT(st.error().message, Catch::Contains(expect));
+}
+
+}  // namespace
+
+TEST_CASE("a NaN or infinity anywhere in a station file is refused with the file, line and key") {
+  // Each of these once switched a safety check off: NaN compares false with every limit.
+  check_refused(station_with("", "", "limits = { max_current_a = nan }"), "s.toml:12: instruments.pg.limits.max_current_a");
+  check_refused(station_with("", "", "limits = { max_current_a = nan }"), "must be a finite number, not nan");
+  check_refused(station_with("safe_temperature_c = nan"), "s.toml:3: station.safe_temperature_c: must be a finite number");
+  check_refused(station_with("time_scale = nan"), "s.toml:3: station.time_scale: must be a finite number");
+  check_refused(station_with("time_scale = inf"), "s.toml:3: station.time_scale");
+  check_refused(station_with("", "", "", "[interlocks.hot]\nkind = \"over_temperature\"\ninstrument = \"chamber\"\nmax_c = nan\n"),
+                "s.toml:16: interlocks.hot.max_c: must be a finite number");
+  check_refused(station_with("", "", "", "[bench.chamber]\ntime_constant_s = -inf\n"),
+                "s.toml:14: bench.chamber.time_constant_s: must be a finite number");
+  check_refused(station_with("", "options = { window_c = nan }"), "s.toml:8: instruments.chamber.options.window_c");
+}
+
+TEST_CASE("a safe temperature outside the chamber's range is refused, not clamped") {
+  // From [station]: the error names the station key and the chamber whose range it misses.
+  check_refused(station_with("safe_temperature_c = 1000"), "s.toml:3: station.safe_temperature_c: for instruments.chamber:");
+  check_refused(station_with("safe_temperature_c = 1000"), "1000 C is outside the chamber's range [-40, 125]");
+  check_refused(station_with("safe_temperature_c = -50"), "outside the chamber's range [-40, 125]");
+  // The chamber's own option, against its limits and, without limits, the thermostream's -99.9 .. 225 C.
+  check_refused(station_with("", "options = { safe_temperature_c = 130 }"),
+                "s.toml:8: instruments.chamber.options.safe_temperature_c: 130 C is outside the chamber's range");
+  check_refused("[instruments.c]\nkind = \"thermal_chamber\"\naddress = \"tcp://h:1\"\noptions = { safe_temperature_c = 300 }\n",
+                "[-99.9, 225]");
+  CHECK(parse_station(station_with("safe_temperature_c = 125"), "s.toml"));
+}
+
+TEST_CASE("the time scale of a station file is a number in (0, 1e7]") {
+  check_refused(station_with("time_scale = 1e20"), "s.toml:3: station.time_scale: must be > 0 and <= 1e+07, not 1e+20");
+  check_refused(station_with("time_scale = 0"), "station.time_scale: must be > 0");
+  auto fastest = parse_station(station_with("time_scale = 1e7"), "s.toml");
+  REQUIRE(fastest);
+  CHECK(fastest->time_scale == 1e7);
+  CHECK(engine::time_scale_problem(1e7).empty());
+  CHECK_THAT(engine::time_scale_problem(std::nan("")), Catch::Contains("must be > 0 and <= 1e+07"));
+  CHECK_FALSE(engine::time_scale_problem(1e20).empty());
+}
+
+TEST_CASE("a misspelt limit, option or station key is refused by name instead of ignored") {
+  check_refused(station_with("", "", "limits = { max_curent_a = 0.02 }"),
+                "s.toml:12: instruments.pg.limits.max_curent_a: unknown key for a pattern_generator (known: max_current_a");
+  check_refused(station_with("safe_temprature_c = 25"), "s.toml:3: station.safe_temprature_c: unknown key");
+  check_refused(station_with("", "options = { soak = 10 }"), "instruments.chamber.options.soak: unknown key");
+}
+
+TEST_CASE("limits and options outside their kind's range are refused with the range") {
+  check_refused(station_with("", "", "limits = { max_current_a = -0.02 }"),
+                "instruments.pg.limits.max_current_a: must be > 0 and <= 10, not -0.02");
+  check_refused(station_with("", "", "options = { drive_resistance_ohm = 0 }"), "pg.options.drive_resistance_ohm: must be > 0");
+  check_refused(station_with("", "", "limits = { max_frequency_hz = 1e9 }\noptions = { frequency_hz = 2e9 }"),
+                "pg.options.frequency_hz: 2000000000 Hz is above limits.max_frequency_hz");
+  check_refused("[instruments.c]\nkind = \"thermal_chamber\"\naddress = \"tcp://h:1\"\nlimits = { min_c = 50, max_c = 40 }\n",
+                "s.toml:4: instruments.c.limits.min_c: 50 is above max_c = 40");
+  check_refused("[instruments.b]\nkind = \"bert\"\naddress = \"tcp://h:1\"\noptions = { lanes = 2.5 }\n",
+                "s.toml:4: instruments.b.options.lanes: must be a whole number >= 1 and <= 100000, not 2.5");
+  check_refused("[instruments.b]\nkind = \"bert\"\naddress = \"tcp://h:1\"\noptions = { prbs_order = 9 }\n",
+                "instruments.b.options.prbs_order: PRBS9 is not one of 7, 15, 23, 31");
+  check_refused("[instruments.b]\nkind = \"bert\"\naddress = \"tcp://h:1\"\nreconnect_attempts = 10000000000\n",
+                "s.toml:4: instruments.b.reconnect_attempts: expected an integer from 0 to 1000");
+  check_refused("[instruments.b]\nkind = \"bert\"\naddress = \"tcp://h:1\"\ntimeout_ms = 1e3\n",
+                "instruments.b.timeout_ms: expected a positive integer");
+  check_refused(station_with("heartbeat_s = -1"), "station.heartbeat_s: must be >= 0");
+  check_refused(station_with("link_recovery_s = 1e9"), "station.link_recovery_s: must be >= 0 and <= 604800");
+}
+
+TEST_CASE("an interlock's numbers outside their ranges are refused with the interlock's name") {
+  const std::string lock = "[interlocks.band]\nkind = \"chamber_band\"\ninstrument = \"chamber\"\n";
+  check_refused(station_with("", "", "", lock + "band_c = 0\n"), "interlock 'band': band_c must be > 0 and <= 100, not 0");
+  check_refused(station_with("", "", "", lock + "poll_s = 1e9\n"), "interlock 'band': poll_s must be > 0 and <= 86400");
+  check_refused(station_with("", "", "", lock + "soak_s = -1\n"), "interlock 'band': soak_s must be >= 0");
+  // From a script's interlock{...}: NaN arrives as a JSON number.
+  nlohmann::json hot{{"name", "hot"}, {"kind", "over_temperature"}, {"instrument", "chamber"}, {"max_c", std::nan("")}};
+  auto spec = engine::interlock_from_json(hot, "script");
+  REQUIRE_FALSE(spec);
+  CHECK_THAT(spec.error().message, Catch::Contains("script: interlock 'hot': max_c must be >= -273.15 and <= 1000, not nan"));
+}
+
+TEST_CASE("bench parameters outside their ranges are refused before they reach the model") {
+  auto bench = [](const std::string& table) {
+    auto st = parse_station(table + "\n[instruments.x]\nkind = \"bert\"\naddress = \"tcp://h:1\"\n", "b.toml");
+    REQUIRE(st);
+    return engine::bench_config_from_json(st->bench, st->source);
+  };
+  auto huge_rows = bench("[bench.array]\nrows = 1e300\n");  // was cast to int: undefined behaviour
+  REQUIRE_FALSE(huge_rows);
+  CHECK_THAT(huge_rows.error().message, Catch::Contains("bench.array.rows: must be a whole number >= 1 and <= 100000"));
+  auto no_time_constant = bench("[bench.chamber]\ntime_constant_s = 0\n");  // divides by zero in the thermal model
+  REQUIRE_FALSE(no_time_constant);
+  CHECK_THAT(no_time_constant.error().message, Catch::Contains("bench.chamber.time_constant_s: must be >= 0.001"));
+  auto swapped = bench("[bench.array]\nweak_power_min = 0.8\nweak_power_max = 0.5\n");
+  REQUIRE_FALSE(swapped);
+  CHECK_THAT(swapped.error().message, Catch::Contains("bench.array.weak_power_min: 0.8 is above array.weak_power_max"));
+  CHECK(bench("[bench.chamber]\ntime_constant_s = 60\n"));
 }

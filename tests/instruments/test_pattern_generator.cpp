@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <string>
 
 using namespace ledlab;
@@ -257,4 +259,70 @@ TEST_CASE("pattern generator: a stalled reply times out naming the instrument an
   CHECK(stalled.error().command == "SOUR1:CURR:OFFS?");
   require_ok(rig.run(rig.pg->set_bias_current_a(2e-3)));
   CHECK(rig.drive().bias_current_a == Approx(2e-3));
+}
+
+TEST_CASE("pattern generator: a NaN or infinite drive is refused by the driver, naming it and the command, and nothing is sent") {
+  InstrumentConfig config = pg_config();
+  config.limits["max_current_a"] = 10e-3;
+  Rig rig(config);
+  require_ok(rig.run(rig.pg->set_drive_a(4e-3, 2e-3)));
+  const double nan = std::nan("");
+  const double inf = std::numeric_limits<double>::infinity();
+  struct Case {
+    const char* what;
+    Status status;
+    const char* command;
+  };
+  // NaN compared false with the limit, so bias NaN + anything once passed the peak check.
+  const Case cases[] = {
+      {"NaN bias", rig.run(rig.pg->set_drive_a(nan, 1e-3)), "SOUR1:CURR:OFFS"},
+      {"NaN modulation", rig.run(rig.pg->set_drive_a(1e-3, nan)), "SOUR1:CURR:OFFS"},
+      {"infinite bias", rig.run(rig.pg->set_bias_current_a(inf)), "SOUR1:CURR:OFFS"},
+      {"NaN modulation alone", rig.run(rig.pg->set_modulation_current_a(nan)), "SOUR1:CURR:AMPL"},
+      {"NaN offset voltage", rig.run(rig.pg->set_offset_v(nan)), "SOUR1:VOLT:OFFS"},
+      {"infinite frequency", rig.run(rig.pg->set_frequency_hz(inf)), "SOUR1:FREQ"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    REQUIRE_FALSE(c.status);
+    CHECK(c.status.error().code == Errc::invalid_argument);
+    CHECK(c.status.error().instrument == "pg1");
+    CHECK(c.status.error().command == c.command);
+  }
+  const sim::Drive d = rig.drive();
+  CHECK(d.bias_current_a == Approx(4e-3));
+  CHECK(d.modulation_current_a == Approx(2e-3));
+}
+
+TEST_CASE("pattern generator: without a current limit an infinite drive is still refused") {
+  Rig rig;  // no max_current_a
+  auto st = rig.run(rig.pg->set_drive_a(std::numeric_limits<double>::infinity(), 0));
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == Errc::invalid_argument);
+  CHECK(rig.drive().bias_current_a == 0);
+}
+
+TEST_CASE("pattern generator: a NaN current limit refuses every drive instead of none") {
+  // The registry refuses such a config (next test); a driver made around it must still fail closed.
+  InstrumentConfig config = pg_config();
+  config.limits["max_current_a"] = std::nan("");
+  asio::io_context io;
+  auto link = io::make_link(*io::parse_address("tcp://127.0.0.1:9"), io.get_executor());
+  PatternGenerator pg(config, std::make_unique<scpi::Session>("pg1", std::move(*link), config.session),
+                      *instruments::find_pattern_generator_dialect("ledlab-pg"));
+  auto st = test::run(io, pg.set_drive_a(1e-3, 0));
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == Errc::limit);
+}
+
+TEST_CASE("pattern generator: the registry refuses a config with a NaN or out-of-range limit, naming the key") {
+  InstrumentConfig config = pg_config();
+  config.limits["max_current_a"] = std::nan("");
+  asio::io_context io;
+  auto link = io::make_link(*io::parse_address("tcp://127.0.0.1:9"), io.get_executor());
+  auto made = instruments::DriverRegistry::instance().make(
+      config, std::make_unique<scpi::Session>("pg1", std::move(*link), config.session));
+  REQUIRE_FALSE(made);
+  CHECK(made.error().code == Errc::config);
+  CHECK_THAT(made.error().message, Catch::Contains("pg1: limits.max_current_a: must be > 0 and <= 10, not nan"));
 }

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 namespace asio = boost::asio;
 using namespace ledlab;
@@ -334,4 +335,42 @@ TEST_CASE("a thermal chamber found at a setpoint outside the station limits is m
   CHECK(rig.bench().chamber_setpoint_c() == Approx(30.0));
   CHECK(limited->settings()["setpoint_c"] == 30.0);
   CHECK(Rig::ok(rig.go(rig.chamber.session().query("ULIM?"))) == "125.0");
+}
+
+TEST_CASE("a thermal chamber safe temperature outside its limits is refused, not clamped, and nothing is sent") {
+  Rig rig;
+  Rig::ok(rig.go(rig.chamber.set_setpoint_c(80.0)));
+  // A config the registry would refuse (next test), on a driver made around it: safe_state
+  // used to clamp 1000 C to 125 C quietly and report success.
+  InstrumentConfig hot = chamber_config();
+  hot.options["safe_temperature_c"] = 1000;
+  auto link = io::make_link(*io::parse_address(fmt::format("tcp://127.0.0.1:{}", rig.port)), rig.io.get_executor());
+  ThermalChamber driver(hot, std::make_unique<scpi::Session>("chamber", std::move(*link), hot.session),
+                        *find_thermal_chamber_dialect("thermostream"));
+  Rig::ok(rig.go(driver.attach()));
+  auto st = rig.go(driver.safe_state());
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == Errc::limit);
+  CHECK(st.error().instrument == "chamber");
+  CHECK_THAT(st.error().message, Catch::Contains("setpoint_c 1000 is outside the thermostream range"));
+  CHECK(rig.bench().chamber_setpoint_c() == Approx(80.0));
+  for (double nan_or_inf : {std::nan(""), std::numeric_limits<double>::infinity()}) {
+    auto window = rig.go(rig.chamber.set_window_c(nan_or_inf));
+    REQUIRE_FALSE(window);
+    CHECK(window.error().code == Errc::invalid_argument);
+    CHECK(window.error().command == "WNDW {window:.1f}");
+    CHECK_FALSE(rig.go(rig.chamber.set_soak_s(nan_or_inf)));
+    CHECK_FALSE(rig.go(rig.chamber.set_ramp_c_per_min(nan_or_inf)));
+  }
+}
+
+TEST_CASE("the registry refuses a thermal chamber whose safe temperature lies outside its limits, naming the key") {
+  InstrumentConfig hot = chamber_config();
+  hot.options["safe_temperature_c"] = 1000;
+  asio::io_context io;
+  auto link = io::make_link(*io::parse_address("tcp://127.0.0.1:9"), io.get_executor());
+  auto made = DriverRegistry::instance().make(hot, std::make_unique<scpi::Session>("chamber", std::move(*link), hot.session));
+  REQUIRE_FALSE(made);
+  CHECK_THAT(made.error().message,
+             Catch::Contains("chamber: options.safe_temperature_c: 1000 C is outside the chamber's range [-40, 125]"));
 }

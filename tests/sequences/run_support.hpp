@@ -56,11 +56,12 @@ struct SequenceRun {
   }
 };
 
-// `ledlab run SEQ --sim -p ...` at the given time scale; the store is `db` in the build tree.
+// `ledlab run SEQ --sim --virtual-time -p ...` (or at the given time scale, without virtual
+// time); the store is `db` in the build tree.
 inline SequenceRun run_sequence(const std::string& sequence, lua::Overrides overrides, double time_scale,
-                                const std::string& db) {
+                                const std::string& db, bool virtual_time = true) {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/" + db;
-  engine::RunRequest req = sim_run_request(sequence, std::move(overrides), time_scale, path);
+  engine::RunRequest req = sim_run_request(sequence, std::move(overrides), time_scale, path, virtual_time);
   req.dut_serial = "SIM-TRUTH";
   std::ostringstream out;
   SequenceRun r;

@@ -137,3 +137,18 @@ TEST_CASE("the committed state does not depend on how often the model was advanc
   CHECK(fine.state().dut_c == coarse.state().dut_c);
   CHECK(fine.view(601.3, ignore_step).air_c == coarse.view(601.3, ignore_step).air_c);
 }
+
+TEST_CASE("a setpoint change at a time beyond the grid's resolution still returns from advance and view") {
+  // At 1e17 s a double's spacing is 16 s, larger than the 5 s grid: the grid point after
+  // the committed time rounds back onto it. advance() used to loop there for ever (what a run
+  // at --time-scale 1e20 did inside the first second).
+  ChamberConfig c;
+  ThermalModel m(c);
+  m.advance(1e17, true, ignore_step);  // settled: one exact jump
+  m.set_setpoint_c(85.0);
+  m.advance(1e17 + 64, true, ignore_step);
+  CHECK(m.committed_time_s() == 1e17 + 64);
+  CHECK(std::isfinite(m.state().air_c));
+  m.set_setpoint_c(25.0);
+  CHECK(std::isfinite(m.view(1e17 + 128, ignore_step).air_c));
+}

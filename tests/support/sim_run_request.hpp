@@ -9,8 +9,10 @@
 
 namespace ledlab::test {
 
+// With `virtual_time` the run's clock is discrete-event (the time scale then only converts the
+// few wall-time waits a twin still makes): deterministic for the bench's seed, whatever the load.
 inline engine::RunRequest sim_run_request(const std::string& sequence, lua::Overrides overrides, double time_scale,
-                                          const std::string& db) {
+                                          const std::string& db, bool virtual_time = false) {
   auto station = engine::load_station(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
   if (!station) throw std::runtime_error(station.error().message);
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db + suffix).c_str());
@@ -19,6 +21,7 @@ inline engine::RunRequest sim_run_request(const std::string& sequence, lua::Over
   req.station = std::move(*station);
   req.station.time_scale = time_scale;
   req.simulate = true;
+  req.virtual_time = virtual_time;
   req.overrides = std::move(overrides);
   req.db = db;
   return req;

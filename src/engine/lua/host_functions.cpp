@@ -3,6 +3,8 @@
 #include "engine/lua/lua_value.hpp"
 #include "engine/lua/runner_impl.hpp"
 
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace ledlab::lua {
@@ -42,6 +44,8 @@ template <Step (*Body)(lua_State*)>
 Step run_body(lua_State* T) {
   try {
     return Body(T);
+  } catch (const std::invalid_argument& e) {  // a sink refused what the script gave it
+    return error_here(T, e.what());
   } catch (const std::exception& e) {  // a sink or host function threw: a script error
     return error_here(T, fmt::format("host function failed: {}", e.what()));
   }
@@ -61,9 +65,9 @@ int host_call(lua_State* T) {
 
 Step params_body(lua_State* T) {
   auto& self = impl(T);
-  luaL_checktype(T, 1, LUA_TTABLE);
+  if (!lua_istable(T, 1)) return error_here(T, fmt::format("params: expected a table, got {}", luaL_typename(T, 1)));
   const auto table = to_json(T, 1);
-  if (!table) return error_here(T, "params{}: tables nested too deep");
+  if (!table) return error_here(T, "params{}: " + table.error().message);
   auto decls = parse_declarations(*table);
   if (!decls) return fatal(T, decls.error().message);
   auto values = resolve_parameters(*decls, self.options.overrides);
@@ -77,13 +81,23 @@ asio::awaitable<Resumption> sleep_op(std::shared_ptr<Clock> clock, double second
   co_return Resumption{json(), false};
 }
 
+// Argument `arg` when it is a number. Bodies check their arguments themselves and raise with
+// error_here, not luaL_check*, whose longjmp would skip the destructors of their frame.
+std::optional<double> number_at(lua_State* T, int arg) {
+  if (lua_type(T, arg) != LUA_TNUMBER) return std::nullopt;
+  return lua_tonumber(T, arg);
+}
+
 Step sleep_body(lua_State* T) {
-  const double seconds = luaL_checknumber(T, 1);
-  luaL_argcheck(T, seconds >= 0, 1, "seconds must not be negative");
+  const auto seconds = number_at(T, 1);
+  if (!seconds) return error_here(T, fmt::format("sleep: expected a number of seconds, got {}", luaL_typename(T, 1)));
+  // Negated: NaN fails it too. sleep(math.huge) used to return at once.
+  if (!(*seconds >= 0 && *seconds <= kMaxSleepS))
+    return error_here(T, fmt::format("sleep: {} s is not a duration from 0 to {:g} s", *seconds, kMaxSleepS));
   auto& self = impl(T);
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
   auto clock = self.options.clock;
-  return suspend(T, PendingOp{[clock, seconds] { return sleep_op(clock, seconds); }, true});
+  return suspend(T, PendingOp{[clock, s = *seconds] { return sleep_op(clock, s); }, true});
 }
 
 Step now_body(lua_State* T) {
@@ -104,7 +118,8 @@ Step log_body(lua_State* T) {
       text += lua_isnil(T, i) ? "nil" : (lua_toboolean(T, i) ? "true" : "false");
     } else {
       auto value = to_json(T, i);
-      text += value ? value->dump() : luaL_typename(T, i);
+      if (!value) return error_here(T, "log: " + value.error().message);
+      text += value->dump();
     }
   }
   if (self.sinks.log) self.sinks.log(text);
@@ -112,11 +127,16 @@ Step log_body(lua_State* T) {
 }
 
 Step progress_body(lua_State* T) {
-  const double fraction = luaL_checknumber(T, 1);
-  const char* text = luaL_optstring(T, 2, "");
+  const auto fraction = number_at(T, 1);
+  if (!fraction || !(*fraction >= 0 && *fraction <= 1))
+    return error_here(T, fmt::format("progress: the fraction done must be a number from 0 to 1, got {}",
+                                     fraction ? fmt::format("{}", *fraction) : luaL_typename(T, 1)));
+  if (!lua_isnoneornil(T, 2) && !lua_isstring(T, 2))
+    return error_here(T, fmt::format("progress: the text must be a string, got {}", luaL_typename(T, 2)));
+  const char* text = lua_isnoneornil(T, 2) ? "" : lua_tostring(T, 2);
   auto& self = impl(T);
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
-  if (self.sinks.progress) self.sinks.progress(fraction, text);
+  if (self.sinks.progress) self.sinks.progress(*fraction, text);
   return {};
 }
 
@@ -125,23 +145,25 @@ Step record_body(lua_State* T) {
   auto& self = impl(T);
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
   const auto value = args_to_json(T, 1);
-  if (!value) return error_here(T, "tables nested too deep");
+  if (!value) return error_here(T, value.error().message);
   if (self.sinks.*Member) (self.sinks.*Member)(*value);
   return {};
 }
 
 Step checkpoint_body(lua_State* T) {
-  const char* name = luaL_checkstring(T, 1);
+  if (lua_type(T, 1) != LUA_TSTRING)
+    return error_here(T, fmt::format("checkpoint: the first argument must be a name, got {}", luaL_typename(T, 1)));
+  const char* name = lua_tostring(T, 1);
   auto& self = impl(T);
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
-  const auto state = lua_isnoneornil(T, 2) ? std::optional<json>(json()) : to_json(T, 2);
-  if (!state) return error_here(T, "checkpoint: state nested too deep");
+  const auto state = lua_isnoneornil(T, 2) ? Result<json>(json()) : to_json(T, 2);
+  if (!state) return error_here(T, "checkpoint: " + state.error().message);
   if (self.sinks.checkpoint) self.sinks.checkpoint(name, *state);
   return {};
 }
 
 Step parallel_body(lua_State* T) {
-  luaL_checktype(T, 1, LUA_TTABLE);
+  if (!lua_istable(T, 1)) return error_here(T, fmt::format("parallel: expected a table of functions, got {}", luaL_typename(T, 1)));
   const auto n = static_cast<lua_Integer>(lua_rawlen(T, 1));
   for (lua_Integer i = 1; i <= n; ++i) {
     const int type = lua_rawgeti(T, 1, i);
@@ -183,8 +205,8 @@ Step async_call_body(lua_State* T) {
   auto& self = impl(T);
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
   const auto index = static_cast<std::size_t>(lua_tointeger(T, lua_upvalueindex(1)));
-  auto args = args_to_json(T, 1);
-  if (!args) return error_here(T, "arguments nested too deep");
+  auto args = lua_toboolean(T, lua_upvalueindex(2)) ? args_list_to_json(T, 1) : args_to_json(T, 1);
+  if (!args) return error_here(T, "arguments: " + args.error().message);
   return suspend(T, PendingOp{[&self, index, args = std::move(*args)] { return call_async(self.async_fns[index], args); },
                               true});
 }
@@ -193,8 +215,8 @@ Step sync_call_body(lua_State* T) {
   auto& self = impl(T);
   if (self.should_stop(T)) return {Then::raise_fatal, 0};
   const auto index = static_cast<std::size_t>(lua_tointeger(T, lua_upvalueindex(1)));
-  auto args = args_to_json(T, 1);
-  if (!args) return error_here(T, "arguments nested too deep");
+  auto args = lua_toboolean(T, lua_upvalueindex(2)) ? args_list_to_json(T, 1) : args_to_json(T, 1);
+  if (!args) return error_here(T, "arguments: " + args.error().message);
   const auto r = self.sync_fns[index](std::move(*args));
   if (!r) return error_here(T, r.error().describe());
   push_json(T, *r);

@@ -14,6 +14,8 @@
 #include <lua.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -79,8 +81,9 @@ int sync_call_entry(lua_State* T);
 using namespace detail;
 
 struct SequenceRunner::Impl {
-  explicit Impl(SequenceScript s) : script(std::move(s)) {}
+  Impl(SequenceScript s, std::size_t memory_limit_bytes) : script(std::move(s)), memory(memory_limit_bytes) {}
   SequenceScript script;
+  MemoryBudget memory;  // declared before L's users: it outlives the state (closed in ~SequenceRunner)
   RunOptions options;
   Sinks sinks;
   lua_State* L = nullptr;
@@ -99,6 +102,10 @@ struct SequenceRunner::Impl {
   std::string abort_reason;
   std::string fatal_message;  // why the run was ended from inside (guard, bad parameter)
   std::string fatal_traceback;
+  // interrupt(): set from another thread, read by the count hook.
+  std::atomic<bool> interrupted{false};
+  std::mutex interrupt_mutex;
+  std::string interrupt_reason;
 
   static Impl& of(lua_State* L) { return **static_cast<Impl**>(lua_getextraspace(L)); }
 
@@ -136,8 +143,23 @@ struct SequenceRunner::Impl {
     return lua_error(T);
   }
 
+  // Notes the interrupt's reason at the script's position; the caller raises (a longjmp must
+  // not skip this frame's lock).
+  void note_interrupt(lua_State* T) {
+    std::string reason;
+    {
+      const std::lock_guard lock(interrupt_mutex);
+      reason = interrupt_reason;
+    }
+    note_fatal(script_position(T) + reason);
+  }
+
   static void count_hook(lua_State* T, lua_Debug*) {
     auto& self = of(T);
+    if (self.interrupted.load(std::memory_order_acquire)) {
+      self.note_interrupt(T);
+      raise_fatal(T);
+    }
     if (self.should_stop(T)) raise_fatal(T);
     auto& state = self.threads[T];
     state.executed += kHookEvery;

@@ -26,10 +26,17 @@ asio::awaitable<ThreadEnd> SequenceRunner::Impl::drive(lua_State* T, int nargs) 
     if (scope->stopped) co_return ThreadEnd{ThreadEnd::stopped, {}, {}};
     threads[T].executed = 0;
     int nresults = 0;
-    const int status = lua_resume(T, L, nargs, &nresults);
+    int status = LUA_OK;
+    {
+      ScriptRunning running(memory);
+      status = lua_resume(T, L, nargs, &nresults);
+    }
     if (status == LUA_OK) co_return ThreadEnd{};
     if (status != LUA_YIELD) {
-      if (is_fatal(T, -1)) {
+      // Over the memory limit the script ends, whatever error the refusal became on its way out.
+      const bool over_memory = memory.exceeded;
+      if (over_memory) note_fatal(memory_limit_message(T, memory));
+      if (over_memory || is_fatal(T, -1)) {
         if (fatal_message.empty() && !aborted) co_return ThreadEnd{ThreadEnd::stopped, {}, {}};
         if (fatal_traceback.empty() && !fatal_message.empty()) {
           luaL_traceback(L, T, fatal_message.c_str(), 0);
@@ -142,12 +149,12 @@ void SequenceRunner::Impl::set_global(const std::string& dotted_name) {
 }
 
 SequenceRunner::SequenceRunner(SequenceScript script, RunOptions options, Sinks sinks)
-    : impl_(std::make_unique<Impl>(std::move(script))) {
+    : impl_(std::make_unique<Impl>(std::move(script), options.memory_limit_bytes)) {
   auto& s = *impl_;
   s.options = std::move(options);
-  if (!s.options.clock) s.options.clock = Clock::default_clock();
+  if (!s.options.clock) s.options.clock = std::make_shared<Clock>(1.0);
   s.sinks = std::move(sinks);
-  s.L = luaL_newstate();
+  s.L = new_state(s.memory);
   if (s.L == nullptr) throw std::bad_alloc();
   // Threads created later copy the main thread's extra space: every C function and hook
   // finds the runner through it.
@@ -161,20 +168,24 @@ SequenceRunner::~SequenceRunner() {
   if (impl_->L != nullptr) lua_close(impl_->L);
 }
 
-void SequenceRunner::add_async(std::string name, AsyncFunction fn) {
+// Upvalues of a host function's closure: 1 its index in async_fns/sync_fns, 2 whether its
+// arguments always arrive as a list.
+void SequenceRunner::add_async(std::string name, AsyncFunction fn, Arguments shape) {
   auto& s = *impl_;
   if (s.wrap_call) fn = s.wrap_call(name, std::move(fn));
   s.async_fns.push_back(std::move(fn));
   lua_pushinteger(s.L, static_cast<lua_Integer>(s.async_fns.size() - 1));
-  lua_pushcclosure(s.L, async_call_entry, 1);
+  lua_pushboolean(s.L, shape == Arguments::list ? 1 : 0);
+  lua_pushcclosure(s.L, async_call_entry, 2);
   s.set_global(name);
 }
 
-void SequenceRunner::add_function(std::string name, SyncFunction fn) {
+void SequenceRunner::add_function(std::string name, SyncFunction fn, Arguments shape) {
   auto& s = *impl_;
   s.sync_fns.push_back(std::move(fn));
   lua_pushinteger(s.L, static_cast<lua_Integer>(s.sync_fns.size() - 1));
-  lua_pushcclosure(s.L, sync_call_entry, 1);
+  lua_pushboolean(s.L, shape == Arguments::list ? 1 : 0);
+  lua_pushcclosure(s.L, sync_call_entry, 2);
   s.set_global(name);
 }
 
@@ -187,6 +198,16 @@ void SequenceRunner::abort(std::string reason) {
 }
 
 bool SequenceRunner::abort_requested() const { return impl_->aborted; }
+
+void SequenceRunner::interrupt(std::string reason) {
+  auto& s = *impl_;
+  {
+    const std::lock_guard lock(s.interrupt_mutex);
+    if (s.interrupted.load(std::memory_order_relaxed)) return;
+    s.interrupt_reason = std::move(reason);
+  }
+  s.interrupted.store(true, std::memory_order_release);
+}
 
 void SequenceRunner::pause() { impl_->paused = true; }
 
@@ -222,7 +243,7 @@ asio::awaitable<RunOutcome> SequenceRunner::run() {
 
   // Overrides are checked before the sequence does anything (params{} checks them again).
   if (!s.options.overrides.empty()) {
-    auto decls = s.script.parameters(s.options.instruction_budget);
+    auto decls = s.script.parameters(s.options.instruction_budget, s.options.memory_limit_bytes);
     if (!decls) co_return RunOutcome{RunStatus::failed, decls.error().message, {}};
     auto values = resolve_parameters(*decls, s.options.overrides);
     if (!values) co_return RunOutcome{RunStatus::failed, values.error().message, {}};

@@ -10,7 +10,8 @@
 //
 // Built-in script API:
 //   params{...}              declared parameters (see params.hpp) -> table of values
-//   sleep(seconds)           simulated seconds on the runner's Clock (async)
+//   sleep(seconds)           simulated seconds on the runner's Clock (async); a finite number
+//                            from 0 to kMaxSleepS, else an error
 //   log(text)  progress(fraction, text)  record(value...)  result(value...)
 //   checkpoint(name, table)  -> the embedder's sinks, synchronous
 //   parallel{f1, f2, ...}    runs the functions as concurrent Lua threads, returns when all
@@ -42,11 +43,18 @@ struct RunOutcome {
   std::string traceback;  // luaL_traceback of the failing thread, for failed runs
 };
 
+// The longest sleep() a script may ask for: about three years of simulated time. Longer is a
+// script bug (math.huge, a unit slip), not a burn-in.
+inline constexpr double kMaxSleepS = 1e8;
+
 struct RunOptions {
-  std::shared_ptr<Clock> clock = Clock::default_clock();
+  std::shared_ptr<Clock> clock = std::make_shared<Clock>(1.0);
   // Lua VM instructions a thread may execute between two engine calls before it is stopped
   // as a runaway loop. Checked every 1000 instructions.
   std::uint64_t instruction_budget = 10'000'000;
+  // Bytes the script's Lua state may hold; an allocation over it ends the run as failed with
+  // "file:line: script memory limit of N MiB exceeded" (pcall cannot catch it).
+  std::size_t memory_limit_bytes = kDefaultMemoryLimit;
   Overrides overrides;  // -p name=value from the command line
 };
 
@@ -59,8 +67,10 @@ struct Sinks {
   std::function<void(std::string_view name, const nlohmann::json& state)> checkpoint;
 };
 
-// Arguments arrive as JSON (one argument as itself, several as an array); a null result
-// returns nil to the script. An error Result is raised as a Lua error with its description.
+// Arguments arrive as JSON (Arguments::one_or_list: one argument as itself, several as an
+// array; Arguments::list: always an array, one entry per argument); a null result returns nil
+// to the script. An error Result is raised as a Lua error with its description.
+enum class Arguments { one_or_list, list };
 using AsyncFunction = std::function<boost::asio::awaitable<Result<nlohmann::json>>(nlohmann::json args)>;
 using SyncFunction = std::function<Result<nlohmann::json>(nlohmann::json args)>;
 
@@ -73,8 +83,8 @@ class SequenceRunner {
 
   // Registers a host function before run(). A dotted name ("bert.gate") puts the function in
   // a table that is created on demand.
-  void add_async(std::string name, AsyncFunction fn);
-  void add_function(std::string name, SyncFunction fn);
+  void add_async(std::string name, AsyncFunction fn, Arguments shape = Arguments::one_or_list);
+  void add_function(std::string name, SyncFunction fn, Arguments shape = Arguments::one_or_list);
 
   // Runs the script to its end. Call once, on the executor the runner is used from.
   boost::asio::awaitable<RunOutcome> run();
@@ -84,6 +94,13 @@ class SequenceRunner {
   // other threads).
   void abort(std::string reason = "aborted by operator");
   bool abort_requested() const;
+
+  // Ends the run as failed with "file:line: <reason>" at the next hook point of any of its
+  // threads (within 1000 VM instructions of script code). The one call that is safe from any
+  // thread: the watchdog's cooperative stop when the engine loop stops answering. It cannot
+  // reach a script stuck inside a C function (a pattern match) — hooks run between VM
+  // instructions only (Lua 5.4 manual, section 4.7, lua_sethook).
+  void interrupt(std::string reason);
 
   // Holds every thread of the script at its next engine call until resume(); an operation
   // already in progress (a gate, a sleep) completes first. Abort still acts while paused.

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
+#include <system_error>
 
 namespace ledlab::lua {
 namespace {
@@ -55,15 +55,34 @@ void count_hook(lua_State* L, lua_Debug*) {
 }  // namespace
 
 Result<SequenceScript> SequenceScript::load_file(const std::filesystem::path& path) {
+  // A directory opens as an empty stream on Linux and would run as an empty script.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status))
+    return fail(Errc::not_found, fmt::format("cannot open sequence '{}': {}", path.string(),
+                                             ec ? ec.message() : "no such file"));
+  if (std::filesystem::is_directory(status))
+    return fail(Errc::invalid_argument, fmt::format("sequence '{}' is a directory, not a Lua file", path.string()));
+  if (!std::filesystem::is_regular_file(status))
+    return fail(Errc::invalid_argument, fmt::format("sequence '{}' is not a regular file", path.string()));
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Errc::not_found, fmt::format("cannot open sequence '{}'", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return SequenceScript(text.str(), path.filename().string());
+  // Read one byte past the cap: the file may have grown since status() looked.
+  std::string text(kMaxScriptBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return fail(Errc::io, fmt::format("cannot read sequence '{}'", path.string()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxScriptBytes)
+    return fail(Errc::invalid_argument, fmt::format("sequence '{}' is larger than {} MiB; a sequence script is code, "
+                                                    "not data", path.string(), kMaxScriptBytes >> 20));
+  return SequenceScript(std::move(text), path.filename().string());
 }
 
-Result<std::vector<ParamDecl>> SequenceScript::parameters(std::uint64_t instruction_budget) const {
-  std::unique_ptr<lua_State, decltype(&lua_close)> owner(luaL_newstate(), &lua_close);
+Result<std::vector<ParamDecl>> SequenceScript::parameters(std::uint64_t instruction_budget,
+                                                          std::size_t memory_limit_bytes) const {
+  MemoryBudget memory(memory_limit_bytes);  // outlives the state
+  std::unique_ptr<lua_State, decltype(&lua_close)> owner(new_state(memory), &lua_close);
+  if (!owner) return fail(Errc::config, "cannot create a Lua state within the script memory limit");
   lua_State* L = owner.get();
   DeclarePass pass;
   pass.budget = instruction_budget;
@@ -81,10 +100,22 @@ Result<std::vector<ParamDecl>> SequenceScript::parameters(std::uint64_t instruct
   lua_pop(L, 1);
   if (load_chunk(L, text_, name_, -1) != LUA_OK)
     return fail(Errc::config, lua_tostring(L, -1));
-  lua_sethook(L, count_hook, LUA_MASKCOUNT, kHookEvery);
-  if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
-    if (!is_fatal(L, -1)) {
-      const char* message = lua_tostring(L, -1);
+  // The chunk runs as a thread of its own: after an error its frames are still there to tell
+  // where the memory limit was hit.
+  lua_State* T = lua_newthread(L);
+  lua_insert(L, -2);
+  lua_xmove(L, T, 1);
+  lua_sethook(T, count_hook, LUA_MASKCOUNT, kHookEvery);
+  int status = LUA_OK;
+  {
+    ScriptRunning running(memory);
+    int nresults = 0;
+    status = lua_resume(T, L, 0, &nresults);
+  }
+  if (status != LUA_OK && status != LUA_YIELD) {
+    if (memory.exceeded) return fail(Errc::config, memory_limit_message(T, memory));
+    if (!is_fatal(T, -1)) {
+      const char* message = lua_tostring(T, -1);
       return fail(Errc::config, message != nullptr ? message : "error object is not a string");
     }
     if (!pass.error.empty()) return fail(Errc::config, pass.error);

@@ -8,6 +8,11 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+
 namespace ledlab::engine {
 
 namespace asio = boost::asio;
@@ -19,11 +24,50 @@ using instruments::ThermalChamber;
 
 namespace {
 
-// The n-th argument as a number, with an error naming the method when it is missing.
-Result<double> number_arg(const json& args, std::size_t n, std::string_view method) {
-  const json* v = args.is_array() ? (n < args.size() ? &args[n] : nullptr) : (n == 0 ? &args : nullptr);
-  if (!v || !v->is_number()) return fail(Errc::invalid_argument, fmt::format("{}: argument {} must be a number", method, n + 1));
-  return v->get<double>();
+// Methods are registered with lua::Arguments::list: `args` holds one entry per argument, so
+// set_drive({0.003, 0.001}) is one table, not two numbers.
+std::string_view type_name(const json& v) {
+  if (v.is_null()) return "nil";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  return "a table";
+}
+
+Status count_args(const json& args, std::size_t count, std::string_view method, std::string_view usage) {
+  if (args.size() == count) return {};
+  return fail(Errc::invalid_argument, fmt::format("{}: expected {} argument{} ({}), got {}", method, count,
+                                                  count == 1 ? "" : "s", usage, args.size()));
+}
+
+// Argument n (0-based) as a finite number. The drivers check ranges and limits themselves;
+// a NaN or infinity is refused here already, naming the argument.
+Result<double> number_arg(const json& args, std::size_t n, std::string_view method, std::string_view what) {
+  const json& v = args.at(n);
+  if (!v.is_number())
+    return fail(Errc::invalid_argument, fmt::format("{}: argument {} ({}) must be a number, not {}", method, n + 1, what, type_name(v)));
+  const double x = v.get<double>();
+  if (!std::isfinite(x))
+    return fail(Errc::invalid_argument, fmt::format("{}: argument {} ({}) must be a finite number, not {}", method, n + 1, what, x));
+  return x;
+}
+
+// Argument n as a whole number in lo..hi: a lane, a count. Refused, not truncated or wrapped
+// (gate_bits(-1) once became 18446744073709551615 bits).
+Result<std::int64_t> whole_arg(const json& args, std::size_t n, std::string_view method, std::string_view what,
+                               std::int64_t lo, std::int64_t hi) {
+  auto x = number_arg(args, n, method, what);
+  if (!x) return fail(x.error());
+  if (*x != std::floor(*x) || *x < static_cast<double>(lo) || *x > static_cast<double>(hi))
+    return fail(Errc::invalid_argument,
+                fmt::format("{}: argument {} ({}) must be a whole number from {} to {}, not {}", method, n + 1, what, lo, hi, *x));
+  return static_cast<std::int64_t>(*x);
+}
+
+// The methods below take (args) with one entry per argument.
+using Method = std::function<asio::awaitable<Result<json>>(json)>;
+void add(lua::SequenceRunner& runner, const std::string& name, Method fn) {
+  runner.add_async(name, std::move(fn), lua::Arguments::list);
 }
 
 json ok() { return json(); }
@@ -41,56 +85,65 @@ asio::awaitable<Result<json>> as_json(asio::awaitable<Status> op) {
   co_return ok();
 }
 
+// A method without arguments: refuses any it is given (a misplaced value is a script bug).
+template <class Op>
+Method no_args(std::string method, Op op) {
+  return [method, op](json a) -> asio::awaitable<Result<json>> {
+    if (auto st = count_args(a, 0, method, "none"); !st) co_return fail(st.error());
+    co_return co_await as_json(op());
+  };
+}
+
 void bind_power_meter(lua::SequenceRunner& runner, const std::string& n, PowerMeter* pm) {
-  runner.add_async(n + ".read_all", [pm](json) { return as_json(pm->read_all_w()); });
-  runner.add_async(n + ".read", [pm, n](json a) -> asio::awaitable<Result<json>> {
-    auto ch = number_arg(a, 0, n + ".read");
+  add(runner, n + ".read_all", no_args(n + ".read_all", [pm] { return pm->read_all_w(); }));
+  add(runner, n + ".read", [pm, n](json a) -> asio::awaitable<Result<json>> {
+    if (auto st = count_args(a, 1, n + ".read", "channel"); !st) co_return fail(st.error());
+    auto ch = whole_arg(a, 0, n + ".read", "channel", 1, std::numeric_limits<int>::max());
     if (!ch) co_return fail(ch.error());
     co_return co_await as_json(pm->read_power_w(static_cast<int>(*ch)));
   });
-  runner.add_async(n + ".set_wavelength", [pm, n](json a) -> asio::awaitable<Result<json>> {
-    auto nm = number_arg(a, 0, n + ".set_wavelength");
+  add(runner, n + ".set_wavelength", [pm, n](json a) -> asio::awaitable<Result<json>> {
+    if (auto st = count_args(a, 1, n + ".set_wavelength", "nm"); !st) co_return fail(st.error());
+    auto nm = number_arg(a, 0, n + ".set_wavelength", "nm");
     if (!nm) co_return fail(nm.error());
     co_return co_await as_json(pm->set_wavelength_nm(*nm));
   });
 }
 
-void bind_chamber(lua::SequenceRunner& runner, const std::string& n, ThermalChamber* ch) {
-  runner.add_async(n + ".set_setpoint", [ch, n](json a) -> asio::awaitable<Result<json>> {
-    auto c = number_arg(a, 0, n + ".set_setpoint");
-    if (!c) co_return fail(c.error());
-    co_return co_await as_json(ch->set_setpoint_c(*c));
-  });
-  runner.add_async(n + ".temperature", [ch](json) { return as_json(ch->read_temperature_c(instruments::ChamberProbe::air)); });
-  runner.add_async(n + ".dut_temperature", [ch](json) { return as_json(ch->read_temperature_c(instruments::ChamberProbe::dut)); });
-  runner.add_async(n + ".at_temperature", [ch](json) { return as_json(ch->at_temperature()); });
-  runner.add_async(n + ".set_window", [ch, n](json a) -> asio::awaitable<Result<json>> {
-    auto w = number_arg(a, 0, n + ".set_window");
-    if (!w) co_return fail(w.error());
-    co_return co_await as_json(ch->set_window_c(*w));
-  });
-  runner.add_async(n + ".set_soak", [ch, n](json a) -> asio::awaitable<Result<json>> {
-    auto s = number_arg(a, 0, n + ".set_soak");
-    if (!s) co_return fail(s.error());
-    co_return co_await as_json(ch->set_soak_s(*s));
-  });
+// A method of one number argument.
+template <class Op>
+Method one_number(std::string method, std::string what, Op op) {
+  return [method, what, op](json a) -> asio::awaitable<Result<json>> {
+    if (auto st = count_args(a, 1, method, what); !st) co_return fail(st.error());
+    auto x = number_arg(a, 0, method, what);
+    if (!x) co_return fail(x.error());
+    co_return co_await as_json(op(*x));
+  };
 }
 
-void bind_bert(lua::SequenceRunner& runner, const std::string& n, Bert* b) {
-  runner.add_async(n + ".set_bit_rate", [b, n](json a) -> asio::awaitable<Result<json>> {
-    auto r = number_arg(a, 0, n + ".set_bit_rate");
-    if (!r) co_return fail(r.error());
-    co_return co_await as_json(b->set_bit_rate_hz(*r));
-  });
+void bind_chamber(lua::SequenceRunner& runner, const std::string& n, ThermalChamber* ch) {
+  using instruments::ChamberProbe;
+  add(runner, n + ".set_setpoint", one_number(n + ".set_setpoint", "celsius", [ch](double c) { return ch->set_setpoint_c(c); }));
+  add(runner, n + ".temperature", no_args(n + ".temperature", [ch] { return ch->read_temperature_c(ChamberProbe::air); }));
+  add(runner, n + ".dut_temperature", no_args(n + ".dut_temperature", [ch] { return ch->read_temperature_c(ChamberProbe::dut); }));
+  add(runner, n + ".at_temperature", no_args(n + ".at_temperature", [ch] { return ch->at_temperature(); }));
+  add(runner, n + ".set_window", one_number(n + ".set_window", "celsius", [ch](double c) { return ch->set_window_c(c); }));
+  add(runner, n + ".set_soak", one_number(n + ".set_soak", "seconds", [ch](double s) { return ch->set_soak_s(s); }));
+}
+
+void bind_bert(lua::SequenceRunner& runner, const std::string& n, Bert* b, std::shared_ptr<Clock> clock) {
+  add(runner, n + ".set_bit_rate", one_number(n + ".set_bit_rate", "hz", [b](double hz) { return b->set_bit_rate_hz(hz); }));
   // Gates all lanes for a number of bits and returns {errors={...}, bits={...}} per lane.
-  runner.add_async(n + ".gate_bits", [b, n](json a) -> asio::awaitable<Result<json>> {
-    auto bits = number_arg(a, 0, n + ".gate_bits");
-    if (!bits) co_return fail(bits.error());
-    if (auto st = co_await b->set_gate_bits(static_cast<std::uint64_t>(*bits)); !st) co_return fail(st.error());
+  add(runner, n + ".gate_bits", [b, n, clock](json a) -> asio::awaitable<Result<json>> {
+    if (auto st = count_args(a, 1, n + ".gate_bits", "bits"); !st) co_return fail(st.error());
+    auto whole = whole_arg(a, 0, n + ".gate_bits", "bits", 1, static_cast<std::int64_t>(Bert::kMaxGateBits));
+    if (!whole) co_return fail(whole.error());
+    const auto bits = static_cast<std::uint64_t>(*whole);
+    if (auto st = co_await b->set_gate_bits(bits); !st) co_return fail(st.error());
     if (auto st = co_await b->start_gate(); !st) co_return fail(st.error());
     // A 1e-12 gate takes 25 min at 2 Gb/s: wait it out on the run's clock first, so *OPC?
     // (bounded by the session's opc_timeout) only covers the end of the gate.
-    co_await Clock::default_clock()->sleep(*bits / b->bit_rate_hz());
+    co_await clock->sleep(static_cast<double>(bits) / b->bit_rate_hz());
     if (auto st = co_await b->wait_gate(); !st) co_return fail(st.error());
     auto counts = co_await b->read_all();
     if (!counts) co_return fail(counts.error());
@@ -101,10 +154,11 @@ void bind_bert(lua::SequenceRunner& runner, const std::string& n, Bert* b) {
     }
     co_return json{{"errors", errors}, {"bits", total}};
   });
-  runner.add_async(n + ".amplitudes", [b](json) { return as_json(b->read_amplitudes_w()); });
+  add(runner, n + ".amplitudes", no_args(n + ".amplitudes", [b] { return b->read_amplitudes_w(); }));
   // PRBS order of generator and detector both: 7, 15, 23 or 31.
-  runner.add_async(n + ".set_pattern", [b, n](json a) -> asio::awaitable<Result<json>> {
-    auto order = number_arg(a, 0, n + ".set_pattern");
+  add(runner, n + ".set_pattern", [b, n](json a) -> asio::awaitable<Result<json>> {
+    if (auto st = count_args(a, 1, n + ".set_pattern", "PRBS order"); !st) co_return fail(st.error());
+    auto order = whole_arg(a, 0, n + ".set_pattern", "PRBS order", 7, 31);
     if (!order) co_return fail(order.error());
     auto pattern = instruments::prbs_from_order(static_cast<int>(*order));
     if (!pattern) co_return fail(Errc::invalid_argument, fmt::format("{}.set_pattern: PRBS{} (use 7, 15, 23 or 31)", n, *order));
@@ -113,32 +167,31 @@ void bind_bert(lua::SequenceRunner& runner, const std::string& n, Bert* b) {
 }
 
 void bind_pattern_generator(lua::SequenceRunner& runner, const std::string& n, PatternGenerator* pg) {
-  runner.add_async(n + ".set_drive", [pg, n](json a) -> asio::awaitable<Result<json>> {
-    auto bias = number_arg(a, 0, n + ".set_drive");
+  add(runner, n + ".set_drive", [pg, n](json a) -> asio::awaitable<Result<json>> {
+    const std::string method = n + ".set_drive";
+    if (auto st = count_args(a, 2, method, "bias_a, modulation_a"); !st) co_return fail(st.error());
+    auto bias = number_arg(a, 0, method, "bias_a");
     if (!bias) co_return fail(bias.error());
-    auto mod = number_arg(a, 1, n + ".set_drive");
+    auto mod = number_arg(a, 1, method, "modulation_a");
     if (!mod) co_return fail(mod.error());
     co_return co_await as_json(pg->set_drive_a(*bias, *mod));
   });
-  runner.add_async(n + ".set_frequency", [pg, n](json a) -> asio::awaitable<Result<json>> {
-    auto f = number_arg(a, 0, n + ".set_frequency");
-    if (!f) co_return fail(f.error());
-    co_return co_await as_json(pg->set_frequency_hz(*f));
-  });
-  runner.add_async(n + ".output", [pg, n](json a) -> asio::awaitable<Result<json>> {
-    if (!a.is_boolean()) co_return fail(Errc::invalid_argument, n + ".output: argument must be true or false");
-    co_return co_await as_json(pg->set_output(a.get<bool>()));
+  add(runner, n + ".set_frequency", one_number(n + ".set_frequency", "hz", [pg](double hz) { return pg->set_frequency_hz(hz); }));
+  add(runner, n + ".output", [pg, n](json a) -> asio::awaitable<Result<json>> {
+    if (a.size() != 1 || !a[0].is_boolean())
+      co_return fail(Errc::invalid_argument, n + ".output: expected one argument, true or false");
+    co_return co_await as_json(pg->set_output(a[0].get<bool>()));
   });
 }
 
 }  // namespace
 
-void bind_instruments(lua::SequenceRunner& runner, const Station& station) {
+void bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock) {
   for (const auto& inst : station.instruments()) {
     const std::string& n = inst->name();
     if (auto* pm = dynamic_cast<PowerMeter*>(inst.get())) bind_power_meter(runner, n, pm);
     else if (auto* ch = dynamic_cast<ThermalChamber*>(inst.get())) bind_chamber(runner, n, ch);
-    else if (auto* b = dynamic_cast<Bert*>(inst.get())) bind_bert(runner, n, b);
+    else if (auto* b = dynamic_cast<Bert*>(inst.get())) bind_bert(runner, n, b, clock);
     else if (auto* pg = dynamic_cast<PatternGenerator*>(inst.get())) bind_pattern_generator(runner, n, pg);
   }
 }

@@ -7,6 +7,7 @@
 
 namespace ledlab::engine {
 
-void bind_instruments(lua::SequenceRunner& runner, const Station& station);
+// `clock` is the run's: a BERT gate waits out its length on it.
+void bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock);
 
 }  // namespace ledlab::engine

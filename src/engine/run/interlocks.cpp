@@ -108,6 +108,10 @@ asio::awaitable<void> InterlockMonitor::run() {
     }
     if (entries_.empty() && heartbeat_s_ <= 0) next = now + 10;
     const double wait_sim_s = std::max(next - clock_->now_s(), 0.0);
+    if (clock_->is_virtual()) {  // discrete-event time: wake exactly at the next poll
+      co_await clock_->sleep(wait_sim_s);
+      continue;
+    }
     const auto wall = std::max(clock_->to_wall(wait_sim_s),
                                std::chrono::duration_cast<Clock::wall_clock::duration>(
                                    std::chrono::duration<double>(kMinWallPollS)));
@@ -177,10 +181,14 @@ asio::awaitable<void> InterlockMonitor::poll_over_temperature(Entry& e) {
     co_await read_failed(e.spec.instrument, alarms ? air.error() : alarms.error());
     co_return;
   }
+  if (const std::string flags = alarms->describe(); flags != e.alarms) {
+    e.alarms = flags;  // low air and low flow trip nothing here, but are logged once each time they change
+    if (flags != "none" && hooks_.alarm) hooks_.alarm(e.spec, fmt::format("{} reports alarms: {}", e.spec.instrument, flags));
+  }
   std::string message;
   if (alarms->over_temperature)
     message = fmt::format("{} reports an over-temperature alarm (air {:.2f} C)", e.spec.instrument, *air);
-  else if (e.spec.max_c && *air > *e.spec.max_c)
+  else if (e.spec.max_c && !(*air <= *e.spec.max_c))  // a NaN reading trips too
     message = fmt::format("{} air {:.2f} C is above the interlock's {:g} C", e.spec.instrument, *air, *e.spec.max_c);
   if (message.empty()) co_return;
   set_state(e, "tripped", message);

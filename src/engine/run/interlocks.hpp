@@ -43,6 +43,9 @@ class InterlockMonitor {
     std::function<void(const InterlockSpec&, const std::string& message)> clear;
     // Informational: back in band, soaking.
     std::function<void(const InterlockSpec&, const std::string& message)> note;
+    // The chamber's alarm flags changed to a set that is not empty (low air, low flow, ...):
+    // log it as an alarm. Read by over_temperature interlocks.
+    std::function<void(const InterlockSpec&, const std::string& message)> alarm;
     // A read failed with a link error: the embedder recovers the link (or gives up).
     std::function<boost::asio::awaitable<Status>(const std::string& instrument, const Error& error)> link_lost;
   };
@@ -75,6 +78,7 @@ class InterlockMonitor {
     std::optional<double> setpoint_c;
     double soaking_since_s = 0;
     double next_poll_s = 0;
+    std::string alarms = "none";  // over_temperature: the chamber's alarm flags last seen
   };
   boost::asio::awaitable<void> poll(Entry& entry);
   boost::asio::awaitable<void> heartbeat();

@@ -18,6 +18,7 @@ struct Prepared {
   lua::Overrides overrides;
   StationConfig station;
   bool simulate = false;
+  bool virtual_time = false;  // discrete-event simulated time (RunRequest::virtual_time)
 };
 
 // Loads the script and resolves its parameters with the request's overrides.

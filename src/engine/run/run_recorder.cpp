@@ -1,10 +1,13 @@
 #include "engine/run/run_recorder.hpp"
 
+#include "db/json_text.hpp"
 #include "db/reader.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -13,46 +16,125 @@ namespace ledlab::engine {
 
 using nlohmann::json;
 
+namespace {
+
+// Lua 5.4 converts a float with an integral value to an integer when it is a table key
+// (reference manual section 2.1), and 85 == 85.0: a condition is the same whether the script
+// got 85 or 85.0, so the series key writes every such float as the integer.
+json canonical(const json& v) {
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::trunc(d) == d && std::fabs(d) < 9.0e15) return json(static_cast<std::int64_t>(d));
+    return v;
+  }
+  if (!v.is_structured()) return v;
+  json out = v;
+  for (auto& item : out) item = canonical(item);
+  return out;
+}
+
+std::string key_text(const json& conditions) { return db::json_text(canonical(conditions)); }
+
+// Script mistakes in record{} / result{}: raised in the script at the calling line.
+[[noreturn]] void refuse(const std::string& message) { throw std::invalid_argument(message); }
+
+std::string text_field(const json& r, const char* key, std::string_view call, bool required) {
+  if (!r.contains(key)) {
+    if (required) refuse(fmt::format("{}: {}= is missing", call, key));
+    return {};
+  }
+  if (!r[key].is_string()) refuse(fmt::format("{}: {}= must be a string", call, key));
+  return r[key].get<std::string>();
+}
+
+// A number the store keeps: finite (SQLite keeps a NaN as NULL, which the schema refuses, and
+// the whole batch with it). `what` says which, e.g. "record{optical_power}: lane 17".
+double finite(const json& v, const std::string& what) {
+  if (!v.is_number()) refuse(fmt::format("{}: expected a number, not {}", what, v.is_null() ? "nil" : v.type_name()));
+  const double x = v.get<double>();
+  if (!std::isfinite(x)) refuse(fmt::format("{}: {} is not a finite number", what, x));
+  return x;
+}
+
+// Conditions key a series: every number in them finite too (a NaN would be stored as null).
+void check_conditions(const json& v, const std::string& what) {
+  if (v.is_number()) {
+    (void)finite(v, what);
+  } else if (v.is_object()) {
+    for (const auto& [k, item] : v.items()) check_conditions(item, what + "." + k);
+  } else if (v.is_array()) {
+    for (std::size_t i = 0; i < v.size(); ++i) check_conditions(v[i], fmt::format("{}[{}]", what, i + 1));
+  }
+}
+
+std::optional<int> lane_of(const json& r, const std::string& what) {
+  if (!r.contains("lane")) return std::nullopt;
+  const double x = finite(r["lane"], what + ": lane");
+  if (x != std::floor(x) || x < 1 || x > RunRecorder::kMaxLane)
+    refuse(fmt::format("{}: lane {} is not a whole number from 1 to {}", what, x, RunRecorder::kMaxLane));
+  return static_cast<int>(x);
+}
+
+}  // namespace
+
 void RunRecorder::record(const json& r) {
-  if (!r.is_object() || !r.contains("quantity"))
-    throw std::invalid_argument("record{} needs a table with quantity, unit and value or values");
-  const std::string quantity = r["quantity"].get<std::string>();
-  const std::string unit = r.value("unit", "");
-  const std::string conditions = r.contains("conditions") ? r["conditions"].dump() : "{}";
+  if (!r.is_object()) refuse("record{} needs a table with quantity, unit and value or values");
+  const std::string quantity = text_field(r, "quantity", "record{}", true);
+  const std::string what = fmt::format("record{{{}}}", quantity);
+  const std::string unit = text_field(r, "unit", what, false);
+  if (r.contains("conditions") && !r["conditions"].is_object())
+    refuse(what + ": conditions= must be a table of name = value");
+  if (r.contains("conditions")) check_conditions(r["conditions"], what + ": conditions");
+  const json given = r.contains("conditions") ? r["conditions"] : json::object();
+  const std::string conditions = db::json_text(given), key_conditions = key_text(given);
   const double t = clock_->now_s();
   // One record{} reaches the store in one piece: a crash keeps all of its values or none.
+  // Every value is checked before the first is queued, so a bad lane refuses the call whole.
   std::vector<db::Sample> batch;
   if (r.contains("values")) {
     const auto& values = r["values"];
-    if (!values.is_array()) throw std::invalid_argument("record{}: values must be a list, one per lane");
-    batch.reserve(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i)
-      batch.push_back(sample(static_cast<int>(i + 1), quantity, unit, conditions, t, values[i]));
+    if (!values.is_array()) refuse(what + ": values= must be a list, one per lane");
+    if (values.size() > static_cast<std::size_t>(kMaxLane)) refuse(fmt::format("{}: more than {} lanes", what, kMaxLane));
+    if (r.contains("lane")) refuse(what + ": give lane= with value=, not with values= (the list is lanes 1..n)");
+    std::vector<double> checked;
+    checked.reserve(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) checked.push_back(finite(values[i], fmt::format("{}: lane {}", what, i + 1)));
+    batch.reserve(checked.size());
+    for (std::size_t i = 0; i < checked.size(); ++i)
+      batch.push_back(sample(static_cast<int>(i + 1), quantity, unit, conditions, key_conditions, t, checked[i]));
   } else if (r.contains("value")) {
-    std::optional<int> lane;
-    if (r.contains("lane")) lane = r["lane"].get<int>();
-    batch.push_back(sample(lane, quantity, unit, conditions, t, r["value"]));
+    const auto lane = lane_of(r, what);
+    const double value = finite(r["value"], lane ? fmt::format("{}: lane {}", what, *lane) : what + ": value");
+    batch.push_back(sample(lane, quantity, unit, conditions, key_conditions, t, value));
   } else {
-    throw std::invalid_argument("record{}: give value= or values=");
+    refuse(what + ": give value= or values=");
   }
   if (auto st = store_.append(batch); !st) throw std::runtime_error(st.error().describe());
   ++records_;
 }
 
 void RunRecorder::result(const json& r) {
-  if (!r.is_object() || !r.contains("name") || !r.contains("value") || !r["value"].is_number())
-    throw std::invalid_argument("result{} needs name= and a numeric value=");
+  if (!r.is_object()) refuse("result{} needs a table with name= and value=");
   db::ResultRecord rec;
-  rec.name = r["name"].get<std::string>();
-  rec.value = r["value"].get<double>();
-  rec.unit = r.value("unit", "");
-  if (r.contains("lane")) rec.lane = r["lane"].get<int>();
-  if (r.contains("lower")) rec.lower_limit = r["lower"].get<double>();
-  if (r.contains("upper")) rec.upper_limit = r["upper"].get<double>();
-  if (r.contains("extra")) rec.extra_json = r["extra"].dump();
+  rec.name = text_field(r, "name", "result{}", true);
+  const std::string what = fmt::format("result{{{}}}", rec.name);
+  rec.lane = lane_of(r, what);
+  const std::string where = rec.lane ? fmt::format("{}: lane {}", what, *rec.lane) : what;
+  if (!r.contains("value")) refuse(what + ": value= is missing");
+  rec.value = finite(r["value"], where + ": value");
+  rec.unit = text_field(r, "unit", what, false);
+  if (r.contains("lower")) rec.lower_limit = finite(r["lower"], where + ": lower");
+  if (r.contains("upper")) rec.upper_limit = finite(r["upper"], where + ": upper");
+  if (r.contains("extra")) rec.extra_json = db::json_text(r["extra"]);
   auto id = store_.record_result(run_, rec);
   if (!id) throw std::runtime_error(id.error().describe());
   ++results_;
+}
+
+Status RunRecorder::flush() {
+  if (auto st = store_.flush(); !st)
+    return fail(st.error().code, fmt::format("the store did not keep what the run recorded: {}", st.error().describe()));
+  return {};
 }
 
 std::string RunRecorder::key(std::optional<int> lane, const std::string& quantity, const std::string& unit,
@@ -62,19 +144,21 @@ std::string RunRecorder::key(std::optional<int> lane, const std::string& quantit
 
 void RunRecorder::adopt(const std::vector<db::SeriesRecord>& series) {
   for (const auto& s : series)
-    series_.emplace(key(s.spec.lane, s.spec.quantity, s.spec.unit, json::parse(s.spec.conditions_json).dump()), s.id);
+    series_.emplace(key(s.spec.lane, s.spec.quantity, s.spec.unit,
+                        key_text(json::parse(s.spec.conditions_json, nullptr, false))),
+                    s.id);
 }
 
 db::Sample RunRecorder::sample(std::optional<int> lane, const std::string& quantity, const std::string& unit,
-                               const std::string& conditions, double t, const json& value) {
-  if (!value.is_number()) throw std::invalid_argument("record{}: values must be numbers");
-  auto it = series_.find(key(lane, quantity, unit, conditions));
+                               const std::string& conditions, const std::string& key_conditions, double t,
+                               double value) {
+  auto it = series_.find(key(lane, quantity, unit, key_conditions));
   if (it == series_.end()) {
     auto id = store_.declare_series(run_, db::SeriesSpec{lane, quantity, unit, conditions});
     if (!id) throw std::runtime_error(id.error().describe());
-    it = series_.emplace(key(lane, quantity, unit, conditions), *id).first;
+    it = series_.emplace(key(lane, quantity, unit, key_conditions), *id).first;
   }
-  return db::Sample{it->second, t, value.get<double>()};
+  return db::Sample{it->second, t, value};
 }
 
 // {t = {t1, t2, ...}, values = {...}}: for per-lane series, values[k] is the list of every

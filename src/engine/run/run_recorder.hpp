@@ -20,10 +20,21 @@ class RunRecorder {
   RunRecorder(db::Store& store, db::RunId run, std::shared_ptr<Clock> clock)
       : store_(store), run_(run), clock_(std::move(clock)) {}
 
+  static constexpr int kMaxLane = 100000;
+
   // record{quantity=, unit=, value= | values={per lane}, lane=, conditions={...}}
-  void record(const nlohmann::json& r);
   // result{name=, value=, unit=, lane=, lower=, upper=, extra={...}}
+  // A script mistake (a missing field, a lane that is not a whole number in 1..kMaxLane, a
+  // value, limit or condition that is not a finite number) throws std::invalid_argument naming
+  // the quantity or result and the lane, and stores nothing of the call; the script sees it as
+  // an error at its line. A store failure throws std::runtime_error with the store's message.
+  void record(const nlohmann::json& r);
   void result(const nlohmann::json& r);
+
+  // Waits until everything recorded so far is committed. Samples are written by the store's
+  // writer thread after record{} has returned, so a batch the store refused only shows here
+  // (or in a later call): the run must not end 'finished' past a failure.
+  Status flush();
 
   // A resumed run goes on writing into the series it declared before the crash.
   void adopt(const std::vector<db::SeriesRecord>& series);
@@ -40,8 +51,9 @@ class RunRecorder {
  private:
   static std::string key(std::optional<int> lane, const std::string& quantity, const std::string& unit,
                          const std::string& conditions);
+  // `conditions` as stored; `key_conditions` canonical, for the series key.
   db::Sample sample(std::optional<int> lane, const std::string& quantity, const std::string& unit,
-                    const std::string& conditions, double t, const nlohmann::json& value);
+                    const std::string& conditions, const std::string& key_conditions, double t, double value);
 
   db::Store& store_;
   db::RunId run_;

@@ -1,5 +1,7 @@
 #include "engine/run/run_sequence.hpp"
 
+#include "core/activity.hpp"
+#include "db/json_text.hpp"
 #include "db/reader.hpp"
 #include "db/store.hpp"
 #include "engine/lua/sequence_runner.hpp"
@@ -11,10 +13,12 @@
 #include "engine/run/run_inputs.hpp"
 #include "engine/run/run_recorder.hpp"
 #include "engine/run/run_snapshot.hpp"
+#include "engine/run/watchdog.hpp"
 #include "engine/sim_station.hpp"
 #include "engine/station.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -25,6 +29,9 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
+#include <cmath>
+#include <future>
 #include <limits>
 #include <map>
 #include <set>
@@ -83,10 +90,15 @@ class RunHost {
 
  private:
   Status open_store_and_run();
+  Status check_simulation_options() const;
+  std::shared_ptr<Clock> make_clock() const;
   Status start_simulation();
   void stop_simulation();
+  asio::awaitable<void> inject_faults();
+  void drive(std::future<lua::RunOutcome>& done);
   void install_script_api();
   void install_control();
+  void start_watchdog();
   asio::awaitable<lua::RunOutcome> main();
   asio::awaitable<lua::RunOutcome> run_script();
   asio::awaitable<void> bring_to_safe_state();
@@ -112,10 +124,10 @@ class RunHost {
   std::shared_ptr<Clock> clock_;
   std::unique_ptr<db::Store> store_;
   db::RunRecord run_;
+  asio::io_context io_;  // before the twins: on a virtual clock they live on it
   asio::io_context sim_io_;
   std::unique_ptr<SimulatedStation> sim_;
   std::thread sim_thread_;
-  asio::io_context io_;
   std::unique_ptr<Station> station_;
   std::unique_ptr<RunRecorder> recorder_;
   std::unique_ptr<lua::SequenceRunner> runner_;
@@ -135,10 +147,14 @@ class RunHost {
   };
   std::map<std::string, std::shared_ptr<Recovery>> recoveries_;
   std::string fail_reason_;  // set when the engine ends the run as failed (a link that stayed lost)
+  std::unique_ptr<Watchdog> watchdog_;  // last: gone before anything its thread reaches
 };
 
 void RunHost::event(db::EventKind kind, const std::string& source, const std::string& message, json data) {
-  (void)store_->log_event(run_.id, {.kind = kind, .source = source, .message = message, .data_json = data.dump()});
+  // Stamped by the run's clock, as its samples are: on simulated time the wall clock is not the run's.
+  std::optional<double> t_s;
+  if (clock_) t_s = clock_->now_s();
+  (void)store_->log_event(run_.id, {.t_s = t_s, .kind = kind, .source = source, .message = message, .data_json = db::json_text(data)});
 }
 
 std::string RunHost::state_name() const {
@@ -182,6 +198,7 @@ Status RunHost::open_store_and_run() {
     auto prepared = prepare_resume(request_, *found);
     if (!prepared) return fail(prepared.error());
     prepared_ = std::move(*prepared);
+    if (auto st = check_simulation_options(); !st) return st;
     auto resumed = store_->resume_run(found->id);
     if (!resumed) return fail(resumed.error());
     run_ = *resumed;
@@ -189,7 +206,7 @@ Status RunHost::open_store_and_run() {
     auto rewind = store_->rewind_to_checkpoint(run_.id);
     if (!rewind) return fail(rewind.error());
     rewind_ = *rewind;
-    clock_ = std::make_shared<Clock>(prepared_.station.time_scale);
+    clock_ = make_clock();
     // The run's clock goes on after everything it recorded, never back.
     if (rewind_->last_t_s > clock_->now_s()) clock_->advance(rewind_->last_t_s - clock_->now_s() + 1.0);
     recorder_ = std::make_unique<RunRecorder>(*store_, run_.id, clock_);
@@ -201,40 +218,106 @@ Status RunHost::open_store_and_run() {
   auto prepared = prepare_new(request_);
   if (!prepared) return fail(prepared.error());
   prepared_ = std::move(*prepared);
+  if (auto st = check_simulation_options(); !st) return st;
   db::RunProvenance prov;
   prov.sequence = request_.script.stem().string();
   prov.script_text = prepared_.script.text();
-  prov.parameters_json = prepared_.parameters.dump();
-  prov.station_json = json{{"source", prepared_.station.source}, {"name", prepared_.station.name},
+  prov.parameters_json = db::json_text(prepared_.parameters);
+  prov.station_json = db::json_text(json{{"source", prepared_.station.source}, {"name", prepared_.station.name},
                            {"text", prepared_.station.text}, {"simulated", prepared_.simulate},
-                           {"time_scale", prepared_.station.time_scale}}.dump();
+                           {"time_scale", prepared_.station.time_scale},
+                           {"virtual_time", prepared_.virtual_time}});
   prov.operator_name = request_.operator_name;
   prov.dut_serial = request_.dut_serial;
   auto run = store_->begin_run(prov);
   if (!run) return fail(run.error());
   run_ = *run;
-  clock_ = std::make_shared<Clock>(prepared_.station.time_scale);
+  clock_ = make_clock();
   recorder_ = std::make_unique<RunRecorder>(*store_, run_.id, clock_);
   return {};
 }
 
+Status RunHost::check_simulation_options() const {
+  if (prepared_.virtual_time && !prepared_.simulate)
+    return fail(Errc::config, "virtual time needs the simulated twins (--sim): real instruments keep real time");
+  if (!request_.sim_faults.empty() && !prepared_.simulate)
+    return fail(Errc::config, "scheduled faults (--sim-fault) need the simulated twins (--sim)");
+  for (const auto& f : request_.sim_faults) {
+    if (!std::isfinite(f.at_s) || f.at_s < 0)
+      return fail(Errc::config, fmt::format("scheduled fault on {}: time {} is not a finite number >= 0", f.instrument, f.at_s));
+    if (std::none_of(prepared_.station.instruments.begin(), prepared_.station.instruments.end(),
+                     [&](const auto& i) { return i.name == f.instrument; }))
+      return fail(Errc::config, fmt::format("scheduled fault '{}': the station has no instrument '{}'", f.line, f.instrument));
+  }
+  return {};
+}
+
+std::shared_ptr<Clock> RunHost::make_clock() const {
+  const double scale = prepared_.station.time_scale;
+  return prepared_.virtual_time ? Clock::virtual_time(scale) : std::make_shared<Clock>(scale);
+}
+
+// On a scaled clock the twins answer from a thread of their own, as separate instruments
+// would. On a virtual clock they share the engine's io_context: the loop that decides when
+// simulated time may jump (drive()) then sees every twin's pending work too.
 Status RunHost::start_simulation() {
-  Clock::set_default(clock_);
   if (!prepared_.simulate) return {};
-  auto started = SimulatedStation::start(sim_io_, prepared_.station, clock_, SimulatedStation::Ports::any_free);
+  auto& twin_io = clock_->is_virtual() ? io_ : sim_io_;
+  auto started = SimulatedStation::start(twin_io, prepared_.station, clock_, SimulatedStation::Ports::any_free);
   if (!started) return fail(started.error());
   sim_ = std::move(*started);
   prepared_.station = sim_->config();  // the twins' actual ports
-  sim_thread_ = std::thread([this] { sim_io_.run(); });
+  if (!clock_->is_virtual()) sim_thread_ = std::thread([this] { sim_io_.run(); });
   return {};
 }
 
 void RunHost::stop_simulation() {
   if (!sim_) return;
+  if (clock_->is_virtual()) {
+    sim_->stop();
+    io_.restart();
+    io_.poll();  // the twins' connections see their sockets closed and end
+    sim_.reset();
+    return;
+  }
   asio::post(sim_io_, [this] { sim_->stop(); });
   sim_io_.stop();
   sim_thread_.join();
   sim_.reset();
+}
+
+// Scheduled fault injections (RunRequest::sim_faults), on the run's clock.
+asio::awaitable<void> RunHost::inject_faults() {
+  auto faults = request_.sim_faults;
+  std::stable_sort(faults.begin(), faults.end(), [](const auto& a, const auto& b) { return a.at_s < b.at_s; });
+  const double start = clock_->elapsed_s();
+  for (const auto& f : faults) {
+    const double wait = start + f.at_s - clock_->elapsed_s();
+    if (wait > 0) co_await clock_->sleep(wait);
+    const Status st = sim_->inject(f.instrument, f.line);
+    event(db::EventKind::fault, f.instrument, fmt::format("simulated fault injected: {}", f.line),
+          {{"line", f.line}, {"ok", static_cast<bool>(st)}});
+    if (!st) view_.line(fmt::format("warning: fault injection on {} failed: {}", f.instrument, st.error().describe()));
+  }
+}
+
+// Runs the engine's loop until `done` is ready. On a virtual clock, simulated time jumps to
+// the next sleeper's deadline only when nothing else can happen: no handler is ready (the
+// twins' sockets included, poll_one() polls the reactor), no instrument exchange is in flight
+// (core/activity.hpp), and the operator has not paused the run.
+void RunHost::drive(std::future<lua::RunOutcome>& done) {
+  const auto ready = [&] { return done.wait_for(std::chrono::seconds(0)) == std::future_status::ready; };
+  if (!clock_->is_virtual()) {
+    while (!ready()) io_.run_one();
+    return;
+  }
+  auto& activity = Activity::of(io_);
+  while (!ready()) {
+    if (io_.poll_one() > 0) continue;
+    const bool paused = runner_ && runner_->paused() && holds_.empty() && !runner_->abort_requested();
+    if (!activity.busy() && !paused && clock_->advance_to_next_deadline()) continue;
+    io_.run_one_for(std::chrono::milliseconds(50));  // waiting on wall time: replies, the operator
+  }
 }
 
 void RunHost::hold(const std::string& holder, const std::string& why) {
@@ -276,6 +359,8 @@ asio::awaitable<Status> RunHost::recover_link(const std::string& name, const Err
   }
   auto recovery = std::make_shared<Recovery>(io_);
   recoveries_[name] = recovery;
+  // A virtual clock stands still while the link is recovered (its backoff is wall time).
+  Activity::Scope recovering(io_.get_executor());
   instruments::Instrument* inst = station_->find(name);
   const std::string holder = "link:" + name;
   if (auto* st = instrument_status(name)) {
@@ -375,13 +460,14 @@ void RunHost::install_script_api() {
   sinks.record = [this](const json& r) { recorder_->record(r); };
   sinks.result = [this](const json& r) { recorder_->result(r); };
   sinks.checkpoint = [this](std::string_view name, const json& state) {
-    if (auto st = store_->checkpoint(run_.id, {std::string(name), state.dump(), clock_->now_s()}); !st)
+    if (auto st = store_->checkpoint(run_.id, {std::string(name), db::json_text(state), clock_->now_s()}); !st)
       throw std::runtime_error(st.error().describe());
   };
-  lua::RunOptions options{.clock = clock_, .overrides = prepared_.overrides};
+  lua::RunOptions options{.clock = clock_, .memory_limit_bytes = request_.script_memory_bytes,
+                          .overrides = prepared_.overrides};
   runner_ = std::make_unique<lua::SequenceRunner>(std::move(prepared_.script), options, sinks);
   runner_->set_call_wrapper([this](const std::string& name, lua::AsyncFunction fn) { return guard_call(name, std::move(fn)); });
-  bind_instruments(*runner_, *station_);
+  bind_instruments(*runner_, *station_, clock_);
   bind_analysis(*runner_);
 
   // resume_point() -> {name=, state=} of the checkpoint a resumed run goes on from, else nil.
@@ -431,7 +517,7 @@ void RunHost::install_control() {
       snapshot_.sim_time_s = clock_->now_s();
       snapshot_.records = recorder_->records();
       snapshot_.results = recorder_->results();
-      return to_json(snapshot_).dump();
+      return db::json_text(to_json(snapshot_));
     } else if (command != "status") {
       return fmt::format("error: unknown command '{}' (pause, resume, abort, status, snapshot)", command);
     }
@@ -440,6 +526,20 @@ void RunHost::install_control() {
   });
   if (endpoint) endpoint_ = std::move(*endpoint);
   else view_.line(fmt::format("warning: {}; `ledlab ctl` cannot reach this run", endpoint.error().message));
+}
+
+// Made after the run's signal_set (the watchdog relies on the engine seeing every signal it
+// sees), fed by the engine loop, and gone once the loop has ended.
+void RunHost::start_watchdog() {
+  Watchdog::Hooks hooks;
+  hooks.interrupt = [this](const std::string& why) { runner_->interrupt(why); };
+  hooks.force = [this, station = prepared_.station](const std::string& why) {
+    force_run_to_safe_state(station, *store_, run_.id, why);
+  };
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(request_.watchdog_s));
+  watchdog_ = std::make_unique<Watchdog>(
+      WatchdogOptions{.timeout = timeout, .grace = std::min(timeout, std::chrono::milliseconds(2000))}, std::move(hooks));
+  watchdog_->watch(io_);
 }
 
 asio::awaitable<lua::RunOutcome> RunHost::run_script() {
@@ -468,7 +568,7 @@ asio::awaitable<lua::RunOutcome> RunHost::main() {
       (void)store_->add_instrument(run_.id, {.name = inst->name(), .kind = inst->kind(),
                                              .resource = inst->config().address,
                                              .idn = inst->identity() ? inst->identity()->raw : "",
-                                             .settings_json = inst->settings().dump()});
+                                             .settings_json = db::json_text(inst->settings())});
     if (auto* st = instrument_status(inst->name())) st->idn = inst->identity() ? inst->identity()->raw : "";
   }
   auto outcome = co_await run_script();
@@ -511,7 +611,7 @@ int RunHost::run() {
   for (const auto& cfg : prepared_.station.instruments)
     snapshot_.instruments.push_back({.name = cfg.name, .kind = cfg.kind, .driver = cfg.driver, .address = cfg.address});
 
-  auto created = Station::create(prepared_.station, io_.get_executor());
+  auto created = Station::create(prepared_.station, io_.get_executor(), clock_);
   if (!created) {
     fmt::print(out_, "error: {}\n", created.error().describe());
     (void)store_->end_run(run_.id, db::RunStatus::failed, {}, created.error().describe());
@@ -536,6 +636,11 @@ int RunHost::run() {
   };
   hooks.clear = [this](const InterlockSpec& spec, const std::string& message) {
     release("interlock:" + spec.name, fmt::format("interlock '{}' clear: {}", spec.name, message));
+  };
+  hooks.alarm = [this](const InterlockSpec& spec, const std::string& message) {
+    event(db::EventKind::alarm, spec.instrument, message, {{"interlock", spec.name}});
+    view_.line(fmt::format("alarm: {}", message));
+    publish_state();
   };
   hooks.note = [this](const InterlockSpec& spec, const std::string& message) {
     event(db::EventKind::info, spec.instrument, fmt::format("interlock '{}': {}", spec.name, message));
@@ -581,6 +686,7 @@ int RunHost::run() {
   std::function<void()> watch_signals = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
+      if (watchdog_) watchdog_->signal_handled();
       if (sig == SIGINT && !runner_->paused() && !runner_->abort_requested()) {
         runner_->pause();
         const std::string msg = fmt::format("paused by operator: {}Ctrl-C again aborts", interactive ? "Enter resumes, " : "");
@@ -598,14 +704,20 @@ int RunHost::run() {
   };
   watch_signals();
   publish_state();
+  start_watchdog();
 
+  if (sim_ && !request_.sim_faults.empty()) asio::co_spawn(io_, inject_faults(), asio::detached);
   auto fut = asio::co_spawn(io_, main(), asio::use_future);
-  while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io_.run_one();
+  drive(fut);
+  watchdog_.reset();
   lua::RunOutcome outcome = fut.get();
   if (!fail_reason_.empty() && outcome.status == lua::RunStatus::aborted) {
     outcome.status = lua::RunStatus::failed;  // the engine gave up, not the operator
     outcome.message = fail_reason_;
   }
+  // The store writes samples after record{} returned: a batch it refused fails the run here.
+  if (auto st = recorder_->flush(); !st && outcome.status != lua::RunStatus::failed)
+    outcome = lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
   signals.cancel();
   endpoint_.reset();  // the run no longer takes commands
   boost::system::error_code ignored;

@@ -4,11 +4,13 @@
 // watched for the whole run; a lost link suspends the run until it is reconnected; every
 // instrument is brought to its safe state when the run ends, however it ends.
 #include "engine/lua/params.hpp"
+#include "engine/lua/sequence_script.hpp"
 #include "engine/station_config.hpp"
 
 #include <filesystem>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace ledlab::engine {
 
@@ -25,10 +27,28 @@ struct RunRequest {
   // `station` is given) come from the store; `script` is not used.
   std::string resume;
   double time_scale = 0;  // resume: > 0 overrides the run's time scale
+  // Discrete-event simulated time (core/clock.hpp): with --sim, the run's clock jumps to the
+  // next deadline whenever every task waits, so the run is deterministic for its seed and as
+  // fast as the CPU allows. The twins then share the engine's thread. A resume keeps the mode
+  // the run was started with unless this is set.
+  bool virtual_time = false;
+  // With --sim: SCPI lines executed on a twin at a simulated time after the run's start (fault
+  // injection, `SIM:FAULT:...`, `SIM:CHAM:EXC ...`), each logged as a fault event.
+  struct SimFault {
+    double at_s = 0;
+    std::string instrument;
+    std::string line;
+  };
+  std::vector<SimFault> sim_faults;
   bool terminal = false;  // draw a progress bar in place (a terminal) instead of plain lines
+  std::size_t script_memory_bytes = lua::kDefaultMemoryLimit;  // the script's Lua state at most
+  // The engine loop must answer within this many wall seconds, or the watchdog stops the script
+  // and then forces the safe state and ends the process (watchdog.hpp).
+  double watchdog_s = 5;
 };
 
-// Returns the process exit code: 0 finished, 1 failed, 2 bad input, 4 aborted.
+// Returns the process exit code: 0 finished, 1 failed, 2 bad input, 4 aborted. When the engine
+// loop stops answering, the watchdog ends the process itself with kWatchdogExitCode (5).
 int run_sequence(const RunRequest& request, std::ostream& out);
 
 }  // namespace ledlab::engine

@@ -1,5 +1,7 @@
 #include "scpi/server/server.hpp"
 
+#include "core/activity.hpp"
+
 #include "core/log.hpp"
 #include "scpi/server/message_reader.hpp"
 
@@ -29,7 +31,7 @@ constexpr auto kMaxAcceptBackoff = std::chrono::milliseconds(1000);
 
 Server::Server(asio::io_context& io, std::shared_ptr<Device> device, std::string bind_address, std::uint16_t port,
                std::shared_ptr<Clock> clock)
-    : io_(io), device_(std::move(device)), bind_(std::move(bind_address)), port_(port), clock_(std::move(clock)),
+    : io_(io), device_(std::move(device)), bind_(std::move(bind_address)), port_(port), clock_(clock ? std::move(clock) : std::make_shared<Clock>(1.0)),
       acceptor_(io) {}
 
 void Server::start() {
@@ -108,6 +110,13 @@ asio::awaitable<void> Server::serve(std::shared_ptr<tcp::socket> socket) {
     if (out.fault.drop) {
       log::info(kModule, "{}: injected fault: dropping the connection", device_->identity().model);
       break;
+    }
+    if (clock_->is_virtual() && out.delay_s > 0 && out.has_reply) {
+      // On a virtual clock the reply waits its simulated time there; the client's exchange,
+      // which holds simulated time still, is lent back for the wait (core/activity.hpp).
+      Activity::Lend waiting_on_the_clock(io_.get_executor());
+      co_await clock_->sleep(out.delay_s);
+      out.delay_s = 0;
     }
     const auto wait = clock_->to_wall(out.delay_s) +
                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(

@@ -16,7 +16,7 @@ namespace ledlab::scpi::server {
 class Server : public std::enable_shared_from_this<Server> {
  public:
   Server(boost::asio::io_context& io, std::shared_ptr<Device> device, std::string bind_address = "127.0.0.1",
-         std::uint16_t port = 0, std::shared_ptr<Clock> clock = Clock::default_clock());
+         std::uint16_t port = 0, std::shared_ptr<Clock> clock = nullptr);
 
   void start();
   void stop();  // closes the acceptor and every client connection

@@ -135,7 +135,7 @@ void UsbBusDevice::close() {
 // ---- the bus ----------------------------------------------------------------------------
 
 UsbBus::UsbBus(std::shared_ptr<Clock> clock)
-    : clock_(std::move(clock)), work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+    : clock_(clock ? std::move(clock) : std::make_shared<Clock>(1.0)), work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
 
 UsbBus::~UsbBus() {
   sync([this] {

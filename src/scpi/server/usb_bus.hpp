@@ -79,7 +79,8 @@ class UsbBusDevice final : public usb::Device {
 
 class UsbBus final : public usb::Backend {
  public:
-  explicit UsbBus(std::shared_ptr<Clock> clock = Clock::default_clock());
+  // Without a clock the bus keeps real time (scale 1).
+  explicit UsbBus(std::shared_ptr<Clock> clock = nullptr);
   ~UsbBus() override;
 
   // Adds an instrument; returns its index. Descriptors as a PM100-like USB488 meter.

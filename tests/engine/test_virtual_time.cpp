@@ -1,0 +1,167 @@
+// Simulated runs on virtual (discrete-event) time: the clock jumps to the next deadline when
+// every task waits, so a run is deterministic for its seed and independent of the machine's load,
+// and faults can be scheduled at simulated moments instead of wall-clock sleeps.
+#include "db/reader.hpp"
+#include "engine/run/run_sequence.hpp"
+#include "support/paths.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace ledlab;
+
+namespace {
+
+struct Recorded {
+  int code = -1;
+  std::string out;
+  std::vector<std::pair<double, double>> samples;  // (t since the first sample, value) of one quantity
+  std::vector<std::string> events;
+  double suspended_from_s = -1, suspended_to_s = -1;  // of the first suspension, in the samples' time base
+};
+
+engine::RunRequest virtual_request(const std::string& name, const std::string& script_text) {
+  auto station = engine::load_station(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
+  REQUIRE(station);
+  const std::string script = test::in_build(name + ".lua");
+  std::ofstream(script) << script_text;
+  test::remove_db(test::in_build(name + ".sqlite"));
+  engine::RunRequest req;
+  req.script = script;
+  req.station = std::move(*station);
+  req.simulate = true;
+  req.virtual_time = true;
+  req.db = test::in_build(name + ".sqlite");
+  return req;
+}
+
+Recorded run_and_read(const engine::RunRequest& req, const std::string& quantity) {
+  Recorded r;
+  std::ostringstream out;
+  r.code = engine::run_sequence(req, out);
+  r.out = out.str();
+  auto reader = db::Reader::open(req.db);
+  REQUIRE(reader);
+  auto runs = reader->list_runs();
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 1);
+  auto series = reader->series(runs->front().id);
+  REQUIRE(series);
+  double t0 = 0;
+  bool first = true;
+  for (const auto& s : *series) {
+    if (s.spec.quantity != quantity) continue;
+    auto samples = reader->samples(s.id);
+    REQUIRE(samples);
+    for (const auto& x : *samples) {
+      if (first) std::tie(t0, first) = std::tuple(x.t_s, false);
+      r.samples.emplace_back(x.t_s - t0, x.value);
+    }
+  }
+  auto events = reader->events(runs->front().id);
+  REQUIRE(events);
+  for (const auto& e : *events) {
+    r.events.push_back(e.message);
+    if (e.message.starts_with("suspended:") && r.suspended_from_s < 0) r.suspended_from_s = e.t_s.value_or(0) - t0;
+    if (e.message.starts_with("running:") && r.suspended_from_s >= 0 && r.suspended_to_s < 0) r.suspended_to_s = e.t_s.value_or(0) - t0;
+  }
+  return r;
+}
+
+bool has(const Recorded& r, const std::string& text) {
+  for (const auto& e : r.events)
+    if (e.find(text) != std::string::npos) return true;
+  return false;
+}
+
+std::string event_log(const Recorded& r) {
+  std::string text;
+  for (const auto& e : r.events) text += e + "\n";
+  return text;
+}
+
+constexpr const char* kHourlyReadings = R"lua(
+pg.set_drive(5e-3, 0)
+pg.output(true)
+chamber.set_setpoint(85)
+wait_until(chamber.at_temperature, { poll = 30, timeout = 7200, what = "chamber at 85 C" })
+for i = 1, 48 do
+  local p = opm.read_all()
+  record { quantity = "optical_power", unit = "W", values = p, conditions = { temperature_c = 85 } }
+  record { quantity = "air_temperature", unit = "C", value = chamber.temperature() }
+  sleep(3600)
+end
+)lua";
+
+}  // namespace
+
+TEST_CASE("a simulated run on virtual time is the same twice for the same seed") {
+  auto a = run_and_read(virtual_request("vt_same_a", kHourlyReadings), "optical_power");
+  auto b = run_and_read(virtual_request("vt_same_b", kHourlyReadings), "optical_power");
+  INFO(a.out << b.out);
+  REQUIRE(a.code == 0);
+  REQUIRE(b.code == 0);
+  REQUIRE(a.samples.size() == 48 * 400);
+  REQUIRE(a.samples.size() == b.samples.size());
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < a.samples.size(); ++i)
+    if (a.samples[i] != b.samples[i]) ++differ;
+  CHECK(differ == 0);
+  // Every reading on its hour, exactly: nothing drifts by the time a reading takes.
+  std::set<double> times;
+  for (const auto& s : a.samples) times.insert(s.first);
+  REQUIRE(times.size() == 48);
+  int hour = 0;
+  for (double t : times) CHECK(t == Approx(3600.0 * hour++).margin(1e-6));
+}
+
+TEST_CASE("a chamber excursion scheduled on virtual time suspends the run, which resumes after the soak, with nothing read meanwhile") {
+  auto req = virtual_request("vt_excursion", R"lua(
+chamber.set_soak(60)
+chamber.set_setpoint(60)
+wait_until(chamber.at_temperature, { timeout = 7200, poll = 10, what = "chamber at 60 C" })
+interlock { name = "band", kind = "chamber_band", instrument = "chamber", band_c = 2, soak_s = 120, poll_s = 5 }
+log("at temperature")
+for i = 1, 30 do
+  record { quantity = "air_temperature", unit = "C", value = chamber.temperature() }
+  sleep(300)
+end
+)lua");
+  // An hour and a half in (the chamber settles within the first hour), the compressor cannot
+  // get above 45 C for half an hour; then it recovers.
+  req.sim_faults = {{5400, "chamber", "SIM:FAULT:SAT -80,45"}, {7200, "chamber", "SIM:FAULT:STUCK OFF"}};
+  auto r = run_and_read(req, "air_temperature");
+  INFO(r.out << event_log(r));
+  REQUIRE(r.code == 0);
+  CHECK(has(r, "simulated fault injected: SIM:FAULT:SAT -80,45"));
+  CHECK(has(r, "interlock 'band' tripped"));
+  CHECK(has(r, "soaking 120 s"));
+  CHECK(has(r, "running: interlock 'band' clear"));
+  REQUIRE(r.samples.size() == 30);
+  REQUIRE(r.suspended_from_s > 0);
+  REQUIRE(r.suspended_to_s > r.suspended_from_s);
+  for (const auto& [t, v] : r.samples) {
+    INFO("reading at " << t << " s: " << v << " C");
+    CHECK(std::abs(v - 60) < 3.0);  // nothing read during the excursion reached the store
+    CHECK_FALSE((t > r.suspended_from_s && t < r.suspended_to_s));
+  }
+}
+
+TEST_CASE("virtual time without the simulated twins is refused before a run is recorded") {
+  auto req = virtual_request("vt_no_sim", "log('never')\n");
+  req.simulate = false;
+  std::ostringstream out;
+  CHECK(engine::run_sequence(req, out) == 2);
+  CHECK(out.str().find("virtual time needs the simulated twins") != std::string::npos);
+}
+
+TEST_CASE("a scheduled fault on an instrument the station does not have is refused by name") {
+  auto req = virtual_request("vt_bad_fault", "log('never')\n");
+  req.sim_faults = {{10, "nosuch", "SIM:FAULT:DROP"}};
+  std::ostringstream out;
+  CHECK(engine::run_sequence(req, out) == 2);
+  CHECK(out.str().find("no instrument 'nosuch'") != std::string::npos);
+}
