@@ -73,6 +73,8 @@ std::vector<engine::RunRequest::SimFault> parse_faults_or_exit(const std::vector
   return out;
 }
 
+}  // namespace
+
 CLI::Validator time_scale_check() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
@@ -82,8 +84,6 @@ CLI::Validator time_scale_check() {
       },
       fmt::format("in (0, {:g}]", engine::kMaxTimeScale), "time scale");
 }
-
-}  // namespace
 
 void register_run_command(CLI::App& app) {
   struct Options {
