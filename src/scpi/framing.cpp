@@ -1,5 +1,7 @@
 #include "scpi/framing.hpp"
 
+#include <algorithm>
+
 namespace ledlab::scpi {
 namespace {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -27,22 +29,25 @@ std::size_t MessageFramer::find_end(std::string_view data) {
       continue;
     }
     if (element_start_ && c == '#' && i + 1 < data.size() && data[i + 1] >= '1' && data[i + 1] <= '9') {
-      // #<n><n digits><len bytes>: wait (here, at the '#') until the whole header is in.
+      // #<n><n digits><len bytes>. While every length digit so far is a digit and some are
+      // still to come, wait here at the '#'; a non-digit (the terminator, say) settles it.
       const std::size_t ndigits = static_cast<std::size_t>(data[i + 1] - '0');
-      if (data.size() - (i + 2) < ndigits) return std::string_view::npos;
+      const std::size_t have = std::min(ndigits, data.size() - (i + 2));
       std::size_t len = 0;
       bool digits = true;
-      for (std::size_t k = 0; k < ndigits && digits; ++k) {
+      for (std::size_t k = 0; k < have && digits; ++k) {
         const char d = data[i + 2 + k];
         digits = is_digit(d);
         len = len * 10 + static_cast<std::size_t>(d - '0');
       }
+      if (digits && have < ndigits) return std::string_view::npos;
       element_start_ = false;
       // Not a block after all: the device's parser reports it; here '#' is an ordinary byte.
       pos_ = digits ? i + 2 + ndigits + len : i + 1;
       continue;
     }
-    if (element_start_ && c == '#' && i + 1 == data.size()) return std::string_view::npos;  // '#' then ?
+    // A '#' last in the buffer may start a block: its next byte decides.
+    if (element_start_ && c == '#' && i + 1 == data.size()) return std::string_view::npos;
     element_start_ = c == ',' || c == ';' || (framing_ == Framing::program && is_space(c));
     ++pos_;
   }

@@ -44,7 +44,7 @@ TEST_CASE("the framer resumes where it stopped, also inside a block header split
 }
 
 TEST_CASE("a malformed block header does not hide the terminator from the framer") {
-  for (std::string_view wire : {"*ESE #1,\n", "*ESE #2a\n", "X '#15'\n", "X \"#15\n"}) {
+  for (std::string_view wire : {"*ESE #1,\n", "*ESE #2a\n", "*ESE #9\n", "*ESE #912\n", "X '#15'\n", "X \"#15\n"}) {
     INFO(wire);
     CHECK(ledlab::scpi::find_message_end(wire, '\n', Framing::program) == wire.size() - 1);
   }
