@@ -326,3 +326,21 @@ TEST_CASE("a message longer than the USB twin's input buffer is refused once wit
   CHECK(errors->front().code == -363);
   CHECK(errors->front().message.starts_with("Input buffer overrun"));
 }
+
+TEST_CASE("replies the host never requests are dropped with -410 once they outgrow the USB twin's output queue") {
+  auto device = meter();
+  device->buffers.output_bytes = 64;  // room for one *IDN? reply, not two
+  auto bus = std::make_shared<UsbBus>();
+  bus->attach(device, 0x1313, 0x8078, "P0012345");
+  boost::asio::io_context io;
+  auto address = io::parse_address("usbtmc://1313:8078/P0012345");
+  scpi::Session session("pm", std::make_unique<io::UsbtmcLink>(io.get_executor(), *address, bus));
+  for (int i = 0; i < 3; ++i) REQUIRE(test::run(io, session.write("*IDN?")));  // never read
+  auto idn = test::run(io, session.query("*IDN?"));
+  REQUIRE(idn);
+  CHECK(idn->starts_with("Thorlabs,PM100USB"));
+  auto errors = test::run(io, session.drain_errors());
+  REQUIRE(errors);
+  REQUIRE(errors->size() == 3);
+  for (const auto& e : *errors) CHECK(e.code == -410);
+}
