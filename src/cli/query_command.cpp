@@ -56,7 +56,12 @@ asio::awaitable<int> run_queries(scpi::Session& session, const QueryOptions& o) 
       if (!reply) co_return failed(reply.error());
       std::cout << printable(*reply) << "\n";
     } else {
-      auto st = o.check ? co_await session.write_checked(command) : co_await session.write(command);
+      // Two statements, not `check ? co_await a : co_await b`: GCC 12 miscompiles co_await in
+      // both arms of a conditional operator (the result is destroyed twice: the error message
+      // printed garbage and free() aborted).
+      Status st;
+      if (o.check) st = co_await session.write_checked(command);
+      else st = co_await session.write(command);
       if (!st) co_return failed(st.error());
     }
   }

@@ -15,10 +15,22 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+// The next `sep` at or after `pos` outside an IPv6 literal's brackets ("[::1]" holds "::").
+std::size_t find_outside_brackets(std::string_view s, std::string_view sep, std::size_t pos) {
+  for (;;) {
+    const auto next = s.find(sep, pos);
+    const auto open = s.find('[', pos);
+    if (next == std::string_view::npos || open == std::string_view::npos || next < open) return next;
+    const auto close = s.find(']', open);
+    if (close == std::string_view::npos) return next;  // unbalanced: the host check says so
+    pos = close + 1;
+  }
+}
+
 std::vector<std::string_view> split_on(std::string_view s, std::string_view sep) {
   std::vector<std::string_view> parts;
   for (std::size_t pos = 0;;) {
-    const auto next = s.find(sep, pos);
+    const auto next = find_outside_brackets(s, sep, pos);
     parts.push_back(s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos));
     if (next == std::string_view::npos) break;
     pos = next + sep.size();
@@ -39,6 +51,18 @@ std::unexpected<Error> bad(std::string_view text, std::string_view why) {
 }
 
 Result<Address> tcp_address(std::string_view text, std::string_view host, std::string_view port) {
+  // RFC 3986 3.2.2 (and VISA resource strings alike): an IPv6 literal is written in brackets,
+  // since its colons would otherwise run into the port's.
+  if (host.starts_with('[')) {
+    if (!host.ends_with(']') || host.size() < 3) return bad(text, fmt::format("'{}' is not a bracketed IPv6 address", host));
+    host = host.substr(1, host.size() - 2);
+    const std::string_view literal = host.substr(0, host.find('%'));  // "fe80::1%eth0": a zone follows '%'
+    if (literal.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos ||
+        literal.find(':') == std::string_view::npos)
+      return bad(text, fmt::format("'[{}]' is not an IPv6 address", host));
+  } else if (host.find_first_of(":[]") != std::string_view::npos) {
+    return bad(text, fmt::format("host '{}' is not a host name; write an IPv6 address in brackets, as [::1]", host));
+  }
   if (host.empty()) return bad(text, "missing host");
   Address a;
   a.kind = Address::Kind::tcp;
@@ -68,8 +92,13 @@ bool interface_is(std::string_view head, std::string_view type) {
 
 }  // namespace
 
+std::string host_port(std::string_view host, std::uint16_t port) {
+  if (host.find(':') != std::string_view::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
+}
+
 std::string Address::canonical() const {
-  if (kind == Kind::tcp) return fmt::format("tcp://{}:{}", host, port);
+  if (kind == Kind::tcp) return "tcp://" + host_port(host, port);
   std::string s = fmt::format("usbtmc://{:04x}:{:04x}", vendor_id, product_id);
   if (!serial.empty()) s += "/" + serial;
   return s;
@@ -80,7 +109,8 @@ Result<Address> parse_address(std::string_view text) {
   if (text.starts_with("tcp://")) {
     const std::string_view rest = text.substr(6);
     const auto colon = rest.rfind(':');
-    if (colon == std::string_view::npos) return bad(text, "expected tcp://host:port");
+    if (colon == std::string_view::npos || rest.find(']', colon) != std::string_view::npos)
+      return bad(text, "expected tcp://host:port");
     return tcp_address(text, rest.substr(0, colon), rest.substr(colon + 1));
   }
   if (text.starts_with("usbtmc://")) {

@@ -2,6 +2,7 @@
 // Instrument addresses: ledlab's URL forms and the VISA resource strings labs already use.
 //   tcp://host:port                      raw SCPI socket (5025 by convention)
 //   TCPIP[n]::host::port::SOCKET         the same, as a VISA resource string
+//                                        (an IPv6 host in brackets in both: tcp://[::1]:5025)
 //   usbtmc://VID:PID[/serial]            USBTMC over libusb (hex ids)
 //   USB[n]::0xVID::0xPID[::serial]::INSTR the same, as a VISA resource string
 #include "core/error.hpp"
@@ -15,7 +16,7 @@ namespace ledlab::io {
 struct Address {
   enum class Kind { tcp, usbtmc };
   Kind kind = Kind::tcp;
-  std::string host;        // tcp
+  std::string host;        // tcp; an IPv6 literal without its brackets
   std::uint16_t port = 0;  // tcp
   std::uint16_t vendor_id = 0;   // usbtmc
   std::uint16_t product_id = 0;  // usbtmc
@@ -26,5 +27,7 @@ struct Address {
 };
 
 Result<Address> parse_address(std::string_view text);
+// "host:port", with an IPv6 host in brackets ("[::1]:5025").
+std::string host_port(std::string_view host, std::uint16_t port);
 
 }  // namespace ledlab::io

@@ -1,6 +1,7 @@
 #include "io/tcp_link.hpp"
 
 #include "core/log.hpp"
+#include "io/address.hpp"
 #include "io/with_timeout.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -38,7 +39,7 @@ bool TcpLink::disarm(std::uint64_t token) {
 
 TcpLink::~TcpLink() { close(); }
 
-std::string TcpLink::describe() const { return fmt::format("tcp://{}:{}", host_, port_); }
+std::string TcpLink::describe() const { return "tcp://" + host_port(host_, port_); }
 
 Error TcpLink::map_error(const boost::system::error_code& ec, std::string_view during) const {
   namespace ae = asio::error;

@@ -35,30 +35,7 @@ bool breaks_stream(Errc code) {
 }  // namespace
 
 std::size_t find_reply_end(std::string_view data, char terminator) {
-  std::size_t i = 0;
-  bool element_start = true;  // a block may only start a data element
-  while (i < data.size()) {
-    const char c = data[i];
-    if (element_start && c == '#' && i + 1 < data.size() && data[i + 1] >= '1' && data[i + 1] <= '9') {
-      const std::size_t ndigits = static_cast<std::size_t>(data[i + 1] - '0');
-      if (i + 2 + ndigits > data.size()) return std::string_view::npos;
-      std::size_t len = 0;
-      for (std::size_t k = 0; k < ndigits; ++k) {
-        const char d = data[i + 2 + k];
-        if (d < '0' || d > '9') return data.find(terminator, i);  // not a block after all
-        len = len * 10 + static_cast<std::size_t>(d - '0');
-      }
-      const std::size_t end = i + 2 + ndigits + len;
-      if (end > data.size()) return std::string_view::npos;
-      i = end;
-      element_start = false;
-      continue;
-    }
-    if (c == terminator) return i;
-    element_start = (c == ',' || c == ';');
-    ++i;
-  }
-  return std::string_view::npos;
+  return find_message_end(data, terminator, Framing::response);
 }
 
 Result<std::string> parse_block(std::string_view reply) {
@@ -114,7 +91,16 @@ Result<InstrumentError> parse_error_entry(std::string_view reply) {
 }
 
 Session::Session(std::string instrument_name, std::unique_ptr<io::Link> link, SessionOptions options)
-    : name_(std::move(instrument_name)), link_(std::move(link)), options_(std::move(options)) {}
+    : name_(std::move(instrument_name)), link_(std::move(link)), options_(std::move(options)),
+      framer_(options_.read_terminator, Framing::response) {}
+
+void Session::drop_received() {
+  rx_.clear();
+  restart_framer();
+}
+
+// With the terminator in force now: a caller may change options() between exchanges.
+void Session::restart_framer() { framer_ = MessageFramer(options_.read_terminator, Framing::response); }
 
 Error Session::context(Error e, std::string_view command) const {
   e.at(name_, command);
@@ -124,7 +110,7 @@ Error Session::context(Error e, std::string_view command) const {
 asio::awaitable<Status> Session::connect() {
   auto guard = co_await mutex_.lock();
   Activity::Scope in_flight(co_await asio::this_coro::executor);  // a virtual clock waits for it
-  rx_.clear();
+  drop_received();
   auto st = co_await link_->connect(options_.connect_timeout);
   if (!st) co_return fail(context(st.error(), "connect"));
   needs_reconnect_ = false;
@@ -133,7 +119,7 @@ asio::awaitable<Status> Session::connect() {
 
 void Session::close() {
   link_->close();
-  rx_.clear();
+  drop_received();
 }
 
 asio::awaitable<Status> Session::ensure_connected() {
@@ -142,7 +128,7 @@ asio::awaitable<Status> Session::ensure_connected() {
   Error last = make_error(Errc::disconnected, "link is closed");
   for (int attempt = 1; attempt <= std::max(1, options_.reconnect_attempts); ++attempt) {
     link_->close();
-    rx_.clear();
+    drop_received();
     auto st = co_await link_->connect(options_.connect_timeout);
     if (st) {
       needs_reconnect_ = false;
@@ -171,16 +157,22 @@ asio::awaitable<Status> Session::send(const std::string& command) {
 asio::awaitable<Result<std::string>> Session::read_reply(Millis timeout) {
   std::array<char, 16384> chunk{};
   for (;;) {
-    // The scan restarts at the front: a block header may straddle two chunks.
-    const std::size_t end = find_reply_end(rx_, options_.read_terminator);
+    // The framer resumes where it stopped, so a long reply arriving in many reads is scanned
+    // once (a rescan from the front per read made a 64 MB reply quadratic).
+    const std::size_t end = framer_.find_end(rx_);
     if (end != std::string::npos) {
       std::string reply = rx_.substr(0, end);
       rx_.erase(0, end + 1);
+      restart_framer();
       if (!reply.empty() && reply.back() == '\r') reply.pop_back();
       co_return reply;
     }
-    if (rx_.size() > options_.max_reply_bytes)
+    if (rx_.size() > options_.max_reply_bytes) {
+      // The rest of this reply is still coming and cannot be told from the next: start afresh.
+      drop_received();
+      link_->close();
       co_return fail(Errc::protocol, fmt::format("reply exceeds {} bytes without a terminator", options_.max_reply_bytes));
+    }
     // Inactivity deadline: each read gets the full timeout, so a long reply that keeps
     // arriving is not cut off while a silent instrument is.
     auto n = co_await link_->read_some(chunk, timeout);
@@ -326,7 +318,7 @@ asio::awaitable<Result<std::uint8_t>> Session::status_byte() {
 asio::awaitable<Status> Session::device_clear() {
   co_return co_await out_of_band("device clear", [this]() -> asio::awaitable<Status> {
     auto st = co_await link_->device_clear(options_.timeout);
-    if (st) rx_.clear();  // the device dropped its unread replies; so do we
+    if (st) drop_received();  // the device dropped its unread replies; so do we
     co_return st;
   });
 }

@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "io/link.hpp"
 #include "scpi/async_mutex.hpp"
+#include "scpi/framing.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -92,7 +93,10 @@ class Session {
   std::unique_ptr<io::Link> link_;
   SessionOptions options_;
   AsyncMutex mutex_;
+  void drop_received();     // forgets rx_ (a new connection, a device clear)
+  void restart_framer();
   std::string rx_;          // bytes received beyond the last reply
+  MessageFramer framer_;    // how far rx_ has been scanned for the reply's end
   bool needs_reconnect_ = false;
 };
 

@@ -216,3 +216,55 @@ TEST_CASE("an SCPI error pushed at the twin reaches the driver with the instrume
   CHECK(checked.error().scpi_code == -240);
   CHECK_THAT(checked.error().message, Catch::Contains("Sensor head disconnected"));
 }
+
+TEST_CASE("write_checked fails with the instrument's own code and text, naming instrument and command") {
+  SimStation station;
+  const auto port = station.serve(echo_device());
+  asio::io_context io;
+  auto s = session_to(io, port);
+  auto checked = run(io, s->write_checked("BOGUS:CMD"));
+  REQUIRE_FALSE(checked);
+  CHECK(checked.error().code == Errc::instrument);
+  CHECK(checked.error().scpi_code == -113);
+  CHECK(checked.error().message == "-113,\"Undefined header; BOGUS:CMD\"");
+  CHECK(checked.error().describe() == "echo: BOGUS:CMD -> instrument error: -113,\"Undefined header; BOGUS:CMD\"");
+  CHECK(run(io, s->write_checked("*ESE 0")));  // the queue was drained by the failed check
+}
+
+TEST_CASE("a TCP link reaches a twin listening on the IPv6 loopback through tcp://[::1]:port") {
+  asio::io_context io;
+  auto server = std::make_shared<scpi::server::Server>(io, echo_device(), "::1", 0);
+  try {
+    server->start();
+  } catch (const boost::system::system_error& e) {
+    WARN("no IPv6 loopback on this machine (" << e.what() << "): part skipped");
+    return;
+  }
+  auto address = io::parse_address("tcp://[::1]:" + std::to_string(server->port()));
+  REQUIRE(address);
+  auto link = io::make_link(*address, io.get_executor());
+  REQUIRE(link);
+  CHECK((*link)->describe() == address->canonical());
+  scpi::Session s("v6", std::move(*link));
+  auto id = run(io, s.identify());
+  REQUIRE(id);
+  CHECK(id->model == "ECHO");
+  server->stop();
+}
+
+TEST_CASE("a reply longer than max_reply_bytes fails the query, and the next query gets its own answer") {
+  SimStation station;
+  auto device = echo_device();
+  device->on("HUGE", {}, [](scpi::server::Request& r) { r.reply(std::string(200000, 'x')); });
+  const auto port = station.serve(device);
+  asio::io_context io;
+  auto s = session_to(io, port);
+  s->options().max_reply_bytes = 1000;
+  auto huge = run(io, s->query("HUGE?"));
+  REQUIRE_FALSE(huge);
+  CHECK(huge.error().code == Errc::protocol);
+  // The rest of the huge reply is still on its way: it must not be read as the next answer.
+  auto idn = run(io, s->query("*IDN?"));
+  REQUIRE(idn);
+  CHECK(*idn == "ACME,ECHO,42,1.0");
+}

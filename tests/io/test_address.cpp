@@ -49,3 +49,32 @@ TEST_CASE("malformed addresses are refused with a message naming the address") {
     if (*bad) CHECK(r.error().message.find(bad) != std::string::npos);
   }
 }
+
+TEST_CASE("IPv6 literals are written in brackets, in URLs and VISA resources alike") {
+  auto url = parse_address("tcp://[::1]:5025");
+  REQUIRE(url);
+  CHECK(url->host == "::1");
+  CHECK(url->port == 5025);
+  CHECK(url->canonical() == "tcp://[::1]:5025");
+
+  auto visa = parse_address("TCPIP0::[::1]::5025::SOCKET");
+  REQUIRE(visa);
+  CHECK(visa->host == "::1");
+  CHECK(visa->canonical() == url->canonical());
+
+  auto full = parse_address("tcp://[fe80::1:2%eth0]:6000");
+  REQUIRE(full);
+  CHECK(full->host == "fe80::1:2%eth0");
+  CHECK(ledlab::io::host_port("127.0.0.1", 5025) == "127.0.0.1:5025");
+}
+
+TEST_CASE("IPv6 addresses without brackets or with broken brackets are refused, naming the address") {
+  for (const char* bad : {"tcp://::1:5025", "tcp://[::1]", "tcp://[::1:5025", "tcp://[]:5025", "tcp://[host]:5025",
+                          "TCPIP0::[::1::5025::SOCKET", "tcp://::1]:5025"}) {
+    auto r = parse_address(bad);
+    INFO(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::bad_address);
+    CHECK(r.error().message.find(bad) != std::string::npos);
+  }
+}

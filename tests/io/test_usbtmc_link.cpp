@@ -305,3 +305,42 @@ TEST_CASE("the address names the instrument: a serial that is not attached lists
   CHECK_THAT(r.error().message, Catch::Contains("attached: usbtmc://1313:8078/P0099999"));
   CHECK(io::find_interface(attached, *io::parse_address("usbtmc://1313:8078")));
 }
+
+TEST_CASE("a message longer than the USB twin's input buffer is refused once with -363 and the next one runs") {
+  auto device = meter();
+  device->buffers.input_bytes = 4096;
+  auto bus = std::make_shared<UsbBus>();
+  bus->attach(device, 0x1313, 0x8078, "P0012345");
+  boost::asio::io_context io;
+  auto address = io::parse_address("usbtmc://1313:8078/P0012345");
+  scpi::SessionOptions options;
+  options.timeout = io::Millis{2000};
+  scpi::Session session("pm", std::make_unique<io::UsbtmcLink>(io.get_executor(), *address, bus), options);
+  REQUIRE(test::run(io, session.write(std::string(100000, 'A'))));
+  auto idn = test::run(io, session.query("*IDN?"));
+  REQUIRE(idn);
+  CHECK(idn->starts_with("Thorlabs,PM100USB"));
+  auto errors = test::run(io, session.drain_errors());
+  REQUIRE(errors);
+  REQUIRE(errors->size() == 1);
+  CHECK(errors->front().code == -363);
+  CHECK(errors->front().message.starts_with("Input buffer overrun"));
+}
+
+TEST_CASE("replies the host never requests are dropped with -410 once they outgrow the USB twin's output queue") {
+  auto device = meter();
+  device->buffers.output_bytes = 64;  // room for one *IDN? reply, not two
+  auto bus = std::make_shared<UsbBus>();
+  bus->attach(device, 0x1313, 0x8078, "P0012345");
+  boost::asio::io_context io;
+  auto address = io::parse_address("usbtmc://1313:8078/P0012345");
+  scpi::Session session("pm", std::make_unique<io::UsbtmcLink>(io.get_executor(), *address, bus));
+  for (int i = 0; i < 3; ++i) REQUIRE(test::run(io, session.write("*IDN?")));  // never read
+  auto idn = test::run(io, session.query("*IDN?"));
+  REQUIRE(idn);
+  CHECK(idn->starts_with("Thorlabs,PM100USB"));
+  auto errors = test::run(io, session.drain_errors());
+  REQUIRE(errors);
+  REQUIRE(errors->size() == 3);
+  for (const auto& e : *errors) CHECK(e.code == -410);
+}

@@ -200,3 +200,68 @@ TEST_CASE("fault plan drops, stalls and garbles deterministically") {
   m.run("SIM:FAULT:ERR -240,\"Sensor head missing\"");
   CHECK(m.ask("SYST:ERR?") == "-240,\"Sensor head missing\"");
 }
+
+TEST_CASE("malformed block headers are refused with -161 and the device answers the next *IDN?") {
+  Meter m;
+  // Length digits that are not digits, too few of them, or a block shorter than it announces
+  // ("*ESE #1," once sent the scanner backwards forever, hanging every twin of the process).
+  for (std::string_view hostile : {"*ESE #1,", "*ESE #1", "*ESE #9", "*ESE #2a", "*ESE #3,,,", "*ESE #15ab",
+                                   "*ESE 1,#9999999999", "A #3999ab;B", "*ESE #1,;*IDN?", "*ESE \"#1,\";#2"}) {
+    INFO(hostile);
+    const auto out = m.run(hostile);
+    CHECK_FALSE(out.has_reply);
+    const auto [code, text] = m.dev->status().errors().pop();
+    CHECK(code == -161);
+    CHECK(text.starts_with("Invalid block data"));
+    CHECK(m.ask("*IDN?") == "ACME,M1,SN7,1.2");
+  }
+}
+
+TEST_CASE("blocks inside strings are text, and an indefinite block runs to the end of the message") {
+  CHECK(split_units("A \"#1,\";B").size() == 2);
+  CHECK(split_units("A #0x;y;z").size() == 1);
+  const auto p = split_params("#0a,b");
+  REQUIRE(p.size() == 1);
+  CHECK(p[0] == "#0a,b");
+}
+
+TEST_CASE("the replies to one program message stop at the output queue's size with -223") {
+  Meter m;
+  m.dev->buffers.output_bytes = 1000;
+  std::string storm;
+  for (int i = 0; i < 2000; ++i) storm += "*IDN?;";
+  const auto out = m.run(storm);
+  CHECK_FALSE(out.has_reply);
+  CHECK(out.reply.size() <= 1000);
+  CHECK(m.next_error() == -223);
+  CHECK(m.next_error() == 0);  // one error for the message, not one per query left out
+  CHECK(m.ask("*IDN?") == "ACME,M1,SN7,1.2");
+
+  // Units after the overflow do not run.
+  m.dev->buffers.output_bytes = 20;
+  m.run("*IDN?;*IDN?;SENS2:CORR:WAV 1310");
+  CHECK(m.next_error() == -223);
+  CHECK(m.wavelength_nm[1] == 850);
+  // Replies that fit are untouched.
+  CHECK(m.ask("*TST?;*TST?") == "0;0");
+}
+
+TEST_CASE("an error's text is cut to the 255 characters SCPI allows, however long the input it quotes") {
+  Meter m;
+  m.run(std::string(100000, 'X'));
+  const auto [code, text] = m.dev->status().errors().pop();
+  CHECK(code == -113);
+  CHECK(text.size() == 255);
+}
+
+TEST_CASE("an integer parameter beyond 64 bits is out of range, not converted") {
+  Meter m;
+  m.dev->on("COUNt", [](Request& r) { r.params.integer(0); });
+  for (std::string_view line : {"COUN 1e300", "COUN -1e19", "COUN 9.3e18"}) {
+    INFO(line);
+    m.run(line);
+    CHECK(m.next_error() == -222);
+  }
+  m.run("COUN 12");
+  CHECK(m.next_error() == 0);
+}

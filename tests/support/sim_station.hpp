@@ -64,6 +64,15 @@ class SimStation {
     return serve(*device);
   }
 
+  // The server listening on `port`; read its counters through on_thread().
+  std::shared_ptr<scpi::server::Server> server(std::uint16_t port) {
+    return on_thread([&]() -> std::shared_ptr<scpi::server::Server> {
+      for (auto& s : servers_)
+        if (s->port() == port) return s;
+      throw std::runtime_error("no twin serves port " + std::to_string(port));
+    });
+  }
+
   // Runs f on the twins' thread (twins are single-threaded, like an instrument's firmware).
   template <class F>
   auto on_thread(F&& f) -> decltype(f()) {

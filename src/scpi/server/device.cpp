@@ -16,32 +16,62 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Walks `text`, calling on_sep at each separator outside quoted strings and blocks.
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The index just past the block that starts at text[at] ('#', then a digit). IEEE 488.2 7.7.6:
+// #<n><n length digits><length bytes> with n in 1..9, or #0<bytes> up to the end of the message.
+// A header whose length digits are missing or not digits, or a block shorter than it
+// announces, is refused as a whole (-161): guessing where it ends would misread the rest.
+std::size_t skip_block(std::string_view text, std::size_t at) {
+  const std::size_t n = static_cast<std::size_t>(text[at + 1] - '0');
+  if (n == 0) return text.size();
+  const std::size_t digits_at = at + 2;
+  if (text.size() - digits_at < n)
+    throw CommandError{codes::invalid_block_data,
+                       fmt::format("Invalid block data; '{}' needs {} length digits", text.substr(at, 2 + n), n)};
+  std::size_t len = 0;  // at most 9 digits: no overflow
+  for (std::size_t k = 0; k < n; ++k) {
+    const char d = text[digits_at + k];
+    if (!is_digit(d))
+      throw CommandError{codes::invalid_block_data,
+                         fmt::format("Invalid block data; length digits '{}' are not digits", text.substr(digits_at, n))};
+    len = len * 10 + static_cast<std::size_t>(d - '0');
+  }
+  const std::size_t data_at = digits_at + n;
+  if (text.size() - data_at < len)
+    throw CommandError{codes::invalid_block_data, fmt::format("Invalid block data; the block announces {} bytes, {} follow",
+                                                              len, text.size() - data_at)};
+  return data_at + len;
+}
+
+// Walks `text`, calling on_sep(i) at each separator outside quoted strings and blocks; stops
+// early when on_sep returns false. Every step moves forward, so it ends on any input.
 template <class F>
 void scan_outside_data(std::string_view text, char sep, F&& on_sep) {
   char quote = 0;
   bool element_start = true;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  std::size_t i = 0;
+  while (i < text.size()) {
     const char c = text[i];
     if (quote) {
-      if (c == quote) quote = 0;
+      if (c == quote) quote = 0;  // a doubled quote closes and reopens: 7.7.5 escape
+      ++i;
       continue;
     }
     if (c == '"' || c == '\'') {
       quote = c;
+      element_start = false;
+      ++i;
       continue;
     }
-    if (element_start && c == '#' && i + 1 < text.size() && text[i + 1] >= '1' && text[i + 1] <= '9') {
-      const std::size_t n = static_cast<std::size_t>(text[i + 1] - '0');
-      std::size_t len = 0;
-      for (std::size_t k = 0; k < n && i + 2 + k < text.size(); ++k)
-        len = len * 10 + static_cast<std::size_t>(text[i + 2 + k] - '0');
-      i = std::min(text.size(), i + 2 + n + len) - 1;
+    if (element_start && c == '#' && i + 1 < text.size() && is_digit(text[i + 1])) {
+      i = skip_block(text, i);
       element_start = false;
       continue;
     }
-    if (c == sep) on_sep(i);
+    if (c == sep && !on_sep(i)) return;
     element_start = (c == ',' || c == ';' || std::isspace(static_cast<unsigned char>(c)));
+    ++i;
   }
   if (quote) throw CommandError{codes::syntax_error, "Syntax error; unterminated string"};
 }
@@ -70,6 +100,7 @@ std::vector<std::string> split_units(std::string_view line) {
   scan_outside_data(line, ';', [&](std::size_t i) {
     units.emplace_back(line.substr(start, i - start));
     start = i + 1;
+    return true;
   });
   units.emplace_back(line.substr(start));
   return units;
@@ -83,6 +114,7 @@ std::vector<std::string> split_params(std::string_view text) {
   scan_outside_data(text, ',', [&](std::size_t i) {
     params.emplace_back(trim(text.substr(start, i - start)));
     start = i + 1;
+    return true;
   });
   params.emplace_back(trim(text.substr(start)));
   for (const auto& p : params)
@@ -112,24 +144,53 @@ Outcome Device::execute(std::string_view line, ConnectionState& state) {
   if (before_command) before_command();
   state.path.clear();  // a new program message starts at the root
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  std::vector<std::string> units;
+  // A message that does not parse runs none of its units. The check allocates nothing, and
+  // the units then run one by one from views of the line: a message of a million units costs
+  // no million strings.
   try {
-    units = split_units(line);
+    scan_outside_data(line, ';', [](std::size_t) { return true; });
   } catch (const CommandError& e) {
     status_.push_error(e.code, e.message);
     return out;
   }
   std::string replies;
-  for (const auto& unit : units) {
-    if (trim(unit).empty()) continue;  // "CMD;" and blank lines are legal
-    run_unit(unit, state, replies, out.delay_s);
-  }
+  std::size_t start = 0;
+  const auto run = [&](std::string_view unit) {
+    if (trim(unit).empty()) return true;  // "CMD;" and blank lines are legal
+    auto response = run_unit(unit, state, out.delay_s);
+    if (!response) return true;
+    if (replies.size() + 1 + response->size() > buffers.output_bytes) {
+      // IEEE 488.2 6.3.2: the output queue is full. The device stops executing this message
+      // and drops what it queued for it, so one message cannot make the twin hold an
+      // unbounded reply; the next message starts afresh.
+      status_.push_error(codes::too_much_data,
+                         fmt::format("Too much data; the replies to one program message exceed {} bytes",
+                                     buffers.output_bytes));
+      replies.clear();
+      return false;
+    }
+    if (!replies.empty()) replies += ';';
+    replies += *response;
+    return true;
+  };
+  bool whole = true;
+  scan_outside_data(line, ';', [&](std::size_t i) {
+    whole = run(line.substr(start, i - start));
+    start = i + 1;
+    return whole;
+  });
+  if (whole) run(line.substr(start));
   out.has_reply = !replies.empty();
   out.reply = std::move(replies);
   return out;
 }
 
-void Device::run_unit(std::string_view unit, ConnectionState& state, std::string& replies, double& delay_s) {
+void Device::input_overrun() {
+  status_.push_error(codes::input_buffer_overrun,
+                     fmt::format("Input buffer overrun; program message longer than {} bytes", buffers.input_bytes));
+}
+
+std::optional<std::string> Device::run_unit(std::string_view unit, ConnectionState& state, double& delay_s) {
   unit = trim(unit);
   const auto space = unit.find_first_of(" \t");
   std::string_view header = unit.substr(0, space);
@@ -181,13 +242,11 @@ void Device::run_unit(std::string_view unit, ConnectionState& state, std::string
     if (req.params.size() > req.params.consumed())
       throw CommandError{codes::parameter_not_allowed, "Parameter not allowed"};
     delay_s = std::max(delay_s, req.delay_s);
-    if (query) {
-      if (!replies.empty()) replies += ';';
-      replies += req.response;
-    }
+    if (query) return std::move(req.response);
   } catch (const CommandError& e) {
     status_.push_error(e.code, e.message);
   }
+  return std::nullopt;
 }
 
 void Device::register_common_commands() {

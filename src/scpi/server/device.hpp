@@ -8,6 +8,7 @@
 #include "scpi/server/status.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +88,18 @@ class Device {
   // *OPC? waits for this many simulated seconds of pending operation (0 = idle).
   std::function<double()> pending_operation_s;
 
+  // IEEE 488.2 6.1.5 and 6.4.2 leave the sizes of the input buffer and the output queue to the
+  // device. These bound what one connection can make a twin hold: a program message longer
+  // than input_bytes is refused (the links call input_overrun() and skip it up to its
+  // terminator), and a message whose replies outgrow output_bytes stops there (-223).
+  struct Buffers {
+    std::size_t input_bytes = 1u << 20;
+    std::size_t output_bytes = 1u << 20;
+  };
+  Buffers buffers;
+  // Queues -363 for a program message refused for its length (SCPI-99 error list, a device-specific error).
+  void input_overrun();
+
  private:
   struct Command {
     std::string pattern_text;
@@ -96,7 +109,8 @@ class Device {
   };
   void register_common_commands();
   void register_fault_commands();
-  void run_unit(std::string_view unit, ConnectionState& state, std::string& replies, double& delay_s);
+  // Runs one message unit; returns its response when it is a query that succeeded.
+  std::optional<std::string> run_unit(std::string_view unit, ConnectionState& state, double& delay_s);
 
   Identity identity_;
   StatusModel status_;

@@ -81,6 +81,9 @@ double Params::real(std::size_t i, const Limits& limits, std::string_view unit) 
 
 long long Params::integer(std::size_t i, const Limits& limits) const {
   const double v = real(i, limits);
+  // Beyond +-2^63 (and at infinity) there is no long long to convert to.
+  if (!(std::abs(v) < 9.2e18))
+    throw CommandError{codes::data_out_of_range, fmt::format("Data out of range; '{}' is not a 64-bit integer", raw_[i])};
   if (std::floor(v) != v) throw CommandError{codes::data_type_error, fmt::format("Data type error; '{}' is not an integer", raw_[i])};
   return static_cast<long long>(v);
 }

@@ -19,9 +19,10 @@ struct CommandError {
 namespace codes {
 inline constexpr int command_error = -100, invalid_character = -101, syntax_error = -102,
                      data_type_error = -104, parameter_not_allowed = -108, missing_parameter = -109,
-                     undefined_header = -113, invalid_suffix = -131, execution_error = -200,
-                     settings_conflict = -221, data_out_of_range = -222, illegal_parameter_value = -224,
-                     hardware_error = -240, device_error = -300, queue_overflow = -350, query_error = -400,
+                     undefined_header = -113, invalid_suffix = -131, invalid_block_data = -161,
+                     execution_error = -200, settings_conflict = -221, data_out_of_range = -222,
+                     too_much_data = -223, illegal_parameter_value = -224, hardware_error = -240,
+                     device_error = -300, queue_overflow = -350, input_buffer_overrun = -363, query_error = -400,
                      query_interrupted = -410, query_unterminated = -420;
 }
 

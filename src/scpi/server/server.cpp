@@ -3,7 +3,7 @@
 #include "core/activity.hpp"
 
 #include "core/log.hpp"
-#include "scpi/session.hpp"
+#include "scpi/server/message_reader.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 
@@ -22,7 +23,10 @@ using asio::ip::tcp;
 
 namespace {
 constexpr std::string_view kModule = "twin";
-constexpr std::size_t kMaxLine = 16u << 20;  // a program message longer than this is refused
+// Accept fails at once, again and again, while the process is out of descriptors (EMFILE,
+// ENFILE) or buffers: wait before trying again, longer each time, up to a second.
+constexpr auto kFirstAcceptBackoff = std::chrono::milliseconds(10);
+constexpr auto kMaxAcceptBackoff = std::chrono::milliseconds(1000);
 }  // namespace
 
 Server::Server(asio::io_context& io, std::shared_ptr<Device> device, std::string bind_address, std::uint16_t port,
@@ -48,12 +52,27 @@ void Server::stop() {
 }
 
 asio::awaitable<void> Server::accept_loop() {
+  asio::steady_timer backoff_timer(io_);
+  auto backoff = std::chrono::steady_clock::duration(kFirstAcceptBackoff);
+  boost::system::error_code failing;  // the accept error in force; logged when it changes
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-      log::warn(kModule, "{} accept failed: {}", device_->identity().model, ec.message());
+      ++accept_failures_;
+      if (ec != failing)
+        log::warn(kModule, "{} accept failed: {}; retrying with a backoff of up to {} ms", device_->identity().model,
+                  ec.message(), kMaxAcceptBackoff.count());
+      failing = ec;
+      backoff_timer.expires_after(backoff);
+      co_await backoff_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      backoff = std::min<std::chrono::steady_clock::duration>(backoff * 2, kMaxAcceptBackoff);
       continue;
+    }
+    if (failing) {
+      log::warn(kModule, "{} accepts again (after: {})", device_->identity().model, failing.message());
+      failing = {};
+      backoff = kFirstAcceptBackoff;
     }
     boost::system::error_code ignored;
     if (device_->faults().in_outage()) {  // powered off: nothing answers
@@ -69,25 +88,21 @@ asio::awaitable<void> Server::accept_loop() {
 
 asio::awaitable<void> Server::serve(std::shared_ptr<tcp::socket> socket) {
   ConnectionState state;
-  std::string rx;
+  MessageReader input(device_->buffers.input_bytes);
   std::array<char, 16384> chunk{};
   asio::steady_timer timer(io_);
   for (;;) {
-    const std::size_t end = find_reply_end(rx, '\n');
-    if (end == std::string::npos) {
-      if (rx.size() > kMaxLine) {
-        device_->push_error(codes::command_error, "Command error; program message too long");
-        rx.clear();
-      }
+    const auto line = input.next();
+    for (auto n = input.take_overruns(); n > 0; --n) device_->input_overrun();
+    if (!line) {
       auto [ec, n] = co_await socket->async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
       if (ec) break;
-      rx.append(chunk.data(), n);
+      input.append(std::string_view(chunk.data(), n));
+      peak_input_bytes_ = std::max(peak_input_bytes_, input.buffered());
       continue;
     }
-    const std::string line = rx.substr(0, end);
-    rx.erase(0, end + 1);
     if (device_->faults().in_outage()) break;
-    Outcome out = device_->execute(line, state);
+    Outcome out = device_->execute(*line, state);
     if (device_->faults().in_outage()) {
       log::info(kModule, "{}: injected outage: dropping the connection", device_->identity().model);
       break;

@@ -24,6 +24,10 @@ class Server : public std::enable_shared_from_this<Server> {
   const std::string& bind_address() const { return bind_; }
   Device& device() { return *device_; }
   std::size_t connection_count() const { return clients_.size(); }
+  // Accepts that failed (out of descriptors, ...): each waits a backoff before the next try.
+  std::size_t accept_failures() const { return accept_failures_; }
+  // The most input one connection has held at once: bounded by the device's input buffer.
+  std::size_t peak_input_bytes() const { return peak_input_bytes_; }
 
  private:
   boost::asio::awaitable<void> accept_loop();
@@ -36,6 +40,8 @@ class Server : public std::enable_shared_from_this<Server> {
   std::shared_ptr<Clock> clock_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::set<std::shared_ptr<boost::asio::ip::tcp::socket>> clients_;
+  std::size_t accept_failures_ = 0;
+  std::size_t peak_input_bytes_ = 0;
 };
 
 }  // namespace ledlab::scpi::server

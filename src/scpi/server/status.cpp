@@ -3,6 +3,10 @@
 namespace ledlab::scpi::server {
 
 void ErrorQueue::push(int code, std::string message) {
+  // SCPI-99 SYSTem:ERRor[:NEXT]?: the description and its device-dependent information hold at
+  // most 255 characters. Messages quote the offending input, which a hostile client makes long.
+  constexpr std::size_t kMaxText = 255;
+  if (message.size() > kMaxText) message.resize(kMaxText);
   if (entries_.size() >= capacity_) {
     entries_.back() = {-350, "Queue overflow"};
     return;

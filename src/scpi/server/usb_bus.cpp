@@ -25,6 +25,7 @@ struct UsbBus::State {
   UsbFaults faults;
   scpi::server::ConnectionState connection;
   std::string input;   // DEV_DEP_MSG_OUT payload until EOM
+  bool skipping_input = false;  // a message too long for the input buffer, dropped up to its EOM
   std::string output;  // reply bytes not yet requested
   struct Request {
     std::uint8_t tag;
@@ -65,6 +66,7 @@ void note(std::vector<std::string>& log, std::string entry) {
 // Everything the device was in the middle of is forgotten (clear, abort, reset).
 void forget_exchange(auto& s) {
   s.input.clear();
+  s.skipping_input = false;
   s.output.clear();
   s.request.reset();
   s.in_transfers.clear();
@@ -327,8 +329,9 @@ void UsbBus::bulk_out(State& s, Bytes data, usb::Millis timeout, usb::TransferHa
       const bool eom = (header->attributes & 0x01) != 0;
       note(s.bulk_log, "OUT tag=" + std::to_string(header->tag) + " size=" + std::to_string(header->transfer_size) +
                            " eom=" + (eom ? "1" : "0") + " padded=" + std::to_string(data.size()));
-      s.input.append(reinterpret_cast<const char*>(data.data()) + tmc::kHeaderSize, header->transfer_size);
-      if (eom) execute_message(s);
+      receive_message_bytes(s, std::string_view(reinterpret_cast<const char*>(data.data()) + tmc::kHeaderSize,
+                                                header->transfer_size),
+                            eom);
       break;
     }
     case tmc::MsgId::request_dev_dep_msg_in: {
@@ -353,6 +356,35 @@ void UsbBus::bulk_out(State& s, Bytes data, usb::Millis timeout, usb::TransferHa
   done(result(TransferCode::ok, {}, accepted));
 }
 
+void UsbBus::receive_message_bytes(State& s, std::string_view bytes, bool eom) {
+  // The input buffer is bounded as on TCP (Device::Buffers): a message that outgrows it is
+  // refused once and the rest of it, up to its EOM, is dropped without being held.
+  Device& twin = *s.inst.scpi;
+  if (s.skipping_input) {
+    s.skipping_input = !eom;
+    return;
+  }
+  if (bytes.size() > twin.buffers.input_bytes - std::min(s.input.size(), twin.buffers.input_bytes)) {
+    twin.input_overrun();
+    s.input.clear();
+    s.skipping_input = !eom;
+    return;
+  }
+  s.input.append(bytes);
+  if (eom) execute_message(s);
+}
+
+void UsbBus::queue_output(State& s, const std::string& reply) {
+  // Replies the host never requests would pile up: past the output queue's size the unread
+  // ones are dropped, as IEEE 488.2 6.3.2.3 drops them for a query interrupted by the next.
+  Device& twin = *s.inst.scpi;
+  if (s.output.size() + reply.size() > twin.buffers.output_bytes && !s.output.empty()) {
+    twin.push_error(codes::query_interrupted, "Query INTERRUPTED; unread replies dropped");
+    s.output.clear();
+  }
+  s.output += reply;
+}
+
 void UsbBus::execute_message(State& s) {
   std::string line = std::move(s.input);
   s.input.clear();
@@ -374,14 +406,14 @@ void UsbBus::deliver(State& s, std::string reply, std::chrono::steady_clock::dur
   const auto now = std::chrono::steady_clock::now();
   const auto at = std::max(now + hold, s.held_until);  // a reply never overtakes a held one
   if (at <= now) {
-    s.output += reply;
+    queue_output(s, reply);
     return answer_request(s);
   }
   s.held_until = at;
   auto timer = std::make_shared<asio::steady_timer>(io_, at);
   timer->async_wait([this, &s, timer, generation = s.generation, reply = std::move(reply)](const boost::system::error_code& ec) {
     if (ec || generation != s.generation) return;
-    s.output += reply;
+    queue_output(s, reply);
     answer_request(s);
   });
 }

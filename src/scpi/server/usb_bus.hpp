@@ -128,6 +128,8 @@ class UsbBus final : public usb::Backend {
   // Bus-thread internals.
   void bulk_out(State& s, usb::Bytes data, usb::Millis timeout, usb::TransferHandler done);
   void control(State& s, usb::ControlSetup setup, usb::TransferHandler done);
+  void receive_message_bytes(State& s, std::string_view bytes, bool eom);
+  void queue_output(State& s, const std::string& reply);
   void execute_message(State& s);
   void answer_request(State& s);
   void serve_bulk_in(State& s);
