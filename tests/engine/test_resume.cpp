@@ -188,13 +188,14 @@ pg.set_drive(5e-3, 0)
 pg.output(true)
 chamber.set_setpoint(85)
 wait_until(chamber.at_temperature, { poll = 60, timeout = 7200, what = "chamber at 85 C" })
-for i = first, 8 do
+sleep(2 * 3600)  -- the DUT follows the air more slowly: read it settled, after a resume too
+for i = first, 6 do
   local sum, n = 0, 0
   for _, v in ipairs(opm.read_all()) do
     if v > 1e-6 then sum, n = sum + v, n + 1 end
   end
   record { quantity = "mean_power", unit = "W", value = sum / n, conditions = { step = i } }
-  sleep(200 * 3600)
+  sleep(100 * 3600)
   checkpoint("step", { next = i + 1 })
   log(("step %d done"):format(i))
 end
@@ -202,14 +203,14 @@ end
 
 TEST_CASE("a resumed simulated burn-in continues the same array's ageing instead of a fresh one") {
   const std::string db = in_build("resume-ageing.sqlite");
-  // Step 5 reads at about 800 h and sleeps 200 h; 100 h into that sleep the meter loses power,
+  // Step 4 reads at about 300 h and sleeps 100 h; 50 h into that sleep the meter loses power,
   // and the kill lands while the run waits for it.
   HeadlessRun run(run_args(write_script("resume_ageing.lua", kAgeingSteps), db) +
-                      " --virtual-time --sim-fault '3240000 opm SIM:FAULT:OUTAGE 60'",
+                      " --virtual-time --sim-fault '1260000 opm SIM:FAULT:OUTAGE 60'",
                   in_build("resume-ageing.log"));
   REQUIRE(run.wait_for("lost link to opm"));
-  REQUIRE(run.text().find("step 4 done") != std::string::npos);
-  wait_until_committed(db, "mean_power", 5);
+  REQUIRE(run.text().find("step 3 done") != std::string::npos);
+  wait_until_committed(db, "mean_power", 4);
   kill(run.pid, SIGKILL);
   int status = 0;
   REQUIRE(waitpid(run.pid, &status, 0) == run.pid);
@@ -236,9 +237,9 @@ TEST_CASE("a resumed simulated burn-in continues the same array's ageing instead
     REQUIRE(samples->size() == 1);
     mean_at_step[nlohmann::json::parse(s.spec.conditions_json).at("step").get<int>()] = samples->front().value;
   }
-  REQUIRE(mean_at_step.size() == 8);
-  for (int step = 2; step <= 8; ++step) {
+  REQUIRE(mean_at_step.size() == 6);
+  for (int step = 2; step <= 6; ++step) {
     INFO("step " << step << ": " << mean_at_step[step] << " W after " << mean_at_step[step - 1] << " W");
-    CHECK(mean_at_step[step] < mean_at_step[step - 1]);  // 200 h at 85 C: about 0.3 % less light each step
+    CHECK(mean_at_step[step] < mean_at_step[step - 1]);  // 100 h at 85 C: about 0.15 % less light each step
   }
 }
