@@ -304,13 +304,18 @@ Result<Rewind> WriterSession::rewind_to_checkpoint(RunId run) {
   const std::int64_t sample_mark = out.checkpoint ? out.checkpoint->sample_mark : 0;
   const std::int64_t result_mark = out.checkpoint ? out.checkpoint->result_mark : 0;
   const double now = unix_now_s();
-  // Samples after the mark: kept aside, then removed with their blocks. A block never
+  // Samples after the mark: kept aside, then removed with their blocks. The copies take ids of
+  // their own: SQLite gives a new row the largest rowid plus one (SQLite docs, "Rowids and the
+  // INTEGER PRIMARY KEY"), so once the tail of `samples` is removed its ids are handed out
+  // again, and a second resume of the same run sets aside samples whose ids an earlier one
+  // already holds. A block never
   // straddles the mark (the checkpoint is committed after the samples before it), but a
   // straddling block is trimmed all the same.
   const char* kRunSeries = "SELECT series_id FROM series WHERE run_id = ?1";
   const std::string steps[] = {
-      fmt::format("INSERT INTO superseded_samples(sample_id, series_id, t_s, value, superseded_s) "
-                  "SELECT sample_id, series_id, t_s, value, ?3 FROM samples WHERE sample_id > ?2 AND series_id IN ({})",
+      fmt::format("INSERT INTO superseded_samples(series_id, t_s, value, superseded_s) "
+                  "SELECT series_id, t_s, value, ?3 FROM samples WHERE sample_id > ?2 AND series_id IN ({}) "
+                  "ORDER BY sample_id",
                   kRunSeries),
       fmt::format("DELETE FROM samples WHERE sample_id > ?2 AND series_id IN ({})", kRunSeries),
       fmt::format("DELETE FROM sample_blocks WHERE first_sample > ?2 AND series_id IN ({})", kRunSeries),
@@ -328,9 +333,9 @@ Result<Rewind> WriterSession::rewind_to_checkpoint(RunId run) {
     if (&sql == &steps[0]) out.superseded_samples = conn_.changes();
   }
   auto keep = conn_.prepare(
-      "INSERT INTO superseded_results(result_id, run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, "
-      "t_s, superseded_s) SELECT result_id, run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s, ?3 "
-      "FROM results WHERE run_id = ?1 AND result_id > ?2");
+      "INSERT INTO superseded_results(run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, "
+      "t_s, superseded_s) SELECT run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s, ?3 "
+      "FROM results WHERE run_id = ?1 AND result_id > ?2 ORDER BY result_id");
   if (!keep) return fail(keep.error());
   keep->bind(1, run).bind(2, result_mark).bind(3, now);
   if (auto r = keep->run(); !r) return fail(r.error());

@@ -323,3 +323,35 @@ TEST_CASE("an appender that outruns the writer never has more than two batches q
   REQUIRE(store->flush());
   CHECK(store->stats().committed_samples == 200000);
 }
+
+TEST_CASE("a run rewound to its checkpoint twice keeps aside every sample and result of both killed parts") {
+  test::TempDb tmp;
+  auto store = open_store(tmp);
+  auto run = store->begin_run(bandwidth_run());
+  REQUIRE(run);
+  auto series = store->declare_series(run->id, {1, "optical_power", "W", "{}"});
+  REQUIRE(series);
+  auto record = [&](double t0) {
+    for (int i = 0; i < 5; ++i) REQUIRE(store->append(Sample{*series, t0 + i, 1e-4}));
+    REQUIRE(store->record_result(run->id, {.name = "r", .value = t0, .unit = "1"}));
+    REQUIRE(store->flush());
+  };
+  record(0);
+  REQUIRE(store->checkpoint(run->id, {"step", "{}", 10.0}));
+  record(20);  // the first killed part
+  auto first = store->rewind_to_checkpoint(run->id);
+  REQUIRE(first);
+  CHECK(first->superseded_samples == 5);
+  CHECK(first->superseded_results == 1);
+  record(40);  // the second killed part: SQLite hands out the first part's ids again
+  auto second = store->rewind_to_checkpoint(run->id);
+  REQUIRE(second);
+  CHECK(second->superseded_samples == 5);
+  CHECK(second->superseded_results == 1);
+  REQUIRE(store->close());
+  auto reader = Reader::open(tmp.path());
+  REQUIRE(reader);
+  CHECK(reader->connection().query_int("SELECT count(*) FROM superseded_samples").value() == 10);
+  CHECK(reader->connection().query_int("SELECT count(*) FROM superseded_results").value() == 2);
+  CHECK(reader->connection().query_int("SELECT count(*) FROM samples").value() == 5);
+}

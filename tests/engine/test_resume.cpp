@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <map>
 
 using namespace ledlab;
@@ -108,7 +109,7 @@ TEST_CASE("ledlab resume completes a SIGKILLed run from its last checkpoint with
   HeadlessRun run(run_args(write_script("resume_steps.lua", kSteps), db) +
                       " --virtual-time --sim-fault '10900 opm SIM:FAULT:OUTAGE 60'",
                   in_build("resume-run.log"));
-  REQUIRE(run.wait_for("lost link to opm"));
+  REQUIRE(run.wait_for("lost link to opm", 120));
   REQUIRE(run.text().find("step 3 done") != std::string::npos);
   REQUIRE(run.text().find("step 4 done") == std::string::npos);
   wait_until_committed(db, "optical_power", 4 * 400);
@@ -203,12 +204,20 @@ end
 
 TEST_CASE("a resumed simulated burn-in continues the same array's ageing instead of a fresh one") {
   const std::string db = in_build("resume-ageing.sqlite");
+  // The simulated station with its heartbeat and interlock polls every 10 simulated minutes
+  // rather than 30 s: 600 simulated hours of 30 s polls are 200,000 exchanges.
+  std::ifstream in(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
+  std::string station((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (std::size_t at; (at = station.find("poll_s = 30")) != std::string::npos;) station.replace(at, 11, "poll_s = 600");
+  station.replace(station.find("[station]\n"), 10, "[station]\nheartbeat_s = 600\n");
+  const std::string station_file = write_script("resume_ageing_station.toml", station);
   // Step 4 reads at about 300 h and sleeps 100 h; 50 h into that sleep the meter loses power,
   // and the kill lands while the run waits for it.
-  HeadlessRun run(run_args(write_script("resume_ageing.lua", kAgeingSteps), db) +
-                      " --virtual-time --sim-fault '1260000 opm SIM:FAULT:OUTAGE 60'",
+  remove_db(db);
+  HeadlessRun run("run " + write_script("resume_ageing.lua", kAgeingSteps) + " --station " + station_file + " --sim --db " +
+                      db + " --virtual-time --sim-fault '1260000 opm SIM:FAULT:OUTAGE 60'",
                   in_build("resume-ageing.log"));
-  REQUIRE(run.wait_for("lost link to opm"));
+  REQUIRE(run.wait_for("lost link to opm", 120));
   REQUIRE(run.text().find("step 3 done") != std::string::npos);
   wait_until_committed(db, "mean_power", 4);
   kill(run.pid, SIGKILL);

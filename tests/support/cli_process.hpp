@@ -70,8 +70,8 @@ struct HeadlessRun {
     const std::string t = text();
     return static_cast<long>(std::count(t.begin(), t.end(), '\n'));
   }
-  bool wait_for(const std::string& what) const {  // up to 10 s
-    for (int i = 0; i < 200; ++i, usleep(50000))
+  bool wait_for(const std::string& what, int seconds = 10) const {
+    for (int i = 0; i < seconds * 20; ++i, usleep(50000))
       if (text().find(what) != std::string::npos) return true;
     return false;
   }

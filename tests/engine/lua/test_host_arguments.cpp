@@ -86,7 +86,7 @@ TEST_CASE("a missing sequence file is refused naming the path") {
   CHECK_THAT(script.error().message, Catch::Contains("host_arguments_no_such.lua"));
 }
 
-TEST_CASE("a sequence file larger than 4 MiB is refused; one at the cap loads") {
+TEST_CASE("a sequence file larger than 4 MiB is refused and one at the cap loads") {
   const auto big = scratch("big.lua");
   {
     std::ofstream out(big, std::ios::binary);
