@@ -348,7 +348,10 @@ Result<Rewind> WriterSession::rewind_to_checkpoint(RunId run) {
       "SELECT max(coalesce((SELECT max(t_max) FROM sample_blocks WHERE series_id IN ({0})), 0), "
       "coalesce((SELECT max(t_s) FROM superseded_samples WHERE series_id IN ({0})), 0), "
       "coalesce((SELECT max(t_s) FROM results WHERE run_id = ?1), 0), "
-      "coalesce((SELECT max(t_s) FROM checkpoints WHERE run_id = ?1), 0))",
+      "coalesce((SELECT max(t_s) FROM checkpoints WHERE run_id = ?1), 0), "
+      // Events too: the engine stamps them with the run's clock, and a resumed run's clock must
+      // start after everything the killed process logged (a suspension it began, say).
+      "coalesce((SELECT max(t_s) FROM events WHERE run_id = ?1), 0))",
       kRunSeries));
   if (!last) return fail(last.error());
   last->bind(1, run);

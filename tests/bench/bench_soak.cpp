@@ -251,7 +251,8 @@ int main(int argc, char** argv) {
   const auto aside = q(*reader, "SELECT count(*) FROM superseded_samples");
   const auto integrity = reader->integrity_check();
 
-  // Samples taken while the run was suspended (between "suspended:" and "running:" events).
+  // Samples taken while the run was suspended (strictly between "suspended:" and "running:";
+  // a call held by the suspension reads at the very moment it ends, which is allowed).
   auto events = reader->events(run.id);
   std::vector<std::pair<double, double>> suspended;
   std::map<std::string, int> injected;
@@ -264,9 +265,12 @@ int main(int argc, char** argv) {
     if (e.message.starts_with("simulated fault injected: ")) ++injected[e.source + " " + e.message.substr(26)];
   }
   std::int64_t in_suspension = 0;
-  for (const auto& [a, b] : suspended)
-    in_suspension += q(*reader, fmt::format("SELECT count(*) FROM samples s JOIN series r USING(series_id) WHERE r.run_id = {} "
-                                            "AND s.t_s > {:.6f} AND s.t_s < {:.6f}", run.id, a, b));
+  for (const auto& [a, b] : suspended) {
+    const auto n = q(*reader, fmt::format("SELECT count(*) FROM samples s JOIN series r USING(series_id) WHERE r.run_id = {} "
+                                          "AND s.t_s > {:.6f} AND s.t_s < {:.6f}", run.id, a + 1e-3, b - 1e-3));
+    if (n > 0) fmt::print("  {} samples between {:.1f} s and {:.1f} s, while suspended\n", n, a - run.started_s, b - run.started_s);
+    in_suspension += n;
+  }
   int missing_faults = 0;
   for (const auto& f : plan)
     if (injected[f.instrument + " " + f.line] == 0) ++missing_faults;
