@@ -68,14 +68,21 @@ Bench::State Bench::state() {
   commit_exact_locked();
   State s;
   s.stress_h = ageing_.stress_hours();
+  s.stress_h_per_h = stress_rate_locked(thermal_.state().dut_c);
+  s.setpoint_c = thermal_.setpoint_c();
+  s.thermal = thermal_.state();
   for (std::size_t i = 0; i < array_.size(); ++i)
     if (ageing_.forced_remaining(i) < 1.0) s.forced_failures.emplace_back(i, ageing_.forced_remaining(i));
   return s;
 }
 
-Status Bench::restore(const State& s, std::uint64_t epoch) {
-  if (!std::isfinite(s.stress_h) || s.stress_h < 0)
-    return fail(Errc::invalid_argument, fmt::format("bench state: stress hours {} is not a finite number >= 0", s.stress_h));
+Status Bench::restore(const State& s, double gap_s, std::uint64_t epoch) {
+  for (const double x : {s.stress_h, s.stress_h_per_h, gap_s})
+    if (!std::isfinite(x) || x < 0)
+      return fail(Errc::invalid_argument, fmt::format("bench state: {} is not a finite number >= 0", x));
+  for (const double c : {s.setpoint_c, s.thermal.air_c, s.thermal.reference_c, s.thermal.dut_c, s.thermal.air_rate_c_per_s})
+    if (!std::isfinite(c) || std::abs(c) > 1000)
+      return fail(Errc::invalid_argument, fmt::format("bench state: chamber temperature {} is out of range", c));
   for (const auto& [lane, remaining] : s.forced_failures) {
     if (lane >= array_.size())
       return fail(Errc::invalid_argument, fmt::format("bench state: lane {} outside the array of {} lanes", lane, array_.size()));
@@ -84,7 +91,8 @@ Status Bench::restore(const State& s, std::uint64_t epoch) {
   }
   std::lock_guard lock(mutex_);
   commit_exact_locked();
-  ageing_.restore_stress_hours(s.stress_h);
+  ageing_.restore_stress_hours(s.stress_h + s.stress_h_per_h * gap_s / kSecondsPerHour);
+  thermal_.restore(s.thermal, s.setpoint_c);
   for (const auto& [lane, remaining] : s.forced_failures) ageing_.force_failure(lane, remaining);
   // Counter-based streams (random.hpp): 2^40 draws per epoch leaves each part of a resumed run
   // its own stretch of every lane's stream.

@@ -113,17 +113,21 @@ class Bench {
   Status fail_lane(std::size_t lane, std::optional<double> remaining_fraction = std::nullopt);
 
   // --- carrying the array over a process's death (`ledlab resume` of a simulated run) ---
-  // What the array has been through: its equivalent stress hours and the lanes failed by a
-  // fault. The chamber's temperature is not kept: a resumed run's chamber starts from ambient,
-  // as a real one does after the bench was switched off.
+  // What the array has been through (its equivalent stress hours, the lanes failed by a fault),
+  // how fast it was ageing, and where its chamber was. The hardware does not stop when ledlab's
+  // process dies: the chamber holds its temperature and the drive stays on.
   struct State {
     double stress_h = 0;
+    double stress_h_per_h = 0;  // equivalent hours per hour at the time
     std::vector<std::pair<std::size_t, double>> forced_failures;  // lane, remaining fraction
+    double setpoint_c = 25;
+    ThermalState thermal;
   };
   State state();
-  // Continues from `state`; `epoch` (1, 2, ... for each resume) moves every noise stream to
-  // draws it has never used, so a resumed run does not repeat the noise of its first part.
-  Status restore(const State& state, std::uint64_t epoch);
+  // Continues from `state`, `gap_s` simulated seconds later: the array aged through the gap at
+  // the rate it had, and the chamber is where it was. `epoch` (1, 2, ... for each resume) moves
+  // every noise stream to draws it has never used, so a resumed run does not repeat its noise.
+  Status restore(const State& state, double gap_s, std::uint64_t epoch);
 
  private:
   // The model at the clock's time: thermal state, equivalent stress hours, junction.

@@ -43,6 +43,11 @@ class ThermalModel {
   const ThermalState& state() const { return state_; }
 
   void set_setpoint_c(double setpoint_c) { setpoint_c_ = setpoint_c; }
+  // Takes up the air, loop and DUT where a previous model left them (a resumed simulation).
+  void restore(const ThermalState& state, double setpoint_c) {
+    state_ = state;
+    setpoint_c_ = setpoint_c;
+  }
   void set_ramp_c_per_min(double ramp_c_per_min) { ramp_c_per_min_ = ramp_c_per_min; }
   void set_enabled(bool enabled);
   void set_window_c(double window_c) { window_c_ = window_c; }

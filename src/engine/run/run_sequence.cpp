@@ -297,7 +297,9 @@ void RunHost::save_bench_state(std::string_view checkpoint) {
   json failed = json::array();
   for (const auto& [lane, remaining] : s.forced_failures) failed.push_back({lane, remaining});
   event(db::EventKind::info, "simulator", fmt::format("bench state at checkpoint '{}'", checkpoint),
-        {{"checkpoint", std::string(checkpoint)}, {"stress_h", s.stress_h}, {"forced_failures", failed}});
+        {{"checkpoint", std::string(checkpoint)}, {"stress_h", s.stress_h}, {"stress_h_per_h", s.stress_h_per_h},
+         {"forced_failures", failed}, {"setpoint_c", s.setpoint_c},
+         {"chamber", {s.thermal.air_c, s.thermal.air_rate_c_per_s, s.thermal.reference_c, s.thermal.dut_c}}});
 }
 
 Status RunHost::restore_bench_state() {
@@ -321,17 +323,28 @@ Status RunHost::restore_bench_state() {
     return {};
   }
   sim::Bench::State state;
-  const auto& stress = (*saved)["stress_h"];
-  state.stress_h = stress.is_number() ? stress.get<double>() : -1;
+  const auto number = [&](const char* key) { return (*saved)[key].is_number() ? (*saved)[key].get<double>() : -1.0; };
+  state.stress_h = number("stress_h");
+  state.stress_h_per_h = number("stress_h_per_h");
+  state.setpoint_c = number("setpoint_c");
+  const auto& chamber = (*saved)["chamber"];
+  if (!chamber.is_array() || chamber.size() != 4 ||
+      !std::all_of(chamber.begin(), chamber.end(), [](const json& v) { return v.is_number(); }))
+    return fail(Errc::protocol, fmt::format("run {}: stored bench state has no chamber state", run_.uuid));
+  state.thermal = {chamber[0].get<double>(), chamber[1].get<double>(), chamber[2].get<double>(), chamber[3].get<double>()};
   for (const auto& f : saved->value("forced_failures", json::array())) {
     if (!f.is_array() || f.size() != 2 || !f[0].is_number_unsigned() || !f[1].is_number())
       return fail(Errc::protocol, fmt::format("run {}: stored bench state is malformed: {}", run_.uuid, f.dump()));
     state.forced_failures.emplace_back(f[0].get<std::size_t>(), f[1].get<double>());
   }
-  if (auto st = sim_->bench()->restore(state, epoch); !st) return fail(st.error());
+  // The hardware went on while the process was dead: the array aged through the gap.
+  const double gap_s = std::max(0.0, clock_->now_s() - cp.t_s);
+  if (auto st = sim_->bench()->restore(state, gap_s, epoch); !st) return fail(st.error());
   event(db::EventKind::info, "simulator",
-        fmt::format("the simulated array continues from checkpoint '{}': {:.1f} stress hours, {} lanes failed by faults",
-                    cp.name, state.stress_h, state.forced_failures.size()));
+        fmt::format("the simulated array continues from checkpoint '{}': {:.1f} stress hours and {:.1f} more for the {:.0f} s "
+                    "the process was gone, {} lanes failed by faults, chamber at {:.1f} C",
+                    cp.name, state.stress_h, state.stress_h_per_h * gap_s / 3600, gap_s, state.forced_failures.size(),
+                    state.thermal.air_c));
   return {};
 }
 
