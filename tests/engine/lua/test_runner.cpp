@@ -110,10 +110,10 @@ TEST_CASE("abort acts at the next engine call of a script that never sleeps") {
   CHECK(calls == 3);
 }
 
-TEST_CASE("parallel branches run concurrently: wall time is the longest branch, not the sum") {
+TEST_CASE("parallel branches run concurrently: the run takes the longest branch's time, not the sum") {
   asio::io_context io;
   RunOptions options;
-  options.clock = std::make_shared<ledlab::Clock>(100.0);  // 1 simulated s = 10 ms
+  options.clock = ledlab::Clock::virtual_time();
   std::vector<std::string> events;
   SequenceRunner runner(SequenceScript(R"(
     parallel {
@@ -124,13 +124,10 @@ TEST_CASE("parallel branches run concurrently: wall time is the longest branch, 
     }
     log('joined')
   )", "seq.lua"), options, logging_to(events));
-  const auto start = std::chrono::steady_clock::now();
-  const auto outcome = run_to_end(io, runner);
-  const double wall = seconds_since(start);
+  const auto outcome = run_to_end(io, runner, options.clock);
   INFO(outcome.message);
   REQUIRE(outcome.status == RunStatus::finished);
-  CHECK(wall >= 0.19);
-  CHECK(wall < 0.5);  // one after another would be 0.7 s
+  CHECK(options.clock->elapsed_s() == 20);  // one after another would be 70 s
   REQUIRE(events.size() == 9);
   CHECK(events[0] == "a1");
   CHECK(events[1] == "b1");
@@ -143,7 +140,7 @@ TEST_CASE("parallel branches run concurrently: wall time is the longest branch, 
 TEST_CASE("the first error in a parallel branch is raised in the caller and stops the siblings") {
   asio::io_context io;
   RunOptions options;
-  options.clock = std::make_shared<ledlab::Clock>(100.0);
+  options.clock = ledlab::Clock::virtual_time();
   std::vector<std::string> events;
   SequenceRunner runner(SequenceScript("local ok, err = pcall(parallel, {\n"
                                        "  function() sleep(1) error('chamber out of band') end,\n"
@@ -151,13 +148,12 @@ TEST_CASE("the first error in a parallel branch is raised in the caller and stop
                                        "})\nlog(err)",
                                        "seq.lua"),
                         options, logging_to(events));
-  const auto start = std::chrono::steady_clock::now();
-  const auto outcome = run_to_end(io, runner);
+  const auto outcome = run_to_end(io, runner, options.clock);
   INFO(outcome.message);
   CHECK(outcome.status == RunStatus::finished);
   REQUIRE(events.size() == 1);
   CHECK_THAT(events[0], Catch::Contains("seq.lua:2: chamber out of band"));
-  CHECK(seconds_since(start) < 5.0);
+  CHECK(options.clock->elapsed_s() < 3600);  // the sibling's hour-long sleep was cut short
 }
 
 TEST_CASE("abort during parallel ends every branch") {
@@ -230,13 +226,13 @@ TEST_CASE("wait_until polls its condition on the run's clock until it holds") {
   asio::io_context io;
   std::vector<std::string> events;
   RunOptions options;
-  options.clock = std::make_shared<ledlab::Clock>(3600.0);  // a simulated hour per wall second
+  options.clock = ledlab::Clock::virtual_time();
   SequenceRunner runner(SequenceScript(R"lua(
 local polls = 0
 local waited = wait_until(function() polls = polls + 1; return polls >= 4 end, { poll = 60, timeout = 3600 })
 log(("polls %d, waited %d s"):format(polls, math.floor(waited / 60 + 0.5) * 60))
 )lua", "seq.lua"), options, logging_to(events));
-  const auto outcome = run_to_end(io, runner);
+  const auto outcome = run_to_end(io, runner, options.clock);
   INFO(outcome.message);
   REQUIRE(outcome.status == RunStatus::finished);
   REQUIRE(events.size() == 1);
@@ -245,7 +241,7 @@ log(("polls %d, waited %d s"):format(polls, math.floor(waited / 60 + 0.5) * 60))
 
 TEST_CASE("wait_until that times out fails the run at the line that called it") {
   RunOptions options;
-  options.clock = std::make_shared<ledlab::Clock>(3600.0);
+  options.clock = ledlab::Clock::virtual_time();
   const auto outcome = test::run_text("local x = 1\nwait_until(function() return false end, { poll = 30, timeout = 120, what = 'chamber at 85 C' })\n",
                                       options);
   CHECK(outcome.status == RunStatus::failed);
