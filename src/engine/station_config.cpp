@@ -4,6 +4,7 @@
 #include "io/address.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include <cmath>
@@ -145,8 +146,14 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
     cfg.options["safe_temperature_c"] = station.safe_temperature_c;
   // Each kind declares the limits and options it reads, with their ranges (the driver refuses
   // the same config again when it is made). A kind whose driver is not linked in is the
-  // registry's to report when the station is created.
-  if (const auto* info = instruments::DriverRegistry::instance().find(cfg.kind, cfg.driver)) {
+  // registry's to report when the station is created; a dialect its kind lacks is refused
+  // here, where the line is known, since its settings could not be checked.
+  const auto& registry = instruments::DriverRegistry::instance();
+  if (const auto* kind_info = registry.find(cfg.kind, ""); kind_info && !registry.find(cfg.kind, cfg.driver))
+    return fail(at(src, t.get("driver"), base + ".driver",
+                   fmt::format("'{}' is not a {} driver (one of {})", cfg.driver, cfg.kind,
+                               fmt::join(kind_info->drivers, ", "))));
+  if (const auto* info = registry.find(cfg.kind, cfg.driver)) {
     if (auto problem = instruments::check_settings(*info, cfg)) {
       const std::string key = fmt::format("{}.{}.{}", base, problem->table, problem->key);
       const toml::node* node = t.at_path(problem->table + "." + problem->key).node();
