@@ -7,10 +7,12 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <cmath>
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -70,6 +72,38 @@ Result<std::map<std::string, double>> number_table(const std::string& src, const
     out[std::string(k.str())] = *n;
   }
   return out;
+}
+
+// toml++ recurses once per level of table nesting. Inline arrays and tables are bounded
+// (TOML_MAX_NESTED_VALUES, 256), dotted keys are not: a few tens of kilobytes of
+// "[bench.t.t.t...]" exhaust the stack. Every level a dotted key adds is a dot on its line, so
+// a line with more key dots than kMaxKeyDots is refused before parsing. Dots inside quotes and
+// between digits (1.5, 07:32:00.5) are no key levels.
+constexpr int kMaxKeyDots = 64;
+
+std::optional<std::size_t> line_too_deep(std::string_view text) {
+  std::size_t line = 1;
+  int dots = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      dots = 0;
+      quote = 0;
+    } else if (quote != 0) {
+      if (c == '\\' && quote == '"') ++i;  // an escape in a basic string
+      else if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;  // a comment
+    } else if (c == '.' && !(i > 0 && i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i - 1])) &&
+                              std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
+      if (++dots > kMaxKeyDots) return line;
+    }
+  }
+  return std::nullopt;
 }
 
 nlohmann::json to_json(const toml::node& node) {
@@ -189,6 +223,9 @@ const instruments::InstrumentConfig* StationConfig::find(std::string_view n) con
 }
 
 Result<StationConfig> parse_station(std::string_view text, std::string source_name) {
+  if (const auto line = line_too_deep(text))
+    return fail(Errc::config, fmt::format("{}:{}: keys nest deeper than {} tables (more than {} dots in a line)",
+                                          source_name, *line, kMaxKeyDots, kMaxKeyDots));
   toml::table root;
   try {
     root = toml::parse(text, source_name);

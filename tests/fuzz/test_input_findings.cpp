@@ -119,3 +119,21 @@ TEST_CASE("a precompiled chunk given as a sequence is refused naming the script"
   CHECK_THAT(outcome.message, Catch::StartsWith("seq.lua:1: attempt to load a binary chunk (mode is 't'): a sequence "
                                                 "must be Lua source text"));
 }
+
+TEST_CASE("a station file whose keys nest thousands of tables deep is refused at its line, not a stack overflow") {
+  // toml++ recurses once per table level, and dotted keys are not bounded the way inline
+  // arrays and tables are: a 40 kB file of "[bench.t.t.t...]" overflowed the stack.
+  std::string path = "t";
+  for (int i = 0; i < 100'000; ++i) path += ".t";
+  const std::string instrument = "[instruments.opm]\nkind = \"power_meter\"\naddress = \"tcp://127.0.0.1:5025\"\n";
+  const auto header = ledlab::engine::parse_station(instrument + "[bench." + path + "]\nx = 1\n", "deep.toml");
+  REQUIRE_FALSE(header);
+  CHECK_THAT(header.error().message, Catch::StartsWith("deep.toml:4: keys nest deeper than 64 tables"));
+  const auto inline_key = ledlab::engine::parse_station(instrument + "[bench]\nx = { " + path + " = 1 }\n", "deep.toml");
+  REQUIRE_FALSE(inline_key);
+  CHECK_THAT(inline_key.error().message, Catch::StartsWith("deep.toml:5: keys nest deeper than 64 tables"));
+  // Dots in strings and numbers are not key levels.
+  std::string values = "[bench]\nnote = \"" + path + "\"\nlist = [";
+  for (int i = 0; i < 1000; ++i) values += "1.5, ";
+  CHECK(ledlab::engine::parse_station(instrument + values + "2.5]\n", "dots.toml"));
+}
