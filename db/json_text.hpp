@@ -4,6 +4,8 @@
 // scripts and instruments may hold any bytes. So input is checked where it enters
 // (utf8_error), and whatever still reaches a dump has each invalid byte replaced with U+FFFD:
 // a stray byte costs a character, never the run.
+#include "core/utf8.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -14,8 +16,7 @@ namespace ledlab::db {
 
 std::string json_text(const nlohmann::json& value, int indent = -1);
 
-// Empty when `text` is valid UTF-8 (RFC 3629 section 4: no overlong forms, no surrogates,
-// nothing above U+10FFFF); otherwise "byte 0xff at offset 3".
-std::optional<std::string> utf8_error(std::string_view text);
+// core/utf8.hpp: empty when `text` is valid UTF-8, otherwise "byte 0xff at offset 3".
+using ledlab::utf8_error;
 
 }  // namespace ledlab::db

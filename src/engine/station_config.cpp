@@ -4,12 +4,15 @@
 #include "io/address.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include <cctype>
 #include <cmath>
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -69,6 +72,38 @@ Result<std::map<std::string, double>> number_table(const std::string& src, const
     out[std::string(k.str())] = *n;
   }
   return out;
+}
+
+// toml++ recurses once per level of table nesting. Inline arrays and tables are bounded
+// (TOML_MAX_NESTED_VALUES, 256), dotted keys are not: a few tens of kilobytes of
+// "[bench.t.t.t...]" exhaust the stack. Every level a dotted key adds is a dot on its line, so
+// a line with more key dots than kMaxKeyDots is refused before parsing. Dots inside quotes and
+// between digits (1.5, 07:32:00.5) are no key levels.
+constexpr int kMaxKeyDots = 64;
+
+std::optional<std::size_t> line_too_deep(std::string_view text) {
+  std::size_t line = 1;
+  int dots = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      dots = 0;
+      quote = 0;
+    } else if (quote != 0) {
+      if (c == '\\' && quote == '"') ++i;  // an escape in a basic string
+      else if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;  // a comment
+    } else if (c == '.' && !(i > 0 && i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i - 1])) &&
+                              std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
+      if (++dots > kMaxKeyDots) return line;
+    }
+  }
+  return std::nullopt;
 }
 
 nlohmann::json to_json(const toml::node& node) {
@@ -145,8 +180,14 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
     cfg.options["safe_temperature_c"] = station.safe_temperature_c;
   // Each kind declares the limits and options it reads, with their ranges (the driver refuses
   // the same config again when it is made). A kind whose driver is not linked in is the
-  // registry's to report when the station is created.
-  if (const auto* info = instruments::DriverRegistry::instance().find(cfg.kind, cfg.driver)) {
+  // registry's to report when the station is created; a dialect its kind lacks is refused
+  // here, where the line is known, since its settings could not be checked.
+  const auto& registry = instruments::DriverRegistry::instance();
+  if (const auto* kind_info = registry.find(cfg.kind, ""); kind_info && !registry.find(cfg.kind, cfg.driver))
+    return fail(at(src, t.get("driver"), base + ".driver",
+                   fmt::format("'{}' is not a {} driver (one of {})", cfg.driver, cfg.kind,
+                               fmt::join(kind_info->drivers, ", "))));
+  if (const auto* info = registry.find(cfg.kind, cfg.driver)) {
     if (auto problem = instruments::check_settings(*info, cfg)) {
       const std::string key = fmt::format("{}.{}.{}", base, problem->table, problem->key);
       const toml::node* node = t.at_path(problem->table + "." + problem->key).node();
@@ -182,6 +223,9 @@ const instruments::InstrumentConfig* StationConfig::find(std::string_view n) con
 }
 
 Result<StationConfig> parse_station(std::string_view text, std::string source_name) {
+  if (const auto line = line_too_deep(text))
+    return fail(Errc::config, fmt::format("{}:{}: keys nest deeper than {} tables (more than {} dots in a line)",
+                                          source_name, *line, kMaxKeyDots, kMaxKeyDots));
   toml::table root;
   try {
     root = toml::parse(text, source_name);

@@ -68,10 +68,12 @@ Step params_body(lua_State* T) {
   if (!lua_istable(T, 1)) return error_here(T, fmt::format("params: expected a table, got {}", luaL_typename(T, 1)));
   const auto table = to_json(T, 1);
   if (!table) return error_here(T, "params{}: " + table.error().message);
+  // Fatal like the runaway guard (a script cannot go on without its parameters), and like
+  // every script error it names the line: the line of the params{} call.
   auto decls = parse_declarations(*table);
-  if (!decls) return fatal(T, decls.error().message);
+  if (!decls) return fatal(T, script_position(T) + decls.error().message);
   auto values = resolve_parameters(*decls, self.options.overrides);
-  if (!values) return fatal(T, values.error().message);
+  if (!values) return fatal(T, script_position(T) + values.error().message);
   push_json(T, *values);
   return {Then::return_values, 1};
 }
@@ -253,14 +255,26 @@ void SequenceRunner::Impl::install_builtins() {
 }
 
 // Helpers written in Lua on top of the built-ins, loaded into the script's environment.
-// Their errors are raised at level 2: the message names the script line that called them.
+// Their errors are raised at level 2: the message names the script line that called them, so
+// they check every argument before a built-in could fail on it inside the prelude. The
+// comparisons are negated: a NaN fails them (a NaN timeout would never expire).
+static_assert(kMaxSleepS == 1e8, "the prelude's poll bound is kMaxSleepS");
 constexpr const char* kPrelude = R"lua(
 function wait_until(condition, options)
   if type(condition) ~= "function" then error("wait_until: the first argument must be a function", 2) end
+  if options ~= nil and type(options) ~= "table" then
+    error("wait_until: the options must be a table, e.g. { poll = 10, timeout = 600 }", 2)
+  end
   options = options or {}
   local poll = options.poll or 10
   local what = options.what or "condition"
-  if type(poll) ~= "number" or poll <= 0 then error("wait_until: poll must be a positive number of seconds", 2) end
+  if type(poll) ~= "number" or not (poll > 0 and poll <= 1e8) then
+    error("wait_until: poll must be a number of seconds > 0 and <= 1e8", 2)
+  end
+  if options.timeout ~= nil and (type(options.timeout) ~= "number" or not (options.timeout >= 0)) then
+    error("wait_until: timeout must be a number of seconds >= 0", 2)
+  end
+  if type(what) ~= "string" then error("wait_until: what must be a string", 2) end
   local started = now()
   while not condition() do
     local waited = now() - started

@@ -327,6 +327,13 @@ int load_chunk(lua_State* L, std::string_view text, std::string_view name, int e
   env_index = lua_absindex(L, env_index);
   const std::string chunkname = "@" + std::string(name);
   const int status = luaL_loadbufferx(L, text.data(), text.size(), chunkname.c_str(), "t");
+  if (status != LUA_OK && text.starts_with(LUA_SIGNATURE[0])) {
+    // Lua's refusal of a binary chunk names neither the chunk nor a line (ldo.c, checkmode).
+    lua_pushfstring(L, "%s:1: %s: a sequence must be Lua source text (sandbox)", chunkname.c_str() + 1,
+                    lua_tostring(L, -1));
+    lua_remove(L, -2);
+    return status;
+  }
   if (status != LUA_OK) return status;
   lua_pushvalue(L, env_index);
   lua_setupvalue(L, -2, 1);  // a main chunk's only upvalue is _ENV

@@ -18,6 +18,7 @@ struct DeclarePass {
   std::uint64_t budget = 0;
   std::uint64_t executed = 0;
   std::optional<nlohmann::json> declared;
+  std::string declared_at;  // "name:line: " of the params{} call, for errors in the declarations
   std::string error;  // set when the pass ended on its own guard
 };
 
@@ -30,6 +31,7 @@ int declare_params(lua_State* L) {
   // The declarations are all this pass wants: stop here. (Statement-scoped temporaries only:
   // the raise below is a longjmp that would skip C++ destructors.)
   pass_of(L).declared = to_json(L, 1).value_or(nlohmann::json());
+  pass_of(L).declared_at = script_position(L);
   raise_fatal(L);  // the declarations are all this pass wants: stop here
 }
 
@@ -121,7 +123,9 @@ Result<std::vector<ParamDecl>> SequenceScript::parameters(std::uint64_t instruct
     if (!pass.error.empty()) return fail(Errc::config, pass.error);
   }
   if (!pass.declared) return std::vector<ParamDecl>{};
-  return parse_declarations(*pass.declared);
+  auto decls = parse_declarations(*pass.declared);
+  if (!decls) return fail(Errc::config, pass.declared_at + decls.error().message);
+  return decls;
 }
 
 }  // namespace ledlab::lua
