@@ -32,9 +32,12 @@ set(LEDLAB_TSAN OFF)
 if(_ledlab_sanitize MATCHES "^(on|address)$")
   set(LEDLAB_ASAN ON)
   # _GLIBCXX_ASSERTIONS: bounds checks on operator[] within a container's capacity, where
-  # ASan sees only valid memory.
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-    -D_GLIBCXX_ASSERTIONS)
+  # ASan sees only valid memory. No vptr check: on the first sight of each dynamic type,
+  # libubsan probes the vtable's memory through a pipe(2), so in a process that has used up
+  # its descriptors (the accept-loop tests do, on purpose) it reports "invalid vptr" for sound
+  # objects; ASan still finds the freed or overrun objects that carry a bad vptr.
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer
+    -fno-sanitize-recover=undefined -D_GLIBCXX_ASSERTIONS)
   add_link_options(-fsanitize=address,undefined)
 elseif(_ledlab_sanitize STREQUAL "thread")
   set(LEDLAB_TSAN ON)
