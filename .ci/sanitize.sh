@@ -31,8 +31,11 @@ case $mode in
              test_usbtmc_link test_usbtmc_instruments test_libusb_umockdev ledlab test_gui_units
              test_watchdog test_run_hang_guard test_run_interruptions test_control_endpoint test_cli)
     # Tests of programs not built here show up as *_NOT_BUILT; pyvisa only repeats test_cli's
-    # ledlab sim through Python.
-    exclude='_NOT_BUILT|^pyvisa_twins$'
+    # ledlab sim through Python. TSan runs a signal's handler only when the receiving thread
+    # next enters the runtime; a thread stuck inside Lua's (uninstrumented) pattern matcher
+    # never does, so a SIGTERM sent to it is never seen: that test cannot run under TSan (the
+    # ASan stage runs it; the watchdog's own timeout path is run here).
+    exclude='_NOT_BUILT|^pyvisa_twins$|^SIGTERM to a run stuck in a catastrophic pattern'
     ;;
   *) echo "sanitize.sh: unknown mode '$mode' (address or thread)" >&2; exit 2 ;;
 esac
