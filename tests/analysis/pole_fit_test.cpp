@@ -17,7 +17,8 @@ namespace {
 std::vector<double> measured(const std::vector<double>& f_hz, double tau_s, double rc_s, double scale,
                              double noise_db, unsigned seed = 1) {
   std::mt19937 rng(seed);
-  std::normal_distribution<double> noise(0.0, noise_db);
+  // [rand.dist.norm.normal]: the standard deviation must be > 0; noise-free data draws none.
+  std::normal_distribution<double> noise(0.0, noise_db > 0 ? noise_db : 1.0);
   std::vector<double> m;
   for (double f : f_hz) {
     const double exact_db = 20 * std::log10(scale * pole_magnitude(f, tau_s, rc_s));

@@ -2,12 +2,14 @@
 // The ledlab executable driven as a user drives it: a command and its output, or a headless
 // run in the background with its output going to a log file.
 #include "support/paths.hpp"
+#include "support/sanitizer.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <csignal>
 #include <fstream>
 #include <string>
 #include <sys/wait.h>
@@ -62,6 +64,15 @@ struct HeadlessRun {
       _exit(127);
     }
   }
+  // A test that fails before exit_code() leaves no run behind.
+  ~HeadlessRun() {
+    if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  HeadlessRun(const HeadlessRun&) = delete;
+  HeadlessRun& operator=(const HeadlessRun&) = delete;
   std::string text() const {
     std::ifstream in(log);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -70,14 +81,16 @@ struct HeadlessRun {
     const std::string t = text();
     return static_cast<long>(std::count(t.begin(), t.end(), '\n'));
   }
+  // Up to `seconds` (times the sanitizer slowdown).
   bool wait_for(const std::string& what, int seconds = 10) const {
-    for (int i = 0; i < seconds * 20; ++i, usleep(50000))
+    for (int i = 0; i < seconds * 20 * kSanitizerSlowdown; ++i, usleep(50000))
       if (text().find(what) != std::string::npos) return true;
     return false;
   }
   int exit_code() {
     int status = 0;
     REQUIRE(waitpid(pid, &status, 0) == pid);
+    pid = -1;
     REQUIRE(WIFEXITED(status));
     return WEXITSTATUS(status);
   }

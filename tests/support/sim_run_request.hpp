@@ -2,6 +2,7 @@
 // A `ledlab run sequences/SEQ --sim` request on sequences/stations/sim.toml at a given time
 // scale, into a fresh store (tests and benchmarks of the characterisation sequences).
 #include "engine/run/run_sequence.hpp"
+#include "support/sanitizer.hpp"
 
 #include <cstdio>
 #include <stdexcept>
@@ -24,6 +25,9 @@ inline engine::RunRequest sim_run_request(const std::string& sequence, lua::Over
   req.virtual_time = virtual_time;
   req.overrides = std::move(overrides);
   req.db = db;
+  // The watchdog watches wall time: a sequence's analysis between two instrument calls takes
+  // several times longer under a sanitizer.
+  req.watchdog_s *= kSanitizerSlowdown;
   return req;
 }
 

@@ -1,0 +1,77 @@
+// The dashboard's data thread without a window: it reads the store while the store's writer
+// adds to it, publishes models that the render thread reads, and executes the render thread's
+// commands in order. Run under ThreadSanitizer by .ci/sanitize.sh thread.
+#include "../db/temp_db.hpp"
+#include "db/store.hpp"
+#include "gui/core/data_source.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+using namespace ledlab;
+
+namespace {
+
+// Polls the published model until `ready` holds; the deadline is only a safety net.
+std::shared_ptr<const gui::Model> wait_for(const gui::DataSource& source,
+                                           const std::function<bool(const gui::Model&)>& ready) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    auto model = source.model();
+    if (ready(*model)) return model;
+    if (std::chrono::steady_clock::now() > deadline) return model;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the dashboard's data thread follows a run the store's writer is still filling and executes queued commands") {
+  db::test::TempDb tmp;
+  auto store = db::Store::open(tmp.path());
+  REQUIRE(store);
+  auto run = (*store)->begin_run({.sequence = "burn_in", .started_s = 1000});
+  REQUIRE(run);
+  auto series = (*store)->declare_series(run->id, {1, "optical_power", "W", "{}"});
+  REQUIRE(series);
+  REQUIRE((*store)->append(*series, 1000, 1e-3));
+  REQUIRE((*store)->flush());
+
+  gui::DataSource source({.db = tmp.path(), .sequences_dir = tmp.dir(), .attach = run->uuid, .poll_hz = 200});
+  auto model = wait_for(source, [&](const gui::Model& m) { return m.run && m.samples == 1; });
+  REQUIRE(model->run);
+  CHECK(model->run->uuid == run->uuid);
+  CHECK(model->samples == 1);
+
+  // The writer thread stores while the data thread reads and the render thread takes models
+  // and queues commands.
+  for (int i = 1; i <= 50; ++i) {
+    REQUIRE((*store)->append(*series, 1000 + 60.0 * i, 1e-3 * (1 - 1e-4 * i)));
+    if (i % 10 == 0) source.push(gui::SelectLane{i % 20});
+    (void)source.model()->plots.size();
+  }
+  source.push(gui::SelectLane{1});
+  REQUIRE((*store)->end_run(run->id, db::RunStatus::finished, {}, "done"));
+  REQUIRE((*store)->flush());
+
+  model = wait_for(source, [](const gui::Model& m) {
+    return m.samples == 51 && m.selected_lane == 1 && m.run && m.run->status == db::RunStatus::finished;
+  });
+  CHECK(model->samples == 51);
+  CHECK(model->selected_lane == 1);
+  REQUIRE(model->run);
+  CHECK(model->run->status == db::RunStatus::finished);
+  CHECK(model->state() == "finished");
+}
+
+TEST_CASE("the dashboard's data thread reports steering a run that is not on display as a notice") {
+  db::test::TempDb tmp;
+  gui::DataSource source({.db = tmp.path(), .sequences_dir = tmp.dir(), .poll_hz = 200});
+  source.push(gui::Steer{"pause"});
+  auto model = wait_for(source, [](const gui::Model& m) { return !m.notice.empty(); });
+  CHECK(model->notice == "pause: no run on display");
+  CHECK_THAT(model->store_error, Catch::Contains("no such file yet"));
+}
