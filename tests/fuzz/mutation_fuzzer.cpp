@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -143,7 +144,16 @@ int run_fuzzer(std::string_view program, std::span<const Target> targets, int ar
   fs::create_directories(artifacts);
   g_crash_fd = ::open((artifacts / "crash-input").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   g_current.reserve(target->max_len);
-  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) std::signal(sig, on_crash);
+  // The handler runs on a stack of its own, so that a stack overflow is saved too.
+  static std::array<char, 1 << 16> alternate_stack;
+  stack_t stack{};
+  stack.ss_sp = alternate_stack.data();
+  stack.ss_size = alternate_stack.size();
+  ::sigaltstack(&stack, nullptr);
+  struct sigaction action{};
+  action.sa_handler = on_crash;
+  action.sa_flags = SA_ONSTACK;
+  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) ::sigaction(sig, &action, nullptr);
 
   std::vector<std::string> corpus = load_corpus(split_dirs(argv[2]));
   const std::size_t seeds = corpus.size();
