@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ledlab::db {
 
@@ -260,6 +261,73 @@ Status Reader::for_each_sample(SeriesId series, const std::function<void(const S
     if (!*row) return {};
     visit(sample_from_row(*st));
   }
+}
+
+Status Reader::for_each_sample_run(SeriesId series, double from_s, double to_s, const SampleRunVisitor& visit) {
+  auto st = conn_.prepare(kSeriesSamples);
+  if (!st) return fail(st.error());
+  st->bind(1, series).bind(2, from_s).bind(3, to_s);
+  std::vector<double> t, v;
+  const auto emit = [&] {
+    if (!t.empty()) visit(t, v);
+    t.clear();
+    v.clear();
+  };
+  for (;;) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    t.push_back(st->column_double(1));
+    v.push_back(st->column_double(2));
+    if (t.size() == 4096) emit();
+  }
+  emit();
+  return {};
+}
+
+Result<std::vector<SampleBucket>> Reader::decimate(SeriesId series, std::size_t max_buckets, double from_s, double to_s) {
+  if (max_buckets == 0) return fail(Errc::invalid_argument, "decimate: max_buckets must be at least 1");
+  if (std::isnan(from_s) || std::isnan(to_s)) return fail(Errc::invalid_argument, "decimate: a bound is NaN");
+  if (!std::isfinite(from_s) || !std::isfinite(to_s)) {
+    auto span = conn_.prepare("SELECT min(t_min), max(t_max) FROM sample_blocks WHERE series_id = ?1");
+    if (!span) return fail(span.error());
+    span->bind(1, series);
+    auto row = span->step();
+    if (!row) return fail(row.error());
+    if (!*row || !span->column_opt_double(0)) return std::vector<SampleBucket>{};
+    if (!std::isfinite(from_s)) from_s = std::max(from_s, span->column_double(0));
+    if (!std::isfinite(to_s)) to_s = std::min(to_s, span->column_double(1));
+  }
+  std::vector<SampleBucket> out;
+  if (!(from_s <= to_s)) return out;
+  const double width = (to_s - from_s) / static_cast<double>(max_buckets);
+  std::size_t current = max_buckets;  // none yet
+  double sum = 0;
+  const auto close = [&] {
+    if (current != max_buckets) out.back().mean = sum / static_cast<double>(out.back().n);
+  };
+  auto st = for_each_sample_run(series, from_s, to_s, [&](std::span<const double> t, std::span<const double> v) {
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      std::size_t k = width > 0 ? static_cast<std::size_t>((t[i] - from_s) / width) : 0;
+      k = std::min(k, max_buckets - 1);
+      if (k != current) {
+        close();
+        current = k;
+        sum = 0;
+        out.push_back({t[i], t[i], 0, v[i], v[i], 0, v[i], v[i]});
+      }
+      SampleBucket& b = out.back();
+      b.t_last = t[i];
+      ++b.n;
+      b.min = std::min(b.min, v[i]);
+      b.max = std::max(b.max, v[i]);
+      b.last = v[i];
+      sum += v[i];
+    }
+  });
+  if (!st) return fail(st.error());
+  close();
+  return out;
 }
 
 Result<std::vector<ResultRecord>> Reader::results(RunId run) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <span>
 
 namespace ledlab::db {
 
@@ -52,6 +53,16 @@ class Reader {
   Result<std::vector<Sample>> latest_samples(SeriesId series, std::size_t count);
   // Streams a series without holding it in memory (exports of weeks-long runs).
   Status for_each_sample(SeriesId series, const std::function<void(const Sample&)>& visit);
+  // Streams the samples within [from_s, to_s] in recorded order, a run of them at a time
+  // (t and v of equal length); memory stays bounded by one chunk whatever the series' size.
+  using SampleRunVisitor = std::function<void(std::span<const double> t, std::span<const double> v)>;
+  Status for_each_sample_run(SeriesId series, double from_s, double to_s, const SampleRunVisitor& visit);
+  // A decimated view for plots: at most `max_buckets` buckets of equal time width over
+  // [from_s, to_s] (an infinite bound is the series' own first / last time), each with the
+  // count, min, max, mean, first and last value of the samples in it; empty buckets omitted.
+  Result<std::vector<SampleBucket>> decimate(SeriesId series, std::size_t max_buckets,
+                                             double from_s = -std::numeric_limits<double>::infinity(),
+                                             double to_s = std::numeric_limits<double>::infinity());
 
   Result<std::vector<ResultRecord>> results(RunId run);
   Result<std::vector<EventRecord>> events(RunId run, std::int64_t after_event_id = 0);

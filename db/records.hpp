@@ -98,6 +98,14 @@ struct Sample {
   double value = 0;
 };
 
+// A stretch of a series summarised for a plot (Reader::decimate).
+struct SampleBucket {
+  double t_first = 0, t_last = 0;  // times of its first and last sample
+  std::int64_t n = 0;
+  double min = 0, max = 0, mean = 0;
+  double first = 0, last = 0;      // values of its first and last sample
+};
+
 struct ResultRecord {
   std::int64_t id = 0;
   std::string name;                 // "f3db_hz", "ber_upper_95", "l70_h"
