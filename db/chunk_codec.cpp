@@ -8,6 +8,9 @@
 //     zigzag varint base (the block's least residual as int64), byte w (0..64),
 //     packed_size(count, w) bytes: the low w bits of residual - base, value i at bit i*w,
 //     varint exception count, then per exception: byte index, varint (residual - base) >> w
+//   decimals only: varint count of values that are not decimals, then for each in order
+//     varint gap (its index minus the previous one's plus one, or its index), its 8-byte
+//     bit pattern (the integer stream holds a placeholder there)
 // Residuals and their inverse are computed modulo 2^64, so any integers round-trip.
 // Time integers are the IEEE 754 bit patterns of t; values are the decimal mantissas m of
 // v = m / 10^k (chunk_decimal.hpp) when every value is one, else the bit patterns.
@@ -69,21 +72,29 @@ BlockPlan plan_block(std::uint64_t* r, std::size_t count) {
   std::int64_t least = static_cast<std::int64_t>(r[0]);
   for (std::size_t i = 1; i < count; ++i) least = std::min(least, static_cast<std::int64_t>(r[i]));
   const auto base = static_cast<std::uint64_t>(least);
-  std::array<std::uint32_t, 65> lengths{};
+  // Four histograms, merged after: runs of equal lengths would otherwise wait on each
+  // increment of one counter.
+  std::array<std::array<std::uint16_t, 65>, 4> partial{};
   std::uint64_t any = 0;
   for (std::size_t i = 0; i < count; ++i) {
     r[i] -= base;
     any |= r[i];
-    ++lengths[bit_length(r[i])];
+    ++partial[i % 4][bit_length(r[i])];
   }
   const unsigned widest = bit_length(any);
+  std::array<std::uint32_t, 65> lengths;
+  for (unsigned b = 0; b <= widest; ++b) lengths[b] = partial[0][b] + partial[1][b] + partial[2][b] + partial[3][b];
   unsigned best_w = widest;
   std::size_t best = packed_size(count, widest) + 1;  // + a zero exception count
-  std::size_t exceptions = 0;
+  std::size_t exceptions = 0, exception_bits = 0;
   for (unsigned w = widest; w-- > 0;) {
     exceptions += lengths[w + 1];
-    // Every exception takes at least two bytes, and narrower widths only add exceptions.
-    if (varint_size(exceptions) + 2 * exceptions >= best) break;
+    // A value of b bits that is an exception at width v < b costs v packed bits, an index
+    // byte and 8 ceil((b - v) / 7) >= b - v bits of varint: at least b + 8 bits whatever v.
+    // Narrower widths keep every exception of this one, so once those alone cost as much
+    // as the best so far, no narrower width can win.
+    exception_bits += std::size_t{lengths[w + 1]} * (w + 1 + 8);
+    if (varint_size(exceptions) + (exception_bits + 7) / 8 >= best) break;
     std::size_t bytes = packed_size(count, w) + varint_size(exceptions);
     for (unsigned b = w + 1; b <= widest; ++b) bytes += lengths[b] * (1 + (b - w + 6) / 7);
     if (bytes < best) {
@@ -147,18 +158,48 @@ void emit_stream(std::vector<std::uint8_t>& out, const std::vector<std::uint64_t
   });
 }
 
-// Writes x with whichever of the candidate orders takes fewest bytes.
-void emit_smallest(std::vector<std::uint8_t>& out, const std::vector<std::uint64_t>& x,
-                   std::initializer_list<unsigned> orders, std::uint8_t kind_bits) {
-  unsigned best_order = *orders.begin();
-  std::size_t best = SIZE_MAX;
+struct OrderChoice {
+  unsigned order = 0;
+  std::size_t bytes = 0;
+};
+
+// Whichever of the candidate orders takes fewest bytes for x.
+OrderChoice smallest_order(const std::vector<std::uint64_t>& x, std::initializer_list<unsigned> orders) {
+  OrderChoice best{*orders.begin(), SIZE_MAX};
   for (unsigned order : orders) {
-    if (const std::size_t bytes = stream_size(x, order); bytes < best) {
-      best = bytes;
-      best_order = order;
-    }
+    if (const std::size_t bytes = stream_size(x, order); bytes < best.bytes) best = {order, bytes};
   }
-  emit_stream(out, x, best_order, kind_bits);
+  return best;
+}
+
+void reserve_more(std::vector<std::uint8_t>& out, std::size_t bytes) {
+  // Geometric growth still, for callers that append many chunks to one buffer.
+  if (out.capacity() - out.size() < bytes) out.reserve(std::max(out.size() + bytes, 2 * out.capacity()));
+}
+
+std::size_t patches_size(const std::vector<std::size_t>& patches) {
+  std::size_t bytes = varint_size(patches.size()), next = 0;
+  for (std::size_t i : patches) {
+    bytes += varint_size(i - next) + sizeof(std::uint64_t);
+    next = i + 1;
+  }
+  return bytes;
+}
+
+void emit_patches(std::vector<std::uint8_t>& out, std::span<const double> v, const std::vector<std::size_t>& patches) {
+  put_varint(out, patches.size());
+  std::size_t next = 0;
+  for (std::size_t i : patches) {
+    put_varint(out, i - next);
+    next = i + 1;
+    const std::size_t at = out.size();
+    out.resize(at + sizeof(std::uint64_t));
+    store_le64(out.data() + at, std::bit_cast<std::uint64_t>(v[i]));
+  }
+}
+
+std::uint8_t decimal_header(unsigned exponent) {
+  return static_cast<std::uint8_t>(kDecimalFlag | exponent << kExponentShift);
 }
 
 // ---- decoding -----------------------------------------------------------------------------
@@ -219,11 +260,17 @@ class StreamDecoder {
     auto h = parse_header(byte, name_);
     if (!h) return fail(h.error());
     if (!h->decimal) return dispatch(*h, n, out, [](std::uint64_t x) { return std::bit_cast<double>(x); });
-    if (h->exponent == 0)
-      return dispatch(*h, n, out, [](std::uint64_t x) { return static_cast<double>(static_cast<std::int64_t>(x)); });
-    const double scale = kPow10[h->exponent];
-    return dispatch(*h, n, out,
-                    [scale](std::uint64_t x) { return static_cast<double>(static_cast<std::int64_t>(x)) / scale; });
+    const std::size_t start = out.size();
+    Status s;
+    if (h->exponent == 0) {
+      s = dispatch(*h, n, out, [](std::uint64_t x) { return static_cast<double>(static_cast<std::int64_t>(x)); });
+    } else {
+      const double scale = kPow10[h->exponent];
+      s = dispatch(*h, n, out,
+                   [scale](std::uint64_t x) { return static_cast<double>(static_cast<std::int64_t>(x)) / scale; });
+    }
+    if (!s) return s;
+    return read_patches(std::span(out).subspan(start));
   }
 
  private:
@@ -236,6 +283,27 @@ class StreamDecoder {
       case ByteReader::Got::overlong: break;
     }
     return fail(damaged(fmt::format("varint longer than 64 bits in the {} stream at byte {}", name_, in_.position())));
+  }
+
+  // The values a decimal stream holds as bit patterns, over the placeholders in `values`.
+  Status read_patches(std::span<double> values) {
+    std::uint64_t count = 0;
+    if (auto s = read_varint(count); !s) return s;
+    if (count > values.size())
+      return fail(damaged(fmt::format("{} patched values in a chunk of {} samples", count, values.size())));
+    std::size_t next = 0;  // patches are in increasing order, each index a gap after the last
+    for (std::uint64_t p = 0; p < count; ++p) {
+      std::uint64_t gap = 0;
+      if (auto s = read_varint(gap); !s) return s;
+      if (gap >= values.size() - next)
+        return fail(damaged(fmt::format("patched value beyond the chunk of {} samples", values.size())));
+      const std::size_t index = next + static_cast<std::size_t>(gap);
+      if (in_.remaining() < sizeof(std::uint64_t)) return fail(truncated());
+      values[index] = std::bit_cast<double>(load_le64(in_.here()));
+      in_.skip(sizeof(std::uint64_t));
+      next = index + 1;
+    }
+    return {};
   }
 
   template <class ToDouble>
@@ -343,14 +411,33 @@ void encode_chunk(std::span<const double> t, std::span<const double> v, std::vec
   std::transform(t.begin(), t.end(), x.begin(), [](double d) { return std::bit_cast<std::uint64_t>(d); });
   // A cadence gives a constant delta (order 1) and zero delta of delta (order 2); raw
   // patterns of a time series never beat both.
-  emit_smallest(out, x, {1, 2}, 0);
+  const OrderChoice time = smallest_order(x, {1, 2});
+  reserve_more(out, time.bytes);
+  emit_stream(out, x, time.order, 0);
 
-  if (const auto exponent = find_decimals(v, x)) {
-    emit_smallest(out, x, {0, 1, 2}, static_cast<std::uint8_t>(kDecimalFlag | *exponent << kExponentShift));
+  std::vector<std::uint64_t> raw;
+  OrderChoice raw_value;
+  const auto use_bit_patterns = [&] {
+    raw.resize(v.size());
+    std::transform(v.begin(), v.end(), raw.begin(), [](double d) { return std::bit_cast<std::uint64_t>(d); });
+    raw_value = smallest_order(raw, {0, 1, 2});
+  };
+  if (const auto decimals = find_decimals(v, x)) {
+    const OrderChoice value = smallest_order(x, {0, 1, 2});
+    const std::size_t bytes = value.bytes + patches_size(decimals->patches);
+    // With patches, bit patterns may still be smaller.
+    if (!decimals->patches.empty()) use_bit_patterns();
+    if (decimals->patches.empty() || bytes <= raw_value.bytes) {
+      reserve_more(out, bytes);
+      emit_stream(out, x, value.order, decimal_header(decimals->exponent));
+      emit_patches(out, v, decimals->patches);
+      return;
+    }
   } else {
-    std::transform(v.begin(), v.end(), x.begin(), [](double d) { return std::bit_cast<std::uint64_t>(d); });
-    emit_smallest(out, x, {0, 1, 2}, 0);
+    use_bit_patterns();
   }
+  reserve_more(out, raw_value.bytes);
+  emit_stream(out, raw, raw_value.order, 0);
 }
 
 Status decode_chunk(std::span<const std::uint8_t> blob, std::vector<double>& t, std::vector<double>& v) {

@@ -26,9 +26,17 @@ inline double decimal_value(std::int64_t m, unsigned k) {
   return k == 0 ? static_cast<double>(m) : static_cast<double>(m) / kPow10[k];
 }
 
-// When every v[i] == decimal_value(m[i], k) bit for bit, with |m[i]| < 2^53 and one k <=
-// kMaxDecimalExponent, stores m[i] (two's complement) in m and returns k; otherwise nullopt.
-// -0.0, NaN and infinities are never decimals.
-std::optional<unsigned> find_decimals(std::span<const double> v, std::vector<std::uint64_t>& m);
+struct Decimals {
+  unsigned exponent = 0;
+  // Values that are not decimals (NaN for a missing reading, SCPI-99's 9.91E37 overflow,
+  // -0.0, ...), kept as bit patterns; their m repeats a neighbour's so differences stay small.
+  std::vector<std::size_t> patches;
+};
+
+// When the values with decimal_value(m[i], k) == v[i] bit for bit, |m[i]| < 2^53, for one
+// k <= kMaxDecimalExponent, are all but a few, stores the m[i] (two's complement) in m and
+// returns k and the others; nullopt when too many values are not decimals (bit patterns
+// then compress as well and cost no search). -0.0, NaN and infinities are never decimals.
+std::optional<Decimals> find_decimals(std::span<const double> v, std::vector<std::uint64_t>& m);
 
 }  // namespace ledlab::db::chunk

@@ -108,6 +108,13 @@ TEST_CASE("a constant series costs under 0.2 byte per sample") {
   CHECK(per_sample(round_trip(cadence(n, kNow, 1.0), std::vector<double>(n, std::nan("7"))), n) < 0.2);
 }
 
+TEST_CASE("rare spikes cost an exception each, not a wider block") {
+  const std::size_t n = 3600;
+  std::vector<double> v(n, 5.0);
+  for (std::size_t i = 0; i < n; i += 300) v[i] = 5e6 + static_cast<double>(i);
+  CHECK(per_sample(round_trip(cadence(n, kNow, 1.0), v), n) < 0.2);
+}
+
 TEST_CASE("jittered timestamps round-trip and still cost less than their raw 8 bytes") {
   const std::size_t n = 5000;
   std::mt19937_64 rng(11);
@@ -167,6 +174,26 @@ TEST_CASE("decimals of different exponents share the largest one, or fall back t
   round_trip(cadence(3, kNow, 1.0), {0.1, 1e15 + 1, 2.0});
   // Decimals the nearest double cannot tell from a neighbour of more digits.
   round_trip(cadence(4, kNow, 1.0), {0.1 + 0.2, 0.3, 1.0 / 3.0, 2.0 / 3.0});
+}
+
+TEST_CASE("a few NaN and overflow readings among meter values keep the chunk small") {
+  const std::size_t n = 3600;
+  auto v = meter_series(n, 1e-3, 1e-3, 21);
+  for (std::size_t i : {0u, 1u, 500u, 501u, 502u, 1777u, 3599u}) v[i] = std::numeric_limits<double>::quiet_NaN();
+  v[900] = 9.9e37;  // SCPI-99 vol 1, 7.2.1.5: +infinity
+  v[901] = -0.0;
+  v[902] = std::bit_cast<double>(0x7ff4000000000123ull);
+  const Blob blob = round_trip(cadence(n, kNow, 1.0), v);
+  INFO(per_sample(blob, n) << " bytes per sample");
+  CHECK(per_sample(blob, n) <= 3.2);
+}
+
+TEST_CASE("values that are mostly not decimals round-trip as bit patterns") {
+  std::vector<double> v = meter_series(300, 1e-3, 1e-3, 22);
+  for (std::size_t i = 0; i < v.size(); i += 2) v[i] = std::nan("");
+  round_trip(cadence(v.size(), kNow, 1.0), v);
+  round_trip(cadence(300, kNow, 1.0), std::vector<double>(300, std::nan("")));
+  round_trip(cadence(5, kNow, 1.0), {std::nan(""), 1.0, std::nan(""), 2.5, std::nan("")});
 }
 
 TEST_CASE("empty, single-sample and block-edge chunks round-trip") {
@@ -243,6 +270,9 @@ std::vector<Blob> sample_blobs() {
   for (std::size_t i = 0; i < spiky.size(); i += 37) spiky[i] = 1e6 + static_cast<double>(i);
   blobs.push_back(encode(cadence(260, 0x1p31 - 100.0, 1.0), spiky));
   blobs.push_back(encode({kNow}, {-0.0}));
+  std::vector<double> patched = meter_series(150, 1e-3, 1e-3, 5);
+  patched[3] = patched[140] = std::nan("");
+  blobs.push_back(encode(cadence(150, kNow, 1.0), patched));
   return blobs;
 }
 
@@ -315,6 +345,19 @@ TEST_CASE("damaged chunk headers and blocks are refused with a message naming th
   CHECK(error_of({1, 1, 0x01, 0x00, 0x00, 0x00, 0, 0}) == "no error");
   CHECK(error_of({1, 1, 0x01, 0x80}) == "chunk: truncated time stream");
   CHECK(error_of({1, 1, 0x01, 0x00}) == "chunk: truncated value stream");
+
+  // One sample; time: order 1, seed 0. Value: decimals at exponent 0, order 0, m = 1, then
+  // one patched value.
+  const Blob decimal = {1, 1, 0x01, 0x00, 0x04, 0x02, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f};
+  CHECK(error_of(decimal) == "no error");
+  Blob bad = decimal;
+  bad[8] = 2;
+  CHECK(error_of(bad) == "chunk: 2 patched values in a chunk of 1 samples");
+  bad = decimal;
+  bad[9] = 1;
+  CHECK(error_of(bad) == "chunk: patched value beyond the chunk of 1 samples");
+  bad.assign(decimal.begin(), decimal.end() - 1);
+  CHECK(error_of(bad) == "chunk: truncated value stream");
 
   const auto count = db::chunk_samples(Blob{1, 0x81, 0x80, 0x40});
   REQUIRE_FALSE(count.has_value());
