@@ -64,10 +64,10 @@ BlockPlan plan_block(std::uint64_t* r, std::size_t count) {
   std::size_t exceptions = 0, exception_bits = 0;
   for (unsigned w = widest; w-- > 0;) {
     exceptions += lengths[w + 1];
-    // A value of b bits that is an exception at width v < b costs v packed bits, an index
-    // byte and 8 ceil((b - v) / 7) >= b - v bits of varint: at least b + 8 bits whatever v.
-    // Narrower widths keep every exception of this one, so once those alone cost as much
-    // as the best so far, no narrower width can win.
+    // A value of b bits, an exception at any width u < b, costs u packed bits, an index
+    // byte and 8 ceil((b - u) / 7) >= b - u bits of varint: at least b + 8 bits. Narrower
+    // widths keep every exception of this one, so once these alone cost as much as the
+    // best so far, no narrower width can win.
     exception_bits += std::size_t{lengths[w + 1]} * (w + 1 + 8);
     if (varint_size(exceptions) + (exception_bits + 7) / 8 >= best) break;
     std::size_t bytes = packed_size(count, w) + varint_size(exceptions);

@@ -1,6 +1,7 @@
 // The chunk codec: lossless for every double, small for what instruments record, and safe on
 // blobs that are damaged or were never chunks.
 #include "db/chunk_codec.hpp"
+#include "db/chunk_bits.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/core.h>
@@ -80,6 +81,25 @@ double per_sample(const Blob& blob, std::size_t n) { return static_cast<double>(
 constexpr double kNow = 1.8e9;  // Unix seconds in 2027
 
 }  // namespace
+
+TEST_CASE("bit packing round-trips every width from 0 to 64 at any block length") {
+  std::mt19937_64 rng(3);
+  for (unsigned w = 0; w <= 64; ++w) {
+    for (std::size_t count : {1u, 2u, 7u, 8u, 9u, 63u, 127u, 128u}) {
+      INFO("width " << w << ", " << count << " values");
+      std::vector<std::uint64_t> values(count);
+      for (auto& x : values) x = rng() & db::chunk::low_mask(w);
+      if (w > 0) values[count / 2] = db::chunk::low_mask(w);  // all ones
+      Blob packed;
+      db::chunk::pack_bits(packed, values.data(), count, w);
+      REQUIRE(packed.size() == db::chunk::packed_size(count, w));
+      packed.resize(packed.size() + db::chunk::kUnpackSlack, 0xa5);  // whatever follows is masked off
+      std::vector<std::uint64_t> back(count);
+      db::chunk::unpack_bits(packed.data(), count, w, back.data());
+      CHECK(back == values);
+    }
+  }
+}
 
 TEST_CASE("meter readings at a 1 s cadence round-trip bit for bit") {
   const std::size_t n = 3600;
@@ -317,6 +337,18 @@ TEST_CASE("chunks with random bytes changed decode to something or fail, never o
   // Both outcomes occur: bit flips inside packed bits still decode, damaged headers do not.
   CHECK(failed > 0);
   CHECK(decoded_ok > 0);
+}
+
+TEST_CASE("random bytes behind a valid format byte never overrun") {
+  std::mt19937_64 rng(78);
+  for (int round = 0; round < 20000; ++round) {
+    Blob blob(1 + rng() % 64);
+    for (auto& b : blob) b = static_cast<std::uint8_t>(rng());
+    blob[0] = 1;
+    if (blob.size() > 1 && rng() % 2 == 0) blob[1] = static_cast<std::uint8_t>(rng() % 8);  // a count that may fit
+    std::size_t decoded = 0;
+    (void)decode_into_used(blob, decoded);
+  }
 }
 
 TEST_CASE("damaged chunk headers and blocks are refused with a message naming the fault") {
