@@ -5,8 +5,10 @@
 #include "db/records.hpp"
 #include "db/sqlite.hpp"
 
+#include <array>
 #include <filesystem>
 #include <functional>
+#include <unordered_map>
 #include <limits>
 #include <span>
 
@@ -71,9 +73,23 @@ class Reader {
   Result<std::string> integrity_check();  // "ok" when intact
   Connection& connection() { return conn_; }
 
+  static constexpr std::size_t kMaxBuckets = 65536;
+
  private:
   explicit Reader(Connection conn) : conn_(std::move(conn)) {}
+  // The hot rows (samples not yet compacted, db/sample_chunks.hpp) of every series, read in
+  // one pass and kept until the file changes: reading 400 lanes costs one scan, not 400.
+  // Call inside a read transaction, so chunks and hot rows come from the same commit.
+  Status refresh_hot();
+  struct HotRows {
+    std::vector<double> t, v;
+  };
+  const HotRows* hot(SeriesId series) const;
+  Status stream(SeriesId series, double from_s, double to_s, const SampleRunVisitor& visit);
+
   Connection conn_;
+  std::unordered_map<SeriesId, HotRows> hot_;
+  std::array<std::int64_t, 3> hot_marker_{-1, -1, -1};
 };
 
 }  // namespace ledlab::db
