@@ -2,6 +2,7 @@
 
 #include "db/chunk_codec.hpp"
 #include "db/rows.hpp"
+#include "db/sample_chunks.hpp"
 #include "db/schema.hpp"
 
 #include <fmt/core.h>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace ledlab::db {
 
@@ -405,13 +407,23 @@ Result<std::vector<SampleBucket>> Reader::decimate(SeriesId series, std::size_t 
   if (std::isfinite(to_s)) hi = to_s;
   std::vector<SampleBucket> buckets;
   if (!(lo <= hi)) return buckets;
-  const double width = (hi - lo) / static_cast<double>(max_buckets);
+  // Over kExactDecimateSamples in the window, decoding every sample would take seconds (a
+  // six-week lane is 3.6e6): buckets are then at least one rollup segment wide and made of
+  // whole segments (db/sample_chunks.hpp), each in the bucket of its first time.
+  std::int64_t in_window = h ? static_cast<std::int64_t>(h->t.size()) : 0;
+  for (const Meta& c : chunks) in_window += c.n;
+  const bool coarse = in_window > kExactDecimateSamples;
+  double width = (hi - lo) / static_cast<double>(max_buckets);
+  if (coarse)
+    width = std::max(width, (hi - lo) * static_cast<double>(kRollupSegment) / static_cast<double>(in_window));
+  const std::size_t count =
+      width > 0 ? std::min(max_buckets, static_cast<std::size_t>(std::ceil((hi - lo) / width))) : std::size_t{1};
   const auto index = [&](double t) {
     if (!(width > 0)) return std::size_t{0};
-    return std::min(static_cast<std::size_t>(std::max(0.0, (t - lo) / width)), max_buckets - 1);
+    return std::min(static_cast<std::size_t>(std::max(0.0, (t - lo) / width)), std::max<std::size_t>(count, 1) - 1);
   };
-  std::vector<SampleBucket> all(max_buckets);
-  std::vector<double> sums(max_buckets, 0.0);
+  std::vector<SampleBucket> all(std::max<std::size_t>(count, 1));
+  std::vector<double> sums(all.size(), 0.0);
   const auto add = [&](std::size_t k, double t_first, double t_last, std::int64_t n, double mn, double mx, double sum,
                        double first, double last) {
     SampleBucket& b = all[k];
@@ -428,13 +440,42 @@ Result<std::vector<SampleBucket>> Reader::decimate(SeriesId series, std::size_t 
     for (std::size_t i = 0; i < t.size(); ++i)
       if (t[i] >= lo && t[i] <= hi) add(index(t[i]), t[i], t[i], 1, v[i], v[i], v[i], v[i], v[i]);
   };
+  auto rollup = conn_.prepare("SELECT data FROM chunk_rollups WHERE chunk_id = ?1");
+  if (!rollup) return fail(rollup.error());
+  const auto add_rollup = [&](const Meta& c) -> Status {
+    rollup->bind(1, c.id);
+    auto row = rollup->step();
+    if (!row) return fail(row.error());
+    const auto blob = *row ? rollup->column_blob(0) : std::span<const std::uint8_t>();
+    const std::size_t segments = (static_cast<std::size_t>(c.n) + kRollupSegment - 1) / kRollupSegment;
+    if (blob.size() != segments * kRollupFields * sizeof(double)) {
+      rollup->reset();
+      return fail(Errc::storage, fmt::format("series {}, chunk {}: plot summary of {} bytes for {} samples", series,
+                                             c.id, blob.size(), c.n));
+    }
+    for (std::size_t k = 0; k < segments; ++k) {
+      double f[kRollupFields];
+      std::memcpy(f, blob.data() + k * sizeof f, sizeof f);  // little-endian doubles (sample_chunks.hpp)
+      if (f[1] < lo || f[0] > hi) continue;
+      const auto n = std::min<std::int64_t>(static_cast<std::int64_t>(kRollupSegment),
+                                            c.n - static_cast<std::int64_t>(k * kRollupSegment));
+      add(index(f[0]), f[0], f[1], n, f[2], f[3], f[4], f[5], f[6]);
+    }
+    rollup->reset();
+    return {};
+  };
   auto data = conn_.prepare("SELECT data FROM chunk_data WHERE chunk_id = ?1");
   if (!data) return fail(data.error());
   std::vector<double> t, v;
   for (const Meta& c : chunks) {
-    // A chunk wholly inside one bucket counts by its summary; others are decoded.
+    // A chunk wholly inside one bucket counts by its summary; others are decoded, or read by
+    // their segments' summaries when the window is too big to decode.
     if (c.v_sum && c.v_first && c.v_last && c.t_min >= lo && c.t_max <= hi && index(c.t_min) == index(c.t_max)) {
       add(index(c.t_min), c.t_min, c.t_max, c.n, *c.v_min, *c.v_max, *c.v_sum, *c.v_first, *c.v_last);
+      continue;
+    }
+    if (coarse) {
+      if (auto st = add_rollup(c); !st) return fail(st.error());
       continue;
     }
     data->bind(1, c.id);
@@ -447,7 +488,7 @@ Result<std::vector<SampleBucket>> Reader::decimate(SeriesId series, std::size_t 
     add_samples(t, v);
   }
   if (h) add_samples(h->t, h->v);
-  for (std::size_t k = 0; k < max_buckets; ++k) {
+  for (std::size_t k = 0; k < all.size(); ++k) {
     if (all[k].n == 0) continue;
     all[k].mean = sums[k] / static_cast<double>(all[k].n);
     buckets.push_back(all[k]);

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cmath>
 #include <limits>
 
@@ -65,8 +67,15 @@ Result<ChunkInserter> ChunkInserter::create(Connection& conn) {
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?11, ?9)");
       !s)
     return fail(s.error());
-  if (auto s = prepare(conn, out.data_, "INSERT INTO chunk_data(chunk_id, data) VALUES (?1, ?2)"); !s)
-    return fail(s.error());
+  const std::pair<Statement*, std::string_view> statements[] = {
+      {&out.data_, "INSERT INTO chunk_data(chunk_id, data) VALUES (?1, ?2)"},
+      {&out.rollup_, "INSERT INTO chunk_rollups(chunk_id, data) VALUES (?1, ?2)"},
+      {&out.drop_meta_, "DELETE FROM chunks WHERE chunk_id = ?1"},
+      {&out.drop_data_, "DELETE FROM chunk_data WHERE chunk_id = ?1"},
+      {&out.drop_rollup_, "DELETE FROM chunk_rollups WHERE chunk_id = ?1"},
+  };
+  for (const auto& [st, sql] : statements)
+    if (auto s = prepare(conn, *st, sql); !s) return fail(s.error());
   return out;
 }
 
@@ -93,7 +102,26 @@ Result<std::int64_t> ChunkInserter::insert(Connection& conn, SeriesId series, st
   const std::int64_t id = conn.last_insert_rowid();
   data_.bind(1, id).bind_blob(2, blob_);
   if (auto s = data_.run(); !s) return fail(s.error());
+  rollup_values_.clear();
+  for (std::size_t at = 0; at < t.size(); at += kRollupSegment) {
+    const std::size_t end = std::min(t.size(), at + kRollupSegment);
+    double mn = v[at], mx = v[at], sum = 0;
+    for (std::size_t i = at; i < end; ++i) mn = std::min(mn, v[i]), mx = std::max(mx, v[i]), sum += v[i];
+    for (double x : {t[at], t[end - 1], mn, mx, sum, v[at], v[end - 1]}) rollup_values_.push_back(x);
+  }
+  static_assert(std::endian::native == std::endian::little, "chunk_rollups hold little-endian doubles");
+  const auto bytes = std::as_bytes(std::span(rollup_values_));
+  rollup_.bind(1, id).bind_blob(2, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+  if (auto s = rollup_.run(); !s) return fail(s.error());
   return id;
+}
+
+Status ChunkInserter::remove(std::int64_t chunk_id) {
+  for (Statement* st : {&drop_meta_, &drop_data_, &drop_rollup_}) {
+    st->bind(1, chunk_id);
+    if (auto s = st->run(); !s) return s;
+  }
+  return {};
 }
 
 // ---- SampleChunks ----
@@ -114,8 +142,6 @@ Result<SampleChunks> SampleChunks::create(Connection& conn, ChunkPolicy policy) 
       {&out.insert_hot_many_, many},
       {&out.delete_hot_range_, "DELETE FROM hot_samples WHERE hot_id BETWEEN ?1 AND ?2"},
       {&out.select_data_, "SELECT data FROM chunk_data WHERE chunk_id = ?1"},
-      {&out.delete_chunk_, "DELETE FROM chunks WHERE chunk_id = ?1"},
-      {&out.delete_data_, "DELETE FROM chunk_data WHERE chunk_id = ?1"},
   };
   for (const auto& [st, sql] : statements)
     if (auto s = prepare(conn, *st, sql); !s) return fail(s.error());
@@ -251,10 +277,7 @@ Status SampleChunks::merge_partials(Connection& conn, SeriesId series, SeriesSta
   scratch_v_.clear();
   for (const Partial& p : s.partials) {
     if (auto st = load_blob(select_data_, p.chunk_id, scratch_t_, scratch_v_); !st) return st;
-    delete_chunk_.bind(1, p.chunk_id);
-    if (auto st = delete_chunk_.run(); !st) return st;
-    delete_data_.bind(1, p.chunk_id);
-    if (auto st = delete_data_.run(); !st) return st;
+    if (auto st = inserter_.remove(p.chunk_id); !st) return st;
   }
   if (policy_.probe) policy_.probe("merge");
   const std::int64_t first_seq = s.partials.front().first_seq;
@@ -402,11 +425,9 @@ Result<std::int64_t> supersede_after_marks(Connection& conn, RunId run, std::spa
     cuts.push_back({past->column_int(0), past->column_int(1), past->column_int(2), past->column_int(3)});
   }
   if (cuts.empty()) return moved;
-  Statement select, drop_meta, drop_data, aside;
+  Statement select, aside;
   const std::pair<Statement*, std::string_view> statements[] = {
       {&select, "SELECT data FROM chunk_data WHERE chunk_id = ?1"},
-      {&drop_meta, "DELETE FROM chunks WHERE chunk_id = ?1"},
-      {&drop_data, "DELETE FROM chunk_data WHERE chunk_id = ?1"},
       {&aside, "INSERT INTO superseded_samples(series_id, t_s, value, superseded_s) VALUES (?1, ?2, ?3, ?4)"},
   };
   for (const auto& [st, sql] : statements)
@@ -417,10 +438,7 @@ Result<std::int64_t> supersede_after_marks(Connection& conn, RunId run, std::spa
   for (const Cut& c : cuts) {
     t.clear(), v.clear();
     if (auto s = load_blob(select, c.chunk_id, t, v); !s) return fail(s.error());
-    for (Statement* st : {&drop_meta, &drop_data}) {
-      st->bind(1, c.chunk_id);
-      if (auto s = st->run(); !s) return fail(s.error());
-    }
+    if (auto s = inserter->remove(c.chunk_id); !s) return fail(s.error());
     const auto keep = static_cast<std::size_t>(std::clamp<std::int64_t>(c.mark - c.first_seq, 0, static_cast<std::int64_t>(t.size())));
     if (keep > 0) {
       auto id = inserter->insert(conn, c.series, c.first_seq, std::span(t).first(keep), std::span(v).first(keep));

@@ -35,17 +35,25 @@ struct ChunkPolicy {
 // A series' sample count at a checkpoint: resuming sets aside every sample numbered from it on.
 using SeriesMark = std::pair<SeriesId, std::int64_t>;
 
-// Inserts one chunk (metadata row and compressed data) and returns its chunk_id.
+// A chunk's plot summary (chunk_rollups.data): per segment of kRollupSegment samples, seven
+// little-endian IEEE doubles: t_first, t_last, min, max, sum, first value, last value.
+inline constexpr std::size_t kRollupSegment = 4096;
+inline constexpr std::size_t kRollupFields = 7;
+
+// Writes and removes chunks: metadata row, compressed data and plot summary.
 class ChunkInserter {
  public:
   ChunkInserter() = default;  // empty; use create()
   static Result<ChunkInserter> create(Connection& conn);
+  // Returns the new chunk_id.
   Result<std::int64_t> insert(Connection& conn, SeriesId series, std::int64_t first_seq, std::span<const double> t,
                               std::span<const double> v);
+  Status remove(std::int64_t chunk_id);
 
  private:
-  Statement meta_, data_;
+  Statement meta_, data_, rollup_, drop_meta_, drop_data_, drop_rollup_;
   std::vector<std::uint8_t> blob_;
+  std::vector<double> rollup_values_;
 };
 
 class SampleChunks {
@@ -96,7 +104,7 @@ class SampleChunks {
 
   ChunkPolicy policy_;
   ChunkInserter inserter_;
-  Statement insert_hot_one_, insert_hot_many_, delete_hot_range_, select_data_, delete_chunk_, delete_data_;
+  Statement insert_hot_one_, insert_hot_many_, delete_hot_range_, select_data_;
   static constexpr int kHotRowsPerInsert = 64;
   std::unordered_map<SeriesId, SeriesState> state_;
   std::size_t hot_rows_ = 0;

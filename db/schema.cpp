@@ -187,6 +187,10 @@ CREATE TABLE chunk_data(
   chunk_id INTEGER PRIMARY KEY,
   data     BLOB NOT NULL
 );
+CREATE TABLE chunk_rollups(
+  chunk_id INTEGER PRIMARY KEY,
+  data     BLOB NOT NULL
+);
 CREATE TABLE hot_samples(
   hot_id    INTEGER PRIMARY KEY,
   series_id INTEGER NOT NULL,
