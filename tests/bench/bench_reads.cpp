@@ -210,7 +210,7 @@ int make_store(const std::string& path, int lanes, int readings, double interval
   need(store->record_result(run.id, {.name = "decay_rate_pct_per_kh", .value = 1.0, .unit = "%/1000h",
                                      .extra_json = R"({"alpha_per_h":1e-5,"b":1})"}));
   for (int k = 0; k < 100; ++k)
-    need(store->log_event(run.id, {.t_s = t0 + k * interval_s, .kind = EventKind::info, .source = "bench",
+    need(store->log_event(run.id, {.t_s = t0 + k * interval_s, .kind = db::EventKind::info, .source = "bench",
                                    .message = fmt::format("reading {}", k)}));
   need(store->end_run(run.id, db::RunStatus::finished, t0 + interval_s * readings));
   const double n = static_cast<double>(readings) * (lanes + 1);
