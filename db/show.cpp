@@ -35,6 +35,11 @@ std::string lane_ranges(const std::set<int>& lanes) {
   return text;
 }
 
+// Lanes, and "-" for series or results tied to none.
+std::string lanes_text(const std::set<int>& lanes, bool laneless) {
+  return lanes.empty() || !laneless ? lane_ranges(lanes) : lane_ranges(lanes) + " and -";
+}
+
 std::string joined(const std::set<std::string>& words) {
   std::string text;
   for (const auto& w : words) text += (text.empty() ? "" : ",") + (w.empty() ? std::string("-") : w);
@@ -75,6 +80,7 @@ struct ResultGroup {
   std::string name;
   std::set<std::string> units;
   std::set<int> lanes;
+  bool array = false;  // some result of this name is array-wide (no lane)
   std::int64_t count = 0, pass = 0, fail = 0, unjudged = 0;
   double lo = NAN, hi = NAN;  // over the finite values
 };
@@ -130,6 +136,7 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
     ResultGroup& g = results.groups[it->second];
     g.units.insert(x.unit);
     if (x.lane) g.lanes.insert(*x.lane);
+    else g.array = true;
     ++g.count;
     if (!x.pass) ++g.unjudged;
     else ++(*x.pass ? g.pass : g.fail);
@@ -145,7 +152,9 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
   }
 
   auto line = [&](std::string_view key, const std::string& value) { out << fmt::format("{:<12}{}\n", key, value); };
-  const auto script_lines = std::count(r.script_text.begin(), r.script_text.end(), '\n');
+  // A last line without its line break is a line too.
+  const auto script_lines = std::count(r.script_text.begin(), r.script_text.end(), '\n') +
+                            (r.script_text.empty() || r.script_text.ends_with('\n') ? 0 : 1);
   line("run", r.uuid);
   std::string status(to_string(r.status));
   if (r.status == RunStatus::running && owner_liveness(r.host, r.owner_pid, r.owner_token) == Liveness::gone)
@@ -186,8 +195,7 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
     out << fmt::format("  {:<22} {:<6} {:>6}  {:<14} {:>5} {:>12}  {:<20}  {}\n", "quantity", "unit", "series", "lanes",
                        "conds", "samples", "first", "last");
   for (const auto& g : quantities) {
-    std::string lanes = lane_ranges(g.lanes);
-    if (g.laneless && !g.lanes.empty()) lanes += " and -";
+    const std::string lanes = lanes_text(g.lanes, g.laneless);
     out << fmt::format("  {:<22} {:<6} {:>6}  {:<14} {:>5} {:>12}  {:<20}  {}\n", g.quantity, joined(g.units), g.series,
                        lanes, g.conditions.size(), g.samples, opt_time(g.first), opt_time(g.last));
   }
@@ -206,7 +214,7 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
                        "fail", "no limit", "values");
   for (const auto& g : results.groups)
     out << fmt::format("  {:<30} {:<8} {:>7} {:<14} {:>6} {:>6} {:>8}  {}\n", g.name, joined(g.units), g.count,
-                       lane_ranges(g.lanes), g.pass, g.fail > 0 ? fmt::format("{}!", g.fail) : "0", g.unjudged,
+                       lanes_text(g.lanes, g.array), g.pass, g.fail > 0 ? fmt::format("{}!", g.fail) : "0", g.unjudged,
                        value_range(g));
   if (options.results) {
     out << "\nresults\n";
