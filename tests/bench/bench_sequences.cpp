@@ -52,6 +52,9 @@ struct CriticalPath {
   double between_s = 0; // counts in to the next setpoint: storing, checkpoints
   double tail_s = 0;    // last counts in to the engine's "run <status>" event
   double critical_s() const { return settle_s + gate_s; }
+  // begin_run to the engine's last event: without opening the store and without what ending
+  // the run costs after it (end_run, closing the store).
+  double span_s() const { return setup_s + critical_s() + between_s + tail_s; }
 };
 
 Result<CriticalPath> ber_critical_path(const std::string& db) {
@@ -148,11 +151,12 @@ int main(int argc, char** argv) {
       const double critical_wall = cp->critical_s() / kScale, ratio = ber.wall_s / critical_wall;
       const auto ms = [&](double sim_s) { return 1e3 * sim_s / kScale; };
       fmt::print("  critical path {:.2f} s wall ({:.0f} s simulated over {} temperatures: settling {:.0f} s, gates {:.0f} s)\n"
-                 "  wall / critical path = {:.3f} (goal <= {:.2f}: {})\n"
+                 "  wall / critical path = {:.3f} (goal <= {:.2f}: {}); from begin_run to the run's last event: {:.3f}\n"
                  "  outside it: {:.0f} ms setting up, {:.0f} ms between temperatures (storing, checkpoints), "
-                 "{:.0f} ms at the end (safe state), {:.0f} ms outside the run's clock\n",
+                 "{:.0f} ms at the end (safe state), {:.0f} ms outside the run's clock (opening the store; ending the run and "
+                 "closing the store)\n",
                  critical_wall, cp->critical_s(), cp->temperatures, cp->settle_s, cp->gate_s, ratio, kMaxRatio,
-                 ratio <= kMaxRatio ? "met" : "MISSED", ms(cp->setup_s), ms(cp->between_s), ms(cp->tail_s),
+                 ratio <= kMaxRatio ? "met" : "MISSED", cp->span_s() / cp->critical_s(), ms(cp->setup_s), ms(cp->between_s), ms(cp->tail_s),
                  1e3 * (ber.wall_s - critical_wall) - ms(cp->setup_s + cp->between_s + cp->tail_s));
       if (ratio > kMaxRatio) ++failed;
     }
