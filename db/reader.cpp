@@ -444,6 +444,12 @@ Result<std::vector<SampleBucket>> Reader::decimate(SeriesId series, std::size_t 
   auto rollup = conn_.prepare("SELECT data FROM chunk_rollups WHERE chunk_id = ?1");
   if (!rollup) return fail(rollup.error());
   const auto add_rollup = [&](const Meta& c) -> Status {
+    if (static_cast<std::size_t>(c.n) <= kRollupSegment && c.v_sum && c.v_first && c.v_last) {
+      // One segment: the chunk's own summary (sample_chunks.hpp).
+      if (c.t_max >= lo && c.t_min <= hi)
+        add(index(c.t_min), c.t_min, c.t_max, c.n, *c.v_min, *c.v_max, *c.v_sum, *c.v_first, *c.v_last);
+      return {};
+    }
     rollup->bind(1, c.id);
     auto row = rollup->step();
     if (!row) return fail(row.error());

@@ -102,6 +102,9 @@ Result<std::int64_t> ChunkInserter::insert(Connection& conn, SeriesId series, st
   const std::int64_t id = conn.last_insert_rowid();
   data_.bind(1, id).bind_blob(2, blob_);
   if (auto s = data_.run(); !s) return fail(s.error());
+  // A chunk of one segment or less is its own summary (the metadata row): no rollup row. A run
+  // of thousands of short series (a BER sweep) then compacts with two inserts per series.
+  if (t.size() <= kRollupSegment) return id;
   rollup_values_.clear();
   for (std::size_t at = 0; at < t.size(); at += kRollupSegment) {
     const std::size_t end = std::min(t.size(), at + kRollupSegment);

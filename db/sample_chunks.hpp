@@ -36,7 +36,8 @@ struct ChunkPolicy {
 using SeriesMark = std::pair<SeriesId, std::int64_t>;
 
 // A chunk's plot summary (chunk_rollups.data): per segment of kRollupSegment samples, seven
-// little-endian IEEE doubles: t_first, t_last, min, max, sum, first value, last value.
+// little-endian IEEE doubles: t_first, t_last, min, max, sum, first value, last value. Only
+// chunks longer than one segment have one; a shorter chunk's metadata row is its summary.
 inline constexpr std::size_t kRollupSegment = 4096;
 inline constexpr std::size_t kRollupFields = 7;
 
