@@ -162,6 +162,7 @@ void SampleChunks::drop_hot(SeriesState& s) {
 
 void SampleChunks::forget(std::span<const SeriesId> series) {
   for (SeriesId id : series) {
+    std::erase(pending_merges_, id);
     auto it = state_.find(id);
     if (it == state_.end()) continue;
     drop_hot(it->second);
@@ -217,6 +218,9 @@ Status SampleChunks::load(Connection& conn, std::span<const SeriesId> series) {
     s.next_seq = seq + 1;
     ++hot_rows_;
   }
+  for (SeriesId id : series)
+    if (merge_due(state_[id]) && std::find(pending_merges_.begin(), pending_merges_.end(), id) == pending_merges_.end())
+      pending_merges_.push_back(id);
   return {};
 }
 
@@ -270,9 +274,13 @@ Status SampleChunks::emit(Connection& conn, SeriesId series, SeriesState& s, std
     }
     at += n;
   }
-  if (s.partials.size() >= policy_.merge_count || static_cast<std::size_t>(s.partial_n) >= full)
-    return merge_partials(conn, series, s);
+  if (merge_due(s) && std::find(pending_merges_.begin(), pending_merges_.end(), series) == pending_merges_.end())
+    pending_merges_.push_back(series);
   return {};
+}
+
+bool SampleChunks::merge_due(const SeriesState& s) const {
+  return s.partials.size() >= policy_.merge_count || static_cast<std::size_t>(s.partial_n) >= policy_.chunk_samples;
 }
 
 Status SampleChunks::merge_partials(Connection& conn, SeriesId series, SeriesState& s) {
@@ -286,8 +294,7 @@ Status SampleChunks::merge_partials(Connection& conn, SeriesId series, SeriesSta
   const std::int64_t first_seq = s.partials.front().first_seq;
   s.partials.clear();
   s.partial_n = 0;
-  // emit() may come back here only when the merge itself ends in merge_count partials, which
-  // one merge never makes (it leaves at most one).
+  // emit() only queues merges, so writing the merged samples never merges again here.
   std::vector<double> t = std::move(scratch_t_), v = std::move(scratch_v_);
   Status out = emit(conn, series, s, first_seq, t, v);
   scratch_t_ = std::move(t);
@@ -341,13 +348,24 @@ Status SampleChunks::compact(Connection& conn, std::span<const SeriesId> series)
 }
 
 Status SampleChunks::after_batch(Connection& conn) {
-  if (hot_rows_ < policy_.hot_limit) return {};
-  std::vector<SeriesId> all;
-  all.reserve(state_.size());
-  for (const auto& [id, s] : state_)
-    if (!s.hot_t.empty()) all.push_back(id);
-  std::sort(all.begin(), all.end());  // chunks of a compaction in series order
-  return compact(conn, all);
+  if (hot_rows_ >= policy_.hot_limit) {
+    std::vector<SeriesId> all;
+    all.reserve(state_.size());
+    for (const auto& [id, s] : state_)
+      if (!s.hot_t.empty()) all.push_back(id);
+    std::sort(all.begin(), all.end());  // chunks of a compaction in series order
+    if (auto st = compact(conn, all); !st) return st;
+  }
+  std::size_t done = 0;
+  while (!pending_merges_.empty() && done < policy_.merges_per_batch) {
+    const SeriesId series = pending_merges_.front();
+    pending_merges_.erase(pending_merges_.begin());
+    auto it = state_.find(series);
+    if (it == state_.end() || !merge_due(it->second)) continue;
+    if (auto st = merge_partials(conn, series, it->second); !st) return st;
+    ++done;
+  }
+  return {};
 }
 
 std::vector<SeriesMark> SampleChunks::marks(std::span<const SeriesId> series) const {

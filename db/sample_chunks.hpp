@@ -27,6 +27,9 @@ struct ChunkPolicy {
   std::size_t chunk_samples = 65536;  // a full chunk
   std::size_t merge_count = 16;       // trailing partial chunks of a series merged at this many
   std::size_t direct_min = 256;       // a batch with this many samples of one series is chunked at once
+  // Merges done per batch at most. Lanes read in lockstep reach a merge together; spread over
+  // batches, no single commit (which a checkpoint waits for) re-encodes every lane at once.
+  std::size_t merges_per_batch = 32;
   // Called halfway through a compaction and a merge, inside their transaction: the crash
   // tests kill the process there.
   std::function<void(std::string_view stage)> probe;
@@ -73,7 +76,8 @@ class SampleChunks {
 
   // Appends samples of one series, in order (t and v of equal length).
   Status append(Connection& conn, SeriesId series, std::span<const double> t, std::span<const double> v);
-  // Compacts everything hot once the writer holds hot_limit rows or more.
+  // Compacts everything hot once the writer holds hot_limit rows or more, and does the
+  // merges that are due (merges_per_batch at most).
   Status after_batch(Connection& conn);
   // Turns the hot rows of these series into chunks.
   Status compact(Connection& conn, std::span<const SeriesId> series);
@@ -100,6 +104,7 @@ class SampleChunks {
   Status emit(Connection& conn, SeriesId series, SeriesState& s, std::int64_t first_seq, std::span<const double> t,
               std::span<const double> v);
   Status merge_partials(Connection& conn, SeriesId series, SeriesState& s);
+  bool merge_due(const SeriesState& s) const;
   Status delete_hot(std::vector<std::int64_t>& ids);
   void drop_hot(SeriesState& s);
 
@@ -109,6 +114,7 @@ class SampleChunks {
   static constexpr int kHotRowsPerInsert = 64;
   std::unordered_map<SeriesId, SeriesState> state_;
   std::size_t hot_rows_ = 0;
+  std::vector<SeriesId> pending_merges_;  // series whose trailing partial chunks are due a merge
   std::vector<double> scratch_t_, scratch_v_;
 };
 

@@ -101,3 +101,38 @@ TEST_CASE("decimating a window below 2^20 samples is exact, bucket by bucket") {
     CHECK(buckets[k].mean == Approx(sum / static_cast<double>(n)).epsilon(1e-12));
   }
 }
+
+TEST_CASE("lanes due a chunk merge together are merged a few per commit, and nothing is lost on the way") {
+  test::TempDb tmp;
+  StoreOptions options;
+  options.chunks = {.hot_limit = 40, .chunk_samples = 1000, .merge_count = 3, .direct_min = 100000, .merges_per_batch = 2};
+  auto store = Store::open(tmp.path(), options).value();
+  RunProvenance p;
+  p.sequence = "burn_in";
+  p.script_text = "--";
+  auto run = store->begin_run(p).value();
+  std::vector<SeriesId> lanes;
+  for (int lane = 1; lane <= 8; ++lane) lanes.push_back(store->declare_series(run.id, {lane, "optical_power", "W", "{}"}).value());
+  auto reader = Reader::open(tmp.path()).value();
+  const auto partials = [&](SeriesId id) {
+    return reader.connection().query_int("SELECT count(*) FROM chunks WHERE series_id = " + std::to_string(id)).value();
+  };
+  std::int64_t most_merged_at_once = 0;
+  for (int sweep = 0; sweep < 200; ++sweep) {
+    std::vector<std::int64_t> before;
+    for (SeriesId id : lanes) before.push_back(partials(id));
+    for (SeriesId id : lanes) REQUIRE(store->append(Sample{id, 1.8e9 + sweep, 1e-3 + 1e-9 * sweep}));
+    REQUIRE(store->flush());  // one sweep per commit
+    std::int64_t merged = 0;
+    for (std::size_t i = 0; i < lanes.size(); ++i) merged += partials(lanes[i]) < before[i] ? 1 : 0;
+    most_merged_at_once = std::max(most_merged_at_once, merged);
+  }
+  CHECK(most_merged_at_once >= 1);  // merges happened
+  CHECK(most_merged_at_once <= 2);  // never all eight lanes in one commit
+  REQUIRE(store->end_run(run.id, RunStatus::finished));
+  for (SeriesId id : lanes) {
+    auto samples = reader.samples(id).value();
+    REQUIRE(samples.size() == 200);
+    for (int k = 0; k < 200; ++k) CHECK(samples[static_cast<std::size_t>(k)].t_s == 1.8e9 + k);
+  }
+}
