@@ -231,6 +231,10 @@ Result<std::unique_ptr<RecordedRows>> RecordedRows::open(const std::filesystem::
     return fail(Errc::invalid_argument, "recorded{}: each= streams every reading: give it without aggregate= or max_points=");
   auto reader = db::Reader::open(db);
   if (!reader) return fail(reader.error());
+  // A stream reads each page once: a page cache as large as the store's own connections keep
+  // (PRAGMA cache_size, SQLite docs) would only hold pages it never reads again, tens of MiB
+  // for a weeks-long history. A few MiB (a negative cache_size is in KiB) are enough.
+  if (auto st = reader->connection().exec("PRAGMA cache_size = -4096"); !st) return fail(st.error());
   auto series = match_recorded_series(*reader, run, query);
   if (!series) return fail(series.error());
   return std::unique_ptr<RecordedRows>(new RecordedRows(std::move(*reader), std::move(*series)));
