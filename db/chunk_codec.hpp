@@ -7,10 +7,10 @@
 //   pattern grows linearly with the value, so a steady cadence gives a constant delta and a
 //   delta-of-delta of zero (the idea of Facebook's Gorilla paper, "Gorilla: a fast, scalable,
 //   in-memory time series database", VLDB 2015, section 4.1.1, made exact for doubles).
-// - value: when every value is the double nearest to a decimal m * 10^-k (what an instrument's
+// - value: when the values are the doubles nearest to decimals m * 10^-k (what an instrument's
 //   ASCII reply parses to, IEEE 488.2 section 8.7.2 NR3), the integers m (the idea of ALP,
-//   "ALP: Adaptive Lossless floating-Point compression", SIGMOD 2023); otherwise the bit
-//   patterns themselves.
+//   "ALP: Adaptive Lossless floating-Point compression", SIGMOD 2023), the few that are not
+//   (NaN, overflow) kept aside as bit patterns; otherwise the bit patterns themselves.
 // Each stream then takes, per chunk, whichever of order 0/1/2 differences is smallest, split
 // into blocks of 128 packed with a frame of reference, a bit width and patched exceptions.
 // Decoding reproduces every bit of every double (NaN payloads, -0.0, infinities included).

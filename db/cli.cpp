@@ -5,6 +5,7 @@
 #include "db/json_text.hpp"
 #include "db/ownership.hpp"
 #include "db/reader.hpp"
+#include "db/show.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -31,10 +32,6 @@ template <class T>
 T value_or_quit(Result<T> r, std::ostream& err) {
   if (!r) quit(err, r.error());
   return std::move(*r);
-}
-
-std::string iso_utc(double unix_s) {
-  return format_utc(unix_s, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 std::string opt_time(const std::optional<double>& t) { return t ? iso_utc(*t) : "-"; }
@@ -94,86 +91,47 @@ void register_runs(CLI::App& app, std::ostream& out, std::ostream& err) {
   });
 }
 
-void print_show(std::ostream& out, Reader& reader, const RunRecord& r, bool with_script, std::ostream& err) {
-  auto line = [&](std::string_view key, const std::string& value) { out << fmt::format("{:<12}{}\n", key, value); };
-  std::size_t script_lines = static_cast<std::size_t>(std::count(r.script_text.begin(), r.script_text.end(), '\n'));
-  line("run", r.uuid);
-  std::string status(to_string(r.status));
-  if (r.status == RunStatus::running && owner_liveness(r.host, r.owner_pid, r.owner_token) == Liveness::gone)
-    status += " (owner process gone: marked interrupted when the store is next opened for writing)";
-  line("status", status);
-  line("sequence", r.sequence);
-  line("script", fmt::format("sha256 {} ({} lines)", r.script_sha256, script_lines));
-  line("dut", r.dut_serial);
-  line("operator", r.operator_name);
-  line("host", fmt::format("{} (pid {})", r.host, r.owner_pid));
-  line("ledlab", r.ledlab_version);
-  line("started", fmt::format("{} ({})", iso_utc(r.started_s), r.started_s));
-  line("ended", r.ended_s ? fmt::format("{} ({}, {:.1f} s)", iso_utc(*r.ended_s), *r.ended_s, *r.ended_s - r.started_s)
-                          : std::string("-"));
-  line("parameters", r.parameters_json);
-  line("station", r.station_json);
-
-  auto totals = value_or_quit(reader.totals(r.id), err);
-  auto instruments = value_or_quit(reader.instruments(r.id), err);
-  out << fmt::format("\ninstruments ({})\n", instruments.size());
-  for (const auto& i : instruments) out << fmt::format("  {:<12} {:<18} {:<28} {}\n", i.name, i.kind, i.resource, i.idn);
-
-  auto series = value_or_quit(reader.series(r.id), err);
-  out << fmt::format("\nseries ({}), samples {}\n", totals.series, totals.samples);
-  if (totals.superseded_samples > 0 || totals.superseded_results > 0)
-    out << fmt::format("set aside on resume (recorded after the last checkpoint, then redone): {} samples, {} results\n",
-                       totals.superseded_samples, totals.superseded_results);
-  for (const auto& s : series)
-    out << fmt::format("  {:>6}  lane {:<5} {:<20} {:<6} n={:<10} {}\n", s.id,
-                       s.spec.lane ? std::to_string(*s.spec.lane) : "-", s.spec.quantity, s.spec.unit, s.sample_count,
-                       s.spec.conditions_json);
-
-  auto results = value_or_quit(reader.results(r.id), err);
-  out << fmt::format("\nresults ({}, {} failed)\n", totals.results, totals.results_failed);
-  for (const auto& x : results) {
-    auto bound = [](const std::optional<double>& v) { return v ? fmt::format("{}", *v) : std::string("-"); };
-    out << fmt::format("  {:<20} lane {:<5} {:<14} {:<6} [{}, {}] {}\n", x.name, x.lane ? std::to_string(*x.lane) : "-",
-                       fmt::format("{}", x.value), x.unit, bound(x.lower_limit), bound(x.upper_limit),
-                       x.pass ? (*x.pass ? "pass" : "FAIL") : "-");
-  }
-
-  auto events = value_or_quit(reader.events(r.id), err);
-  out << fmt::format("\nevents ({}, {} alarms/faults)\n", totals.events, totals.alarms_and_faults);
-  std::size_t from = events.size() > 20 ? events.size() - 20 : 0;  // the tail tells how the run ended
-  if (from > 0) out << fmt::format("  ... {} earlier\n", from);
-  for (std::size_t i = from; i < events.size(); ++i)
-    out << fmt::format("  {} {:<9} {:<10} {}\n", opt_time(events[i].t_s), to_string(events[i].kind), events[i].source,
-                       events[i].message);
-
-  auto checkpoints = value_or_quit(reader.checkpoints(r.id), err);
-  if (!checkpoints.empty()) {
-    out << fmt::format("\ncheckpoints ({})\n", checkpoints.size());
-    for (const auto& c : checkpoints) out << fmt::format("  {:<20} {} {}\n", c.name, iso_utc(c.t_s), c.state_json);
-  }
-  if (with_script) out << "\nscript\n" << r.script_text << (r.script_text.ends_with('\n') ? "" : "\n");
-}
-
 void register_show(CLI::App& app, std::ostream& out, std::ostream& err) {
   struct Opts : Common {
     std::string run;
-    bool script = false;
+    ShowOptions show;
+    bool details = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("show", "Provenance and summary of one run");
+  auto* cmd = app.add_subcommand("show", "Provenance and summary of one run: counts, verdict, series by quantity, "
+                                         "results by name, the last events");
   add_db_option(cmd, *o);
   cmd->add_option("RUN", o->run, "run uuid or a unique prefix")->required();
-  cmd->add_flag("--script", o->script, "also print the script text");
+  cmd->add_flag("--details", o->details, "everything: --series --results --events --station");
+  cmd->add_flag("--series", o->show.series, "also list every series (id, lane, quantity, unit, samples, span, conditions)");
+  cmd->add_flag("--results", o->show.results, "also list every result with its limits and verdict");
+  cmd->add_flag("--events", o->show.events, "list every event instead of the last few");
+  cmd->add_flag("--station", o->show.station, "print the station configuration as stored (JSON)");
+  cmd->add_flag("--script", o->show.script, "also print the script text");
   cmd->callback([o, &out, &err] {
     auto reader = value_or_quit(Reader::open(o->db), err);
     auto run = value_or_quit(reader.find_run(o->run), err);
-    print_show(out, reader, run, o->script, err);
+    ShowOptions show = o->show;
+    if (o->details) show.series = show.results = show.events = show.station = true;
+    if (auto s = print_run(out, reader, run, show); !s) quit(err, s.error());
   });
+}
+
+// --from / --to: unix seconds or ISO 8601 UTC (core/time_format.hpp).
+double time_option(const std::string& name, const std::string& text, double unset, std::ostream& err) {
+  if (text.empty()) return unset;
+  auto t = parse_utc(text);
+  if (!t) {
+    t.error().message = fmt::format("{}: {}", name, t.error().message);
+    quit(err, t.error());
+  }
+  return *t;
 }
 
 void register_export(CLI::App& app, std::ostream& out, std::ostream& err) {
   struct Opts : Common {
-    std::string run, format = "csv", table = "samples", file;
+    std::string run, format = "csv", table = "samples", file, quantity, from, to;
+    std::optional<int> lane;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("export", "Export one run as CSV (one table) or JSON (everything)");
@@ -182,9 +140,21 @@ void register_export(CLI::App& app, std::ostream& out, std::ostream& err) {
   cmd->add_option("--format", o->format, "csv or json (default csv)");
   cmd->add_option("--table", o->table, "CSV only: samples, results or events (default samples)");
   cmd->add_option("--out", o->file, "write here instead of standard output");
+  cmd->add_option("--lane", o->lane, "samples table: only the series of this lane (its whole history)");
+  cmd->add_option("--quantity", o->quantity, "samples table: only the series of this quantity (e.g. optical_power)");
+  cmd->add_option("--from", o->from, "samples table: only samples at or after this time (unix s, or UTC 2023-11-14T22:13:20Z)");
+  cmd->add_option("--to", o->to, "samples table: only samples at or before this time (unix s, or UTC)");
   cmd->callback([o, &out, &err] {
     auto format = value_or_quit(parse_export_format(o->format), err);
     auto table = value_or_quit(parse_csv_table(o->table), err);
+    SampleSelection selection;
+    selection.lane = o->lane;
+    if (!o->quantity.empty()) selection.quantity = o->quantity;
+    selection.from_s = time_option("--from", o->from, selection.from_s, err);
+    selection.to_s = time_option("--to", o->to, selection.to_s, err);
+    if (!selection.everything() && (format != ExportFormat::csv || table != CsvTable::samples))
+      quit(err, make_error(Errc::invalid_argument, "--lane, --quantity, --from and --to select samples: use them with "
+                                                   "--format csv --table samples"));
     auto reader = value_or_quit(Reader::open(o->db), err);
     auto run = value_or_quit(reader.find_run(o->run), err);
     std::ofstream file;
@@ -196,7 +166,8 @@ void register_export(CLI::App& app, std::ostream& out, std::ostream& err) {
       if (!file) quit(err, make_error(Errc::io, fmt::format("cannot write {}", partial)));
       sink = &file;
     }
-    Status s = format == ExportFormat::csv ? export_csv(reader, run, table, *sink) : export_json(reader, run, *sink);
+    Status s = format == ExportFormat::csv ? export_csv(reader, run, table, *sink, selection)
+                                           : export_json(reader, run, *sink);
     if (!o->file.empty()) {
       file.close();
       if (s && std::rename(partial.c_str(), o->file.c_str()) != 0)

@@ -1,6 +1,8 @@
 #include "db/reader.hpp"
 
+#include "db/chunk_codec.hpp"
 #include "db/rows.hpp"
+#include "db/sample_chunks.hpp"
 #include "db/schema.hpp"
 
 #include <fmt/core.h>
@@ -8,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace ledlab::db {
 
@@ -55,13 +58,23 @@ std::string escape_like(std::string_view text) {
   return out;
 }
 
-constexpr const char* kSeriesSamples =
-    "SELECT s.series_id, s.t_s, s.value FROM sample_blocks b "
-    "JOIN samples s ON s.sample_id BETWEEN b.first_sample AND b.last_sample "
-    "WHERE b.series_id = ?1 AND s.series_id = ?1 AND b.t_max >= ?2 AND b.t_min <= ?3 AND s.t_s BETWEEN ?2 AND ?3 "
-    "ORDER BY b.block_id, s.sample_id";
+// A read transaction for the length of a scope, unless one is open already: a series read
+// spans several statements (chunks, then hot rows) that must see the same commit.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Connection& conn) : conn_(conn), own_(sqlite3_get_autocommit(conn.handle()) != 0) {
+    if (own_) own_ = static_cast<bool>(conn_.exec("BEGIN"));
+  }
+  ~ReadSnapshot() {
+    if (own_) (void)conn_.exec("COMMIT");  // nothing was written: ending the read loses nothing
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
 
-Sample sample_from_row(const Statement& st) { return {st.column_int(0), st.column_double(1), st.column_double(2)}; }
+ private:
+  Connection& conn_;
+  bool own_;
+};
 
 }  // namespace
 
@@ -158,7 +171,8 @@ Result<RunRecord> Reader::run(RunId id) {
 Result<RunTotals> Reader::totals(RunId run) {
   auto st = conn_.prepare(
       "SELECT (SELECT count(*) FROM series WHERE run_id = ?1), "
-      "(SELECT coalesce(sum(b.n), 0) FROM sample_blocks b JOIN series s USING(series_id) WHERE s.run_id = ?1), "
+      "(SELECT coalesce(sum(c.n), 0) FROM chunks c JOIN series s USING(series_id) WHERE s.run_id = ?1) + "
+      "(SELECT count(*) FROM hot_samples h JOIN series s USING(series_id) WHERE s.run_id = ?1), "
       "(SELECT count(*) FROM results WHERE run_id = ?1), "
       "(SELECT count(*) FROM results WHERE run_id = ?1 AND pass = 0), "
       "(SELECT count(*) FROM events WHERE run_id = ?1), "
@@ -186,14 +200,17 @@ Result<std::vector<InstrumentRecord>> Reader::instruments(RunId run) {
 }
 
 Result<std::vector<SeriesRecord>> Reader::series(RunId run) {
+  ReadSnapshot snapshot(conn_);
+  if (auto st = refresh_hot(); !st) return fail(st.error());
+  // Counts and spans from chunk metadata (a few rows per series), never from samples.
   auto st = conn_.prepare(
       "SELECT s.series_id, s.run_id, s.lane, s.quantity, s.unit, s.conditions, "
-      "coalesce(sum(b.n), 0), min(b.t_min), max(b.t_max) "
-      "FROM series s LEFT JOIN sample_blocks b USING(series_id) WHERE s.run_id = ?1 "
+      "coalesce(sum(c.n), 0), min(c.t_min), max(c.t_max) "
+      "FROM series s LEFT JOIN chunks c USING(series_id) WHERE s.run_id = ?1 "
       "GROUP BY s.series_id ORDER BY s.series_id");
   if (!st) return fail(st.error());
   st->bind(1, run);
-  return collect<SeriesRecord>(*st, [](const Statement& s) {
+  auto rows = collect<SeriesRecord>(*st, [](const Statement& s) {
     SeriesRecord r;
     r.id = s.column_int(0);
     r.run_id = s.column_int(1);
@@ -206,6 +223,17 @@ Result<std::vector<SeriesRecord>> Reader::series(RunId run) {
     r.last_t_s = s.column_opt_double(8);
     return r;
   });
+  if (!rows) return rows;
+  for (SeriesRecord& r : *rows) {
+    const HotRows* h = hot(r.id);
+    if (!h) continue;
+    r.sample_count += static_cast<std::int64_t>(h->t.size());
+    for (double t : h->t) {
+      r.first_t_s = std::min(r.first_t_s.value_or(t), t);
+      r.last_t_s = std::max(r.last_t_s.value_or(t), t);
+    }
+  }
+  return rows;
 }
 
 Result<DutRecord> Reader::dut(const std::string& serial) {
@@ -232,102 +260,240 @@ Result<DutRecord> Reader::dut(const std::string& serial) {
   return d;
 }
 
-Result<std::vector<Sample>> Reader::samples(SeriesId series, double from_s, double to_s) {
-  auto st = conn_.prepare(kSeriesSamples);
-  if (!st) return fail(st.error());
-  st->bind(1, series).bind(2, from_s).bind(3, to_s);
-  return collect<Sample>(*st, sample_from_row);
-}
-
-Result<std::vector<Sample>> Reader::latest_samples(SeriesId series, std::size_t count) {
+Status Reader::refresh_hot() {
+  // What identifies the hot rows' state: rows come with new ids, go only when a chunk is
+  // written in the same commit, and a rewind that removes them changes their count.
   auto st = conn_.prepare(
-      "SELECT s.series_id, s.t_s, s.value FROM sample_blocks b "
-      "JOIN samples s ON s.sample_id BETWEEN b.first_sample AND b.last_sample "
-      "WHERE b.series_id = ?1 AND s.series_id = ?1 ORDER BY b.block_id DESC, s.sample_id DESC LIMIT ?2");
+      "SELECT coalesce((SELECT max(hot_id) FROM hot_samples), 0), (SELECT count(*) FROM hot_samples), "
+      "coalesce((SELECT max(chunk_id) FROM chunks), 0)");
   if (!st) return fail(st.error());
-  st->bind(1, series).bind(2, static_cast<std::int64_t>(count));
-  auto rows = collect<Sample>(*st, sample_from_row);
-  if (rows) std::reverse(rows->begin(), rows->end());
-  return rows;
-}
-
-Status Reader::for_each_sample(SeriesId series, const std::function<void(const Sample&)>& visit) {
-  auto st = conn_.prepare(kSeriesSamples);
-  if (!st) return fail(st.error());
-  st->bind(1, series).bind(2, -std::numeric_limits<double>::infinity()).bind(3, std::numeric_limits<double>::infinity());
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  const std::array<std::int64_t, 3> marker{st->column_int(0), st->column_int(1), st->column_int(2)};
+  if (marker == hot_marker_) return {};
+  hot_.clear();
+  hot_marker_ = {-1, -1, -1};
+  auto rows = conn_.prepare("SELECT series_id, t_s, value FROM hot_samples ORDER BY hot_id");
+  if (!rows) return fail(rows.error());
   for (;;) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) return {};
-    visit(sample_from_row(*st));
+    auto r = rows->step();
+    if (!r) return fail(r.error());
+    if (!*r) break;
+    HotRows& h = hot_[rows->column_int(0)];
+    h.t.push_back(rows->column_double(1));
+    h.v.push_back(rows->column_double(2));
   }
+  hot_marker_ = marker;
+  return {};
 }
 
-Status Reader::for_each_sample_run(SeriesId series, double from_s, double to_s, const SampleRunVisitor& visit) {
-  auto st = conn_.prepare(kSeriesSamples);
+const Reader::HotRows* Reader::hot(SeriesId series) const {
+  auto it = hot_.find(series);
+  return it == hot_.end() ? nullptr : &it->second;
+}
+
+Status Reader::stream(SeriesId series, double from_s, double to_s, const SampleRunVisitor& visit) {
+  if (std::isnan(from_s) || std::isnan(to_s)) return fail(Errc::invalid_argument, "a time bound is NaN");
+  ReadSnapshot snapshot(conn_);
+  if (auto st = refresh_hot(); !st) return st;
+  auto st = conn_.prepare(
+      "SELECT c.chunk_id, c.t_min, c.t_max, d.data FROM chunks c JOIN chunk_data d USING(chunk_id) "
+      "WHERE c.series_id = ?1 AND c.t_max >= ?2 AND c.t_min <= ?3 ORDER BY c.first_seq");
   if (!st) return fail(st.error());
   st->bind(1, series).bind(2, from_s).bind(3, to_s);
-  std::vector<double> t, v;
-  const auto emit = [&] {
-    if (!t.empty()) visit(t, v);
-    t.clear();
-    v.clear();
+  std::vector<double> t, v, ft, fv;
+  // Only samples inside the window; a chunk wholly inside goes out as decoded.
+  const auto emit = [&](std::span<const double> ct, std::span<const double> cv, bool whole) {
+    if (whole) {
+      if (!ct.empty()) visit(ct, cv);
+      return;
+    }
+    ft.clear(), fv.clear();
+    for (std::size_t i = 0; i < ct.size(); ++i)
+      if (ct[i] >= from_s && ct[i] <= to_s) ft.push_back(ct[i]), fv.push_back(cv[i]);
+    if (!ft.empty()) visit(ft, fv);
   };
   for (;;) {
     auto row = st->step();
     if (!row) return fail(row.error());
     if (!*row) break;
-    t.push_back(st->column_double(1));
-    v.push_back(st->column_double(2));
-    if (t.size() == 4096) emit();
+    t.clear(), v.clear();
+    if (auto d = decode_chunk(st->column_blob(3), t, v); !d)
+      return fail(Errc::storage, fmt::format("series {}, chunk {}: {}", series, st->column_int(0), d.error().message));
+    emit(t, v, st->column_double(1) >= from_s && st->column_double(2) <= to_s);
   }
-  emit();
+  if (const HotRows* h = hot(series)) emit(h->t, h->v, false);
   return {};
 }
 
-Result<std::vector<SampleBucket>> Reader::decimate(SeriesId series, std::size_t max_buckets, double from_s, double to_s) {
-  if (max_buckets == 0) return fail(Errc::invalid_argument, "decimate: max_buckets must be at least 1");
-  if (std::isnan(from_s) || std::isnan(to_s)) return fail(Errc::invalid_argument, "decimate: a bound is NaN");
-  if (!std::isfinite(from_s) || !std::isfinite(to_s)) {
-    auto span = conn_.prepare("SELECT min(t_min), max(t_max) FROM sample_blocks WHERE series_id = ?1");
-    if (!span) return fail(span.error());
-    span->bind(1, series);
-    auto row = span->step();
-    if (!row) return fail(row.error());
-    if (!*row || !span->column_opt_double(0)) return std::vector<SampleBucket>{};
-    if (!std::isfinite(from_s)) from_s = std::max(from_s, span->column_double(0));
-    if (!std::isfinite(to_s)) to_s = std::min(to_s, span->column_double(1));
-  }
-  std::vector<SampleBucket> out;
-  if (!(from_s <= to_s)) return out;
-  const double width = (to_s - from_s) / static_cast<double>(max_buckets);
-  std::size_t current = max_buckets;  // none yet
-  double sum = 0;
-  const auto close = [&] {
-    if (current != max_buckets) out.back().mean = sum / static_cast<double>(out.back().n);
-  };
-  auto st = for_each_sample_run(series, from_s, to_s, [&](std::span<const double> t, std::span<const double> v) {
-    for (std::size_t i = 0; i < t.size(); ++i) {
-      std::size_t k = width > 0 ? static_cast<std::size_t>((t[i] - from_s) / width) : 0;
-      k = std::min(k, max_buckets - 1);
-      if (k != current) {
-        close();
-        current = k;
-        sum = 0;
-        out.push_back({t[i], t[i], 0, v[i], v[i], 0, v[i], v[i]});
-      }
-      SampleBucket& b = out.back();
-      b.t_last = t[i];
-      ++b.n;
-      b.min = std::min(b.min, v[i]);
-      b.max = std::max(b.max, v[i]);
-      b.last = v[i];
-      sum += v[i];
-    }
+Result<std::vector<Sample>> Reader::samples(SeriesId series, double from_s, double to_s) {
+  std::vector<Sample> out;
+  auto st = stream(series, from_s, to_s, [&](std::span<const double> t, std::span<const double> v) {
+    for (std::size_t i = 0; i < t.size(); ++i) out.push_back({series, t[i], v[i]});
   });
   if (!st) return fail(st.error());
-  close();
   return out;
+}
+
+Result<std::vector<Sample>> Reader::latest_samples(SeriesId series, std::size_t count) {
+  ReadSnapshot snapshot(conn_);
+  if (auto st = refresh_hot(); !st) return fail(st.error());
+  std::vector<Sample> out;  // newest first, reversed at the end
+  const auto take = [&](std::span<const double> t, std::span<const double> v) {
+    for (std::size_t i = t.size(); i-- > 0 && out.size() < count;) out.push_back({series, t[i], v[i]});
+  };
+  if (const HotRows* h = hot(series)) take(h->t, h->v);
+  if (out.size() < count) {
+    auto st = conn_.prepare(
+        "SELECT c.chunk_id, d.data FROM chunks c JOIN chunk_data d USING(chunk_id) WHERE c.series_id = ?1 "
+        "ORDER BY c.first_seq DESC");
+    if (!st) return fail(st.error());
+    st->bind(1, series);
+    std::vector<double> t, v;
+    while (out.size() < count) {
+      auto row = st->step();
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      t.clear(), v.clear();
+      if (auto d = decode_chunk(st->column_blob(1), t, v); !d)
+        return fail(Errc::storage, fmt::format("series {}, chunk {}: {}", series, st->column_int(0), d.error().message));
+      take(t, v);
+    }
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Status Reader::for_each_sample(SeriesId series, const std::function<void(const Sample&)>& visit) {
+  return stream(series, -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
+                [&](std::span<const double> t, std::span<const double> v) {
+                  for (std::size_t i = 0; i < t.size(); ++i) visit({series, t[i], v[i]});
+                });
+}
+
+Status Reader::for_each_sample_run(SeriesId series, double from_s, double to_s, const SampleRunVisitor& visit) {
+  return stream(series, from_s, to_s, visit);
+}
+
+Result<std::vector<SampleBucket>> Reader::decimate(SeriesId series, std::size_t max_buckets, double from_s, double to_s) {
+  if (max_buckets == 0 || max_buckets > kMaxBuckets)
+    return fail(Errc::invalid_argument, fmt::format("decimate: max_buckets must be from 1 to {}", kMaxBuckets));
+  if (std::isnan(from_s) || std::isnan(to_s)) return fail(Errc::invalid_argument, "decimate: a bound is NaN");
+  ReadSnapshot snapshot(conn_);
+  if (auto st = refresh_hot(); !st) return fail(st.error());
+  // Chunk metadata: which chunks fall in the window, and their summaries.
+  auto meta = conn_.prepare(
+      "SELECT chunk_id, n, t_min, t_max, v_min, v_max, v_sum, v_first, v_last FROM chunks "
+      "WHERE series_id = ?1 AND t_max >= ?2 AND t_min <= ?3 ORDER BY first_seq");
+  if (!meta) return fail(meta.error());
+  meta->bind(1, series).bind(2, from_s).bind(3, to_s);
+  struct Meta { std::int64_t id, n; double t_min, t_max; std::optional<double> v_min, v_max, v_sum, v_first, v_last; };
+  std::vector<Meta> chunks;
+  for (;;) {
+    auto row = meta->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    chunks.push_back({meta->column_int(0), meta->column_int(1), meta->column_double(2), meta->column_double(3),
+                      meta->column_opt_double(4), meta->column_opt_double(5), meta->column_opt_double(6),
+                      meta->column_opt_double(7), meta->column_opt_double(8)});
+  }
+  const HotRows* h = hot(series);
+  // Infinite bounds become the series' own span.
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const Meta& c : chunks) lo = std::min(lo, c.t_min), hi = std::max(hi, c.t_max);
+  if (h)
+    for (double t : h->t) lo = std::min(lo, t), hi = std::max(hi, t);
+  if (std::isfinite(from_s)) lo = from_s;
+  if (std::isfinite(to_s)) hi = to_s;
+  std::vector<SampleBucket> buckets;
+  if (!(lo <= hi)) return buckets;
+  // Over kExactDecimateSamples in the window, decoding every sample would take seconds (a
+  // six-week lane is 3.6e6): buckets are then at least one rollup segment wide and made of
+  // whole segments (db/sample_chunks.hpp), each in the bucket of its first time.
+  std::int64_t in_window = h ? static_cast<std::int64_t>(h->t.size()) : 0;
+  for (const Meta& c : chunks) in_window += c.n;
+  const bool coarse = in_window > kExactDecimateSamples;
+  double width = (hi - lo) / static_cast<double>(max_buckets);
+  if (coarse)
+    width = std::max(width, (hi - lo) * static_cast<double>(kRollupSegment) / static_cast<double>(in_window));
+  const std::size_t count =
+      width > 0 ? std::min(max_buckets, static_cast<std::size_t>(std::ceil((hi - lo) / width))) : std::size_t{1};
+  const auto index = [&](double t) {
+    if (!(width > 0)) return std::size_t{0};
+    return std::min(static_cast<std::size_t>(std::max(0.0, (t - lo) / width)), std::max<std::size_t>(count, 1) - 1);
+  };
+  std::vector<SampleBucket> all(std::max<std::size_t>(count, 1));
+  std::vector<double> sums(all.size(), 0.0);
+  const auto add = [&](std::size_t k, double t_first, double t_last, std::int64_t n, double mn, double mx, double sum,
+                       double first, double last) {
+    SampleBucket& b = all[k];
+    if (b.n == 0) b = {t_first, t_last, 0, mn, mx, 0, first, last};
+    else {
+      if (t_first < b.t_first) b.t_first = t_first, b.first = first;
+      if (t_last >= b.t_last) b.t_last = t_last, b.last = last;
+      b.min = std::min(b.min, mn), b.max = std::max(b.max, mx);
+    }
+    b.n += n;
+    sums[k] += sum;
+  };
+  const auto add_samples = [&](std::span<const double> t, std::span<const double> v) {
+    for (std::size_t i = 0; i < t.size(); ++i)
+      if (t[i] >= lo && t[i] <= hi) add(index(t[i]), t[i], t[i], 1, v[i], v[i], v[i], v[i], v[i]);
+  };
+  auto rollup = conn_.prepare("SELECT data FROM chunk_rollups WHERE chunk_id = ?1");
+  if (!rollup) return fail(rollup.error());
+  const auto add_rollup = [&](const Meta& c) -> Status {
+    rollup->bind(1, c.id);
+    auto row = rollup->step();
+    if (!row) return fail(row.error());
+    const auto blob = *row ? rollup->column_blob(0) : std::span<const std::uint8_t>();
+    const std::size_t segments = (static_cast<std::size_t>(c.n) + kRollupSegment - 1) / kRollupSegment;
+    if (blob.size() != segments * kRollupFields * sizeof(double)) {
+      rollup->reset();
+      return fail(Errc::storage, fmt::format("series {}, chunk {}: plot summary of {} bytes for {} samples", series,
+                                             c.id, blob.size(), c.n));
+    }
+    for (std::size_t k = 0; k < segments; ++k) {
+      double f[kRollupFields];
+      std::memcpy(f, blob.data() + k * sizeof f, sizeof f);  // little-endian doubles (sample_chunks.hpp)
+      if (f[1] < lo || f[0] > hi) continue;
+      const auto n = std::min<std::int64_t>(static_cast<std::int64_t>(kRollupSegment),
+                                            c.n - static_cast<std::int64_t>(k * kRollupSegment));
+      add(index(f[0]), f[0], f[1], n, f[2], f[3], f[4], f[5], f[6]);
+    }
+    rollup->reset();
+    return {};
+  };
+  auto data = conn_.prepare("SELECT data FROM chunk_data WHERE chunk_id = ?1");
+  if (!data) return fail(data.error());
+  std::vector<double> t, v;
+  for (const Meta& c : chunks) {
+    // A chunk wholly inside one bucket counts by its summary; others are decoded, or read by
+    // their segments' summaries when the window is too big to decode.
+    if (c.v_sum && c.v_first && c.v_last && c.t_min >= lo && c.t_max <= hi && index(c.t_min) == index(c.t_max)) {
+      add(index(c.t_min), c.t_min, c.t_max, c.n, *c.v_min, *c.v_max, *c.v_sum, *c.v_first, *c.v_last);
+      continue;
+    }
+    if (coarse) {
+      if (auto st = add_rollup(c); !st) return fail(st.error());
+      continue;
+    }
+    data->bind(1, c.id);
+    auto row = data->step();
+    if (!row) return fail(row.error());
+    t.clear(), v.clear();
+    Status d = *row ? decode_chunk(data->column_blob(0), t, v) : Status(fail(Errc::storage, "no data"));
+    data->reset();
+    if (!d) return fail(Errc::storage, fmt::format("series {}, chunk {}: {}", series, c.id, d.error().message));
+    add_samples(t, v);
+  }
+  if (h) add_samples(h->t, h->v);
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    if (all[k].n == 0) continue;
+    all[k].mean = sums[k] / static_cast<double>(all[k].n);
+    buckets.push_back(all[k]);
+  }
+  return buckets;
 }
 
 Result<std::vector<ResultRecord>> Reader::results(RunId run) {

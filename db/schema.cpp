@@ -1,5 +1,7 @@
 #include "db/schema.hpp"
 
+#include "db/sample_chunks.hpp"
+
 #include <fmt/core.h>
 #include <sqlite3.h>
 
@@ -161,7 +163,54 @@ CREATE TABLE superseded_results(
 );
 )sql";
 
-constexpr std::array kMigrations{kV1, kV2, kV3};  // kMigrations[i] takes version i to i+1
+// Version 4: samples in compressed per-series chunks (db/sample_chunks.hpp). The newest
+// samples of a series are hot rows until the writer compacts them; chunk metadata and chunk
+// data are separate tables so that summaries read no compressed data. A checkpoint marks each
+// series' sample count instead of a global sample_id.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE chunks(
+  chunk_id  INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL REFERENCES series(series_id),
+  first_seq INTEGER NOT NULL,
+  n         INTEGER NOT NULL CHECK(n > 0),
+  t_min     REAL NOT NULL,
+  t_max     REAL NOT NULL,
+  v_min     REAL,
+  v_max     REAL,
+  v_sum     REAL,
+  v_first   REAL,
+  v_last    REAL,
+  bytes     INTEGER NOT NULL
+);
+CREATE INDEX chunks_by_series ON chunks(series_id, first_seq);
+CREATE TABLE chunk_data(
+  chunk_id INTEGER PRIMARY KEY,
+  data     BLOB NOT NULL
+);
+CREATE TABLE chunk_rollups(
+  chunk_id INTEGER PRIMARY KEY,
+  data     BLOB NOT NULL
+);
+CREATE TABLE hot_samples(
+  hot_id    INTEGER PRIMARY KEY,
+  series_id INTEGER NOT NULL,
+  seq       INTEGER NOT NULL,
+  t_s       REAL NOT NULL,
+  value     REAL NOT NULL
+);
+ALTER TABLE checkpoints ADD COLUMN series_marks TEXT NOT NULL DEFAULT '[]';
+)sql";
+
+Status v4_data(Connection& conn) {
+  if (auto s = convert_v3_samples(conn); !s) return s;
+  return conn.exec("DROP TABLE sample_blocks; DROP TABLE samples;");
+}
+
+struct Migration {
+  const char* sql;
+  Status (*data)(Connection&) = nullptr;  // moves data the SQL alone cannot
+};
+const std::array kMigrations{Migration{kV1}, Migration{kV2}, Migration{kV3}, Migration{kV4, v4_data}};  // [i]: i -> i+1
 static_assert(kMigrations.size() == kSchemaVersion);
 
 }  // namespace
@@ -251,7 +300,10 @@ Status migrate(Connection& conn, int target) {
     if (first || *version > kSchemaVersion)
       if (auto s = check_schema(conn, *version); !s) return s;
     if (*version >= target) return {};  // nothing written: the transaction rolls back
-    if (auto s = conn.exec(kMigrations[static_cast<std::size_t>(*version)]); !s) return s;
+    const Migration& step = kMigrations[static_cast<std::size_t>(*version)];
+    if (auto s = conn.exec(step.sql); !s) return s;
+    if (step.data)
+      if (auto s = step.data(conn); !s) return s;
     if (auto s = conn.exec(fmt::format("PRAGMA user_version = {}", *version + 1)); !s) return s;
     if (auto s = tx->commit(); !s) return s;
   }

@@ -143,6 +143,12 @@ Statement& Statement::bind(int index, std::string_view text) {
   sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   return *this;
 }
+Statement& Statement::bind_blob(int index, std::span<const std::uint8_t> bytes) {
+  // A zero-length blob still needs a non-null pointer, or SQLite binds NULL.
+  static constexpr std::uint8_t kEmpty = 0;
+  sqlite3_bind_blob64(stmt_, index, bytes.empty() ? &kEmpty : bytes.data(), bytes.size(), SQLITE_STATIC);
+  return *this;
+}
 Statement& Statement::bind_null(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;
@@ -177,6 +183,11 @@ double Statement::column_double(int col) const { return sqlite3_column_double(st
 std::string Statement::column_text(int col) const {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+}
+std::span<const std::uint8_t> Statement::column_blob(int col) const {
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
+  return p ? std::span<const std::uint8_t>(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+           : std::span<const std::uint8_t>();
 }
 std::optional<double> Statement::column_opt_double(int col) const {
   if (is_null(col)) return std::nullopt;

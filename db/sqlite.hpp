@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -67,6 +68,8 @@ class Statement {
   Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
   Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
   Statement& bind_null(int index);
+  // Not copied: `bytes` must stay alive until the statement is stepped and reset.
+  Statement& bind_blob(int index, std::span<const std::uint8_t> bytes);
   template <class T>
   Statement& bind(int index, const std::optional<T>& value) {
     return value ? bind(index, *value) : bind_null(index);
@@ -85,6 +88,8 @@ class Statement {
   std::string column_text(int col) const;
   std::optional<double> column_opt_double(int col) const;
   std::optional<std::int64_t> column_opt_int(int col) const;
+  // Valid until the next step, reset or column call on this statement.
+  std::span<const std::uint8_t> column_blob(int col) const;
 
   sqlite3_stmt* handle() const { return stmt_; }
 

@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include <cmath>
 #include <future>
 #include <optional>
 
@@ -39,7 +40,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, St
     if (auto s = quick_check(*conn); !s) return in_file(s.error());
   if (auto s = configure_writer(*conn); !s) return in_file(s.error());
   if (auto s = migrate(*conn); !s) return in_file(s.error());
-  auto session = WriterSession::create(std::move(*conn));
+  auto session = WriterSession::create(std::move(*conn), options.chunks);
   if (!session) return in_file(session.error());
 
   auto tx = Transaction::begin(session->connection());
@@ -161,6 +162,12 @@ Status Store::append(const Sample& sample) { return append(std::span<const Sampl
 
 Status Store::append(std::span<const Sample> samples) {
   if (failed_.load(std::memory_order_relaxed)) return sticky();
+  // Refused here, whole, with the offending sample named: a NaN or infinite time (or a NaN
+  // value) reaching the writer would fail its batch and take other samples with it.
+  for (const Sample& s : samples)
+    if (!std::isfinite(s.t_s) || std::isnan(s.value))
+      return fail(Errc::invalid_argument, fmt::format("sample of series {} refused: time {} value {} (a time must be "
+                                                      "finite and a value a number)", s.series, s.t_s, s.value));
   if (!inbox_->push(samples)) return fail(Errc::storage, "the store is closed");
   appended_.fetch_add(samples.size(), std::memory_order_relaxed);
   return {};

@@ -10,6 +10,7 @@
 // 'interrupted'. Closing it (destructor or close()) flushes and marks this store's runs
 // that are still running as 'interrupted'.
 #include "db/records.hpp"
+#include "db/sample_chunks.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +29,7 @@ struct StoreOptions {
   // Opening runs PRAGMA quick_check on files up to this size (it reads every page: a
   // second or two per 200 MiB); larger files get the header and schema checks only.
   std::uintmax_t quick_check_max_bytes = std::uintmax_t{512} << 20;
+  ChunkPolicy chunks;  // when hot rows become chunks (db/sample_chunks.hpp)
 };
 
 struct StoreStats {

@@ -19,7 +19,7 @@ namespace {
 constexpr std::string_view kLog = "db";
 }
 
-Result<WriterSession> WriterSession::create(Connection conn) {
+Result<WriterSession> WriterSession::create(Connection conn, ChunkPolicy policy) {
   WriterSession s;
   s.conn_ = std::move(conn);
   auto prep = [&](Statement& out, std::string_view sql) -> Status {
@@ -28,17 +28,9 @@ Result<WriterSession> WriterSession::create(Connection conn) {
     out = std::move(*st);
     return {};
   };
-  if (auto r = prep(s.insert_sample_, "INSERT INTO samples(series_id, t_s, value) VALUES (?1, ?2, ?3)"); !r)
-    return fail(r.error());
-  // Rows per multi-row INSERT: one statement step per 64 samples instead of per sample.
-  std::string many = "INSERT INTO samples(series_id, t_s, value) VALUES (?,?,?)";
-  for (int i = 1; i < kRowsPerInsert; ++i) many += ",(?,?,?)";
-  if (auto r = prep(s.insert_samples_, many); !r) return fail(r.error());
-  if (auto r = prep(s.insert_block_,
-                    "INSERT INTO sample_blocks(series_id, first_sample, last_sample, n, t_min, t_max) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-      !r)
-    return fail(r.error());
+  auto chunks = SampleChunks::create(s.conn_, policy);
+  if (!chunks) return fail(chunks.error());
+  s.chunks_ = std::move(*chunks);
   if (auto r = prep(s.insert_event_,
                     "INSERT INTO events(run_id, t_s, kind, source, message, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
       !r)
@@ -84,40 +76,17 @@ Status WriterSession::write_samples(const std::vector<Sample>& batch, IngestCoun
 
   std::uint32_t begin = 0;
   for (auto k : touched_) {
-    std::uint32_t end = count_[k];
+    const std::uint32_t end = count_[k];
     count_[k] = 0;
-    SeriesId series = series_base_ + static_cast<SeriesId>(k);
-    double t_min = std::numeric_limits<double>::infinity(), t_max = -t_min;
-    std::int64_t first_id = 0;
-    std::uint32_t j = begin;
-    for (; end - j >= kRowsPerInsert; j += kRowsPerInsert) {
-      for (int r = 0; r < kRowsPerInsert; ++r) {
-        const Sample& s = batch[order_[j + static_cast<std::uint32_t>(r)]];
-        insert_samples_.bind(3 * r + 1, series).bind(3 * r + 2, s.t_s).bind(3 * r + 3, s.value);
-        t_min = std::min(t_min, s.t_s);
-        t_max = std::max(t_max, s.t_s);
-      }
-      auto st = insert_samples_.step();
-      insert_samples_.rewind();
-      if (!st) return fail(st.error());
-      // An append-only rowid table numbers the rows of one INSERT consecutively.
-      if (j == begin) first_id = conn_.last_insert_rowid() - (kRowsPerInsert - 1);
+    t_.clear(), v_.clear();
+    for (std::uint32_t j = begin; j < end; ++j) {
+      t_.push_back(batch[order_[j]].t_s);
+      v_.push_back(batch[order_[j]].value);
     }
-    for (; j < end; ++j) {
-      const Sample& s = batch[order_[j]];
-      insert_sample_.bind(1, series).bind(2, s.t_s).bind(3, s.value);
-      auto r = insert_sample_.step();
-      insert_sample_.rewind();
-      if (!r) return fail(r.error());
-      if (j == begin) first_id = conn_.last_insert_rowid();
-      t_min = std::min(t_min, s.t_s);
-      t_max = std::max(t_max, s.t_s);
-    }
-    insert_block_.bind(1, series).bind(2, first_id).bind(3, conn_.last_insert_rowid());
-    insert_block_.bind(4, static_cast<std::int64_t>(end - begin)).bind(5, t_min).bind(6, t_max);
-    if (auto r = insert_block_.run(); !r) return r;
+    if (auto st = chunks_.append(conn_, series_base_ + static_cast<SeriesId>(k), t_, v_); !st) return st;
     begin = end;
   }
+  if (auto st = chunks_.after_batch(conn_); !st) return st;
   counters.committed_samples += pos;
   ++counters.batches;
   return {};
@@ -136,13 +105,27 @@ void WriterSession::register_series(SeriesId id) {
   writable_[k] = 1;
 }
 
-void WriterSession::unregister_run_series(RunId run) {
+std::vector<SeriesId> WriterSession::run_series(RunId run) const {
+  std::vector<SeriesId> out;
+  for (const auto& [series, owner] : series_runs_)
+    if (owner == run) out.push_back(series);
+  return out;
+}
+
+Status WriterSession::unregister_run_series(RunId run) {
+  // A run that ends leaves nothing hot: its last samples become chunks with its final status.
+  const auto series = run_series(run);
+  if (auto st = chunks_.compact(conn_, series); !st) return st;
+  chunks_.forget(series);
   std::erase_if(series_runs_, [&](const auto& sr) {
     if (sr.second != run) return false;
-    writable_[static_cast<std::size_t>(sr.first - series_base_)] = 0;
+    // Series of a run recovered from a dead process were never writable here.
+    const auto k = static_cast<std::size_t>(sr.first - series_base_);
+    if (k < writable_.size()) writable_[k] = 0;
     return true;
   });
   std::erase(open_runs_, run);
+  return {};
 }
 
 Result<RunRecord> WriterSession::load_run(RunId run) {
@@ -202,6 +185,7 @@ Result<RunRecord> WriterSession::resume_run(RunId run) {
     register_series(series->column_int(0));
     series_runs_.emplace_back(series->column_int(0), run);
   }
+  if (auto st = chunks_.load(conn_, run_series(run)); !st) return fail(st.error());
   open_runs_.push_back(run);
   return load_run(run);
 }
@@ -216,8 +200,7 @@ Status WriterSession::finish_run(RunId run, RunStatus status, double ended_s, co
   EventRecord ev{.t_s = ended_s, .kind = EventKind::state, .source = "store", .message = std::string(to_string(status))};
   if (!why.empty()) ev.message += ": " + why;
   if (auto e = insert_event(run, ev); !e) return fail(e.error());
-  unregister_run_series(run);
-  return {};
+  return unregister_run_series(run);
 }
 
 Result<std::int64_t> WriterSession::insert_instrument(RunId run, const InstrumentRecord& in) {
@@ -256,6 +239,7 @@ Result<SeriesId> WriterSession::insert_series(RunId run, const SeriesSpec& spec)
   if (auto r = st->run(); !r) return fail(r.error());
   SeriesId id = conn_.last_insert_rowid();
   register_series(id);
+  chunks_.add_new(id);
   series_runs_.emplace_back(id, run);
   return id;
 }
@@ -279,59 +263,46 @@ Result<std::int64_t> WriterSession::insert_event(RunId run, const EventRecord& e
 }
 
 Status WriterSession::upsert_checkpoint(RunId run, const CheckpointRecord& c) {
+  // What the checkpoint covers: each series' sample count, and the highest result_id.
   auto st = conn_.prepare(
-      "INSERT INTO checkpoints(run_id, name, state, t_s, sample_mark, result_mark) VALUES (?1, ?2, ?3, ?4, "
-      "(SELECT coalesce(max(sample_id), 0) FROM samples), (SELECT coalesce(max(result_id), 0) FROM results)) "
+      "INSERT INTO checkpoints(run_id, name, state, t_s, sample_mark, result_mark, series_marks) VALUES (?1, ?2, ?3, "
+      "?4, 0, (SELECT coalesce(max(result_id), 0) FROM results), ?5) "
       "ON CONFLICT(run_id, name) DO UPDATE SET state = excluded.state, t_s = excluded.t_s, "
-      "sample_mark = excluded.sample_mark, result_mark = excluded.result_mark");
+      "result_mark = excluded.result_mark, series_marks = excluded.series_marks");
   if (!st) return fail(st.error());
-  st->bind(1, run).bind(2, c.name).bind(3, c.state_json).bind(4, c.t_s);
+  const auto marks = chunks_.marks(run_series(run));
+  st->bind(1, run).bind(2, c.name).bind(3, c.state_json).bind(4, c.t_s).bind(5, marks_json(marks));
   return st->run();
 }
 
 Result<Rewind> WriterSession::rewind_to_checkpoint(RunId run) {
   Rewind out;
   auto cp = conn_.prepare(
-      "SELECT name, state, t_s, sample_mark, result_mark FROM checkpoints WHERE run_id = ?1 "
-      "ORDER BY t_s DESC, sample_mark DESC, result_mark DESC LIMIT 1");
+      "SELECT name, state, t_s, sample_mark, result_mark, series_marks FROM checkpoints WHERE run_id = ?1 "
+      "ORDER BY t_s DESC, result_mark DESC LIMIT 1");
   if (!cp) return fail(cp.error());
   cp->bind(1, run);
   auto row = cp->step();
   if (!row) return fail(row.error());
-  if (*row)
+  std::vector<SeriesMark> marks;
+  if (*row) {
     out.checkpoint = CheckpointRecord{cp->column_text(0), cp->column_text(1), cp->column_double(2), cp->column_int(3),
                                       cp->column_int(4)};
-  const std::int64_t sample_mark = out.checkpoint ? out.checkpoint->sample_mark : 0;
+    auto parsed = parse_marks(cp->column_text(5));
+    if (!parsed) return fail(parsed.error());
+    marks = std::move(*parsed);
+  }
+  cp->reset();
   const std::int64_t result_mark = out.checkpoint ? out.checkpoint->result_mark : 0;
   const double now = unix_now_s();
-  // Samples after the mark: kept aside, then removed with their blocks. The copies take ids of
-  // their own: SQLite gives a new row the largest rowid plus one (SQLite docs, "Rowids and the
-  // INTEGER PRIMARY KEY"), so once the tail of `samples` is removed its ids are handed out
-  // again, and a second resume of the same run sets aside samples whose ids an earlier one
-  // already holds. A block never
-  // straddles the mark (the checkpoint is committed after the samples before it), but a
-  // straddling block is trimmed all the same.
-  const char* kRunSeries = "SELECT series_id FROM series WHERE run_id = ?1";
-  const std::string steps[] = {
-      fmt::format("INSERT INTO superseded_samples(series_id, t_s, value, superseded_s) "
-                  "SELECT series_id, t_s, value, ?3 FROM samples WHERE sample_id > ?2 AND series_id IN ({}) "
-                  "ORDER BY sample_id",
-                  kRunSeries),
-      fmt::format("DELETE FROM samples WHERE sample_id > ?2 AND series_id IN ({})", kRunSeries),
-      fmt::format("DELETE FROM sample_blocks WHERE first_sample > ?2 AND series_id IN ({})", kRunSeries),
-      fmt::format("UPDATE sample_blocks SET last_sample = ?2, "
-                  "n = (SELECT count(*) FROM samples s WHERE s.sample_id BETWEEN first_sample AND ?2), "
-                  "t_max = (SELECT max(t_s) FROM samples s WHERE s.sample_id BETWEEN first_sample AND ?2) "
-                  "WHERE last_sample > ?2 AND series_id IN ({})",
-                  kRunSeries),
-  };
-  for (const auto& sql : steps) {
-    auto st = conn_.prepare(sql);
-    if (!st) return fail(st.error());
-    st->bind(1, run).bind(2, sample_mark).bind(3, now);
-    if (auto r = st->run(); !r) return fail(r.error());
-    if (&sql == &steps[0]) out.superseded_samples = conn_.changes();
-  }
+  // Samples past each series' mark: kept aside in superseded_samples. Their copies take ids
+  // of their own: SQLite gives a new row the largest rowid plus one (SQLite docs, "Rowids and
+  // the INTEGER PRIMARY KEY"), so ids a removed tail had are handed out again.
+  auto moved = supersede_after_marks(conn_, run, marks, now);
+  if (!moved) return fail(moved.error());
+  out.superseded_samples = *moved;
+  // This writer's idea of the run's series (counts, hot rows) follows what is left on disk.
+  if (auto st = chunks_.load(conn_, run_series(run)); !st) return fail(st.error());
   auto keep = conn_.prepare(
       "INSERT INTO superseded_results(run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, "
       "t_s, superseded_s) SELECT run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s, ?3 "
@@ -345,14 +316,13 @@ Result<Rewind> WriterSession::rewind_to_checkpoint(RunId run) {
   drop->bind(1, run).bind(2, result_mark);
   if (auto r = drop->run(); !r) return fail(r.error());
   auto last = conn_.prepare(fmt::format(
-      "SELECT max(coalesce((SELECT max(t_max) FROM sample_blocks WHERE series_id IN ({0})), 0), "
-      "coalesce((SELECT max(t_s) FROM superseded_samples WHERE series_id IN ({0})), 0), "
+      "SELECT max({}, coalesce((SELECT max(t_s) FROM superseded_samples WHERE series_id IN ({})), 0), "
       "coalesce((SELECT max(t_s) FROM results WHERE run_id = ?1), 0), "
       "coalesce((SELECT max(t_s) FROM checkpoints WHERE run_id = ?1), 0), "
       // Events too: the engine stamps them with the run's clock, and a resumed run's clock must
       // start after everything the killed process logged (a suspension it began, say).
       "coalesce((SELECT max(t_s) FROM events WHERE run_id = ?1), 0))",
-      kRunSeries));
+      kRunLastSampleSql, kRunSeriesSql));
   if (!last) return fail(last.error());
   last->bind(1, run);
   auto lr = last->step();
@@ -377,9 +347,8 @@ Result<int> WriterSession::recover_orphaned_runs() {
       log::warn(kLog, "run {} is running on host {}; cannot tell from here whether it is alive", o.uuid, o.host);
   }
   // The run ended, at the latest, at its last recorded sample or event.
-  auto last = conn_.prepare(
-      "SELECT max(coalesce((SELECT max(b.t_max) FROM sample_blocks b JOIN series s USING(series_id) "
-      "WHERE s.run_id = ?1), 0), coalesce((SELECT max(t_s) FROM events WHERE run_id = ?1), 0))");
+  auto last = conn_.prepare(fmt::format("SELECT max({}, coalesce((SELECT max(t_s) FROM events WHERE run_id = ?1), 0))",
+                                        kRunLastSampleSql));
   if (!last) return fail(last.error());
   for (const Orphan& o : orphans) {
     last->bind(1, o.id);
@@ -387,6 +356,17 @@ Result<int> WriterSession::recover_orphaned_runs() {
     double ended = row && *row ? std::max(last->column_double(0), o.started) : o.started;
     last->reset();
     auto why = fmt::format("owner process {} on {} is gone", o.pid, o.host);
+    // Its hot rows become chunks now (finish_run compacts the series this session knows).
+    auto series = conn_.prepare("SELECT series_id FROM series WHERE run_id = ?1");
+    if (!series) return fail(series.error());
+    series->bind(1, o.id);
+    for (;;) {
+      auto row = series->step();
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      series_runs_.emplace_back(series->column_int(0), o.id);
+    }
+    if (auto s = chunks_.load(conn_, run_series(o.id)); !s) return fail(s.error());
     if (auto s = finish_run(o.id, RunStatus::interrupted, ended, why); !s) return fail(s.error());
     log::warn(kLog, "run {} marked interrupted: {}", o.uuid, why);
   }

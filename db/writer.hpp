@@ -3,6 +3,7 @@
 // statements and every write the store performs. Only the writer thread touches a
 // WriterSession; the Store front turns calls from other threads into WriterCommands.
 #include "db/records.hpp"
+#include "db/sample_chunks.hpp"
 #include "db/sqlite.hpp"
 
 #include <cstdint>
@@ -20,12 +21,12 @@ struct IngestCounters {
 class WriterSession {
  public:
   // Takes an open, migrated, configured connection.
-  static Result<WriterSession> create(Connection conn);
+  static Result<WriterSession> create(Connection conn, ChunkPolicy policy = {});
 
   Connection& connection() { return conn_; }
 
-  // Writes one batch, grouped per series so each series' samples occupy one contiguous
-  // sample_id range (recorded in sample_blocks). Must run inside a transaction.
+  // Writes one batch, grouped per series (db/sample_chunks.hpp: hot rows, compacted into
+  // chunks as they accumulate). Must run inside a transaction.
   Status write_samples(const std::vector<Sample>& batch, IngestCounters& counters);
 
   Result<RunRecord> insert_run(const RunProvenance& provenance);
@@ -47,12 +48,13 @@ class WriterSession {
  private:
   WriterSession() = default;
   void register_series(SeriesId id);
-  void unregister_run_series(RunId run);
+  Status unregister_run_series(RunId run);
+  std::vector<SeriesId> run_series(RunId run) const;
   Result<RunRecord> load_run(RunId run);
 
   Connection conn_;
-  static constexpr int kRowsPerInsert = 64;
-  Statement insert_sample_, insert_samples_, insert_block_, insert_event_, insert_result_;
+  SampleChunks chunks_;
+  Statement insert_event_, insert_result_;
   // Dense map from series_id (offset by series_base_) to "writable": appended samples for
   // other series are rejected without a per-row lookup in SQLite.
   SeriesId series_base_ = 0;
@@ -62,6 +64,7 @@ class WriterSession {
   // Scratch for grouping, reused batch after batch (bounded by the batch size).
   std::vector<std::uint32_t> count_, order_;
   std::vector<std::uint32_t> touched_;
+  std::vector<double> t_, v_;
 };
 
 }  // namespace ledlab::db

@@ -1,5 +1,6 @@
 #include "gui/core/run_data.hpp"
 
+#include "db/bucket_grid.hpp"
 #include "engine/station_config.hpp"
 #include "gui/core/ticks.hpp"
 
@@ -52,14 +53,22 @@ std::optional<double> RunData::condition(const Series& s, const char* key) const
   return it->get<double>();
 }
 
+MinMaxHistory* RunData::history_of(const Series& s) {
+  if (!s.rec.spec.lane) return &laneless_.try_emplace(s.rec.spec.quantity, kLanelessBuckets).first->second;
+  if (s.rec.spec.quantity == "optical_power") return &lane_power_.try_emplace(*s.rec.spec.lane, kLaneBuckets).first->second;
+  return nullptr;
+}
+
+std::optional<double> RunData::setpoint(const Series& s) const {
+  if (s.rec.spec.lane || s.rec.spec.quantity != "chamber_temperature") return std::nullopt;
+  auto sp = condition(s, "temperature_c");
+  return sp ? sp : condition(s, "stress_temperature_c");
+}
+
 void RunData::ingest(Series& s, const std::vector<db::Sample>& samples) {
-  MinMaxHistory* history = nullptr;
-  if (!s.rec.spec.lane)
-    history = &laneless_.try_emplace(s.rec.spec.quantity, kLanelessBuckets).first->second;
-  else if (s.rec.spec.quantity == "optical_power")
-    history = &lane_power_.try_emplace(*s.rec.spec.lane, kLaneBuckets).first->second;
+  MinMaxHistory* history = history_of(s);
   const bool lane_power = s.rec.spec.lane && s.rec.spec.quantity == "optical_power";
-  const bool chamber = !s.rec.spec.lane && s.rec.spec.quantity == "chamber_temperature";
+  const auto sp = setpoint(s);
   for (const auto& x : samples) {
     const double h = hours(x.t_s);
     if (history) history->append(h, x.value);
@@ -74,20 +83,71 @@ void RunData::ingest(Series& s, const std::vector<db::Sample>& samples) {
       sum += x.value;
       ++n;
     }
-    if (chamber) {
-      auto sp = condition(s, "temperature_c");
-      if (!sp) sp = condition(s, "stress_temperature_c");
-      if (sp) setpoint_->append(h, *sp);
-    }
+    if (sp) setpoint_->append(h, *sp);
   }
   s.loaded += static_cast<std::int64_t>(samples.size());
   samples_ += static_cast<std::int64_t>(samples.size());
+}
+
+void RunData::append_mean(double h, double mean) {
+  power_mean_->append(h, mean);
+  if (!first_mean_) first_mean_ = mean;
+  decay_->append(h, 100.0 * mean / *first_mean_);
+}
+
+// Series first seen with a long history: each decimated up to the newest sample the series
+// list showed, so that what comes later is exactly the samples after it (latest_samples). The
+// lanes' optical power shares one grid, so the array mean is the mean of the lit lanes' bucket
+// means, bucket by bucket.
+Status RunData::catch_up(db::Reader& reader, const std::vector<Series*>& behind) {
+  std::vector<const db::SeriesRecord*> lanes;
+  for (const Series* s : behind)
+    if (s->rec.spec.lane && s->rec.spec.quantity == "optical_power") lanes.push_back(&s->rec);
+  const auto lane_grid = db::grid_over(lanes, kCatchUpBuckets);
+  db::BucketMean mean(kCatchUpBuckets);
+  for (Series* s : behind) {
+    const bool lane_power = s->rec.spec.lane && s->rec.spec.quantity == "optical_power";
+    const auto own = db::grid_over({&s->rec}, kCatchUpBuckets);
+    if (!own) continue;  // no sample after all
+    const db::BucketGrid grid = lane_power && lane_grid ? *lane_grid : *own;
+    MinMaxHistory* history = history_of(*s);
+    const auto sp = setpoint(*s);
+    std::int64_t n = 0;
+    auto st = db::for_each_bucket(reader, s->rec.id, grid, [&](std::size_t k, const db::SampleBucket& b) {
+      // The bucket's first and last values at their times and its extremes between them:
+      // what a min/max plot draws of it.
+      const double t0 = hours(b.t_first), t1 = hours(b.t_last), mid = 0.5 * (t0 + t1);
+      if (history) {
+        history->append(t0, b.first);
+        if (b.n > 2) {
+          history->append(mid, b.min);
+          history->append(mid, b.max);
+        }
+        if (b.n > 1) history->append(t1, b.last);
+      }
+      if (sp) {
+        setpoint_->append(t0, *sp);
+        setpoint_->append(t1, *sp);
+      }
+      if (lane_power && b.mean > kDarkLaneW) mean.add(k, b, b.mean);
+      s->last_t = b.t_last;
+      s->last_v = b.last;
+      n += b.n;
+    });
+    if (!st) return st;
+    s->loaded += n;
+    samples_ += n;
+  }
+  for (std::size_t k = 0; k < mean.buckets(); ++k)
+    if (mean.count(k) > 0) append_mean(hours(mean.t_s(k)), mean.mean(k));
+  return {};
 }
 
 Result<bool> RunData::refresh(db::Reader& reader) {
   bool changed = false;
   auto series = reader.series(run_.id);
   if (!series) return std::unexpected(series.error());
+  std::vector<Series*> behind, fresh;
   for (auto& rec : *series) {
     auto [it, inserted] = series_.try_emplace(rec.id);
     Series& s = it->second;
@@ -97,20 +157,23 @@ Result<bool> RunData::refresh(db::Reader& reader) {
       changed = true;
     }
     s.rec = rec;
-    if (rec.sample_count > s.loaded) {
-      auto fresh = reader.latest_samples(rec.id, static_cast<std::size_t>(rec.sample_count - s.loaded));
-      if (!fresh) return std::unexpected(fresh.error());
-      ingest(s, *fresh);
-      changed = true;
-    }
+    if (s.loaded == 0 && rec.sample_count > kExactBacklog) behind.push_back(&s);
+    else if (rec.sample_count > s.loaded) fresh.push_back(&s);
+  }
+  if (!behind.empty()) {
+    if (auto st = catch_up(reader, behind); !st) return std::unexpected(st.error());
+    changed = true;
+  }
+  for (Series* s : fresh) {
+    auto samples = reader.latest_samples(s->rec.id, static_cast<std::size_t>(s->rec.sample_count - s->loaded));
+    if (!samples) return std::unexpected(samples.error());
+    ingest(*s, *samples);
+    changed = true;
   }
   // Close every array-mean timestamp but the newest.
   while (power_open_.size() > 1) {
     const auto [h, acc] = *power_open_.begin();
-    const double mean = acc.first / acc.second;
-    power_mean_->append(h, mean);
-    if (!first_mean_) first_mean_ = mean;
-    decay_->append(h, 100.0 * mean / *first_mean_);
+    append_mean(h, acc.first / acc.second);
     power_open_.erase(power_open_.begin());
   }
   auto events = reader.events(run_.id, events_.empty() ? 0 : events_.back().id);

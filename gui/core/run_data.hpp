@@ -2,7 +2,10 @@
 // One run's data as the dashboard keeps it: read incrementally from the store (new series,
 // new samples per series, new events, the results), held at bounded memory (each series as
 // min/max histories per lane-less quantity and per lane, plus the first samples of each series
-// exactly), and turned into plots and lane maps.
+// exactly), and turned into plots and lane maps. A series first seen with more samples than a
+// poll brings (a long run opened, not followed from its start) is read decimated
+// (Reader::decimate, kCatchUpBuckets buckets: more than a plot has pixel columns), the array
+// mean from the lanes' bucket means on one grid; from then on new samples are read exactly.
 // Owned by the data thread only.
 #include "db/reader.hpp"
 #include "gui/core/model.hpp"
@@ -39,17 +42,24 @@ class RunData {
     db::SeriesRecord rec;
     nlohmann::json conditions;
     std::int64_t loaded = 0;
-    std::vector<double> t, v;  // the first kMaxKept samples, exactly (sweeps are short)
+    std::vector<double> t, v;  // the first kMaxKept samples, exactly (sweeps are short); none when decimated
     double last_t = 0, last_v = 0;
   };
   static constexpr std::size_t kMaxKept = 1024;
+  // A series first seen with more samples than this is read decimated, into this many buckets.
+  static constexpr std::int64_t kExactBacklog = 4096;
+  static constexpr std::size_t kCatchUpBuckets = 2048;
   // Bounded history sizes: a weeks-long burn-in of 400 lanes stays near 20 MB.
   static constexpr std::size_t kLanelessBuckets = std::size_t{1} << 14;
   static constexpr std::size_t kLaneBuckets = 256;
 
   void ingest(Series& s, const std::vector<db::Sample>& samples);
+  Status catch_up(db::Reader& reader, const std::vector<Series*>& behind);
+  MinMaxHistory* history_of(const Series& s);
+  void append_mean(double h, double mean);
   double hours(double t_s) const { return (t_s - run_.started_s) / 3600.0; }
   std::optional<double> condition(const Series& s, const char* key) const;
+  std::optional<double> setpoint(const Series& s) const;  // of a chamber series, from its conditions
   PlotData chamber_plot() const;
   PlotData power_plot(int lane) const;
   PlotData decay_plot() const;

@@ -25,7 +25,7 @@ svg { display: block; margin: 1em 0; }
 pre { background: #f7f7f7; padding: 0.5em; overflow-x: auto; font-size: 0.8em; max-height: 20em; }
 )";
 
-std::string iso_utc(double unix_s) {
+std::string utc_text(double unix_s) {
   return format_utc(unix_s, "%Y-%m-%d %H:%M:%S UTC");
 }
 
@@ -36,8 +36,8 @@ std::string provenance(const RunData& d) {
       {"run", escape(r.uuid)},
       {"sequence", escape(r.sequence)},
       {"status", escape(std::string(db::to_string(r.status)))},
-      {"started", iso_utc(r.started_s)},
-      {"ended", r.ended_s ? iso_utc(*r.ended_s) : "-"},
+      {"started", utc_text(r.started_s)},
+      {"ended", r.ended_s ? utc_text(*r.ended_s) : "-"},
       {"DUT", escape(r.dut_serial.empty() ? "-" : r.dut_serial)},
       {"operator", escape(r.operator_name.empty() ? "-" : r.operator_name)},
       {"host", escape(r.host)},
@@ -114,7 +114,7 @@ std::string events(const RunData& d) {
     if (e.kind != db::EventKind::alarm && e.kind != db::EventKind::fault && e.kind != db::EventKind::operator_action &&
         e.kind != db::EventKind::state)
       continue;
-    rows.push_back({e.t_s ? iso_utc(*e.t_s) : "-", escape(std::string(db::to_string(e.kind))), escape(e.source), escape(e.message)});
+    rows.push_back({e.t_s ? utc_text(*e.t_s) : "-", escape(std::string(db::to_string(e.kind))), escape(e.source), escape(e.message)});
   }
   return "<h2>Events</h2>\n" + html_table({"time", "kind", "source", "message"}, rows);
 }

@@ -2,6 +2,7 @@
 // acceleration from the burn-ins of the same DUT type at other stress temperatures.
 #include "analysis/arrhenius.hpp"
 #include "analysis/decay_fit.hpp"
+#include "report/decay.hpp"
 #include "report/sections.hpp"
 #include "report/svg_plot.hpp"
 
@@ -12,28 +13,6 @@
 
 namespace ledlab::report {
 namespace {
-
-struct Decay {
-  std::vector<double> t_h;
-  std::vector<std::vector<double>> lanes;  // per lane P/P0 at each reading (empty: dead)
-};
-
-Decay load_decay(const RunData& run, db::Reader& reader, const std::vector<bool>& skip) {
-  Decay d;
-  d.lanes.resize(static_cast<std::size_t>(run.lanes));
-  double t0 = NAN;
-  for (const auto* s : run.series_of("optical_power")) {
-    if (!s->spec.lane || *s->spec.lane < 1 || *s->spec.lane > run.lanes) continue;
-    const auto i = static_cast<std::size_t>(*s->spec.lane - 1);
-    auto samples = reader.samples(s->id);
-    if (!samples || samples->empty() || skip[i]) continue;
-    if (std::isnan(t0)) t0 = samples->front().t_s;
-    if (d.t_h.empty())
-      for (const auto& x : *samples) d.t_h.push_back((x.t_s - t0) / 3600.0);
-    for (const auto& x : *samples) d.lanes[i].push_back(x.value / samples->front().value);
-  }
-  return d;
-}
 
 std::string arrhenius(const RunData& run, db::Reader& reader, const RunResult& array_decay) {
   const std::string type = run.parameters.value("dut_type", "");
@@ -93,34 +72,25 @@ std::string burn_in_section(const RunData& run, db::Reader& reader) {
     const auto i = static_cast<std::size_t>(*r->record.lane - 1);
     (r->dead() ? dead : failed)[i] = r->dead() || r->record.value > 0;
   }
-  const auto decay = load_decay(run, reader, dead);
   const auto array = run.array_results("decay_rate_pct_per_kh");
   const RunResult* fit = array.empty() ? nullptr : array.front();
 
   PlotSpec plot{.title = "optical power, normalised to the first reading", .x_label = "stress time (h)",
                 .y_label = "P / P0"};
-  PlotSeries mean{.name = "mean of live, not failed lanes", .color = "#1f77b4", .width = 2.0};
-  for (std::size_t k = 0; k < decay.t_h.size(); ++k) {
-    double sum = 0;
-    int n = 0;
-    for (std::size_t i = 0; i < decay.lanes.size(); ++i)
-      if (!failed[i] && k < decay.lanes[i].size()) sum += decay.lanes[i][k], ++n;
-    mean.x.push_back(decay.t_h[k]);
-    mean.y.push_back(n ? sum / n : NAN);
-  }
+  // One bucket per horizontal pixel of the plot: a six-week run reads as fast as a short one.
+  auto loaded = load_decay(run, reader, dead, failed, static_cast<std::size_t>(plot.width));
+  if (!loaded) return html + "<p>Power decay: " + escape(loaded.error().describe()) + "</p>\n";
+  const DecayCurves& decay = *loaded;
+  PlotSeries mean{.name = "mean of live, not failed lanes", .x = decay.t_h, .y = decay.mean, .color = "#1f77b4", .width = 2.0};
   plot.series.push_back(mean);
-  int shown = 0;
-  for (std::size_t i = 0; i < decay.lanes.size() && shown < 3; ++i) {
-    if (!failed[i] || decay.lanes[i].empty()) continue;
-    plot.series.push_back({.name = fmt::format("lane {} (failed)", i + 1), .x = decay.t_h, .y = decay.lanes[i], .width = 1.0});
-    ++shown;
-  }
+  for (const auto& lane : decay.failed)
+    plot.series.push_back({.name = fmt::format("lane {} (failed)", lane.lane), .x = decay.t_h, .y = lane.ratio, .width = 1.0});
   plot.limits.push_back({0.9, "-10 %: failure"});
   html += render_plot(plot);
 
   if (fit) {
     const double alpha = fit->extra.value("alpha_per_h", 0.0), b = fit->extra.value("b", 1.0);
-    const double duration = decay.t_h.empty() ? 0 : decay.t_h.back();
+    const double duration = decay.duration_h;
     const double cap = fit->extra.value("cap_h", 6 * duration);
     PlotSpec proj{.title = "TM-21 projection of the array (fit over the window, dashed beyond the test)",
                   .x_label = "time (h)", .y_label = "P / P0", .x_range = std::pair{0.0, std::max(cap, duration)}};

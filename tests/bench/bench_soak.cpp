@@ -112,6 +112,48 @@ std::int64_t q(db::Reader& r, const std::string& sql) {
   return v ? *v : -1;
 }
 
+// Every series of every run in the store.
+std::vector<db::SeriesId> all_series(db::Reader& r) {
+  std::vector<db::SeriesId> out;
+  const auto runs = r.list_runs();
+  for (const auto& run : runs.value()) {
+    const auto series = r.series(run.id);
+    for (const auto& s : series.value()) out.push_back(s.id);
+  }
+  return out;
+}
+
+// The time of every sample the store holds for its runs (set-aside ones not included).
+std::vector<double> sample_times(db::Reader& r) {
+  std::vector<double> out;
+  for (db::SeriesId id : all_series(r))
+      (void)r.for_each_sample_run(id, -INFINITY, INFINITY, [&](std::span<const double> t, std::span<const double>) {
+        out.insert(out.end(), t.begin(), t.end());
+      });
+  return out;
+}
+
+// Samples at or before `until`, in the runs or set aside by a resume.
+std::int64_t count_until(db::Reader& r, const std::vector<double>& times, double until) {
+  const auto kept = std::count_if(times.begin(), times.end(), [&](double t) { return t <= until; });
+  return static_cast<std::int64_t>(kept) +
+         q(r, fmt::format("SELECT count(*) FROM superseded_samples WHERE t_s <= {:.3f}", until));
+}
+
+// Samples recorded twice: the same series at the same time.
+std::int64_t duplicate_samples(db::Reader& r) {
+  std::int64_t dup = 0;
+  for (db::SeriesId id : all_series(r)) {
+      std::vector<double> t;
+      (void)r.for_each_sample_run(id, -INFINITY, INFINITY, [&](std::span<const double> x, std::span<const double>) {
+        t.insert(t.end(), x.begin(), x.end());
+      });
+      std::sort(t.begin(), t.end());
+      dup += std::distance(std::unique(t.begin(), t.end()), t.end());
+    }
+  return dup;
+}
+
 struct Rate {
   double per_h = 0, se = 0;  // decay rate (1/h) and its standard error
 };
@@ -211,10 +253,12 @@ int main(int argc, char** argv) {
     // Everything committed before the kill must still be there after every resume, in the run
     // or set aside. A resumed run's clock starts after everything recorded, so what was
     // committed is exactly what lies at or before the newest sample's time.
-    const double newest = q(*reader, "SELECT CAST(max(t_s) * 1000 AS INTEGER) FROM (SELECT t_s FROM samples UNION ALL "
-                                     "SELECT t_s FROM superseded_samples)") / 1000.0;
-    const auto committed = q(*reader, fmt::format("SELECT (SELECT count(*) FROM samples WHERE t_s <= {0:.3f}) + "
-                                                  "(SELECT count(*) FROM superseded_samples WHERE t_s <= {0:.3f})", newest + 0.001));
+    const auto kept = sample_times(*reader);
+    const double newest =
+        std::floor(std::max(kept.empty() ? 0.0 : *std::max_element(kept.begin(), kept.end()),
+                            static_cast<double>(q(*reader, "SELECT CAST(coalesce(max(t_s), 0) * 1000 AS INTEGER) FROM superseded_samples")) / 1000.0) *
+                   1000.0) / 1000.0;
+    const auto committed = count_until(*reader, kept, newest + 0.001);
     std::ofstream(o.dir + "/soak-marks.txt", std::ios::app) << fmt::format("{:.3f} {}\n", newest + 0.001, committed);
     pid = spawn("resume " + uuid + " --db " + db + faults, log);
   }
@@ -235,19 +279,19 @@ int main(int argc, char** argv) {
   }
   const auto run = reader->list_runs()->front();
   const auto base_run = base->list_runs()->front();
+  const auto final_times = sample_times(*reader);
   {
     std::ifstream marks(o.dir + "/soak-marks.txt");
     double until = 0;
     std::int64_t committed = 0;
     while (marks >> until >> committed) {
-      const auto still = q(*reader, fmt::format("SELECT (SELECT count(*) FROM samples WHERE t_s <= {0:.3f}) + "
-                                                "(SELECT count(*) FROM superseded_samples WHERE t_s <= {0:.3f})", until));
+      const auto still = count_until(*reader, final_times, until);
       lost += std::max<std::int64_t>(0, committed - still);
     }
   }
-  const auto duplicated = q(*reader, "SELECT count(*) FROM (SELECT series_id, t_s FROM samples GROUP BY series_id, t_s HAVING count(*) > 1)");
+  const auto duplicated = duplicate_samples(*reader);
   const auto series_dup = q(*reader, "SELECT count(*) FROM (SELECT 1 FROM series GROUP BY run_id, lane, quantity, unit, conditions HAVING count(*) > 1)");
-  const auto samples = q(*reader, "SELECT count(*) FROM samples");
+  const auto samples = static_cast<std::int64_t>(final_times.size());
   const auto aside = q(*reader, "SELECT count(*) FROM superseded_samples");
   const auto integrity = reader->integrity_check();
 
@@ -266,8 +310,9 @@ int main(int argc, char** argv) {
   }
   std::int64_t in_suspension = 0;
   for (const auto& [a, b] : suspended) {
-    const auto n = q(*reader, fmt::format("SELECT count(*) FROM samples s JOIN series r USING(series_id) WHERE r.run_id = {} "
-                                          "AND s.t_s > {:.6f} AND s.t_s < {:.6f}", run.id, a + 1e-3, b - 1e-3));
+    const auto n = static_cast<std::int64_t>(std::count_if(final_times.begin(), final_times.end(), [&, a = a, b = b](double t) {
+      return t > a + 1e-3 && t < b - 1e-3;
+    }));
     if (n > 0) fmt::print("  {} samples between {:.1f} s and {:.1f} s, while suspended\n", n, a - run.started_s, b - run.started_s);
     in_suspension += n;
   }

@@ -1,11 +1,14 @@
 // Helper for crash_test: writes a run as fast as it can until it is killed, reporting on
 // stdout every sample count that flush() has confirmed as committed.
-//   store_crash_writer DB_PATH
+//   store_crash_writer DB_PATH [KILL_AT_STEP]
+// With KILL_AT_STEP the store compacts and merges chunks after every few batches, and the
+// writer kills itself (SIGKILL) at the KILL_AT_STEP-th compaction or merge, halfway through.
 // Sample i goes to series i % 8 with t_s = i / 8 and value = i, so the parent can check
 // that what survived is exactly the samples 0 .. N-1 for some N >= the last reported count.
 #include "db/store.hpp"
 
 #include <fmt/core.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <string>
@@ -22,8 +25,19 @@ void say(const std::string& line) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) return 2;
-  auto store = Store::open(argv[1], {.batch_samples = 3000, .max_latency = std::chrono::milliseconds(10)});
+  if (argc != 2 && argc != 3) return 2;
+  StoreOptions options{.batch_samples = 3000, .max_latency = std::chrono::milliseconds(10)};
+  if (argc == 3) {
+    const long kill_at = std::stol(argv[2]);
+    options.chunks = {.hot_limit = 700, .chunk_samples = 1024, .merge_count = 3, .direct_min = 100000,
+                      .probe = [kill_at, steps = 0L](std::string_view) mutable {
+                        if (++steps == kill_at) {
+                          say("dying in compaction");
+                          ::raise(SIGKILL);
+                        }
+                      }};
+  }
+  auto store = Store::open(argv[1], options);
   if (!store) {
     fmt::print(stderr, "{}\n", store.error().describe());
     return 1;

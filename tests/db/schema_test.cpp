@@ -21,7 +21,7 @@ TEST_CASE("a new database gets the current schema version and every table") {
   auto conn = open_rw(":memory:");
   REQUIRE(migrate(conn));
   CHECK(schema_version(conn).value() == kSchemaVersion);
-  for (const char* table : {"runs", "instruments", "duts", "lanes", "series", "samples", "sample_blocks", "results",
+  for (const char* table : {"runs", "instruments", "duts", "lanes", "series", "chunks", "chunk_data", "hot_samples", "results",
                             "events", "checkpoints"}) {
     INFO(table);
     CHECK(conn.query_int(std::string("SELECT count(*) FROM sqlite_schema WHERE type='table' AND name='") + table + "'")

@@ -104,7 +104,7 @@ TEST_CASE("a run whose samples the store refused ends failed with the store's me
     REQUIRE((*store)->close());
     auto conn = db::Connection::open(req.db.string(), db::Connection::Mode::read_write_create);
     REQUIRE(conn);
-    REQUIRE(conn->exec("CREATE TRIGGER refuse_samples BEFORE INSERT ON samples "
+    REQUIRE(conn->exec("CREATE TRIGGER refuse_samples BEFORE INSERT ON hot_samples "
                        "BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;"));
   }
   std::ostringstream out;

@@ -179,3 +179,77 @@ TEST_CASE("a run with no series and no results shows no data anywhere") {
   for (const auto& p : data.plots(0)) CHECK(p.empty());
   CHECK(data.lane_map().metrics.empty());
 }
+
+TEST_CASE("a long burn-in opens decimated: bounded points, the array mean per bucket, then exact readings again") {
+  Fixture f;
+  const nlohmann::json stress{{"stress_temperature_c", 85}, {"drive_current_a", 0.01}};
+  const auto lane1 = f.series(1, "optical_power", "W", stress);
+  const auto lane2 = f.series(2, "optical_power", "W", stress);
+  const auto dark = f.series(3, "optical_power", "W", stress);
+  const auto chamber = f.series(std::nullopt, "chamber_temperature", "C", stress);
+  constexpr int kReadings = 500000;  // per lane: 1e6 lit samples
+  constexpr double kStep_s = 3.6;
+  const auto power1 = [](double k) { return 1e-4 * (1 - 2e-7 * k); };
+  std::vector<db::Sample> batch;
+  for (int k = 0; k < kReadings; ++k) {
+    const double t = 1000 + kStep_s * k;
+    batch.push_back({lane1, t, power1(k)});
+    batch.push_back({lane2, t, 3e-4});
+    if (k % 100 == 0) batch.push_back({dark, t, 0.0});
+    if (k % 10 == 0) batch.push_back({chamber, t, 85 + (k % 20 == 0 ? 0.5 : -0.5)});
+    if (batch.size() >= 8192) {
+      REQUIRE(f.store->append(batch));
+      batch.clear();
+    }
+  }
+  REQUIRE(f.store->append(batch));
+  REQUIRE(f.store->flush());
+  auto reader = db::Reader::open(f.tmp.path());
+  REQUIRE(reader);
+  gui::RunData data(f.run);
+  REQUIRE(data.refresh(*reader).value());
+  const std::int64_t total = 2 * kReadings + kReadings / 100 + kReadings / 10;
+  CHECK(data.samples() == total);
+
+  const auto plots = data.plots(1);
+  const auto& power = plot(plots, "Optical power");
+  REQUIRE(power.histories.size() == 2);
+  const auto& mean = *power.histories[0].data;
+  CHECK(mean.points() <= 2048);  // one per bucket, not one per reading
+  CHECK(mean.points() >= 2000);
+  // The dark lane is left out; the lit lanes' bucket means are averaged. Lane 1 falls linearly,
+  // so its bucket mean is its value at the middle of the bucket, where the point is drawn.
+  std::vector<gui::MinMaxHistory::Column> columns;
+  mean.decimate(mean.t_first(), mean.t_last(), 1 << 16, columns);
+  int checked = 0;
+  for (const auto& c : columns) {
+    if (!c.filled) continue;
+    const double k = (c.t * 3600.0) / kStep_s;  // hours since the run started at t = 1000
+    INFO("column at " << c.t << " h");
+    CHECK(c.lo == c.hi);
+    CHECK(c.lo == Approx(0.5 * (power1(k) + 3e-4)).epsilon(1e-9));
+    ++checked;
+  }
+  CHECK(checked == static_cast<int>(mean.points()));
+  CHECK(power.histories[1].data->points() <= 4 * 2048);  // lane 1: first, min, max, last per bucket
+  const auto& chamber_plot = plot(plots, "Chamber temperature");
+  REQUIRE(!chamber_plot.histories.empty());
+  CHECK(chamber_plot.histories[0].data->points() <= 4 * 2048);
+  CHECK(chamber_plot.histories[0].data->max() == 85.5);  // the extremes survive decimation
+  CHECK(chamber_plot.histories[0].data->min() == 84.5);
+  const auto& decay = plot(plots, "Burn-in power decay");
+  REQUIRE(decay.histories.size() == 1);
+  CHECK(decay.histories[0].data->last() == Approx(100 * 0.5 * (power1(kReadings - 1) + 3e-4) / (0.5 * (1e-4 + 3e-4))).epsilon(1e-4));
+
+  // Readings after the catch-up are read exactly, one array mean per reading.
+  for (int k = kReadings; k < kReadings + 2; ++k) {
+    f.append(lane1, 1000 + kStep_s * k, 2e-4);
+    f.append(lane2, 1000 + kStep_s * k, 4e-4);
+  }
+  REQUIRE(f.store->flush());
+  REQUIRE(data.refresh(*reader).value());
+  CHECK(data.samples() == total + 4);
+  const auto after = plot(data.plots(1), "Optical power");
+  CHECK(after.histories[0].data->points() == mean.points() + 2);  // one closed, one still open
+  CHECK(after.histories[0].data->last() == Approx(3e-4));
+}

@@ -1,0 +1,15 @@
+#pragma once
+// A run's results and events read one row at a time, for exports of runs whose tables do not
+// fit comfortably in memory. Rows come in id order, as Reader::results / Reader::events give
+// them, and decode to the same records.
+#include "db/reader.hpp"
+
+#include <functional>
+
+namespace ledlab::db {
+
+Status for_each_result(Reader& reader, RunId run, const std::function<void(const ResultRecord&)>& visit);
+Status for_each_event(Reader& reader, RunId run, const std::function<void(const EventRecord&)>& visit);
+Status for_each_checkpoint(Reader& reader, RunId run, const std::function<void(const CheckpointRecord&)>& visit);
+
+}  // namespace ledlab::db

@@ -1,0 +1,122 @@
+// `ledlab show`: a summary that stays one screen however many series a run has, with the
+// details behind options.
+#include "cli_support.hpp"
+#include "db/store.hpp"
+#include "temp_db.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+using namespace ledlab;
+using namespace ledlab::db;
+using ledlab::db::test::run_cli;
+
+namespace {
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// The first line starting with `start` (std::regex on a whole long output overflows the stack).
+std::string line_starting(const std::string& text, std::string_view start) {
+  for (const auto& l : lines(text))
+    if (l.starts_with(start)) return l;
+  return "(no line starts with '" + std::string(start) + "')";
+}
+
+std::size_t count_lines(const std::string& text, std::string_view needle) {
+  const auto all = lines(text);
+  return static_cast<std::size_t>(std::ranges::count_if(all, [&](const std::string& l) { return l.find(needle) != std::string::npos; }));
+}
+
+// A characterisation run of a 400-lane array: 1201 series, 401 results, 12 events.
+struct ManySeries {
+  test::TempDb tmp;
+  RunRecord run;
+
+  ManySeries() {
+    auto store = Store::open(tmp.path()).value();
+    run = store->begin_run({.sequence = "ber_vs_temperature", .script_text = "sweep()", .started_s = 1700000000.0}).value();
+    const SeriesId chamber = store->declare_series(run.id, {.quantity = "chamber_temperature", .unit = "C"}).value();
+    REQUIRE(store->append(chamber, 1700000001.0, 25.0));
+    REQUIRE(store->append(chamber, 1700003600.0, 85.0));
+    for (int lane = 1; lane <= 400; ++lane) {
+      const SeriesId power = store->declare_series(run.id, {.lane = lane, .quantity = "optical_power", .unit = "W"}).value();
+      REQUIRE(store->append(power, 1700000010.0, 1e-4));
+      for (int t : {25, 85}) {
+        const SeriesId ber = store->declare_series(run.id, {.lane = lane, .quantity = "ber", .unit = "1",
+                                                             .conditions_json = fmt::format(R"({{"temperature_c":{}}})", t)})
+                                 .value();
+        REQUIRE(store->append(ber, 1700000020.0 + t, 1e-13));
+      }
+      REQUIRE(store->record_result(run.id, {.name = "ber_upper", .lane = lane, .value = lane == 17 ? 3e-12 : 1e-13,
+                                            .unit = "1", .upper_limit = 1e-12, .t_s = 1700003000.0}));
+    }
+    REQUIRE(store->record_result(run.id, {.name = "error_free_lanes", .value = 399, .unit = "1", .t_s = 1700003000.0}));
+    for (int k = 0; k < 10; ++k)
+      REQUIRE(store->log_event(run.id, {.t_s = 1700000100.0 + k, .kind = EventKind::info, .source = "script",
+                                        .message = fmt::format("step {}", k)}));
+    REQUIRE(store->end_run(run.id, RunStatus::finished, 1700003700.0));
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(ManySeries, "show summarises a run of 1201 series in one line per quantity and one per result name") {
+  std::string out, err;
+  REQUIRE(run_cli({"show", run.uuid.substr(0, 8), "--db", tmp.path().string()}, out, err) == 0);
+  INFO(out);
+  CHECK(lines(out).size() < 50);  // one screen, not one line per series or per result
+  CHECK_THAT(out, Catch::Contains("1201 series, 1202 samples, 401 results (1 failed), 12 events (0 alarms/faults)"));
+  CHECK_THAT(out, Catch::Contains("finished, verdict FAIL: 1 of 400 judged results failed"));
+  CHECK_THAT(out, Catch::Contains("series by quantity (3 quantities, 1201 series"));
+  // quantity, unit, series, lanes, distinct conditions, samples, first, last
+  CHECK_THAT(line_starting(out, "  optical_power "), Catch::Matches(R"(  optical_power +W +400  1-400 +1 +400  2023-11-14T22:13:30Z  2023-11-14T22:13:30Z)"));
+  CHECK_THAT(line_starting(out, "  ber "), Catch::Matches(R"(  ber +1 +800  1-400 +2 +800  2023-11-14T22:14:05Z  2023-11-14T22:15:05Z)"));
+  CHECK_THAT(line_starting(out, "  chamber_temperature "), Catch::Matches(R"(  chamber_temperature +C +1  - +1 +2  2023-11-14T22:13:21Z  2023-11-14T23:13:20Z)"));
+  CHECK(count_lines(out, "optical_power") == 1);
+  CHECK(count_lines(out, "ber_upper") == 1);  // results grouped by name: 400 results, one line
+  CHECK_THAT(line_starting(out, "  ber_upper "), Catch::Matches(R"(  ber_upper +1 +400 1-400 +399 +1! +0  1e-13 \.\. 3e-12)"));
+  CHECK_THAT(line_starting(out, "  error_free_lanes "), Catch::Matches(R"(  error_free_lanes +1 +1 - +0 +0 +1  399)"));
+  CHECK_THAT(out, Catch::Contains("data        2023-11-14T22:13:21Z .. 2023-11-14T23:13:20Z (1.0 h)"));
+  // The tail of the log: how the run ended.
+  CHECK_THAT(out, Catch::Contains("... 7 earlier"));
+  CHECK_THAT(out, Catch::Contains("state     store      finished"));
+  CHECK(count_lines(out, "step ") == 4);
+}
+
+TEST_CASE_METHOD(ManySeries, "show --details lists every series, every result and every event") {
+  std::string out, err;
+  REQUIRE(run_cli({"show", run.uuid, "--db", tmp.path().string(), "--details"}, out, err) == 0);
+  CHECK(count_lines(out, " optical_power ") == 1 + 400);   // the quantity line and each series
+  CHECK(count_lines(out, "{\"temperature_c\":85}") == 400);
+  CHECK(count_lines(out, "ber_upper ") == 1 + 400);
+  CHECK(count_lines(out, "step ") == 10);
+  CHECK_THAT(line_starting(out, fmt::format("  {:<20} lane 17 ", "ber_upper")),
+             Catch::Matches(R"(  ber_upper +lane 17 +3e-12 +1 +\[-, 1e-12\] FAIL)"));
+
+  REQUIRE(run_cli({"show", run.uuid, "--db", tmp.path().string(), "--series"}, out, err) == 0);
+  CHECK(count_lines(out, " optical_power ") == 1 + 400);
+  CHECK(count_lines(out, "ber_upper") == 1);  // results still grouped
+}
+
+TEST_CASE("show of a run with no series, results or events says so in a few lines") {
+  test::TempDb tmp;
+  RunRecord run;
+  {
+    auto store = Store::open(tmp.path()).value();
+    run = store->begin_run({.sequence = "idle", .script_text = "", .started_s = 1700000000.0}).value();
+  }
+  std::string out, err;
+  REQUIRE(run_cli({"show", run.uuid, "--db", tmp.path().string()}, out, err) == 0);
+  CHECK_THAT(out, Catch::Contains("data        no samples"));
+  CHECK_THAT(out, Catch::Contains("0 series, 0 samples, 0 results (0 failed)"));
+  CHECK_THAT(out, Catch::Contains("interrupted, verdict FAIL: no judged results"));  // the store closed under it
+}
