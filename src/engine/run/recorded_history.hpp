@@ -10,7 +10,8 @@
 //                          of rows (streams through the history, in bounded memory).
 //   read_recorded, max_points = N: a decimated view of at most N rows, each the mean of the
 //                          readings in one of N equal stretches of time, with their min and max
-//                          (Reader::decimate).
+//                          (Reader::decimate: beyond its exact limit a stretch is made of whole
+//                          stored segments, each counted where it starts).
 //   RecordedRows:          every row in time order, a window of time at a time, in memory
 //                          bounded by the window (about kRowsPerWindow rows).
 #include "db/reader.hpp"
@@ -33,7 +34,7 @@ struct RecordedQuery {
   std::size_t max_points = 0;  // 0: not decimated
 };
 
-inline constexpr std::size_t kMaxRecordedPoints = 1'000'000;
+inline constexpr std::size_t kMaxRecordedPoints = db::Reader::kMaxBuckets;  // decimate's own bound
 
 // recorded{quantity=, conditions={...}, aggregate=, max_points=}. Errors name the key.
 Result<RecordedQuery> parse_recorded_query(const nlohmann::json& query);
