@@ -30,12 +30,16 @@ bool Inbox::push(std::span<const Sample> samples) {
 }
 
 bool Inbox::push(WriterCommand command) {
+  bool first = false;
   {
     std::lock_guard lock(mutex_);
     if (closed_) return false;
+    first = commands_.empty();
     commands_.push_back(std::move(command));
   }
-  writer_wake_.notify_one();
+  // The writer only waits while no command is queued: a burst of posts wakes it once, and
+  // what comes while it commits goes into its next take.
+  if (first) writer_wake_.notify_one();
   return true;
 }
 

@@ -2,8 +2,10 @@
 // The border between the threads that append and the one writer thread. Samples go into a
 // fixed-capacity "filling" buffer; the writer swaps it for its empty one, so at most two
 // batches exist at any time and an appender that outruns the disk waits (back-pressure)
-// instead of growing memory. Commands (runs, results, events...) share the same lock, so
-// whatever a thread appended before it issued a command is written before that command.
+// instead of growing memory. Commands (runs, results, events...) share the same lock, and
+// every take holds the filling buffer with the commands, so whatever a thread appended before
+// it issued a command is committed no later than that command (series declarations are
+// applied first in their transaction: the samples in it may name them).
 #include "db/records.hpp"
 
 #include <chrono>
@@ -19,11 +21,19 @@ namespace ledlab::db {
 
 class WriterSession;
 
-// A unit of work for the writer: `apply` runs inside the batch transaction, `done` runs
-// after the commit with apply's outcome or, if the commit failed, the commit's error.
+// A unit of work for the writer: `apply` runs inside the batch transaction, `done` (if any:
+// posted commands have none) runs after the commit with apply's outcome or, if the commit
+// failed, the commit's error.
 struct WriterCommand {
   std::function<Status(WriterSession&)> apply;
   std::function<void(Status)> done;
+  // Declares series: applied before the samples of its take, which may name them. Every other
+  // command is applied after the samples, in the order pushed.
+  bool declares = false;
+  // `apply` changes the database with one statement at most, which SQLite undoes by itself
+  // when it fails (SQLite docs, "ON CONFLICT clause": ABORT backs out the statement's changes
+  // and keeps the transaction), so it needs no savepoint of its own.
+  bool one_statement = false;
 };
 
 struct InboxTake {

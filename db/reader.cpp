@@ -2,6 +2,7 @@
 
 #include "db/chunk_codec.hpp"
 #include "db/rows.hpp"
+#include "db/run_rows.hpp"
 #include "db/sample_chunks.hpp"
 #include "db/schema.hpp"
 
@@ -496,47 +497,26 @@ Result<std::vector<SampleBucket>> Reader::decimate(SeriesId series, std::size_t 
   return buckets;
 }
 
+namespace {
+// Collects what a db/run_rows.hpp stream visits.
+template <class T, class Stream>
+Result<std::vector<T>> gather(Stream stream) {
+  std::vector<T> out;
+  if (auto st = stream([&](const T& row) { out.push_back(row); }); !st) return fail(st.error());
+  return out;
+}
+}  // namespace
+
 Result<std::vector<ResultRecord>> Reader::results(RunId run) {
-  auto st = conn_.prepare(
-      "SELECT result_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s FROM results "
-      "WHERE run_id = ?1 ORDER BY result_id");
-  if (!st) return fail(st.error());
-  st->bind(1, run);
-  return collect<ResultRecord>(*st, [](const Statement& s) {
-    ResultRecord r;
-    r.id = s.column_int(0);
-    r.name = s.column_text(1);
-    if (auto lane = s.column_opt_int(2)) r.lane = static_cast<int>(*lane);
-    r.value = s.column_double(3);
-    r.unit = s.column_text(4);
-    r.lower_limit = s.column_opt_double(5);
-    r.upper_limit = s.column_opt_double(6);
-    if (auto p = s.column_opt_int(7)) r.pass = *p != 0;
-    r.extra_json = s.column_text(8);
-    r.t_s = s.column_double(9);
-    return r;
-  });
+  return gather<ResultRecord>([&](const auto& visit) { return for_each_result(*this, run, visit); });
 }
 
 Result<std::vector<EventRecord>> Reader::events(RunId run, std::int64_t after_event_id) {
-  auto st = conn_.prepare(
-      "SELECT event_id, t_s, kind, source, message, data FROM events WHERE run_id = ?1 AND event_id > ?2 "
-      "ORDER BY event_id");
-  if (!st) return fail(st.error());
-  st->bind(1, run).bind(2, after_event_id);
-  return collect<EventRecord>(*st, [](const Statement& s) {
-    return EventRecord{s.column_int(0), s.column_double(1), parse_event_kind(s.column_text(2)).value_or(EventKind::info),
-                       s.column_text(3), s.column_text(4), s.column_text(5)};
-  });
+  return gather<EventRecord>([&](const auto& visit) { return for_each_event(*this, run, visit, after_event_id); });
 }
 
 Result<std::vector<CheckpointRecord>> Reader::checkpoints(RunId run) {
-  auto st = conn_.prepare("SELECT name, state, t_s, sample_mark, result_mark FROM checkpoints WHERE run_id = ?1 ORDER BY name");
-  if (!st) return fail(st.error());
-  st->bind(1, run);
-  return collect<CheckpointRecord>(*st, [](const Statement& s) {
-    return CheckpointRecord{s.column_text(0), s.column_text(1), s.column_double(2), s.column_int(3), s.column_int(4)};
-  });
+  return gather<CheckpointRecord>([&](const auto& visit) { return for_each_checkpoint(*this, run, visit); });
 }
 
 Result<std::string> Reader::integrity_check() { return conn_.query_text("PRAGMA integrity_check"); }

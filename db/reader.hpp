@@ -62,7 +62,7 @@ class Reader {
   // A decimated view for plots: at most `max_buckets` buckets of equal time width over
   // [from_s, to_s] (an infinite bound is the series' own first / last time), each with the
   // count, min, max, mean, first and last value of the samples in it; empty buckets omitted.
-  // Exact up to kExactDecimateSamples in the window; above, buckets are at least one stored
+  // Exact up to kExactDecimateSamples (one full chunk) in the window; above, buckets are at least one stored
   // plot segment (4096 samples) wide and made of whole segments, each counted in the bucket
   // of its first time, so a six-week lane decimates without decoding it.
   Result<std::vector<SampleBucket>> decimate(SeriesId series, std::size_t max_buckets,
@@ -77,7 +77,7 @@ class Reader {
   Connection& connection() { return conn_; }
 
   static constexpr std::size_t kMaxBuckets = 65536;
-  static constexpr std::int64_t kExactDecimateSamples = 2'000'000;
+  static constexpr std::int64_t kExactDecimateSamples = 65536;
 
  private:
   explicit Reader(Connection conn) : conn_(std::move(conn)) {}

@@ -1,13 +1,16 @@
 #include "db/run_rows.hpp"
 
+#include <sqlite3.h>
+
 namespace ledlab::db {
 namespace {
 
 // Steps `st` to its end, decoding and visiting one row at a time.
 template <class Decode, class Visit>
-Status stream(Result<Statement> st, RunId run, Decode decode, const Visit& visit) {
+Status stream(Result<Statement> st, RunId run, Decode decode, const Visit& visit, std::int64_t after = 0) {
   if (!st) return fail(st.error());
   st->bind(1, run);
+  if (sqlite3_bind_parameter_count(st->handle()) >= 2) st->bind(2, after);
   for (;;) {
     auto row = st->step();
     if (!row) return fail(row.error());
@@ -49,10 +52,11 @@ Status for_each_result(Reader& reader, RunId run, const std::function<void(const
                 run, result_from_row, visit);
 }
 
-Status for_each_event(Reader& reader, RunId run, const std::function<void(const EventRecord&)>& visit) {
-  return stream(reader.connection().prepare(
-                    "SELECT event_id, t_s, kind, source, message, data FROM events WHERE run_id = ?1 ORDER BY event_id"),
-                run, event_from_row, visit);
+Status for_each_event(Reader& reader, RunId run, const std::function<void(const EventRecord&)>& visit,
+                      std::int64_t after_event_id) {
+  return stream(reader.connection().prepare("SELECT event_id, t_s, kind, source, message, data FROM events "
+                                            "WHERE run_id = ?1 AND event_id > ?2 ORDER BY event_id"),
+                run, event_from_row, visit, after_event_id);
 }
 
 Status for_each_checkpoint(Reader& reader, RunId run, const std::function<void(const CheckpointRecord&)>& visit) {

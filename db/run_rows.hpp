@@ -9,7 +9,9 @@
 namespace ledlab::db {
 
 Status for_each_result(Reader& reader, RunId run, const std::function<void(const ResultRecord&)>& visit);
-Status for_each_event(Reader& reader, RunId run, const std::function<void(const EventRecord&)>& visit);
+// Events after `after_event_id` (the dashboard polls with the last one it saw).
+Status for_each_event(Reader& reader, RunId run, const std::function<void(const EventRecord&)>& visit,
+                      std::int64_t after_event_id = 0);
 Status for_each_checkpoint(Reader& reader, RunId run, const std::function<void(const CheckpointRecord&)>& visit);
 
 }  // namespace ledlab::db

@@ -315,6 +315,11 @@ Status configure_writer(Connection& conn) {
   // (SQLite docs, "sqlite3_busy_handler"): as when several processes create the same new
   // file. So wait here as the busy timeout would, in short steps.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  // A new file gets 64 KiB pages: a full chunk (about 190 KB for a lane's 65,536 readings) is
+  // then three or four pages, so reading a lane's six weeks cold is a few hundred reads rather
+  // than thousands. SQLite ignores this on a file that already has pages (SQLite docs,
+  // "PRAGMA page_size"), and a sweep's hot rows still append to one page per commit.
+  if (auto s = conn.exec("PRAGMA page_size = 65536"); !s) return s;
   Result<std::string> mode = conn.query_text("PRAGMA journal_mode = WAL");
   while (!mode && (conn.last_error_code() & 0xff) == SQLITE_BUSY && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -110,6 +110,8 @@ Result<std::string> Connection::query_text(std::string_view sql) {
 
 std::int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Connection::changes() const { return sqlite3_changes(db_); }
+
+bool Connection::in_transaction() const { return db_ && sqlite3_get_autocommit(db_) == 0; }
 std::string Connection::last_message() const { return db_ ? sqlite3_errmsg(db_) : "no connection"; }
 int Connection::last_error_code() const { return db_ ? sqlite3_extended_errcode(db_) : SQLITE_MISUSE; }
 

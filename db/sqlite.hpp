@@ -41,6 +41,9 @@ class Connection {
 
   std::int64_t last_insert_rowid() const;
   int changes() const;
+  // False in autocommit mode, which includes after an error that made SQLite roll back the
+  // whole transaction (SQLite docs, "Response To Errors Within A Transaction").
+  bool in_transaction() const;
   std::string last_message() const;
   int last_error_code() const;  // sqlite3_extended_errcode of the last failed call
   sqlite3* handle() const { return db_; }

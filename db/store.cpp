@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <future>
 #include <optional>
@@ -60,45 +61,102 @@ Store::~Store() {
   if (auto s = close(); !s) log::error(kLog, "closing {}: {}", path_.string(), s.error().describe());
 }
 
+namespace {
+
+// One SAVEPOINT per command (SQLite docs, "SAVEPOINT"): a refused command is undone alone and
+// the rest of the transaction commits. Prepared once: a take may hold thousands of posts.
+class CommandSavepoint {
+ public:
+  explicit CommandSavepoint(Connection& conn) : conn_(conn) {}
+  Status begin() { return run(begin_, "SAVEPOINT command"); }
+  Status undo() { return run(undo_, "ROLLBACK TO command"); }
+  Status release() { return run(release_, "RELEASE command"); }
+
+ private:
+  Status run(std::optional<Statement>& st, std::string_view sql) {
+    if (!st) {
+      auto prepared = conn_.prepare(sql);
+      if (!prepared) return fail(prepared.error());
+      st = std::move(*prepared);
+    }
+    return st->run();
+  }
+  Connection& conn_;
+  std::optional<Statement> begin_, undo_, release_;
+};
+
+std::string lane_text(std::optional<int> lane) { return lane ? fmt::format(" lane {}", *lane) : std::string(); }
+
+}  // namespace
+
+void Store::resolve_handles(std::vector<Sample>& samples) const {
+  for (Sample& s : samples) {
+    if (s.series >= 0) continue;
+    // A handle never handed out, or one whose declaration was refused, becomes 0: no series
+    // has that id, so write_samples drops and counts the sample like any undeclared one.
+    const auto k = static_cast<std::size_t>(-(s.series + 1));
+    s.series = k < handle_ids_.size() ? handle_ids_[k] : 0;
+  }
+}
+
 void Store::writer_loop() {
   Connection& conn = session_->connection();
+  CommandSavepoint savepoint(conn);
   for (;;) {
     InboxTake take = inbox_->take();
     IngestCounters counters;
-    std::vector<Status> outcomes;
-    outcomes.reserve(take.commands.size());
+    std::vector<Status> outcomes(take.commands.size());
     Status batch;
     if (!take.samples->empty() || !take.commands.empty()) {
       auto tx = Transaction::begin(conn);
       if (!tx) batch = fail(tx.error());
-      if (batch && !take.samples->empty()) batch = session_->write_samples(*take.samples, counters);
-      // Each command in its own savepoint: a refused command must not take the batch with it.
-      for (WriterCommand& cmd : take.commands) {
-        if (!batch) break;
-        if (auto s = conn.exec("SAVEPOINT command"); !s) {
-          batch = s;
-          break;
+      const auto apply = [&](std::size_t i) {
+        if (!batch) return;
+        WriterCommand& cmd = take.commands[i];
+        if (cmd.one_statement) {
+          outcomes[i] = cmd.apply(*session_);
+          // An I/O error, a full disk or a lock may roll back the whole transaction instead.
+          if (!outcomes[i] && !conn.in_transaction()) batch = fail(outcomes[i].error());
+          return;
         }
-        Status outcome = cmd.apply(*session_);
-        if (!outcome) (void)conn.exec("ROLLBACK TO command");
-        if (auto s = conn.exec("RELEASE command"); !s) batch = s;
-        outcomes.push_back(std::move(outcome));
+        if (auto s = savepoint.begin(); !s) {
+          batch = s;
+          return;
+        }
+        outcomes[i] = cmd.apply(*session_);
+        if (!outcomes[i])
+          if (auto s = savepoint.undo(); !s) batch = s;
+        if (auto s = savepoint.release(); batch && !s) batch = s;
+      };
+      // Declarations first: a sample in this take may name a series posted just before it.
+      // Nothing else depends on the order of series rows and the rest of the take.
+      for (std::size_t i = 0; i < take.commands.size(); ++i)
+        if (take.commands[i].declares) apply(i);
+      if (batch && !take.samples->empty()) {
+        resolve_handles(*take.samples);
+        batch = session_->write_samples(*take.samples, counters);
       }
+      // Then every other command in the order it was issued, after the samples appended
+      // before it: a checkpoint's marks cover all of them.
+      for (std::size_t i = 0; i < take.commands.size(); ++i)
+        if (!take.commands[i].declares) apply(i);
       if (batch) batch = tx->commit();
     }
     if (batch) {
       committed_.fetch_add(counters.committed_samples, std::memory_order_relaxed);
       rejected_.fetch_add(counters.rejected_samples, std::memory_order_relaxed);
       batches_.fetch_add(counters.batches, std::memory_order_relaxed);
+      if (!take.samples->empty() || !take.commands.empty()) transactions_.fetch_add(1, std::memory_order_relaxed);
     } else {
       std::lock_guard lock(error_mutex_);
       if (!failed_.exchange(true)) {
         error_ = batch.error();
-        log::error(kLog, "batch of {} samples lost: {}", take.samples->size(), error_.describe());
+        log::error(kLog, "batch of {} samples and {} commands lost: {}", take.samples->size(), take.commands.size(),
+                   error_.describe());
       }
     }
     for (std::size_t i = 0; i < take.commands.size(); ++i)
-      take.commands[i].done(batch ? std::move(outcomes[i]) : batch);
+      if (take.commands[i].done) take.commands[i].done(batch ? std::move(outcomes[i]) : batch);
     take.samples->clear();
     if (take.stop) break;
   }
@@ -108,6 +166,38 @@ Status Store::sticky() const {
   if (!failed_.load(std::memory_order_acquire)) return {};
   std::lock_guard lock(error_mutex_);
   return fail(error_);
+}
+
+void Store::note_loss(RunId run, const Error& error) {
+  log::error(kLog, "{}", error.describe());
+  lost_posts_.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(error_mutex_);
+  Loss& loss = losses_[run];
+  if (loss.count++ == 0) loss.first = error;
+}
+
+Status Store::loss(std::optional<RunId> run) const {
+  if (lost_posts_.load(std::memory_order_acquire) == 0) return {};
+  std::lock_guard lock(error_mutex_);
+  auto it = run ? losses_.find(*run) : losses_.begin();
+  if (it == losses_.end()) return {};
+  Error e = it->second.first;
+  if (it->second.count > 1) e.message += fmt::format(" (and {} more writes of run {} lost)", it->second.count - 1, it->first);
+  return fail(std::move(e));
+}
+
+Status Store::post(RunId run, Posted how, std::function<Status(WriterSession&)> fn, AfterFailure after_failure) {
+  if (auto s = sticky(); !s && after_failure == AfterFailure::refuse) return s;
+  WriterCommand cmd{[this, run, fn = std::move(fn)](WriterSession& session) -> Status {
+                      Status outcome = fn(session);
+                      // Noted here, not after the commit: a checkpoint later in this same take
+                      // must already see it.
+                      if (!outcome) note_loss(run, outcome.error());
+                      return outcome;
+                    },
+                    {}, how == Posted::declaration, how == Posted::one_statement};
+  if (!inbox_->push(std::move(cmd))) return fail(Errc::storage, "the store is closed");
+  return {};
 }
 
 template <class T, class Fn>
@@ -140,9 +230,18 @@ Result<RunRecord> Store::resume_run(RunId run) {
 }
 
 Status Store::end_run(RunId run, RunStatus status, std::optional<double> ended_s, std::string why) {
-  return call<void>([=, why = std::move(why)](WriterSession& s) {
+  auto ended = call<void>([=, this, why = std::move(why)](WriterSession& s) mutable {
+    // Read on the writer thread: every post of the run issued before this call is applied.
+    if (auto lost = loss(run); !lost) {
+      if (status == RunStatus::finished) status = RunStatus::failed;
+      // The engine usually names the loss itself (it saw it at its last flush).
+      if (why.find(lost.error().message) == std::string::npos)
+        why += fmt::format("{}{}", why.empty() ? "" : "; ", lost.error().message);
+    }
     return s.finish_run(run, status, ended_s.value_or(unix_now_s()), why);
   }, AfterFailure::attempt);
+  if (!ended) return ended;
+  return loss(run);
 }
 
 Result<std::int64_t> Store::add_instrument(RunId run, InstrumentRecord instrument) {
@@ -156,6 +255,54 @@ Status Store::upsert_dut(DutRecord dut) {
 
 Result<SeriesId> Store::declare_series(RunId run, SeriesSpec spec) {
   return call<SeriesId>([run, spec = std::move(spec)](WriterSession& s) { return s.insert_series(run, spec); });
+}
+
+Result<std::vector<SeriesId>> Store::post_series(RunId run, std::vector<SeriesSpec> specs) {
+  if (specs.empty()) return std::vector<SeriesId>{};
+  // Handles are taken in order, so they only ever grow: handle_ids_ is indexed by -h-1.
+  const std::int64_t first = next_handle_.fetch_add(static_cast<std::int64_t>(specs.size()));
+  std::vector<SeriesId> handles(specs.size());
+  for (std::size_t k = 0; k < specs.size(); ++k) handles[k] = -(first + static_cast<std::int64_t>(k)) - 1;
+  auto posted = post(run, Posted::declaration, [this, run, first, specs = std::move(specs)](WriterSession& s) -> Status {
+    auto ids = s.insert_series(run, specs);
+    if (!ids) {
+      const SeriesSpec& f = specs.front();
+      return fail(ids.error().code,
+                  fmt::format("series {}{} {}{} of run {} not declared, nor their samples stored: {}", f.quantity,
+                              lane_text(f.lane), f.conditions_json,
+                              specs.size() > 1 ? fmt::format(" and {} more", specs.size() - 1) : "", run,
+                              ids.error().message));
+    }
+    const auto base = static_cast<std::size_t>(first);
+    if (handle_ids_.size() < base + ids->size()) handle_ids_.resize(base + ids->size(), 0);
+    std::copy(ids->begin(), ids->end(), handle_ids_.begin() + static_cast<std::ptrdiff_t>(base));
+    return {};
+  });
+  if (!posted) return fail(posted.error());
+  return handles;
+}
+
+Status Store::post_result(RunId run, ResultRecord result) {
+  return post(run, Posted::one_statement, [run, result = std::move(result)](WriterSession& s) -> Status {
+    const auto& open = s.open_runs();
+    Status stored;
+    if (std::find(open.begin(), open.end(), run) == open.end())
+      stored = fail(Errc::invalid_argument, fmt::format("run {} is not open in this store", run));
+    else if (auto id = s.insert_result(run, result); !id)
+      stored = fail(id.error());
+    if (stored) return {};
+    return fail(stored.error().code, fmt::format("result {}{} = {} of run {} not stored: {}", result.name,
+                                                 lane_text(result.lane), result.value, run, stored.error().message));
+  });
+}
+
+Status Store::post_event(RunId run, EventRecord event) {
+  return post(run, Posted::one_statement, [run, event = std::move(event)](WriterSession& s) -> Status {
+    if (auto id = s.insert_event(run, event); !id)
+      return fail(id.error().code, fmt::format("event '{}' from {} of run {} not stored: {}", event.message,
+                                               event.source, run, id.error().message));
+    return {};
+  }, AfterFailure::attempt);
 }
 
 Status Store::append(const Sample& sample) { return append(std::span<const Sample>(&sample, 1)); }
@@ -183,9 +330,14 @@ Result<std::int64_t> Store::log_event(RunId run, EventRecord event) {
 }
 
 Status Store::checkpoint(RunId run, CheckpointRecord checkpoint) {
-  if (auto st = flush(); !st) return st;
-  return call<void>(
-      [run, checkpoint = std::move(checkpoint)](WriterSession& s) { return s.upsert_checkpoint(run, checkpoint); });
+  // One take: its samples are written before its commands, and the commands (the posts before
+  // this one included) in the order they were issued, so the marks cover all of them.
+  return call<void>([this, run, checkpoint = std::move(checkpoint)](WriterSession& s) -> Status {
+    if (auto lost = loss(run); !lost)
+      return fail(lost.error().code, fmt::format("checkpoint '{}' of run {} not taken: {}", checkpoint.name, run,
+                                                 lost.error().message));
+    return s.upsert_checkpoint(run, checkpoint);
+  });
 }
 
 Result<Rewind> Store::rewind_to_checkpoint(RunId run) {
@@ -193,7 +345,8 @@ Result<Rewind> Store::rewind_to_checkpoint(RunId run) {
 }
 
 Status Store::flush() {
-  return call<void>([](WriterSession&) -> Status { return {}; });
+  if (auto st = call<void>([](WriterSession&) -> Status { return {}; }); !st) return st;
+  return loss(std::nullopt);
 }
 
 Status Store::close() {
@@ -218,6 +371,8 @@ StoreStats Store::stats() const {
   s.committed_samples = committed_.load();
   s.rejected_samples = rejected_.load();
   s.batches = batches_.load();
+  s.transactions = transactions_.load();
+  s.lost_posts = lost_posts_.load();
   s.recovered_runs = recovered_runs_;
   return s;
 }

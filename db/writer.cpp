@@ -231,17 +231,30 @@ Status WriterSession::upsert_dut(const DutRecord& dut) {
 }
 
 Result<SeriesId> WriterSession::insert_series(RunId run, const SeriesSpec& spec) {
+  auto ids = insert_series(run, std::span<const SeriesSpec>(&spec, 1));
+  if (!ids) return fail(ids.error());
+  return ids->front();
+}
+
+Result<std::vector<SeriesId>> WriterSession::insert_series(RunId run, std::span<const SeriesSpec> specs) {
   if (std::find(open_runs_.begin(), open_runs_.end(), run) == open_runs_.end())
     return fail(Errc::invalid_argument, fmt::format("run {} is not open in this store", run));
+  // One statement for the lot: a sweep declares hundreds of series at once.
   auto st = conn_.prepare("INSERT INTO series(run_id, lane, quantity, unit, conditions) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!st) return fail(st.error());
-  st->bind(1, run).bind(2, spec.lane).bind(3, spec.quantity).bind(4, spec.unit).bind(5, spec.conditions_json);
-  if (auto r = st->run(); !r) return fail(r.error());
-  SeriesId id = conn_.last_insert_rowid();
-  register_series(id);
-  chunks_.add_new(id);
-  series_runs_.emplace_back(id, run);
-  return id;
+  std::vector<SeriesId> ids;
+  ids.reserve(specs.size());
+  for (const SeriesSpec& spec : specs) {
+    st->bind(1, run).bind(2, spec.lane).bind(3, spec.quantity).bind(4, spec.unit).bind(5, spec.conditions_json);
+    if (auto r = st->run(); !r) return fail(r.error());
+    ids.push_back(conn_.last_insert_rowid());
+  }
+  for (SeriesId id : ids) {
+    register_series(id);
+    chunks_.add_new(id);
+    series_runs_.emplace_back(id, run);
+  }
+  return ids;
 }
 
 Result<std::int64_t> WriterSession::insert_result(RunId run, const ResultRecord& r) {

@@ -7,6 +7,7 @@
 #include "db/sqlite.hpp"
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,8 @@ class WriterSession {
   Result<std::int64_t> insert_instrument(RunId run, const InstrumentRecord& instrument);
   Status upsert_dut(const DutRecord& dut);
   Result<SeriesId> insert_series(RunId run, const SeriesSpec& spec);
+  // All of `specs` or, on an error, none registered (the caller's savepoint undoes the rows).
+  Result<std::vector<SeriesId>> insert_series(RunId run, std::span<const SeriesSpec> specs);
   Result<std::int64_t> insert_result(RunId run, const ResultRecord& result);
   Result<std::int64_t> insert_event(RunId run, const EventRecord& event);
   Status upsert_checkpoint(RunId run, const CheckpointRecord& checkpoint);

@@ -74,6 +74,8 @@ if from then log(("resumed after %g C"):format(from.state.temperature_c)) end
 for i = first, #p.temps do
   local t = p.temps[i]
   progress((i - 1) / #p.temps, ("chamber to %g C"):format(t))
+  -- In the run's events: when the chamber was sent to t (where the step's waiting starts).
+  log(("chamber to %g C"):format(t))
   chamber.set_setpoint(t)
   local _, drift = wait_stable(t)
   local at = { temperature_c = t }

@@ -172,7 +172,7 @@ TEST_CASE("NaN payloads, signed zeros, infinities, subnormals and extremes round
   round_trip(v, cadence(v.size(), 0.0, 1.0));  // the same doubles as times
 }
 
-TEST_CASE("-0.0 among integers is kept, not read back as +0.0") {
+TEST_CASE("a -0.0 among integers is kept, not read back as +0.0") {
   round_trip(cadence(4, kNow, 1.0), {1.0, -0.0, 2.0, 0.0});
   round_trip(cadence(3, kNow, 1.0), {-0.0, -0.0, -0.0});
 }

@@ -161,7 +161,7 @@ TEST_CASE("ledlab resume completes a SIGKILLed run from its last checkpoint with
   REQUIRE(aside);
   CHECK(*aside == 400);  // step 4's read_all, recorded by the killed process, redone by the resumed one
   auto shown = run_ledlab("show " + uuid + " --db " + db);
-  CHECK_THAT(shown.out, Catch::Contains("set aside on resume (recorded after the last checkpoint, then redone): 400 samples"));
+  CHECK_THAT(shown.out, Catch::Contains("superseded  400 samples, 0 results (recorded after the last checkpoint, set aside on resume"));
   auto events = reader->events(runs->front().id);
   REQUIRE(events);
   bool resumed_event = false;

@@ -91,25 +91,22 @@ void RunRecorder::record(const json& r) {
   const double t = clock_->now_s();
   // One record{} reaches the store in one piece: a crash keeps all of its values or none.
   // Every value is checked before the first is queued, so a bad lane refuses the call whole.
-  std::vector<db::Sample> batch;
+  std::vector<std::pair<std::optional<int>, double>> checked;  // lane, value
   if (r.contains("values")) {
     const auto& values = r["values"];
     if (!values.is_array()) refuse(what + ": values= must be a list, one per lane");
     if (values.size() > static_cast<std::size_t>(kMaxLane)) refuse(fmt::format("{}: more than {} lanes", what, kMaxLane));
     if (r.contains("lane")) refuse(what + ": give lane= with value=, not with values= (the list is lanes 1..n)");
-    std::vector<double> checked;
     checked.reserve(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i) checked.push_back(finite(values[i], fmt::format("{}: lane {}", what, i + 1)));
-    batch.reserve(checked.size());
-    for (std::size_t i = 0; i < checked.size(); ++i)
-      batch.push_back(sample(static_cast<int>(i + 1), quantity, unit, conditions, key_conditions, t, checked[i]));
+    for (std::size_t i = 0; i < values.size(); ++i)
+      checked.emplace_back(static_cast<int>(i + 1), finite(values[i], fmt::format("{}: lane {}", what, i + 1)));
   } else if (r.contains("value")) {
     const auto lane = lane_of(r, what);
-    const double value = finite(r["value"], lane ? fmt::format("{}: lane {}", what, *lane) : what + ": value");
-    batch.push_back(sample(lane, quantity, unit, conditions, key_conditions, t, value));
+    checked.emplace_back(lane, finite(r["value"], lane ? fmt::format("{}: lane {}", what, *lane) : what + ": value"));
   } else {
     refuse(what + ": give value= or values=");
   }
+  std::vector<db::Sample> batch = samples(checked, quantity, unit, conditions, key_conditions, t);
   if (auto st = store_.append(batch); !st) throw std::runtime_error(st.error().describe());
   ++records_;
 }
@@ -127,8 +124,8 @@ void RunRecorder::result(const json& r) {
   if (r.contains("lower")) rec.lower_limit = finite(r["lower"], where + ": lower");
   if (r.contains("upper")) rec.upper_limit = finite(r["upper"], where + ": upper");
   if (r.contains("extra")) rec.extra_json = db::json_text(r["extra"]);
-  auto id = store_.record_result(run_, rec);
-  if (!id) throw std::runtime_error(id.error().describe());
+  // Posted: the store's writer commits it; a refusal shows at the next flush() or checkpoint.
+  if (auto st = store_.post_result(run_, std::move(rec)); !st) throw std::runtime_error(st.error().describe());
   ++results_;
 }
 
@@ -150,16 +147,35 @@ void RunRecorder::adopt(const std::vector<db::SeriesRecord>& series) {
                     s.id);
 }
 
-db::Sample RunRecorder::sample(std::optional<int> lane, const std::string& quantity, const std::string& unit,
-                               const std::string& conditions, const std::string& key_conditions, double t,
-                               double value) {
-  auto it = series_.find(key(lane, quantity, unit, key_conditions));
-  if (it == series_.end()) {
-    auto id = store_.declare_series(run_, db::SeriesSpec{lane, quantity, unit, conditions});
-    if (!id) throw std::runtime_error(id.error().describe());
-    it = series_.emplace(key(lane, quantity, unit, key_conditions), *id).first;
+std::vector<db::Sample> RunRecorder::samples(const std::vector<std::pair<std::optional<int>, double>>& values,
+                                             const std::string& quantity, const std::string& unit,
+                                             const std::string& conditions, const std::string& key_conditions,
+                                             double t) {
+  // The series this call needs that the run has not declared yet go to the store in one post
+  // (one transaction: a sweep's lanes are declared together), without waiting for their ids.
+  std::vector<std::map<std::string, db::SeriesId>::iterator> slots(values.size());
+  std::vector<db::SeriesSpec> missing;
+  std::vector<std::size_t> missing_at;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto lane = values[i].first;
+    auto [it, added] = series_.try_emplace(key(lane, quantity, unit, key_conditions), 0);
+    slots[i] = it;
+    if (!added) continue;
+    missing.push_back(db::SeriesSpec{lane, quantity, unit, conditions});
+    missing_at.push_back(i);
   }
-  return db::Sample{it->second, t, value};
+  if (!missing.empty()) {
+    auto handles = store_.post_series(run_, std::move(missing));
+    if (!handles) {
+      for (std::size_t i : missing_at) series_.erase(slots[i]);
+      throw std::runtime_error(handles.error().describe());
+    }
+    for (std::size_t k = 0; k < missing_at.size(); ++k) slots[missing_at[k]]->second = (*handles)[k];
+  }
+  std::vector<db::Sample> out;
+  out.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) out.push_back(db::Sample{slots[i]->second, t, values[i].second});
+  return out;
 }
 
 // recorded{} and recorded{..., each=} read what is committed: everything recorded before them.

@@ -29,7 +29,9 @@ class RunRecorder {
   // A script mistake (a missing field, a lane that is not a whole number in 1..kMaxLane, a
   // value, limit or condition that is not a finite number) throws std::invalid_argument naming
   // the quantity or result and the lane, and stores nothing of the call; the script sees it as
-  // an error at its line. A store failure throws std::runtime_error with the store's message.
+  // an error at its line. Neither waits for the store: new series and results are posted
+  // (db/store.hpp). A store that is already failed or closed throws std::runtime_error with
+  // its message; a write the store refuses later shows at flush() and the next checkpoint.
   void record(const nlohmann::json& r);
   void result(const nlohmann::json& r);
 
@@ -57,9 +59,11 @@ class RunRecorder {
  private:
   static std::string key(std::optional<int> lane, const std::string& quantity, const std::string& unit,
                          const std::string& conditions);
-  // `conditions` as stored; `key_conditions` canonical, for the series key.
-  db::Sample sample(std::optional<int> lane, const std::string& quantity, const std::string& unit,
-                    const std::string& conditions, const std::string& key_conditions, double t, double value);
+  // Samples at `t` of (lane, value) pairs, declaring the series not seen yet. `conditions` as
+  // stored; `key_conditions` canonical, for the series key.
+  std::vector<db::Sample> samples(const std::vector<std::pair<std::optional<int>, double>>& values,
+                                  const std::string& quantity, const std::string& unit, const std::string& conditions,
+                                  const std::string& key_conditions, double t);
 
   db::Store& store_;
   db::RunId run_;

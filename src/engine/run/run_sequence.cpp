@@ -158,7 +158,8 @@ void RunHost::event(db::EventKind kind, const std::string& source, const std::st
   // Stamped by the run's clock, as its samples are: on simulated time the wall clock is not the run's.
   std::optional<double> t_s;
   if (clock_) t_s = clock_->now_s();
-  (void)store_->log_event(run_.id, {.t_s = t_s, .kind = kind, .source = source, .message = message, .data_json = db::json_text(data)});
+  // Posted, never waited for: a refused event fails the run at its next checkpoint or its end.
+  (void)store_->post_event(run_.id, {.t_s = t_s, .kind = kind, .source = source, .message = message, .data_json = db::json_text(data)});
 }
 
 std::string RunHost::state_name() const {
