@@ -1,6 +1,6 @@
 #pragma once
-// How a host function runs (internal to sequence_runner.cpp, host_functions.cpp and
-// host_objects.cpp). Lua errors and yields are longjmps (Lua is C) that skip C++ destructors.
+// How a host function runs (internal to host_functions.cpp and host_objects.cpp). Lua errors
+// and yields are longjmps (Lua is C) that skip C++ destructors.
 // So every host function is split in two: a body that does the C++ work with its objects in its
 // own frame and says what to do next, and host_call, which does it once that frame is gone.
 #include "engine/lua/runner_impl.hpp"
