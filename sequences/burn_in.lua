@@ -6,6 +6,11 @@
 -- (5.5x for 10-19 units, none under 10). Dead lanes are flagged and left out of the array
 -- figures, and so are failed lanes. Arrhenius acceleration between runs at two or more stress
 -- temperatures of the same dut_type is computed by `ledlab report`.
+-- The analysis is accumulated reading by reading (analysis.burn_in_accumulator), so the script's
+-- memory does not grow with the readings: a six-week run at one reading a second holds the same
+-- as a short one. When the one pass cannot give the exact figures (a lane failed after the
+-- array average had counted it, or the test ended far from duration_h), the stored readings are
+-- streamed through it a second time.
 local p = params {
   stress_temperature_c = { type = "number", default = 85, unit = "C", description = "chamber setpoint during the stress" },
   drive_current_a = { type = "number", default = 5e-3, unit = "A", description = "constant drive current per lane (no modulation)" },
@@ -33,51 +38,59 @@ wait_until(chamber.at_temperature, { poll = 10, timeout = p.timeout_s,
                                      what = ("chamber settled at %g C"):format(p.stress_temperature_c) })
 
 local stress = { stress_temperature_c = p.stress_temperature_c, drive_current_a = p.drive_current_a }
-local times_h, readings, failed = {}, {}, {}
+local acc = analysis.burn_in_accumulator { duration_h = p.duration_h, failure_limit = p.failure_limit,
+                                           dead_below_w = p.dead_below_w }
 local start_s = now()  -- readings are fitted against when they were taken, not when they were meant to be
 local k, skipped = 0, 0
 
-local function check_failures(j)
-  for lane, w in ipairs(readings[j]) do
-    local first = readings[1][lane]
-    if first >= p.dead_below_w and not failed[lane] and math.abs(w / first - 1) > p.failure_limit then
-      failed[lane] = true
-      log(("lane %d failed at %.1f h: %.1f %% of its first reading"):format(lane, times_h[j], 100 * w / first))
-    end
+local function take(t_h, powers)
+  for _, f in ipairs(acc:add(t_h, powers)) do
+    log(("lane %d failed at %.1f h: %.1f %% of its first reading"):format(f.lane, t_h, 100 * f.of_first))
   end
 end
+
+-- Every reading of this run stored so far, in time order, streamed to feed(t_h, powers).
+local function stored(feed)
+  return recorded { quantity = "optical_power", conditions = stress,
+                    each = function(t, powers) feed((t - start_s) / 3600, powers) end }
+end
+
+-- The schedule: reading n is due at start + n * interval; the last one at duration_h. Slots are
+-- counted, not derived from the clock alone, so that a reading whose time rounds to just before
+-- its slot is not taken again at once.
+local last_slot = math.ceil(p.duration_h / p.interval_h - 1e-9)
+local slot = 0  -- the slot of the reading about to be taken
 
 -- After `ledlab resume`: the readings taken before the crash come back from the store; the
 -- time the bench was down counts as elapsed time (the fit uses when readings were taken).
 local from = resume_point()
 if from then
   start_s = from.state.start_s
-  local before = recorded { quantity = "optical_power", conditions = stress }
-  for j, t in ipairs(before.t) do
-    times_h[j], readings[j] = (t - start_s) / 3600, before.values[j]
-    check_failures(j)
-  end
-  k = #times_h
-  log(("resumed with %d readings up to %.1f h"):format(k, k > 0 and times_h[k] or 0))
+  local last_h = 0
+  k = stored(function(t_h, powers)
+    take(t_h, powers)
+    last_h = t_h
+  end)
+  log(("resumed with %d readings up to %.1f h"):format(k, last_h))
+  slot = math.min(math.floor((now() - start_s) / 3600 / p.interval_h), last_slot)  -- late for this one
 end
 
 while true do
   local powers = opm.read_all()
   local t_h = (now() - start_s) / 3600
   k = k + 1
-  times_h[k], readings[k] = t_h, powers
   record { quantity = "optical_power", unit = "W", values = powers, conditions = stress }
   record { quantity = "chamber_temperature", unit = "C", value = chamber.temperature(), conditions = stress }
-  check_failures(k)
+  take(t_h, powers)
   progress(math.min(t_h / p.duration_h, 1), ("%.0f of %g h at %g C"):format(t_h, p.duration_h, p.stress_temperature_c))
   checkpoint("reading", { index = k, start_s = start_s })
-  if t_h >= p.duration_h then break end
-  -- Readings keep to the schedule start + n * interval rather than drifting by the time each
-  -- reading takes; a slot already past (a reading longer than the interval) is skipped.
+  if slot >= last_slot or t_h >= p.duration_h then break end
+  -- Readings keep to the schedule rather than drifting by the time each reading takes; a slot
+  -- already past (a reading longer than the interval) is skipped.
   local elapsed_h = (now() - start_s) / 3600
-  local slot = math.floor(elapsed_h / p.interval_h) + 1
-  local missed = slot - math.floor(t_h / p.interval_h) - 1
-  if missed > 0 then skipped = skipped + missed end
+  local next_slot = math.min(math.max(slot + 1, math.floor(elapsed_h / p.interval_h) + 1), last_slot)
+  skipped = skipped + next_slot - slot - 1
+  slot = next_slot
   local wait_h = math.min(slot * p.interval_h, p.duration_h) - elapsed_h
   if wait_h > 0 then sleep(wait_h * 3600) end
 end
@@ -86,7 +99,13 @@ if skipped > 0 then
     skipped, p.interval_h))
 end
 
-local a = analysis.burn_in(times_h, readings, { failure_limit = p.failure_limit, dead_below_w = p.dead_below_w })
+local why = acc:replay_needed()
+if why then
+  log("burn-in analysis: a second pass over the stored readings: " .. why)
+  acc:replay()
+  stored(function(t_h, powers) acc:add(t_h, powers) end)
+end
+local a = acc:result()
 local window = { start_h = a.window.start_h, end_h = a.window.end_h, tm21 = a.window.tm21,
                  rule = a.window.tm21 and "TM-21" or "early look: from 10 % of the test (< 2000 h)" }
 local decay, dead_n, failed_n = {}, 0, 0

@@ -2,6 +2,7 @@
 // Exponential decay of light output, Phi(t) = B exp(-alpha t), fitted by least squares
 // on ln Phi (IES TM-21's model; REFERENCE.md section 6).
 #include <cstddef>
+#include <optional>
 #include <span>
 
 #include "core/error.hpp"
@@ -18,6 +19,35 @@ struct DecayFit {
 // Fails with fewer than two points, fewer than two distinct times, mismatched sizes or
 // any non-positive / non-finite output.
 Result<DecayFit> fit_exponential_decay(std::span<const double> time_h, std::span<const double> phi);
+
+// The same fit from running sums, for a curve too long to keep (a weeks-long burn-in at one
+// reading a second; burn_in_accumulator.hpp). Points are added one at a time; the sums are
+// running means and centred co-moments (Welford's update, merged with Chan, Golub and LeVeque's
+// pairwise formula), which keep the slope as accurate as the two-pass centred sums of
+// fit_exponential_decay. fit() refuses what fit_exponential_decay refuses, with its messages
+// (a point's index counts the points added before it), and otherwise gives its fit to
+// rounding: the residual comes from the co-moments (sum of squares of ln Phi less the part the
+// line explains) rather than from the points, so for a near-exact curve it is exact only to
+// about 1e-8 of the spread of ln Phi.
+class DecayFitSums {
+ public:
+  void add(double time_h, double phi);
+  // Adds the points of `later` as if they had been added after this object's own.
+  void merge(const DecayFitSums& later);
+  std::size_t points() const { return n_; }
+  Result<DecayFit> fit() const;
+
+ private:
+  struct Refused {  // the first point fit_exponential_decay would refuse
+    std::size_t index = 0;
+    double time_h = 0.0, phi = 0.0;
+  };
+  std::size_t n_ = 0;  // every point, refused ones included (as fit_exponential_decay counts)
+  std::size_t used_ = 0;  // points in the sums
+  double mean_t_ = 0.0, mean_y_ = 0.0;
+  double stt_ = 0.0, sty_ = 0.0, syy_ = 0.0;  // centred sums of squares and products
+  std::optional<Refused> refused_;
+};
 
 // Output lost per 1000 h, in percent: 100 (1 - exp(-1000 alpha)); 0.0995 for 1e-6/h.
 double decay_percent_per_1000h(double alpha_per_h);

@@ -30,14 +30,25 @@ Status check_data(const Tm21Data& data) {
     if (data.units[u].size() != t.size())
       return fail(Errc::invalid_argument,
                   fmt::format("unit {} has {} readings for {} times", u, data.units[u].size(), t.size()));
-    if (!(data.units[u].front() > 0.0) || !std::isfinite(data.units[u].front()))
-      return fail(Errc::invalid_argument,
-                  fmt::format("unit {} has no positive reading at 0 h to normalise to", u));
+    if (auto ok = tm21_check_unit_start(u, data.units[u].front()); !ok) return ok;
   }
   return {};
 }
 
 }  // namespace
+
+Status tm21_check_unit_start(std::size_t unit, double output_at_0) {
+  if (!(output_at_0 > 0.0) || !std::isfinite(output_at_0))
+    return fail(Errc::invalid_argument, fmt::format("unit {} has no positive reading at 0 h to normalise to", unit));
+  return {};
+}
+
+Status tm21_check_fit_points(std::size_t points, const Tm21Window& window, double test_duration_h) {
+  if (points < 2)
+    return fail(Errc::invalid_argument, fmt::format("{} reading(s) from {} h to {} h: the decay fit needs at least two",
+                                                    points, window.start_h, test_duration_h));
+  return {};
+}
 
 Tm21Window tm21_fit_window(double test_duration_h) {
   Tm21Window w;
@@ -95,12 +106,7 @@ Result<Tm21Projection> tm21_project(const Tm21Data& data, double p_percent, cons
   auto average = tm21_average_normalised(data);
   if (!average) return fail(average.error());
 
-  Tm21Projection out;
-  out.p_percent = p_percent;
-  out.units = data.units.size();
-  out.test_duration_h = data.time_h.back();
-  out.fit_start_h = window.start_h;
-
+  const double duration_h = data.time_h.back();
   std::vector<double> t;
   std::vector<double> phi;
   for (std::size_t i = 0; i < data.time_h.size(); ++i) {
@@ -108,18 +114,24 @@ Result<Tm21Projection> tm21_project(const Tm21Data& data, double p_percent, cons
     t.push_back(data.time_h[i]);
     phi.push_back((*average)[i]);
   }
-  if (t.size() < 2)
-    return fail(Errc::invalid_argument,
-                fmt::format("{} reading(s) from {} h to {} h: the decay fit needs at least two",
-                            t.size(), window.start_h, out.test_duration_h));
+  if (auto ok = tm21_check_fit_points(t.size(), window, duration_h); !ok) return fail(ok.error());
   auto fit = fit_exponential_decay(t, phi);
   if (!fit) return fail(fit.error());
+  return tm21_projection(*fit, data.units.size(), duration_h, p_percent, window);
+}
 
-  out.fit_points = fit->points;
-  out.b = fit->b;
-  out.alpha_per_h = fit->alpha_per_h;
-  out.decay_percent_per_1000h = decay_percent_per_1000h(fit->alpha_per_h);
-  out.lp_raw_h = lifetime_lp_h(fit->b, fit->alpha_per_h, p_percent);
+Tm21Projection tm21_projection(const DecayFit& fit, std::size_t units, double test_duration_h, double p_percent,
+                               const Tm21Window& window) {
+  Tm21Projection out;
+  out.p_percent = p_percent;
+  out.units = units;
+  out.test_duration_h = test_duration_h;
+  out.fit_start_h = window.start_h;
+  out.fit_points = fit.points;
+  out.b = fit.b;
+  out.alpha_per_h = fit.alpha_per_h;
+  out.decay_percent_per_1000h = decay_percent_per_1000h(fit.alpha_per_h);
+  out.lp_raw_h = lifetime_lp_h(fit.b, fit.alpha_per_h, p_percent);
 
   out.compliant = true;
   if (!window.test_long_enough || out.test_duration_h < tm21_min_duration_h) {

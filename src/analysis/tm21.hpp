@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/decay_fit.hpp"
 #include "core/error.hpp"
 
 namespace ledlab::analysis {
@@ -73,5 +74,15 @@ Result<Tm21Projection> tm21_project(const Tm21Data& data, double p_percent = 70.
 // The same over a given window (e.g. early_look_fit_window); the window's end is ignored, the
 // last reading ends the test.
 Result<Tm21Projection> tm21_project(const Tm21Data& data, double p_percent, const Tm21Window& window);
+
+// The steps of tm21_project for a caller that averages and fits the curve itself without
+// keeping it (burn_in_accumulator.hpp), so that both report the same figures and words.
+// Refuses a unit (its index among the units) whose output at 0 h cannot be normalised to.
+Status tm21_check_unit_start(std::size_t unit, double output_at_0);
+// Refuses fewer than two averaged readings inside the window.
+Status tm21_check_fit_points(std::size_t points, const Tm21Window& window, double test_duration_h);
+// The projection from the averaged curve's fit: caps, compliance and notes.
+Tm21Projection tm21_projection(const DecayFit& fit, std::size_t units, double test_duration_h, double p_percent,
+                               const Tm21Window& window);
 
 }  // namespace ledlab::analysis

@@ -240,3 +240,58 @@ log("recorded ok")
   CHECK(rc == 0);
   CHECK_THAT(out, Catch::Contains("recorded ok"));
 }
+
+TEST_CASE("recorded{each=} streams every reading in time order and aggregates and max_points summarise them") {
+  Twins twins([](engine::StationConfig& s) { s.time_scale = 36000; });
+  std::string out;
+  // 2500 readings: more than one window of the store's read-back and many batches of the helper.
+  // The function does enough per reading that the whole stream, without the helper's yield to
+  // the engine after each batch, would exceed the runaway guard's 10 million instructions.
+  const int rc = test::run_script(twins, "recorded_stream.lua", R"lua(
+local n = 2500
+for i = 1, n do
+  record { quantity = "p", unit = "W", values = { i, 2 * i, 3 * i }, conditions = { step = "a" } }
+  if i % 10 == 0 then record { quantity = "q", unit = "1", value = i } end
+  sleep(1)
+end
+local seen, last_t, in_order, work = 0, -math.huge, true, 0
+local count = recorded { quantity = "p", conditions = { step = "a" }, each = function(t, v)
+  seen = seen + 1
+  in_order = in_order and t > last_t and #v == 3 and v[1] == seen and v[3] == 3 * seen
+  last_t = t
+  for j = 1, 1500 do work = work + j end
+end }
+assert(in_order, "every reading once, in time order")
+assert(seen == n and count == n, ("%d readings streamed, %d counted"):format(seen, count))
+local sum = 0
+recorded { quantity = "q", each = function(t, v)
+  sum = sum + v
+  sleep(0)  -- the function may itself yield to the engine
+end }
+assert(sum == 10 * 250 * 251 / 2, "a lane-less quantity streams numbers: " .. sum)
+assert(recorded { quantity = "p", aggregate = "count" } == n, "count")
+local first, latest = recorded { quantity = "p", aggregate = "first" }, recorded { quantity = "p", aggregate = "latest" }
+assert(first.values[2] == 2 and latest.values[3] == 3 * n and latest.t == last_t, "first and latest")
+assert(recorded { quantity = "nothing", aggregate = "latest" } == nil, "nothing recorded: nil")
+assert(recorded { quantity = "nothing", each = function() error("called") end } == 0, "nothing recorded: no call")
+local d = recorded { quantity = "p", max_points = 10 }
+assert(#d.t == 10 and d.min[1][1] == 1 and d.max[10][1] == n, "decimated to 10 rows: " .. #d.t)
+assert(d.values[1][1] > 1 and d.values[1][1] < n / 10 + 1 and d.t[1] < d.t[2], "bucket means")
+-- Errors name the script's line, not the helper's.
+local function refused(query)
+  local ok, e = pcall(function() local r = recorded(query) end)
+  assert(not ok)
+  return e
+end
+local e = refused { quantity = "p", aggregate = "median" }
+assert(e:find("^recorded_stream.lua:%d+: .*aggregate= must be"), e)
+e = refused { quantity = "p", each = 5 }
+assert(e:find("^recorded_stream.lua:%d+: recorded{}: each= must be a function"), e)
+e = refused { quantity = "p", max_points = 5, each = function() end }
+assert(e:find("^recorded_stream.lua:%d+: .*without aggregate= or max_points="), e)
+log("recorded stream ok")
+)lua", out, "recorded_stream.sqlite");
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("recorded stream ok"));
+}

@@ -1,6 +1,8 @@
 // sequences/burn_in.lua against the simulated bench's ground truth.
 #include "run_support.hpp"
 
+#include "support/burn_in_check.hpp"
+
 using namespace ledlab;
 
 TEST_CASE("a 1000 h burn-in recovers each lane's decay rate within 10 % and detects every failed lane") {
@@ -75,4 +77,47 @@ TEST_CASE("a 1000 h burn-in recovers each lane's decay rate within 10 % and dete
   CHECK(run.report.find("Burn-in: power decay") != std::string::npos);
   CHECK(run.report.find("TM-21 projection") != std::string::npos);
   CHECK(run.report.find("class=\"heatmap\"") != std::string::npos);
+}
+
+namespace {
+
+test::StoredBurnIn stored_readings(const std::string& db) {
+  auto reader = db::Reader::open(std::string(LEDLAB_BINARY_DIR) + "/" + db);
+  REQUIRE(reader);
+  auto runs = reader->list_runs();
+  REQUIRE(runs);
+  return test::stored_burn_in(*reader, runs->front().id);
+}
+
+}  // namespace
+
+TEST_CASE("a burn-in's stored figures are what analyse_burn_in gives on its stored readings, a lane failing midway") {
+  // Lane 200 loses half its light 60 simulated hours after the start (the chamber settles in
+  // the first quarter hour): after the array average has counted it, so the analysis takes a
+  // second pass over the stored readings.
+  auto run = test::run_sequence("burn_in.lua", {{"duration_h", "100"}, {"interval_h", "0.25"}}, 5e5,
+                                "seq_burn_in_exact.sqlite", true, {{60 * 3600.0, "opm", "SIM:FAULT:LANE 200,0.5"}});
+  INFO(run.out);
+  REQUIRE(run.code == 0);
+  CHECK(run.out.find("lane 200 failed at") != std::string::npos);
+  CHECK(run.out.find("a second pass over the stored readings: lane") != std::string::npos);
+
+  const auto table = stored_readings("seq_burn_in_exact.sqlite");
+  CHECK(table.time_h.size() == 401);
+  test::check_burn_in_results(run.results, table);
+  for (const auto& [r, extra] : run.lane_results("lane_failed"))
+    if (*r.lane == 200) CHECK(extra.contains("failed_at_h"));
+}
+
+TEST_CASE("a burn-in read every 3.6 s takes each scheduled reading once, at increasing times") {
+  // At 0.001 h a reading's time can round to just under its slot: the schedule used to
+  // derive the next slot from that time alone and read the same slot again at the same time.
+  auto run = test::run_sequence("burn_in.lua", {{"duration_h", "0.05"}, {"interval_h", "0.001"}}, 5e5,
+                                "seq_burn_in_fast.sqlite");
+  INFO(run.out);
+  REQUIRE(run.code == 0);
+  CHECK(run.out.find("skipped") == std::string::npos);
+  const auto table = stored_readings("seq_burn_in_fast.sqlite");
+  REQUIRE(table.time_h.size() == 51);
+  for (std::size_t k = 0; k < table.time_h.size(); ++k) CHECK(table.time_h[k] == Approx(0.001 * k).margin(1e-9));
 }

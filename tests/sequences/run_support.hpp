@@ -21,6 +21,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace ledlab::test {
 
@@ -56,12 +57,14 @@ struct SequenceRun {
   }
 };
 
-// `ledlab run SEQ --sim --virtual-time -p ...` (or at the given time scale, without virtual
-// time); the store is `db` in the build tree.
+// `ledlab run SEQ --sim --virtual-time -p ... [--sim-fault ...]` (or at the given time scale,
+// without virtual time); the store is `db` in the build tree.
 inline SequenceRun run_sequence(const std::string& sequence, lua::Overrides overrides, double time_scale,
-                                const std::string& db, bool virtual_time = true) {
+                                const std::string& db, bool virtual_time = true,
+                                std::vector<engine::RunRequest::SimFault> faults = {}) {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/" + db;
   engine::RunRequest req = sim_run_request(sequence, std::move(overrides), time_scale, path, virtual_time);
+  req.sim_faults = std::move(faults);
   req.dut_serial = "SIM-TRUTH";
   std::ostringstream out;
   SequenceRun r;

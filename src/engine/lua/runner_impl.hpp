@@ -76,6 +76,16 @@ struct ThreadEnd {
 int async_call_entry(lua_State* T);
 int sync_call_entry(lua_State* T);
 
+// Host objects (host_objects.cpp): a kind's metatable is registered under its type key.
+struct ObjectKind {
+  std::string name;  // the constructor's name
+  std::string kind;  // in errors: "kind:method: ..."
+  std::string type_key;
+  std::vector<std::string> methods;
+  ObjectFactory make;
+};
+void register_object_kind(lua_State* L, std::size_t index, const ObjectKind& kind, bool list_arguments);
+
 }  // namespace detail
 
 using namespace detail;
@@ -90,6 +100,8 @@ struct SequenceRunner::Impl {
   int env_ref = LUA_NOREF;
   std::vector<AsyncFunction> async_fns;
   std::vector<SyncFunction> sync_fns;
+  std::vector<ObjectKind> object_kinds;
+  std::size_t live_objects = 0;
   std::unordered_map<lua_State*, ThreadState> threads;
   std::optional<asio::any_io_executor> executor;
   std::shared_ptr<Scope> root;
@@ -137,7 +149,10 @@ struct SequenceRunner::Impl {
       return 1;
     }
     lua_pop(T, 1);
-    luaL_where(T, 1);  // the script line that made the call
+    {
+      const std::string where = caller_position(T);  // the script line that made the call
+      lua_pushlstring(T, where.data(), where.size());
+    }
     lua_insert(T, -2);
     lua_concat(T, 2);
     return lua_error(T);

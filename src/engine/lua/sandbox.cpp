@@ -264,6 +264,17 @@ std::string script_position(lua_State* T) {
   return {};
 }
 
+std::string caller_position(lua_State* T) {
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(T, level, &ar) != 0; ++level) {
+    if (lua_getinfo(T, "Sl", &ar) == 0) break;
+    if (std::string_view(ar.source).starts_with("@[ledlab ")) continue;
+    if (ar.currentline > 0) return fmt::format("{}:{}: ", ar.short_src, ar.currentline);
+    break;
+  }
+  return {};
+}
+
 std::string memory_limit_message(lua_State* T, MemoryBudget& budget) {
   budget.exceeded = false;
   return fmt::format("{}script memory limit of {:g} MiB exceeded", script_position(T),

@@ -56,6 +56,12 @@ MemoryBudget* budget_of(lua_State* L);
 // there to read (Lua 5.4 manual, lua_resume).
 std::string script_position(lua_State* T);
 
+// "name:line: " of the code that called the C function running on T: the function one level up,
+// or, when that is a ledlab helper written in Lua (a chunk named "[ledlab ...]"), the first
+// caller above it that is not; "" when that is a C function. luaL_where(T, 1), but an error of
+// a host function a helper calls names the script line that called the helper.
+std::string caller_position(lua_State* T);
+
 // The error a script over its memory budget ends with: "seq.lua:12: script memory limit of
 // 512 MiB exceeded". Clears the budget's `exceeded` mark.
 std::string memory_limit_message(lua_State* T, MemoryBudget& budget);

@@ -31,6 +31,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ledlab::lua {
 
@@ -74,6 +75,24 @@ enum class Arguments { one_or_list, list };
 using AsyncFunction = std::function<boost::asio::awaitable<Result<nlohmann::json>>(nlohmann::json args)>;
 using SyncFunction = std::function<Result<nlohmann::json>(nlohmann::json args)>;
 
+// An object a host function hands to the script, for state that lives across calls (a burn-in
+// accumulator, a stream of recorded readings): the script calls its methods with a colon,
+// `acc:add(t, values)`. Methods are synchronous, JSON in and out like add_function's; their
+// arguments after the object always arrive as a list. The object is a Lua full userdata: the
+// collector destroys the C++ object once the script no longer holds it, and the runner's end
+// destroys the rest. What it holds is C++ memory, outside the script's memory limit, so it
+// must stay bounded by its arguments (kMaxLiveObjects bounds how many there are).
+class HostObject {
+ public:
+  virtual ~HostObject() = default;
+  virtual Result<nlohmann::json> call(std::string_view method, const nlohmann::json& args) = 0;
+};
+using ObjectFactory = std::function<Result<std::unique_ptr<HostObject>>(nlohmann::json args)>;
+
+// Objects a script may hold at once, over all kinds; past it a full collection runs first, so
+// only objects the script still holds count.
+inline constexpr std::size_t kMaxLiveObjects = 256;
+
 class SequenceRunner {
  public:
   SequenceRunner(SequenceScript script, RunOptions options = {}, Sinks sinks = {});
@@ -85,6 +104,16 @@ class SequenceRunner {
   // a table that is created on demand.
   void add_async(std::string name, AsyncFunction fn, Arguments shape = Arguments::one_or_list);
   void add_function(std::string name, SyncFunction fn, Arguments shape = Arguments::one_or_list);
+  // Registers `name(...)`, which makes an object of `kind` with the given methods. Errors read
+  // "file:line: kind:method: message" (a method) and "file:line: name: message" (making one).
+  void add_object(std::string name, std::string kind, std::vector<std::string> methods, ObjectFactory make,
+                  Arguments shape = Arguments::one_or_list);
+  // Runs Lua source in the script's environment now, before the script: helpers written in Lua
+  // on top of what is registered so far (it may capture host functions in locals and remove
+  // their global names). Its chunk is named "[ledlab <name>]"; an error of a host function it
+  // calls names the script line that called the helper, not the helper's own line. Throws
+  // std::logic_error when the source does not load or run.
+  void add_prelude(const std::string& name, std::string_view source);
 
   // Runs the script to its end. Call once, on the executor the runner is used from.
   boost::asio::awaitable<RunOutcome> run();

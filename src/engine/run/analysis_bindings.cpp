@@ -4,6 +4,7 @@
 #include "analysis/arrhenius.hpp"
 #include "analysis/ber_confidence.hpp"
 #include "analysis/burn_in.hpp"
+#include "analysis/burn_in_accumulator.hpp"
 #include "analysis/decay_fit.hpp"
 #include "analysis/energy_per_bit.hpp"
 #include "analysis/frequency_response.hpp"
@@ -389,6 +390,79 @@ void bind_reliability(lua::SequenceRunner& runner) {
   });
 }
 
+// analysis.burn_in_accumulator{duration_h=, failure_limit=, dead_below_w=, guard_h=}: a burn-in
+// analysed one reading at a time in bounded memory (analysis/burn_in_accumulator.hpp).
+class BurnInAccumulatorObject : public lua::HostObject {
+ public:
+  explicit BurnInAccumulatorObject(an::BurnInAccumulator acc) : acc_(std::move(acc)) {}
+
+  static Result<std::unique_ptr<lua::HostObject>> make(const json& o) {
+    if (!o.is_object()) return fail(Errc::invalid_argument, "expected a table {duration_h = ..., failure_limit = ..., dead_below_w = ...}");
+    const auto number = [&](const char* key, double fallback) -> Result<double> {
+      if (!o.contains(key)) return fallback;
+      if (!o[key].is_number()) return fail(Errc::invalid_argument, fmt::format("{}= must be a number", key));
+      return o[key].get<double>();
+    };
+    if (!o.contains("duration_h"))
+      return fail(Errc::invalid_argument, "duration_h= is missing: the planned duration chooses the fit window");
+    an::BurnInPlan plan;
+    an::BurnInOptions opt;
+    for (auto [key, target] : {std::pair{"duration_h", &plan.duration_h}, std::pair{"guard_h", &plan.guard_h},
+                               std::pair{"failure_limit", &opt.failure_limit}, std::pair{"dead_below_w", &opt.dead_below_w}}) {
+      auto v = number(key, *target);
+      if (!v) return fail(v.error());
+      *target = *v;
+    }
+    for (const auto& [key, value] : o.items()) {
+      if (key != "duration_h" && key != "guard_h" && key != "failure_limit" && key != "dead_below_w")
+        return fail(Errc::invalid_argument,
+                    fmt::format("unknown option '{}' (duration_h, failure_limit, dead_below_w, guard_h)", key));
+    }
+    auto acc = an::BurnInAccumulator::create(plan, opt);
+    if (!acc) return fail(acc.error());
+    return std::unique_ptr<lua::HostObject>(new BurnInAccumulatorObject(std::move(*acc)));
+  }
+
+  Result<json> call(std::string_view method, const json& args) override {
+    if (method == "add") return add(args);
+    if (!args.empty()) return fail(Errc::invalid_argument, "takes no arguments");
+    if (method == "readings") return acc_.readings();
+    if (method == "replay_needed") {
+      auto why = acc_.replay_needed();
+      return why ? json(*why) : json();
+    }
+    if (method == "replay") {
+      if (auto st = acc_.begin_replay(); !st) return fail(st.error());
+      return json();
+    }
+    if (method != "result") return fail(Errc::invalid_argument, "no such method");
+    auto r = acc_.result();
+    if (!r) return fail(r.error());
+    return burn_in_json(*r);
+  }
+
+ private:
+  // add(t_h, powers) -> the lanes that failed at this reading: {{lane =, of_first =}, ...}
+  Result<json> add(const json& args) {
+    if (args.size() != 2 || !args[0].is_number() || !args[1].is_array())
+      return fail(Errc::invalid_argument, "expected (t_h, {power of every lane, W})");
+    powers_.clear();
+    for (const auto& v : args[1]) {
+      if (v.is_number()) powers_.push_back(v.get<double>());
+      else if (v.is_null() || v == false) powers_.push_back(kNaN);
+      else return fail(Errc::invalid_argument, fmt::format("lane {}: {} is not a number", powers_.size() + 1, v.dump()));
+    }
+    auto failed = acc_.add(args[0].get<double>(), powers_);
+    if (!failed) return fail(failed.error());
+    json out = json::array();
+    for (const auto& f : *failed) out.push_back(json{{"lane", f.lane + 1}, {"of_first", f.of_first}});
+    return out;
+  }
+
+  an::BurnInAccumulator acc_;
+  std::vector<double> powers_;  // reused from one reading to the next
+};
+
 void bind_statistics(lua::SequenceRunner& runner) {
   add(runner, "summary", 1, 1, [](const Args& a) -> Result<json> {
     auto v = a.numbers(0, "values");
@@ -436,6 +510,8 @@ void bind_analysis(lua::SequenceRunner& runner) {
   bind_ber(runner);
   bind_reliability(runner);
   bind_statistics(runner);
+  runner.add_object("analysis.burn_in_accumulator", "burn_in_accumulator",
+                    {"add", "readings", "replay_needed", "replay", "result"}, BurnInAccumulatorObject::make);
 }
 
 }  // namespace ledlab::engine

@@ -20,7 +20,16 @@
 //   analysis.burn_in(t_h, readings [, {failure_limit=0.1, dead_below_w=1e-6}])
 //       -> {duration_h, window={start_h, end_h, tm21}, units, cap_factor, cap_h, lanes={...},
 //           array={l70_h, l90_h, l70_raw_h, l90_raw_h, alpha_per_h, decay_pct_per_kh, capped, compliant, notes}}
-//          (readings[k] = every lane's power at t_h[k])
+//          (readings[k] = every lane's power at t_h[k]; holds every reading: for short tests)
+//   analysis.burn_in_accumulator{duration_h= [, failure_limit=0.1, dead_below_w=1e-6, guard_h=0.05]}
+//       -> an object for burn-ins of any length, in memory that does not grow with the readings
+//          (analysis/burn_in_accumulator.hpp); duration_h is the planned duration, which
+//          chooses the fit window:
+//          acc:add(t_h, powers) -> the lanes that failed at this reading {{lane=, of_first=}, ...}
+//          acc:readings() -> count
+//          acc:replay_needed() -> nil, or why result() needs every reading added a second time
+//          acc:replay() -> starts that second pass (then acc:add every reading again, in order)
+//          acc:result() -> what analysis.burn_in returns for the same readings
 //   analysis.summary(values) -> {count, finite, min, max, mean, median, p5, p95, iqr, mad}
 //   analysis.median(values), analysis.iqr(values)
 //   analysis.acceleration_factor(ea_ev, use_c, stress_c)

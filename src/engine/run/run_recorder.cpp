@@ -2,6 +2,7 @@
 
 #include "db/json_text.hpp"
 #include "db/reader.hpp"
+#include "engine/run/recorded_history.hpp"
 
 #include <fmt/format.h>
 
@@ -177,47 +178,21 @@ std::vector<db::Sample> RunRecorder::samples(const std::vector<std::pair<std::op
   return out;
 }
 
-// {t = {t1, t2, ...}, values = {...}}: for per-lane series, values[k] is the list of every
-// lane's value at t[k] (lane order, NaN where a lane has none); otherwise values[k] is a number.
+// recorded{} and recorded{..., each=} read what is committed: everything recorded before them.
 Result<json> RunRecorder::recorded(const std::filesystem::path& db, const json& query) {
-  if (!query.is_object() || !query.contains("quantity") || !query["quantity"].is_string())
-    return fail(Errc::invalid_argument, "recorded{} needs quantity = \"...\" (and optionally conditions = {...})");
-  const std::string quantity = query["quantity"].get<std::string>();
-  const json want = query.value("conditions", json::object());
+  auto q = parse_recorded_query(query);
+  if (!q) return fail(q.error());
   if (auto st = store_.flush(); !st) return fail(st.error());
   auto reader = db::Reader::open(db);
   if (!reader) return fail(reader.error());
-  auto series = reader->series(run_);
-  if (!series) return fail(series.error());
-  std::map<double, std::map<int, double>> by_time;  // t -> lane (0: no lane) -> value
-  int lanes = 0;
-  for (const auto& s : *series) {
-    if (s.spec.quantity != quantity) continue;
-    const json have = json::parse(s.spec.conditions_json, nullptr, false);
-    bool match = true;
-    for (const auto& [key, value] : want.items()) match = match && have.contains(key) && have[key] == value;
-    if (!match) continue;
-    auto samples = reader->samples(s.id);
-    if (!samples) return fail(samples.error());
-    const int lane = s.spec.lane.value_or(0);
-    lanes = std::max(lanes, lane);
-    for (const auto& x : *samples) by_time[x.t_s][lane] = x.value;
-  }
-  json t = json::array(), values = json::array();
-  for (const auto& [time, row] : by_time) {
-    t.push_back(time);
-    if (lanes == 0) {
-      values.push_back(row.begin()->second);
-      continue;
-    }
-    json per_lane = json::array();
-    for (int lane = 1; lane <= lanes; ++lane) {
-      auto it = row.find(lane);
-      per_lane.push_back(it == row.end() ? std::numeric_limits<double>::quiet_NaN() : it->second);
-    }
-    values.push_back(std::move(per_lane));
-  }
-  return json{{"t", t}, {"values", values}};
+  return read_recorded(*reader, run_, *q);
+}
+
+Result<std::unique_ptr<RecordedRows>> RunRecorder::recorded_rows(const std::filesystem::path& db, const json& query) {
+  auto q = parse_recorded_query(query);
+  if (!q) return fail(q.error());
+  if (auto st = store_.flush(); !st) return fail(st.error());
+  return RecordedRows::open(db, run_, *q);
 }
 
 }  // namespace ledlab::engine

@@ -15,6 +15,8 @@
 
 namespace ledlab::engine {
 
+class RecordedRows;
+
 class RunRecorder {
  public:
   RunRecorder(db::Store& store, db::RunId run, std::shared_ptr<Clock> clock)
@@ -41,11 +43,15 @@ class RunRecorder {
   // A resumed run goes on writing into the series it declared before the crash.
   void adopt(const std::vector<db::SeriesRecord>& series);
 
-  // recorded{quantity=, conditions={...}}: what the run has recorded so far (after a resume:
-  // including what the killed process recorded before its last checkpoint), read back from
-  // the store file `db`. {t = {t1, ...}, values = {...}}: for per-lane series values[k] lists
-  // every lane's value at t[k] (NaN where a lane has none), otherwise values[k] is a number.
+  // recorded{quantity=, conditions={...} [, aggregate= | max_points=]}: what the run has
+  // recorded so far (after a resume: including what the killed process recorded before its
+  // last checkpoint), read back from the store file `db` (recorded_history.hpp). The full form
+  // {t = {t1, ...}, values = {...}} holds the whole history: for per-lane series values[k]
+  // lists every lane's value at t[k] (NaN where a lane has none), otherwise values[k] is a
+  // number. For long runs use the streamed form (recorded_rows) or an aggregate.
   Result<nlohmann::json> recorded(const std::filesystem::path& db, const nlohmann::json& query);
+  // The same rows streamed, for recorded{..., each = function(t, values) ... end}.
+  Result<std::unique_ptr<RecordedRows>> recorded_rows(const std::filesystem::path& db, const nlohmann::json& query);
 
   std::size_t records() const { return records_; }
   std::size_t results() const { return results_; }

@@ -6,6 +6,7 @@
 #include "db/store.hpp"
 #include "engine/lua/sequence_runner.hpp"
 #include "engine/run/analysis_bindings.hpp"
+#include "engine/run/recorded_bindings.hpp"
 #include "engine/run/console_view.hpp"
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/instrument_bindings.hpp"
@@ -554,9 +555,9 @@ void RunHost::install_script_api() {
     return json{{"name", rewind_->checkpoint->name},
                 {"state", json::parse(rewind_->checkpoint->state_json, nullptr, false)}};
   });
-  // recorded{quantity=, conditions={...}} -> what this run has recorded so far (after a resume:
-  // including what the killed process recorded before its last checkpoint).
-  runner_->add_function("recorded", [this](json args) { return recorder_->recorded(request_.db, args); });
+  // recorded{quantity=, conditions={...}, ...} -> what this run has recorded so far (after a
+  // resume: including what the killed process recorded before its last checkpoint).
+  bind_recorded(*runner_, *recorder_, request_.db);
   // interlock{name=, kind=, instrument=, band_c=, soak_s=, max_c=, action=, poll_s=}
   runner_->add_function("interlock", [this](json args) -> Result<json> {
     auto spec = interlock_from_json(args, "script");
