@@ -77,6 +77,14 @@ class ReadSnapshot {
   bool own_;
 };
 
+// Decodes a chunk as stored; a damaged one is named by series and chunk.
+Status decode_stored(SeriesId series, std::int64_t chunk_id, std::span<const std::uint8_t> blob, std::vector<double>& t,
+                     std::vector<double>& v) {
+  if (auto d = decode_chunk(blob, t, v); !d)
+    return fail(Errc::storage, fmt::format("series {}, chunk {}: {}", series, chunk_id, d.error().message));
+  return {};
+}
+
 }  // namespace
 
 namespace {
@@ -319,8 +327,7 @@ Status Reader::stream(SeriesId series, double from_s, double to_s, const SampleR
     if (!row) return fail(row.error());
     if (!*row) break;
     t.clear(), v.clear();
-    if (auto d = decode_chunk(st->column_blob(3), t, v); !d)
-      return fail(Errc::storage, fmt::format("series {}, chunk {}: {}", series, st->column_int(0), d.error().message));
+    if (auto d = decode_stored(series, st->column_int(0), st->column_blob(3), t, v); !d) return d;
     emit(t, v, st->column_double(1) >= from_s && st->column_double(2) <= to_s);
   }
   if (const HotRows* h = hot(series)) emit(h->t, h->v, false);
@@ -356,8 +363,7 @@ Result<std::vector<Sample>> Reader::latest_samples(SeriesId series, std::size_t 
       if (!row) return fail(row.error());
       if (!*row) break;
       t.clear(), v.clear();
-      if (auto d = decode_chunk(st->column_blob(1), t, v); !d)
-        return fail(Errc::storage, fmt::format("series {}, chunk {}: {}", series, st->column_int(0), d.error().message));
+      if (auto d = decode_stored(series, st->column_int(0), st->column_blob(1), t, v); !d) return fail(d.error());
       take(t, v);
     }
   }
@@ -489,9 +495,10 @@ Result<std::vector<SampleBucket>> Reader::decimate(SeriesId series, std::size_t 
     auto row = data->step();
     if (!row) return fail(row.error());
     t.clear(), v.clear();
-    Status d = *row ? decode_chunk(data->column_blob(0), t, v) : Status(fail(Errc::storage, "no data"));
+    Status d = *row ? decode_stored(series, c.id, data->column_blob(0), t, v)
+                    : Status(fail(Errc::storage, fmt::format("series {}, chunk {}: no data", series, c.id)));
     data->reset();
-    if (!d) return fail(Errc::storage, fmt::format("series {}, chunk {}: {}", series, c.id, d.error().message));
+    if (!d) return fail(d.error());
     add_samples(t, v);
   }
   if (h) add_samples(h->t, h->v);

@@ -228,7 +228,7 @@ double timed_command(const std::string& cmd, bool& ok) {
   return s;
 }
 
-void read_figures(const std::filesystem::path& path, const Written& w, const Options& o) {
+void read_figures(const std::filesystem::path& path, const Written& w) {
   const db::SeriesId lane = w.lanes.front();
   const auto read_lane = [&](bool cold, double from, double to) {
     if (cold) drop_cache(path);
@@ -291,7 +291,6 @@ void read_figures(const std::filesystem::path& path, const Written& w, const Opt
       fmt::print("{} ({}): {:.2f} s{}\n", c.what, cold ? "cold" : "warm", s, ok ? "" : "  [command FAILED]");
     }
   }
-  (void)o;
 }
 
 }  // namespace
@@ -326,9 +325,7 @@ int main(int argc, char** argv) {
     remove_db(path);
     db::StoreOptions bulk;
     bulk.batch_samples = std::size_t{1} << 20;
-    const auto t0 = steady::now();
     Written w = write_run(path, o, o.bulk_samples, false, bulk);
-    (void)t0;
     const double rate = static_cast<double>(w.samples) / w.store_s;
     fmt::print("bulk ingest: {:.2f} M samples/s (store), raw SQLite prepared inserts {:.2f} M samples/s: ratio {:.2f}\n",
                rate / 1e6, raw / 1e6, rate / raw);
@@ -352,16 +349,14 @@ int main(int argc, char** argv) {
     const auto hot = check(c.query_int("SELECT count(*) FROM hot_samples"), "hot");
     const auto pages = check(c.query_int("PRAGMA page_count"), "pages");
     const auto free_pages = check(c.query_int("PRAGMA freelist_count"), "free");
-    const auto page_size = check(c.query_int("PRAGMA page_size"), "page size");
     fmt::print("on disk: {:.3f} bytes/sample ({:.0f} MB for {:.3g} samples; compressed data {:.3f} bytes/sample in {} "
                "chunks; {} hot rows; {} of {} pages free)\n",
                bytes / static_cast<double>(w.samples), bytes / 1e6, static_cast<double>(w.samples),
                static_cast<double>(chunk_bytes) / static_cast<double>(w.samples), chunks, hot, free_pages, pages);
     fmt::print("  six weeks at 1 Hz (1.45e9 samples) extrapolated: {:.1f} GB\n",
                bytes / static_cast<double>(w.samples) * 1.4515e9 / 1e9);
-    (void)page_size;
   }
-  read_figures(path, w, o);
+  read_figures(path, w);
   if (!o.keep) remove_db(path);
   else fmt::print("kept {} (run {})\n", path.string(), w.run.uuid);
   return 0;
