@@ -66,7 +66,34 @@ LaneJudge::LaneJudge(double first_w, const BurnInOptions& options)
       drop_floor_ln_(-std::log1p(-options.sudden_drop_fraction)),
       drop_sigmas_(options.sudden_drop_sigmas),
       dead_(is_dead(first_w, options)) {
-  if (!dead_) previous_ln_ = std::log(first_w);
+  recent_ln_.reserve(2 * confirm_ + 1);
+  if (!dead_) {
+    previous_ln_ = std::log(first_w);
+    recent_ln_.push_back(previous_ln_);
+  }
+}
+
+double LaneJudge::level_ln() const {
+  std::vector<double> sorted(recent_ln_);
+  const auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), middle, sorted.end());
+  return *middle;
+}
+
+void LaneJudge::accept(double ln_p) {
+  // Welford's running mean and sum of squared deviations of the changes.
+  const double d = ln_p - previous_ln_;
+  ++diffs_;
+  const double delta = d - mean_d_;
+  mean_d_ += delta / static_cast<double>(diffs_);
+  m2_d_ += delta * (d - mean_d_);
+  previous_ln_ = ln_p;
+  if (recent_ln_.size() < recent_ln_.capacity()) {
+    recent_ln_.push_back(ln_p);
+  } else {
+    recent_ln_[next_recent_] = ln_p;
+    next_recent_ = (next_recent_ + 1) % recent_ln_.size();
+  }
 }
 
 double LaneJudge::threshold_ln() const {
@@ -104,40 +131,32 @@ void LaneJudge::judge_drop(double t_h, double power_w, Event& event) {
       pending_ = false;
       catastrophic_ = true;
       catastrophic_at_h_ = candidate_h_;
-      of_level_ = std::exp(candidate_ln_ - reference_ln_);
+      of_level_ = std::exp(candidate_ln_ - reference_ln_ - trend_ln_);
       event.catastrophic = true;
       return;
     }
-    pending_ = false;  // it came back: a glitch, kept out of the noise
-    previous_ln_ = ln_p;
-    return;
+    pending_ = false;  // it came back: a glitch, kept out of the level and the noise
   }
-  const double trend = diffs_ >= kNoiseDiffsMin ? mean_d_ : 0.0;
+  const double trend = mean_d_;  // 0 before the first change
   const double margin = threshold_ln();
-  const double d = ln_p - previous_ln_;
-  if (d - trend < -margin) {
-    pending_ = true;
-    reference_ln_ = previous_ln_;
-    trend_ln_ = trend;
-    margin_ln_ = margin;
-    candidate_ln_ = ln_p;
-    candidate_h_ = t_h;
-    steps_ = below_ = 1;
-    if (confirm_ <= 1) {
-      pending_ = false;
-      catastrophic_ = true;
-      catastrophic_at_h_ = t_h;
-      of_level_ = std::exp(ln_p - reference_ln_);
-      event.catastrophic = true;
-    }
+  // The median sits half the recent readings back: carried on along the trend to the one before.
+  const double reference = level_ln() + trend * 0.5 * static_cast<double>(recent_ln_.size() - 1);
+  if (!(ln_p - reference - trend < -margin)) {
+    accept(ln_p);
     return;
   }
-  // Welford's running mean and sum of squared deviations of the changes.
-  ++diffs_;
-  const double delta = d - mean_d_;
-  mean_d_ += delta / static_cast<double>(diffs_);
-  m2_d_ += delta * (d - mean_d_);
-  previous_ln_ = ln_p;
+  reference_ln_ = reference;
+  trend_ln_ = trend;
+  margin_ln_ = margin;
+  candidate_ln_ = ln_p;
+  candidate_h_ = t_h;
+  steps_ = below_ = 1;
+  pending_ = confirm_ > 1;
+  if (pending_) return;
+  catastrophic_ = true;
+  catastrophic_at_h_ = t_h;
+  of_level_ = std::exp(ln_p - reference - trend);
+  event.catastrophic = true;
 }
 
 void apply_judgement(LaneBurnIn& lane, const LaneJudge& judge) {

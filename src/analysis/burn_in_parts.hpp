@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "analysis/burn_in.hpp"
 #include "analysis/decay_fit.hpp"
@@ -29,14 +30,15 @@ bool beyond_limit(double power_w, double first_w, double failure_limit);
 //  - parametric failure: `confirm_readings` consecutive readings beyond the failure limit of the
 //    first reading (a missing, NaN, reading neither counts nor breaks the run); failed at the
 //    first of them.
-//  - catastrophic failure: a sudden drop. The lane's reading-to-reading change d = ln(P_k /
-//    P_k-1) has a trend (the mean of d so far: the lane's own gradual decay per reading) and a
-//    noise (its standard deviation, once kNoiseDiffsMin changes are known). A reading whose d
-//    falls below the trend by more than max(-ln(1 - sudden_drop_fraction), sudden_drop_sigmas x
-//    noise), or that reads <= 0, is a candidate; it is confirmed when it and the next readings,
-//    `confirm_readings` in all, stay below the level before the drop (carried on along the
-//    trend) by that margin. A candidate that comes back is dropped and its changes are kept out
-//    of the noise estimate (a glitch is not noise).
+//  - catastrophic failure: a sudden drop. The lane's level is the median of its last 2 x
+//    confirm_readings + 1 accepted readings of ln P (a rise or glitch shorter than a
+//    confirmation does not move it); its reading-to-reading change d = ln(P_k / P_k-1) has a
+//    trend (the mean of d so far: the lane's own gradual decay per reading) and a noise (d's
+//    standard deviation, once kNoiseDiffsMin changes are known; until then only the fraction). A reading below the level,
+//    carried on along the trend, by more than max(-ln(1 - sudden_drop_fraction),
+//    sudden_drop_sigmas x noise), or a reading <= 0, is a candidate; it is confirmed when it and
+//    the next readings, `confirm_readings` in all, stay below by that margin. A candidate that
+//    comes back is dropped and kept out of the level and the noise (a glitch is not noise).
 //  Once catastrophic, a lane is judged no further.
 class LaneJudge {
  public:
@@ -60,6 +62,8 @@ class LaneJudge {
 
  private:
   double threshold_ln() const;
+  double level_ln() const;  // median of the recent accepted readings
+  void accept(double ln_p);
   void judge_parametric(double t_h, double power_w, Event& event);
   void judge_drop(double t_h, double power_w, Event& event);
 
@@ -71,6 +75,8 @@ class LaneJudge {
   std::size_t diffs_ = 0;
   double mean_d_ = 0.0, m2_d_ = 0.0;
   double previous_ln_ = 0.0;
+  std::vector<double> recent_ln_;  // ring of the last accepted readings (2 x confirm + 1)
+  std::size_t next_recent_ = 0;
   // A pending sudden drop.
   bool pending_ = false;
   double reference_ln_ = 0.0, trend_ln_ = 0.0, margin_ln_ = 0.0, candidate_ln_ = 0.0, candidate_h_ = 0.0;
