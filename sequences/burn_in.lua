@@ -57,10 +57,14 @@ local start_s = now()  -- readings are fitted against when they were taken, not 
 local k, skipped = 0, 0
 
 local function take(t_h, powers)
-  for _, f in ipairs(acc:add(t_h, powers)) do
-    log(("lane %d %s at %.1f h (confirmed at %.1f h): %.1f %% of its first reading"):format(
-      f.lane, f.catastrophic and "failed catastrophically (sudden drop)" or "failed (beyond the limit)", f.at_h, t_h,
-      100 * f.of_first))
+  local failures, sudden = acc:add(t_h, powers), {}
+  for _, f in ipairs(failures) do if f.catastrophic then sudden[f.lane] = true end end
+  for _, f in ipairs(failures) do
+    if f.catastrophic or not sudden[f.lane] then  -- a sudden drop is usually beyond the limit too: said once
+      log(("lane %d %s at %.1f h (confirmed at %.1f h): %.1f %% of its first reading"):format(
+        f.lane, f.catastrophic and "failed catastrophically (sudden drop)" or "failed (beyond the limit)", f.at_h, t_h,
+        100 * f.of_first))
+    end
   end
 end
 local dut_sum, dut_n = 0, 0  -- the mean DUT temperature of the readings taken by this process

@@ -483,7 +483,7 @@ class BurnInAccumulatorObject : public lua::HostObject {
   }
 
  private:
-  // add(t_h, powers) -> the lanes that failed at this reading: {{lane =, of_first =}, ...}
+  // add(t_h, powers) -> the failures confirmed at this reading: {{lane =, of_first =, catastrophic =, at_h =}, ...}
   Result<json> add(const json& args) {
     if (args.size() != 2 || !args[0].is_number() || !args[1].is_array())
       return fail(Errc::invalid_argument, "expected (t_h, {power of every lane, W})");
@@ -496,7 +496,8 @@ class BurnInAccumulatorObject : public lua::HostObject {
     auto failed = acc_.add(args[0].get<double>(), powers_);
     if (!failed) return fail(failed.error());
     json out = json::array();
-    for (const auto& f : *failed) out.push_back(json{{"lane", f.lane + 1}, {"of_first", f.of_first}});
+    for (const auto& f : *failed)
+      out.push_back(json{{"lane", f.lane + 1}, {"of_first", f.of_first}, {"catastrophic", f.catastrophic}, {"at_h", f.at_h}});
     return out;
   }
 
