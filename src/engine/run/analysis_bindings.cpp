@@ -401,7 +401,9 @@ void bind_reliability(lua::SequenceRunner& runner) {
                 {"alpha_per_h", fit->alpha_per_h},
                 {"decay_pct_per_kh", an::decay_percent_per_1000h(fit->alpha_per_h)},
                 {"residual_ln", fit->rms_residual_ln},
-                {"points", fit->points}};
+                {"points", fit->points},
+                {"alpha_se_per_h", fit->alpha_se_per_h},
+                {"resolved", an::decay_resolved(*fit)}};
   });
   add(runner, "lifetime", 3, 3, [](const Args& a) -> Result<json> {
     auto b = a.number(0, "b");
