@@ -142,7 +142,7 @@ local decay, dead_n, failed_n, catastrophic = {}, 0, 0, {}
 for lane, l in ipairs(a.lanes) do
   if l.dead then
     dead_n = dead_n + 1
-    result { name = "lane_failed", lane = lane, value = 1, unit = "1", upper = 0, extra = { dead = true, note = l.note } }
+    result { name = "lane_failed", lane = lane, value = 1, unit = "1", upper = 0, dead = true, extra = { dead = true, note = l.note } }
   else
     if l.catastrophic then catastrophic[#catastrophic + 1] = lane
     elseif l.failed then failed_n = failed_n + 1 end

@@ -73,6 +73,7 @@ TEST_CASE("a 1000 h burn-in recovers each lane's decay rate within 10 % and dete
   CHECK(extra["capped"].get<bool>());  // ~1 %/1000 h projects far beyond 6 x the test
   CHECK(extra["cap_h"].get<double>() == Approx(6 * duration_h).epsilon(1e-9));
   CHECK(l70->value == Approx(6 * duration_h).epsilon(1e-9));
+  CHECK(l70->qualifier == db::Qualifier::at_least);  // stored as "> 6000 h", a lower bound
   CHECK(extra["units"].get<std::size_t>() == compared);
   const auto catastrophic = run.array_result("catastrophic_lanes");
   REQUIRE(catastrophic);
