@@ -17,8 +17,10 @@ namespace burn_in_detail {
 Status check_options(const BurnInOptions& options) {
   if (!(options.failure_limit > 0.0 && options.failure_limit < 1.0))
     return fail(Errc::invalid_argument, fmt::format("failure limit {} must be in (0, 1)", options.failure_limit));
-  if (options.confirm_readings == 0)
-    return fail(Errc::invalid_argument, "confirm_readings 0: a failure needs one reading or more to confirm it");
+  if (options.confirm_readings == 0 || options.confirm_readings > LaneJudge::kMaxConfirmReadings)
+    return fail(Errc::invalid_argument,
+                fmt::format("confirm_readings {}: a failure is confirmed by 1 to {} consecutive readings",
+                            options.confirm_readings, LaneJudge::kMaxConfirmReadings));
   if (!(options.sudden_drop_fraction > 0.0 && options.sudden_drop_fraction < 1.0))
     return fail(Errc::invalid_argument,
                 fmt::format("sudden drop fraction {} must be in (0, 1)", options.sudden_drop_fraction));
@@ -66,7 +68,8 @@ LaneJudge::LaneJudge(double first_w, const BurnInOptions& options)
       drop_floor_ln_(-std::log1p(-options.sudden_drop_fraction)),
       drop_sigmas_(options.sudden_drop_sigmas),
       dead_(is_dead(first_w, options)) {
-  recent_ln_.reserve(2 * confirm_ + 1);
+  recent_size_ = 2 * confirm_ + 1;
+  recent_ln_.reserve(recent_size_);
   if (!dead_) {
     previous_ln_ = std::log(first_w);
     recent_ln_.push_back(previous_ln_);
@@ -74,9 +77,9 @@ LaneJudge::LaneJudge(double first_w, const BurnInOptions& options)
 }
 
 double LaneJudge::level_ln() const {
-  std::vector<double> sorted(recent_ln_);
-  const auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
-  std::nth_element(sorted.begin(), middle, sorted.end());
+  scratch_.assign(recent_ln_.begin(), recent_ln_.end());
+  const auto middle = scratch_.begin() + static_cast<std::ptrdiff_t>(scratch_.size() / 2);
+  std::nth_element(scratch_.begin(), middle, scratch_.end());
   return *middle;
 }
 
@@ -88,7 +91,7 @@ void LaneJudge::accept(double ln_p) {
   mean_d_ += delta / static_cast<double>(diffs_);
   m2_d_ += delta * (d - mean_d_);
   previous_ln_ = ln_p;
-  if (recent_ln_.size() < recent_ln_.capacity()) {
+  if (recent_ln_.size() < recent_size_) {
     recent_ln_.push_back(ln_p);
   } else {
     recent_ln_[next_recent_] = ln_p;

@@ -43,6 +43,7 @@ bool beyond_limit(double power_w, double first_w, double failure_limit);
 class LaneJudge {
  public:
   static constexpr std::size_t kNoiseDiffsMin = 5;
+  static constexpr std::size_t kMaxConfirmReadings = 100;  // check_options refuses more
 
   struct Event {
     bool failed = false;        // the parametric failure was confirmed at this reading
@@ -76,7 +77,9 @@ class LaneJudge {
   double mean_d_ = 0.0, m2_d_ = 0.0;
   double previous_ln_ = 0.0;
   std::vector<double> recent_ln_;  // ring of the last accepted readings (2 x confirm + 1)
+  std::size_t recent_size_ = 0;  // the ring's full size
   std::size_t next_recent_ = 0;
+  mutable std::vector<double> scratch_;  // the ring sorted for its median, kept to spare an allocation a reading
   // A pending sudden drop.
   bool pending_ = false;
   double reference_ln_ = 0.0, trend_ln_ = 0.0, margin_ln_ = 0.0, candidate_ln_ = 0.0, candidate_h_ = 0.0;
