@@ -16,9 +16,9 @@
 //    early-look window for tests under 2000 h), with alpha's standard error and a "resolved"
 //    flag, and projected to L70 / L90, capped at the TM-21 multiple of the test duration for
 //    the number of units (live lanes without a catastrophic failure);
-//  - the array figure is TM-21 proper (TM-21-11 section 5.1: every unit normalised to its 0 h
-//    reading, averaged, the average fitted), over the units, with a confidence interval from
-//    the lane-to-lane spread of decay rates (ArrayDecayInterval).
+//  - the array figure is TM-21 proper (TM-21-11 section 5, the projection method: every unit
+//    normalised to its 0 h reading, averaged, the average fitted), over the units, with a
+//    confidence interval from the lane-to-lane spread of decay rates (ArrayDecayInterval).
 #include <cstddef>
 #include <optional>
 #include <span>
