@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "analysis/arrhenius_runs.hpp"
-#include "analysis/bench_ageing.hpp"
+#include "support/bench_ageing.hpp"
 #include "analysis/burn_in.hpp"
 
 using namespace ledlab;

@@ -9,7 +9,7 @@
 
 #include "analysis/burn_in.hpp"
 #include "analysis/burn_in_accumulator.hpp"
-#include "analysis/bench_ageing.hpp"
+#include "support/bench_ageing.hpp"
 #include "analysis/tm21.hpp"
 
 using namespace ledlab;
