@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "analysis/arrhenius_runs.hpp"
-#include "support/bench_ageing.hpp"
 #include "analysis/burn_in.hpp"
+#include "support/bench_ageing.hpp"
 
 using namespace ledlab;
 using namespace ledlab::analysis;

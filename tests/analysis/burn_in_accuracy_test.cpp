@@ -9,8 +9,8 @@
 
 #include "analysis/burn_in.hpp"
 #include "analysis/burn_in_accumulator.hpp"
-#include "support/bench_ageing.hpp"
 #include "analysis/tm21.hpp"
+#include "support/bench_ageing.hpp"
 
 using namespace ledlab;
 using namespace ledlab::analysis;

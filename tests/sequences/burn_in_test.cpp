@@ -3,6 +3,10 @@
 
 #include "support/burn_in_check.hpp"
 
+#include <fmt/format.h>
+
+#include <sstream>
+
 using namespace ledlab;
 
 TEST_CASE("a 1000 h burn-in recovers each lane's decay rate within 10 % and detects every catastrophic failure") {
@@ -127,4 +131,43 @@ TEST_CASE("a burn-in read every 3.6 s takes each scheduled reading once, at incr
   const auto table = stored_readings("seq_burn_in_fast.sqlite");
   REQUIRE(table.time_h.size() == 51);
   for (std::size_t k = 0; k < table.time_h.size(); ++k) CHECK(table.time_h[k] == Approx(0.001 * k).margin(1e-9));
+}
+
+TEST_CASE("the report fits Ea on the junction across burn-ins of one current and fits another current apart") {
+  // Three 60 h burn-ins at 5 mA (85, 105, 125 C) and one at 8 mA, one store; the report of the
+  // 85 C run fits the three 5 mA runs on the junction temperature and warns of the 8 mA one.
+  const auto bench = test::truth_bench();
+  const sim::BenchConfig& config = bench->config();
+  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/seq_burn_in_arrhenius.sqlite";
+  bool first = true;
+  for (const auto& [t_c, i_a] : {std::pair{85.0, 5e-3}, {105.0, 5e-3}, {125.0, 5e-3}, {105.0, 8e-3}}) {
+    const double vf = config.array.forward_voltage_v + i_a * config.array.series_resistance_ohm;
+    auto req = test::sim_run_request("burn_in.lua",
+                                     {{"duration_h", "60"}, {"interval_h", "3"}, {"stress_temperature_c", fmt::format("{}", t_c)},
+                                      {"drive_current_a", fmt::format("{}", i_a)}, {"forward_voltage_v", fmt::format("{}", vf)},
+                                      {"thermal_resistance_c_per_w",
+                                       fmt::format("{}", config.array.array_thermal_resistance_c_per_w)}},
+                                     5e5, first ? db : db + ".unused", true);
+    req.db = db;
+    first = false;
+    std::ostringstream out;
+    INFO(out.str());
+    REQUIRE(engine::run_sequence(req, out) == 0);
+  }
+  auto reader = db::Reader::open(db);
+  REQUIRE(reader);
+  auto runs = reader->list_runs();
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 4);
+  auto html = report::render_run_report(*reader, runs->back().uuid);  // newest first: the 85 C run is last
+  REQUIRE(html);
+  INFO(*html);
+  const auto at = html->find("Ea = <b>");
+  REQUIRE(at != std::string::npos);
+  const double ea = std::stod(html->substr(at + 8, 6));
+  CHECK(ea == Approx(config.ageing.activation_energy_ev).margin(0.05));
+  CHECK(html->find("fitted on the junction temperature") != std::string::npos);
+  CHECK(html->find("95 % interval: 0.") != std::string::npos);
+  CHECK(html->find("stressed at 2 currents (5 mA, 8 mA)") != std::string::npos);
+  CHECK(html->find("no: other current") != std::string::npos);
 }
