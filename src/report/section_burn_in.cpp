@@ -157,6 +157,23 @@ std::string burn_in_section(const RunData& run, db::Reader& reader) {
       }
     }
     html += html_table({"result", "value", "unit", "details"}, rows);
+    if (fit->extra.contains("alpha_lo_per_h") && fit->extra.contains("alpha_hi_per_h"))
+    {
+      const auto& interval = fit->extra.value("interval", nlohmann::json::object());
+      html += fmt::format("<p>Array decay rate {:.3g} /h, {:g} % interval {:.3g}-{:.3g} /h (Student t over the "
+                          "lane-to-lane spread of the units' decay rates).</p>\n",
+                          alpha, 100 * interval.value("confidence", 0.95), fit->extra.value("alpha_lo_per_h", NAN),
+                          fit->extra.value("alpha_hi_per_h", NAN));
+    }
+    std::size_t unresolved = 0, fitted = 0;
+    for (const auto* r : run.lane_results("decay_rate_pct_per_kh")) {
+      ++fitted;
+      unresolved += !r->extra.value("resolved", true);
+    }
+    if (unresolved > 0)
+      html += fmt::format("<p>{} of {} lanes have a decay rate within two standard errors of zero (not resolved by this "
+                          "test: longer or less noisy readings are needed to tell it).</p>\n",
+                          unresolved, fitted);
     html += arrhenius(run, reader, *fit);
   }
   std::vector<bool> flagged(failed.size());
