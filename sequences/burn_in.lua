@@ -156,8 +156,10 @@ for lane, l in ipairs(a.lanes) do
       local fit = { b = l.b, alpha_per_h = l.alpha_per_h, alpha_se_per_h = l.alpha_se_per_h == l.alpha_se_per_h and l.alpha_se_per_h or nil,
                     resolved = l.resolved, residual_ln = l.residual_ln, points = l.points }
       local extra = { fit = fit, window = window, failed = l.failed, catastrophic = l.catastrophic, resolved = l.resolved }
+      -- A catastrophic lane's fit runs across its drop: not a decay rate, so not judged against
+      -- the limit (its failure is judged once, by lane_failed).
       result { name = "decay_rate_pct_per_kh", lane = lane, value = l.decay_pct_per_kh, unit = "%/1000h",
-               upper = p.max_decay_pct_per_kh, extra = extra }
+               upper = not l.catastrophic and p.max_decay_pct_per_kh or nil, extra = extra }
       if l.l70_h == l.l70_h then  -- NaN when too few units for a TM-21 cap
         lifetime({ name = "l70_h", lane = lane, value = l.l70_h, unit = "h",
                    extra = { fit = fit, window = window, capped = l.l70_capped, raw_h = l.l70_raw_h, cap_h = a.cap_h } }, l.l70_capped)
