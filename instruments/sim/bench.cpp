@@ -24,7 +24,8 @@ Bench::Bench(BenchConfig config, std::shared_ptr<Clock> clock)
       ageing_(config_, array_),
       meter_draws_(array_.size(), 0),
       error_draws_(array_.size(), 0),
-      forced_draws_(array_.size(), 0) {
+      forced_draws_(array_.size(), 0),
+      amplitude_draws_(array_.size(), 0) {
   refresh_drive_locked();
 }
 
@@ -97,7 +98,7 @@ Status Bench::restore(const State& s, double gap_s, std::uint64_t epoch) {
   // Counter-based streams (random.hpp): 2^40 draws per epoch leaves each part of a resumed run
   // its own stretch of every lane's stream.
   const std::uint64_t base = epoch << 40;
-  for (auto* draws : {&meter_draws_, &error_draws_, &forced_draws_})
+  for (auto* draws : {&meter_draws_, &error_draws_, &forced_draws_, &amplitude_draws_})
     for (auto& d : *draws) d = std::max(d, base);
   sensor_draws_ = std::max(sensor_draws_, base);
   return {};
@@ -279,6 +280,15 @@ double Bench::measure_locked(const View& v, std::size_t lane) {
   return p + sigma * rng.normal();
 }
 
+double Bench::measure_amplitude_locked(const View& v, std::size_t lane) {
+  const double a = config_.link.coupling * amplitude_locked(v, lane);
+  const BertConfig& b = config_.bert;
+  CounterRng rng(config_.seed, Stream::amplitude_noise, lane, amplitude_draws_[lane]++);
+  const double in_phase = a * (1.0 + b.amplitude_relative_noise * rng.normal()) + b.amplitude_absolute_noise_w * rng.normal();
+  const double quadrature = b.amplitude_absolute_noise_w * rng.normal();
+  return std::hypot(in_phase, quadrature);
+}
+
 std::uint64_t Bench::errors_locked(const View& v, std::size_t lane, std::uint64_t bits) {
   CounterRng rng(config_.seed, Stream::bit_errors, lane, error_draws_[lane]++);
   return rng.poisson(link_locked(v, lane).ber * static_cast<double>(bits));
@@ -370,6 +380,20 @@ std::vector<double> Bench::measure_optical_powers_w() {
   const View v = sync_locked();
   std::vector<double> out(array_.size());
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = measure_locked(v, i);
+  return out;
+}
+
+double Bench::measure_received_amplitude_w(std::size_t lane) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  return measure_amplitude_locked(sync_locked(), lane);
+}
+
+std::vector<double> Bench::measure_received_amplitudes_w() {
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<double> out(array_.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = measure_amplitude_locked(v, i);
   return out;
 }
 

@@ -97,6 +97,10 @@ class Bench {
   // --- measurements with their randomness (power meter and BERT twins) ---
   double measure_optical_power_w(std::size_t lane);
   std::vector<double> measure_optical_powers_w();
+  // The modulation amplitude at the BERT's receiver (coupling x emitted amplitude) as its front
+  // end reads it, with the noise of BenchConfig::bert.
+  double measure_received_amplitude_w(std::size_t lane);
+  std::vector<double> measure_received_amplitudes_w();
   // Errors in a gate of `bits` bits: Poisson with mean BER x bits, per-lane seeded stream.
   std::uint64_t count_errors(std::size_t lane, std::uint64_t bits);
   std::vector<std::uint64_t> count_errors(std::uint64_t bits);
@@ -148,6 +152,7 @@ class Bench {
   double amplitude_locked(const View& v, std::size_t lane) const;
   LinkResult link_locked(const View& v, std::size_t lane) const;
   double measure_locked(const View& v, std::size_t lane);
+  double measure_amplitude_locked(const View& v, std::size_t lane);
   std::uint64_t errors_locked(const View& v, std::size_t lane, std::uint64_t bits);
   ChamberStatus status_locked(const View& v) const;
   void check_lane(std::size_t lane) const;
@@ -166,6 +171,7 @@ class Bench {
   std::vector<std::uint64_t> meter_draws_;
   std::vector<std::uint64_t> error_draws_;
   std::vector<std::uint64_t> forced_draws_;
+  std::vector<std::uint64_t> amplitude_draws_;
   std::uint64_t sensor_draws_ = 0;
 };
 

@@ -99,6 +99,15 @@ struct MeterConfig {
   double absolute_noise_w = 1e-9;
 };
 
+// What the BERT's receiver reports of a lane's modulation amplitude (FETCh:SENSe:AMPLitude): the
+// received amplitude times (1 + relative noise), plus an additive receiver noise in quadrature
+// (a detected magnitude is Rician, sqrt((A + n1)^2 + n2^2), so it never reads below zero).
+// Every reading draws afresh, so a frequency sweep carries independent errors per point.
+struct BertConfig {
+  double amplitude_relative_noise = 0.01;    // sigma, fraction of the amplitude
+  double amplitude_absolute_noise_w = 1e-11; // sigma of each quadrature, optical W at the receiver
+};
+
 struct BenchConfig {
   std::uint64_t seed = 1;
   ArrayConfig array;
@@ -106,6 +115,7 @@ struct BenchConfig {
   ChamberConfig chamber;
   AgeingConfig ageing;
   MeterConfig meter;
+  BertConfig bert;
 };
 
 }  // namespace ledlab::sim

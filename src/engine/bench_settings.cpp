@@ -98,6 +98,8 @@ const std::vector<Field>& fields() {
     FRACTION(ageing, failure_remaining_max),
     FIELD(meter, relative_noise, 0, false, 1),
     NON_NEGATIVE(meter, absolute_noise_w),
+    FIELD(bert, amplitude_relative_noise, 0, false, 1),
+    NON_NEGATIVE(bert, amplitude_absolute_noise_w),
   };
   return table;
 }
@@ -122,7 +124,7 @@ Result<sim::BenchConfig> bench_config_from_json(const nlohmann::json& bench, std
     }
     if (!value.is_object())
       return fail(Errc::config, fmt::format("{}: bench.{}: unknown key; expected seed or a table "
-                                            "[bench.array|link|chamber|ageing|meter]", source, key));
+                                            "[bench.array|link|chamber|ageing|meter|bert]", source, key));
     for (const auto& [name, v] : value.items()) {
       const Field* field = nullptr;
       for (const auto& f : fields())
