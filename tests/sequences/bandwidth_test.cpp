@@ -4,7 +4,7 @@
 
 using namespace ledlab;
 
-TEST_CASE("bandwidth recovers every live lane's f3dB within 3 % and leaves dead lanes out of the median") {
+TEST_CASE("bandwidth recovers every live lane's f3dB within 3 % with noisy amplitudes and leaves dead lanes out of the median") {
   const std::vector<double> currents{2e-3, 10e-3};
   auto run = test::run_sequence("bandwidth.lua", {{"currents_a", "2e-3,10e-3"}, {"bit_rates_hz", "2e9,4e9"}}, 36000,
                                 "seq_bandwidth.sqlite");
@@ -15,32 +15,35 @@ TEST_CASE("bandwidth recovers every live lane's f3dB within 3 % and leaves dead 
   const auto& lanes = truth["lanes"];
 
   for (std::size_t c = 0; c < currents.size(); ++c) {
-    const auto interp = run.lane_results("f3db_hz", "drive_current_a", currents[c]);
-    const auto fitted = run.lane_results("f3db_fit_hz", "drive_current_a", currents[c]);
-    REQUIRE(interp.size() == lanes.size());
-    std::size_t live = 0, interp_ok = 0, fit_ok = 0;
+    const auto primary = run.lane_results("f3db_hz", "drive_current_a", currents[c]);
+    const auto interp = run.lane_results("f3db_interp_hz", "drive_current_a", currents[c]);
+    REQUIRE(primary.size() == lanes.size());
+    std::size_t live = 0, fit_ok = 0, interp_close = 0;
     std::vector<double> live_values;
-    for (const auto& [r, extra] : interp) {
+    for (const auto& [r, extra] : primary) {
       const auto& lane = lanes[static_cast<std::size_t>(*r.lane - 1)];
       const bool dead = lane["dead"].get<bool>();
       INFO("lane " << *r.lane << " at " << currents[c] << " A");
       CHECK(extra.value("dead", false) == dead);  // flagged exactly when the truth says dead
       if (dead) continue;
       ++live;
-      live_values.push_back(r.value);
+      // The default sweep (10 MHz..6 GHz) resolves every lane at these currents.
+      CHECK(extra.value("resolved", false));
+      if (extra.value("resolved", false)) live_values.push_back(r.value);
+      CHECK(extra.contains("residual"));
+      CHECK(extra.contains("tau_s"));
       const double f_true = lane["f3db"][c]["f3db_hz"].get<double>();
-      if (std::abs(r.value / f_true - 1) <= 0.03) ++interp_ok;
+      if (std::abs(r.value / f_true - 1) <= 0.03) ++fit_ok;
       CHECK(extra["current_density_a_cm2"].get<double>() == Approx(currents[c] / (M_PI * std::pow(4e-4, 2))));
     }
-    for (const auto& [r, extra] : fitted) {
+    for (const auto& [r, extra] : interp) {
       const auto& lane = lanes[static_cast<std::size_t>(*r.lane - 1)];
       if (lane["dead"].get<bool>()) continue;
-      CHECK(extra.contains("residual"));
-      if (std::abs(r.value / lane["f3db"][c]["f3db_hz"].get<double>() - 1) <= 0.03) ++fit_ok;
+      if (std::abs(r.value / lane["f3db"][c]["f3db_hz"].get<double>() - 1) <= 0.10) ++interp_close;
     }
     CHECK(live > 350);
-    CHECK(interp_ok >= 0.95 * static_cast<double>(live));
     CHECK(fit_ok >= 0.95 * static_cast<double>(live));
+    CHECK(interp_close >= 0.95 * static_cast<double>(live));  // the cross-check, noisier
 
     // The array median is over the live lanes only.
     bool found = false;
