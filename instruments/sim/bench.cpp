@@ -105,12 +105,8 @@ Status Bench::restore(const State& s, double gap_s, std::uint64_t epoch) {
 }
 
 void Bench::refresh_drive_locked() {
-  operating_points_.clear();
-  operating_points_.reserve(array_.size());
-  for (const Lane& l : array_.lanes()) operating_points_.push_back(ArrayModel::operating_point(l, drive_));
-  const ArrayConfig& a = config_.array;
-  self_heating_c_ = a.array_thermal_resistance_c_per_w *
-                    array_.electrical_power_w(drive_, a.forward_voltage_v, a.series_resistance_ohm);
+  ops_valid_ = false;
+  self_heating_c_ = array_.self_heating_c(drive_, config_.array);
 }
 
 void Bench::check_lane(std::size_t lane) const {
@@ -244,9 +240,22 @@ double Bench::light_factor_locked(const View& v, std::size_t lane) const {
          ageing_.power_factor(lane, v.stress_h);
 }
 
+const OperatingPoint& Bench::ops_locked(const View& v, std::size_t lane) const {
+  const double junction_c = std::round(v.junction_c * 100.0) / 100.0;
+  if (!ops_valid_ || junction_c != ops_junction_c_) {
+    operating_points_.clear();
+    operating_points_.reserve(array_.size());
+    for (const Lane& l : array_.lanes())
+      operating_points_.push_back(ArrayModel::operating_point(l, drive_, config_.array, junction_c));
+    ops_junction_c_ = junction_c;
+    ops_valid_ = true;
+  }
+  return operating_points_[lane];
+}
+
 double Bench::power_locked(const View& v, std::size_t lane) const {
   if (!drive_.output_on) return 0.0;
-  const OperatingPoint& op = operating_points_[lane];
+  const OperatingPoint& op = ops_locked(v, lane);
   // NRZ data spends half its time on each level.
   const double p = drive_.modulation_current_a > 0.0 ? 0.5 * (op.power_one_w + op.power_zero_w) : op.power_bias_w;
   return p * light_factor_locked(v, lane);
@@ -254,13 +263,13 @@ double Bench::power_locked(const View& v, std::size_t lane) const {
 
 double Bench::amplitude_locked(const View& v, std::size_t lane) const {
   if (!drive_.output_on) return 0.0;
-  const OperatingPoint& op = operating_points_[lane];
+  const OperatingPoint& op = ops_locked(v, lane);
   return (op.power_one_w - op.power_zero_w) * op.response_at_modulation * light_factor_locked(v, lane);
 }
 
 LinkResult Bench::link_locked(const View& v, std::size_t lane) const {
   if (!drive_.output_on) return LinkResult{};
-  const OperatingPoint& op = operating_points_[lane];
+  const OperatingPoint& op = ops_locked(v, lane);
   const double f = light_factor_locked(v, lane);
   LinkInput in;
   in.power_one_w = op.power_one_w * f;
@@ -325,14 +334,14 @@ std::vector<double> Bench::modulation_amplitudes_w() {
 double Bench::f3db_hz(std::size_t lane) {
   check_lane(lane);
   std::lock_guard lock(mutex_);
-  return operating_points_[lane].f3db_hz;
+  return ops_locked(sync_locked(), lane).f3db_hz;
 }
 
 double Bench::f3db_optical_hz(std::size_t lane) {
   check_lane(lane);
   std::lock_guard lock(mutex_);
   if (array_.lane(lane).dead) return 0.0;
-  return sim::f3db_optical_hz(operating_points_[lane].tau_s, array_.lane(lane).params.rc_s);
+  return sim::f3db_optical_hz(ops_locked(sync_locked(), lane).tau_s, array_.lane(lane).params.rc_s);
 }
 
 LinkResult Bench::lane_link(std::size_t lane) {
