@@ -99,18 +99,21 @@ for c = first, #p.currents_a do
       end
     end
   end
-  local median, spread = analysis.median(resolved), analysis.iqr(resolved)
-  local extra = { drive_current_a = current, current_density_a_cm2 = density, live_lanes = live,
-                  resolved_lanes = live - unresolved, unresolved_lanes = unresolved, spread = "interquartile range",
-                  amplitude_noise = rep.relative_sigma, averages = averages }
-  result { name = "f3db_median_hz", value = median, unit = "Hz", extra = extra }
-  result { name = "f3db_spread_hz", value = spread, unit = "Hz", extra = extra }
-  log(("%g mA (%.3g kA/cm2): median f3dB %.0f MHz, IQR %.0f MHz over %d resolved of %d live lanes "
-       .. "(amplitude noise %.2g %%, %d readings per point)"):format(
-    current * 1e3, density / 1e3, median / 1e6, spread / 1e6, live - unresolved, live, rep.relative_sigma * 100, averages))
+  if live > unresolved then
+    local median, spread = analysis.median(resolved), analysis.iqr(resolved)
+    local extra = { drive_current_a = current, current_density_a_cm2 = density, live_lanes = live,
+                    resolved_lanes = live - unresolved, unresolved_lanes = unresolved, spread = "interquartile range",
+                    amplitude_noise = rep.relative_sigma, averages = averages }
+    result { name = "f3db_median_hz", value = median, unit = "Hz", extra = extra }
+    result { name = "f3db_spread_hz", value = spread, unit = "Hz", extra = extra }
+    log(("%g mA (%.3g kA/cm2): median f3dB %.0f MHz, IQR %.0f MHz over %d resolved of %d live lanes "
+         .. "(amplitude noise %.2g %%, %d readings per point)"):format(
+      current * 1e3, density / 1e3, median / 1e6, spread / 1e6, live - unresolved, live, rep.relative_sigma * 100, averages))
+  end
   if unresolved > 0 then
-    log(("warning: %g mA: f3dB not resolved on %d lanes (sweep %.3g..%.3g Hz; first %s); left out of the median"):format(
-      current * 1e3, unresolved, freqs[1], freqs[#freqs], why))
+    log(("warning: %g mA: f3dB not resolved on %d of %d live lanes (sweep %.3g..%.3g Hz; first %s); %s"):format(
+      current * 1e3, unresolved, live, freqs[1], freqs[#freqs], why,
+      live > unresolved and "left out of the median" or "no array median at this current"))
   end
   checkpoint("current_done", { index = c, drive_current_a = current })
 end
