@@ -81,27 +81,31 @@ std::string RunVerdict::word() const {
   return upper(to_string(status));
 }
 
-std::string RunVerdict::headline() const {
-  if (outcome == RunOutcome::not_finished) {
-    const std::string when =
-        ended_s ? fmt::format(" (at {}, {:.1f} h after the start)", iso_utc(*ended_s), (*ended_s - started_s) / 3600.0) : "";
-    return fmt::format("{}{}: no verdict; {} results {} ({})", word(), when, grouped(all.total()),
+std::string RunVerdict::label() const {
+  if (outcome != RunOutcome::not_finished || !ended_s) return word();
+  return fmt::format("{} (at {}, {:.1f} h after the start)", word(), iso_utc(*ended_s), (*ended_s - started_s) / 3600.0);
+}
+
+std::string RunVerdict::basis() const {
+  if (outcome == RunOutcome::not_finished)
+    return fmt::format("no verdict; {} results {} ({})", grouped(all.total()),
                        status == RunStatus::running ? "so far" : "recorded", counts_text(all));
-  }
   if (outcome == RunOutcome::not_judged)
-    return fmt::format("NOT JUDGED: no result has a limit ({} results: {})", grouped(all.total()), counts_text(all));
+    return fmt::format("no result has a limit ({} results: {})", grouped(all.total()), counts_text(all));
   if (from_array) {
     const std::string how = array.fail > 0 ? fmt::format("{} of {} array verdict results failed", grouped(array.fail),
                                                          grouped(array.judged()))
                                            : fmt::format("all {} array verdict results passed", grouped(array.judged()));
-    return fmt::format("{}: {} ({}); lane results, not part of the verdict: {}", word(), how, array_text(array_by_name),
+    return fmt::format("{} ({}); lane results, not part of the verdict: {}", how, array_text(array_by_name),
                        counts_text(lanes));
   }
   const std::string how = all.fail > 0 ? fmt::format("{} of {} judged results failed", grouped(all.fail), grouped(all.judged()))
                                        : fmt::format("none of {} judged results failed", grouped(all.judged()));
-  return fmt::format("{}: {} ({} pass, {} dead, {} not judged); no array verdict results", word(), how, grouped(all.pass),
+  return fmt::format("{} ({} pass, {} dead, {} not judged); no array verdict results", how, grouped(all.pass),
                      grouped(all.dead), grouped(all.not_judged));
 }
+
+std::string RunVerdict::headline() const { return fmt::format("{}: {}", label(), basis()); }
 
 Result<RunVerdict> judge_run(Reader& reader, const RunRecord& run) {
   VerdictTally tally;

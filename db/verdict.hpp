@@ -45,7 +45,9 @@ struct RunVerdict {
   // "PASS: 6 of 6 array verdict results passed (array_pass: 6 pass); lane results, not part of
   // the verdict: 2,362 pass, 44 fail, 12 dead, 120 not judged" or
   // "ABORTED (at 2026-11-30T03:12:05Z, 41.5 h after the start): no verdict; 1,200 results ...".
-  std::string headline() const;
+  std::string headline() const;  // label(): basis()
+  std::string label() const;     // word(), and when a run that did not finish ended
+  std::string basis() const;     // what the verdict is built from, or why there is none
 };
 
 // Adds up a run's results one at a time (they are streamed, never all held).
