@@ -171,7 +171,11 @@ Result<std::string> render_run_report(db::Reader& reader, std::string_view uuid_
   auto data = load_run(reader, uuid_or_prefix);
   if (!data) return fail(data.error());
   std::string body = bandwidth_section(*data, reader) + ber_section(*data) + burn_in_section(*data, reader);
-  if (body.empty()) body = "<p>This run has no results of a kind the report plots (bandwidth, BER, burn-in).</p>";
+  // An aborted burn-in has no results yet its weeks of readings are stored: show them.
+  if (body.empty() || data->run.status != db::RunStatus::finished) {
+    if (body.empty()) body = "<p>This run has no results of a kind the report plots (bandwidth, BER, burn-in).</p>\n";
+    body += recorded_section(*data, reader);
+  }
   return fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ledlab {} {}</title>"
                      "<style>{}</style></head><body>\n<h1>ledlab report: {} run {}</h1>\n{}{}{}{}</body></html>\n",
                      escape(data->run.sequence), escape(data->run.uuid.substr(0, 8)), kStyle, escape(data->run.sequence),
