@@ -75,7 +75,7 @@ for c = first, #p.currents_a do
     if r.dead then
       extra.dead = true
       resolved[lane] = false
-      result { name = "f3db_hz", lane = lane, value = 0, unit = "Hz", extra = extra }
+      result { name = "f3db_hz", lane = lane, value = 0, unit = "Hz", dead = true, extra = extra }
     else
       live = live + 1
       extra.method = r.method
@@ -139,7 +139,8 @@ if #p.bit_rates_hz > 0 then
   for lane = 1, #usable do
     local extra = { ber_threshold = p.ber_threshold, confidence = p.confidence, bits = bits, bias_a = p.rate_bias_a }
     if dead_at_rate[lane] <= dark then extra.dead = true end
-    result { name = "max_bit_rate_bps", lane = lane, value = best[lane] or 0, unit = "b/s", lower = p.min_bit_rate_bps, extra = extra }
+    result { name = "max_bit_rate_bps", lane = lane, value = best[lane] or 0, unit = "b/s", lower = p.min_bit_rate_bps,
+             dead = extra.dead, extra = extra }
   end
 end
 progress(1, "done")

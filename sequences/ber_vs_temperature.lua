@@ -162,7 +162,7 @@ for i = first, #p.temps do
       if counts.errors[lane] == 0 then error_free = error_free + 1 end
       if b.upper[lane] <= p.ber_limit then good = good + 1 end
     end
-    result { name = "ber_upper", lane = lane, value = b.upper[lane], unit = "1", upper = p.ber_limit, extra = extra }
+    result { name = "ber_upper", lane = lane, value = b.upper[lane], unit = "1", upper = p.ber_limit, dead = dead, extra = extra }
   end
 
   local throughput = good * p.bit_rate_hz

@@ -112,7 +112,7 @@ local decay, dead_n, failed_n = {}, 0, 0
 for lane, l in ipairs(a.lanes) do
   if l.dead then
     dead_n = dead_n + 1
-    result { name = "lane_failed", lane = lane, value = 1, unit = "1", upper = 0, extra = { dead = true, note = l.note } }
+    result { name = "lane_failed", lane = lane, value = 1, unit = "1", upper = 0, dead = true, extra = { dead = true, note = l.note } }
   else
     if l.failed then failed_n = failed_n + 1 end
     result { name = "lane_failed", lane = lane, value = l.failed and 1 or 0, unit = "1", upper = 0,
@@ -123,9 +123,9 @@ for lane, l in ipairs(a.lanes) do
       result { name = "decay_rate_pct_per_kh", lane = lane, value = l.decay_pct_per_kh, unit = "%/1000h",
                upper = p.max_decay_pct_per_kh, extra = extra }
       if l.l70_h == l.l70_h then  -- NaN when too few units for a TM-21 cap
-        result { name = "l70_h", lane = lane, value = l.l70_h, unit = "h",
+        result { name = "l70_h", lane = lane, value = l.l70_h, unit = "h", qualifier = l.l70_capped and ">" or nil,
                  extra = { fit = fit, window = window, capped = l.l70_capped, raw_h = l.l70_raw_h, cap_h = a.cap_h } }
-        result { name = "l90_h", lane = lane, value = l.l90_h, unit = "h",
+        result { name = "l90_h", lane = lane, value = l.l90_h, unit = "h", qualifier = l.l90_capped and ">" or nil,
                  extra = { fit = fit, window = window, capped = l.l90_capped, raw_h = l.l90_raw_h, cap_h = a.cap_h } }
       end
       if not l.failed then decay[#decay + 1] = l.decay_pct_per_kh end
@@ -148,8 +148,10 @@ if a.array then
   result { name = "decay_rate_pct_per_kh", value = l70.decay_pct_per_kh, unit = "%/1000h", upper = p.max_decay_pct_per_kh,
            extra = with { alpha_per_h = l70.alpha_per_h, b = l70.b, fit = "TM-21 average of live, not failed lanes" } }
   if l70.reported_h == l70.reported_h then
-    result { name = "l70_h", value = l70.reported_h, unit = "h", extra = with { capped = l70.capped, raw_h = l70.raw_h } }
-    result { name = "l90_h", value = l90.reported_h, unit = "h", extra = with { capped = l90.capped, raw_h = l90.raw_h } }
+    result { name = "l70_h", value = l70.reported_h, unit = "h", qualifier = l70.capped and ">" or nil,
+             extra = with { capped = l70.capped, raw_h = l70.raw_h } }
+    result { name = "l90_h", value = l90.reported_h, unit = "h", qualifier = l90.capped and ">" or nil,
+             extra = with { capped = l90.capped, raw_h = l90.raw_h } }
   end
   log(("array: %.3g %%/1000h, L70 %s%.0f h (%d units, %d failed, %d dead)"):format(
     l70.decay_pct_per_kh, l70.capped and "> " or "", l70.reported_h, a.units, failed_n, dead_n))

@@ -30,6 +30,7 @@ TEST_CASE("bandwidth recovers every live lane's f3dB within 3 % with noisy ampli
       const bool dead = lane["dead"].get<bool>();
       INFO("lane " << *r.lane << " at " << currents[c] << " A");
       CHECK(extra.value("dead", false) == dead);  // flagged exactly when the truth says dead
+      CHECK((r.verdict == db::Verdict::dead) == dead);  // and counted dead, not failed
       if (dead) continue;
       ++live;
       // The default sweep (10 MHz..6 GHz) resolves every lane at these currents.
@@ -73,6 +74,7 @@ TEST_CASE("bandwidth recovers every live lane's f3dB within 3 % with noisy ampli
   for (const auto& [r, extra] : rates) {
     if (lanes[static_cast<std::size_t>(*r.lane - 1)]["dead"].get<bool>()) {
       CHECK(extra.value("dead", false));
+      CHECK(r.verdict == db::Verdict::dead);  // not also a failure of its lower limit
       CHECK(r.value == 0);
     }
   }

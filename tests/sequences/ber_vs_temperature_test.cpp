@@ -44,6 +44,7 @@ TEST_CASE("BER upper bounds at 95 % lie above the true BER for about 95 % of the
       CHECK(r.upper_limit == Approx(1e-11));
       if (bench->array().lane(lane).dead) {
         CHECK(extra.value("dead", false));
+        CHECK(r.verdict == db::Verdict::dead);  // counted dead, not failed
         continue;
       }
       CHECK_FALSE(extra.value("dead", false));
