@@ -120,6 +120,8 @@ TEST_CASE("the default bench's BER-vs-temperature run shows the error-free lane 
   const auto change = run.array_result("error_free_lanes_change");
   REQUIRE(change);
   CHECK(change->value == error_free.back() - error_free.front());
+  CHECK(run.report.find("Error-free lanes: 25 C ") != std::string::npos);
+  CHECK(run.report.find("falling with temperature") != std::string::npos);
 }
 
 TEST_CASE("with a 0.3 % power meter the drift rule follows the meter and the run completes") {
