@@ -8,8 +8,8 @@ namespace ledlab::sim {
 
 // The emitters: ABC recombination (cm units, as the literature quotes them), geometry, the
 // electrical pole and the spreads from lane to lane. With the defaults a lane has an IQE peak
-// near 0.39 that droops by ~60 % at 10 kA/cm2, f3dB ~320 MHz at 1 mA, ~870 MHz at 5 mA and
-// ~1.5 GHz at 15 mA, and emits ~60-100 uW at 5 mA.
+// near 0.39 that droops by ~60 % at 10 kA/cm2, f3dB (at a 25 C junction) ~320 MHz at 1 mA,
+// ~870 MHz at 5 mA and ~1.5 GHz at 15 mA, and emits ~60-100 uW at 5 mA.
 struct ArrayConfig {
   int rows = 20;
   int cols = 20;
