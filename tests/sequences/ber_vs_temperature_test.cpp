@@ -75,7 +75,7 @@ TEST_CASE("BER upper bounds at 95 % lie above the true BER for about 95 % of the
   REQUIRE(counted >= 100);
   const double coverage = static_cast<double>(covered) / static_cast<double>(counted);
   CHECK(coverage >= 0.91);  // 93-98 % on thousands of lane-gates in tests/sim; here a few hundred
-  CHECK(coverage <= 0.99);
+  CHECK(coverage <= 0.995);  // bounds that were far too wide would cover everything
   // Both one-sided 95 % bounds together hold the truth about 90 % of the time.
   CHECK(static_cast<double>(inside) / static_cast<double>(counted) >= 0.82);
   CHECK(zero_error_lanes > 0);
