@@ -74,6 +74,11 @@ std::string ber_section(const RunData& run) {
   }
   html += html_table({"temperature", "error-free lanes", "aggregate throughput (lanes meeting the limit)",
                       "energy per bit (LED only)", "array"}, rows);
+  // The sequence's own summary of how the error-free count moved (issue 15).
+  for (const auto* r : run.array_results("error_free_lanes_change"))
+    html += fmt::format("<p>Error-free lanes: {} ({:+.0f} lanes from the first temperature to the last{}).</p>\n",
+                        escape(r->extra.value("by_temperature", std::string{})), r->record.value,
+                        r->extra.value("falling", false) ? ", falling with temperature" : "");
 
   const auto upper = run.lane_values("ber_upper", "temperature_c", worst_t);
   std::vector<bool> flagged(upper.size(), false);

@@ -88,6 +88,25 @@ TEST_CASE("a sequence that fails reports file:line, exits 1 and is stored as fai
   CHECK_THAT(run_ledlab("runs --no-header --db " + db).out, Catch::Contains("\tfailed\t"));
 }
 
+TEST_CASE("a finished run whose verdict is FAIL exits 3 and says what the verdict is built from; a pass exits 0") {
+  // Lane 2 fails its limit, lane 3 is dead: without an array verdict result every judged
+  // result counts, and the dead lane is counted dead, not failed.
+  const std::string lanes =
+      "result{name = 'f3db_hz', lane = 1, value = 1e9, unit = 'Hz', lower = 5e8}\n"
+      "result{name = 'f3db_hz', lane = 2, value = 1e8, unit = 'Hz', lower = 5e8}\n"
+      "result{name = 'f3db_hz', lane = 3, value = 0, unit = 'Hz', lower = 5e8, dead = true}\n";
+  auto r = run_ledlab(run_args(write_script("verdict_fail.lua", lanes), in_build("run-verdict-fail.sqlite")));
+  INFO(r.out);
+  CHECK(r.code == 3);
+  CHECK_THAT(r.out, Catch::Contains("FAIL: 1 of 2 judged results failed (1 pass, 1 dead, 0 not judged); no array verdict results"));
+  // The sequence's array criterion passes: the run passes, the failing lane is stated apart.
+  r = run_ledlab(run_args(write_script("verdict_array.lua", lanes + "result{name = 'array_pass', value = 1, unit = '1', lower = 1}\n"),
+                          in_build("run-verdict-array.sqlite")));
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("PASS: all 1 array verdict results passed (array_pass: 1 pass); lane results, not part of "
+                                    "the verdict: 1 pass, 1 fail, 1 dead, 0 not judged"));
+}
+
 TEST_CASE("a drive above the station's limit is refused by the driver, naming the instrument") {
   auto r = run_ledlab(run_args(write_script("overdrive.lua", "pg.set_drive(0.05, 0.01)\n"), in_build("run-limit.sqlite")));
   INFO(r.out);

@@ -257,3 +257,27 @@ TEST_CASE("bench parameters outside their ranges are refused before they reach t
   CHECK_THAT(swapped.error().message, Catch::Contains("bench.array.weak_power_min: 0.8 is above array.weak_power_max"));
   CHECK(bench("[bench.chamber]\ntime_constant_s = 60\n"));
 }
+
+TEST_CASE("the BERT's amplitude noise and the recombination temperature laws are set from the station's [bench]") {
+  auto bench = [](const std::string& table) {
+    auto st = parse_station(table + "\n[instruments.x]\nkind = \"bert\"\naddress = \"tcp://h:1\"\n", "b.toml");
+    REQUIRE(st);
+    return engine::bench_config_from_json(st->bench, st->source);
+  };
+  auto set = bench("[bench.bert]\namplitude_relative_noise = 0.03\namplitude_absolute_noise_w = 2e-11\n"
+                   "[bench.array]\na_temperature_exponent = 1.5\nb_temperature_exponent = -1\nc_temperature_exponent = 0\n"
+                   "[bench.meter]\nrelative_noise = 0.003\n");
+  REQUIRE(set);
+  CHECK(set->bert.amplitude_relative_noise == 0.03);
+  CHECK(set->bert.amplitude_absolute_noise_w == 2e-11);
+  CHECK(set->array.a_temperature_exponent == 1.5);
+  CHECK(set->array.b_temperature_exponent == -1);
+  CHECK(set->array.c_temperature_exponent == 0);
+  CHECK(set->meter.relative_noise == 0.003);
+  auto negative = bench("[bench.bert]\namplitude_relative_noise = -0.01\n");
+  REQUIRE_FALSE(negative);
+  CHECK_THAT(negative.error().message, Catch::Contains("bench.bert.amplitude_relative_noise: must be >= 0"));
+  auto unknown = bench("[bench.bert]\nnoise = 0.01\n");
+  REQUIRE_FALSE(unknown);
+  CHECK_THAT(unknown.error().message, Catch::Contains("bench.bert.noise: unknown parameter"));
+}

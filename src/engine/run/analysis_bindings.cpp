@@ -7,9 +7,11 @@
 #include "analysis/burn_in_accumulator.hpp"
 #include "analysis/decay_fit.hpp"
 #include "analysis/energy_per_bit.hpp"
+#include "analysis/f3db_estimate.hpp"
 #include "analysis/frequency_response.hpp"
 #include "analysis/pole_fit.hpp"
 #include "analysis/q_factor.hpp"
+#include "analysis/repeatability.hpp"
 
 #include <fmt/format.h>
 
@@ -159,23 +161,34 @@ an::F3dbOptions f3db_options(const json& o) {
   return opt;
 }
 
-// One lane of a sweep: interpolated f3dB and the pole fit, or why not.
+// One lane of a sweep: f3dB from the pole fit with the plateau level fitted (primary), the
+// crossing interpolated against that level, whether the sweep resolves it, or why not.
 json bandwidth_lane(std::span<const double> freqs, std::span<const double> curve, const json& o) {
   json lane = json::object();
-  auto f = an::f3db_from_curve(freqs, curve, f3db_options(o));
-  if (f) lane["f3db_hz"] = f->f3db_hz;
-  else lane["note"] = f.error().message;
-  auto fit = an::fit_pole_response(freqs, curve, pole_options(o));
-  if (fit) {
-    lane["fit_f3db_hz"] = fit->f3db_hz;
-    lane["tau_s"] = fit->tau_s;
-    lane["rc_s"] = fit->rc_s;
-    lane["residual_db"] = fit->rms_residual_db;
-    lane["points"] = fit->points_used;
-  } else if (!lane.contains("note")) {
-    lane["note"] = fit.error().message;
+  an::F3dbEstimateOptions options;
+  options.fit = pole_options(o);
+  options.fit.convention = f3db_options(o).convention;
+  auto e = an::estimate_f3db(freqs, curve, options);
+  if (!e) {
+    lane["note"] = e.error().message;
+    lane["resolved"] = false;
+    lane["ok"] = false;
+    return lane;
   }
-  lane["ok"] = f.has_value() && fit.has_value();
+  lane["f3db_hz"] = e->f3db_hz;
+  lane["method"] = e->from_fit ? "two-pole fit (tau, RC, plateau level)" : "interpolation against the first points";
+  if (e->interpolated_hz) lane["interp_f3db_hz"] = *e->interpolated_hz;
+  if (e->fit) {
+    lane["fit_f3db_hz"] = e->fit->f3db_hz;
+    lane["tau_s"] = e->fit->tau_s;
+    lane["rc_s"] = e->fit->rc_s;
+    lane["gain_db"] = e->fit->gain_db;
+    lane["residual_db"] = e->fit->rms_residual_db;
+    lane["points"] = e->fit->points_used;
+  }
+  lane["resolved"] = e->resolved;
+  if (!e->warning.empty()) lane["note"] = e->warning;
+  lane["ok"] = e->resolved;
   return lane;
 }
 
@@ -300,6 +313,17 @@ void bind_bandwidth(lua::SequenceRunner& runner) {
     auto fit = an::fit_pole_response(*f, *r, pole_options(a.options(2)));
     if (!fit) return a.wrap(fit.error());
     return pole_json(*fit);
+  });
+  // repeatability({reading1, reading2, ...}, floor): back-to-back readings of every lane; lanes
+  // whose first reading is at or below floor are dark and left out.
+  add(runner, "repeatability", 2, 2, [](const Args& a) -> Result<json> {
+    auto m = a.matrix(0, "readings");
+    if (!m) return fail(m.error());
+    auto floor = a.number(1, "floor");
+    if (!floor) return fail(floor.error());
+    auto r = an::repeatability(*m, *floor);
+    if (!r) return a.wrap(r.error());
+    return json{{"median_change", r->median_change}, {"relative_sigma", r->relative_sigma}, {"pairs", r->pairs}};
   });
   add(runner, "bandwidth_lanes", 2, 3, [](const Args& a) -> Result<json> {
     auto f = a.numbers(0, "freqs");

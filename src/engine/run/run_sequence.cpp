@@ -4,6 +4,7 @@
 #include "db/json_text.hpp"
 #include "db/reader.hpp"
 #include "db/store.hpp"
+#include "db/verdict.hpp"
 #include "engine/lua/sequence_runner.hpp"
 #include "engine/run/analysis_bindings.hpp"
 #include "engine/run/recorded_bindings.hpp"
@@ -96,6 +97,7 @@ class RunHost {
   std::shared_ptr<Clock> make_clock() const;
   Status start_simulation();
   void stop_simulation();
+  Result<db::RunVerdict> stored_verdict();
   asio::awaitable<void> inject_faults();
   void save_bench_state(std::string_view checkpoint);
   Status restore_bench_state();
@@ -275,6 +277,15 @@ Status RunHost::start_simulation() {
   if (auto st = restore_bench_state(); !st) return st;
   if (!clock_->is_virtual()) sim_thread_ = std::thread([this] { sim_io_.run(); });
   return {};
+}
+
+// Read back from the store once the run has ended there: its verdict counts what was kept.
+Result<db::RunVerdict> RunHost::stored_verdict() {
+  auto reader = db::Reader::open(request_.db);
+  if (!reader) return fail(reader.error());
+  auto run = reader->run(run_.id);
+  if (!run) return fail(run.error());
+  return db::judge_run(*reader, *run);
 }
 
 void RunHost::stop_simulation() {
@@ -830,7 +841,14 @@ int RunHost::run() {
              snapshot_.suspensions == 1 ? "" : "s", format_duration(view_.active_s()),
              outcome.message.empty() ? "" : "\n  " + outcome.message);
   if (!outcome.traceback.empty()) fmt::print(out_, "{}\n", outcome.traceback);
+  // The verdict as `ledlab show` and the report give it, from what the store kept.
+  const auto verdict = stored_verdict();
+  if (verdict) fmt::print(out_, "{}\n", verdict->headline());
+  else fmt::print(out_, "verdict not read back: {}\n", verdict.error().describe());
   fmt::print(out_, "store: {} (ledlab show {})\n", request_.db.string(), run_.uuid.substr(0, 8));
+  if (outcome.status == lua::RunStatus::finished && request_.verdict_exit_code &&
+      (!verdict || verdict->outcome == db::RunOutcome::fail))
+    return kVerdictFailedExitCode;  // a verdict that cannot be read is not a pass
   return exit_code(outcome.status);
 }
 
