@@ -75,7 +75,7 @@ TEST_CASE("the report counts a dead lane once, judges the run by its array resul
   }
   const std::string summary = summary_of(tmp.path(), run);
   INFO(summary);
-  CHECK(summary.starts_with("PASS: all 1 array verdict results passed (decay_rate_pct_per_kh: 1 pass); lane results, not "
+  CHECK(summary.starts_with("PASS: the one array verdict result passed (decay_rate_pct_per_kh: 1 pass); lane results, not "
                             "part of the verdict: 1 pass, 1 fail, 1 dead, 0 not judged"));
   CHECK(summary.find("lane_failed                        1 pass     1 fail     1 dead     0 not judged") != std::string::npos);
   CHECK(summary.find("l70_h > 6 kh") != std::string::npos);  // it used to print "l70_h = 6 kh"
