@@ -12,11 +12,28 @@
 namespace ledlab::report {
 namespace {
 
-// One array result's value at a temperature, NaN when absent.
-double at_temperature(const RunData& run, std::string_view name, double t) {
+// One array result at a temperature, null when absent.
+const RunResult* result_at(const RunData& run, std::string_view name, double t) {
   for (const auto* r : run.array_results(name))
-    if (r->extra.value("temperature_c", std::nan("")) == t) return r->record.value;
-  return std::nan("");
+    if (r->extra.value("temperature_c", std::nan("")) == t) return r;
+  return nullptr;
+}
+
+double at_temperature(const RunData& run, std::string_view name, double t) {
+  const RunResult* r = result_at(run, name, t);
+  return r ? r->record.value : std::nan("");
+}
+
+// The array verdict at a temperature, as the run's verdict counts it.
+std::string verdict_cell(const RunResult* r) {
+  if (!r) return "-";
+  switch (db::verdict_of(r->record)) {
+    case db::Verdict::pass: return "<b class=pass>pass</b>";
+    case db::Verdict::fail: return "<b class=fail>fail</b>";
+    case db::Verdict::dead: return "dead";
+    case db::Verdict::not_judged: break;
+  }
+  return "not judged";
 }
 
 }  // namespace
@@ -79,11 +96,10 @@ std::string ber_section(const RunData& run) {
   double fewest = INFINITY;
   for (double t : temps) {
     const double good = at_temperature(run, "aggregate_throughput_bps", t);
-    const double pass = at_temperature(run, "array_pass", t);
     if (std::isfinite(good) && good < fewest) fewest = good, worst_t = t;
     rows.push_back({fmt_value(t, "°C"), fmt::format("{:.0f}", at_temperature(run, "error_free_lanes", t)),
                     fmt_value(good, "b/s"), fmt_value(at_temperature(run, "energy_per_bit_pj", t), "pJ/bit"),
-                    std::isnan(pass) ? "-" : pass >= 1 ? "<b class=pass>pass</b>" : "<b class=fail>fail</b>"});
+                    verdict_cell(result_at(run, "array_pass", t))});
   }
   // Without throughput results the map shows the temperature of the worst lane's worst bound.
   if (!std::isfinite(fewest) && worst_r) worst_t = worst_r->extra.value("temperature_c", worst_t);
