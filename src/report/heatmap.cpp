@@ -103,6 +103,11 @@ std::string render_heatmap(const HeatmapSpec& spec) {
       svg += fmt::format(R"(<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#333"/><text x="{3}" y="{4:.1f}">{5}</text>)",
                          bx + bw, y, bx + bw + 4, bx + bw + 6, y + 4, escape(t.label + spec.unit));
     }
+    if (spec.limit && bar->contains(*spec.limit) && (spec.scale == ScaleKind::linear || *spec.limit > 0)) {
+      const double y = bar->to_px(*spec.limit);
+      svg += fmt::format(R"(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#b00" stroke-width="2"><title>limit {}</title></line>)",
+                         bx - 4, y, bx + bw + 4, y, escape(tick_label(*spec.limit, spec.ticks) + spec.unit));
+    }
   }
   return svg + "</svg>";
 }

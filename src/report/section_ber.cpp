@@ -116,6 +116,7 @@ std::string ber_section(const RunData& run) {
     if (!r->dead() && r->record.value > highest) {
       highest = r->record.value;
       marked = {*r->record.lane, fmt::format("the highest bound here, {}", power_of_ten_label(r->record.value))};
+      if (std::isfinite(limit)) marked.limit = limit;
     }
   }
   html += lane_map(run, fmt::format("BER upper bound per lane at {} (crossed: dead or over the limit)", fmt_value(worst_t, "°C")),

@@ -20,6 +20,7 @@ std::string recorded_section(const RunData& run, db::Reader& reader);
 struct MarkedLane {
   int lane = 0;       // 1-based; 0: none
   std::string what;   // "worst BER upper bound 3×10⁻¹⁰ at 105 °C": named under the map with its row and column
+  std::optional<double> limit;  // marked on the colour bar
 };
 std::string lane_map(const RunData& run, const std::string& title, const std::vector<double>& values,
                      const std::string& unit, bool log_scale, const std::vector<bool>& flagged = {},

@@ -60,6 +60,7 @@ struct HeatmapSpec {
   TickStyle ticks = TickStyle::si;  // colour bar and cell values
   std::optional<int> marked_lane;   // 1-based: outlined (the worst lane), named by marked_label under the map
   std::string marked_label;
+  std::optional<double> limit;      // marked on the colour bar in red when inside its range (the BER limit)
 };
 
 std::string render_heatmap(const HeatmapSpec& spec);

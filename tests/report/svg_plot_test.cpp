@@ -96,4 +96,6 @@ TEST_CASE("a lane map numbers every row and column, titles its axes and outlines
   CHECK(svg.find(">worst: lane 57 (row 2, column 17)</text>") != std::string::npos);
   CHECK(svg.find("stroke=\"#000\" stroke-width=\"2.5\"") != std::string::npos);
   CHECK(svg.find("<title>lane 57 (row 2, column 17): 3×10⁻¹⁰</title>") != std::string::npos);
+  map.limit = 1e-12;
+  CHECK(render_heatmap(map).find("<title>limit 10⁻¹²</title>") != std::string::npos);  // the limit on the colour bar
 }
