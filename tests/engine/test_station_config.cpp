@@ -223,6 +223,8 @@ TEST_CASE("limits and options outside their kind's range are refused with the ra
   check_refused("[instruments.b]\nkind = \"bert\"\naddress = \"tcp://h:1\"\ntimeout_ms = 1e3\n",
                 "instruments.b.timeout_ms: expected a positive integer");
   check_refused(station_with("heartbeat_s = -1"), "station.heartbeat_s: must be >= 0");
+  check_refused(station_with("environment_log_s = 0.5"), "station.environment_log_s: 0.5 s: 0 (off) or 1 to 86400 s");
+  check_refused(station_with("environment_log_s = nan"), "station.environment_log_s");
   check_refused(station_with("link_recovery_s = 1e9"), "station.link_recovery_s: must be >= 0 and <= 604800");
 }
 

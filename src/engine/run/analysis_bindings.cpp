@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
+#include <string_view>
 #include <utility>
 
 namespace ledlab::engine {
@@ -191,6 +193,38 @@ json projection_json(const an::Tm21Projection& p) {
               {"notes", notes}};
 }
 
+// The burn-in options of a Lua table (analysis.burn_in's third argument, the accumulator's
+// table): every key a number of the right kind, none unknown (`also` lists keys the caller reads).
+Status burn_in_options(const json& o, an::BurnInOptions& opt, std::initializer_list<std::string_view> also = {}) {
+  if (o.is_null()) return {};
+  if (!o.is_object()) return fail(Errc::invalid_argument, "burn-in options must be a table");
+  static constexpr const char* kKeys =
+      "failure_limit, dead_below_w, confirm_readings, sudden_drop_fraction, sudden_drop_sigmas, confidence";
+  for (const auto& [key, value] : o.items()) {
+    if (std::find(also.begin(), also.end(), key) != also.end()) continue;
+    double* target = key == "failure_limit"          ? &opt.failure_limit
+                     : key == "dead_below_w"         ? &opt.dead_below_w
+                     : key == "sudden_drop_fraction" ? &opt.sudden_drop_fraction
+                     : key == "sudden_drop_sigmas"   ? &opt.sudden_drop_sigmas
+                     : key == "confidence"           ? &opt.confidence
+                                                     : nullptr;
+    if (key == "confirm_readings") {
+      if (!value.is_number_integer() || value.get<long long>() < 1)
+        return fail(Errc::invalid_argument, fmt::format("confirm_readings= must be a whole number >= 1, got {}", value.dump()));
+      opt.confirm_readings = value.get<std::size_t>();
+      continue;
+    }
+    if (!target) {
+      std::string known = kKeys;
+      for (auto k : also) known += fmt::format(", {}", k);
+      return fail(Errc::invalid_argument, fmt::format("unknown option '{}' ({})", key, known));
+    }
+    if (!value.is_number()) return fail(Errc::invalid_argument, fmt::format("{}= must be a number", key));
+    *target = value.get<double>();
+  }
+  return {};
+}
+
 json burn_in_json(const an::BurnInAnalysis& a) {
   json lanes = json::array();
   for (const auto& l : a.lanes) {
@@ -199,6 +233,9 @@ json burn_in_json(const an::BurnInAnalysis& a) {
       continue;
     }
     lanes.push_back(json{{"dead", false},
+                         {"catastrophic", l.catastrophic},
+                         {"catastrophic_at_h", l.catastrophic ? l.catastrophic_at_h : kNaN},
+                         {"catastrophic_of_level", l.catastrophic ? l.catastrophic_of_level : kNaN},
                          {"failed", l.failed},
                          {"failed_at_h", l.failed ? l.failed_at_h : kNaN},
                          {"change", l.change},
@@ -206,6 +243,8 @@ json burn_in_json(const an::BurnInAnalysis& a) {
                          {"note", l.note},
                          {"b", l.b},
                          {"alpha_per_h", l.alpha_per_h},
+                         {"alpha_se_per_h", l.alpha_se_per_h},
+                         {"resolved", l.resolved},
                          {"decay_pct_per_kh", l.decay_percent_per_1000h},
                          {"residual_ln", l.rms_residual_ln},
                          {"points", l.fit_points},
@@ -219,11 +258,20 @@ json burn_in_json(const an::BurnInAnalysis& a) {
   json out{{"duration_h", a.duration_h},
            {"window", {{"start_h", a.window.start_h}, {"end_h", a.duration_h}, {"tm21", a.window.test_long_enough}}},
            {"units", a.units},
+           {"catastrophic", a.catastrophic},
            {"cap_factor", a.cap_factor ? *a.cap_factor : kNaN},
            {"cap_h", a.cap_h},
            {"lanes", lanes},
            {"note", a.array_note}};
   if (a.array_l70 && a.array_l90) out["array"] = {{"l70", projection_json(*a.array_l70)}, {"l90", projection_json(*a.array_l90)}};
+  if (a.array_interval) {
+    const auto& ci = *a.array_interval;
+    out["array"]["interval"] = {{"confidence", ci.confidence},         {"lanes", ci.lanes},
+                                {"alpha_sd_per_h", ci.alpha_sd_per_h}, {"alpha_lo_per_h", ci.alpha_lo_per_h},
+                                {"alpha_hi_per_h", ci.alpha_hi_per_h}, {"l70_lo_h", ci.l70_lo_h},
+                                {"l70_hi_h", ci.l70_hi_h},             {"l90_lo_h", ci.l90_lo_h},
+                                {"l90_hi_h", ci.l90_hi_h}};
+  }
   return out;
 }
 
@@ -353,7 +401,9 @@ void bind_reliability(lua::SequenceRunner& runner) {
                 {"alpha_per_h", fit->alpha_per_h},
                 {"decay_pct_per_kh", an::decay_percent_per_1000h(fit->alpha_per_h)},
                 {"residual_ln", fit->rms_residual_ln},
-                {"points", fit->points}};
+                {"points", fit->points},
+                {"alpha_se_per_h", fit->alpha_se_per_h},
+                {"resolved", an::decay_resolved(*fit)}};
   });
   add(runner, "lifetime", 3, 3, [](const Args& a) -> Result<json> {
     auto b = a.number(0, "b");
@@ -369,10 +419,8 @@ void bind_reliability(lua::SequenceRunner& runner) {
     if (!t) return fail(t.error());
     auto readings = a.matrix(1, "readings");
     if (!readings) return fail(readings.error());
-    const json& o = a.options(2);
     an::BurnInOptions opt;
-    opt.failure_limit = o.value("failure_limit", opt.failure_limit);
-    opt.dead_below_w = o.value("dead_below_w", opt.dead_below_w);
+    if (auto ok = burn_in_options(a.options(2), opt); !ok) return fail(ok.error());
     auto r = an::analyse_burn_in(*t, *readings, opt);
     if (!r) return a.wrap(r.error());
     return burn_in_json(*r);
@@ -407,17 +455,12 @@ class BurnInAccumulatorObject : public lua::HostObject {
       return fail(Errc::invalid_argument, "duration_h= is missing: the planned duration chooses the fit window");
     an::BurnInPlan plan;
     an::BurnInOptions opt;
-    for (auto [key, target] : {std::pair{"duration_h", &plan.duration_h}, std::pair{"guard_h", &plan.guard_h},
-                               std::pair{"failure_limit", &opt.failure_limit}, std::pair{"dead_below_w", &opt.dead_below_w}}) {
+    for (auto [key, target] : {std::pair{"duration_h", &plan.duration_h}, std::pair{"guard_h", &plan.guard_h}}) {
       auto v = number(key, *target);
       if (!v) return fail(v.error());
       *target = *v;
     }
-    for (const auto& [key, value] : o.items()) {
-      if (key != "duration_h" && key != "guard_h" && key != "failure_limit" && key != "dead_below_w")
-        return fail(Errc::invalid_argument,
-                    fmt::format("unknown option '{}' (duration_h, failure_limit, dead_below_w, guard_h)", key));
-    }
+    if (auto ok = burn_in_options(o, opt, {"duration_h", "guard_h"}); !ok) return fail(ok.error());
     auto acc = an::BurnInAccumulator::create(plan, opt);
     if (!acc) return fail(acc.error());
     return std::unique_ptr<lua::HostObject>(new BurnInAccumulatorObject(std::move(*acc)));
@@ -442,7 +485,7 @@ class BurnInAccumulatorObject : public lua::HostObject {
   }
 
  private:
-  // add(t_h, powers) -> the lanes that failed at this reading: {{lane =, of_first =}, ...}
+  // add(t_h, powers) -> the failures confirmed at this reading: {{lane =, of_first =, catastrophic =, at_h =}, ...}
   Result<json> add(const json& args) {
     if (args.size() != 2 || !args[0].is_number() || !args[1].is_array())
       return fail(Errc::invalid_argument, "expected (t_h, {power of every lane, W})");
@@ -455,7 +498,8 @@ class BurnInAccumulatorObject : public lua::HostObject {
     auto failed = acc_.add(args[0].get<double>(), powers_);
     if (!failed) return fail(failed.error());
     json out = json::array();
-    for (const auto& f : *failed) out.push_back(json{{"lane", f.lane + 1}, {"of_first", f.of_first}});
+    for (const auto& f : *failed)
+      out.push_back(json{{"lane", f.lane + 1}, {"of_first", f.of_first}, {"catastrophic", f.catastrophic}, {"at_h", f.at_h}});
     return out;
   }
 

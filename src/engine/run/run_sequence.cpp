@@ -743,10 +743,20 @@ int RunHost::run() {
     publish_state();
   };
   hooks.link_lost = [this](const std::string& instrument, const Error& error) { return recover_link(instrument, error); };
+  hooks.environment = [this](std::size_t chamber, const std::string&, const std::string& quantity, double value_c) {
+    json r{{"quantity", quantity}, {"unit", "C"}, {"value", value_c}};
+    if (chamber > 1) r["conditions"] = {{"chamber", chamber}};  // one chamber: no conditions
+    try {
+      recorder_->record(r);
+    } catch (const std::exception&) {
+      // The store failed or closed: the run's own writes report it; the log has nothing to add.
+    }
+  };
   monitor_ = std::make_unique<InterlockMonitor>(*station_, clock_, std::move(hooks));
   std::vector<instruments::Instrument*> all;
   for (const auto& inst : station_->instruments()) all.push_back(inst.get());
   monitor_->set_heartbeat(prepared_.station.heartbeat_s, std::move(all));
+  monitor_->set_environment_log(prepared_.station.environment_log_s);
   for (const auto& spec : prepared_.station.interlocks) {
     if (auto st = monitor_->add(spec); !st) {
       fmt::print(out_, "error: {}\n", st.error().describe());
