@@ -95,7 +95,8 @@ std::string RunVerdict::basis() const {
   if (from_array) {
     const std::string how = array.fail > 0 ? fmt::format("{} of {} array verdict results failed", grouped(array.fail),
                                                          grouped(array.judged()))
-                                           : fmt::format("all {} array verdict results passed", grouped(array.judged()));
+                                           : array.judged() == 1 ? std::string("the one array verdict result passed")
+                                                                 : fmt::format("all {} array verdict results passed", grouped(array.judged()));
     return fmt::format("{} ({}); lane results, not part of the verdict: {}", how, array_text(array_by_name),
                        counts_text(lanes));
   }

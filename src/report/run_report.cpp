@@ -140,10 +140,23 @@ std::string fmt_value(double value, std::string_view unit) {
 }
 
 std::string lane_map(const RunData& run, const std::string& title, const std::vector<double>& values, const std::string& unit,
-                     bool log_scale, const std::vector<bool>& flagged) {
+                     bool log_scale, const std::vector<bool>& flagged, TickStyle ticks, const MarkedLane& marked) {
   HeatmapSpec map{.title = title, .unit = unit, .rows = run.rows, .cols = run.cols, .values = values, .flagged = flagged,
-                  .scale = log_scale ? ScaleKind::log : ScaleKind::linear};
+                  .scale = log_scale ? ScaleKind::log : ScaleKind::linear, .ticks = ticks, .limit = marked.limit};
+  if (marked.lane > 0) {
+    map.marked_lane = marked.lane;
+    map.marked_label = fmt::format("outlined: {}{}", lane_position(run, marked.lane), marked.what.empty() ? "" : ", " + marked.what);
+  }
   return "<h3>Lane map</h3>\n" + render_heatmap(map);
+}
+
+std::string lane_position(const RunData& run, int lane) {
+  if (run.cols <= 0 || lane < 1) return fmt::format("lane {}", lane);
+  return fmt::format("lane {} (row {}, column {})", lane, (lane - 1) / run.cols + 1, (lane - 1) % run.cols + 1);
+}
+
+std::string fmt_result(const RunResult& result) {
+  return db::qualified(result.record.qualifier, fmt_value(result.record.value, result.record.unit == "1" ? "" : result.record.unit));
 }
 
 Result<std::string> render_run_summary(db::Reader& reader, std::string_view uuid_or_prefix) {

@@ -103,7 +103,7 @@ TEST_CASE("a finished run whose verdict is FAIL exits 3 and says what the verdic
   r = run_ledlab(run_args(write_script("verdict_array.lua", lanes + "result{name = 'array_pass', value = 1, unit = '1', lower = 1}\n"),
                           in_build("run-verdict-array.sqlite")));
   CHECK(r.code == 0);
-  CHECK_THAT(r.out, Catch::Contains("PASS: all 1 array verdict results passed (array_pass: 1 pass); lane results, not part of "
+  CHECK_THAT(r.out, Catch::Contains("PASS: the one array verdict result passed (array_pass: 1 pass); lane results, not part of "
                                     "the verdict: 1 pass, 1 fail, 1 dead, 0 not judged"));
 }
 

@@ -5,6 +5,7 @@
 #include "report/run_report.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 using namespace ledlab;
 
@@ -74,11 +75,43 @@ TEST_CASE("the report counts a dead lane once, judges the run by its array resul
   }
   const std::string summary = summary_of(tmp.path(), run);
   INFO(summary);
-  CHECK(summary.starts_with("PASS: all 1 array verdict results passed (decay_rate_pct_per_kh: 1 pass); lane results, not "
+  CHECK(summary.starts_with("PASS: the one array verdict result passed (decay_rate_pct_per_kh: 1 pass); lane results, not "
                             "part of the verdict: 1 pass, 1 fail, 1 dead, 0 not judged"));
   CHECK(summary.find("lane_failed                        1 pass     1 fail     1 dead     0 not judged") != std::string::npos);
   CHECK(summary.find("l70_h > 6 kh") != std::string::npos);  // it used to print "l70_h = 6 kh"
   const std::string html = report_of(tmp.path(), run);
   CHECK(html.find("<span class=\"verdict pass\">PASS</span>") != std::string::npos);
   CHECK(html.find("<th>dead</th><th>not judged</th>") != std::string::npos);
+}
+
+TEST_CASE("the BER section names the worst lane with its row and column, on a power-of-ten axis with the limit in the legend") {
+  db::test::TempDb tmp;
+  db::RunRecord run;
+  {
+    auto store = db::Store::open(tmp.path()).value();
+    run = store->begin_run({.sequence = "ber_vs_temperature", .script_text = "x", .started_s = kT0}).value();
+    for (double t : {25.0, 85.0}) {
+      for (int lane = 1; lane <= 40; ++lane) {
+        const double errors = lane == 10 && t == 85.0 ? 30 : 0;
+        const double upper = errors > 0 ? 1.2e-10 : 1e-12;
+        REQUIRE(store->record_result(
+            run.id, {.name = "ber_upper", .lane = lane, .value = upper, .unit = "1", .upper_limit = 1e-12,
+                     .verdict = lane == 4 ? std::optional(db::Verdict::dead) : std::nullopt,
+                     .extra_json = fmt::format(R"({{"temperature_c":{},"errors":{},"bits":3e12,"ber":{},"ber_lower":{}}})", t,
+                                               errors, errors / 3e12, errors > 0 ? 0.7e-11 : 0.0)}));
+      }
+      REQUIRE(store->record_result(run.id, {.name = "array_pass", .value = 1, .unit = "1", .lower_limit = 1,
+                                            .extra_json = fmt::format(R"({{"temperature_c":{}}})", t)}));
+    }
+    REQUIRE(store->end_run(run.id, db::RunStatus::finished, kT0 + 3600.0));
+  }
+  const std::string html = report_of(tmp.path(), run);
+  // 40 lanes without a station layout: 7 columns, so lane 10 is row 2, column 3.
+  CHECK(html.find("Worst lane: <b>lane 10 (row 2, column 3)</b>, BER upper bound 1.2×10⁻¹⁰ at 85 °C (30 errors in "
+                  "3×10¹² bits)") != std::string::npos);
+  CHECK(html.find(">BER limit 10⁻¹²<") != std::string::npos);
+  CHECK(html.find(">lane 10 (row 2, column 3): worst<") != std::string::npos);
+  CHECK(html.find(">outlined: lane 10 (row 2, column 3), the highest bound here, 1.2×10⁻¹⁰<") != std::string::npos);
+  CHECK(html.find(">1 p<") == std::string::npos);
+  CHECK(html.find("<span class=\"verdict pass\">PASS</span>") != std::string::npos);
 }

@@ -84,7 +84,8 @@ TEST_CASE("BER upper bounds at 95 % lie above the true BER for about 95 % of the
   CHECK(analysis::median(ratio) == Approx(1.0).epsilon(0.05));
   // The report shows the bounds on a log axis and the per-temperature verdicts.
   CHECK(run.report.find("BER vs temperature") != std::string::npos);
-  CHECK(run.report.find(">1 n<") != std::string::npos);  // a decade of the log BER axis
+  CHECK(run.report.find(">10⁻⁹<") != std::string::npos);  // a decade of the log BER axis, as a power of ten
+  CHECK(run.report.find("Worst lane: <b>lane ") != std::string::npos);
   CHECK(run.report.find("error-free lanes") != std::string::npos);
 }
 
