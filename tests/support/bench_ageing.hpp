@@ -38,7 +38,7 @@ inline AgeingRun age_array(const sim::BenchConfig& config, double dut_c, double 
   run.stress_factor = sim::stress_acceleration(config.ageing, run.junction_c, current_a);
   std::vector<double> p0(array.size());
   for (std::size_t i = 0; i < array.size(); ++i)
-    p0[i] = array.lane(i).dead ? 0.0 : sim::ArrayModel::operating_point(array.lane(i), drive).power_bias_w;
+    p0[i] = array.lane(i).dead ? 0.0 : sim::ArrayModel::operating_point(array.lane(i), drive, config.array).power_bias_w;
   std::mt19937_64 rng(noise_seed);
   std::normal_distribution<double> gauss(0.0, 1.0);
   const auto steps = static_cast<std::size_t>(std::llround(duration_h / interval_h));
