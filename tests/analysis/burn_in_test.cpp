@@ -161,7 +161,7 @@ TEST_CASE("a lane that decays gradually past the failure limit is failed but sta
   CHECK(r->array_l70->alpha_per_h > 2.5e-5);  // the slow lanes alone would give 1e-5
 }
 
-TEST_CASE("one reading beyond the limit does not fail a lane; the confirming readings do") {
+TEST_CASE("one reading beyond the limit does not fail a lane, the confirming readings do") {
   Burn b = burn(12, 100, 1e-6, 1, 99, 99, 0);
   b.readings[30][2] *= 0.85;  // one noisy reading: beyond 10 %, alone
   b.readings[50][2] = 0.0;    // a reading of nothing, alone

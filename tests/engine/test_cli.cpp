@@ -88,7 +88,7 @@ TEST_CASE("a sequence that fails reports file:line, exits 1 and is stored as fai
   CHECK_THAT(run_ledlab("runs --no-header --db " + db).out, Catch::Contains("\tfailed\t"));
 }
 
-TEST_CASE("a finished run whose verdict is FAIL exits 3 and says what the verdict is built from; a pass exits 0") {
+TEST_CASE("a finished run whose verdict is FAIL exits 3 and says what the verdict is built from, and a pass exits 0") {
   // Lane 2 fails its limit, lane 3 is dead: without an array verdict result every judged
   // result counts, and the dead lane is counted dead, not failed.
   const std::string lanes =
