@@ -99,4 +99,12 @@ double diode_current_a(const DiodeParams& d, double voltage_v, double junction_c
   return (voltage_v - v_j) / r_s;
 }
 
+double led_energy_per_bit_truth_pj(const BenchConfig& config, std::size_t lanes, double current_a, double junction_c,
+                                   double lane_rate_bps) {
+  double watts = 0;
+  for (std::size_t lane = 0; lane < lanes; ++lane)
+    watts += current_a * diode_voltage_v(diode_params(config.diode, config.seed, lane), current_a, junction_c);
+  return watts / (static_cast<double>(lanes) * lane_rate_bps) * 1e12;
+}
+
 }  // namespace ledlab::sim

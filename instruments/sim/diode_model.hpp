@@ -35,4 +35,9 @@ double diode_voltage_v(const DiodeParams& d, double current_a, double junction_c
 // Terminal current with `voltage_v` forced across the lane (a voltage source).
 double diode_current_a(const DiodeParams& d, double voltage_v, double junction_c);
 
+// The bench's truth of LED-only energy per bit: sum over the driven lanes of I x V(I, T_j)
+// over their aggregate rate (driven lanes x lane rate), in pJ/bit.
+double led_energy_per_bit_truth_pj(const BenchConfig& config, std::size_t lanes, double current_a, double junction_c,
+                                   double lane_rate_bps);
+
 }  // namespace ledlab::sim

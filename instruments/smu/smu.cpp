@@ -293,6 +293,12 @@ asio::awaitable<Status> Smu::reapply_settings() {
   co_return co_await check_errors(dialect_.set_current);
 }
 
+std::optional<double> Smu::declared_driver_power_per_lane_w() const {
+  const auto it = config_.options.find("driver_power_per_lane_w");
+  if (it == config_.options.end()) return std::nullopt;
+  return it->second;
+}
+
 nlohmann::json Smu::settings() const {
   int on = 0;
   for (const auto& c : state_) on += c.output ? 1 : 0;
@@ -323,6 +329,7 @@ std::vector<SettingKey> smu_keys() {
       {"options", "compliance_v", 0, 210, true},
       {"options", "compliance_a", 0, 10, true},
       {"options", "channels", 1, 100000, false, true},
+      {"options", "driver_power_per_lane_w", 0, 10, false},
   };
 }
 

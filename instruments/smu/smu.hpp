@@ -9,6 +9,7 @@
 // NaN and infinities are refused, and the safe state switches every output off.
 #include "instruments/common/instrument.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,9 @@ class Smu : public Instrument {
   boost::asio::awaitable<Status> set_compliance_a(double current_a);
   double compliance_v() const { return compliance_v_; }
   double compliance_a() const { return compliance_a_; }
+  // Electrical power of the LED driver per lane that the station declares
+  // (options.driver_power_per_lane_w), for energy per bit with the driver in scope.
+  std::optional<double> declared_driver_power_per_lane_w() const;
 
   boost::asio::awaitable<Status> safe_state() override;
   boost::asio::awaitable<Status> reapply_settings() override;

@@ -11,6 +11,7 @@ namespace ledlab::report {
 std::string bandwidth_section(const RunData& run, db::Reader& reader);
 std::string ber_section(const RunData& run);
 std::string burn_in_section(const RunData& run, db::Reader& reader);
+std::string liv_section(const RunData& run, db::Reader& reader);
 
 // Shared by the sections.
 std::string lane_map(const RunData& run, const std::string& title, const std::vector<double>& values,

@@ -61,9 +61,12 @@ struct SequenceRun {
 // without virtual time); the store is `db` in the build tree.
 inline SequenceRun run_sequence(const std::string& sequence, lua::Overrides overrides, double time_scale,
                                 const std::string& db, bool virtual_time = true,
-                                std::vector<engine::RunRequest::SimFault> faults = {}) {
+                                std::vector<engine::RunRequest::SimFault> faults = {},
+                                const nlohmann::json& bench_patch = nullptr) {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/" + db;
   engine::RunRequest req = sim_run_request(sequence, std::move(overrides), time_scale, path, virtual_time);
+  // A bench variant: [bench] keys merged over the station's (RFC 7396 merge patch).
+  if (!bench_patch.is_null()) req.station.bench.merge_patch(bench_patch);
   req.sim_faults = std::move(faults);
   req.dut_serial = "SIM-TRUTH";
   std::ostringstream out;
@@ -87,8 +90,10 @@ inline SequenceRun run_sequence(const std::string& sequence, lua::Overrides over
 }
 
 // A bench equal to the station's, on a manual clock, for true values at given conditions.
-inline std::unique_ptr<sim::Bench> truth_bench() {
-  auto config = engine::bench_config_from_json(sim_station().bench, "sim.toml");
+inline std::unique_ptr<sim::Bench> truth_bench(const nlohmann::json& bench_patch = nullptr) {
+  auto bench = sim_station().bench;
+  if (!bench_patch.is_null()) bench.merge_patch(bench_patch);
+  auto config = engine::bench_config_from_json(bench, "sim.toml");
   REQUIRE(config);
   return std::make_unique<sim::Bench>(*config, Clock::manual());
 }

@@ -200,6 +200,11 @@ asio::awaitable<Result<json>> smu_readings(Smu* smu) {
 
 asio::awaitable<Result<json>> smu_channels(Smu* smu) { co_return json(smu->channel_count()); }
 
+asio::awaitable<Result<json>> smu_driver_power(Smu* smu) {
+  const auto w = smu->declared_driver_power_per_lane_w();
+  co_return w ? json(*w) : json();
+}
+
 // The SMU: a channel per lane. Readings come back as {voltage_v=, current_a=}; measure_all as
 // two lists indexed by lane.
 void bind_smu(lua::SequenceRunner& runner, const std::string& n, Smu* smu) {
@@ -247,6 +252,7 @@ void bind_smu(lua::SequenceRunner& runner, const std::string& n, Smu* smu) {
   });
   add(runner, n + ".measure_all", no_args(n + ".measure_all", [smu] { return smu_readings(smu); }));
   add(runner, n + ".channels", no_args(n + ".channels", [smu] { return smu_channels(smu); }));
+  add(runner, n + ".driver_power_per_lane", no_args(n + ".driver_power_per_lane", [smu] { return smu_driver_power(smu); }));
 }
 
 }  // namespace
