@@ -108,3 +108,46 @@ TEST_CASE("energy per bit measured with the SMU is within 5 % of the bench's tru
     CHECK(checked == 2);
   }
 }
+
+TEST_CASE("the lowest-energy bias meets the BER limit, the bias just below it does not, and its energy is the bench's truth") {
+  const nlohmann::json variant{{"seed", 5}, {"array", {{"rows", 6}, {"cols", 8}, {"diameter_um", 10.0}}}};
+  constexpr double kRate = 4e9, kResolution = 0.25e-3;
+  auto run = test::run_sequence("min_energy_bias.lua",
+                                {{"temps", "25,85"}, {"bit_rate_hz", "4e9"}, {"ber_limit", "1e-6"}, {"min_good_lanes", "40"},
+                                 {"bias_min_a", "0.25e-3"}, {"bias_max_a", "10e-3"}, {"resolution_a", "0.25e-3"},
+                                 {"modulation_ratio", "0.8"}, {"soak_s", "60"}},
+                                36000, "seq_min_energy.sqlite", true, {}, variant);
+  INFO(run.out);
+  REQUIRE(run.code == 0);
+  auto bench = test::truth_bench(variant);
+  std::size_t interior = 0;
+  for (const double t : {25.0, 85.0}) {
+    INFO(t << " C");
+    double bias = std::nan(""), energy = std::nan("");
+    nlohmann::json extra;
+    for (const auto& r : run.results) {
+      if (r.lane) continue;
+      const auto e = nlohmann::json::parse(r.extra_json);
+      if (e.value("temperature_c", std::nan("")) != t) continue;
+      if (r.name == "array_meets_limit") CHECK(r.value == 1);
+      if (r.name == "min_energy_bias_a") bias = r.value, extra = e;
+      if (r.name == "min_energy_per_bit_pj") {
+        energy = r.value;
+        CHECK(e["driven_lanes"].get<std::size_t>() == bench->lane_count());
+        CHECK(e["scope"].get<std::string>() == "LED drive only");
+      }
+    }
+    REQUIRE(std::isfinite(bias));
+    CHECK(extra["lanes_meeting_limit"].get<int>() >= 40);
+    // The bracket closed: the highest failing bias lies within the resolution below the result.
+    if (!extra["highest_failing_bias_a"].is_null()) {
+      ++interior;
+      CHECK(bias - extra["highest_failing_bias_a"].get<double>() <= kResolution * (1 + 1e-9));
+    }
+    test::settle(*bench, {bias, 0.8 * bias, 0, true}, t);
+    const double truth = sim::led_energy_per_bit_truth_pj(bench->config(), bench->lane_count(), bias,
+                                                          bench->junction_temperature_c(), kRate);
+    CHECK(energy == Approx(truth).epsilon(0.05));
+  }
+  CHECK(interior >= 1);  // the search found a bias inside the range, not only its lower end
+}
