@@ -101,7 +101,10 @@ json embedded(const std::string& text) {
 
 json optional_json(const std::optional<double>& v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); }
 
-std::string_view pass_text(const std::optional<bool>& pass) { return pass ? (*pass ? "pass" : "fail") : ""; }
+// The `pass` column of schema 4 exports: pass or fail, empty for a dead or not judged result.
+std::string_view pass_text(Verdict v) { return v == Verdict::pass ? "pass" : v == Verdict::fail ? "fail" : ""; }
+
+json pass_json(Verdict v) { return v == Verdict::pass || v == Verdict::fail ? json(v == Verdict::pass) : json(nullptr); }
 
 std::string describe(const SampleSelection& s) {
   std::string what;
@@ -172,7 +175,8 @@ Status export_results(Reader& reader, const RunRecord& run, Sink& sink) {
   put(b, "\r\n");
   return for_each_result(reader, run.id, [&](const ResultRecord& r) {
     put_row(b, {run.uuid, std::to_string(r.id), r.name, opt(r.lane), number(r.value), r.unit, opt(r.lower_limit),
-                opt(r.upper_limit), pass_text(r.pass), r.extra_json, opt(r.t_s)});
+                opt(r.upper_limit), pass_text(verdict_of(r)), r.extra_json, opt(r.t_s), to_string(r.qualifier),
+                to_string(verdict_of(r))});
     sink.spill();
   });
 }
@@ -231,7 +235,7 @@ Result<CsvTable> parse_csv_table(std::string_view text) {
 std::string_view csv_header(CsvTable table) {
   switch (table) {
     case CsvTable::samples: return "run_uuid,series_id,lane,quantity,unit,conditions,t_s,value";
-    case CsvTable::results: return "run_uuid,result_id,name,lane,value,unit,lower_limit,upper_limit,pass,extra,t_s";
+    case CsvTable::results: return "run_uuid,result_id,name,lane,value,unit,lower_limit,upper_limit,pass,extra,t_s,qualifier,verdict";
     case CsvTable::events: return "run_uuid,event_id,t_s,kind,source,message,data";
   }
   return {};
@@ -325,8 +329,9 @@ Status export_json(Reader& reader, const RunRecord& run, std::ostream& out) {
       [](const ResultRecord& r) {
         return json{{"name", r.name}, {"lane", r.lane ? json(*r.lane) : json(nullptr)}, {"value", r.value},
                     {"unit", r.unit}, {"lower_limit", optional_json(r.lower_limit)},
-                    {"upper_limit", optional_json(r.upper_limit)}, {"pass", r.pass ? json(*r.pass) : json(nullptr)},
-                    {"extra", embedded(r.extra_json)}, {"t_s", optional_json(r.t_s)}};
+                    {"upper_limit", optional_json(r.upper_limit)}, {"pass", pass_json(verdict_of(r))},
+                    {"extra", embedded(r.extra_json)}, {"t_s", optional_json(r.t_s)},
+                    {"qualifier", to_string(r.qualifier)}, {"verdict", to_string(verdict_of(r))}};
       });
   if (!st) return st;
   put(b, ",\"events\":");

@@ -183,7 +183,7 @@ Result<RunTotals> Reader::totals(RunId run) {
       "(SELECT coalesce(sum(c.n), 0) FROM chunks c JOIN series s USING(series_id) WHERE s.run_id = ?1) + "
       "(SELECT count(*) FROM hot_samples h JOIN series s USING(series_id) WHERE s.run_id = ?1), "
       "(SELECT count(*) FROM results WHERE run_id = ?1), "
-      "(SELECT count(*) FROM results WHERE run_id = ?1 AND pass = 0), "
+      "(SELECT count(*) FROM results WHERE run_id = ?1 AND verdict = 'fail'), "
       "(SELECT count(*) FROM events WHERE run_id = ?1), "
       "(SELECT count(*) FROM events WHERE run_id = ?1 AND kind IN ('alarm','fault')), "
       "(SELECT count(*) FROM superseded_samples WHERE series_id IN (SELECT series_id FROM series WHERE run_id = ?1)), "

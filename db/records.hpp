@@ -19,6 +19,19 @@ enum class EventKind { state, alarm, fault, operator_action, info };
 std::string_view to_string(EventKind kind);
 Result<EventKind> parse_event_kind(std::string_view text);
 
+// What one result counts as. Every result is exactly one of these, so a summary counts each
+// once: a dead lane (it gave no signal) is neither a pass nor a failure.
+enum class Verdict { pass, fail, dead, not_judged };
+std::string_view to_string(Verdict verdict);  // "pass", "fail", "dead", "not_judged"
+Result<Verdict> parse_verdict(std::string_view text);
+
+// Whether a result's value is the figure itself or a bound on it: a lifetime capped at the
+// TM-21 projection limit is at least the value (">"); a BER upper confidence bound reported
+// as such is a figure, but an error-free gate's BER may be given as "<".
+enum class Qualifier { exact, at_least, at_most };
+std::string_view to_string(Qualifier qualifier);  // "", ">", "<"
+Result<Qualifier> parse_qualifier(std::string_view text);
+
 using RunId = std::int64_t;
 using SeriesId = std::int64_t;
 
@@ -114,9 +127,10 @@ struct ResultRecord {
   std::string unit;
   std::optional<double> lower_limit;
   std::optional<double> upper_limit;
-  std::optional<bool> pass;         // empty: computed from the limits (or none when no limits)
+  std::optional<Verdict> verdict;   // empty: judged from the limits (not_judged when none)
   std::string extra_json = "{}";    // e.g. {"confidence":0.95,"bits":1e12,"errors":0}
   std::optional<double> t_s;        // empty: now
+  Qualifier qualifier = Qualifier::exact;
 };
 
 struct EventRecord {
@@ -145,7 +159,10 @@ struct Rewind {
   double last_t_s = 0;                         // newest sample, result or event time of the run
 };
 
-// Pass/fail against limits: inclusive bounds, either may be absent; no limits gives no verdict.
-std::optional<bool> judge(double value, std::optional<double> lower, std::optional<double> upper);
+// Pass/fail against limits: inclusive bounds, either may be absent; no limits: not_judged.
+Verdict judge(double value, std::optional<double> lower, std::optional<double> upper);
+
+// The verdict a result is stored with: the one given, else judged from its limits.
+Verdict verdict_of(const ResultRecord& result);
 
 }  // namespace ledlab::db

@@ -28,9 +28,11 @@ ResultRecord result_from_row(const Statement& s) {
   r.unit = s.column_text(4);
   r.lower_limit = s.column_opt_double(5);
   r.upper_limit = s.column_opt_double(6);
-  if (auto p = s.column_opt_int(7)) r.pass = *p != 0;
   r.extra_json = s.column_text(8);
   r.t_s = s.column_double(9);
+  // The schema's CHECK constraints admit only the names parse_* knows.
+  r.qualifier = parse_qualifier(s.column_text(10)).value_or(Qualifier::exact);
+  r.verdict = parse_verdict(s.column_text(11)).value_or(Verdict::not_judged);
   return r;
 }
 
@@ -47,7 +49,8 @@ CheckpointRecord checkpoint_from_row(const Statement& s) {
 
 Status for_each_result(Reader& reader, RunId run, const std::function<void(const ResultRecord&)>& visit) {
   return stream(reader.connection().prepare(
-                    "SELECT result_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s FROM results "
+                    "SELECT result_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s, qualifier, verdict "
+                    "FROM results "
                     "WHERE run_id = ?1 ORDER BY result_id"),
                 run, result_from_row, visit);
 }

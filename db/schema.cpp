@@ -206,11 +206,42 @@ Status v4_data(Connection& conn) {
   return conn.exec("DROP TABLE sample_blocks; DROP TABLE samples;");
 }
 
+// Version 5: one verdict per result and a qualifier on its value. `verdict` says what the
+// result counts as (a dead lane is neither pass nor fail); `pass` stays, kept equal to it
+// (1 pass, 0 fail, NULL otherwise), so a reader that only knows `pass` still counts right.
+// `qualifier` '>' or '<' says the value is a bound (a lifetime capped at the TM-21 limit is
+// at least the value). SQLite checks the CHECK constraints of an added column against the
+// rows already there (SQLite docs, "ALTER TABLE ... ADD COLUMN"): the defaults satisfy them.
+constexpr const char* kV5 = R"sql(
+ALTER TABLE results ADD COLUMN qualifier TEXT NOT NULL DEFAULT '' CHECK(qualifier IN ('','>','<'));
+ALTER TABLE results ADD COLUMN verdict TEXT NOT NULL DEFAULT 'not_judged'
+  CHECK(verdict IN ('pass','fail','dead','not_judged'));
+ALTER TABLE superseded_results ADD COLUMN qualifier TEXT NOT NULL DEFAULT '';
+ALTER TABLE superseded_results ADD COLUMN verdict TEXT NOT NULL DEFAULT 'not_judged';
+)sql";
+
+// A v4 result of a dead lane was marked by `extra.dead` and usually failed as well: it
+// becomes dead, neither pass nor fail. Every other row's verdict is its `pass`.
+// json_valid() first: json_extract() raises an error on text that is not JSON.
+Status v5_data(Connection& conn) {
+  for (const char* table : {"results", "superseded_results"}) {
+    const std::string sql = fmt::format(
+        "UPDATE {0} SET verdict = CASE "
+        "WHEN CASE WHEN json_valid(extra) THEN json_extract(extra, '$.dead') END = 1 THEN 'dead' "
+        "WHEN pass = 1 THEN 'pass' WHEN pass = 0 THEN 'fail' ELSE 'not_judged' END; "
+        "UPDATE {0} SET pass = NULL WHERE verdict = 'dead';",
+        table);
+    if (auto s = conn.exec(sql); !s) return s;
+  }
+  return {};
+}
+
 struct Migration {
   const char* sql;
   Status (*data)(Connection&) = nullptr;  // moves data the SQL alone cannot
 };
-const std::array kMigrations{Migration{kV1}, Migration{kV2}, Migration{kV3}, Migration{kV4, v4_data}};  // [i]: i -> i+1
+const std::array kMigrations{Migration{kV1}, Migration{kV2}, Migration{kV3}, Migration{kV4, v4_data},
+                            Migration{kV5, v5_data}};  // [i]: i -> i+1
 static_assert(kMigrations.size() == kSchemaVersion);
 
 }  // namespace

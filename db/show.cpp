@@ -81,7 +81,7 @@ struct ResultGroup {
   std::set<std::string> units;
   std::set<int> lanes;
   bool array = false;  // some result of this name is array-wide (no lane)
-  std::int64_t count = 0, pass = 0, fail = 0, unjudged = 0;
+  std::int64_t count = 0, pass = 0, fail = 0, dead = 0, unjudged = 0;
   double lo = NAN, hi = NAN;  // over the finite values
 };
 
@@ -103,6 +103,16 @@ std::string verdict(const RunRecord& r, const ResultSummary& results) {
   // The verdict the HTML report gives: a pass needs a finished run and no failed result.
   if (r.status == RunStatus::running) return fmt::format("verdict pending: {} so far", judged);
   return fmt::format("verdict {}: {}", r.status == RunStatus::finished && results.failed == 0 ? "PASS" : "FAIL", judged);
+}
+
+std::string_view verdict_word(Verdict v) {
+  switch (v) {
+    case Verdict::pass: return "pass";
+    case Verdict::fail: return "FAIL";
+    case Verdict::dead: return "dead";
+    case Verdict::not_judged: break;
+  }
+  return "-";
 }
 
 std::string station_summary(const std::string& station_json) {
@@ -138,8 +148,12 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
     if (x.lane) g.lanes.insert(*x.lane);
     else g.array = true;
     ++g.count;
-    if (!x.pass) ++g.unjudged;
-    else ++(*x.pass ? g.pass : g.fail);
+    switch (verdict_of(x)) {
+      case Verdict::pass: ++g.pass; break;
+      case Verdict::fail: ++g.fail; break;
+      case Verdict::dead: ++g.dead; break;
+      case Verdict::not_judged: ++g.unjudged; break;
+    }
     if (std::isfinite(x.value)) {
       g.lo = std::isnan(g.lo) ? x.value : std::min(g.lo, x.value);
       g.hi = std::isnan(g.hi) ? x.value : std::max(g.hi, x.value);
@@ -222,7 +236,7 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
       auto bound = [](const std::optional<double>& v) { return v ? fmt::format("{}", *v) : std::string("-"); };
       out << fmt::format("  {:<20} lane {:<5} {:<14} {:<6} [{}, {}] {}\n", x.name, lane_text(x.lane),
                          fmt::format("{}", x.value), x.unit, bound(x.lower_limit), bound(x.upper_limit),
-                         x.pass ? (*x.pass ? "pass" : "FAIL") : "-");
+                         verdict_word(verdict_of(x)));
     });
     if (!st) return st;
   }

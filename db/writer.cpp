@@ -36,8 +36,8 @@ Result<WriterSession> WriterSession::create(Connection conn, ChunkPolicy policy)
       !r)
     return fail(r.error());
   if (auto r = prep(s.insert_result_,
-                    "INSERT INTO results(run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                    "INSERT INTO results(run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s, "
+                    "qualifier, verdict) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
       !r)
     return fail(r.error());
   return s;
@@ -258,12 +258,13 @@ Result<std::vector<SeriesId>> WriterSession::insert_series(RunId run, std::span<
 }
 
 Result<std::int64_t> WriterSession::insert_result(RunId run, const ResultRecord& r) {
-  std::optional<bool> pass = r.pass ? r.pass : judge(r.value, r.lower_limit, r.upper_limit);
-  std::optional<std::int64_t> pass_int;
-  if (pass) pass_int = *pass ? 1 : 0;
+  const Verdict verdict = verdict_of(r);
+  std::optional<std::int64_t> pass_int;  // kept equal to the verdict for readers of schema 4 (db/SCHEMA.md)
+  if (verdict == Verdict::pass || verdict == Verdict::fail) pass_int = verdict == Verdict::pass ? 1 : 0;
   insert_result_.bind(1, run).bind(2, r.name).bind(3, r.lane).bind(4, r.value).bind(5, r.unit);
   insert_result_.bind(6, r.lower_limit).bind(7, r.upper_limit).bind(8, pass_int).bind(9, r.extra_json);
   insert_result_.bind(10, r.t_s.value_or(unix_now_s()));
+  insert_result_.bind(11, to_string(r.qualifier)).bind(12, to_string(verdict));
   if (auto s = insert_result_.run(); !s) return fail(s.error());
   return conn_.last_insert_rowid();
 }
@@ -318,7 +319,8 @@ Result<Rewind> WriterSession::rewind_to_checkpoint(RunId run) {
   if (auto st = chunks_.load(conn_, run_series(run)); !st) return fail(st.error());
   auto keep = conn_.prepare(
       "INSERT INTO superseded_results(run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, "
-      "t_s, superseded_s) SELECT run_id, name, lane, value, unit, lower_limit, upper_limit, pass, extra, t_s, ?3 "
+      "t_s, qualifier, verdict, superseded_s) SELECT run_id, name, lane, value, unit, lower_limit, upper_limit, pass, "
+      "extra, t_s, qualifier, verdict, ?3 "
       "FROM results WHERE run_id = ?1 AND result_id > ?2 ORDER BY result_id");
   if (!keep) return fail(keep.error());
   keep->bind(1, run).bind(2, result_mark).bind(3, now);

@@ -358,8 +358,10 @@ LaneMap RunData::lane_map() const {
     else if (r.name == "ber_upper" && r.value > 0) at(ber, lane) = std::max(at(ber, lane).value_or(0), r.value);
     else if (r.name == "decay_rate_pct_per_kh") at(decay, lane) = r.value;
     else if (r.name == "l70_h" && r.value > 0) at(l70, lane) = r.value;
-    if (r.pass) at(verdict, lane) = std::min(at(verdict, lane).value_or(1), *r.pass ? 1.0 : 0.0);
-    const bool dead = parse_object(r.extra_json).value("dead", false) || (r.name == "lane_failed" && r.value >= 0.5);
+    if (const auto v = db::verdict_of(r); v == db::Verdict::pass || v == db::Verdict::fail)
+      at(verdict, lane) = std::min(at(verdict, lane).value_or(1), v == db::Verdict::pass ? 1.0 : 0.0);
+    const bool dead = r.verdict == db::Verdict::dead || parse_object(r.extra_json).value("dead", false) ||
+                      (r.name == "lane_failed" && r.value >= 0.5);
     at(alive, lane) = std::min(at(alive, lane).value_or(1), dead ? 0.0 : 1.0);
   }
   for (auto* m : {&power, &f3db, &ber, &decay, &l70, &verdict, &alive}) {

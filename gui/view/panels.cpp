@@ -192,7 +192,9 @@ void Dashboard::results(const Model& model) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(format_value(r.value, r.unit).c_str());
       ImGui::TableNextColumn();
-      if (r.pass) ImGui::TextColored(colours::vec(*r.pass ? IM_COL32(80, 200, 110, 255) : IM_COL32(255, 80, 70, 255)), *r.pass ? "pass" : "FAIL");
+      if (const auto v = db::verdict_of(r); v == db::Verdict::pass || v == db::Verdict::fail)
+        ImGui::TextColored(colours::vec(v == db::Verdict::pass ? IM_COL32(80, 200, 110, 255) : IM_COL32(255, 80, 70, 255)),
+                           v == db::Verdict::pass ? "pass" : "FAIL");
     }
   ImGui::EndTable();
 }

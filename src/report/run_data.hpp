@@ -15,7 +15,7 @@ namespace ledlab::report {
 struct RunResult {
   db::ResultRecord record;
   nlohmann::json extra;  // parsed extra_json (an object; empty when none)
-  bool dead() const { return extra.value("dead", false); }
+  bool dead() const { return db::verdict_of(record) == db::Verdict::dead; }
 };
 
 struct RunData {

@@ -70,13 +70,14 @@ Verdict verdict(const RunData& d) {
   Verdict v;
   for (const auto& r : d.results) {
     Count& c = v.by_name[r.record.name];
-    if (r.dead()) ++c.dead;
-    if (!r.record.pass) {
-      ++c.none;
+    const db::Verdict rv = db::verdict_of(r.record);
+    if (rv == db::Verdict::dead) ++c.dead;
+    if (rv == db::Verdict::dead || rv == db::Verdict::not_judged) {
+      c.none += rv == db::Verdict::not_judged;
       continue;
     }
     ++v.judged;
-    if (*r.record.pass) {
+    if (rv == db::Verdict::pass) {
       ++c.pass;
       continue;
     }
@@ -165,7 +166,9 @@ Result<std::string> render_run_summary(db::Reader& reader, std::string_view uuid
     for (const char* key : {"temperature_c", "drive_current_a"})
       if (r.extra.contains(key)) condition = fmt::format(" at {}", fmt_value(r.extra[key].get<double>(), key[0] == 't' ? "°C" : "A"));
     out += fmt::format("  {}{} = {}{}\n", r.record.name, condition, fmt_value(r.record.value, r.record.unit == "1" ? "" : r.record.unit),
-                       r.record.pass ? (*r.record.pass ? " (pass)" : " (FAIL)") : "");
+                       db::verdict_of(r.record) == db::Verdict::pass   ? " (pass)"
+                       : db::verdict_of(r.record) == db::Verdict::fail ? " (FAIL)"
+                                                                        : "");
   }
   return out;
 }

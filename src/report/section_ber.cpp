@@ -78,7 +78,7 @@ std::string ber_section(const RunData& run) {
   const auto upper = run.lane_values("ber_upper", "temperature_c", worst_t);
   std::vector<bool> flagged(upper.size(), false);
   for (const auto* r : run.lane_results("ber_upper"))
-    if (r->dead() || (r->record.pass && !*r->record.pass && r->extra.value("temperature_c", 0.0) == worst_t))
+    if (r->dead() || (db::verdict_of(r->record) == db::Verdict::fail && r->extra.value("temperature_c", 0.0) == worst_t))
       flagged[static_cast<std::size_t>(*r->record.lane - 1)] = true;
   html += lane_map(run, fmt::format("BER upper bound per lane at {} (crossed: dead or over the limit)", fmt_value(worst_t, "°C")),
                    upper, "", true, flagged);

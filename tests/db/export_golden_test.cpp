@@ -58,7 +58,8 @@ RunRecord record_small_run(Store& store) {
   REQUIRE(store.record_result(run.id, {.name = "lane_failed", .lane = 1, .value = 0, .unit = "1", .upper_limit = 0,
                                        .extra_json = R"({"change":-0.039,"failed_at_h":null})", .t_s = 1700000020.0}));
   REQUIRE(store.record_result(run.id, {.name = "l70_h", .value = inf, .unit = "h",
-                                       .extra_json = R"({"capped":true,"note":"line\nbreak"})", .t_s = 1700000020.0}));
+                                       .extra_json = R"({"capped":true,"note":"line\nbreak"})", .t_s = 1700000020.0,
+                                       .qualifier = Qualifier::at_least}));
   REQUIRE(store.record_result(run.id, {.name = "decay_rate_pct_per_kh", .lane = 2, .value = 12.5, .unit = "%/1000h",
                                        .lower_limit = -1, .upper_limit = 10, .t_s = 1700000021.0}));
   REQUIRE(store.log_event(run.id, {.t_s = 1700000005.0, .kind = EventKind::alarm, .source = "chamber1",

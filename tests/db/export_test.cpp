@@ -100,9 +100,9 @@ TEST_CASE_METHOD(Fixture, "CSV export of results and events, column by column") 
   auto r = parse_csv(results.str());
   REQUIRE(r.size() == 2);
   CHECK(r[0] == std::vector<std::string>{"run_uuid", "result_id", "name", "lane", "value", "unit", "lower_limit",
-                                         "upper_limit", "pass", "extra", "t_s"});
+                                         "upper_limit", "pass", "extra", "t_s", "qualifier", "verdict"});
   CHECK(r[1] == std::vector<std::string>{run.uuid, "1", "ber_upper_95", "5", "2.5e-13", "1", "", "1e-12", "pass",
-                                         R"({"confidence":0.95})", "1700000003"});
+                                         R"({"confidence":0.95})", "1700000003", "", "pass"});
   std::ostringstream events;
   REQUIRE(export_csv(reader, run, CsvTable::events, events));
   auto e = parse_csv(events.str());

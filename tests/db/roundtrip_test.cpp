@@ -60,13 +60,13 @@ TEST_CASE("every table reads back what the store wrote") {
     if (i % 10 == 0) REQUIRE(store->append(*chamber_id, 1700000001.0 + i, 85.0 + i * 1e-3));
   }
   ResultRecord f3db{.id = 0, .name = "f3db_hz", .lane = 1, .value = 1.2e9, .unit = "Hz", .lower_limit = 1e9,
-                    .upper_limit = std::nullopt, .pass = std::nullopt, .extra_json = R"({"fit":"single_pole"})",
+                    .upper_limit = std::nullopt, .verdict = std::nullopt, .extra_json = R"({"fit":"single_pole"})",
                     .t_s = 1700000500.0};
   ResultRecord ber{.id = 0, .name = "ber_upper_95", .lane = 1, .value = 3e-12, .unit = "1", .lower_limit = std::nullopt,
-                   .upper_limit = 1e-12, .pass = std::nullopt, .extra_json = R"({"confidence":0.95,"bits":3e12})",
+                   .upper_limit = 1e-12, .verdict = std::nullopt, .extra_json = R"({"confidence":0.95,"bits":3e12})",
                    .t_s = 1700000501.0};
   ResultRecord aggregate{.id = 0, .name = "throughput_bps", .lane = std::nullopt, .value = 8e11, .unit = "b/s",
-                         .lower_limit = std::nullopt, .upper_limit = std::nullopt, .pass = std::nullopt,
+                         .lower_limit = std::nullopt, .upper_limit = std::nullopt, .verdict = std::nullopt,
                          .extra_json = "{}", .t_s = std::nullopt};
   REQUIRE(store->record_result(run->id, f3db));
   REQUIRE(store->record_result(run->id, ber));
@@ -144,10 +144,10 @@ TEST_CASE("every table reads back what the store wrote") {
   CHECK(results[0].value == 1.2e9);
   CHECK(results[0].lower_limit == 1e9);
   CHECK_FALSE(results[0].upper_limit.has_value());
-  CHECK(results[0].pass == true);  // judged from the limits
+  CHECK(results[0].verdict == Verdict::pass);  // judged from the limits
   CHECK(results[0].extra_json == f3db.extra_json);
-  CHECK(results[1].pass == false);  // BER bound above the limit
-  CHECK_FALSE(results[2].pass.has_value());  // no limits, no verdict
+  CHECK(results[1].verdict == Verdict::fail);  // BER bound above the limit
+  CHECK(results[2].verdict == Verdict::not_judged);  // no limits, no verdict
   CHECK_FALSE(results[2].lane.has_value());
 
   auto events = reader->events(run->id).value();

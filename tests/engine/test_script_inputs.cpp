@@ -93,6 +93,39 @@ TEST_CASE("result{} with a non-finite value or limit fails the run naming the re
   CHECK_THAT(r.out, Catch::Contains("inf_limit.lua:1: result{p}: upper: inf is not a finite number"));
 }
 
+TEST_CASE("result{} stores qualifier = '>' and '<' and dead = true, a dead lane counted dead and not failed") {
+  Twins twins;
+  std::string out;
+  const std::string script =
+      "result{name = 'l70_h', lane = 1, value = 6000, unit = 'h', qualifier = '>'}\n"
+      "result{name = 'ber_upper', lane = 2, value = 1e-12, unit = '1', qualifier = '<'}\n"
+      "result{name = 'lane_failed', lane = 3, value = 1, unit = '1', upper = 0, dead = true}\n"
+      "result{name = 'lane_failed', lane = 4, value = 0, unit = '1', upper = 0, dead = false}\n";
+  REQUIRE(run_script(twins, "qualified.lua", script, out) == 0);
+  auto reader = db::Reader::open(test::in_build("qualified.lua.sqlite"));
+  REQUIRE(reader);
+  const auto results = reader->results(reader->list_runs()->front().id).value();
+  REQUIRE(results.size() == 4);
+  CHECK(results[0].qualifier == db::Qualifier::at_least);
+  CHECK(results[1].qualifier == db::Qualifier::at_most);
+  CHECK(results[2].verdict == db::Verdict::dead);
+  CHECK(results[2].qualifier == db::Qualifier::exact);
+  CHECK(results[3].verdict == db::Verdict::pass);
+}
+
+TEST_CASE("result{} refuses a qualifier other than '>' or '<', a dead that is not a boolean and an unknown key, at the line") {
+  Twins twins;
+  auto r = run(twins, "bad_qualifier.lua", "\nresult{name = 'l70_h', lane = 2, value = 6000, qualifier = '>='}\n");
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("bad_qualifier.lua:2: result{l70_h}: lane 2: qualifier= must be \">\"") &&
+                        Catch::Contains(">="));
+  r = run(twins, "bad_dead.lua", "result{name = 'p', value = 1, dead = 'yes'}\n");
+  CHECK_THAT(r.out, Catch::Contains("bad_dead.lua:1: result{p}: dead= must be true or false, not \"yes\""));
+  r = run(twins, "typo_key.lua", "result{name = 'p', value = 1, qualifer = '>'}\n");
+  CHECK_THAT(r.out, Catch::Contains("typo_key.lua:1: result{p}: unknown key qualifer="));
+}
+
 TEST_CASE("a run whose samples the store refused ends failed with the store's message, not finished") {
   Twins twins;
   auto req = test::request_for(twins, "refused.lua", "record{quantity = 'power', unit = 'W', value = 1e-3}\nlog('recorded')\n",

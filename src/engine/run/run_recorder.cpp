@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -116,6 +117,11 @@ void RunRecorder::result(const json& r) {
   db::ResultRecord rec;
   rec.name = text_field(r, "name", "result{}", true);
   const std::string what = fmt::format("result{{{}}}", rec.name);
+  // A misspelt key (qualifer=, uper=) would otherwise be dropped and the figure stored without it.
+  static constexpr std::array kKeys{"name", "lane", "value", "unit", "lower", "upper", "qualifier", "dead", "extra"};
+  for (const auto& [key, ignored] : r.items())
+    if (std::ranges::find(kKeys, std::string_view(key)) == kKeys.end())
+      refuse(fmt::format("{}: unknown key {}= (known: name, lane, value, unit, lower, upper, qualifier, dead, extra)", what, key));
   rec.lane = lane_of(r, what);
   const std::string where = rec.lane ? fmt::format("{}: lane {}", what, *rec.lane) : what;
   if (!r.contains("value")) refuse(what + ": value= is missing");
@@ -124,6 +130,21 @@ void RunRecorder::result(const json& r) {
   if (r.contains("lower")) rec.lower_limit = finite(r["lower"], where + ": lower");
   if (r.contains("upper")) rec.upper_limit = finite(r["upper"], where + ": upper");
   if (r.contains("extra")) rec.extra_json = db::json_text(r["extra"]);
+  if (r.contains("qualifier")) {
+    // ">": the value is a lower bound on the figure (a lifetime capped at the projection
+    // limit); "<": an upper bound. Anything else would print a figure that is not one.
+    const auto& q = r["qualifier"];
+    const auto parsed = q.is_string() ? db::parse_qualifier(q.get<std::string>()) : Result<db::Qualifier>(db::Qualifier::exact);
+    if (!q.is_string() || !parsed || *parsed == db::Qualifier::exact)
+      refuse(fmt::format("{}: qualifier= must be \">\" (the value is a lower bound) or \"<\" (an upper bound), not {}", where,
+                         q.dump()));
+    rec.qualifier = *parsed;
+  }
+  if (r.contains("dead")) {
+    if (!r["dead"].is_boolean()) refuse(fmt::format("{}: dead= must be true or false, not {}", where, r["dead"].dump()));
+    // A dead lane gave no signal: its result is counted dead, never pass or fail.
+    if (r["dead"].get<bool>()) rec.verdict = db::Verdict::dead;
+  }
   // Posted: the store's writer commits it; a refusal shows at the next flush() or checkpoint.
   if (auto st = store_.post_result(run_, std::move(rec)); !st) throw std::runtime_error(st.error().describe());
   ++results_;
