@@ -77,7 +77,7 @@ for lane = 1, lanes do
   if is_dead(lane) then
     dead = dead + 1
     extra.dead = true
-    result { name = "peak_eqe", lane = lane, value = 0, unit = "1", extra = extra }
+    result { name = "peak_eqe", lane = lane, value = 0, unit = "1", dead = true, extra = extra }
   else
     -- Points where the SMU held the current it was asked for (not in compliance).
     local i, v, w = {}, {}, {}
@@ -93,9 +93,16 @@ for lane = 1, lanes do
       extra.peak_current_a = r.peak_current_a
       extra.droop_at_max_current = r.droop_at_max_current
       extra.peak_current_density_a_per_cm2 = r.peak_current_density_a_per_cm2
-      result { name = "peak_eqe", lane = lane, value = r.peak_eqe, unit = "1", extra = extra }
+      -- A peak at the sweep's edge is a bound: the true peak EQE is at least the largest seen,
+      -- and lies above the last current (or below the first).
+      local eqe_q, j_q
+      if r.peak_at_edge then
+        eqe_q = ">"
+        j_q = r.peak_index == 1 and "<" or ">"
+      end
+      result { name = "peak_eqe", lane = lane, value = r.peak_eqe, unit = "1", qualifier = eqe_q, extra = extra }
       result { name = "droop_peak_j_a_per_cm2", lane = lane, value = r.peak_current_density_a_per_cm2, unit = "A/cm2",
-               extra = { peak_at_edge = r.peak_at_edge, peak_current_a = r.peak_current_a } }
+               qualifier = j_q, extra = { peak_at_edge = r.peak_at_edge, peak_current_a = r.peak_current_a } }
       result { name = "series_resistance_ohm", lane = lane, value = r.series_resistance_ohm, unit = "ohm" }
       peaks[#peaks + 1] = r.peak_eqe
       if not r.peak_at_edge then densities[#densities + 1] = r.peak_current_density_a_per_cm2 end

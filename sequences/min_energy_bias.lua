@@ -105,9 +105,11 @@ for i = first, #p.temps do
     extra.lanes_meeting_limit = best_good
     extra.highest_failing_bias_a = low
     extra.resolution_a = p.resolution_a
+    -- Passing already at bias_min_a: the lowest bias (and its energy) may lie below; a bound.
+    local q = low == nil and "<" or nil
     result { name = "array_meets_limit", value = 1, unit = "1", lower = 1, extra = extra }
-    result { name = "min_energy_bias_a", value = high, unit = "A", extra = extra }
-    result { name = "min_energy_per_bit_pj", value = best_e.pj_per_bit, unit = "pJ/bit",
+    result { name = "min_energy_bias_a", value = high, unit = "A", qualifier = q, extra = extra }
+    result { name = "min_energy_per_bit_pj", value = best_e.pj_per_bit, unit = "pJ/bit", qualifier = q,
              extra = { temperature_c = t, bias_a = high, scope = best_e.scope, counted = best_e.counted, measured = true,
                        driven_lanes = best_e.driven_lanes, lanes_meeting_limit = best_good,
                        pj_per_good_bit = best_e.pj_per_good_bit } }

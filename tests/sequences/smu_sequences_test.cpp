@@ -55,7 +55,9 @@ TEST_CASE("LIV recovers every lane's forward voltage, peak EQE, droop peak and l
     const auto& lane = bench->array().lane(static_cast<std::size_t>(*r.lane - 1));
     INFO("lane " << *r.lane);
     CHECK(extra.value("dead", false) == lane.dead);
+    CHECK((db::verdict_of(r) == db::Verdict::dead) == lane.dead);  // counted dead, never failed
     if (lane.dead) continue;
+    CHECK(r.qualifier == (extra.value("peak_at_edge", false) ? db::Qualifier::at_least : db::Qualifier::exact));
     ++live;
     const PeakTruth truth = peak_truth(lane);
     CHECK(r.value == Approx(truth.eqe).epsilon(0.03));
@@ -138,6 +140,10 @@ TEST_CASE("the lowest-energy bias meets the BER limit, the bias just below it do
       }
     }
     REQUIRE(std::isfinite(bias));
+    // Passing already at the lowest bias tried makes the result an upper bound ("<").
+    for (const auto& r : run.results)
+      if (r.name == "min_energy_bias_a" && !r.lane && nlohmann::json::parse(r.extra_json)["temperature_c"] == t)
+        CHECK(r.qualifier == (extra["highest_failing_bias_a"].is_null() ? db::Qualifier::at_most : db::Qualifier::exact));
     CHECK(extra["lanes_meeting_limit"].get<int>() >= 40);
     // The bracket closed: the highest failing bias lies within the resolution below the result.
     if (!extra["highest_failing_bias_a"].is_null()) {
