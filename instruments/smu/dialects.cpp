@@ -1,16 +1,18 @@
 // Source-measure unit models, one table each. A new model is a new table, not new code.
-// Commands from the makers' programming manuals (section numbers given from the manuals'
-// tables of contents; those marked UNVERIFIED could not be checked against a copy here):
+// Commands from the makers' programming manuals:
 // - Keithley Series 2400 SourceMeter User's Manual (2400S-900-01), section 18 "SCPI Command
-//   Reference" (SOURce, SENSe1, OUTPut, FORMat subsystems) and section 17 "SCPI Signal-Oriented
-//   Measurement Commands" (READ?, MEASure?). UNVERIFIED: section numbers from memory.
-// - Keithley Model 2450 Reference Manual (2450-901-01), section "SCPI command reference":
-//   :SOURce[1]:FUNCtion, :SOURce[1]:<function>:VLIMit / :ILIMit, :MEASure:<function>?,
-//   :OUTPut[1][:STATe]. UNVERIFIED: section numbering differs between editions.
-// - Keysight B2900 Series Precision Source/Measure Unit Programming Guide, "Subsystem
-//   Commands": :SOURce[c]:FUNCtion:MODE, :SOURce[c]:CURRent, :SENSe[c]:VOLTage:PROTection,
-//   :OUTPut[c], :FORMat:ELEMents:SENSe, :MEASure? [chanlist]. UNVERIFIED: document number and
-//   chapter numbers; the command forms follow the B2900 command tree.
+//   Reference" (SOURce, SENSe1, OUTPut, FORMat subsystems; :READ? is among the signal-oriented
+//   commands). UNVERIFIED: the section number is as other drivers' documentation cites it; the
+//   manual itself was not at hand.
+// - Keithley Model 2450 Reference Manual (2450-901-01), section 6 "SCPI command reference":
+//   :SOURce[1]:FUNCtion, :SOURce[1]:<function>:VLIMit / :ILIMit (the limit belongs to the
+//   source function), :MEASure:<function>?, :OUTPut[1][:STATe]. UNVERIFIED as above.
+// - Keysight (formerly Agilent) B2900 Series Precision Source/Measure Unit SCPI Command
+//   Reference (B2910-90030), chapter 4 "Subsystem Commands": :SOURce[c]:FUNCtion:MODE,
+//   :SOURce[c]:CURRent, :SENSe[c]:<CURRent|VOLTage>[:DC]:PROTection[:LEVel] (*RST 100 uA /
+//   2 V), :OUTPut[c], :FORMat:ELEMents:SENSe, :MEASure? [chanlist]. The PROTection command and
+//   its defaults were checked against that chapter (SENSe subsystem); the channel-list form of
+//   :MEASure? is UNVERIFIED (not seen in the pages at hand).
 #include "instruments/smu/smu.hpp"
 
 #include "instruments/common/dialect_table.hpp"

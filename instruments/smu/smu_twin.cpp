@@ -35,7 +35,8 @@ struct ChannelState {
   Function function = Function::voltage;  // B2900 *RST: voltage source at 0 V
   double current_a = 0;
   double voltage_v = 0;
-  double compliance_v = 2;      // B2900 *RST defaults (UNVERIFIED)
+  // B2900 SCPI Command Reference (B2910-90030), SENSe subsystem: compliance defaults 2 V, 100 uA.
+  double compliance_v = 2;
   double compliance_a = 1e-4;
   bool output = false;
 };
