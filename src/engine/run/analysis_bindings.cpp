@@ -100,6 +100,15 @@ class Args {
   std::string error_;
 };
 
+// An option of an options table: absent gives the fallback; present, it must be a finite number.
+Result<double> option_number(const json& options, const char* key, double fallback) {
+  if (!options.contains(key)) return fallback;
+  const json& v = options[key];
+  if (!v.is_number() || !std::isfinite(v.get<double>()))
+    return fail(Errc::invalid_argument, fmt::format("option {}= must be a finite number", key));
+  return v.get<double>();
+}
+
 // Registers `analysis.<name>`; the body gets checked Args.
 template <class Body>
 void add(lua::SequenceRunner& runner, const std::string& name, std::size_t min_count, std::size_t max_count, Body body) {
@@ -512,11 +521,13 @@ void bind_statistics(lua::SequenceRunner& runner) {
     auto rate = a.number(2, "lane_rate_bps");
     if (!rate) return fail(rate.error());
     const json& o = a.options(3);
-    const double driver_w = o.contains("driver_power_w") && o["driver_power_w"].is_number() ? o["driver_power_w"].get<double>() : 0.0;
-    const double good = o.contains("good_lanes") && o["good_lanes"].is_number() ? o["good_lanes"].get<double>() : 0.0;
-    auto good_count = count_of(good, "good_lanes");
+    auto driver_w = option_number(o, "driver_power_w", 0.0);
+    if (!driver_w) return a.wrap(driver_w.error());
+    auto good = option_number(o, "good_lanes", 0.0);
+    if (!good) return a.wrap(good.error());
+    auto good_count = count_of(*good, "good_lanes");
     if (!good_count) return a.wrap(good_count.error());
-    auto m = an::measured_energy_per_bit(*v, *i, *rate, driver_w, static_cast<std::size_t>(*good_count));
+    auto m = an::measured_energy_per_bit(*v, *i, *rate, *driver_w, static_cast<std::size_t>(*good_count));
     if (!m) return a.wrap(m.error());
     json out{{"pj_per_bit", m->energy.energy_pj_per_bit}, {"scope", an::to_string(m->energy.scope)},
              {"counted", m->energy.counted}, {"power_w", m->energy.power_w}, {"led_power_w", m->led_power_w},
@@ -533,9 +544,15 @@ void bind_statistics(lua::SequenceRunner& runner) {
     auto p = a.numbers(2, "power_w");
     if (!p) return fail(p.error());
     const json& o = a.options(3);
-    const auto option = [&](const char* key) { return o.contains(key) && o[key].is_number() ? o[key].get<double>() : kNaN; };
-    const double area = o.contains("area_cm2") ? option("area_cm2") : an::emitter_area_cm2(option("diameter_um"));
-    auto r = an::analyse_liv(*i, *v, *p, area, option("wavelength_nm"));
+    if (o.contains("area_cm2") == o.contains("diameter_um"))
+      return a.wrap(make_error(Errc::invalid_argument, "argument 4: give the emitter's area_cm2 or its diameter_um (one of them)"));
+    auto size = o.contains("area_cm2") ? option_number(o, "area_cm2", kNaN) : option_number(o, "diameter_um", kNaN);
+    if (!size) return a.wrap(size.error());
+    auto wavelength = option_number(o, "wavelength_nm", kNaN);
+    if (!wavelength) return a.wrap(wavelength.error());
+    if (!std::isfinite(*wavelength)) return a.wrap(make_error(Errc::invalid_argument, "argument 4: wavelength_nm is required"));
+    const double area = o.contains("area_cm2") ? *size : an::emitter_area_cm2(*size);
+    auto r = an::analyse_liv(*i, *v, *p, area, *wavelength);
     if (!r) return a.wrap(r.error());
     return json{{"current_density_a_per_cm2", r->current_density_a_per_cm2}, {"eqe", r->eqe},
                 {"wall_plug_efficiency", r->wall_plug_efficiency}, {"peak_eqe", r->peak_eqe},
