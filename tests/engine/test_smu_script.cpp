@@ -65,3 +65,27 @@ result { name = "energy_per_bit_pj", value = e.pj_per_bit, unit = "pJ/bit" }
   // The run's safe state switched every output off, and the bench's drive with it.
   CHECK_FALSE(twins.sim->bench()->drive().output_on);
 }
+
+TEST_CASE("with the driver's power declared in the station, energy per bit counts driver and LED and says so") {
+  Twins twins([](engine::StationConfig& s) {
+    for (auto& i : s.instruments)
+      if (i.name == "smu") i.options["driver_power_per_lane_w"] = 2e-3;
+  });
+  std::string out;
+  const int code = test::run_script(twins, "smu_driver.lua", R"(
+smu.source_current_all(5e-3)
+smu.output_all(true)
+local m = smu.measure_all()
+local led = analysis.energy_per_bit_measured(m.voltage_v, m.current_a, 2e9)
+local w = smu.driver_power_per_lane()
+assert(w == 2e-3, tostring(w))
+local e = analysis.energy_per_bit_measured(m.voltage_v, m.current_a, 2e9, { driver_power_w = w })
+assert(e.scope == "driver + LED", e.scope)
+-- 2 mW per lane over 2 Gb/s per lane adds 1 pJ/bit.
+assert(math.abs(e.pj_per_bit - led.pj_per_bit - 1) < 1e-9, e.pj_per_bit - led.pj_per_bit)
+assert(e.counted:find("declared driver power"), e.counted)
+)",
+                                    out);
+  INFO(out);
+  CHECK(code == 0);
+}
