@@ -117,6 +117,10 @@ struct DiodeConfig {
   double saturation_current_spread_ln = 0.3;
   double series_resistance_spread_ln = 0.1;
   double shunt_resistance_spread_ln = 0.5;
+  // The SMU's reading noise (sigma of each reading): an offset on the voltage and a relative
+  // error on the current, of the order of a 2400-class SMU's 1 mA / 20 V ranges.
+  double voltage_noise_v = 300e-6;
+  double current_noise_relative = 1e-4;
 };
 
 struct BenchConfig {

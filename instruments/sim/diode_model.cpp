@@ -15,6 +15,7 @@ constexpr double kReference_k = 25.0 + kZeroCelsius_k;
 // A family of draws of its own (random.hpp: a new family gets a new number, never a reused
 // one); kept here, next to its only user, and far from the bench's own numbers.
 constexpr auto kDiodeStream = static_cast<Stream>(0xD10DE);
+constexpr auto kReadingStream = static_cast<Stream>(0xD10DF);
 
 double thermal_voltage_v(double junction_c) { return kBoltzmann_ev_per_k * (junction_c + kZeroCelsius_k); }
 
@@ -97,6 +98,14 @@ double diode_current_a(const DiodeParams& d, double voltage_v, double junction_c
   const auto balance = [&](double v_j) { return junction_current_a(d, i0, n_vt, v_j) - (voltage_v - v_j) / r_s; };
   const double v_j = increasing_root(balance, std::min(voltage_v, 0.0), std::max(voltage_v, 0.0));
   return (voltage_v - v_j) / r_s;
+}
+
+ReadingNoise smu_reading_noise(const DiodeConfig& config, std::uint64_t seed, std::size_t lane, std::uint64_t index) {
+  CounterRng rng(seed, kReadingStream, lane, index);
+  ReadingNoise n;
+  n.voltage_v = config.voltage_noise_v * rng.normal();
+  n.current_relative = config.current_noise_relative * rng.normal();
+  return n;
 }
 
 double led_energy_per_bit_truth_pj(const BenchConfig& config, std::size_t lanes, double current_a, double junction_c,

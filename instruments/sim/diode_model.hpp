@@ -35,6 +35,14 @@ double diode_voltage_v(const DiodeParams& d, double current_a, double junction_c
 // Terminal current with `voltage_v` forced across the lane (a voltage source).
 double diode_current_a(const DiodeParams& d, double voltage_v, double junction_c);
 
+// Noise of reading `index` of `lane` (each reading its own draw, from the seed): the voltage
+// offset in volts and the current's relative error.
+struct ReadingNoise {
+  double voltage_v = 0;
+  double current_relative = 0;
+};
+ReadingNoise smu_reading_noise(const DiodeConfig& config, std::uint64_t seed, std::size_t lane, std::uint64_t index);
+
 // The bench's truth of LED-only energy per bit: sum over the driven lanes of I x V(I, T_j)
 // over their aggregate rate (driven lanes x lane rate), in pJ/bit.
 double led_energy_per_bit_truth_pj(const BenchConfig& config, std::size_t lanes, double current_a, double junction_c,

@@ -55,6 +55,7 @@ class SmuTwin final : public scpi::server::Device {
   explicit SmuTwin(const TwinContext& ctx)
       : Device({"Keysight Technologies", "SMU-ARRAY-SIM", fmt::format("SIM-{}", ctx.config.name), "1.0 (ledlab twin)"}),
         bench_(ctx.bench) {
+    reading_draws_.assign(bench_->lane_count(), 0);
     diodes_.reserve(bench_->lane_count());
     for (std::size_t i = 0; i < bench_->lane_count(); ++i)
       diodes_.push_back(sim::diode_params(bench_->config().diode, bench_->config().seed, i));
@@ -152,10 +153,18 @@ class SmuTwin final : public scpi::server::Device {
     owned_ = current ? std::optional(d) : std::nullopt;
   }
 
-  // Voltage and current at the lane's terminals, with the compliance applied.
-  std::pair<double, double> reading(std::size_t lane) const {
+  // Voltage and current at the lane's terminals, with the compliance applied, as read: with the
+  // reading noise of [bench.diode] (each reading of a lane its own draw).
+  std::pair<double, double> reading(std::size_t lane) {
     const ChannelState& c = channels_[lane];
     if (!c.output) return {0.0, 0.0};
+    const auto [v, i] = true_reading(lane);
+    const auto noise = sim::smu_reading_noise(bench_->config().diode, bench_->config().seed, lane, reading_draws_[lane]++);
+    return {v + noise.voltage_v, i * (1.0 + noise.current_relative)};
+  }
+
+  std::pair<double, double> true_reading(std::size_t lane) const {
+    const ChannelState& c = channels_[lane];
     const double tj = bench_->junction_temperature_c();
     const sim::DiodeParams& d = diodes_[lane];
     if (c.function == Function::current) {
@@ -170,7 +179,7 @@ class SmuTwin final : public scpi::server::Device {
     return {sim::diode_voltage_v(d, i_limit, tj), i_limit};
   }
 
-  std::string pair_text(std::size_t lane) const {
+  std::string pair_text(std::size_t lane) {
     const auto [v, i] = reading(lane);
     return fmt::format("{:+.8E},{:+.8E}", v, i);
   }
@@ -208,6 +217,7 @@ class SmuTwin final : public scpi::server::Device {
   std::shared_ptr<sim::Bench> bench_;
   std::vector<sim::DiodeParams> diodes_;
   std::vector<ChannelState> channels_;
+  std::vector<std::uint64_t> reading_draws_;
   std::size_t last_channel_ = 0;
   std::optional<sim::Drive> owned_;  // the drive this twin last handed the bench
 };

@@ -107,6 +107,8 @@ const std::vector<Field>& fields() {
     FIELD(diode, saturation_current_spread_ln, 0, false, 10),
     FIELD(diode, series_resistance_spread_ln, 0, false, 10),
     FIELD(diode, shunt_resistance_spread_ln, 0, false, 10),
+    FIELD(diode, voltage_noise_v, 0, false, 10),
+    FIELD(diode, current_noise_relative, 0, false, 1),
   };
   return table;
 }

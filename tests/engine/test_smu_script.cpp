@@ -56,7 +56,7 @@ assert(e.driven_lanes == 400 and e.pj_per_bit > 7 and e.pj_per_bit < 9, e.pj_per
 assert(e.scope == "LED drive only")
 assert(smu.driver_power_per_lane() == nil)
 local one = smu.measure(17)
-assert(one.voltage_v == m.voltage_v[17])
+assert(math.abs(one.voltage_v - m.voltage_v[17]) < 0.01)  -- each reading its own noise
 result { name = "energy_per_bit_pj", value = e.pj_per_bit, unit = "pJ/bit" }
 )",
                                     out);
