@@ -3,6 +3,7 @@
 
 #include "db/ownership.hpp"
 #include "db/run_rows.hpp"
+#include "db/verdict.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -83,26 +84,18 @@ struct ResultGroup {
   bool array = false;  // some result of this name is array-wide (no lane)
   std::int64_t count = 0, pass = 0, fail = 0, dead = 0, unjudged = 0;
   double lo = NAN, hi = NAN;  // over the finite values
+  Qualifier lo_q = Qualifier::exact, hi_q = Qualifier::exact;  // of the results that gave lo and hi
 };
 
 struct ResultSummary {
   std::vector<ResultGroup> groups;  // in the order first recorded
-  std::int64_t judged = 0, failed = 0;
+  VerdictTally tally;
 };
 
 std::string value_range(const ResultGroup& g) {
   if (std::isnan(g.lo)) return "-";
-  if (g.lo == g.hi) return fmt::format("{:.6g}", g.lo);
-  return fmt::format("{:.4g} .. {:.4g}", g.lo, g.hi);
-}
-
-std::string verdict(const RunRecord& r, const ResultSummary& results) {
-  const std::string judged = results.failed > 0 ? fmt::format("{} of {} judged results failed", results.failed, results.judged)
-                             : results.judged > 0 ? fmt::format("{} judged results, none failed", results.judged)
-                                                  : std::string("no judged results");
-  // The verdict the HTML report gives: a pass needs a finished run and no failed result.
-  if (r.status == RunStatus::running) return fmt::format("verdict pending: {} so far", judged);
-  return fmt::format("verdict {}: {}", r.status == RunStatus::finished && results.failed == 0 ? "PASS" : "FAIL", judged);
+  if (g.lo == g.hi && g.lo_q == g.hi_q) return qualified(g.lo_q, fmt::format("{:.6g}", g.lo));
+  return fmt::format("{} .. {}", qualified(g.lo_q, fmt::format("{:.4g}", g.lo)), qualified(g.hi_q, fmt::format("{:.4g}", g.hi)));
 }
 
 std::string_view verdict_word(Verdict v) {
@@ -148,6 +141,7 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
     if (x.lane) g.lanes.insert(*x.lane);
     else g.array = true;
     ++g.count;
+    results.tally.add(x);
     switch (verdict_of(x)) {
       case Verdict::pass: ++g.pass; break;
       case Verdict::fail: ++g.fail; break;
@@ -155,15 +149,15 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
       case Verdict::not_judged: ++g.unjudged; break;
     }
     if (std::isfinite(x.value)) {
-      g.lo = std::isnan(g.lo) ? x.value : std::min(g.lo, x.value);
-      g.hi = std::isnan(g.hi) ? x.value : std::max(g.hi, x.value);
+      // A bound sorts as its value; of equal values the bound is kept (it says more).
+      if (std::isnan(g.lo) || x.value < g.lo || (x.value == g.lo && x.qualifier != Qualifier::exact))
+        g.lo = x.value, g.lo_q = x.qualifier;
+      if (std::isnan(g.hi) || x.value > g.hi || (x.value == g.hi && x.qualifier != Qualifier::exact))
+        g.hi = x.value, g.hi_q = x.qualifier;
     }
   });
   if (!st) return st;
-  for (const auto& g : results.groups) {
-    results.judged += g.pass + g.fail;
-    results.failed += g.fail;
-  }
+  const RunVerdict verdict = results.tally.verdict(r);
 
   auto line = [&](std::string_view key, const std::string& value) { out << fmt::format("{:<12}{}\n", key, value); };
   // A last line without its line break is a line too.
@@ -173,7 +167,9 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
   std::string status(to_string(r.status));
   if (r.status == RunStatus::running && owner_liveness(r.host, r.owner_pid, r.owner_token) == Liveness::gone)
     status += " (owner process gone: marked interrupted when the store is next opened for writing)";
-  line("status", fmt::format("{}, {}", status, verdict(r, results)));
+  line("status", status);
+  // The verdict the HTML report and `ledlab run` give, with what it is built from (verdict.hpp).
+  line("verdict", verdict.headline());
   line("sequence", r.sequence);
   line("script", fmt::format("sha256 {} ({} lines)", r.script_sha256, script_lines));
   line("dut", r.dut_serial);
@@ -222,20 +218,20 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
   }
 
   out << fmt::format("\nresults by name ({} names, {} results, {} failed{})\n", results.groups.size(), totals->results,
-                     results.failed, options.results ? "" : "; --results lists each");
+                     verdict.all.fail, options.results ? "" : "; --results lists each");
   if (!results.groups.empty())
-    out << fmt::format("  {:<30} {:<8} {:>7} {:<14} {:>6} {:>6} {:>8}  {}\n", "name", "unit", "results", "lanes", "pass",
-                       "fail", "no limit", "values");
+    out << fmt::format("  {:<30} {:<8} {:>7} {:<14} {:>6} {:>6} {:>5} {:>10}  {}\n", "name", "unit", "results", "lanes", "pass",
+                       "fail", "dead", "not judged", "values");
   for (const auto& g : results.groups)
-    out << fmt::format("  {:<30} {:<8} {:>7} {:<14} {:>6} {:>6} {:>8}  {}\n", g.name, joined(g.units), g.count,
-                       lanes_text(g.lanes, g.array), g.pass, g.fail > 0 ? fmt::format("{}!", g.fail) : "0", g.unjudged,
-                       value_range(g));
+    out << fmt::format("  {:<30} {:<8} {:>7} {:<14} {:>6} {:>6} {:>5} {:>10}  {}\n", g.name, joined(g.units), g.count,
+                       lanes_text(g.lanes, g.array), g.pass, g.fail > 0 ? fmt::format("{}!", g.fail) : "0", g.dead,
+                       g.unjudged, value_range(g));
   if (options.results) {
     out << "\nresults\n";
     st = for_each_result(reader, r.id, [&](const ResultRecord& x) {  // a second pass: no run's results held
       auto bound = [](const std::optional<double>& v) { return v ? fmt::format("{}", *v) : std::string("-"); };
       out << fmt::format("  {:<20} lane {:<5} {:<14} {:<6} [{}, {}] {}\n", x.name, lane_text(x.lane),
-                         fmt::format("{}", x.value), x.unit, bound(x.lower_limit), bound(x.upper_limit),
+                         qualified(x.qualifier, fmt::format("{}", x.value)), x.unit, bound(x.lower_limit), bound(x.upper_limit),
                          verdict_word(verdict_of(x)));
     });
     if (!st) return st;

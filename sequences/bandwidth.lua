@@ -1,17 +1,24 @@
--- Modulation bandwidth of every lane (issue 6). For each drive current: sweep the modulation
--- frequency (log-spaced) and read every lane's received modulation amplitude; normalise each
--- curve to its low-frequency plateau and find f3dB (electrical, |H|^2 = 1/2) by interpolation
--- and by a two-pole fit (carrier lifetime + RC), both stored with the fit residual. Then the
--- highest bit rate at which each lane's BER upper bound stays under a threshold.
--- Results: f3db_hz and f3db_fit_hz per lane per current, the array median and spread per
--- current (f3dB vs current density), max_bit_rate_bps per lane.
+-- Modulation bandwidth of every lane (issues 6, 15). For each drive current: measure the
+-- repeatability of the amplitude readings (two back-to-back readings at the first frequency)
+-- and average enough readings per point to bring it under `amplitude_noise_target`; sweep the
+-- modulation frequency (log-spaced) reading every lane's received modulation amplitude; f3dB
+-- (electrical, |H|^2 = 1/2) from a two-pole fit (carrier lifetime + RC) with the low-frequency
+-- level fitted, so a sweep starting close to f3dB does not bias it; the crossing interpolated
+-- against that level is stored beside it. A lane whose sweep cannot resolve f3dB (it starts too
+-- close or ends below it) is flagged `resolved = false` with the reason and left out of the
+-- array median and spread. Then the highest bit rate at which each lane's BER upper bound
+-- stays under a threshold.
+-- Results: f3db_hz (the fit) and f3db_interp_hz per lane per current, the array median and
+-- spread per current over resolved lanes (f3dB vs current density), max_bit_rate_bps per lane.
 local p = params {
   currents_a = { type = "list", default = { 1e-3, 2e-3, 5e-3, 10e-3, 15e-3 }, unit = "A", description = "bias currents per lane" },
   modulation_fraction = { type = "number", default = 0.2, unit = "1", description = "small-signal modulation, peak to peak, as a fraction of the bias" },
   f_start_hz = { type = "number", default = 10e6, unit = "Hz", description = "first modulation frequency" },
   f_stop_hz = { type = "number", default = 6e9, unit = "Hz", description = "last modulation frequency" },
   points = { type = "integer", default = 31, description = "frequencies, log-spaced" },
-  plateau_points = { type = "integer", default = 3, description = "low-frequency points the response is normalised to" },
+  plateau_points = { type = "integer", default = 3, description = "low-frequency points the fit's starting level is taken from" },
+  amplitude_noise_target = { type = "number", default = 0.01, unit = "1", description = "relative noise per averaged point the readings are averaged down to" },
+  max_averages = { type = "integer", default = 16, description = "most amplitude readings averaged per point" },
   diameter_um = { type = "number", default = 8, unit = "um", description = "emitter diameter, for the current density" },
   dead_fraction = { type = "number", default = 0.05, unit = "1", description = "a plateau under this fraction of the array median is a dead lane" },
   bit_rates_hz = { type = "list", default = { 1e9, 2e9, 3e9, 4e9 }, unit = "Hz", description = "bit rates tried for the highest usable rate (empty: skip)" },
@@ -42,42 +49,72 @@ for c = first, #p.currents_a do
   progress((c - 1) / steps, ("sweeping %d frequencies at %g mA"):format(#freqs, current * 1e3))
   pg.set_drive(current, p.modulation_fraction * current)
   local at = { drive_current_a = current }
+  -- Repeatability of the amplitude readings: two back-to-back readings at the first frequency.
+  pg.set_frequency(freqs[1])
+  local probe = bert.amplitudes()
+  local rep = analysis.repeatability({ probe, bert.amplitudes() }, analysis.median(probe) * p.dead_fraction)
+  local averages = math.min(p.max_averages, math.max(1, math.ceil((rep.relative_sigma / p.amplitude_noise_target) ^ 2 - 1e-9)))
   local amplitudes = {}
   for k, f in ipairs(freqs) do
     pg.set_frequency(f)
-    amplitudes[k] = bert.amplitudes()
+    local sum = bert.amplitudes()
+    for _ = 2, averages do
+      for lane, a in ipairs(bert.amplitudes()) do sum[lane] = sum[lane] + a end
+    end
+    for lane = 1, #sum do sum[lane] = sum[lane] / averages end
+    amplitudes[k] = sum
     record { quantity = "modulation_frequency", unit = "Hz", value = f, conditions = at }
     record { quantity = "mod_amplitude", unit = "W", values = amplitudes[k], conditions = at }
   end
   local lanes = analysis.bandwidth_lanes(freqs, amplitudes,
     { model = "free_rc", plateau_points = p.plateau_points, dead_fraction = p.dead_fraction })
   local density = current / area_cm2
-  local interp, live = {}, 0
+  local resolved, live, unresolved, why = {}, 0, 0, nil
   for lane, r in ipairs(lanes) do
     local extra = { drive_current_a = current, current_density_a_cm2 = density }
     if r.dead then
       extra.dead = true
-      interp[lane] = false
-      result { name = "f3db_hz", lane = lane, value = 0, unit = "Hz", extra = extra }
+      resolved[lane] = false
+      result { name = "f3db_hz", lane = lane, value = 0, unit = "Hz", dead = true, extra = extra }
     else
       live = live + 1
-      interp[lane] = r.f3db_hz or false
-      extra.method = "interpolation, log f vs dB"
+      extra.method = r.method
+      extra.resolved = r.resolved
       extra.note = r.note
+      extra.interp_f3db_hz = r.interp_f3db_hz
+      extra.residual = r.residual_db
+      extra.residual_unit = "dB rms"
+      extra.tau_s, extra.rc_s, extra.points, extra.plateau_gain_db = r.tau_s, r.rc_s, r.points, r.gain_db
+      extra.averages = averages
+      if r.resolved then
+        resolved[lane] = r.f3db_hz
+      else
+        resolved[lane], unresolved, why = false, unresolved + 1, why or ("lane %d: %s"):format(lane, r.note or "no reason given")
+      end
       result { name = "f3db_hz", lane = lane, value = r.f3db_hz or 0, unit = "Hz", extra = extra }
-      if r.fit_f3db_hz then
-        result { name = "f3db_fit_hz", lane = lane, value = r.fit_f3db_hz, unit = "Hz",
-                 extra = { drive_current_a = current, current_density_a_cm2 = density, method = "two-pole fit (tau, RC)",
-                           residual = r.residual_db, residual_unit = "dB rms", tau_s = r.tau_s, rc_s = r.rc_s, points = r.points } }
+      if r.interp_f3db_hz then
+        result { name = "f3db_interp_hz", lane = lane, value = r.interp_f3db_hz, unit = "Hz",
+                 extra = { drive_current_a = current, current_density_a_cm2 = density, resolved = r.resolved,
+                           method = "interpolation, log f vs dB, against the fitted low-frequency level" } }
       end
     end
   end
-  local median, spread = analysis.median(interp), analysis.iqr(interp)
-  local extra = { drive_current_a = current, current_density_a_cm2 = density, live_lanes = live, spread = "interquartile range" }
-  result { name = "f3db_median_hz", value = median, unit = "Hz", extra = extra }
-  result { name = "f3db_spread_hz", value = spread, unit = "Hz", extra = extra }
-  log(("%g mA (%.3g kA/cm2): median f3dB %.0f MHz, IQR %.0f MHz over %d live lanes"):format(
-    current * 1e3, density / 1e3, median / 1e6, spread / 1e6, live))
+  if live > unresolved then
+    local median, spread = analysis.median(resolved), analysis.iqr(resolved)
+    local extra = { drive_current_a = current, current_density_a_cm2 = density, live_lanes = live,
+                    resolved_lanes = live - unresolved, unresolved_lanes = unresolved, spread = "interquartile range",
+                    amplitude_noise = rep.relative_sigma, averages = averages }
+    result { name = "f3db_median_hz", value = median, unit = "Hz", extra = extra }
+    result { name = "f3db_spread_hz", value = spread, unit = "Hz", extra = extra }
+    log(("%g mA (%.3g kA/cm2): median f3dB %.0f MHz, IQR %.0f MHz over %d resolved of %d live lanes "
+         .. "(amplitude noise %.2g %%, %d readings per point)"):format(
+      current * 1e3, density / 1e3, median / 1e6, spread / 1e6, live - unresolved, live, rep.relative_sigma * 100, averages))
+  end
+  if unresolved > 0 then
+    log(("warning: %g mA: f3dB not resolved on %d of %d live lanes (sweep %.3g..%.3g Hz; first %s); %s"):format(
+      current * 1e3, unresolved, live, freqs[1], freqs[#freqs], why,
+      live > unresolved and "left out of the median" or "no array median at this current"))
+  end
   checkpoint("current_done", { index = c, drive_current_a = current })
 end
 
@@ -102,7 +139,8 @@ if #p.bit_rates_hz > 0 then
   for lane = 1, #usable do
     local extra = { ber_threshold = p.ber_threshold, confidence = p.confidence, bits = bits, bias_a = p.rate_bias_a }
     if dead_at_rate[lane] <= dark then extra.dead = true end
-    result { name = "max_bit_rate_bps", lane = lane, value = best[lane] or 0, unit = "b/s", lower = p.min_bit_rate_bps, extra = extra }
+    result { name = "max_bit_rate_bps", lane = lane, value = best[lane] or 0, unit = "b/s", lower = p.min_bit_rate_bps,
+             dead = extra.dead, extra = extra }
   end
 end
 progress(1, "done")

@@ -1,26 +1,39 @@
--- Power-degradation burn-in (issue 6; REFERENCE.md section 6). Hold the stress temperature and
--- a constant drive current for a duration, read every lane's optical power at an interval,
--- flag lanes whose power moves more than the failure limit from their first reading (GR-468:
--- > 10 % at fixed current), and fit each lane's decay TM-21 style: P/P0 = B exp(-alpha t) over
--- the TM-21 window (ledlab's early-look window below 2000 h), L70 / L90 capped at 6x the test
--- (5.5x for 10-19 units, none under 10). Dead lanes are flagged and left out of the array
--- figures, and so are failed lanes. Arrhenius acceleration between runs at two or more stress
--- temperatures of the same dut_type is computed by `ledlab report`.
+-- Power-degradation burn-in (issue 6, issue 15; REFERENCE.md section 6). Hold the stress
+-- temperature and a constant drive current for a duration, read every lane's optical power at an
+-- interval and judge each lane (analysis/burn_in.hpp):
+--  - dead: dark at the first reading; catastrophic: a sudden drop far beyond the lane's own noise
+--    (or gone dark) later on. Both are reported apart and left out of the array figures, as LM-80
+--    and TM-21-11 leave out units that stop working;
+--  - failed (parametric): power more than the failure limit from its first reading (GR-468:
+--    > 10 % at fixed current). A flag on the lane only: it stays in the array average, or the
+--    array would look better than it is (only the slow decayers left);
+--  a failure counts when `confirm_readings` consecutive readings show it, never on one reading.
+-- Each lane's decay is fitted TM-21 style, P/P0 = B exp(-alpha t), with alpha's standard error
+-- and a "resolved" flag, over the TM-21 window (ledlab's early-look window below 2000 h); L70 /
+-- L90 are capped at 6x the test (5.5x for 10-19 units, none under 10) and a capped figure is
+-- stored as a lower bound (qualifier ">"). The array figure is the TM-21 average of the units
+-- (every live lane without a catastrophic failure) with a confidence interval from the
+-- lane-to-lane spread of decay rates. Arrhenius acceleration between runs of the same dut_type
+-- and drive current at two or more temperatures is computed by `ledlab report`, against the
+-- junction temperature when thermal_resistance_c_per_w and forward_voltage_v are given.
 -- The analysis is accumulated reading by reading (analysis.burn_in_accumulator), so the script's
 -- memory does not grow with the readings: a six-week run at one reading a second holds the same
--- as a short one. When the one pass cannot give the exact figures (a lane failed after the
--- array average had counted it, or the test ended far from duration_h), the stored readings are
--- streamed through it a second time.
+-- as a short one. When the one pass cannot give the exact figures (a lane failed catastrophically
+-- after the array average had counted it, or the test ended far from duration_h), the stored
+-- readings are streamed through it a second time.
 local p = params {
   stress_temperature_c = { type = "number", default = 85, unit = "C", description = "chamber setpoint during the stress" },
   drive_current_a = { type = "number", default = 5e-3, unit = "A", description = "constant drive current per lane (no modulation)" },
   duration_h = { type = "number", default = 1000, unit = "h", description = "stress time from the first reading" },
   interval_h = { type = "number", default = 0.5, unit = "h", description = "time between readings of all lanes" },
   failure_limit = { type = "number", default = 0.10, unit = "1", description = "relative power change that fails a lane" },
+  confirm_readings = { type = "number", default = 3, unit = "1", description = "consecutive readings that confirm a failure" },
   dead_below_w = { type = "number", default = 1e-6, unit = "W", description = "first reading under which a lane is dead" },
   max_decay_pct_per_kh = { type = "number", default = 2.0, unit = "%/1000h", description = "a lane passes when its decay rate at stress is at or below this" },
   use_temperature_c = { type = "number", default = 55, unit = "C", description = "use temperature for the Arrhenius projection in the report" },
-  dut_type = { type = "string", default = "sim-20x20", description = "runs of the same type at other stress temperatures give the Arrhenius fit" },
+  dut_type = { type = "string", default = "sim-20x20", description = "runs of the same type and current at other stress temperatures give the Arrhenius fit" },
+  thermal_resistance_c_per_w = { type = "number", default = 0, unit = "C/W", description = "array junction-to-case thermal resistance; 0: not known (Arrhenius then uses the DUT temperature)" },
+  forward_voltage_v = { type = "number", default = 0, unit = "V", description = "each lane's forward voltage at drive_current_a (from an LIV run); 0: not known" },
   window_c = { type = "number", default = 0.5, unit = "C", description = "chamber stability window (+-)" },
   soak_s = { type = "number", default = 600, unit = "s", description = "time inside the window before the first reading" },
   timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for the stress temperature" },
@@ -39,15 +52,22 @@ wait_until(chamber.at_temperature, { poll = 10, timeout = p.timeout_s,
 
 local stress = { stress_temperature_c = p.stress_temperature_c, drive_current_a = p.drive_current_a }
 local acc = analysis.burn_in_accumulator { duration_h = p.duration_h, failure_limit = p.failure_limit,
-                                           dead_below_w = p.dead_below_w }
+                                           dead_below_w = p.dead_below_w, confirm_readings = p.confirm_readings }
 local start_s = now()  -- readings are fitted against when they were taken, not when they were meant to be
 local k, skipped = 0, 0
 
 local function take(t_h, powers)
-  for _, f in ipairs(acc:add(t_h, powers)) do
-    log(("lane %d failed at %.1f h: %.1f %% of its first reading"):format(f.lane, t_h, 100 * f.of_first))
+  local failures, sudden = acc:add(t_h, powers), {}
+  for _, f in ipairs(failures) do if f.catastrophic then sudden[f.lane] = true end end
+  for _, f in ipairs(failures) do
+    if f.catastrophic or not sudden[f.lane] then  -- a sudden drop is usually beyond the limit too: said once
+      log(("lane %d %s at %.1f h (confirmed at %.1f h): %.1f %% of its first reading"):format(
+        f.lane, f.catastrophic and "failed catastrophically (sudden drop)" or "failed (beyond the limit)", f.at_h, t_h,
+        100 * f.of_first))
+    end
   end
 end
+local dut_sum, dut_n = 0, 0  -- the mean DUT temperature of the readings taken by this process
 
 -- Every reading of this run stored so far, in time order, streamed to feed(t_h, powers).
 local function stored(feed)
@@ -81,6 +101,9 @@ while true do
   k = k + 1
   record { quantity = "optical_power", unit = "W", values = powers, conditions = stress }
   record { quantity = "chamber_temperature", unit = "C", value = chamber.temperature(), conditions = stress }
+  local dut_c = chamber.dut_temperature()
+  record { quantity = "dut_temperature", unit = "C", value = dut_c, conditions = stress }
+  dut_sum, dut_n = dut_sum + dut_c, dut_n + 1
   take(t_h, powers)
   progress(math.min(t_h / p.duration_h, 1), ("%.0f of %g h at %g C"):format(t_h, p.duration_h, p.stress_temperature_c))
   checkpoint("reading", { index = k, start_s = start_s })
@@ -108,51 +131,94 @@ end
 local a = acc:result()
 local window = { start_h = a.window.start_h, end_h = a.window.end_h, tm21 = a.window.tm21,
                  rule = a.window.tm21 and "TM-21" or "early look: from 10 % of the test (< 2000 h)" }
-local decay, dead_n, failed_n = {}, 0, 0
+-- A lifetime past the TM-21 cap is a lower bound: stored as the cap with qualifier ">".
+local function lifetime(t, capped)
+  if capped then t.qualifier = ">" end
+  result(t)
+end
+local function hours(h, capped) return ("%s%.0f h"):format(capped and "> " or "", h) end
+
+local decay, dead_n, failed_n, catastrophic = {}, 0, 0, {}
 for lane, l in ipairs(a.lanes) do
   if l.dead then
     dead_n = dead_n + 1
-    result { name = "lane_failed", lane = lane, value = 1, unit = "1", upper = 0, extra = { dead = true, note = l.note } }
+    result { name = "lane_failed", lane = lane, value = 1, unit = "1", upper = 0, dead = true, extra = { dead = true, note = l.note } }
   else
-    if l.failed then failed_n = failed_n + 1 end
-    result { name = "lane_failed", lane = lane, value = l.failed and 1 or 0, unit = "1", upper = 0,
-             extra = { change = l.change, failed_at_h = l.failed and l.failed_at_h or nil, failure_limit = p.failure_limit } }
+    if l.catastrophic then catastrophic[#catastrophic + 1] = lane
+    elseif l.failed then failed_n = failed_n + 1 end
+    result { name = "lane_failed", lane = lane, value = (l.failed or l.catastrophic) and 1 or 0, unit = "1", upper = 0,
+             extra = { change = l.change, failure_limit = p.failure_limit, confirm_readings = p.confirm_readings,
+                       parametric = l.failed, failed_at_h = l.failed and l.failed_at_h or nil,
+                       catastrophic = l.catastrophic, catastrophic_at_h = l.catastrophic and l.catastrophic_at_h or nil,
+                       of_level = l.catastrophic and l.catastrophic_of_level or nil,
+                       note = l.note ~= "" and l.note or nil } }
     if l.fitted then
-      local fit = { b = l.b, alpha_per_h = l.alpha_per_h, residual_ln = l.residual_ln, points = l.points }
-      local extra = { fit = fit, window = window, failed = l.failed }
+      local fit = { b = l.b, alpha_per_h = l.alpha_per_h, alpha_se_per_h = l.alpha_se_per_h == l.alpha_se_per_h and l.alpha_se_per_h or nil,
+                    resolved = l.resolved, residual_ln = l.residual_ln, points = l.points }
+      local extra = { fit = fit, window = window, failed = l.failed, catastrophic = l.catastrophic, resolved = l.resolved }
+      -- A catastrophic lane's fit runs across its drop: not a decay rate, so not judged against
+      -- the limit (its failure is judged once, by lane_failed).
       result { name = "decay_rate_pct_per_kh", lane = lane, value = l.decay_pct_per_kh, unit = "%/1000h",
-               upper = p.max_decay_pct_per_kh, extra = extra }
+               upper = not l.catastrophic and p.max_decay_pct_per_kh or nil, extra = extra }
       if l.l70_h == l.l70_h then  -- NaN when too few units for a TM-21 cap
-        result { name = "l70_h", lane = lane, value = l.l70_h, unit = "h",
-                 extra = { fit = fit, window = window, capped = l.l70_capped, raw_h = l.l70_raw_h, cap_h = a.cap_h } }
-        result { name = "l90_h", lane = lane, value = l.l90_h, unit = "h",
-                 extra = { fit = fit, window = window, capped = l.l90_capped, raw_h = l.l90_raw_h, cap_h = a.cap_h } }
+        lifetime({ name = "l70_h", lane = lane, value = l.l70_h, unit = "h",
+                   extra = { fit = fit, window = window, capped = l.l70_capped, raw_h = l.l70_raw_h, cap_h = a.cap_h } }, l.l70_capped)
+        lifetime({ name = "l90_h", lane = lane, value = l.l90_h, unit = "h",
+                   extra = { fit = fit, window = window, capped = l.l90_capped, raw_h = l.l90_raw_h, cap_h = a.cap_h } }, l.l90_capped)
       end
-      if not l.failed then decay[#decay + 1] = l.decay_pct_per_kh end
+      if not l.catastrophic then decay[#decay + 1] = l.decay_pct_per_kh end
     end
   end
 end
 
+-- The stress temperature the Arrhenius fit across runs uses: the junction (DUT case plus
+-- self-heating, R_th x the electrical power of the lanes that draw current) when both the
+-- thermal resistance and the forward voltage are given, else the measured DUT temperature.
 local live = #a.lanes - dead_n
-result { name = "failed_lanes", value = failed_n, unit = "lanes", extra = { live_lanes = live, dead_lanes = dead_n } }
+local temperature = { stress_temperature_c = p.stress_temperature_c, drive_current_a = p.drive_current_a, dut_type = p.dut_type }
+if dut_n > 0 then temperature.dut_temperature_c = dut_sum / dut_n end
+if temperature.dut_temperature_c and p.thermal_resistance_c_per_w > 0 and p.forward_voltage_v > 0 then
+  temperature.electrical_power_w = live * p.drive_current_a * p.forward_voltage_v
+  temperature.thermal_resistance_c_per_w = p.thermal_resistance_c_per_w
+  temperature.junction_temperature_c = temperature.dut_temperature_c + p.thermal_resistance_c_per_w * temperature.electrical_power_w
+end
+
+result { name = "failed_lanes", value = failed_n, unit = "lanes",
+         extra = { live_lanes = live, dead_lanes = dead_n, catastrophic_lanes = #catastrophic,
+                   rule = "parametric failures without a catastrophic one; they stay in the array average" } }
+result { name = "catastrophic_lanes", value = #catastrophic, unit = "lanes",
+         extra = { lanes = catastrophic, rule = "sudden drop or gone dark, confirmed; left out of the array average" } }
 result { name = "dead_lanes", value = dead_n, unit = "lanes" }
 if #decay > 0 then
   result { name = "decay_rate_median_pct_per_kh", value = analysis.median(decay), unit = "%/1000h",
            upper = p.max_decay_pct_per_kh, extra = { lanes = #decay, iqr = analysis.iqr(decay) } }
 end
 if a.array then
-  local l70, l90 = a.array.l70, a.array.l90
-  local common = { units = a.units, window = window, cap_h = a.cap_h, compliant = l70.compliant, notes = l70.notes,
-                   stress_temperature_c = p.stress_temperature_c, drive_current_a = p.drive_current_a, dut_type = p.dut_type }
+  local l70, l90, ci = a.array.l70, a.array.l90, a.array.interval
+  local common = { units = a.units, catastrophic_lanes = #catastrophic, window = window, cap_h = a.cap_h,
+                   compliant = l70.compliant, notes = l70.notes }
+  for key, v in pairs(temperature) do common[key] = v end
   local function with(t) for key, v in pairs(common) do t[key] = v end return t end
+  local interval = ci and { confidence = ci.confidence, lanes = ci.lanes, alpha_sd_per_h = ci.alpha_sd_per_h,
+                            rule = "Student t over the units' decay rates (lane-to-lane spread)" } or nil
   result { name = "decay_rate_pct_per_kh", value = l70.decay_pct_per_kh, unit = "%/1000h", upper = p.max_decay_pct_per_kh,
-           extra = with { alpha_per_h = l70.alpha_per_h, b = l70.b, fit = "TM-21 average of live, not failed lanes" } }
+           extra = with { alpha_per_h = l70.alpha_per_h, b = l70.b, interval = interval,
+                          alpha_lo_per_h = ci and ci.alpha_lo_per_h, alpha_hi_per_h = ci and ci.alpha_hi_per_h,
+                          fit = "TM-21 average of every live lane without a catastrophic failure (parametric failures included)" } }
   if l70.reported_h == l70.reported_h then
-    result { name = "l70_h", value = l70.reported_h, unit = "h", extra = with { capped = l70.capped, raw_h = l70.raw_h } }
-    result { name = "l90_h", value = l90.reported_h, unit = "h", extra = with { capped = l90.capped, raw_h = l90.raw_h } }
+    lifetime({ name = "l70_h", value = l70.reported_h, unit = "h",
+               extra = with { capped = l70.capped, raw_h = l70.raw_h, interval = interval,
+                              lo_h = ci and ci.l70_lo_h, hi_h = ci and ci.l70_hi_h } }, l70.capped)
+    lifetime({ name = "l90_h", value = l90.reported_h, unit = "h",
+               extra = with { capped = l90.capped, raw_h = l90.raw_h, interval = interval,
+                              lo_h = ci and ci.l90_lo_h, hi_h = ci and ci.l90_hi_h } }, l90.capped)
   end
-  log(("array: %.3g %%/1000h, L70 %s%.0f h (%d units, %d failed, %d dead)"):format(
-    l70.decay_pct_per_kh, l70.capped and "> " or "", l70.reported_h, a.units, failed_n, dead_n))
+  local span = ci and (" (%g %% CI %.3g-%.3g)"):format(100 * ci.confidence,
+                                                       100 * (1 - math.exp(-1000 * ci.alpha_lo_per_h)),
+                                                       100 * (1 - math.exp(-1000 * ci.alpha_hi_per_h))) or ""
+  local l70_text = l70.reported_h == l70.reported_h and hours(l70.reported_h, l70.capped) or "not reported (< 10 units)"
+  log(("array: %.3g %%/1000h%s, L70 %s (%d units, %d catastrophic, %d failed, %d dead)"):format(
+    l70.decay_pct_per_kh, span, l70_text, a.units, #catastrophic, failed_n, dead_n))
 else
   log("array: no projection: " .. a.note)
 end

@@ -204,10 +204,10 @@ int RunData::lane_count() const {
 
 std::string RunData::last_reading(const std::string& kind) const {
   const Series* newest = nullptr;
-  const char* quantity = kind == "thermal_chamber" ? "chamber_temperature" : nullptr;
-  if (quantity) {
+  if (kind == "thermal_chamber") {
     for (const auto& [id, s] : series_)
-      if (!s.rec.spec.lane && s.rec.spec.quantity == quantity && s.loaded > 0 && (!newest || s.last_t > newest->last_t))
+      if (!s.rec.spec.lane && (s.rec.spec.quantity == "chamber_temperature" || s.rec.spec.quantity == "env_air_temperature") &&
+          s.loaded > 0 && (!newest || s.last_t > newest->last_t))
         newest = &s;
     return newest ? fmt::format("air {}", format_value(newest->last_v, "C")) : std::string{};
   }
@@ -222,9 +222,13 @@ PlotData RunData::chamber_plot() const {
     auto it = laneless_.find(quantity);
     return it == laneless_.end() || it->second.empty() ? std::shared_ptr<const MinMaxHistory>{} : frozen(it->second);
   };
-  if (auto air = merged("chamber_temperature")) p.histories.push_back({"chamber air", air});
-  if (auto dut = merged("dut_temperature")) p.histories.push_back({"DUT", dut});
-  if (!setpoint_->empty()) p.histories.push_back({"setpoint", frozen(*setpoint_), true});
+  // The engine's environment log (env_*, every environment_log_s for the whole run) when the
+  // run has it; otherwise the sequence's own readings, one per setpoint.
+  auto logged_or = [&](const char* logged, const char* own) { auto h = merged(logged); return h ? h : merged(own); };
+  if (auto air = logged_or("env_air_temperature", "chamber_temperature")) p.histories.push_back({"chamber air", air});
+  if (auto dut = logged_or("env_dut_temperature", "dut_temperature")) p.histories.push_back({"DUT", dut});
+  if (auto sp = merged("env_setpoint")) p.histories.push_back({"setpoint", sp, true});
+  else if (!setpoint_->empty()) p.histories.push_back({"setpoint", frozen(*setpoint_), true});
   return p;
 }
 

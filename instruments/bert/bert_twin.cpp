@@ -152,7 +152,7 @@ struct BertTwin {
   }
 
   double received_amplitude_w(std::size_t lane) {
-    return bench->lane_modulation_amplitude_w(lane) * bench->config().link.coupling;
+    return bench->measure_received_amplitude_w(lane);
   }
 };
 
@@ -282,9 +282,7 @@ void register_results(Device& dev, const std::shared_ptr<BertTwin>& t) {
     r.reply_block(uint64_block(std::vector<std::uint64_t>(t->lanes, t->counted_bits)));
   });
   dev.on("FETCh:SENSe:AMPLitude:ALL", {}, [t](Request& r) {
-    auto amplitudes = t->bench->modulation_amplitudes_w();
-    for (auto& a : amplitudes) a *= t->bench->config().link.coupling;
-    r.reply_block(float64_block(amplitudes));
+    r.reply_block(float64_block(t->bench->measure_received_amplitudes_w()));
   });
 }
 

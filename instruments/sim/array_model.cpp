@@ -48,15 +48,19 @@ ArrayModel::ArrayModel(const BenchConfig& config) : rows_(config.array.rows), co
   }
 }
 
-OperatingPoint ArrayModel::operating_point(const Lane& lane, const Drive& drive) {
+OperatingPoint ArrayModel::operating_point(const Lane& lane, const Drive& drive, const ArrayConfig& config,
+                                           double junction_c) {
   OperatingPoint op;
+  op.junction_c = junction_c;
   if (lane.dead) return op;
   const LaneParams& p = lane.params;
   const double bias = std::max(drive.bias_current_a, 0.0);
   const double half_swing = 0.5 * std::max(drive.modulation_current_a, 0.0);
-  const double n = carrier_density_cm3(p, bias);
+  const LaneParams hot = at_junction_temperature(p, junction_c, config.a_temperature_exponent,
+                                                 config.b_temperature_exponent, config.c_temperature_exponent);
+  const double n = carrier_density_cm3(hot, bias);
   // With no bias the small-signal pole is the low-injection one, 1/A.
-  op.tau_s = differential_lifetime_s(p, n);
+  op.tau_s = differential_lifetime_s(hot, n);
   op.f3db_hz = sim::f3db_hz(op.tau_s, p.rc_s);
   op.power_bias_w = lane.weak_factor * optical_power_25c_w(p, bias);
   op.power_one_w = lane.weak_factor * optical_power_25c_w(p, bias + half_swing);

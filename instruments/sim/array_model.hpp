@@ -21,9 +21,11 @@ struct Lane {
   double weak_factor = 1.0;  // multiplies the light of a weak lane; 1 for a healthy one
 };
 
-// A lane at one drive, at a 25 C junction and unaged. Recomputed only when the drive changes;
-// temperature, ageing and failures scale the powers at read time.
+// A lane at one drive and junction temperature, unaged. The carrier lifetime and response are
+// at that junction (the coefficients' temperature laws); the powers are at 25 C, and the
+// bench's thermal droop, ageing and failures scale them at read time.
 struct OperatingPoint {
+  double junction_c = 25;     // of the lifetime and response below
   double tau_s = 0;           // differential lifetime at the bias current
   double f3db_hz = 0;         // electrical -3 dB, |H|^2 = 1/2 (0 for a dead lane)
   double power_bias_w = 0;    // light at the bias current
@@ -50,13 +52,19 @@ class ArrayModel {
   const Lane& lane(std::size_t index) const { return lanes_.at(index); }
   std::span<const Lane> lanes() const { return lanes_; }
 
-  // The lane at a drive; output_on is ignored (the bench applies it), so this also answers
-  // "what would this lane do at that current".
-  static OperatingPoint operating_point(const Lane& lane, const Drive& drive);
+  // The lane at a drive and junction temperature; output_on is ignored (the bench applies it),
+  // so this also answers "what would this lane do at that current".
+  static OperatingPoint operating_point(const Lane& lane, const Drive& drive, const ArrayConfig& config,
+                                        double junction_c = 25.0);
 
   // Electrical power the array draws: sum over live lanes of I V_f(I) at the two levels.
   double electrical_power_w(const Drive& drive, double forward_voltage_v,
                             double series_resistance_ohm) const;
+  // Junction above the DUT case at a drive: thermal resistance x electrical power (0 when off).
+  double self_heating_c(const Drive& drive, const ArrayConfig& config) const {
+    return config.array_thermal_resistance_c_per_w *
+           electrical_power_w(drive, config.forward_voltage_v, config.series_resistance_ohm);
+  }
 
  private:
   int rows_ = 0;

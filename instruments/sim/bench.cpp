@@ -24,7 +24,8 @@ Bench::Bench(BenchConfig config, std::shared_ptr<Clock> clock)
       ageing_(config_, array_),
       meter_draws_(array_.size(), 0),
       error_draws_(array_.size(), 0),
-      forced_draws_(array_.size(), 0) {
+      forced_draws_(array_.size(), 0),
+      amplitude_draws_(array_.size(), 0) {
   refresh_drive_locked();
 }
 
@@ -97,19 +98,15 @@ Status Bench::restore(const State& s, double gap_s, std::uint64_t epoch) {
   // Counter-based streams (random.hpp): 2^40 draws per epoch leaves each part of a resumed run
   // its own stretch of every lane's stream.
   const std::uint64_t base = epoch << 40;
-  for (auto* draws : {&meter_draws_, &error_draws_, &forced_draws_})
+  for (auto* draws : {&meter_draws_, &error_draws_, &forced_draws_, &amplitude_draws_})
     for (auto& d : *draws) d = std::max(d, base);
   sensor_draws_ = std::max(sensor_draws_, base);
   return {};
 }
 
 void Bench::refresh_drive_locked() {
-  operating_points_.clear();
-  operating_points_.reserve(array_.size());
-  for (const Lane& l : array_.lanes()) operating_points_.push_back(ArrayModel::operating_point(l, drive_));
-  const ArrayConfig& a = config_.array;
-  self_heating_c_ = a.array_thermal_resistance_c_per_w *
-                    array_.electrical_power_w(drive_, a.forward_voltage_v, a.series_resistance_ohm);
+  ops_valid_ = false;
+  self_heating_c_ = array_.self_heating_c(drive_, config_.array);
 }
 
 void Bench::check_lane(std::size_t lane) const {
@@ -243,9 +240,22 @@ double Bench::light_factor_locked(const View& v, std::size_t lane) const {
          ageing_.power_factor(lane, v.stress_h);
 }
 
+const OperatingPoint& Bench::ops_locked(const View& v, std::size_t lane) const {
+  const double junction_c = std::round(v.junction_c * 100.0) / 100.0;
+  if (!ops_valid_ || junction_c != ops_junction_c_) {
+    operating_points_.clear();
+    operating_points_.reserve(array_.size());
+    for (const Lane& l : array_.lanes())
+      operating_points_.push_back(ArrayModel::operating_point(l, drive_, config_.array, junction_c));
+    ops_junction_c_ = junction_c;
+    ops_valid_ = true;
+  }
+  return operating_points_[lane];
+}
+
 double Bench::power_locked(const View& v, std::size_t lane) const {
   if (!drive_.output_on) return 0.0;
-  const OperatingPoint& op = operating_points_[lane];
+  const OperatingPoint& op = ops_locked(v, lane);
   // NRZ data spends half its time on each level.
   const double p = drive_.modulation_current_a > 0.0 ? 0.5 * (op.power_one_w + op.power_zero_w) : op.power_bias_w;
   return p * light_factor_locked(v, lane);
@@ -253,13 +263,13 @@ double Bench::power_locked(const View& v, std::size_t lane) const {
 
 double Bench::amplitude_locked(const View& v, std::size_t lane) const {
   if (!drive_.output_on) return 0.0;
-  const OperatingPoint& op = operating_points_[lane];
+  const OperatingPoint& op = ops_locked(v, lane);
   return (op.power_one_w - op.power_zero_w) * op.response_at_modulation * light_factor_locked(v, lane);
 }
 
 LinkResult Bench::link_locked(const View& v, std::size_t lane) const {
   if (!drive_.output_on) return LinkResult{};
-  const OperatingPoint& op = operating_points_[lane];
+  const OperatingPoint& op = ops_locked(v, lane);
   const double f = light_factor_locked(v, lane);
   LinkInput in;
   in.power_one_w = op.power_one_w * f;
@@ -277,6 +287,15 @@ double Bench::measure_locked(const View& v, std::size_t lane) {
   CounterRng rng(config_.seed, Stream::meter_noise, lane, meter_draws_[lane]++);
   // Not clipped at zero: a zeroed meter reads noise around 0 on a dark lane.
   return p + sigma * rng.normal();
+}
+
+double Bench::measure_amplitude_locked(const View& v, std::size_t lane) {
+  const double a = config_.link.coupling * amplitude_locked(v, lane);
+  const BertConfig& b = config_.bert;
+  CounterRng rng(config_.seed, Stream::amplitude_noise, lane, amplitude_draws_[lane]++);
+  const double in_phase = a * (1.0 + b.amplitude_relative_noise * rng.normal()) + b.amplitude_absolute_noise_w * rng.normal();
+  const double quadrature = b.amplitude_absolute_noise_w * rng.normal();
+  return std::hypot(in_phase, quadrature);
 }
 
 std::uint64_t Bench::errors_locked(const View& v, std::size_t lane, std::uint64_t bits) {
@@ -315,14 +334,14 @@ std::vector<double> Bench::modulation_amplitudes_w() {
 double Bench::f3db_hz(std::size_t lane) {
   check_lane(lane);
   std::lock_guard lock(mutex_);
-  return operating_points_[lane].f3db_hz;
+  return ops_locked(sync_locked(), lane).f3db_hz;
 }
 
 double Bench::f3db_optical_hz(std::size_t lane) {
   check_lane(lane);
   std::lock_guard lock(mutex_);
   if (array_.lane(lane).dead) return 0.0;
-  return sim::f3db_optical_hz(operating_points_[lane].tau_s, array_.lane(lane).params.rc_s);
+  return sim::f3db_optical_hz(ops_locked(sync_locked(), lane).tau_s, array_.lane(lane).params.rc_s);
 }
 
 LinkResult Bench::lane_link(std::size_t lane) {
@@ -370,6 +389,20 @@ std::vector<double> Bench::measure_optical_powers_w() {
   const View v = sync_locked();
   std::vector<double> out(array_.size());
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = measure_locked(v, i);
+  return out;
+}
+
+double Bench::measure_received_amplitude_w(std::size_t lane) {
+  check_lane(lane);
+  std::lock_guard lock(mutex_);
+  return measure_amplitude_locked(sync_locked(), lane);
+}
+
+std::vector<double> Bench::measure_received_amplitudes_w() {
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<double> out(array_.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = measure_amplitude_locked(v, i);
   return out;
 }
 

@@ -85,7 +85,7 @@ class Bench {
   // |H(f_mod)| x OMA at low frequency; 0 with output off.
   double lane_modulation_amplitude_w(std::size_t lane);
   std::vector<double> modulation_amplitudes_w();
-  double f3db_hz(std::size_t lane);          // electrical -3 dB at the set bias; 0 if dead
+  double f3db_hz(std::size_t lane);          // electrical -3 dB at the set bias and present junction; 0 if dead
   double f3db_optical_hz(std::size_t lane);  // |H| = 1/2 point
   LinkResult lane_link(std::size_t lane);    // received power, OMA, eye, Q, BER at the BERT rate
   double ber(std::size_t lane);              // 0.5 with output off or a dead lane
@@ -97,6 +97,10 @@ class Bench {
   // --- measurements with their randomness (power meter and BERT twins) ---
   double measure_optical_power_w(std::size_t lane);
   std::vector<double> measure_optical_powers_w();
+  // The modulation amplitude at the BERT's receiver (coupling x emitted amplitude) as its front
+  // end reads it, with the noise of BenchConfig::bert.
+  double measure_received_amplitude_w(std::size_t lane);
+  std::vector<double> measure_received_amplitudes_w();
   // Errors in a gate of `bits` bits: Poisson with mean BER x bits, per-lane seeded stream.
   std::uint64_t count_errors(std::size_t lane, std::uint64_t bits);
   std::vector<std::uint64_t> count_errors(std::uint64_t bits);
@@ -148,6 +152,7 @@ class Bench {
   double amplitude_locked(const View& v, std::size_t lane) const;
   LinkResult link_locked(const View& v, std::size_t lane) const;
   double measure_locked(const View& v, std::size_t lane);
+  double measure_amplitude_locked(const View& v, std::size_t lane);
   std::uint64_t errors_locked(const View& v, std::size_t lane, std::uint64_t bits);
   ChamberStatus status_locked(const View& v) const;
   void check_lane(std::size_t lane) const;
@@ -161,11 +166,18 @@ class Bench {
   AgeingModel ageing_;
   Drive drive_;
   BertSettings bert_;
-  std::vector<OperatingPoint> operating_points_;  // per lane, at drive_, 25 C, unaged
+  // Per lane at drive_ and the junction temperature ops_junction_c_ (on a 0.01 C grid, so a
+  // reading depends only on the junction temperature, never on who read before); rebuilt by
+  // ops_locked when either changes.
+  const OperatingPoint& ops_locked(const View& v, std::size_t lane) const;
+  mutable std::vector<OperatingPoint> operating_points_;
+  mutable double ops_junction_c_ = 0;
+  mutable bool ops_valid_ = false;
   double self_heating_c_ = 0;
   std::vector<std::uint64_t> meter_draws_;
   std::vector<std::uint64_t> error_draws_;
   std::vector<std::uint64_t> forced_draws_;
+  std::vector<std::uint64_t> amplitude_draws_;
   std::uint64_t sensor_draws_ = 0;
 };
 

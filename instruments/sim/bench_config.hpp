@@ -8,8 +8,8 @@ namespace ledlab::sim {
 
 // The emitters: ABC recombination (cm units, as the literature quotes them), geometry, the
 // electrical pole and the spreads from lane to lane. With the defaults a lane has an IQE peak
-// near 0.39 that droops by ~60 % at 10 kA/cm2, f3dB ~320 MHz at 1 mA, ~870 MHz at 5 mA and
-// ~1.5 GHz at 15 mA, and emits ~60-100 uW at 5 mA.
+// near 0.39 that droops by ~60 % at 10 kA/cm2, f3dB (at a 25 C junction) ~320 MHz at 1 mA,
+// ~870 MHz at 5 mA and ~1.5 GHz at 15 mA, and emits ~60-100 uW at 5 mA.
 struct ArrayConfig {
   int rows = 20;
   int cols = 20;
@@ -34,6 +34,21 @@ struct ArrayConfig {
   double weak_power_min = 0.35;     // weak lanes' power fraction is uniform in [min, max]
   double weak_power_max = 0.60;
 
+  // Temperature of the recombination coefficients at the junction, X(T) = X(25 C) (T / 298.15 K)^n
+  // (UNVERIFIED power laws; the signs are the literature's): SRH A rises with temperature
+  // (thermally activated capture at point defects and etched sidewalls), radiative B falls (the
+  // carriers spread over more states: B ~ T^-3/2 in bulk, ~T^-1 in a quantum well; Schubert,
+  // "Light-Emitting Diodes", 2nd ed., ch. 2) and Auger C changes little (Hader, Moloney and Koch,
+  // "Temperature-dependence of the internal efficiency droop in GaN-based diodes", Appl. Phys.
+  // Lett. 99, 181127 (2011), for phonon-assisted Auger rising with temperature). They set the
+  // differential carrier lifetime and so f3dB: with the defaults the median f3dB rises from
+  // ~870 MHz at a 25 C junction to ~930 MHz at 105 C at 5 mA (~320 to ~340 MHz at 1 mA), where
+  // the lifetime is set mostly by A and C. The light output keeps its own measured droop below,
+  // so the two can be set apart.
+  double a_temperature_exponent = 2.0;
+  double b_temperature_exponent = -1.5;
+  double c_temperature_exponent = 1.0;
+
   // Thermal droop: fraction of the 25 C output that remains at an 85 C junction (UNVERIFIED,
   // 0.88-0.92); applied as exp(ln(f) (T - 25) / 60), i.e. a constant relative slope.
   double fraction_of_25c_output_at_85c = 0.90;
@@ -44,11 +59,15 @@ struct ArrayConfig {
   double array_thermal_resistance_c_per_w = 1.0;
 };
 
-// Receiver at the far end of each lane (what the BERT's front end sees).
+// Receiver at the far end of each lane (what the BERT's front end sees). With the defaults, at
+// 5 mA bias, 4 mA modulation and 2 Gb/s the median lane's Q is ~8.8 at a 25 C case (BER ~1e-18)
+// and ~7.9 at 105 C (BER ~1e-15), and the lanes' spread puts ~5 % of them above 3e-13 (errors
+// in a 3e12-bit gate) at 25 C and ~25 % at 105 C; at 3 Gb/s ISI and the wider noise bandwidth
+// bring the median lane to ~1e-8.
 struct LinkConfig {
   double coupling = 0.2;                     // emitted power reaching the photodiode (-7 dB)
   double responsivity_a_per_w = 0.25;        // Si photodiode at 450 nm
-  double noise_a_per_sqrt_hz = 2.5e-12;      // input-referred TIA noise current density
+  double noise_a_per_sqrt_hz = 3.3e-12;      // input-referred TIA noise current density
   double noise_bandwidth_per_bit_rate = 0.75;// receiver noise bandwidth / bit rate
   double low_cutoff_hz = 100e3;              // AC coupling: long runs of a PRBS droop the eye
   // Reference conditions for the truth file's Q and BER.
@@ -121,6 +140,13 @@ struct DiodeConfig {
   // error on the current, of the order of a 2400-class SMU's 1 mA / 20 V ranges.
   double voltage_noise_v = 300e-6;
   double current_noise_relative = 1e-4;
+// What the BERT's receiver reports of a lane's modulation amplitude (FETCh:SENSe:AMPLitude): the
+// received amplitude times (1 + relative noise), plus an additive receiver noise in quadrature
+// (a detected magnitude is Rician, sqrt((A + n1)^2 + n2^2), so it never reads below zero).
+// Every reading draws afresh, so a frequency sweep carries independent errors per point.
+struct BertConfig {
+  double amplitude_relative_noise = 0.01;    // sigma, fraction of the amplitude
+  double amplitude_absolute_noise_w = 1e-11; // sigma of each quadrature, optical W at the receiver
 };
 
 struct BenchConfig {
@@ -131,6 +157,7 @@ struct BenchConfig {
   AgeingConfig ageing;
   MeterConfig meter;
   DiodeConfig diode;
+  BertConfig bert;
 };
 
 }  // namespace ledlab::sim

@@ -10,6 +10,18 @@ namespace {
 constexpr double kElementaryCharge_c = 1.602176634e-19;
 }
 
+LaneParams at_junction_temperature(const LaneParams& p25, double junction_c, double a_exponent, double b_exponent,
+                                   double c_exponent) {
+  constexpr double kReferenceK = 298.15;  // 25 C, where the array's coefficients are quoted
+  // Far below any chamber's range the law has no meaning; 1 K keeps it finite.
+  const double ratio = std::max(junction_c + 273.15, 1.0) / kReferenceK;
+  LaneParams p = p25;
+  p.a_per_s *= std::pow(ratio, a_exponent);
+  p.b_cm3_per_s *= std::pow(ratio, b_exponent);
+  p.c_cm6_per_s *= std::pow(ratio, c_exponent);
+  return p;
+}
+
 double carrier_density_cm3(const LaneParams& p, double current_a) {
   if (!(current_a > 0.0) || p.area_cm2 <= 0.0 || p.active_thickness_cm <= 0.0) return 0.0;
   const double generation = current_a / p.area_cm2 / (kElementaryCharge_c * p.active_thickness_cm);

@@ -15,6 +15,11 @@ struct LaneParams {
   double photon_energy_ev = 0;
 };
 
+// The lane's coefficients at a junction temperature: A, B and C scaled by
+// (T / 298.15 K)^exponent (ArrayConfig's temperature laws); everything else unchanged.
+LaneParams at_junction_temperature(const LaneParams& p25, double junction_c, double a_exponent, double b_exponent,
+                                   double c_exponent);
+
 // Steady-state carrier density n (cm^-3) where A n + B n^2 + C n^3 = J / (q d).
 double carrier_density_cm3(const LaneParams& p, double current_a);
 

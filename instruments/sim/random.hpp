@@ -16,6 +16,7 @@ enum class Stream : std::uint64_t {
   sensor_noise = 4,     // chamber air sensor noise, one index per reading
   bit_errors = 5,       // BERT error counts, one index per gate of a lane
   forced_failure = 6,   // remaining power of a lane failed through the fault hook
+  amplitude_noise = 7,  // BERT modulation amplitude noise, one index per reading of a lane
 };
 
 constexpr std::uint64_t mix64(std::uint64_t x) {

@@ -6,8 +6,22 @@ namespace ledlab::sim {
 
 namespace {
 
+// The link of a lane at the reference drive and bit rate, at the operating point's junction:
+// lifetime and f3dB from the coefficients at that temperature, powers with the thermal droop.
+LinkResult reference_link(const BenchConfig& config, const OperatingPoint& op) {
+  const double droop = thermal_droop_factor(op.junction_c, config.array.fraction_of_25c_output_at_85c);
+  LinkInput in;
+  in.power_one_w = op.power_one_w * droop;
+  in.power_zero_w = op.power_zero_w * droop;
+  in.f3db_hz = op.f3db_hz;
+  in.bit_rate_hz = config.link.reference_bit_rate_hz;
+  in.prbs_order = 31;
+  return evaluate_link(in, config.link);
+}
+
 nlohmann::json lane_truth(const BenchConfig& config, const Lane& lane, const LaneAgeing& ageing,
-                          std::span<const double> currents_a) {
+                          std::span<const double> currents_a, std::span<const double> junctions_c,
+                          std::span<const double> dut_temperatures_c) {
   const LinkConfig& link = config.link;
   nlohmann::json j;
   j["index"] = lane.index;
@@ -30,7 +44,8 @@ nlohmann::json lane_truth(const BenchConfig& config, const Lane& lane, const Lan
       point["f3db_optical_hz"] = nullptr;
       point["tau_s"] = nullptr;
     } else {
-      const double tau_s = differential_lifetime_s(lane.params, carrier_density_cm3(lane.params, current_a));
+      const OperatingPoint op = ArrayModel::operating_point(lane, Drive{current_a, 0.0, 0.0, true}, config.array, 25.0);
+      const double tau_s = op.tau_s;
       point["f3db_hz"] = f3db_hz(tau_s, lane.params.rc_s);
       point["f3db_optical_hz"] = f3db_optical_hz(tau_s, lane.params.rc_s);
       point["tau_s"] = tau_s;
@@ -41,17 +56,29 @@ nlohmann::json lane_truth(const BenchConfig& config, const Lane& lane, const Lan
 
   // Reference drive, 25 C junction, unaged: the operating point carries exactly that.
   const Drive reference{link.reference_bias_a, link.reference_modulation_a, 0.0, true};
-  const OperatingPoint op = ArrayModel::operating_point(lane, reference);
+  const OperatingPoint op = ArrayModel::operating_point(lane, reference, config.array, 25.0);
   j["power_w_at_reference"] = op.power_bias_w;
-  LinkInput in;
-  in.power_one_w = op.power_one_w;
-  in.power_zero_w = op.power_zero_w;
-  in.f3db_hz = op.f3db_hz;
-  in.bit_rate_hz = link.reference_bit_rate_hz;
-  in.prbs_order = 31;
-  const LinkResult r = evaluate_link(in, link);
+  const LinkResult r = reference_link(config, op);
   j["q_at_reference"] = r.q;
   j["ber_at_reference"] = r.ber;
+  // The same drive and bit rate with the DUT case at each temperature and the junction above it
+  // by the array's self-heating at that drive.
+  nlohmann::json hot = nlohmann::json::array();
+  for (std::size_t t = 0; t < junctions_c.size(); ++t) {
+    nlohmann::json point{{"dut_c", dut_temperatures_c[t]}, {"junction_c", junctions_c[t]}};
+    if (lane.dead) {
+      point["f3db_hz"] = point["tau_s"] = point["q"] = point["ber"] = nullptr;
+    } else {
+      const OperatingPoint at = ArrayModel::operating_point(lane, reference, config.array, junctions_c[t]);
+      const LinkResult rt = reference_link(config, at);
+      point["f3db_hz"] = at.f3db_hz;
+      point["tau_s"] = at.tau_s;
+      point["q"] = rt.q;
+      point["ber"] = rt.ber;
+    }
+    hot.push_back(std::move(point));
+  }
+  j["at_temperature"] = std::move(hot);
   j["alpha_ref_per_h"] = ageing.alpha_ref_per_h;
   if (std::isfinite(ageing.failure_stress_h)) {
     j["early_failure"] = {{"stress_h", ageing.failure_stress_h}, {"remaining_fraction", ageing.failure_remaining}};
@@ -63,8 +90,17 @@ nlohmann::json lane_truth(const BenchConfig& config, const Lane& lane, const Lan
 
 }  // namespace
 
-nlohmann::json truth(const Bench& bench, std::span<const double> currents_a) {
+nlohmann::json truth(const Bench& bench, std::span<const double> currents_a,
+                     std::span<const double> dut_temperatures_c) {
   const BenchConfig& c = bench.config();
+  const Drive reference{c.link.reference_bias_a, c.link.reference_modulation_a, 0.0, true};
+  const double self_heating_c = bench.array().self_heating_c(reference, c.array);
+  std::vector<double> junctions_c;
+  nlohmann::json temperatures = nlohmann::json::array();
+  for (const double dut_c : dut_temperatures_c) {
+    junctions_c.push_back(dut_c + self_heating_c);
+    temperatures.push_back({{"dut_c", dut_c}, {"junction_c", junctions_c.back()}});
+  }
   nlohmann::json j;
   j["format"] = "ledlab-sim-truth";
   j["version"] = kTruthFormatVersion;
@@ -76,10 +112,17 @@ nlohmann::json truth(const Bench& bench, std::span<const double> currents_a) {
                     {"modulation_current_a", c.link.reference_modulation_a},
                     {"bit_rate_hz", c.link.reference_bit_rate_hz},
                     {"prbs_order", 31},
-                    {"note", "f3db at 25 C junction; power at the reference bias, unmodulated, unaged"}};
+                    {"note", "f3db at 25 C junction; power at the reference bias, unmodulated, unaged; "
+                             "at_temperature: the reference drive and bit rate with the DUT case at dut_c "
+                             "and the junction at dut_c + the array's self-heating at that drive"}};
+  j["temperatures"] = std::move(temperatures);
   j["models"] = {
       {"f3db", "electrical -3 dB, |H|^2 = 1/2, H = 1/((1 + j 2 pi f tau)(1 + j 2 pi f rc))"},
       {"f3db_optical", "|H| = 1/2"},
+      {"recombination_temperature", {{"formula", "X(T_j) = X(25 C) (T_j / 298.15 K)^n for X = A, B, C"},
+                                     {"a_exponent", c.array.a_temperature_exponent},
+                                     {"b_exponent", c.array.b_temperature_exponent},
+                                     {"c_exponent", c.array.c_temperature_exponent}}},
       {"thermal_droop", {{"formula", "P(T)/P(25) = exp(ln(f85) (T_j - 25) / 60)"},
                          {"fraction_of_25c_output_at_85c", c.array.fraction_of_25c_output_at_85c}}},
       {"self_heating", {{"formula", "T_j = T_case + R_th x sum over live lanes of I V_f(I)"},
@@ -101,7 +144,8 @@ nlohmann::json truth(const Bench& bench, std::span<const double> currents_a) {
   };
   nlohmann::json lanes = nlohmann::json::array();
   for (const Lane& lane : bench.array().lanes()) {
-    lanes.push_back(lane_truth(c, lane, bench.lane_ageing(static_cast<std::size_t>(lane.index)), currents_a));
+    lanes.push_back(lane_truth(c, lane, bench.lane_ageing(static_cast<std::size_t>(lane.index)), currents_a,
+                               junctions_c, dut_temperatures_c));
   }
   j["lanes"] = std::move(lanes);
   return j;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
+#include <boost/math/distributions/students_t.hpp>
 #include <fmt/format.h>
 
 namespace ledlab::analysis {
@@ -33,7 +35,9 @@ Result<double> acceleration_factor(double ea_ev, double use_temperature_c, doubl
   return std::exp(ea_ev * (inverse_kt(use_temperature_c) - inverse_kt(stress_temperature_c)));
 }
 
-Result<ArrheniusFit> fit_arrhenius(std::span<const StressPoint> points) {
+Result<ArrheniusFit> fit_arrhenius(std::span<const StressPoint> points, double confidence) {
+  if (!(confidence > 0.0 && confidence < 1.0))
+    return fail(Errc::invalid_argument, fmt::format("confidence {} must be in (0, 1)", confidence));
   if (points.size() < 2)
     return fail(Errc::invalid_argument,
                 fmt::format("Ea needs alpha at two or more temperatures, got {}", points.size()));
@@ -76,9 +80,43 @@ Result<ArrheniusFit> fit_arrhenius(std::span<const StressPoint> points) {
   fit.prefactor_per_h = std::exp(intercept);
   fit.min_temperature_c = lo->temperature_c;
   fit.max_temperature_c = hi->temperature_c;
-  fit.rms_residual_ln = std::sqrt(ss / n);
   fit.points = points.size();
+  fit.confidence = confidence;
+  if (points.size() == 2) {
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    fit.rms_residual_ln = fit.ea_se_ev = nan;
+    fit.warnings.push_back(fmt::format(
+        "only two temperatures ({} and {} C): the line passes through both, so Ea has no residual and no "
+        "confidence interval; a third temperature is needed to know how well Ea is determined",
+        fit.min_temperature_c, fit.max_temperature_c));
+    return fit;
+  }
+  // The slope's standard error of ordinary least squares, and Student t with n - 2 degrees of
+  // freedom (two parameters fitted) for its interval.
+  const double dof = n - 2.0;
+  fit.rms_residual_ln = std::sqrt(ss / n);
+  fit.ea_se_ev = std::sqrt(ss / dof / sxx);
+  const boost::math::students_t t_dist(dof);
+  const double half = boost::math::quantile(boost::math::complement(t_dist, 0.5 * (1.0 - confidence))) * fit.ea_se_ev;
+  fit.ea_lo_ev = fit.ea_ev - half;
+  fit.ea_hi_ev = fit.ea_ev + half;
   return fit;
+}
+
+Result<AccelerationInterval> acceleration_interval(const ArrheniusFit& fit, double use_temperature_c,
+                                                   double stress_temperature_c) {
+  if (auto ok = check_temperature(use_temperature_c); !ok) return fail(ok.error());
+  if (auto ok = check_temperature(stress_temperature_c); !ok) return fail(ok.error());
+  // AF = exp(Ea (1/kT_use - 1/kT_stress)): Ea may be negative in a fit, so no Ea check here.
+  const double dx = inverse_kt(use_temperature_c) - inverse_kt(stress_temperature_c);
+  AccelerationInterval out;
+  out.af = std::exp(fit.ea_ev * dx);
+  if (fit.ea_lo_ev && fit.ea_hi_ev) {
+    const double a = std::exp(*fit.ea_lo_ev * dx), b = std::exp(*fit.ea_hi_ev * dx);
+    out.lo = std::min(a, b);
+    out.hi = std::max(a, b);
+  }
+  return out;
 }
 
 Result<AlphaAtTemperature> alpha_at_temperature(const ArrheniusFit& fit, double temperature_c) {

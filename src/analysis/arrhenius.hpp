@@ -4,7 +4,10 @@
 // converted to kelvin inside. TM-21 allows alpha between the test temperatures only, so
 // any other temperature is answered but flagged as an extrapolation.
 #include <cstddef>
+#include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -29,13 +32,28 @@ struct ArrheniusFit {
   double prefactor_per_h = 0.0;  // A
   double min_temperature_c = 0.0;
   double max_temperature_c = 0.0;
-  double rms_residual_ln = 0.0;  // 0 with two temperatures
+  double rms_residual_ln = 0.0;  // NaN with two points: a line through two points has no residual
   std::size_t points = 0;
+  // Ea's standard error, sqrt(SSR / (n - 2) / Sxx) with x = 1/kT, and its two-sided Student t
+  // interval with n - 2 degrees of freedom at `confidence`. NaN / empty with two points.
+  double confidence = 0.95;
+  double ea_se_ev = 0.0;
+  std::optional<double> ea_lo_ev, ea_hi_ev;
+  std::vector<std::string> warnings;  // e.g. two points only: no residual, no interval
 };
 
 // Least squares of ln alpha against 1/(kT). Needs two or more points at two or more
-// distinct temperatures, every alpha > 0.
-Result<ArrheniusFit> fit_arrhenius(std::span<const StressPoint> points);
+// distinct temperatures, every alpha > 0, and a confidence in (0, 1).
+Result<ArrheniusFit> fit_arrhenius(std::span<const StressPoint> points, double confidence = 0.95);
+
+// AF of a stress temperature over a use temperature from a fit, with the interval its Ea
+// interval gives (AF is monotonic in Ea; empty bounds when the fit has no interval).
+struct AccelerationInterval {
+  double af = 1.0;
+  std::optional<double> lo, hi;
+};
+Result<AccelerationInterval> acceleration_interval(const ArrheniusFit& fit, double use_temperature_c,
+                                                   double stress_temperature_c);
 
 struct AlphaAtTemperature {
   double alpha_per_h = 0.0;

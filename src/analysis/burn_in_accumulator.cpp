@@ -45,7 +45,7 @@ void BurnInAccumulator::reset() {
 
 bool BurnInAccumulator::unit(std::size_t lane) const {
   if (replay_) return units_[lane];
-  return !lanes_[lane].dead && !lanes_[lane].failed;
+  return !lanes_[lane].judge.dead() && !lanes_[lane].judge.catastrophic();
 }
 
 Result<std::vector<LaneFailure>> BurnInAccumulator::add(double time_h, std::span<const double> powers_w) {
@@ -63,15 +63,12 @@ Result<std::vector<LaneFailure>> BurnInAccumulator::add(double time_h, std::span
   }
   if (count_ == 0) {
     t0_ = time_h;
-    lanes_.resize(powers_w.size());
-    for (std::size_t i = 0; i < lanes_.size(); ++i) {
-      lanes_[i].first_w = powers_w[i];
-      lanes_[i].dead = is_dead(powers_w[i], options_);
-    }
+    lanes_.reserve(powers_w.size());
+    for (double first_w : powers_w) lanes_.push_back(Lane{LaneJudge(first_w, options_), first_w, false, {}});
   }
   const double t_h = time_h - t0_;  // as analyse_burn_in computes the test time
   std::vector<LaneFailure> failures;
-  judge(powers_w, t_h, failures);
+  if (count_ > 0) judge(powers_w, t_h, failures);
   if (replay_ ? t_h >= fit_from_h_ : t_h > band_hi_h_) {
     sum(powers_w, t_h);
   } else if (!replay_ && t_h >= band_lo_h_) {
@@ -85,20 +82,20 @@ Result<std::vector<LaneFailure>> BurnInAccumulator::add(double time_h, std::span
   return failures;
 }
 
-// The failure judgement of analyse_burn_in, one reading at a time: a lane fails at its first
-// reading beyond the limit and stays failed.
+// analyse_burn_in's failure judgement (LaneJudge), one reading at a time.
 void BurnInAccumulator::judge(std::span<const double> powers_w, double t_h, std::vector<LaneFailure>& failures) {
   for (std::size_t i = 0; i < lanes_.size(); ++i) {
     Lane& lane = lanes_[i];
     lane.latest_w = powers_w[i];
-    if (lane.dead || lane.failed || !beyond_limit(powers_w[i], lane.first_w, options_)) continue;
-    lane.failed = true;
-    lane.failed_at_h = t_h;
-    failures.push_back({i, powers_w[i] / lane.first_w});
+    const auto event = lane.judge.add(t_h, powers_w[i]);
+    const double of_first = powers_w[i] / lane.judge.first_w();
+    if (event.failed) failures.push_back({i, of_first, false, lane.judge.failed_at_h()});
+    if (!event.catastrophic) continue;
+    failures.push_back({i, of_first, true, lane.judge.catastrophic_at_h()});
     if (lane.averaged && !array_stale_)
-      array_stale_ = fmt::format("lane {} failed at {} h, after the array average had counted it (TM-21 averages "
-                                 "only the lanes that never fail)",
-                                 i + 1, t_h);
+      array_stale_ = fmt::format("lane {} failed catastrophically at {} h, after the array average had counted it "
+                                 "(TM-21 averages only the lanes that do not)",
+                                 i + 1, lane.judge.catastrophic_at_h());
   }
 }
 
@@ -108,12 +105,12 @@ void BurnInAccumulator::sum(std::span<const double> powers_w, double t_h) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < lanes_.size(); ++i) {
     Lane& lane = lanes_[i];
-    if (lane.dead) continue;
+    if (lane.judge.dead()) continue;
     // analyse_burn_in fits a lane's positive readings only, failed lanes too.
-    if (powers_w[i] > 0.0) lane.fit.add(t_h, powers_w[i] / lane.first_w);
+    if (powers_w[i] > 0.0) lane.fit.add(t_h, powers_w[i] / lane.judge.first_w());
     // tm21_average_normalised: the units with a finite reading, in lane order.
     if (!unit(i) || !std::isfinite(powers_w[i])) continue;
-    total += powers_w[i] / lane.first_w;
+    total += powers_w[i] / lane.judge.first_w();
     ++n;
     lane.averaged = true;
   }
@@ -156,12 +153,14 @@ std::optional<std::string> BurnInAccumulator::replay_needed() const {
 Status BurnInAccumulator::begin_replay() {
   if (!replay_) {
     if (auto ok = check_reading_count(count_); !ok) return ok;
-    FirstPass pass{count_, {}, {}};
+    FirstPass pass{count_, {}, {}, {}};
     units_.assign(lanes_.size(), false);
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
-      pass.dead.push_back(lanes_[i].dead);
-      pass.failed.push_back(lanes_[i].failed);
-      units_[i] = !lanes_[i].dead && !lanes_[i].failed;
+      const LaneJudge& judge = lanes_[i].judge;
+      pass.dead.push_back(judge.dead());
+      pass.failed.push_back(judge.failed());
+      pass.catastrophic.push_back(judge.catastrophic());
+      units_[i] = !judge.dead() && !judge.catastrophic();
     }
     first_pass_ = std::move(pass);
     fit_from_h_ = early_look_fit_window(last_h_).start_h;
@@ -184,8 +183,11 @@ Result<BurnInAnalysis> BurnInAccumulator::result() const {
   if (count_ != first_pass_->readings)
     return differs(fmt::format("{} readings, the first pass had {}", count_, first_pass_->readings));
   for (std::size_t i = 0; i < lanes_.size(); ++i) {
-    if (lanes_[i].dead != first_pass_->dead[i]) return differs(fmt::format("lane {} dead in one pass only", i + 1));
-    if (lanes_[i].failed != first_pass_->failed[i]) return differs(fmt::format("lane {} failed in one pass only", i + 1));
+    const LaneJudge& judge = lanes_[i].judge;
+    if (judge.dead() != first_pass_->dead[i]) return differs(fmt::format("lane {} dead in one pass only", i + 1));
+    if (judge.failed() != first_pass_->failed[i]) return differs(fmt::format("lane {} failed in one pass only", i + 1));
+    if (judge.catastrophic() != first_pass_->catastrophic[i])
+      return differs(fmt::format("lane {} failed catastrophically in one pass only", i + 1));
   }
   if (auto why = window_mismatch()) return differs(*why);
   return analyse();
@@ -199,22 +201,23 @@ Result<BurnInAnalysis> BurnInAccumulator::analyse() const {
   out.lanes.resize(lanes_.size());
   for (std::size_t i = 0; i < lanes_.size(); ++i) {
     const Lane& acc = lanes_[i];
+    const double first_w = acc.judge.first_w();
     LaneBurnIn& lane = out.lanes[i];
-    if (acc.dead) {
+    if (acc.judge.dead()) {
       lane.dead = true;
-      lane.note = dead_note(acc.first_w, options_);
+      lane.note = dead_note(first_w, options_);
       continue;
     }
-    lane.failed = acc.failed;
-    lane.failed_at_h = acc.failed_at_h;
-    lane.change = acc.latest_w / acc.first_w - 1.0;
+    apply_judgement(lane, acc.judge);
+    lane.change = acc.latest_w / first_w - 1.0;
     DecayFitSums fit;
     for (const Held& h : held_) {
-      if (h.t_h >= start_h && h.powers_w[i] > 0.0) fit.add(h.t_h, h.powers_w[i] / acc.first_w);
+      if (h.t_h >= start_h && h.powers_w[i] > 0.0) fit.add(h.t_h, h.powers_w[i] / first_w);
     }
     fit.merge(acc.fit);
     apply_lane_fit(lane, fit.fit());
-    if (!lane.failed) ++out.units;
+    if (lane.catastrophic) ++out.catastrophic;
+    else ++out.units;
   }
   apply_caps(out);
 
@@ -224,8 +227,8 @@ Result<BurnInAnalysis> BurnInAccumulator::analyse() const {
   }
   std::size_t u = 0;
   for (std::size_t i = 0; i < lanes_.size(); ++i) {
-    if (lanes_[i].dead || lanes_[i].failed) continue;
-    if (auto ok = tm21_check_unit_start(u++, lanes_[i].first_w); !ok) {
+    if (!is_unit(out.lanes[i])) continue;
+    if (auto ok = tm21_check_unit_start(u++, lanes_[i].judge.first_w()); !ok) {
       out.array_note = ok.error().message;
       return out;
     }
@@ -238,8 +241,8 @@ Result<BurnInAnalysis> BurnInAccumulator::analyse() const {
     double total = 0.0;
     std::size_t n = 0;
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
-      if (lanes_[i].dead || lanes_[i].failed || !std::isfinite(h.powers_w[i])) continue;
-      total += h.powers_w[i] / lanes_[i].first_w;
+      if (!is_unit(out.lanes[i]) || !std::isfinite(h.powers_w[i])) continue;
+      total += h.powers_w[i] / lanes_[i].judge.first_w();
       ++n;
     }
     if (n > 0) array.add(h.t_h, total / static_cast<double>(n));
@@ -256,6 +259,7 @@ Result<BurnInAnalysis> BurnInAccumulator::analyse() const {
   }
   out.array_l70 = tm21_projection(*fit, out.units, out.duration_h, 70.0, out.window);
   out.array_l90 = tm21_projection(*fit, out.units, out.duration_h, 90.0, out.window);
+  out.array_interval = array_interval(out, options_.confidence);
   return out;
 }
 

@@ -3,9 +3,9 @@
 // number of readings: what analyse_burn_in (burn_in.hpp) gives on the whole table, for runs of
 // weeks at a reading a second (millions of readings of hundreds of lanes, too many to keep).
 //
-// Kept per lane: the first and the latest reading, the failure (the first reading beyond the
-// limit, as analyse_burn_in judges it) and the least-squares sums of its decay fit over the
-// fit window (DecayFitSums); for the array, the sums of the fit of the TM-21 average.
+// Kept per lane: the first and the latest reading, the failure judgement (LaneJudge, which
+// analyse_burn_in uses too: a few numbers per lane) and the least-squares sums of its decay fit
+// over the fit window (DecayFitSums); for the array, the sums of the fit of the TM-21 average.
 //
 // analyse_burn_in decides two things only from the whole table:
 //  - the fit window, from the test's duration (early_look_fit_window of the last reading's
@@ -13,11 +13,12 @@
 //    that duration gives. It keeps whole the readings within `guard_h` of that start (at most
 //    max_held_values values), so a last reading a little before or after the plan (a reading's
 //    own duration, rounding) still gives analyse_burn_in's window.
-//  - the units of the array average: the lanes that never fail. TM-21 averages the units at
-//    each reading and fits the logarithm of the average; a logarithm of a sum does not split by
-//    lane, so the average of a past reading cannot be corrected for a lane that fails later.
-//    The accumulator averages the lanes that have not failed so far, which are the final units
-//    unless a lane fails after the array's sums have counted it.
+//  - the units of the array average: the live lanes that never fail catastrophically. TM-21
+//    averages the units at each reading and fits the logarithm of the average; a logarithm of a
+//    sum does not split by lane, so the average of a past reading cannot be corrected for a lane
+//    that fails later. The accumulator averages the lanes without a confirmed catastrophic
+//    failure so far, which are the final units unless a lane fails catastrophically after the
+//    array's sums have counted it (a parametric failure keeps the lane a unit: no second pass).
 // When either does not hold, replay_needed() says why and result() refuses until the readings
 // are added a second time: begin_replay(), then add() every reading again in order (streamed
 // back from the store, say). The second pass knows the window and the units from the first and
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "analysis/burn_in.hpp"
+#include "analysis/burn_in_parts.hpp"
 #include "analysis/decay_fit.hpp"
 #include "core/error.hpp"
 
@@ -45,7 +47,9 @@ struct BurnInPlan {
 
 struct LaneFailure {
   std::size_t lane = 0;  // 0-based
-  double of_first = 0.0;  // the reading that failed it / the lane's first reading
+  double of_first = 0.0;  // the reading that confirmed it / the lane's first reading
+  bool catastrophic = false;  // a sudden drop (else the parametric limit)
+  double at_h = 0.0;      // the reading the failure dates from (the first confirming one)
 };
 
 class BurnInAccumulator {
@@ -55,7 +59,8 @@ class BurnInAccumulator {
   static Result<BurnInAccumulator> create(const BurnInPlan& plan, const BurnInOptions& options = {});
 
   // One reading of every lane at time_h (any origin, increasing; t - the first time is the test
-  // time). NaN is a lane without a value. Returns the lanes that failed at this reading. Fails,
+  // time). NaN is a lane without a value. Returns the failures confirmed at this reading (a lane
+  // can appear twice: parametric and catastrophic). Fails,
   // keeping nothing of the reading, on a lane count other than the first reading's, a time
   // that does not increase or is not finite, or a second pass that has more lanes than the first.
   Result<std::vector<LaneFailure>> add(double time_h, std::span<const double> powers_w);
@@ -79,11 +84,8 @@ class BurnInAccumulator {
 
  private:
   struct Lane {
-    double first_w = 0.0;
+    burn_in_detail::LaneJudge judge;
     double latest_w = 0.0;
-    bool dead = false;
-    bool failed = false;
-    double failed_at_h = 0.0;
     bool averaged = false;  // counted in the array's sums (first pass)
     DecayFitSums fit;       // the summed readings (past the held ones)
   };
@@ -93,7 +95,7 @@ class BurnInAccumulator {
   };
   struct FirstPass {
     std::size_t readings = 0;
-    std::vector<bool> dead, failed;
+    std::vector<bool> dead, failed, catastrophic;
   };
 
   BurnInAccumulator(const BurnInPlan& plan, const BurnInOptions& options);

@@ -25,8 +25,10 @@ std::unexpected<Error> too_few_points(std::size_t n) {
 
 std::unexpected<Error> no_slope() { return fail(Errc::invalid_argument, "all readings at one time: no slope to fit"); }
 
-DecayFit fit_from(double intercept, double slope, double sum_squares, std::size_t n) {
+DecayFit fit_from(double intercept, double slope, double sum_squares, double stt, std::size_t n) {
   DecayFit fit;
+  fit.alpha_se_per_h = n > 2 ? std::sqrt(sum_squares / static_cast<double>(n - 2) / stt)
+                             : std::numeric_limits<double>::quiet_NaN();
   fit.b = std::exp(intercept);
   fit.alpha_per_h = -slope;
   fit.rms_residual_ln = std::sqrt(sum_squares / static_cast<double>(n));
@@ -70,7 +72,7 @@ Result<DecayFit> fit_exponential_decay(std::span<const double> time_h, std::span
     const double r = std::log(phi[i]) - (intercept + slope * time_h[i]);
     ss += r * r;
   }
-  return fit_from(intercept, slope, ss, n);
+  return fit_from(intercept, slope, ss, stt, n);
 }
 
 void DecayFitSums::add(double time_h, double phi) {
@@ -126,7 +128,11 @@ Result<DecayFit> DecayFitSums::fit() const {
   const double intercept = mean_y_ - slope * mean_t_;
   // The residual sum of squares of a least-squares line: Syy - Sty^2 / Stt (never below 0,
   // which rounding could give for an exact curve).
-  return fit_from(intercept, slope, std::max(0.0, syy_ - slope * sty_), n_);
+  return fit_from(intercept, slope, std::max(0.0, syy_ - slope * sty_), stt_, n_);
+}
+
+bool decay_resolved(const DecayFit& fit) {
+  return fit.points >= kResolvedMinPoints && std::abs(fit.alpha_per_h) > kResolvedSigmas * fit.alpha_se_per_h;
 }
 
 double decay_percent_per_1000h(double alpha_per_h) { return -100.0 * std::expm1(-1000.0 * alpha_per_h); }

@@ -14,7 +14,19 @@ struct DecayFit {
   double alpha_per_h = 0.0;  // decay constant; negative when output rises
   double rms_residual_ln = 0.0;  // RMS residual of ln Phi (~ relative error)
   std::size_t points = 0;
+  // Standard error of alpha from the least-squares line: sqrt(SSR / (n - 2) / Stt), the
+  // textbook slope error with independent residuals. NaN with fewer than three points (no
+  // residual degree of freedom).
+  double alpha_se_per_h = 0.0;
 };
+
+// Fewest points and the |alpha| / standard error ratio below which a decay rate is "not
+// resolved": indistinguishable from no decay at about 95 % confidence.
+inline constexpr std::size_t kResolvedMinPoints = 3;
+inline constexpr double kResolvedSigmas = 2.0;
+
+// Whether the fit tells the decay rate from zero: enough points and |alpha| > 2 standard errors.
+bool decay_resolved(const DecayFit& fit);
 
 // Fails with fewer than two points, fewer than two distinct times, mismatched sizes or
 // any non-positive / non-finite output.

@@ -68,6 +68,13 @@ Result<F3dbResult> f3db_from_curve(std::span<const double> freq_hz, std::span<co
   auto level = normalised_level_db(magnitude, options.plateau_points);
   if (!level) return fail(level.error());
   auto plateau = low_frequency_plateau(magnitude, options.plateau_points);
+  if (options.plateau) {
+    if (!(*options.plateau > 0.0) || !std::isfinite(*options.plateau))
+      return fail(Errc::invalid_argument, fmt::format("plateau {} is not a positive number", *options.plateau));
+    const double shift_db = 20.0 * std::log10(*plateau / *options.plateau);
+    for (double& l : *level) l += shift_db;
+    plateau = *options.plateau;
+  }
 
   const double threshold = threshold_db(options.convention);
   std::size_t i = 0;

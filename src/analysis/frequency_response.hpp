@@ -10,6 +10,7 @@
 // ledlab reports the electrical bandwidth (the usual figure in micro-LED papers, read
 // straight off S21); the optical figure is available on request and always labelled.
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,9 @@ Result<std::vector<double>> normalised_level_db(std::span<const double> magnitud
 struct F3dbOptions {
   Bandwidth3dB convention = Bandwidth3dB::electrical;
   std::size_t plateau_points = 3;  // plateau = mean |H| of the first k points
+  // The level to normalise to instead of that mean (a fitted low-frequency level, which the
+  // first points underestimate when they already roll off: see f3db_estimate.hpp).
+  std::optional<double> plateau;
 };
 
 struct F3dbResult {

@@ -127,6 +127,7 @@ void register_run_command(CLI::App& app) {
     req.db = !o->db.empty() ? o->db : db::default_db_path();
     req.overrides = parse_params_or_exit(o->params);
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
+    req.verdict_exit_code = true;
     const int code = engine::run_sequence(req, std::cout);
     if (o->report.empty() || code == 2) throw Exit{code};
     // The run just recorded is the newest in the store.
@@ -172,6 +173,7 @@ void register_resume_command(CLI::App& app) {
     req.time_scale = o->time_scale;
     req.db = !o->db.empty() ? o->db : db::default_db_path();
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
+    req.verdict_exit_code = true;
     throw Exit{engine::run_sequence(req, std::cout)};
   });
 }

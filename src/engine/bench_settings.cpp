@@ -60,6 +60,9 @@ const std::vector<Field>& fields() {
     FRACTION(array, weak_probability),
     FRACTION(array, weak_power_min),
     FRACTION(array, weak_power_max),
+    FIELD(array, a_temperature_exponent, -10, false, 10),
+    FIELD(array, b_temperature_exponent, -10, false, 10),
+    FIELD(array, c_temperature_exponent, -10, false, 10),
     FIELD(array, fraction_of_25c_output_at_85c, 0, true, 10),
     FIELD(array, forward_voltage_v, 0, false, 1000),
     NON_NEGATIVE(array, series_resistance_ohm),
@@ -109,6 +112,8 @@ const std::vector<Field>& fields() {
     FIELD(diode, shunt_resistance_spread_ln, 0, false, 10),
     FIELD(diode, voltage_noise_v, 0, false, 10),
     FIELD(diode, current_noise_relative, 0, false, 1),
+    FIELD(bert, amplitude_relative_noise, 0, false, 1),
+    NON_NEGATIVE(bert, amplitude_absolute_noise_w),
   };
   return table;
 }
@@ -133,7 +138,7 @@ Result<sim::BenchConfig> bench_config_from_json(const nlohmann::json& bench, std
     }
     if (!value.is_object())
       return fail(Errc::config, fmt::format("{}: bench.{}: unknown key; expected seed or a table "
-                                            "[bench.array|link|chamber|ageing|meter|diode]", source, key));
+                                            "[bench.array|link|chamber|ageing|meter|bert|diode]", source, key));
     for (const auto& [name, v] : value.items()) {
       const Field* field = nullptr;
       for (const auto& f : fields())

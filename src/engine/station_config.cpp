@@ -256,7 +256,8 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
     const Key keys[] = {{"time_scale", &st.time_scale, 0, true, kMaxTimeScale},
                         {"safe_temperature_c", &st.safe_temperature_c, -273.15, false, 1000},
                         {"link_recovery_s", &st.link_recovery_s, 0, false, kMaxLinkRecoveryS},
-                        {"heartbeat_s", &st.heartbeat_s, 0, false, kMaxHeartbeatS}};
+                        {"heartbeat_s", &st.heartbeat_s, 0, false, kMaxHeartbeatS},
+                        {"environment_log_s", &st.environment_log_s, 0, false, kMaxHeartbeatS}};
     for (const auto& [k, v] : *s) {
       const std::string key = "station." + std::string(k.str());
       if (k.str() == "name") {
@@ -268,9 +269,14 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
       const auto* known = std::find_if(std::begin(keys), std::end(keys), [&](const Key& x) { return x.name == k.str(); });
       if (known == std::end(keys))
         return fail(at(source_name, &v, key,
-                       "unknown key (name, time_scale, safe_temperature_c, link_recovery_s, heartbeat_s)"));
+                       "unknown key (name, time_scale, safe_temperature_c, link_recovery_s, heartbeat_s, "
+                       "environment_log_s)"));
       auto value = number_in(source_name, v, key, known->lo, known->lo_open, known->hi);
       if (!value) return fail(value.error());
+      // A log faster than a reading a second would spend the chamber's link on nothing else.
+      if (known->out == &st.environment_log_s && *value > 0 && *value < kMinEnvironmentLogS)
+        return fail(at(source_name, &v, key, fmt::format("{} s: 0 (off) or {} to {} s", *value, kMinEnvironmentLogS,
+                                                         kMaxHeartbeatS)));
       *known->out = *value;
     }
     safe_temperature_node = s->get("safe_temperature_c");

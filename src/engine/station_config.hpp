@@ -19,6 +19,7 @@ namespace ledlab::engine {
 inline constexpr double kMaxTimeScale = 1e7;           // time_scale: > 0 and <= this
 inline constexpr double kMaxLinkRecoveryS = 7 * 86400;  // link_recovery_s: 0 .. a week of wall time
 inline constexpr double kMaxHeartbeatS = 86400;         // heartbeat_s: 0 .. a simulated day
+inline constexpr double kMinEnvironmentLogS = 1;        // environment_log_s: 0 (off) or 1 .. a day
 inline constexpr std::int64_t kMaxTimeoutMs = 86'400'000;  // timeout_ms and friends: 1 .. a day
 inline constexpr std::int64_t kMaxReconnectAttempts = 1000;
 
@@ -35,6 +36,7 @@ struct StationConfig {
   double safe_temperature_c = 25;  // where chambers go when a run stops
   double link_recovery_s = 600;    // wall seconds a run stays suspended reconnecting a lost link
   double heartbeat_s = 30;         // simulated seconds between link checks of every instrument (0: off)
+  double environment_log_s = 60;   // simulated seconds between chamber air / DUT / setpoint log readings (0: off)
   std::vector<InterlockSpec> interlocks;  // [interlocks.<name>]
   nlohmann::json bench;            // [bench] table: simulated array and environment settings
   std::vector<instruments::InstrumentConfig> instruments;

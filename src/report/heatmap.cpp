@@ -21,12 +21,23 @@ std::string ramp(double u) {
   return fmt::format("rgb({},{},{})", mix(0), mix(1), mix(2));
 }
 
+// Every k-th of n labels, k in 1, 2, 5, 10, ... so that labels are at least `min_px` apart.
+int label_stride(int cell_px, int min_px) {
+  for (int k : {1, 2, 5, 10, 20, 50, 100})
+    if (k * cell_px >= min_px) return k;
+  return 200;
+}
+
 }  // namespace
 
 std::string render_heatmap(const HeatmapSpec& spec) {
   const int cell = spec.cell_px;
+  // Margins: row numbers and the "row" title on the left; column numbers, the "column" title
+  // and the marked lane's name under the map.
+  constexpr int kLeft = 56, kTop = 30;
   const int map_w = spec.cols * cell, map_h = spec.rows * cell;
-  const int width = 40 + map_w + 110, height = 30 + map_h + 30;
+  const int bottom = 44 + (spec.marked_label.empty() ? 0 : 16);
+  const int width = kLeft + map_w + 130, height = kTop + map_h + bottom;
   std::string svg = fmt::format(
       R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" class="heatmap" font-family="sans-serif" font-size="11">)",
       width, height);
@@ -49,34 +60,53 @@ std::string render_heatmap(const HeatmapSpec& spec) {
       const auto i = static_cast<std::size_t>(r * spec.cols + c);
       const double v = i < spec.values.size() ? spec.values[i] : std::nan("");
       const bool has = scale && std::isfinite(v) && (spec.scale == ScaleKind::linear || v > 0);
-      const int x = 40 + c * cell, y = 30 + r * cell;
-      svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#fff" stroke-width="0.5"><title>lane {}: {}</title></rect>)",
-                         x, y, cell, cell, has ? ramp(scale->to_px(v)) : "#bbb", i + 1,
-                         has ? si_label(v) + spec.unit : std::string("no value"));
+      const int x = kLeft + c * cell, y = kTop + r * cell;
+      svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#fff" stroke-width="0.5"><title>lane {} (row {}, column {}): {}</title></rect>)",
+                         x, y, cell, cell, has ? ramp(scale->to_px(v)) : "#bbb", i + 1, r + 1, c + 1,
+                         escape(has ? tick_label(v, spec.ticks) + spec.unit : std::string("no value")));
       if (i < spec.flagged.size() && spec.flagged[i])
         svg += fmt::format(R"(<path d="M{0},{1}L{2},{3}M{2},{1}L{0},{3}" stroke="#d00" stroke-width="1.5"/>)", x + 2, y + 2,
                            x + cell - 2, y + cell - 2);
     }
   }
-  for (int r = 0; r < spec.rows; r += std::max(1, spec.rows / 5))
-    svg += fmt::format(R"(<text x="34" y="{}" text-anchor="end">{}</text>)", 30 + r * cell + cell * 0.75, r + 1);
-  for (int c = 0; c < spec.cols; c += std::max(1, spec.cols / 5))
-    svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)", 40 + c * cell + cell / 2, 30 + map_h + 14, c + 1);
+  // Row and column numbers (1-based, as the lanes), every one when the cells leave room.
+  const int row_every = label_stride(cell, 12), col_every = label_stride(cell, 22);
+  for (int r = 0; r < spec.rows; ++r)
+    if (r % row_every == 0 || r + 1 == spec.rows)
+      svg += fmt::format(R"(<text x="{}" y="{:.1f}" text-anchor="end">{}</text>)", kLeft - 4, kTop + r * cell + cell * 0.75, r + 1);
+  for (int c = 0; c < spec.cols; ++c)
+    if (c % col_every == 0 || (c + 1 == spec.cols && (c % col_every) * cell >= 22))
+      svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)", kLeft + c * cell + cell / 2, kTop + map_h + 13, c + 1);
+  svg += fmt::format(R"~(<text x="14" y="{0:.1f}" text-anchor="middle" transform="rotate(-90 14 {0:.1f})">row</text>)~",
+                     kTop + map_h / 2.0);
+  svg += fmt::format(R"(<text x="{:.1f}" y="{}" text-anchor="middle">column</text>)", kLeft + map_w / 2.0, kTop + map_h + 28);
+  if (spec.marked_lane && *spec.marked_lane >= 1 && *spec.marked_lane <= spec.rows * spec.cols) {
+    const int i = *spec.marked_lane - 1, x = kLeft + (i % spec.cols) * cell, y = kTop + (i / spec.cols) * cell;
+    svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#000" stroke-width="2.5"/>)", x - 1, y - 1,
+                       cell + 2, cell + 2);
+    if (!spec.marked_label.empty())
+      svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="start">{}</text>)", kLeft, kTop + map_h + 44, escape(spec.marked_label));
+  }
 
   if (scale) {  // colour bar, value ticks from the same scale
-    const int bx = 40 + map_w + 20, bw = 14;
+    const int bx = kLeft + map_w + 20, bw = 14;
     const int steps = 32;
     for (int k = 0; k < steps; ++k) {
       const double u0 = 1.0 - static_cast<double>(k + 1) / steps;
-      svg += fmt::format(R"(<rect x="{}" y="{:.1f}" width="{}" height="{:.1f}" fill="{}"/>)", bx, 30 + k * map_h / double(steps), bw,
+      svg += fmt::format(R"(<rect x="{}" y="{:.1f}" width="{}" height="{:.1f}" fill="{}"/>)", bx, kTop + k * map_h / double(steps), bw,
                          map_h / double(steps) + 0.5, ramp(u0 + 0.5 / steps));
     }
-    auto bar = Scale::make(spec.scale, scale->lo(), scale->hi(), 30.0 + map_h, 30.0);
-    for (const auto& t : bar->ticks(4)) {
+    auto bar = Scale::make(spec.scale, scale->lo(), scale->hi(), kTop + map_h, kTop);
+    for (const auto& t : bar->ticks(4, spec.ticks)) {
       if (!t.major || t.label.empty()) continue;
       const double y = bar->to_px(t.value);
       svg += fmt::format(R"(<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#333"/><text x="{3}" y="{4:.1f}">{5}</text>)",
                          bx + bw, y, bx + bw + 4, bx + bw + 6, y + 4, escape(t.label + spec.unit));
+    }
+    if (spec.limit && bar->contains(*spec.limit) && (spec.scale == ScaleKind::linear || *spec.limit > 0)) {
+      const double y = bar->to_px(*spec.limit);
+      svg += fmt::format(R"(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#b00" stroke-width="2"><title>limit {}</title></line>)",
+                         bx - 4, y, bx + bw + 4, y, escape(tick_label(*spec.limit, spec.ticks) + spec.unit));
     }
   }
   return svg + "</svg>";

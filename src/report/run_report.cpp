@@ -3,6 +3,7 @@
 
 #include "report/sections.hpp"
 #include "report/svg_plot.hpp"
+#include "db/verdict.hpp"
 
 #include <fmt/format.h>
 
@@ -19,7 +20,7 @@ h1 { font-size: 1.5em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
-.pass { color: #080; } .fail { color: #b00; }
+.pass { color: #080; } .fail { color: #b00; } .none { color: #666; }
 .verdict { font-size: 1.3em; padding: 0.4em 0.8em; display: inline-block; border: 2px solid; }
 svg { display: block; margin: 1em 0; }
 pre { background: #f7f7f7; padding: 0.5em; overflow-x: auto; font-size: 0.8em; max-height: 20em; }
@@ -54,56 +55,49 @@ std::string provenance(const RunData& d) {
   return html + "<details><summary>script</summary><pre>" + escape(r.script_text) + "</pre></details>\n";
 }
 
-struct Count {
-  int pass = 0, fail = 0, none = 0, dead = 0;
-};
-
-// Pass/fail over every result of a run, by result name.
-struct Verdict {
-  bool ok = false;
-  int judged = 0, fails = 0;
-  std::map<std::string, Count> by_name;
+// The run's verdict (db/verdict.hpp), its counts by result name, and the failing results.
+struct Summary {
+  db::RunVerdict verdict;
+  std::map<std::string, db::VerdictCounts> by_name;
   std::vector<std::string> failing;  // the first 30, in words
 };
 
-Verdict verdict(const RunData& d) {
-  Verdict v;
+// "l70_h lane 3 > 6 kh": a result with its qualifier, in words.
+std::string result_text(const RunResult& r) {
+  return fmt::format("{}{} {} {}", r.record.name, r.record.lane ? fmt::format(" lane {}", *r.record.lane) : "",
+                     db::relation(r.record.qualifier), fmt_value(r.record.value, r.record.unit == "1" ? "" : r.record.unit));
+}
+
+Summary summarise(const RunData& d) {
+  Summary s;
+  db::VerdictTally tally;
   for (const auto& r : d.results) {
-    Count& c = v.by_name[r.record.name];
-    const db::Verdict rv = db::verdict_of(r.record);
-    if (rv == db::Verdict::dead) ++c.dead;
-    if (rv == db::Verdict::dead || rv == db::Verdict::not_judged) {
-      c.none += rv == db::Verdict::not_judged;
-      continue;
-    }
-    ++v.judged;
-    if (rv == db::Verdict::pass) {
-      ++c.pass;
-      continue;
-    }
-    ++c.fail;
-    ++v.fails;
-    if (v.failing.size() < 30)
-      v.failing.push_back(fmt::format("{}{} = {}{}", r.record.name, r.record.lane ? fmt::format(" lane {}", *r.record.lane) : "",
-                                      fmt_value(r.record.value, r.record.unit == "1" ? "" : r.record.unit), r.dead() ? " (dead)" : ""));
+    tally.add(r.record);
+    const db::Verdict v = db::verdict_of(r.record);
+    s.by_name[r.record.name].add(v);
+    if (v == db::Verdict::fail && s.failing.size() < 30) s.failing.push_back(result_text(r));
   }
-  v.ok = d.run.status == db::RunStatus::finished && v.fails == 0;
-  return v;
+  s.verdict = tally.verdict(d.run);
+  return s;
+}
+
+std::string_view verdict_class(const db::RunVerdict& v) {
+  return v.outcome == db::RunOutcome::pass ? "pass" : v.outcome == db::RunOutcome::fail ? "fail" : "none";
 }
 
 std::string summary(const RunData& d) {
-  const Verdict v = verdict(d);
-  std::string html = fmt::format("<h2>Summary</h2>\n<p><span class=\"verdict {}\">{}</span> run {}, {} of {} judged results failed</p>\n",
-                                 v.ok ? "pass" : "fail", v.ok ? "PASS" : "FAIL", escape(std::string(db::to_string(d.run.status))),
-                                 v.fails, v.judged);
+  const Summary s = summarise(d);
+  // The verdict boxed, then what it is built from.
+  std::string html = fmt::format("<h2>Summary</h2>\n<p><span class=\"verdict {}\">{}</span> {}</p>\n", verdict_class(s.verdict),
+                                 escape(s.verdict.label()), escape(s.verdict.basis()));
   std::vector<std::vector<std::string>> rows;
-  for (const auto& [name, c] : v.by_name)
+  for (const auto& [name, c] : s.by_name)
     rows.push_back({escape(name), fmt::format("{}", c.pass), c.fail ? fmt::format("<b class=fail>{}</b>", c.fail) : "0",
-                    fmt::format("{}", c.none), fmt::format("{}", c.dead)});
-  html += html_table({"result", "pass", "fail", "no limit", "dead lanes"}, rows);
-  if (!v.failing.empty()) {
+                    fmt::format("{}", c.dead), fmt::format("{}", c.not_judged)});
+  html += html_table({"result", "pass", "fail", "dead", "not judged"}, rows);
+  if (!s.failing.empty()) {
     html += "<details><summary>failing results (first 30)</summary><ul>";
-    for (const auto& f : v.failing) html += "<li>" + escape(f) + "</li>";
+    for (const auto& f : s.failing) html += "<li>" + escape(f) + "</li>";
     html += "</ul></details>\n";
   }
   return html;
@@ -146,29 +140,42 @@ std::string fmt_value(double value, std::string_view unit) {
 }
 
 std::string lane_map(const RunData& run, const std::string& title, const std::vector<double>& values, const std::string& unit,
-                     bool log_scale, const std::vector<bool>& flagged) {
+                     bool log_scale, const std::vector<bool>& flagged, TickStyle ticks, const MarkedLane& marked) {
   HeatmapSpec map{.title = title, .unit = unit, .rows = run.rows, .cols = run.cols, .values = values, .flagged = flagged,
-                  .scale = log_scale ? ScaleKind::log : ScaleKind::linear};
+                  .scale = log_scale ? ScaleKind::log : ScaleKind::linear, .ticks = ticks, .limit = marked.limit};
+  if (marked.lane > 0) {
+    map.marked_lane = marked.lane;
+    map.marked_label = fmt::format("outlined: {}{}", lane_position(run, marked.lane), marked.what.empty() ? "" : ", " + marked.what);
+  }
   return "<h3>Lane map</h3>\n" + render_heatmap(map);
+}
+
+std::string lane_position(const RunData& run, int lane) {
+  if (run.cols <= 0 || lane < 1) return fmt::format("lane {}", lane);
+  return fmt::format("lane {} (row {}, column {})", lane, (lane - 1) / run.cols + 1, (lane - 1) % run.cols + 1);
+}
+
+std::string fmt_result(const RunResult& result) {
+  return db::qualified(result.record.qualifier, fmt_value(result.record.value, result.record.unit == "1" ? "" : result.record.unit));
 }
 
 Result<std::string> render_run_summary(db::Reader& reader, std::string_view uuid_or_prefix) {
   auto d = load_run(reader, uuid_or_prefix);
   if (!d) return fail(d.error());
-  const Verdict v = verdict(*d);
-  std::string out = fmt::format("{}: {} of {} judged results failed (run {} {})\n", v.ok ? "PASS" : "FAIL", v.fails, v.judged,
-                                d->run.uuid.substr(0, 8), db::to_string(d->run.status));
-  for (const auto& [name, c] : v.by_name)
-    out += fmt::format("  {:<30} {:>5} pass {:>5} fail {:>5} no limit {:>4} dead\n", name, c.pass, c.fail, c.none, c.dead);
+  const Summary s = summarise(*d);
+  std::string out = fmt::format("{} (run {} {})\n", s.verdict.headline(), d->run.uuid.substr(0, 8), db::to_string(d->run.status));
+  for (const auto& [name, c] : s.by_name)
+    out += fmt::format("  {:<30} {:>5} pass {:>5} fail {:>5} dead {:>5} not judged\n", name, c.pass, c.fail, c.dead, c.not_judged);
   for (const auto& r : d->results) {
     if (r.record.lane) continue;
     std::string condition;
     for (const char* key : {"temperature_c", "drive_current_a"})
-      if (r.extra.contains(key)) condition = fmt::format(" at {}", fmt_value(r.extra[key].get<double>(), key[0] == 't' ? "°C" : "A"));
-    out += fmt::format("  {}{} = {}{}\n", r.record.name, condition, fmt_value(r.record.value, r.record.unit == "1" ? "" : r.record.unit),
-                       db::verdict_of(r.record) == db::Verdict::pass   ? " (pass)"
-                       : db::verdict_of(r.record) == db::Verdict::fail ? " (FAIL)"
-                                                                        : "");
+      if (r.extra.contains(key) && r.extra[key].is_number())
+        condition = fmt::format(" at {}", fmt_value(r.extra[key].get<double>(), key[0] == 't' ? "°C" : "A"));
+    const db::Verdict v = db::verdict_of(r.record);
+    out += fmt::format("  {}{} {} {}{}\n", r.record.name, condition, db::relation(r.record.qualifier),
+                       fmt_value(r.record.value, r.record.unit == "1" ? "" : r.record.unit),
+                       v == db::Verdict::pass ? " (pass)" : v == db::Verdict::fail ? " (FAIL)" : "");
   }
   return out;
 }
@@ -178,7 +185,11 @@ Result<std::string> render_run_report(db::Reader& reader, std::string_view uuid_
   if (!data) return fail(data.error());
   std::string body = bandwidth_section(*data, reader) + ber_section(*data) + burn_in_section(*data, reader) +
                      liv_section(*data, reader);
-  if (body.empty()) body = "<p>This run has no results of a kind the report plots (bandwidth, BER, burn-in).</p>";
+  // An aborted burn-in has no results yet its weeks of readings are stored: show them.
+  if (body.empty() || data->run.status != db::RunStatus::finished) {
+    if (body.empty()) body = "<p>This run has no results of a kind the report plots (bandwidth, BER, burn-in, LIV).</p>\n";
+    body += recorded_section(*data, reader);
+  }
   return fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ledlab {} {}</title>"
                      "<style>{}</style></head><body>\n<h1>ledlab report: {} run {}</h1>\n{}{}{}{}</body></html>\n",
                      escape(data->run.sequence), escape(data->run.uuid.substr(0, 8)), kStyle, escape(data->run.sequence),

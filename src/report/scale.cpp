@@ -55,6 +55,25 @@ std::string si_label(double value, int digits) {
   return *prefix ? number + " " + prefix : number;
 }
 
+std::string power_of_ten_label(double value, int digits) {
+  if (value == 0.0 || !std::isfinite(value)) return si_label(value, digits);
+  static constexpr std::array<const char*, 10> kSuperscript{"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+  int exponent = static_cast<int>(std::floor(std::log10(std::abs(value))));
+  double mantissa = std::stod(fmt::format("{:.{}g}", value / std::pow(10.0, exponent), digits));
+  if (std::abs(mantissa) >= 10.0) mantissa /= 10.0, ++exponent;  // 9.999e-13 rounds to 10⁻¹²
+  if (exponent >= 0 && exponent <= 2) return fmt::format("{:.{}g}", value, digits);  // 1, 25, 250: plain reads better
+  std::string power = "10";
+  if (exponent < 0) power += "⁻";
+  for (char d : std::to_string(std::abs(exponent))) power += kSuperscript[static_cast<std::size_t>(d - '0')];
+  if (mantissa == 1.0) return power;
+  if (mantissa == -1.0) return "-" + power;
+  return fmt::format("{:.{}g}×{}", mantissa, digits, power);
+}
+
+std::string tick_label(double value, TickStyle style) {
+  return style == TickStyle::power_of_ten ? power_of_ten_label(value) : si_label(value);
+}
+
 Result<Scale> Scale::make(ScaleKind kind, double lo, double hi, double px_lo, double px_hi) {
   if (!std::isfinite(lo) || !std::isfinite(hi) || !(hi > lo))
     return fail(Errc::invalid_argument, fmt::format("axis range {} .. {} is empty or not finite", lo, hi));
@@ -76,7 +95,7 @@ bool Scale::contains(double value) const {
   return u >= -1e-9 && u <= 1.0 + 1e-9;
 }
 
-std::vector<Tick> Scale::ticks(std::size_t target) const {
+std::vector<Tick> Scale::ticks(std::size_t target, TickStyle style) const {
   std::vector<Tick> out;
   if (kind_ == ScaleKind::linear) {
     const double step = nice_step(lo_, hi_, target);
@@ -84,7 +103,7 @@ std::vector<Tick> Scale::ticks(std::size_t target) const {
     const bool plain = std::max(std::abs(lo_), std::abs(hi_)) < 1e4 && step >= 1e-3;
     for (double k = std::ceil(lo_ / step - 1e-9); k * step <= hi_ + step * 1e-9; k += 1.0) {
       const double v = std::abs(k) < 1e-12 ? 0.0 : k * step;
-      out.push_back({v, plain ? fmt::format("{:.4g}", v) : si_label(v), true});
+      out.push_back({v, plain ? fmt::format("{:.4g}", v) : tick_label(v, style), true});
     }
     return out;
   }
@@ -96,7 +115,7 @@ std::vector<Tick> Scale::ticks(std::size_t target) const {
   const int label_every = std::max(1, (decades + static_cast<int>(target) * 2 - 1) / (static_cast<int>(target) * 2));
   for (int d = first; d <= last; ++d) {
     const double decade = std::pow(10.0, d);
-    if (contains(decade)) out.push_back({decade, (d - first) % label_every == 0 ? si_label(decade) : "", true});
+    if (contains(decade)) out.push_back({decade, (d - first) % label_every == 0 ? tick_label(decade, style) : "", true});
     if (decades > 6) continue;
     for (int m = 2; m <= 9; ++m)
       if (contains(m * decade)) out.push_back({m * decade, "", false});

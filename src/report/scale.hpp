@@ -13,6 +13,11 @@ namespace ledlab::report {
 
 enum class ScaleKind { linear, log };
 
+// How tick values are written: with SI prefixes ("500 M", "1.5 G": quantities with a unit,
+// Hz, W, h) or as powers of ten ("10⁻¹²": dimensionless ratios such as a bit error ratio,
+// where "1 p" would read as picoseconds or picowatts).
+enum class TickStyle { si, power_of_ten };
+
 struct Tick {
   double value = 0.0;
   std::string label;  // empty for minor ticks
@@ -30,6 +35,12 @@ Result<std::pair<double, double>> nice_range(ScaleKind kind, double lo, double h
 // 2e-12 -> "2 p", 0 -> "0", 1234 -> "1.23 k".
 std::string si_label(double value, int digits = 3);
 
+// A number as a power of ten, exponent in Unicode superscripts (so it reads the same in SVG
+// text, HTML and a terminal): 1e-12 -> "10⁻¹²", 2.5e-13 -> "2.5×10⁻¹³", 0.1 -> "10⁻¹"; 0 to 999
+// plain: 0 -> "0", 250 -> "250".
+std::string power_of_ten_label(double value, int digits = 3);
+std::string tick_label(double value, TickStyle style);
+
 class Scale {
  public:
   // Maps [lo, hi] onto [px_lo, px_hi] (px_hi < px_lo for a y axis). Fails on an empty or
@@ -43,7 +54,7 @@ class Scale {
   // a non-positive value to the low end.
   double to_px(double value) const;
   bool contains(double value) const;
-  std::vector<Tick> ticks(std::size_t target = 5) const;
+  std::vector<Tick> ticks(std::size_t target = 5, TickStyle style = TickStyle::si) const;
 
  private:
   Scale(ScaleKind kind, double lo, double hi, double px_lo, double px_hi)

@@ -12,7 +12,29 @@
 namespace ledlab::report {
 namespace {
 
-// A lane's measured response at one current, normalised to its first three points.
+// The f3dB result of a lane at one current (nullptr when there is none).
+const RunResult* f3db_result(const RunData& run, int lane, double current) {
+  for (const auto* r : run.lane_results("f3db_hz"))
+    if (*r->record.lane == lane && r->extra.value("drive_current_a", 0.0) == current) return r;
+  return nullptr;
+}
+
+// Per lane f3dB at one current over the lanes whose sweep resolved it (NaN elsewhere): a value
+// the sweep could not resolve is shown on its own, never averaged in. Runs from before the
+// flag existed carry no `resolved` and count as resolved.
+std::vector<double> resolved_values(const RunData& run, double current) {
+  auto values = run.lane_values("f3db_hz", "drive_current_a", current);
+  for (const auto* r : run.lane_results("f3db_hz")) {
+    const int lane = *r->record.lane;
+    if (r->extra.value("drive_current_a", 0.0) == current && !r->extra.value("resolved", true) && lane >= 1 &&
+        lane <= static_cast<int>(values.size()))
+      values[static_cast<std::size_t>(lane - 1)] = std::nan("");
+  }
+  return values;
+}
+
+// A lane's measured response at one current in dB of the fitted low-frequency level (the mean
+// of its first three points, moved by the fit's plateau_gain_db when the run stored it).
 PlotSeries response_curve(const RunData& run, db::Reader& reader, int lane, double current, const std::string& name) {
   PlotSeries s;
   s.name = name;
@@ -32,17 +54,23 @@ PlotSeries response_curve(const RunData& run, db::Reader& reader, int lane, doub
     }
   }
   if (s.y.size() >= 3) {
-    const double plateau = (s.y[0] + s.y[1] + s.y[2]) / 3.0;
+    const RunResult* r = f3db_result(run, lane, current);
+    const double gain_db = r ? r->extra.value("plateau_gain_db", 0.0) : 0.0;
+    const double plateau = (s.y[0] + s.y[1] + s.y[2]) / 3.0 * std::pow(10.0, gain_db / 20.0);
     for (double& y : s.y) y = y > 0 ? 20.0 * std::log10(y / plateau) : std::nan("");
   }
   return s;
 }
 
-// The fitted two-pole model of a lane at one current, in dB.
+// The fitted two-pole model of a lane at one current, in dB: tau and RC in the f3db_hz result
+// (f3db_fit_hz in runs before issue 15).
 PlotSeries fit_curve(const RunData& run, int lane, double current, const std::vector<double>& freqs) {
   PlotSeries s;
-  for (const auto* r : run.lane_results("f3db_fit_hz")) {
-    if (*r->record.lane != lane || r->extra.value("drive_current_a", 0.0) != current) continue;
+  std::vector<const RunResult*> fits;
+  if (const RunResult* r = f3db_result(run, lane, current); r && r->extra.contains("tau_s")) fits.push_back(r);
+  for (const auto* r : run.lane_results("f3db_fit_hz"))
+    if (fits.empty() && *r->record.lane == lane && r->extra.value("drive_current_a", 0.0) == current) fits.push_back(r);
+  for (const auto* r : fits) {
     const double tau = r->extra.value("tau_s", 0.0), rc = r->extra.value("rc_s", 0.0);
     for (double f : freqs) {
       s.x.push_back(f);
@@ -65,11 +93,14 @@ std::string bandwidth_section(const RunData& run, db::Reader& reader) {
   // f3dB vs current density: array median with the interquartile range as bars.
   PlotSpec trend{.title = "f3dB vs current density (median, bars: IQR)", .x_label = "current density (A/cm²)",
                  .y_label = "f3dB (Hz)", .x_scale = ScaleKind::log, .y_scale = ScaleKind::log};
-  PlotSeries median{.name = "interpolated f3dB", .markers = true};
+  PlotSeries median{.name = "f3dB (resolved lanes)", .markers = true};
   std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> warnings;
   for (double current : currents) {
-    const auto values = run.lane_values("f3db_hz", "drive_current_a", current);
-    const auto fits = run.lane_values("f3db_fit_hz", "drive_current_a", current);
+    const auto values = resolved_values(run, current);
+    const auto all = run.lane_values("f3db_hz", "drive_current_a", current);
+    const auto unresolved = analysis::finite_count(all) - analysis::finite_count(values);
+    const auto interp = run.lane_values(run.has("f3db_interp_hz") ? "f3db_interp_hz" : "f3db_fit_hz", "drive_current_a", current);
     double density = std::nan("");
     for (const auto* r : run.lane_results("f3db_hz"))
       if (r->extra.value("drive_current_a", 0.0) == current) density = r->extra.value("current_density_a_cm2", density);
@@ -78,17 +109,34 @@ std::string bandwidth_section(const RunData& run, db::Reader& reader) {
     median.y_low.push_back(analysis::percentile(values, 25));
     median.y_high.push_back(analysis::percentile(values, 75));
     rows.push_back({fmt_value(current, "A"), fmt_value(density, "A/cm²"), fmt_value(analysis::median(values), "Hz"),
-                    fmt_value(analysis::interquartile_range(values), "Hz"), fmt_value(analysis::median(fits), "Hz"),
-                    fmt::format("{}", analysis::finite_count(values))});
+                    fmt_value(analysis::interquartile_range(values), "Hz"), fmt_value(analysis::median(interp), "Hz"),
+                    fmt::format("{}", analysis::finite_count(values)), fmt::format("{}", unresolved)});
+    if (unresolved > 0) {
+      std::string why;
+      for (const auto* r : run.lane_results("f3db_hz"))
+        if (r->extra.value("drive_current_a", 0.0) == current && !r->extra.value("resolved", true)) {
+          why = fmt::format("lane {}: {}", *r->record.lane, r->extra.value("note", std::string{"no reason stored"}));
+          break;
+        }
+      warnings.push_back(fmt::format("At {} the sweep did not resolve f3dB on {} lane(s); they are left out of the "
+                                     "median, IQR and map (first: {}).",
+                                     fmt_value(current, "A"), unresolved, why));
+    }
   }
   trend.series.push_back(std::move(median));
-  html += html_table({"drive current", "current density", "median f3dB", "IQR", "median fit f3dB", "lanes"}, rows);
+  html += "<p>f3dB is the two-pole fit with the low-frequency level fitted; \"interpolated\" is the -3 dB crossing "
+          "against that level.</p>\n";
+  for (const auto& w : warnings) html += "<p class=\"warning\">Warning: " + escape(w) + "</p>\n";
+  html += html_table({"drive current", "current density", "median f3dB", "IQR", "median interpolated", "resolved lanes",
+                      "not resolved"},
+                     rows);
   html += render_plot(trend);
 
   // The map and curves at the highest current; curves of the slowest, median and fastest lane.
   const double top = currents.back();
-  const auto values = run.lane_values("f3db_hz", "drive_current_a", top);
-  html += lane_map(run, fmt::format("f3dB per lane at {}", fmt_value(top, "A")), values, "Hz", false);
+  const auto values = resolved_values(run, top);
+  html += lane_map(run, fmt::format("f3dB per lane at {} (blank: dead or not resolved)", fmt_value(top, "A")), values,
+                   "Hz", false);
   std::vector<std::pair<double, int>> ranked;
   for (std::size_t i = 0; i < values.size(); ++i)
     if (std::isfinite(values[i]) && values[i] > 0) ranked.emplace_back(values[i], static_cast<int>(i + 1));

@@ -1,6 +1,7 @@
 // Burn-in runs: power decay with the fit and its projection, the decay map, and Arrhenius
 // acceleration from the burn-ins of the same DUT type at other stress temperatures.
 #include "analysis/arrhenius.hpp"
+#include "analysis/arrhenius_runs.hpp"
 #include "analysis/decay_fit.hpp"
 #include "report/decay.hpp"
 #include "report/sections.hpp"
@@ -10,48 +11,86 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace ledlab::report {
 namespace {
 
+std::string interval_text(const std::optional<double>& lo, const std::optional<double>& hi, const char* format) {
+  if (!lo || !hi) return "no interval";
+  return fmt::format(fmt::runtime(format), *lo, *hi);
+}
+
+// The array decay rate of one finished burn-in as the Arrhenius fit across runs takes it.
+std::optional<analysis::StressRun> stress_run(const db::RunRecord& other, db::Reader& reader) {
+  const auto params = nlohmann::json::parse(other.parameters_json, nullptr, false);
+  if (!params.is_object()) return std::nullopt;
+  auto results = reader.results(other.id);
+  if (!results) return std::nullopt;
+  for (const auto& r : *results) {
+    if (r.name != "decay_rate_pct_per_kh" || r.lane) continue;
+    const auto extra = nlohmann::json::parse(r.extra_json, nullptr, false);
+    if (!extra.is_object()) return std::nullopt;
+    analysis::StressRun run;
+    run.run = other.uuid.substr(0, 8);
+    run.dut_type = params.value("dut_type", "");
+    run.drive_current_a = extra.value("drive_current_a", params.value("drive_current_a", NAN));
+    run.setpoint_c = params.value("stress_temperature_c", NAN);
+    if (extra.contains("dut_temperature_c")) run.dut_temperature_c = extra.value("dut_temperature_c", NAN);
+    if (extra.contains("junction_temperature_c")) run.junction_temperature_c = extra.value("junction_temperature_c", NAN);
+    run.alpha_per_h = extra.value("alpha_per_h", 0.0);
+    if (!(run.alpha_per_h > 0) || !std::isfinite(run.setpoint_c) || !std::isfinite(run.drive_current_a)) return std::nullopt;
+    return run;
+  }
+  return std::nullopt;
+}
+
 std::string arrhenius(const RunData& run, db::Reader& reader, const RunResult& array_decay) {
   const std::string type = run.parameters.value("dut_type", "");
   const double use_c = run.parameters.value("use_temperature_c", 55.0);
+  const double current_a = array_decay.extra.value("drive_current_a", run.parameters.value("drive_current_a", NAN));
   auto runs = reader.list_runs({.sequence = run.run.sequence, .status = db::RunStatus::finished});
   if (!runs) return "<p>Arrhenius: " + escape(runs.error().describe()) + "</p>";
-  std::vector<analysis::StressPoint> points;
-  std::vector<std::vector<std::string>> rows;
+  std::vector<analysis::StressRun> stress;
   for (const auto& other : *runs) {
-    const auto params = nlohmann::json::parse(other.parameters_json, nullptr, false);
-    if (!params.is_object() || params.value("dut_type", "") != type) continue;
-    auto results = reader.results(other.id);
-    if (!results) continue;
-    for (const auto& r : *results) {
-      if (r.name != "decay_rate_pct_per_kh" || r.lane) continue;
-      const auto extra = nlohmann::json::parse(r.extra_json, nullptr, false);
-      const double alpha = extra.value("alpha_per_h", 0.0);
-      const double t = params.value("stress_temperature_c", NAN);
-      if (!(alpha > 0) || !std::isfinite(t)) continue;
-      points.push_back({t, alpha});
-      rows.push_back({other.uuid.substr(0, 8), fmt_value(t, "°C"), fmt::format("{:.3g} /h", alpha), fmt_value(r.value, "%/1000h")});
-    }
+    auto s = stress_run(other, reader);
+    if (s && s->dut_type == type) stress.push_back(std::move(*s));
   }
-  std::string html = fmt::format("<h3>Arrhenius acceleration (dut_type '{}')</h3>\n", escape(type));
-  html += html_table({"run", "stress temperature", "alpha (array)", "decay"}, rows);
-  auto fit = analysis::fit_arrhenius(points);
-  if (!fit) {
-    return html + fmt::format("<p>No Arrhenius fit: {} (needs finished burn-ins of this DUT type at two or more stress "
-                              "temperatures).</p>", escape(fit.error().message));
+  const auto all = analysis::arrhenius_across_runs(stress);
+  const analysis::StressGroup* group = analysis::group_of(all, type, current_a);
+  std::string html = fmt::format("<h3>Arrhenius acceleration (dut_type '{}', {:g} mA)</h3>\n", escape(type), current_a * 1e3);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : stress) {
+    const auto opt = [](const std::optional<double>& t) { return t ? fmt_value(*t, "°C") : std::string("-"); };
+    const bool in_fit = group && analysis::group_of(all, s.dut_type, s.drive_current_a) == group;
+    rows.push_back({s.run, fmt::format("{:g} mA", s.drive_current_a * 1e3), fmt_value(s.setpoint_c, "°C"),
+                    opt(s.dut_temperature_c), opt(s.junction_temperature_c), fmt::format("{:.3g} /h", s.alpha_per_h),
+                    in_fit ? "yes" : "no: other current"});
   }
-  auto at_use = analysis::alpha_at_temperature(*fit, use_c);
-  const double stress_c = run.parameters.value("stress_temperature_c", NAN);
-  auto af = analysis::acceleration_factor(fit->ea_ev, use_c, stress_c);
+  html += html_table({"run", "drive current", "setpoint", "DUT", "junction", "alpha (array)", "in this fit"}, rows);
+  for (const auto& w : all.warnings) html += "<p><b>Warning:</b> " + escape(w) + "</p>\n";
+  if (!group || !group->fit) {
+    return html + fmt::format("<p>No Arrhenius fit: {} (needs finished burn-ins of this DUT type and drive current at "
+                              "two or more stress temperatures).</p>",
+                              escape(group ? group->note : std::string("no run of this DUT type and current")));
+  }
+  for (const auto& w : group->warnings) html += "<p><b>Warning:</b> " + escape(w) + "</p>\n";
+  const analysis::ArrheniusFit& fit = *group->fit;
+  // This run's stress temperature on the group's basis (its point in the fit).
+  double stress_c = NAN;
+  for (std::size_t i = 0; i < group->runs.size(); ++i)
+    if (group->runs[i].run == run.run.uuid.substr(0, 8)) stress_c = group->points[i].temperature_c;
+  auto af = analysis::acceleration_interval(fit, use_c, stress_c);
   const double b = array_decay.extra.value("b", 1.0);
-  html += fmt::format("<p>Ea = <b>{:.3f} eV</b> from {} runs between {} and {} (rms residual of ln alpha {:.3g}). "
-                      "Acceleration of this run's {} over the use temperature {}: <b>AF = {:.2f}</b>. Temperatures are the "
-                      "chamber setpoints: the junction runs hotter by the array's self-heating, which biases Ea low.</p>",
-                      fit->ea_ev, fit->points, fmt_value(fit->min_temperature_c, "°C"), fmt_value(fit->max_temperature_c, "°C"),
-                      fit->rms_residual_ln, fmt_value(stress_c, "°C"), fmt_value(use_c, "°C"), af ? *af : NAN);
+  html += fmt::format(
+      "<p>Ea = <b>{:.3f} eV</b> ({:g} % interval: {}) from {} runs between {} and {}, fitted on the {} (rms residual of "
+      "ln alpha {}). Acceleration of this run's {} over the use temperature {}: <b>AF = {:.2f}</b> ({}).</p>",
+      fit.ea_ev, 100 * fit.confidence, interval_text(fit.ea_lo_ev, fit.ea_hi_ev, "{:.3f}-{:.3f} eV"), fit.points,
+      fmt_value(fit.min_temperature_c, "°C"), fmt_value(fit.max_temperature_c, "°C"), analysis::describe(group->basis),
+      std::isnan(fit.rms_residual_ln) ? std::string("none: two points") : fmt::format("{:.3g}", fit.rms_residual_ln),
+      fmt_value(stress_c, "°C"), fmt_value(use_c, "°C"), af ? af->af : NAN,
+      af ? interval_text(af->lo, af->hi, "{:.2f}-{:.2f}") : std::string("no interval"));
+  auto at_use = analysis::alpha_at_temperature(fit, use_c);
   if (at_use) {
     html += fmt::format("<p>At {}: alpha = {:.3g} /h, {:.3g} %/1000h, L70 = {} h, L90 = {} h{}.</p>", fmt_value(use_c, "°C"),
                         at_use->alpha_per_h, analysis::decay_percent_per_1000h(at_use->alpha_per_h),
@@ -67,10 +106,13 @@ std::string arrhenius(const RunData& run, db::Reader& reader, const RunResult& a
 std::string burn_in_section(const RunData& run, db::Reader& reader) {
   if (!run.has("lane_failed")) return {};
   std::string html = "<h2>Burn-in: power decay</h2>\n";
-  std::vector<bool> failed(static_cast<std::size_t>(run.lanes), false), dead(failed);
+  // Catastrophic failures are drawn apart and left out of the mean, as the array's TM-21 average
+  // leaves them out; parametric failures stay in both (older runs without the flag: every failure).
+  std::vector<bool> failed(static_cast<std::size_t>(run.lanes), false), dead(failed), apart(failed);
   for (const auto* r : run.lane_results("lane_failed")) {
     const auto i = static_cast<std::size_t>(*r->record.lane - 1);
     (r->dead() ? dead : failed)[i] = r->dead() || r->record.value > 0;
+    apart[i] = !r->dead() && r->extra.value("catastrophic", !r->extra.contains("parametric") && r->record.value > 0);
   }
   const auto array = run.array_results("decay_rate_pct_per_kh");
   const RunResult* fit = array.empty() ? nullptr : array.front();
@@ -78,13 +120,13 @@ std::string burn_in_section(const RunData& run, db::Reader& reader) {
   PlotSpec plot{.title = "optical power, normalised to the first reading", .x_label = "stress time (h)",
                 .y_label = "P / P0"};
   // One bucket per horizontal pixel of the plot: a six-week run reads as fast as a short one.
-  auto loaded = load_decay(run, reader, dead, failed, static_cast<std::size_t>(plot.width));
+  auto loaded = load_decay(run, reader, dead, apart, static_cast<std::size_t>(plot.width));
   if (!loaded) return html + "<p>Power decay: " + escape(loaded.error().describe()) + "</p>\n";
   const DecayCurves& decay = *loaded;
-  PlotSeries mean{.name = "mean of live, not failed lanes", .x = decay.t_h, .y = decay.mean, .color = "#1f77b4", .width = 2.0};
+  PlotSeries mean{.name = "mean of the units (live, no catastrophic failure)", .x = decay.t_h, .y = decay.mean, .color = "#1f77b4", .width = 2.0};
   plot.series.push_back(mean);
   for (const auto& lane : decay.failed)
-    plot.series.push_back({.name = fmt::format("lane {} (failed)", lane.lane), .x = decay.t_h, .y = lane.ratio, .width = 1.0});
+    plot.series.push_back({.name = fmt::format("lane {} (catastrophic)", lane.lane), .x = decay.t_h, .y = lane.ratio, .width = 1.0});
   plot.limits.push_back({0.9, "-10 %: failure"});
   html += render_plot(plot);
 
@@ -106,7 +148,8 @@ std::string burn_in_section(const RunData& run, db::Reader& reader) {
     proj.limits = {{0.9, "L90"}, {0.7, "L70"}};
     html += render_plot(proj);
     std::vector<std::vector<std::string>> rows;
-    for (const char* name : {"decay_rate_pct_per_kh", "decay_rate_median_pct_per_kh", "l70_h", "l90_h", "failed_lanes", "dead_lanes"}) {
+    for (const char* name : {"decay_rate_pct_per_kh", "decay_rate_median_pct_per_kh", "l70_h", "l90_h", "failed_lanes",
+                             "catastrophic_lanes", "dead_lanes"}) {
       for (const auto* r : run.array_results(name)) {
         const bool capped = r->extra.value("capped", false);
         rows.push_back({name, (capped ? "&gt; " : "") + fmt_value(r->record.value, r->record.unit == "h" ? "h" : ""),
@@ -114,6 +157,23 @@ std::string burn_in_section(const RunData& run, db::Reader& reader) {
       }
     }
     html += html_table({"result", "value", "unit", "details"}, rows);
+    if (fit->extra.contains("alpha_lo_per_h") && fit->extra.contains("alpha_hi_per_h"))
+    {
+      const auto& interval = fit->extra.value("interval", nlohmann::json::object());
+      html += fmt::format("<p>Array decay rate {:.3g} /h, {:g} % interval {:.3g}-{:.3g} /h (Student t over the "
+                          "lane-to-lane spread of the units' decay rates).</p>\n",
+                          alpha, 100 * interval.value("confidence", 0.95), fit->extra.value("alpha_lo_per_h", NAN),
+                          fit->extra.value("alpha_hi_per_h", NAN));
+    }
+    std::size_t unresolved = 0, fitted = 0;
+    for (const auto* r : run.lane_results("decay_rate_pct_per_kh")) {
+      ++fitted;
+      unresolved += !r->extra.value("resolved", true);
+    }
+    if (unresolved > 0)
+      html += fmt::format("<p>{} of {} lanes have a decay rate within two standard errors of zero (not resolved by this "
+                          "test: longer or less noisy readings are needed to tell it).</p>\n",
+                          unresolved, fitted);
     html += arrhenius(run, reader, *fit);
   }
   std::vector<bool> flagged(failed.size());

@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::array<const char*, 8> kPalette{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                               "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+constexpr const char* kLimitColor = "#b00";
 std::atomic<int> clip_ids{0};  // clip paths must have ids unique in the page
 constexpr int kLeft = 72, kRight = 16, kTop = 30, kBottom = 48;
 
@@ -45,6 +46,11 @@ std::optional<std::pair<double, double>> extent(const PlotSpec& spec, bool x_axi
   return std::pair{lo, hi};
 }
 
+// Characters, not bytes, of UTF-8 text: for the width a legend needs.
+std::size_t glyphs(std::string_view s) {
+  return static_cast<std::size_t>(std::ranges::count_if(s, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 std::string text(double x, double y, std::string_view anchor, std::string_view content, std::string_view extra = "") {
   return fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="{}" {}>{}</text>)", x, y, anchor, extra, escape(content));
 }
@@ -59,14 +65,14 @@ std::string frame_only(const PlotSpec& spec, std::string_view message) {
 
 void axes(std::string& svg, const PlotSpec& spec, const Scale& xs, const Scale& ys) {
   const double x0 = kLeft, x1 = spec.width - kRight, y0 = spec.height - kBottom, y1 = kTop;
-  for (const auto& t : xs.ticks()) {
+  for (const auto& t : xs.ticks(5, spec.x_ticks)) {
     const double x = xs.to_px(t.value);
     svg += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="{3}"/>)", x, y0, y1,
                        t.major ? "#ddd" : "#f0f0f0");
     svg += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{0:.1f}" y2="{2:.1f}" stroke="#333"/>)", x, y0, y0 + (t.major ? 5 : 3));
     if (!t.label.empty()) svg += text(x, y0 + 17, "middle", t.label);
   }
-  for (const auto& t : ys.ticks()) {
+  for (const auto& t : ys.ticks(5, spec.y_ticks)) {
     const double y = ys.to_px(t.value);
     svg += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{2:.1f}" y2="{1:.1f}" stroke="{3}"/>)", x0, y, x1,
                        t.major ? "#ddd" : "#f0f0f0");
@@ -134,34 +140,49 @@ std::string render_plot(const PlotSpec& spec) {
   auto ys = Scale::make(spec.y_scale, yn->first, yn->second, spec.height - kBottom, kTop);
   if (!xs || !ys) return frame_only(spec, (xs ? ys.error() : xs.error()).message);
 
+  // The legend: series names, then the limit lines, in a column of its own right of the plot
+  // area, so that it can never hide a point (inside the frame any corner may hold data).
+  struct Entry {
+    std::string name, color;
+    bool dashed = false;
+  };
+  std::vector<Entry> legend;
+  std::size_t next_color = 0;
+  std::vector<std::string> colors;
+  for (const auto& s : spec.series) {
+    colors.push_back(s.color.empty() ? kPalette[next_color++ % kPalette.size()] : s.color);
+    if (!s.name.empty()) legend.push_back({s.name, colors.back(), s.dashed});
+  }
+  for (const auto& l : spec.limits)
+    if (drawable(spec.y_scale, l.y) && !l.label.empty()) legend.push_back({l.label, kLimitColor, true});
+  std::size_t longest = 0;
+  for (const auto& e : legend) longest = std::max(longest, glyphs(e.name));
+  const int legend_w = spec.legend && !legend.empty() ? std::min(260, 34 + static_cast<int>(longest) * 6) : 0;
+  const int width = spec.width + legend_w;
+
   std::string svg = fmt::format(
       R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" class="plot" font-family="sans-serif" font-size="11">)",
-      spec.width, spec.height);
+      width, spec.height);
   axes(svg, spec, *xs, *ys);
   svg += fmt::format(R"~(<clipPath id="c{0}"><rect x="{1}" y="{2}" width="{3}" height="{4}"/></clipPath><g clip-path="url(#c{0})">)~",
                      ++clip_ids, kLeft, kTop,
                      spec.width - kLeft - kRight, spec.height - kTop - kBottom);
-  std::size_t next_color = 0;
-  std::vector<std::pair<std::string, std::string>> legend;
-  for (const auto& s : spec.series) {
-    const std::string color = s.color.empty() ? kPalette[next_color++ % kPalette.size()] : s.color;
-    draw_series(svg, s, color, spec, *xs, *ys);
-    if (!s.name.empty()) legend.emplace_back(s.name, color);
-  }
+  for (std::size_t i = 0; i < spec.series.size(); ++i) draw_series(svg, spec.series[i], colors[i], spec, *xs, *ys);
   for (const auto& l : spec.limits) {
     if (!drawable(spec.y_scale, l.y)) continue;
     const double y = ys->to_px(l.y);
-    svg += fmt::format(R"(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#b00" stroke-dasharray="4 3"/>)", kLeft, y,
-                       spec.width - kRight, y);
-    svg += text(spec.width - kRight - 4, y - 4, "end", l.label, R"(fill="#b00")");
+    svg += fmt::format(R"(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="{}" stroke-dasharray="4 3"/>)", kLeft, y,
+                       spec.width - kRight, y, kLimitColor);
   }
   svg += "</g>";
-  if (spec.legend) {
-    double ly = kTop + 14;
-    for (const auto& [name, color] : legend) {
-      svg += fmt::format(R"(<rect x="{}" y="{:.1f}" width="12" height="3" fill="{}"/>)", kLeft + 8, ly - 4, color);
-      svg += text(kLeft + 24, ly, "start", name);
-      ly += 14;
+  if (legend_w > 0) {
+    const double lx = spec.width + 4;
+    double ly = kTop + 10;
+    for (const auto& e : legend) {
+      svg += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-width="2.5"{}/>)", lx, ly - 4,
+                         lx + 20, ly - 4, e.color, e.dashed ? R"( stroke-dasharray="4 3")" : "");
+      svg += text(lx + 26, ly, "start", e.name, e.color == kLimitColor ? R"(fill="#b00")" : "");
+      ly += 15;
     }
   }
   return svg + "</svg>";

@@ -23,6 +23,7 @@ struct PlotSeries {
   double width = 1.5;
 };
 
+// A horizontal line at a limit (a BER limit, L70); named in the legend, beside the plot area.
 struct LimitLine {
   double y = 0.0;
   std::string label;
@@ -40,7 +41,9 @@ struct PlotSpec {
   int height = 360;
   std::vector<PlotSeries> series;
   std::vector<LimitLine> limits;
-  bool legend = true;
+  bool legend = true;  // drawn to the right of the plot area (widening the SVG), never over the data
+  TickStyle x_ticks = TickStyle::si;
+  TickStyle y_ticks = TickStyle::si;  // TickStyle::power_of_ten for a BER axis
 };
 
 // An <svg> element; a plot with no drawable point says so in its frame instead of failing.
@@ -54,6 +57,10 @@ struct HeatmapSpec {
   std::vector<bool> flagged;   // optional, row-major: crossed-out cells (dead or failed lanes)
   ScaleKind scale = ScaleKind::linear;
   int cell_px = 16;
+  TickStyle ticks = TickStyle::si;  // colour bar and cell values
+  std::optional<int> marked_lane;   // 1-based: outlined (the worst lane), named by marked_label under the map
+  std::string marked_label;
+  std::optional<double> limit;      // marked on the colour bar in red when inside its range (the BER limit)
 };
 
 std::string render_heatmap(const HeatmapSpec& spec);

@@ -61,3 +61,54 @@ TEST_CASE("Arrhenius fit needs two temperatures and positive alpha") {
   CHECK_FALSE(fit_arrhenius(std::vector<StressPoint>{{85, 1e-6}, {85, 2e-6}}));
   CHECK_FALSE(fit_arrhenius(std::vector<StressPoint>{{55, 1e-6}, {85, -1e-6}}));
 }
+
+namespace {
+
+// The temperature (C) at which 1/kT is x per eV.
+double at_inverse_kt(double x) { return 1.0 / (boltzmann_ev_per_k * x) - 273.15; }
+
+}  // namespace
+
+TEST_CASE("Ea's interval is the Student t interval of the least-squares slope, by hand") {
+  // 1/kT = 30, 31, 32, 33 per eV; ln alpha = -0.7 x + r with r = +0.01, -0.01, -0.01, +0.01 (orthogonal
+  // to the line: the slope stays 0.7 exactly). SSR = 4e-4, Sxx = 5, SE = sqrt(4e-4 / 2 / 5) = 0.0063246;
+  // t(0.975, 2) = 4.302653, so Ea = 0.7 +- 0.027212 eV.
+  const double r[] = {0.01, -0.01, -0.01, 0.01};
+  std::vector<StressPoint> pts;
+  for (int i = 0; i < 4; ++i) {
+    const double x = 30.0 + i;
+    pts.push_back({at_inverse_kt(x), std::exp(-0.7 * x + r[i])});
+  }
+  const auto fit = fit_arrhenius(pts);
+  REQUIRE(fit);
+  CHECK(fit->ea_ev == Approx(0.7).epsilon(1e-9));
+  CHECK(fit->ea_se_ev == Approx(0.0063246).epsilon(1e-4));
+  REQUIRE(fit->ea_lo_ev);
+  REQUIRE(fit->ea_hi_ev);
+  CHECK(*fit->ea_hi_ev - 0.7 == Approx(0.027212).epsilon(1e-4));
+  CHECK(0.7 - *fit->ea_lo_ev == Approx(0.027212).epsilon(1e-4));
+  CHECK(fit->rms_residual_ln == Approx(0.01).epsilon(1e-6));
+  CHECK(fit->warnings.empty());
+
+  // AF over 1/kT 33 -> 30 is exp(3 Ea), its bounds exp(3 x the Ea bounds).
+  const auto af = acceleration_interval(*fit, at_inverse_kt(33), at_inverse_kt(30));
+  REQUIRE(af);
+  CHECK(af->af == Approx(std::exp(3 * 0.7)).epsilon(1e-9));
+  REQUIRE(af->lo);
+  CHECK(*af->lo == Approx(std::exp(3 * (0.7 - 0.027212))).epsilon(1e-4));
+  CHECK(*af->hi == Approx(std::exp(3 * (0.7 + 0.027212))).epsilon(1e-4));
+}
+
+TEST_CASE("a two-point Arrhenius fit warns that it has no residual and no interval") {
+  const std::vector<StressPoint> pts{{85, 1e-5}, {105, 3e-5}};
+  const auto fit = fit_arrhenius(pts);
+  REQUIRE(fit);
+  CHECK(std::isnan(fit->rms_residual_ln));  // not a residual of 3e-15
+  CHECK_FALSE(fit->ea_lo_ev);
+  REQUIRE(fit->warnings.size() == 1);
+  CHECK(fit->warnings[0].find("only two temperatures") != std::string::npos);
+  const auto af = acceleration_interval(*fit, 55, 85);
+  REQUIRE(af);
+  CHECK_FALSE(af->lo);
+  CHECK_FALSE(fit_arrhenius(pts, 1.0));
+}

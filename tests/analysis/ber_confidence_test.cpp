@@ -56,3 +56,16 @@ TEST_CASE("BER bounds refuse inconsistent counters and confidence outside (0, 1)
   REQUIRE_FALSE(bad);
   CHECK(bad.error().code == ledlab::Errc::invalid_argument);
 }
+
+TEST_CASE("BER bounds stay right at the error counts of a closed eye (1e9 to 1e12 errors)") {
+  // Normal limit of the Poisson bounds: k +- z sqrt(k) (+ 1 for the upper), z = 1.6449 at 95 %.
+  for (const double k : {1e7, 9.9e7, 1e8, 1e9, 1e10, 1e11, 1e12}) {
+    const auto errors = static_cast<std::uint64_t>(k);
+    auto up = poisson_upper_lambda(errors, 0.95);
+    auto lo = poisson_lower_lambda(errors, 0.95);
+    REQUIRE(up);
+    REQUIRE(lo);
+    CHECK(*up - k == Approx(1.6449 * std::sqrt(k)).epsilon(1e-3));
+    CHECK(k - *lo == Approx(1.6449 * std::sqrt(k)).epsilon(1e-3));
+  }
+}

@@ -141,6 +141,11 @@ void same_analysis(const BurnInAnalysis& a, const BurnInAnalysis& b) {
     CHECK(x.dead == y.dead);
     CHECK(x.failed == y.failed);
     CHECK(x.failed_at_h == y.failed_at_h);
+    CHECK(x.catastrophic == y.catastrophic);
+    CHECK(x.catastrophic_at_h == y.catastrophic_at_h);
+    CHECK(x.catastrophic_of_level == y.catastrophic_of_level);
+    CHECK(x.resolved == y.resolved);
+    if (x.fit_points > 2) CHECK(y.alpha_se_per_h == Approx(x.alpha_se_per_h).epsilon(1e-5).margin(1e-12));
     CHECK((x.change == y.change || (std::isnan(x.change) && std::isnan(y.change))));
     CHECK(x.fitted == y.fitted);
     CHECK(x.note == y.note);
@@ -156,7 +161,15 @@ void same_analysis(const BurnInAnalysis& a, const BurnInAnalysis& b) {
     CHECK(x.l70_capped == y.l70_capped);
     CHECK(x.l90_capped == y.l90_capped);
   }
+  CHECK(a.catastrophic == b.catastrophic);
   CHECK(a.array_note == b.array_note);
+  REQUIRE(a.array_interval.has_value() == b.array_interval.has_value());
+  if (a.array_interval) {
+    CHECK(a.array_interval->lanes == b.array_interval->lanes);
+    same(a.array_interval->alpha_sd_per_h, b.array_interval->alpha_sd_per_h, "alpha sd");
+    same(a.array_interval->alpha_lo_per_h, b.array_interval->alpha_lo_per_h, "alpha lo");
+    same(a.array_interval->l70_hi_h, b.array_interval->l70_hi_h, "L70 hi");
+  }
   REQUIRE(a.array_l70.has_value() == b.array_l70.has_value());
   REQUIRE(a.array_l90.has_value() == b.array_l90.has_value());
   if (a.array_l70) same_projection(*a.array_l70, *b.array_l70);
@@ -386,7 +399,7 @@ TEST_CASE("a second pass over other readings than the first is refused") {
   CHECK(differs.error().message.find("lane 10 failed in one pass only") != std::string::npos);
 }
 
-TEST_CASE("the lanes that fail are reported at the reading that fails them") {
+TEST_CASE("the lanes that fail are reported at the reading that confirms them, dated from the first") {
   Shape s;
   s.lanes = 10;
   s.dead = {};
@@ -402,9 +415,10 @@ TEST_CASE("the lanes that fail are reported at the reading that fails them") {
     for (const LaneFailure& f : *failed) {
       ++reported;
       CHECK(f.lane == 4);
-      CHECK(t.time_h[k] - t.time_h.front() == Approx(300.0));
-      CHECK(f.of_first == Approx(0.6 * t.readings[k - 1][4] / t.readings[0][4]).epsilon(1e-3));
+      CHECK(t.time_h[k] - t.time_h.front() == Approx(301.0));  // the third reading of the drop
+      CHECK(f.at_h == Approx(300.0));
+      CHECK(f.of_first == Approx(t.readings[k][4] / t.readings[0][4]));
     }
   }
-  CHECK(reported == 1);
+  CHECK(reported == 2);  // a drop to 60 %: catastrophic and beyond the parametric limit
 }

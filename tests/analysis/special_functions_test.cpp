@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 
 #include "analysis/special_functions.hpp"
 
@@ -40,4 +41,33 @@ TEST_CASE("regularized gamma P and Q add to one and hit known values") {
   CHECK(regularized_gamma_p(3.0, 10.0) + regularized_gamma_q(3.0, 10.0) == Approx(1.0));
   CHECK(std::isnan(regularized_gamma_p(-1.0, 1.0)));
   CHECK(chi_square_quantile(0.95, 0) == 0.0);
+}
+
+TEST_CASE("Student t quantiles match the printed tables") {
+  CHECK(student_t_quantile(0.975, 1) == Approx(12.706205).epsilon(1e-6));
+  CHECK(student_t_quantile(0.975, 2) == Approx(4.302653).epsilon(1e-6));
+  CHECK(student_t_quantile(0.975, 10) == Approx(2.228139).epsilon(1e-6));
+  CHECK(student_t_quantile(0.95, 30) == Approx(1.697261).epsilon(1e-6));
+  CHECK(student_t_quantile(0.025, 5) == Approx(-2.570582).epsilon(1e-6));
+  CHECK(student_t_quantile(0.975, 1e9) == Approx(1.959964).epsilon(1e-6));
+}
+
+TEST_CASE("normal quantiles match the printed tables and t tends to them") {
+  CHECK(normal_quantile(0.975) == Approx(1.959964).epsilon(1e-6));
+  CHECK(normal_quantile(0.5) == Approx(0.0).margin(1e-15));
+  CHECK(normal_quantile(0.001) == Approx(-3.090232).epsilon(1e-6));
+  CHECK(student_t_quantile(0.9, std::numeric_limits<double>::infinity()) == Approx(normal_quantile(0.9)));
+}
+
+TEST_CASE("quantiles outside their domain are NaN, never an exception") {
+  CHECK(std::isnan(student_t_quantile(0.0, 3)));
+  CHECK(std::isnan(student_t_quantile(1.0, 3)));
+  CHECK(std::isnan(student_t_quantile(0.9, 0)));
+  CHECK(std::isnan(student_t_quantile(std::nan(""), 3)));
+  CHECK(std::isnan(student_t_quantile(0.9, std::nan(""))));
+  CHECK(std::isnan(normal_quantile(-0.1)));
+  CHECK(std::isnan(normal_quantile(std::nan(""))));
+  CHECK(std::isnan(gamma_p_inverse(2.0, 1.0)));
+  CHECK(std::isnan(regularized_gamma_q(0.0, 1.0)));
+  CHECK(std::isnan(chi_square_quantile(0.95, -2)));
 }

@@ -113,20 +113,23 @@ std::int64_t q(db::Reader& r, const std::string& sql) {
 }
 
 // Every series of every run in the store.
-std::vector<db::SeriesId> all_series(db::Reader& r) {
+// Every series of every run; without the engine's environment log (env_*) when `script_only`:
+// the log goes on while a run is suspended, by design, the script's readings must not.
+std::vector<db::SeriesId> all_series(db::Reader& r, bool script_only = false) {
   std::vector<db::SeriesId> out;
   const auto runs = r.list_runs();
   for (const auto& run : runs.value()) {
     const auto series = r.series(run.id);
-    for (const auto& s : series.value()) out.push_back(s.id);
+    for (const auto& s : series.value())
+      if (!script_only || !s.spec.quantity.starts_with("env_")) out.push_back(s.id);
   }
   return out;
 }
 
 // The time of every sample the store holds for its runs (set-aside ones not included).
-std::vector<double> sample_times(db::Reader& r) {
+std::vector<double> sample_times(db::Reader& r, bool script_only = false) {
   std::vector<double> out;
-  for (db::SeriesId id : all_series(r))
+  for (db::SeriesId id : all_series(r, script_only))
       (void)r.for_each_sample_run(id, -INFINITY, INFINITY, [&](std::span<const double> t, std::span<const double>) {
         out.insert(out.end(), t.begin(), t.end());
       });
@@ -309,8 +312,9 @@ int main(int argc, char** argv) {
     if (e.message.starts_with("simulated fault injected: ")) ++injected[e.source + " " + e.message.substr(26)];
   }
   std::int64_t in_suspension = 0;
+  const auto script_times = sample_times(*reader, true);
   for (const auto& [a, b] : suspended) {
-    const auto n = static_cast<std::int64_t>(std::count_if(final_times.begin(), final_times.end(), [&, a = a, b = b](double t) {
+    const auto n = static_cast<std::int64_t>(std::count_if(script_times.begin(), script_times.end(), [&, a = a, b = b](double t) {
       return t > a + 1e-3 && t < b - 1e-3;
     }));
     if (n > 0) fmt::print("  {} samples between {:.1f} s and {:.1f} s, while suspended\n", n, a - run.started_s, b - run.started_s);

@@ -75,7 +75,9 @@ TEST_CASE_METHOD(ManySeries, "show summarises a run of 1201 series in one line p
   INFO(out);
   CHECK(lines(out).size() < 50);  // one screen, not one line per series or per result
   CHECK_THAT(out, Catch::Contains("1201 series, 1202 samples, 401 results (1 failed), 12 events (0 alarms/faults)"));
-  CHECK_THAT(out, Catch::Contains("finished, verdict FAIL: 1 of 400 judged results failed"));
+  CHECK_THAT(out, Catch::Contains("status      finished\n"));
+  CHECK_THAT(out, Catch::Contains("verdict     FAIL: 1 of 400 judged results failed (399 pass, 0 dead, 1 not judged); "
+                                  "no array verdict results"));
   CHECK_THAT(out, Catch::Contains("series by quantity (3 quantities, 1201 series"));
   // quantity, unit, series, lanes, distinct conditions, samples, first, last
   CHECK_THAT(line_starting(out, "  optical_power "), Catch::Matches(R"(  optical_power +W +400  1-400 +1 +400  2023-11-14T22:13:30Z  2023-11-14T22:13:30Z)"));
@@ -83,8 +85,8 @@ TEST_CASE_METHOD(ManySeries, "show summarises a run of 1201 series in one line p
   CHECK_THAT(line_starting(out, "  chamber_temperature "), Catch::Matches(R"(  chamber_temperature +C +1  - +1 +2  2023-11-14T22:13:21Z  2023-11-14T23:13:20Z)"));
   CHECK(count_lines(out, "optical_power") == 1);
   CHECK(count_lines(out, "ber_upper") == 1);  // results grouped by name: 400 results, one line
-  CHECK_THAT(line_starting(out, "  ber_upper "), Catch::Matches(R"(  ber_upper +1 +400 1-400 +399 +1! +0  1e-13 \.\. 3e-12)"));
-  CHECK_THAT(line_starting(out, "  error_free_lanes "), Catch::Matches(R"(  error_free_lanes +1 +1 - +0 +0 +1  399)"));
+  CHECK_THAT(line_starting(out, "  ber_upper "), Catch::Matches(R"(  ber_upper +1 +400 1-400 +399 +1! +0 +0  1e-13 \.\. 3e-12)"));
+  CHECK_THAT(line_starting(out, "  error_free_lanes "), Catch::Matches(R"(  error_free_lanes +1 +1 - +0 +0 +0 +1  399)"));
   CHECK_THAT(out, Catch::Contains("data        2023-11-14T22:13:21Z .. 2023-11-14T23:13:20Z (1.0 h)"));
   // The tail of the log: how the run ended.
   CHECK_THAT(out, Catch::Contains("... 7 earlier"));
@@ -118,5 +120,40 @@ TEST_CASE("show of a run with no series, results or events says so in a few line
   REQUIRE(run_cli({"show", run.uuid, "--db", tmp.path().string()}, out, err) == 0);
   CHECK_THAT(out, Catch::Contains("data        no samples"));
   CHECK_THAT(out, Catch::Contains("0 series, 0 samples, 0 results (0 failed)"));
-  CHECK_THAT(out, Catch::Contains("interrupted, verdict FAIL: no judged results"));  // the store closed under it
+  // The store closed under it: interrupted, so no verdict (it used to say FAIL).
+  CHECK_THAT(out, Catch::Contains("verdict     INTERRUPTED (at 20"));
+  CHECK_THAT(out, Catch::Contains("): no verdict; 0 results recorded (0 pass, 0 fail, 0 dead, 0 not judged)"));
+}
+
+TEST_CASE("show states the array verdict with what it is built from, dead lanes counted once and bounds marked") {
+  test::TempDb tmp;
+  RunRecord run;
+  {
+    auto store = Store::open(tmp.path()).value();
+    run = store->begin_run({.sequence = "ber_vs_temperature", .script_text = "x", .started_s = 1700000000.0}).value();
+    // 40 lanes at two temperatures: lane 3 fails its BER limit, lane 4 is dead; the array
+    // criterion (array_pass, at least 35 good lanes) passes at both.
+    for (double t : {25.0, 85.0}) {
+      const std::string extra = fmt::format(R"({{"temperature_c":{}}})", t);
+      for (int lane = 1; lane <= 40; ++lane)
+        REQUIRE(store->record_result(run.id, {.name = "ber_upper", .lane = lane, .value = lane == 3 ? 1e-9 : 1e-13,
+                                              .unit = "1", .upper_limit = 1e-12,
+                                              .verdict = lane == 4 ? std::optional(Verdict::dead) : std::nullopt,
+                                              .extra_json = extra, .t_s = 1700000100.0}));
+      REQUIRE(store->record_result(run.id, {.name = "array_pass", .value = 1, .unit = "1", .lower_limit = 1,
+                                            .extra_json = extra, .t_s = 1700000100.0}));
+    }
+    REQUIRE(store->record_result(run.id, {.name = "l70_h", .lane = 1, .value = 6000, .unit = "h", .t_s = 1700000100.0,
+                                          .qualifier = Qualifier::at_least}));
+    REQUIRE(store->end_run(run.id, RunStatus::finished, 1700003700.0));
+  }
+  std::string out, err;
+  REQUIRE(run_cli({"show", run.uuid, "--db", tmp.path().string(), "--results"}, out, err) == 0);
+  INFO(out);
+  CHECK_THAT(out, Catch::Contains("verdict     PASS: all 2 array verdict results passed (array_pass: 2 pass); "
+                                  "lane results, not part of the verdict: 76 pass, 2 fail, 2 dead, 1 not judged"));
+  CHECK_THAT(line_starting(out, "  ber_upper "), Catch::Matches(R"(  ber_upper +1 +80 1-40 +76 +2! +2 +0  1e-13 \.\. 1e-09)"));
+  CHECK_THAT(line_starting(out, "  l70_h "), Catch::Matches(R"(  l70_h +h +1 1 +0 +0 +0 +1  > 6000)"));
+  CHECK_THAT(line_starting(out, fmt::format("  {:<20} lane 4 ", "ber_upper")), Catch::EndsWith("dead"));
+  CHECK_THAT(line_starting(out, fmt::format("  {:<20} lane 1 ", "l70_h")), Catch::Contains("> 6000"));
 }

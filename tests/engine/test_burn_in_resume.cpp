@@ -43,7 +43,7 @@ TEST_CASE("a killed and resumed burn-in rebuilds its analysis from the store and
   INFO(run.text() << "\n--- resume ---\n" << resumed.out);
   REQUIRE(resumed.code == 0);
   CHECK_THAT(resumed.out, Catch::Contains("resumed with "));
-  CHECK_THAT(resumed.out, Catch::Contains("lane 200 failed at"));
+  CHECK_THAT(resumed.out, Catch::Contains("lane 200 failed catastrophically (sudden drop) at"));
   CHECK_THAT(resumed.out, Catch::Contains("a second pass over the stored readings"));
 
   auto reader = db::Reader::open(db);

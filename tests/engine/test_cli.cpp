@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -69,8 +70,13 @@ TEST_CASE("ledlab run records a sequence on the simulated station and ends it fi
   const std::string uuid = runs.out.substr(0, runs.out.find('\t'));
   auto samples = run_ledlab("export " + uuid + " --format csv --table samples --db " + db);
   REQUIRE(samples.code == 0);
-  // One power reading per lane per temperature plus one chamber reading each, and a header.
-  CHECK(std::count(samples.out.begin(), samples.out.end(), '\n') == 2 * 400 + 2 + 1);
+  // One power reading per lane per temperature plus one chamber reading each, and a header;
+  // the engine's environment log (env_*) besides.
+  std::istringstream lines(samples.out);
+  std::size_t script_rows = 0, env_rows = 0;
+  for (std::string line; std::getline(lines, line);) ++(line.find(",env_") != std::string::npos ? env_rows : script_rows);
+  CHECK(script_rows == 2 * 400 + 2 + 1);
+  CHECK(env_rows > 0);
 }
 
 TEST_CASE("a sequence that fails reports file:line, exits 1 and is stored as failed") {
@@ -80,6 +86,25 @@ TEST_CASE("a sequence that fails reports file:line, exits 1 and is stored as fai
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("broken_sequence.lua:3:"));
   CHECK_THAT(run_ledlab("runs --no-header --db " + db).out, Catch::Contains("\tfailed\t"));
+}
+
+TEST_CASE("a finished run whose verdict is FAIL exits 3 and says what the verdict is built from; a pass exits 0") {
+  // Lane 2 fails its limit, lane 3 is dead: without an array verdict result every judged
+  // result counts, and the dead lane is counted dead, not failed.
+  const std::string lanes =
+      "result{name = 'f3db_hz', lane = 1, value = 1e9, unit = 'Hz', lower = 5e8}\n"
+      "result{name = 'f3db_hz', lane = 2, value = 1e8, unit = 'Hz', lower = 5e8}\n"
+      "result{name = 'f3db_hz', lane = 3, value = 0, unit = 'Hz', lower = 5e8, dead = true}\n";
+  auto r = run_ledlab(run_args(write_script("verdict_fail.lua", lanes), in_build("run-verdict-fail.sqlite")));
+  INFO(r.out);
+  CHECK(r.code == 3);
+  CHECK_THAT(r.out, Catch::Contains("FAIL: 1 of 2 judged results failed (1 pass, 1 dead, 0 not judged); no array verdict results"));
+  // The sequence's array criterion passes: the run passes, the failing lane is stated apart.
+  r = run_ledlab(run_args(write_script("verdict_array.lua", lanes + "result{name = 'array_pass', value = 1, unit = '1', lower = 1}\n"),
+                          in_build("run-verdict-array.sqlite")));
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("PASS: the one array verdict result passed (array_pass: 1 pass); lane results, not part of "
+                                    "the verdict: 1 pass, 1 fail, 1 dead, 0 not judged"));
 }
 
 TEST_CASE("a drive above the station's limit is refused by the driver, naming the instrument") {

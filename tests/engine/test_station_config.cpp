@@ -223,6 +223,8 @@ TEST_CASE("limits and options outside their kind's range are refused with the ra
   check_refused("[instruments.b]\nkind = \"bert\"\naddress = \"tcp://h:1\"\ntimeout_ms = 1e3\n",
                 "instruments.b.timeout_ms: expected a positive integer");
   check_refused(station_with("heartbeat_s = -1"), "station.heartbeat_s: must be >= 0");
+  check_refused(station_with("environment_log_s = 0.5"), "station.environment_log_s: 0.5 s: 0 (off) or 1 to 86400 s");
+  check_refused(station_with("environment_log_s = nan"), "station.environment_log_s");
   check_refused(station_with("link_recovery_s = 1e9"), "station.link_recovery_s: must be >= 0 and <= 604800");
 }
 
@@ -266,4 +268,28 @@ TEST_CASE("a source-measure unit without its current and compliance limits is re
   check_refused(smu + "limits = { max_current_a = nan, max_compliance_v = 8, max_compliance_a = 0.01 }\n",
                 "instruments.smu.limits.max_current_a");
   CHECK(parse_station(smu + "limits = { max_current_a = 0.02, max_compliance_v = 8, max_compliance_a = 0.01 }\n", "s.toml"));
+}
+
+TEST_CASE("the BERT's amplitude noise and the recombination temperature laws are set from the station's [bench]") {
+  auto bench = [](const std::string& table) {
+    auto st = parse_station(table + "\n[instruments.x]\nkind = \"bert\"\naddress = \"tcp://h:1\"\n", "b.toml");
+    REQUIRE(st);
+    return engine::bench_config_from_json(st->bench, st->source);
+  };
+  auto set = bench("[bench.bert]\namplitude_relative_noise = 0.03\namplitude_absolute_noise_w = 2e-11\n"
+                   "[bench.array]\na_temperature_exponent = 1.5\nb_temperature_exponent = -1\nc_temperature_exponent = 0\n"
+                   "[bench.meter]\nrelative_noise = 0.003\n");
+  REQUIRE(set);
+  CHECK(set->bert.amplitude_relative_noise == 0.03);
+  CHECK(set->bert.amplitude_absolute_noise_w == 2e-11);
+  CHECK(set->array.a_temperature_exponent == 1.5);
+  CHECK(set->array.b_temperature_exponent == -1);
+  CHECK(set->array.c_temperature_exponent == 0);
+  CHECK(set->meter.relative_noise == 0.003);
+  auto negative = bench("[bench.bert]\namplitude_relative_noise = -0.01\n");
+  REQUIRE_FALSE(negative);
+  CHECK_THAT(negative.error().message, Catch::Contains("bench.bert.amplitude_relative_noise: must be >= 0"));
+  auto unknown = bench("[bench.bert]\nnoise = 0.01\n");
+  REQUIRE_FALSE(unknown);
+  CHECK_THAT(unknown.error().message, Catch::Contains("bench.bert.noise: unknown parameter"));
 }

@@ -150,6 +150,55 @@ end
   }
 }
 
+TEST_CASE("the environment log records the chamber's air, setpoint and DUT temperature throughout a run, excursions included") {
+  constexpr const char* script = R"lua(
+chamber.set_soak(60)
+chamber.set_setpoint(60)
+wait_until(chamber.at_temperature, { timeout = 7200, poll = 10, what = "chamber at 60 C" })
+interlock { name = "band", kind = "chamber_band", instrument = "chamber", band_c = 2, soak_s = 120, poll_s = 5 }
+for i = 1, 30 do sleep(300) end
+)lua";
+  auto req = virtual_request("vt_env_log", script);
+  req.station.environment_log_s = 45;
+  req.sim_faults = {{5400, "chamber", "SIM:FAULT:SAT -80,45"}, {7200, "chamber", "SIM:FAULT:STUCK OFF"}};
+  auto air = run_and_read(req, "env_air_temperature");
+  INFO(air.out << event_log(air));
+  REQUIRE(air.code == 0);
+  // The whole run, every 45 simulated seconds: the script's own 9000 s of sleeping and the
+  // time the chamber took to settle.
+  REQUIRE(air.samples.size() > 9000 / 45);
+  for (std::size_t i = 1; i < air.samples.size(); ++i) {
+    INFO("reading " << i << " at " << air.samples[i].first << " s");
+    CHECK(air.samples[i].first - air.samples[i - 1].first == Approx(45).margin(1.0));
+  }
+  CHECK(air.samples.front().second == Approx(25).margin(1.0));  // the chamber starts at 25 C
+  // The excursion the interlock suspended the run for is on the log, not only in its events.
+  REQUIRE(air.suspended_from_s > 0);
+  double coldest_in_excursion = 1e9;
+  for (const auto& [t, v] : air.samples)
+    if (t > air.suspended_from_s && t < air.suspended_to_s) coldest_in_excursion = std::min(coldest_in_excursion, v);
+  CHECK(coldest_in_excursion < 50.0);
+  CHECK(air.samples.back().second == Approx(60).margin(1.5));
+
+  auto setpoint = run_and_read(virtual_request("vt_env_log_sp", script), "env_setpoint");
+  REQUIRE(setpoint.code == 0);
+  REQUIRE_FALSE(setpoint.samples.empty());
+  CHECK(setpoint.samples.back().second == Approx(60));
+  auto dut = run_and_read(virtual_request("vt_env_log_dut", script), "env_dut_temperature");
+  REQUIRE(dut.code == 0);
+  REQUIRE(dut.samples.size() > 9000 / 60);  // the station file's default: once a minute
+  CHECK(dut.samples.back().second == Approx(60).margin(1.5));
+}
+
+TEST_CASE("a station with the environment log off records no environment series") {
+  auto req = virtual_request("vt_env_off", "chamber.set_setpoint(40)\nsleep(3600)\n");
+  req.station.environment_log_s = 0;
+  auto r = run_and_read(req, "env_air_temperature");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK(r.samples.empty());
+}
+
 TEST_CASE("virtual time without the simulated twins is refused before a run is recorded") {
   auto req = virtual_request("vt_no_sim", "log('never')\n");
   req.simulate = false;

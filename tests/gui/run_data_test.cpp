@@ -253,3 +253,30 @@ TEST_CASE("a long burn-in opens decimated: bounded points, the array mean per bu
   CHECK(after.histories[0].data->points() == mean.points() + 2);  // one closed, one still open
   CHECK(after.histories[0].data->last() == Approx(3e-4));
 }
+
+TEST_CASE("the chamber plot draws the engine's environment log, not the sequence's one reading per setpoint, when the run has it") {
+  Fixture f;
+  const auto own = f.series(std::nullopt, "chamber_temperature", "C", {{"temperature_c", 85}});
+  f.append(own, 1000, 85.0);
+  const auto air = f.series(std::nullopt, "env_air_temperature", "C", nlohmann::json::object());
+  const auto dut = f.series(std::nullopt, "env_dut_temperature", "C", nlohmann::json::object());
+  const auto sp = f.series(std::nullopt, "env_setpoint", "C", nlohmann::json::object());
+  for (int k = 0; k < 120; ++k) {
+    const double t = 1000 + 60.0 * k;
+    f.append(air, t, k == 60 ? 69.2 : 84.9);  // one excursion
+    f.append(dut, t, 84.0);
+    f.append(sp, t, 85.0);
+  }
+  auto data = f.read();
+  const auto plots = data.plots(1);
+  const auto& chamber = plot(plots, "Chamber temperature");
+  REQUIRE(chamber.histories.size() == 3);
+  CHECK(chamber.histories[0].label == "chamber air");
+  CHECK(chamber.histories[0].data->points() == 120);
+  CHECK(chamber.histories[0].data->min() == 69.2);  // the excursion is on the plot
+  CHECK(chamber.histories[1].label == "DUT");
+  CHECK(chamber.histories[1].data->last() == 84.0);
+  CHECK(chamber.histories[2].label == "setpoint");
+  CHECK(chamber.histories[2].data->last() == 85.0);
+  CHECK(data.last_reading("thermal_chamber") == "air 84.9 C");
+}

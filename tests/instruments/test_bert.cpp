@@ -124,8 +124,9 @@ TEST_CASE("bert: all-lane block reads equal the per-lane reads") {
     CHECK(*ratio == Approx(all[lane - 1].ber).epsilon(1e-8));
     auto amplitude = rig.run(rig.bert->read_amplitude_w(lane));
     require_ok(amplitude);
-    CHECK(*amplitude == Approx((*amplitudes)[lane - 1]).epsilon(1e-8));
-    some_light = some_light || *amplitude > 0;
+    // Each reading draws its own noise (1 % by default): the two agree within it.
+    CHECK(*amplitude == Approx((*amplitudes)[lane - 1]).epsilon(0.08).margin(1e-10));
+    some_light = some_light || *amplitude > 1e-9;
   }
   CHECK(some_light);
   auto bad_lane = rig.run(rig.bert->read_lane(33));

@@ -1,6 +1,6 @@
 // The simulated bench through the real drivers over TCP: the twins agree with each other
 // because they share one physics model.
-#include "analysis/frequency_response.hpp"
+#include "analysis/f3db_estimate.hpp"
 #include "instruments/bert/bert.hpp"
 #include "instruments/pattern_generator/pattern_generator.hpp"
 #include "instruments/power_meter/power_meter.hpp"
@@ -121,8 +121,9 @@ TEST_CASE("raising the drive current raises f3dB as the BERT's amplitudes show i
     }
     for (auto lane : lanes) {
       if (b.dead(lane)) continue;
-      auto r = analysis::f3db_from_curve(freqs, curves[lane]);
+      auto r = analysis::estimate_f3db(freqs, curves[lane]);
       REQUIRE(r);
+      CHECK(r->resolved);
       const double truth = b.station.bench()->f3db_hz(lane);
       CHECK(r->f3db_hz == Approx(truth).epsilon(0.03));
       f3db[lane].push_back(r->f3db_hz);

@@ -46,6 +46,21 @@ TEST_CASE("labels carry SI prefixes") {
   CHECK(si_label(1e-3) == "1 m");
 }
 
+TEST_CASE("powers of ten are written with superscript exponents, plain from 1 to 999") {
+  CHECK(power_of_ten_label(1e-12) == "10⁻¹²");
+  CHECK(power_of_ten_label(2.5e-13) == "2.5×10⁻¹³");
+  CHECK(power_of_ten_label(9.9999e-13) == "10⁻¹²");  // rounding carries into the exponent
+  CHECK(power_of_ten_label(0.1) == "10⁻¹");
+  CHECK(power_of_ten_label(3e12) == "3×10¹²");
+  CHECK(power_of_ten_label(250) == "250");
+  CHECK(power_of_ten_label(1) == "1");
+  CHECK(power_of_ten_label(0) == "0");
+  CHECK(power_of_ten_label(-1e-9) == "-10⁻⁹");
+  auto s = Scale::make(ScaleKind::log, 1e-15, 1e-9, 0, 400);
+  REQUIRE(s);
+  CHECK(s->ticks(5, TickStyle::power_of_ten).front().label == "10⁻¹⁵");
+}
+
 TEST_CASE("a linear scale maps its ends to the pixel ends, y axes upside down") {
   auto s = Scale::make(ScaleKind::linear, 0, 100, 300, 20);
   REQUIRE(s);

@@ -3,6 +3,7 @@
 #include "report/svg_plot.hpp"
 
 #include <cmath>
+#include <fmt/format.h>
 #include <string>
 
 using namespace ledlab::report;
@@ -52,7 +53,49 @@ TEST_CASE("a lane map has one cell per lane, grey for missing values and crosses
   const std::string svg = render_heatmap(map);
   CHECK(count(svg, "<title>lane ") == 6);
   CHECK(count(svg, "fill=\"#bbb\"") == 1);
-  CHECK(svg.find("<title>lane 3: no value</title>") != std::string::npos);
-  CHECK(svg.find("<title>lane 2: 2 GHz</title>") != std::string::npos);
+  CHECK(svg.find("<title>lane 3 (row 1, column 3): no value</title>") != std::string::npos);
+  CHECK(svg.find("<title>lane 2 (row 1, column 2): 2 GHz</title>") != std::string::npos);
   CHECK(count(svg, "stroke=\"#d00\"") == 2);
+}
+
+TEST_CASE("a BER axis is labelled in powers of ten, not SI prefixes") {
+  PlotSpec spec{.title = "BER", .x_label = "temperature (°C)", .y_label = "bit error ratio", .y_scale = ScaleKind::log,
+                .y_ticks = TickStyle::power_of_ten};
+  spec.series.push_back({.name = "lane 7", .x = {25, 85}, .y = {1e-14, 3e-10}});
+  const std::string svg = render_plot(spec);
+  CHECK(svg.find(">10⁻¹²<") != std::string::npos);
+  CHECK(svg.find(">1 p<") == std::string::npos);  // a BER of "1 p" reads as picowatts or picoseconds
+}
+
+TEST_CASE("the legend, limit lines included, sits right of the plot area and never over the data") {
+  PlotSpec spec{.title = "decay", .width = 640};
+  // Data filling every corner of the plot area: no corner inside it is free for a legend.
+  spec.series.push_back({.name = "mean of live lanes", .x = {0, 0, 1, 1}, .y = {0, 1, 1, 0}, .markers = true});
+  spec.limits.push_back({0.7, "L70"});
+  const std::string svg = render_plot(spec);
+  CHECK(svg.find("width=\"640\"") == std::string::npos);  // widened for the legend column
+  // The legend entries start at x >= the plot's own width: outside the frame (which ends at 640 - 16).
+  for (const std::string entry : {">mean of live lanes<", ">L70<"}) {
+    const auto at = svg.find(entry);
+    REQUIRE(at != std::string::npos);
+    const auto x_at = svg.rfind("<text x=\"", at);
+    CHECK(std::stod(svg.substr(x_at + 9)) >= 640.0);
+  }
+  CHECK(count(svg, "stroke-dasharray=\"4 3\"") == 2);  // the limit line and its legend swatch
+}
+
+TEST_CASE("a lane map numbers every row and column, titles its axes and outlines the marked lane with its name") {
+  HeatmapSpec map{.title = "BER", .rows = 10, .cols = 40, .values = std::vector<double>(400, 1e-13), .scale = ScaleKind::log,
+                  .ticks = TickStyle::power_of_ten, .marked_lane = 57, .marked_label = "worst: lane 57 (row 2, column 17)"};
+  map.values[56] = 3e-10;
+  const std::string svg = render_heatmap(map);
+  for (int row = 1; row <= 10; ++row) CHECK(svg.find(fmt::format("text-anchor=\"end\">{}</text>", row)) != std::string::npos);
+  CHECK(svg.find("text-anchor=\"middle\">17</text>") != std::string::npos);  // columns every 2 at 16 px, so 17 is one
+  CHECK(svg.find(">row</text>") != std::string::npos);
+  CHECK(svg.find(">column</text>") != std::string::npos);
+  CHECK(svg.find(">worst: lane 57 (row 2, column 17)</text>") != std::string::npos);
+  CHECK(svg.find("stroke=\"#000\" stroke-width=\"2.5\"") != std::string::npos);
+  CHECK(svg.find("<title>lane 57 (row 2, column 17): 3×10⁻¹⁰</title>") != std::string::npos);
+  map.limit = 1e-12;
+  CHECK(render_heatmap(map).find("<title>limit 10⁻¹²</title>") != std::string::npos);  // the limit on the colour bar
 }

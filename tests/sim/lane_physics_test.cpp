@@ -137,6 +137,6 @@ TEST_CASE("the array draws lognormal spreads, dead and weak lanes from the seed"
   CHECK(array.lane(21).col == 1);
   CHECK(ArrayModel::operating_point(*std::find_if(array.lanes().begin(), array.lanes().end(),
                                                   [](const Lane& l) { return l.dead; }),
-                                    Drive{5e-3, 0, 0, true})
+                                    Drive{5e-3, 0, 0, true}, config.array)
             .power_bias_w == 0.0);
 }

@@ -74,6 +74,9 @@ inline void check_burn_in_results(const std::vector<db::ResultRecord>& results, 
     CHECK(failed[lane].value("dead", false) == l.dead);
     if (l.dead) continue;
     CHECK(failed[lane].contains("failed_at_h") == l.failed);
+    CHECK(failed[lane].value("catastrophic", false) == l.catastrophic);
+    if (l.catastrophic)
+      CHECK(failed[lane]["catastrophic_at_h"].get<double>() == Approx(l.catastrophic_at_h).margin(1e-9));
     if (l.failed) CHECK(failed[lane]["failed_at_h"].get<double>() == Approx(l.failed_at_h).margin(1e-9));
     CHECK(failed[lane]["change"].get<double>() == Approx(l.change).epsilon(1e-12));
     REQUIRE(decay.contains(lane) == l.fitted);
@@ -81,11 +84,15 @@ inline void check_burn_in_results(const std::vector<db::ResultRecord>& results, 
     CHECK(decay_value[lane] == Approx(l.decay_percent_per_1000h).epsilon(1e-9));
     CHECK(decay[lane]["fit"]["alpha_per_h"].get<double>() == Approx(l.alpha_per_h).epsilon(1e-9));
     CHECK(decay[lane]["fit"]["points"].get<std::size_t>() == l.fit_points);
+    CHECK(decay[lane]["fit"]["resolved"].get<bool>() == l.resolved);
   }
   REQUIRE(batch->array_l70);
   REQUIRE(array_decay != nullptr);
   CHECK(array_value == Approx(batch->array_l70->decay_percent_per_1000h).epsilon(1e-9));
   CHECK((*array_decay)["units"].get<std::size_t>() == batch->units);
+  CHECK((*array_decay)["catastrophic_lanes"].get<std::size_t>() == batch->catastrophic);
+  if (batch->array_interval)
+    CHECK((*array_decay)["alpha_hi_per_h"].get<double>() == Approx(batch->array_interval->alpha_hi_per_h).epsilon(1e-6));
   CHECK((*array_decay)["alpha_per_h"].get<double>() == Approx(batch->array_l70->alpha_per_h).epsilon(1e-9));
   CHECK((*array_decay)["window"]["start_h"].get<double>() == Approx(batch->window.start_h).margin(1e-9));
 }

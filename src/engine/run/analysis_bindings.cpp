@@ -7,16 +7,20 @@
 #include "analysis/burn_in_accumulator.hpp"
 #include "analysis/decay_fit.hpp"
 #include "analysis/energy_per_bit.hpp"
+#include "analysis/f3db_estimate.hpp"
 #include "analysis/liv.hpp"
 #include "analysis/frequency_response.hpp"
 #include "analysis/pole_fit.hpp"
 #include "analysis/q_factor.hpp"
+#include "analysis/repeatability.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
+#include <string_view>
 #include <utility>
 
 namespace ledlab::engine {
@@ -167,23 +171,34 @@ an::F3dbOptions f3db_options(const json& o) {
   return opt;
 }
 
-// One lane of a sweep: interpolated f3dB and the pole fit, or why not.
+// One lane of a sweep: f3dB from the pole fit with the plateau level fitted (primary), the
+// crossing interpolated against that level, whether the sweep resolves it, or why not.
 json bandwidth_lane(std::span<const double> freqs, std::span<const double> curve, const json& o) {
   json lane = json::object();
-  auto f = an::f3db_from_curve(freqs, curve, f3db_options(o));
-  if (f) lane["f3db_hz"] = f->f3db_hz;
-  else lane["note"] = f.error().message;
-  auto fit = an::fit_pole_response(freqs, curve, pole_options(o));
-  if (fit) {
-    lane["fit_f3db_hz"] = fit->f3db_hz;
-    lane["tau_s"] = fit->tau_s;
-    lane["rc_s"] = fit->rc_s;
-    lane["residual_db"] = fit->rms_residual_db;
-    lane["points"] = fit->points_used;
-  } else if (!lane.contains("note")) {
-    lane["note"] = fit.error().message;
+  an::F3dbEstimateOptions options;
+  options.fit = pole_options(o);
+  options.fit.convention = f3db_options(o).convention;
+  auto e = an::estimate_f3db(freqs, curve, options);
+  if (!e) {
+    lane["note"] = e.error().message;
+    lane["resolved"] = false;
+    lane["ok"] = false;
+    return lane;
   }
-  lane["ok"] = f.has_value() && fit.has_value();
+  lane["f3db_hz"] = e->f3db_hz;
+  lane["method"] = e->from_fit ? "two-pole fit (tau, RC, plateau level)" : "interpolation against the first points";
+  if (e->interpolated_hz) lane["interp_f3db_hz"] = *e->interpolated_hz;
+  if (e->fit) {
+    lane["fit_f3db_hz"] = e->fit->f3db_hz;
+    lane["tau_s"] = e->fit->tau_s;
+    lane["rc_s"] = e->fit->rc_s;
+    lane["gain_db"] = e->fit->gain_db;
+    lane["residual_db"] = e->fit->rms_residual_db;
+    lane["points"] = e->fit->points_used;
+  }
+  lane["resolved"] = e->resolved;
+  if (!e->warning.empty()) lane["note"] = e->warning;
+  lane["ok"] = e->resolved;
   return lane;
 }
 
@@ -201,6 +216,38 @@ json projection_json(const an::Tm21Projection& p) {
               {"notes", notes}};
 }
 
+// The burn-in options of a Lua table (analysis.burn_in's third argument, the accumulator's
+// table): every key a number of the right kind, none unknown (`also` lists keys the caller reads).
+Status burn_in_options(const json& o, an::BurnInOptions& opt, std::initializer_list<std::string_view> also = {}) {
+  if (o.is_null()) return {};
+  if (!o.is_object()) return fail(Errc::invalid_argument, "burn-in options must be a table");
+  static constexpr const char* kKeys =
+      "failure_limit, dead_below_w, confirm_readings, sudden_drop_fraction, sudden_drop_sigmas, confidence";
+  for (const auto& [key, value] : o.items()) {
+    if (std::find(also.begin(), also.end(), key) != also.end()) continue;
+    double* target = key == "failure_limit"          ? &opt.failure_limit
+                     : key == "dead_below_w"         ? &opt.dead_below_w
+                     : key == "sudden_drop_fraction" ? &opt.sudden_drop_fraction
+                     : key == "sudden_drop_sigmas"   ? &opt.sudden_drop_sigmas
+                     : key == "confidence"           ? &opt.confidence
+                                                     : nullptr;
+    if (key == "confirm_readings") {
+      if (!value.is_number_integer() || value.get<long long>() < 1)
+        return fail(Errc::invalid_argument, fmt::format("confirm_readings= must be a whole number >= 1, got {}", value.dump()));
+      opt.confirm_readings = value.get<std::size_t>();
+      continue;
+    }
+    if (!target) {
+      std::string known = kKeys;
+      for (auto k : also) known += fmt::format(", {}", k);
+      return fail(Errc::invalid_argument, fmt::format("unknown option '{}' ({})", key, known));
+    }
+    if (!value.is_number()) return fail(Errc::invalid_argument, fmt::format("{}= must be a number", key));
+    *target = value.get<double>();
+  }
+  return {};
+}
+
 json burn_in_json(const an::BurnInAnalysis& a) {
   json lanes = json::array();
   for (const auto& l : a.lanes) {
@@ -209,6 +256,9 @@ json burn_in_json(const an::BurnInAnalysis& a) {
       continue;
     }
     lanes.push_back(json{{"dead", false},
+                         {"catastrophic", l.catastrophic},
+                         {"catastrophic_at_h", l.catastrophic ? l.catastrophic_at_h : kNaN},
+                         {"catastrophic_of_level", l.catastrophic ? l.catastrophic_of_level : kNaN},
                          {"failed", l.failed},
                          {"failed_at_h", l.failed ? l.failed_at_h : kNaN},
                          {"change", l.change},
@@ -216,6 +266,8 @@ json burn_in_json(const an::BurnInAnalysis& a) {
                          {"note", l.note},
                          {"b", l.b},
                          {"alpha_per_h", l.alpha_per_h},
+                         {"alpha_se_per_h", l.alpha_se_per_h},
+                         {"resolved", l.resolved},
                          {"decay_pct_per_kh", l.decay_percent_per_1000h},
                          {"residual_ln", l.rms_residual_ln},
                          {"points", l.fit_points},
@@ -229,11 +281,20 @@ json burn_in_json(const an::BurnInAnalysis& a) {
   json out{{"duration_h", a.duration_h},
            {"window", {{"start_h", a.window.start_h}, {"end_h", a.duration_h}, {"tm21", a.window.test_long_enough}}},
            {"units", a.units},
+           {"catastrophic", a.catastrophic},
            {"cap_factor", a.cap_factor ? *a.cap_factor : kNaN},
            {"cap_h", a.cap_h},
            {"lanes", lanes},
            {"note", a.array_note}};
   if (a.array_l70 && a.array_l90) out["array"] = {{"l70", projection_json(*a.array_l70)}, {"l90", projection_json(*a.array_l90)}};
+  if (a.array_interval) {
+    const auto& ci = *a.array_interval;
+    out["array"]["interval"] = {{"confidence", ci.confidence},         {"lanes", ci.lanes},
+                                {"alpha_sd_per_h", ci.alpha_sd_per_h}, {"alpha_lo_per_h", ci.alpha_lo_per_h},
+                                {"alpha_hi_per_h", ci.alpha_hi_per_h}, {"l70_lo_h", ci.l70_lo_h},
+                                {"l70_hi_h", ci.l70_hi_h},             {"l90_lo_h", ci.l90_lo_h},
+                                {"l90_hi_h", ci.l90_hi_h}};
+  }
   return out;
 }
 
@@ -262,6 +323,17 @@ void bind_bandwidth(lua::SequenceRunner& runner) {
     auto fit = an::fit_pole_response(*f, *r, pole_options(a.options(2)));
     if (!fit) return a.wrap(fit.error());
     return pole_json(*fit);
+  });
+  // repeatability({reading1, reading2, ...}, floor): back-to-back readings of every lane; lanes
+  // whose first reading is at or below floor are dark and left out.
+  add(runner, "repeatability", 2, 2, [](const Args& a) -> Result<json> {
+    auto m = a.matrix(0, "readings");
+    if (!m) return fail(m.error());
+    auto floor = a.number(1, "floor");
+    if (!floor) return fail(floor.error());
+    auto r = an::repeatability(*m, *floor);
+    if (!r) return a.wrap(r.error());
+    return json{{"median_change", r->median_change}, {"relative_sigma", r->relative_sigma}, {"pairs", r->pairs}};
   });
   add(runner, "bandwidth_lanes", 2, 3, [](const Args& a) -> Result<json> {
     auto f = a.numbers(0, "freqs");
@@ -363,7 +435,9 @@ void bind_reliability(lua::SequenceRunner& runner) {
                 {"alpha_per_h", fit->alpha_per_h},
                 {"decay_pct_per_kh", an::decay_percent_per_1000h(fit->alpha_per_h)},
                 {"residual_ln", fit->rms_residual_ln},
-                {"points", fit->points}};
+                {"points", fit->points},
+                {"alpha_se_per_h", fit->alpha_se_per_h},
+                {"resolved", an::decay_resolved(*fit)}};
   });
   add(runner, "lifetime", 3, 3, [](const Args& a) -> Result<json> {
     auto b = a.number(0, "b");
@@ -379,10 +453,8 @@ void bind_reliability(lua::SequenceRunner& runner) {
     if (!t) return fail(t.error());
     auto readings = a.matrix(1, "readings");
     if (!readings) return fail(readings.error());
-    const json& o = a.options(2);
     an::BurnInOptions opt;
-    opt.failure_limit = o.value("failure_limit", opt.failure_limit);
-    opt.dead_below_w = o.value("dead_below_w", opt.dead_below_w);
+    if (auto ok = burn_in_options(a.options(2), opt); !ok) return fail(ok.error());
     auto r = an::analyse_burn_in(*t, *readings, opt);
     if (!r) return a.wrap(r.error());
     return burn_in_json(*r);
@@ -417,17 +489,12 @@ class BurnInAccumulatorObject : public lua::HostObject {
       return fail(Errc::invalid_argument, "duration_h= is missing: the planned duration chooses the fit window");
     an::BurnInPlan plan;
     an::BurnInOptions opt;
-    for (auto [key, target] : {std::pair{"duration_h", &plan.duration_h}, std::pair{"guard_h", &plan.guard_h},
-                               std::pair{"failure_limit", &opt.failure_limit}, std::pair{"dead_below_w", &opt.dead_below_w}}) {
+    for (auto [key, target] : {std::pair{"duration_h", &plan.duration_h}, std::pair{"guard_h", &plan.guard_h}}) {
       auto v = number(key, *target);
       if (!v) return fail(v.error());
       *target = *v;
     }
-    for (const auto& [key, value] : o.items()) {
-      if (key != "duration_h" && key != "guard_h" && key != "failure_limit" && key != "dead_below_w")
-        return fail(Errc::invalid_argument,
-                    fmt::format("unknown option '{}' (duration_h, failure_limit, dead_below_w, guard_h)", key));
-    }
+    if (auto ok = burn_in_options(o, opt, {"duration_h", "guard_h"}); !ok) return fail(ok.error());
     auto acc = an::BurnInAccumulator::create(plan, opt);
     if (!acc) return fail(acc.error());
     return std::unique_ptr<lua::HostObject>(new BurnInAccumulatorObject(std::move(*acc)));
@@ -452,7 +519,7 @@ class BurnInAccumulatorObject : public lua::HostObject {
   }
 
  private:
-  // add(t_h, powers) -> the lanes that failed at this reading: {{lane =, of_first =}, ...}
+  // add(t_h, powers) -> the failures confirmed at this reading: {{lane =, of_first =, catastrophic =, at_h =}, ...}
   Result<json> add(const json& args) {
     if (args.size() != 2 || !args[0].is_number() || !args[1].is_array())
       return fail(Errc::invalid_argument, "expected (t_h, {power of every lane, W})");
@@ -465,7 +532,8 @@ class BurnInAccumulatorObject : public lua::HostObject {
     auto failed = acc_.add(args[0].get<double>(), powers_);
     if (!failed) return fail(failed.error());
     json out = json::array();
-    for (const auto& f : *failed) out.push_back(json{{"lane", f.lane + 1}, {"of_first", f.of_first}});
+    for (const auto& f : *failed)
+      out.push_back(json{{"lane", f.lane + 1}, {"of_first", f.of_first}, {"catastrophic", f.catastrophic}, {"at_h", f.at_h}});
     return out;
   }
 

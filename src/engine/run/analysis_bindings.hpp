@@ -15,17 +15,22 @@
 //   analysis.ber_bounds(errors, bits, confidence) -> {ber, lower, upper}; lists in, lists out
 //   analysis.bits_for(target_ber, confidence [, allowed_errors]) -> bits (rounded up)
 //   analysis.q_from_ber(ber), analysis.ber_from_q(q)
-//   analysis.decay_fit(t_h, p) -> {b, alpha_per_h, decay_pct_per_kh, residual_ln, points}
+//   analysis.decay_fit(t_h, p) -> {b, alpha_per_h, alpha_se_per_h, resolved, decay_pct_per_kh, residual_ln, points}
 //   analysis.lifetime(b, alpha_per_h, p_percent) -> hours (inf when it never gets there)
-//   analysis.burn_in(t_h, readings [, {failure_limit=0.1, dead_below_w=1e-6}])
-//       -> {duration_h, window={start_h, end_h, tm21}, units, cap_factor, cap_h, lanes={...},
-//           array={l70_h, l90_h, l70_raw_h, l90_raw_h, alpha_per_h, decay_pct_per_kh, capped, compliant, notes}}
+//   analysis.burn_in(t_h, readings [, {failure_limit=0.1, dead_below_w=1e-6, confirm_readings=3,
+//                                      sudden_drop_fraction=0.05, sudden_drop_sigmas=8, confidence=0.95}])
+//       -> {duration_h, window={start_h, end_h, tm21}, units, catastrophic, cap_factor, cap_h,
+//           lanes={{dead, catastrophic, catastrophic_at_h, catastrophic_of_level, failed, failed_at_h,
+//                   alpha_per_h, alpha_se_per_h, resolved, ...}, ...},
+//           array={l70={...}, l90={...}, interval={confidence, lanes, alpha_sd_per_h, alpha_lo_per_h,
+//                  alpha_hi_per_h, l70_lo_h, l70_hi_h, l90_lo_h, l90_hi_h}}}
 //          (readings[k] = every lane's power at t_h[k]; holds every reading: for short tests)
-//   analysis.burn_in_accumulator{duration_h= [, failure_limit=0.1, dead_below_w=1e-6, guard_h=0.05]}
+//   analysis.burn_in_accumulator{duration_h= [, guard_h=0.05, and the options of analysis.burn_in]}
 //       -> an object for burn-ins of any length, in memory that does not grow with the readings
 //          (analysis/burn_in_accumulator.hpp); duration_h is the planned duration, which
 //          chooses the fit window:
-//          acc:add(t_h, powers) -> the lanes that failed at this reading {{lane=, of_first=}, ...}
+//          acc:add(t_h, powers) -> the failures confirmed at this reading
+//                                  {{lane=, of_first=, catastrophic=, at_h=}, ...}
 //          acc:readings() -> count
 //          acc:replay_needed() -> nil, or why result() needs every reading added a second time
 //          acc:replay() -> starts that second pass (then acc:add every reading again, in order)

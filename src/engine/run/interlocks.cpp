@@ -61,6 +61,37 @@ void InterlockMonitor::set_heartbeat(double period_s, std::vector<instruments::I
   heartbeat_of_ = std::move(instruments);
 }
 
+void InterlockMonitor::set_environment_log(double period_s) {
+  environment_s_ = period_s;
+  logged_.clear();
+  for (const auto& inst : station_.instruments())
+    if (auto* c = dynamic_cast<instruments::ThermalChamber*>(inst.get())) logged_.push_back({c, true});
+}
+
+asio::awaitable<void> InterlockMonitor::log_environment() {
+  for (std::size_t i = 0; i < logged_.size() && !stopped_; ++i) {
+    Logged& l = logged_[i];
+    const std::string& name = l.chamber->name();
+    auto report = [&](const char* quantity, const Result<double>& r) {
+      if (r && std::isfinite(*r) && hooks_.environment) hooks_.environment(i + 1, name, quantity, *r);
+    };
+    auto air = co_await l.chamber->read_temperature_c(instruments::ChamberProbe::air);
+    if (!air) {
+      co_await read_failed(name, air.error());
+      continue;  // the link is gone or recovering: the next period tries again
+    }
+    report("env_air_temperature", air);
+    auto setpoint = co_await l.chamber->setpoint_c();
+    if (!setpoint) co_await read_failed(name, setpoint.error());
+    report("env_setpoint", setpoint);
+    if (!l.dut_probe) continue;
+    auto dut = co_await l.chamber->read_temperature_c(instruments::ChamberProbe::dut);
+    if (dut) report("env_dut_temperature", dut);
+    else if (is_link_error(dut.error().code)) co_await read_failed(name, dut.error());
+    else l.dut_probe = false;  // the dialect has no DUT probe: the air is all there is
+  }
+}
+
 asio::awaitable<void> InterlockMonitor::read_failed(const std::string& instrument, const Error& error) {
   if (is_link_error(error.code) && hooks_.link_lost) (void)co_await hooks_.link_lost(instrument, error);
 }
@@ -106,7 +137,14 @@ asio::awaitable<void> InterlockMonitor::run() {
       }
       next = std::min(next, next_heartbeat_s_);
     }
-    if (entries_.empty() && heartbeat_s_ <= 0) next = now + 10;
+    if (environment_s_ > 0 && !logged_.empty()) {
+      if (next_environment_s_ <= now) {
+        co_await log_environment();
+        next_environment_s_ = now + environment_s_;
+      }
+      next = std::min(next, next_environment_s_);
+    }
+    if (entries_.empty() && heartbeat_s_ <= 0 && environment_s_ <= 0) next = now + 10;
     const double wait_sim_s = std::max(next - clock_->now_s(), 0.0);
     if (clock_->is_virtual()) {  // discrete-event time: wake exactly at the next poll
       co_await clock_->sleep(wait_sim_s);

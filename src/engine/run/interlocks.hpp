@@ -48,6 +48,11 @@ class InterlockMonitor {
     std::function<void(const InterlockSpec&, const std::string& message)> alarm;
     // A read failed with a link error: the embedder recovers the link (or gives up).
     std::function<boost::asio::awaitable<Status>(const std::string& instrument, const Error& error)> link_lost;
+    // One reading of the environment log (set_environment_log): `chamber` numbers the chamber
+    // from 1 in the order given, `quantity` is env_air_temperature, env_dut_temperature or
+    // env_setpoint, in C.
+    std::function<void(std::size_t chamber, const std::string& instrument, const std::string& quantity, double value_c)>
+        environment;
   };
 
   InterlockMonitor(Station& station, std::shared_ptr<Clock> clock, Hooks hooks);
@@ -61,6 +66,12 @@ class InterlockMonitor {
   // USB488 serial poll, else *STB?), so an instrument the script is not using
   // at the moment (the drive during a long soak) cannot go away unnoticed. 0 turns it off.
   void set_heartbeat(double period_s, std::vector<instruments::Instrument*> instruments);
+
+  // Also logs the environment every `period_s` simulated seconds for as long as the run lasts:
+  // each chamber of the station (in the station's order), its air temperature, its setpoint
+  // and, where it has a DUT probe, the DUT temperature (hooks.environment), so plots show the
+  // chamber between the script's own readings, excursions included. 0 turns it off.
+  void set_environment_log(double period_s);
 
   // Watches every interlock until stop(). Run it beside the script on the run's executor.
   boost::asio::awaitable<void> run();
@@ -82,6 +93,7 @@ class InterlockMonitor {
   };
   boost::asio::awaitable<void> poll(Entry& entry);
   boost::asio::awaitable<void> heartbeat();
+  boost::asio::awaitable<void> log_environment();
   // A read of `instrument` failed: a link error goes to the embedder's recovery.
   boost::asio::awaitable<void> read_failed(const std::string& instrument, const Error& error);
   boost::asio::awaitable<void> poll_band(Entry& entry);
@@ -96,6 +108,13 @@ class InterlockMonitor {
   double heartbeat_s_ = 0;
   double next_heartbeat_s_ = 0;
   std::vector<instruments::Instrument*> heartbeat_of_;
+  struct Logged {
+    instruments::ThermalChamber* chamber = nullptr;
+    bool dut_probe = true;  // false once the chamber said it has none
+  };
+  double environment_s_ = 0;
+  double next_environment_s_ = 0;
+  std::vector<Logged> logged_;
 };
 
 }  // namespace ledlab::engine

@@ -134,11 +134,11 @@ void RunRecorder::result(const json& r) {
     // ">": the value is a lower bound on the figure (a lifetime capped at the projection
     // limit); "<": an upper bound. Anything else would print a figure that is not one.
     const auto& q = r["qualifier"];
-    const auto parsed = q.is_string() ? db::parse_qualifier(q.get<std::string>()) : Result<db::Qualifier>(db::Qualifier::exact);
-    if (!q.is_string() || !parsed || *parsed == db::Qualifier::exact)
+    const std::string text = q.is_string() ? q.get<std::string>() : std::string();
+    if (text != ">" && text != "<")
       refuse(fmt::format("{}: qualifier= must be \">\" (the value is a lower bound) or \"<\" (an upper bound), not {}", where,
                          q.dump()));
-    rec.qualifier = *parsed;
+    rec.qualifier = text == ">" ? db::Qualifier::at_least : db::Qualifier::at_most;
   }
   if (r.contains("dead")) {
     if (!r["dead"].is_boolean()) refuse(fmt::format("{}: dead= must be true or false, not {}", where, r["dead"].dump()));

@@ -4,6 +4,7 @@
 #include "db/json_text.hpp"
 #include "db/reader.hpp"
 #include "db/store.hpp"
+#include "db/verdict.hpp"
 #include "engine/lua/sequence_runner.hpp"
 #include "engine/run/analysis_bindings.hpp"
 #include "engine/run/recorded_bindings.hpp"
@@ -96,6 +97,7 @@ class RunHost {
   std::shared_ptr<Clock> make_clock() const;
   Status start_simulation();
   void stop_simulation();
+  Result<db::RunVerdict> stored_verdict();
   asio::awaitable<void> inject_faults();
   void save_bench_state(std::string_view checkpoint);
   Status restore_bench_state();
@@ -275,6 +277,15 @@ Status RunHost::start_simulation() {
   if (auto st = restore_bench_state(); !st) return st;
   if (!clock_->is_virtual()) sim_thread_ = std::thread([this] { sim_io_.run(); });
   return {};
+}
+
+// Read back from the store once the run has ended there: its verdict counts what was kept.
+Result<db::RunVerdict> RunHost::stored_verdict() {
+  auto reader = db::Reader::open(request_.db);
+  if (!reader) return fail(reader.error());
+  auto run = reader->run(run_.id);
+  if (!run) return fail(run.error());
+  return db::judge_run(*reader, *run);
 }
 
 void RunHost::stop_simulation() {
@@ -732,10 +743,20 @@ int RunHost::run() {
     publish_state();
   };
   hooks.link_lost = [this](const std::string& instrument, const Error& error) { return recover_link(instrument, error); };
+  hooks.environment = [this](std::size_t chamber, const std::string&, const std::string& quantity, double value_c) {
+    json r{{"quantity", quantity}, {"unit", "C"}, {"value", value_c}};
+    if (chamber > 1) r["conditions"] = {{"chamber", chamber}};  // one chamber: no conditions
+    try {
+      recorder_->record(r);
+    } catch (const std::exception&) {
+      // The store failed or closed: the run's own writes report it; the log has nothing to add.
+    }
+  };
   monitor_ = std::make_unique<InterlockMonitor>(*station_, clock_, std::move(hooks));
   std::vector<instruments::Instrument*> all;
   for (const auto& inst : station_->instruments()) all.push_back(inst.get());
   monitor_->set_heartbeat(prepared_.station.heartbeat_s, std::move(all));
+  monitor_->set_environment_log(prepared_.station.environment_log_s);
   for (const auto& spec : prepared_.station.interlocks) {
     if (auto st = monitor_->add(spec); !st) {
       fmt::print(out_, "error: {}\n", st.error().describe());
@@ -820,7 +841,14 @@ int RunHost::run() {
              snapshot_.suspensions == 1 ? "" : "s", format_duration(view_.active_s()),
              outcome.message.empty() ? "" : "\n  " + outcome.message);
   if (!outcome.traceback.empty()) fmt::print(out_, "{}\n", outcome.traceback);
+  // The verdict as `ledlab show` and the report give it, from what the store kept.
+  const auto verdict = stored_verdict();
+  if (verdict) fmt::print(out_, "{}\n", verdict->headline());
+  else fmt::print(out_, "verdict not read back: {}\n", verdict.error().describe());
   fmt::print(out_, "store: {} (ledlab show {})\n", request_.db.string(), run_.uuid.substr(0, 8));
+  if (outcome.status == lua::RunStatus::finished && request_.verdict_exit_code &&
+      (!verdict || verdict->outcome == db::RunOutcome::fail))
+    return kVerdictFailedExitCode;  // a verdict that cannot be read is not a pass
   return exit_code(outcome.status);
 }
 

@@ -46,10 +46,17 @@ struct RunRequest {
   // The engine loop must answer within this many wall seconds, or the watchdog stops the script
   // and then forces the safe state and ends the process (watchdog.hpp).
   double watchdog_s = 5;
+  // `ledlab run` and `ledlab resume`: a run that finished with the verdict FAIL (db/verdict.hpp)
+  // returns kVerdictFailedExitCode instead of 0, so a script or CI job sees the failure.
+  bool verdict_exit_code = false;
 };
 
-// Returns the process exit code: 0 finished, 1 failed, 2 bad input, 4 aborted. When the engine
-// loop stops answering, the watchdog ends the process itself with kWatchdogExitCode (5).
+inline constexpr int kVerdictFailedExitCode = 3;
+
+// Prints the run's summary and verdict and returns the process exit code: 0 finished, 1
+// failed, 2 bad input, 3 finished with the verdict FAIL (with verdict_exit_code), 4 aborted.
+// When the engine loop stops answering, the watchdog ends the process itself with
+// kWatchdogExitCode (5).
 int run_sequence(const RunRequest& request, std::ostream& out);
 
 }  // namespace ledlab::engine
