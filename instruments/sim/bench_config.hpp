@@ -140,6 +140,8 @@ struct DiodeConfig {
   // error on the current, of the order of a 2400-class SMU's 1 mA / 20 V ranges.
   double voltage_noise_v = 300e-6;
   double current_noise_relative = 1e-4;
+};
+
 // What the BERT's receiver reports of a lane's modulation amplitude (FETCh:SENSe:AMPLitude): the
 // received amplitude times (1 + relative noise), plus an additive receiver noise in quadrature
 // (a detected magnitude is Rician, sqrt((A + n1)^2 + n2^2), so it never reads below zero).
