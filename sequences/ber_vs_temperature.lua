@@ -7,8 +7,8 @@
 -- errors, bits, BER, its upper confidence bound, optical power and the temperatures (the DUT's
 -- as sampled during the gate). Results: per lane `ber_upper` judged against the BER limit, and
 -- per temperature the error-free lane count, the aggregate throughput of the lanes meeting the
--- limit, the array verdict and an LED-only energy per bit; at the end how the error-free count
--- moved with temperature.
+-- limit, the array verdict and the energy per bit (measured with the station's SMU, if any);
+-- at the end how the error-free count moved with temperature.
 local p = params {
   temps = { type = "list", default = { 0, 25, 45, 65, 85, 105 }, unit = "C", description = "chamber setpoints, in order" },
   bit_rate_hz = { type = "number", default = 2e9, unit = "Hz", description = "line rate of every lane" },
@@ -28,7 +28,7 @@ local p = params {
   dut_sample_s = { type = "number", default = 30, unit = "s", description = "interval of the DUT temperature samples taken during the gate" },
   timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for one temperature to settle" },
   dead_below_w = { type = "number", default = 1e-6, unit = "W", description = "optical power under which a lane is dead" },
-  forward_voltage_v = { type = "number", default = 3.3, unit = "V", description = "LED forward voltage at the bias, for energy per bit" },
+  forward_voltage_v = { type = "number", default = 3.3, unit = "V", description = "assumed LED forward voltage for energy per bit on a station without an SMU" },
 }
 
 if p.repeat_readings < 2 then error(("repeat_readings must be >= 2, got %d"):format(p.repeat_readings)) end
@@ -116,6 +116,12 @@ bert.set_bit_rate(p.bit_rate_hz)
 bert.set_pattern(p.prbs)
 pg.set_drive(p.bias_a, p.modulation_a)
 pg.output(true)
+-- With an SMU the bias current comes from it (through the bias tee) and it reads each lane's
+-- voltage there for the energy per bit.
+if smu then
+  smu.source_current_all(p.bias_a)
+  smu.output_all(true)
+end
 local bits = analysis.bits_for(p.target_ber, p.confidence)
 log(("gating %.3g bits per lane at %.3g b/s: claims BER < %.3g at %g %% with no errors"):format(
   bits, p.bit_rate_hz, p.target_ber, p.confidence * 100))
@@ -177,13 +183,23 @@ for i = first, #p.temps do
   result { name = "array_pass", value = good >= p.min_good_lanes and 1 or 0, unit = "1", lower = 1,
            extra = { temperature_c = t, dut_temperature_c = dut_c, lanes_meeting_limit = good,
                      min_good_lanes = p.min_good_lanes, live_lanes = live } }
-  if good > 0 then
+  if smu then
+    -- Measured: V x I of every driven lane at the operating point, failing lanes included, plus
+    -- the driver's power where the station declares it; over the rate of every driven lane.
+    local m = smu.measure_all()
+    record { quantity = "forward_voltage", unit = "V", values = m.voltage_v, conditions = at }
+    local e = analysis.energy_per_bit_measured(m.voltage_v, m.current_a, p.bit_rate_hz,
+      { driver_power_w = smu.driver_power_per_lane() or 0, good_lanes = good })
+    result { name = "energy_per_bit_pj", value = e.pj_per_bit, unit = "pJ/bit",
+             extra = { temperature_c = t, scope = e.scope, counted = e.counted, measured = true, power_w = e.power_w,
+                       driven_lanes = e.driven_lanes, lanes_meeting_limit = good, pj_per_good_bit = e.pj_per_good_bit } }
+  elseif good > 0 then
     local watts = good * p.bias_a * p.forward_voltage_v
     local e = analysis.energy_per_bit(watts, throughput, "led_only",
-      ("bias current x forward voltage (%g A x %g V) of the %d lanes meeting the limit; no driver, receiver or SerDes"):format(
-        p.bias_a, p.forward_voltage_v, good))
+      ("ASSUMED, not measured (no SMU): bias current x forward_voltage_v (%g A x %g V) of the %d lanes meeting the limit; "
+       .. "no driver, receiver or SerDes"):format(p.bias_a, p.forward_voltage_v, good))
     result { name = "energy_per_bit_pj", value = e.pj_per_bit, unit = "pJ/bit",
-             extra = { temperature_c = t, scope = e.scope, counted = e.counted } }
+             extra = { temperature_c = t, scope = e.scope, counted = e.counted, measured = false } }
   end
   log(("%g C (DUT %.2f C during the gate): %d of %d live lanes error-free, %d meet %.3g, %.1f Gb/s aggregate "
        .. "(power drift %.2g, limit %.2g from the meter's back-to-back %.2g)"):format(

@@ -118,6 +118,30 @@ struct MeterConfig {
   double absolute_noise_w = 1e-9;
 };
 
+// Electrical I-V of each lane for the source-measure unit's twin (diode_model.hpp): Shockley
+// diode with ideality n, series resistance R_s and a shunt R_sh for reverse leakage. The light
+// at a current comes from the ABC model above, so L-I-V is one model. Defaults give V_f about
+// 2.75 V at 1 mA, 3.3 V at 5 mA and dV_f/dT about -2 mV/C at fixed current (REFERENCE.md 5).
+struct DiodeConfig {
+  double ideality = 2.0;                   // n in I = I0 (exp(V_j / (n kT/q)) - 1)
+  double junction_voltage_at_1ma_v = 2.65; // V_j (without R_s) at 1 mA and 25 C: sets I0(25 C)
+  // I0(T) = I0(25 C) (T / T25)^3 exp(-(E_g / (n k)) (1/T - 1/T25)). An effective gap, not the
+  // optical one: it sets dV_f/dT (UNVERIFIED, chosen for the -2 mV/C of REFERENCE.md 5).
+  double bandgap_ev = 3.05;
+  double series_resistance_ohm = 100.0;    // R_s at a 25 C junction
+  // Relative change of R_s per C: p-GaN conducts better warm (UNVERIFIED, a parameter).
+  double series_resistance_per_c = -2e-3;
+  double shunt_resistance_ohm = 1e9;       // leakage at reverse bias: -5 V gives ~5 nA
+  // Lognormal lane-to-lane spread (sigma of ln x).
+  double saturation_current_spread_ln = 0.3;
+  double series_resistance_spread_ln = 0.1;
+  double shunt_resistance_spread_ln = 0.5;
+  // The SMU's reading noise (sigma of each reading): an offset on the voltage and a relative
+  // error on the current, of the order of a 2400-class SMU's 1 mA / 20 V ranges.
+  double voltage_noise_v = 300e-6;
+  double current_noise_relative = 1e-4;
+};
+
 // What the BERT's receiver reports of a lane's modulation amplitude (FETCh:SENSe:AMPLitude): the
 // received amplitude times (1 + relative noise), plus an additive receiver noise in quadrature
 // (a detected magnitude is Rician, sqrt((A + n1)^2 + n2^2), so it never reads below zero).
@@ -134,6 +158,7 @@ struct BenchConfig {
   ChamberConfig chamber;
   AgeingConfig ageing;
   MeterConfig meter;
+  DiodeConfig diode;
   BertConfig bert;
 };
 

@@ -101,6 +101,17 @@ const std::vector<Field>& fields() {
     FRACTION(ageing, failure_remaining_max),
     FIELD(meter, relative_noise, 0, false, 1),
     NON_NEGATIVE(meter, absolute_noise_w),
+    FIELD(diode, ideality, 0.5, false, 20),
+    FIELD(diode, junction_voltage_at_1ma_v, 0, true, 20),
+    FIELD(diode, bandgap_ev, 0, true, 10),
+    NON_NEGATIVE(diode, series_resistance_ohm),
+    FIELD(diode, series_resistance_per_c, -0.005, false, 0.1),
+    POSITIVE(diode, shunt_resistance_ohm),
+    FIELD(diode, saturation_current_spread_ln, 0, false, 10),
+    FIELD(diode, series_resistance_spread_ln, 0, false, 10),
+    FIELD(diode, shunt_resistance_spread_ln, 0, false, 10),
+    FIELD(diode, voltage_noise_v, 0, false, 10),
+    FIELD(diode, current_noise_relative, 0, false, 1),
     FIELD(bert, amplitude_relative_noise, 0, false, 1),
     NON_NEGATIVE(bert, amplitude_absolute_noise_w),
   };
@@ -127,7 +138,7 @@ Result<sim::BenchConfig> bench_config_from_json(const nlohmann::json& bench, std
     }
     if (!value.is_object())
       return fail(Errc::config, fmt::format("{}: bench.{}: unknown key; expected seed or a table "
-                                            "[bench.array|link|chamber|ageing|meter|bert]", source, key));
+                                            "[bench.array|link|chamber|ageing|meter|bert|diode]", source, key));
     for (const auto& [name, v] : value.items()) {
       const Field* field = nullptr;
       for (const auto& f : fields())

@@ -19,7 +19,7 @@
 namespace ledlab::engine {
 namespace {
 
-const std::set<std::string> kKinds{"power_meter", "thermal_chamber", "bert", "pattern_generator"};
+const std::set<std::string> kKinds{"power_meter", "thermal_chamber", "bert", "pattern_generator", "smu"};
 
 // "station.toml:12: instruments.chamber.timeout_ms: expected an integer"
 Error at(const std::string& source, const toml::node* node, std::string_view key, std::string_view what) {
@@ -138,10 +138,10 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
   instruments::InstrumentConfig cfg;
   cfg.name = name;
   const auto kind = t["kind"].value<std::string>();
-  if (!kind) return fail(at(src, &t, base + ".kind", "missing; one of power_meter, thermal_chamber, bert, pattern_generator"));
+  if (!kind) return fail(at(src, &t, base + ".kind", "missing; one of power_meter, thermal_chamber, bert, pattern_generator, smu"));
   if (!kKinds.contains(*kind))
     return fail(at(src, t.get("kind"), base + ".kind",
-                   fmt::format("'{}' is not one of power_meter, thermal_chamber, bert, pattern_generator", *kind)));
+                   fmt::format("'{}' is not one of power_meter, thermal_chamber, bert, pattern_generator, smu", *kind)));
   cfg.kind = *kind;
   cfg.driver = t["driver"].value_or(std::string{});
   const auto address = t["address"].value<std::string>();

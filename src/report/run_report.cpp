@@ -183,10 +183,11 @@ Result<std::string> render_run_summary(db::Reader& reader, std::string_view uuid
 Result<std::string> render_run_report(db::Reader& reader, std::string_view uuid_or_prefix) {
   auto data = load_run(reader, uuid_or_prefix);
   if (!data) return fail(data.error());
-  std::string body = bandwidth_section(*data, reader) + ber_section(*data) + burn_in_section(*data, reader);
+  std::string body = bandwidth_section(*data, reader) + ber_section(*data) + burn_in_section(*data, reader) +
+                     liv_section(*data, reader);
   // An aborted burn-in has no results yet its weeks of readings are stored: show them.
   if (body.empty() || data->run.status != db::RunStatus::finished) {
-    if (body.empty()) body = "<p>This run has no results of a kind the report plots (bandwidth, BER, burn-in).</p>\n";
+    if (body.empty()) body = "<p>This run has no results of a kind the report plots (bandwidth, BER, burn-in, LIV).</p>\n";
     body += recorded_section(*data, reader);
   }
   return fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ledlab {} {}</title>"

@@ -12,6 +12,7 @@ namespace ledlab::report {
 std::string bandwidth_section(const RunData& run, db::Reader& reader);
 std::string ber_section(const RunData& run);
 std::string burn_in_section(const RunData& run, db::Reader& reader);
+std::string liv_section(const RunData& run, db::Reader& reader);
 // Every quantity the run recorded over time: for a run that did not finish (its kind's
 // sections may have no results to draw) or one with no results of a kind the report plots.
 std::string recorded_section(const RunData& run, db::Reader& reader);

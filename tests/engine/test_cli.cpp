@@ -24,7 +24,7 @@ TEST_CASE("ledlab demo serves the simulated station and reads every instrument")
   CHECK(r.code == 0);
   for (const char* name : {"opm", "chamber", "bert", "pg"}) CHECK_THAT(r.out, Catch::Contains(name));
   CHECK_THAT(r.out, Catch::Contains("*IDN?    Thorlabs,PM-ARRAY-SIM"));
-  CHECK_THAT(r.out, Catch::Contains("4 instrument(s): 0 unreachable, 0 with errors"));
+  CHECK_THAT(r.out, Catch::Contains("5 instrument(s): 0 unreachable, 0 with errors"));
 }
 
 TEST_CASE("ledlab check exits non-zero and names the instrument that is unreachable") {

@@ -203,7 +203,7 @@ for i = 1, 600 do sleep(60) end
   CHECK(snap->state == "running");
   CHECK(snap->step == "quarter way");
   CHECK(snap->progress == Approx(0.25));
-  REQUIRE(snap->instruments.size() == 4);
+  REQUIRE(snap->instruments.size() == 5);  // sim.toml: opm, chamber, bert, pg, smu
   bool saw_opm = false;
   for (const auto& i : snap->instruments) {
     if (i.name != "opm") continue;

@@ -258,6 +258,18 @@ TEST_CASE("bench parameters outside their ranges are refused before they reach t
   CHECK(bench("[bench.chamber]\ntime_constant_s = 60\n"));
 }
 
+TEST_CASE("a source-measure unit without its current and compliance limits is refused with the file, line and key") {
+  const std::string smu = "[instruments.smu]\nkind = \"smu\"\naddress = \"tcp://h:3\"\n";
+  check_refused(smu + "limits = { max_current_a = 0.02, max_compliance_v = 8 }\n",
+                "s.toml:1: instruments.smu.limits.max_compliance_a: required for a source-measure unit");
+  check_refused(smu + "limits = { max_current_a = 0.02, max_compliance_v = 8, max_compliance_a = 0.01 }\n"
+                      "options = { compliance_v = 9 }\n",
+                "instruments.smu.options.compliance_v: 9 is above limits.max_compliance_v = 8");
+  check_refused(smu + "limits = { max_current_a = nan, max_compliance_v = 8, max_compliance_a = 0.01 }\n",
+                "instruments.smu.limits.max_current_a");
+  CHECK(parse_station(smu + "limits = { max_current_a = 0.02, max_compliance_v = 8, max_compliance_a = 0.01 }\n", "s.toml"));
+}
+
 TEST_CASE("the BERT's amplitude noise and the recombination temperature laws are set from the station's [bench]") {
   auto bench = [](const std::string& table) {
     auto st = parse_station(table + "\n[instruments.x]\nkind = \"bert\"\naddress = \"tcp://h:1\"\n", "b.toml");

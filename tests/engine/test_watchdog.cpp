@@ -142,7 +142,7 @@ TEST_CASE("the forced safe state reaches every twin over connections of its own 
   REQUIRE(bench->drive().output_on);
 
   const auto lines = engine::force_safe_state(twins.sim->config(), 30s);
-  REQUIRE(lines.size() == 4);
+  REQUIRE(lines.size() == 5);  // one per instrument of sim.toml
   for (const auto& line : lines) CHECK_THAT(line, Catch::EndsWith(": safe state reached"));
   CHECK_FALSE(bench->drive().output_on);
   CHECK(bench->drive().bias_current_a == 0);

@@ -52,6 +52,25 @@ def main() -> int:
         assert "ATS" in chamber.query("*IDN?")
         temperature = float(chamber.query("TEMP?"))
         assert -60 < temperature < 150, temperature
+
+        # The SMU twin: a lane's forward voltage at 1 mA, a channel-list reading of all 400 lanes,
+        # and a level beyond the instrument's range refused with -222.
+        smu = rm.open_resource(f"TCPIP0::127.0.0.1::{ports['smu']}::SOCKET",
+                               read_termination="\n", write_termination="\n", timeout=5000)
+        assert smu.query("*IDN?").split(",")[1] == "SMU-ARRAY-SIM"
+        assert int(smu.query("SYST:CHAN:COUN?")) == 400
+        smu.write(":SOUR1:FUNC:MODE CURR")
+        smu.write(":SENS1:VOLT:PROT 5")
+        smu.write(":SOUR1:CURR 1e-3")
+        smu.write(":OUTP1 ON")
+        volts, amps = smu.query_ascii_values(":MEAS? (@1)")
+        assert 2.5 < volts < 3.5 and abs(amps - 1e-3) < 1e-6, (volts, amps)
+        readings = smu.query_ascii_values(":MEAS? (@1:400)")
+        assert len(readings) == 800 and abs(readings[0] - volts) < 0.01, readings[:4]
+        smu.write(":SOUR1:CURR 5")
+        assert smu.query("SYST:ERR?").startswith("-222,")
+        smu.write(":OUTP1 OFF")
+        assert smu.query_ascii_values(":MEAS? (@1)") == [0.0, 0.0]
         print("pyvisa: twins answered *IDN?, a measurement, a 400-channel block and SYST:ERR?")
         return 0
     finally:

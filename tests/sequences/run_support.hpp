@@ -66,6 +66,8 @@ inline SequenceRun run_sequence(const std::string& sequence, lua::Overrides over
                                 const nlohmann::json& bench_patch = nullptr) {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/" + db;
   engine::RunRequest req = sim_run_request(sequence, std::move(overrides), time_scale, path, virtual_time);
+  // A bench variant: [bench] keys merged over the station's (RFC 7396 merge patch).
+  if (!bench_patch.is_null()) req.station.bench.merge_patch(bench_patch);
   req.sim_faults = std::move(faults);
   if (!bench_patch.is_null()) req.station.bench.merge_patch(bench_patch);
   req.dut_serial = "SIM-TRUTH";

@@ -8,6 +8,7 @@
 #include "analysis/decay_fit.hpp"
 #include "analysis/energy_per_bit.hpp"
 #include "analysis/f3db_estimate.hpp"
+#include "analysis/liv.hpp"
 #include "analysis/frequency_response.hpp"
 #include "analysis/pole_fit.hpp"
 #include "analysis/q_factor.hpp"
@@ -102,6 +103,15 @@ class Args {
   std::vector<const json*> list_;
   std::string error_;
 };
+
+// An option of an options table: absent gives the fallback; present, it must be a finite number.
+Result<double> option_number(const json& options, const char* key, double fallback) {
+  if (!options.contains(key)) return fallback;
+  const json& v = options[key];
+  if (!v.is_number() || !std::isfinite(v.get<double>()))
+    return fail(Errc::invalid_argument, fmt::format("option {}= must be a finite number", key));
+  return v.get<double>();
+}
 
 // Registers `analysis.<name>`; the body gets checked Args.
 template <class Body>
@@ -568,6 +578,56 @@ void bind_statistics(lua::SequenceRunner& runner) {
     auto e = an::energy_per_bit(*p, *rate, scope, counted);
     if (!e) return a.wrap(e.error());
     return json{{"pj_per_bit", e->energy_pj_per_bit}, {"scope", an::to_string(scope)}, {"counted", e->counted}};
+  });
+  // analysis.energy_per_bit_measured(volts, amps, lane_rate_bps, {driver_power_w=, good_lanes=}):
+  // V x I of every driven lane from the SMU (energy_per_bit.hpp).
+  add(runner, "energy_per_bit_measured", 3, 4, [](const Args& a) -> Result<json> {
+    auto v = a.numbers(0, "voltage_v");
+    if (!v) return fail(v.error());
+    auto i = a.numbers(1, "current_a");
+    if (!i) return fail(i.error());
+    auto rate = a.number(2, "lane_rate_bps");
+    if (!rate) return fail(rate.error());
+    const json& o = a.options(3);
+    auto driver_w = option_number(o, "driver_power_w", 0.0);
+    if (!driver_w) return a.wrap(driver_w.error());
+    auto good = option_number(o, "good_lanes", 0.0);
+    if (!good) return a.wrap(good.error());
+    auto good_count = count_of(*good, "good_lanes");
+    if (!good_count) return a.wrap(good_count.error());
+    auto m = an::measured_energy_per_bit(*v, *i, *rate, *driver_w, static_cast<std::size_t>(*good_count));
+    if (!m) return a.wrap(m.error());
+    json out{{"pj_per_bit", m->energy.energy_pj_per_bit}, {"scope", an::to_string(m->energy.scope)},
+             {"counted", m->energy.counted}, {"power_w", m->energy.power_w}, {"led_power_w", m->led_power_w},
+             {"driver_power_w", m->driver_power_w}, {"driven_lanes", m->driven_lanes}, {"good_lanes", m->good_lanes}};
+    if (std::isfinite(m->pj_per_good_bit)) out["pj_per_good_bit"] = m->pj_per_good_bit;
+    return out;
+  });
+  // analysis.liv(currents_a, voltages_v, powers_w, {area_cm2= | diameter_um=, wavelength_nm=}).
+  add(runner, "liv", 4, 4, [](const Args& a) -> Result<json> {
+    auto i = a.numbers(0, "current_a");
+    if (!i) return fail(i.error());
+    auto v = a.numbers(1, "voltage_v");
+    if (!v) return fail(v.error());
+    auto p = a.numbers(2, "power_w");
+    if (!p) return fail(p.error());
+    const json& o = a.options(3);
+    if (o.contains("area_cm2") == o.contains("diameter_um"))
+      return a.wrap(make_error(Errc::invalid_argument, "argument 4: give the emitter's area_cm2 or its diameter_um (one of them)"));
+    auto size = o.contains("area_cm2") ? option_number(o, "area_cm2", kNaN) : option_number(o, "diameter_um", kNaN);
+    if (!size) return a.wrap(size.error());
+    auto wavelength = option_number(o, "wavelength_nm", kNaN);
+    if (!wavelength) return a.wrap(wavelength.error());
+    if (!std::isfinite(*wavelength)) return a.wrap(make_error(Errc::invalid_argument, "argument 4: wavelength_nm is required"));
+    const double area = o.contains("area_cm2") ? *size : an::emitter_area_cm2(*size);
+    auto r = an::analyse_liv(*i, *v, *p, area, *wavelength);
+    if (!r) return a.wrap(r.error());
+    return json{{"current_density_a_per_cm2", r->current_density_a_per_cm2}, {"eqe", r->eqe},
+                {"wall_plug_efficiency", r->wall_plug_efficiency}, {"peak_eqe", r->peak_eqe},
+                {"peak_current_density_a_per_cm2", r->peak_current_density_a_per_cm2},
+                {"peak_current_a", r->peak_current_a}, {"peak_index", r->peak_index + 1},
+                {"peak_at_edge", r->peak_at_edge}, {"droop_at_max_current", r->droop_at_max_current},
+                {"series_resistance_ohm", r->series_resistance_ohm}, {"area_cm2", area}};
   });
 }
 

@@ -4,6 +4,7 @@
 #include "instruments/bert/bert.hpp"
 #include "instruments/pattern_generator/pattern_generator.hpp"
 #include "instruments/power_meter/power_meter.hpp"
+#include "instruments/smu/smu.hpp"
 #include "instruments/thermal_chamber/thermal_chamber.hpp"
 
 #include <fmt/format.h>
@@ -20,6 +21,7 @@ using nlohmann::json;
 using instruments::Bert;
 using instruments::PatternGenerator;
 using instruments::PowerMeter;
+using instruments::Smu;
 using instruments::ThermalChamber;
 
 namespace {
@@ -184,6 +186,75 @@ void bind_pattern_generator(lua::SequenceRunner& runner, const std::string& n, P
   });
 }
 
+// Free coroutines: their frames hold the pointer, not a lambda's captures.
+asio::awaitable<Result<json>> smu_readings(Smu* smu) {
+  auto r = co_await smu->measure_all();
+  if (!r) co_return fail(r.error());
+  json v = json::array(), i = json::array();
+  for (const auto& x : *r) {
+    v.push_back(x.voltage_v);
+    i.push_back(x.current_a);
+  }
+  co_return json{{"voltage_v", v}, {"current_a", i}};
+}
+
+asio::awaitable<Result<json>> smu_channels(Smu* smu) { co_return json(smu->channel_count()); }
+
+asio::awaitable<Result<json>> smu_driver_power(Smu* smu) {
+  const auto w = smu->declared_driver_power_per_lane_w();
+  co_return w ? json(*w) : json();
+}
+
+// The SMU: a channel per lane. Readings come back as {voltage_v=, current_a=}; measure_all as
+// two lists indexed by lane.
+void bind_smu(lua::SequenceRunner& runner, const std::string& n, Smu* smu) {
+  const auto lane_and_number = [smu, n](std::string method, std::string what, auto op) -> Method {
+    return [smu, method = n + "." + method, what, op](json a) -> asio::awaitable<Result<json>> {
+      if (auto st = count_args(a, 2, method, "lane, " + what); !st) co_return fail(st.error());
+      auto lane = whole_arg(a, 0, method, "lane", 1, smu->channel_count());
+      if (!lane) co_return fail(lane.error());
+      auto x = number_arg(a, 1, method, what);
+      if (!x) co_return fail(x.error());
+      co_return co_await as_json(op(static_cast<int>(*lane), *x));
+    };
+  };
+  add(runner, n + ".source_current", lane_and_number("source_current", "amperes",
+                                                     [smu](int ch, double a) { return smu->source_current_a(ch, a); }));
+  add(runner, n + ".source_voltage", lane_and_number("source_voltage", "volts",
+                                                     [smu](int ch, double v) { return smu->source_voltage_v(ch, v); }));
+  add(runner, n + ".source_current_all", one_number(n + ".source_current_all", "amperes",
+                                                    [smu](double a) { return smu->source_current_all_a(a); }));
+  add(runner, n + ".source_voltage_all", one_number(n + ".source_voltage_all", "volts",
+                                                    [smu](double v) { return smu->source_voltage_all_v(v); }));
+  add(runner, n + ".set_compliance_v", one_number(n + ".set_compliance_v", "volts",
+                                                  [smu](double v) { return smu->set_compliance_v(v); }));
+  add(runner, n + ".set_compliance_a", one_number(n + ".set_compliance_a", "amperes",
+                                                  [smu](double a) { return smu->set_compliance_a(a); }));
+  add(runner, n + ".output", [smu, n](json a) -> asio::awaitable<Result<json>> {
+    if (a.size() != 2 || !a[1].is_boolean())
+      co_return fail(Errc::invalid_argument, n + ".output: expected two arguments, a lane and true or false");
+    auto lane = whole_arg(a, 0, n + ".output", "lane", 1, smu->channel_count());
+    if (!lane) co_return fail(lane.error());
+    co_return co_await as_json(smu->set_output(static_cast<int>(*lane), a[1].get<bool>()));
+  });
+  add(runner, n + ".output_all", [smu, n](json a) -> asio::awaitable<Result<json>> {
+    if (a.size() != 1 || !a[0].is_boolean())
+      co_return fail(Errc::invalid_argument, n + ".output_all: expected one argument, true or false");
+    co_return co_await as_json(smu->set_output_all(a[0].get<bool>()));
+  });
+  add(runner, n + ".measure", [smu, n](json a) -> asio::awaitable<Result<json>> {
+    if (auto st = count_args(a, 1, n + ".measure", "lane"); !st) co_return fail(st.error());
+    auto lane = whole_arg(a, 0, n + ".measure", "lane", 1, smu->channel_count());
+    if (!lane) co_return fail(lane.error());
+    auto r = co_await smu->measure(static_cast<int>(*lane));
+    if (!r) co_return fail(r.error());
+    co_return json{{"voltage_v", r->voltage_v}, {"current_a", r->current_a}};
+  });
+  add(runner, n + ".measure_all", no_args(n + ".measure_all", [smu] { return smu_readings(smu); }));
+  add(runner, n + ".channels", no_args(n + ".channels", [smu] { return smu_channels(smu); }));
+  add(runner, n + ".driver_power_per_lane", no_args(n + ".driver_power_per_lane", [smu] { return smu_driver_power(smu); }));
+}
+
 }  // namespace
 
 void bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock) {
@@ -193,6 +264,7 @@ void bind_instruments(lua::SequenceRunner& runner, const Station& station, std::
     else if (auto* ch = dynamic_cast<ThermalChamber*>(inst.get())) bind_chamber(runner, n, ch);
     else if (auto* b = dynamic_cast<Bert*>(inst.get())) bind_bert(runner, n, b, clock);
     else if (auto* pg = dynamic_cast<PatternGenerator*>(inst.get())) bind_pattern_generator(runner, n, pg);
+    else if (auto* smu = dynamic_cast<Smu*>(inst.get())) bind_smu(runner, n, smu);
   }
 }
 
