@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+
+#include <fmt/format.h>
 #include <numbers>
 #include <stdexcept>
 
@@ -43,6 +45,7 @@ ArrayModel::ArrayModel(const BenchConfig& config) : rows_(config.array.rows), co
       lane.dead = u_dead < a.dead_probability;
       lane.weak = !lane.dead && u_weak < a.weak_probability;
       if (lane.weak) lane.weak_factor = a.weak_power_min + (a.weak_power_max - a.weak_power_min) * u_weak_factor;
+      lane.diode = diode_params(config.diode, config.seed, static_cast<std::size_t>(lane.index));
       lanes_.push_back(lane);
     }
   }
@@ -69,16 +72,35 @@ OperatingPoint ArrayModel::operating_point(const Lane& lane, const Drive& drive,
   return op;
 }
 
-double ArrayModel::electrical_power_w(const Drive& drive, double forward_voltage_v,
-                                      double series_resistance_ohm) const {
+double ArrayModel::electrical_power_w(const Drive& drive, double junction_c) const {
   if (!drive.output_on) return 0.0;
-  const double bias = std::max(drive.bias_current_a, 0.0);
-  const double half_swing = 0.5 * std::max(drive.modulation_current_a, 0.0);
-  const auto lane_power = [&](double i) { return i * (forward_voltage_v + i * series_resistance_ohm); };
-  // NRZ data sits half the time on each level.
-  const double per_lane = 0.5 * (lane_power(bias + half_swing) + lane_power(std::max(bias - half_swing, 0.0)));
-  const auto live = std::count_if(lanes_.begin(), lanes_.end(), [](const Lane& l) { return !l.dead; });
-  return per_lane * static_cast<double>(live);
+  double watts = 0;
+  for (const Lane& lane : lanes_)
+    watts += lane_electrical_power_w(lane.diode, drive.bias_current_a, drive.modulation_current_a, junction_c);
+  return watts;
+}
+
+double ArrayModel::self_heating_c(const Drive& drive, const ArrayConfig& config, double dut_c) const {
+  const double r_th = config.array_thermal_resistance_c_per_w;
+  if (!drive.output_on || !(r_th > 0)) return 0.0;
+  // Root of g(T) = T - T_case - R_th P(T) by the secant method from two fixed-point steps: P(T)
+  // changes by ~0.1 %/C (dV_f/dT ~ -2 mV/C), so g is nearly a unit slope and this settles in a
+  // few power evaluations; 1 uC is far below any thermometer.
+  const auto g = [&](double t) { return t - dut_c - r_th * electrical_power_w(drive, t); };
+  double t0 = dut_c, g0 = g(t0);
+  double t1 = t0 - g0, g1 = g(t1);
+  for (int i = 0; i < 50 && std::fabs(g1) > 1e-6; ++i) {
+    const double slope = (g1 - g0) / (t1 - t0);
+    if (!(std::isfinite(slope) && slope > 0)) {
+      throw std::runtime_error(fmt::format("self-heating does not settle: array_thermal_resistance_c_per_w = {} C/W "
+                                           "runs the junction away at {} C",
+                                           r_th, t1));
+    }
+    t0 = t1, g0 = g1;
+    t1 -= g1 / slope;
+    g1 = g(t1);
+  }
+  return t1 - dut_c;
 }
 
 }  // namespace ledlab::sim

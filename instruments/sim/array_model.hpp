@@ -3,6 +3,7 @@
 // lognormal spread, plus which lanes are dead or weak. Immutable after construction, so twins
 // and the truth file may read it without the bench's lock.
 #include "instruments/sim/bench_config.hpp"
+#include "instruments/sim/diode_model.hpp"
 #include "instruments/sim/lane_physics.hpp"
 
 #include <cstddef>
@@ -16,6 +17,9 @@ struct Lane {
   int row = 0;
   int col = 0;
   LaneParams params;
+  // Electrical I-V (diode_model.hpp): the same draw the SMU twin reads. A dead lane emits no
+  // light but still conducts, so its power is all heat and the SMU reads it like any other.
+  DiodeParams diode;
   bool dead = false;
   bool weak = false;
   double weak_factor = 1.0;  // multiplies the light of a weak lane; 1 for a healthy one
@@ -57,14 +61,12 @@ class ArrayModel {
   static OperatingPoint operating_point(const Lane& lane, const Drive& drive, const ArrayConfig& config,
                                         double junction_c = 25.0);
 
-  // Electrical power the array draws: sum over live lanes of I V_f(I) at the two levels.
-  double electrical_power_w(const Drive& drive, double forward_voltage_v,
-                            double series_resistance_ohm) const;
-  // Junction above the DUT case at a drive: thermal resistance x electrical power (0 when off).
-  double self_heating_c(const Drive& drive, const ArrayConfig& config) const {
-    return config.array_thermal_resistance_c_per_w *
-           electrical_power_w(drive, config.forward_voltage_v, config.series_resistance_ohm);
-  }
+  // Electrical power the array draws at a drive with every junction at `junction_c`: the sum
+  // over all lanes (dead ones conduct too) of lane_electrical_power_w, 0 with the output off.
+  double electrical_power_w(const Drive& drive, double junction_c) const;
+  // Junction above the DUT case at a drive: T_j - T_case = R_th P(T_j), solved for T_j since the
+  // diode's V(I, T_j) falls as the junction warms (0 when off).
+  double self_heating_c(const Drive& drive, const ArrayConfig& config, double dut_c) const;
 
  private:
   int rows_ = 0;

@@ -34,7 +34,7 @@ Bench::Bench(BenchConfig config, std::shared_ptr<Clock> clock)
 
 double Bench::stress_rate_locked(double dut_c) const {
   if (!drive_.output_on) return 0.0;
-  return stress_acceleration(config_.ageing, dut_c + self_heating_c_, drive_.bias_current_a);
+  return stress_acceleration(config_.ageing, dut_c + self_heating_locked(dut_c), drive_.bias_current_a);
 }
 
 Bench::View Bench::sync_locked() {
@@ -51,7 +51,7 @@ Bench::View Bench::sync_locked() {
   v.thermal = thermal_.view(now, [&](double dt_s, double dut0_c, double dut1_c) {
     v.stress_h += dt_s / kSecondsPerHour * 0.5 * (stress_rate_locked(dut0_c) + stress_rate_locked(dut1_c));
   });
-  v.junction_c = v.thermal.dut_c + self_heating_c_;
+  v.junction_c = v.thermal.dut_c + self_heating_locked(v.thermal.dut_c);
   return v;
 }
 
@@ -106,7 +106,20 @@ Status Bench::restore(const State& s, double gap_s, std::uint64_t epoch) {
 
 void Bench::refresh_drive_locked() {
   ops_valid_ = false;
-  self_heating_c_ = array_.self_heating_c(drive_, config_.array);
+  self_heating_c_.clear();
+}
+
+double Bench::self_heating_locked(double dut_c) const {
+  if (!drive_.output_on) return 0.0;
+  // Solved on a 0.01 C grid of the case temperature, as the operating points are: a soak asks
+  // for one entry again and again, a ramp for a few hundred (2 uC of junction per 0.01 C of case
+  // at the defaults, far below any thermometer). Bounded: a long run of ramps starts afresh.
+  const auto key = static_cast<long long>(std::llround(dut_c * 100.0));
+  if (const auto it = self_heating_c_.find(key); it != self_heating_c_.end()) return it->second;
+  if (self_heating_c_.size() >= 4096) self_heating_c_.clear();
+  const double heating_c = array_.self_heating_c(drive_, config_.array, static_cast<double>(key) / 100.0);
+  self_heating_c_.emplace(key, heating_c);
+  return heating_c;
 }
 
 void Bench::check_lane(std::size_t lane) const {

@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace ledlab::sim {
@@ -173,7 +174,10 @@ class Bench {
   mutable std::vector<OperatingPoint> operating_points_;
   mutable double ops_junction_c_ = 0;
   mutable bool ops_valid_ = false;
-  double self_heating_c_ = 0;
+  // Junction above the case at drive_, by case temperature (self_heating_locked); cleared when
+  // the drive changes.
+  double self_heating_locked(double dut_c) const;
+  mutable std::unordered_map<long long, double> self_heating_c_;
   std::vector<std::uint64_t> meter_draws_;
   std::vector<std::uint64_t> error_draws_;
   std::vector<std::uint64_t> forced_draws_;

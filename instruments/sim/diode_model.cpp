@@ -108,11 +108,19 @@ ReadingNoise smu_reading_noise(const DiodeConfig& config, std::uint64_t seed, st
   return n;
 }
 
+double lane_electrical_power_w(const DiodeParams& d, double bias_a, double modulation_pp_a, double junction_c) {
+  const double bias = std::max(bias_a, 0.0);
+  const double half_swing = 0.5 * std::max(modulation_pp_a, 0.0);
+  const auto level_w = [&](double i) { return i > 0 ? i * diode_voltage_v(d, i, junction_c) : 0.0; };
+  if (half_swing == 0) return level_w(bias);
+  return 0.5 * (level_w(bias + half_swing) + level_w(std::max(bias - half_swing, 0.0)));
+}
+
 double led_energy_per_bit_truth_pj(const BenchConfig& config, std::size_t lanes, double current_a, double junction_c,
                                    double lane_rate_bps) {
   double watts = 0;
   for (std::size_t lane = 0; lane < lanes; ++lane)
-    watts += current_a * diode_voltage_v(diode_params(config.diode, config.seed, lane), current_a, junction_c);
+    watts += lane_electrical_power_w(diode_params(config.diode, config.seed, lane), current_a, 0.0, junction_c);
   return watts / (static_cast<double>(lanes) * lane_rate_bps) * 1e12;
 }
 

@@ -43,6 +43,12 @@ struct ReadingNoise {
 };
 ReadingNoise smu_reading_noise(const DiodeConfig& config, std::uint64_t seed, std::size_t lane, std::uint64_t index);
 
+// Mean electrical power of one lane driven with NRZ data: half the time at bias + half the
+// peak-to-peak modulation, half at bias - half of it (not below zero current), each level
+// I V(I, T_j). Unmodulated it is I V(I, T_j). The one electrical figure of the bench: the
+// array's self-heating, the SMU twin's readings and the energy-per-bit truth all come from it.
+double lane_electrical_power_w(const DiodeParams& d, double bias_a, double modulation_pp_a, double junction_c);
+
 // The bench's truth of LED-only energy per bit: sum over the driven lanes of I x V(I, T_j)
 // over their aggregate rate (driven lanes x lane rate), in pJ/bit.
 double led_energy_per_bit_truth_pj(const BenchConfig& config, std::size_t lanes, double current_a, double junction_c,

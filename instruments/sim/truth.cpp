@@ -35,6 +35,14 @@ nlohmann::json lane_truth(const BenchConfig& config, const Lane& lane, const Lan
               {"c_cm6_per_s", lane.params.c_cm6_per_s}};
   j["rc_s"] = lane.params.rc_s;
   j["extraction"] = lane.params.extraction;
+  const DiodeParams& d = lane.diode;
+  j["diode"] = {{"ideality", d.ideality},
+                {"saturation_current_25c_a", d.saturation_current_25c_a},
+                {"bandgap_ev", d.bandgap_ev},
+                {"series_resistance_25c_ohm", d.series_resistance_25c_ohm},
+                {"series_resistance_per_c", d.series_resistance_per_c},
+                {"shunt_resistance_ohm", d.shunt_resistance_ohm},
+                {"forward_voltage_v_at_reference", diode_voltage_v(d, config.link.reference_bias_a, 25.0)}};
 
   nlohmann::json f3db = nlohmann::json::array();
   for (const double current_a : currents_a) {
@@ -65,7 +73,10 @@ nlohmann::json lane_truth(const BenchConfig& config, const Lane& lane, const Lan
   // by the array's self-heating at that drive.
   nlohmann::json hot = nlohmann::json::array();
   for (std::size_t t = 0; t < junctions_c.size(); ++t) {
-    nlohmann::json point{{"dut_c", dut_temperatures_c[t]}, {"junction_c", junctions_c[t]}};
+    nlohmann::json point{{"dut_c", dut_temperatures_c[t]},
+                         {"junction_c", junctions_c[t]},
+                         {"electrical_power_w", lane_electrical_power_w(lane.diode, link.reference_bias_a,
+                                                                        link.reference_modulation_a, junctions_c[t])}};
     if (lane.dead) {
       point["f3db_hz"] = point["tau_s"] = point["q"] = point["ber"] = nullptr;
     } else {
@@ -94,12 +105,13 @@ nlohmann::json truth(const Bench& bench, std::span<const double> currents_a,
                      std::span<const double> dut_temperatures_c) {
   const BenchConfig& c = bench.config();
   const Drive reference{c.link.reference_bias_a, c.link.reference_modulation_a, 0.0, true};
-  const double self_heating_c = bench.array().self_heating_c(reference, c.array);
   std::vector<double> junctions_c;
   nlohmann::json temperatures = nlohmann::json::array();
   for (const double dut_c : dut_temperatures_c) {
-    junctions_c.push_back(dut_c + self_heating_c);
-    temperatures.push_back({{"dut_c", dut_c}, {"junction_c", junctions_c.back()}});
+    junctions_c.push_back(dut_c + bench.array().self_heating_c(reference, c.array, dut_c));
+    temperatures.push_back({{"dut_c", dut_c},
+                            {"junction_c", junctions_c.back()},
+                            {"electrical_power_w", bench.array().electrical_power_w(reference, junctions_c.back())}});
   }
   nlohmann::json j;
   j["format"] = "ledlab-sim-truth";
@@ -125,10 +137,12 @@ nlohmann::json truth(const Bench& bench, std::span<const double> currents_a,
                                      {"c_exponent", c.array.c_temperature_exponent}}},
       {"thermal_droop", {{"formula", "P(T)/P(25) = exp(ln(f85) (T_j - 25) / 60)"},
                          {"fraction_of_25c_output_at_85c", c.array.fraction_of_25c_output_at_85c}}},
-      {"self_heating", {{"formula", "T_j = T_case + R_th x sum over live lanes of I V_f(I)"},
-                        {"thermal_resistance_c_per_w", c.array.array_thermal_resistance_c_per_w},
-                        {"forward_voltage_v", c.array.forward_voltage_v},
-                        {"series_resistance_ohm", c.array.series_resistance_ohm}}},
+      {"self_heating", {{"formula", "T_j = T_case + R_th x sum over every lane (dead ones conduct) of the mean over "
+                                    "the NRZ levels of I V(I, T_j), solved for T_j"},
+                        {"thermal_resistance_c_per_w", c.array.array_thermal_resistance_c_per_w}}},
+      {"diode", {{"formula", "I = I0(T) (exp(V_j / (n k T / q)) - 1) + V_j / R_sh, V = V_j + I R_s(T), "
+                             "I0(T) = I0(25 C) (T / 298.15 K)^3 exp(-(E_g / (n k)) (1/T - 1/298.15 K)), "
+                             "R_s(T) = R_s(25 C) (1 + r (T_j - 25 C)); per lane in lanes[].diode"}}},
       {"ber", {{"formula", "BER = 0.5 erfc(Q/sqrt2), Q = R OMA_rx eye / (sigma1 + sigma0)"},
                {"coupling", c.link.coupling},
                {"responsivity_a_per_w", c.link.responsivity_a_per_w},

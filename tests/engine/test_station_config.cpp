@@ -2,6 +2,7 @@
 #include "engine/station_config.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <filesystem>
@@ -292,4 +293,18 @@ TEST_CASE("the BERT's amplitude noise and the recombination temperature laws are
   auto unknown = bench("[bench.bert]\nnoise = 0.01\n");
   REQUIRE_FALSE(unknown);
   CHECK_THAT(unknown.error().message, Catch::Contains("bench.bert.noise: unknown parameter"));
+}
+
+TEST_CASE("the retired straight-line forward voltage keys are refused with the diode key that replaces them") {
+  for (const auto& [key, replacement] : {std::pair{"forward_voltage_v", "bench.diode.junction_voltage_at_1ma_v"},
+                                         {"series_resistance_ohm", "bench.diode.series_resistance_ohm"}}) {
+    auto st = parse_station(fmt::format("[bench.array]\n{} = 3\n[instruments.x]\nkind = \"bert\"\naddress = \"tcp://h:1\"\n", key),
+                            "b.toml");
+    REQUIRE(st);
+    auto bench = engine::bench_config_from_json(st->bench, st->source);
+    REQUIRE_FALSE(bench);
+    CHECK(bench.error().code == Errc::config);
+    CHECK_THAT(bench.error().message, Catch::Contains(fmt::format("bench.array.{}: no longer a parameter", key)));
+    CHECK_THAT(bench.error().message, Catch::Contains(replacement));
+  }
 }

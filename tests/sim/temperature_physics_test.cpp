@@ -75,7 +75,7 @@ TEST_CASE("the truth file gives each lane's f3dB and BER at each temperature as 
   Bench bench(config, Clock::manual());
   const std::vector<double> temps{25.0, 85.0};
   const nlohmann::json j = truth(bench, std::vector<double>{5e-3}, temps);
-  CHECK(j["version"] == 2);
+  CHECK(j["version"] == kTruthFormatVersion);
   REQUIRE(j["temperatures"].size() == 2);
   const Drive reference{config.link.reference_bias_a, config.link.reference_modulation_a, 0.0, true};
   REQUIRE(bench.set_bert(config.link.reference_bit_rate_hz, 31));

@@ -25,16 +25,16 @@ struct AgeingRun {
 };
 
 // A burn-in of `duration_h` read every `interval_h` with the DUT case at `dut_c`: the junction is
-// the case plus the array's thermal resistance x its electrical power, as the bench computes it.
+// the case plus the array's thermal resistance x its electrical power at that junction (each
+// lane's diode), as the bench computes it.
 inline AgeingRun age_array(const sim::BenchConfig& config, double dut_c, double current_a, double duration_h,
                            double interval_h, std::uint64_t noise_seed) {
   const sim::ArrayModel array(config);
   const sim::AgeingModel ageing(config, array);
   const sim::Drive drive{current_a, 0.0, 0.0, true};
   AgeingRun run;
-  run.electrical_power_w =
-      array.electrical_power_w(drive, config.array.forward_voltage_v, config.array.series_resistance_ohm);
-  run.junction_c = dut_c + config.array.array_thermal_resistance_c_per_w * run.electrical_power_w;
+  run.junction_c = dut_c + array.self_heating_c(drive, config.array, dut_c);
+  run.electrical_power_w = array.electrical_power_w(drive, run.junction_c);
   run.stress_factor = sim::stress_acceleration(config.ageing, run.junction_c, current_a);
   std::vector<double> p0(array.size());
   for (std::size_t i = 0; i < array.size(); ++i)
