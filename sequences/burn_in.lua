@@ -15,7 +15,10 @@
 -- (every live lane without a catastrophic failure) with a confidence interval from the
 -- lane-to-lane spread of decay rates. Arrhenius acceleration between runs of the same dut_type
 -- and drive current at two or more temperatures is computed by `ledlab report`, against the
--- junction temperature when thermal_resistance_c_per_w and forward_voltage_v are given.
+-- junction temperature when thermal_resistance_c_per_w is given: DUT + R_th x the array's
+-- electrical power, measured by the station's SMU (`smu`, sourcing the drive current of every
+-- lane, read at the start and at every reading: series `electrical_power`) or, without one,
+-- assumed from forward_voltage_v; the array results say which ("measured" or "assumed").
 -- The analysis is accumulated reading by reading (analysis.burn_in_accumulator), so the script's
 -- memory does not grow with the readings: a six-week run at one reading a second holds the same
 -- as a short one. When the one pass cannot give the exact figures (a lane failed catastrophically
@@ -33,7 +36,7 @@ local p = params {
   use_temperature_c = { type = "number", default = 55, unit = "C", description = "use temperature for the Arrhenius projection in the report" },
   dut_type = { type = "string", default = "sim-20x20", description = "runs of the same type and current at other stress temperatures give the Arrhenius fit" },
   thermal_resistance_c_per_w = { type = "number", default = 0, unit = "C/W", description = "array junction-to-case thermal resistance; 0: not known (Arrhenius then uses the DUT temperature)" },
-  forward_voltage_v = { type = "number", default = 0, unit = "V", description = "each lane's forward voltage at drive_current_a (from an LIV run); 0: not known" },
+  forward_voltage_v = { type = "number", default = 0, unit = "V", description = "each lane's forward voltage at drive_current_a (from an LIV run), assumed on a station without an SMU; 0: not known" },
   window_c = { type = "number", default = 0.5, unit = "C", description = "chamber stability window (+-)" },
   soak_s = { type = "number", default = 600, unit = "s", description = "time inside the window before the first reading" },
   timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for the stress temperature" },
@@ -47,6 +50,12 @@ chamber.set_soak(p.soak_s)
 chamber.set_setpoint(p.stress_temperature_c)
 pg.set_drive(p.drive_current_a, 0)
 pg.output(true)
+-- With an SMU the drive current of every lane is sourced by it, so that its V x I is the power
+-- the array draws at the stress current.
+if smu then
+  smu.source_current_all(p.drive_current_a)
+  smu.output_all(true)
+end
 wait_until(chamber.at_temperature, { poll = 10, timeout = p.timeout_s,
                                      what = ("chamber settled at %g C"):format(p.stress_temperature_c) })
 
@@ -68,6 +77,23 @@ local function take(t_h, powers)
   end
 end
 local dut_sum, dut_n = 0, 0  -- the mean DUT temperature of the readings taken by this process
+-- The array's electrical power by the SMU: sum over every driven lane of V x I (dead lanes
+-- draw current too and heat the junction all the same). Recorded as a series; the mean over
+-- the readings of this process sets the junction temperature. Bounded: two numbers, however
+-- long the run.
+local power_sum, power_n = 0, 0
+local function measure_power()
+  if not smu then return end
+  local m = smu.measure_all()
+  local watts = 0
+  for lane, v in ipairs(m.voltage_v) do watts = watts + v * m.current_a[lane] end
+  if watts ~= watts or watts == math.huge or watts == -math.huge then
+    log(("electrical power not usable (%s W): the SMU read a non-finite voltage or current"):format(tostring(watts)))
+    return
+  end
+  record { quantity = "electrical_power", unit = "W", value = watts, conditions = stress }
+  power_sum, power_n = power_sum + watts, power_n + 1
+end
 
 -- Every reading of this run stored so far, in time order, streamed to feed(t_h, powers).
 local function stored(feed)
@@ -83,6 +109,7 @@ local slot = 0  -- the slot of the reading about to be taken
 
 -- After `ledlab resume`: the readings taken before the crash come back from the store; the
 -- time the bench was down counts as elapsed time (the fit uses when readings were taken).
+measure_power()  -- at the start of the stress (after a resume: at the restart)
 local from = resume_point()
 if from then
   start_s = from.state.start_s
@@ -104,6 +131,7 @@ while true do
   local dut_c = chamber.dut_temperature()
   record { quantity = "dut_temperature", unit = "C", value = dut_c, conditions = stress }
   dut_sum, dut_n = dut_sum + dut_c, dut_n + 1
+  measure_power()
   take(t_h, powers)
   progress(math.min(t_h / p.duration_h, 1), ("%.0f of %g h at %g C"):format(t_h, p.duration_h, p.stress_temperature_c))
   checkpoint("reading", { index = k, start_s = start_s })
@@ -172,13 +200,23 @@ for lane, l in ipairs(a.lanes) do
 end
 
 -- The stress temperature the Arrhenius fit across runs uses: the junction (DUT case plus
--- self-heating, R_th x the electrical power of the lanes that draw current) when both the
--- thermal resistance and the forward voltage are given, else the measured DUT temperature.
+-- self-heating, R_th x the array's electrical power) when the thermal resistance is given and
+-- the power is known, measured by the SMU (mean of the series) or else assumed (live lanes x
+-- drive current x forward_voltage_v); otherwise the measured DUT temperature.
 local live = #a.lanes - dead_n
 local temperature = { stress_temperature_c = p.stress_temperature_c, drive_current_a = p.drive_current_a, dut_type = p.dut_type }
 if dut_n > 0 then temperature.dut_temperature_c = dut_sum / dut_n end
-if temperature.dut_temperature_c and p.thermal_resistance_c_per_w > 0 and p.forward_voltage_v > 0 then
+if power_n > 0 then
+  temperature.electrical_power_w = power_sum / power_n
+  temperature.electrical_power_basis = "measured"
+  temperature.electrical_power_samples = power_n
+elseif p.forward_voltage_v > 0 then
   temperature.electrical_power_w = live * p.drive_current_a * p.forward_voltage_v
+  temperature.electrical_power_basis = "assumed"
+  temperature.electrical_power_rule = ("ASSUMED, not measured (no SMU): %d live lanes x %g A x forward_voltage_v %g V"):format(
+    live, p.drive_current_a, p.forward_voltage_v)
+end
+if temperature.dut_temperature_c and temperature.electrical_power_w and p.thermal_resistance_c_per_w > 0 then
   temperature.thermal_resistance_c_per_w = p.thermal_resistance_c_per_w
   temperature.junction_temperature_c = temperature.dut_temperature_c + p.thermal_resistance_c_per_w * temperature.electrical_power_w
 end

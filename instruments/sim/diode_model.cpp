@@ -77,15 +77,21 @@ double diode_voltage_v(const DiodeParams& d, double current_a, double junction_c
   // Bracket: the shunt alone carries the current at v_j = I R_sh, the diode alone at
   // n V_t ln(1 + I / I0); the junction sits below the smaller of the two (forward) or
   // between I R_sh and (I + I0) R_sh (reverse, where the diode term is between -I0 and 0).
-  double lo = 0, hi = 0;
+  const auto excess = [&](double v) { return junction_current_a(d, i0, n_vt, v) - current_a; };
   if (current_a >= 0) {
-    hi = std::min(current_a * r_sh, n_vt * std::log1p(current_a / i0));
-  } else {
-    lo = current_a * r_sh;
-    hi = (current_a + i0) * r_sh;
+    // Newton from the bracket's top: I(v_j) is increasing and convex for v_j >= 0, so from a
+    // point where it is at or above the current every step stays above the root and falls
+    // monotonically onto it (a few steps; the self-heating solve calls this for every lane).
+    double v_j = std::min(current_a * r_sh, n_vt * std::log1p(current_a / i0));
+    for (int i = 0; i < 200; ++i) {
+      const double slope = i0 / n_vt * std::exp(v_j / n_vt) + 1.0 / r_sh;
+      const double next = v_j - excess(v_j) / slope;
+      if (!(next < v_j)) break;  // no further progress in doubles
+      v_j = next;
+    }
+    return v_j + current_a * series_resistance_ohm(d, junction_c);
   }
-  const double v_j =
-      increasing_root([&](double v) { return junction_current_a(d, i0, n_vt, v) - current_a; }, lo, hi);
+  const double v_j = increasing_root(excess, current_a * r_sh, (current_a + i0) * r_sh);
   return v_j + current_a * series_resistance_ohm(d, junction_c);
 }
 

@@ -56,9 +56,6 @@ class SmuTwin final : public scpi::server::Device {
       : Device({"Keysight Technologies", "SMU-ARRAY-SIM", fmt::format("SIM-{}", ctx.config.name), "1.0 (ledlab twin)"}),
         bench_(ctx.bench) {
     reading_draws_.assign(bench_->lane_count(), 0);
-    diodes_.reserve(bench_->lane_count());
-    for (std::size_t i = 0; i < bench_->lane_count(); ++i)
-      diodes_.push_back(sim::diode_params(bench_->config().diode, bench_->config().seed, i));
     reset();
     auto& d = *this;
     d.on_reset = [this] { reset(); };
@@ -166,7 +163,8 @@ class SmuTwin final : public scpi::server::Device {
   std::pair<double, double> true_reading(std::size_t lane) const {
     const ChannelState& c = channels_[lane];
     const double tj = bench_->junction_temperature_c();
-    const sim::DiodeParams& d = diodes_[lane];
+    // The array's own diode: the one whose power heats the junction (array_model.hpp).
+    const sim::DiodeParams& d = bench_->array().lane(lane).diode;
     if (c.function == Function::current) {
       const double v = sim::diode_voltage_v(d, c.current_a, tj);
       if (std::fabs(v) <= c.compliance_v) return {v, c.current_a};
@@ -215,7 +213,6 @@ class SmuTwin final : public scpi::server::Device {
   }
 
   std::shared_ptr<sim::Bench> bench_;
-  std::vector<sim::DiodeParams> diodes_;
   std::vector<ChannelState> channels_;
   std::vector<std::uint64_t> reading_draws_;
   std::size_t last_channel_ = 0;

@@ -43,8 +43,30 @@ void fit_group(StressGroup& group, double confidence) {
   if (group.basis != TemperatureBasis::junction)
     group.warnings.push_back(fmt::format(
         "fitted on the {}, not the junction: the array's self-heating makes the junction hotter, which biases Ea "
-        "(give thermal_resistance_c_per_w and forward_voltage_v to fit on the junction)",
+        "(give thermal_resistance_c_per_w, with an SMU on the station or forward_voltage_v, to fit on the junction)",
         describe(group.basis)));
+  group.basis_text = describe(group.basis);
+  if (group.basis == TemperatureBasis::junction) {
+    std::size_t measured = 0, assumed = 0;
+    for (const StressRun& run : group.runs) {
+      measured += run.power_basis == PowerBasis::measured;
+      assumed += run.power_basis == PowerBasis::assumed;
+    }
+    const std::size_t n = group.runs.size();
+    if (measured == n) {
+      group.basis_text += " (DUT + R_th x measured electrical power)";
+    } else if (assumed == n) {
+      group.basis_text += " (DUT + R_th x assumed electrical power)";
+    } else {
+      group.basis_text += fmt::format(" (DUT + R_th x electrical power: measured in {}, assumed in {}, not stated in {} of {} runs)",
+                                      measured, assumed, n - measured - assumed, n);
+    }
+    if (measured < n)
+      group.warnings.push_back(fmt::format(
+          "the junction temperature of {} of {} runs rests on an assumed or unstated electrical power (a forward voltage "
+          "given, not measured): an SMU on the station measures it",
+          n - measured, n));
+  }
   auto fit = fit_arrhenius(group.points, confidence);
   if (!fit) {
     group.note = fit.error().message;
@@ -55,6 +77,12 @@ void fit_group(StressGroup& group, double confidence) {
 }
 
 }  // namespace
+
+PowerBasis power_basis_from(std::string_view text) {
+  if (text == "measured") return PowerBasis::measured;
+  if (text == "assumed") return PowerBasis::assumed;
+  return PowerBasis::unknown;
+}
 
 double junction_temperature_c(double dut_temperature_c, double thermal_resistance_c_per_w, double electrical_power_w) {
   return dut_temperature_c + thermal_resistance_c_per_w * electrical_power_w;

@@ -38,6 +38,7 @@ std::optional<analysis::StressRun> stress_run(const db::RunRecord& other, db::Re
     run.setpoint_c = params.value("stress_temperature_c", NAN);
     if (extra.contains("dut_temperature_c")) run.dut_temperature_c = extra.value("dut_temperature_c", NAN);
     if (extra.contains("junction_temperature_c")) run.junction_temperature_c = extra.value("junction_temperature_c", NAN);
+    run.power_basis = analysis::power_basis_from(extra.value("electrical_power_basis", ""));
     run.alpha_per_h = extra.value("alpha_per_h", 0.0);
     if (!(run.alpha_per_h > 0) || !std::isfinite(run.setpoint_c) || !std::isfinite(run.drive_current_a)) return std::nullopt;
     return run;
@@ -86,7 +87,7 @@ std::string arrhenius(const RunData& run, db::Reader& reader, const RunResult& a
       "<p>Ea = <b>{:.3f} eV</b> ({:g} % interval: {}) from {} runs between {} and {}, fitted on the {} (rms residual of "
       "ln alpha {}). Acceleration of this run's {} over the use temperature {}: <b>AF = {:.2f}</b> ({}).</p>",
       fit.ea_ev, 100 * fit.confidence, interval_text(fit.ea_lo_ev, fit.ea_hi_ev, "{:.3f}-{:.3f} eV"), fit.points,
-      fmt_value(fit.min_temperature_c, "°C"), fmt_value(fit.max_temperature_c, "°C"), analysis::describe(group->basis),
+      fmt_value(fit.min_temperature_c, "°C"), fmt_value(fit.max_temperature_c, "°C"), escape(group->basis_text),
       std::isnan(fit.rms_residual_ln) ? std::string("none: two points") : fmt::format("{:.3g}", fit.rms_residual_ln),
       fmt_value(stress_c, "°C"), fmt_value(use_c, "°C"), af ? af->af : NAN,
       af ? interval_text(af->lo, af->hi, "{:.2f}-{:.2f}") : std::string("no interval"));

@@ -70,3 +70,26 @@ TEST_CASE("the junction is the case plus the thermal resistance times the electr
   CHECK_FALSE(all.groups[0].fit);
   CHECK(all.groups[0].note.find("two or more temperatures") != std::string::npos);
 }
+
+TEST_CASE("a junction basis says whether the electrical power was measured or assumed, and warns of assumed power") {
+  std::vector<StressRun> runs{run("a", 5e-3, 85, 92.0, 0.7), run("b", 5e-3, 105, 112.0, 0.7), run("c", 5e-3, 125, 132.0, 0.7)};
+  for (auto& r : runs) r.power_basis = power_basis_from("measured");
+  {
+    const auto all = arrhenius_across_runs(runs);
+    const StressGroup& g = all.groups.at(0);
+    CHECK(g.basis == TemperatureBasis::junction);
+    CHECK(g.basis_text == "junction temperature (DUT + R_th x measured electrical power)");
+    for (const auto& w : g.warnings) CHECK(w.find("assumed") == std::string::npos);
+  }
+  runs[1].power_basis = power_basis_from("assumed");
+  runs[2].power_basis = power_basis_from("something else");
+  CHECK(runs[2].power_basis == PowerBasis::unknown);
+  const auto all = arrhenius_across_runs(runs);
+  const StressGroup& g = all.groups.at(0);
+  CHECK(g.basis_text == "junction temperature (DUT + R_th x electrical power: measured in 1, assumed in 1, not stated in 1 of 3 runs)");
+  bool warned = false;
+  for (const auto& w : g.warnings) warned = warned || w.find("2 of 3 runs rests on an assumed or unstated electrical power") != std::string::npos;
+  CHECK(warned);
+  for (auto& r : runs) r.power_basis = PowerBasis::assumed;
+  CHECK(arrhenius_across_runs(runs).groups.at(0).basis_text == "junction temperature (DUT + R_th x assumed electrical power)");
+}

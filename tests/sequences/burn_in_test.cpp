@@ -137,16 +137,16 @@ TEST_CASE("a burn-in read every 3.6 s takes each scheduled reading once, at incr
 
 TEST_CASE("the report fits Ea on the junction across burn-ins of one current and fits another current apart") {
   // Three 60 h burn-ins at 5 mA (85, 105, 125 C) and one at 8 mA, one store; the report of the
-  // 85 C run fits the three 5 mA runs on the junction temperature and warns of the 8 mA one.
+  // 85 C run fits the three 5 mA runs on the junction temperature (the station's SMU measures
+  // the electrical power) and warns of the 8 mA one.
   const auto bench = test::truth_bench();
   const sim::BenchConfig& config = bench->config();
   const std::string db = std::string(LEDLAB_BINARY_DIR) + "/seq_burn_in_arrhenius.sqlite";
   bool first = true;
   for (const auto& [t_c, i_a] : {std::pair{85.0, 5e-3}, {105.0, 5e-3}, {125.0, 5e-3}, {105.0, 8e-3}}) {
-    const double vf = config.array.forward_voltage_v + i_a * config.array.series_resistance_ohm;
     auto req = test::sim_run_request("burn_in.lua",
                                      {{"duration_h", "60"}, {"interval_h", "3"}, {"stress_temperature_c", fmt::format("{}", t_c)},
-                                      {"drive_current_a", fmt::format("{}", i_a)}, {"forward_voltage_v", fmt::format("{}", vf)},
+                                      {"drive_current_a", fmt::format("{}", i_a)},
                                       {"thermal_resistance_c_per_w",
                                        fmt::format("{}", config.array.array_thermal_resistance_c_per_w)}},
                                      5e5, first ? db : db + ".unused", true);
@@ -168,8 +168,93 @@ TEST_CASE("the report fits Ea on the junction across burn-ins of one current and
   REQUIRE(at != std::string::npos);
   const double ea = std::stod(html->substr(at + 8, 6));
   CHECK(ea == Approx(config.ageing.activation_energy_ev).margin(0.05));
-  CHECK(html->find("fitted on the junction temperature") != std::string::npos);
+  CHECK(html->find("fitted on the junction temperature (DUT + R_th x measured electrical power)") != std::string::npos);
   CHECK(html->find("95 % interval: 0.") != std::string::npos);
   CHECK(html->find("stressed at 2 currents (5 mA, 8 mA)") != std::string::npos);
   CHECK(html->find("no: other current") != std::string::npos);
+}
+
+namespace {
+
+// The samples of one series of the only run in `db`.
+std::vector<double> series_values(const std::string& db, const std::string& quantity) {
+  auto reader = db::Reader::open(db);
+  REQUIRE(reader);
+  auto runs = reader->list_runs();
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 1);
+  auto series = reader->series(runs->front().id);
+  REQUIRE(series);
+  std::vector<double> values;
+  for (const auto& s : *series) {
+    if (s.spec.quantity != quantity) continue;
+    auto samples = reader->samples(s.id);
+    REQUIRE(samples);
+    for (const auto& x : *samples) values.push_back(x.value);
+  }
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("a burn-in measures the array's electrical power with the SMU and puts it into the junction temperature") {
+  constexpr double kStress = 85, kCurrent = 5e-3, kRth = 1.0;
+  auto run = test::run_sequence("burn_in.lua",
+                                {{"duration_h", "4"}, {"interval_h", "1"}, {"thermal_resistance_c_per_w", fmt::format("{}", kRth)},
+                                 {"forward_voltage_v", "9"}},  // ignored: measured power wins over an assumed one
+                                5e5, "seq_burn_in_power.sqlite");
+  INFO(run.out);
+  REQUIRE(run.code == 0);
+  // At the start of the stress and at each of the 5 readings (0, 1, ..., 4 h).
+  const auto watts = series_values(std::string(LEDLAB_BINARY_DIR) + "/seq_burn_in_power.sqlite", "electrical_power");
+  REQUIRE(watts.size() == 6);
+  // The bench's truth: every lane's diode at the junction the power heats (the SMU reads
+  // 0.3 mV and 1e-4 of noise per lane, far below 0.5 %).
+  auto bench = test::truth_bench();
+  test::settle(*bench, {kCurrent, 0, 0, true}, kStress);
+  const double truth_w = bench->array().electrical_power_w({kCurrent, 0, 0, true}, bench->junction_temperature_c());
+  for (const double w : watts) CHECK(w == Approx(truth_w).epsilon(0.005));
+  double mean = 0;
+  for (const double w : watts) mean += w / static_cast<double>(watts.size());
+
+  const auto decay = run.array_result("decay_rate_pct_per_kh");
+  REQUIRE(decay);
+  const auto extra = nlohmann::json::parse(decay->extra_json);
+  CHECK(extra["electrical_power_basis"] == "measured");
+  CHECK(extra["electrical_power_samples"].get<int>() == 6);
+  CHECK(extra["electrical_power_w"].get<double>() == Approx(mean).epsilon(1e-12));
+  const double dut_c = extra["dut_temperature_c"].get<double>();
+  CHECK(extra["junction_temperature_c"].get<double>() == Approx(dut_c + kRth * mean).epsilon(1e-12));
+  // The junction the bench's stress ran at, within the DUT's settling.
+  CHECK(extra["junction_temperature_c"].get<double>() == Approx(bench->junction_temperature_c()).margin(0.1));
+}
+
+TEST_CASE("a burn-in on a station without an SMU says its junction temperature rests on an assumed power") {
+  const std::string db = std::string(LEDLAB_BINARY_DIR) + "/seq_burn_in_no_smu.sqlite";
+  auto req = test::sim_run_request("burn_in.lua",
+                                   {{"duration_h", "4"}, {"interval_h", "1"}, {"thermal_resistance_c_per_w", "1"},
+                                    {"forward_voltage_v", "3.3"}},
+                                   5e5, db, true);
+  std::erase_if(req.station.instruments, [](const auto& i) { return i.name == "smu"; });
+  std::ostringstream out;
+  REQUIRE(engine::run_sequence(req, out) == 0);
+  INFO(out.str());
+  CHECK(series_values(db, "electrical_power").empty());
+  auto reader = db::Reader::open(db);
+  REQUIRE(reader);
+  auto runs = reader->list_runs();
+  REQUIRE(runs);
+  auto results = reader->results(runs->front().id);
+  REQUIRE(results);
+  bool seen = false;
+  for (const auto& r : *results) {
+    if (r.name != "decay_rate_pct_per_kh" || r.lane) continue;
+    const auto extra = nlohmann::json::parse(r.extra_json);
+    CHECK(extra["electrical_power_basis"] == "assumed");
+    const double live = extra["units"].get<double>() + extra["catastrophic_lanes"].get<double>();
+    CHECK(extra["electrical_power_w"].get<double>() == Approx(live * 5e-3 * 3.3).epsilon(1e-12));
+    CHECK(extra["electrical_power_rule"].get<std::string>().find("ASSUMED") != std::string::npos);
+    seen = true;
+  }
+  CHECK(seen);
 }
