@@ -53,9 +53,8 @@ struct ArrayConfig {
   // 0.88-0.92); applied as exp(ln(f) (T - 25) / 60), i.e. a constant relative slope.
   double fraction_of_25c_output_at_85c = 0.90;
 
-  // Self-heating: junction = DUT case + thermal resistance x electrical power of the array.
-  double forward_voltage_v = 2.8;          // at zero current
-  double series_resistance_ohm = 100.0;    // V_f = V0 + I R_s
+  // Self-heating: junction = DUT case + thermal resistance x electrical power of the array, the
+  // power from each lane's diode (DiodeConfig below) at that junction.
   double array_thermal_resistance_c_per_w = 1.0;
 };
 
@@ -118,9 +117,10 @@ struct MeterConfig {
   double absolute_noise_w = 1e-9;
 };
 
-// Electrical I-V of each lane for the source-measure unit's twin (diode_model.hpp): Shockley
-// diode with ideality n, series resistance R_s and a shunt R_sh for reverse leakage. The light
-// at a current comes from the ABC model above, so L-I-V is one model. Defaults give V_f about
+// Electrical I-V of each lane (diode_model.hpp): Shockley diode with ideality n, series
+// resistance R_s and a shunt R_sh for reverse leakage. The bench's one electrical model: the SMU
+// twin reads it, the array's self-heating and the energy-per-bit truth are its I x V(I, T_j).
+// The light at a current comes from the ABC model above, so L-I-V is one model. Defaults give V_f about
 // 2.75 V at 1 mA, 3.3 V at 5 mA and dV_f/dT about -2 mV/C at fixed current (REFERENCE.md 5).
 struct DiodeConfig {
   double ideality = 2.0;                   // n in I = I0 (exp(V_j / (n kT/q)) - 1)
