@@ -219,6 +219,13 @@ Status Bench::set_drive(const Drive& drive) {
   }
   if (!(drive.modulation_frequency_hz >= 0.0)) return fail(Errc::invalid_argument, "modulation frequency must be >= 0 Hz");
   std::lock_guard lock(mutex_);
+  // A drive whose heating grows faster with the junction than the junction sheds it (R_s rising
+  // steeply with temperature under a large R_th) has no steady junction: refused, not run.
+  try {
+    (void)array_.self_heating_c(drive, config_.array, thermal_.state().dut_c);
+  } catch (const std::runtime_error& e) {
+    return fail(Errc::limit, fmt::format("drive {} A: {}", drive.bias_current_a, e.what()));
+  }
   commit_exact_locked();  // the stress so far was at the old drive
   drive_ = drive;
   refresh_drive_locked();

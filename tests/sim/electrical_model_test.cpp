@@ -104,3 +104,16 @@ TEST_CASE("the truth file lists every lane's diode and the electrical power at e
   }
   CHECK(j["models"]["self_heating"].find("forward_voltage_v") == j["models"]["self_heating"].end());
 }
+
+TEST_CASE("a drive whose self-heating runs the junction away is refused, naming the thermal resistance") {
+  BenchConfig config;
+  config.diode.series_resistance_per_c = 0.1;  // R_s rising 10 %/C: heating grows with the junction
+  config.array.array_thermal_resistance_c_per_w = 100.0;
+  auto clock = Clock::manual();
+  Bench bench(config, clock);
+  const auto st = bench.set_drive({5e-3, 0.0, 0.0, true});
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == Errc::limit);
+  CHECK_THAT(st.error().message, Catch::Contains("array_thermal_resistance_c_per_w = 100 C/W"));
+  CHECK_FALSE(bench.drive().output_on);  // the old drive stays
+}
