@@ -56,6 +56,7 @@ TEST_CASE("ledlab sim --dump-truth writes the bench's ground truth") {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK_THAT(text, Catch::Contains("\"lanes\""));
   CHECK_THAT(text, Catch::Contains("f3db_hz"));
+  CHECK_THAT(text, Catch::Contains("\"saturation_current_25c_a\""));  // each lane's diode
 }
 
 TEST_CASE("ledlab run records a sequence on the simulated station and ends it finished") {
