@@ -28,6 +28,11 @@ std::map<double, double> by_current(const RunData& run, db::Reader& reader, std:
   return out;
 }
 
+// EQE as a percentage with its qualifier ("> 5 %"): "50 m" would read as a unit.
+std::string eqe_text(const RunResult& r) {
+  return db::qualified(r.record.qualifier, fmt::format("{:.3g} %", 100 * r.record.value));
+}
+
 }  // namespace
 
 std::string liv_section(const RunData& run, db::Reader& reader) {
@@ -71,7 +76,7 @@ std::string liv_section(const RunData& run, db::Reader& reader) {
   };
   std::vector<double> peak(by_lane.size(), NAN);
   for (std::size_t i = 0; i < by_lane.size(); ++i)
-    if (by_lane[i]) peak[i] = by_lane[i]->record.value;
+    if (by_lane[i]) peak[i] = 100 * by_lane[i]->record.value;  // %
   const auto leakage = live_values("reverse_leakage_a");
   const auto vf = live_values("forward_voltage_v");
   std::vector<bool> leaky(leakage.size(), false);
@@ -97,7 +102,7 @@ std::string liv_section(const RunData& run, db::Reader& reader) {
   html += html_table(
       {"figure", "value"},
       {{"median peak EQE (collected, live lanes with a peak)",
-        fmt_value(analysis::median(peak), "") +
+        (std::isfinite(analysis::median(peak)) ? fmt::format("{:.3g} %", analysis::median(peak)) : std::string("-")) +
             (at_edge > 0 ? fmt::format(" ({} of them lower bounds: peak at the sweep's edge)", at_edge) : std::string{})},
        {"median droop peak (current density of maximum EQE)", fmt_value(analysis::median(live_values("droop_peak_j_a_per_cm2")), "A/cm²")},
        {"lanes whose EQE peak lies at the sweep's edge (not resolved)", fmt::format("{}", at_edge)},
@@ -114,9 +119,9 @@ std::string liv_section(const RunData& run, db::Reader& reader) {
   MarkedLane lowest_eqe, highest_v, leakiest;
   if (!ranked.empty()) {
     const RunResult& r = *by_lane[static_cast<std::size_t>(ranked.front().second - 1)];
-    lowest_eqe = {ranked.front().second, "the lowest peak EQE, " + fmt_result(r), std::nullopt};
+    lowest_eqe = {ranked.front().second, "the lowest peak EQE, " + eqe_text(r), std::nullopt};
     html += fmt::format("<p>Lowest peak EQE: <b>{}</b>, {}.</p>\n", escape(lane_position(run, lowest_eqe.lane)),
-                        escape(fmt_result(r)));
+                        escape(eqe_text(r)));
   }
   if (highest_vf) {
     highest_v = {*highest_vf->record.lane, "the highest forward voltage, " + fmt_result(*highest_vf), std::nullopt};
@@ -165,7 +170,7 @@ std::string liv_section(const RunData& run, db::Reader& reader) {
     html += render_plot(li) + render_plot(vi) + render_plot(eqe);
   }
   const LaneKinds dead_kind{.dead = dead};
-  html += lane_map(run, "peak EQE per lane", peak, "", false, {}, TickStyle::si, lowest_eqe, dead_kind);
+  html += lane_map(run, "peak EQE per lane (%)", peak, " %", false, {}, TickStyle::si, lowest_eqe, dead_kind);
   html += lane_map(run, "forward voltage per lane at the operating current", vf, "V", false, {}, TickStyle::si, highest_v,
                    dead_kind);
   html += lane_map(run, "reverse leakage per lane", leakage, "A", true, leaky, TickStyle::si, leakiest,
