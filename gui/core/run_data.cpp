@@ -109,7 +109,7 @@ void RunData::append_mean(double h, double mean) {
 
 // Series first seen with a long history: each decimated up to the newest sample the series
 // list showed, so that what comes later is exactly the samples after it (latest_samples). The
-// lanes' optical power shares one grid, so the array mean is the mean of the lit lanes' bucket
+// lanes' optical power shares one grid, so the array mean is the mean of the live lanes' bucket
 // means, bucket by bucket.
 Status RunData::catch_up(db::Reader& reader, const std::vector<Series*>& behind) {
   std::vector<const db::SeriesRecord*> lanes;
@@ -268,7 +268,7 @@ PlotData RunData::power_plot(int lane) const {
   PlotData p{.title = "Optical power", .x_label = "time", .x_unit = "h", .y_label = "power", .y_unit = "W"};
   auto mean = std::make_shared<MinMaxHistory>(*power_mean_);
   for (const auto& [h, acc] : power_open_) mean->append(h, acc.first / acc.second);
-  if (!mean->empty()) p.histories.push_back({"array mean (lit lanes)", mean});
+  if (!mean->empty()) p.histories.push_back({"array mean (live lanes)", mean});
   if (auto it = lane_power_.find(lane); lane > 0 && it != lane_power_.end())
     p.histories.push_back({fmt::format("lane {}", lane), frozen(it->second)});
   return p;
