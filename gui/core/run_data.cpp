@@ -90,7 +90,7 @@ void RunData::ingest(Series& s, const std::vector<db::Sample>& samples) {
     s.last_t = x.t_s;
     s.last_v = x.value;
     if (lane_power) first_power_.try_emplace(*s.rec.spec.lane, x.value);
-    if (lane_power && !dead_lane(*s.rec.spec.lane)) {
+    if (lane_power && averaged(*s.rec.spec.lane)) {
       auto& [sum, n] = power_open_[h];
       sum += x.value;
       ++n;
@@ -142,7 +142,7 @@ Status RunData::catch_up(db::Reader& reader, const std::vector<Series*>& behind)
         setpoint_->append(t1, *sp);
       }
       if (lane_power) first_power_.try_emplace(*s->rec.spec.lane, b.first);  // buckets come in time order
-      if (lane_power && !dead_lane(*s->rec.spec.lane)) mean.add(k, b, b.mean);
+      if (lane_power && averaged(*s->rec.spec.lane)) mean.add(k, b, b.mean);
       s->last_t = b.t_last;
       s->last_v = b.last;
       n += b.n;
@@ -218,6 +218,8 @@ bool RunData::dead_lane(int lane) const {
   const auto it = first_power_.find(lane);
   return it != first_power_.end() && !(it->second >= dead_below_w_);  // NaN reads as no light
 }
+
+bool RunData::averaged(int lane) const { return !dead_lane(lane) && !catastrophic_.contains(lane); }
 
 db::RunVerdict RunData::verdict() const {
   db::VerdictTally tally;
@@ -416,10 +418,10 @@ LaneMap RunData::lane_map() const {
     bool any = false;
     for (std::size_t i = 0; i < n; ++i) {
       const int lane = static_cast<int>(i) + 1;
-      // Dead lanes are dead on every map; a catastrophic burn-in failure has no decay rate or
-      // lifetime of the population's kind and is no parametric failure.
+      // Dead lanes are dead on every map; a catastrophic burn-in failure is no parametric
+      // failure, and its power, decay rate and lifetime are not the population's (TM-21).
       if (dead_lane(lane)) m->marks[i] = LaneMark::dead;
-      else if (catastrophic_.contains(lane) && (m == &decay || m == &l70 || m == &alive)) m->marks[i] = LaneMark::catastrophic;
+      else if (catastrophic_.contains(lane)) m->marks[i] = LaneMark::catastrophic;
       const auto& v = m->values[i];
       switch (m->marks[i]) {
         case LaneMark::dead: ++m->counts.dead; continue;

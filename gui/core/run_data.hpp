@@ -43,6 +43,10 @@ class RunData {
   // "dead". Decided once per lane, so a dark lane's noise never moves it in and out of means.
   bool dead_lane(int lane) const;
   double dead_below_w() const { return dead_below_w_; }
+  // In the array mean: not dead and, once the results say so, not a catastrophic failure
+  // (TM-21 and LM-80 leave those out of the population; a run followed live has them in the
+  // mean until its results arrive).
+  bool averaged(int lane) const;
   // Last readings the store shows for an instrument kind ("air 25.1 C"), for the station panel.
   std::string last_reading(const std::string& kind) const;
 

@@ -463,3 +463,30 @@ TEST_CASE("unresolved f3dB lanes are shown as such, not coloured as values") {
   CHECK(c.r == gui::unresolved_colour.r);
   CHECK(c.b == gui::unresolved_colour.b);
 }
+
+TEST_CASE("a finished burn-in's catastrophic lanes are left out of the array mean and off the power scale") {
+  Fixture f;
+  const nlohmann::json stress{{"stress_temperature_c", 85}, {"drive_current_a", 0.01}};
+  std::vector<db::SeriesId> lanes;
+  for (int lane = 1; lane <= 4; ++lane) lanes.push_back(f.series(lane, "optical_power", "W", stress));
+  for (int reading = 0; reading < 4; ++reading)
+    for (int lane = 1; lane <= 4; ++lane)  // lane 2 drops to a tenth after the first reading
+      f.append(lanes[static_cast<std::size_t>(lane - 1)], 1000 + reading * 3600.0, lane == 2 && reading > 0 ? 1e-5 : 1e-4);
+  f.record({.name = "lane_failed", .lane = 2, .value = 1, .unit = "1", .upper_limit = 0,
+            .extra_json = R"({"catastrophic":true,"catastrophic_at_h":1})"});
+  const auto data = f.read();
+  CHECK_FALSE(data.averaged(2));
+  CHECK(data.averaged(1));
+  const auto& decay = plot(data.plots(0), "Burn-in power decay");
+  REQUIRE(!decay.histories.empty());
+  CHECK(decay.histories[0].data->min() == Approx(100.0));  // the drop is not the population's decay
+  const auto map = data.lane_map();
+  const auto* power = metric(map, "optical power");
+  REQUIRE(power);
+  CHECK(power->marks[1] == gui::LaneMark::catastrophic);
+  CHECK(power->lo == Approx(1e-4));
+  const auto* verdict = metric(map, "pass/fail");
+  REQUIRE(verdict);
+  CHECK(verdict->marks[1] == gui::LaneMark::catastrophic);
+  CHECK(verdict->counts.failed == 0);
+}
