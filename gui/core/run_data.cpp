@@ -344,12 +344,15 @@ PlotData RunData::frequency_plot(int lane) const {
     if (!c.points.empty()) p.curves.push_back(std::move(c));
   }
   for (const auto& r : results_)
-    if (r.name == "f3db_hz" && r.lane == shown && r.value > 0) {
+    if (r.name == "f3db_hz" && r.lane == shown && r.value > 0 && db::verdict_of(r) != db::Verdict::dead) {
       const json extra = parse_object(r.extra_json);
       const std::string at = extra.contains("drive_current_a") && extra["drive_current_a"].is_number()
                                  ? " at " + format_value(extra["drive_current_a"].get<double>(), "A")
                                  : "";
-      p.markers.push_back({r.value, fmt::format("f3dB {}{}", format_value(r.value, "Hz"), at)});
+      // An unresolved f3dB is the analysis' estimate beyond what the sweep shows: said so.
+      const std::string value = db::qualified(r.qualifier, format_value(r.value, "Hz"));
+      p.markers.push_back({r.value, flag(extra, "resolved", true) ? fmt::format("f3dB {}{}", value, at)
+                                                                  : fmt::format("f3dB not resolved ({}){}", value, at)});
     }
   return p;
 }

@@ -357,7 +357,8 @@ TEST_CASE("lanes under the run's dead threshold stay out of the array mean at ev
   for (int lane = 1; lane <= 20; ++lane)
     if (lane != 5 && lane != 6) live += 1e-4 + 1e-6 * lane;
   live /= 18;
-  const auto& power = plot(data.plots(0), "Optical power");
+  const auto plots = data.plots(0);
+  const auto& power = plot(plots, "Optical power");
   REQUIRE(!power.histories.empty());
   CHECK(power.histories[0].data->min() == Approx(live).epsilon(1e-12));
   CHECK(power.histories[0].data->max() == Approx(live).epsilon(1e-12));
@@ -452,7 +453,12 @@ TEST_CASE("unresolved f3dB lanes are shown as such, not coloured as values") {
   f.result("f3db_hz", 1, 4.1e7, resolved);
   f.result("f3db_hz", 2, 4.3e7, resolved);
   f.result("f3db_hz", 3, 1.2e6, unresolved);
-  const auto map = f.read().lane_map();
+  const auto data = f.read();
+  const auto plots = data.plots(3);
+  const auto& fr = plot(plots, "Frequency response");
+  REQUIRE(fr.markers.size() == 1);
+  CHECK(fr.markers[0].label == "f3dB not resolved (1.20 MHz) at 300 µA");
+  const auto map = data.lane_map();
   const auto* f3db = metric(map, "f3dB");
   REQUIRE(f3db);
   CHECK(f3db->marks[2] == gui::LaneMark::unresolved);
@@ -477,7 +483,8 @@ TEST_CASE("a finished burn-in's catastrophic lanes are left out of the array mea
   const auto data = f.read();
   CHECK_FALSE(data.averaged(2));
   CHECK(data.averaged(1));
-  const auto& decay = plot(data.plots(0), "Burn-in power decay");
+  const auto plots = data.plots(0);
+  const auto& decay = plot(plots, "Burn-in power decay");
   REQUIRE(!decay.histories.empty());
   CHECK(decay.histories[0].data->min() == Approx(100.0));  // the drop is not the population's decay
   const auto map = data.lane_map();
