@@ -71,7 +71,7 @@ void draw_legend(const LaneMetric& m, ImVec2 a, ImVec2 b) {
     dl->AddRectFilled(ImVec2(a.x, y0), ImVec2(a.x + bar, y1 + 1), packed(colormap((i + 0.5) / steps)));
   }
   dl->AddRect(ImVec2(a.x, top), ImVec2(a.x + bar, bottom), colours::grid);
-  if (c.good == 0) return;  // no value on the scale
+  if (c.good == 0 && c.dead + c.catastrophic + c.unresolved > 0) return;  // every lane off the scale
   const Prefix p = si_prefix(std::max(std::abs(m.lo), std::abs(m.hi)), m.unit);
   auto ticks = m.log_scale ? log_ticks(m.lo, m.hi, 5) : linear_ticks(m.lo, m.hi, 5, p.scale);
   if (ticks.size() < 2)
