@@ -40,6 +40,12 @@ std::optional<analysis::StressRun> stress_run(const db::RunRecord& other, db::Re
     if (extra.contains("dut_temperature_c")) run.dut_temperature_c = extra.value("dut_temperature_c", NAN);
     if (extra.contains("junction_temperature_c")) run.junction_temperature_c = extra.value("junction_temperature_c", NAN);
     run.alpha_per_h = extra.value("alpha_per_h", 0.0);
+    // The median lane's rate when the run has it (see analysis::median_lane_alpha_per_h: the
+    // TM-21 array average does not follow Arrhenius across stresses that decay by different
+    // amounts); the array's rate for runs recorded before it was stored.
+    for (const auto& m : *results)
+      if (m.name == "decay_rate_median_pct_per_kh" && !m.lane)
+        if (const double alpha = analysis::alpha_from_decay_percent_per_1000h(m.value); alpha > 0) run.alpha_per_h = alpha;
     if (!(run.alpha_per_h > 0) || !std::isfinite(run.setpoint_c) || !std::isfinite(run.drive_current_a)) return std::nullopt;
     return run;
   }

@@ -267,7 +267,7 @@ void ea_figure(const Variant& v, Figure& fig) {
     runs.push_back({"run", "variant", v.stress_current_a, dut_c, dut_c,
                     analysis::junction_temperature_c(dut_c, config.array.array_thermal_resistance_c_per_w,
                                                      aged.electrical_power_w),
-                    r->array_l70->alpha_per_h});
+                    analysis::median_lane_alpha_per_h(*r).value()});
     // The same fit on the population truth's decay rates tells a measurement error from a
     // method error (an array rate over lanes of spread rates need not follow Arrhenius).
     truth_runs.push_back(runs.back());
