@@ -16,7 +16,7 @@ local p = params {
   target_ber = { type = "number", default = 1e-12, unit = "1", description = "BER the gate length must be able to claim" },
   confidence = { type = "number", default = 0.95, unit = "1", description = "confidence level of the BER bounds" },
   ber_limit = { type = "number", default = 1e-12, unit = "1", description = "a lane passes when its upper bound is at or below this" },
-  min_good_lanes = { type = "integer", default = 360, description = "lanes that must meet the limit for the array to pass" },
+  min_good_fraction = { type = "number", default = 0.9, unit = "1", description = "fraction of the live lanes that must meet the limit for the array to pass" },
   bias_a = { type = "number", default = 5e-3, unit = "A", description = "drive bias per lane" },
   modulation_a = { type = "number", default = 4e-3, unit = "A", description = "modulation per lane, peak to peak" },
   window_c = { type = "number", default = 0.5, unit = "C", description = "chamber stability window (+-)" },
@@ -31,6 +31,9 @@ local p = params {
   forward_voltage_v = { type = "number", default = 3.3, unit = "V", description = "assumed LED forward voltage for energy per bit on a station without an SMU" },
 }
 
+if not (p.min_good_fraction > 0 and p.min_good_fraction <= 1) then
+  error(("min_good_fraction must be in (0, 1], got %g"):format(p.min_good_fraction))
+end
 if p.repeat_readings < 2 then error(("repeat_readings must be >= 2, got %d"):format(p.repeat_readings)) end
 if not (p.drift_multiple > 0 and p.drift_floor > 0) then
   error(("drift_multiple and drift_floor must be > 0, got %g and %g"):format(p.drift_multiple, p.drift_floor))
@@ -180,9 +183,11 @@ for i = first, #p.temps do
   result { name = "error_free_lanes", value = error_free, unit = "lanes", extra = free_extra }
   result { name = "aggregate_throughput_bps", value = throughput, unit = "b/s",
            extra = { temperature_c = t, lanes_meeting_limit = good, lane_rate_bps = p.bit_rate_hz } }
-  result { name = "array_pass", value = good >= p.min_good_lanes and 1 or 0, unit = "1", lower = 1,
-           extra = { temperature_c = t, dut_temperature_c = dut_c, lanes_meeting_limit = good,
-                     min_good_lanes = p.min_good_lanes, live_lanes = live } }
+  -- The spec is a fraction of the live lanes, so it means the same on any array shape.
+  local needed = math.max(1, math.ceil(p.min_good_fraction * live - 1e-9))
+  result { name = "array_pass", value = good >= needed and 1 or 0, unit = "1", lower = 1,
+           extra = { temperature_c = t, dut_temperature_c = dut_c, lanes_meeting_limit = good, lanes_needed = needed,
+                     min_good_fraction = p.min_good_fraction, live_lanes = live } }
   if smu then
     -- Measured: V x I of every driven lane at the operating point, failing lanes included, plus
     -- the driver's power where the station declares it; over the rate of every driven lane.

@@ -44,4 +44,24 @@ Rgb lane_colour(std::optional<double> value, double lo, double hi, bool log_scal
   return colormap(normalise(*value, lo, hi, log_scale));
 }
 
+const char* to_string(LaneMark mark) {
+  switch (mark) {
+    case LaneMark::dead: return "dead";
+    case LaneMark::catastrophic: return "catastrophic";
+    case LaneMark::unresolved: return "unresolved";
+    case LaneMark::none: break;
+  }
+  return "";
+}
+
+Rgb lane_colour(std::optional<double> value, LaneMark mark, double lo, double hi, bool log_scale, bool verdict) {
+  switch (mark) {
+    case LaneMark::dead: return dead_colour;
+    case LaneMark::catastrophic: return catastrophic_colour;
+    case LaneMark::unresolved: return unresolved_colour;
+    case LaneMark::none: break;
+  }
+  return lane_colour(value, lo, hi, log_scale, verdict);
+}
+
 }  // namespace ledlab::gui

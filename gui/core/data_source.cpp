@@ -50,6 +50,7 @@ class DataSource::Worker {
         }
         model_.events = data_->events();
         model_.results = data_->results();
+        model_.verdict = data_->verdict();
         model_.samples = data_->samples();
       }
     }
@@ -134,6 +135,7 @@ class DataSource::Worker {
     data_ = std::make_unique<RunData>(run);
     if (options_.station.empty()) model_.station_name = data_->station_name();
     model_.run = run;
+    model_.verdict.reset();
     model_.plots.clear();
     model_.lanes = {};
     model_.live = {};

@@ -3,8 +3,10 @@
 // render thread (published as shared_ptr<const Model>; nothing in it changes once published),
 // and the commands the render thread sends back.
 #include "db/records.hpp"
+#include "db/verdict.hpp"
 #include "engine/lua/params.hpp"
 #include "engine/run/run_snapshot.hpp"
+#include "gui/core/colormap.hpp"
 #include "gui/core/minmax_history.hpp"
 
 #include <cstdint>
@@ -50,14 +52,27 @@ struct PlotData {
   bool empty() const { return histories.empty() && curves.empty(); }
 };
 
-// One metric over the array; values[i] belongs to lane i + 1.
+// Lanes of one metric counted once each: a dead lane is dead, not also failed; a catastrophic
+// burn-in failure is apart from the parametric ones (TM-21 leaves it out of the population).
+struct LaneCounts {
+  int good = 0;          // a value on the scale (continuous metrics) or pass / alive (verdicts)
+  int failed = 0;        // verdict metrics: fail / parametric failure
+  int catastrophic = 0;
+  int dead = 0;
+  int unresolved = 0;
+};
+
+// One metric over the array; values[i], marks[i] and qualifiers[i] belong to lane i + 1.
 struct LaneMetric {
   std::string name;   // "optical power"
   std::string unit;   // "W"
   bool log_scale = false;
-  bool verdict = false;  // 1 = pass / alive, 0 = fail / dead
+  bool verdict = false;  // 1 = pass / alive, 0 = fail
   std::vector<std::optional<double>> values;
-  double lo = 0, hi = 0;  // range of the present values (positive ones on a log scale)
+  std::vector<LaneMark> marks;            // dead, catastrophic, unresolved: not on the colour scale
+  std::vector<db::Qualifier> qualifiers;  // ">" on a capped lifetime
+  double lo = 0, hi = 0;  // range of the present unmarked values (positive ones on a log scale)
+  LaneCounts counts;
 };
 
 struct LaneMap {
@@ -89,6 +104,7 @@ struct Model {
   std::string notice;            // the outcome of the last command
   std::vector<db::RunRecord> runs;  // newest first
   std::optional<db::RunRecord> run; // the run on display
+  std::optional<db::RunVerdict> verdict;  // of the run on display, as `ledlab show` states it
   LiveView live;
   std::vector<engine::InstrumentStatus> instruments;
   std::vector<db::EventRecord> events;  // newest last

@@ -16,7 +16,9 @@ using nlohmann::json;
 
 namespace {
 
-constexpr double kDarkLaneW = 1e-9;  // a lane reading less than this is dark, not averaged in
+// The dead threshold of a run whose parameters name none: the default of `dead_below_w` in the
+// sequences that declare it (burn_in, ber_vs_temperature, liv, min_energy_bias).
+constexpr double kDefaultDeadBelowW = 1e-6;
 constexpr double kDeadLaneBer = 0.1;  // a dark lane's receiver guesses: BER near 0.5 is no link, not a worst case
 
 std::shared_ptr<const MinMaxHistory> frozen(const MinMaxHistory& h) { return std::make_shared<const MinMaxHistory>(h); }
@@ -32,9 +34,18 @@ json parse_object(const std::string& text) {
   return j.is_object() ? j : json::object();
 }
 
+// A boolean in a result's extra: `value` when the key is absent or not a boolean.
+bool flag(const json& extra, const char* key, bool value) {
+  const auto it = extra.find(key);
+  return it != extra.end() && it->is_boolean() ? it->get<bool>() : value;
+}
+
 }  // namespace
 
-RunData::RunData(db::RunRecord run) : run_(std::move(run)) {
+RunData::RunData(db::RunRecord run) : run_(std::move(run)), dead_below_w_(kDefaultDeadBelowW) {
+  if (const json params = parse_object(run_.parameters_json);
+      params.contains("dead_below_w") && params["dead_below_w"].is_number() && std::isfinite(params["dead_below_w"].get<double>()))
+    dead_below_w_ = params["dead_below_w"].get<double>();
   // The array's shape comes from the station the run used ([bench.array] rows x cols).
   const json station = parse_object(run_.station_json);
   if (station.contains("name") && station["name"].is_string()) station_name_ = station["name"].get<std::string>();
@@ -78,7 +89,8 @@ void RunData::ingest(Series& s, const std::vector<db::Sample>& samples) {
     }
     s.last_t = x.t_s;
     s.last_v = x.value;
-    if (lane_power && x.value > kDarkLaneW) {
+    if (lane_power) first_power_.try_emplace(*s.rec.spec.lane, x.value);
+    if (lane_power && averaged(*s.rec.spec.lane)) {
       auto& [sum, n] = power_open_[h];
       sum += x.value;
       ++n;
@@ -97,7 +109,7 @@ void RunData::append_mean(double h, double mean) {
 
 // Series first seen with a long history: each decimated up to the newest sample the series
 // list showed, so that what comes later is exactly the samples after it (latest_samples). The
-// lanes' optical power shares one grid, so the array mean is the mean of the lit lanes' bucket
+// lanes' optical power shares one grid, so the array mean is the mean of the live lanes' bucket
 // means, bucket by bucket.
 Status RunData::catch_up(db::Reader& reader, const std::vector<Series*>& behind) {
   std::vector<const db::SeriesRecord*> lanes;
@@ -129,7 +141,8 @@ Status RunData::catch_up(db::Reader& reader, const std::vector<Series*>& behind)
         setpoint_->append(t0, *sp);
         setpoint_->append(t1, *sp);
       }
-      if (lane_power && b.mean > kDarkLaneW) mean.add(k, b, b.mean);
+      if (lane_power) first_power_.try_emplace(*s->rec.spec.lane, b.first);  // buckets come in time order
+      if (lane_power && averaged(*s->rec.spec.lane)) mean.add(k, b, b.mean);
       s->last_t = b.t_last;
       s->last_v = b.last;
       n += b.n;
@@ -145,6 +158,17 @@ Status RunData::catch_up(db::Reader& reader, const std::vector<Series*>& behind)
 
 Result<bool> RunData::refresh(db::Reader& reader) {
   bool changed = false;
+  // Results first: the lanes they judge dead stay out of the array mean of the samples read next.
+  auto results = reader.results(run_.id);
+  if (!results) return std::unexpected(results.error());
+  if (results->size() != results_.size()) changed = true;
+  results_ = std::move(*results);
+  for (const auto& r : results_) {
+    if (!r.lane) continue;
+    const json extra = parse_object(r.extra_json);
+    if (db::verdict_of(r) == db::Verdict::dead || flag(extra, "dead", false)) dead_by_result_.insert(*r.lane);
+    if (r.name == "lane_failed" && flag(extra, "catastrophic", false)) catastrophic_.insert(*r.lane);
+  }
   auto series = reader.series(run_.id);
   if (!series) return std::unexpected(series.error());
   std::vector<Series*> behind, fresh;
@@ -180,10 +204,6 @@ Result<bool> RunData::refresh(db::Reader& reader) {
   if (!events) return std::unexpected(events.error());
   if (!events->empty()) changed = true;
   events_.insert(events_.end(), events->begin(), events->end());
-  auto results = reader.results(run_.id);
-  if (!results) return std::unexpected(results.error());
-  if (results->size() != results_.size()) changed = true;
-  results_ = std::move(*results);
   if (instruments_.empty() || changed) {
     auto inst = reader.instruments(run_.id);
     if (!inst) return std::unexpected(inst.error());
@@ -191,6 +211,20 @@ Result<bool> RunData::refresh(db::Reader& reader) {
     instruments_ = std::move(*inst);
   }
   return changed;
+}
+
+bool RunData::dead_lane(int lane) const {
+  if (dead_by_result_.contains(lane)) return true;
+  const auto it = first_power_.find(lane);
+  return it != first_power_.end() && !(it->second >= dead_below_w_);  // NaN reads as no light
+}
+
+bool RunData::averaged(int lane) const { return !dead_lane(lane) && !catastrophic_.contains(lane); }
+
+db::RunVerdict RunData::verdict() const {
+  db::VerdictTally tally;
+  for (const auto& r : results_) tally.add(r);
+  return tally.verdict(run_);
 }
 
 int RunData::lane_count() const {
@@ -236,7 +270,7 @@ PlotData RunData::power_plot(int lane) const {
   PlotData p{.title = "Optical power", .x_label = "time", .x_unit = "h", .y_label = "power", .y_unit = "W"};
   auto mean = std::make_shared<MinMaxHistory>(*power_mean_);
   for (const auto& [h, acc] : power_open_) mean->append(h, acc.first / acc.second);
-  if (!mean->empty()) p.histories.push_back({"array mean (lit lanes)", mean});
+  if (!mean->empty()) p.histories.push_back({"array mean (live lanes)", mean});
   if (auto it = lane_power_.find(lane); lane > 0 && it != lane_power_.end())
     p.histories.push_back({fmt::format("lane {}", lane), frozen(it->second)});
   return p;
@@ -273,7 +307,7 @@ PlotData RunData::ber_plot(int lane) const {
       if (upper > 0) u.push_back(upper);
       const double shown = ber > 0 ? ber : upper;
       const PlotPoint point{t, shown, upper > 0 ? std::optional(upper) : std::nullopt};
-      if (shown > 0 && ber < kDeadLaneBer && (!w || shown > w->y)) w = point;
+      if (shown > 0 && ber < kDeadLaneBer && !dead_lane(l) && (!w || shown > w->y)) w = point;
       if (l == lane && shown > 0) one.points.push_back(point);
     }
     if (!u.empty()) typical.points.push_back({t, median(u)});
@@ -310,12 +344,15 @@ PlotData RunData::frequency_plot(int lane) const {
     if (!c.points.empty()) p.curves.push_back(std::move(c));
   }
   for (const auto& r : results_)
-    if (r.name == "f3db_hz" && r.lane == shown && r.value > 0) {
+    if (r.name == "f3db_hz" && r.lane == shown && r.value > 0 && db::verdict_of(r) != db::Verdict::dead) {
       const json extra = parse_object(r.extra_json);
       const std::string at = extra.contains("drive_current_a") && extra["drive_current_a"].is_number()
                                  ? " at " + format_value(extra["drive_current_a"].get<double>(), "A")
                                  : "";
-      p.markers.push_back({r.value, fmt::format("f3dB {}{}", format_value(r.value, "Hz"), at)});
+      // An unresolved f3dB is the analysis' estimate beyond what the sweep shows: said so.
+      const std::string value = db::qualified(r.qualifier, format_value(r.value, "Hz"));
+      p.markers.push_back({r.value, flag(extra, "resolved", true) ? fmt::format("f3dB {}{}", value, at)
+                                                                  : fmt::format("f3dB not resolved ({}){}", value, at)});
     }
   return p;
 }
@@ -334,9 +371,15 @@ LaneMap RunData::lane_map() const {
   map.rows = (lanes + map.cols - 1) / map.cols;
   const auto n = static_cast<std::size_t>(map.rows * map.cols);
   auto metric = [&](std::string name, std::string unit, bool log_scale, bool verdict) {
-    return LaneMetric{std::move(name), std::move(unit), log_scale, verdict, std::vector<std::optional<double>>(n)};
+    return LaneMetric{std::move(name), std::move(unit), log_scale, verdict, std::vector<std::optional<double>>(n),
+                      std::vector<LaneMark>(n, LaneMark::none), std::vector<db::Qualifier>(n, db::Qualifier::exact)};
   };
-  auto at = [&](LaneMetric& m, int lane) -> std::optional<double>& { return m.values[static_cast<std::size_t>(lane - 1)]; };
+  auto index = [](int lane) { return static_cast<std::size_t>(lane - 1); };
+  auto at = [&](LaneMetric& m, int lane) -> std::optional<double>& { return m.values[index(lane)]; };
+  auto set = [&](LaneMetric& m, const db::ResultRecord& r) {
+    at(m, *r.lane) = r.value;
+    m.qualifiers[index(*r.lane)] = r.qualifier;
+  };
   auto in_map = [&](std::optional<int> lane) { return lane && *lane >= 1 && static_cast<std::size_t>(*lane) <= n; };
 
   // Optical power: each lane's newest reading.
@@ -344,8 +387,8 @@ LaneMap RunData::lane_map() const {
   std::vector<double> power_t(n, -1e300);
   for (const auto& [id, s] : series_)
     if (s.rec.spec.quantity == "optical_power" && in_map(s.rec.spec.lane) && s.loaded > 0 &&
-        s.last_t >= power_t[static_cast<std::size_t>(*s.rec.spec.lane - 1)]) {
-      power_t[static_cast<std::size_t>(*s.rec.spec.lane - 1)] = s.last_t;
+        s.last_t >= power_t[index(*s.rec.spec.lane)]) {
+      power_t[index(*s.rec.spec.lane)] = s.last_t;
       at(power, *s.rec.spec.lane) = s.last_v;
     }
   // From results: the latest per lane, or the worst for BER.
@@ -358,25 +401,44 @@ LaneMap RunData::lane_map() const {
   for (const auto& r : results_) {
     if (!in_map(r.lane)) continue;
     const int lane = *r.lane;
-    if (r.name == "f3db_hz") at(f3db, lane) = r.value;
-    else if (r.name == "ber_upper" && r.value > 0) at(ber, lane) = std::max(at(ber, lane).value_or(0), r.value);
-    else if (r.name == "decay_rate_pct_per_kh") at(decay, lane) = r.value;
-    else if (r.name == "l70_h" && r.value > 0) at(l70, lane) = r.value;
+    const json extra = parse_object(r.extra_json);
+    if (r.name == "f3db_hz") {
+      set(f3db, r);
+      // A lane whose roll-off the sweep did not reach has a bound or a guess, not a value.
+      f3db.marks[index(lane)] = flag(extra, "resolved", true) ? LaneMark::none : LaneMark::unresolved;
+    } else if (r.name == "ber_upper" && r.value > 0) {
+      if (r.value >= at(ber, lane).value_or(0)) set(ber, r);
+    } else if (r.name == "decay_rate_pct_per_kh") {
+      set(decay, r);
+    } else if (r.name == "l70_h" && r.value > 0) {
+      set(l70, r);
+    }
     if (const auto v = db::verdict_of(r); v == db::Verdict::pass || v == db::Verdict::fail)
       at(verdict, lane) = std::min(at(verdict, lane).value_or(1), v == db::Verdict::pass ? 1.0 : 0.0);
-    const bool dead = r.verdict == db::Verdict::dead || parse_object(r.extra_json).value("dead", false) ||
-                      (r.name == "lane_failed" && r.value >= 0.5);
-    at(alive, lane) = std::min(at(alive, lane).value_or(1), dead ? 0.0 : 1.0);
+    at(alive, lane) = std::min(at(alive, lane).value_or(1), r.name == "lane_failed" && r.value >= 0.5 ? 0.0 : 1.0);
   }
   for (auto* m : {&power, &f3db, &ber, &decay, &l70, &verdict, &alive}) {
     bool any = false;
-    for (const auto& v : m->values) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const int lane = static_cast<int>(i) + 1;
+      // Dead lanes are dead on every map; a catastrophic burn-in failure is no parametric
+      // failure, and its power, decay rate and lifetime are not the population's (TM-21).
+      if (dead_lane(lane)) m->marks[i] = LaneMark::dead;
+      else if (catastrophic_.contains(lane)) m->marks[i] = LaneMark::catastrophic;
+      const auto& v = m->values[i];
+      switch (m->marks[i]) {
+        case LaneMark::dead: ++m->counts.dead; continue;
+        case LaneMark::catastrophic: ++m->counts.catastrophic; continue;
+        case LaneMark::unresolved: ++m->counts.unresolved; continue;
+        case LaneMark::none: break;
+      }
       if (!v || (m->log_scale && !(*v > 0)) || !std::isfinite(*v)) continue;
+      ++(m->verdict && *v < 0.5 ? m->counts.failed : m->counts.good);
       m->lo = any ? std::min(m->lo, *v) : *v;
       m->hi = any ? std::max(m->hi, *v) : *v;
       any = true;
     }
-    if (any) map.metrics.push_back(std::move(*m));
+    if (any || m->counts.unresolved > 0 || m->counts.catastrophic > 0) map.metrics.push_back(std::move(*m));
   }
   return map;
 }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <set>
 
 namespace ledlab::gui {
 
@@ -34,6 +35,18 @@ class RunData {
   // Plots and the lane map for the run, `lane` selected (0: the array as a whole).
   std::vector<PlotData> plots(int lane) const;
   LaneMap lane_map() const;
+  // The run's verdict and what it is built from, by the one model `ledlab show` uses
+  // (db/verdict.hpp); a run that did not finish has none.
+  db::RunVerdict verdict() const;
+  // Dead lanes as the run's sequence defines them (db/SCHEMA.md, sequences' dead_below_w): a
+  // first optical power reading under the run's dead threshold, or a result with verdict
+  // "dead". Decided once per lane, so a dark lane's noise never moves it in and out of means.
+  bool dead_lane(int lane) const;
+  double dead_below_w() const { return dead_below_w_; }
+  // In the array mean: not dead and, once the results say so, not a catastrophic failure
+  // (TM-21 and LM-80 leave those out of the population; a run followed live has them in the
+  // mean until its results arrive).
+  bool averaged(int lane) const;
   // Last readings the store shows for an instrument kind ("air 25.1 C"), for the station panel.
   std::string last_reading(const std::string& kind) const;
 
@@ -87,6 +100,9 @@ class RunData {
   std::optional<double> first_mean_;
   std::shared_ptr<MinMaxHistory> decay_ = std::make_shared<MinMaxHistory>(kLanelessBuckets);
   bool burn_in_ = false;
+  double dead_below_w_;
+  std::map<int, double> first_power_;  // lane -> its first optical power reading
+  std::set<int> dead_by_result_, catastrophic_;
 };
 
 }  // namespace ledlab::gui

@@ -66,9 +66,11 @@ Prefix si_prefix(double magnitude, std::string_view unit) {
 std::string format_value(double value, std::string_view unit, int significant) {
   if (!std::isfinite(value)) return fmt::format("{} {}", value, unit);
   const Prefix p = si_prefix(value, unit);
+  // Zero has no magnitude: it gets the decimals of a value of one, not six ("0.00 C").
+  const double magnitude = value == 0 ? 1 : std::max(std::abs(value / p.scale), 1e-6);
   const std::string number = (p.scale != 1 || unit == "C" || unit == "%" || unit == "h")
                                  ? fmt::format("{:.{}f}", value / p.scale,
-                                               std::clamp(significant - 1 - static_cast<int>(std::floor(std::log10(std::max(std::abs(value / p.scale), 1e-6)))), 0, 6))
+                                               std::clamp(significant - 1 - static_cast<int>(std::floor(std::log10(magnitude))), 0, 6))
                                  : fmt::format("{:.{}g}", value, significant);
   if (unit.empty() || unit == "1") return number;
   return fmt::format("{} {}{}", number, p.symbol, unit);

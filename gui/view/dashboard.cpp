@@ -20,6 +20,16 @@ std::string duration(double s) {
   return fmt::format("{:02}:{:02}:{:02}", t / 3600, t % 3600 / 60, t % 60);
 }
 
+ImU32 verdict_colour(db::RunOutcome outcome) {
+  switch (outcome) {
+    case db::RunOutcome::pass: return IM_COL32(80, 200, 110, 255);
+    case db::RunOutcome::fail: return IM_COL32(255, 80, 70, 255);
+    case db::RunOutcome::not_judged:
+    case db::RunOutcome::not_finished: break;
+  }
+  return colours::dim;
+}
+
 std::size_t alarm_count(const Model& m) {
   std::size_t n = 0;
   for (const auto& i : m.instruments) n += i.alarm || !i.fault.empty();
@@ -43,7 +53,7 @@ void Dashboard::frame(const Model& model) {
     for (std::size_t i = 0; i < model.sequences.size(); ++i)
       if (model.sequences[i].name == model.run->sequence) sequence_ = static_cast<int>(i);
   }
-  const float top = 92;
+  const float top = 114;
   top_bar(model, top);
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float left_w = std::clamp(avail.x * 0.24f, 300.0f, 420.0f);
@@ -113,6 +123,22 @@ void Dashboard::top_bar(const Model& model, float height) {
   ImGui::SameLine(bar_w * 0.55f);
   ImGui::Text("ETA %s   elapsed %s   samples %lld", live.eta_s ? duration(*live.eta_s).c_str() : "--",
               duration(live.elapsed_s).c_str(), static_cast<long long>(model.samples));
+  // The verdict in `ledlab show`'s words, with what it is built from; a run that did not
+  // finish says it has none yet. One line: the whole of it on hover.
+  if (model.verdict) {
+    const std::string headline = "verdict: " + model.verdict->headline();
+    const float room = w - badge_w - 420;
+    ImGui::PushClipRect(ImVec2(x, o.y), ImVec2(x + room, o.y + height), true);
+    ImGui::TextColored(colours::vec(verdict_colour(model.verdict->outcome)), "%s", headline.c_str());
+    ImGui::PopClipRect();
+    if (ImGui::IsItemHovered() && ImGui::CalcTextSize(headline.c_str()).x > room) {
+      ImGui::BeginTooltip();
+      ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40);
+      ImGui::TextUnformatted(headline.c_str());
+      ImGui::PopTextWrapPos();
+      ImGui::EndTooltip();
+    }
+  }
   ImGui::EndGroup();
 
   // Alarms and the steering buttons, right-aligned.
@@ -218,7 +244,8 @@ nlohmann::json Dashboard::layout(const Model& model) const {
   nlohmann::json cells = nlohmann::json::array();
   for (const auto& c : cells_)
     cells.push_back({{"lane", c.lane}, {"x0", c.min.x}, {"y0", c.min.y}, {"x1", c.max.x}, {"y1", c.max.y},
-                     {"value", c.value ? nlohmann::json(*c.value) : nlohmann::json(nullptr)}});
+                     {"value", c.value ? nlohmann::json(*c.value) : nlohmann::json(nullptr)},
+                     {"mark", to_string(c.mark)}});
   nlohmann::json j{{"run_uuid", model.run ? model.run->uuid : ""}, {"state", model.state()},
                    {"metric", shown_metric_}, {"rows", model.lanes.rows}, {"cols", model.lanes.cols}, {"cells", cells},
                    {"display", {ImGui::GetIO().DisplaySize.x, ImGui::GetIO().DisplaySize.y}}};

@@ -3,6 +3,7 @@
 // ImGui::Render) and sends the operator's commands to the data thread through `send`.
 // It reads nothing else and blocks on nothing.
 #include "gui/core/model.hpp"
+#include "gui/core/result_table.hpp"
 #include "gui/view/lane_map.hpp"
 #include "gui/view/plot.hpp"
 
@@ -10,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <tuple>
 
 struct ImFont;
 
@@ -56,6 +58,12 @@ class Dashboard {
   std::string shown_metric_;
   std::vector<LaneCell> cells_;
   std::uint64_t run_id_ = 0;
+  // The Results tab: its verdict filter (0: all), sort order and the rows they give.
+  int result_filter_ = 0;
+  ResultColumn sort_key_ = ResultColumn::name;
+  bool sort_descending_ = false;
+  std::tuple<std::size_t, db::RunId, ResultColumn, bool, std::optional<db::Verdict>> rows_key_{~std::size_t{0}, 0, {}, false, {}};
+  std::vector<std::size_t> rows_;
 };
 
 }  // namespace ledlab::gui

@@ -17,24 +17,51 @@ constexpr float kLegendWidth = 92;
 
 ImU32 packed(Rgb c) { return IM_COL32(c.r, c.g, c.b, 255); }
 
-std::string describe(const LaneMetric& m, std::optional<double> v) {
+std::string describe(const LaneMetric& m, std::size_t i) {
+  const auto& v = m.values[i];
+  const LaneMark mark = i < m.marks.size() ? m.marks[i] : LaneMark::none;
+  const db::Qualifier q = i < m.qualifiers.size() ? m.qualifiers[i] : db::Qualifier::exact;
+  // An unresolved figure keeps the analysis' estimate in view, marked as not a value.
+  if (mark == LaneMark::unresolved && v && *v > 0) return fmt::format("not resolved ({})", db::qualified(q, format_value(*v, m.unit)));
+  if (mark == LaneMark::unresolved) return "not resolved";
+  if (mark != LaneMark::none) return to_string(mark);
   if (!v) return "no data";
   if (m.verdict) return *v >= 0.5 ? (m.name == "failed lanes" ? "alive" : "pass") : (m.name == "failed lanes" ? "FAILED" : "FAIL");
-  return format_value(*v, m.unit);
+  return db::qualified(q, format_value(*v, m.unit));
+}
+
+// A legend entry: a swatch, a name and how many lanes it stands for.
+void swatch(ImDrawList* dl, ImVec2 at, Rgb colour, const std::string& text) {
+  dl->AddRectFilled(at, ImVec2(at.x + 16, at.y + 16), packed(colour));
+  dl->AddText(ImVec2(at.x + 22, at.y), colours::text, text.c_str());
 }
 
 void draw_legend(const LaneMetric& m, ImVec2 a, ImVec2 b) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
+  const LaneCounts& c = m.counts;
   if (m.verdict) {
     const bool failed_lanes = m.name == "failed lanes";
-    dl->AddRectFilled(a, ImVec2(a.x + 16, a.y + 16), packed(pass_colour));
-    dl->AddText(ImVec2(a.x + 22, a.y), colours::text, failed_lanes ? "alive" : "pass");
-    dl->AddRectFilled(ImVec2(a.x, a.y + 24), ImVec2(a.x + 16, a.y + 40), packed(fail_colour));
-    dl->AddText(ImVec2(a.x + 22, a.y + 24), colours::text, failed_lanes ? "failed" : "fail");
-    dl->AddRectFilled(ImVec2(a.x, a.y + 48), ImVec2(a.x + 16, a.y + 64), packed(no_data_colour));
-    dl->AddText(ImVec2(a.x + 22, a.y + 48), colours::text, "no data");
+    float y = a.y;
+    auto entry = [&](Rgb colour, const std::string& text) {
+      swatch(dl, ImVec2(a.x, y), colour, text);
+      y += 24;
+    };
+    entry(pass_colour, fmt::format("{} {}", failed_lanes ? "alive" : "pass", c.good));
+    entry(fail_colour, fmt::format("{} {}", failed_lanes ? "failed" : "fail", c.failed));
+    if (c.catastrophic > 0) entry(catastrophic_colour, fmt::format("catastr. {}", c.catastrophic));
+    if (c.dead > 0) entry(dead_colour, fmt::format("dead {}", c.dead));
+    entry(no_data_colour, "no data");
     return;
   }
+  // Lanes off the scale (dead, unresolved, catastrophic) are listed under the colour bar.
+  std::vector<std::pair<Rgb, std::string>> apart;
+  if (c.dead > 0) apart.emplace_back(dead_colour, fmt::format("dead {}", c.dead));
+  if (c.catastrophic > 0) apart.emplace_back(catastrophic_colour, fmt::format("catastr. {}", c.catastrophic));
+  if (c.unresolved > 0) apart.emplace_back(unresolved_colour, fmt::format("unres. {}", c.unresolved));
+  const float apart_h = 22.0f * static_cast<float>(apart.size());
+  for (std::size_t k = 0; k < apart.size(); ++k)
+    swatch(dl, ImVec2(a.x, b.y - apart_h + 22.0f * static_cast<float>(k)), apart[k].first, apart[k].second);
+  b.y -= apart_h + (apart.empty() ? 0 : 18);
   // A vertical colour bar, high at the top, with ticks in the metric's unit.
   const float bar = 16, top = a.y + 8, bottom = b.y - 8;
   constexpr int steps = 64;
@@ -44,6 +71,7 @@ void draw_legend(const LaneMetric& m, ImVec2 a, ImVec2 b) {
     dl->AddRectFilled(ImVec2(a.x, y0), ImVec2(a.x + bar, y1 + 1), packed(colormap((i + 0.5) / steps)));
   }
   dl->AddRect(ImVec2(a.x, top), ImVec2(a.x + bar, bottom), colours::grid);
+  if (c.good == 0 && c.dead + c.catastrophic + c.unresolved > 0) return;  // every lane off the scale
   const Prefix p = si_prefix(std::max(std::abs(m.lo), std::abs(m.hi)), m.unit);
   auto ticks = m.log_scale ? log_ticks(m.lo, m.hi, 5) : linear_ticks(m.lo, m.hi, 5, p.scale);
   if (ticks.size() < 2)
@@ -85,11 +113,13 @@ int draw_lane_map(const LaneMap& map, std::size_t metric, ImVec2 size, std::vect
   for (int r = 0; r < map.rows; ++r)
     for (int c = 0; c < map.cols; ++c) {
       const int lane = r * map.cols + c + 1;
-      const auto& value = m.values[static_cast<std::size_t>(lane - 1)];
+      const auto i = static_cast<std::size_t>(lane - 1);
+      const auto& value = m.values[i];
+      const LaneMark mark = i < m.marks.size() ? m.marks[i] : LaneMark::none;
       const ImVec2 a(origin.x + static_cast<float>(c) * cell, origin.y + static_cast<float>(r) * cell);
       const ImVec2 b(a.x + cell - gap, a.y + cell - gap);
-      dl->AddRectFilled(a, b, packed(lane_colour(value, m.lo, m.hi, m.log_scale, m.verdict)));
-      cells.push_back({lane, a, b, value});
+      dl->AddRectFilled(a, b, packed(lane_colour(value, mark, m.lo, m.hi, m.log_scale, m.verdict)));
+      cells.push_back({lane, a, b, value, mark});
       if (hovered && mouse.x >= a.x && mouse.x < a.x + cell && mouse.y >= a.y && mouse.y < a.y + cell) hovered_lane = lane;
     }
   draw_legend(m, ImVec2(origin.x + grid_size.x + 10, origin.y), ImVec2(origin.x + size.x, origin.y + grid_size.y));
@@ -99,7 +129,7 @@ int draw_lane_map(const LaneMap& map, std::size_t metric, ImVec2 size, std::vect
     ImGui::BeginTooltip();
     ImGui::Text("lane %d  (row %d, column %d)", hovered_lane, (hovered_lane - 1) / map.cols + 1, (hovered_lane - 1) % map.cols + 1);
     for (const auto& other : map.metrics)
-      ImGui::Text("%-16s %s", other.name.c_str(), describe(other, other.values[static_cast<std::size_t>(hovered_lane - 1)]).c_str());
+      ImGui::Text("%-16s %s", other.name.c_str(), describe(other, static_cast<std::size_t>(hovered_lane - 1)).c_str());
     ImGui::TextDisabled("click: plots for this lane");
     ImGui::EndTooltip();
   }

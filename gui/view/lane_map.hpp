@@ -13,6 +13,7 @@ struct LaneCell {
   int lane = 0;
   ImVec2 min, max;  // screen pixels
   std::optional<double> value;
+  LaneMark mark = LaneMark::none;
 };
 
 // Draws the map of `metric` in a `size` area; fills `cells` (for --layout and the tests).

@@ -34,7 +34,7 @@ struct StressRun {
   double setpoint_c = 0.0;                       // chamber setpoint of the stress
   std::optional<double> dut_temperature_c;       // measured, mean over the stress
   std::optional<double> junction_temperature_c;  // DUT + R_th x power, when the run knew both
-  double alpha_per_h = 0.0;                      // the array's decay rate at stress
+  double alpha_per_h = 0.0;                      // the median lane's decay rate at stress (median_lane_alpha_per_h)
   PowerBasis power_basis = PowerBasis::unknown;  // of junction_temperature_c
 };
 

@@ -335,4 +335,15 @@ Result<BurnInAnalysis> analyse_burn_in(std::span<const double> time_h,
   return out;
 }
 
+std::optional<double> median_lane_alpha_per_h(const BurnInAnalysis& analysis) {
+  std::vector<double> alphas;
+  for (const auto& lane : analysis.lanes)
+    if (lane.fitted && !lane.dead && !lane.catastrophic && std::isfinite(lane.alpha_per_h)) alphas.push_back(lane.alpha_per_h);
+  if (alphas.empty()) return std::nullopt;
+  const auto mid = alphas.begin() + static_cast<std::ptrdiff_t>(alphas.size() / 2);
+  std::nth_element(alphas.begin(), mid, alphas.end());
+  if (alphas.size() % 2 == 1) return *mid;
+  return 0.5 * (*mid + *std::max_element(alphas.begin(), mid));
+}
+
 }  // namespace ledlab::analysis

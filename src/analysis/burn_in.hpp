@@ -93,6 +93,13 @@ struct BurnInAnalysis {
   std::string array_note;
 };
 
+// The median decay rate over the units' fitted lanes (live, no catastrophic failure): the rate
+// to fit Arrhenius across stress temperatures. Every lane's rate scales with the same
+// acceleration factor, so the median lane's does too, exactly; the TM-21 average of lanes that
+// decay at spread rates does not (at a hotter stress the fast lanes have faded out of the
+// average, its fitted rate falls behind, and Ea comes out low). Empty without a fitted unit.
+std::optional<double> median_lane_alpha_per_h(const BurnInAnalysis& analysis);
+
 // time_h: reading times (any origin; t - t[0] is the test time), increasing.
 // readings[k][lane]: power of every lane at reading k, W. Fails on fewer than two readings,
 // ragged readings, times that do not increase, a failure_limit or sudden_drop_fraction outside

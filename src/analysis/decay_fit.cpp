@@ -137,6 +137,11 @@ bool decay_resolved(const DecayFit& fit) {
 
 double decay_percent_per_1000h(double alpha_per_h) { return -100.0 * std::expm1(-1000.0 * alpha_per_h); }
 
+double alpha_from_decay_percent_per_1000h(double percent) {
+  if (!(percent >= 0.0 && percent < 100.0)) return std::numeric_limits<double>::quiet_NaN();
+  return -std::log1p(-percent / 100.0) / 1000.0;
+}
+
 double lifetime_lp_h(double b, double alpha_per_h, double p_percent) {
   const double log_ratio = std::log(100.0 * b / p_percent);
   if (alpha_per_h <= 0.0)

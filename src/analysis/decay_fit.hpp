@@ -63,6 +63,8 @@ class DecayFitSums {
 
 // Output lost per 1000 h, in percent: 100 (1 - exp(-1000 alpha)); 0.0995 for 1e-6/h.
 double decay_percent_per_1000h(double alpha_per_h);
+// Its inverse: the decay rate that loses `percent` in 1000 h (NaN outside [0, 100)).
+double alpha_from_decay_percent_per_1000h(double percent);
 
 // L_p = ln(100 B / p) / alpha: hours until output falls to p percent. +infinity when
 // the fit never gets there (alpha <= 0 with 100 B > p).

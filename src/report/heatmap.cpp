@@ -36,7 +36,18 @@ std::string render_heatmap(const HeatmapSpec& spec) {
   // and the marked lane's name under the map.
   constexpr int kLeft = 56, kTop = 30;
   const int map_w = spec.cols * cell, map_h = spec.rows * cell;
-  const int bottom = 44 + (spec.marked_label.empty() ? 0 : 16);
+  const auto count = [&](const std::vector<bool>& v) { return std::ranges::count(v, true); };
+  const auto n_flagged = count(spec.flagged), n_catastrophic = count(spec.catastrophic), n_dead = count(spec.dead);
+  // The key names every kind of mark the map shows, with how many lanes carry it.
+  std::string key;
+  const auto add_key = [&](std::ptrdiff_t n, const std::string& text) {
+    if (n > 0) key += (key.empty() ? "" : "    ") + fmt::format("{} ({})", text, n);
+  };
+  if (!spec.flagged_meaning.empty()) add_key(n_flagged, "red ×: " + spec.flagged_meaning);
+  add_key(n_catastrophic, "black dot: catastrophic failure");
+  add_key(n_dead, "dark grey: dead");
+  const int marked_y = kTop + spec.rows * cell + 44;
+  const int bottom = 44 + (spec.marked_label.empty() ? 0 : 16) + (key.empty() ? 0 : 16);
   const int width = kLeft + map_w + 130, height = kTop + map_h + bottom;
   std::string svg = fmt::format(
       R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" class="heatmap" font-family="sans-serif" font-size="11">)",
@@ -59,14 +70,18 @@ std::string render_heatmap(const HeatmapSpec& spec) {
     for (int c = 0; c < spec.cols; ++c) {
       const auto i = static_cast<std::size_t>(r * spec.cols + c);
       const double v = i < spec.values.size() ? spec.values[i] : std::nan("");
-      const bool has = scale && std::isfinite(v) && (spec.scale == ScaleKind::linear || v > 0);
+      const bool is_dead = i < spec.dead.size() && spec.dead[i];
+      const bool has = !is_dead && scale && std::isfinite(v) && (spec.scale == ScaleKind::linear || v > 0);
       const int x = kLeft + c * cell, y = kTop + r * cell;
       svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#fff" stroke-width="0.5"><title>lane {} (row {}, column {}): {}</title></rect>)",
-                         x, y, cell, cell, has ? ramp(scale->to_px(v)) : "#bbb", i + 1, r + 1, c + 1,
-                         escape(has ? tick_label(v, spec.ticks) + spec.unit : std::string("no value")));
+                         x, y, cell, cell, is_dead ? "#444" : has ? ramp(scale->to_px(v)) : "#bbb", i + 1, r + 1, c + 1,
+                         escape(is_dead ? std::string("dead") : has ? tick_label(v, spec.ticks) + spec.unit : std::string("no value")));
       if (i < spec.flagged.size() && spec.flagged[i])
         svg += fmt::format(R"(<path d="M{0},{1}L{2},{3}M{2},{1}L{0},{3}" stroke="#d00" stroke-width="1.5"/>)", x + 2, y + 2,
                            x + cell - 2, y + cell - 2);
+      if (i < spec.catastrophic.size() && spec.catastrophic[i])
+        svg += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="{:.1f}" fill="#000" stroke="#fff" stroke-width="0.8"/>)",
+                           x + cell / 2.0, y + cell / 2.0, cell / 4.0);
     }
   }
   // Row and column numbers (1-based, as the lanes), every one when the cells leave room.
@@ -85,8 +100,11 @@ std::string render_heatmap(const HeatmapSpec& spec) {
     svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#000" stroke-width="2.5"/>)", x - 1, y - 1,
                        cell + 2, cell + 2);
     if (!spec.marked_label.empty())
-      svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="start">{}</text>)", kLeft, kTop + map_h + 44, escape(spec.marked_label));
+      svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="start">{}</text>)", kLeft, marked_y, escape(spec.marked_label));
   }
+  if (!key.empty())
+    svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="start" class="key">{}</text>)", kLeft,
+                       marked_y + (spec.marked_label.empty() ? 0 : 16), escape(key));
 
   if (scale) {  // colour bar, value ticks from the same scale
     const int bx = kLeft + map_w + 20, bw = 14;

@@ -140,8 +140,10 @@ std::string fmt_value(double value, std::string_view unit) {
 }
 
 std::string lane_map(const RunData& run, const std::string& title, const std::vector<double>& values, const std::string& unit,
-                     bool log_scale, const std::vector<bool>& flagged, TickStyle ticks, const MarkedLane& marked) {
+                     bool log_scale, const std::vector<bool>& flagged, TickStyle ticks, const MarkedLane& marked,
+                     const LaneKinds& kinds) {
   HeatmapSpec map{.title = title, .unit = unit, .rows = run.rows, .cols = run.cols, .values = values, .flagged = flagged,
+                  .catastrophic = kinds.catastrophic, .dead = kinds.dead, .flagged_meaning = kinds.flagged_meaning,
                   .scale = log_scale ? ScaleKind::log : ScaleKind::linear, .ticks = ticks, .limit = marked.limit};
   if (marked.lane > 0) {
     map.marked_lane = marked.lane;

@@ -1,6 +1,7 @@
 // Bandwidth runs: f3dB map, response curves with their fits, f3dB vs current density.
 #include "analysis/array_statistics.hpp"
 #include "analysis/frequency_response.hpp"
+#include "db/verdict.hpp"
 #include "report/sections.hpp"
 #include "report/svg_plot.hpp"
 
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace ledlab::report {
 namespace {
@@ -31,6 +33,23 @@ std::vector<double> resolved_values(const RunData& run, double current) {
       values[static_cast<std::size_t>(lane - 1)] = std::nan("");
   }
   return values;
+}
+
+// The lane with the lowest resolved f3dB at one current (nullptr when none resolved).
+const RunResult* slowest_resolved(const RunData& run, double current) {
+  const RunResult* worst = nullptr;
+  for (const auto* r : run.lane_results("f3db_hz"))
+    if (r->extra.value("drive_current_a", 0.0) == current && !r->dead() && r->extra.value("resolved", true) &&
+        std::isfinite(r->record.value) && (!worst || r->record.value < worst->record.value))
+      worst = r;
+  return worst;
+}
+
+// A lower limit the sequence put on the results `name` (the first one stored), if any.
+std::optional<double> lower_limit_of(const RunData& run, std::string_view name) {
+  for (const auto* r : run.lane_results(name))
+    if (r->record.lower_limit) return r->record.lower_limit;
+  return std::nullopt;
 }
 
 // A lane's measured response at one current in dB of the fitted low-frequency level (the mean
@@ -96,11 +115,25 @@ std::string bandwidth_section(const RunData& run, db::Reader& reader) {
   PlotSeries median{.name = "f3dB (resolved lanes)", .markers = true};
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> warnings;
+  const auto f3db_limit = lower_limit_of(run, "f3db_hz");
+  if (f3db_limit) trend.limits.push_back({*f3db_limit, "f3dB limit " + fmt_value(*f3db_limit, "Hz")});
   for (double current : currents) {
     const auto values = resolved_values(run, current);
-    const auto all = run.lane_values("f3db_hz", "drive_current_a", current);
-    const auto unresolved = analysis::finite_count(all) - analysis::finite_count(values);
-    const auto interp = run.lane_values(run.has("f3db_interp_hz") ? "f3db_interp_hz" : "f3db_fit_hz", "drive_current_a", current);
+    // Counted from the results themselves: a lane is resolved, not resolved or dead.
+    std::size_t resolved = 0, unresolved = 0;
+    std::string why;
+    for (const auto* r : run.lane_results("f3db_hz")) {
+      if (r->extra.value("drive_current_a", 0.0) != current || r->dead()) continue;
+      if (r->extra.value("resolved", true) && std::isfinite(r->record.value)) {
+        ++resolved;
+      } else if (unresolved++ == 0) {
+        why = fmt::format("lane {}: {}", *r->record.lane, r->extra.value("note", std::string{"no reason stored"}));
+      }
+    }
+    // The interpolated figure over the same lanes as the fit's median.
+    auto interp = run.lane_values(run.has("f3db_interp_hz") ? "f3db_interp_hz" : "f3db_fit_hz", "drive_current_a", current);
+    for (std::size_t i = 0; i < interp.size(); ++i)
+      if (i >= values.size() || !std::isfinite(values[i])) interp[i] = NAN;
     double density = std::nan("");
     for (const auto* r : run.lane_results("f3db_hz"))
       if (r->extra.value("drive_current_a", 0.0) == current) density = r->extra.value("current_density_a_cm2", density);
@@ -108,35 +141,36 @@ std::string bandwidth_section(const RunData& run, db::Reader& reader) {
     median.y.push_back(analysis::median(values));
     median.y_low.push_back(analysis::percentile(values, 25));
     median.y_high.push_back(analysis::percentile(values, 75));
+    const RunResult* worst = slowest_resolved(run, current);
     rows.push_back({fmt_value(current, "A"), fmt_value(density, "A/cm²"), fmt_value(analysis::median(values), "Hz"),
                     fmt_value(analysis::interquartile_range(values), "Hz"), fmt_value(analysis::median(interp), "Hz"),
-                    fmt::format("{}", analysis::finite_count(values)), fmt::format("{}", unresolved)});
-    if (unresolved > 0) {
-      std::string why;
-      for (const auto* r : run.lane_results("f3db_hz"))
-        if (r->extra.value("drive_current_a", 0.0) == current && !r->extra.value("resolved", true)) {
-          why = fmt::format("lane {}: {}", *r->record.lane, r->extra.value("note", std::string{"no reason stored"}));
-          break;
-        }
+                    worst ? escape(fmt_result(*worst) + ", " + lane_position(run, *worst->record.lane)) : "-",
+                    fmt::format("{}", resolved), fmt::format("{}", unresolved)});
+    if (unresolved > 0)
       warnings.push_back(fmt::format("At {} the sweep did not resolve f3dB on {} lane(s); they are left out of the "
                                      "median, IQR and map (first: {}).",
                                      fmt_value(current, "A"), unresolved, why));
-    }
   }
   trend.series.push_back(std::move(median));
   html += "<p>f3dB is the two-pole fit with the low-frequency level fitted; \"interpolated\" is the -3 dB crossing "
           "against that level.</p>\n";
   for (const auto& w : warnings) html += "<p class=\"warning\">Warning: " + escape(w) + "</p>\n";
-  html += html_table({"drive current", "current density", "median f3dB", "IQR", "median interpolated", "resolved lanes",
-                      "not resolved"},
+  html += html_table({"drive current", "current density", "median f3dB", "IQR", "median interpolated",
+                      "lowest resolved f3dB (worst lane)", "resolved lanes", "not resolved"},
                      rows);
   html += render_plot(trend);
 
   // The map and curves at the highest current; curves of the slowest, median and fastest lane.
   const double top = currents.back();
   const auto values = resolved_values(run, top);
+  MarkedLane slowest;
+  if (const RunResult* worst = slowest_resolved(run, top)) {
+    slowest = {*worst->record.lane, "the lowest resolved f3dB, " + fmt_result(*worst), f3db_limit};
+    html += fmt::format("<p>Slowest lane at {}: <b>{}</b>, f3dB {}.</p>\n", escape(fmt_value(top, "A")),
+                        escape(lane_position(run, slowest.lane)), escape(fmt_result(*worst)));
+  }
   html += lane_map(run, fmt::format("f3dB per lane at {} (blank: dead or not resolved)", fmt_value(top, "A")), values,
-                   "Hz", false);
+                   "Hz", false, {}, TickStyle::si, slowest);
   std::vector<std::pair<double, int>> ranked;
   for (std::size_t i = 0; i < values.size(); ++i)
     if (std::isfinite(values[i]) && values[i] > 0) ranked.emplace_back(values[i], static_cast<int>(i + 1));
@@ -161,8 +195,38 @@ std::string bandwidth_section(const RunData& run, db::Reader& reader) {
   html += render_plot(curves);
 
   if (run.has("max_bit_rate_bps")) {
+    // Judged against the sequence's lower limit (min_bit_rate_bps): crossed where a lane misses
+    // it, the slowest live lane outlined, the limit on the colour bar.
     const auto rates = run.lane_values("max_bit_rate_bps");
-    html += lane_map(run, "highest bit rate with BER under the threshold", rates, "b/s", false);
+    std::vector<bool> below(rates.size(), false), dead(rates.size(), false);
+    const RunResult* worst = nullptr;
+    std::size_t failing = 0, live = 0;
+    for (const auto* r : run.lane_results("max_bit_rate_bps")) {
+      const int lane = *r->record.lane;
+      if (lane < 1 || lane > static_cast<int>(rates.size())) continue;
+      const auto i = static_cast<std::size_t>(lane - 1);
+      if (r->dead()) {
+        dead[i] = true;
+        continue;
+      }
+      ++live;
+      below[i] = db::verdict_of(r->record) == db::Verdict::fail;
+      failing += below[i];
+      if (!worst || r->record.value < worst->record.value) worst = r;
+    }
+    const auto limit = lower_limit_of(run, "max_bit_rate_bps");
+    MarkedLane marked;
+    if (worst) {
+      marked = {*worst->record.lane, "the lowest usable bit rate, " + fmt_result(*worst), limit};
+      html += fmt::format("<p>Highest bit rate with the BER upper bound under the threshold: {}slowest live lane "
+                          "<b>{}</b> at {}.</p>\n",
+                          limit ? fmt::format("{} of {} live lanes under the limit of {}; ", failing, live,
+                                              escape(fmt_value(*limit, "b/s")))
+                                : std::string{},
+                          escape(lane_position(run, *worst->record.lane)), escape(fmt_result(*worst)));
+    }
+    html += lane_map(run, "highest bit rate with BER under the threshold", rates, "b/s", false, below, TickStyle::si, marked,
+                     {.flagged_meaning = "under the bit-rate limit", .dead = dead});
   }
   return html;
 }

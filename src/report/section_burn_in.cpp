@@ -3,6 +3,7 @@
 #include "analysis/arrhenius.hpp"
 #include "analysis/arrhenius_runs.hpp"
 #include "analysis/decay_fit.hpp"
+#include "db/verdict.hpp"
 #include "report/decay.hpp"
 #include "report/sections.hpp"
 #include "report/svg_plot.hpp"
@@ -40,6 +41,12 @@ std::optional<analysis::StressRun> stress_run(const db::RunRecord& other, db::Re
     if (extra.contains("junction_temperature_c")) run.junction_temperature_c = extra.value("junction_temperature_c", NAN);
     run.power_basis = analysis::power_basis_from(extra.value("electrical_power_basis", ""));
     run.alpha_per_h = extra.value("alpha_per_h", 0.0);
+    // The median lane's rate when the run has it (see analysis::median_lane_alpha_per_h: the
+    // TM-21 array average does not follow Arrhenius across stresses that decay by different
+    // amounts); the array's rate for runs recorded before it was stored.
+    for (const auto& m : *results)
+      if (m.name == "decay_rate_median_pct_per_kh" && !m.lane)
+        if (const double alpha = analysis::alpha_from_decay_percent_per_1000h(m.value); alpha > 0) run.alpha_per_h = alpha;
     if (!(run.alpha_per_h > 0) || !std::isfinite(run.setpoint_c) || !std::isfinite(run.drive_current_a)) return std::nullopt;
     return run;
   }
@@ -102,18 +109,56 @@ std::string arrhenius(const RunData& run, db::Reader& reader, const RunResult& a
   return html;
 }
 
+// "Array L70: > 6000 h (capped at ...); 95 % interval ...": an array lifetime with its qualifier
+// and its interval. The interval comes from the decay rate's and is uncapped, so it can reach
+// past the cap (and has no upper end when the slower bound of the rate does not decay).
+std::string lifetime_text(const RunResult& r) {
+  const auto hours = [](double h) { return std::isfinite(h) ? fmt::format("{:.0f} h", h) : std::string("no end"); };
+  const std::string what = r.record.name == "l70_h" ? "L70" : r.record.name == "l90_h" ? "L90" : r.record.name;
+  std::string text = fmt::format("<p>Array {}: <b>{}</b>", escape(what), escape(db::qualified(r.record.qualifier, hours(r.record.value))));
+  if (r.record.qualifier == db::Qualifier::at_least) {
+    const auto raw = r.extra.find("raw_h");
+    text += fmt::format(" (capped at the TM-21 limit{})",
+                        raw != r.extra.end() && raw->is_number() ? "; the fit alone projects " + hours(raw->get<double>())
+                                                                 : std::string{});
+  }
+  const auto lo = r.extra.find("lo_h"), hi = r.extra.find("hi_h");
+  if (lo != r.extra.end() && lo->is_number()) {
+    const double confidence = r.extra.value("interval", nlohmann::json::object()).value("confidence", 0.95);
+    const double hi_h = hi != r.extra.end() && hi->is_number() ? hi->get<double>() : INFINITY;
+    text += fmt::format("; {:g} % interval {} (uncapped, from the decay rate's interval)", 100 * confidence,
+                        std::isfinite(hi_h) ? hours(lo->get<double>()) + " to " + hours(hi_h)
+                                            : "at least " + hours(lo->get<double>()));
+  } else {
+    text += "; no interval (fewer than two fitted units)";
+  }
+  return text + ".</p>\n";
+}
+
 }  // namespace
 
 std::string burn_in_section(const RunData& run, db::Reader& reader) {
   if (!run.has("lane_failed")) return {};
   std::string html = "<h2>Burn-in: power decay</h2>\n";
-  // Catastrophic failures are drawn apart and left out of the mean, as the array's TM-21 average
-  // leaves them out; parametric failures stay in both (older runs without the flag: every failure).
-  std::vector<bool> failed(static_cast<std::size_t>(run.lanes), false), dead(failed), apart(failed);
+  // Three kinds of lane drawn apart: dead from the start, catastrophic (a sudden drop: left out
+  // of the TM-21 average as LM-80 leaves out units that stop working) and parametric failures
+  // (beyond the failure limit: they stay in the average). Runs without the flags: every failure
+  // was catastrophic.
+  const auto n = static_cast<std::size_t>(std::max(run.lanes, 0));
+  std::vector<bool> failed(n, false), dead(n, false), apart(n, false);
+  double failure_limit = 0.10;
   for (const auto* r : run.lane_results("lane_failed")) {
-    const auto i = static_cast<std::size_t>(*r->record.lane - 1);
-    (r->dead() ? dead : failed)[i] = r->dead() || r->record.value > 0;
-    apart[i] = !r->dead() && r->extra.value("catastrophic", !r->extra.contains("parametric") && r->record.value > 0);
+    const int lane = *r->record.lane;
+    if (lane < 1 || lane > run.lanes) continue;
+    const auto i = static_cast<std::size_t>(lane - 1);
+    if (r->dead()) {
+      dead[i] = true;
+      continue;
+    }
+    const bool any = r->record.value > 0;
+    apart[i] = r->extra.value("catastrophic", !r->extra.contains("parametric") && any);
+    failed[i] = any && !apart[i];
+    failure_limit = r->extra.value("failure_limit", failure_limit);
   }
   const auto array = run.array_results("decay_rate_pct_per_kh");
   const RunResult* fit = array.empty() ? nullptr : array.front();
@@ -128,7 +173,7 @@ std::string burn_in_section(const RunData& run, db::Reader& reader) {
   plot.series.push_back(mean);
   for (const auto& lane : decay.failed)
     plot.series.push_back({.name = fmt::format("lane {} (catastrophic)", lane.lane), .x = decay.t_h, .y = lane.ratio, .width = 1.0});
-  plot.limits.push_back({0.9, "-10 %: failure"});
+  plot.limits.push_back({1.0 - failure_limit, fmt::format("-{:g} %: failure", 100 * failure_limit)});
   html += render_plot(plot);
 
   if (fit) {
@@ -148,16 +193,15 @@ std::string burn_in_section(const RunData& run, db::Reader& reader) {
     proj.series = {measured, model};
     proj.limits = {{0.9, "L90"}, {0.7, "L70"}};
     html += render_plot(proj);
+    for (const char* name : {"l70_h", "l90_h"})
+      for (const auto* r : run.array_results(name)) html += lifetime_text(*r);
     std::vector<std::vector<std::string>> rows;
     for (const char* name : {"decay_rate_pct_per_kh", "decay_rate_median_pct_per_kh", "l70_h", "l90_h", "failed_lanes",
                              "catastrophic_lanes", "dead_lanes"}) {
-      for (const auto* r : run.array_results(name)) {
-        const bool capped = r->extra.value("capped", false);
-        rows.push_back({name, (capped ? "&gt; " : "") + fmt_value(r->record.value, r->record.unit == "h" ? "h" : ""),
-                        escape(r->record.unit), escape(r->extra.dump())});
-      }
+      for (const auto* r : run.array_results(name))
+        rows.push_back({name, escape(fmt_result(*r)), escape(r->extra.dump())});
     }
-    html += html_table({"result", "value", "unit", "details"}, rows);
+    html += html_table({"result", "value", "details"}, rows);
     if (fit->extra.contains("alpha_lo_per_h") && fit->extra.contains("alpha_hi_per_h"))
     {
       const auto& interval = fit->extra.value("interval", nlohmann::json::object());
@@ -166,21 +210,55 @@ std::string burn_in_section(const RunData& run, db::Reader& reader) {
                           alpha, 100 * interval.value("confidence", 0.95), fit->extra.value("alpha_lo_per_h", NAN),
                           fit->extra.value("alpha_hi_per_h", NAN));
     }
-    std::size_t unresolved = 0, fitted = 0;
-    for (const auto* r : run.lane_results("decay_rate_pct_per_kh")) {
-      ++fitted;
-      unresolved += !r->extra.value("resolved", true);
-    }
-    if (unresolved > 0)
-      html += fmt::format("<p>{} of {} lanes have a decay rate within two standard errors of zero (not resolved by this "
-                          "test: longer or less noisy readings are needed to tell it).</p>\n",
-                          unresolved, fitted);
     html += arrhenius(run, reader, *fit);
   }
-  std::vector<bool> flagged(failed.size());
-  for (std::size_t i = 0; i < flagged.size(); ++i) flagged[i] = failed[i] || dead[i];
-  html += lane_map(run, "decay rate per lane (crossed: failed or dead)", run.lane_values("decay_rate_pct_per_kh"), " %/kh",
-                   false, flagged);
+
+  // Per lane decay rates: catastrophic lanes' fits run across their drop, so they are not decay
+  // rates and are left blank (their dot says why); the worst lane is the fastest of the others.
+  auto rates = run.lane_values("decay_rate_pct_per_kh");
+  const RunResult* fastest = nullptr;
+  std::size_t unresolved = 0, units = 0;
+  for (const auto* r : run.lane_results("decay_rate_pct_per_kh")) {
+    const int lane = *r->record.lane;
+    if (lane < 1 || lane > run.lanes) continue;
+    const auto i = static_cast<std::size_t>(lane - 1);
+    if (r->dead() || dead[i] || apart[i] || r->extra.value("catastrophic", false)) {
+      rates[i] = NAN;
+      continue;
+    }
+    ++units;
+    unresolved += !r->extra.value("resolved", true);
+    if (!fastest || r->record.value > fastest->record.value) fastest = r;
+  }
+  if (unresolved > 0)
+    html += fmt::format("<p>{} of {} fitted lanes without a catastrophic failure have a decay rate within two standard "
+                        "errors of zero (not resolved by this test: longer or less noisy readings are needed to tell "
+                        "it).</p>\n",
+                        unresolved, units);
+  MarkedLane marked;
+  if (fastest) {
+    const auto limit = fastest->record.upper_limit;
+    const db::Verdict verdict = db::verdict_of(fastest->record);
+    const auto& lane_fit = fastest->extra.value("fit", nlohmann::json::object());
+    const auto se = lane_fit.find("alpha_se_per_h");
+    html += fmt::format(
+        "<p>Fastest-decaying lane without a catastrophic failure: <b>{}</b>, {}{}{}{}.</p>\n",
+        escape(lane_position(run, *fastest->record.lane)), escape(fmt_result(*fastest)),
+        se != lane_fit.end() && se->is_number() ? fmt::format(" (alpha {:.3g} ± {:.2g} /h, one standard error)",
+                                                              lane_fit.value("alpha_per_h", NAN), se->get<double>())
+                                                : std::string{},
+        fastest->extra.value("resolved", true) ? "" : ", not resolved",
+        limit ? fmt::format(", limit {}: <b class={}>{}</b>", escape(fmt_value(*limit, "%/1000h")),
+                            verdict == db::Verdict::fail ? "fail" : "pass", verdict == db::Verdict::fail ? "fail" : "pass")
+              : std::string{});
+    marked = {*fastest->record.lane, "fastest decay without a catastrophic failure, " + fmt_result(*fastest), limit};
+  }
+  const auto count = [](const std::vector<bool>& v) { return std::ranges::count(v, true); };
+  html += fmt::format("<p>{} lanes failed (power beyond {:g} % of the first reading, confirmed; they stay in the array "
+                      "average), {} failed catastrophically (left out of it), {} dead from the start.</p>\n",
+                      count(failed), 100 * failure_limit, count(apart), count(dead));
+  html += lane_map(run, "decay rate per lane (%/1000 h)", rates, " %/kh", false, failed, TickStyle::si, marked,
+                   {.flagged_meaning = "failed (beyond the failure limit)", .catastrophic = apart, .dead = dead});
   return html;
 }
 

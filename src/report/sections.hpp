@@ -23,9 +23,14 @@ struct MarkedLane {
   std::string what;   // "worst BER upper bound 3×10⁻¹⁰ at 105 °C": named under the map with its row and column
   std::optional<double> limit;  // marked on the colour bar
 };
+// Lanes drawn apart from the crossed (`flagged`) ones, each kind named in a key under the map.
+struct LaneKinds {
+  std::string flagged_meaning;  // what a cross means ("failed: beyond the limit"); empty: no key entry
+  std::vector<bool> catastrophic, dead;  // index lane - 1
+};
 std::string lane_map(const RunData& run, const std::string& title, const std::vector<double>& values,
                      const std::string& unit, bool log_scale, const std::vector<bool>& flagged = {},
-                     TickStyle ticks = TickStyle::si, const MarkedLane& marked = {});
+                     TickStyle ticks = TickStyle::si, const MarkedLane& marked = {}, const LaneKinds& kinds = {});
 // "lane 17 (row 1, column 17)" in the run's lane map layout.
 std::string lane_position(const RunData& run, int lane);
 // A result's value with its unit and qualifier: "> 6 kh", "1.2 GHz".

@@ -54,7 +54,12 @@ struct HeatmapSpec {
   std::string unit;            // of the values, for the colour bar
   int rows = 0, cols = 0;
   std::vector<double> values;  // row-major, lane 1 first; NaN: no value (drawn grey)
-  std::vector<bool> flagged;   // optional, row-major: crossed-out cells (dead or failed lanes)
+  std::vector<bool> flagged;   // optional, row-major: crossed-out cells (failed lanes)
+  // Optional, row-major: lanes drawn apart from failed ones, each named in a key under the map
+  // (a burn-in's catastrophic failures and dead lanes are not parametric failures).
+  std::vector<bool> catastrophic;  // a black dot on the cell
+  std::vector<bool> dead;          // the cell filled dark grey
+  std::string flagged_meaning;     // key text of the crosses ("failed"); empty: no key entry
   ScaleKind scale = ScaleKind::linear;
   int cell_px = 16;
   TickStyle ticks = TickStyle::si;  // colour bar and cell values

@@ -19,8 +19,8 @@
 namespace ledlab::fuzz {
 namespace {
 
-constexpr std::array<std::string_view, 4> kKinds{"power_meter", "thermal_chamber", "bert", "pattern_generator"};
-constexpr std::array<std::string_view, 4> kNames{"opm", "chamber", "bert", "pg"};
+constexpr std::array<std::string_view, 5> kKinds{"power_meter", "thermal_chamber", "bert", "pattern_generator", "smu"};
+constexpr std::array<std::string_view, 5> kNames{"opm", "chamber", "bert", "pg", "smu"};
 
 std::string toml_float(double v) {
   if (std::isnan(v)) return std::signbit(v) ? "-nan" : "nan";
@@ -97,6 +97,40 @@ void bench_tables(Bytes& in, std::string& out) {
   }
 }
 
+// "key = value, ..." of a limits or options table.
+std::string inline_table(const std::map<std::string_view, std::string>& items) {
+  std::string text;
+  for (const auto& [key, value] : items) text += fmt::format("{}{} = {}", text.empty() ? "" : ", ", key, value);
+  return text;
+}
+
+// A source-measure unit is refused without all three of its limits (instruments/smu), so picking
+// keys at random would rarely get past "required": the three are written together, each one
+// hostile as often as number() makes it (NaN, infinities, 0, past 10 A / 210 V, wrong types),
+// and now and then one is left out. The start-up compliance options are written often, so a
+// compliance above its limit, or one beside a hostile limit, is tried.
+void smu_tables(Bytes& in, std::string& out, const instruments::DriverInfo& info) {
+  const auto spec = [&](std::string_view table, std::string_view key) -> const instruments::SettingKey* {
+    for (const auto& k : info.keys)
+      if (k.table == table && k.key == key) return &k;
+    return nullptr;
+  };
+  std::map<std::string_view, std::string> limits, options;
+  const unsigned left_out = in.next() % 8;  // 0..2: that limit is missing
+  unsigned n = 0;
+  for (const std::string_view key : {"max_current_a", "max_compliance_v", "max_compliance_a"}) {
+    const auto* k = spec("limits", key);
+    if (n++ != left_out && k) limits[key] = number(in, k->min, k->max, k->whole);
+  }
+  for (const std::string_view key : {"compliance_v", "compliance_a", "channels", "driver_power_per_lane_w"}) {
+    const auto* k = spec("options", key);
+    if (k && in.next() % 2) options[key] = number(in, k->min, k->max, k->whole);
+  }
+  if (in.next() % 16 == 0) limits["no_such_key"] = "1";
+  if (!limits.empty()) out += fmt::format("limits = {{ {} }}\n", inline_table(limits));
+  if (!options.empty()) out += fmt::format("options = {{ {} }}\n", inline_table(options));
+}
+
 void instrument_table(Bytes& in, std::string& out, std::size_t index) {
   const std::string_view kind = kKinds[in.next() % kKinds.size()];
   out += fmt::format("[instruments.{}]\nkind = \"{}\"\n", kNames[index], kind);
@@ -107,6 +141,7 @@ void instrument_table(Bytes& in, std::string& out, std::size_t index) {
   if (keys & 4) out += "reconnect_attempts = " + number(in, 0, 1000, true) + "\n";
   const auto* info = instruments::DriverRegistry::instance().find(kind, "");
   if (info == nullptr || info->keys.empty()) return;
+  if (kind == "smu") return smu_tables(in, out, *info);
   for (const std::string_view table : {"limits", "options"}) {
     std::map<std::string_view, std::string> items;
     for (unsigned n = in.next() % 4; n > 0; --n) {
@@ -114,9 +149,7 @@ void instrument_table(Bytes& in, std::string& out, std::size_t index) {
       if (key.table == table) items[key.key] = number(in, key.min, key.max, key.whole);
     }
     if (in.next() % 16 == 0) items["no_such_key"] = "1";
-    std::string text;
-    for (const auto& [key, value] : items) text += fmt::format("{}{} = {}", text.empty() ? "" : ", ", key, value);
-    if (!text.empty()) out += fmt::format("{} = {{ {} }}\n", table, text);
+    if (!items.empty()) out += fmt::format("{} = {{ {} }}\n", table, inline_table(items));
   }
 }
 

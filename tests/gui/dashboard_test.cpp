@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,14 +134,20 @@ TEST_CASE("the dashboard starts a run, pauses it from its command path, and maps
     CHECK(paused);
   }
 
-  // The lane map: the metric's range is the stored values' range, and chosen lanes have the
-  // colour the colour map gives their stored value.
+  // The lane map: the metric's range is the stored values' range over the live lanes, and
+  // chosen lanes have the colour the colour map gives their stored value. Dead lanes (dark
+  // under the sequences' dead threshold, 1e-6 W by default) are grey and off the scale.
   REQUIRE(layout.at("metric") == "optical power");
   const auto powers = stored_powers(dir / "store.sqlite", uuid);
   REQUIRE(powers.size() == 400);
   double lo = 1e300, hi = -1e300;
   int lowest = 0, highest = 0;
+  std::vector<int> dead;
   for (const auto& [lane, v] : powers) {
+    if (v < 1e-6) {
+      dead.push_back(lane);
+      continue;
+    }
     if (v < lo) lo = v, lowest = lane;
     if (v > hi) hi = v, highest = lane;
   }
@@ -169,6 +176,16 @@ TEST_CASE("the dashboard starts a run, pauses it from its command path, and maps
     CHECK(std::abs(px[0] - want.r) <= 2);
     CHECK(std::abs(px[1] - want.g) <= 2);
     CHECK(std::abs(px[2] - want.b) <= 2);
+  }
+  for (int lane : dead) {
+    const auto& cell = cells.at(static_cast<std::size_t>(lane - 1));
+    INFO("dead lane " << lane);
+    CHECK(cell.at("mark") == "dead");
+    const int x = static_cast<int>((cell.at("x0").get<double>() + cell.at("x1").get<double>()) / 2);
+    const int y = static_cast<int>((cell.at("y0").get<double>() + cell.at("y1").get<double>()) / 2);
+    const unsigned char* px = png + (static_cast<std::ptrdiff_t>(y) * w + x) * 3;
+    CHECK(std::abs(px[0] - ledlab::gui::dead_colour.r) <= 2);
+    CHECK(std::abs(px[2] - ledlab::gui::dead_colour.b) <= 2);
   }
   // The extremes differ: the check above could not pass with a uniform map.
   const auto cl = ledlab::gui::lane_colour(lo, lo, hi, false, false), ch = ledlab::gui::lane_colour(hi, lo, hi, false, false);

@@ -65,6 +65,10 @@ TEST_CASE("the dashboard's data thread follows a run the store's writer is still
   REQUIRE(model->run);
   CHECK(model->run->status == db::RunStatus::finished);
   CHECK(model->state() == "finished");
+  // The published verdict follows the run's end: no limit among its results, so not judged.
+  REQUIRE(model->verdict);
+  CHECK(model->verdict->outcome == db::RunOutcome::not_judged);
+  CHECK(model->verdict->headline().starts_with("NOT JUDGED: no result has a limit"));
 }
 
 TEST_CASE("the dashboard's data thread reports steering a run that is not on display as a notice") {

@@ -4,6 +4,7 @@
 #include "../db/temp_db.hpp"
 #include "db/reader.hpp"
 #include "db/store.hpp"
+#include "db/verdict.hpp"
 #include "gui/core/run_data.hpp"
 
 #include <catch2/catch.hpp>
@@ -40,11 +41,12 @@ struct Fixture {
   std::unique_ptr<db::Store> store;
   db::RunRecord run;
 
-  Fixture() {
+  explicit Fixture(const nlohmann::json& parameters = nlohmann::json::object()) {
     auto s = db::Store::open(tmp.path());
     REQUIRE(s);
     store = std::move(*s);
-    auto r = store->begin_run({.sequence = "characterisation", .station_json = station_json(), .started_s = 1000});
+    auto r = store->begin_run({.sequence = "characterisation", .parameters_json = parameters.dump(),
+                               .station_json = station_json(), .started_s = 1000});
     REQUIRE(r);
     run = *r;
   }
@@ -56,6 +58,19 @@ struct Fixture {
   void append(db::SeriesId id, double t, double v) { REQUIRE(store->append(id, t, v)); }
   void result(const std::string& name, int lane, double value, const nlohmann::json& extra, std::optional<double> upper = {}) {
     REQUIRE(store->record_result(run.id, {.name = name, .lane = lane, .value = value, .upper_limit = upper, .extra_json = extra.dump(), .t_s = 2000}));
+  }
+  void record(db::ResultRecord r) {
+    r.t_s = 2000;
+    REQUIRE(store->record_result(run.id, std::move(r)));
+  }
+  // The run as the store has it now (status, end).
+  db::RunRecord stored_run() {
+    REQUIRE(store->flush());
+    auto reader = db::Reader::open(tmp.path());
+    REQUIRE(reader);
+    auto r = reader->find_run(run.uuid);
+    REQUIRE(r);
+    return *r;
   }
   gui::RunData read() {
     REQUIRE(store->flush());
@@ -145,7 +160,10 @@ TEST_CASE("bandwidth: response curves in dB against a log frequency axis, with t
   REQUIRE(metric(map, "f3dB"));
   CHECK(metric(map, "f3dB")->values[0] == 8.7e8);
   REQUIRE(metric(map, "failed lanes"));
-  CHECK(metric(map, "failed lanes")->values[6] == 0.0);
+  // The dead lane is dead, not also failed.
+  CHECK(metric(map, "failed lanes")->marks[6] == gui::LaneMark::dead);
+  CHECK(metric(map, "failed lanes")->counts.failed == 0);
+  CHECK(metric(map, "failed lanes")->counts.dead == 1);
   CHECK(plot(plots, "BER vs temperature").empty());  // no BER in this run: "no data"
 }
 
@@ -279,4 +297,203 @@ TEST_CASE("the chamber plot draws the engine's environment log, not the sequence
   CHECK(chamber.histories[2].label == "setpoint");
   CHECK(chamber.histories[2].data->last() == 85.0);
   CHECK(data.last_reading("thermal_chamber") == "air 84.9 C");
+}
+
+TEST_CASE("the displayed run's verdict is the one ledlab show states, built from its array verdict results") {
+  Fixture f;
+  f.record({.name = "array_pass", .value = 1, .unit = "1", .lower_limit = 0.5, .extra_json = R"({"temperature_c":25})"});
+  f.record({.name = "array_pass", .value = 1, .unit = "1", .lower_limit = 0.5, .extra_json = R"({"temperature_c":85})"});
+  f.result("ber_upper", 2, 5e-12, {{"temperature_c", 85}}, 1e-12);  // a failing lane: not part of the verdict
+  f.record({.name = "ber_upper", .lane = 3, .value = 0.5, .unit = "1", .upper_limit = 1e-12, .verdict = db::Verdict::dead});
+  REQUIRE(f.store->end_run(f.run.id, db::RunStatus::finished, 5000));
+  const db::RunRecord finished = f.stored_run();
+  auto reader = db::Reader::open(f.tmp.path());
+  REQUIRE(reader);
+  auto shown = db::judge_run(*reader, finished);  // what `ledlab show` prints
+  REQUIRE(shown);
+  gui::RunData data(finished);
+  REQUIRE(data.refresh(*reader));
+  const db::RunVerdict v = data.verdict();
+  CHECK(v.outcome == db::RunOutcome::pass);
+  CHECK(v.headline() == shown->headline());
+  CHECK(v.headline().starts_with("PASS: all 2 array verdict results passed"));
+  CHECK(v.lanes.fail == 1);
+  CHECK(v.lanes.dead == 1);
+}
+
+TEST_CASE("a running or aborted run on the dashboard says it has no verdict yet") {
+  Fixture f;
+  f.result("ber_upper", 2, 5e-12, {{"temperature_c", 85}}, 1e-12);
+  const auto running = f.read();
+  CHECK(running.verdict().outcome == db::RunOutcome::not_finished);
+  CHECK(running.verdict().headline().starts_with("RUNNING: no verdict; 1 results so far"));
+  REQUIRE(f.store->end_run(f.run.id, db::RunStatus::aborted, 1000 + 1.5 * 3600));
+  auto reader = db::Reader::open(f.tmp.path());
+  REQUIRE(reader);
+  gui::RunData aborted(f.stored_run());
+  REQUIRE(aborted.refresh(*reader));
+  CHECK(aborted.verdict().outcome == db::RunOutcome::not_finished);
+  CHECK(aborted.verdict().headline().starts_with("ABORTED (at "));
+  CHECK(aborted.verdict().headline().find("no verdict") != std::string::npos);
+}
+
+TEST_CASE("lanes under the run's dead threshold stay out of the array mean at every reading, however their noise moves") {
+  Fixture f(nlohmann::json{{"dead_below_w", 1e-6}});
+  const nlohmann::json stress{{"stress_temperature_c", 85}, {"drive_current_a", 0.01}};
+  std::vector<db::SeriesId> lanes;
+  for (int lane = 1; lane <= 20; ++lane) lanes.push_back(f.series(lane, "optical_power", "W", stress));
+  for (int reading = 0; reading < 6; ++reading)
+    for (int lane = 1; lane <= 20; ++lane) {
+      // Lane 5 glows under the threshold; lane 6 is a dark lane's noise about 1e-9 W.
+      const double w = lane == 5 ? 5e-7 : lane == 6 ? (reading % 2 ? 2e-9 : 5e-10) : 1e-4 + 1e-6 * lane;
+      f.append(lanes[static_cast<std::size_t>(lane - 1)], 1000 + reading * 3600.0, w);
+    }
+  const auto data = f.read();
+  CHECK(data.dead_below_w() == 1e-6);
+  CHECK(data.dead_lane(5));
+  CHECK(data.dead_lane(6));
+  CHECK_FALSE(data.dead_lane(7));
+  double live = 0;
+  for (int lane = 1; lane <= 20; ++lane)
+    if (lane != 5 && lane != 6) live += 1e-4 + 1e-6 * lane;
+  live /= 18;
+  const auto plots = data.plots(0);
+  const auto& power = plot(plots, "Optical power");
+  REQUIRE(!power.histories.empty());
+  CHECK(power.histories[0].data->min() == Approx(live).epsilon(1e-12));
+  CHECK(power.histories[0].data->max() == Approx(live).epsilon(1e-12));
+  // On the map the dead lanes are grey, counted apart, and the scale starts at the live lanes.
+  const auto map = data.lane_map();
+  const auto* p = metric(map, "optical power");
+  REQUIRE(p);
+  CHECK(p->marks[4] == gui::LaneMark::dead);
+  CHECK(p->marks[5] == gui::LaneMark::dead);
+  CHECK(p->marks[6] == gui::LaneMark::none);
+  CHECK(p->counts.dead == 2);
+  CHECK(p->counts.good == 18);
+  CHECK(p->lo == Approx(1e-4 + 1e-6));
+}
+
+TEST_CASE("lanes the results judge dead are grey on every map, their zero f3dB off the colour scale, and not failed") {
+  Fixture f;
+  const nlohmann::json at{{"drive_current_a", 0.005}};
+  for (int lane = 1; lane <= 8; ++lane) {
+    if (lane == 4) {
+      f.record({.name = "f3db_hz", .lane = 4, .value = 0, .unit = "Hz", .verdict = db::Verdict::dead, .extra_json = R"({"dead":true})"});
+      f.record({.name = "ber_upper", .lane = 4, .value = 0.5, .unit = "1", .upper_limit = 1e-12, .verdict = db::Verdict::dead});
+    } else {
+      f.result("f3db_hz", lane, 8e8 + 1e7 * lane, at);
+      f.result("ber_upper", lane, lane == 2 ? 5e-12 : 1e-13, at, 1e-12);
+    }
+  }
+  const auto map = f.read().lane_map();
+  const auto* f3db = metric(map, "f3dB");
+  REQUIRE(f3db);
+  CHECK(f3db->marks[3] == gui::LaneMark::dead);
+  CHECK(f3db->lo == Approx(8.1e8));  // not 0 Hz: the dead lane is not a value
+  CHECK(f3db->counts.dead == 1);
+  CHECK(f3db->counts.good == 7);
+  const auto* verdict = metric(map, "pass/fail");
+  REQUIRE(verdict);
+  CHECK(verdict->marks[3] == gui::LaneMark::dead);
+  CHECK(verdict->counts.failed == 1);  // lane 2
+  CHECK(verdict->counts.dead == 1);
+  CHECK(verdict->counts.good == 6);
+  const gui::Rgb dead = gui::lane_colour(verdict->values[3], verdict->marks[3], 0, 1, false, true);
+  CHECK(dead.r == gui::dead_colour.r);
+  CHECK(dead.g == gui::dead_colour.g);
+  CHECK(dead.r != gui::fail_colour.r);
+}
+
+TEST_CASE("catastrophic burn-in lanes are marked apart from parametric failures and dead lanes") {
+  Fixture f;
+  f.record({.name = "lane_failed", .lane = 1, .value = 0, .unit = "1", .upper_limit = 0, .extra_json = R"({"change":-0.02})"});
+  f.record({.name = "lane_failed", .lane = 2, .value = 1, .unit = "1", .upper_limit = 0, .extra_json = R"({"parametric":true})"});
+  f.record({.name = "lane_failed", .lane = 3, .value = 1, .unit = "1", .upper_limit = 0,
+            .extra_json = R"({"catastrophic":true,"catastrophic_at_h":120})"});
+  f.record({.name = "lane_failed", .lane = 4, .value = 1, .unit = "1", .upper_limit = 0, .verdict = db::Verdict::dead,
+            .extra_json = R"({"dead":true})"});
+  for (int lane = 1; lane <= 3; ++lane)
+    f.record({.name = "decay_rate_pct_per_kh", .lane = lane, .value = lane == 3 ? 900.0 : 1.0 * lane, .unit = "%/1000h"});
+  const auto map = f.read().lane_map();
+  const auto* failed = metric(map, "failed lanes");
+  REQUIRE(failed);
+  CHECK(failed->marks[0] == gui::LaneMark::none);
+  CHECK(failed->values[0] == 1.0);
+  CHECK(failed->marks[1] == gui::LaneMark::none);
+  CHECK(failed->values[1] == 0.0);  // parametric: red
+  CHECK(failed->marks[2] == gui::LaneMark::catastrophic);
+  CHECK(failed->marks[3] == gui::LaneMark::dead);
+  CHECK(failed->counts.good == 1);
+  CHECK(failed->counts.failed == 1);
+  CHECK(failed->counts.catastrophic == 1);
+  CHECK(failed->counts.dead == 1);
+  // The catastrophic lane's fit runs across its drop: no decay rate on the scale.
+  const auto* decay = metric(map, "decay rate");
+  REQUIRE(decay);
+  CHECK(decay->marks[2] == gui::LaneMark::catastrophic);
+  CHECK(decay->hi == Approx(2.0));
+}
+
+TEST_CASE("capped lifetimes keep their qualifier on the lane map") {
+  Fixture f;
+  f.record({.name = "l70_h", .lane = 1, .value = 6000.19, .unit = "h", .qualifier = db::Qualifier::at_least});
+  f.record({.name = "l70_h", .lane = 2, .value = 4200, .unit = "h"});
+  const auto map = f.read().lane_map();
+  const auto* l70 = metric(map, "L70");
+  REQUIRE(l70);
+  CHECK(l70->qualifiers[0] == db::Qualifier::at_least);
+  CHECK(l70->qualifiers[1] == db::Qualifier::exact);
+}
+
+TEST_CASE("unresolved f3dB lanes are shown as such, not coloured as values") {
+  Fixture f;
+  const nlohmann::json resolved{{"drive_current_a", 0.0003}, {"resolved", true}};
+  const nlohmann::json unresolved{{"drive_current_a", 0.0003}, {"resolved", false}, {"note", "f3dB below the sweep"}};
+  f.result("f3db_hz", 1, 4.1e7, resolved);
+  f.result("f3db_hz", 2, 4.3e7, resolved);
+  f.result("f3db_hz", 3, 1.2e6, unresolved);
+  const auto data = f.read();
+  const auto plots = data.plots(3);
+  const auto& fr = plot(plots, "Frequency response");
+  REQUIRE(fr.markers.size() == 1);
+  CHECK(fr.markers[0].label == "f3dB not resolved (1.20 MHz) at 300 µA");
+  const auto map = data.lane_map();
+  const auto* f3db = metric(map, "f3dB");
+  REQUIRE(f3db);
+  CHECK(f3db->marks[2] == gui::LaneMark::unresolved);
+  CHECK(f3db->counts.unresolved == 1);
+  CHECK(f3db->counts.good == 2);
+  CHECK(f3db->lo == Approx(4.1e7));
+  const gui::Rgb c = gui::lane_colour(f3db->values[2], f3db->marks[2], f3db->lo, f3db->hi, false, false);
+  CHECK(c.r == gui::unresolved_colour.r);
+  CHECK(c.b == gui::unresolved_colour.b);
+}
+
+TEST_CASE("a finished burn-in's catastrophic lanes are left out of the array mean and off the power scale") {
+  Fixture f;
+  const nlohmann::json stress{{"stress_temperature_c", 85}, {"drive_current_a", 0.01}};
+  std::vector<db::SeriesId> lanes;
+  for (int lane = 1; lane <= 4; ++lane) lanes.push_back(f.series(lane, "optical_power", "W", stress));
+  for (int reading = 0; reading < 4; ++reading)
+    for (int lane = 1; lane <= 4; ++lane)  // lane 2 drops to a tenth after the first reading
+      f.append(lanes[static_cast<std::size_t>(lane - 1)], 1000 + reading * 3600.0, lane == 2 && reading > 0 ? 1e-5 : 1e-4);
+  f.record({.name = "lane_failed", .lane = 2, .value = 1, .unit = "1", .upper_limit = 0,
+            .extra_json = R"({"catastrophic":true,"catastrophic_at_h":1})"});
+  const auto data = f.read();
+  CHECK_FALSE(data.averaged(2));
+  CHECK(data.averaged(1));
+  const auto plots = data.plots(0);
+  const auto& decay = plot(plots, "Burn-in power decay");
+  REQUIRE(!decay.histories.empty());
+  CHECK(decay.histories[0].data->min() == Approx(100.0));  // the drop is not the population's decay
+  const auto map = data.lane_map();
+  const auto* power = metric(map, "optical power");
+  REQUIRE(power);
+  CHECK(power->marks[1] == gui::LaneMark::catastrophic);
+  CHECK(power->lo == Approx(1e-4));
+  const auto* verdict = metric(map, "pass/fail");
+  REQUIRE(verdict);
+  CHECK(verdict->marks[1] == gui::LaneMark::catastrophic);
+  CHECK(verdict->counts.failed == 0);
 }

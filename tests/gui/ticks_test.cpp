@@ -53,6 +53,7 @@ TEST_CASE("values read with SI prefixes where the unit takes one") {
   CHECK(format_value(1.234e-6, "W") == "1.23 µW");
   CHECK(format_value(8.7e8, "Hz") == "870 MHz");
   CHECK(format_value(85, "C") == "85.0 C");
+  CHECK(format_value(0, "C") == "0.00 C");  // a 0 C setpoint in the Results tab's conditions
   CHECK(format_value(2.4e-12, "1") == "2.4e-12");
   CHECK(si_prefix(2e9, "Hz").symbol == "G");
   CHECK(si_prefix(2e9, "C").symbol.empty());

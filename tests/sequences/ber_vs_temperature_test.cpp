@@ -141,3 +141,23 @@ TEST_CASE("with a 0.3 % power meter the drift rule follows the meter and the run
   CHECK(extra["drift_limit"].get<double>() > 0.005);
   CHECK(extra["drift"].get<double>() <= extra["drift_limit"].get<double>());
 }
+
+TEST_CASE("the array verdict asks a fraction of the live lanes, so it means the same on a small array") {
+  // A fixed lane count (once 360) could never pass on a 6 x 8 array, whatever its lanes did.
+  const nlohmann::json small{{"seed", 11}, {"array", {{"rows", 6}, {"cols", 8}}}};
+  auto run = test::run_sequence("ber_vs_temperature.lua",
+                                {{"temps", "25"}, {"target_ber", "1e-9"}, {"ber_limit", "1e-9"}, {"soak_s", "60"},
+                                 {"min_good_fraction", "0.8"}},
+                                36000, "seq_ber_small_array.sqlite", true, {}, small);
+  INFO(run.out);
+  REQUIRE(run.code == 0);
+  const auto verdict = run.array_result("array_pass");
+  REQUIRE(verdict);
+  const auto extra = nlohmann::json::parse(verdict->extra_json);
+  const int live = extra["live_lanes"].get<int>(), good = extra["lanes_meeting_limit"].get<int>();
+  CHECK(live > 40);
+  CHECK(live <= 48);
+  CHECK(extra["lanes_needed"].get<int>() == static_cast<int>(std::ceil(0.8 * live - 1e-9)));
+  CHECK(verdict->value == (good >= extra["lanes_needed"].get<int>() ? 1.0 : 0.0));
+  CHECK(verdict->value == 1.0);  // a healthy array at 25 C and 1e-9
+}

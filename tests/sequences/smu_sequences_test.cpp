@@ -97,7 +97,7 @@ TEST_CASE("energy per bit measured with the SMU is within 5 % of the bench's tru
   for (const auto& variant : variants) {
     INFO("variant " << variant.dump());
     auto run = test::run_sequence("ber_vs_temperature.lua",
-                                  {{"temps", "25,85"}, {"target_ber", "1e-6"}, {"soak_s", "60"}, {"min_good_lanes", "1"}},
+                                  {{"temps", "25,85"}, {"target_ber", "1e-6"}, {"soak_s", "60"}, {"min_good_fraction", "0.001"}},
                                   36000, fmt::format("seq_energy_{}.sqlite", n++), true, {}, variant);
     INFO(run.out);
     REQUIRE(run.code == 0);
@@ -127,7 +127,7 @@ TEST_CASE("the lowest-energy bias meets the BER limit, the bias just below it do
   const nlohmann::json variant{{"seed", 5}, {"array", {{"rows", 6}, {"cols", 8}, {"diameter_um", 10.0}}}};
   constexpr double kRate = 4e9, kResolution = 0.25e-3;
   auto run = test::run_sequence("min_energy_bias.lua",
-                                {{"temps", "25,85"}, {"bit_rate_hz", "4e9"}, {"ber_limit", "1e-6"}, {"min_good_lanes", "40"},
+                                {{"temps", "25,85"}, {"bit_rate_hz", "4e9"}, {"ber_limit", "1e-6"}, {"min_good_fraction", "0.83"},
                                  {"bias_min_a", "0.25e-3"}, {"bias_max_a", "10e-3"}, {"resolution_a", "0.25e-3"},
                                  {"modulation_ratio", "0.8"}, {"soak_s", "60"}},
                                 36000, "seq_min_energy.sqlite", true, {}, variant);

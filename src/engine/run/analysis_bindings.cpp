@@ -171,35 +171,39 @@ an::F3dbOptions f3db_options(const json& o) {
   return opt;
 }
 
-// One lane of a sweep: f3dB from the pole fit with the plateau level fitted (primary), the
-// crossing interpolated against that level, whether the sweep resolves it, or why not.
-json bandwidth_lane(std::span<const double> freqs, std::span<const double> curve, const json& o) {
+// An f3dB estimate as scripts see it: f3dB from the pole fit with the plateau level fitted
+// (primary), the crossing interpolated against that level, whether the sweep resolves it, or why not.
+json estimate_json(const an::F3dbEstimate& e) {
   json lane = json::object();
+  lane["f3db_hz"] = e.f3db_hz;
+  lane["method"] = e.from_fit ? "two-pole fit (tau, RC, plateau level)" : "interpolation against the first points";
+  if (e.interpolated_hz) lane["interp_f3db_hz"] = *e.interpolated_hz;
+  if (e.fit) {
+    lane["fit_f3db_hz"] = e.fit->f3db_hz;
+    lane["tau_s"] = e.fit->tau_s;
+    lane["rc_s"] = e.fit->rc_s;
+    lane["gain_db"] = e.fit->gain_db;
+    lane["residual_db"] = e.fit->rms_residual_db;
+    lane["points"] = e.fit->points_used;
+  }
+  lane["resolved"] = e.resolved;
+  if (!e.warning.empty()) lane["note"] = e.warning;
+  lane["ok"] = e.resolved;
+  return lane;
+}
+
+an::F3dbEstimateOptions estimate_options(const json& o) {
   an::F3dbEstimateOptions options;
   options.fit = pole_options(o);
   options.fit.convention = f3db_options(o).convention;
-  auto e = an::estimate_f3db(freqs, curve, options);
-  if (!e) {
-    lane["note"] = e.error().message;
-    lane["resolved"] = false;
-    lane["ok"] = false;
-    return lane;
-  }
-  lane["f3db_hz"] = e->f3db_hz;
-  lane["method"] = e->from_fit ? "two-pole fit (tau, RC, plateau level)" : "interpolation against the first points";
-  if (e->interpolated_hz) lane["interp_f3db_hz"] = *e->interpolated_hz;
-  if (e->fit) {
-    lane["fit_f3db_hz"] = e->fit->f3db_hz;
-    lane["tau_s"] = e->fit->tau_s;
-    lane["rc_s"] = e->fit->rc_s;
-    lane["gain_db"] = e->fit->gain_db;
-    lane["residual_db"] = e->fit->rms_residual_db;
-    lane["points"] = e->fit->points_used;
-  }
-  lane["resolved"] = e->resolved;
-  if (!e->warning.empty()) lane["note"] = e->warning;
-  lane["ok"] = e->resolved;
-  return lane;
+  return options;
+}
+
+// One lane of a sweep (bandwidth_lanes): a lane with no estimate at all is unresolved with the reason.
+json bandwidth_lane(std::span<const double> freqs, std::span<const double> curve, const json& o) {
+  auto e = an::estimate_f3db(freqs, curve, estimate_options(o));
+  if (!e) return json{{"note", e.error().message}, {"resolved", false}, {"ok", false}};
+  return estimate_json(*e);
 }
 
 json projection_json(const an::Tm21Projection& p) {
@@ -310,9 +314,20 @@ void bind_bandwidth(lua::SequenceRunner& runner) {
     if (!f) return fail(f.error());
     auto r = a.numbers(1, "response");
     if (!r) return fail(r.error());
-    auto out = an::f3db_from_curve(*f, *r, f3db_options(a.options(2)));
-    if (!out) return a.wrap(out.error());
-    return json{{"f3db_hz", out->f3db_hz}, {"plateau", out->plateau}, {"crossing_index", out->crossing_index + 1}};
+    const json& o = a.options(2);
+    if (auto m = check_model(o, a); !m) return fail(m.error());
+    // The unbiased estimate (analysis/f3db_estimate.hpp): interpolating against the mean of the
+    // first points reads f3dB high when the sweep starts near it, so that figure is only kept
+    // beside it, as interpolated_hz.
+    auto e = an::estimate_f3db(*f, *r, estimate_options(o));
+    if (!e) return a.wrap(e.error());
+    json out = estimate_json(*e);
+    if (auto plain = an::f3db_from_curve(*f, *r, f3db_options(o))) {
+      out["interpolated_hz"] = plain->f3db_hz;
+      out["plateau"] = plain->plateau;
+      out["crossing_index"] = plain->crossing_index + 1;
+    }
+    return out;
   });
   add(runner, "pole_fit", 2, 3, [](const Args& a) -> Result<json> {
     auto f = a.numbers(0, "freqs");

@@ -4,12 +4,16 @@
 // `false` (or NaN) for a lane without a value, which statistics skip. Errors name the function
 // and the argument: "analysis.f3db: argument 2 (response): expected a list of numbers".
 //
-//   analysis.f3db(freqs, response [, {plateau_points=3, convention="electrical"}])
-//       -> {f3db_hz, plateau, crossing_index}
+//   analysis.f3db(freqs, response [, {plateau_points=3, convention="electrical", model="free_rc"}])
+//       -> {f3db_hz (the two-pole fit with the plateau fitted), resolved, note (why not resolved),
+//           method, interp_f3db_hz, fit_f3db_hz, tau_s, rc_s, gain_db, residual_db, points,
+//           interpolated_hz, plateau, crossing_index (the first-points interpolation, biased high
+//           when the sweep starts near f3dB; absent when the curve never crosses -3 dB)}
 //   analysis.pole_fit(freqs, response [, {model="free_rc"|"single"|"known_rc", rc_s, floor_db, plateau_points}])
 //       -> {tau_s, rc_s, f3db_hz, gain_db, residual_db, points}
 //   analysis.bandwidth_lanes(freqs, amplitudes_per_frequency [, opts])
-//       -> per lane {dead=true} or {f3db_hz, fit_f3db_hz, tau_s, rc_s, residual_db, points}
+//       -> per lane {dead=true} or analysis.f3db's fields without the first-points ones
+//          (interpolated_hz, plateau, crossing_index)
 //          (amplitudes_per_frequency[k] = every lane's amplitude at freqs[k]; opts as pole_fit
 //           plus dead_fraction: a plateau under this fraction of the array median is dead)
 //   analysis.ber_bounds(errors, bits, confidence) -> {ber, lower, upper}; lists in, lists out
