@@ -8,12 +8,20 @@ local p = params {
   soak_s = { type = "number", default = 300, unit = "s", description = "soak once inside the window" },
   timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for a temperature" },
   band_c = { type = "number", default = 2, unit = "C", description = "chamber excursion that suspends the run" },
+  dead_below_w = { type = "number", default = 1e-6, unit = "W", description = "power at the first temperature under which a lane is dead" },
 }
 
+-- Dead lanes: dark at the first temperature (the one place this sequence decides it, with the
+-- threshold the other sequences and the dashboard use); never averaged in, whatever their noise.
+local dead
 local function mean(values)
+  if not dead then
+    dead = {}
+    for lane, v in ipairs(values) do dead[lane] = not (v >= p.dead_below_w) end
+  end
   local sum, n = 0, 0
-  for _, v in ipairs(values) do
-    if v > 1e-7 then sum, n = sum + v, n + 1 end  -- dark (dead) lanes are not averaged in
+  for lane, v in ipairs(values) do
+    if not dead[lane] then sum, n = sum + v, n + 1 end
   end
   return n > 0 and sum / n or 0, n
 end
@@ -40,10 +48,10 @@ for i = start, #p.temps do
   record { quantity = "chamber_temperature", unit = "C", value = chamber.temperature(), conditions = conditions }
   local m, lit = mean(powers)
   first = first or m
-  result { name = "mean_optical_power_w", value = m, unit = "W", extra = { temperature_c = t, lit_lanes = lit } }
+  result { name = "mean_optical_power_w", value = m, unit = "W", extra = { temperature_c = t, live_lanes = lit, dead_below_w = p.dead_below_w } }
   result { name = "fraction_of_first_temperature", value = m / first, unit = "1", lower = 0.85,
            extra = { temperature_c = t } }
-  log(("%g C: mean %.2f uW over %d lit lanes"):format(t, m * 1e6, lit))
+  log(("%g C: mean %.2f uW over %d live lanes"):format(t, m * 1e6, lit))
   checkpoint("temperature_done", { index = i, first = first })
 end
 progress(1, "done")

@@ -161,3 +161,19 @@ TEST_CASE("the array verdict asks a fraction of the live lanes, so it means the 
   CHECK(verdict->value == (good >= extra["lanes_needed"].get<int>() ? 1.0 : 0.0));
   CHECK(verdict->value == 1.0);  // a healthy array at 25 C and 1e-9
 }
+
+TEST_CASE("power vs temperature decides dead lanes once, at the first temperature, with its threshold, and keeps them out of every mean") {
+  // A threshold above the dimmest lanes' 25 C output: those lanes are dead for the whole run,
+  // though at 85 C every lane is dimmer; a per-reading rule would have changed the set.
+  auto run = test::run_sequence("power_vs_temperature.lua", {{"temps", "25,85"}, {"soak_s", "60"}, {"dead_below_w", "80e-6"}},
+                                36000, "seq_power_dead.sqlite");
+  INFO(run.out);
+  REQUIRE(run.code == 0);
+  std::vector<int> live;
+  for (const auto& r : run.results)
+    if (r.name == "mean_optical_power_w" && !r.lane) live.push_back(nlohmann::json::parse(r.extra_json)["live_lanes"].get<int>());
+  REQUIRE(live.size() == 2);
+  CHECK(live[0] < 390);  // the dim lanes are out
+  CHECK(live[0] > 100);
+  CHECK(live[1] == live[0]);
+}
