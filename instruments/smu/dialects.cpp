@@ -22,46 +22,35 @@
 namespace ledlab::instruments {
 namespace {
 
+// The Keysight B2900 command tree (one channel per {ch}), shared by the B2900 itself and by
+// ledlab's array SMU, which only adds a channel-count query.
+constexpr SmuDialect b2900_tree(std::string_view driver, std::string_view description, std::string_view channel_count) {
+  return SmuDialect{
+      .driver = driver,
+      .description = description,
+      .source_current_mode = ":SOUR{ch}:FUNC:MODE CURR",
+      .source_voltage_mode = ":SOUR{ch}:FUNC:MODE VOLT",
+      .set_current = ":SOUR{ch}:CURR {a}",
+      .set_voltage = ":SOUR{ch}:VOLT {v}",
+      .set_compliance_v = ":SENS{ch}:VOLT:PROT {v}",
+      .set_compliance_a = ":SENS{ch}:CURR:PROT {a}",
+      .output_on = ":OUTP{ch} ON",
+      .output_off = ":OUTP{ch} OFF",
+      .setup = ":FORM:ELEM:SENS VOLT,CURR",
+      .measure = ":MEAS? (@{ch})",
+      .measure_voltage = "",
+      .measure_current = "",
+      .measure_range = ":MEAS? (@{first}:{last})",
+      .channel_count = channel_count,
+  };
+}
+
 constexpr std::array kDialects{
     // ledlab's multi-channel array SMU (the simulated twin): the B2900 command tree with one
     // channel per lane and a channel-list measurement of every lane at once.
-    SmuDialect{
-        .driver = "ledlab-smu",
-        .description = "multi-channel array SMU (Keysight B2900 command tree, a channel per lane)",
-        .source_current_mode = ":SOUR{ch}:FUNC:MODE CURR",
-        .source_voltage_mode = ":SOUR{ch}:FUNC:MODE VOLT",
-        .set_current = ":SOUR{ch}:CURR {a}",
-        .set_voltage = ":SOUR{ch}:VOLT {v}",
-        .set_compliance_v = ":SENS{ch}:VOLT:PROT {v}",
-        .set_compliance_a = ":SENS{ch}:CURR:PROT {a}",
-        .output_on = ":OUTP{ch} ON",
-        .output_off = ":OUTP{ch} OFF",
-        .setup = ":FORM:ELEM:SENS VOLT,CURR",
-        .measure = ":MEAS? (@{ch})",
-        .measure_voltage = "",
-        .measure_current = "",
-        .measure_range = ":MEAS? (@{first}:{last})",
-        .channel_count = "SYST:CHAN:COUN?",
-    },
+    b2900_tree("ledlab-smu", "multi-channel array SMU (Keysight B2900 command tree, a channel per lane)", "SYST:CHAN:COUN?"),
     // Keysight B2901A/B2902A (one or two channels: options.channels).
-    SmuDialect{
-        .driver = "b2900",
-        .description = "Keysight B2900 series",
-        .source_current_mode = ":SOUR{ch}:FUNC:MODE CURR",
-        .source_voltage_mode = ":SOUR{ch}:FUNC:MODE VOLT",
-        .set_current = ":SOUR{ch}:CURR {a}",
-        .set_voltage = ":SOUR{ch}:VOLT {v}",
-        .set_compliance_v = ":SENS{ch}:VOLT:PROT {v}",
-        .set_compliance_a = ":SENS{ch}:CURR:PROT {a}",
-        .output_on = ":OUTP{ch} ON",
-        .output_off = ":OUTP{ch} OFF",
-        .setup = ":FORM:ELEM:SENS VOLT,CURR",
-        .measure = ":MEAS? (@{ch})",
-        .measure_voltage = "",
-        .measure_current = "",
-        .measure_range = ":MEAS? (@{first}:{last})",
-        .channel_count = "",
-    },
+    b2900_tree("b2900", "Keysight B2900 series", ""),
     // Keithley 2400/2401/2410/2420/2440: one channel. READ? returns the FORMat:ELEMents, here
     // voltage then current, with concurrent measurement on.
     SmuDialect{
