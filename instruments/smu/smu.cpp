@@ -118,37 +118,29 @@ asio::awaitable<Status> Smu::send_level(int channel, Mode mode, double level) {
   co_return Status{};
 }
 
-asio::awaitable<Status> Smu::source_current_a(int channel, double current_a) {
-  const std::string cmd = format(dialect_.set_current, channel, current_a);
-  if (auto st = check_channel(channel, cmd); !st) co_return st;
-  if (auto st = check_level(Mode::current, current_a, cmd); !st) co_return st;
-  if (auto st = co_await send_level(channel, Mode::current, current_a); !st) co_return st;
+// Channels first..last at one level: the limits are checked once, before anything is sent,
+// and the instrument's error queue once after.
+asio::awaitable<Status> Smu::source(Mode mode, int first, int last, double level) {
+  const std::string cmd = format(mode == Mode::current ? dialect_.set_current : dialect_.set_voltage, first, level);
+  if (auto st = check_level(mode, level, cmd); !st) co_return st;
+  for (int ch = first; ch <= last; ++ch)
+    if (auto st = co_await send_level(ch, mode, level); !st) co_return st;
   co_return co_await check_errors(cmd);
+}
+
+asio::awaitable<Status> Smu::source_current_a(int channel, double current_a) {
+  if (auto st = check_channel(channel, format(dialect_.set_current, channel, current_a)); !st) co_return st;
+  co_return co_await source(Mode::current, channel, channel, current_a);
 }
 
 asio::awaitable<Status> Smu::source_voltage_v(int channel, double voltage_v) {
-  const std::string cmd = format(dialect_.set_voltage, channel, voltage_v);
-  if (auto st = check_channel(channel, cmd); !st) co_return st;
-  if (auto st = check_level(Mode::voltage, voltage_v, cmd); !st) co_return st;
-  if (auto st = co_await send_level(channel, Mode::voltage, voltage_v); !st) co_return st;
-  co_return co_await check_errors(cmd);
+  if (auto st = check_channel(channel, format(dialect_.set_voltage, channel, voltage_v)); !st) co_return st;
+  co_return co_await source(Mode::voltage, channel, channel, voltage_v);
 }
 
-asio::awaitable<Status> Smu::source_current_all_a(double current_a) {
-  const std::string cmd = format(dialect_.set_current, 1, current_a);
-  if (auto st = check_level(Mode::current, current_a, cmd); !st) co_return st;
-  for (int ch = 1; ch <= channels_; ++ch)
-    if (auto st = co_await send_level(ch, Mode::current, current_a); !st) co_return st;
-  co_return co_await check_errors(cmd);
-}
+asio::awaitable<Status> Smu::source_current_all_a(double current_a) { return source(Mode::current, 1, channels_, current_a); }
 
-asio::awaitable<Status> Smu::source_voltage_all_v(double voltage_v) {
-  const std::string cmd = format(dialect_.set_voltage, 1, voltage_v);
-  if (auto st = check_level(Mode::voltage, voltage_v, cmd); !st) co_return st;
-  for (int ch = 1; ch <= channels_; ++ch)
-    if (auto st = co_await send_level(ch, Mode::voltage, voltage_v); !st) co_return st;
-  co_return co_await check_errors(cmd);
-}
+asio::awaitable<Status> Smu::source_voltage_all_v(double voltage_v) { return source(Mode::voltage, 1, channels_, voltage_v); }
 
 asio::awaitable<Status> Smu::send_output(int channel, bool on) {
   if (auto st = co_await session_->write(format(on ? dialect_.output_on : dialect_.output_off, channel)); !st) co_return st;

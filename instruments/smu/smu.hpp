@@ -92,6 +92,7 @@ class Smu : public Instrument {
   Status check_level(Mode mode, double level, std::string_view command) const;
   Status check_compliance(std::string_view what, double value, std::string_view unit, const char* limit_key,
                           std::string_view command) const;
+  boost::asio::awaitable<Status> source(Mode mode, int first, int last, double level);
   boost::asio::awaitable<Status> send_level(int channel, Mode mode, double level);
   boost::asio::awaitable<Status> send_output(int channel, bool on);
   boost::asio::awaitable<Status> send_compliance();
