@@ -94,9 +94,13 @@ void register_sim_command(CLI::App& app) {
     auto station = load_station_or_exit(o->station);
     auto clock = std::make_shared<Clock>(scale_of(station, o->time_scale));
     boost::asio::io_context io;
+    // Dumping the truth serves nothing, so it never takes the station's ports (a running
+    // `ledlab sim` on them is no reason to fail).
+    const bool free_ports = o->any_port || !o->truth.empty();
     auto sim = engine::SimulatedStation::start(
         io, station, clock,
-        o->any_port ? engine::SimulatedStation::Ports::any_free : engine::SimulatedStation::Ports::as_configured, o->bind);
+        free_ports ? engine::SimulatedStation::Ports::any_free : engine::SimulatedStation::Ports::as_configured,
+        o->truth.empty() ? o->bind : std::string("127.0.0.1"));
     if (!sim) {
       fmt::print(std::cerr, "error: {}\n", sim.error().message);
       throw Exit{2};

@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <sstream>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -49,6 +52,14 @@ TEST_CASE("a bad station file is a usage error that names file, line and key") {
 TEST_CASE("ledlab sim --dump-truth writes the bench's ground truth") {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/truth-test.json";
   std::remove(path.c_str());
+  // The chamber's configured port taken (by this test, or by a `ledlab sim` elsewhere): dumping
+  // the truth serves nothing and must not need it.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor squatter(io);
+  boost::system::error_code ignored;
+  squatter.open(boost::asio::ip::tcp::v4(), ignored);
+  squatter.bind({boost::asio::ip::make_address("127.0.0.1"), 55102}, ignored);
+  squatter.listen(1, ignored);
   auto r = run_ledlab("sim --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --dump-truth " + path);
   INFO(r.out);
   CHECK(r.code == 0);
