@@ -59,24 +59,6 @@ std::string escape_like(std::string_view text) {
   return out;
 }
 
-// A read transaction for the length of a scope, unless one is open already: a series read
-// spans several statements (chunks, then hot rows) that must see the same commit.
-class ReadSnapshot {
- public:
-  explicit ReadSnapshot(Connection& conn) : conn_(conn), own_(sqlite3_get_autocommit(conn.handle()) != 0) {
-    if (own_) own_ = static_cast<bool>(conn_.exec("BEGIN"));
-  }
-  ~ReadSnapshot() {
-    if (own_) (void)conn_.exec("COMMIT");  // nothing was written: ending the read loses nothing
-  }
-  ReadSnapshot(const ReadSnapshot&) = delete;
-  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-
- private:
-  Connection& conn_;
-  bool own_;
-};
-
 // Decodes a chunk as stored; a damaged one is named by series and chunk.
 Status decode_stored(SeriesId series, std::int64_t chunk_id, std::span<const std::uint8_t> blob, std::vector<double>& t,
                      std::vector<double>& v) {
@@ -86,6 +68,16 @@ Status decode_stored(SeriesId series, std::int64_t chunk_id, std::span<const std
 }
 
 }  // namespace
+
+ReadTransaction::~ReadTransaction() {
+  if (conn_) (void)conn_->exec("COMMIT");  // nothing was written: ending the read loses nothing
+}
+
+Result<ReadTransaction> Reader::read_transaction() {
+  if (sqlite3_get_autocommit(conn_.handle()) == 0) return ReadTransaction(nullptr);
+  if (auto st = conn_.exec("BEGIN"); !st) return fail(st.error());
+  return ReadTransaction(&conn_);
+}
 
 namespace {
 
@@ -209,7 +201,8 @@ Result<std::vector<InstrumentRecord>> Reader::instruments(RunId run) {
 }
 
 Result<std::vector<SeriesRecord>> Reader::series(RunId run) {
-  ReadSnapshot snapshot(conn_);
+  auto snapshot = read_transaction();
+  if (!snapshot) return fail(snapshot.error());
   if (auto st = refresh_hot(); !st) return fail(st.error());
   // Counts and spans from chunk metadata (a few rows per series), never from samples.
   auto st = conn_.prepare(
@@ -303,7 +296,8 @@ const Reader::HotRows* Reader::hot(SeriesId series) const {
 
 Status Reader::stream(SeriesId series, double from_s, double to_s, const SampleRunVisitor& visit) {
   if (std::isnan(from_s) || std::isnan(to_s)) return fail(Errc::invalid_argument, "a time bound is NaN");
-  ReadSnapshot snapshot(conn_);
+  auto snapshot = read_transaction();
+  if (!snapshot) return fail(snapshot.error());
   if (auto st = refresh_hot(); !st) return st;
   auto st = conn_.prepare(
       "SELECT c.chunk_id, c.t_min, c.t_max, d.data FROM chunks c JOIN chunk_data d USING(chunk_id) "
@@ -344,7 +338,8 @@ Result<std::vector<Sample>> Reader::samples(SeriesId series, double from_s, doub
 }
 
 Result<std::vector<Sample>> Reader::latest_samples(SeriesId series, std::size_t count) {
-  ReadSnapshot snapshot(conn_);
+  auto snapshot = read_transaction();
+  if (!snapshot) return fail(snapshot.error());
   if (auto st = refresh_hot(); !st) return fail(st.error());
   std::vector<Sample> out;  // newest first, reversed at the end
   const auto take = [&](std::span<const double> t, std::span<const double> v) {
@@ -386,7 +381,8 @@ Result<std::vector<SampleBucket>> Reader::decimate(SeriesId series, std::size_t 
   if (max_buckets == 0 || max_buckets > kMaxBuckets)
     return fail(Errc::invalid_argument, fmt::format("decimate: max_buckets must be from 1 to {}", kMaxBuckets));
   if (std::isnan(from_s) || std::isnan(to_s)) return fail(Errc::invalid_argument, "decimate: a bound is NaN");
-  ReadSnapshot snapshot(conn_);
+  auto snapshot = read_transaction();
+  if (!snapshot) return fail(snapshot.error());
   if (auto st = refresh_hot(); !st) return fail(st.error());
   // Chunk metadata: which chunks fall in the window, and their summaries.
   auto meta = conn_.prepare(

@@ -1,7 +1,8 @@
 #pragma once
 // The store's reading side: a read-only connection for the dashboard, reports, exports and
 // the CLI. WAL mode lets it read a consistent snapshot while the writer commits; it sees
-// every batch committed before each query starts. One Reader per thread.
+// every batch committed before each query starts, or, inside a read_transaction(), before the
+// transaction's first query. One Reader per thread.
 #include "db/records.hpp"
 #include "db/sqlite.hpp"
 
@@ -11,6 +12,7 @@
 #include <unordered_map>
 #include <limits>
 #include <span>
+#include <utility>
 
 namespace ledlab::db {
 
@@ -34,9 +36,31 @@ struct RunTotals {
   std::int64_t superseded_results = 0;
 };
 
+class Reader;
+
+// A read transaction for the length of a scope. SQLite docs, "Isolation In SQLite": a read
+// transaction on a WAL database sees the database as of its first read until it ends, whatever
+// other connections commit meanwhile. So every call of the Reader in its scope answers from one
+// commit: a series' sample count and its newest samples, the results and the samples they
+// judge. Opened inside another one it does nothing; the outermost ends the read.
+class ReadTransaction {
+ public:
+  ReadTransaction(ReadTransaction&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
+  ReadTransaction& operator=(ReadTransaction&&) = delete;
+  ~ReadTransaction();
+
+ private:
+  friend class Reader;
+  explicit ReadTransaction(Connection* conn) : conn_(conn) {}
+  Connection* conn_;  // null when an enclosing transaction ends the read
+};
+
 class Reader {
  public:
   static Result<Reader> open(const std::filesystem::path& path);
+
+  // Begins a read transaction (see ReadTransaction); the Reader must outlive it.
+  Result<ReadTransaction> read_transaction();
 
   Result<std::vector<RunRecord>> list_runs(const RunFilter& filter = {});
   // A full uuid or a unique prefix of one. Errors: not_found, invalid_argument (ambiguous).

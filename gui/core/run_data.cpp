@@ -89,11 +89,14 @@ void RunData::ingest(Series& s, const std::vector<db::Sample>& samples) {
     }
     s.last_t = x.t_s;
     s.last_v = x.value;
-    if (lane_power) first_power_.try_emplace(*s.rec.spec.lane, x.value);
-    if (lane_power && averaged(*s.rec.spec.lane)) {
-      auto& [sum, n] = power_open_[h];
-      sum += x.value;
-      ++n;
+    if (lane_power) {
+      first_power_.try_emplace(*s.rec.spec.lane, x.value);
+      OpenReading& r = power_open_[h];
+      ++r.lanes;
+      if (averaged(*s.rec.spec.lane)) {
+        r.sum += x.value;
+        ++r.counted;
+      }
     }
     if (sp) setpoint_->append(h, *sp);
   }
@@ -105,6 +108,45 @@ void RunData::append_mean(double h, double mean) {
   power_mean_->append(h, mean);
   if (!first_mean_) first_mean_ = mean;
   decay_->append(h, 100.0 * mean / *first_mean_);
+}
+
+// A reading is whole once a later one has begun (one record{} of all lanes shares one time, and
+// the writer commits records in the order they were made) or once every lane is in. The
+// newest reading may be in the store in part, its lanes split over two commits: its mean waits.
+void RunData::close_readings() {
+  while (!power_open_.empty() && (power_open_.size() > 1 || complete(power_open_.begin()->second))) {
+    const auto [h, r] = *power_open_.begin();
+    if (r.counted > 0) append_mean(h, r.sum / r.counted);
+    power_open_.erase(power_open_.begin());
+  }
+}
+
+void RunData::judge_lanes() {
+  dead_by_result_.clear();
+  catastrophic_.clear();
+  for (const auto& r : results_) {
+    if (!r.lane) continue;
+    const json extra = parse_object(r.extra_json);
+    if (db::verdict_of(r) == db::Verdict::dead || flag(extra, "dead", false)) dead_by_result_.insert(*r.lane);
+    if (r.name == "lane_failed" && flag(extra, "catastrophic", false)) catastrophic_.insert(*r.lane);
+  }
+}
+
+Status RunData::read_layout(db::Reader& reader) {
+  if (run_.dut_serial.empty()) return {};
+  auto dut = reader.dut(run_.dut_serial);
+  if (!dut) return dut.error().code == Errc::not_found ? Status{} : Status(std::unexpected(dut.error()));
+  std::optional<int> row_lo, row_hi, col_lo, col_hi;
+  for (const auto& l : dut->lanes) {
+    if (!l.row || !l.col) continue;  // a spare without a place in the array
+    row_lo = std::min(row_lo.value_or(*l.row), *l.row), row_hi = std::max(row_hi.value_or(*l.row), *l.row);
+    col_lo = std::min(col_lo.value_or(*l.col), *l.col), col_hi = std::max(col_hi.value_or(*l.col), *l.col);
+  }
+  if (!row_lo) return {};  // not described yet: asked again at the next refresh
+  rows_ = *row_hi - *row_lo + 1;
+  cols_ = *col_hi - *col_lo + 1;
+  layout_read_ = true;
+  return {};
 }
 
 // Series first seen with a long history: each decimated up to the newest sample the series
@@ -151,26 +193,48 @@ Status RunData::catch_up(db::Reader& reader, const std::vector<Series*>& behind)
     s->loaded += n;
     samples_ += n;
   }
+  // Per cent of the first reading, not of the first bucket's mean: the baseline is the same
+  // however late the run is opened.
+  if (!first_mean_) {
+    double sum = 0;
+    int n = 0;
+    for (const auto& [lane, w] : first_power_)
+      if (averaged(lane)) sum += w, ++n;
+    if (n > 0) first_mean_ = sum / n;
+  }
   for (std::size_t k = 0; k < mean.buckets(); ++k)
     if (mean.count(k) > 0) append_mean(hours(mean.t_s(k)), mean.mean(k));
   return {};
 }
 
 Result<bool> RunData::refresh(db::Reader& reader) {
+  // One commit for all of it: read apart, a series' count and its newest samples straddle the
+  // writer's commits, and the samples read are then not the ones counted (some twice, some never).
+  auto snapshot = reader.read_transaction();
+  if (!snapshot) return std::unexpected(snapshot.error());
+  if (!layout_read_)
+    if (auto st = read_layout(reader); !st) return std::unexpected(st.error());
   bool changed = false;
   // Results first: the lanes they judge dead stay out of the array mean of the samples read next.
   auto results = reader.results(run_.id);
   if (!results) return std::unexpected(results.error());
   if (results->size() != results_.size()) changed = true;
   results_ = std::move(*results);
-  for (const auto& r : results_) {
-    if (!r.lane) continue;
-    const json extra = parse_object(r.extra_json);
-    if (db::verdict_of(r) == db::Verdict::dead || flag(extra, "dead", false)) dead_by_result_.insert(*r.lane);
-    if (r.name == "lane_failed" && flag(extra, "catastrophic", false)) catastrophic_.insert(*r.lane);
+  const auto judged = std::pair(dead_by_result_, catastrophic_);
+  judge_lanes();
+  if (samples_ > 0 && judged != std::pair(dead_by_result_, catastrophic_)) {
+    // Lanes the array mean has counted are out of it now (a catastrophic failure the results
+    // name at the end of a burn-in): every reading's mean again, as a run opened now shows it.
+    *this = RunData(run_);
+    if (auto again = refresh(reader); !again) return again;
+    return true;
   }
   auto series = reader.series(run_.id);
   if (!series) return std::unexpected(series.error());
+  std::set<int> power_lanes;
+  for (const auto& rec : *series)
+    if (rec.spec.lane && rec.spec.quantity == "optical_power") power_lanes.insert(*rec.spec.lane);
+  power_lanes_ = static_cast<int>(power_lanes.size());
   std::vector<Series*> behind, fresh;
   for (auto& rec : *series) {
     auto [it, inserted] = series_.try_emplace(rec.id);
@@ -194,12 +258,7 @@ Result<bool> RunData::refresh(db::Reader& reader) {
     ingest(*s, *samples);
     changed = true;
   }
-  // Close every array-mean timestamp but the newest.
-  while (power_open_.size() > 1) {
-    const auto [h, acc] = *power_open_.begin();
-    append_mean(h, acc.first / acc.second);
-    power_open_.erase(power_open_.begin());
-  }
+  close_readings();
   auto events = reader.events(run_.id, events_.empty() ? 0 : events_.back().id);
   if (!events) return std::unexpected(events.error());
   if (!events->empty()) changed = true;
@@ -268,9 +327,7 @@ PlotData RunData::chamber_plot() const {
 
 PlotData RunData::power_plot(int lane) const {
   PlotData p{.title = "Optical power", .x_label = "time", .x_unit = "h", .y_label = "power", .y_unit = "W"};
-  auto mean = std::make_shared<MinMaxHistory>(*power_mean_);
-  for (const auto& [h, acc] : power_open_) mean->append(h, acc.first / acc.second);
-  if (!mean->empty()) p.histories.push_back({"array mean (live lanes)", mean});
+  if (!power_mean_->empty()) p.histories.push_back({"array mean (live lanes)", frozen(*power_mean_)});
   if (auto it = lane_power_.find(lane); lane > 0 && it != lane_power_.end())
     p.histories.push_back({fmt::format("lane {}", lane), frozen(it->second)});
   return p;

@@ -21,7 +21,9 @@ class RunData {
  public:
   explicit RunData(db::RunRecord run);
 
-  // Reads what the store has gained since the last call. Returns whether anything changed.
+  // Reads what the store has gained since the last call, all of it from one commit (one read
+  // transaction): the series' sample counts and the samples they count, the results and the
+  // samples they judge. Returns whether anything changed.
   Result<bool> refresh(db::Reader& reader);
 
   const db::RunRecord& run() const { return run_; }
@@ -70,6 +72,19 @@ class RunData {
   Status catch_up(db::Reader& reader, const std::vector<Series*>& behind);
   MinMaxHistory* history_of(const Series& s);
   void append_mean(double h, double mean);
+  // The lanes the results take out of the array mean (dead, catastrophic), from results_.
+  void judge_lanes();
+  // A reading of the array's optical power at one time: the counted lanes' sum, and every
+  // lane read (dead ones too), to tell a reading the writer has committed in part.
+  struct OpenReading {
+    double sum = 0;
+    int counted = 0, lanes = 0;
+  };
+  bool complete(const OpenReading& r) const { return r.lanes >= power_lanes_; }
+  void close_readings();
+  // The DUT's lane layout from the store's lanes table (rows x cols), when the run names a DUT
+  // the store describes; else the station's simulated array stays.
+  Status read_layout(db::Reader& reader);
   double hours(double t_s) const { return (t_s - run_.started_s) / 3600.0; }
   std::optional<double> condition(const Series& s, const char* key) const;
   std::optional<double> setpoint(const Series& s) const;  // of a chamber series, from its conditions
@@ -82,7 +97,7 @@ class RunData {
 
   db::RunRecord run_;
   std::string station_name_;
-  int rows_ = 0, cols_ = 0;
+  int rows_ = 0, cols_ = 0;  // the array's layout: the DUT's lanes table, else the station's
   std::map<db::SeriesId, Series> series_;
   std::vector<db::EventRecord> events_;
   std::vector<db::ResultRecord> results_;
@@ -96,13 +111,15 @@ class RunData {
   std::map<int, MinMaxHistory> lane_power_;
   std::shared_ptr<MinMaxHistory> power_mean_ = std::make_shared<MinMaxHistory>(kLanelessBuckets);
   std::shared_ptr<MinMaxHistory> setpoint_ = std::make_shared<MinMaxHistory>(kLanelessBuckets);
-  std::map<double, std::pair<double, int>> power_open_;
+  std::map<double, OpenReading> power_open_;
+  int power_lanes_ = 0;  // lanes with an optical power series
   std::optional<double> first_mean_;
   std::shared_ptr<MinMaxHistory> decay_ = std::make_shared<MinMaxHistory>(kLanelessBuckets);
   bool burn_in_ = false;
   double dead_below_w_;
   std::map<int, double> first_power_;  // lane -> its first optical power reading
   std::set<int> dead_by_result_, catastrophic_;
+  bool layout_read_ = false;
 };
 
 }  // namespace ledlab::gui

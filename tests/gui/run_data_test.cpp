@@ -180,9 +180,9 @@ TEST_CASE("burn-in: the array mean per reading, and its decay as a percentage of
   const auto plots = data.plots(3);
   const auto& decay = plot(plots, "Burn-in power decay");
   REQUIRE(decay.histories.size() == 1);
-  // Four readings are closed; the newest stays open until a later one arrives.
-  CHECK(decay.histories[0].data->points() == 4);
-  CHECK(decay.histories[0].data->last() == Approx(97.0));
+  // Every reading has all 400 lanes in, the newest too: none waits for a later one.
+  CHECK(decay.histories[0].data->points() == 5);
+  CHECK(decay.histories[0].data->last() == Approx(96.0));
   const auto& power = plot(plots, "Optical power");
   REQUIRE(power.histories.size() == 2);
   CHECK(power.histories[0].data->points() == 5);
@@ -259,7 +259,9 @@ TEST_CASE("a long burn-in opens decimated: bounded points, the array mean per bu
   REQUIRE(decay.histories.size() == 1);
   CHECK(decay.histories[0].data->last() == Approx(100 * 0.5 * (power1(kReadings - 1) + 3e-4) / (0.5 * (1e-4 + 3e-4))).epsilon(1e-4));
 
-  // Readings after the catch-up are read exactly, one array mean per reading.
+  // Readings after the catch-up are read exactly, one array mean per reading. Neither has the
+  // dark lane in: the first is whole once the second has begun, the second only once the dark
+  // lane is in too (until then it may be a reading the writer has committed in part).
   for (int k = kReadings; k < kReadings + 2; ++k) {
     f.append(lane1, 1000 + kStep_s * k, 2e-4);
     f.append(lane2, 1000 + kStep_s * k, 4e-4);
@@ -267,8 +269,12 @@ TEST_CASE("a long burn-in opens decimated: bounded points, the array mean per bu
   REQUIRE(f.store->flush());
   REQUIRE(data.refresh(*reader).value());
   CHECK(data.samples() == total + 4);
+  CHECK(plot(data.plots(1), "Optical power").histories[0].data->points() == mean.points() + 1);
+  f.append(dark, 1000 + kStep_s * (kReadings + 1), 0.0);
+  REQUIRE(f.store->flush());
+  REQUIRE(data.refresh(*reader).value());
   const auto after = plot(data.plots(1), "Optical power");
-  CHECK(after.histories[0].data->points() == mean.points() + 2);  // one closed, one still open
+  CHECK(after.histories[0].data->points() == mean.points() + 2);
   CHECK(after.histories[0].data->last() == Approx(3e-4));
 }
 
