@@ -32,13 +32,22 @@ class DataSource::Worker {
   }
 
   void execute(const Command& command) {
+    const std::string before = model_.notice;
     std::visit([this](const auto& c) { handle(c); }, command);
+    if (model_.notice != before || std::holds_alternative<Steer>(command) || std::holds_alternative<StartRun>(command))
+      about_notice(command);
   }
 
   // One poll: store, control endpoint; returns the model to publish.
   std::shared_ptr<const Model> poll() {
     if (!reader_) open_store();
+    // One read transaction for the poll: the runs list and the run on display from one commit.
+    std::optional<db::ReadTransaction> snapshot;
     if (reader_) {
+      if (auto tx = reader_->read_transaction(); tx) snapshot.emplace(std::move(*tx));
+      else model_.store_error = tx.error().describe();
+    }
+    if (snapshot) {
       refresh_runs();
       if (data_) {
         if (auto changed = data_->refresh(*reader_); !changed) {
@@ -54,7 +63,9 @@ class DataSource::Worker {
         model_.samples = data_->samples();
       }
     }
+    snapshot.reset();
     poll_control();
+    clear_stale_notice();
     if (child_ && reap(child_->pid)) child_.reset();  // no zombie; the store says how it ended
     ++model_.generation;
     return std::make_shared<const Model>(model_);
@@ -230,6 +241,32 @@ class DataSource::Worker {
 
   void handle(const OpenRun& open) { follow_uuid_ = open.uuid; }
 
+  // A command's notice is about the run on display when it was given (a start: about the run it
+  // launches, once the store has it). It goes when that run ends or another run is shown: a
+  // "paused" or an error about a run no longer on screen would mislead.
+  void about_notice(const Command& command) {
+    notice_awaits_launch_ = std::holds_alternative<StartRun>(command) && child_ && launched_uuid_.empty();
+    if (notice_awaits_launch_) notice_about_.reset();
+    else notice_about_ = model_.run ? model_.run->uuid : std::string();
+    notice_run_running_ = model_.run && model_.run->status == db::RunStatus::running;
+  }
+
+  void clear_stale_notice() {
+    if (notice_awaits_launch_ && !launched_uuid_.empty()) {
+      notice_about_ = launched_uuid_;
+      notice_awaits_launch_ = false;
+      notice_run_running_ = true;
+    }
+    if (!notice_about_) return;
+    const std::string shown = model_.run ? model_.run->uuid : std::string();
+    const bool ended = notice_run_running_ && model_.run && model_.run->uuid == *notice_about_ &&
+                       model_.run->status != db::RunStatus::running;
+    if (shown != *notice_about_ || ended) {
+      model_.notice.clear();
+      notice_about_.reset();
+    }
+  }
+
   void handle(const SelectLane& select) {
     model_.selected_lane = select.lane;
     lane_changed_ = true;
@@ -244,6 +281,8 @@ class DataSource::Worker {
   std::optional<Launched> child_;
   std::optional<std::filesystem::path> launched_log_;
   std::string launched_uuid_, follow_uuid_;
+  std::optional<std::string> notice_about_;  // uuid of the run the notice is about ("": none shown)
+  bool notice_awaits_launch_ = false, notice_run_running_ = false;
   bool lane_changed_ = false;
 };
 

@@ -79,3 +79,42 @@ TEST_CASE("the dashboard's data thread reports steering a run that is not on dis
   CHECK(model->notice == "pause: no run on display");
   CHECK_THAT(model->store_error, Catch::Contains("no such file yet"));
 }
+
+TEST_CASE("a command's notice goes when the run it is about ends or another run is shown") {
+  db::test::TempDb tmp;
+  auto store = db::Store::open(tmp.path());
+  REQUIRE(store);
+  auto first = (*store)->begin_run({.sequence = "burn_in", .started_s = 1000});
+  auto second = (*store)->begin_run({.sequence = "liv", .started_s = 2000});
+  REQUIRE(first);
+  REQUIRE(second);
+  gui::DataSource source({.db = tmp.path(), .sequences_dir = tmp.dir(), .attach = first->uuid, .poll_hz = 200});
+  REQUIRE(wait_for(source, [&](const gui::Model& m) { return m.run && m.run->uuid == first->uuid; })->run);
+
+  // No engine answers for it here, so steering it leaves an error notice about this run.
+  source.push(gui::Steer{"pause"});
+  auto model = wait_for(source, [](const gui::Model& m) { return !m.notice.empty(); });
+  CHECK_THAT(model->notice, Catch::StartsWith("pause " + first->uuid.substr(0, 8)));
+  // It stays while the run goes on ...
+  const auto shown_at = model->generation;
+  model = wait_for(source, [&](const gui::Model& m) { return m.generation >= shown_at + 3; });
+  CHECK_FALSE(model->notice.empty());
+  // ... and goes when the run ends.
+  REQUIRE((*store)->end_run(first->id, db::RunStatus::finished));
+  model = wait_for(source, [](const gui::Model& m) { return m.run && m.run->status == db::RunStatus::finished && m.notice.empty(); });
+  CHECK(model->state() == "finished");
+  CHECK(model->notice.empty());
+
+  // A notice about a run that had ended already stays with it, and goes when another run is shown.
+  source.push(gui::Steer{"resume"});
+  model = wait_for(source, [](const gui::Model& m) { return !m.notice.empty(); });
+  CHECK_THAT(model->notice, Catch::StartsWith("resume " + first->uuid.substr(0, 8)));
+  const auto resumed_at = model->generation;
+  model = wait_for(source, [&](const gui::Model& m) { return m.generation >= resumed_at + 3; });
+  CHECK_FALSE(model->notice.empty());
+  source.push(gui::OpenRun{second->uuid});
+  model = wait_for(source, [&](const gui::Model& m) { return m.run && m.run->uuid == second->uuid && m.notice.empty(); });
+  REQUIRE(model->run);
+  CHECK(model->run->uuid == second->uuid);
+  CHECK(model->notice.empty());
+}
