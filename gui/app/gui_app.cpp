@@ -113,9 +113,13 @@ int run_gui(const GuiOptions& options, std::ostream& err) {
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
       if (headless) {
-        // Ready once the run is on screen with lane data; with --pause, once the engine says
-        // paused; then two more polls so the store's last batch is on screen too.
-        const bool shown = model->run && !model->lanes.metrics.empty();
+        // Ready once the run is on screen with lane data (a run that has ended: with what it
+        // has); with --pause, once the engine says paused; then two more polls so the store's
+        // last batch is on screen too. With no run to follow there is nothing to wait for: the
+        // dashboard as the store is, after the data thread's first poll.
+        const bool follows = options.attach || options.start;
+        const bool shown = follows ? model->run && (!model->lanes.metrics.empty() || model->run->status != db::RunStatus::running)
+                                   : model->generation > 0;
         if (options.pause && shown && !pause_sent && model->state() == "running") {
           dashboard.steer("pause");
           pause_sent = true;

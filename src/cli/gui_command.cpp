@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include "db/cli.hpp"
+#include "db/reader.hpp"
 
 #ifdef LEDLAB_WITH_GUI
 #include "gui/app/gui_app.hpp"
@@ -12,6 +13,19 @@
 #include <iostream>
 
 namespace ledlab::cli {
+
+namespace {
+
+// A run to follow that the store does not hold is bad input now, not an empty window later.
+void check_attach_or_exit(const std::filesystem::path& db, const std::string& uuid) {
+  auto reader = db::Reader::open(db);
+  auto run = reader ? reader->find_run(uuid) : Result<db::RunRecord>(std::unexpected(reader.error()));
+  if (run) return;
+  fmt::print(std::cerr, "error: --attach {}: {} (results store {})\n", uuid, run.error().message, db.string());
+  throw Exit{2};
+}
+
+}  // namespace
 
 void register_gui_command(CLI::App& app) {
   struct Options {
@@ -43,7 +57,10 @@ void register_gui_command(CLI::App& app) {
     g.station = o->station;
     if (!o->station.empty()) (void)load_station_or_exit(o->station);  // a bad file fails here, not in the child
     g.sequences_dir = o->sequences;
-    if (!o->attach.empty()) g.attach = o->attach;
+    if (!o->attach.empty()) {
+      check_attach_or_exit(g.db, o->attach);
+      g.attach = o->attach;
+    }
     if (!o->start.empty()) {
       if (o->station.empty()) {
         fmt::print(std::cerr, "error: --start needs --station\n");

@@ -1,0 +1,57 @@
+// `ledlab gui` as a user starts it: a run to attach to that the store does not hold is refused
+// at once, and a headless screenshot of a store with no run to follow is taken at once.
+#include "../db/temp_db.hpp"
+#include "db/store.hpp"
+#include "support/cli_process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+namespace {
+
+namespace fs = std::filesystem;
+using ledlab::test::run_ledlab;
+using ledlab::test::run_shell;
+
+}  // namespace
+
+TEST_CASE("ledlab gui --attach with a uuid the store has no run for exits 2 naming the uuid and the store", "[gui]") {
+  ledlab::db::test::TempDb tmp;
+  {
+    auto store = ledlab::db::Store::open(tmp.path());
+    REQUIRE(store);
+    REQUIRE((*store)->begin_run({.sequence = "liv", .started_s = 1000}));
+  }
+  const auto ran = run_ledlab("gui --db " + tmp.path().string() + " --attach nosuch --screenshot " +
+                              (tmp.dir() / "shot.png").string());
+  INFO(ran.out);
+  CHECK(ran.code == 2);
+  CHECK_THAT(ran.out, Catch::Contains("--attach nosuch: no run matches 'nosuch'"));
+  CHECK_THAT(ran.out, Catch::Contains(tmp.path().string()));
+  CHECK_FALSE(fs::exists(tmp.dir() / "shot.png"));
+
+  const fs::path missing = tmp.dir() / "nothing-here.sqlite";
+  const auto no_store = run_ledlab("gui --db " + missing.string() + " --attach 1234abcd");
+  INFO(no_store.out);
+  CHECK(no_store.code == 2);
+  CHECK_THAT(no_store.out, Catch::Contains("--attach 1234abcd"));
+  CHECK_THAT(no_store.out, Catch::Contains(missing.string()));
+}
+
+TEST_CASE("ledlab gui --screenshot of a store with no run to follow writes the empty dashboard without waiting for its timeout", "[gui]") {
+  ledlab::db::test::TempDb tmp;
+  {
+    auto store = ledlab::db::Store::open(tmp.path());
+    REQUIRE(store);
+  }
+  const fs::path shot = tmp.dir() / "empty.png";
+  // The timeout is a safety net only: before, the screenshot waited for a run until it ran out
+  // and exited 1.
+  const auto ran = run_shell("xvfb-run -a -s '-screen 0 1920x1200x24' " + std::string(LEDLAB_BINARY_DIR) +
+                             "/ledlab gui --db " + tmp.path().string() + " --sequences " LEDLAB_SOURCE_DIR
+                             "/sequences --screenshot " + shot.string() + " --timeout 60");
+  INFO(ran.out);
+  CHECK(ran.code == 0);
+  CHECK(fs::file_size(shot) > 0);
+}
