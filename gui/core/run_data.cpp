@@ -46,7 +46,8 @@ RunData::RunData(db::RunRecord run) : run_(std::move(run)), dead_below_w_(kDefau
   if (const json params = parse_object(run_.parameters_json);
       params.contains("dead_below_w") && params["dead_below_w"].is_number() && std::isfinite(params["dead_below_w"].get<double>()))
     dead_below_w_ = params["dead_below_w"].get<double>();
-  // The array's shape comes from the station the run used ([bench.array] rows x cols).
+  // The array's shape from the station the run used ([bench.array] rows x cols), until the
+  // store's lanes table for the run's DUT says otherwise (read_layout).
   const json station = parse_object(run_.station_json);
   if (station.contains("name") && station["name"].is_string()) station_name_ = station["name"].get<std::string>();
   if (station.contains("text") && station["text"].is_string()) {

@@ -503,3 +503,28 @@ TEST_CASE("a finished burn-in's catastrophic lanes are left out of the array mea
   CHECK(verdict->marks[1] == gui::LaneMark::catastrophic);
   CHECK(verdict->counts.failed == 0);
 }
+
+TEST_CASE("the lane map takes the array's rows and columns from the DUT's lanes table, not from the station file") {
+  db::test::TempDb tmp;
+  auto store = db::Store::open(tmp.path());
+  REQUIRE(store);
+  // An 8 x 16 array on a station whose simulated array is 20 x 20.
+  db::DutRecord dut{.serial = "MLA-8x16-3", .description = "8 x 16 array"};
+  for (int lane = 1; lane <= 128; ++lane) dut.lanes.push_back({lane, (lane - 1) / 16, (lane - 1) % 16, ""});
+  REQUIRE((*store)->upsert_dut(dut));
+  auto run = (*store)->begin_run({.sequence = "liv", .station_json = station_json(), .dut_serial = dut.serial, .started_s = 1000});
+  REQUIRE(run);
+  for (int lane = 1; lane <= 128; ++lane) {
+    auto id = (*store)->declare_series(run->id, {lane, "optical_power", "W", "{}"});
+    REQUIRE(id);
+    REQUIRE((*store)->append(*id, 1000, 1e-3));
+  }
+  REQUIRE((*store)->flush());
+  auto reader = db::Reader::open(tmp.path());
+  REQUIRE(reader);
+  gui::RunData data(*run);
+  REQUIRE(data.refresh(*reader));
+  const auto map = data.lane_map();
+  CHECK(map.rows == 8);
+  CHECK(map.cols == 16);
+}
