@@ -42,6 +42,13 @@ struct Marker {  // a vertical line, e.g. f3dB
   std::string label;
 };
 
+// A stretch of the x axis shaded behind the data: an interlock excursion, from its trip to the
+// run going on again (or on to the run's end).
+struct Span {
+  double x0 = 0, x1 = 0;
+  std::string label;
+};
+
 struct PlotData {
   std::string title;
   std::string x_label, x_unit, y_label, y_unit;
@@ -49,6 +56,7 @@ struct PlotData {
   std::vector<History> histories;
   std::vector<Curve> curves;
   std::vector<Marker> markers;
+  std::vector<Span> spans;
   bool empty() const { return histories.empty() && curves.empty(); }
 };
 

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <set>
+#include <string_view>
 
 namespace ledlab::gui {
 
@@ -323,7 +325,58 @@ PlotData RunData::chamber_plot() const {
   if (auto dut = logged_or("env_dut_temperature", "dut_temperature")) p.histories.push_back({"DUT", dut});
   if (auto sp = merged("env_setpoint")) p.histories.push_back({"setpoint", sp, true});
   else if (!setpoint_->empty()) p.histories.push_back({"setpoint", frozen(*setpoint_), true});
+  add_excursions(p);
   return p;
+}
+
+namespace {
+
+// The air temperature an interlock message states: the interlock monitor words its trips as
+// "<chamber> air 69.20 C is -15.80 C from setpoint 85 C (band 2 C)" or "... (air 130.00 C)".
+std::optional<double> air_in(const std::string& message) {
+  const auto at = message.find("air ");
+  if (at == std::string::npos) return std::nullopt;
+  const char* begin = message.c_str() + at + 4;
+  char* end = nullptr;
+  const double c = std::strtod(begin, &end);
+  if (end == begin || !std::isfinite(c) || std::string_view(end).substr(0, 2) != " C") return std::nullopt;
+  return c;
+}
+
+}  // namespace
+
+void RunData::add_excursions(PlotData& p) const {
+  // The engine logs a trip as an alarm with data {"interlock": name}, and the run going on
+  // again as a state event "running: ..." once no hold is left (run_sequence.cpp, RunHost::release).
+  Curve seen{"interlock reading"};
+  bool open = false;  // the last span has not ended yet
+  for (const auto& e : events_) {
+    if (!e.t_s) continue;
+    const double h = hours(*e.t_s);
+    const json data = e.kind == db::EventKind::alarm ? parse_object(e.data_json) : json::object();
+    if (data.contains("interlock") && data["interlock"].is_string() && e.message.find("' tripped: ") != std::string::npos) {
+      const auto air = air_in(e.message);
+      if (air) seen.points.push_back({h, *air});
+      const std::string name = data["interlock"].get<std::string>();
+      const std::string label = air ? fmt::format("interlock '{}': air {}", name, format_value(*air, "C"))
+                                    : fmt::format("interlock '{}' tripped", name);
+      if (open) continue;  // a second trip during the same hold: its reading, one span
+      p.spans.push_back({h, h, label});
+      open = true;
+    } else if (open && e.kind == db::EventKind::state && e.message.starts_with("running: ")) {
+      p.spans.back().x1 = h;
+      open = false;
+    }
+  }
+  if (open) {
+    // Not over when the log ends: on to the run's end, or to the newest reading of a live run.
+    double last_h = p.spans.back().x0;
+    for (const auto& hist : p.histories)
+      if (hist.data && !hist.data->empty()) last_h = std::max(last_h, hist.data->t_last());
+    if (run_.ended_s) last_h = std::max(last_h, hours(*run_.ended_s));
+    p.spans.back().x1 = last_h;
+  }
+  if (!seen.points.empty()) p.curves.push_back(std::move(seen));
 }
 
 PlotData RunData::power_plot(int lane) const {

@@ -89,6 +89,9 @@ class RunData {
   std::optional<double> condition(const Series& s, const char* key) const;
   std::optional<double> setpoint(const Series& s) const;  // of a chamber series, from its conditions
   PlotData chamber_plot() const;
+  // The interlock excursions in the event log, on the chamber plot: shaded from trip to resume,
+  // and the temperature the interlock read when it tripped.
+  void add_excursions(PlotData& p) const;
   PlotData power_plot(int lane) const;
   PlotData decay_plot() const;
   PlotData ber_plot(int lane) const;

@@ -158,8 +158,13 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
   const ImVec2 title_size = ImGui::CalcTextSize(data.title.c_str());
   dl->AddText(ImVec2(origin.x + 16 + title_size.x, origin.y + 4), colours::dim, ("· " + ytitle).c_str());
 
-  // Data, clipped to the plot area.
+  // Data, clipped to the plot area; interlock excursions shaded behind it.
   dl->PushClipRect(a, b, true);
+  for (const auto& s : data.spans) {
+    const float s0 = x.px(s.x0), s1 = std::max(x.px(s.x1), s0 + 2.0f);
+    dl->AddRectFilled(ImVec2(s0, a.y), ImVec2(s1, b.y), IM_COL32(220, 70, 50, 48));
+    dl->AddText(ImVec2(s0 + 3, b.y - 20), colours::marker, s.label.c_str());
+  }
   int series_index = 0;
   float legend_x = b.x - 6, legend_y = a.y + 3;
   auto legend = [&](const std::string& label, ImU32 colour) {  // right-aligned rows, wrapping leftwards

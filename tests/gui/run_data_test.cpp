@@ -528,3 +528,40 @@ TEST_CASE("the lane map takes the array's rows and columns from the DUT's lanes 
   CHECK(map.rows == 8);
   CHECK(map.cols == 16);
 }
+
+TEST_CASE("an interlock excursion is shaded on the chamber plot from its trip to the run going on, with the temperature the interlock read") {
+  Fixture f;
+  const auto air = f.series(std::nullopt, "env_air_temperature", "C", nlohmann::json::object());
+  for (int k = 0; k < 120; ++k) f.append(air, 1000 + 60.0 * k, 84.9);
+  const auto event = [&](db::EventKind kind, double t, std::string source, std::string message, nlohmann::json data) {
+    REQUIRE(f.store->log_event(f.run.id, {.t_s = t, .kind = kind, .source = std::move(source), .message = std::move(message),
+                                          .data_json = data.dump()}));
+  };
+  // As the engine words them (run_sequence.cpp: the interlock hooks, hold and release).
+  event(db::EventKind::alarm, 1000 + 3600, "chamber",
+        "interlock 'band' tripped: chamber air 69.20 C is -15.80 C from setpoint 85 C (band 2 C)",
+        {{"interlock", "band"}, {"action", "suspend"}});
+  event(db::EventKind::state, 1000 + 3600, "engine", "suspended: interlock 'band': chamber air 69.20 C is -15.80 C",
+        {{"holder", "interlock:band"}});
+  event(db::EventKind::state, 1000 + 3600 + 900, "engine", "running: interlock 'band' clear: chamber air 84.90 C in band for 300 s",
+        {{"holder", "interlock:band"}});
+  // A second trip the run has not come back from yet: shaded to the newest reading.
+  event(db::EventKind::alarm, 1000 + 6000, "chamber", "interlock 'overtemp' tripped: chamber reports an over-temperature alarm (air 130.00 C)",
+        {{"interlock", "overtemp"}, {"action", "suspend"}});
+  auto data = f.read();
+  const auto plots = data.plots(0);
+  const auto& chamber = plot(plots, "Chamber temperature");
+  REQUIRE(chamber.spans.size() == 2);
+  CHECK(chamber.spans[0].x0 == Approx(1.0));
+  CHECK(chamber.spans[0].x1 == Approx(1.25));
+  CHECK(chamber.spans[0].label == "interlock 'band': air 69.2 C");
+  CHECK(chamber.spans[1].x0 == Approx(6000.0 / 3600));
+  CHECK(chamber.spans[1].x1 == Approx(119 * 60.0 / 3600));
+  CHECK(chamber.spans[1].label == "interlock 'overtemp': air 130 C");
+  // The interlock's own readings are points on the plot, apart from the logged air.
+  REQUIRE(chamber.curves.size() == 1);
+  REQUIRE(chamber.curves[0].points.size() == 2);
+  CHECK(chamber.curves[0].points[0].x == Approx(1.0));
+  CHECK(chamber.curves[0].points[0].y == Approx(69.2));
+  CHECK(chamber.curves[0].points[1].y == Approx(130.0));
+}
