@@ -5,6 +5,7 @@
 #include "db/reader.hpp"
 #include "db/store.hpp"
 #include "gui/core/run_data.hpp"
+#include "store_means.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -33,81 +34,6 @@ double power_w(int lane, int k) {
   if (lane == kSuddenLane && k >= kReadings / 2) return 1e-9;
   const double noise = 1e-3 * (((lane * 7919 + k * 104729) % 1000) / 1000.0 - 0.5);
   return 1e-3 * (1 + 0.01 * lane) * (1 - 2e-4 * k) * (1 + noise);
-}
-
-// A plotted history as (hours, value) points; each point of these short histories is a bucket
-// of its own, so one column per few milliseconds of run time holds at most one.
-std::vector<std::pair<double, double>> points_of(const gui::MinMaxHistory& h) {
-  std::vector<gui::MinMaxHistory::Column> columns;
-  h.decimate(h.t_first() - 1e-3, h.t_last() + 1e-3, static_cast<int>(h.points()) * 64 + 64, columns);
-  std::vector<std::pair<double, double>> out;
-  for (const auto& c : columns)
-    if (c.filled) {
-      CHECK(c.lo == c.hi);
-      out.emplace_back(c.t, c.lo);
-    }
-  return out;
-}
-
-const gui::History* history(const std::vector<gui::PlotData>& plots, const std::string& title) {
-  for (const auto& p : plots)
-    if (p.title == title && !p.histories.empty()) return &p.histories.front();
-  return nullptr;
-}
-
-// The store's array mean per reading time, read on its own connection: the mean over the lanes
-// the run counts (first reading at or above dead_below_w, no catastrophic failure among
-// `results`), for the readings every lane has reached the store.
-std::map<double, double> store_means(db::Reader& reader, db::RunId run, const std::vector<db::ResultRecord>& results) {
-  std::set<int> catastrophic;
-  for (const auto& r : results)
-    if (r.lane && r.name == "lane_failed" && nlohmann::json::parse(r.extra_json).value("catastrophic", false))
-      catastrophic.insert(*r.lane);
-  auto series = reader.series(run);
-  REQUIRE(series);
-  std::map<double, std::pair<double, int>> sums;  // t -> (sum over counted lanes, lanes read)
-  for (const auto& s : *series) {
-    if (!s.spec.lane || s.spec.quantity != "optical_power") continue;
-    auto samples = reader.samples(s.id);
-    REQUIRE(samples);
-    if (samples->empty()) continue;
-    const bool counted = samples->front().value >= kDeadBelowW && !catastrophic.contains(*s.spec.lane);
-    for (const auto& x : *samples) {
-      auto& [sum, n] = sums[x.t_s];
-      if (counted) sum += x.value;
-      ++n;
-    }
-  }
-  const int counted_lanes = kLanes - 1 - (catastrophic.contains(kSuddenLane) ? 1 : 0);
-  std::map<double, double> means;
-  for (const auto& [t, acc] : sums)
-    if (acc.second == kLanes) means[t] = acc.first / counted_lanes;
-  return means;
-}
-
-// What the model plots against the store: every point one reading's array mean, the readings
-// in order from the first, none left out between them, none twice.
-void check_against_store(const gui::RunData& data, db::Reader& check, db::RunId run) {
-  const auto expected = store_means(check, run, data.results());
-  const auto plots = data.plots(0);
-  const auto* mean = history(plots, "Optical power");
-  if (!mean) return;  // nothing complete yet
-  const auto points = points_of(*mean->data);
-  REQUIRE(points.size() <= expected.size());
-  auto it = expected.begin();
-  for (const auto& [h, value] : points) {
-    INFO("reading at " << h << " h");
-    CHECK(h == Approx((it->first - kStartedS) / 3600).margin(1e-9));
-    CHECK(value == Approx(it->second).epsilon(1e-12));
-    ++it;
-  }
-  // The burn-in decay: the same means as % of the first reading's.
-  const auto* decay = history(plots, "Burn-in power decay");
-  REQUIRE(decay);
-  const auto percent = points_of(*decay->data);
-  REQUIRE(percent.size() <= points.size());
-  for (std::size_t i = 0; i < percent.size(); ++i)
-    CHECK(percent[i].second == Approx(100 * points[i].second / expected.begin()->second).epsilon(1e-12));
 }
 
 }  // namespace
@@ -173,7 +99,7 @@ TEST_CASE("at every refresh during a burn-in the dashboard plots the array mean 
     last = done.load();  // one more refresh once everything is committed
     auto changed = data.refresh(*reader);
     REQUIRE(changed);
-    check_against_store(data, *check, run->id);
+    test::check_against_store(data, *check, kDeadBelowW);
     {
       std::lock_guard lock(mutex);
       ++refreshes;
@@ -185,7 +111,7 @@ TEST_CASE("at every refresh during a burn-in the dashboard plots the array mean 
   CHECK(refreshes > kReadings / 6);
   // Every reading is on the plot at the end, the catastrophic lane out of all of them.
   const auto plots = data.plots(0);
-  const auto* mean = history(plots, "Optical power");
+  const auto* mean = test::first_history(plots, "Optical power");
   REQUIRE(mean);
   CHECK(mean->data->points() == kReadings);
   CHECK(data.dead_lane(kDarkLane));
