@@ -14,6 +14,13 @@ namespace fs = std::filesystem;
 using ledlab::test::run_ledlab;
 using ledlab::test::run_shell;
 
+// `ledlab gui` headless under Xvfb on `db`, writing `shot`; the timeout is a safety net only.
+ledlab::test::Ran screenshot(const fs::path& db, const fs::path& shot, const std::string& args) {
+  return run_shell("xvfb-run -a -s '-screen 0 1920x1200x24' " + std::string(LEDLAB_BINARY_DIR) + "/ledlab gui --db " +
+                   db.string() + " --sequences " LEDLAB_SOURCE_DIR "/sequences --screenshot " + shot.string() +
+                   " --timeout 60 " + args);
+}
+
 }  // namespace
 
 TEST_CASE("ledlab gui --attach with a uuid the store has no run for exits 2 naming the uuid and the store", "[gui]") {
@@ -46,11 +53,29 @@ TEST_CASE("ledlab gui --screenshot of a store with no run to follow writes the e
     REQUIRE(store);
   }
   const fs::path shot = tmp.dir() / "empty.png";
-  // The timeout is a safety net only: before, the screenshot waited for a run until it ran out
-  // and exited 1.
-  const auto ran = run_shell("xvfb-run -a -s '-screen 0 1920x1200x24' " + std::string(LEDLAB_BINARY_DIR) +
-                             "/ledlab gui --db " + tmp.path().string() + " --sequences " LEDLAB_SOURCE_DIR
-                             "/sequences --screenshot " + shot.string() + " --timeout 60");
+  // Before, the screenshot waited for a run until its timeout ran out and exited 1.
+  const auto ran = screenshot(tmp.path(), shot, "");
+  INFO(ran.out);
+  CHECK(ran.code == 0);
+  CHECK(fs::file_size(shot) > 0);
+}
+
+TEST_CASE("ledlab gui --screenshot of an ended run with no lane data shows it as it is without waiting for its timeout", "[gui]") {
+  ledlab::db::test::TempDb tmp;
+  std::string uuid;
+  {
+    auto store = ledlab::db::Store::open(tmp.path());
+    REQUIRE(store);
+    auto run = (*store)->begin_run({.sequence = "chamber_check", .started_s = 1000});
+    REQUIRE(run);
+    uuid = run->uuid;
+    auto air = (*store)->declare_series(run->id, {std::nullopt, "chamber_temperature", "C", "{}"});
+    REQUIRE(air);
+    REQUIRE((*store)->append(*air, 1000, 25.0));
+    REQUIRE((*store)->end_run(run->id, ledlab::db::RunStatus::aborted, 1100, "stopped by the operator"));
+  }
+  const fs::path shot = tmp.dir() / "ended.png";
+  const auto ran = screenshot(tmp.path(), shot, "--attach " + uuid.substr(0, 8));
   INFO(ran.out);
   CHECK(ran.code == 0);
   CHECK(fs::file_size(shot) > 0);
