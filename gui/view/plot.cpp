@@ -134,8 +134,8 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
   const Prefix yp = si_prefix(std::max(std::abs(view.y0), std::abs(view.y1)), data.y_unit);
   const int x_ticks = std::max(2, static_cast<int>((b.x - a.x) / 55));
   const int y_ticks = std::max(2, static_cast<int>((b.y - a.y) / 40));
-  const auto xt = data.x_log ? log_ticks(view.x0, view.x1, x_ticks) : linear_ticks(view.x0, view.x1, x_ticks, xp.scale);
-  const auto yt = data.y_log ? log_ticks(view.y0, view.y1, y_ticks) : linear_ticks(view.y0, view.y1, y_ticks, yp.scale);
+  const auto xt = data.x_log ? log_ticks(view.x0, view.x1, x_ticks, log_tick_style(data.x_unit)) : linear_ticks(view.x0, view.x1, x_ticks, xp.scale);
+  const auto yt = data.y_log ? log_ticks(view.y0, view.y1, y_ticks, log_tick_style(data.y_unit)) : linear_ticks(view.y0, view.y1, y_ticks, yp.scale);
   for (const auto& t : xt) {
     const float px = x.px(t.value);
     dl->AddLine(ImVec2(px, a.y), ImVec2(px, b.y), t.label.empty() ? colours::grid_minor : colours::grid);

@@ -1,5 +1,6 @@
 // Lane maps: one cell per lane, row-major like the array, coloured by value with a colour bar.
 #include "report/svg_plot.hpp"
+#include "viz/colormap.hpp"
 
 #include <fmt/format.h>
 
@@ -11,15 +12,8 @@
 namespace ledlab::report {
 namespace {
 
-// A perceptually ordered dark-blue -> green -> yellow ramp (stops in the spirit of viridis).
-std::string ramp(double u) {
-  static constexpr std::array<std::array<double, 3>, 5> stops{{{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}}};
-  u = std::clamp(u, 0.0, 1.0) * (stops.size() - 1);
-  const auto i = std::min<std::size_t>(static_cast<std::size_t>(u), stops.size() - 2);
-  const double f = u - static_cast<double>(i);
-  auto mix = [&](int c) { return static_cast<int>(std::lround(stops[i][c] + f * (stops[i + 1][c] - stops[i][c]))); };
-  return fmt::format("rgb({},{},{})", mix(0), mix(1), mix(2));
-}
+// The dashboard's viridis (src/viz/colormap.hpp), as an SVG fill.
+std::string ramp(double u) { return viz::css(viz::colormap(u)); }
 
 // Every k-th of n labels, k in 1, 2, 5, 10, ... so that labels are at least `min_px` apart.
 int label_stride(int cell_px, int min_px) {

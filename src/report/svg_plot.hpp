@@ -3,7 +3,7 @@
 // axes, ticks, grid, axis titles with units, lines, markers, error bars and limit lines; and
 // lane-map heatmaps with a colour bar. The output is an <svg> element with no external
 // references, ready to paste into a page.
-#include "report/scale.hpp"
+#include "viz/scale.hpp"
 
 #include <optional>
 #include <string>
@@ -11,6 +11,16 @@
 #include <vector>
 
 namespace ledlab::report {
+
+// The report draws its axes with the scales and ticks the dashboard uses (src/viz).
+using viz::nice_range;
+using viz::power_of_ten_label;
+using viz::Scale;
+using viz::ScaleKind;
+using viz::si_label;
+using viz::Tick;
+using viz::tick_label;
+using viz::TickStyle;
 
 struct PlotSeries {
   std::string name;              // legend entry; empty: not in the legend
