@@ -3,6 +3,7 @@
 #include "db/bucket_grid.hpp"
 #include "engine/station_config.hpp"
 #include "gui/core/ticks.hpp"
+#include "viz/lane_layout.hpp"
 
 #include <fmt/format.h>
 
@@ -48,8 +49,8 @@ RunData::RunData(db::RunRecord run) : run_(std::move(run)), dead_below_w_(kDefau
   if (const json params = parse_object(run_.parameters_json);
       params.contains("dead_below_w") && params["dead_below_w"].is_number() && std::isfinite(params["dead_below_w"].get<double>()))
     dead_below_w_ = params["dead_below_w"].get<double>();
-  // The array's shape from the station the run used ([bench.array] rows x cols), until the
-  // store's lanes table for the run's DUT says otherwise (read_layout).
+  // The array's shape from the station the run used ([bench.array] rows x cols), unless the
+  // store's lanes table for the run's DUT places its lanes (read_layout, lane_map).
   const json station = parse_object(run_.station_json);
   if (station.contains("name") && station["name"].is_string()) station_name_ = station["name"].get<std::string>();
   if (station.contains("text") && station["text"].is_string()) {
@@ -139,16 +140,8 @@ Status RunData::read_layout(db::Reader& reader) {
   if (run_.dut_serial.empty()) return {};
   auto dut = reader.dut(run_.dut_serial);
   if (!dut) return dut.error().code == Errc::not_found ? Status{} : Status(std::unexpected(dut.error()));
-  std::optional<int> row_lo, row_hi, col_lo, col_hi;
-  for (const auto& l : dut->lanes) {
-    if (!l.row || !l.col) continue;  // a spare without a place in the array
-    row_lo = std::min(row_lo.value_or(*l.row), *l.row), row_hi = std::max(row_hi.value_or(*l.row), *l.row);
-    col_lo = std::min(col_lo.value_or(*l.col), *l.col), col_hi = std::max(col_hi.value_or(*l.col), *l.col);
-  }
-  if (!row_lo) return {};  // not described yet: asked again at the next refresh
-  rows_ = *row_hi - *row_lo + 1;
-  cols_ = *col_hi - *col_lo + 1;
-  layout_read_ = true;
+  dut_lanes_ = std::move(dut->lanes);
+  layout_read_ = !dut_lanes_.empty();  // not described yet: asked again at the next refresh
   return {};
 }
 
@@ -290,7 +283,7 @@ db::RunVerdict RunData::verdict() const {
 }
 
 int RunData::lane_count() const {
-  int lanes = rows_ * cols_;
+  int lanes = 0;
   for (const auto& [id, s] : series_)
     if (s.rec.spec.lane) lanes = std::max(lanes, *s.rec.spec.lane);
   for (const auto& r : results_)
@@ -476,10 +469,18 @@ std::vector<PlotData> RunData::plots(int lane) const {
 
 LaneMap RunData::lane_map() const {
   LaneMap map;
-  const int lanes = lane_count();
+  // The DUT's lanes table when it places every lane the run has, else the station's grid.
+  const int used = lane_count();
+  const auto layout = viz::LaneLayout::from_table(dut_lanes_, used);
+  const int lanes = layout ? used : std::max(used, rows_ * cols_);
   if (lanes <= 0) return map;
-  map.cols = cols_ > 0 && rows_ * cols_ >= lanes ? cols_ : static_cast<int>(std::ceil(std::sqrt(lanes)));
-  map.rows = (lanes + map.cols - 1) / map.cols;
+  if (layout) {
+    map.rows = layout->rows();
+    map.cols = layout->cols();
+  } else {
+    map.cols = cols_ > 0 && rows_ * cols_ >= lanes ? cols_ : static_cast<int>(std::ceil(std::sqrt(lanes)));
+    map.rows = (lanes + map.cols - 1) / map.cols;
+  }
   const auto n = static_cast<std::size_t>(map.rows * map.cols);
   auto metric = [&](std::string name, std::string unit, bool log_scale, bool verdict) {
     return LaneMetric{std::move(name), std::move(unit), log_scale, verdict, std::vector<std::optional<double>>(n),

@@ -82,8 +82,7 @@ class RunData {
   };
   bool complete(const OpenReading& r) const { return r.lanes >= power_lanes_; }
   void close_readings();
-  // The DUT's lane layout from the store's lanes table (rows x cols), when the run names a DUT
-  // the store describes; else the station's simulated array stays.
+  // The DUT's lanes table from the store, when the run names a DUT the store describes.
   Status read_layout(db::Reader& reader);
   double hours(double t_s) const { return (t_s - run_.started_s) / 3600.0; }
   std::optional<double> condition(const Series& s, const char* key) const;
@@ -96,11 +95,12 @@ class RunData {
   PlotData decay_plot() const;
   PlotData ber_plot(int lane) const;
   PlotData frequency_plot(int lane) const;
-  int lane_count() const;
+  int lane_count() const;  // the highest lane the run's series and results name
 
   db::RunRecord run_;
   std::string station_name_;
-  int rows_ = 0, cols_ = 0;  // the array's layout: the DUT's lanes table, else the station's
+  int rows_ = 0, cols_ = 0;  // the station's simulated array
+  std::vector<db::LaneRecord> dut_lanes_;
   std::map<db::SeriesId, Series> series_;
   std::vector<db::EventRecord> events_;
   std::vector<db::ResultRecord> results_;
