@@ -123,7 +123,9 @@ void print_event(std::ostream& out, const EventRecord& e) {
 
 }  // namespace
 
-Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const ShowOptions& options) {
+Status print_run(std::ostream& out, Reader& reader, const RunRecord& stored, const ShowOptions& options) {
+  RunRecord r = stored;  // as a reader sees it: a run whose process is gone is interrupted
+  r.status = observed_status(stored);
   auto totals = reader.totals(r.id);
   if (!totals) return fail(totals.error());
   auto instruments = reader.instruments(r.id);
@@ -165,8 +167,9 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
                             (r.script_text.empty() || r.script_text.ends_with('\n') ? 0 : 1);
   line("run", r.uuid);
   std::string status(to_string(r.status));
-  if (r.status == RunStatus::running && owner_liveness(r.host, r.owner_pid, r.owner_token) == Liveness::gone)
-    status += " (owner process gone: marked interrupted when the store is next opened for writing)";
+  if (r.status != stored.status)
+    status += fmt::format(" (its process {} on {} is gone; the store says {} until a writer next opens it)", r.owner_pid,
+                          r.host, to_string(stored.status));
   line("status", status);
   // The verdict the HTML report and `ledlab run` give, with what it is built from (verdict.hpp).
   line("verdict", verdict.headline());
