@@ -266,4 +266,19 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& stored, con
   return {};
 }
 
+Result<std::string> stored_state_line(Reader& reader, const RunRecord& stored) {
+  RunRecord r = stored;
+  r.status = observed_status(stored);
+  VerdictTally tally;
+  if (auto st = for_each_result(reader, r.id, [&](const ResultRecord& x) { tally.add(x); }); !st) return fail(st.error());
+  const RunVerdict verdict = tally.verdict(r);
+  std::string when;
+  if (r.ended_s) when = fmt::format("ended {} ({:.2f} h after the start)", iso_utc(*r.ended_s), (*r.ended_s - r.started_s) / 3600.0);
+  else if (r.status != stored.status) when = fmt::format("its process {} on {} is gone", r.owner_pid, r.host);
+  else when = fmt::format("running since {}", iso_utc(r.started_s));
+  // The verdict's own word repeats the state of a run that did not finish; its basis does not.
+  return fmt::format("{}, {}; {}", to_string(r.status), when,
+                     verdict.outcome == RunOutcome::not_finished ? verdict.basis() : verdict.headline());
+}
+
 }  // namespace ledlab::db

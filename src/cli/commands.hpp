@@ -32,6 +32,10 @@ int write_report(const std::string& db, const std::string& run, std::string out)
 // `-p name=value` arguments as parameter overrides; a malformed one ends the command (exit 2).
 lua::Overrides parse_params_or_exit(const std::vector<std::string>& params);
 
+// What the store `db` says about a run that does not answer on its control endpoint: one line,
+// its state first (db::stored_state_line). Errors: the store cannot be read, or has no such run.
+Result<std::string> stored_run_state(const std::string& db, const std::string& run);
+
 // --time-scale: a finite number in (0, engine::kMaxTimeScale], like a station file's time_scale.
 CLI::Validator time_scale_check();
 

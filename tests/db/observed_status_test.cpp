@@ -3,6 +3,7 @@
 #include "cli_support.hpp"
 #include "db/ownership.hpp"
 #include "db/reader.hpp"
+#include "db/show.hpp"
 #include "db/store.hpp"
 #include "temp_db.hpp"
 
@@ -80,8 +81,39 @@ TEST_CASE("runs lists a run whose process was killed as interrupted without a wr
   CHECK_THAT(out, Catch::Contains("the store says running until a writer next opens it)"));
   CHECK_THAT(out, Catch::Contains("verdict     INTERRUPTED: no verdict"));
 
+  // What `ledlab ctl status` answers for it, no endpoint being left to ask.
+  {
+    auto reader = Reader::open(db).value();
+    const std::string line = stored_state_line(reader, reader.find_run(uuid).value()).value();
+    CHECK_THAT(line, Catch::Matches(R"(interrupted, its process \d+ on .+ is gone; no verdict; 0 results recorded .*)"));
+  }
+
   // Reading changed nothing in the file.
   CHECK(Reader::open(db).value().find_run(uuid).value().status == RunStatus::running);
+}
+
+TEST_CASE("the stored state of an ended run states its end and its verdict") {
+  test::TempDb tmp;
+  const std::string db = tmp.path().string();
+  RunRecord run;
+  {
+    auto store = Store::open(db).value();
+    run = store->begin_run({.sequence = "bandwidth", .script_text = "x", .started_s = 1700000000.0}).value();
+    REQUIRE(store->record_result(run.id, {.name = "f3db_hz", .lane = 1, .value = 1e9, .unit = "Hz", .lower_limit = 5e8,
+                                          .t_s = 1700000100.0}));
+    REQUIRE(store->end_run(run.id, RunStatus::finished, 1700005400.0));
+    const RunRecord aborted = store->begin_run({.sequence = "bandwidth", .script_text = "x", .started_s = 1700010000.0}).value();
+    REQUIRE(store->end_run(aborted.id, RunStatus::aborted, 1700013600.0));
+  }
+  auto reader = Reader::open(db).value();
+  CHECK(stored_state_line(reader, reader.find_run(run.uuid).value()).value() ==
+        "finished, ended 2023-11-14T23:43:20Z (1.50 h after the start); PASS: none of 1 judged results failed "
+        "(1 pass, 0 dead, 0 not judged); no array verdict results");
+  auto runs = reader.list_runs({.status = RunStatus::aborted}).value();
+  REQUIRE(runs.size() == 1);
+  CHECK(stored_state_line(reader, runs.front()).value() ==
+        "aborted, ended 2023-11-15T02:00:00Z (1.00 h after the start); no verdict; 0 results recorded "
+        "(0 pass, 0 fail, 0 dead, 0 not judged)");
 }
 
 TEST_CASE("runs lists a run whose process is alive as running") {

@@ -171,6 +171,34 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   unsetenv("LEDLAB_RUN_DIR");
 }
 
+TEST_CASE("ledlab ctl status of a run that has ended answers from the store: its state, end and verdict") {
+  const std::string dir = in_build("ctl-ended-runs");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);
+  const std::string db = in_build("run-ctl-ended.sqlite");
+  auto r = run_ledlab(run_args(write_script("ctl_ended.lua", "result{name = 'f3db_hz', lane = 1, value = 1e9, unit = 'Hz', "
+                                                             "lower = 5e8}\n"), db));
+  REQUIRE(r.code == 0);
+  const std::string uuid = run_ledlab("runs --no-header --db " + db).out.substr(0, 36);
+
+  auto status = run_ledlab("ctl status " + uuid.substr(0, 8) + " --db " + db);
+  INFO(status.out);
+  CHECK(status.code == 0);
+  CHECK_THAT(status.out, Catch::StartsWith("finished, ended 20"));
+  CHECK_THAT(status.out, Catch::Contains("; PASS: none of 1 judged results failed"));
+  CHECK_THAT(status.out, Catch::Contains("(run " + uuid + ", not running: from the store " + db + ")"));
+
+  // A run neither running nor in the store: both places named.
+  auto unknown = run_ledlab("ctl status " + uuid + " --db " + in_build("ctl-no-such.sqlite"));
+  CHECK(unknown.code == 1);
+  CHECK_THAT(unknown.out, Catch::Contains("no running sequence '" + uuid + "' under " + dir));
+  CHECK_THAT(unknown.out, Catch::Contains("ctl-no-such.sqlite"));
+  // Steering a run that has ended is still an error.
+  CHECK(run_ledlab("ctl pause " + uuid + " --db " + db).code == 1);
+  unsetenv("LEDLAB_RUN_DIR");
+}
+
 TEST_CASE("ledlab run refuses a damaged or foreign results store, naming it, and leaves it as it was") {
   const std::string db = in_build("run-damaged.sqlite");
   const std::string script = write_script("short_sequence.lua", "log('short')\n");
