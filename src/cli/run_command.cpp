@@ -134,7 +134,7 @@ void register_run_command(CLI::App& app) {
     auto reader = db::Reader::open(req.db);
     auto newest = reader ? reader->list_runs({.limit = 1}) : Result<std::vector<db::RunRecord>>(fail(reader.error()));
     if (!newest || newest->empty()) throw Exit{code};
-    const int report = write_report(req.db.string(), newest->front().uuid, o->report);
+    const int report = write_report(req.db.string(), newest->front().uuid, o->report, /*headline=*/false);
     throw Exit{code != 0 ? code : report};
   });
 }

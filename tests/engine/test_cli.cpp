@@ -119,6 +119,24 @@ TEST_CASE("a finished run whose verdict is FAIL exits 3 and says what the verdic
                                     "the verdict: 1 pass, 1 fail, 1 dead, 0 not judged"));
 }
 
+TEST_CASE("ledlab run --report prints the verdict once, then the summary and the report's path") {
+  const std::string html = in_build("run-report-once.html");
+  std::remove(html.c_str());
+  auto r = run_ledlab(run_args(write_script("report_once.lua", "result{name = 'f3db_hz', lane = 1, value = 1e8, unit = 'Hz', "
+                                                               "lower = 5e8}\n"), in_build("run-report-once.sqlite")) +
+                      " --report " + html);
+  INFO(r.out);
+  CHECK(r.code == 3);
+  std::size_t verdicts = 0;
+  for (auto at = r.out.find("FAIL: 1 of 1 judged results failed"); at != std::string::npos;
+       at = r.out.find("FAIL: 1 of 1 judged results failed", at + 1))
+    ++verdicts;
+  CHECK(verdicts == 1);
+  CHECK_THAT(r.out, Catch::Contains("  f3db_hz "));  // the counts per result name
+  CHECK_THAT(r.out, Catch::EndsWith("report: " + html + "\n"));
+  CHECK(std::filesystem::exists(html));
+}
+
 TEST_CASE("a drive above the station's limit is refused by the driver, naming the instrument") {
   auto r = run_ledlab(run_args(write_script("overdrive.lua", "pg.set_drive(0.05, 0.01)\n"), in_build("run-limit.sqlite")));
   INFO(r.out);
