@@ -122,7 +122,7 @@ void register_show(CLI::App& app, std::ostream& out, std::ostream& err) {
                                          "results by name, the last events");
   add_db_option(cmd, *o);
   cmd->add_option("RUN", o->run, "run uuid or a unique prefix")->required();
-  cmd->add_flag("--details", o->details, "everything: --series --results --events --station");
+  cmd->add_flag("--details,--all", o->details, "everything: --series --results --events --station");
   cmd->add_flag("--series", o->show.series, "also list every series (id, lane, quantity, unit, samples, span, conditions)");
   cmd->add_flag("--results", o->show.results, "also list every result with its limits and verdict");
   cmd->add_flag("--events", o->show.events, "list every event instead of the last few");
