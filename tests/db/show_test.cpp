@@ -1,6 +1,7 @@
 // `ledlab show`: a summary that stays one screen however many series a run has, with the
 // details behind options.
 #include "cli_support.hpp"
+#include "db/result_stats.hpp"
 #include "db/store.hpp"
 #include "temp_db.hpp"
 
@@ -190,4 +191,22 @@ TEST_CASE("show gives each result name's median, IQR and worst lane over the liv
   // --all is --details: every result on its own line.
   REQUIRE(run_cli({"show", run.uuid, "--db", tmp.path().string(), "--all"}, out, err) == 0);
   CHECK(count_lines(out, "f3db_hz ") == 1 + 5);
+}
+
+TEST_CASE("a result's margin is relative to its limit, the smaller side of a window, negative outside") {
+  CHECK(*relative_margin({.name = "ber_upper", .value = 1e-13, .upper_limit = 1e-12}) == Approx(0.9));
+  CHECK(*relative_margin({.name = "ber_upper", .value = 3e-12, .upper_limit = 1e-12}) == Approx(-2));
+  CHECK(*relative_margin({.name = "f3db_hz", .value = 1e9, .lower_limit = 5e8}) == Approx(1));
+  CHECK(*relative_margin({.name = "v", .value = 3.4, .lower_limit = 3.0, .upper_limit = 3.5}) == Approx(0.1 / 3.5));
+  CHECK_FALSE(relative_margin({.name = "forward_voltage_v", .value = 3.2}));
+  // The worst of a name is the live result with the smallest margin; a dead one never is.
+  ResultStatsBuilder b;
+  b.add({.name = "ber_upper", .lane = 1, .value = 1e-13, .upper_limit = 1e-12});
+  b.add({.name = "ber_upper", .lane = 2, .value = 0.5, .upper_limit = 1e-12, .verdict = Verdict::dead});
+  b.add({.name = "ber_upper", .lane = 3, .value = 5e-13, .upper_limit = 1e-12});
+  const ResultStats s = b.finish();
+  CHECK(s.live == 2);
+  REQUIRE(s.worst);
+  CHECK(s.worst->lane == 3);
+  CHECK(s.median == Approx(3e-13));
 }
