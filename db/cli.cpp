@@ -119,7 +119,7 @@ void register_show(CLI::App& app, std::ostream& out, std::ostream& err) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("show", "Provenance and summary of one run: counts, verdict, series by quantity, "
-                                         "results by name, the last events");
+                                         "results by name (median, IQR, worst lane), the last events");
   add_db_option(cmd, *o);
   cmd->add_option("RUN", o->run, "run uuid or a unique prefix")->required();
   cmd->add_flag("--details,--all", o->details, "everything: --series --results --events --station");
