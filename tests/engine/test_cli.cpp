@@ -119,6 +119,24 @@ TEST_CASE("a finished run whose verdict is FAIL exits 3 and says what the verdic
                                     "the verdict: 1 pass, 1 fail, 1 dead, 0 not judged"));
 }
 
+TEST_CASE("ledlab run --report prints the verdict once, then the summary and the report's path") {
+  const std::string html = in_build("run-report-once.html");
+  std::remove(html.c_str());
+  auto r = run_ledlab(run_args(write_script("report_once.lua", "result{name = 'f3db_hz', lane = 1, value = 1e8, unit = 'Hz', "
+                                                               "lower = 5e8}\n"), in_build("run-report-once.sqlite")) +
+                      " --report " + html);
+  INFO(r.out);
+  CHECK(r.code == 3);
+  std::size_t verdicts = 0;
+  for (auto at = r.out.find("FAIL: 1 of 1 judged results failed"); at != std::string::npos;
+       at = r.out.find("FAIL: 1 of 1 judged results failed", at + 1))
+    ++verdicts;
+  CHECK(verdicts == 1);
+  CHECK_THAT(r.out, Catch::Contains("  f3db_hz "));  // the counts per result name
+  CHECK_THAT(r.out, Catch::EndsWith("report: " + html + "\n"));
+  CHECK(std::filesystem::exists(html));
+}
+
 TEST_CASE("a drive above the station's limit is refused by the driver, naming the instrument") {
   auto r = run_ledlab(run_args(write_script("overdrive.lua", "pg.set_drive(0.05, 0.01)\n"), in_build("run-limit.sqlite")));
   INFO(r.out);
@@ -168,6 +186,34 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   auto gone = run_ledlab("ctl status " + uuid);
   CHECK(gone.code == 1);
   CHECK_THAT(gone.out, Catch::Contains("no running sequence"));
+  unsetenv("LEDLAB_RUN_DIR");
+}
+
+TEST_CASE("ledlab ctl status of a run that has ended answers from the store: its state, end and verdict") {
+  const std::string dir = in_build("ctl-ended-runs");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);
+  const std::string db = in_build("run-ctl-ended.sqlite");
+  auto r = run_ledlab(run_args(write_script("ctl_ended.lua", "result{name = 'f3db_hz', lane = 1, value = 1e9, unit = 'Hz', "
+                                                             "lower = 5e8}\n"), db));
+  REQUIRE(r.code == 0);
+  const std::string uuid = run_ledlab("runs --no-header --db " + db).out.substr(0, 36);
+
+  auto status = run_ledlab("ctl status " + uuid.substr(0, 8) + " --db " + db);
+  INFO(status.out);
+  CHECK(status.code == 0);
+  CHECK_THAT(status.out, Catch::StartsWith("finished, ended 20"));
+  CHECK_THAT(status.out, Catch::Contains("; PASS: none of 1 judged results failed"));
+  CHECK_THAT(status.out, Catch::Contains("(run " + uuid + ", not running: from the store " + db + ")"));
+
+  // A run neither running nor in the store: both places named.
+  auto unknown = run_ledlab("ctl status " + uuid + " --db " + in_build("ctl-no-such.sqlite"));
+  CHECK(unknown.code == 1);
+  CHECK_THAT(unknown.out, Catch::Contains("no running sequence '" + uuid + "' under " + dir));
+  CHECK_THAT(unknown.out, Catch::Contains("ctl-no-such.sqlite"));
+  // Steering a run that has ended is still an error.
+  CHECK(run_ledlab("ctl pause " + uuid + " --db " + db).code == 1);
   unsetenv("LEDLAB_RUN_DIR");
 }
 
