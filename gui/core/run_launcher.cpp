@@ -18,6 +18,8 @@ Result<Launched> launch_run(const LaunchRequest& request) {
   std::vector<std::string> args{request.ledlab.string(), "run", request.script.string(), "--station",
                                 request.station.string(), "--db", request.db.string()};
   if (request.simulate) args.emplace_back("--sim");
+  if (!request.dut_serial.empty()) args.insert(args.end(), {"--dut", request.dut_serial});
+  if (!request.operator_name.empty()) args.insert(args.end(), {"--operator", request.operator_name});
   for (const auto& [name, value] : request.params) {
     args.emplace_back("-p");
     args.push_back(name + "=" + value);

@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 #include "db/cli.hpp"
 #include "engine/run/control_endpoint.hpp"
+#include "engine/run/control_sender.hpp"
 #include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
 
@@ -191,7 +192,8 @@ void register_ctl_command(CLI::App& app) {
       ->check(CLI::Range(0.001, 3600.0));
   cmd->callback([=] {
     const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(*timeout_s));
-    auto reply = engine::send_control(*run, *command, timeout);
+    // The run's event log names who steered it: this user, this host, this process.
+    auto reply = engine::send_control(*run, engine::control_line(*command, engine::this_process("ledlab ctl")), timeout);
     if (!reply) {
       fmt::print(std::cerr, "error: {}\n", reply.error().message);
       throw Exit{reply.error().code == Errc::invalid_argument ? 2 : 1};

@@ -2,6 +2,7 @@
 #include "support/cli_process.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -146,6 +147,8 @@ TEST_CASE("Ctrl-C pauses a headless run and a second Ctrl-C aborts it, recorded 
 TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another process") {
   const std::string dir = in_build("ctl-runs");
   setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);  // inherited by both ledlab processes
+  const std::string user = std::getenv("USER") ? std::getenv("USER") : "";
+  setenv("USER", "ctl-tester", 1);  // the name `ledlab ctl` sends
   HeadlessRun run(run_args(write_script("ctl_sequence.lua", kLongSequence), in_build("run-ctl.sqlite")),
                   in_build("run-ctl.log"));
   REQUIRE(run.wait_for("hour 1"));
@@ -162,13 +165,17 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   CHECK_THAT(run_ledlab("ctl resume " + uuid).out, Catch::Contains("running"));
   CHECK_THAT(run_ledlab("ctl abort " + uuid).out, Catch::Contains("aborting"));
   CHECK(run.exit_code() == 4);
-  CHECK_THAT(run.text(), Catch::Contains("paused by ledlab ctl"));
-  CHECK_THAT(run.text(), Catch::Contains("resumed by ledlab ctl"));
+  // Each action names who sent it, from which program and host.
+  CHECK_THAT(run.text(), Catch::Contains("paused by ctl-tester via ledlab ctl on host "));
+  CHECK_THAT(run.text(), Catch::Contains("resumed by ctl-tester via ledlab ctl on host "));
+  CHECK_THAT(run.text(), Catch::Contains("abort: aborted by ctl-tester via ledlab ctl on host "));
   // The run has ended: its endpoint is gone.
   auto gone = run_ledlab("ctl status " + uuid);
   CHECK(gone.code == 1);
   CHECK_THAT(gone.out, Catch::Contains("no running sequence"));
   unsetenv("LEDLAB_RUN_DIR");
+  if (user.empty()) unsetenv("USER");
+  else setenv("USER", user.c_str(), 1);
 }
 
 TEST_CASE("ledlab run refuses a damaged or foreign results store, naming it, and leaves it as it was") {

@@ -11,6 +11,7 @@
 #include "engine/run/recorded_bindings.hpp"
 #include "engine/run/console_view.hpp"
 #include "engine/run/control_endpoint.hpp"
+#include "engine/run/control_sender.hpp"
 #include "engine/run/instrument_bindings.hpp"
 #include "engine/run/interlocks.hpp"
 #include "engine/run/run_inputs.hpp"
@@ -353,24 +354,30 @@ void RunHost::install_script_api() {
 }
 
 void RunHost::install_control() {
-  auto endpoint = ControlEndpoint::open(io_, run_.uuid, [this](std::string_view command) -> std::string {
+  auto endpoint = ControlEndpoint::open(io_, run_.uuid, [this](std::string_view line) -> std::string {
+    auto parsed = parse_control_line(line);
+    if (!parsed) return fmt::format("error: {}", parsed.error().message);
+    const std::string& command = parsed->verb;
+    // Every action names who took it and from where (the sender the command carries).
+    const std::string who = describe(parsed->from);
+    const auto action = [&](const std::string& what) {
+      view_.line(what);
+      event(db::EventKind::operator_action, "operator", what);
+    };
     if (command == "pause") {
       if (!runner_->paused() && !runner_->abort_requested()) {
         runner_->pause();
-        view_.line("paused by ledlab ctl");
-        event(db::EventKind::operator_action, "operator", "paused by ledlab ctl");
+        action("paused by " + who);
       }
     } else if (command == "resume") {
       if (runner_->paused() && !runner_->abort_requested()) {
         runner_->resume();
-        view_.line("resumed by ledlab ctl");
-        event(db::EventKind::operator_action, "operator", "resumed by ledlab ctl");
+        action("resumed by " + who);
       }
     } else if (command == "abort") {
       if (!runner_->abort_requested()) {
-        runner_->abort("aborted through ledlab ctl");
-        view_.line("abort: aborted through ledlab ctl");
-        event(db::EventKind::operator_action, "operator", "abort: aborted through ledlab ctl");
+        runner_->abort("aborted by " + who);
+        action("abort: aborted by " + who);
       }
     } else if (command == "snapshot") {
       publish_state();
