@@ -182,6 +182,7 @@ std::string host_name() {
 
 TEST_CASE("an operator starts, pauses, resumes, zooms, picks a lane and aborts a run with the mouse and keyboard",
           "[gui][input]") {
+  REQUIRE(run_shell("command -v xdotool").code == 0);  // missing: run third_party/install-deps.sh
   const fs::path dir = fs::path(LEDLAB_BINARY_DIR) / "gui-test" / "input";
   fs::remove_all(dir);
   fs::create_directories(dir / "runs");
