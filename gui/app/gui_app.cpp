@@ -109,6 +109,7 @@ int run_gui(const GuiOptions& options, std::ostream& err) {
                        .attach = options.attach, .start = options.start});
     Dashboard dashboard([&source](Command c) { source.push(std::move(c)); }, fonts);
     if (!options.metric.empty()) dashboard.select_metric(options.metric);
+    if (!options.ui_map.empty()) dashboard.enable_ui_map();
 
     const bool headless = !options.screenshot.empty();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options.timeout_s);

@@ -207,7 +207,7 @@ void Dashboard::plots(const Model& model, ImVec2 size) {
     const auto& p = *full[static_cast<std::size_t>(i)];
     const ImVec2 at = ImGui::GetCursorScreenPos();
     draw_plot(p.title.c_str(), p, views_[p.title], ImVec2(w, h), scratch_);
-    ui_.rect("plot:" + p.title, at, ImVec2(at.x + w, at.y + h));
+    ui_.rect("plot:", p.title, at, ImVec2(at.x + w, at.y + h));
     if (i % 2 == 0 && !last_alone) ImGui::SameLine();
   }
   const float w = (size.x - spacing.x * static_cast<float>(empty.size() - (empty.empty() ? 0 : 1))) / static_cast<float>(std::max<std::size_t>(empty.size(), 1));

@@ -35,6 +35,8 @@ class Dashboard {
   // The operator's actions, also used by the headless mode (the same path as the buttons).
   void steer(const std::string& command) { send_(Steer{command}); }
   void select_metric(const std::string& name) { wanted_metric_ = name; }
+  // Notes where the named widgets are, for layout() (`ledlab gui --ui-map`); off by default.
+  void enable_ui_map() { ui_.enable(); }
 
   // Where the lane map's cells and the named widgets were drawn in the last frame, with the
   // metric and its range, each plot's view (x0..x1) and the selected lane.

@@ -92,7 +92,7 @@ void Dashboard::run_control(const Model& model) {
     for (int i = 0; i < static_cast<int>(model.sequences.size()); ++i) {
       const auto& name = model.sequences[static_cast<std::size_t>(i)].name;
       if (ImGui::Selectable(name.c_str(), i == sequence_)) sequence_ = i;
-      ui_.item("sequence:" + name);
+      ui_.item("sequence:", name);
     }
     ImGui::EndCombo();
   }
@@ -123,7 +123,7 @@ void Dashboard::run_control(const Model& model) {
       std::snprintf(buf, sizeof buf, "%s", text.c_str());
       ImGui::SetNextItemWidth(-1);
       if (ImGui::InputText(("##" + p.name).c_str(), buf, sizeof buf, ImGuiInputTextFlags_AutoSelectAll)) text = buf;
-      ui_.item("param:" + p.name);
+      ui_.item("param:", p.name);
       texts[p.name] = text;
     }
     ImGui::EndTable();

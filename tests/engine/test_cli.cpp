@@ -131,17 +131,21 @@ TEST_CASE("a drive above the station's limit is refused by the driver, naming th
 
 TEST_CASE("Ctrl-C pauses a headless run and a second Ctrl-C aborts it, recorded as operator actions") {
   const std::string db = in_build("run-signal.sqlite");
+  const std::string user = std::getenv("USER") ? std::getenv("USER") : "";
+  setenv("USER", "sig-tester", 1);  // whoever runs it: named in the events
   HeadlessRun run(run_args(write_script("long_sequence.lua", kLongSequence), db), in_build("run-signal.log"));
   REQUIRE(run.wait_for("hour 1"));
   kill(run.pid, SIGINT);
-  REQUIRE(run.wait_for("paused by operator"));
+  if (user.empty()) unsetenv("USER");
+  else setenv("USER", user.c_str(), 1);
+  REQUIRE(run.wait_for("paused by sig-tester via the run's terminal on host "));
   kill(run.pid, SIGINT);
   CHECK(run.exit_code() == 4);
   CHECK_THAT(run_ledlab("runs --no-header --db " + db).out, Catch::Contains("\taborted\t"));
   const std::string uuid = run_ledlab("runs --no-header --db " + db).out.substr(0, 36);
   auto events = run_ledlab("export " + uuid + " --format csv --table events --db " + db);
-  CHECK_THAT(events.out, Catch::Contains(",operator,operator,paused by operator"));
-  CHECK_THAT(events.out, Catch::Contains("abort: second Ctrl-C"));
+  CHECK_THAT(events.out, Catch::Contains(",operator,operator,paused by sig-tester via the run's terminal on host "));
+  CHECK_THAT(events.out, Catch::Contains("abort: second Ctrl-C by sig-tester via the run's terminal"));
 }
 
 TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another process") {

@@ -115,26 +115,27 @@ class Window {
     });
   }
 
-  json widget(const std::string& name) {
-    const json map = wait("widget " + name, [&](const json& m) { return m.at("widgets").contains(name); });
-    return map;
-  }
-
-  // Points at the widget until the dashboard sees the pointer inside it (a table's columns
-  // settle over its first frames, moving what is in them), then clicks.
-  void click(const std::string& name) {
+  // Points at what `rect` finds in the map ([x0, y0, x1, y1], null while absent) until the
+  // dashboard sees the pointer inside it (a table's columns settle over its first frames,
+  // moving what is in them; a popup places itself on its second), then clicks `button`.
+  void click_at(const std::string& what, const std::function<json(const json&)>& rect, int button = 1) {
+    const auto find = [&] { return wait(what, [&](const json& m) { return !rect(m).is_null(); }); };
     for (int attempt = 0; attempt < 20; ++attempt) {
-      json map = widget(name);
-      point_at(map, map.at("widgets").at(name));
-      map = widget(name);
-      const json& r = map.at("widgets").at(name);
+      json map = find();
+      point_at(map, rect(map));
+      map = find();
+      const json r = rect(map);
       const double x = map.at("mouse").at(0).get<double>(), y = map.at("mouse").at(1).get<double>();
       if (x >= r.at(0).get<double>() && x < r.at(2).get<double>() && y >= r.at(1).get<double>() && y < r.at(3).get<double>()) {
-        xdotool("click 1");
+        xdotool("click " + std::to_string(button));
         return;
       }
     }
-    FAIL("the widget " << name << " kept moving away from the pointer");
+    FAIL(what << " kept moving away from the pointer");
+  }
+
+  void click(const std::string& name, int button = 1) {
+    click_at("the widget " + name, [&](const json& m) { return m.at("widgets").value(name, json()); }, button);
   }
 
   // Replaces a text field's contents: a click selects all of it, typing replaces it.
@@ -166,9 +167,16 @@ std::vector<std::string> operator_events(const fs::path& db, const std::string& 
   return out;
 }
 
-bool has_event(const std::vector<std::string>& events, const std::string& text) {
-  for (const auto& e : events)
-    if (e.find(text) != std::string::npos) return true;
+// The engine's writer commits events on its own thread: the store has an event a moment
+// after the engine's state shows it. Polls the store; the timeout is only a safety net.
+bool stored_event(const fs::path& db, const std::string& uuid, const std::string& text) {
+  std::vector<std::string> events;
+  for (int i = 0; i < 600; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+    events = operator_events(db, uuid);
+    for (const auto& e : events)
+      if (e.find(text) != std::string::npos) return true;
+  }
+  for (const auto& e : events) UNSCOPED_INFO("operator event: " << e);
   return false;
 }
 
@@ -207,7 +215,8 @@ TEST_CASE("an operator starts, pauses, resumes, zooms, picks a lane and aborts a
     return f.at("dut") == "DUT-0042" && f.at("operator") == "bob" && f.at("params").value("temps", "") == "25,45,65,85";
   });
 
-  SECTION("start: the store has the run with the DUT, the operator and the parameters typed") {
+  {
+    // Start: the store has the run with the DUT, the operator and the parameters typed.
     window.click("start");
     map = window.wait("the started run, live", [](const json& m) {
       return m.at("run_uuid") != "" && m.at("attached") == true && state(m) == "running";
@@ -233,10 +242,10 @@ TEST_CASE("an operator starts, pauses, resumes, zooms, picks a lane and aborts a
     // Pause and resume: the engine's state changes and the event log names who did it.
     window.click("pause");
     window.wait("the paused state", [](const json& m) { return state(m) == "paused"; });
-    CHECK(has_event(operator_events(db, uuid), "paused by " + who));
+    CHECK(stored_event(db, uuid, "paused by " + who));
     window.click("resume");
     window.wait("the running state again", [](const json& m) { return state(m) == "running"; });
-    CHECK(has_event(operator_events(db, uuid), "resumed by " + who));
+    CHECK(stored_event(db, uuid, "resumed by " + who));
 
     // Zoom: the wheel over a plot with data narrows its x range.
     map = window.wait("a plot with data", [](const json& m) {
@@ -250,8 +259,7 @@ TEST_CASE("an operator starts, pauses, resumes, zooms, picks a lane and aborts a
     const json before = map.at("plots").at(plot);
     const double width = before.at("x1").get<double>() - before.at("x0").get<double>();
     REQUIRE(width > 0);
-    window.point_at(map, map.at("widgets").at("plot:" + plot));
-    window.xdotool("click --repeat 3 --delay 60 4");  // button 4: the wheel, away from the user
+    for (int notch = 0; notch < 3; ++notch) window.click("plot:" + plot, 4);  // button 4: the wheel, away from the user
     map = window.wait("a zoomed plot", [&](const json& m) {
       const json& v = m.at("plots").at(plot);
       return v.at("auto_fit") == false && v.at("x1").get<double>() - v.at("x0").get<double>() < 0.9 * width;
@@ -260,11 +268,11 @@ TEST_CASE("an operator starts, pauses, resumes, zooms, picks a lane and aborts a
     CHECK(map.at("plots").at(plot).at("x1").get<double>() - map.at("plots").at(plot).at("x0").get<double>() < 0.9 * width);
 
     // A lane: a click on its cell of the array map selects it.
-    map = window.wait("the lane map", [](const json& m) { return m.at("cells").size() == 400; });
-    const json& cell = map.at("cells").at(56);
-    REQUIRE(cell.at("lane") == 57);
-    window.point_at(map, json::array({cell.at("x0"), cell.at("y0"), cell.at("x1"), cell.at("y1")}));
-    window.xdotool("click 1");
+    window.click_at("lane 57 on the map", [](const json& m) {
+      for (const auto& c : m.at("cells"))
+        if (c.at("lane") == 57) return json::array({c.at("x0"), c.at("y0"), c.at("x1"), c.at("y1")});
+      return json();
+    });
     window.wait("lane 57 selected", [](const json& m) { return m.at("selected_lane") == 57; });
 
     // Abort, confirmed in its popup: the run ends aborted, and says by whom.
@@ -276,6 +284,6 @@ TEST_CASE("an operator starts, pauses, resumes, zooms, picks a lane and aborts a
     auto run = reader->find_run(uuid);
     REQUIRE(run);
     CHECK(run->status == ledlab::db::RunStatus::aborted);
-    CHECK(has_event(operator_events(db, uuid), "abort: aborted by " + who));
+    CHECK(stored_event(db, uuid, "abort: aborted by " + who));
   }
 }

@@ -551,6 +551,11 @@ int RunHost::run() {
   asio::posix::stream_descriptor console(io_);
   const bool interactive = ::isatty(STDIN_FILENO) != 0;
   if (interactive) console.assign(::dup(STDIN_FILENO));
+  // Keys and Ctrl-C at the run's own terminal: whoever runs it, on this host. No pid: a signal
+  // does not say which process sent it.
+  ControlSender terminal = this_process("the run's terminal");
+  terminal.pid = 0;
+  const std::string at_terminal = describe(terminal);
   std::function<void()> watch_console = [&] {
     if (!interactive) return;
     console.async_wait(asio::posix::stream_descriptor::wait_read, [&](const boost::system::error_code& ec) {
@@ -559,8 +564,9 @@ int RunHost::run() {
       (void)::read(console.native_handle(), buf, sizeof buf);
       if (runner_->paused() && !runner_->abort_requested()) {
         runner_->resume();
-        view_.line("resumed by operator (Enter)");
-        event(db::EventKind::operator_action, "operator", "resumed by operator (Enter)");
+        const std::string msg = "resumed by " + at_terminal + " (Enter)";
+        view_.line(msg);
+        event(db::EventKind::operator_action, "operator", msg);
         publish_state();
       }
       watch_console();
@@ -573,11 +579,12 @@ int RunHost::run() {
       if (watchdog_) watchdog_->signal_handled();
       if (sig == SIGINT && !runner_->paused() && !runner_->abort_requested()) {
         runner_->pause();
-        const std::string msg = fmt::format("paused by operator: {}Ctrl-C again aborts", interactive ? "Enter resumes, " : "");
+        const std::string msg = fmt::format("paused by {} (Ctrl-C): {}Ctrl-C again aborts", at_terminal,
+                                            interactive ? "Enter resumes, " : "");
         view_.line(msg);
         event(db::EventKind::operator_action, "operator", msg);
       } else if (!runner_->abort_requested()) {
-        const std::string why = sig == SIGTERM ? "stopped by SIGTERM" : "second Ctrl-C";
+        const std::string why = sig == SIGTERM ? "stopped by SIGTERM" : "second Ctrl-C by " + at_terminal;
         runner_->abort(why);
         view_.line("abort: " + why);
         event(db::EventKind::operator_action, "operator", "abort: " + why);
