@@ -173,6 +173,8 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   CHECK_THAT(run.text(), Catch::Contains("paused by ctl-tester via ledlab ctl on host "));
   CHECK_THAT(run.text(), Catch::Contains("resumed by ctl-tester via ledlab ctl on host "));
   CHECK_THAT(run.text(), Catch::Contains("abort: aborted by ctl-tester via ledlab ctl on host "));
+  const auto events = run_ledlab("export " + uuid + " --format csv --table events --db " + in_build("run-ctl.sqlite"));
+  CHECK_THAT(events.out, Catch::Contains("started by ctl-tester via ledlab run on host "));
   // The run has ended: its endpoint is gone.
   auto gone = run_ledlab("ctl status " + uuid);
   CHECK(gone.code == 1);

@@ -62,3 +62,18 @@ TEST_CASE("this process is named by $USER, its host name and its pid") {
   CHECK_FALSE(me.host.empty());
   CHECK(me.via == "ledlab ctl");
 }
+
+TEST_CASE("a run's starter is ledlab run in this process, unless its launcher named itself") {
+  ::unsetenv(kStartedVia);
+  ::unsetenv(kStartedByPid);
+  ControlSender plain = run_starter();
+  CHECK(plain.via == "ledlab run");
+  CHECK(plain.pid == ::getpid());
+  ::setenv(kStartedVia, "dashboard", 1);
+  ::setenv(kStartedByPid, "4242", 1);
+  ControlSender launched = run_starter();
+  ::unsetenv(kStartedVia);
+  ::unsetenv(kStartedByPid);
+  CHECK(launched.via == "dashboard");
+  CHECK(launched.pid == 4242);
+}

@@ -238,6 +238,7 @@ TEST_CASE("an operator starts, pauses, resumes, zooms, picks a lane and aborts a
       CHECK(json::parse(run->station_json).at("simulated") == true);
     }
     const std::string who = "alice via dashboard on host " + host_name() + " (pid " + std::to_string(window.gui_pid()) + ")";
+    CHECK(stored_event(db, uuid, "started by " + who));
 
     // Pause and resume: the engine's state changes and the event log names who did it.
     window.click("pause");

@@ -75,12 +75,13 @@ TEST_CASE("Start sends the form's station, DUT, operator, simulation and the par
   CHECK(start.params.at("soak_s") == "60");
 }
 
-TEST_CASE("a run started without simulation is launched without --sim, with its DUT and operator") {
+TEST_CASE("a run started without simulation is launched without --sim, with its DUT, operator and starter") {
   const fs::path dir = fs::temp_directory_path() / ("ledlab-launch-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   // A stand-in for ledlab that writes the arguments it was given, one a line.
   const fs::path fake = dir / "fake-ledlab";
-  std::ofstream(fake) << "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done > " << (dir / "args").string() << "\n";
+  std::ofstream(fake) << "#!/bin/sh\n{ for a in \"$@\"; do echo \"$a\"; done; echo \"via=$LEDLAB_STARTED_VIA by=$LEDLAB_STARTED_BY_PID\"; } > "
+                      << (dir / "args").string() << "\n";
   fs::permissions(fake, fs::perms::owner_all);
   for (const bool simulate : {false, true}) {
     fs::remove(dir / "args");
@@ -100,6 +101,8 @@ TEST_CASE("a run started without simulation is launched without --sim, with its 
     CHECK_THAT(args, Catch::Contains("--dut\nDUT 7\n"));
     CHECK_THAT(args, Catch::Contains("--operator\nbob\n"));
     CHECK_THAT(args, Catch::Contains("-p\nsoak_s=60\n"));
+    // The run's "started by" event names the dashboard and its process.
+    CHECK_THAT(args, Catch::Contains("via=dashboard by=" + std::to_string(::getpid()) + "\n"));
   }
   fs::remove_all(dir);
 }

@@ -31,6 +31,17 @@ ControlSender this_process(std::string via) {
   return {.user = login_name(), .host = host_name(), .pid = ::getpid(), .via = std::move(via)};
 }
 
+ControlSender run_starter() {
+  const char* via = std::getenv(kStartedVia);
+  ControlSender from = this_process(via && *via ? via : "ledlab run");
+  if (const char* pid = std::getenv(kStartedByPid); via && *via && pid) {
+    char* end = nullptr;
+    const long long n = std::strtoll(pid, &end, 10);
+    if (end != pid && *end == '\0' && n > 0) from.pid = n;
+  }
+  return from;
+}
+
 std::string control_line(std::string_view verb, const ControlSender& from) {
   const nlohmann::json j{{"user", from.user}, {"host", from.host}, {"pid", from.pid}, {"via", from.via}};
   // dump() escapes control characters, so the line has no newline inside it.

@@ -23,6 +23,12 @@ struct ControlSender {
 // gethostname(2), getpid(2).
 ControlSender this_process(std::string via);
 
+// Who started this run: the calling process as "ledlab run", unless the program that launched
+// it named itself in the environment (kStartedVia, kStartedByPid), as the dashboard does.
+inline constexpr const char* kStartedVia = "LEDLAB_STARTED_VIA";
+inline constexpr const char* kStartedByPid = "LEDLAB_STARTED_BY_PID";
+ControlSender run_starter();
+
 // "pause" + the sender: the line send_control() writes.
 std::string control_line(std::string_view verb, const ControlSender& from);
 

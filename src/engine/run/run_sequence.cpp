@@ -474,6 +474,7 @@ int RunHost::run() {
   } else {
     fmt::print(out_, "run {} started: {} on station '{}'{}\n", run_.uuid, run_.sequence, prepared_.station.name,
                prepared_.simulate ? " (simulated)" : "");
+    event(db::EventKind::operator_action, "operator", "started by " + describe(run_starter()));
   }
   out_.flush();
 
