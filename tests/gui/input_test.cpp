@@ -79,7 +79,7 @@ class Window {
   // The ui map once `ready` holds for it; fails after `seconds` with the last map and the log.
   json wait(const std::string& what, const std::function<bool(const json&)>& ready, int seconds = 60) {
     json last;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds * ledlab::test::kSanitizerSlowdown);
     while (std::chrono::steady_clock::now() < deadline) {
       // Written through a rename: a file that exists is whole.
       last = json::parse(slurp(map_), nullptr, false);
@@ -167,11 +167,12 @@ std::vector<std::string> operator_events(const fs::path& db, const std::string& 
   return out;
 }
 
-// The engine's writer commits events on its own thread: the store has an event a moment
-// after the engine's state shows it. Polls the store; the timeout is only a safety net.
+// Whether the run's operator events include `text`. The engine commits an action's event
+// before it answers the command, so the first read normally has it; the polling and its
+// timeout are a safety net, and on failure the events there are go into the report.
 bool stored_event(const fs::path& db, const std::string& uuid, const std::string& text) {
   std::vector<std::string> events;
-  for (int i = 0; i < 600; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+  for (int i = 0; i < 600 * ledlab::test::kSanitizerSlowdown; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
     events = operator_events(db, uuid);
     for (const auto& e : events)
       if (e.find(text) != std::string::npos) return true;
