@@ -88,7 +88,9 @@ void Dashboard::run_control(const Model& model) {
   sequence_ = std::clamp(sequence_, 0, static_cast<int>(model.sequences.size()) - 1);
   const auto& seq = model.sequences[static_cast<std::size_t>(sequence_)];
   ImGui::SetNextItemWidth(-1);
-  if (ImGui::BeginCombo("##sequence", seq.name.c_str())) {
+  const bool choosing = ImGui::BeginCombo("##sequence", seq.name.c_str());
+  ui_.item("sequence");  // the combo itself, before its list's items are the last ones
+  if (choosing) {
     for (int i = 0; i < static_cast<int>(model.sequences.size()); ++i) {
       const auto& name = model.sequences[static_cast<std::size_t>(i)].name;
       if (ImGui::Selectable(name.c_str(), i == sequence_)) sequence_ = i;
@@ -96,7 +98,6 @@ void Dashboard::run_control(const Model& model) {
     }
     ImGui::EndCombo();
   }
-  ui_.item("sequence");
   if (!seq.error.empty()) ImGui::TextColored(colours::vec(IM_COL32(255, 120, 100, 255)), "%s", seq.error.c_str());
   if (ImGui::BeginTable("form", 2, ImGuiTableFlags_SizingStretchProp)) {
     form_field(ui_, "station file", "station", form_.station);
