@@ -208,12 +208,28 @@ TEST_CASE("an operator starts, pauses, resumes, zooms, picks a lane and aborts a
   CHECK(map.at("form").at("station") == station.string());
   CHECK(map.at("form").at("operator") == "alice");
   CHECK(map.at("form").at("simulate") == true);
+  // The simulate checkbox follows the clicks.
+  window.click("simulate");
+  window.wait("simulation off", [](const json& m) { return m.at("form").at("simulate") == false; });
+  window.click("simulate");
+  window.wait("simulation on", [](const json& m) { return m.at("form").at("simulate") == true; });
+
+  // A station file that is not there is refused in words, and nothing starts.
+  window.type_into("station", "nosuch.toml");
+  window.wait("the typed station", [](const json& m) { return m.at("form").at("station") == "nosuch.toml"; });
+  window.click("start");
+  map = window.wait("the refusal", [](const json& m) { return m.value("notice", "").find("nosuch.toml") != std::string::npos; });
+  CHECK(map.at("notice") == "cannot start: station file nosuch.toml: no such file");
+  CHECK(map.at("run_uuid") == "");
+  window.type_into("station", station.string());
+
   window.type_into("dut", "DUT-0042");
   window.type_into("operator", "bob");
   window.type_into("param:temps", "25,45,65,85");
-  window.wait("the typed form", [](const json& m) {
+  window.wait("the typed form", [&](const json& m) {
     const json& f = m.at("form");
-    return f.at("dut") == "DUT-0042" && f.at("operator") == "bob" && f.at("params").value("temps", "") == "25,45,65,85";
+    return f.at("station") == station.string() && f.at("dut") == "DUT-0042" && f.at("operator") == "bob" &&
+           f.at("params").value("temps", "") == "25,45,65,85";
   });
 
   {
