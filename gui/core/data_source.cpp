@@ -3,6 +3,7 @@
 #include "db/reader.hpp"
 #include "engine/lua/sequence_script.hpp"
 #include "engine/run/control_endpoint.hpp"
+#include "engine/run/control_sender.hpp"
 #include "engine/station_config.hpp"
 #include "gui/core/run_data.hpp"
 #include "gui/core/run_launcher.hpp"
@@ -26,6 +27,7 @@ class DataSource::Worker {
  public:
   explicit Worker(SourceOptions options) : options_(std::move(options)) {
     model_.db_path = options_.db.string();
+    model_.station_file = options_.station.string();
     load_station();
     load_sequences();
     if (options_.attach) follow_uuid_ = *options_.attach;
@@ -55,7 +57,13 @@ class DataSource::Worker {
       }
     }
     poll_control();
-    if (child_ && reap(child_->pid)) child_.reset();  // no zombie; the store says how it ended
+    if (child_)
+      if (auto code = reap(child_->pid)) {  // no zombie; the store says how a run that began ended
+        if (*code != 0 && launched_uuid_.empty())
+          model_.notice = fmt::format("the run did not start (ledlab run exited with {}); see {}", *code,
+                                      launched_log_ ? launched_log_->string() : "its log");
+        child_.reset();
+      }
     ++model_.generation;
     return std::make_shared<const Model>(model_);
   }
@@ -201,12 +209,19 @@ class DataSource::Worker {
   }
 
   void handle(const StartRun& start) {
-    if (options_.station.empty()) {
-      model_.notice = "cannot start: no --station given";
+    const std::filesystem::path station = start.station.empty() ? options_.station : std::filesystem::path(start.station);
+    if (station.empty()) {
+      model_.notice = "cannot start: no station file (fill in the station field or give --station)";
       return;
     }
-    auto launched = launch_run({.ledlab = options_.ledlab, .script = start.script, .station = options_.station,
-                                .db = options_.db, .params = start.params});
+    // Refused here, in words, rather than by a child whose output nobody reads.
+    if (std::error_code ec; !std::filesystem::is_regular_file(station, ec)) {
+      model_.notice = fmt::format("cannot start: station file {}: no such file", station.string());
+      return;
+    }
+    auto launched = launch_run({.ledlab = options_.ledlab, .script = start.script, .station = station,
+                                .db = options_.db, .simulate = start.simulate, .params = start.params,
+                                .dut_serial = start.dut_serial, .operator_name = start.operator_name});
     if (!launched) {
       model_.notice = launched.error().describe();
       return;
@@ -223,7 +238,8 @@ class DataSource::Worker {
       model_.notice = fmt::format("{}: no run on display", steer.command);
       return;
     }
-    auto reply = engine::send_control(model_.run->uuid, steer.command);
+    // The run's event log names who steered it: this user, host and process, via the dashboard.
+    auto reply = engine::send_control(model_.run->uuid, engine::control_line(steer.command, engine::this_process("dashboard")));
     model_.notice = reply ? fmt::format("{} {}: {}", steer.command, model_.run->uuid.substr(0, 8), *reply)
                           : fmt::format("{} {}: {}", steer.command, model_.run->uuid.substr(0, 8), reply.error().message);
   }

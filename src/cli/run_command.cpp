@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 #include "db/cli.hpp"
 #include "engine/run/control_endpoint.hpp"
+#include "engine/run/control_sender.hpp"
 #include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
 
@@ -194,7 +195,8 @@ void register_ctl_command(CLI::App& app) {
                                "./ledlab.sqlite)");
   cmd->callback([=] {
     const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(*timeout_s));
-    auto reply = engine::send_control(*run, *command, timeout);
+    // The run's event log names who steered it: this user, this host, this process.
+    auto reply = engine::send_control(*run, engine::control_line(*command, engine::this_process("ledlab ctl")), timeout);
     if (!reply && reply.error().code == Errc::not_found && *command == "status") {
       auto stored = stored_run_state(!db->empty() ? *db : db::default_db_path(), *run);
       if (stored) {

@@ -2,6 +2,7 @@
 #include "support/cli_process.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -148,22 +149,28 @@ TEST_CASE("a drive above the station's limit is refused by the driver, naming th
 
 TEST_CASE("Ctrl-C pauses a headless run and a second Ctrl-C aborts it, recorded as operator actions") {
   const std::string db = in_build("run-signal.sqlite");
+  const std::string user = std::getenv("USER") ? std::getenv("USER") : "";
+  setenv("USER", "sig-tester", 1);  // whoever runs it: named in the events
   HeadlessRun run(run_args(write_script("long_sequence.lua", kLongSequence), db), in_build("run-signal.log"));
   REQUIRE(run.wait_for("hour 1"));
   kill(run.pid, SIGINT);
-  REQUIRE(run.wait_for("paused by operator"));
+  if (user.empty()) unsetenv("USER");
+  else setenv("USER", user.c_str(), 1);
+  REQUIRE(run.wait_for("paused by sig-tester via the run's terminal on host "));
   kill(run.pid, SIGINT);
   CHECK(run.exit_code() == 4);
   CHECK_THAT(run_ledlab("runs --no-header --db " + db).out, Catch::Contains("\taborted\t"));
   const std::string uuid = run_ledlab("runs --no-header --db " + db).out.substr(0, 36);
   auto events = run_ledlab("export " + uuid + " --format csv --table events --db " + db);
-  CHECK_THAT(events.out, Catch::Contains(",operator,operator,paused by operator"));
-  CHECK_THAT(events.out, Catch::Contains("abort: second Ctrl-C"));
+  CHECK_THAT(events.out, Catch::Contains(",operator,operator,paused by sig-tester via the run's terminal on host "));
+  CHECK_THAT(events.out, Catch::Contains("abort: second Ctrl-C by sig-tester via the run's terminal"));
 }
 
 TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another process") {
   const std::string dir = in_build("ctl-runs");
   setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);  // inherited by both ledlab processes
+  const std::string user = std::getenv("USER") ? std::getenv("USER") : "";
+  setenv("USER", "ctl-tester", 1);  // the name `ledlab ctl` sends
   HeadlessRun run(run_args(write_script("ctl_sequence.lua", kLongSequence), in_build("run-ctl.sqlite")),
                   in_build("run-ctl.log"));
   REQUIRE(run.wait_for("hour 1"));
@@ -180,13 +187,19 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   CHECK_THAT(run_ledlab("ctl resume " + uuid).out, Catch::Contains("running"));
   CHECK_THAT(run_ledlab("ctl abort " + uuid).out, Catch::Contains("aborting"));
   CHECK(run.exit_code() == 4);
-  CHECK_THAT(run.text(), Catch::Contains("paused by ledlab ctl"));
-  CHECK_THAT(run.text(), Catch::Contains("resumed by ledlab ctl"));
+  // Each action names who sent it, from which program and host.
+  CHECK_THAT(run.text(), Catch::Contains("paused by ctl-tester via ledlab ctl on host "));
+  CHECK_THAT(run.text(), Catch::Contains("resumed by ctl-tester via ledlab ctl on host "));
+  CHECK_THAT(run.text(), Catch::Contains("abort: aborted by ctl-tester via ledlab ctl on host "));
+  const auto events = run_ledlab("export " + uuid + " --format csv --table events --db " + in_build("run-ctl.sqlite"));
+  CHECK_THAT(events.out, Catch::Contains("started by ctl-tester via ledlab run on host "));
   // The run has ended: its endpoint is gone.
   auto gone = run_ledlab("ctl status " + uuid);
   CHECK(gone.code == 1);
   CHECK_THAT(gone.out, Catch::Contains("no running sequence"));
   unsetenv("LEDLAB_RUN_DIR");
+  if (user.empty()) unsetenv("USER");
+  else setenv("USER", user.c_str(), 1);
 }
 
 TEST_CASE("ledlab ctl status of a run that has ended answers from the store: its state, end and verdict") {
