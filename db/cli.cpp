@@ -51,6 +51,26 @@ void add_db_option(CLI::App* cmd, Common& c) {
   cmd->add_option("--db", c.db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
 }
 
+// Runs as a reader sees them (observed_status): a run whose process was killed lists as
+// interrupted before any writer has marked it so. A filter on running or interrupted is
+// applied after that, on every run, since the stored word may be stale.
+Result<std::vector<RunRecord>> observed_runs(Reader& reader, RunFilter filter) {
+  const std::optional<RunStatus> wanted = filter.status;
+  const std::size_t limit = filter.limit;
+  const bool stale_word = wanted && (*wanted == RunStatus::running || *wanted == RunStatus::interrupted);
+  if (stale_word) filter.status.reset(), filter.limit = 0;
+  auto runs = reader.list_runs(filter);
+  if (!runs) return runs;
+  std::vector<RunRecord> out;
+  for (auto& r : *runs) {
+    r.status = observed_status(r);
+    if (stale_word && r.status != *wanted) continue;
+    out.push_back(std::move(r));
+    if (limit > 0 && out.size() == limit) break;
+  }
+  return out;
+}
+
 void register_runs(CLI::App& app, std::ostream& out, std::ostream& err) {
   struct Opts : Common {
     std::string dut, sequence, status;
@@ -74,7 +94,7 @@ void register_runs(CLI::App& app, std::ostream& out, std::ostream& err) {
     if (!o->status.empty()) f.status = value_or_quit(parse_run_status(o->status), err);
     f.limit = o->limit;
     auto reader = value_or_quit(Reader::open(o->db), err);
-    auto runs = value_or_quit(reader.list_runs(f), err);
+    auto runs = value_or_quit(observed_runs(reader, f), err);
     if (o->json) {
       auto arr = nlohmann::json::array();
       for (const auto& r : runs)
@@ -99,10 +119,10 @@ void register_show(CLI::App& app, std::ostream& out, std::ostream& err) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("show", "Provenance and summary of one run: counts, verdict, series by quantity, "
-                                         "results by name, the last events");
+                                         "results by name (median, IQR, worst lane), the last events");
   add_db_option(cmd, *o);
   cmd->add_option("RUN", o->run, "run uuid or a unique prefix")->required();
-  cmd->add_flag("--details", o->details, "everything: --series --results --events --station");
+  cmd->add_flag("--details,--all", o->details, "everything: --series --results --events --station");
   cmd->add_flag("--series", o->show.series, "also list every series (id, lane, quantity, unit, samples, span, conditions)");
   cmd->add_flag("--results", o->show.results, "also list every result with its limits and verdict");
   cmd->add_flag("--events", o->show.events, "list every event instead of the last few");

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 namespace ledlab::db {
@@ -49,15 +50,18 @@ std::string make_token(std::int64_t pid) {
 
 }  // namespace
 
-const ProcessIdentity& this_process() {
-  static const ProcessIdentity identity = [] {
-    ProcessIdentity id;
+ProcessIdentity this_process() {
+  // Cached per pid: a forked child is another process (its own pid and start time), and a
+  // run it begins must name the child, not the parent it was copied from.
+  static std::mutex mutex;
+  static ProcessIdentity identity;
+  const std::lock_guard lock(mutex);
+  if (identity.pid != getpid()) {
     std::array<char, 256> name{};
-    if (gethostname(name.data(), name.size() - 1) == 0) id.host = name.data();
-    id.pid = getpid();
-    id.token = make_token(id.pid);
-    return id;
-  }();
+    identity.host = gethostname(name.data(), name.size() - 1) == 0 ? name.data() : "";
+    identity.pid = getpid();
+    identity.token = make_token(identity.pid);
+  }
   return identity;
 }
 
@@ -69,6 +73,12 @@ Liveness owner_liveness(const std::string& host, std::int64_t pid, const std::st
   if (!st.exists || st.state == 'Z' || st.state == 'X') return Liveness::gone;
   if (!token.empty() && make_token(pid) != token) return Liveness::gone;  // pid reused, or rebooted
   return Liveness::alive;
+}
+
+RunStatus observed_status(const RunRecord& run) {
+  if (run.status == RunStatus::running && owner_liveness(run.host, run.owner_pid, run.owner_token) == Liveness::gone)
+    return RunStatus::interrupted;
+  return run.status;
 }
 
 Result<std::string> new_uuid() {

@@ -2,13 +2,16 @@
 #include "core/time_format.hpp"
 
 #include "db/ownership.hpp"
+#include "db/result_stats.hpp"
 #include "db/run_rows.hpp"
+#include "db/value_text.hpp"
 #include "db/verdict.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -22,7 +25,7 @@ constexpr std::size_t kLastEvents = 5;  // the tail tells how the run ended
 std::string opt_time(const std::optional<double>& t) { return t ? iso_utc(*t) : "-"; }
 std::string lane_text(const std::optional<int>& lane) { return lane ? std::to_string(*lane) : "-"; }
 
-// "1-400", "1-8,10-400"; many separate stretches as "199 in 1-399".
+// "1-400", "1-8,10-400"; many separate stretches, or a long text, as "199 in 1-399".
 std::string lane_ranges(const std::set<int>& lanes) {
   if (lanes.empty()) return "-";
   std::vector<std::pair<int, int>> ranges;
@@ -30,9 +33,10 @@ std::string lane_ranges(const std::set<int>& lanes) {
     if (!ranges.empty() && ranges.back().second + 1 == lane) ranges.back().second = lane;
     else ranges.emplace_back(lane, lane);
   }
-  if (ranges.size() > 3) return fmt::format("{} in {}-{}", lanes.size(), *lanes.begin(), *lanes.rbegin());
   std::string text;
   for (const auto& [a, b] : ranges) text += fmt::format("{}{}", text.empty() ? "" : ",", a == b ? fmt::format("{}", a) : fmt::format("{}-{}", a, b));
+  // Wider than its column: the count and the span ("398 in 1-400").
+  if (ranges.size() > 3 || text.size() > 14) return fmt::format("{} in {}-{}", lanes.size(), *lanes.begin(), *lanes.rbegin());
   return text;
 }
 
@@ -83,8 +87,7 @@ struct ResultGroup {
   std::set<int> lanes;
   bool array = false;  // some result of this name is array-wide (no lane)
   std::int64_t count = 0, pass = 0, fail = 0, dead = 0, unjudged = 0;
-  double lo = NAN, hi = NAN;  // over the finite values
-  Qualifier lo_q = Qualifier::exact, hi_q = Qualifier::exact;  // of the results that gave lo and hi
+  ResultStatsBuilder stats;
 };
 
 struct ResultSummary {
@@ -92,10 +95,26 @@ struct ResultSummary {
   VerdictTally tally;
 };
 
-std::string value_range(const ResultGroup& g) {
-  if (std::isnan(g.lo)) return "-";
-  if (g.lo == g.hi && g.lo_q == g.hi_q) return qualified(g.lo_q, fmt::format("{:.6g}", g.lo));
-  return fmt::format("{} .. {}", qualified(g.lo_q, fmt::format("{:.4g}", g.lo)), qualified(g.hi_q, fmt::format("{:.4g}", g.hi)));
+// A value as the results table writes it: dimensionless ones as db/value_text.hpp says.
+std::string number(const ResultGroup& g, double value) {
+  if (std::isnan(value)) return "-";
+  if (g.units.size() == 1 && *g.units.begin() == "1") return dimensionless_text(g.name, value);
+  return fmt::format("{:.4g}", value);
+}
+
+// median, "q1 .. q3", and the worst lane against its limits (or, with no limits, the range).
+std::array<std::string, 3> key_values(const ResultGroup& g) {
+  const ResultStats s = g.stats.finish();
+  if (s.live == 0) return {"-", "-", "-"};
+  const std::string iqr = s.live > 1 ? fmt::format("{} .. {}", number(g, s.q1), number(g, s.q3)) : "-";
+  std::string worst;
+  if (s.worst)
+    worst = qualified(s.worst->qualifier, number(g, s.worst->value)) + (s.worst->lane ? fmt::format(" lane {}", *s.worst->lane) : "");
+  else if (s.live > 1)
+    worst = fmt::format("range {} .. {}", qualified(s.lo_q, number(g, s.lo)), qualified(s.hi_q, number(g, s.hi)));
+  else
+    worst = "-";
+  return {s.live == 1 ? qualified(s.lo_q, number(g, s.lo)) : number(g, s.median), iqr, worst};
 }
 
 std::string_view verdict_word(Verdict v) {
@@ -123,7 +142,9 @@ void print_event(std::ostream& out, const EventRecord& e) {
 
 }  // namespace
 
-Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const ShowOptions& options) {
+Status print_run(std::ostream& out, Reader& reader, const RunRecord& stored, const ShowOptions& options) {
+  RunRecord r = stored;  // as a reader sees it: a run whose process is gone is interrupted
+  r.status = observed_status(stored);
   auto totals = reader.totals(r.id);
   if (!totals) return fail(totals.error());
   auto instruments = reader.instruments(r.id);
@@ -148,13 +169,7 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
       case Verdict::dead: ++g.dead; break;
       case Verdict::not_judged: ++g.unjudged; break;
     }
-    if (std::isfinite(x.value)) {
-      // A bound sorts as its value; of equal values the bound is kept (it says more).
-      if (std::isnan(g.lo) || x.value < g.lo || (x.value == g.lo && x.qualifier != Qualifier::exact))
-        g.lo = x.value, g.lo_q = x.qualifier;
-      if (std::isnan(g.hi) || x.value > g.hi || (x.value == g.hi && x.qualifier != Qualifier::exact))
-        g.hi = x.value, g.hi_q = x.qualifier;
-    }
+    g.stats.add(x);
   });
   if (!st) return st;
   const RunVerdict verdict = results.tally.verdict(r);
@@ -165,8 +180,9 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
                             (r.script_text.empty() || r.script_text.ends_with('\n') ? 0 : 1);
   line("run", r.uuid);
   std::string status(to_string(r.status));
-  if (r.status == RunStatus::running && owner_liveness(r.host, r.owner_pid, r.owner_token) == Liveness::gone)
-    status += " (owner process gone: marked interrupted when the store is next opened for writing)";
+  if (r.status != stored.status)
+    status += fmt::format(" (its process {} on {} is gone; the store says {} until a writer next opens it)", r.owner_pid,
+                          r.host, to_string(stored.status));
   line("status", status);
   // The verdict the HTML report and `ledlab run` give, with what it is built from (verdict.hpp).
   line("verdict", verdict.headline());
@@ -219,13 +235,17 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
 
   out << fmt::format("\nresults by name ({} names, {} results, {} failed{})\n", results.groups.size(), totals->results,
                      verdict.all.fail, options.results ? "" : "; --results lists each");
+  // Per name the counts, then the live lanes' median and IQR and the worst lane: a summary of
+  // 400 lanes in one line (--results lists each).
   if (!results.groups.empty())
-    out << fmt::format("  {:<30} {:<8} {:>7} {:<14} {:>6} {:>6} {:>5} {:>10}  {}\n", "name", "unit", "results", "lanes", "pass",
-                       "fail", "dead", "not judged", "values");
-  for (const auto& g : results.groups)
-    out << fmt::format("  {:<30} {:<8} {:>7} {:<14} {:>6} {:>6} {:>5} {:>10}  {}\n", g.name, joined(g.units), g.count,
-                       lanes_text(g.lanes, g.array), g.pass, g.fail > 0 ? fmt::format("{}!", g.fail) : "0", g.dead,
-                       g.unjudged, value_range(g));
+    out << fmt::format("  {:<30} {:<6} {:>7} {:<14} {:>5} {:>5} {:>4} {:>8}  {:<10} {:<22} {}\n", "name", "unit", "results",
+                       "lanes", "pass", "fail", "dead", "unjudged", "median", "IQR", "worst (or range)");
+  for (const auto& g : results.groups) {
+    const auto [median, iqr, worst] = key_values(g);
+    out << fmt::format("  {:<30} {:<6} {:>7} {:<14} {:>5} {:>5} {:>4} {:>8}  {:<10} {:<22} {}\n", g.name, joined(g.units),
+                       g.count, lanes_text(g.lanes, g.array), g.pass, g.fail > 0 ? fmt::format("{}!", g.fail) : "0", g.dead,
+                       g.unjudged, median, iqr, worst);
+  }
   if (options.results) {
     out << "\nresults\n";
     st = for_each_result(reader, r.id, [&](const ResultRecord& x) {  // a second pass: no run's results held
@@ -261,6 +281,21 @@ Status print_run(std::ostream& out, Reader& reader, const RunRecord& r, const Sh
   }
   if (options.script) out << "\nscript\n" << r.script_text << (r.script_text.ends_with('\n') ? "" : "\n");
   return {};
+}
+
+Result<std::string> stored_state_line(Reader& reader, const RunRecord& stored) {
+  RunRecord r = stored;
+  r.status = observed_status(stored);
+  VerdictTally tally;
+  if (auto st = for_each_result(reader, r.id, [&](const ResultRecord& x) { tally.add(x); }); !st) return fail(st.error());
+  const RunVerdict verdict = tally.verdict(r);
+  std::string when;
+  if (r.ended_s) when = fmt::format("ended {} ({:.2f} h after the start)", iso_utc(*r.ended_s), (*r.ended_s - r.started_s) / 3600.0);
+  else if (r.status != stored.status) when = fmt::format("its process {} on {} is gone", r.owner_pid, r.host);
+  else when = fmt::format("running since {}", iso_utc(r.started_s));
+  // The verdict's own word repeats the state of a run that did not finish; its basis does not.
+  return fmt::format("{}, {}; {}", to_string(r.status), when,
+                     verdict.outcome == RunOutcome::not_finished ? verdict.basis() : verdict.headline());
 }
 
 }  // namespace ledlab::db

@@ -19,4 +19,11 @@ struct ShowOptions {
 
 Status print_run(std::ostream& out, Reader& reader, const RunRecord& run, const ShowOptions& options = {});
 
+// One line for a run that no longer answers on its control endpoint (`ledlab ctl status` after
+// the run ended or its process was killed), from the store: its state as a reader sees it
+// (observed_status), when it ended and its verdict, e.g. "finished, ended 2026-11-30T06:08:44Z
+// (1.5 h after the start); PASS: none of 400 judged results failed (...)". The first word is
+// the state, as a live run's answer is.
+Result<std::string> stored_state_line(Reader& reader, const RunRecord& run);
+
 }  // namespace ledlab::db

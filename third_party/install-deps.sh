@@ -18,6 +18,7 @@ packages=(
   libimgui-dev libglfw3-dev libstb-dev libgl-dev   # dashboard
   fonts-dejavu-core                                # the dashboard's font (ImGui's built-in one otherwise)
   xvfb xauth libgl1-mesa-dri                       # headless dashboard tests
+  xdotool                                          # dashboard tests that drive the window with real input events
   python3-pyvisa-py         # a real VISA client to test the twins against
   clang libclang-rt-14-dev  # libFuzzer targets (ctest -L fuzz): clang++ and its fuzzer/sanitizer runtimes
   umockdev                  # USBTMC tests: a fake /sys and /dev with a usbmon replay, no hardware

@@ -9,6 +9,7 @@
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
+#include <nlohmann/json.hpp>
 #include <stb_image_write.h>
 
 #include <cfloat>
@@ -51,6 +52,26 @@ bool write_png(const std::filesystem::path& path, int w, int h, std::ostream& er
   return true;
 }
 
+// Rewritten only when it changes, and through a rename, so that a test polling the file never
+// reads half of it (rename(2) replaces the name atomically).
+void publish_ui_map(const std::filesystem::path& path, const nlohmann::json& map, std::string& last, std::ostream& err) {
+  std::string text = map.dump();
+  if (text == last) return;
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << text << "\n";
+    if (!out) {
+      fmt::print(err, "error: writing ui map {} failed\n", tmp.string());
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) fmt::print(err, "error: ui map {}: {}\n", path.string(), ec.message());
+  last = std::move(text);
+}
+
 }  // namespace
 
 int run_gui(const GuiOptions& options, std::ostream& err) {
@@ -88,6 +109,7 @@ int run_gui(const GuiOptions& options, std::ostream& err) {
                        .attach = options.attach, .start = options.start});
     Dashboard dashboard([&source](Command c) { source.push(std::move(c)); }, fonts);
     if (!options.metric.empty()) dashboard.select_metric(options.metric);
+    if (!options.ui_map.empty()) dashboard.enable_ui_map();
 
     const bool headless = !options.screenshot.empty();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options.timeout_s);
@@ -95,6 +117,7 @@ int run_gui(const GuiOptions& options, std::ostream& err) {
     std::uint64_t settled_from = 0;  // model generation at which the wanted state was first seen
     int frames_after = 0;
     std::shared_ptr<const Model> model;
+    std::string ui_map_text;  // as last written
     while (!glfwWindowShouldClose(window)) {
       glfwPollEvents();
       model = source.model();
@@ -111,6 +134,13 @@ int run_gui(const GuiOptions& options, std::ostream& err) {
       glClearColor(0.08f, 0.08f, 0.1f, 1);
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      if (!options.ui_map.empty()) {
+        nlohmann::json map = dashboard.layout(*model);
+        int wx = 0, wy = 0;
+        glfwGetWindowPos(window, &wx, &wy);
+        map["window"] = {wx, wy};  // widget rects are window pixels; this is where the window is
+        publish_ui_map(options.ui_map, map, ui_map_text, err);
+      }
 
       if (headless) {
         // Ready once the run is on screen with lane data (a run that has ended: with what it

@@ -19,6 +19,7 @@ struct GuiOptions {
   std::optional<StartRun> start;
   std::filesystem::path screenshot;   // non-empty: headless, write this PNG and exit
   std::filesystem::path layout;       // lane-map cells as JSON, written with the screenshot / at exit
+  std::filesystem::path ui_map;       // the layout with named widget rects, rewritten whenever it changes
   int frames = 3;                     // frames to render once the run is shown (and paused, with pause)
   bool pause = false;                 // pause the run through the dashboard once it shows data
   std::string metric;                 // lane-map metric to show

@@ -3,6 +3,7 @@
 #include "db/reader.hpp"
 #include "engine/lua/sequence_script.hpp"
 #include "engine/run/control_endpoint.hpp"
+#include "engine/run/control_sender.hpp"
 #include "engine/station_config.hpp"
 #include "gui/core/run_data.hpp"
 #include "gui/core/run_launcher.hpp"
@@ -26,6 +27,7 @@ class DataSource::Worker {
  public:
   explicit Worker(SourceOptions options) : options_(std::move(options)) {
     model_.db_path = options_.db.string();
+    model_.station_file = options_.station.string();
     load_station();
     load_sequences();
     if (options_.attach) follow_uuid_ = *options_.attach;
@@ -65,8 +67,16 @@ class DataSource::Worker {
     }
     snapshot.reset();
     poll_control();
+    if (child_)
+      if (auto code = reap(child_->pid)) {  // no zombie; the store says how a run that began ended
+        if (*code != 0 && launched_uuid_.empty()) {
+          model_.notice = fmt::format("the run did not start (ledlab run exited with {}); see {}", *code,
+                                      launched_log_ ? launched_log_->string() : "its log");
+          notice_about_shown_run();
+        }
+        child_.reset();
+      }
     clear_stale_notice();
-    if (child_ && reap(child_->pid)) child_.reset();  // no zombie; the store says how it ended
     ++model_.generation;
     return std::make_shared<const Model>(model_);
   }
@@ -212,12 +222,19 @@ class DataSource::Worker {
   }
 
   void handle(const StartRun& start) {
-    if (options_.station.empty()) {
-      model_.notice = "cannot start: no --station given";
+    const std::filesystem::path station = start.station.empty() ? options_.station : std::filesystem::path(start.station);
+    if (station.empty()) {
+      model_.notice = "cannot start: no station file (fill in the station field or give --station)";
       return;
     }
-    auto launched = launch_run({.ledlab = options_.ledlab, .script = start.script, .station = options_.station,
-                                .db = options_.db, .params = start.params});
+    // Refused here, in words, rather than by a child whose output nobody reads.
+    if (std::error_code ec; !std::filesystem::is_regular_file(station, ec)) {
+      model_.notice = fmt::format("cannot start: station file {}: no such file", station.string());
+      return;
+    }
+    auto launched = launch_run({.ledlab = options_.ledlab, .script = start.script, .station = station,
+                                .db = options_.db, .simulate = start.simulate, .params = start.params,
+                                .dut_serial = start.dut_serial, .operator_name = start.operator_name});
     if (!launched) {
       model_.notice = launched.error().describe();
       return;
@@ -234,7 +251,8 @@ class DataSource::Worker {
       model_.notice = fmt::format("{}: no run on display", steer.command);
       return;
     }
-    auto reply = engine::send_control(model_.run->uuid, steer.command);
+    // The run's event log names who steered it: this user, host and process, via the dashboard.
+    auto reply = engine::send_control(model_.run->uuid, engine::control_line(steer.command, engine::this_process("dashboard")));
     model_.notice = reply ? fmt::format("{} {}: {}", steer.command, model_.run->uuid.substr(0, 8), *reply)
                           : fmt::format("{} {}: {}", steer.command, model_.run->uuid.substr(0, 8), reply.error().message);
   }
@@ -245,9 +263,17 @@ class DataSource::Worker {
   // launches, once the store has it). It goes when that run ends or another run is shown: a
   // "paused" or an error about a run no longer on screen would mislead.
   void about_notice(const Command& command) {
-    notice_awaits_launch_ = std::holds_alternative<StartRun>(command) && child_ && launched_uuid_.empty();
-    if (notice_awaits_launch_) notice_about_.reset();
-    else notice_about_ = model_.run ? model_.run->uuid : std::string();
+    if (std::holds_alternative<StartRun>(command) && child_ && launched_uuid_.empty()) {
+      notice_about_.reset();
+      notice_awaits_launch_ = true;
+    } else {
+      notice_about_shown_run();
+    }
+  }
+
+  void notice_about_shown_run() {
+    notice_about_ = model_.run ? model_.run->uuid : std::string();
+    notice_awaits_launch_ = false;
     notice_run_running_ = model_.run && model_.run->status == db::RunStatus::running;
   }
 

@@ -108,6 +108,7 @@ struct Model {
   std::uint64_t generation = 0;  // counts publications
   std::string db_path;
   std::string station_name;
+  std::string station_file;      // the dashboard's --station: the run form's default
   std::string store_error;       // the store could not be read (yet)
   std::string notice;            // the outcome of the last command
   std::vector<db::RunRecord> runs;  // newest first
@@ -130,7 +131,11 @@ struct Model {
 // Commands from the render thread, executed by the data thread in order.
 struct StartRun {
   std::string script;
-  lua::Overrides params;  // name -> value as on the command line
+  lua::Overrides params;       // name -> value as on the command line
+  std::string station;         // station file; empty: the dashboard's --station
+  std::string dut_serial;      // `ledlab run --dut`
+  std::string operator_name;   // `ledlab run --operator`
+  bool simulate = true;        // `ledlab run --sim`: the station's simulated twins
 };
 struct Steer {
   std::string command;  // pause | resume | abort

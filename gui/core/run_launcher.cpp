@@ -1,11 +1,14 @@
 #include "gui/core/run_launcher.hpp"
 
+#include "engine/run/control_sender.hpp"
+
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 #include <vector>
 
 #include <fcntl.h>
@@ -18,6 +21,8 @@ Result<Launched> launch_run(const LaunchRequest& request) {
   std::vector<std::string> args{request.ledlab.string(), "run", request.script.string(), "--station",
                                 request.station.string(), "--db", request.db.string()};
   if (request.simulate) args.emplace_back("--sim");
+  if (!request.dut_serial.empty()) args.insert(args.end(), {"--dut", request.dut_serial});
+  if (!request.operator_name.empty()) args.insert(args.end(), {"--operator", request.operator_name});
   for (const auto& [name, value] : request.params) {
     args.emplace_back("-p");
     args.push_back(name + "=" + value);
@@ -25,6 +30,18 @@ Result<Launched> launch_run(const LaunchRequest& request) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The run's "started by" event names the dashboard and this process (engine/run/control_sender.hpp).
+  // Built before fork: the child may only make async-signal-safe calls.
+  std::vector<std::string> env_text{fmt::format("{}=dashboard", engine::kStartedVia),
+                                    fmt::format("{}={}", engine::kStartedByPid, ::getpid())};
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    if (!entry.starts_with(std::string(engine::kStartedVia) + "=") && !entry.starts_with(std::string(engine::kStartedByPid) + "="))
+      env_text.emplace_back(entry);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const auto stamp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const auto dir = request.db.has_parent_path() ? request.db.parent_path() : std::filesystem::path(".");
   Launched out;
@@ -42,7 +59,7 @@ Result<Launched> launch_run(const LaunchRequest& request) {
       ::dup2(fd, STDERR_FILENO);
     }
     if (null >= 0) ::dup2(null, STDIN_FILENO);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   out.pid = pid;

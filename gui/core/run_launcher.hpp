@@ -1,7 +1,7 @@
 #pragma once
-// Starting a run from the dashboard: `ledlab run SEQ --station F --sim -p k=v --db F` as a
-// detached child in its own session, its output in a log file beside the store, so that the
-// run outlives the dashboard (closing the window never stops a run) and is followed exactly
+// Starting a run from the dashboard: `ledlab run SEQ --station F [--sim] [--dut S] [--operator O]
+// -p k=v --db F` as a detached child in its own session, its output in a log file beside the
+// store, so that the run outlives the dashboard (closing the window never stops a run) and is followed exactly
 // like a run started from a terminal.
 #include "core/error.hpp"
 #include "engine/lua/params.hpp"
@@ -22,6 +22,8 @@ struct LaunchRequest {
   std::filesystem::path db;
   bool simulate = true;
   lua::Overrides params;
+  std::string dut_serial;     // --dut, when given
+  std::string operator_name;  // --operator, when given
 };
 
 struct Launched {

@@ -41,6 +41,7 @@ std::size_t alarm_count(const Model& m) {
 
 void Dashboard::frame(const Model& model) {
   const ImGuiIO& io = ImGui::GetIO();
+  ui_.clear();
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(io.DisplaySize);
   ImGui::Begin("ledlab", nullptr,
@@ -49,9 +50,6 @@ void Dashboard::frame(const Model& model) {
   if (model.run && static_cast<std::uint64_t>(model.run->id) != run_id_) {
     run_id_ = static_cast<std::uint64_t>(model.run->id);
     for (auto& [name, view] : views_) view.auto_fit = true;
-    // The run-control panel offers the sequence on display first.
-    for (std::size_t i = 0; i < model.sequences.size(); ++i)
-      if (model.sequences[i].name == model.run->sequence) sequence_ = static_cast<int>(i);
   }
   const float top = 114;
   top_bar(model, top);
@@ -154,17 +152,22 @@ void Dashboard::top_bar(const Model& model, float height) {
   ImGui::BeginDisabled(!attached);
   if (state == "paused" || state == "suspended") {
     if (ImGui::Button("Resume", ImVec2(110, 32))) steer("resume");
-  } else if (ImGui::Button("Pause", ImVec2(110, 32))) {
-    steer("pause");
+    ui_.item("resume");
+  } else {
+    if (ImGui::Button("Pause", ImVec2(110, 32))) steer("pause");
+    ui_.item("pause");
   }
   ImGui::SameLine();
   ImGui::PushStyleColor(ImGuiCol_Button, colours::vec(IM_COL32(150, 30, 30, 255)));
   if (ImGui::Button("Abort", ImVec2(110, 32))) ImGui::OpenPopup("confirm abort");
+  ui_.item("abort");
   ImGui::PopStyleColor();
   ImGui::EndDisabled();
   if (ImGui::BeginPopup("confirm abort")) {
     ImGui::Text("Abort run %s? Instruments go to their safe state.", model.run ? model.run->uuid.substr(0, 8).c_str() : "");
-    if (ImGui::Button("Abort the run")) {
+    const bool confirmed = ImGui::Button("Abort the run");
+    ui_.item("abort_confirm");
+    if (confirmed) {
       steer("abort");
       ImGui::CloseCurrentPopup();
     }
@@ -202,7 +205,9 @@ void Dashboard::plots(const Model& model, ImVec2 size) {
     const bool last_alone = i == n - 1 && n % 2 == 1;
     const float w = last_alone ? size.x : (size.x - spacing.x) / 2;
     const auto& p = *full[static_cast<std::size_t>(i)];
+    const ImVec2 at = ImGui::GetCursorScreenPos();
     draw_plot(p.title.c_str(), p, views_[p.title], ImVec2(w, h), scratch_);
+    ui_.rect("plot:", p.title, at, ImVec2(at.x + w, at.y + h));
     if (i % 2 == 0 && !last_alone) ImGui::SameLine();
   }
   const float w = (size.x - spacing.x * static_cast<float>(empty.size() - (empty.empty() ? 0 : 1))) / static_cast<float>(std::max<std::size_t>(empty.size(), 1));
@@ -233,6 +238,7 @@ void Dashboard::lanes(const Model& model, ImVec2 size) {
   ImGui::SameLine();
   if (model.selected_lane > 0) {
     if (ImGui::SmallButton(fmt::format("lane {} x", model.selected_lane).c_str())) send_(SelectLane{0});
+    ui_.item("lane_clear");
   } else {
     ImGui::TextDisabled("click a lane for its plots");
   }
@@ -248,7 +254,22 @@ nlohmann::json Dashboard::layout(const Model& model) const {
                      {"mark", to_string(c.mark)}});
   nlohmann::json j{{"run_uuid", model.run ? model.run->uuid : ""}, {"state", model.state()},
                    {"metric", shown_metric_}, {"rows", model.lanes.rows}, {"cols", model.lanes.cols}, {"cells", cells},
-                   {"display", {ImGui::GetIO().DisplaySize.x, ImGui::GetIO().DisplaySize.y}}};
+                   {"display", {ImGui::GetIO().DisplaySize.x, ImGui::GetIO().DisplaySize.y}},
+                   {"attached", model.live.attached}, {"selected_lane", model.selected_lane},
+                   {"notice", model.notice}, {"widgets", ui_.to_json()}, {"active", ui_.active()},
+                   {"mouse", {ImGui::GetIO().MousePos.x, ImGui::GetIO().MousePos.y}}};
+  nlohmann::json views = nlohmann::json::object();
+  for (const auto& [title, v] : views_)
+    views[title] = {{"x0", v.x0}, {"x1", v.x1}, {"y0", v.y0}, {"y1", v.y1}, {"auto_fit", v.auto_fit}};
+  j["plots"] = std::move(views);
+  // The run form as typed: a test sees its input arrive before it presses Start.
+  nlohmann::json params = nlohmann::json::object();
+  const std::string seq = sequence_ < static_cast<int>(model.sequences.size())
+                              ? model.sequences[static_cast<std::size_t>(sequence_)].name + "/" : std::string("?/");
+  for (const auto& [key, text] : param_text_)
+    if (key.starts_with(seq)) params[key.substr(seq.size())] = text;
+  j["form"] = {{"station", form_.station}, {"dut", form_.dut_serial}, {"operator", form_.operator_name},
+               {"simulate", form_.simulate}, {"params", std::move(params)}};
   for (const auto& m : model.lanes.metrics)
     if (m.name == shown_metric_)
       j.update({{"unit", m.unit}, {"lo", m.lo}, {"hi", m.hi}, {"log", m.log_scale}, {"verdict", m.verdict}});

@@ -4,8 +4,10 @@
 // It reads nothing else and blocks on nothing.
 #include "gui/core/model.hpp"
 #include "gui/core/result_table.hpp"
+#include "gui/core/run_form.hpp"
 #include "gui/view/lane_map.hpp"
 #include "gui/view/plot.hpp"
+#include "gui/view/ui_map.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -33,8 +35,11 @@ class Dashboard {
   // The operator's actions, also used by the headless mode (the same path as the buttons).
   void steer(const std::string& command) { send_(Steer{command}); }
   void select_metric(const std::string& name) { wanted_metric_ = name; }
+  // Notes where the named widgets are, for layout() (`ledlab gui --ui-map`); off by default.
+  void enable_ui_map() { ui_.enable(); }
 
-  // Where the lane map's cells were drawn in the last frame, with the metric and its range.
+  // Where the lane map's cells and the named widgets were drawn in the last frame, with the
+  // metric and its range, each plot's view (x0..x1) and the selected lane.
   nlohmann::json layout(const Model& model) const;
 
  private:
@@ -51,6 +56,9 @@ class Dashboard {
   Fonts fonts_;
   int sequence_ = 0;
   std::map<std::string, std::string> param_text_;  // "<sequence>/<param>" -> text being edited
+  RunForm form_;                                   // station, DUT, operator, simulate
+  std::int64_t form_run_ = -1;                     // the run the form was filled from (0: none)
+  UiMap ui_;
   std::map<std::string, PlotView> views_;
   PlotScratch scratch_;
   std::size_t metric_ = 0;

@@ -9,8 +9,10 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <initializer_list>
+#include <map>
 
 namespace ledlab::gui {
 
@@ -20,16 +22,18 @@ std::string clock_time(double t_s) {
   return format_utc(t_s, "%m-%d %H:%M:%S");
 }
 
-// A declared parameter's default as the command line writes it ("25,55,85").
-std::string as_text(const nlohmann::json& v) {
-  if (v.is_array()) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ",") + as_text(x);
-    return s;
-  }
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number()) return fmt::format("{:g}", v.get<double>());
-  return v.dump();
+// One labelled text field of the run form, named in the ui map.
+void form_field(UiMap& ui, const char* label, const char* name, std::string& text) {
+  ImGui::TableNextRow();
+  ImGui::TableNextColumn();
+  ImGui::TextUnformatted(label);
+  ImGui::TableNextColumn();
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%s", text.c_str());
+  ImGui::SetNextItemWidth(-1);
+  // A click selects the whole field: typing replaces it (a DUT serial is typed, not edited).
+  if (ImGui::InputText((std::string("##") + name).c_str(), buf, sizeof buf, ImGuiInputTextFlags_AutoSelectAll)) text = buf;
+  ui.item(name);
 }
 
 ImVec4 event_colour(db::EventKind kind) {
@@ -69,22 +73,48 @@ void Dashboard::run_control(const Model& model) {
     ImGui::TextDisabled("no sequences found");
     return;
   }
+  // Another run on display fills the form from it: the next run is "the same again", maybe on
+  // another DUT. With none, the dashboard's --station and the login name.
+  const std::int64_t shown = model.run ? model.run->id : 0;
+  if (shown != form_run_ || (!model.run && form_.station.empty() && !model.station_file.empty())) {
+    form_run_ = shown;
+    const char* user = std::getenv("USER");
+    const RunForm blank = blank_form(model.station_file, user ? user : "");
+    form_ = model.run ? form_from_run(*model.run, blank) : blank;
+    for (const auto& [name, text] : form_.params) param_text_[form_.sequence + "/" + name] = text;
+    for (std::size_t i = 0; i < model.sequences.size(); ++i)
+      if (model.sequences[i].name == form_.sequence) sequence_ = static_cast<int>(i);
+  }
   sequence_ = std::clamp(sequence_, 0, static_cast<int>(model.sequences.size()) - 1);
   const auto& seq = model.sequences[static_cast<std::size_t>(sequence_)];
   ImGui::SetNextItemWidth(-1);
-  if (ImGui::BeginCombo("##sequence", seq.name.c_str())) {
-    for (int i = 0; i < static_cast<int>(model.sequences.size()); ++i)
-      if (ImGui::Selectable(model.sequences[static_cast<std::size_t>(i)].name.c_str(), i == sequence_)) sequence_ = i;
+  const bool choosing = ImGui::BeginCombo("##sequence", seq.name.c_str());
+  ui_.item("sequence");  // the combo itself, before its list's items are the last ones
+  if (choosing) {
+    for (int i = 0; i < static_cast<int>(model.sequences.size()); ++i) {
+      const auto& name = model.sequences[static_cast<std::size_t>(i)].name;
+      if (ImGui::Selectable(name.c_str(), i == sequence_)) sequence_ = i;
+      ui_.item("sequence:", name);
+    }
     ImGui::EndCombo();
   }
   if (!seq.error.empty()) ImGui::TextColored(colours::vec(IM_COL32(255, 120, 100, 255)), "%s", seq.error.c_str());
-  StartRun start{seq.path, {}};
+  if (ImGui::BeginTable("form", 2, ImGuiTableFlags_SizingStretchProp)) {
+    form_field(ui_, "station file", "station", form_.station);
+    form_field(ui_, "DUT serial", "dut", form_.dut_serial);
+    form_field(ui_, "operator", "operator", form_.operator_name);
+    ImGui::EndTable();
+  }
+  ImGui::Checkbox("simulate (the station's twins)", &form_.simulate);
+  ui_.item("simulate");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("unchecked: the station file's real instruments");
+  std::map<std::string, std::string> texts;  // this sequence's parameters as typed
   // A long parameter list scrolls rather than pushing the station and the event log away.
   const float row = ImGui::GetFrameHeightWithSpacing();
-  ImGui::BeginChild("params", ImVec2(0, std::min(row * static_cast<float>(seq.params.size()) + 4, row * 7.5f)));
+  ImGui::BeginChild("params", ImVec2(0, std::min(row * static_cast<float>(seq.params.size()) + 4, row * 6.5f)));
   if (ImGui::BeginTable("params", 2, ImGuiTableFlags_SizingStretchProp)) {
     for (const auto& p : seq.params) {
-      std::string& text = param_text_.try_emplace(seq.name + "/" + p.name, as_text(p.default_value)).first->second;
+      std::string& text = param_text_.try_emplace(seq.name + "/" + p.name, param_text(p.default_value)).first->second;
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       ImGui::Text("%s%s", p.name.c_str(), p.unit.empty() ? "" : fmt::format(" [{}]", p.unit).c_str());
@@ -93,15 +123,18 @@ void Dashboard::run_control(const Model& model) {
       char buf[256];
       std::snprintf(buf, sizeof buf, "%s", text.c_str());
       ImGui::SetNextItemWidth(-1);
-      if (ImGui::InputText(("##" + p.name).c_str(), buf, sizeof buf)) text = buf;
-      if (text != as_text(p.default_value)) start.params[p.name] = text;
+      if (ImGui::InputText(("##" + p.name).c_str(), buf, sizeof buf, ImGuiInputTextFlags_AutoSelectAll)) text = buf;
+      ui_.item("param:", p.name);
+      texts[p.name] = text;
     }
     ImGui::EndTable();
   }
   ImGui::EndChild();
   const bool busy = model.live.attached;
   ImGui::BeginDisabled(busy);
-  if (ImGui::Button(busy ? "Start (a run is live)" : "Start run", ImVec2(-1, 0))) send_(start);
+  const char* label = busy ? "Start (a run is live)" : form_.simulate ? "Start run (simulated)" : "Start run (real instruments)";
+  if (ImGui::Button(label, ImVec2(-1, 0))) send_(start_request(form_, seq, texts));
+  ui_.item("start");
   ImGui::EndDisabled();
 }
 

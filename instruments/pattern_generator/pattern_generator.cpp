@@ -1,4 +1,5 @@
 #include "instruments/pattern_generator/pattern_generator.hpp"
+#include "core/number_format.hpp"
 
 #include "instruments/common/registry.hpp"
 
@@ -218,7 +219,7 @@ asio::awaitable<Result<std::string>> PatternGenerator::sample_reading() {
   if (current_mode()) {
     auto bias = co_await session_->query_double("SOUR1:CURR:OFFS?");
     if (!bias) co_return fail(bias.error());
-    drive = fmt::format(", bias {:.2f} mA", *bias * 1e3);
+    drive = fmt::format(", bias {} mA", fixed(*bias * 1e3, 2));
   }
   co_return fmt::format("output {}{}, {:.4g} MHz", (*output == "1" || *output == "ON") ? "on" : "off", drive, *frequency / 1e6);
 }

@@ -1,4 +1,5 @@
 #include "instruments/power_meter/power_meter.hpp"
+#include "core/number_format.hpp"
 
 #include "instruments/common/registry.hpp"
 
@@ -120,8 +121,8 @@ asio::awaitable<Result<std::string>> PowerMeter::sample_reading() {
     sum += p;
     if (p > 1e-7) ++lit;
   }
-  co_return fmt::format("channel 1: {:.2f} uW, mean of {} channels {:.2f} uW, {} lit", all->front() * 1e6, all->size(),
-                        sum / static_cast<double>(all->size()) * 1e6, lit);
+  co_return fmt::format("channel 1: {} uW, mean of {} channels {} uW, {} lit", fixed(all->front() * 1e6, 2), all->size(),
+                        fixed(sum / static_cast<double>(all->size()) * 1e6, 2), lit);
 }
 
 namespace {

@@ -1,4 +1,5 @@
 #include "instruments/smu/smu.hpp"
+#include "core/number_format.hpp"
 
 #include "instruments/common/registry.hpp"
 
@@ -301,7 +302,7 @@ nlohmann::json Smu::settings() const {
 asio::awaitable<Result<std::string>> Smu::sample_reading() {
   auto r = co_await measure(1);
   if (!r) co_return fail(r.error());
-  co_return fmt::format("channel 1: {:.4f} V, {:.4g} A", r->voltage_v, r->current_a);
+  co_return fmt::format("channel 1: {} V, {:.4g} A", fixed(r->voltage_v, 4), r->current_a);
 }
 
 namespace {

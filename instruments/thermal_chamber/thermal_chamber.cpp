@@ -1,4 +1,5 @@
 #include "instruments/thermal_chamber/thermal_chamber.hpp"
+#include "core/number_format.hpp"
 
 #include "core/log.hpp"
 #include "instruments/common/registry.hpp"
@@ -286,7 +287,7 @@ asio::awaitable<Result<std::string>> ThermalChamber::sample_reading() {
     if (!a) co_return fail(a.error());
     alarms = "alarms: " + a->describe();
   }
-  co_return fmt::format("air {:.2f} C, setpoint {:.2f} C, {}, {}", *air, *setpoint,
+  co_return fmt::format("air {} C, setpoint {} C, {}, {}", fixed(*air, 2), fixed(*setpoint, 2),
                         *settled ? "at temperature" : "not at temperature", alarms);
 }
 

@@ -27,10 +27,15 @@ struct Exit {
 };
 
 // Writes the HTML report of a run and prints its summary and the report's path; returns the
-// exit code (0, 1 not found or not written, 2 ambiguous run).
-int write_report(const std::string& db, const std::string& run, std::string out);
+// exit code (0, 1 not found or not written, 2 ambiguous run). Without `headline` the summary
+// leaves out the verdict line (`ledlab run --report` has just printed it).
+int write_report(const std::string& db, const std::string& run, std::string out, bool headline = true);
 // `-p name=value` arguments as parameter overrides; a malformed one ends the command (exit 2).
 lua::Overrides parse_params_or_exit(const std::vector<std::string>& params);
+
+// What the store `db` says about a run that does not answer on its control endpoint: one line,
+// its state first (db::stored_state_line). Errors: the store cannot be read, or has no such run.
+Result<std::string> stored_run_state(const std::string& db, const std::string& run);
 
 // --time-scale: a finite number in (0, engine::kMaxTimeScale], like a station file's time_scale.
 CLI::Validator time_scale_check();

@@ -29,7 +29,7 @@ void check_attach_or_exit(const std::filesystem::path& db, const std::string& uu
 
 void register_gui_command(CLI::App& app) {
   struct Options {
-    std::string db, station, sequences = "sequences", attach, start, screenshot, layout, metric, size = "1600x1000";
+    std::string db, station, sequences = "sequences", attach, start, screenshot, layout, ui_map, metric, size = "1600x1000";
     std::vector<std::string> params;
     int frames = 3;
     bool pause = false;
@@ -47,6 +47,9 @@ void register_gui_command(CLI::App& app) {
   cmd->add_option("--frames", o->frames, "frames to render once the run is shown, before the screenshot");
   cmd->add_flag("--pause", o->pause, "headless: pause the run through the dashboard once it shows data");
   cmd->add_option("--layout", o->layout, "write where the lane map's cells are (JSON), for tests");
+  cmd->add_option("--ui-map", o->ui_map,
+                  "keep this file (JSON) up to date with where the named widgets, lane cells and plot views are, "
+                  "for tests that drive the window with input events");
   cmd->add_option("--metric", o->metric, "lane-map metric: 'optical power', f3dB, 'BER upper bound', pass/fail, ...");
   cmd->add_option("--size", o->size, "window size WxH");
   cmd->add_option("--timeout", o->timeout_s, "headless: seconds to wait for the run");
@@ -70,6 +73,7 @@ void register_gui_command(CLI::App& app) {
     }
     g.screenshot = o->screenshot;
     g.layout = o->layout;
+    g.ui_map = o->ui_map;
     g.frames = o->frames;
     g.pause = o->pause;
     g.metric = o->metric;

@@ -12,7 +12,7 @@
 
 namespace ledlab::cli {
 
-int write_report(const std::string& db, const std::string& run, std::string out) {
+int write_report(const std::string& db, const std::string& run, std::string out, bool headline) {
   auto reader = db::Reader::open(db);
   if (!reader) {
     fmt::print(std::cerr, "error: {}: {}\n", db, reader.error().describe());
@@ -24,7 +24,7 @@ int write_report(const std::string& db, const std::string& run, std::string out)
     return found.error().code == Errc::invalid_argument ? 2 : 1;
   }
   auto html = report::render_run_report(*reader, found->uuid);
-  auto summary = report::render_run_summary(*reader, found->uuid);
+  auto summary = report::render_run_summary(*reader, found->uuid, headline);
   if (!html || !summary) {
     fmt::print(std::cerr, "error: {}\n", (html ? summary.error() : html.error()).describe());
     return 1;

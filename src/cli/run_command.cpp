@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 #include "db/cli.hpp"
 #include "engine/run/control_endpoint.hpp"
+#include "engine/run/control_sender.hpp"
 #include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
 
@@ -134,7 +135,7 @@ void register_run_command(CLI::App& app) {
     auto reader = db::Reader::open(req.db);
     auto newest = reader ? reader->list_runs({.limit = 1}) : Result<std::vector<db::RunRecord>>(fail(reader.error()));
     if (!newest || newest->empty()) throw Exit{code};
-    const int report = write_report(req.db.string(), newest->front().uuid, o->report);
+    const int report = write_report(req.db.string(), newest->front().uuid, o->report, /*headline=*/false);
     throw Exit{code != 0 ? code : report};
   });
 }
@@ -182,6 +183,7 @@ void register_ctl_command(CLI::App& app) {
   auto command = std::make_shared<std::string>();
   auto run = std::make_shared<std::string>();
   auto timeout_s = std::make_shared<double>(5.0);
+  auto db = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("ctl", "Steer a running sequence from another process: pause, resume, abort, status, snapshot");
   cmd->add_option("command", *command, "pause | resume | abort | status | snapshot (the live view as JSON)")
       ->required()
@@ -189,9 +191,20 @@ void register_ctl_command(CLI::App& app) {
   cmd->add_option("run", *run, "run uuid (a unique prefix is enough)")->required();
   cmd->add_option("--timeout", *timeout_s, "seconds to wait for the run to accept and answer (default 5)")
       ->check(CLI::Range(0.001, 3600.0));
+  cmd->add_option("--db", *db, "status of a run that no longer runs: the store to read it from (default: $LEDLAB_DB or "
+                               "./ledlab.sqlite)");
   cmd->callback([=] {
     const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(*timeout_s));
-    auto reply = engine::send_control(*run, *command, timeout);
+    // The run's event log names who steered it: this user, this host, this process.
+    auto reply = engine::send_control(*run, engine::control_line(*command, engine::this_process("ledlab ctl")), timeout);
+    if (!reply && reply.error().code == Errc::not_found && *command == "status") {
+      auto stored = stored_run_state(!db->empty() ? *db : db::default_db_path(), *run);
+      if (stored) {
+        fmt::print("{}\n", *stored);
+        throw Exit{0};
+      }
+      reply.error().message += "; " + stored.error().message;
+    }
     if (!reply) {
       fmt::print(std::cerr, "error: {}\n", reply.error().message);
       throw Exit{reply.error().code == Errc::invalid_argument ? 2 : 1};

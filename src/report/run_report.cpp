@@ -3,6 +3,7 @@
 
 #include "report/sections.hpp"
 #include "report/svg_plot.hpp"
+#include "db/value_text.hpp"
 #include "db/verdict.hpp"
 
 #include <fmt/format.h>
@@ -62,10 +63,16 @@ struct Summary {
   std::vector<std::string> failing;  // the first 30, in words
 };
 
+// A result's value with its unit: dimensionless ones as db::dimensionless_text ("1.92 %" for
+// an EQE, "1e-09" for a BER), since an SI prefix on a bare number reads as a unit ("19.2 m").
+std::string value_text(const db::ResultRecord& r) {
+  return r.unit == "1" ? db::dimensionless_text(r.name, r.value) : fmt_value(r.value, r.unit);
+}
+
 // "l70_h lane 3 > 6 kh": a result with its qualifier, in words.
 std::string result_text(const RunResult& r) {
   return fmt::format("{}{} {} {}", r.record.name, r.record.lane ? fmt::format(" lane {}", *r.record.lane) : "",
-                     db::relation(r.record.qualifier), fmt_value(r.record.value, r.record.unit == "1" ? "" : r.record.unit));
+                     db::relation(r.record.qualifier), value_text(r.record));
 }
 
 Summary summarise(const RunData& d) {
@@ -159,14 +166,15 @@ std::string lane_position(const RunData& run, int lane) {
 }
 
 std::string fmt_result(const RunResult& result) {
-  return db::qualified(result.record.qualifier, fmt_value(result.record.value, result.record.unit == "1" ? "" : result.record.unit));
+  return db::qualified(result.record.qualifier, value_text(result.record));
 }
 
-Result<std::string> render_run_summary(db::Reader& reader, std::string_view uuid_or_prefix) {
+Result<std::string> render_run_summary(db::Reader& reader, std::string_view uuid_or_prefix, bool headline) {
   auto d = load_run(reader, uuid_or_prefix);
   if (!d) return fail(d.error());
   const Summary s = summarise(*d);
-  std::string out = fmt::format("{} (run {} {})\n", s.verdict.headline(), d->run.uuid.substr(0, 8), db::to_string(d->run.status));
+  std::string out;
+  if (headline) out = fmt::format("{} (run {} {})\n", s.verdict.headline(), d->run.uuid.substr(0, 8), db::to_string(d->run.status));
   for (const auto& [name, c] : s.by_name)
     out += fmt::format("  {:<30} {:>5} pass {:>5} fail {:>5} dead {:>5} not judged\n", name, c.pass, c.fail, c.dead, c.not_judged);
   for (const auto& r : d->results) {
@@ -176,8 +184,7 @@ Result<std::string> render_run_summary(db::Reader& reader, std::string_view uuid
       if (r.extra.contains(key) && r.extra[key].is_number())
         condition = fmt::format(" at {}", fmt_value(r.extra[key].get<double>(), key[0] == 't' ? "°C" : "A"));
     const db::Verdict v = db::verdict_of(r.record);
-    out += fmt::format("  {}{} {} {}{}\n", r.record.name, condition, db::relation(r.record.qualifier),
-                       fmt_value(r.record.value, r.record.unit == "1" ? "" : r.record.unit),
+    out += fmt::format("  {}{} {} {}{}\n", r.record.name, condition, db::relation(r.record.qualifier), value_text(r.record),
                        v == db::Verdict::pass ? " (pass)" : v == db::Verdict::fail ? " (FAIL)" : "");
   }
   return out;

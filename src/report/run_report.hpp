@@ -12,6 +12,7 @@ namespace ledlab::report {
 Result<std::string> render_run_report(db::Reader& reader, std::string_view uuid_or_prefix);
 
 // The verdict, pass/fail counts per result name and the array-wide results, as plain text.
-Result<std::string> render_run_summary(db::Reader& reader, std::string_view uuid_or_prefix);
+// Without `headline` the verdict line is left out (`ledlab run --report` has printed it).
+Result<std::string> render_run_summary(db::Reader& reader, std::string_view uuid_or_prefix, bool headline = true);
 
 }  // namespace ledlab::report

@@ -1,6 +1,7 @@
 // `ledlab show`: a summary that stays one screen however many series a run has, with the
 // details behind options.
 #include "cli_support.hpp"
+#include "db/result_stats.hpp"
 #include "db/store.hpp"
 #include "temp_db.hpp"
 
@@ -85,8 +86,8 @@ TEST_CASE_METHOD(ManySeries, "show summarises a run of 1201 series in one line p
   CHECK_THAT(line_starting(out, "  chamber_temperature "), Catch::Matches(R"(  chamber_temperature +C +1  - +1 +2  2023-11-14T22:13:21Z  2023-11-14T23:13:20Z)"));
   CHECK(count_lines(out, "optical_power") == 1);
   CHECK(count_lines(out, "ber_upper") == 1);  // results grouped by name: 400 results, one line
-  CHECK_THAT(line_starting(out, "  ber_upper "), Catch::Matches(R"(  ber_upper +1 +400 1-400 +399 +1! +0 +0  1e-13 \.\. 3e-12)"));
-  CHECK_THAT(line_starting(out, "  error_free_lanes "), Catch::Matches(R"(  error_free_lanes +1 +1 - +0 +0 +0 +1  399)"));
+  CHECK_THAT(line_starting(out, "  ber_upper "), Catch::Matches(R"(  ber_upper +1 +400 1-400 +399 +1! +0 +0  1e-13 +1e-13 \.\. 1e-13 +3e-12 lane 17)"));
+  CHECK_THAT(line_starting(out, "  error_free_lanes "), Catch::Matches(R"(  error_free_lanes +1 +1 - +0 +0 +0 +1  399 +- +-)"));
   CHECK_THAT(out, Catch::Contains("data        2023-11-14T22:13:21Z .. 2023-11-14T23:13:20Z (1.0 h)"));
   // The tail of the log: how the run ended.
   CHECK_THAT(out, Catch::Contains("... 7 earlier"));
@@ -152,8 +153,60 @@ TEST_CASE("show states the array verdict with what it is built from, dead lanes 
   INFO(out);
   CHECK_THAT(out, Catch::Contains("verdict     PASS: all 2 array verdict results passed (array_pass: 2 pass); "
                                   "lane results, not part of the verdict: 76 pass, 2 fail, 2 dead, 1 not judged"));
-  CHECK_THAT(line_starting(out, "  ber_upper "), Catch::Matches(R"(  ber_upper +1 +80 1-40 +76 +2! +2 +0  1e-13 \.\. 1e-09)"));
-  CHECK_THAT(line_starting(out, "  l70_h "), Catch::Matches(R"(  l70_h +h +1 1 +0 +0 +0 +1  > 6000)"));
+  CHECK_THAT(line_starting(out, "  ber_upper "), Catch::Matches(R"(  ber_upper +1 +80 1-40 +76 +2! +2 +0  1e-13 +1e-13 \.\. 1e-13 +1e-09 lane 3)"));
+  CHECK_THAT(line_starting(out, "  l70_h "), Catch::Matches(R"(  l70_h +h +1 1 +0 +0 +0 +1  > 6000 +- +-)"));
   CHECK_THAT(line_starting(out, fmt::format("  {:<20} lane 4 ", "ber_upper")), Catch::EndsWith("dead"));
   CHECK_THAT(line_starting(out, fmt::format("  {:<20} lane 1 ", "l70_h")), Catch::Contains("> 6000"));
+}
+
+TEST_CASE("show gives each result name's median, IQR and worst lane over the live lanes, dead lanes left out") {
+  test::TempDb tmp;
+  RunRecord run;
+  {
+    auto store = Store::open(tmp.path()).value();
+    run = store->begin_run({.sequence = "bandwidth", .script_text = "x", .started_s = 1700000000.0}).value();
+    // Lanes 1-4 at 1..4 GHz against a lower limit of 1.5 GHz (lane 1 fails); lane 5 is dead at 0.
+    for (int lane = 1; lane <= 5; ++lane)
+      REQUIRE(store->record_result(run.id, {.name = "f3db_hz", .lane = lane, .value = lane == 5 ? 0.0 : lane * 1e9,
+                                            .unit = "Hz", .lower_limit = 1.5e9,
+                                            .verdict = lane == 5 ? std::optional(Verdict::dead) : std::nullopt,
+                                            .t_s = 1700000100.0}));
+    // EQE is a fraction: written in percent, and without limits its range instead of a worst lane.
+    for (int lane = 1; lane <= 3; ++lane)
+      REQUIRE(store->record_result(run.id, {.name = "peak_eqe", .lane = lane, .value = 0.01 * lane, .unit = "1",
+                                            .t_s = 1700000100.0}));
+    REQUIRE(store->end_run(run.id, RunStatus::finished, 1700003700.0));
+  }
+  std::string out, err;
+  REQUIRE(run_cli({"show", run.uuid, "--db", tmp.path().string()}, out, err) == 0);
+  INFO(out);
+  CHECK_THAT(out, Catch::Contains("  name                           unit   results lanes           pass  fail dead unjudged  "
+                                  "median     IQR                    worst (or range)\n"));
+  // Median and quartiles of 1, 2, 3, 4 GHz: the dead lane's 0 is not among them.
+  CHECK_THAT(line_starting(out, "  f3db_hz "),
+             Catch::Matches(R"(  f3db_hz +Hz +5 1-5 +3 +1! +1 +0  2\.5e\+09 +1\.75e\+09 \.\. 3\.25e\+09 +1e\+09 lane 1)"));
+  CHECK_THAT(line_starting(out, "  peak_eqe "), Catch::Matches(R"(  peak_eqe +1 +3 1-3 .*  2 % +1\.5 % \.\. 2\.5 % +range 1 % \.\. 3 %)"));
+  CHECK(count_lines(out, "f3db_hz") == 1);
+
+  // --all is --details: every result on its own line.
+  REQUIRE(run_cli({"show", run.uuid, "--db", tmp.path().string(), "--all"}, out, err) == 0);
+  CHECK(count_lines(out, "f3db_hz ") == 1 + 5);
+}
+
+TEST_CASE("a result's margin is relative to its limit, the smaller side of a window, negative outside") {
+  CHECK(*relative_margin({.name = "ber_upper", .value = 1e-13, .upper_limit = 1e-12}) == Approx(0.9));
+  CHECK(*relative_margin({.name = "ber_upper", .value = 3e-12, .upper_limit = 1e-12}) == Approx(-2));
+  CHECK(*relative_margin({.name = "f3db_hz", .value = 1e9, .lower_limit = 5e8}) == Approx(1));
+  CHECK(*relative_margin({.name = "v", .value = 3.4, .lower_limit = 3.0, .upper_limit = 3.5}) == Approx(0.1 / 3.5));
+  CHECK_FALSE(relative_margin({.name = "forward_voltage_v", .value = 3.2}));
+  // The worst of a name is the live result with the smallest margin; a dead one never is.
+  ResultStatsBuilder b;
+  b.add({.name = "ber_upper", .lane = 1, .value = 1e-13, .upper_limit = 1e-12});
+  b.add({.name = "ber_upper", .lane = 2, .value = 0.5, .upper_limit = 1e-12, .verdict = Verdict::dead});
+  b.add({.name = "ber_upper", .lane = 3, .value = 5e-13, .upper_limit = 1e-12});
+  const ResultStats s = b.finish();
+  CHECK(s.live == 2);
+  REQUIRE(s.worst);
+  CHECK(s.worst->lane == 3);
+  CHECK(s.median == Approx(3e-13));
 }

@@ -2,6 +2,7 @@
 #include "support/cli_process.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -119,6 +120,24 @@ TEST_CASE("a finished run whose verdict is FAIL exits 3 and says what the verdic
                                     "the verdict: 1 pass, 1 fail, 1 dead, 0 not judged"));
 }
 
+TEST_CASE("ledlab run --report prints the verdict once, then the summary and the report's path") {
+  const std::string html = in_build("run-report-once.html");
+  std::remove(html.c_str());
+  auto r = run_ledlab(run_args(write_script("report_once.lua", "result{name = 'f3db_hz', lane = 1, value = 1e8, unit = 'Hz', "
+                                                               "lower = 5e8}\n"), in_build("run-report-once.sqlite")) +
+                      " --report " + html);
+  INFO(r.out);
+  CHECK(r.code == 3);
+  std::size_t verdicts = 0;
+  for (auto at = r.out.find("FAIL: 1 of 1 judged results failed"); at != std::string::npos;
+       at = r.out.find("FAIL: 1 of 1 judged results failed", at + 1))
+    ++verdicts;
+  CHECK(verdicts == 1);
+  CHECK_THAT(r.out, Catch::Contains("  f3db_hz "));  // the counts per result name
+  CHECK_THAT(r.out, Catch::EndsWith("report: " + html + "\n"));
+  CHECK(std::filesystem::exists(html));
+}
+
 TEST_CASE("a drive above the station's limit is refused by the driver, naming the instrument") {
   auto r = run_ledlab(run_args(write_script("overdrive.lua", "pg.set_drive(0.05, 0.01)\n"), in_build("run-limit.sqlite")));
   INFO(r.out);
@@ -130,22 +149,28 @@ TEST_CASE("a drive above the station's limit is refused by the driver, naming th
 
 TEST_CASE("Ctrl-C pauses a headless run and a second Ctrl-C aborts it, recorded as operator actions") {
   const std::string db = in_build("run-signal.sqlite");
+  const std::string user = std::getenv("USER") ? std::getenv("USER") : "";
+  setenv("USER", "sig-tester", 1);  // whoever runs it: named in the events
   HeadlessRun run(run_args(write_script("long_sequence.lua", kLongSequence), db), in_build("run-signal.log"));
   REQUIRE(run.wait_for("hour 1"));
   kill(run.pid, SIGINT);
-  REQUIRE(run.wait_for("paused by operator"));
+  if (user.empty()) unsetenv("USER");
+  else setenv("USER", user.c_str(), 1);
+  REQUIRE(run.wait_for("paused by sig-tester via the run's terminal on host "));
   kill(run.pid, SIGINT);
   CHECK(run.exit_code() == 4);
   CHECK_THAT(run_ledlab("runs --no-header --db " + db).out, Catch::Contains("\taborted\t"));
   const std::string uuid = run_ledlab("runs --no-header --db " + db).out.substr(0, 36);
   auto events = run_ledlab("export " + uuid + " --format csv --table events --db " + db);
-  CHECK_THAT(events.out, Catch::Contains(",operator,operator,paused by operator"));
-  CHECK_THAT(events.out, Catch::Contains("abort: second Ctrl-C"));
+  CHECK_THAT(events.out, Catch::Contains(",operator,operator,paused by sig-tester via the run's terminal on host "));
+  CHECK_THAT(events.out, Catch::Contains("abort: second Ctrl-C by sig-tester via the run's terminal"));
 }
 
 TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another process") {
   const std::string dir = in_build("ctl-runs");
   setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);  // inherited by both ledlab processes
+  const std::string user = std::getenv("USER") ? std::getenv("USER") : "";
+  setenv("USER", "ctl-tester", 1);  // the name `ledlab ctl` sends
   HeadlessRun run(run_args(write_script("ctl_sequence.lua", kLongSequence), in_build("run-ctl.sqlite")),
                   in_build("run-ctl.log"));
   REQUIRE(run.wait_for("hour 1"));
@@ -162,12 +187,46 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   CHECK_THAT(run_ledlab("ctl resume " + uuid).out, Catch::Contains("running"));
   CHECK_THAT(run_ledlab("ctl abort " + uuid).out, Catch::Contains("aborting"));
   CHECK(run.exit_code() == 4);
-  CHECK_THAT(run.text(), Catch::Contains("paused by ledlab ctl"));
-  CHECK_THAT(run.text(), Catch::Contains("resumed by ledlab ctl"));
+  // Each action names who sent it, from which program and host.
+  CHECK_THAT(run.text(), Catch::Contains("paused by ctl-tester via ledlab ctl on host "));
+  CHECK_THAT(run.text(), Catch::Contains("resumed by ctl-tester via ledlab ctl on host "));
+  CHECK_THAT(run.text(), Catch::Contains("abort: aborted by ctl-tester via ledlab ctl on host "));
+  const auto events = run_ledlab("export " + uuid + " --format csv --table events --db " + in_build("run-ctl.sqlite"));
+  CHECK_THAT(events.out, Catch::Contains("started by ctl-tester via ledlab run on host "));
   // The run has ended: its endpoint is gone.
   auto gone = run_ledlab("ctl status " + uuid);
   CHECK(gone.code == 1);
   CHECK_THAT(gone.out, Catch::Contains("no running sequence"));
+  unsetenv("LEDLAB_RUN_DIR");
+  if (user.empty()) unsetenv("USER");
+  else setenv("USER", user.c_str(), 1);
+}
+
+TEST_CASE("ledlab ctl status of a run that has ended answers from the store: its state, end and verdict") {
+  const std::string dir = in_build("ctl-ended-runs");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);
+  const std::string db = in_build("run-ctl-ended.sqlite");
+  auto r = run_ledlab(run_args(write_script("ctl_ended.lua", "result{name = 'f3db_hz', lane = 1, value = 1e9, unit = 'Hz', "
+                                                             "lower = 5e8}\n"), db));
+  REQUIRE(r.code == 0);
+  const std::string uuid = run_ledlab("runs --no-header --db " + db).out.substr(0, 36);
+
+  auto status = run_ledlab("ctl status " + uuid.substr(0, 8) + " --db " + db);
+  INFO(status.out);
+  CHECK(status.code == 0);
+  CHECK_THAT(status.out, Catch::StartsWith("finished, ended 20"));
+  CHECK_THAT(status.out, Catch::Contains("; PASS: none of 1 judged results failed"));
+  CHECK_THAT(status.out, Catch::Contains("(run " + uuid + ", not running: from the store " + db + ")"));
+
+  // A run neither running nor in the store: both places named.
+  auto unknown = run_ledlab("ctl status " + uuid + " --db " + in_build("ctl-no-such.sqlite"));
+  CHECK(unknown.code == 1);
+  CHECK_THAT(unknown.out, Catch::Contains("no running sequence '" + uuid + "' under " + dir));
+  CHECK_THAT(unknown.out, Catch::Contains("ctl-no-such.sqlite"));
+  // Steering a run that has ended is still an error.
+  CHECK(run_ledlab("ctl pause " + uuid + " --db " + db).code == 1);
   unsetenv("LEDLAB_RUN_DIR");
 }
 

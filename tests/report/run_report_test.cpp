@@ -137,3 +137,28 @@ TEST_CASE("the report places lanes where the DUT's lanes table has them, not on 
   CHECK(html.find("<b>lane 10 (row 5, column 2)</b>") != std::string::npos);
   CHECK(html.find("<title>lane 10 (row 5, column 2)") != std::string::npos);
 }
+
+TEST_CASE("the text summary writes an EQE as a percentage and a BER as a plain number, never with an SI prefix") {
+  db::test::TempDb tmp;
+  db::RunRecord run;
+  {
+    auto store = db::Store::open(tmp.path()).value();
+    run = store->begin_run({.sequence = "liv", .script_text = "x", .started_s = kT0}).value();
+    REQUIRE(store->record_result(run.id, {.name = "peak_eqe_median", .value = 0.0191919, .unit = "1",
+                                          .extra_json = R"({"temperature_c":25})", .t_s = kT0 + 10}));
+    REQUIRE(store->record_result(run.id, {.name = "ber_upper", .value = 1e-9, .unit = "1", .upper_limit = 1e-12, .t_s = kT0 + 10}));
+    REQUIRE(store->end_run(run.id, db::RunStatus::finished, kT0 + 60));
+  }
+  const std::string summary = summary_of(tmp.path(), run);
+  INFO(summary);
+  CHECK_THAT(summary, Catch::Contains("  peak_eqe_median at 25 °C = 1.92 %\n"));  // it said "19.2 m"
+  CHECK_THAT(summary, Catch::Contains("  ber_upper = 1e-09 (FAIL)\n"));          // not "1 n"
+  CHECK_THAT(report_of(tmp.path(), run), Catch::Contains("ber_upper = 1e-09"));
+
+  // `ledlab run --report` has printed the verdict already: the summary can leave it out.
+  auto reader = db::Reader::open(tmp.path()).value();
+  const std::string without = report::render_run_summary(reader, run.uuid, /*headline=*/false).value();
+  CHECK(summary.starts_with("FAIL: "));
+  CHECK(without.find("FAIL: ") == std::string::npos);
+  CHECK(without.starts_with("  ber_upper "));
+}

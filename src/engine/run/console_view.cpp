@@ -4,6 +4,7 @@
 #include <fmt/ostream.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace ledlab::engine {
@@ -17,18 +18,29 @@ std::string format_duration(double s) {
   return fmt::format("{} d {:02} h", total / 86400, (total % 86400) / 3600);
 }
 
-ConsoleView::ConsoleView(std::ostream& out, bool terminal, int width)
-    : out_(out), terminal_(terminal), width_(std::max(width, 40)) {}
+namespace {
+
+double steady_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+ConsoleView::ConsoleView(std::ostream& out, bool terminal, int width, Clock clock)
+    : out_(out), terminal_(terminal), width_(std::max(width, 40)), clock_(clock ? std::move(clock) : Clock(steady_s)),
+      running_since_s_(clock_()) {}
 
 double ConsoleView::active_s() const {
   double s = active_before_s_;
-  if (running_since_) s += std::chrono::duration<double>(clock::now() - *running_since_).count();
+  if (running_since_s_) s += clock_() - *running_since_s_;
   return s;
 }
 
 std::optional<double> ConsoleView::eta_s() const {
-  if (fraction_ <= 0.0 || fraction_ >= 1.0) return fraction_ >= 1.0 ? std::optional<double>(0.0) : std::nullopt;
-  return active_s() * (1.0 - fraction_) / fraction_;
+  if (fraction_ >= 1.0) return 0.0;
+  if (!(fraction_ >= kEtaMinFraction) || !(progress_active_s_ >= kEtaMinActiveS)) return std::nullopt;
+  const double to_go = progress_active_s_ * (1.0 - fraction_) / fraction_ - (active_s() - progress_active_s_);
+  return std::max(to_go, 0.0);
 }
 
 void ConsoleView::clear_status() {
@@ -46,6 +58,7 @@ void ConsoleView::line(std::string_view text) {
 
 void ConsoleView::progress(double fraction, std::string_view step) {
   fraction_ = std::clamp(fraction, 0.0, 1.0);
+  progress_active_s_ = active_s();
   step_ = step;
   if (terminal_) {
     redraw();
@@ -58,13 +71,13 @@ void ConsoleView::progress(double fraction, std::string_view step) {
 }
 
 void ConsoleView::state(std::string_view state) {
-  const bool was_running = running_since_.has_value();
+  const bool was_running = running_since_s_.has_value();
   const bool running = state == "running";
   if (was_running && !running) {
-    active_before_s_ += std::chrono::duration<double>(clock::now() - *running_since_).count();
-    running_since_.reset();
+    active_before_s_ += clock_() - *running_since_s_;
+    running_since_s_.reset();
   } else if (!was_running && running) {
-    running_since_ = clock::now();
+    running_since_s_ = clock_();
   }
   state_ = state;
   redraw();

@@ -11,6 +11,7 @@
 #include "engine/run/recorded_bindings.hpp"
 #include "engine/run/console_view.hpp"
 #include "engine/run/control_endpoint.hpp"
+#include "engine/run/control_sender.hpp"
 #include "engine/run/instrument_bindings.hpp"
 #include "engine/run/interlocks.hpp"
 #include "engine/run/run_inputs.hpp"
@@ -353,24 +354,30 @@ void RunHost::install_script_api() {
 }
 
 void RunHost::install_control() {
-  auto endpoint = ControlEndpoint::open(io_, run_.uuid, [this](std::string_view command) -> std::string {
+  auto endpoint = ControlEndpoint::open(io_, run_.uuid, [this](std::string_view line) -> std::string {
+    auto parsed = parse_control_line(line);
+    if (!parsed) return fmt::format("error: {}", parsed.error().message);
+    const std::string& command = parsed->verb;
+    // Every action names who took it and from where (the sender the command carries).
+    const std::string who = describe(parsed->from);
+    const auto action = [&](const std::string& what) {
+      view_.line(what);
+      event(db::EventKind::operator_action, "operator", what);
+    };
     if (command == "pause") {
       if (!runner_->paused() && !runner_->abort_requested()) {
         runner_->pause();
-        view_.line("paused by ledlab ctl");
-        event(db::EventKind::operator_action, "operator", "paused by ledlab ctl");
+        action("paused by " + who);
       }
     } else if (command == "resume") {
       if (runner_->paused() && !runner_->abort_requested()) {
         runner_->resume();
-        view_.line("resumed by ledlab ctl");
-        event(db::EventKind::operator_action, "operator", "resumed by ledlab ctl");
+        action("resumed by " + who);
       }
     } else if (command == "abort") {
       if (!runner_->abort_requested()) {
-        runner_->abort("aborted through ledlab ctl");
-        view_.line("abort: aborted through ledlab ctl");
-        event(db::EventKind::operator_action, "operator", "abort: aborted through ledlab ctl");
+        runner_->abort("aborted by " + who);
+        action("abort: aborted by " + who);
       }
     } else if (command == "snapshot") {
       publish_state();
@@ -467,6 +474,7 @@ int RunHost::run() {
   } else {
     fmt::print(out_, "run {} started: {} on station '{}'{}\n", run_.uuid, run_.sequence, prepared_.station.name,
                prepared_.simulate ? " (simulated)" : "");
+    event(db::EventKind::operator_action, "operator", "started by " + describe(run_starter()));
   }
   out_.flush();
 
@@ -544,6 +552,11 @@ int RunHost::run() {
   asio::posix::stream_descriptor console(io_);
   const bool interactive = ::isatty(STDIN_FILENO) != 0;
   if (interactive) console.assign(::dup(STDIN_FILENO));
+  // Keys and Ctrl-C at the run's own terminal: whoever runs it, on this host. No pid: a signal
+  // does not say which process sent it.
+  ControlSender terminal = this_process("the run's terminal");
+  terminal.pid = 0;
+  const std::string at_terminal = describe(terminal);
   std::function<void()> watch_console = [&] {
     if (!interactive) return;
     console.async_wait(asio::posix::stream_descriptor::wait_read, [&](const boost::system::error_code& ec) {
@@ -552,8 +565,9 @@ int RunHost::run() {
       (void)::read(console.native_handle(), buf, sizeof buf);
       if (runner_->paused() && !runner_->abort_requested()) {
         runner_->resume();
-        view_.line("resumed by operator (Enter)");
-        event(db::EventKind::operator_action, "operator", "resumed by operator (Enter)");
+        const std::string msg = "resumed by " + at_terminal + " (Enter)";
+        view_.line(msg);
+        event(db::EventKind::operator_action, "operator", msg);
         publish_state();
       }
       watch_console();
@@ -566,11 +580,12 @@ int RunHost::run() {
       if (watchdog_) watchdog_->signal_handled();
       if (sig == SIGINT && !runner_->paused() && !runner_->abort_requested()) {
         runner_->pause();
-        const std::string msg = fmt::format("paused by operator: {}Ctrl-C again aborts", interactive ? "Enter resumes, " : "");
+        const std::string msg = fmt::format("paused by {} (Ctrl-C): {}Ctrl-C again aborts", at_terminal,
+                                            interactive ? "Enter resumes, " : "");
         view_.line(msg);
         event(db::EventKind::operator_action, "operator", msg);
       } else if (!runner_->abort_requested()) {
-        const std::string why = sig == SIGTERM ? "stopped by SIGTERM" : "second Ctrl-C";
+        const std::string why = sig == SIGTERM ? "stopped by SIGTERM" : "second Ctrl-C by " + at_terminal;
         runner_->abort(why);
         view_.line("abort: " + why);
         event(db::EventKind::operator_action, "operator", "abort: " + why);

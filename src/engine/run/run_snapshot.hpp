@@ -43,7 +43,7 @@ struct RunSnapshot {
   std::string state = "created";
   std::string step;      // the script's last progress() text
   double progress = 0;   // 0..1 from progress()
-  std::optional<double> eta_s;  // wall seconds to the end, from progress over wall time
+  std::optional<double> eta_s;  // wall seconds to the end; none until progress is measurable (ConsoleView::eta_s)
   double elapsed_s = 0;         // wall seconds since the run (or its resumption) started
   double sim_time_s = 0;        // the run's clock, simulated unix seconds
   double time_scale = 1;
