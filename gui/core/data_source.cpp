@@ -4,6 +4,7 @@
 #include "engine/lua/sequence_script.hpp"
 #include "engine/run/control_endpoint.hpp"
 #include "engine/station_config.hpp"
+#include "gui/core/compare.hpp"
 #include "gui/core/run_data.hpp"
 #include "gui/core/run_launcher.hpp"
 
@@ -40,6 +41,7 @@ class DataSource::Worker {
     if (!reader_) open_store();
     if (reader_) {
       refresh_runs();
+      if (compared_stale(*model_.compared, model_.runs)) load_compared_runs();
       if (data_) {
         if (auto changed = data_->refresh(*reader_); !changed) {
           model_.store_error = changed.error().describe();
@@ -230,6 +232,25 @@ class DataSource::Worker {
 
   void handle(const OpenRun& open) { follow_uuid_ = open.uuid; }
 
+  void handle(const CompareRuns& compare) {
+    compare_uuids_ = compare.uuids;
+    load_compared_runs();
+  }
+
+  // The runs picked for comparison with their results, read again when one of them ends.
+  void load_compared_runs() {
+    if (!reader_ && !compare_uuids_.empty()) {
+      model_.notice = "compare: the store is not open yet";
+      return;
+    }
+    auto compared = compare_uuids_.empty() ? Result<std::vector<ComparedRun>>() : load_compared(*reader_, compare_uuids_);
+    if (!compared) {
+      model_.notice = compared.error().describe();
+      return;
+    }
+    model_.compared = std::make_shared<const std::vector<ComparedRun>>(std::move(*compared));
+  }
+
   void handle(const SelectLane& select) {
     model_.selected_lane = select.lane;
     lane_changed_ = true;
@@ -244,6 +265,7 @@ class DataSource::Worker {
   std::optional<Launched> child_;
   std::optional<std::filesystem::path> launched_log_;
   std::string launched_uuid_, follow_uuid_;
+  std::vector<std::string> compare_uuids_;
   bool lane_changed_ = false;
 };
 
