@@ -115,9 +115,10 @@ std::vector<Curve> curves_over(const ResultTable& table, const Rows& rows, std::
   return curves;
 }
 
-// Log axes where the values are all positive and span two decades or more (BER, frequency).
+// Log axes where the values are all positive and span two decades or more (frequency), and
+// for values all under 1e-6 (error ratios): those read in decades, never as "0.000001".
 void choose_scales(PlotData& plot) {
-  auto spans_decades = [&](auto get) {
+  auto log_axis = [&](auto get) {
     double lo = INFINITY, hi = 0;
     for (const auto& c : plot.curves)
       for (const auto& p : c.points) {
@@ -125,10 +126,10 @@ void choose_scales(PlotData& plot) {
         if (!(v > 0)) return false;
         lo = std::min(lo, v), hi = std::max(hi, v);
       }
-    return hi >= 100 * lo;
+    return hi >= 100 * lo || hi < 1e-6;
   };
-  plot.x_log = spans_decades([](const PlotPoint& p) { return p.x; });
-  plot.y_log = spans_decades([](const PlotPoint& p) { return p.y; });
+  plot.x_log = log_axis([](const PlotPoint& p) { return p.x; });
+  plot.y_log = log_axis([](const PlotPoint& p) { return p.y; });
 }
 
 std::string run_label(const db::RunRecord& run) {
@@ -196,7 +197,16 @@ std::vector<std::string> varying_conditions(const std::vector<ComparedRun>& runs
 
 std::optional<CompareSpec> default_spec(const std::vector<ComparedRun>& runs) {
   if (runs.empty()) return std::nullopt;
-  for (const auto& name : comparable_results(runs)) {
+  // Per-lane results first (BER of each lane against temperature), then the array's own.
+  auto names = comparable_results(runs);
+  auto per_lane = [&](const std::string& name) {
+    for (const auto& r : runs)
+      for (const auto& x : r.results.results())
+        if (x.name == name && x.lane) return true;
+    return false;
+  };
+  std::stable_partition(names.begin(), names.end(), per_lane);
+  for (const auto& name : names) {
     const bool everywhere = std::all_of(runs.begin(), runs.end(), [&](const ComparedRun& r) {
       return std::any_of(r.results.results().begin(), r.results.results().end(), [&](const auto& x) { return x.name == name; });
     });

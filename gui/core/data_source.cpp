@@ -41,7 +41,7 @@ class DataSource::Worker {
     if (!reader_) open_store();
     if (reader_) {
       refresh_runs();
-      if (compared_stale(*model_.compared, model_.runs)) load_compared_runs();
+      if (compare_pending_ || compared_stale(*model_.compared, model_.runs)) load_compared_runs();
       if (data_) {
         if (auto changed = data_->refresh(*reader_); !changed) {
           model_.store_error = changed.error().describe();
@@ -232,17 +232,15 @@ class DataSource::Worker {
 
   void handle(const OpenRun& open) { follow_uuid_ = open.uuid; }
 
+  // Read at the next poll, once the store is open.
   void handle(const CompareRuns& compare) {
     compare_uuids_ = compare.uuids;
-    load_compared_runs();
+    compare_pending_ = true;
   }
 
   // The runs picked for comparison with their results, read again when one of them ends.
   void load_compared_runs() {
-    if (!reader_ && !compare_uuids_.empty()) {
-      model_.notice = "compare: the store is not open yet";
-      return;
-    }
+    compare_pending_ = false;
     auto compared = compare_uuids_.empty() ? Result<std::vector<ComparedRun>>() : load_compared(*reader_, compare_uuids_);
     if (!compared) {
       model_.notice = compared.error().describe();
@@ -266,6 +264,7 @@ class DataSource::Worker {
   std::optional<std::filesystem::path> launched_log_;
   std::string launched_uuid_, follow_uuid_;
   std::vector<std::string> compare_uuids_;
+  bool compare_pending_ = false;
   bool lane_changed_ = false;
 };
 

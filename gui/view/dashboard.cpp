@@ -73,15 +73,26 @@ void Dashboard::frame(const Model& model) {
   ImGui::BeginChild("right", ImVec2(right_w, avail.y), false);
   lanes(model, ImVec2(right_w, std::min(right_w - 60, avail.y * 0.52f)));
   if (ImGui::BeginTabBar("store")) {
-    if (ImGui::BeginTabItem("Runs")) {
+    auto front = [&](const char* name) { return tab_ == name ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None; };
+    if (ImGui::BeginTabItem("Runs", nullptr, front("Runs"))) {
       browser(model);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Results")) {
-      results(model);
+    if (ImGui::BeginTabItem("Results", nullptr, front("Results"))) {
+      results_.results_tab(model);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Compare", nullptr, front("Compare"))) {
+      results_.compare_tab(model);
+      ImGui::EndTabItem();
+    }
+    const std::string lane_tab = model.selected_lane > 0 ? fmt::format("Lane {}###lane", model.selected_lane) : "Lane###lane";
+    if (ImGui::BeginTabItem(lane_tab.c_str(), nullptr, front("Lane"))) {
+      results_.lane_tab(model);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
+    tab_.clear();
   }
   ImGui::EndChild();
   ImGui::End();
@@ -249,6 +260,7 @@ nlohmann::json Dashboard::layout(const Model& model) const {
   nlohmann::json j{{"run_uuid", model.run ? model.run->uuid : ""}, {"state", model.state()},
                    {"metric", shown_metric_}, {"rows", model.lanes.rows}, {"cols", model.lanes.cols}, {"cells", cells},
                    {"display", {ImGui::GetIO().DisplaySize.x, ImGui::GetIO().DisplaySize.y}}};
+  j["results"] = results_.layout();
   for (const auto& m : model.lanes.metrics)
     if (m.name == shown_metric_)
       j.update({{"unit", m.unit}, {"lo", m.lo}, {"hi", m.hi}, {"log", m.log_scale}, {"verdict", m.verdict}});

@@ -16,7 +16,9 @@ namespace ledlab::cli {
 void register_gui_command(CLI::App& app) {
   struct Options {
     std::string db, station, sequences = "sequences", attach, start, screenshot, layout, metric, size = "1600x1000";
-    std::vector<std::string> params;
+    std::vector<std::string> params, compare;
+    std::string tab;
+    int lane = 0;
     int frames = 3;
     bool pause = false;
     double timeout_s = 120;
@@ -35,6 +37,10 @@ void register_gui_command(CLI::App& app) {
   cmd->add_option("--layout", o->layout, "write where the lane map's cells are (JSON), for tests");
   cmd->add_option("--metric", o->metric, "lane-map metric: 'optical power', f3dB, 'BER upper bound', pass/fail, ...");
   cmd->add_option("--size", o->size, "window size WxH");
+  cmd->add_option("--tab", o->tab, "right-hand tab to show first: Runs, Results, Compare or Lane")
+      ->check(CLI::IsMember({"Runs", "Results", "Compare", "Lane"}));
+  cmd->add_option("--compare", o->compare, "tick this run (uuid or unique prefix) for the Compare tab (repeatable)");
+  cmd->add_option("--lane", o->lane, "select this lane (its plots, map cell and Lane tab)")->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--timeout", o->timeout_s, "headless: seconds to wait for the run");
   cmd->callback([o] {
 #ifdef LEDLAB_WITH_GUI
@@ -56,6 +62,9 @@ void register_gui_command(CLI::App& app) {
     g.frames = o->frames;
     g.pause = o->pause;
     g.metric = o->metric;
+    g.tab = o->tab;
+    g.compare = o->compare;
+    g.lane = o->lane;
     g.timeout_s = o->timeout_s;
     if (std::sscanf(o->size.c_str(), "%dx%d", &g.width, &g.height) != 2 || g.width < 320 || g.height < 240) {
       fmt::print(std::cerr, "error: --size {}: expected WxH, at least 320x240\n", o->size);

@@ -109,6 +109,18 @@ TEST_CASE("the comparison offers the results the runs have and the conditions th
   CHECK(spec->x_key == "temperature_c");
   CHECK(spec->statistic == LaneStatistic::median);
   CHECK_FALSE(gui::default_spec({}));
+
+  // A lane-less result both runs vary over temperature, first by name: the per-lane BER still comes first.
+  auto with_array = runs;
+  for (auto& r : with_array) {
+    auto results = r.results.results();
+    for (double t : {25.0, 85.0})
+      results.push_back({.name = "aggregate_throughput_bps", .value = 1e9, .unit = "b/s",
+                         .extra_json = fmt::format(R"({{"temperature_c":{}}})", t)});
+    r.results = ResultTable(results);
+  }
+  REQUIRE(gui::default_spec(with_array));
+  CHECK(gui::default_spec(with_array)->result == "ber_upper");
 }
 
 TEST_CASE("a lane's drill-down lists its results and plots each against the condition it varies over") {
@@ -130,7 +142,10 @@ TEST_CASE("a lane's drill-down lists its results and plots each against the cond
   CHECK(lane.plots[0].curves[0].label == "lane 2");
   CHECK(points_are(lane.plots[0].curves[0], {{25, 3e-14}, {85, 5e-13}}));
   CHECK(lane.plots[1].title == "lane 2: f3db_hz vs drive_current_a");
+  CHECK(lane.plots[0].y_log);  // error ratios read in decades
   CHECK(lane.plots[1].x_unit == "A");
+  CHECK_FALSE(lane.plots[1].y_log);
+  CHECK_FALSE(lane.plots[1].x_log);
   CHECK(points_are(lane.plots[1].curves[0], {{0.002, 8e8}, {0.005, 1.1e9}}));
 
   // A dead lane's values are no signal: listed, not plotted.
