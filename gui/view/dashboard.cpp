@@ -72,6 +72,7 @@ void Dashboard::frame(const Model& model) {
   ImGui::SameLine();
   ImGui::BeginChild("right", ImVec2(right_w, avail.y), false);
   lanes(model, ImVec2(right_w, std::min(right_w - 60, avail.y * 0.52f)));
+  results_.update(model);
   if (ImGui::BeginTabBar("store")) {
     auto front = [&](const char* name) { return tab_ == name ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None; };
     if (ImGui::BeginTabItem("Runs", nullptr, front("Runs"))) {
@@ -79,16 +80,16 @@ void Dashboard::frame(const Model& model) {
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Results", nullptr, front("Results"))) {
-      results_.results_tab(model);
+      results_.results_tab();
       ImGui::EndTabItem();
     }
     if (ImGui::BeginTabItem("Compare", nullptr, front("Compare"))) {
-      results_.compare_tab(model);
+      results_.compare_tab();
       ImGui::EndTabItem();
     }
     const std::string lane_tab = model.selected_lane > 0 ? fmt::format("Lane {}###lane", model.selected_lane) : "Lane###lane";
     if (ImGui::BeginTabItem(lane_tab.c_str(), nullptr, front("Lane"))) {
-      results_.lane_tab(model);
+      results_.lane_tab();
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();

@@ -53,20 +53,47 @@ bool choice(const char* id, int& chosen, const std::vector<std::string>& items, 
 
 }  // namespace
 
-void ResultsView::update_table(const Model& model) {
+void ResultsView::update(const Model& model) {
   const auto key = std::tuple(model.run ? model.run->id : 0, model.results.size());
-  if (key == table_key_) return;
-  const bool same_run = std::get<0>(key) == std::get<0>(table_key_);
-  table_key_ = key;
-  table_ = ResultTable(model.results);
-  rows_dirty_ = true;
-  // Another run: its own columns; the file name follows the run shown.
-  if (!same_run) {
-    order_ = {};
-    export_status_.clear();
-    export_path_ = model.run ? fmt::format("results-{}.csv", model.run->uuid.substr(0, 8)) : "results.csv";
+  if (key != table_key_) {
+    const bool same_run = std::get<0>(key) == std::get<0>(table_key_);
+    table_key_ = key;
+    table_ = ResultTable(model.results);
+    rows_dirty_ = true;
+    // Another run: its own columns; the file name follows the run shown.
+    if (!same_run) {
+      order_ = {};
+      export_status_.clear();
+      export_path_ = model.run ? fmt::format("results-{}.csv", model.run->uuid.substr(0, 8)) : "results.csv";
+    }
+    if (order_.column >= table_.columns().size()) order_ = {};
   }
-  if (order_.column >= table_.columns().size()) order_ = {};
+  const auto lane_key = std::tuple(std::get<0>(table_key_), table_.size(), model.selected_lane);
+  if (lane_key != lane_key_) {
+    lane_key_ = lane_key;
+    lane_ = lane_drilldown(table_, model.selected_lane);
+    // Only the conditions this lane's results name: a lane's few rows read without gaps.
+    lane_columns_.clear();
+    for (std::size_t c = 0; c < table_.columns().size(); ++c)
+      if (table_.columns()[c].kind != ColumnKind::condition ||
+          std::any_of(lane_.rows.begin(), lane_.rows.end(), [&](std::size_t r) { return table_.condition(r, c).has_value(); }))
+        lane_columns_.push_back(c);
+  }
+  if (model.compared != compared_) {
+    compared_ = model.compared;
+    const auto names = comparable_results(*compared_);
+    if (!spec_ || std::find(names.begin(), names.end(), spec_->result) == names.end()) spec_ = default_spec(*compared_);
+    compare_plot_ = spec_ ? compare_plot(*compared_, *spec_) : PlotData{};
+  }
+  rows();
+}
+
+const std::vector<std::size_t>& ResultsView::rows() {
+  if (rows_dirty_) {
+    rows_ = table_.rows(filter_, order_);
+    rows_dirty_ = false;
+  }
+  return rows_;
 }
 
 void ResultsView::filters() {
@@ -103,9 +130,9 @@ void ResultsView::export_row() {
   // Exactly the rows shown, in the order shown, to the file named here.
   text_field("##export path", "file.csv", export_path_, -140);
   ImGui::SameLine();
-  ImGui::BeginDisabled(rows_.empty());
+  ImGui::BeginDisabled(rows().empty());
   if (ImGui::Button("Export CSV", ImVec2(-1, 0))) {
-    const auto written = table_.write_csv(export_path_, rows_);
+    const auto written = table_.write_csv(export_path_, rows());
     export_failed_ = !written;
     std::error_code ec;
     const auto where = std::filesystem::absolute(export_path_, ec);
@@ -168,18 +195,14 @@ void ResultsView::draw_rows(const char* id, const std::vector<std::size_t>& rows
   ImGui::PopID();
 }
 
-void ResultsView::results_tab(const Model& model) {
-  update_table(model);
+void ResultsView::results_tab() {
   if (table_.size() == 0) {
     ImGui::TextDisabled("no results");
     return;
   }
   filters();
   export_row();
-  if (rows_dirty_) {
-    rows_ = table_.rows(filter_, order_);
-    rows_dirty_ = false;
-  }
+  rows();
   std::vector<std::size_t> every(table_.columns().size());
   for (std::size_t c = 0; c < every.size(); ++c) every[c] = c;
   draw_rows("results", rows_, every, true, ImVec2(0, 0));
@@ -203,24 +226,18 @@ void ResultsView::pick(const std::vector<std::string>& uuids) {
   send_(CompareRuns{picked_});
 }
 
-void ResultsView::compare_tab(const Model& model) {
-  const auto& runs = *model.compared;
-  if (runs.empty()) {
+void ResultsView::compare_tab() {
+  if (!compared_ || compared_->empty()) {
     ImGui::TextDisabled("Tick two or more runs in the Runs tab to compare them here.");
     return;
   }
-  const bool changed = model.compared != compared_;
-  if (changed) {
-    compared_ = model.compared;
-    const auto names = comparable_results(runs);
-    if (!spec_ || std::find(names.begin(), names.end(), spec_->result) == names.end()) spec_ = default_spec(runs);
-  }
+  const auto& runs = *compared_;
   if (!spec_) {
     ImGui::TextDisabled("These runs share no result taken at more than one condition.");
     for (const auto& r : runs) ImGui::BulletText("%s run %s", r.run.dut_serial.c_str(), r.run.uuid.substr(0, 8).c_str());
     return;
   }
-  bool dirty = changed;
+  bool dirty = false;
   const auto names = comparable_results(runs);
   int name = static_cast<int>(std::find(names.begin(), names.end(), spec_->result) - names.begin());
   if (choice("##compare result", name, names, 170)) {
@@ -258,22 +275,10 @@ void ResultsView::compare_tab(const Model& model) {
   draw_plot_in(compare_plot_, ImVec2(avail.x, std::max(avail.y, 220.0f)));
 }
 
-void ResultsView::lane_tab(const Model& model) {
-  update_table(model);
-  if (model.selected_lane <= 0) {
+void ResultsView::lane_tab() {
+  if (lane_.lane <= 0) {
     ImGui::TextDisabled("Click a lane on the map, or a lane's row in the Results tab.");
     return;
-  }
-  const auto key = std::tuple(std::get<0>(table_key_), table_.size(), model.selected_lane);
-  if (key != lane_key_) {
-    lane_key_ = key;
-    lane_ = lane_drilldown(table_, model.selected_lane);
-    // Only the conditions this lane's results name: a lane's few rows read without gaps.
-    lane_columns_.clear();
-    for (std::size_t c = 0; c < table_.columns().size(); ++c)
-      if (table_.columns()[c].kind != ColumnKind::condition ||
-          std::any_of(lane_.rows.begin(), lane_.rows.end(), [&](std::size_t r) { return table_.condition(r, c).has_value(); }))
-        lane_columns_.push_back(c);
   }
   ImGui::Text("Lane %d: %zu results", lane_.lane, lane_.rows.size());
   if (lane_.rows.empty()) return;

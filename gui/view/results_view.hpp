@@ -26,9 +26,12 @@ class ResultsView {
   using Send = std::function<void(Command)>;
   explicit ResultsView(Send send) : send_(std::move(send)) {}
 
-  void results_tab(const Model& model);
-  void compare_tab(const Model& model);
-  void lane_tab(const Model& model);
+  // Follows the model (the run's results, the selected lane, the compared runs); once a
+  // frame, whichever tab is in front, so that each tab shows (and layout() states) the same.
+  void update(const Model& model);
+  void results_tab();
+  void compare_tab();
+  void lane_tab();
   // The runs list's box that picks a run for comparison (sends the picked runs when toggled).
   void pick_box(const db::RunRecord& run);
   // Picks these runs for comparison at once (headless, tests).
@@ -38,8 +41,8 @@ class ResultsView {
   nlohmann::json layout() const;
 
  private:
-  // The table of the run on display, rebuilt when its results change.
-  void update_table(const Model& model);
+  // The rows the filters and the order give, recomputed when either has changed.
+  const std::vector<std::size_t>& rows();
   void filters();
   void export_row();
   // A table of `rows` with those of the table's columns; `sortable` for the Results tab. A click on a
