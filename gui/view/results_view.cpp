@@ -17,11 +17,11 @@ constexpr const char* kVerdictChoices[] = {"all verdicts", "pass", "fail", "dead
 constexpr db::Verdict kVerdicts[] = {db::Verdict::pass, db::Verdict::fail, db::Verdict::dead, db::Verdict::not_judged};
 
 // A one-line text field bound to a std::string; true when the text changed.
-bool text_field(const char* id, const char* hint, std::string& text, float width) {
+bool text_field(const char* id, const char* hint, std::string& text, float width, ImGuiInputTextFlags flags = 0) {
   char buf[512];
   std::snprintf(buf, sizeof buf, "%s", text.c_str());
   ImGui::SetNextItemWidth(width);
-  if (!ImGui::InputTextWithHint(id, hint, buf, sizeof buf)) return false;
+  if (!ImGui::InputTextWithHint(id, hint, buf, sizeof buf, flags)) return false;
   text = buf;
   return true;
 }
@@ -53,7 +53,13 @@ bool choice(const char* id, int& chosen, const std::vector<std::string>& items, 
 
 }  // namespace
 
+void ResultsView::mark(const std::string& name) {
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  widgets_[name] = {a.x, a.y, b.x, b.y};
+}
+
 void ResultsView::update(const Model& model) {
+  widgets_.clear();
   const auto key = std::tuple(model.run ? model.run->id : 0, model.results.size());
   if (key != table_key_) {
     const bool same_run = std::get<0>(key) == std::get<0>(table_key_);
@@ -103,6 +109,7 @@ void ResultsView::filters() {
     filter_.verdict = verdict_choice_ > 0 ? std::optional(kVerdicts[verdict_choice_ - 1]) : std::nullopt;
     rows_dirty_ = true;
   }
+  mark("verdict filter");
   ImGui::SameLine();
   const auto names = table_.names();
   if (!filter_.name.empty()) {
@@ -113,6 +120,7 @@ void ResultsView::filters() {
     filter_.name = name_choice_ > 0 ? names[static_cast<std::size_t>(name_choice_ - 1)] : std::string();
     rows_dirty_ = true;
   }
+  mark("name filter");
   ImGui::SameLine();
   if (text_field("##lane", "lane", lane_text_, 60)) {
     int lane = 0;
@@ -121,14 +129,17 @@ void ResultsView::filters() {
                                                                                      : std::nullopt;
     rows_dirty_ = true;
   }
+  mark("lane filter");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("a lane number, or 0 / array for the array's own results");
   ImGui::SameLine();
   if (text_field("##text", "text in any cell", filter_.text, -1)) rows_dirty_ = true;
+  mark("text filter");
 }
 
 void ResultsView::export_row() {
   // Exactly the rows shown, in the order shown, to the file named here.
-  text_field("##export path", "file.csv", export_path_, -140);
+  text_field("##export path", "file.csv", export_path_, -140, ImGuiInputTextFlags_AutoSelectAll);
+  mark("export path");
   ImGui::SameLine();
   ImGui::BeginDisabled(rows().empty());
   if (ImGui::Button("Export CSV", ImVec2(-1, 0))) {
@@ -140,6 +151,7 @@ void ResultsView::export_row() {
                                            (ec ? std::filesystem::path(export_path_) : where).string())
                              : written.error().describe();
   }
+  mark("export");
   ImGui::EndDisabled();
   ImGui::TextColored(colours::vec(export_failed_ ? IM_COL32(255, 120, 100, 255) : colours::dim), "%zu of %zu results%s%s",
                      rows_.size(), table_.size(), export_status_.empty() ? "" : "; ", export_status_.c_str());
@@ -162,7 +174,15 @@ void ResultsView::draw_rows(const char* id, const std::vector<std::size_t>& rows
     ImGui::TableSetupColumn(columns[c].title.c_str(), c == order_.column && sortable ? ImGuiTableColumnFlags_DefaultSort : 0, 0,
                             static_cast<ImGuiID>(c));
   }
-  ImGui::TableHeadersRow();
+  // The headers one by one (as TableHeadersRow draws them), each with its place on screen.
+  ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    if (!ImGui::TableSetColumnIndex(static_cast<int>(i))) continue;
+    ImGui::PushID(static_cast<int>(i));
+    ImGui::TableHeader(columns[shown[i]].title.c_str());
+    ImGui::PopID();
+    mark(fmt::format("{} header {}", id, columns[shown[i]].title));
+  }
   if (sortable)
     if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty && specs->SpecsCount > 0) {
       order_ = {specs->Specs[0].ColumnUserID, specs->Specs[0].SortDirection == ImGuiSortDirection_Descending};
@@ -182,6 +202,7 @@ void ResultsView::draw_rows(const char* id, const std::vector<std::size_t>& rows
         if (c == shown.front()) {
           ImGui::PushID(static_cast<int>(row));
           if (ImGui::Selectable(text.c_str(), false, ImGuiSelectableFlags_SpanAllColumns) && r.lane) send_(SelectLane{*r.lane});
+          if (i < 3) mark(fmt::format("{} row {}", id, i));
           if (ImGui::IsItemHovered() && r.lane) ImGui::SetTooltip("lane %d: its plots, its map cell, its Lane tab", *r.lane);
           ImGui::PopID();
         } else if (columns[c].kind == ColumnKind::verdict) {
@@ -308,7 +329,10 @@ nlohmann::json ResultsView::layout() const {
   };
   json lane_plots = json::array();
   for (const auto& p : lane_.plots) lane_plots.push_back(plot_json(p));
-  return {{"columns", columns},
+  json widgets = json::object();
+  for (const auto& [name, r] : widgets_) widgets[name] = r;
+  return {{"widgets", widgets},
+          {"columns", columns},
           {"rows", rows_.size()},
           {"results", table_.size()},
           {"export", export_path_},

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,7 +38,8 @@ class ResultsView {
   // Picks these runs for comparison at once (headless, tests).
   void pick(const std::vector<std::string>& uuids);
   // What the tabs show, for tests: the Results rows and columns, the Compare plot's curves,
-  // the Lane tab's rows and plots.
+  // the Lane tab's rows and plots, and where the widgets drawn in the last frame are
+  // ("text filter", "export path", "export", "results header temperature_c", "results row 0").
   nlohmann::json layout() const;
 
  private:
@@ -50,6 +52,8 @@ class ResultsView {
   void draw_rows(const char* id, const std::vector<std::size_t>& rows, const std::vector<std::size_t>& columns,
                  bool sortable, ImVec2 size);
   void draw_plot_in(const PlotData& plot, ImVec2 size);
+  // Records where the last widget was drawn this frame, by name (layout()["widgets"]).
+  void mark(const std::string& name);
 
   Send send_;
   // The Results tab.
@@ -76,6 +80,7 @@ class ResultsView {
   std::vector<std::size_t> lane_columns_;
   std::map<std::string, PlotView> views_;
   PlotScratch scratch_;
+  std::map<std::string, std::array<float, 4>> widgets_;  // name -> x0, y0, x1, y1 in screen pixels
 };
 
 }  // namespace ledlab::gui
