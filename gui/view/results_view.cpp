@@ -13,7 +13,6 @@ namespace ledlab::gui {
 
 namespace {
 
-constexpr const char* kVerdictChoices[] = {"all verdicts", "pass", "fail", "dead", "not judged"};
 constexpr db::Verdict kVerdicts[] = {db::Verdict::pass, db::Verdict::fail, db::Verdict::dead, db::Verdict::not_judged};
 
 // A one-line text field bound to a std::string; true when the text changed.
@@ -65,6 +64,9 @@ void ResultsView::update(const Model& model) {
     const bool same_run = std::get<0>(key) == std::get<0>(table_key_);
     table_key_ = key;
     table_ = ResultTable(model.results);
+    names_ = table_.names();
+    all_columns_.resize(table_.columns().size());
+    for (std::size_t c = 0; c < all_columns_.size(); ++c) all_columns_[c] = c;
     rows_dirty_ = true;
     // Another run: its own columns; the file name follows the run shown.
     if (!same_run) {
@@ -87,11 +89,22 @@ void ResultsView::update(const Model& model) {
   }
   if (model.compared != compared_) {
     compared_ = model.compared;
-    const auto names = comparable_results(*compared_);
-    if (!spec_ || std::find(names.begin(), names.end(), spec_->result) == names.end()) spec_ = default_spec(*compared_);
-    compare_plot_ = spec_ ? compare_plot(*compared_, *spec_) : PlotData{};
+    compare_names_ = comparable_results(*compared_);
+    if (!spec_ || std::find(compare_names_.begin(), compare_names_.end(), spec_->result) == compare_names_.end())
+      spec_ = default_spec(*compared_);
+    refresh_compare();
   }
   rows();
+}
+
+void ResultsView::refresh_compare() {
+  compare_keys_.clear();
+  compare_plot_ = {};
+  if (!spec_ || !compared_) return;
+  compare_keys_ = varying_conditions(*compared_, spec_->result);
+  if (!compare_keys_.empty() && std::find(compare_keys_.begin(), compare_keys_.end(), spec_->x_key) == compare_keys_.end())
+    spec_->x_key = compare_keys_.front();
+  compare_plot_ = compare_plot(*compared_, *spec_);
 }
 
 const std::vector<std::size_t>& ResultsView::rows() {
@@ -105,13 +118,13 @@ const std::vector<std::size_t>& ResultsView::rows() {
 void ResultsView::filters() {
   // Verdict, result name, lane and text: the failures, or one result across the lanes, of
   // thousands of per-lane results.
-  if (choice("##verdict", verdict_choice_, {"pass", "fail", "dead", "not judged"}, 110, kVerdictChoices[0])) {
+  if (choice("##verdict", verdict_choice_, {"pass", "fail", "dead", "not judged"}, 110, "all verdicts")) {
     filter_.verdict = verdict_choice_ > 0 ? std::optional(kVerdicts[verdict_choice_ - 1]) : std::nullopt;
     rows_dirty_ = true;
   }
   mark("verdict filter");
   ImGui::SameLine();
-  const auto names = table_.names();
+  const auto& names = names_;
   if (!filter_.name.empty()) {
     const auto it = std::find(names.begin(), names.end(), filter_.name);
     name_choice_ = it == names.end() ? 0 : static_cast<int>(it - names.begin()) + 1;
@@ -224,9 +237,7 @@ void ResultsView::results_tab() {
   filters();
   export_row();
   rows();
-  std::vector<std::size_t> every(table_.columns().size());
-  for (std::size_t c = 0; c < every.size(); ++c) every[c] = c;
-  draw_rows("results", rows_, every, true, ImVec2(0, 0));
+  draw_rows("results", rows_, all_columns_, true, ImVec2(0, 0));
 }
 
 void ResultsView::pick_box(const db::RunRecord& run) {
@@ -259,17 +270,16 @@ void ResultsView::compare_tab() {
     return;
   }
   bool dirty = false;
-  const auto names = comparable_results(runs);
+  const auto& names = compare_names_;
   int name = static_cast<int>(std::find(names.begin(), names.end(), spec_->result) - names.begin());
   if (choice("##compare result", name, names, 170)) {
     spec_->result = names[static_cast<std::size_t>(name)];
-    dirty = true;
+    refresh_compare();
   }
   ImGui::SameLine();
   ImGui::TextUnformatted("vs");
   ImGui::SameLine();
-  const auto keys = varying_conditions(runs, spec_->result);
-  if (!keys.empty() && std::find(keys.begin(), keys.end(), spec_->x_key) == keys.end()) spec_->x_key = keys.front(), dirty = true;
+  const auto& keys = compare_keys_;
   int key = static_cast<int>(std::find(keys.begin(), keys.end(), spec_->x_key) - keys.begin());
   if (choice("##compare x", key, keys, 150) && !keys.empty()) {
     spec_->x_key = keys[static_cast<std::size_t>(key)];
@@ -283,7 +293,7 @@ void ResultsView::compare_tab() {
     spec_->statistic = kLaneStatistics[statistic];
     dirty = true;
   }
-  if (dirty) compare_plot_ = compare_plot(runs, *spec_);
+  if (dirty) refresh_compare();
   ImGui::Checkbox("in its own window", &pop_out_);
   if (pop_out_) {
     const ImVec2 display = ImGui::GetIO().DisplaySize;

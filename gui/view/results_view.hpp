@@ -45,6 +45,8 @@ class ResultsView {
  private:
   // The rows the filters and the order give, recomputed when either has changed.
   const std::vector<std::size_t>& rows();
+  // The conditions the compared result varies over and its plot, after a change of either.
+  void refresh_compare();
   void filters();
   void export_row();
   // A table of `rows` with those of the table's columns; `sortable` for the Results tab. A click on a
@@ -58,6 +60,8 @@ class ResultsView {
   Send send_;
   // The Results tab.
   ResultTable table_;
+  std::vector<std::string> names_;         // its result names (the name filter's choices)
+  std::vector<std::size_t> all_columns_;   // 0 .. columns - 1
   std::tuple<db::RunId, std::size_t> table_key_{-1, 0};
   ResultFilter filter_;
   ResultOrder order_;
@@ -71,6 +75,7 @@ class ResultsView {
   // The Compare tab: runs in the order picked, and what is plotted of them.
   std::vector<std::string> picked_;
   std::shared_ptr<const std::vector<ComparedRun>> compared_;
+  std::vector<std::string> compare_names_, compare_keys_;
   std::optional<CompareSpec> spec_;
   PlotData compare_plot_;
   bool pop_out_ = false;
