@@ -68,13 +68,17 @@ void ResultsView::update(const Model& model) {
     all_columns_.resize(table_.columns().size());
     for (std::size_t c = 0; c < all_columns_.size(); ++c) all_columns_[c] = c;
     rows_dirty_ = true;
-    // Another run: its own columns; the file name follows the run shown.
+    // The file name follows the run shown; filters and order stay while they mean something
+    // (the table's header keeps the order by column index, so order_ does too).
     if (!same_run) {
-      order_ = {};
       export_status_.clear();
       export_path_ = model.run ? fmt::format("results-{}.csv", model.run->uuid.substr(0, 8)) : "results.csv";
     }
     if (order_.column >= table_.columns().size()) order_ = {};
+    if (!filter_.name.empty() && !std::binary_search(names_.begin(), names_.end(), filter_.name)) {
+      filter_.name.clear();
+      name_choice_ = 0;
+    }
   }
   const auto lane_key = std::tuple(std::get<0>(table_key_), table_.size(), model.selected_lane);
   if (lane_key != lane_key_) {
@@ -87,8 +91,9 @@ void ResultsView::update(const Model& model) {
           std::any_of(lane_.rows.begin(), lane_.rows.end(), [&](std::size_t r) { return table_.condition(r, c).has_value(); }))
         lane_columns_.push_back(c);
   }
-  if (model.compared != compared_) {
-    compared_ = model.compared;
+  static const auto no_runs = std::make_shared<const std::vector<ComparedRun>>();
+  if (const auto& compared = model.compared ? model.compared : no_runs; compared != compared_) {
+    compared_ = compared;
     compare_names_ = comparable_results(*compared_);
     if (!spec_ || std::find(compare_names_.begin(), compare_names_.end(), spec_->result) == compare_names_.end())
       spec_ = default_spec(*compared_);
