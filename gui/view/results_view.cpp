@@ -246,14 +246,16 @@ void ResultsView::results_tab() {
 }
 
 void ResultsView::pick_box(const db::RunRecord& run) {
-  auto it = std::find(picked_.begin(), picked_.end(), run.uuid);
-  bool picked = it != picked_.end();
+  // Picked by a uuid or a prefix of one (ledlab gui --compare 7d63).
+  auto names_run = [&](const std::string& p) { return !p.empty() && run.uuid.starts_with(p); };
+  bool picked = std::any_of(picked_.begin(), picked_.end(), names_run);
   ImGui::PushID(run.uuid.c_str());
   if (ImGui::Checkbox("##compare", &picked)) {
     if (picked) picked_.push_back(run.uuid);
-    else picked_.erase(it);
+    else std::erase_if(picked_, names_run);
     send_(CompareRuns{picked_});
   }
+  mark("compare " + run.uuid.substr(0, 8));
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("compare this run with the others ticked (Compare tab)");
   ImGui::PopID();
 }

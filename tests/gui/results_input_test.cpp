@@ -10,6 +10,7 @@
 #include <imgui.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 using namespace ledlab;
@@ -33,7 +34,9 @@ std::vector<db::ResultRecord> results() {
 // An ImGui context of its own, fed input the way a platform backend feeds it.
 class Ui {
  public:
-  explicit Ui(gui::ResultsView& view) : view_(view) {
+  // Each frame draws `draw` (by default the Results tab) after the view has followed the model.
+  explicit Ui(gui::ResultsView& view, std::function<void()> draw = {}) : view_(view), draw_(std::move(draw)) {
+    if (!draw_) draw_ = [this] { view_.results_tab(); };
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;
@@ -54,7 +57,7 @@ class Ui {
     ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
     ImGui::Begin("results", nullptr, ImGuiWindowFlags_NoDecoration);
     view_.update(model);
-    view_.results_tab();
+    draw_();
     ImGui::End();
     ImGui::Render();
     layout_ = view_.layout();
@@ -84,6 +87,7 @@ class Ui {
 
  private:
   gui::ResultsView& view_;
+  std::function<void()> draw_;
   nlohmann::json layout_;
 };
 
@@ -140,4 +144,25 @@ TEST_CASE("filtering, sorting and exporting from the Results tab by input writes
   REQUIRE(sent.size() == 1);
   REQUIRE(std::holds_alternative<gui::SelectLane>(sent[0]));
   CHECK(std::get<gui::SelectLane>(sent[0]).lane == 1);
+}
+
+TEST_CASE("a run ticked for comparison by a uuid prefix shows ticked in the runs list, and unticking it sends the others") {
+  std::vector<gui::Command> sent;
+  gui::ResultsView view([&](gui::Command c) { sent.push_back(std::move(c)); });
+  const std::vector<db::RunRecord> runs{{.id = 1, .uuid = "aaaaaaaa-0000-4000-8000-000000000000"},
+                                        {.id = 2, .uuid = "bbbbbbbb-0000-4000-8000-000000000000"}};
+  Ui ui(view, [&] {
+    for (const auto& r : runs) view.pick_box(r);
+  });
+  gui::Model model;
+  view.pick({"aaaa", runs[1].uuid});  // as `ledlab gui --compare aaaa --compare bbbbbbbb-...`
+  REQUIRE(sent.size() == 1);
+  CHECK(std::get<gui::CompareRuns>(sent[0]).uuids == std::vector<std::string>{"aaaa", runs[1].uuid});
+  ui.frame(model);
+  ui.click(model, "compare aaaaaaaa");
+  REQUIRE(sent.size() == 2);
+  CHECK(std::get<gui::CompareRuns>(sent[1]).uuids == std::vector<std::string>{runs[1].uuid});
+  ui.click(model, "compare aaaaaaaa");
+  REQUIRE(sent.size() == 3);
+  CHECK(std::get<gui::CompareRuns>(sent[2]).uuids == std::vector<std::string>{runs[1].uuid, runs[0].uuid});
 }
