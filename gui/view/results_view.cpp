@@ -1,5 +1,6 @@
 #include "gui/view/results_view.hpp"
 
+#include "gui/core/ticks.hpp"
 #include "gui/view/style.hpp"
 
 #include <fmt/format.h>
@@ -48,6 +49,22 @@ bool choice(const char* id, int& chosen, const std::vector<std::string>& items, 
     ImGui::EndCombo();
   }
   return changed;
+}
+
+// The limits a value was judged against and everything else its result records (bits,
+// errors, fit method, ...): the details behind one cell.
+void value_tooltip(const db::ResultRecord& r) {
+  ImGui::BeginTooltip();
+  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 36);
+  if (r.lower_limit || r.upper_limit)
+    ImGui::Text("limits: %s .. %s", r.lower_limit ? format_value(*r.lower_limit, r.unit).c_str() : "-",
+                r.upper_limit ? format_value(*r.upper_limit, r.unit).c_str() : "-");
+  else
+    ImGui::TextDisabled("no limits");
+  const auto extra = nlohmann::json::parse(r.extra_json, nullptr, false);
+  if (extra.is_object() && !extra.empty()) ImGui::TextUnformatted(extra.dump(1).c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::EndTooltip();
 }
 
 }  // namespace
@@ -225,6 +242,10 @@ void ResultsView::draw_rows(const char* id, const std::vector<std::size_t>& rows
           ImGui::PopID();
         } else if (columns[c].kind == ColumnKind::verdict) {
           ImGui::TextColored(colours::vec(verdict_colour(db::verdict_of(r))), "%s", text.c_str());
+        } else if (columns[c].kind == ColumnKind::value) {
+          ImGui::TextUnformatted(text.c_str());
+          if (i < 3) mark(fmt::format("{} value {}", id, i));
+          if (ImGui::IsItemHovered()) value_tooltip(r);
         } else {
           ImGui::TextUnformatted(text.c_str());
         }

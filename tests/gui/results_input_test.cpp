@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <fstream>
 #include <functional>
@@ -63,14 +64,19 @@ class Ui {
     layout_ = view_.layout();
   }
 
-  // Moves the pointer onto the named widget, presses and releases the left button there.
-  void click(const gui::Model& model, const std::string& widget) {
+  // Moves the pointer onto the named widget.
+  void hover(const gui::Model& model, const std::string& widget) {
     INFO(layout_.dump(2));
     REQUIRE(layout_.at("widgets").contains(widget));
     const auto r = layout_.at("widgets").at(widget);
+    ImGui::GetIO().MousePos = ImVec2((r[0].get<float>() + r[2].get<float>()) / 2, (r[1].get<float>() + r[3].get<float>()) / 2);
+    frame(model);
+  }
+
+  // Moves the pointer onto the named widget, presses and releases the left button there.
+  void click(const gui::Model& model, const std::string& widget) {
+    hover(model, widget);
     ImGuiIO& io = ImGui::GetIO();
-    io.MousePos = ImVec2((r[0].get<float>() + r[2].get<float>()) / 2, (r[1].get<float>() + r[3].get<float>()) / 2);
-    frame(model);  // hovered
     io.MouseDown[0] = true;
     frame(model);
     io.MouseDown[0] = false;
@@ -165,4 +171,20 @@ TEST_CASE("a run ticked for comparison by a uuid prefix shows ticked in the runs
   ui.click(model, "compare aaaaaaaa");
   REQUIRE(sent.size() == 3);
   CHECK(std::get<gui::CompareRuns>(sent[2]).uuids == std::vector<std::string>{runs[1].uuid, runs[0].uuid});
+}
+
+TEST_CASE("hovering a result's value shows its limits and details") {
+  gui::ResultsView view([](gui::Command) {});
+  gui::Model model;
+  model.run = db::RunRecord{.id = 1, .uuid = "5a3c0f1e-0000-4000-8000-000000000000"};
+  model.results = {{.name = "ber_upper", .lane = 1, .value = 2e-13, .unit = "1", .upper_limit = 1e-12,
+                    .extra_json = R"({"temperature_c":85,"errors":0,"bits":3e12})"}};
+  Ui ui(view);
+  ui.frame(model);
+  ui.frame(model);
+  ui.hover(model, "results value 0");
+  ui.frame(model);
+  const ImGuiWindow* tooltip = ImGui::FindWindowByName("##Tooltip_00");
+  REQUIRE(tooltip);
+  CHECK(tooltip->Active);
 }
