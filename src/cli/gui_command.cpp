@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include "db/cli.hpp"
+#include "db/reader.hpp"
 
 #ifdef LEDLAB_WITH_GUI
 #include "gui/app/gui_app.hpp"
@@ -63,6 +64,15 @@ void register_gui_command(CLI::App& app) {
     g.pause = o->pause;
     g.metric = o->metric;
     g.tab = o->tab;
+    // A run to compare that the store does not hold fails here, not as a screenshot waiting for it.
+    for (const auto& uuid : o->compare) {
+      auto reader = db::Reader::open(g.db);
+      auto found = reader ? reader->find_run(uuid) : Result<db::RunRecord>(std::unexpected(reader.error()));
+      if (!found) {
+        fmt::print(std::cerr, "error: --compare {}: {} (store {})\n", uuid, found.error().describe(), g.db.string());
+        throw Exit{2};
+      }
+    }
     g.compare = o->compare;
     g.lane = o->lane;
     g.timeout_s = o->timeout_s;

@@ -135,3 +135,13 @@ TEST_CASE("the dashboard refuses a tab it does not have, naming it") {
   CHECK(ran.code != 0);
   CHECK_THAT(ran.out, Catch::Contains("Nope"));
 }
+
+TEST_CASE("the dashboard refuses a run to compare that the store does not hold, naming it and the store") {
+  const fs::path dir = scratch("compare_unknown");
+  const fs::path db = dir / "store.sqlite";
+  ber_run(db, "DUT-A");
+  const auto ran = run_ledlab("gui --db " + db.string() + " --compare feedbeef --screenshot " + (dir / "shot.png").string());
+  CHECK(ran.code == 2);
+  CHECK_THAT(ran.out, Catch::Contains("--compare feedbeef") && Catch::Contains(db.string()));
+  CHECK_FALSE(fs::exists(dir / "shot.png"));
+}
