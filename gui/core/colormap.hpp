@@ -1,40 +1,21 @@
 #pragma once
-// Colours of the lane map: a perceptually ordered map for continuous metrics (dark violet =
-// low, yellow = high; readable by colour-blind engineers) and fixed colours for verdicts.
-// Pure functions: the tests compute the colour a lane should have from the stored value.
-#include <cstdint>
-#include <optional>
+// The dashboard's names for the shared lane colours (src/viz/colormap.hpp: the same viridis
+// colours the report's maps).
+#include "viz/colormap.hpp"
 
 namespace ledlab::gui {
 
-struct Rgb {
-  std::uint8_t r = 0, g = 0, b = 0;
-};
-
-// f in [0, 1] (clamped); NaN gives the no-data grey.
-Rgb colormap(double f);
-inline constexpr Rgb no_data_colour{70, 70, 78};
-inline constexpr Rgb pass_colour{46, 160, 67};
-inline constexpr Rgb fail_colour{218, 54, 51};
-// Lanes the run's sequence judged dead (no light: a fact about the lane, not a failed limit),
-// burn-in lanes that failed catastrophically (a sudden drop, apart from parametric decay) and
-// figures the analysis could not resolve (f3dB beyond the sweep): none of them is a value on
-// the colour scale.
-inline constexpr Rgb dead_colour{150, 150, 156};
-inline constexpr Rgb catastrophic_colour{150, 30, 150};
-inline constexpr Rgb unresolved_colour{235, 150, 60};
-
-// What a lane is besides its value; a mark other than none overrides the value's colour.
-enum class LaneMark : std::uint8_t { none, dead, catastrophic, unresolved };
-const char* to_string(LaneMark mark);  // "", "dead", "catastrophic", "unresolved"
-
-// Where `value` sits between lo and hi, 0..1, on a linear or log10 scale. lo == hi gives 0.5.
-double normalise(double value, double lo, double hi, bool log_scale);
-
-// The colour of one lane: verdict metrics (1 = good, 0 = bad) use the verdict colours,
-// others the colormap over [lo, hi]; no value gives the no-data grey.
-Rgb lane_colour(std::optional<double> value, double lo, double hi, bool log_scale, bool verdict);
-// The same with the lane's mark: dead, catastrophic and unresolved lanes get their own colours.
-Rgb lane_colour(std::optional<double> value, LaneMark mark, double lo, double hi, bool log_scale, bool verdict);
+using viz::catastrophic_colour;
+using viz::colormap;
+using viz::dead_colour;
+using viz::fail_colour;
+using viz::lane_colour;
+using viz::LaneMark;
+using viz::no_data_colour;
+using viz::normalise;
+using viz::pass_colour;
+using viz::Rgb;
+using viz::to_string;
+using viz::unresolved_colour;
 
 }  // namespace ledlab::gui

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 
 namespace ledlab::gui {
@@ -84,6 +85,23 @@ void MinMaxHistory::visit(std::size_t level, std::size_t begin, std::size_t end,
       col.last = it->last;
     }
   }
+}
+
+// Level 0 covers every point (compaction replaces it by a level built from all of it).
+std::optional<MinMaxHistory::Point> MinMaxHistory::last_before(double t_from) const {
+  if (levels_.empty()) return std::nullopt;
+  const auto& l = levels_[0];
+  const auto it = std::partition_point(l.begin(), l.end(), [&](const Bucket& b) { return b.t1 < t_from; });
+  if (it == l.begin()) return std::nullopt;
+  return Point{std::prev(it)->t1, std::prev(it)->last};
+}
+
+std::optional<MinMaxHistory::Point> MinMaxHistory::first_after(double t_to) const {
+  if (levels_.empty()) return std::nullopt;
+  const auto& l = levels_[0];
+  const auto it = std::partition_point(l.begin(), l.end(), [&](const Bucket& b) { return b.t0 <= t_to; });
+  if (it == l.end()) return std::nullopt;
+  return Point{it->t0, it->first};
 }
 
 void MinMaxHistory::decimate(double t_from, double t_to, int columns, std::vector<Column>& out) const {

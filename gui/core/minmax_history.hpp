@@ -10,6 +10,7 @@
 // O(columns + log n), not O(points).
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace ledlab::gui {
@@ -41,6 +42,16 @@ class MinMaxHistory {
   };
   // Fills `out` with `columns` columns evenly spanning [t_from, t_to].
   void decimate(double t_from, double t_to, int columns, std::vector<Column>& out) const;
+
+  // The nearest stored point before t_from and after t_to, outside the columns of a
+  // decimation: a plot zoomed in between two samples draws the line from one to the other
+  // across the view instead of nothing. Exact points while a bucket holds one point; after
+  // compaction the last point of the bucket before, the first of the bucket after.
+  struct Point {
+    double t = 0, value = 0;
+  };
+  std::optional<Point> last_before(double t_from) const;
+  std::optional<Point> first_after(double t_to) const;
 
  private:
   struct Bucket {

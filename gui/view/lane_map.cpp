@@ -73,7 +73,7 @@ void draw_legend(const LaneMetric& m, ImVec2 a, ImVec2 b) {
   dl->AddRect(ImVec2(a.x, top), ImVec2(a.x + bar, bottom), colours::grid);
   if (c.good == 0 && c.dead + c.catastrophic + c.unresolved > 0) return;  // every lane off the scale
   const Prefix p = si_prefix(std::max(std::abs(m.lo), std::abs(m.hi)), m.unit);
-  auto ticks = m.log_scale ? log_ticks(m.lo, m.hi, 5) : linear_ticks(m.lo, m.hi, 5, p.scale);
+  auto ticks = m.log_scale ? log_ticks(m.lo, m.hi, 5, log_tick_style(m.unit)) : linear_ticks(m.lo, m.hi, 5, p.scale);
   if (ticks.size() < 2)
     ticks = {{m.lo, format_value(m.lo, m.unit)}, {m.hi, format_value(m.hi, m.unit)}};
   for (const auto& t : ticks) {

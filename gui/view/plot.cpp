@@ -2,12 +2,14 @@
 
 #include "gui/core/ticks.hpp"
 #include "gui/view/style.hpp"
+#include "viz/clip.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace ledlab::gui {
 
@@ -21,7 +23,8 @@ struct Axis {
   float p0, p1;   // pixels
   bool log;
   double to_axis(double v) const { return log ? std::log10(std::max(v, 1e-300)) : v; }
-  float px(double v) const { return p0 + static_cast<float>((to_axis(v) - d0) / (d1 - d0)) * (p1 - p0); }
+  double pxd(double v) const { return p0 + (to_axis(v) - d0) / (d1 - d0) * (p1 - p0); }  // far outside the view too
+  float px(double v) const { return static_cast<float>(pxd(v)); }
   double value(float p) const {
     const double a = d0 + (p - p0) / static_cast<double>(p1 - p0) * (d1 - d0);
     return log ? std::pow(10.0, a) : a;
@@ -34,12 +37,20 @@ void include(double v, bool log, double& lo, double& hi) {
   hi = std::max(hi, v);
 }
 
-std::string axis_title(const std::string& label, const std::string& unit, const Prefix& p) {
-  if (unit.empty() || unit == "1") return label;
-  return fmt::format("{} ({}{})", label, p.symbol, unit);
+std::vector<Tick> axis_ticks(const AxisUnit& unit, double lo, double hi, bool log, const std::string& data_unit, int count) {
+  return log ? log_ticks(lo, hi, count, log_tick_style(data_unit)) : linear_ticks(lo, hi, count, unit.tick_scale());
 }
 
 }  // namespace
+
+PlotAxes plot_axes(const PlotData& data, const PlotView& view, float width, float height) {
+  PlotAxes p{.x = axis_unit(view.x0, view.x1, data.x_unit, data.x_log), .y = axis_unit(view.y0, view.y1, data.y_unit, data.y_log)};
+  p.x_ticks = axis_ticks(p.x, view.x0, view.x1, data.x_log, data.x_unit, std::max(2, static_cast<int>(width / 55)));
+  p.y_ticks = axis_ticks(p.y, view.y0, view.y1, data.y_log, data.y_unit, std::max(2, static_cast<int>(height / 40)));
+  p.x_title = p.x.title(data.x_label);
+  p.y_title = p.y.title(data.y_label);
+  return p;
+}
 
 void fit_view(const PlotData& data, PlotView& view) {
   constexpr double inf = std::numeric_limits<double>::infinity();
@@ -128,30 +139,23 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
 
   // Axes, grid and tick labels.
   dl->AddRectFilled(a, b, colours::plot_bg);
-  Prefix xp = si_prefix(std::max(std::abs(view.x0), std::abs(view.x1)), data.x_unit);
-  std::string x_unit = data.x_unit;
-  if (x_unit == "h" && view.x1 - view.x0 < 2) xp = {1.0 / 60, ""}, x_unit = "min";  // short runs read in minutes
-  const Prefix yp = si_prefix(std::max(std::abs(view.y0), std::abs(view.y1)), data.y_unit);
-  const int x_ticks = std::max(2, static_cast<int>((b.x - a.x) / 55));
-  const int y_ticks = std::max(2, static_cast<int>((b.y - a.y) / 40));
-  const auto xt = data.x_log ? log_ticks(view.x0, view.x1, x_ticks) : linear_ticks(view.x0, view.x1, x_ticks, xp.scale);
-  const auto yt = data.y_log ? log_ticks(view.y0, view.y1, y_ticks) : linear_ticks(view.y0, view.y1, y_ticks, yp.scale);
-  for (const auto& t : xt) {
+  const PlotAxes axes = plot_axes(data, view, b.x - a.x, b.y - a.y);
+  for (const auto& t : axes.x_ticks) {
     const float px = x.px(t.value);
     dl->AddLine(ImVec2(px, a.y), ImVec2(px, b.y), t.label.empty() ? colours::grid_minor : colours::grid);
     if (t.label.empty()) continue;
     const ImVec2 ts = ImGui::CalcTextSize(t.label.c_str());
     dl->AddText(ImVec2(px - ts.x / 2, b.y + 3), colours::text, t.label.c_str());
   }
-  for (const auto& t : yt) {
+  for (const auto& t : axes.y_ticks) {
     const float py = y.px(t.value);
     dl->AddLine(ImVec2(a.x, py), ImVec2(b.x, py), t.label.empty() ? colours::grid_minor : colours::grid);
     if (t.label.empty()) continue;
     const ImVec2 ts = ImGui::CalcTextSize(t.label.c_str());
     dl->AddText(ImVec2(a.x - ts.x - 5, py - ts.y / 2), colours::text, t.label.c_str());
   }
-  const std::string xtitle = axis_title(data.x_label, x_unit, data.x_log || x_unit == "min" ? Prefix{} : xp);
-  const std::string ytitle = axis_title(data.y_label, data.y_unit, data.y_log ? Prefix{} : yp);
+  const std::string& xtitle = axes.x_title;
+  const std::string& ytitle = axes.y_title;
   const ImVec2 xs = ImGui::CalcTextSize(xtitle.c_str());
   dl->AddText(ImVec2((a.x + b.x - xs.x) / 2, end.y - xs.y - 2), colours::dim, xtitle.c_str());
   // No rotated text in ImGui 1.86: the y title sits after the plot title.
@@ -170,36 +174,42 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
     dl->AddText(ImVec2(legend_x + 16, legend_y), colours::text, label.c_str());
   };
   const int width = std::max(1, static_cast<int>(b.x - a.x));
+  const viz::Box data_box{a.x, a.y, b.x, b.y};
   std::string hover_text;
   for (const auto& h : data.histories) {
     const ImU32 colour = colours::series(series_index++);
     if (!h.data || h.data->empty()) continue;
     h.data->decimate(view.x0, view.x1, width, scratch.columns);
     const bool sparse = h.data->points() * 6 < static_cast<std::size_t>(width);  // few points: mark each one
-    bool have_prev = false;
-    ImVec2 prev;
+    // Lines are clipped to the data area here rather than left to the clip rectangle: a plot
+    // zoomed in between two samples joins the sample before the view to the one after it, and
+    // those may lie millions of pixels away.
+    auto segment = [&](viz::Point p, viz::Point q, float thickness) {
+      if (auto s = viz::clip({p, q}, data_box))
+        dl->AddLine(ImVec2(static_cast<float>(s->a.x), static_cast<float>(s->a.y)),
+                    ImVec2(static_cast<float>(s->b.x), static_cast<float>(s->b.y)), colour, thickness);
+    };
+    auto join = [&](viz::Point p, viz::Point q) {
+      if (!h.step) return segment(p, q, 1.5f);
+      segment(p, {q.x, p.y}, 2.0f);
+      segment({q.x, p.y}, q, 2.0f);
+    };
+    std::optional<viz::Point> prev;
+    if (auto before = h.data->last_before(view.x0)) prev = viz::Point{x.pxd(before->t), y.pxd(before->value)};
     for (std::size_t c = 0; c < scratch.columns.size(); ++c) {
       const auto& col = scratch.columns[c];
       if (!col.filled) continue;
       const float px = x.px(col.t);
-      const float first = y.px(col.first), last = y.px(col.last);
-      if (have_prev) {
-        if (h.step) {
-          dl->AddLine(prev, ImVec2(px, prev.y), colour, 2.0f);
-          dl->AddLine(ImVec2(px, prev.y), ImVec2(px, first), colour, 2.0f);
-        } else {
-          dl->AddLine(prev, ImVec2(px, first), colour, 1.5f);
-        }
-      }
+      const viz::Point here{px, y.pxd(col.first)};
+      if (prev) join(*prev, here);
       if (col.hi > col.lo) dl->AddLine(ImVec2(px, y.px(col.lo)), ImVec2(px, y.px(col.hi)), colour, 1.5f);
-      if (sparse && !h.step) dl->AddCircleFilled(ImVec2(px, first), 3.0f, colour);
-      prev = ImVec2(px, last);
-      have_prev = true;
+      if (sparse && !h.step) dl->AddCircleFilled(ImVec2(px, static_cast<float>(here.y)), 3.0f, colour);
+      prev = viz::Point{px, y.pxd(col.last)};
       if (hovered && std::abs(io.MousePos.x - px) < 1.0f && hover_text.size() < 400)
-        hover_text += fmt::format("{}: {}{}\n", h.label, format_value(col.lo, data.y_unit),
-                                  col.hi > col.lo ? " .. " + format_value(col.hi, data.y_unit) : "");
+        hover_text += fmt::format("{}: {}{}\n", h.label, axes.y.format(col.lo), col.hi > col.lo ? " .. " + axes.y.format(col.hi) : "");
     }
-    if (have_prev && h.step) dl->AddLine(prev, ImVec2(b.x, prev.y), colour, 2.0f);
+    if (auto after = h.data->first_after(view.x1); prev && after) join(*prev, {x.pxd(after->t), y.pxd(after->value)});
+    else if (prev && h.step) segment(*prev, {b.x, prev->y}, 2.0f);  // the setpoint holds to the end
     legend(h.label, colour);
   }
   for (const auto& c : data.curves) {
@@ -216,9 +226,8 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
       }
       if (c.markers) dl->AddCircleFilled(pt, 3.5f, colour);
       if (hovered && std::abs(io.MousePos.x - pt.x) < 6 && std::abs(io.MousePos.y - pt.y) < 6)
-        hover_text += fmt::format("{}: {} = {}, {} = {}{}\n", c.label, data.x_label, format_value(p.x, data.x_unit),
-                                  data.y_label, format_value(p.y, data.y_unit),
-                                  p.y_hi ? fmt::format(" (upper {})", format_value(*p.y_hi, data.y_unit)) : "");
+        hover_text += fmt::format("{}: {} = {}, {} = {}{}\n", c.label, data.x_label, axes.x.format(p.x), data.y_label, axes.y.format(p.y),
+                                  p.y_hi ? fmt::format(" (upper {})", axes.y.format(*p.y_hi)) : "");
     }
     if (scratch.points.size() > 1)
       dl->AddPolyline(scratch.points.data(), static_cast<int>(scratch.points.size()), colour, ImDrawFlags_None, 1.5f);
@@ -232,7 +241,7 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
   if (hovered) {
     dl->AddLine(ImVec2(io.MousePos.x, a.y), ImVec2(io.MousePos.x, b.y), colours::crosshair);
     ImGui::BeginTooltip();
-    ImGui::Text("%s = %s", data.x_label.c_str(), format_value(x.value(io.MousePos.x), data.x_unit).c_str());
+    ImGui::Text("%s = %s", data.x_label.c_str(), axes.x.format(x.value(io.MousePos.x)).c_str());
     if (!hover_text.empty()) ImGui::TextUnformatted(hover_text.c_str());
     ImGui::TextDisabled("wheel: zoom x, Ctrl+wheel: zoom y, drag: pan, double-click: fit");
     ImGui::EndTooltip();

@@ -14,8 +14,8 @@ nlohmann::json parse_object(const std::string& text) {
   return j.is_object() ? j : nlohmann::json::object();
 }
 
-// rows x cols of the simulated array from the station's [bench.array], if it has one.
-std::pair<int, int> layout(const std::string& station_json, int lanes) {
+// The lane layout from the station's [bench.array] rows x cols, if it has one.
+viz::LaneLayout station_layout(const std::string& station_json, int lanes) {
   const auto station = nlohmann::json::parse(station_json, nullptr, false);
   int rows = 0, cols = 0;
   if (station.is_object() && station.contains("text") && station["text"].is_string()) {
@@ -28,9 +28,7 @@ std::pair<int, int> layout(const std::string& station_json, int lanes) {
       cols = array.value("cols", 0);
     }
   }
-  if (rows > 0 && cols > 0 && rows * cols >= lanes) return {rows, cols};
-  cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(std::max(lanes, 1))))));
-  return {(std::max(lanes, 1) + cols - 1) / cols, cols};
+  return viz::LaneLayout::grid(lanes, rows, cols);
 }
 
 }  // namespace
@@ -112,7 +110,12 @@ Result<RunData> load_run(db::Reader& reader, std::string_view uuid_or_prefix) {
   auto events = reader.events(d.run.id);
   if (!events) return fail(events.error());
   d.events = std::move(*events);
-  std::tie(d.rows, d.cols) = layout(d.run.station_json, d.lanes);
+  // Where the DUT says its lanes are; a DUT the store does not know (or whose table cannot
+  // place every lane) gets the station's grid.
+  std::optional<viz::LaneLayout> from_dut;
+  if (!d.run.dut_serial.empty())
+    if (auto dut = reader.dut(d.run.dut_serial)) from_dut = viz::LaneLayout::from_table(dut->lanes, d.lanes);
+  d.layout = from_dut ? std::move(*from_dut) : station_layout(d.run.station_json, d.lanes);
   return d;
 }
 

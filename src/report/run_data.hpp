@@ -2,6 +2,7 @@
 // One run as the report reads it from the store: provenance, results with their extra JSON
 // parsed, series, events, and the array layout for lane maps.
 #include "db/reader.hpp"
+#include "viz/lane_layout.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +26,8 @@ struct RunData {
   std::vector<RunResult> results;
   std::vector<db::SeriesRecord> series;
   std::vector<db::EventRecord> events;
-  int rows = 0, cols = 0;  // lane map layout: the simulated array's, else near square
+  // Lane map layout: the DUT's lanes table, else the simulated array's rows x cols, else near square.
+  viz::LaneLayout layout;
   int lanes = 0;           // highest lane number seen
 
   // Results of one name: per lane (lane set) or array-wide (no lane).

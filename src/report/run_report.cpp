@@ -142,7 +142,7 @@ std::string fmt_value(double value, std::string_view unit) {
 std::string lane_map(const RunData& run, const std::string& title, const std::vector<double>& values, const std::string& unit,
                      bool log_scale, const std::vector<bool>& flagged, TickStyle ticks, const MarkedLane& marked,
                      const LaneKinds& kinds) {
-  HeatmapSpec map{.title = title, .unit = unit, .rows = run.rows, .cols = run.cols, .values = values, .flagged = flagged,
+  HeatmapSpec map{.title = title, .unit = unit, .layout = run.layout, .values = values, .flagged = flagged,
                   .catastrophic = kinds.catastrophic, .dead = kinds.dead, .flagged_meaning = kinds.flagged_meaning,
                   .scale = log_scale ? ScaleKind::log : ScaleKind::linear, .ticks = ticks, .limit = marked.limit};
   if (marked.lane > 0) {
@@ -153,8 +153,9 @@ std::string lane_map(const RunData& run, const std::string& title, const std::ve
 }
 
 std::string lane_position(const RunData& run, int lane) {
-  if (run.cols <= 0 || lane < 1) return fmt::format("lane {}", lane);
-  return fmt::format("lane {} (row {}, column {})", lane, (lane - 1) / run.cols + 1, (lane - 1) % run.cols + 1);
+  const auto at = run.layout.cell(lane);
+  if (!at) return fmt::format("lane {}", lane);
+  return fmt::format("lane {} (row {}, column {})", lane, at->row + 1, at->col + 1);
 }
 
 std::string fmt_result(const RunResult& result) {

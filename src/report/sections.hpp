@@ -3,7 +3,7 @@
 // SVG) or an empty string when the run has nothing of its kind.
 #include "db/reader.hpp"
 #include "report/run_data.hpp"
-#include "report/scale.hpp"
+#include "report/svg_plot.hpp"
 
 #include <string>
 

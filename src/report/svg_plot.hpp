@@ -3,7 +3,8 @@
 // axes, ticks, grid, axis titles with units, lines, markers, error bars and limit lines; and
 // lane-map heatmaps with a colour bar. The output is an <svg> element with no external
 // references, ready to paste into a page.
-#include "report/scale.hpp"
+#include "viz/lane_layout.hpp"
+#include "viz/scale.hpp"
 
 #include <optional>
 #include <string>
@@ -11,6 +12,16 @@
 #include <vector>
 
 namespace ledlab::report {
+
+// The report draws its axes with the scales and ticks the dashboard uses (src/viz).
+using viz::nice_range;
+using viz::power_of_ten_label;
+using viz::Scale;
+using viz::ScaleKind;
+using viz::si_label;
+using viz::Tick;
+using viz::tick_label;
+using viz::TickStyle;
 
 struct PlotSeries {
   std::string name;              // legend entry; empty: not in the legend
@@ -52,11 +63,13 @@ std::string render_plot(const PlotSpec& spec);
 struct HeatmapSpec {
   std::string title;
   std::string unit;            // of the values, for the colour bar
-  int rows = 0, cols = 0;
-  std::vector<double> values;  // row-major, lane 1 first; NaN: no value (drawn grey)
-  std::vector<bool> flagged;   // optional, row-major: crossed-out cells (failed lanes)
-  // Optional, row-major: lanes drawn apart from failed ones, each named in a key under the map
-  // (a burn-in's catastrophic failures and dead lanes are not parametric failures).
+  int rows = 0, cols = 0;              // a row-major grid, when no layout is given
+  std::optional<viz::LaneLayout> layout;  // where each lane sits (the DUT's lanes table)
+  std::vector<double> values;  // [lane - 1]; NaN: no value (drawn grey)
+  std::vector<bool> flagged;   // optional, [lane - 1]: crossed-out cells (failed lanes)
+  // Optional, [lane - 1]: lanes drawn apart from failed ones, each named in a key under the map
+  // (a burn-in's catastrophic failures and dead lanes are not parametric failures). Dead
+  // lanes stay off the colour scale: it spans the live lanes only.
   std::vector<bool> catastrophic;  // a black dot on the cell
   std::vector<bool> dead;          // the cell filled dark grey
   std::string flagged_meaning;     // key text of the crosses ("failed"); empty: no key entry

@@ -99,3 +99,23 @@ TEST_CASE("a zoomed view reads only the columns in view and the newest, incomple
 TEST_CASE("a capacity that is not a power of two is refused") {
   CHECK_THROWS_AS(MinMaxHistory(1000), std::invalid_argument);
 }
+
+TEST_CASE("the points just outside a view are found, so a plot zoomed in between two samples joins them") {
+  MinMaxHistory h(8);
+  for (int i = 0; i < 100; ++i) h.append(i, i * 2.0);  // compacted: buckets of several points
+  const auto before = h.last_before(40.5);
+  const auto after = h.first_after(40.7);
+  REQUIRE(before);
+  REQUIRE(after);
+  CHECK(before->t < 40.5);
+  CHECK(after->t > 40.7);
+  CHECK(before->value == before->t * 2.0);
+  CHECK(after->value == after->t * 2.0);
+  CHECK_FALSE(h.last_before(0));
+  CHECK_FALSE(h.first_after(99));
+  MinMaxHistory exact;
+  exact.append(0, 1);
+  exact.append(1, 3);
+  CHECK(exact.last_before(0.4)->value == 1);
+  CHECK(exact.first_after(0.6)->t == 1);
+}

@@ -35,7 +35,7 @@ TEST_CASE("linear ticks label in the axis prefix's units") {
 }
 
 TEST_CASE("log ticks sit on decades and thin out over many decades") {
-  auto t = log_ticks(1e-13, 1e-3, 5);
+  auto t = log_ticks(1e-13, 1e-3, 5, TickStyle::exponent);
   int labelled = 0;
   for (const auto& k : t) {
     if (k.label.empty()) continue;
@@ -44,9 +44,12 @@ TEST_CASE("log ticks sit on decades and thin out over many decades") {
   }
   CHECK(labelled <= 6);
   CHECK(labelled >= 3);
-  t = log_ticks(1e-9, 5e-9, 5);  // less than a decade: 2x and 5x are labelled
-  CHECK(t.size() == 3);
+  t = log_ticks(1e-9, 5e-9, 5, TickStyle::exponent);  // less than a decade: 2x and 5x are labelled
+  REQUIRE(t.size() == 5);                             // 1, 2, 3, 4, 5 e-9
+  CHECK(t[0].label == "1e-9");
   CHECK(t[1].label == "2e-9");
+  CHECK(t[2].label.empty());
+  CHECK(t[4].label == "5e-9");
 }
 
 TEST_CASE("values read with SI prefixes where the unit takes one") {

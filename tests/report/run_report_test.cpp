@@ -115,3 +115,25 @@ TEST_CASE("the BER section names the worst lane with its row and column, on a po
   CHECK(html.find(">1 p<") == std::string::npos);
   CHECK(html.find("<span class=\"verdict pass\">PASS</span>") != std::string::npos);
 }
+
+TEST_CASE("the report places lanes where the DUT's lanes table has them, not on a guessed grid") {
+  db::test::TempDb tmp;
+  db::RunRecord run;
+  {
+    auto store = db::Store::open(tmp.path()).value();
+    // 40 lanes numbered column by column on 5 rows x 8 columns, rows and columns from 1.
+    db::DutRecord dut{.serial = "MLA-5x8-0001", .description = "5 x 8 array"};
+    for (int lane = 1; lane <= 40; ++lane) dut.lanes.push_back({lane, (lane - 1) % 5 + 1, (lane - 1) / 5 + 1, ""});
+    REQUIRE(store->upsert_dut(dut));
+    run = store->begin_run({.sequence = "ber_vs_temperature", .script_text = "x", .dut_serial = dut.serial, .started_s = kT0}).value();
+    for (int lane = 1; lane <= 40; ++lane)
+      REQUIRE(store->record_result(run.id, {.name = "ber_upper", .lane = lane, .value = lane == 10 ? 1.2e-10 : 1e-12, .unit = "1",
+                                            .upper_limit = 1e-12,
+                                            .extra_json = R"({"temperature_c":25,"errors":0,"bits":3e12,"ber":0,"ber_lower":0})"}));
+    REQUIRE(store->end_run(run.id, db::RunStatus::finished, kT0 + 3600.0));
+  }
+  const std::string html = report_of(tmp.path(), run);
+  // Without the table lane 10 would be row 2, column 3 of a 7-column grid.
+  CHECK(html.find("<b>lane 10 (row 5, column 2)</b>") != std::string::npos);
+  CHECK(html.find("<title>lane 10 (row 5, column 2)") != std::string::npos);
+}

@@ -99,3 +99,31 @@ TEST_CASE("a lane map numbers every row and column, titles its axes and outlines
   map.limit = 1e-12;
   CHECK(render_heatmap(map).find("<title>limit 10⁻¹²</title>") != std::string::npos);  // the limit on the colour bar
 }
+
+TEST_CASE("a lane map's colour scale spans the live lanes: a dead lane's zero does not stretch it") {
+  // f3dB of four lanes, lane 1 dead with the analysis' 0 Hz: the scale runs 1 .. 2 GHz.
+  HeatmapSpec map{.title = "f3dB", .unit = "Hz", .rows = 2, .cols = 2, .values = {0, 1e9, 2e9, 1.5e9}, .dead = {true, false, false, false}};
+  const std::string svg = render_heatmap(map);
+  const auto cell_fill = [&](int lane) {
+    const auto title = svg.find(fmt::format("<title>lane {} ", lane));
+    const auto fill = svg.rfind("fill=\"", title);
+    return svg.substr(fill + 6, svg.find('"', fill + 6) - fill - 6);
+  };
+  CHECK(cell_fill(1) == "#444");              // dead: its own grey, not a value
+  CHECK(cell_fill(2) == "rgb(68,1,84)");      // the slowest live lane at the dark end of viridis
+  CHECK(cell_fill(3) == "rgb(253,231,37)");   // the fastest at the bright end
+  CHECK(svg.find(">0Hz<") == std::string::npos);  // no 0 on the colour bar
+}
+
+TEST_CASE("a lane map places each lane where the DUT's lanes table has it") {
+  // A 2 x 2 DUT numbered column by column.
+  const std::vector<ledlab::db::LaneRecord> table{{1, 0, 0, ""}, {2, 1, 0, ""}, {3, 0, 1, ""}, {4, 1, 1, ""}};
+  HeatmapSpec map{.title = "power", .unit = "W", .layout = ledlab::viz::LaneLayout::from_table(table, 4), .values = {1, 2, 3, 4},
+                  .marked_lane = 2, .marked_label = "lane 2"};
+  REQUIRE(map.layout);
+  const std::string svg = render_heatmap(map);
+  CHECK(svg.find("<title>lane 2 (row 2, column 1)") != std::string::npos);
+  CHECK(svg.find("<title>lane 3 (row 1, column 2)") != std::string::npos);
+  // The outline of the marked lane sits on lane 2's cell: x = left margin, y = one row down.
+  CHECK(svg.find(R"(<rect x="55" y="45" width="18" height="18" fill="none")") != std::string::npos);
+}

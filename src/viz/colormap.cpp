@@ -1,21 +1,24 @@
-#include "gui/core/colormap.hpp"
+#include "viz/colormap.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 
-namespace ledlab::gui {
+namespace ledlab::viz {
 
 Rgb colormap(double f) {
-  // Nine anchors along a violet-blue-green-yellow ramp of increasing lightness.
+  // Nine evenly spaced samples of viridis (van der Walt and Smith, matplotlib 2.0's default
+  // map), joined linearly: the one ramp of the dashboard and the report.
   static constexpr std::array<Rgb, 9> anchors{{{68, 1, 84},
-                                               {71, 44, 122},
-                                               {59, 81, 139},
-                                               {44, 113, 142},
-                                               {33, 144, 141},
-                                               {39, 173, 129},
-                                               {92, 200, 99},
-                                               {170, 220, 50},
+                                               {71, 45, 123},
+                                               {59, 82, 139},
+                                               {44, 114, 142},
+                                               {33, 145, 140},
+                                               {40, 174, 128},
+                                               {94, 201, 98},
+                                               {173, 220, 48},
                                                {253, 231, 37}}};
   if (std::isnan(f)) return no_data_colour;
   f = std::clamp(f, 0.0, 1.0) * (anchors.size() - 1);
@@ -26,6 +29,8 @@ Rgb colormap(double f) {
   };
   return {mix(anchors[i].r, anchors[i + 1].r), mix(anchors[i].g, anchors[i + 1].g), mix(anchors[i].b, anchors[i + 1].b)};
 }
+
+std::string css(Rgb colour) { return fmt::format("rgb({},{},{})", colour.r, colour.g, colour.b); }
 
 double normalise(double value, double lo, double hi, bool log_scale) {
   if (log_scale) {
@@ -64,4 +69,4 @@ Rgb lane_colour(std::optional<double> value, LaneMark mark, double lo, double hi
   return lane_colour(value, lo, hi, log_scale, verdict);
 }
 
-}  // namespace ledlab::gui
+}  // namespace ledlab::viz

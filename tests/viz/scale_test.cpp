@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "report/scale.hpp"
+#include "viz/scale.hpp"
 
 #include <cmath>
 
-using namespace ledlab::report;
+using namespace ledlab::viz;
 
 TEST_CASE("nice steps are 1, 2 or 5 times a power of ten") {
   CHECK(nice_step(0, 10, 5) == Approx(2));
