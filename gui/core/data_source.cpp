@@ -5,6 +5,7 @@
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/control_sender.hpp"
 #include "engine/station_config.hpp"
+#include "gui/core/compare.hpp"
 #include "gui/core/run_data.hpp"
 #include "gui/core/run_launcher.hpp"
 
@@ -42,6 +43,7 @@ class DataSource::Worker {
     if (!reader_) open_store();
     if (reader_) {
       refresh_runs();
+      if (compare_pending_ || compared_stale(*model_.compared, model_.runs)) load_compared_runs();
       if (data_) {
         if (auto changed = data_->refresh(*reader_); !changed) {
           model_.store_error = changed.error().describe();
@@ -246,6 +248,23 @@ class DataSource::Worker {
 
   void handle(const OpenRun& open) { follow_uuid_ = open.uuid; }
 
+  // Read at the next poll, once the store is open.
+  void handle(const CompareRuns& compare) {
+    compare_uuids_ = compare.uuids;
+    compare_pending_ = true;
+  }
+
+  // The runs picked for comparison with their results, read again when one of them ends.
+  void load_compared_runs() {
+    compare_pending_ = false;
+    auto compared = compare_uuids_.empty() ? Result<std::vector<ComparedRun>>() : load_compared(*reader_, compare_uuids_);
+    if (!compared) {
+      model_.notice = compared.error().describe();
+      return;
+    }
+    model_.compared = std::make_shared<const std::vector<ComparedRun>>(std::move(*compared));
+  }
+
   void handle(const SelectLane& select) {
     model_.selected_lane = select.lane;
     lane_changed_ = true;
@@ -260,6 +279,8 @@ class DataSource::Worker {
   std::optional<Launched> child_;
   std::optional<std::filesystem::path> launched_log_;
   std::string launched_uuid_, follow_uuid_;
+  std::vector<std::string> compare_uuids_;
+  bool compare_pending_ = false;
   bool lane_changed_ = false;
 };
 
