@@ -83,7 +83,7 @@ TEST_CASE("the pass fraction of a comparison counts the judged lanes, never the 
   CHECK(points_are(plot.curves[1], {{25, 0.5}, {85, 0}}));
 }
 
-TEST_CASE("a run that also varied the drive current draws one curve per current; the DUT's measured temperature splits none") {
+TEST_CASE("a run that also varied the drive current draws one curve per current, and the DUT's measured temperature splits none") {
   std::vector<db::ResultRecord> r;
   for (double t : {25.0, 85.0})
     for (double i : {0.002, 0.005})
