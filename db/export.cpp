@@ -1,5 +1,6 @@
 #include "db/export.hpp"
 
+#include "db/csv_text.hpp"
 #include "db/json_text.hpp"
 #include "db/run_rows.hpp"
 
@@ -48,23 +49,14 @@ class Sink {
 
 void put(Buffer& b, std::string_view text) { b.append(text.data(), text.data() + text.size()); }
 
-// fmt's "{}" is the shortest text that reads back to the same double; non-finite values get
-// one spelling whatever the sign bit of a NaN.
-void put_number(Buffer& b, double v) {
-  if (std::isfinite(v)) fmt::format_to(std::back_inserter(b), "{}", v);
-  else put(b, std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"));
-}
+void put_number(Buffer& b, double v) { append_csv_number(b, v); }
 // JSON has no non-finite numbers (RFC 8259 section 6): they become null.
 void put_json_number(Buffer& b, double v) {
   if (std::isfinite(v)) fmt::format_to(std::back_inserter(b), "{}", v);
   else put(b, "null");
 }
 
-std::string number(double v) {
-  Buffer b;
-  put_number(b, v);
-  return fmt::to_string(b);
-}
+std::string number(double v) { return csv_number(v); }
 template <class T>
 std::string opt(const std::optional<T>& v) {
   if (!v) return {};
@@ -72,16 +64,7 @@ std::string opt(const std::optional<T>& v) {
   else return fmt::format("{}", *v);
 }
 
-// RFC 4180 section 2: quote a field holding a comma, quote or line break; double the quotes inside.
-void put_field(Buffer& b, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return put(b, text);
-  b.push_back('"');
-  for (char c : text) {
-    if (c == '"') b.push_back('"');
-    b.push_back(c);
-  }
-  b.push_back('"');
-}
+void put_field(Buffer& b, std::string_view text) { append_csv_field(b, text); }
 
 void put_row(Buffer& b, std::initializer_list<std::string_view> fields) {
   bool first = true;

@@ -110,6 +110,9 @@ int run_gui(const GuiOptions& options, std::ostream& err) {
     Dashboard dashboard([&source](Command c) { source.push(std::move(c)); }, fonts);
     if (!options.metric.empty()) dashboard.select_metric(options.metric);
     if (!options.ui_map.empty()) dashboard.enable_ui_map();
+    if (!options.tab.empty()) dashboard.show_tab(options.tab);
+    if (!options.compare.empty()) dashboard.compare(options.compare);
+    if (options.lane > 0) source.push(SelectLane{options.lane});
 
     const bool headless = !options.screenshot.empty();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options.timeout_s);
@@ -144,12 +147,14 @@ int run_gui(const GuiOptions& options, std::ostream& err) {
 
       if (headless) {
         // Ready once the run is on screen with lane data (a run that has ended: with what it
-        // has); with --pause, once the engine says paused; then two more polls so the store's
-        // last batch is on screen too. With no run to follow there is nothing to wait for: the
-        // dashboard as the store is, after the data thread's first poll.
+        // has), the runs to compare and the lane asked for; with --pause, once the engine says
+        // paused; then two more polls so the store's last batch is on screen too. With no run
+        // to follow there is no run to wait for: the dashboard as the store is, after the data
+        // thread's first poll.
         const bool follows = options.attach || options.start;
-        const bool shown = follows ? model->run && (!model->lanes.metrics.empty() || model->run->status != db::RunStatus::running)
-                                   : model->generation > 0;
+        const bool run_shown = follows ? model->run && (!model->lanes.metrics.empty() || model->run->status != db::RunStatus::running)
+                                       : model->generation > 0;
+        const bool shown = run_shown && model->compared->size() == options.compare.size() && model->selected_lane == options.lane;
         if (options.pause && shown && !pause_sent && model->state() == "running") {
           dashboard.steer("pause");
           pause_sent = true;

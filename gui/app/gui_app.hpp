@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace ledlab::gui {
 
@@ -23,6 +24,9 @@ struct GuiOptions {
   int frames = 3;                     // frames to render once the run is shown (and paused, with pause)
   bool pause = false;                 // pause the run through the dashboard once it shows data
   std::string metric;                 // lane-map metric to show
+  std::string tab;                    // right-hand tab to show first (Dashboard::show_tab)
+  std::vector<std::string> compare;   // runs ticked for the Compare tab; headless waits for them
+  int lane = 0;                       // lane to select (0: none)
   int width = 1600, height = 1000;
   double timeout_s = 120;             // headless: give up waiting for the run after this
 };

@@ -5,6 +5,7 @@
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/control_sender.hpp"
 #include "engine/station_config.hpp"
+#include "gui/core/compare.hpp"
 #include "gui/core/run_data.hpp"
 #include "gui/core/run_launcher.hpp"
 
@@ -51,6 +52,7 @@ class DataSource::Worker {
     }
     if (snapshot) {
       refresh_runs();
+      if (compare_pending_ || compared_stale(*model_.compared, model_.runs)) load_compared_runs();
       if (data_) {
         if (auto changed = data_->refresh(*reader_); !changed) {
           model_.store_error = changed.error().describe();
@@ -293,6 +295,23 @@ class DataSource::Worker {
     }
   }
 
+  // Read at the next poll, once the store is open.
+  void handle(const CompareRuns& compare) {
+    compare_uuids_ = compare.uuids;
+    compare_pending_ = true;
+  }
+
+  // The runs picked for comparison with their results, read again when one of them ends.
+  void load_compared_runs() {
+    compare_pending_ = false;
+    auto compared = compare_uuids_.empty() ? Result<std::vector<ComparedRun>>() : load_compared(*reader_, compare_uuids_);
+    if (!compared) {
+      model_.notice = compared.error().describe();
+      return;
+    }
+    model_.compared = std::make_shared<const std::vector<ComparedRun>>(std::move(*compared));
+  }
+
   void handle(const SelectLane& select) {
     model_.selected_lane = select.lane;
     lane_changed_ = true;
@@ -309,6 +328,8 @@ class DataSource::Worker {
   std::string launched_uuid_, follow_uuid_;
   std::optional<std::string> notice_about_;  // uuid of the run the notice is about ("": none shown)
   bool notice_awaits_launch_ = false, notice_run_running_ = false;
+  std::vector<std::string> compare_uuids_;
+  bool compare_pending_ = false;
   bool lane_changed_ = false;
 };
 

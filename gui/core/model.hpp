@@ -8,6 +8,7 @@
 #include "engine/run/run_snapshot.hpp"
 #include "gui/core/colormap.hpp"
 #include "gui/core/minmax_history.hpp"
+#include "gui/core/result_table.hpp"
 
 #include <cstdint>
 #include <map>
@@ -104,6 +105,12 @@ struct LiveView {
   std::string control_error;   // why the endpoint did not answer, if it did not
 };
 
+// A run picked in the runs list for comparison, with its results (gui/core/compare.hpp).
+struct ComparedRun {
+  db::RunRecord run;
+  ResultTable results;
+};
+
 struct Model {
   std::uint64_t generation = 0;  // counts publications
   std::string db_path;
@@ -123,6 +130,8 @@ struct Model {
   std::vector<PlotData> plots;
   LaneMap lanes;
   std::vector<SequenceEntry> sequences;
+  // The runs picked for comparison; shared, not copied, by each publication.
+  std::shared_ptr<const std::vector<ComparedRun>> compared = std::make_shared<const std::vector<ComparedRun>>();
 
   // The run's state in one word: the engine's when attached, else the store's.
   std::string state() const;
@@ -146,6 +155,9 @@ struct OpenRun {
 struct SelectLane {
   int lane = 0;
 };
-using Command = std::variant<StartRun, Steer, OpenRun, SelectLane>;
+struct CompareRuns {
+  std::vector<std::string> uuids;  // in the order picked; empty: compare none
+};
+using Command = std::variant<StartRun, Steer, OpenRun, SelectLane, CompareRuns>;
 
 }  // namespace ledlab::gui

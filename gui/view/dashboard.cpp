@@ -70,16 +70,28 @@ void Dashboard::frame(const Model& model) {
   ImGui::SameLine();
   ImGui::BeginChild("right", ImVec2(right_w, avail.y), false);
   lanes(model, ImVec2(right_w, std::min(right_w - 60, avail.y * 0.52f)));
+  results_.update(model);
   if (ImGui::BeginTabBar("store")) {
-    if (ImGui::BeginTabItem("Runs")) {
+    auto front = [&](const char* name) { return tab_ == name ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None; };
+    if (ImGui::BeginTabItem("Runs", nullptr, front("Runs"))) {
       browser(model);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Results")) {
-      results(model);
+    if (ImGui::BeginTabItem("Results", nullptr, front("Results"))) {
+      results_.results_tab();
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Compare", nullptr, front("Compare"))) {
+      results_.compare_tab();
+      ImGui::EndTabItem();
+    }
+    const std::string lane_tab = model.selected_lane > 0 ? fmt::format("Lane {}###lane", model.selected_lane) : "Lane###lane";
+    if (ImGui::BeginTabItem(lane_tab.c_str(), nullptr, front("Lane"))) {
+      results_.lane_tab();
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
+    tab_.clear();
   }
   ImGui::EndChild();
   ImGui::End();
@@ -270,6 +282,7 @@ nlohmann::json Dashboard::layout(const Model& model) const {
     if (key.starts_with(seq)) params[key.substr(seq.size())] = text;
   j["form"] = {{"station", form_.station}, {"dut", form_.dut_serial}, {"operator", form_.operator_name},
                {"simulate", form_.simulate}, {"params", std::move(params)}};
+  j["results"] = results_.layout();
   for (const auto& m : model.lanes.metrics)
     if (m.name == shown_metric_)
       j.update({{"unit", m.unit}, {"lo", m.lo}, {"hi", m.hi}, {"log", m.log_scale}, {"verdict", m.verdict}});

@@ -8,12 +8,12 @@
 #include "gui/view/lane_map.hpp"
 #include "gui/view/plot.hpp"
 #include "gui/view/ui_map.hpp"
+#include "gui/view/results_view.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <functional>
 #include <map>
-#include <tuple>
 
 struct ImFont;
 
@@ -28,7 +28,7 @@ class Dashboard {
   using Send = std::function<void(Command)>;
   using Fonts = DashboardFonts;
 
-  explicit Dashboard(Send send, Fonts fonts = Fonts{}) : send_(std::move(send)), fonts_(fonts) {}
+  explicit Dashboard(Send send, Fonts fonts = Fonts{}) : send_(std::move(send)), fonts_(fonts), results_(send_) {}
 
   void frame(const Model& model);
 
@@ -37,6 +37,10 @@ class Dashboard {
   void select_metric(const std::string& name) { wanted_metric_ = name; }
   // Notes where the named widgets are, for layout() (`ledlab gui --ui-map`); off by default.
   void enable_ui_map() { ui_.enable(); }
+  // Headless and tests: the right-hand tab to bring to the front ("Runs", "Results", "Compare",
+  // "Lane"), once; and the runs to tick for comparison, as the runs list's boxes do.
+  void show_tab(std::string name) { tab_ = std::move(name); }
+  void compare(const std::vector<std::string>& uuids) { results_.pick(uuids); }
 
   // Where the lane map's cells and the named widgets were drawn in the last frame, with the
   // metric and its range, each plot's view (x0..x1) and the selected lane.
@@ -50,7 +54,6 @@ class Dashboard {
   void plots(const Model& model, ImVec2 size);
   void lanes(const Model& model, ImVec2 size);
   void browser(const Model& model);
-  void results(const Model& model);
 
   Send send_;
   Fonts fonts_;
@@ -66,12 +69,8 @@ class Dashboard {
   std::string shown_metric_;
   std::vector<LaneCell> cells_;
   std::uint64_t run_id_ = 0;
-  // The Results tab: its verdict filter (0: all), sort order and the rows they give.
-  int result_filter_ = 0;
-  ResultColumn sort_key_ = ResultColumn::name;
-  bool sort_descending_ = false;
-  std::tuple<std::size_t, db::RunId, ResultColumn, bool, std::optional<db::Verdict>> rows_key_{~std::size_t{0}, 0, {}, false, {}};
-  std::vector<std::size_t> rows_;
+  ResultsView results_;  // the Results, Compare and Lane tabs
+  std::string tab_;      // to bring to the front in the next frame
 };
 
 }  // namespace ledlab::gui

@@ -1,6 +1,5 @@
 // The dashboard's side panels: run control, station, event log, run browser, results.
 #include "core/time_format.hpp"
-#include "gui/core/result_table.hpp"
 #include "gui/core/ticks.hpp"
 #include "gui/view/dashboard.hpp"
 #include "gui/view/style.hpp"
@@ -191,9 +190,11 @@ void Dashboard::event_log(const Model& model) {
 
 void Dashboard::browser(const Model& model) {
   if (!model.store_error.empty()) ImGui::TextColored(colours::vec(IM_COL32(255, 150, 60, 255)), "%s", model.store_error.c_str());
-  if (!begin_list("runs", {"started", "sequence", "status", "run"})) return;
+  if (!begin_list("runs", {"cmp", "started", "sequence", "status", "run"})) return;
   for (const auto& r : model.runs) {
     ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    results_.pick_box(r);
     ImGui::TableNextColumn();
     const bool shown = model.run && model.run->id == r.id;
     if (ImGui::Selectable(clock_time(r.started_s).c_str(), shown, ImGuiSelectableFlags_SpanAllColumns)) send_(OpenRun{r.uuid});
@@ -204,63 +205,6 @@ void Dashboard::browser(const Model& model) {
     ImGui::TableNextColumn();
     ImGui::TextDisabled("%s", r.uuid.substr(0, 8).c_str());
   }
-  ImGui::EndTable();
-}
-
-void Dashboard::results(const Model& model) {
-  if (model.results.empty()) {
-    ImGui::TextDisabled("no results");
-    return;
-  }
-  // Filter by verdict: the failures (or the dead lanes) of thousands of per-lane results.
-  static constexpr const char* kFilters[] = {"all verdicts", "pass", "fail", "dead", "not judged"};
-  static constexpr db::Verdict kFilterVerdicts[] = {db::Verdict::pass, db::Verdict::fail, db::Verdict::dead, db::Verdict::not_judged};
-  ImGui::SetNextItemWidth(160);
-  ImGui::Combo("##verdict filter", &result_filter_, kFilters, IM_ARRAYSIZE(kFilters));
-  const std::optional<db::Verdict> only =
-      result_filter_ > 0 ? std::optional(kFilterVerdicts[result_filter_ - 1]) : std::nullopt;
-  if (!ImGui::BeginTable("results", 5,
-                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp |
-                             ImGuiTableFlags_Sortable))
-    return;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_DefaultSort, 0, static_cast<ImGuiID>(ResultColumn::name));
-  ImGui::TableSetupColumn("lane", 0, 0, static_cast<ImGuiID>(ResultColumn::lane));
-  ImGui::TableSetupColumn("conditions", 0, 0, static_cast<ImGuiID>(ResultColumn::conditions));
-  ImGui::TableSetupColumn("value", 0, 0, static_cast<ImGuiID>(ResultColumn::value));
-  ImGui::TableSetupColumn("verdict", 0, 0, static_cast<ImGuiID>(ResultColumn::verdict));
-  ImGui::TableHeadersRow();
-  if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsCount > 0) {
-    sort_key_ = static_cast<ResultColumn>(specs->Specs[0].ColumnUserID);
-    sort_descending_ = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
-  }
-  // Sorted again only when the results, the order or the filter changed.
-  const auto key = std::tuple(model.results.size(), model.run ? model.run->id : 0, sort_key_, sort_descending_, only);
-  if (key != rows_key_) {
-    rows_key_ = key;
-    rows_ = result_rows(model.results, only, sort_key_, sort_descending_);
-  }
-  ImGuiListClipper clipper;  // thousands of per-lane results: lay out only the visible rows
-  clipper.Begin(static_cast<int>(rows_.size()));
-  while (clipper.Step())
-    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-      const auto& r = model.results[rows_[static_cast<std::size_t>(i)]];
-      ImGui::TableNextRow();
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r.name.c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r.lane ? std::to_string(*r.lane).c_str() : "array");
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(result_conditions(r).c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(result_value(r).c_str());
-      ImGui::TableNextColumn();
-      const db::Verdict v = db::verdict_of(r);
-      const ImU32 colour = v == db::Verdict::pass   ? IM_COL32(80, 200, 110, 255)
-                           : v == db::Verdict::fail ? IM_COL32(255, 80, 70, 255)
-                                                    : colours::dim;
-      ImGui::TextColored(colours::vec(colour), "%s", result_verdict(r).c_str());
-    }
   ImGui::EndTable();
 }
 

@@ -30,7 +30,9 @@ void check_attach_or_exit(const std::filesystem::path& db, const std::string& uu
 void register_gui_command(CLI::App& app) {
   struct Options {
     std::string db, station, sequences = "sequences", attach, start, screenshot, layout, ui_map, metric, size = "1600x1000";
-    std::vector<std::string> params;
+    std::vector<std::string> params, compare;
+    std::string tab;
+    int lane = 0;
     int frames = 3;
     bool pause = false;
     double timeout_s = 120;
@@ -52,6 +54,10 @@ void register_gui_command(CLI::App& app) {
                   "for tests that drive the window with input events");
   cmd->add_option("--metric", o->metric, "lane-map metric: 'optical power', f3dB, 'BER upper bound', pass/fail, ...");
   cmd->add_option("--size", o->size, "window size WxH");
+  cmd->add_option("--tab", o->tab, "right-hand tab to show first: Runs, Results, Compare or Lane")
+      ->check(CLI::IsMember({"Runs", "Results", "Compare", "Lane"}));
+  cmd->add_option("--compare", o->compare, "tick this run (uuid or unique prefix) for the Compare tab (repeatable)");
+  cmd->add_option("--lane", o->lane, "select this lane (its plots, map cell and Lane tab)")->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--timeout", o->timeout_s, "headless: seconds to wait for the run");
   cmd->callback([o] {
 #ifdef LEDLAB_WITH_GUI
@@ -77,6 +83,18 @@ void register_gui_command(CLI::App& app) {
     g.frames = o->frames;
     g.pause = o->pause;
     g.metric = o->metric;
+    g.tab = o->tab;
+    // A run to compare that the store does not hold fails here, not as a screenshot waiting for it.
+    for (const auto& uuid : o->compare) {
+      auto reader = db::Reader::open(g.db);
+      auto found = reader ? reader->find_run(uuid) : Result<db::RunRecord>(std::unexpected(reader.error()));
+      if (!found) {
+        fmt::print(std::cerr, "error: --compare {}: {} (store {})\n", uuid, found.error().describe(), g.db.string());
+        throw Exit{2};
+      }
+    }
+    g.compare = o->compare;
+    g.lane = o->lane;
     g.timeout_s = o->timeout_s;
     if (std::sscanf(o->size.c_str(), "%dx%d", &g.width, &g.height) != 2 || g.width < 320 || g.height < 240) {
       fmt::print(std::cerr, "error: --size {}: expected WxH, at least 320x240\n", o->size);
