@@ -23,6 +23,7 @@ struct GuiOptions {
   bool pause = false;                 // pause the run through the dashboard once it shows data
   std::string metric;                 // lane-map metric to show
   int width = 1600, height = 1000;
+  float scale = 0;                    // UI scale (fonts, sizes); 0: the monitor's content scale
   double timeout_s = 120;             // headless: give up waiting for the run after this
 };
 
