@@ -17,15 +17,15 @@ bool FramePacer::built(double now_s, std::uint64_t fingerprint) {
   // A frame built without frames owed was woken by a new model or the timeout.
   const bool woken = owed_ == 0;
   if (owed_ > 0) --owed_;
-  const bool draw = options_.always_draw || exposed_ || fingerprint != shown_;
-  if (!draw) return false;
+  const bool changed = fingerprint != shown_;
+  if (!options_.always_draw && !exposed_ && !changed) return false;
   ++drawn_;
   shown_ = fingerprint;
   exposed_ = false;
   // ImGui sizes some things (tables, auto-sized text) from the previous frame: a frame that
   // changed is built once more, and drawn again only if that changed it further. One look,
   // not a chain, so that a frame which changes every time is drawn at the wake-up rate.
-  if (woken) owed_ = std::max(owed_, 1);
+  if (woken && changed) owed_ = std::max(owed_, 1);
   return true;
 }
 

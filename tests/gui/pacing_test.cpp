@@ -1,0 +1,120 @@
+// The dashboard window's frame pacing, in the real window under Xvfb with the loop `ledlab gui`
+// runs (gui/app/window.hpp): an idle dashboard builds a frame when the data thread publishes
+// a model but draws nothing while the picture stays the same (issue 16: 70-140 % of a core
+// spent redrawing an idle dashboard), and draws a changed model as soon as it is published.
+#include "gui/app/window.hpp"
+#include "support/cli_process.hpp"
+#include "support/dashboard_model.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+#include <unistd.h>
+
+namespace {
+
+using namespace ledlab::gui;
+using namespace std::chrono_literals;
+
+// Each test case opens its window in a child process under its own Xvfb, which runs the same
+// test case with LEDLAB_UNDER_XVFB set.
+bool under_xvfb() { return std::getenv("LEDLAB_UNDER_XVFB") != nullptr; }
+
+void rerun_under_xvfb() {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  REQUIRE(n > 0);
+  std::string name;  // a comma separates test specs in Catch: escaped
+  for (char c : Catch::getResultCapture().getCurrentTestName()) name += c == ',' ? std::string("\\,") : std::string(1, c);
+  const auto ran = ledlab::test::run_shell("LEDLAB_UNDER_XVFB=1 xvfb-run -a -s '-screen 0 1920x1200x24' " +
+                                           std::string(self, static_cast<std::size_t>(n)) + " -w NoTests '" + name + "'");
+  INFO(ran.out);
+  CHECK(ran.code == 0);
+}
+
+// The data thread's stand-in: republishes its model (a new generation, as DataSource does at
+// every poll) every `period` and wakes the window. From generation `change_at` on, the model
+// shows one more sample.
+class Publisher {
+ public:
+  Publisher(Model base, std::chrono::milliseconds period, std::uint64_t change_at = ~std::uint64_t{0})
+      : base_(std::move(base)), model_(std::make_shared<const Model>(base_)) {
+    thread_ = std::jthread([this, period, change_at](std::stop_token stop) {
+      std::mutex m;
+      std::condition_variable_any cv;
+      while (!stop.stop_requested()) {
+        std::unique_lock lock(m);
+        cv.wait_for(lock, stop, period, [] { return false; });
+        ++base_.generation;
+        if (base_.generation == change_at) ++base_.samples;
+        {
+          std::lock_guard l(mutex_);
+          model_ = std::make_shared<const Model>(base_);
+        }
+        Window::wake();
+      }
+    });
+  }
+  std::shared_ptr<const Model> model() const {
+    std::lock_guard l(mutex_);
+    return model_;
+  }
+
+ private:
+  Model base_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Model> model_;
+  std::jthread thread_;
+};
+
+std::unique_ptr<Window> open_window(double idle_timeout_s) {
+  auto w = Window::open({.width = 1280, .height = 800, .scale = 1, .pacing = {.idle_timeout_s = idle_timeout_s}});
+  if (!w) FAIL(w.error().describe());
+  return std::move(*w);
+}
+
+}  // namespace
+
+TEST_CASE("an idle dashboard draws no frame while its model stays the same, however often it is republished", "[gui]") {
+  if (!under_xvfb()) return rerun_under_xvfb();
+  const auto window = open_window(30);  // only the publisher's wake-ups can build frames in time
+  Dashboard dashboard([](Command) {}, window->fonts());
+  Publisher publisher(ledlab::test::burn_in_model(), 20ms);
+  FramePacer& pacer = window->pacer();
+  std::uint64_t built_at_20 = 0, drawn_at_20 = 0, last = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;  // a safety net only
+  run_frames(*window, [&] { return publisher.model(); }, dashboard, [&](const FrameInfo& f) {
+    last = f.model.generation;
+    if (last >= 20 && built_at_20 == 0) built_at_20 = pacer.frames_built(), drawn_at_20 = pacer.frames_drawn();
+    return last >= 60 || std::chrono::steady_clock::now() > deadline ? LoopStep::stop : LoopStep::go_on;
+  });
+  REQUIRE(last >= 60);
+  INFO("built " << pacer.frames_built() << ", drawn " << pacer.frames_drawn() << " frames");
+  CHECK(pacer.frames_built() - built_at_20 >= 10);  // the loop woke up for the publications...
+  CHECK(pacer.frames_drawn() == drawn_at_20);       // ...and drew none of them
+}
+
+TEST_CASE("a changed model is drawn as soon as the data thread publishes it, not at the idle timeout", "[gui]") {
+  if (!under_xvfb()) return rerun_under_xvfb();
+  const auto window = open_window(30);
+  Dashboard dashboard([](Command) {}, window->fonts());
+  Publisher publisher(ledlab::test::burn_in_model(), 20ms, 30);
+  FramePacer& pacer = window->pacer();
+  std::uint64_t drawn_at_20 = 0, drawn_before_change = 0;
+  bool changed_drawn = false;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;  // far below the 30 s idle timeout
+  run_frames(*window, [&] { return publisher.model(); }, dashboard, [&](const FrameInfo& f) {
+    if (f.model.generation >= 20 && drawn_at_20 == 0) drawn_at_20 = pacer.frames_drawn();
+    if (f.model.generation < 30) drawn_before_change = pacer.frames_drawn();
+    const bool late = std::chrono::steady_clock::now() > deadline;
+    changed_drawn = f.model.generation >= 30 && f.drawn && !late;
+    return f.model.generation >= 30 || late ? LoopStep::stop : LoopStep::go_on;
+  });
+  CHECK(drawn_before_change == drawn_at_20);  // unchanged republications: nothing drawn
+  CHECK(changed_drawn);                       // the first frame of the changed model is drawn
+}
