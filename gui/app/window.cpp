@@ -168,6 +168,8 @@ bool Window::render(const std::function<void()>& build) {
 
 void Window::swap() { glfwSwapBuffers(window_); }
 
+void Window::finish() { glFinish(); }
+
 std::shared_ptr<const Model> run_frames(Window& window, const std::function<std::shared_ptr<const Model>()>& model,
                                         Dashboard& dashboard, const std::function<LoopStep(const FrameInfo&)>& after) {
   std::shared_ptr<const Model> shown;

@@ -37,6 +37,8 @@ class Window {
   // the back buffer when the pacer says so; returns whether it was drawn. swap() shows it.
   bool render(const std::function<void()>& build);
   void swap();
+  // Waits until OpenGL has drawn everything submitted (glFinish): for the frame benchmark.
+  void finish();
   // Wakes wait() from any thread (glfwPostEmptyEvent is thread-safe, GLFW 3.3 "Thread safety").
   static void wake();
 

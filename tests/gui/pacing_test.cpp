@@ -9,10 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
-#include <mutex>
-#include <thread>
 
 #include <unistd.h>
 
@@ -37,41 +34,6 @@ void rerun_under_xvfb() {
   CHECK(ran.code == 0);
 }
 
-// The data thread's stand-in: republishes its model (a new generation, as DataSource does at
-// every poll) every `period` and wakes the window. From generation `change_at` on, the model
-// shows one more sample.
-class Publisher {
- public:
-  Publisher(Model base, std::chrono::milliseconds period, std::uint64_t change_at = ~std::uint64_t{0})
-      : base_(std::move(base)), model_(std::make_shared<const Model>(base_)) {
-    thread_ = std::jthread([this, period, change_at](std::stop_token stop) {
-      std::mutex m;
-      std::condition_variable_any cv;
-      while (!stop.stop_requested()) {
-        std::unique_lock lock(m);
-        cv.wait_for(lock, stop, period, [] { return false; });
-        ++base_.generation;
-        if (base_.generation == change_at) ++base_.samples;
-        {
-          std::lock_guard l(mutex_);
-          model_ = std::make_shared<const Model>(base_);
-        }
-        Window::wake();
-      }
-    });
-  }
-  std::shared_ptr<const Model> model() const {
-    std::lock_guard l(mutex_);
-    return model_;
-  }
-
- private:
-  Model base_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const Model> model_;
-  std::jthread thread_;
-};
-
 std::unique_ptr<Window> open_window(double idle_timeout_s) {
   auto w = Window::open({.width = 1280, .height = 800, .scale = 1, .pacing = {.idle_timeout_s = idle_timeout_s}});
   if (!w) FAIL(w.error().describe());
@@ -84,7 +46,7 @@ TEST_CASE("an idle dashboard draws no frame while its model stays the same, howe
   if (!under_xvfb()) return rerun_under_xvfb();
   const auto window = open_window(30);  // only the publisher's wake-ups can build frames in time
   Dashboard dashboard([](Command) {}, window->fonts());
-  Publisher publisher(ledlab::test::burn_in_model(), 20ms);
+  ledlab::test::ModelPublisher publisher(ledlab::test::burn_in_model(), 20ms, nullptr, &Window::wake);
   FramePacer& pacer = window->pacer();
   std::uint64_t built_at_20 = 0, drawn_at_20 = 0, last = 0;
   const auto deadline = std::chrono::steady_clock::now() + 60s;  // a safety net only
@@ -103,7 +65,9 @@ TEST_CASE("a changed model is drawn as soon as the data thread publishes it, not
   if (!under_xvfb()) return rerun_under_xvfb();
   const auto window = open_window(30);
   Dashboard dashboard([](Command) {}, window->fonts());
-  Publisher publisher(ledlab::test::burn_in_model(), 20ms, 30);
+  // From generation 30 on, the model shows one more sample.
+  ledlab::test::ModelPublisher publisher(ledlab::test::burn_in_model(), 20ms,
+                                         [](Model& m) { m.samples += m.generation == 30; }, &Window::wake);
   FramePacer& pacer = window->pacer();
   std::uint64_t drawn_at_20 = 0, drawn_before_change = 0;
   bool changed_drawn = false;

@@ -6,8 +6,13 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace ledlab::test {
 
@@ -54,5 +59,42 @@ inline gui::Model burn_in_model() {
   m.lanes.metrics.push_back(std::move(power_map));
   return m;
 }
+
+// The data thread's stand-in: every `period` it lets `step` change the model, publishes it as
+// new (the next generation, as DataSource does at every poll) and calls `wake`, as DataSource
+// calls its on_publish.
+class ModelPublisher {
+ public:
+  ModelPublisher(gui::Model base, std::chrono::milliseconds period, std::function<void(gui::Model&)> step,
+                 std::function<void()> wake)
+      : base_(std::move(base)), model_(std::make_shared<const gui::Model>(base_)) {
+    thread_ = std::jthread([this, period, step = std::move(step), wake = std::move(wake)](std::stop_token stop) {
+      std::mutex m;
+      std::condition_variable_any cv;
+      while (!stop.stop_requested()) {
+        std::unique_lock lock(m);
+        cv.wait_for(lock, stop, period, [] { return false; });
+        if (stop.stop_requested()) break;
+        ++base_.generation;
+        if (step) step(base_);
+        {
+          std::lock_guard l(mutex_);
+          model_ = std::make_shared<const gui::Model>(base_);
+        }
+        if (wake) wake();
+      }
+    });
+  }
+  std::shared_ptr<const gui::Model> model() const {
+    std::lock_guard l(mutex_);
+    return model_;
+  }
+
+ private:
+  gui::Model base_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const gui::Model> model_;
+  std::jthread thread_;  // last: stops before the rest goes
+};
 
 }  // namespace ledlab::test
