@@ -34,7 +34,8 @@ class Dashboard {
   void steer(const std::string& command) { send_(Steer{command}); }
   void select_metric(const std::string& name) { wanted_metric_ = name; }
 
-  // Where the lane map's cells were drawn in the last frame, with the metric and its range.
+  // Where the lane map's cells and the plots were drawn in the last frame, with the metric and
+  // its range, the UI scale and the font size.
   nlohmann::json layout(const Model& model) const;
 
  private:
@@ -57,6 +58,12 @@ class Dashboard {
   std::string wanted_metric_ = "optical power";
   std::string shown_metric_;
   std::vector<LaneCell> cells_;
+  struct PlotRect {
+    std::string title;
+    ImVec2 min, max;
+    bool drawn = false;  // its data drawn (not "no data", not too small)
+  };
+  std::vector<PlotRect> plot_rects_;  // where the last frame put the plots, for layout()
   std::uint64_t run_id_ = 0;
   // The Results tab: its verdict filter (0: all), sort order and the rows they give.
   int result_filter_ = 0;

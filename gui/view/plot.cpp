@@ -74,7 +74,7 @@ void fit_view(const PlotData& data, PlotView& view) {
   view.x0 = x0, view.x1 = x1, view.y0 = y0, view.y1 = y1;
 }
 
-void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size, PlotScratch& scratch) {
+bool draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size, PlotScratch& scratch) {
   ImGui::PushID(id);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("plot", size);
@@ -83,13 +83,15 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
   const ImVec2 end{origin.x + size.x, origin.y + size.y};
   dl->AddRectFilled(origin, end, colours::panel_bg, 4.0f);
   dl->AddText(ImVec2(origin.x + 8, origin.y + 4), colours::title, data.title.c_str());
-  const ImVec2 a{origin.x + kLeft, origin.y + kTop}, b{end.x - kRight, end.y - kBottom};
+  // Margins for the tick labels, in the UI's scale (the fonts are).
+  const float s = ui_scale();
+  const ImVec2 a{origin.x + kLeft * s, origin.y + kTop * s}, b{end.x - kRight * s, end.y - kBottom * s};
   if (data.empty() || b.x - a.x < 20 || b.y - a.y < 20) {
-    const char* text = "no data";
+    const char* text = data.empty() ? "no data" : "too small to draw";
     const ImVec2 ts = ImGui::CalcTextSize(text);
     dl->AddText(ImVec2((origin.x + end.x - ts.x) / 2, (origin.y + end.y - ts.y) / 2), colours::dim, text);
     ImGui::PopID();
-    return;
+    return false;
   }
   if (view.auto_fit) fit_view(data, view);
 
@@ -132,8 +134,8 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
   std::string x_unit = data.x_unit;
   if (x_unit == "h" && view.x1 - view.x0 < 2) xp = {1.0 / 60, ""}, x_unit = "min";  // short runs read in minutes
   const Prefix yp = si_prefix(std::max(std::abs(view.y0), std::abs(view.y1)), data.y_unit);
-  const int x_ticks = std::max(2, static_cast<int>((b.x - a.x) / 55));
-  const int y_ticks = std::max(2, static_cast<int>((b.y - a.y) / 40));
+  const int x_ticks = std::max(2, static_cast<int>((b.x - a.x) / (55 * s)));
+  const int y_ticks = std::max(2, static_cast<int>((b.y - a.y) / (40 * s)));
   const auto xt = data.x_log ? log_ticks(view.x0, view.x1, x_ticks) : linear_ticks(view.x0, view.x1, x_ticks, xp.scale);
   const auto yt = data.y_log ? log_ticks(view.y0, view.y1, y_ticks) : linear_ticks(view.y0, view.y1, y_ticks, yp.scale);
   for (const auto& t : xt) {
@@ -240,6 +242,7 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
   dl->PopClipRect();
   dl->AddRect(a, b, colours::grid);
   ImGui::PopID();
+  return true;
 }
 
 }  // namespace ledlab::gui

@@ -25,6 +25,7 @@ struct PlotScratch {
 // The data range a plot shows when it fits everything (positive values only on log axes).
 void fit_view(const PlotData& data, PlotView& view);
 
-void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size, PlotScratch& scratch);
+// Returns whether the data were drawn (false: no data, or too small an area to draw them in).
+bool draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size, PlotScratch& scratch);
 
 }  // namespace ledlab::gui
