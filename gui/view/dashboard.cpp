@@ -146,10 +146,17 @@ void Dashboard::top_bar(const Model& model, float height) {
   ImGui::PushStyleColor(ImGuiCol_PlotHistogram, colours::vec(colours::state(state)));
   ImGui::ProgressBar(static_cast<float>(bar_fill), ImVec2(bar_w, px(24)), fmt::format("{:.0f} %", progress * 100).c_str());
   ImGui::PopStyleColor();
-  ImGui::Text("step: %s", live.step.empty() ? "-" : live.step.c_str());
-  ImGui::SameLine(bar_w * 0.55f);
-  ImGui::Text("ETA %s   elapsed %s   samples %lld", live.eta_s ? duration(*live.eta_s).c_str() : "--",
-              duration(live.elapsed_s).c_str(), static_cast<long long>(model.samples));
+  const std::string step = fmt::format("step: {}", live.step.empty() ? "-" : live.step);
+  const std::string clock = fmt::format("ETA {}   elapsed {}   samples {}", live.eta_s ? duration(*live.eta_s) : "--",
+                                        duration(live.elapsed_s), model.samples);
+  ImGui::TextUnformatted(step.c_str());
+  // The clock at the middle of the bar; nearer when the window is narrow, so that it stays in
+  // view; the step's end gives way first.
+  const float step_end = ImGui::CalcTextSize(step.c_str()).x + px(24), clock_w = ImGui::CalcTextSize(clock.c_str()).x;
+  float clock_x = std::max(bar_w * 0.55f, step_end);
+  if (clock_x + clock_w > room) clock_x = std::max(room - clock_w, std::min(step_end, bar_w * 0.55f));
+  ImGui::SameLine(clock_x);
+  ImGui::TextUnformatted(clock.c_str());
   // The verdict in `ledlab show`'s words, with what it is built from; a run that did not
   // finish says it has none yet. One line: the whole of it on hover.
   if (model.verdict) {

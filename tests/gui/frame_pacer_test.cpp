@@ -1,9 +1,15 @@
 // When the dashboard builds and draws frames: on input, on a new model and at the idle
 // timeout; drawn only when they differ from the frame on screen (issue 16: a whole core spent
 // redrawing an idle dashboard).
+#include "gui/core/data_source.hpp"
 #include "gui/core/frame_pacer.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
 
 using ledlab::gui::FramePacer;
 using ledlab::gui::PacingOptions;
@@ -69,4 +75,21 @@ TEST_CASE("headless screenshots draw every frame and may ask for the next one at
   CHECK(p.wait_s(0.2) == 0.5);
   p.request_frame();
   CHECK(p.wait_s(0.2) == 0);
+}
+
+TEST_CASE("the data thread wakes the render thread after each model it publishes") {
+  std::mutex m;
+  std::condition_variable cv;
+  int wakes = 0;
+  const auto dir = std::filesystem::path(LEDLAB_BINARY_DIR) / "gui-test" / "wake";
+  std::filesystem::create_directories(dir);
+  ledlab::gui::DataSource source({.db = dir / "no-store-yet.sqlite", .on_publish = [&] {
+                                    std::lock_guard l(m);
+                                    ++wakes;
+                                    cv.notify_all();
+                                  }});
+  std::unique_lock lock(m);
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return wakes >= 3; }));  // 4 Hz; a safety net only
+  // Each wake-up follows its publication: the model the render thread then takes is that one or newer.
+  CHECK(source.model()->generation >= 3);
 }

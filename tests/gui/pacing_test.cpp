@@ -4,9 +4,12 @@
 // spent redrawing an idle dashboard), and draws a changed model as soon as it is published.
 #include "gui/app/window.hpp"
 #include "support/cli_process.hpp"
+#include "gui/view/style.hpp"
 #include "support/dashboard_model.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <imgui.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -26,8 +29,9 @@ void rerun_under_xvfb() {
   char self[4096];
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   REQUIRE(n > 0);
-  std::string name;  // a comma separates test specs in Catch: escaped
-  for (char c : Catch::getResultCapture().getCurrentTestName()) name += c == ',' ? std::string("\\,") : std::string(1, c);
+  std::string name;  // a comma separates test specs in Catch, a quote ends the shell's word: both escaped
+  for (char c : Catch::getResultCapture().getCurrentTestName())
+    name += c == ',' ? std::string("\\,") : c == '\'' ? std::string("'\\''") : std::string(1, c);
   const auto ran = ledlab::test::run_shell("LEDLAB_UNDER_XVFB=1 xvfb-run -a -s '-screen 0 1920x1200x24' " +
                                            std::string(self, static_cast<std::size_t>(n)) + " -w NoTests '" + name + "'");
   INFO(ran.out);
@@ -81,4 +85,50 @@ TEST_CASE("a changed model is drawn as soon as the data thread publishes it, not
   });
   CHECK(drawn_before_change == drawn_at_20);  // unchanged republications: nothing drawn
   CHECK(changed_drawn);                       // the first frame of the changed model is drawn
+}
+
+TEST_CASE("input is answered at once: the pointer moved over a plot draws its read-out", "[gui]") {
+  if (!under_xvfb()) return rerun_under_xvfb();
+  const auto window = open_window(30);  // only the input can build a frame in time
+  Dashboard dashboard([](Command) {}, window->fonts());
+  const auto model = std::make_shared<const Model>(ledlab::test::burn_in_model());
+  FramePacer& pacer = window->pacer();
+  std::jthread pointer;
+  std::uint64_t drawn_before = 0;
+  bool answered = false;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;  // far below the 30 s idle timeout
+  run_frames(*window, [&] { return model; }, dashboard, [&](const FrameInfo& f) {
+    const bool late = std::chrono::steady_clock::now() > deadline;
+    if (!pointer.joinable() && !f.drawn) {
+      // Settled: nothing left to draw. Move the real pointer (X11 XTEST through xdotool) to the
+      // middle of the chamber plot, from another thread while this one sleeps.
+      const auto plots = dashboard.layout(f.model).at("plots");
+      REQUIRE(!plots.empty());
+      const auto& p = plots.at(0);
+      const int x = static_cast<int>((p.at("x0").get<double>() + p.at("x1").get<double>()) / 2);
+      const int y = static_cast<int>((p.at("y0").get<double>() + p.at("y1").get<double>()) / 2);
+      drawn_before = pacer.frames_drawn();
+      pointer = std::jthread([x, y] {
+        const auto ran = ledlab::test::run_shell(fmt::format(
+            "xdotool search --sync --name 'ledlab dashboard' mousemove --window %1 {} {}", x, y));
+        if (ran.code != 0) fmt::print(stderr, "xdotool (Debian package xdotool) failed: {}\n", ran.out);
+      });
+      return LoopStep::go_on;
+    }
+    answered = pointer.joinable() && pacer.frames_drawn() > drawn_before && !late;
+    return answered || late ? LoopStep::stop : LoopStep::go_on;
+  });
+  CHECK(answered);
+}
+
+TEST_CASE("the UI scale sets the font size: the monitor's content scale, or the one asked for", "[gui]") {
+  if (!under_xvfb()) return rerun_under_xvfb();
+  const float asked = GENERATE(0.0f, 2.0f);
+  auto w = Window::open({.width = 640, .height = 480, .scale = asked});
+  REQUIRE(w);
+  const float want = asked > 0 ? asked : 1.0f;  // Xvfb's content scale is 1 (96 dpi)
+  CHECK((*w)->scale() == want);
+  CHECK(ui_scale() == want);
+  const float font = ImGui::GetIO().Fonts->ConfigData[0].SizePixels;
+  CHECK((font == Approx(16 * want) || font == Approx(13 * want)));  // DejaVu Sans, or ImGui's own font
 }
