@@ -70,11 +70,9 @@ void install_callbacks(GLFWwindow* w) {
 Result<std::unique_ptr<Window>> Window::open(WindowOptions options) {
   glfwSetErrorCallback([](int code, const char* text) { fmt::print(stderr, "glfw error {}: {}\n", code, text); });
   if (!glfwInit()) return fail(Errc::unreachable, "no display (is DISPLAY set? headless: run under xvfb-run -a)");
+  // Headless: every frame is drawn (a screenshot reads the back buffer) and none is held back.
+  if (options.headless) options.pacing.always_draw = true, options.pacing.min_frame_s = 0;
   std::unique_ptr<Window> self(new Window(options));
-  if (options.headless) self->pacer_ = FramePacer({.idle_timeout_s = options.pacing.idle_timeout_s,
-                                                    .min_frame_s = 0,
-                                                    .frames_after_input = options.pacing.frames_after_input,
-                                                    .always_draw = true});
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   glfwWindowHint(GLFW_RESIZABLE, options.headless ? GLFW_FALSE : GLFW_TRUE);

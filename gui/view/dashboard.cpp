@@ -127,7 +127,10 @@ void Dashboard::top_bar(const Model& model, float height) {
   const float x = o.x + badge_w + px(24);
   // The buttons on the right take what they need; the run's lines get the rest, clipped.
   const ImGuiStyle& style = ImGui::GetStyle();
-  const float buttons_w = px(120) + 2 * px(110) + 2 * style.ItemSpacing.x;
+  // Narrower buttons in a narrow window, never narrower than their labels.
+  const float button_w = std::max(std::min(w * 0.08f, px(110)), ImGui::CalcTextSize("Resume").x + 2 * style.FramePadding.x);
+  const float alarm_w = std::max(button_w + px(10), ImGui::CalcTextSize("no alarms").x + 2 * style.FramePadding.x);
+  const float buttons_w = alarm_w + 2 * button_w + 2 * style.ItemSpacing.x;
   const float room = std::max(px(100), w - (x - o.x) - buttons_w - px(16));
   ImGui::SetCursorScreenPos(ImVec2(x, o.y + px(8)));
   ImGui::PushClipRect(ImVec2(x, o.y), ImVec2(x + room, o.y + height), true);
@@ -149,12 +152,15 @@ void Dashboard::top_bar(const Model& model, float height) {
   const std::string step = fmt::format("step: {}", live.step.empty() ? "-" : live.step);
   const std::string clock = fmt::format("ETA {}   elapsed {}   samples {}", live.eta_s ? duration(*live.eta_s) : "--",
                                         duration(live.elapsed_s), model.samples);
-  ImGui::TextUnformatted(step.c_str());
   // The clock at the middle of the bar; nearer when the window is narrow, so that it stays in
-  // view; the step's end gives way first.
+  // view; the step's end gives way first (clipped).
   const float step_end = ImGui::CalcTextSize(step.c_str()).x + px(24), clock_w = ImGui::CalcTextSize(clock.c_str()).x;
   float clock_x = std::max(bar_w * 0.55f, step_end);
   if (clock_x + clock_w > room) clock_x = std::max(room - clock_w, std::min(step_end, bar_w * 0.55f));
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  ImGui::PushClipRect(at, ImVec2(at.x + clock_x - px(12), at.y + ImGui::GetTextLineHeight()), true);
+  ImGui::TextUnformatted(step.c_str());
+  ImGui::PopClipRect();
   ImGui::SameLine(clock_x);
   ImGui::TextUnformatted(clock.c_str());
   // The verdict in `ledlab show`'s words, with what it is built from; a run that did not
@@ -179,19 +185,19 @@ void Dashboard::top_bar(const Model& model, float height) {
   ImGui::BeginGroup();
   const ImU32 alarm_colour = alarms ? IM_COL32(200, 40, 40, 255) : IM_COL32(50, 54, 62, 255);
   ImGui::PushStyleColor(ImGuiCol_Button, colours::vec(alarm_colour));
-  ImGui::Button(alarms ? fmt::format("{} ALARM{}", alarms, alarms > 1 ? "S" : "").c_str() : "no alarms", ImVec2(px(120), px(32)));
+  ImGui::Button(alarms ? fmt::format("{} ALARM{}", alarms, alarms > 1 ? "S" : "").c_str() : "no alarms", ImVec2(alarm_w, px(32)));
   ImGui::PopStyleColor();
   ImGui::SameLine();
   const bool attached = model.live.attached;
   ImGui::BeginDisabled(!attached);
   if (state == "paused" || state == "suspended") {
-    if (ImGui::Button("Resume", ImVec2(px(110), px(32)))) steer("resume");
-  } else if (ImGui::Button("Pause", ImVec2(px(110), px(32)))) {
+    if (ImGui::Button("Resume", ImVec2(button_w, px(32)))) steer("resume");
+  } else if (ImGui::Button("Pause", ImVec2(button_w, px(32)))) {
     steer("pause");
   }
   ImGui::SameLine();
   ImGui::PushStyleColor(ImGuiCol_Button, colours::vec(IM_COL32(150, 30, 30, 255)));
-  if (ImGui::Button("Abort", ImVec2(px(110), px(32)))) ImGui::OpenPopup("confirm abort");
+  if (ImGui::Button("Abort", ImVec2(button_w, px(32)))) ImGui::OpenPopup("confirm abort");
   ImGui::PopStyleColor();
   ImGui::EndDisabled();
   if (ImGui::BeginPopup("confirm abort")) {
