@@ -65,6 +65,12 @@ void install_callbacks(GLFWwindow* w) {
   });
 }
 
+float content_scale(GLFWwindow* w) {
+  float xs = 1, ys = 1;
+  glfwGetWindowContentScale(w, &xs, &ys);
+  return std::clamp(std::max(xs, ys), 1.0f, 4.0f);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Window>> Window::open(WindowOptions options) {
@@ -87,20 +93,23 @@ Result<std::unique_ptr<Window>> Window::open(WindowOptions options) {
   // The pacer, not the swap, sets the frame rate: vsync would block the thread that must answer
   // input, and Xvfb has none.
   glfwSwapInterval(0);
-  float xs = 1, ys = 1;
-  glfwGetWindowContentScale(self->window_, &xs, &ys);
-  self->scale_ = options.scale > 0 ? options.scale : std::clamp(std::max(xs, ys), 1.0f, 4.0f);
+  self->scale_ = options.scale > 0 ? options.scale : content_scale(self->window_);
   set_ui_scale(self->scale_);
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   self->imgui_ = true;
   ImGui::GetIO().IniFilename = nullptr;  // the layout is fixed; nothing to remember
-  ImGui::StyleColorsDark();
-  ImGui::GetStyle().FrameRounding = 3;
-  ImGui::GetStyle().ScaleAllSizes(self->scale_);
+  self->style();
   self->load_fonts();
   install_callbacks(self->window_);
+  if (options.scale <= 0)
+    glfwSetWindowContentScaleCallback(self->window_, [](GLFWwindow* w, float, float) {
+      auto* self = static_cast<Window*>(glfwGetWindowUserPointer(w));
+      self->monitor_scale_ = content_scale(w);
+      self->pacer_.expose();
+      self->pacer_.request_frame();
+    });
   ImGui_ImplGlfw_InitForOpenGL(self->window_, true);
   ImGui_ImplOpenGL3_Init("#version 130");
   glfwGetFramebufferSize(self->window_, &self->fb_w_, &self->fb_h_);
@@ -123,6 +132,28 @@ void Window::load_fonts() {
   }
 }
 
+void Window::style() {
+  ImGuiStyle& style = ImGui::GetStyle();
+  style = ImGuiStyle();
+  ImGui::StyleColorsDark();
+  style.FrameRounding = 3;
+  style.ScaleAllSizes(scale_);
+}
+
+void Window::rescale(float scale) {
+  scale_ = scale;
+  set_ui_scale(scale);
+  style();
+  ImGui::GetIO().Fonts->Clear();
+  fonts_ = {};
+  load_fonts();
+  // The OpenGL 3 backend uploads the atlas once; a new one is uploaded now.
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();
+  pacer_.expose();
+  pacer_.request_frame();
+}
+
 Window::~Window() {
   if (imgui_) {
     ImGui_ImplOpenGL3_Shutdown();
@@ -142,6 +173,9 @@ void Window::wait() {
   } else {
     glfwPollEvents();
   }
+  // Fonts change between frames only (ImGui reads the atlas during a frame).
+  if (monitor_scale_ > 0 && monitor_scale_ != scale_) rescale(monitor_scale_);
+  monitor_scale_ = 0;
 }
 
 void Window::wake() { glfwPostEmptyEvent(); }
@@ -174,6 +208,7 @@ std::shared_ptr<const Model> run_frames(Window& window, const std::function<std:
   while (!window.should_close()) {
     window.wait();
     shown = model();
+    dashboard.set_fonts(window.fonts());
     const bool drawn = window.render([&] { dashboard.frame(*shown); });
     const LoopStep step = after(FrameInfo{*shown, drawn});
     if (drawn) window.swap();

@@ -42,6 +42,10 @@ class Window {
   // Wakes wait() from any thread (glfwPostEmptyEvent is thread-safe, GLFW 3.3 "Thread safety").
   static void wake();
 
+  // Sets the UI scale between frames: fonts reloaded at it, style sizes scaled. The window does
+  // this itself when it moves to a monitor of another content scale, unless a scale was asked for.
+  void rescale(float scale);
+
   FramePacer& pacer() { return pacer_; }
   DashboardFonts fonts() const { return fonts_; }
   float scale() const { return scale_; }
@@ -51,6 +55,7 @@ class Window {
  private:
   explicit Window(WindowOptions options) : options_(options), pacer_(options.pacing) {}
   void load_fonts();
+  void style();
 
   WindowOptions options_;
   FramePacer pacer_;
@@ -58,6 +63,7 @@ class Window {
   bool imgui_ = false;
   DashboardFonts fonts_;
   float scale_ = 1;
+  float monitor_scale_ = 0;  // a content scale the window was moved to, applied between frames; 0: none
   int fb_w_ = 0, fb_h_ = 0;
 };
 

@@ -33,6 +33,8 @@ class Dashboard {
   // The operator's actions, also used by the headless mode (the same path as the buttons).
   void steer(const std::string& command) { send_(Steer{command}); }
   void select_metric(const std::string& name) { wanted_metric_ = name; }
+  // The window reloads its fonts when the UI scale changes (moved to another monitor).
+  void set_fonts(Fonts fonts) { fonts_ = fonts; }
 
   // Where the lane map's cells and the plots were drawn in the last frame, with the metric and
   // its range, the UI scale and the font size.
