@@ -37,7 +37,7 @@ Columns columns(float width, float gap) {
     left -= (left - floor_left) * k;
     right -= (right - floor_right) * k;
   }
-  return {left, std::max(0.0f, width - left - right - 2 * gap), right};
+  return {left, std::max(1.0f, width - left - right - 2 * gap), right};  // 0 would mean "the rest" to ImGui
 }
 
 ImU32 verdict_colour(db::RunOutcome outcome) {

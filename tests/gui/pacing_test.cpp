@@ -127,7 +127,7 @@ TEST_CASE("input is answered at once: the pointer moved over a plot draws its re
       drawn_before = pacer.frames_drawn();
       pointer = std::jthread([x, y] {
         const auto ran = ledlab::test::run_shell(fmt::format(
-            "xdotool search --sync --name 'ledlab dashboard' mousemove --window %1 {} {}", x, y));
+            "timeout 20 xdotool search --sync --name 'ledlab dashboard' mousemove --window %1 {} {}", x, y));
         if (ran.code != 0) fmt::print(stderr, "xdotool (Debian package xdotool) failed: {}\n", ran.out);
       });
       return LoopStep::go_on;
