@@ -188,7 +188,10 @@ void RunHost::hold(const std::string& holder, const std::string& why) {
   ++snapshot_.suspensions;
   runner_->hold(holder);
   snapshot_.message = why;
-  if (first) event(db::EventKind::state, "engine", "suspended: " + why, {{"holder", holder}});
+  if (first) {
+    event(db::EventKind::state, "engine", "suspended: " + why, {{"holder", holder}});
+    alert(AlertEvent::suspend, why, {{"holder", holder}});
+  }
   view_.line(fmt::format("suspended: {}", why));
   publish_state();
 }
@@ -200,6 +203,7 @@ void RunHost::release(const std::string& holder, const std::string& why) {
   if (holds_.empty()) {
     snapshot_.message.clear();
     event(db::EventKind::state, "engine", "running: " + why, {{"holder", holder}});
+    alert(AlertEvent::resume, why, {{"holder", holder}});
     released_->cancel();
   }
   publish_state();
@@ -449,9 +453,11 @@ int RunHost::run() {
     fmt::print(out_, "error: {}\n", st.error().describe());
     return 2;
   }
+  start_alerts();
   if (auto st = start_simulation(); !st) {
     fmt::print(out_, "error: {}\n", st.error().describe());
     (void)store_->end_run(run_.id, db::RunStatus::failed, {}, st.error().describe());
+    end_alerts(db::RunStatus::failed, st.error().describe(), nullptr);
     return 2;
   }
   if (resumed_from_) {
@@ -483,6 +489,7 @@ int RunHost::run() {
     fmt::print(out_, "error: {}\n", created.error().describe());
     (void)store_->end_run(run_.id, db::RunStatus::failed, {}, created.error().describe());
     stop_simulation();
+    end_alerts(db::RunStatus::failed, created.error().describe(), nullptr);
     return 1;
   }
   station_ = std::move(*created);
@@ -534,6 +541,7 @@ int RunHost::run() {
       fmt::print(out_, "error: {}\n", st.error().describe());
       (void)store_->end_run(run_.id, db::RunStatus::failed, {}, st.error().describe());
       stop_simulation();
+      end_alerts(db::RunStatus::failed, st.error().describe(), nullptr);
       return 2;
     }
   }
@@ -617,6 +625,7 @@ int RunHost::run() {
   const auto verdict = stored_verdict();
   if (verdict) fmt::print(out_, "{}\n", verdict->headline());
   else fmt::print(out_, "verdict not read back: {}\n", verdict.error().describe());
+  end_alerts(status, outcome.message, &verdict);
   fmt::print(out_, "store: {} (ledlab show {})\n", request_.db.string(), run_.uuid.substr(0, 8));
   if (outcome.status == lua::RunStatus::finished && request_.verdict_exit_code &&
       (!verdict || verdict->outcome == db::RunOutcome::fail))
