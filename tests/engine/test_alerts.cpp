@@ -53,6 +53,7 @@ engine::RunRequest simulated_request(const std::string& name, const std::string&
   req.virtual_time = true;
   req.db = test::in_build(name + ".sqlite");
   req.dut_serial = "MLA-0042";
+  req.operator_name = "alice";
   return req;
 }
 
@@ -263,6 +264,8 @@ TEST_CASE("a simulated run with a chamber excursion posts suspend and resume to 
   CHECK(alerts[2]["dut_serial"] == "MLA-0042");
   CHECK(alerts[2]["station"] == "sim-bench");
   CHECK(alerts[2]["simulated"] == true);
+  CHECK(alerts[2]["operator"] == "alice");
+  CHECK_FALSE(alerts[2]["host"].get<std::string>().empty());
 
   // The verdict is the one the store gives the run.
   auto reader = db::Reader::open(req.db);
@@ -319,4 +322,25 @@ TEST_CASE("a webhook that never answers does not hold up the run; it costs a war
   CHECK_THAT(problems[1], Catch::Contains("alert 'resume' to webhook 'dead'"));
   CHECK_THAT(problems[2], Catch::Contains("alert 'finish' to webhook 'dead'"));
   CHECK_THAT(problems[2], Catch::Contains("still queued"));
+}
+
+TEST_CASE("a run whose script fails posts the failure with its reason to the webhooks that want it") {
+  WebhookReceiver failures;
+  WebhookReceiver finishes;
+  auto req = simulated_request("alerts_fail", "chamber.set_setpoint(40)\nsleep(600)\nerror(\"lamp burnt out\")\n",
+                               fmt::format("\n[[alerts.webhook]]\nurl = \"{}\"\nformat = \"json\"\nevents = [\"fail\"]\n"
+                                           "\n[[alerts.webhook]]\nurl = \"{}\"\nevents = [\"finish\"]\n",
+                                           failures.url(), finishes.url()));
+  std::ostringstream out;
+  const int code = engine::run_sequence(req, out);
+  INFO(out.str());
+  REQUIRE(code == 1);
+  auto posted = failures.received();
+  REQUIRE(posted.size() == 1);
+  auto alert = json::parse(posted[0].body);
+  CHECK(alert["event"] == "fail");
+  CHECK(alert["status"] == "failed");
+  CHECK_THAT(alert["message"].get<std::string>(), Catch::Contains("lamp burnt out"));
+  CHECK_FALSE(alert.contains("verdict"));
+  CHECK(finishes.received().empty());  // it asked for finish only
 }
