@@ -5,6 +5,7 @@
 #include "engine/alerts/alert_sender.hpp"
 #include "engine/run/run_sequence.hpp"
 #include "engine/station_config.hpp"
+#include "support/cli_process.hpp"
 #include "support/paths.hpp"
 #include "support/webhook_receiver.hpp"
 
@@ -343,4 +344,27 @@ TEST_CASE("a run whose script fails posts the failure with its reason to the web
   CHECK_THAT(alert["message"].get<std::string>(), Catch::Contains("lamp burnt out"));
   CHECK_FALSE(alert.contains("verdict"));
   CHECK(finishes.received().empty());  // it asked for finish only
+}
+
+TEST_CASE("a run the watchdog ends posts its failure before the process exits") {
+  WebhookReceiver receiver;
+  const std::string station = test::in_build("alerts_watchdog.toml");
+  std::ofstream(station) << file_text(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml")
+                         << fmt::format("\n[[alerts.webhook]]\nurl = \"{}\"\nformat = \"json\"\n", receiver.url());
+  const std::string db = test::in_build("alerts_watchdog.sqlite");
+  test::remove_db(db);
+  // Exponential backtracking inside one string.find: no Lua hook runs until it returns, so only
+  // the watchdog can end the run. After an instrument call, where the script's first pass (the
+  // one that reads its parameters, before the watchdog starts) stops.
+  const std::string script = test::write_script(
+      "alerts_watchdog.lua", "chamber.set_setpoint(30)\nlocal r = string.find(string.rep('a', 40), string.rep('a*', 40) .. 'b')\n");
+  auto r = test::run_ledlab(fmt::format("run {} --station {} --sim --db {} --watchdog 1", script, station, db));
+  INFO(r.out);
+  REQUIRE(r.code == 5);
+  auto posted = receiver.received();
+  REQUIRE(posted.size() == 1);
+  auto alert = json::parse(posted[0].body);
+  CHECK(alert["event"] == "fail");
+  CHECK(alert["status"] == "failed");
+  CHECK_THAT(alert["message"].get<std::string>(), Catch::Contains("the engine loop did not answer"));
 }

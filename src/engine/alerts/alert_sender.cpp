@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -51,7 +52,9 @@ struct AlertSender::Core {
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
   std::vector<std::unique_ptr<Channel>> channels;
-  bool stopped = false;  // the caller's side: finish() has run
+  // finish() has begun. Atomic: the watchdog's thread may finish the sender while the stuck
+  // engine thread could still post.
+  std::atomic<bool> stopped = false;
 
   std::mutex mutex;
   std::condition_variable idle;
@@ -154,8 +157,7 @@ void AlertSender::post(const Alert& alert) {
 }
 
 void AlertSender::finish() {
-  if (core_->stopped) return;
-  core_->stopped = true;
+  if (core_->stopped.exchange(true)) return;
   {
     std::unique_lock lock(core_->mutex);
     core_->idle.wait_for(lock, core_->config.final_wait, [&] { return core_->pending == 0; });

@@ -31,10 +31,11 @@ class AlertSender {
   AlertSender(const AlertSender&) = delete;
   AlertSender& operator=(const AlertSender&) = delete;
 
-  // Queues the alert for every webhook that wants its event; returns at once.
+  // Queues the alert for every webhook that wants its event; returns at once. Any thread.
   void post(const Alert& alert);
   // Waits until everything queued went out (or failed for good), at most final_wait, then
-  // stops; an alert still waiting or on its way then is reported as a problem. Idempotent.
+  // stops; an alert still waiting or on its way then is reported as a problem. Any thread;
+  // the first call waits, later ones return at once.
   void finish();
   // The problems since the last call, one line each: "alert 'suspend' to webhook 'chat'
   // (sim.toml:40, http://...): not delivered after 4 attempts: ...". Any thread.

@@ -2,6 +2,7 @@
 // RunHost (run_host.hpp). The sender posts on its own thread; the run only queues.
 #include "engine/run/run_host.hpp"
 
+#include "core/log.hpp"
 #include "core/time_format.hpp"
 
 #include <boost/asio/post.hpp>
@@ -58,6 +59,19 @@ void RunHost::record_alert_problems() {
     view_.line(fmt::format("warning: {}", problem));
     event(db::EventKind::fault, "alerts", problem);
   }
+}
+
+// The engine loop is stuck (watchdog.hpp): nothing of the run's loop can be used, neither its
+// clock nor its console. The store takes posts from any thread, the sender too.
+void RunHost::watchdog_alert(const std::string& why) {
+  if (!alerts_) return;
+  alerts_->post(make_alert(alert_context_, AlertEvent::fail, why, {{"status", db::to_string(db::RunStatus::failed)}}));
+  alerts_->finish();
+  for (const auto& problem : alerts_->take_problems()) {
+    log::warn("alerts", "{}", problem);
+    (void)store_->post_event(run_.id, {.kind = db::EventKind::fault, .source = "alerts", .message = problem});
+  }
+  (void)store_->flush();
 }
 
 }  // namespace ledlab::engine::detail

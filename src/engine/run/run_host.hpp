@@ -82,6 +82,8 @@ class RunHost {
   void alert(AlertEvent event, const std::string& message, json extra = json::object());
   void end_alerts(db::RunStatus status, const std::string& message, const Result<db::RunVerdict>* verdict);
   void record_alert_problems();
+  // On the watchdog's thread, once the station is safe and just before the process ends.
+  void watchdog_alert(const std::string& why);
   void publish_state();
   std::string state_name() const;
   InstrumentStatus* instrument_status(const std::string& name);

@@ -401,6 +401,7 @@ void RunHost::start_watchdog() {
   hooks.interrupt = [this](const std::string& why) { runner_->interrupt(why); };
   hooks.force = [this, station = prepared_.station](const std::string& why) {
     force_run_to_safe_state(station, *store_, run_.id, why);
+    watchdog_alert(why);
   };
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(request_.watchdog_s));
   watchdog_ = std::make_unique<Watchdog>(
