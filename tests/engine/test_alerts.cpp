@@ -180,7 +180,7 @@ TEST_CASE("a webhook url keeps its IPv6 host, port and query") {
   CHECK(url->target == "/?room=lab");
 }
 
-TEST_CASE("a slack alert is {\"text\": ...} with Slack's control characters escaped; a json alert is the whole alert") {
+TEST_CASE("a slack alert is one text field with Slack's control characters escaped, and a json alert is the whole alert") {
   engine::AlertContext context{.run_uuid = "1a2b3c4d-0000", .sequence = "burn_in", .station = "sim-bench",
                                .dut_serial = "MLA-7", .operator_name = "alice", .host = "lab-3", .simulated = false};
   auto alert = engine::make_alert(context, engine::AlertEvent::suspend, "air < 45 C & falling", {{"t_s", 12.5}});
@@ -294,7 +294,7 @@ TEST_CASE("a simulated run with a chamber excursion posts suspend and resume to 
   for (const auto& e : events_of(req.db)) CHECK(e.source != "alerts");  // nothing went wrong
 }
 
-TEST_CASE("a webhook that never answers does not hold up the run; it costs a warning and an event") {
+TEST_CASE("a webhook that never answers does not hold up the run and costs only a warning and an event") {
   WebhookReceiver silent({200}, WebhookReceiver::Mode::silent);
   // One attempt would wait a minute for its answer; the run's end gives alerts 300 ms.
   auto req = simulated_request("alerts_silent", kExcursionScript,
