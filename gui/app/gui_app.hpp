@@ -28,6 +28,7 @@ struct GuiOptions {
   std::vector<std::string> compare;   // runs ticked for the Compare tab; headless waits for them
   int lane = 0;                       // lane to select (0: none)
   int width = 1600, height = 1000;
+  float scale = 0;                    // UI scale (fonts, sizes); 0: the monitor's content scale
   double timeout_s = 120;             // headless: give up waiting for the run after this
 };
 

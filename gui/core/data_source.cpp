@@ -336,9 +336,10 @@ class DataSource::Worker {
 DataSource::DataSource(SourceOptions options) {
   const auto period = std::chrono::duration<double>(1.0 / std::max(options.poll_hz, 0.1));
   if (options.start) queue_.push_back(*options.start);
+  auto on_publish = std::move(options.on_publish);
   worker_ = std::make_unique<Worker>(std::move(options));
   model_ = std::make_shared<const Model>();
-  thread_ = std::jthread([this, period](std::stop_token stop) {
+  thread_ = std::jthread([this, period, on_publish = std::move(on_publish)](std::stop_token stop) {
     while (!stop.stop_requested()) {
       std::deque<Command> commands;
       {
@@ -347,8 +348,12 @@ DataSource::DataSource(SourceOptions options) {
       }
       for (const auto& c : commands) worker_->execute(c);
       auto next = worker_->poll();
+      {
+        std::lock_guard lock(mutex_);
+        model_ = std::move(next);
+      }
+      if (on_publish) on_publish();
       std::unique_lock lock(mutex_);
-      model_ = std::move(next);
       wake_.wait_for(lock, stop, std::chrono::duration_cast<std::chrono::milliseconds>(period), [this] { return !queue_.empty(); });
     }
   });

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -22,6 +23,7 @@ struct SourceOptions {
   std::optional<std::string> attach;     // run uuid (prefix) to follow at start
   std::optional<StartRun> start;         // run to start at start
   double poll_hz = 4;
+  std::function<void()> on_publish;      // on the data thread after each new model: wakes the render thread
 };
 
 class DataSource {

@@ -42,8 +42,12 @@ class Dashboard {
   void show_tab(std::string name) { tab_ = std::move(name); }
   void compare(const std::vector<std::string>& uuids) { results_.pick(uuids); }
 
-  // Where the lane map's cells and the named widgets were drawn in the last frame, with the
-  // metric and its range, each plot's view (x0..x1) and the selected lane.
+  // The window reloads its fonts when the UI scale changes (moved to another monitor).
+  void set_fonts(Fonts fonts) { fonts_ = fonts; }
+
+  // Where the lane map's cells, the named widgets and the plots were drawn in the last frame,
+  // with the metric and its range, each plot's view (x0..x1), the selected lane, the UI scale
+  // and the font size.
   nlohmann::json layout(const Model& model) const;
 
  private:
@@ -68,6 +72,12 @@ class Dashboard {
   std::string wanted_metric_ = "optical power";
   std::string shown_metric_;
   std::vector<LaneCell> cells_;
+  struct PlotRect {
+    std::string title;
+    ImVec2 min, max;
+    bool drawn = false;  // its data drawn (not "no data", not too small)
+  };
+  std::vector<PlotRect> plot_rects_;  // where the last frame put the plots, for layout()
   std::uint64_t run_id_ = 0;
   ResultsView results_;  // the Results, Compare and Lane tabs
   std::string tab_;      // to bring to the front in the next frame

@@ -13,7 +13,8 @@ namespace ledlab::gui {
 
 namespace {
 
-constexpr float kLegendWidth = 92;
+// The legend beside the cells (colour bar and tick labels), at the UI scale.
+float legend_width() { return px(92); }
 
 ImU32 packed(Rgb c) { return IM_COL32(c.r, c.g, c.b, 255); }
 
@@ -32,8 +33,8 @@ std::string describe(const LaneMetric& m, std::size_t i) {
 
 // A legend entry: a swatch, a name and how many lanes it stands for.
 void swatch(ImDrawList* dl, ImVec2 at, Rgb colour, const std::string& text) {
-  dl->AddRectFilled(at, ImVec2(at.x + 16, at.y + 16), packed(colour));
-  dl->AddText(ImVec2(at.x + 22, at.y), colours::text, text.c_str());
+  dl->AddRectFilled(at, ImVec2(at.x + px(16), at.y + px(16)), packed(colour));
+  dl->AddText(ImVec2(at.x + px(22), at.y), colours::text, text.c_str());
 }
 
 void draw_legend(const LaneMetric& m, ImVec2 a, ImVec2 b) {
@@ -44,7 +45,7 @@ void draw_legend(const LaneMetric& m, ImVec2 a, ImVec2 b) {
     float y = a.y;
     auto entry = [&](Rgb colour, const std::string& text) {
       swatch(dl, ImVec2(a.x, y), colour, text);
-      y += 24;
+      y += px(24);
     };
     entry(pass_colour, fmt::format("{} {}", failed_lanes ? "alive" : "pass", c.good));
     entry(fail_colour, fmt::format("{} {}", failed_lanes ? "failed" : "fail", c.failed));
@@ -58,12 +59,12 @@ void draw_legend(const LaneMetric& m, ImVec2 a, ImVec2 b) {
   if (c.dead > 0) apart.emplace_back(dead_colour, fmt::format("dead {}", c.dead));
   if (c.catastrophic > 0) apart.emplace_back(catastrophic_colour, fmt::format("catastr. {}", c.catastrophic));
   if (c.unresolved > 0) apart.emplace_back(unresolved_colour, fmt::format("unres. {}", c.unresolved));
-  const float apart_h = 22.0f * static_cast<float>(apart.size());
+  const float apart_h = px(22) * static_cast<float>(apart.size());
   for (std::size_t k = 0; k < apart.size(); ++k)
-    swatch(dl, ImVec2(a.x, b.y - apart_h + 22.0f * static_cast<float>(k)), apart[k].first, apart[k].second);
-  b.y -= apart_h + (apart.empty() ? 0 : 18);
+    swatch(dl, ImVec2(a.x, b.y - apart_h + px(22) * static_cast<float>(k)), apart[k].first, apart[k].second);
+  b.y -= apart_h + (apart.empty() ? 0 : px(18));
   // A vertical colour bar, high at the top, with ticks in the metric's unit.
-  const float bar = 16, top = a.y + 8, bottom = b.y - 8;
+  const float bar = px(16), top = a.y + px(8), bottom = b.y - px(8);
   constexpr int steps = 64;
   for (int i = 0; i < steps; ++i) {
     const float y0 = bottom - (bottom - top) * static_cast<float>(i + 1) / steps;
@@ -79,11 +80,11 @@ void draw_legend(const LaneMetric& m, ImVec2 a, ImVec2 b) {
   for (const auto& t : ticks) {
     if (t.label.empty()) continue;
     const float y = bottom - static_cast<float>(normalise(t.value, m.lo, m.hi, m.log_scale)) * (bottom - top);
-    dl->AddLine(ImVec2(a.x + bar, y), ImVec2(a.x + bar + 4, y), colours::text);
-    dl->AddText(ImVec2(a.x + bar + 6, y - 7), colours::text, t.label.c_str());
+    dl->AddLine(ImVec2(a.x + bar, y), ImVec2(a.x + bar + px(4), y), colours::text);
+    dl->AddText(ImVec2(a.x + bar + px(6), y - ImGui::GetFontSize() / 2), colours::text, t.label.c_str());
   }
   const std::string unit = m.unit.empty() || m.unit == "1" ? "" : p.symbol + m.unit;
-  if (!m.log_scale && !unit.empty()) dl->AddText(ImVec2(a.x, bottom + 4), colours::dim, unit.c_str());
+  if (!m.log_scale && !unit.empty()) dl->AddText(ImVec2(a.x, bottom + px(4)), colours::dim, unit.c_str());
 }
 
 }  // namespace
@@ -94,15 +95,17 @@ int draw_lane_map(const LaneMap& map, std::size_t metric, ImVec2 size, std::vect
   ImDrawList* dl = ImGui::GetWindowDrawList();
   if (map.rows <= 0 || map.cols <= 0 || metric >= map.metrics.size()) {
     ImGui::Dummy(size);
-    dl->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), colours::panel_bg, 4);
+    dl->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), colours::panel_bg, px(4));
     const char* text = "no data";
     const ImVec2 ts = ImGui::CalcTextSize(text);
     dl->AddText(ImVec2(origin.x + (size.x - ts.x) / 2, origin.y + (size.y - ts.y) / 2), colours::dim, text);
     return 0;
   }
   const LaneMetric& m = map.metrics[metric];
-  // Square cells, as large as fit, with a one-pixel gap.
-  const float cell = std::floor(std::min((size.x - kLegendWidth) / static_cast<float>(map.cols), size.y / static_cast<float>(map.rows)));
+  // Square cells, as large as fit beside the legend, with a one-pixel gap; never under two
+  // pixels, so that a small window still shows every lane.
+  const float cell = std::max(2.0f, std::floor(std::min((size.x - legend_width()) / static_cast<float>(map.cols),
+                                                        size.y / static_cast<float>(map.rows))));
   const ImVec2 grid_size(cell * static_cast<float>(map.cols), cell * static_cast<float>(map.rows));
   ImGui::InvisibleButton("lane_map", grid_size);
   const bool hovered = ImGui::IsItemHovered();
@@ -122,10 +125,10 @@ int draw_lane_map(const LaneMap& map, std::size_t metric, ImVec2 size, std::vect
       cells.push_back({lane, a, b, value, mark});
       if (hovered && mouse.x >= a.x && mouse.x < a.x + cell && mouse.y >= a.y && mouse.y < a.y + cell) hovered_lane = lane;
     }
-  draw_legend(m, ImVec2(origin.x + grid_size.x + 10, origin.y), ImVec2(origin.x + size.x, origin.y + grid_size.y));
+  draw_legend(m, ImVec2(origin.x + grid_size.x + px(10), origin.y), ImVec2(origin.x + size.x, origin.y + grid_size.y));
   if (hovered_lane > 0) {
     const auto& h = cells[static_cast<std::size_t>(hovered_lane - 1)];
-    dl->AddRect(h.min, ImVec2(h.min.x + cell, h.min.y + cell), colours::hover_cell, 0, 0, 2);
+    dl->AddRect(h.min, ImVec2(h.min.x + cell, h.min.y + cell), colours::hover_cell, 0, 0, px(2));
     ImGui::BeginTooltip();
     ImGui::Text("lane %d  (row %d, column %d)", hovered_lane, (hovered_lane - 1) / map.cols + 1, (hovered_lane - 1) % map.cols + 1);
     for (const auto& other : map.metrics)
@@ -133,7 +136,7 @@ int draw_lane_map(const LaneMap& map, std::size_t metric, ImVec2 size, std::vect
     ImGui::TextDisabled("click: plots for this lane");
     ImGui::EndTooltip();
   }
-  ImGui::SetCursorScreenPos(ImVec2(origin.x, origin.y + grid_size.y + 4));
+  ImGui::SetCursorScreenPos(ImVec2(origin.x, origin.y + grid_size.y + px(4)));
   return clicked ? hovered_lane : 0;
 }
 

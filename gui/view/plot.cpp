@@ -85,7 +85,7 @@ void fit_view(const PlotData& data, PlotView& view) {
   view.x0 = x0, view.x1 = x1, view.y0 = y0, view.y1 = y1;
 }
 
-void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size, PlotScratch& scratch) {
+bool draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size, PlotScratch& scratch) {
   ImGui::PushID(id);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("plot", size);
@@ -94,13 +94,15 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
   const ImVec2 end{origin.x + size.x, origin.y + size.y};
   dl->AddRectFilled(origin, end, colours::panel_bg, 4.0f);
   dl->AddText(ImVec2(origin.x + 8, origin.y + 4), colours::title, data.title.c_str());
-  const ImVec2 a{origin.x + kLeft, origin.y + kTop}, b{end.x - kRight, end.y - kBottom};
+  // Margins for the tick labels, in the UI's scale (the fonts are).
+  const float s = ui_scale();
+  const ImVec2 a{origin.x + kLeft * s, origin.y + kTop * s}, b{end.x - kRight * s, end.y - kBottom * s};
   if (data.empty() || b.x - a.x < 20 || b.y - a.y < 20) {
-    const char* text = "no data";
+    const char* text = data.empty() ? "no data" : "too small to draw";
     const ImVec2 ts = ImGui::CalcTextSize(text);
     dl->AddText(ImVec2((origin.x + end.x - ts.x) / 2, (origin.y + end.y - ts.y) / 2), colours::dim, text);
     ImGui::PopID();
-    return;
+    return false;
   }
   if (view.auto_fit) fit_view(data, view);
 
@@ -139,7 +141,7 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
 
   // Axes, grid and tick labels.
   dl->AddRectFilled(a, b, colours::plot_bg);
-  const PlotAxes axes = plot_axes(data, view, b.x - a.x, b.y - a.y);
+  const PlotAxes axes = plot_axes(data, view, (b.x - a.x) / s, (b.y - a.y) / s);  // tick spacing grows with the UI scale
   for (const auto& t : axes.x_ticks) {
     const float px = x.px(t.value);
     dl->AddLine(ImVec2(px, a.y), ImVec2(px, b.y), t.label.empty() ? colours::grid_minor : colours::grid);
@@ -254,6 +256,7 @@ void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
   dl->PopClipRect();
   dl->AddRect(a, b, colours::grid);
   ImGui::PopID();
+  return true;
 }
 
 }  // namespace ledlab::gui

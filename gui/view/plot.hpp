@@ -37,6 +37,7 @@ struct PlotAxes {
 };
 PlotAxes plot_axes(const PlotData& data, const PlotView& view, float width, float height);
 
-void draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size, PlotScratch& scratch);
+// Returns whether the data were drawn (false: no data, or too small an area to draw them in).
+bool draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size, PlotScratch& scratch);
 
 }  // namespace ledlab::gui

@@ -21,3 +21,14 @@ ImU32 state(std::string_view s) {
 }
 
 }  // namespace ledlab::gui::colours
+
+namespace ledlab::gui {
+
+namespace {
+float scale_ = 1;  // set once by the window before the first frame; read by the render thread only
+}  // namespace
+
+void set_ui_scale(float scale) { scale_ = scale; }
+float ui_scale() { return scale_; }
+
+}  // namespace ledlab::gui

@@ -25,3 +25,13 @@ ImU32 state(std::string_view state);
 inline ImVec4 vec(ImU32 c) { return ImGui::ColorConvertU32ToFloat4(c); }
 
 }  // namespace ledlab::gui::colours
+
+namespace ledlab::gui {
+
+// The UI scale: 1 on a 96 dpi monitor, the monitor's content scale (or `ledlab gui --scale`)
+// elsewhere. Fonts are loaded at it; fixed sizes in the panels go through px().
+void set_ui_scale(float scale);
+float ui_scale();
+inline float px(float at_scale_1) { return at_scale_1 * ui_scale(); }
+
+}  // namespace ledlab::gui

@@ -36,6 +36,7 @@ void register_gui_command(CLI::App& app) {
     int frames = 3;
     bool pause = false;
     double timeout_s = 120;
+    double scale = 0;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("gui", "Live dashboard: follow, start and steer runs; browse the store");
@@ -58,6 +59,7 @@ void register_gui_command(CLI::App& app) {
       ->check(CLI::IsMember({"Runs", "Results", "Compare", "Lane"}));
   cmd->add_option("--compare", o->compare, "tick this run (uuid or unique prefix) for the Compare tab (repeatable)");
   cmd->add_option("--lane", o->lane, "select this lane (its plots, map cell and Lane tab)")->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--scale", o->scale, "UI scale for fonts and sizes, 0.5 to 4 (default: the monitor's content scale)");
   cmd->add_option("--timeout", o->timeout_s, "headless: seconds to wait for the run");
   cmd->callback([o] {
 #ifdef LEDLAB_WITH_GUI
@@ -100,6 +102,12 @@ void register_gui_command(CLI::App& app) {
       fmt::print(std::cerr, "error: --size {}: expected WxH, at least 320x240\n", o->size);
       throw Exit{2};
     }
+    // 0 (not given) takes the monitor's; NaN and out-of-range values are refused, not clamped.
+    if (o->scale != 0 && !(o->scale >= 0.5 && o->scale <= 4)) {
+      fmt::print(std::cerr, "error: --scale {}: expected a UI scale from 0.5 to 4 (1 = 96 dpi)\n", o->scale);
+      throw Exit{2};
+    }
+    g.scale = static_cast<float>(o->scale);
     throw Exit{gui::run_gui(g, std::cerr)};
 #else
     fmt::print(std::cerr, "error: ledlab was built without the dashboard (configure with -DLEDLAB_BUILD_GUI=ON)\n");

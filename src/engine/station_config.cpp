@@ -1,5 +1,6 @@
 #include "engine/station_config.hpp"
 
+#include "engine/station_toml.hpp"
 #include "instruments/common/registry.hpp"
 #include "io/address.hpp"
 
@@ -23,9 +24,7 @@ const std::set<std::string> kKinds{"power_meter", "thermal_chamber", "bert", "pa
 
 // "station.toml:12: instruments.chamber.timeout_ms: expected an integer"
 Error at(const std::string& source, const toml::node* node, std::string_view key, std::string_view what) {
-  std::string where = source;
-  if (node && node->source().begin.line > 0) where += fmt::format(":{}", node->source().begin.line);
-  return make_error(Errc::config, fmt::format("{}: {}: {}", where, key, what));
+  return toml_error(source, node, key, what);
 }
 
 Result<double> number(const std::string& src, const toml::node& node, std::string_view key) {
@@ -240,9 +239,10 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
   const toml::node* safe_temperature_node = nullptr;  // for errors about the temperature chambers inherit
   for (const auto& [k, v] : root) {
     const std::string key(k.str());
-    if (key != "station" && key != "bench" && key != "instruments" && key != "interlocks")
+    if (key != "station" && key != "bench" && key != "instruments" && key != "interlocks" && key != "alerts")
       return fail(at(source_name, &v, key,
-                     "unknown table; expected [station], [bench], [instruments.<name>] or [interlocks.<name>]"));
+                     "unknown table; expected [station], [bench], [instruments.<name>], [interlocks.<name>] or "
+                     "[[alerts.webhook]]"));
   }
   if (const auto* s = root["station"].as_table()) {
     struct Key {
@@ -308,6 +308,11 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
                        fmt::format("no instrument '{}' in this station", spec->instrument)));
       st.interlocks.push_back(std::move(*spec));
     }
+  }
+  if (const auto* alerts = root.get("alerts")) {
+    auto parsed = parse_alerts(source_name, *alerts);
+    if (!parsed) return fail(parsed.error());
+    st.alerts = std::move(*parsed);
   }
   return st;
 }

@@ -3,6 +3,7 @@
 // driver dialect, address, timeouts, safety limits, options, and for the simulated bench its
 // physics settings and the faults to inject. Errors name the file, the line and the key.
 #include "core/error.hpp"
+#include "engine/alert_spec.hpp"
 #include "engine/interlock_spec.hpp"
 #include "instruments/common/instrument.hpp"
 
@@ -38,6 +39,7 @@ struct StationConfig {
   double heartbeat_s = 30;         // simulated seconds between link checks of every instrument (0: off)
   double environment_log_s = 60;   // simulated seconds between chamber air / DUT / setpoint log readings (0: off)
   std::vector<InterlockSpec> interlocks;  // [interlocks.<name>]
+  AlertsConfig alerts;             // [alerts], [[alerts.webhook]]: where runs post what happens
   nlohmann::json bench;            // [bench] table: simulated array and environment settings
   std::vector<instruments::InstrumentConfig> instruments;
   // Per instrument: SCPI commands sent to its simulated twin at start-up (fault injection).

@@ -82,6 +82,20 @@ std::optional<std::string> check_interlock(const engine::InterlockSpec& s) {
   return std::nullopt;
 }
 
+// An accepted webhook goes out as an HTTP request: its target must not split the request line.
+std::optional<std::string> check_webhook(const engine::WebhookSpec& w) {
+  if (w.timeout.count() < 1 || w.timeout.count() > engine::kMaxAlertTimeoutMs || w.retries < 0 ||
+      w.retries > engine::kMaxAlertRetries || w.backoff.count() < 1 || w.backoff.count() > engine::kMaxAlertBackoffMs)
+    return fmt::format("webhook {} kept timeout {} ms, retries {}, backoff {} ms", w.name, w.timeout.count(), w.retries,
+                       w.backoff.count());
+  if (w.url.host.empty() || w.url.target.empty() || w.url.target.front() != '/')
+    return fmt::format("webhook {} kept host '{}' and target '{}'", w.name, w.url.host, w.url.target);
+  for (const std::string* part : {&w.url.host, &w.url.target})
+    if (std::ranges::any_of(*part, [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
+      return fmt::format("webhook {} kept a space or control character in '{}'", w.name, *part);
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> check_station_input(std::string_view input, std::uint64_t) {
@@ -109,6 +123,10 @@ std::optional<std::string> check_station_input(std::string_view input, std::uint
     if (st.find(lock.instrument) == nullptr)
       return fmt::format("interlock {} watches '{}', which the station lacks", lock.name, lock.instrument);
   }
+  for (const auto& webhook : st.alerts.webhooks)
+    if (auto bad = check_webhook(webhook)) return bad;
+  if (st.alerts.final_wait.count() < 0 || st.alerts.final_wait.count() > engine::kMaxAlertFinalWaitMs)
+    return fmt::format("alerts.final_wait_ms {} was accepted", st.alerts.final_wait.count());
   // The file is kept as provenance and stored as JSON text: a byte that is not UTF-8 would be
   // replaced there, and the stored file would differ from the one that ran.
   if (auto bad = db::utf8_error(st.text)) return "a station file that is not UTF-8 was accepted: " + *bad;

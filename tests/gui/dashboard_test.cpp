@@ -221,3 +221,13 @@ TEST_CASE("the dashboard attaches to a run that a headless ledlab run is executi
     CHECK(WEXITSTATUS(status) == 0);  // finished on its own while the dashboard watched
   }
 }
+
+TEST_CASE("ledlab gui refuses a UI scale that is not a number from 0.5 to 4", "[gui]") {
+  for (const char* bad : {"0.1", "10", "nan", "-1"}) {
+    INFO("--scale " << bad);
+    const auto ran = run_ledlab(std::string("gui --db /nonexistent/store.sqlite --scale ") + bad);
+    CHECK(ran.code == 2);
+    CHECK(ran.out.find("--scale") != std::string::npos);
+    CHECK(ran.out.find("0.5 to 4") != std::string::npos);
+  }
+}

@@ -268,22 +268,22 @@ TEST_CASE("an operator starts, pauses, resumes, zooms, picks a lane and aborts a
     // Zoom: the wheel over a plot with data narrows its x range.
     map = window.wait("a plot with data", [](const json& m) {
       for (const auto& [name, rect] : m.at("widgets").items())
-        if (name.starts_with("plot:") && m.at("plots").contains(name.substr(5))) return true;
+        if (name.starts_with("plot:") && m.at("views").contains(name.substr(5))) return true;
       return false;
     });
     std::string plot;
     for (const auto& [name, rect] : map.at("widgets").items())
-      if (name.starts_with("plot:") && map.at("plots").contains(name.substr(5))) plot = name.substr(5);
-    const json before = map.at("plots").at(plot);
+      if (name.starts_with("plot:") && map.at("views").contains(name.substr(5))) plot = name.substr(5);
+    const json before = map.at("views").at(plot);
     const double width = before.at("x1").get<double>() - before.at("x0").get<double>();
     REQUIRE(width > 0);
     for (int notch = 0; notch < 3; ++notch) window.click("plot:" + plot, 4);  // button 4: the wheel, away from the user
     map = window.wait("a zoomed plot", [&](const json& m) {
-      const json& v = m.at("plots").at(plot);
+      const json& v = m.at("views").at(plot);
       return v.at("auto_fit") == false && v.at("x1").get<double>() - v.at("x0").get<double>() < 0.9 * width;
     });
-    INFO("plot " << plot << " before " << before.dump() << " after " << map.at("plots").at(plot).dump());
-    CHECK(map.at("plots").at(plot).at("x1").get<double>() - map.at("plots").at(plot).at("x0").get<double>() < 0.9 * width);
+    INFO("plot " << plot << " before " << before.dump() << " after " << map.at("views").at(plot).dump());
+    CHECK(map.at("views").at(plot).at("x1").get<double>() - map.at("views").at(plot).at("x0").get<double>() < 0.9 * width);
 
     // A lane: a click on its cell of the array map selects it.
     window.click_at("lane 57 on the map", [](const json& m) {

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "db/store.hpp"
 #include "db/verdict.hpp"
+#include "engine/alerts/alert_sender.hpp"
 #include "engine/lua/sequence_runner.hpp"
 #include "engine/run/console_view.hpp"
 #include "engine/run/control_endpoint.hpp"
@@ -75,6 +76,14 @@ class RunHost {
   lua::AsyncFunction guard_call(const std::string& name, lua::AsyncFunction fn);
 
   void event(db::EventKind kind, const std::string& source, const std::string& message, json data = json::object());
+  // Webhook alerts (run_alerts.cpp): started once the run has its record; alert() queues, never
+  // waits; end_alerts() sends the final one and gives it the station's final_wait to go out.
+  void start_alerts();
+  void alert(AlertEvent event, const std::string& message, json extra = json::object());
+  void end_alerts(db::RunStatus status, const std::string& message, const Result<db::RunVerdict>* verdict);
+  void record_alert_problems();
+  // On the watchdog's thread, once the station is safe and just before the process ends.
+  void watchdog_alert(const std::string& why);
   void publish_state();
   std::string state_name() const;
   InstrumentStatus* instrument_status(const std::string& name);
@@ -97,6 +106,8 @@ class RunHost {
   std::unique_ptr<lua::SequenceRunner> runner_;
   std::unique_ptr<InterlockMonitor> monitor_;
   std::unique_ptr<ControlEndpoint> endpoint_;
+  std::unique_ptr<AlertSender> alerts_;  // after io_: its thread posts its problems there
+  AlertContext alert_context_;
   RunSnapshot snapshot_;
   std::string last_state_;
 

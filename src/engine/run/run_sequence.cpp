@@ -189,7 +189,10 @@ void RunHost::hold(const std::string& holder, const std::string& why) {
   ++snapshot_.suspensions;
   runner_->hold(holder);
   snapshot_.message = why;
-  if (first) event(db::EventKind::state, "engine", "suspended: " + why, {{"holder", holder}});
+  if (first) {
+    event(db::EventKind::state, "engine", "suspended: " + why, {{"holder", holder}});
+    alert(AlertEvent::suspend, why, {{"holder", holder}});
+  }
   view_.line(fmt::format("suspended: {}", why));
   publish_state();
 }
@@ -201,6 +204,7 @@ void RunHost::release(const std::string& holder, const std::string& why) {
   if (holds_.empty()) {
     snapshot_.message.clear();
     event(db::EventKind::state, "engine", "running: " + why, {{"holder", holder}});
+    alert(AlertEvent::resume, why, {{"holder", holder}});
     released_->cancel();
   }
   publish_state();
@@ -404,6 +408,7 @@ void RunHost::start_watchdog() {
   hooks.interrupt = [this](const std::string& why) { runner_->interrupt(why); };
   hooks.force = [this, station = prepared_.station](const std::string& why) {
     force_run_to_safe_state(station, *store_, run_.id, why);
+    watchdog_alert(why);
   };
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(request_.watchdog_s));
   watchdog_ = std::make_unique<Watchdog>(
@@ -456,9 +461,11 @@ int RunHost::run() {
     fmt::print(out_, "error: {}\n", st.error().describe());
     return 2;
   }
+  start_alerts();
   if (auto st = start_simulation(); !st) {
     fmt::print(out_, "error: {}\n", st.error().describe());
     (void)store_->end_run(run_.id, db::RunStatus::failed, {}, st.error().describe());
+    end_alerts(db::RunStatus::failed, st.error().describe(), nullptr);
     return 2;
   }
   if (resumed_from_) {
@@ -491,6 +498,7 @@ int RunHost::run() {
     fmt::print(out_, "error: {}\n", created.error().describe());
     (void)store_->end_run(run_.id, db::RunStatus::failed, {}, created.error().describe());
     stop_simulation();
+    end_alerts(db::RunStatus::failed, created.error().describe(), nullptr);
     return 1;
   }
   station_ = std::move(*created);
@@ -542,6 +550,7 @@ int RunHost::run() {
       fmt::print(out_, "error: {}\n", st.error().describe());
       (void)store_->end_run(run_.id, db::RunStatus::failed, {}, st.error().describe());
       stop_simulation();
+      end_alerts(db::RunStatus::failed, st.error().describe(), nullptr);
       return 2;
     }
   }
@@ -632,6 +641,7 @@ int RunHost::run() {
   const auto verdict = stored_verdict();
   if (verdict) fmt::print(out_, "{}\n", verdict->headline());
   else fmt::print(out_, "verdict not read back: {}\n", verdict.error().describe());
+  end_alerts(status, outcome.message, &verdict);
   fmt::print(out_, "store: {} (ledlab show {})\n", request_.db.string(), run_.uuid.substr(0, 8));
   if (outcome.status == lua::RunStatus::finished && request_.verdict_exit_code &&
       (!verdict || verdict->outcome == db::RunOutcome::fail))
