@@ -56,7 +56,7 @@ fs::path slow_station(const fs::path& dir) {
 }
 
 std::string gui(const fs::path& dir, const std::string& args) {
-  return "xvfb-run -a -s '-screen 0 1920x1200x24' " + ledlab_exe + " gui --db " + (dir / "store.sqlite").string() +
+  return ledlab::test::xvfb_run() + ledlab_exe + " gui --db " + (dir / "store.sqlite").string() +
          " --sequences " LEDLAB_SOURCE_DIR "/sequences --screenshot " + (dir / "shot.png").string() + " --layout " +
          (dir / "layout.json").string() + " --timeout 120 " + args;
 }

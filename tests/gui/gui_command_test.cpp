@@ -16,7 +16,7 @@ using ledlab::test::run_shell;
 
 // `ledlab gui` headless under Xvfb on `db`, writing `shot`; the timeout is a safety net only.
 ledlab::test::Ran screenshot(const fs::path& db, const fs::path& shot, const std::string& args) {
-  return run_shell("xvfb-run -a -s '-screen 0 1920x1200x24' " + std::string(LEDLAB_BINARY_DIR) + "/ledlab gui --db " +
+  return run_shell(ledlab::test::xvfb_run() + std::string(LEDLAB_BINARY_DIR) + "/ledlab gui --db " +
                    db.string() + " --sequences " LEDLAB_SOURCE_DIR "/sequences --screenshot " + shot.string() +
                    " --timeout 60 " + args);
 }

@@ -52,7 +52,7 @@ class Window {
     const std::string inner = "echo \"$DISPLAY $XAUTHORITY\" > " + (dir / "display").string() + "; echo $$ > " +
                               (dir / "gui.pid").string() + "; exec " + ledlab_exe + " gui --ui-map " + map_.string() +
                               " " + args;
-    const std::string cmd = "exec env USER=alice xvfb-run -a -s '-screen 0 1920x1200x24' sh -c '" + inner + "' > " +
+    const std::string cmd = "exec env USER=alice " + ledlab::test::xvfb_run() + "sh -c '" + inner + "' > " +
                             (dir / "gui.log").string() + " 2>&1 < /dev/null";
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);

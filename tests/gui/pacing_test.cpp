@@ -33,7 +33,7 @@ void rerun_under_xvfb() {
   std::string name;  // a comma separates test specs in Catch, a quote ends the shell's word: both escaped
   for (char c : Catch::getResultCapture().getCurrentTestName())
     name += c == ',' ? std::string("\\,") : c == '\'' ? std::string("'\\''") : std::string(1, c);
-  const auto ran = ledlab::test::run_shell("LEDLAB_UNDER_XVFB=1 xvfb-run -a -s '-screen 0 1920x1200x24' " +
+  const auto ran = ledlab::test::run_shell("LEDLAB_UNDER_XVFB=1 " + ledlab::test::xvfb_run() +
                                            std::string(self, static_cast<std::size_t>(n)) + " -w NoTests '" + name + "'");
   INFO(ran.out);
   CHECK(ran.code == 0);

@@ -85,7 +85,7 @@ TEST_CASE("the dashboard compares two DUTs' BER against temperature with the lan
   const std::string a = ber_run(db, "DUT-A");
   const std::string b = ber_run(db, "DUT-B", "-p bit_rate_hz=4e9");  // faster: a worse BER
 
-  const auto ran = run_shell("xvfb-run -a -s '-screen 0 1920x1200x24' " LEDLAB_BINARY_DIR "/ledlab gui --db " + db.string() +
+  const auto ran = run_shell(ledlab::test::xvfb_run() + LEDLAB_BINARY_DIR "/ledlab gui --db " + db.string() +
                              " --sequences " LEDLAB_SOURCE_DIR "/sequences --attach " + a.substr(0, 8) + " --compare " +
                              a.substr(0, 8) + " --compare " + b.substr(0, 8) + " --lane 3 --tab Compare --size 1920x1200" +
                              " --screenshot " + (dir / "shot.png").string() + " --layout " + (dir / "layout.json").string() +

@@ -34,6 +34,13 @@ inline Ran run_shell(const std::string& command) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+// `xvfb-run -a` with a 1920x1200 screen, its display search starting from a number of this
+// process's own: xvfb-run picks the first display without a lock file, so two tests starting
+// at once from the same number can both pick it and one Xvfb then fails to start.
+inline std::string xvfb_run() {
+  return "xvfb-run -a -n " + std::to_string(100 + ::getpid() % 800) + " -s '-screen 0 1920x1200x24' ";
+}
+
 inline Ran run_ledlab(const std::string& args) { return run_shell(std::string(LEDLAB_BINARY_DIR) + "/ledlab " + args); }
 
 // Writes a sequence into the build tree and returns its path.
