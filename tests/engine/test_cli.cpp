@@ -1,4 +1,6 @@
 // The ledlab executable as a user runs it: exit codes and what it prints.
+#include "db/reader.hpp"
+#include "db/store.hpp"
 #include "support/cli_process.hpp"
 
 #include <csignal>
@@ -69,6 +71,38 @@ TEST_CASE("ledlab sim --dump-truth writes the bench's ground truth") {
   CHECK_THAT(text, Catch::Contains("\"lanes\""));
   CHECK_THAT(text, Catch::Contains("f3db_hz"));
   CHECK_THAT(text, Catch::Contains("\"saturation_current_25c_a\""));  // each lane's diode
+}
+
+TEST_CASE("a run on a new DUT registers its lanes table from the station's array, and never replaces one the lab stored") {
+  const std::string db = in_build("dut-lanes.sqlite");
+  const std::string script = write_script("dut-lanes.lua", "log('nothing to measure')\n");
+  const std::string run = run_args(script, db);  // removes the store: before the lab's table goes in
+  {
+    // The lab's own table for one DUT: two lanes, placed by hand.
+    auto store = ledlab::db::Store::open(db);
+    REQUIRE(store);
+    REQUIRE((*store)->upsert_dut({.serial = "HAND-1", .description = "placed by hand", .lanes = {{1, 7, 3, "a"}, {2, 7, 4, "b"}}}));
+  }
+  REQUIRE(run_ledlab(run + " --dut NEW-1").code == 0);
+  REQUIRE(run_ledlab(run + " --dut HAND-1").code == 0);
+  auto reader = ledlab::db::Reader::open(db);
+  REQUIRE(reader);
+  auto fresh = reader->dut("NEW-1");
+  REQUIRE(fresh);
+  // sim.toml's array: 20 x 20, lanes row by row from 1.
+  REQUIRE(fresh->lanes.size() == 400);
+  CHECK(fresh->description == "20 x 20 array");
+  CHECK(fresh->lanes[20].lane == 21);
+  CHECK(fresh->lanes[20].row == 2);
+  CHECK(fresh->lanes[20].col == 1);
+  CHECK(fresh->lanes[399].row == 20);
+  CHECK(fresh->lanes[399].col == 20);
+  auto hand = reader->dut("HAND-1");
+  REQUIRE(hand);
+  REQUIRE(hand->lanes.size() == 2);
+  CHECK(hand->description == "placed by hand");
+  CHECK(hand->lanes[1].row == 7);
+  CHECK(hand->lanes[1].col == 4);
 }
 
 TEST_CASE("ledlab run records a sequence on the simulated station and ends it finished") {

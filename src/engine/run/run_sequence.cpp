@@ -50,6 +50,38 @@ namespace {
 
 constexpr int kMaxRepeats = 20;  // repeats of one call after suspensions before it gives up
 
+// A run on a DUT the store has no lane table for registers the station's array ([bench.array]
+// rows x cols, lanes numbered row by row from 1, rows and columns from 1), so the dashboard and
+// the report place lanes from the DUT's own table (db/SCHEMA.md "duts, lanes"). A table the
+// lab stored for the DUT is never replaced; a station that states no array registers nothing.
+Status register_dut_lanes(db::Store& store, const std::filesystem::path& db_path, const std::string& serial,
+                          const json& bench) {
+  if (serial.empty() || !bench.is_object() || !bench.contains("array") || !bench["array"].is_object()) return {};
+  const json& array = bench["array"];
+  auto dimension = [&](const char* key) -> int {
+    const auto it = array.find(key);
+    if (it == array.end() || !it->is_number_integer()) return 0;
+    const auto v = it->get<std::int64_t>();
+    return v >= 1 && v <= 4096 ? static_cast<int>(v) : 0;
+  };
+  const int rows = dimension("rows"), cols = dimension("cols");
+  if (rows == 0 || cols == 0 || static_cast<std::int64_t>(rows) * cols > (std::int64_t{1} << 20)) return {};
+  auto reader = db::Reader::open(db_path);
+  if (!reader) return fail(reader.error());
+  db::DutRecord dut{.serial = serial, .description = fmt::format("{} x {} array", rows, cols)};
+  if (auto known = reader->dut(serial); known) {
+    if (!known->lanes.empty()) return {};
+    dut.description = known->description.empty() ? dut.description : known->description;
+    dut.info_json = known->info_json;
+  } else if (known.error().code != Errc::not_found) {
+    return fail(known.error());
+  }
+  dut.lanes.reserve(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols));
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) dut.lanes.push_back({r * cols + c + 1, r + 1, c + 1, ""});
+  return store.upsert_dut(std::move(dut));
+}
+
 db::RunStatus store_status(lua::RunStatus s) {
   switch (s) {
     case lua::RunStatus::finished: return db::RunStatus::finished;
@@ -168,6 +200,8 @@ Status RunHost::open_store_and_run() {
   auto run = store_->begin_run(prov);
   if (!run) return fail(run.error());
   run_ = *run;
+  if (auto st = register_dut_lanes(*store_, request_.db, request_.dut_serial, prepared_.station.bench); !st)
+    view_.line(fmt::format("warning: DUT {}: its lanes table was not written: {}", request_.dut_serial, st.error().message));
   clock_ = make_clock();
   recorder_ = std::make_unique<RunRecorder>(*store_, run_.id, clock_);
   return {};
