@@ -150,8 +150,8 @@ void Dashboard::station(const Model& model) {
                       : ok ? IM_COL32(60, 190, 90, 255)
                            : IM_COL32(120, 124, 132, 255);
     const ImVec2 p = ImGui::GetCursorScreenPos();
-    ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(p.x + 7, p.y + 9), 6, dot);
-    ImGui::Dummy(ImVec2(16, 16));
+    ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(p.x + px(7), p.y + px(9)), px(6), dot);
+    ImGui::Dummy(ImVec2(px(16), px(16)));
     ImGui::SameLine();
     ImGui::Text("%s", i.name.c_str());
     ImGui::SameLine();

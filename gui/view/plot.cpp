@@ -172,13 +172,14 @@ bool draw_plot(const char* id, const PlotData& data, PlotView& view, ImVec2 size
     dl->AddText(ImVec2(s0 + 3, b.y - 20), colours::marker, s.label.c_str());
   }
   int series_index = 0;
-  float legend_x = b.x - 6, legend_y = a.y + 3;
+  float legend_x = b.x - 6 * s, legend_y = a.y + 3 * s;
   auto legend = [&](const std::string& label, ImU32 colour) {  // right-aligned rows, wrapping leftwards
     const ImVec2 ts = ImGui::CalcTextSize(label.c_str());
-    if (legend_x - (ts.x + 22) < a.x + 8 && legend_x < b.x - 6) legend_x = b.x - 6, legend_y += ts.y + 4;
-    legend_x -= ts.x + 22;
-    dl->AddRectFilled(ImVec2(legend_x, legend_y + 3), ImVec2(legend_x + 12, legend_y + 15), colour);
-    dl->AddText(ImVec2(legend_x + 16, legend_y), colours::text, label.c_str());
+    const float entry = ts.x + 22 * s;  // swatch, gap, text: all grow with the UI scale
+    if (legend_x - entry < a.x + 8 * s && legend_x < b.x - 6 * s) legend_x = b.x - 6 * s, legend_y += ts.y + 4 * s;
+    legend_x -= entry;
+    dl->AddRectFilled(ImVec2(legend_x, legend_y + 3 * s), ImVec2(legend_x + 12 * s, legend_y + 15 * s), colour);
+    dl->AddText(ImVec2(legend_x + 16 * s, legend_y), colours::text, label.c_str());
   };
   const int width = std::max(1, static_cast<int>(b.x - a.x));
   const viz::Box data_box{a.x, a.y, b.x, b.y};

@@ -93,3 +93,32 @@ TEST_CASE("the hover read-out of a minutes axis is in minutes, like the axis") {
   CHECK(hours.x_title == "time (h)");
   CHECK(hours.x.format(30) == "30.0 h");
 }
+
+TEST_CASE("a plot's legend swatch grows with the UI scale, like its text") {
+  auto history = std::make_shared<MinMaxHistory>();
+  history->append(0.0, 1e-6);
+  history->append(1.0, 3e-6);
+  const PlotData data = power_plot(history);
+  // The swatch is one filled rectangle in the series' colour: four vertices forming a square.
+  auto swatch_side = [&](float scale) {
+    set_ui_scale(scale);
+    PlotView view;
+    float side = 0;
+    draw_one_frame(data, view, [&](const ImDrawData& dd, ImVec2) {
+      const ImU32 colour = colours::series(0);
+      for (int l = 0; l < dd.CmdListsCount; ++l) {
+        const auto& v = dd.CmdLists[l]->VtxBuffer;
+        for (int i = 0; i + 3 < v.Size; ++i) {
+          if (v[i].col != colour || v[i + 1].col != colour || v[i + 2].col != colour || v[i + 3].col != colour) continue;
+          const float w = v[i + 2].pos.x - v[i].pos.x, h = v[i + 2].pos.y - v[i].pos.y;
+          const bool rect = v[i + 1].pos.y == v[i].pos.y && v[i + 3].pos.x == v[i].pos.x && w > 0 && w == h;
+          if (rect) side = std::max(side, w);
+        }
+      }
+    });
+    set_ui_scale(1);
+    return side;
+  };
+  CHECK(swatch_side(1) == Approx(12));
+  CHECK(swatch_side(2) == Approx(24));
+}
