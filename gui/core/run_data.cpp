@@ -324,9 +324,12 @@ PlotData RunData::chamber_plot() const {
 
 namespace {
 
-// The air temperature an interlock message states: the interlock monitor words its trips as
-// "<chamber> air 69.20 C is -15.80 C from setpoint 85 C (band 2 C)" or "... (air 130.00 C)".
-std::optional<double> air_in(const std::string& message) {
+// The air temperature an interlock read when it tripped: the event's data `air_c`, or in runs
+// stored before the engine recorded it, the message's wording "<chamber> air 69.20 C is -15.80 C
+// from setpoint 85 C (band 2 C)" or "... (air 130.00 C)".
+std::optional<double> air_in(const json& data, const std::string& message) {
+  if (const auto it = data.find("air_c"); it != data.end())
+    return it->is_number() && std::isfinite(it->get<double>()) ? std::optional(it->get<double>()) : std::nullopt;
   const auto at = message.find("air ");
   if (at == std::string::npos) return std::nullopt;
   const char* begin = message.c_str() + at + 4;
@@ -348,7 +351,7 @@ void RunData::add_excursions(PlotData& p) const {
     const double h = hours(*e.t_s);
     const json data = e.kind == db::EventKind::alarm ? parse_object(e.data_json) : json::object();
     if (data.contains("interlock") && data["interlock"].is_string() && e.message.find("' tripped: ") != std::string::npos) {
-      const auto air = air_in(e.message);
+      const auto air = air_in(data, e.message);
       if (air) seen.points.push_back({h, *air});
       const std::string name = data["interlock"].get<std::string>();
       const std::string label = air ? fmt::format("interlock '{}': air {}", name, format_value(*air, "C"))

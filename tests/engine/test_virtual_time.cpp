@@ -6,6 +6,7 @@
 #include "support/paths.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <set>
@@ -20,6 +21,7 @@ struct Recorded {
   std::string out;
   std::vector<std::pair<double, double>> samples;  // (t since the first sample, value) of one quantity
   std::vector<std::string> events;
+  std::vector<double> trip_air_c;  // the air temperature each interlock trip's event records
   double suspended_from_s = -1, suspended_to_s = -1;  // of the first suspension, in the samples' time base
 };
 
@@ -65,6 +67,10 @@ Recorded run_and_read(const engine::RunRequest& req, const std::string& quantity
   REQUIRE(events);
   for (const auto& e : *events) {
     r.events.push_back(e.message);
+    if (e.message.find("' tripped: ") != std::string::npos) {
+      const auto data = nlohmann::json::parse(e.data_json);
+      if (data.contains("air_c") && data["air_c"].is_number()) r.trip_air_c.push_back(data["air_c"].get<double>());
+    }
     if (e.message.starts_with("suspended:") && r.suspended_from_s < 0) r.suspended_from_s = e.t_s.value_or(0) - t0;
     if (e.message.starts_with("running:") && r.suspended_from_s >= 0 && r.suspended_to_s < 0) r.suspended_to_s = e.t_s.value_or(0) - t0;
   }
@@ -138,6 +144,11 @@ end
   REQUIRE(r.code == 0);
   CHECK(has(r, "simulated fault injected: SIM:FAULT:SAT -80,45"));
   CHECK(has(r, "interlock 'band' tripped"));
+  // The trip records the air temperature it read, below the band's 58 C (the compressor is
+  // held at 45 C), for the dashboard's chamber plot.
+  REQUIRE(r.trip_air_c.size() == 1);
+  CHECK(r.trip_air_c[0] < 58.0);
+  CHECK(r.trip_air_c[0] >= 44.0);
   CHECK(has(r, "soaking 120 s"));
   CHECK(has(r, "running: interlock 'band' clear"));
   REQUIRE(r.samples.size() == 30);

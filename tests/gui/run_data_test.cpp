@@ -538,14 +538,15 @@ TEST_CASE("an interlock excursion is shaded on the chamber plot from its trip to
                                           .data_json = data.dump()}));
   };
   // As the engine words them (run_sequence.cpp: the interlock hooks, hold and release).
-  event(db::EventKind::alarm, 1000 + 3600, "chamber",
-        "interlock 'band' tripped: chamber air 69.20 C is -15.80 C from setpoint 85 C (band 2 C)",
-        {{"interlock", "band"}, {"action", "suspend"}});
+  // The reading from the event's data (the engine records it), whatever the message says.
+  event(db::EventKind::alarm, 1000 + 3600, "chamber", "interlock 'band' tripped: chamber left its band",
+        {{"interlock", "band"}, {"action", "suspend"}, {"air_c", 69.2}});
   event(db::EventKind::state, 1000 + 3600, "engine", "suspended: interlock 'band': chamber air 69.20 C is -15.80 C",
         {{"holder", "interlock:band"}});
   event(db::EventKind::state, 1000 + 3600 + 900, "engine", "running: interlock 'band' clear: chamber air 84.90 C in band for 300 s",
         {{"holder", "interlock:band"}});
-  // A second trip the run has not come back from yet: shaded to the newest reading.
+  // A second trip the run has not come back from yet: shaded to the newest reading. Stored
+  // before the engine recorded the reading as data: read from the message's wording.
   event(db::EventKind::alarm, 1000 + 6000, "chamber", "interlock 'overtemp' tripped: chamber reports an over-temperature alarm (air 130.00 C)",
         {{"interlock", "overtemp"}, {"action", "suspend"}});
   auto data = f.read();

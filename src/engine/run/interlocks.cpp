@@ -201,7 +201,7 @@ asio::awaitable<void> InterlockMonitor::poll_band(Entry& e) {
                                           e.spec.instrument, *air, off, *setpoint, e.spec.band_c);
   if (e.state == "ok") {
     set_state(e, "tripped", message);
-    if (hooks_.trip) hooks_.trip(e.spec, message);
+    if (hooks_.trip) hooks_.trip(e.spec, message, *air);
   } else if (e.state == "soaking") {
     set_state(e, "tripped", message + " (left the band again while soaking)");
     if (hooks_.note) hooks_.note(e.spec, e.message);
@@ -230,7 +230,7 @@ asio::awaitable<void> InterlockMonitor::poll_over_temperature(Entry& e) {
     message = fmt::format("{} air {:.2f} C is above the interlock's {:g} C", e.spec.instrument, *air, *e.spec.max_c);
   if (message.empty()) co_return;
   set_state(e, "tripped", message);
-  if (hooks_.trip) hooks_.trip(e.spec, message);
+  if (hooks_.trip) hooks_.trip(e.spec, message, *air);
 }
 
 }  // namespace ledlab::engine

@@ -37,8 +37,9 @@ class Station;
 class InterlockMonitor {
  public:
   struct Hooks {
-    // The interlock tripped: hold or abort, log it. `message` says what was seen.
-    std::function<void(const InterlockSpec&, const std::string& message)> trip;
+    // The interlock tripped: hold or abort, log it. `message` says what was seen, `air_c` the
+    // chamber air temperature it read (NaN when the reading itself was not a number).
+    std::function<void(const InterlockSpec&, const std::string& message, double air_c)> trip;
     // A suspending interlock is satisfied again (after its soak): release the hold.
     std::function<void(const InterlockSpec&, const std::string& message)> clear;
     // Informational: back in band, soaking.

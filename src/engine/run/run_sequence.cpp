@@ -540,9 +540,10 @@ int RunHost::run() {
   install_script_api();
 
   InterlockMonitor::Hooks hooks;
-  hooks.trip = [this](const InterlockSpec& spec, const std::string& message) {
-    event(db::EventKind::alarm, spec.instrument, fmt::format("interlock '{}' tripped: {}", spec.name, message),
-          {{"interlock", spec.name}, {"action", spec.effective_action()}});
+  hooks.trip = [this](const InterlockSpec& spec, const std::string& message, double air_c) {
+    json data{{"interlock", spec.name}, {"action", spec.effective_action()}};
+    if (std::isfinite(air_c)) data["air_c"] = air_c;  // what the interlock read, for plots (db/SCHEMA.md events)
+    event(db::EventKind::alarm, spec.instrument, fmt::format("interlock '{}' tripped: {}", spec.name, message), data);
     if (spec.effective_action() == "abort") {
       view_.line(fmt::format("interlock '{}' tripped: {}; aborting to the safe state", spec.name, message));
       runner_->abort(fmt::format("interlock '{}': {}", spec.name, message));
