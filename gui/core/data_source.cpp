@@ -1,5 +1,6 @@
 #include "gui/core/data_source.hpp"
 
+#include "db/ownership.hpp"
 #include "db/reader.hpp"
 #include "engine/lua/sequence_script.hpp"
 #include "engine/run/control_endpoint.hpp"
@@ -134,6 +135,9 @@ class DataSource::Worker {
     }
     model_.store_error.clear();
     model_.runs = std::move(*runs);
+    // A run whose process is gone (killed, the machine rebooted) is interrupted now, not when a
+    // writer next opens the store: the owner recorded with it says so (db/ownership.hpp).
+    for (auto& r : model_.runs) r.status = db::observed_status(r);
     // The run our child process created, once it is in the store.
     if (child_ && follow_uuid_.empty())
       for (const auto& r : model_.runs)

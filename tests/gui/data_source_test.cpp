@@ -8,8 +8,12 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace ledlab;
 
@@ -117,4 +121,41 @@ TEST_CASE("a command's notice goes when the run it is about ends or another run 
   REQUIRE(model->run);
   CHECK(model->run->uuid == second->uuid);
   CHECK(model->notice.empty());
+}
+
+TEST_CASE("the dashboard shows a run whose process was killed as interrupted without a writer marking it") {
+  db::test::TempDb tmp;
+  // A child begins a run and is killed with SIGKILL: the store's row still says running.
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    auto store = db::Store::open(tmp.path());
+    if (!store) _exit(1);
+    auto run = (*store)->begin_run({.sequence = "burn_in", .script_text = "x", .dut_serial = "MLA-KILLED"});
+    if (!run || !(*store)->flush()) _exit(1);
+    const std::string line = run->uuid + "\n";
+    if (::write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(1);
+    for (;;) ::pause();
+  }
+  ::close(fds[1]);
+  std::string uuid;
+  char c = 0;
+  while (::read(fds[0], &c, 1) == 1 && c != '\n') uuid += c;
+  ::close(fds[0]);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(uuid.size() == 36);
+
+  gui::DataSource source({.db = tmp.path(), .sequences_dir = tmp.dir(), .attach = uuid, .poll_hz = 200});
+  auto model = wait_for(source, [&](const gui::Model& m) { return m.run && !m.runs.empty(); });
+  REQUIRE(model->run);
+  CHECK(model->run->uuid == uuid);
+  CHECK(model->run->status == db::RunStatus::interrupted);
+  CHECK(model->state() == "interrupted");
+  REQUIRE(model->runs.size() == 1);
+  CHECK(model->runs.front().status == db::RunStatus::interrupted);
 }
