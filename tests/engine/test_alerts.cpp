@@ -7,6 +7,7 @@
 #include "engine/station_config.hpp"
 #include "support/cli_process.hpp"
 #include "support/paths.hpp"
+#include "support/sim_run_request.hpp"
 #include "support/webhook_receiver.hpp"
 
 #include <catch2/catch.hpp>
@@ -44,15 +45,7 @@ std::string file_text(const std::string& path) {
 engine::RunRequest simulated_request(const std::string& name, const std::string& script_text, const std::string& alerts) {
   auto station = engine::parse_station(file_text(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml") + alerts, name + ".toml");
   REQUIRE(station);
-  const std::string script = test::in_build(name + ".lua");
-  std::ofstream(script) << script_text;
-  test::remove_db(test::in_build(name + ".sqlite"));
-  engine::RunRequest req;
-  req.script = script;
-  req.station = std::move(*station);
-  req.simulate = true;
-  req.virtual_time = true;
-  req.db = test::in_build(name + ".sqlite");
+  engine::RunRequest req = test::script_run_request(name, script_text, std::move(*station));
   req.dut_serial = "MLA-0042";
   req.operator_name = "alice";
   return req;

@@ -4,6 +4,7 @@
 #include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
 #include "support/paths.hpp"
+#include "support/sim_run_request.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -28,16 +29,7 @@ struct Recorded {
 engine::RunRequest virtual_request(const std::string& name, const std::string& script_text) {
   auto station = engine::load_station(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
   REQUIRE(station);
-  const std::string script = test::in_build(name + ".lua");
-  std::ofstream(script) << script_text;
-  test::remove_db(test::in_build(name + ".sqlite"));
-  engine::RunRequest req;
-  req.script = script;
-  req.station = std::move(*station);
-  req.simulate = true;
-  req.virtual_time = true;
-  req.db = test::in_build(name + ".sqlite");
-  return req;
+  return test::script_run_request(name, script_text, std::move(*station));
 }
 
 Recorded run_and_read(const engine::RunRequest& req, const std::string& quantity) {

@@ -4,6 +4,7 @@
 #include "db/reader.hpp"
 #include "gui/core/colormap.hpp"
 #include "support/cli_process.hpp"
+#include "support/slow_station.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -31,6 +32,7 @@ using nlohmann::json;
 using ledlab::test::HeadlessRun;
 using ledlab::test::run_ledlab;
 using ledlab::test::run_shell;
+using ledlab::test::slow_station;
 
 const std::string ledlab_exe = std::string(LEDLAB_BINARY_DIR) + "/ledlab";
 
@@ -41,18 +43,6 @@ fs::path scratch(const std::string& name) {
   fs::create_directories(dir / "runs");
   ::setenv("LEDLAB_RUN_DIR", (dir / "runs").c_str(), 1);  // the runs the tests start inherit it
   return dir;
-}
-
-// The simulated station at a slower clock, so a run lasts long enough to be paused.
-fs::path slow_station(const fs::path& dir) {
-  std::ifstream in(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto at = text.find("time_scale = 3600");
-  REQUIRE(at != std::string::npos);
-  text.replace(at, 17, "time_scale = 60");
-  const fs::path path = dir / "station.toml";
-  std::ofstream(path) << text;
-  return path;
 }
 
 std::string gui(const fs::path& dir, const std::string& args) {

@@ -4,6 +4,7 @@
 // with generous timeouts only as a safety net) and checks the store and the engine.
 #include "db/reader.hpp"
 #include "support/cli_process.hpp"
+#include "support/slow_station.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -26,23 +27,13 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using ledlab::test::run_shell;
+using ledlab::test::slow_station;
 
 const std::string ledlab_exe = std::string(LEDLAB_BINARY_DIR) + "/ledlab";
 
 std::string slurp(const fs::path& path) {
   std::ifstream in(path);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// The simulated station at a slower clock (60x), so a run lasts while it is steered.
-fs::path slow_station(const fs::path& dir) {
-  std::string text = slurp(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
-  const auto at = text.find("time_scale = 3600");
-  REQUIRE(at != std::string::npos);
-  text.replace(at, 17, "time_scale = 60");
-  const fs::path path = dir / "station.toml";
-  std::ofstream(path) << text;
-  return path;
 }
 
 // `ledlab gui` in a window of its own Xvfb server, run by USER=alice, until the test ends.

@@ -64,7 +64,7 @@ TEST_CASE("a plot zoomed in between two samples draws the line crossing the view
           left = std::min(left, v.pos.x), right = std::max(right, v.pos.x);
     INFO("series-coloured pixels from x = " << left << " to " << right);
     REQUIRE(right > left);
-    CHECK(right - left > 400);  // across most of the 600 px wide plot, not a stub
+    CHECK(right - left > 400);  // across most of the 600 px wide plot, not a short piece of it
   });
 }
 

@@ -44,16 +44,21 @@ std::string ber_run(const fs::path& db, const std::string& dut, const std::strin
   return runs->front().uuid;
 }
 
-// The median of the live (not dead) lanes' ber_upper at each temperature, from the store.
-std::map<double, double> stored_medians(const fs::path& db, const std::string& uuid) {
+// Every result the store holds for a run.
+std::vector<ledlab::db::ResultRecord> stored_results_of(const fs::path& db, const std::string& uuid) {
   auto reader = ledlab::db::Reader::open(db);
   REQUIRE(reader);
   auto run = reader->find_run(uuid);
   REQUIRE(run);
   auto results = reader->results(run->id);
   REQUIRE(results);
+  return std::move(*results);
+}
+
+// The median of the live (not dead) lanes' ber_upper at each temperature, from the store.
+std::map<double, double> stored_medians(const fs::path& db, const std::string& uuid) {
   std::map<double, std::vector<double>> by_t;
-  for (const auto& r : *results) {
+  for (const auto& r : stored_results_of(db, uuid)) {
     if (r.name != "ber_upper" || !r.lane || ledlab::db::verdict_of(r) == ledlab::db::Verdict::dead) continue;
     by_t[json::parse(r.extra_json).at("temperature_c").get<double>()].push_back(r.value);
   }
@@ -67,14 +72,9 @@ std::map<double, double> stored_medians(const fs::path& db, const std::string& u
 }
 
 std::size_t stored_results(const fs::path& db, const std::string& uuid, std::optional<int> lane = std::nullopt) {
-  auto reader = ledlab::db::Reader::open(db);
-  REQUIRE(reader);
-  auto run = reader->find_run(uuid);
-  REQUIRE(run);
-  auto results = reader->results(run->id);
-  REQUIRE(results);
+  const auto results = stored_results_of(db, uuid);
   return static_cast<std::size_t>(
-      std::count_if(results->begin(), results->end(), [&](const auto& r) { return !lane || r.lane == lane; }));
+      std::count_if(results.begin(), results.end(), [&](const auto& r) { return !lane || r.lane == lane; }));
 }
 
 }  // namespace

@@ -2,9 +2,11 @@
 // A `ledlab run sequences/SEQ --sim` request on sequences/stations/sim.toml at a given time
 // scale, into a fresh store (tests and benchmarks of the characterisation sequences).
 #include "engine/run/run_sequence.hpp"
+#include "support/paths.hpp"
 #include "support/sanitizer.hpp"
 
 #include <cstdio>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +30,22 @@ inline engine::RunRequest sim_run_request(const std::string& sequence, lua::Over
   // The watchdog watches wall time: a sequence's analysis between two instrument calls takes
   // several times longer under a sanitizer.
   req.watchdog_s *= kSanitizerSlowdown;
+  return req;
+}
+
+// A script of the test's own, written into the build tree as NAME.lua, run on `station`'s twins
+// on virtual time into a fresh store NAME.sqlite.
+inline engine::RunRequest script_run_request(const std::string& name, const std::string& script_text,
+                                             engine::StationConfig station) {
+  const std::string script = in_build(name + ".lua");
+  std::ofstream(script) << script_text;
+  remove_db(in_build(name + ".sqlite"));
+  engine::RunRequest req;
+  req.script = script;
+  req.station = std::move(station);
+  req.simulate = true;
+  req.virtual_time = true;
+  req.db = in_build(name + ".sqlite");
   return req;
 }
 
