@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "engine/alert_spec.hpp"
 #include "engine/interlock_spec.hpp"
+#include "engine/socket_config.hpp"
 #include "instruments/common/instrument.hpp"
 
 #include <nlohmann/json.hpp>
@@ -42,6 +43,9 @@ struct StationConfig {
   AlertsConfig alerts;             // [alerts], [[alerts.webhook]]: where runs post what happens
   nlohmann::json bench;            // [bench] table: simulated array and environment settings
   std::vector<instruments::InstrumentConfig> instruments;
+  // [sockets.<name>]: the DUT positions and how their lanes reach the instruments. Empty: one
+  // implicit socket over every instrument (socket_config.hpp).
+  std::vector<SocketConfig> sockets;
   // Per instrument: SCPI commands sent to its simulated twin at start-up (fault injection).
   std::map<std::string, std::vector<std::string>> twin_setup;
 
