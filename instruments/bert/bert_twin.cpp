@@ -111,10 +111,15 @@ struct BertTwin {
           const auto drawn = bench->count_errors(fresh);
           for (std::size_t i = 0; i < lanes; ++i) errors[i] += drawn[i];
         } else {
-          for (std::size_t i = 0; i < lanes; ++i) {
-            const auto lane = wiring->resolve(name, static_cast<int>(i + 1));
-            errors[i] += lane ? bench->count_errors(*lane, fresh) : half;
+          const auto lit = wiring->lit(name, static_cast<int>(lanes));
+          const auto drawn = bench->count_errors(lit.lanes, fresh);
+          std::vector<bool> seen(lanes, false);
+          for (std::size_t k = 0; k < drawn.size(); ++k) {
+            errors[lit.channels[k]] += drawn[k];
+            seen[lit.channels[k]] = true;
           }
+          for (std::size_t i = 0; i < lanes; ++i)
+            if (!seen[i]) errors[i] += half;
         }
         counted_bits = total;
       }
@@ -132,10 +137,11 @@ struct BertTwin {
         if (!bench->drive(d).output_on) return true;
       return false;
     }
-    for (std::size_t i = 0; i < lanes; ++i) {
-      const auto lane = wiring->resolve(name, static_cast<int>(i + 1));
-      if (!lane || !bench->drive(bench->dut_of(*lane)).output_on) return true;
-    }
+    const auto all = wiring->resolve_all(name, static_cast<int>(lanes));
+    std::vector<bool> on;
+    for (int d = 0; d < bench->dut_count(); ++d) on.push_back(bench->drive(d).output_on);
+    for (const auto& lane : all)
+      if (!lane || !on[static_cast<std::size_t>(bench->dut_of(*lane))]) return true;
     return false;
   }
 
@@ -209,8 +215,10 @@ struct BertTwin {
 
   std::vector<double> received_amplitudes_w() {
     if (identity()) return bench->measure_received_amplitudes_w();
-    std::vector<double> out(lanes);
-    for (std::size_t i = 0; i < lanes; ++i) out[i] = received_amplitude_w(i);
+    std::vector<double> out(lanes, 0.0);
+    const auto lit = wiring->lit(name, static_cast<int>(lanes));
+    const auto read = bench->measure_received_amplitudes_w(lit.lanes);
+    for (std::size_t k = 0; k < read.size(); ++k) out[lit.channels[k]] = read[k];
     return out;
   }
 };

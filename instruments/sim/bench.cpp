@@ -466,6 +466,15 @@ std::vector<double> Bench::measure_optical_powers_w() {
   return out;
 }
 
+std::vector<double> Bench::measure_optical_powers_w(std::span<const std::size_t> lanes) {
+  for (std::size_t lane : lanes) check_lane(lane);
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<double> out(lanes.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = measure_locked(v, lanes[i]);
+  return out;
+}
+
 double Bench::measure_received_amplitude_w(std::size_t lane) {
   check_lane(lane);
   std::lock_guard lock(mutex_);
@@ -477,6 +486,24 @@ std::vector<double> Bench::measure_received_amplitudes_w() {
   const View v = sync_locked();
   std::vector<double> out(array_.size());
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = measure_amplitude_locked(v, i);
+  return out;
+}
+
+std::vector<double> Bench::measure_received_amplitudes_w(std::span<const std::size_t> lanes) {
+  for (std::size_t lane : lanes) check_lane(lane);
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<double> out(lanes.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = measure_amplitude_locked(v, lanes[i]);
+  return out;
+}
+
+std::vector<std::uint64_t> Bench::count_errors(std::span<const std::size_t> lanes, std::uint64_t bits) {
+  for (std::size_t lane : lanes) check_lane(lane);
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<std::uint64_t> out(lanes.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = errors_locked(v, lanes[i], bits);
   return out;
 }
 

@@ -146,3 +146,20 @@ TEST_CASE("a socket on a DUT the bench does not have, or larger than its arrays,
   REQUIRE_FALSE(sim);
   CHECK_THAT(sim.error().describe(), Catch::Contains("sockets.A.opm") && Catch::Contains("3 channels for 4 lanes"));
 }
+
+TEST_CASE("[bench] duts gives the bench more DUTs than the sockets use, and is refused outside 1..64") {
+  boost::asio::io_context io;
+  auto station = two_sockets();
+  station.bench["duts"] = 4;
+  auto sim = SimulatedStation::start(io, station, std::make_shared<Clock>(1.0), SimulatedStation::Ports::any_free);
+  if (!sim) FAIL(sim.error().describe());
+  CHECK((*sim)->bench()->dut_count() == 4);
+  CHECK((*sim)->bench()->lane_count() == 16);
+
+  for (int bad : {0, 65}) {
+    station.bench["duts"] = bad;
+    sim = SimulatedStation::start(io, station, std::make_shared<Clock>(1.0), SimulatedStation::Ports::any_free);
+    REQUIRE_FALSE(sim);
+    CHECK_THAT(sim.error().describe(), Catch::Contains("bench.duts") && Catch::Contains("1 .. 64"));
+  }
+}
