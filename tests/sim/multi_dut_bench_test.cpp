@@ -1,6 +1,7 @@
 // A bench with several DUTs in one chamber (BenchConfig::duts): each array has its own lanes,
 // drive, self-heating and ageing; they share the chamber.
 #include "instruments/sim/bench.hpp"
+#include "instruments/sim/truth.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -110,4 +111,15 @@ TEST_CASE("a bulk reading of listed lanes equals the one-lane readings of the sa
   }
   const std::vector<std::size_t> outside{40};
   CHECK_THROWS_AS(bulk.count_errors(outside, 1), std::out_of_range);
+}
+
+TEST_CASE("the truth file of a 2-DUT bench lists both arrays' lanes with their DUT") {
+  Bench bench(small(2), Clock::manual());
+  const nlohmann::json j = truth(bench, std::vector<double>{5e-3});
+  CHECK(j["duts"] == 2);
+  REQUIRE(j["lanes"].size() == 40);
+  CHECK(j["lanes"][0]["dut"] == 0);
+  CHECK(j["lanes"][20]["dut"] == 1);
+  CHECK(j["lanes"][20]["row"] == 0);
+  CHECK(j["lanes"][20]["index"] == 20);
 }
