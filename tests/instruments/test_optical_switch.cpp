@@ -206,6 +206,14 @@ TEST_CASE("optical switch: a BERT channel behind the switch reads the routed lan
                                          "bert GATE ON 4000000 BITS", "bert GATE END", "bert GATE ON 4000000 BITS",
                                          "bert GATE END"};
   CHECK(events == expected);
+  // The log read back as gates and as the routes during each.
+  const auto gates = rig.station.twin_log()->gates("bert");
+  REQUIRE(gates.size() == 2);
+  for (const auto& g : gates) {
+    CHECK(g.end_s - g.start_s == Approx(kBits / 2e9));
+    CHECK(rig.station.twin_log()->routes_at("sw", g.start_s) == std::map<int, int>{{1, static_cast<int>(lane + 1)}});
+  }
+  CHECK(rig.station.twin_log()->routes_at("sw", 0.0).empty());
   // SIM:LOG? over SCPI: a block of "<time> <event>" lines.
   auto text = rig.run(rig.bert->session().query_block("SIM:LOG?"));
   require_ok(text);
