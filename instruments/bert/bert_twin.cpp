@@ -108,11 +108,11 @@ struct BertTwin {
         if (sense_order != source_order) {
           for (auto& e : errors) e += half;
         } else if (identity()) {
-          const auto drawn = bench->count_errors(fresh);
+          const auto drawn = bench->count_errors(fresh, settings());
           for (std::size_t i = 0; i < lanes; ++i) errors[i] += drawn[i];
         } else {
           const auto lit = wiring->lit(name, static_cast<int>(lanes));
-          const auto drawn = bench->count_errors(lit.lanes, fresh);
+          const auto drawn = bench->count_errors(lit.lanes, fresh, settings());
           std::vector<bool> seen(lanes, false);
           for (std::size_t k = 0; k < drawn.size(); ++k) {
             errors[lit.channels[k]] += drawn[k];
@@ -129,6 +129,10 @@ struct BertTwin {
   }
 
   bool identity() const { return !wiring || !wiring->knows(name); }
+
+  // This BERT's own rate and pattern (neither changes under a running gate): on a station with
+  // a BERT per DUT each counts at its own, whatever another one last set the bench to.
+  sim::BertSettings settings() const { return {bit_rate_hz, source_order}; }
 
   // Some detector has no light: a dark channel, or the drive of its DUT is off.
   bool loss_of_signal() const {

@@ -123,6 +123,10 @@ class Bench {
   std::uint64_t count_errors(std::size_t lane, std::uint64_t bits);
   std::vector<std::uint64_t> count_errors(std::uint64_t bits);
   std::vector<std::uint64_t> count_errors(std::span<const std::size_t> lanes, std::uint64_t bits);
+  // The same at a given BERT's bit rate and PRBS rather than set_bert()'s: a station with a
+  // BERT per DUT runs each at its own rate.
+  std::vector<std::uint64_t> count_errors(std::uint64_t bits, const BertSettings& at);
+  std::vector<std::uint64_t> count_errors(std::span<const std::size_t> lanes, std::uint64_t bits, const BertSettings& at);
 
   // --- physical faults ---
   void set_chamber_stuck_hold();
@@ -175,10 +179,10 @@ class Bench {
   double light_factor_locked(const View& v, std::size_t lane) const;
   double power_locked(const View& v, std::size_t lane) const;
   double amplitude_locked(const View& v, std::size_t lane) const;
-  LinkResult link_locked(const View& v, std::size_t lane) const;
+  LinkResult link_locked(const View& v, std::size_t lane, const BertSettings& at) const;
   double measure_locked(const View& v, std::size_t lane);
   double measure_amplitude_locked(const View& v, std::size_t lane);
-  std::uint64_t errors_locked(const View& v, std::size_t lane, std::uint64_t bits);
+  std::uint64_t errors_locked(const View& v, std::size_t lane, std::uint64_t bits, const BertSettings& at);
   ChamberStatus status_locked(const View& v) const;
   void check_lane(std::size_t lane) const;
 
