@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <charconv>
+#include <optional>
 #include <set>
 
 namespace ledlab::instruments {
@@ -222,8 +223,22 @@ std::vector<SettingKey> optical_switch_keys() {
       {"options", "settle_s", 0, 10},
   };
 }
+// A model that does not report its size needs it from the station: without it every route
+// beyond input 1 / output 1 would be refused as out of range. A 1 x N model (no bulk route, no
+// open position) has one input.
+std::optional<SettingProblem> check_optical_switch_settings(const InstrumentConfig& c) {
+  const OpticalSwitchDialect* d = find_optical_switch_dialect(c.driver.empty() ? "ledlab-switch" : c.driver);
+  if (!d) return std::nullopt;
+  for (auto [query, key] : {std::pair{d->size_inputs, "inputs"}, std::pair{d->size_outputs, "outputs"}})
+    if (query.empty() && !c.options.contains(key))
+      return SettingProblem{"options", key, fmt::format("required: the {} does not report its size", d->description)};
+  if (d->route_many.empty() && d->open_all.empty() && c.option("inputs", 1) != 1)
+    return SettingProblem{"options", "inputs", fmt::format("the {} has one input", d->description)};
+  return std::nullopt;
+}
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(optical_switch, optical_switch_dialect_names(), make_optical_switch, optical_switch_keys());
+LEDLAB_REGISTER_DRIVER(optical_switch, optical_switch_dialect_names(), make_optical_switch, optical_switch_keys(),
+                       check_optical_switch_settings);
 
 }  // namespace ledlab::instruments

@@ -263,3 +263,22 @@ TEST_CASE("two BERTs on a 2-DUT bench each count errors at their own bit rate") 
   CHECK(std::abs(static_cast<double>(errors_b) - expected_b) <= 6 * std::sqrt(expected_b) + 2);
   CHECK(errors_a < 5);  // at its own 2 Gb/s, not at the 3 Gb/s B left the bench at
 }
+
+TEST_CASE("optical switch: a model that does not report its size needs inputs and outputs in the station file") {
+  auto config = switch_config("polatis");
+  config.address = "tcp://127.0.0.1:5025";
+  auto made = instruments::DriverRegistry::instance().make(config, nullptr);
+  REQUIRE_FALSE(made);
+  CHECK_THAT(made.error().describe(), Catch::Contains("sw: options.inputs"));
+  CHECK_THAT(made.error().describe(), Catch::Contains("does not report its size"));
+  config.options["inputs"] = 16;
+  config.options["outputs"] = 16;
+  CHECK(instruments::DriverRegistry::instance().make(config, nullptr));
+
+  auto one_by_n = switch_config("n77xx");
+  one_by_n.options["inputs"] = 2;
+  one_by_n.options["outputs"] = 8;
+  made = instruments::DriverRegistry::instance().make(one_by_n, nullptr);
+  REQUIRE_FALSE(made);
+  CHECK_THAT(made.error().describe(), Catch::Contains("has one input"));
+}
