@@ -10,7 +10,18 @@ namespace ledlab::sim {
 
 void TwinLog::add(double time_s, std::string instrument, std::string event) {
   std::lock_guard lock(mutex_);
+  if (entries_.size() >= capacity_) {
+    // The oldest quarter at once, so that adding stays amortised O(1).
+    const std::size_t gone = std::max<std::size_t>(1, capacity_ / 4);
+    entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(gone));
+    dropped_ += gone;
+  }
   entries_.push_back({time_s, std::move(instrument), std::move(event)});
+}
+
+std::size_t TwinLog::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
 }
 
 std::vector<TwinLogEntry> TwinLog::entries(std::string_view instrument) const {

@@ -4,7 +4,8 @@
 // shared instrument never serving two sockets at once). One log per simulated station, shared
 // by its twins, keeps the order across instruments. Read in-process with entries(), or over
 // SCPI with SIMulate:LOG? on each twin (format in README "Simulated instruments").
-// Thread-safe: one mutex.
+// Bounded: a burn-in gating every few seconds for weeks would otherwise grow it without end;
+// past `capacity` entries the oldest go (dropped() counts them). Thread-safe: one mutex.
 #include <cstddef>
 #include <map>
 #include <mutex>
@@ -22,7 +23,12 @@ struct TwinLogEntry {
 
 class TwinLog {
  public:
+  static constexpr std::size_t kDefaultCapacity = 1u << 17;
+  explicit TwinLog(std::size_t capacity = kDefaultCapacity) : capacity_(capacity < 1 ? 1 : capacity) {}
+
   void add(double time_s, std::string instrument, std::string event);
+  // Entries forgotten to keep the log within its capacity.
+  std::size_t dropped() const;
   // Every entry (of one instrument, when named), ordered by time; equal times keep the order
   // they were added in.
   std::vector<TwinLogEntry> entries(std::string_view instrument = {}) const;
@@ -41,8 +47,10 @@ class TwinLog {
   std::map<int, int> routes_at(std::string_view optical_switch, double time_s) const;
 
  private:
+  const std::size_t capacity_;
   mutable std::mutex mutex_;
   std::vector<TwinLogEntry> entries_;
+  std::size_t dropped_ = 0;
 };
 
 }  // namespace ledlab::sim

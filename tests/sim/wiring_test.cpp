@@ -1,3 +1,5 @@
+// The wiring of twins' channels to bench lanes, and the twins' own log.
+#include "instruments/sim/twin_log.hpp"
 #include "instruments/sim/wiring.hpp"
 
 #include <catch2/catch.hpp>
@@ -59,4 +61,14 @@ TEST_CASE("the lanes an instrument may see include every lane on its switch's in
   w.serve_lanes("pg", {20, 21});
   CHECK(w.knows("pg"));
   CHECK(w.lanes_of("pg") == std::vector<std::size_t>{20, 21});
+}
+
+TEST_CASE("the twin log keeps its newest entries within its capacity and counts what it dropped") {
+  TwinLog log(8);
+  for (int i = 0; i < 20; ++i) log.add(i, i % 2 ? "sw" : "bert", "GATE ON 1 BITS");
+  const auto all = log.entries();
+  CHECK(all.size() <= 8);
+  CHECK(all.back().time_s == 19);
+  CHECK(log.dropped() + all.size() == 20);
+  CHECK(log.entries("sw").back().time_s == 19);
 }
