@@ -10,6 +10,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ledlab::instruments {
 
@@ -44,6 +45,10 @@ struct Capabilities {
 
   // Pattern generator: drive currents set as currents (else voltages over a series resistance).
   bool current_mode = false;
+
+  // Optical switch: inputs (one per lane it can route) and outputs (wired to instruments).
+  int inputs = 0;
+  int outputs = 0;
 
   // Ranges: station limits within the model's hardware range.
   std::optional<Range> setpoint_c;    // chamber setpoints
