@@ -3,7 +3,7 @@
 //
 //   needs {
 //     bert    = { gate = "bits", fallback = "time", lanes = "all", bit_rate_hz = p.bit_rate_hz },
-//     chamber = { dut_probe = true, fallback = "air", range_c = { min_of(p.temps), max_of(p.temps) } },
+//     chamber = { dut_probe = true, fallback = "air", range_c = p.temps },
 //     opm     = { lanes = "all" },
 //     pg      = { current_a = p.bias_a + p.modulation_a / 2 },
 //     smu     = "optional",
@@ -20,8 +20,9 @@
 //   fallback    what the run may do instead when the driver lacks the capability:
 //               "time" (gate = "bits": gate for bits / bit rate seconds),
 //               "air" (dut_probe: chamber air as the DUT temperature)
-//   range_c     { lo, hi }: chamber setpoints the sequence will send
-//   bit_rate_hz a rate, or { lo, hi }: the BERT line rates the sequence will set
+//   range_c     the chamber setpoints the sequence will send: a number, a list (their min and
+//               max count; { lo, hi } is such a list) or { lo = .., hi = .. }
+//   bit_rate_hz the BERT line rates the sequence will set, in the same forms
 //   current_a   the largest drive current per lane the sequence will set
 //   amplitude   true: the BERT must read the received modulation amplitude
 #include "core/error.hpp"

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "engine/needs.hpp"
 #include "engine/socket_config.hpp"
+#include "engine/station_config.hpp"
 #include "instruments/common/capabilities.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -83,6 +84,13 @@ struct PreflightReport {
 // The check proper: pure, no I/O.
 PreflightReport preflight(const SequenceNeeds& needs, const SocketView& socket);
 
+// Lanes of a `lanes`-lane socket that `map` reaches on an instrument declaring `instrument`:
+// direct channels that exist on it, or (through a switch declaring `optical_switch`) lanes
+// whose switch input exists, provided some output is wired to an existing channel. A switch
+// whose driver declares no inputs and outputs is taken as the station file wires it.
+int reachable_lanes(const RoleMap& map, const instruments::Capabilities& instrument, int lanes,
+                    const instruments::Capabilities* optical_switch);
+
 // The socket as the pre-flight sees it, from attached instruments. A role whose instrument the
 // station lacks is left out (and so reported missing when needed).
 SocketView socket_view(const Station& station, const SocketConfig& socket);
@@ -97,6 +105,18 @@ std::vector<SocketView> socket_views(const Station& station);
 // the check for every socket. Fails only when an instrument cannot be attached.
 boost::asio::awaitable<Result<std::vector<PreflightReport>>> attach_and_check(Station& station,
                                                                              const SequenceNeeds& needs);
+
+// `ledlab check --sequence`: every instrument of `config` attached (nothing set), with what
+// it declares, and the pre-flight report of every socket. `simulate` serves the station's
+// twins in-process first (any free ports), as `ledlab run --sim` does.
+struct StationCheck {
+  std::vector<instruments::Capabilities> instruments;  // in station order
+  std::vector<std::string> names;
+  std::vector<PreflightReport> reports;
+};
+// What each instrument declares, one line each, then the reports.
+std::string describe(const StationCheck& check);
+Result<StationCheck> check_station_for(const StationConfig& config, const SequenceNeeds& needs, bool simulate = false);
 
 // The reports as one block of text, and whether all of them passed.
 std::string describe(const std::vector<PreflightReport>& reports);
