@@ -33,7 +33,9 @@ engine::SequenceNeeds needs_of(const std::string& path, const lua::Overrides& ov
 
 std::vector<db::EventRecord> preflight_events(db::Reader& reader, db::RunId run) {
   std::vector<db::EventRecord> out;
-  for (auto& e : reader.events(run).value())
+  auto events = reader.events(run);
+  REQUIRE(events);
+  for (auto& e : *events)
     if (e.source == "preflight") out.push_back(e);
   return out;
 }
