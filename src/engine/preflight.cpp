@@ -225,7 +225,8 @@ std::vector<SocketView> socket_views(const Station& station) {
 boost::asio::awaitable<Result<std::vector<PreflightReport>>> attach_and_check(Station& station,
                                                                              const SequenceNeeds& needs) {
   for (const auto& inst : station.instruments())
-    if (auto st = co_await inst->attach(); !st) co_return fail(st.error());
+    if (auto st = co_await inst->attach(); !st)
+      co_return fail(make_error(st.error().code, fmt::format("cannot attach {}: {}", inst->name(), st.error().describe())));
   std::vector<PreflightReport> reports;
   for (const auto& view : socket_views(station)) reports.push_back(preflight(needs, view));
   co_return reports;
@@ -288,6 +289,36 @@ std::string describe(const StationCheck& check) {
     out += fmt::format("{:<12} {:<18} {:<14} {}\n", check.names[i], c.kind, c.driver, has);
   }
   return out + describe(check.reports);
+}
+
+Fallbacks combined(const std::vector<PreflightReport>& reports) {
+  Fallbacks use;
+  for (const auto& r : reports) {
+    use.gate_by_time = use.gate_by_time || r.use.gate_by_time;
+    use.dut_temperature_from_air = use.dut_temperature_from_air || r.use.dut_temperature_from_air;
+  }
+  return use;
+}
+
+const PreflightReport* report_for(const std::vector<PreflightReport>& reports, std::string_view socket) {
+  if (socket.empty()) return reports.size() == 1 ? &reports.front() : nullptr;
+  for (const auto& r : reports)
+    if (r.socket == socket) return &r;
+  return nullptr;
+}
+
+std::string refusal_message(std::string_view sequence, const std::vector<PreflightReport>& reports) {
+  std::string out = fmt::format("pre-flight refused the station: it cannot run {}:", sequence);
+  for (const auto& r : reports)
+    for (const auto& item : r.missing)
+      out += reports.size() > 1 ? fmt::format("\n  socket {}: {}", r.socket, item.describe()) : "\n  " + item.describe();
+  return out;
+}
+
+json preflight_event_data(const SequenceNeeds& needs, const std::vector<PreflightReport>& reports) {
+  json data{{"needs", needs.to_json()}, {"reports", json::array()}, {"fallbacks", combined(reports).to_json()}};
+  for (const auto& r : reports) data["reports"].push_back(r.to_json());
+  return data;
 }
 
 std::string describe(const std::vector<PreflightReport>& reports) {

@@ -118,6 +118,15 @@ struct StationCheck {
 std::string describe(const StationCheck& check);
 Result<StationCheck> check_station_for(const StationConfig& config, const SequenceNeeds& needs, bool simulate = false);
 
+// The fallbacks of every report together (one run over all of the station's sockets).
+Fallbacks combined(const std::vector<PreflightReport>& reports);
+// The report of `socket` (a batch's run), or the only one when `socket` is empty; null if none.
+const PreflightReport* report_for(const std::vector<PreflightReport>& reports, std::string_view socket);
+// "pre-flight refused the station: it cannot run SEQ:" and a line per missing item.
+std::string refusal_message(std::string_view sequence, const std::vector<PreflightReport>& reports);
+// The data of the run's "preflight" event: the needs, every report and the fallbacks in use.
+nlohmann::json preflight_event_data(const SequenceNeeds& needs, const std::vector<PreflightReport>& reports);
+
 // The reports as one block of text, and whether all of them passed.
 std::string describe(const std::vector<PreflightReport>& reports);
 bool all_ok(const std::vector<PreflightReport>& reports);

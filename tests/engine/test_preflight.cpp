@@ -202,3 +202,19 @@ TEST_CASE("a one-channel meter reaches every lane through an optical switch, and
   SocketView socket{"B", 400, {RoleView{"opm", "opm", meter("pm100", 1), 400, "sw"}}};
   CHECK(engine::preflight(needs_of(json{{"opm", {{"lanes", "all"}}}}), socket).ok());
 }
+
+TEST_CASE("a station of several sockets: each run finds its socket's report, a refusal names the socket of each item") {
+  const auto needs = needs_of(kBerNeeds);
+  auto good = socket_of({bert("ledlab-bert", 400, true), chamber("thermostream", true), meter("ledlab-opm", 400)});
+  auto bad = socket_of({bert("ledlab-bert", 400, true), chamber("watlow-f4t", false), meter("pm100", 1)});
+  bad.socket = "B";
+  const std::vector<PreflightReport> reports{engine::preflight(needs, good), engine::preflight(needs, bad)};
+  CHECK(engine::report_for(reports, "B") == &reports[1]);
+  CHECK(engine::report_for(reports, "C") == nullptr);
+  CHECK(engine::report_for(reports, "") == nullptr);  // ambiguous with two
+  CHECK(engine::combined(reports).dut_temperature_from_air);
+  CHECK(engine::refusal_message("ber_vs_temperature", reports) ==
+        "pre-flight refused the station: it cannot run ber_vs_temperature:\n  socket B: opm (instrument opm, driver "
+        "pm100): reaches 1 of the 400 lanes the sequence needs (1 channel; map the lanes through an optical switch in "
+        "[sockets])");
+}

@@ -12,34 +12,20 @@ namespace ledlab::engine::detail {
 
 asio::awaitable<std::optional<lua::RunOutcome>> RunHost::preflight() {
   if (!prepared_.needs.declared) co_return std::nullopt;  // a script without needs{}: nothing to compare
-  for (const auto& inst : station_->instruments()) {
-    if (auto st = co_await inst->attach(); !st) {
-      // Nothing was checked, so nothing may be switched on.
-      co_return lua::RunOutcome{lua::RunStatus::failed,
-                                fmt::format("pre-flight: cannot attach {}: {}", inst->name(), st.error().describe()), {}};
-    }
-  }
-  preflight_ = std::vector<PreflightReport>{};
-  for (const auto& view : socket_views(*station_)) preflight_->push_back(engine::preflight(prepared_.needs, view));
-  // One socket today; a batch (several sockets) gives each run its own socket's fallbacks.
-  for (const auto& r : *preflight_) {
-    fallbacks_.gate_by_time = fallbacks_.gate_by_time || r.use.gate_by_time;
-    fallbacks_.dut_temperature_from_air = fallbacks_.dut_temperature_from_air || r.use.dut_temperature_from_air;
-  }
-  json reports = json::array();
-  for (const auto& r : *preflight_) reports.push_back(r.to_json());
+  auto reports = co_await attach_and_check(*station_, prepared_.needs);
+  // Nothing was checked, so nothing may be switched on.
+  if (!reports) co_return lua::RunOutcome{lua::RunStatus::failed, "pre-flight: " + reports.error().describe(), {}};
+  preflight_ = std::move(*reports);
+  // One run over the station's socket(s); a batch gives each socket's run its own report's
+  // fallbacks (report_for(socket)).
+  fallbacks_ = combined(*preflight_);
   const std::string text = describe(*preflight_);
   view_.line(text);
   const bool ok = all_ok(*preflight_);
-  event(ok ? db::EventKind::info : db::EventKind::fault, "preflight", text,
-        {{"needs", prepared_.needs.to_json()}, {"reports", reports}, {"fallbacks", fallbacks_.to_json()}});
+  event(ok ? db::EventKind::info : db::EventKind::fault, "preflight", text, preflight_event_data(prepared_.needs, *preflight_));
   if (ok) co_return std::nullopt;
   preflight_refused_ = true;
-  std::string missing;
-  for (const auto& r : *preflight_)
-    for (const auto& item : r.missing) missing += "\n  " + item.describe();
-  co_return lua::RunOutcome{lua::RunStatus::failed,
-                            fmt::format("pre-flight refused the station: it cannot run {}:{}", run_.sequence, missing), {}};
+  co_return lua::RunOutcome{lua::RunStatus::failed, refusal_message(run_.sequence, *preflight_), {}};
 }
 
 json RunHost::provenance_settings(const instruments::Instrument& inst) const {
