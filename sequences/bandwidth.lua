@@ -28,6 +28,11 @@ local p = params {
   confidence = { type = "number", default = 0.95, unit = "1", description = "confidence level of the BER bounds" },
   min_bit_rate_bps = { type = "number", default = 2e9, unit = "b/s", description = "a lane passes when its highest usable rate reaches this" },
 }
+-- What this needs of the station, checked before anything is switched on (README "Pre-flight").
+needs {
+  bert = { amplitude = true, lanes = "all", gate = #p.bit_rates_hz > 0 and "bits" or nil, bit_rate_hz = p.bit_rates_hz },
+  pg = true,
+}
 
 if p.points < 2 or not (p.f_stop_hz > p.f_start_hz and p.f_start_hz > 0) then
   error(("bandwidth: need points >= 2 and 0 < f_start_hz < f_stop_hz (got %d, %g, %g)"):format(p.points, p.f_start_hz, p.f_stop_hz))

@@ -30,6 +30,16 @@ local p = params {
   dead_below_w = { type = "number", default = 1e-6, unit = "W", description = "optical power under which a lane is dead" },
   forward_voltage_v = { type = "number", default = 3.3, unit = "V", description = "assumed LED forward voltage for energy per bit on a station without an SMU" },
 }
+-- What this needs of the station, checked before anything is switched on (README "Pre-flight").
+-- Without a bits gate the BERT gates for bits / bit rate seconds; without a DUT probe the
+-- chamber air stands for the DUT temperature (both recorded in the run's provenance).
+needs {
+  bert = { gate = "bits", fallback = "time", lanes = "all", bit_rate_hz = p.bit_rate_hz },
+  chamber = { dut_probe = true, fallback = "air", range_c = p.temps },
+  opm = { lanes = "all" },
+  pg = { current_a = p.bias_a + p.modulation_a / 2 },
+  smu = { optional = true, lanes = "all" },
+}
 
 if not (p.min_good_fraction > 0 and p.min_good_fraction <= 1) then
   error(("min_good_fraction must be in (0, 1], got %g"):format(p.min_good_fraction))

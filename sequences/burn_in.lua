@@ -41,6 +41,14 @@ local p = params {
   soak_s = { type = "number", default = 600, unit = "s", description = "time inside the window before the first reading" },
   timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for the stress temperature" },
 }
+-- What this needs of the station, checked before anything is switched on (README "Pre-flight").
+-- Without a DUT probe the chamber air stands for the DUT temperature (recorded in provenance).
+needs {
+  chamber = { dut_probe = true, fallback = "air", range_c = { p.stress_temperature_c, p.stress_temperature_c } },
+  opm = { lanes = "all" },
+  pg = { current_a = p.drive_current_a },
+  smu = { optional = true, lanes = "all" },
+}
 if not (p.interval_h > 0 and p.duration_h >= 2 * p.interval_h) then
   error(("burn_in: need interval_h > 0 and duration_h >= 2 intervals (got %g h every %g h)"):format(p.duration_h, p.interval_h))
 end

@@ -18,6 +18,13 @@ local p = params {
   timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for the chamber" },
   dead_below_w = { type = "number", default = 1e-6, unit = "W", description = "light at the highest current under which a lane is dead" },
 }
+-- What this needs of the station, checked before anything is switched on (README "Pre-flight").
+needs {
+  smu = { lanes = "all" },
+  opm = { lanes = "all" },
+  chamber = { optional = true, range_c = { p.temperature_c, p.temperature_c } },
+  pg = "optional",
+}
 
 if not smu or not opm then error("liv.lua needs an SMU named 'smu' and a power meter named 'opm' in the station") end
 for k = 2, #p.currents do

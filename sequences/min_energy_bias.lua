@@ -20,6 +20,14 @@ local p = params {
   timeout_s = { type = "number", default = 7200, unit = "s", description = "longest wait for one temperature" },
   dead_below_w = { type = "number", default = 1e-6, unit = "W", description = "light at bias_max_a under which a lane is dead" },
 }
+-- What this needs of the station, checked before anything is switched on (README "Pre-flight").
+needs {
+  bert = { gate = "bits", fallback = "time", lanes = "all", bit_rate_hz = p.bit_rate_hz },
+  chamber = { range_c = p.temps },
+  opm = { lanes = "all" },
+  pg = true,
+  smu = { lanes = "all" },
+}
 
 for _, name in ipairs { "smu", "bert", "pg", "opm", "chamber" } do
   if not _ENV[name] then error(("min_energy_bias.lua needs an instrument named '%s' in the station"):format(name)) end

@@ -10,6 +10,12 @@ local p = params {
   band_c = { type = "number", default = 2, unit = "C", description = "chamber excursion that suspends the run" },
   dead_below_w = { type = "number", default = 1e-6, unit = "W", description = "power at the first temperature under which a lane is dead" },
 }
+-- What this needs of the station, checked before anything is switched on (README "Pre-flight").
+needs {
+  chamber = { range_c = p.temps },
+  opm = { lanes = "all" },
+  pg = { current_a = p.bias_a + p.modulation_a / 2 },
+}
 
 -- Dead lanes: dark at the first temperature (the one place this sequence decides it, with the
 -- threshold the other sequences and the dashboard use); never averaged in, whatever their noise.

@@ -269,6 +269,20 @@ asio::awaitable<Status> Bert::reapply_settings() {
   co_return co_await apply_gate();
 }
 
+Capabilities Bert::capabilities() const {
+  Capabilities c{.kind = kind(), .driver = std::string(dialect_.driver), .channels = lanes_};
+  c.bulk_read = !dialect_.read_all_errors.empty() && !dialect_.read_all_bits.empty();
+  c.gate_by_bits = !dialect_.set_gate_bits.empty();
+  c.gate_by_time = !dialect_.set_gate_time.empty();
+  c.amplitude = !dialect_.read_amplitude.empty();
+  Range rate;
+  if (auto lo = config_.limit("min_bit_rate_hz")) rate.lo = *lo;
+  if (auto hi = config_.limit("max_bit_rate_hz")) rate.hi = *hi;
+  c.bit_rate_hz = rate;
+  c.max_gate_time_s = config_.limit("max_gate_time_s");
+  return c;
+}
+
 nlohmann::json Bert::settings() const {
   return {{"driver", dialect_.driver},          {"lanes", lanes_},
           {"bit_rate_hz", bit_rate_hz_},        {"pattern", to_string(pattern_)},

@@ -103,6 +103,7 @@ class Bert : public Instrument {
   boost::asio::awaitable<Status> reapply_settings() override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
   nlohmann::json settings() const override;
+  Capabilities capabilities() const override;
 
  private:
   boost::asio::awaitable<Status> send(std::string_view format, std::string_view what);

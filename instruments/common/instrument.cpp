@@ -41,6 +41,8 @@ asio::awaitable<Status> Instrument::initialize() {
   co_return Status{};
 }
 
+Capabilities Instrument::capabilities() const { return Capabilities{.kind = kind(), .driver = config_.driver}; }
+
 asio::awaitable<Result<std::string>> Instrument::sample_reading() { co_return settings().dump(); }
 
 Status Instrument::check_limit(std::string_view what, double value, std::string_view min_key,

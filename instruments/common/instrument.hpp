@@ -3,6 +3,7 @@
 // session it talks through, its identity, and the two duties the engine relies on:
 // bringing it to a safe state and re-applying its settings after a reconnect.
 #include "core/clock.hpp"
+#include "instruments/common/capabilities.hpp"
 #include "core/error.hpp"
 #include "scpi/session.hpp"
 
@@ -55,6 +56,10 @@ class Instrument {
   virtual boost::asio::awaitable<Status> reapply_settings() = 0;
   // A snapshot of the settings for the run's provenance.
   virtual nlohmann::json settings() const = 0;
+  // What the driver can do on this instrument (capabilities.hpp), for the pre-flight check.
+  // Valid after attach(): channel counts come from the instrument where the model reports
+  // them. The base declares the kind and driver only; every kind overrides it.
+  virtual Capabilities capabilities() const;
   // One reading in words, for `ledlab check --read` and the main job ("chamber air 25.02 C").
   virtual boost::asio::awaitable<Result<std::string>> sample_reading();
 

@@ -224,6 +224,13 @@ asio::awaitable<Result<std::string>> PatternGenerator::sample_reading() {
   co_return fmt::format("output {}{}, {:.4g} MHz", (*output == "1" || *output == "ON") ? "on" : "off", drive, *frequency / 1e6);
 }
 
+Capabilities PatternGenerator::capabilities() const {
+  Capabilities c{.kind = kind(), .driver = std::string(dialect_.driver)};
+  c.current_mode = current_mode();
+  c.max_current_a = config_.limit("max_current_a");
+  return c;
+}
+
 nlohmann::json PatternGenerator::settings() const {
   nlohmann::json j{{"driver", dialect_.driver},
                    {"function", to_string(function_)},

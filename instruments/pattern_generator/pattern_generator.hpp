@@ -71,6 +71,7 @@ class PatternGenerator : public Instrument {
   boost::asio::awaitable<Status> reapply_settings() override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
   nlohmann::json settings() const override;
+  Capabilities capabilities() const override;
 
  private:
   // One output level, set either as a current or as a voltage (the last one set wins).

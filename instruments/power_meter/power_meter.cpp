@@ -109,6 +109,11 @@ asio::awaitable<Status> PowerMeter::reapply_settings() {
   co_return Status{};
 }
 
+Capabilities PowerMeter::capabilities() const {
+  return Capabilities{.kind = kind(), .driver = std::string(dialect_.driver), .channels = channels_,
+                      .bulk_read = !dialect_.read_all.empty()};
+}
+
 nlohmann::json PowerMeter::settings() const {
   return {{"driver", dialect_.driver}, {"channels", channels_}, {"wavelength_nm", wavelength_nm_}, {"averaging", averaging_}};
 }

@@ -292,6 +292,13 @@ std::optional<double> Smu::declared_driver_power_per_lane_w() const {
   return it->second;
 }
 
+Capabilities Smu::capabilities() const {
+  Capabilities c{.kind = kind(), .driver = std::string(dialect_.driver), .channels = channels_};
+  c.bulk_read = !dialect_.measure_range.empty();
+  c.max_current_a = config_.limit("max_current_a");
+  return c;
+}
+
 nlohmann::json Smu::settings() const {
   int on = 0;
   for (const auto& c : state_) on += c.output ? 1 : 0;

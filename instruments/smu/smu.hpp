@@ -77,6 +77,7 @@ class Smu : public Instrument {
   boost::asio::awaitable<Status> safe_state() override;
   boost::asio::awaitable<Status> reapply_settings() override;
   nlohmann::json settings() const override;
+  Capabilities capabilities() const override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
 
  private:

@@ -261,6 +261,15 @@ asio::awaitable<Status> ThermalChamber::reapply_settings() {
   co_return Status{};
 }
 
+Capabilities ThermalChamber::capabilities() const {
+  Capabilities c{.kind = kind(), .driver = std::string(dialect_.driver)};
+  c.dut_probe = !dialect_.read_dut.empty();
+  c.at_temperature_flag = !dialect_.at_temperature.empty();
+  const auto limits = station_limits_c();
+  c.setpoint_c = Range{limits.min_c, limits.max_c};
+  return c;
+}
+
 nlohmann::json ThermalChamber::settings() const {
   const ChamberLimits l = station_limits_c();
   return {{"driver", dialect_.driver},

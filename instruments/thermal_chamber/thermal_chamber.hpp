@@ -107,6 +107,7 @@ class ThermalChamber : public Instrument {
   boost::asio::awaitable<Status> reapply_settings() override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
   nlohmann::json settings() const override;
+  Capabilities capabilities() const override;
 
  private:
   boost::asio::awaitable<Status> send(std::string_view format, double value);

@@ -1,6 +1,8 @@
 #include "cli/check_command.hpp"
 
 #include "cli/commands.hpp"
+#include "engine/preflight.hpp"
+#include "engine/run/run_inputs.hpp"
 #include "engine/station.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -86,6 +88,29 @@ int check_station(const engine::StationConfig& config, bool read, std::ostream& 
   return unreachable > 0 ? 1 : (faulty > 0 ? 3 : 0);
 }
 
+int check_sequence(const engine::StationConfig& config, const std::filesystem::path& sequence,
+                   const lua::Overrides& overrides, bool simulate, std::ostream& out) {
+  auto script = lua::SequenceScript::load_file(sequence);
+  if (!script) {
+    fmt::print(out, "error: {}\n", script.error().describe());
+    return 2;
+  }
+  auto needs = engine::sequence_needs(*script, overrides);
+  if (!needs) {
+    fmt::print(out, "error: {}\n", needs.error().describe());
+    return 2;
+  }
+  if (!needs->declared)
+    fmt::print(out, "note: {} declares no needs{{}}: nothing to compare with the station\n", script->name());
+  auto check = engine::check_station_for(config, *needs, simulate);
+  if (!check) {
+    fmt::print(out, "error: {}\n", check.error().describe());
+    return 1;
+  }
+  fmt::print(out, "{}\n", engine::describe(*check));
+  return engine::all_ok(check->reports) ? 0 : 2;
+}
+
 engine::StationConfig load_station_or_exit(const std::string& path) {
   auto station = engine::load_station(path);
   if (!station) {
@@ -96,13 +121,25 @@ engine::StationConfig load_station_or_exit(const std::string& path) {
 }
 
 void register_check_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("check", "Connect to every instrument of a station: *IDN?, latency, SCPI errors");
+  auto* cmd = app.add_subcommand("check", "Connect to every instrument of a station: *IDN?, latency, SCPI errors; "
+                                           "with --sequence, the pre-flight check of a sequence against it");
   auto station_path = std::make_shared<std::string>();
   auto read = std::make_shared<bool>(false);
+  auto sequence = std::make_shared<std::string>();
+  auto params = std::make_shared<std::vector<std::string>>();
+  auto sim = std::make_shared<bool>(false);
   cmd->add_option("--station", *station_path, "station file (TOML)")->required();
-  cmd->add_flag("--read", *read, "also take one reading from each instrument");
+  auto* read_flag = cmd->add_flag("--read", *read, "also take one reading from each instrument");
+  auto* seq = cmd->add_option("--sequence", *sequence,
+                              "compare what this sequence needs (needs{}) with what the station's drivers declare, "
+                              "changing no setting; exit 2 when it cannot run")
+                  ->excludes(read_flag);
+  cmd->add_option("-p,--param", *params, "parameter override name=value (repeatable), as for ledlab run")->needs(seq);
+  cmd->add_flag("--sim", *sim, "check against the station's simulated twins, served in-process")->needs(seq);
   cmd->callback([=] {
-    throw Exit{check_station(load_station_or_exit(*station_path), *read, std::cout)};
+    const auto station = load_station_or_exit(*station_path);
+    if (!sequence->empty()) throw Exit{check_sequence(station, *sequence, parse_params_or_exit(*params), *sim, std::cout)};
+    throw Exit{check_station(station, *read, std::cout)};
   });
 }
 

@@ -278,3 +278,24 @@ TEST_CASE("bert: the N4903B dialect gates lane 1 by time and refuses gates by bi
   REQUIRE_FALSE(bits);
   CHECK(bits.error().code == Errc::invalid_argument);
 }
+
+TEST_CASE("bert: capabilities say what each dialect can do: lanes from the instrument, bits gate, bulk reads") {
+  Rig multi;
+  const auto caps = multi.bert->capabilities();
+  CHECK(caps.kind == "bert");
+  CHECK(caps.driver == "ledlab-bert");
+  CHECK(caps.channels == static_cast<int>(multi.station.bench()->lane_count()));  // SYST:LANE:COUN?, not the option
+  CHECK(caps.gate_by_bits);
+  CHECK(caps.gate_by_time);
+  CHECK(caps.bulk_read);
+  CHECK(caps.amplitude);
+
+  Rig single(bert_config("n4903b"));
+  const auto n4903b = single.bert->capabilities();
+  CHECK(n4903b.driver == "n4903b");
+  CHECK(n4903b.channels == 1);
+  CHECK_FALSE(n4903b.gate_by_bits);
+  CHECK(n4903b.gate_by_time);
+  CHECK_FALSE(n4903b.bulk_read);
+  CHECK_FALSE(n4903b.amplitude);
+}

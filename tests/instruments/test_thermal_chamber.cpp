@@ -374,3 +374,20 @@ TEST_CASE("the registry refuses a thermal chamber whose safe temperature lies ou
   CHECK_THAT(made.error().message,
              Catch::Contains("chamber: options.safe_temperature_c: 1000 C is outside the chamber's range [-40, 125]"));
 }
+
+TEST_CASE("the thermal chamber's capabilities: a DUT probe on the ThermoStream, none on the F4T, the station's setpoint range") {
+  Rig stream;
+  const auto caps = stream.chamber.capabilities();
+  CHECK(caps.kind == "thermal_chamber");
+  CHECK(caps.dut_probe);
+  CHECK(caps.at_temperature_flag);
+  REQUIRE(caps.setpoint_c);
+  CHECK(caps.setpoint_c->lo == -40);
+  CHECK(caps.setpoint_c->hi == 125);
+
+  Rig f4t(chamber_config("watlow-f4t"));
+  const auto watlow = f4t.chamber.capabilities();
+  CHECK(watlow.driver == "watlow-f4t");
+  CHECK_FALSE(watlow.dut_probe);
+  CHECK_FALSE(watlow.at_temperature_flag);
+}

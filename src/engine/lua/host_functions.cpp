@@ -1,4 +1,4 @@
-// The functions a sequence calls: params, sleep, log, progress, record, result, checkpoint,
+// The functions a sequence calls: params, needs, sleep, log, progress, record, result, checkpoint,
 // parallel, and the embedder's own (async or synchronous) host functions.
 #include "engine/lua/host_call.hpp"
 #include "engine/lua/lua_value.hpp"
@@ -25,6 +25,14 @@ Step params_body(lua_State* T) {
   if (!values) return fatal(T, script_position(T) + values.error().message);
   push_json(T, *values);
   return {Then::return_values, 1};
+}
+
+// needs{...}: what the sequence needs of the station. The engine read it before the run
+// (SequenceScript::needs) and checked the station against it before anything was switched
+// on; in the run it only has to be a table.
+Step needs_body(lua_State* T) {
+  if (!lua_istable(T, 1)) return error_here(T, fmt::format("needs: expected a table, got {}", luaL_typename(T, 1)));
+  return {};
 }
 
 asio::awaitable<Resumption> sleep_op(std::shared_ptr<Clock> clock, double seconds) {
@@ -175,6 +183,7 @@ Step sync_call_body(lua_State* T) {
 }
 
 constexpr auto lua_params = host_call<params_body>;
+constexpr auto lua_needs = host_call<needs_body>;
 constexpr auto lua_sleep = host_call<sleep_body>;
 constexpr auto lua_log = host_call<log_body>;
 constexpr auto lua_now = host_call<now_body>;
@@ -195,7 +204,8 @@ void SequenceRunner::Impl::install_builtins() {
   const std::pair<const char*, lua_CFunction> builtins[] = {
       {"params", lua_params},     {"sleep", lua_sleep},   {"log", lua_log},
       {"progress", lua_progress}, {"record", lua_record}, {"result", lua_result},
-      {"checkpoint", lua_checkpoint}, {"parallel", lua_parallel}, {"now", lua_now}};
+      {"checkpoint", lua_checkpoint}, {"parallel", lua_parallel}, {"now", lua_now},
+      {"needs", lua_needs}};
   for (const auto& [name, fn] : builtins) {
     lua_pushcfunction(L, fn);
     set_global(name);

@@ -10,6 +10,8 @@
 //
 // Built-in script API:
 //   params{...}              declared parameters (see params.hpp) -> table of values
+//   needs{...}               what the sequence needs of the station (engine/needs.hpp); the
+//                            engine checks it before the run, in the run it does nothing
 //   sleep(seconds)           simulated seconds on the runner's Clock (async); a finite number
 //                            from 0 to kMaxSleepS, else an error
 //   log(text)  progress(fraction, text)  record(value...)  result(value...)

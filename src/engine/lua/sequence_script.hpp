@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,12 @@ namespace ledlab::lua {
 
 // What a script's Lua state may hold unless told otherwise (RunOptions::memory_limit_bytes).
 inline constexpr std::size_t kDefaultMemoryLimit = std::size_t{512} << 20;
+
+// A declaration table as the script wrote it (JSON), and "name:line: " of the call.
+struct Declared {
+  nlohmann::json table;
+  std::string at;
+};
 
 class SequenceScript {
  public:
@@ -35,6 +42,13 @@ class SequenceScript {
   // Errc::config.
   Result<std::vector<ParamDecl>> parameters(std::uint64_t instruction_budget = 10'000'000,
                                             std::size_t memory_limit_bytes = kDefaultMemoryLimit) const;
+
+  // The table the script gives needs{} (engine/needs.hpp), without running the sequence: the
+  // chunk runs in the sandbox as for parameters(), with params{} returning the values the run
+  // will get (`overrides` applied), until its needs{} call. Empty when the script reaches an
+  // engine call or its end first. Errors before needs{} come back as Errc::config.
+  Result<std::optional<Declared>> needs(const Overrides& overrides, std::uint64_t instruction_budget = 10'000'000,
+                                        std::size_t memory_limit_bytes = kDefaultMemoryLimit) const;
 
  private:
   std::string text_;

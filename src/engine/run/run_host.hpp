@@ -9,6 +9,7 @@
 #include "db/verdict.hpp"
 #include "engine/alerts/alert_sender.hpp"
 #include "engine/lua/sequence_runner.hpp"
+#include "engine/preflight.hpp"
 #include "engine/run/console_view.hpp"
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/interlocks.hpp"
@@ -65,6 +66,10 @@ class RunHost {
   void install_control();
   void start_watchdog();
   asio::awaitable<lua::RunOutcome> main();
+  // Pre-flight (run_preflight.cpp): attach, compare needs{} with the drivers' capabilities;
+  // an outcome when the run must end before anything is set up.
+  asio::awaitable<std::optional<lua::RunOutcome>> preflight();
+  json provenance_settings(const instruments::Instrument& inst) const;
   asio::awaitable<lua::RunOutcome> run_script();
   asio::awaitable<void> bring_to_safe_state();
 
@@ -122,6 +127,9 @@ class RunHost {
   };
   std::map<std::string, std::shared_ptr<Recovery>> recoveries_;
   std::string fail_reason_;  // set when the engine ends the run as failed (a link that stayed lost)
+  std::optional<std::vector<PreflightReport>> preflight_;  // set once the pre-flight ran
+  Fallbacks fallbacks_;            // what the lane adapters may substitute (preflight.hpp)
+  bool preflight_refused_ = false;  // exit code 2: the station cannot run the sequence
   std::unique_ptr<Watchdog> watchdog_;  // last: gone before anything its thread reaches
 };
 

@@ -55,6 +55,16 @@ Status check_request_text(const RunRequest& request) {
 
 }  // namespace
 
+Result<SequenceNeeds> sequence_needs(const lua::SequenceScript& script, const lua::Overrides& overrides,
+                                     std::size_t memory_limit_bytes) {
+  auto declared = script.needs(overrides, lua::RunOptions{}.instruction_budget, memory_limit_bytes);
+  if (!declared) return fail(declared.error());
+  if (!*declared) return SequenceNeeds{};
+  auto needs = parse_needs((*declared)->table);
+  if (!needs) return fail(Errc::config, (*declared)->at + needs.error().message);
+  return needs;
+}
+
 Result<Prepared> prepare_new(const RunRequest& request) {
   if (auto st = check_request_text(request); !st) return fail(st.error());
   auto script = lua::SequenceScript::load_file(request.script);
@@ -63,8 +73,10 @@ Result<Prepared> prepare_new(const RunRequest& request) {
   if (!decls) return fail(decls.error());
   auto params = lua::resolve_parameters(*decls, request.overrides);
   if (!params) return fail(params.error());
+  auto needs = sequence_needs(*script, request.overrides, request.script_memory_bytes);
+  if (!needs) return fail(needs.error());
   return Prepared{std::move(*script), std::move(*params), request.overrides, request.station, request.simulate,
-                  request.virtual_time};
+                  request.virtual_time, std::move(*needs)};
 }
 
 Result<Prepared> prepare_resume(const RunRequest& request, const db::RunRecord& run) {
@@ -73,6 +85,9 @@ Result<Prepared> prepare_resume(const RunRequest& request, const db::RunRecord& 
   p.parameters = json::parse(run.parameters_json, nullptr, false);
   auto decls = p.script.parameters();
   p.overrides = overrides_from(p.parameters, decls ? *decls : std::vector<lua::ParamDecl>{});
+  auto needs = sequence_needs(p.script, p.overrides, request.script_memory_bytes);
+  if (!needs) return fail(needs.error());
+  p.needs = std::move(*needs);
   const json station = json::parse(run.station_json, nullptr, false);
   if (!request.station.source.empty()) {
     p.station = request.station;  // the operator named the station file to go on with

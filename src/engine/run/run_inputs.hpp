@@ -4,6 +4,7 @@
 #include "db/records.hpp"
 #include "engine/lua/params.hpp"
 #include "engine/lua/sequence_script.hpp"
+#include "engine/needs.hpp"
 #include "engine/run/run_sequence.hpp"
 #include "engine/station_config.hpp"
 
@@ -19,7 +20,12 @@ struct Prepared {
   StationConfig station;
   bool simulate = false;
   bool virtual_time = false;  // discrete-event simulated time (RunRequest::virtual_time)
+  SequenceNeeds needs;        // needs{} of the script, for the pre-flight check
 };
+
+// needs{} of `script` with the run's parameter overrides, parsed; errors name the script line.
+Result<SequenceNeeds> sequence_needs(const lua::SequenceScript& script, const lua::Overrides& overrides,
+                                     std::size_t memory_limit_bytes = lua::kDefaultMemoryLimit);
 
 // Loads the script and resolves its parameters with the request's overrides.
 Result<Prepared> prepare_new(const RunRequest& request);

@@ -467,6 +467,8 @@ asio::awaitable<void> RunHost::bring_to_safe_state() {
 }
 
 asio::awaitable<lua::RunOutcome> RunHost::main() {
+  // After attach, before initialize: a station that cannot run the sequence is refused here.
+  if (auto refused = co_await preflight()) co_return std::move(*refused);
   for (const auto& inst : station_->instruments()) {
     auto st = co_await inst->initialize();
     // A link lost while setting up is recovered like one lost mid-run, then set up again.
@@ -481,7 +483,7 @@ asio::awaitable<lua::RunOutcome> RunHost::main() {
       (void)store_->add_instrument(run_.id, {.name = inst->name(), .kind = inst->kind(),
                                              .resource = inst->config().address,
                                              .idn = inst->identity() ? inst->identity()->raw : "",
-                                             .settings_json = db::json_text(inst->settings())});
+                                             .settings_json = db::json_text(provenance_settings(*inst))});
     if (auto* st = instrument_status(inst->name())) st->idn = inst->identity() ? inst->identity()->raw : "";
   }
   auto outcome = co_await run_script();
@@ -678,6 +680,7 @@ int RunHost::run() {
   else fmt::print(out_, "verdict not read back: {}\n", verdict.error().describe());
   end_alerts(status, outcome.message, &verdict);
   fmt::print(out_, "store: {} (ledlab show {})\n", request_.db.string(), run_.uuid.substr(0, 8));
+  if (preflight_refused_) return 2;  // bad input: the station lacks what the sequence needs
   if (outcome.status == lua::RunStatus::finished && request_.verdict_exit_code &&
       (!verdict || verdict->outcome == db::RunOutcome::fail))
     return kVerdictFailedExitCode;  // a verdict that cannot be read is not a pass
