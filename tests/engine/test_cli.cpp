@@ -236,6 +236,43 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   else setenv("USER", user.c_str(), 1);
 }
 
+TEST_CASE("a prompt is answered with ledlab ctl answer, which refuses a choice not offered and names who answered") {
+  const std::string dir = in_build("ctl-prompt-runs");
+  setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);
+  const std::string user = std::getenv("USER") ? std::getenv("USER") : "";
+  setenv("USER", "ctl-tester", 1);
+  const std::string db = in_build("run-ctl-prompt.sqlite");
+  HeadlessRun run(run_args(write_script("ctl_prompt.lua", "local c = prompt{text = 'Move the fibre bundle to block B', "
+                                                          "choices = {'OK', 'Skip'}}\nlog('chose ' .. c)\n"),
+                           db),
+                  in_build("run-ctl-prompt.log"));
+  REQUIRE(run.wait_for("waiting for operator: Move the fibre bundle to block B (choices: OK, Skip)"));
+  const std::string uuid = run.text().substr(4, 36);
+  CHECK_THAT(run.text(), Catch::Contains("ledlab ctl answer " + uuid.substr(0, 8) + " CHOICE"));
+  // The run's state says it waits on a person, and what for.
+  CHECK_THAT(run_ledlab("ctl status " + uuid).out,
+             Catch::StartsWith("waiting for operator: Move the fibre bundle to block B (choices: OK, Skip)"));
+  const auto snapshot = run_ledlab("ctl snapshot " + uuid);
+  CHECK_THAT(snapshot.out, Catch::Contains("\"state\":\"waiting for operator\"") &&
+                               Catch::Contains("\"choices\":[\"OK\",\"Skip\"]"));
+  // A choice not offered: refused, the valid ones listed, the prompt still waiting.
+  auto maybe = run_ledlab("ctl answer " + uuid + " Maybe");
+  CHECK(maybe.code == 2);
+  CHECK_THAT(maybe.out, Catch::Contains("'Maybe' is not one of the choices: OK, Skip"));
+  CHECK(run_ledlab("ctl answer " + uuid).code == 2);  // no choice
+  auto ok = run_ledlab("ctl answer " + uuid.substr(0, 8) + " ok");
+  CHECK(ok.code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("answered 'OK'"));
+  CHECK(run.exit_code() == 0);
+  CHECK_THAT(run.text(), Catch::Contains("chose OK"));
+  const auto events = run_ledlab("export " + uuid + " --format csv --table events --db " + db);
+  CHECK_THAT(events.out, Catch::Contains(",state,prompt,waiting for operator: Move the fibre bundle to block B"));
+  CHECK_THAT(events.out, Catch::Contains(",operator,operator,answered 'OK' by ctl-tester via ledlab ctl on host "));
+  unsetenv("LEDLAB_RUN_DIR");
+  if (user.empty()) unsetenv("USER");
+  else setenv("USER", user.c_str(), 1);
+}
+
 TEST_CASE("ledlab ctl status of a run that has ended answers from the store: its state, end and verdict") {
   const std::string dir = in_build("ctl-ended-runs");
   std::filesystem::remove_all(dir);
