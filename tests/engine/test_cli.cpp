@@ -266,7 +266,7 @@ TEST_CASE("a prompt is answered with ledlab ctl answer, which refuses a choice n
   CHECK(run.exit_code() == 0);
   CHECK_THAT(run.text(), Catch::Contains("chose OK"));
   const auto events = run_ledlab("export " + uuid + " --format csv --table events --db " + db);
-  CHECK_THAT(events.out, Catch::Contains(",state,prompt,waiting for operator: Move the fibre bundle to block B"));
+  CHECK_THAT(events.out, Catch::Contains(",state,prompt,\"waiting for operator: Move the fibre bundle to block B (choices: OK, Skip)\""));
   CHECK_THAT(events.out, Catch::Contains(",operator,operator,answered 'OK' by ctl-tester via ledlab ctl on host "));
   unsetenv("LEDLAB_RUN_DIR");
   if (user.empty()) unsetenv("USER");
