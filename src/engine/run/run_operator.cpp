@@ -35,6 +35,9 @@ void RunHost::install_control() {
     view_.line(fmt::format("  answer with {}`ledlab ctl answer {} CHOICE` or in the dashboard",
                            request_.console ? "a choice (or its number) and Enter here, " : "", run_.uuid.substr(0, 8)));
     event(db::EventKind::state, "prompt", describe(p.spec), prompt_json(p));
+    // Whoever watches the station from afar learns that it waits on somebody at the bench.
+    alert(AlertEvent::prompt, describe(p.spec).substr(std::string_view("waiting for operator: ").size()),
+          {{"prompt", prompt_json(p)}});
     if (request_.console) request_.console->prompt(p, run_.uuid);
     publish_state();
   };
