@@ -263,6 +263,18 @@ class DataSource::Worker {
                           : fmt::format("{} {}: {}", steer.command, model_.run->uuid.substr(0, 8), reply.error().message);
   }
 
+  void handle(const Answer& answer) {
+    if (!model_.run) {
+      model_.notice = "answer: no run on display";
+      return;
+    }
+    // As a steer: the run's event log names who answered, via the dashboard.
+    auto reply = engine::send_control(model_.run->uuid,
+                                      engine::control_line("answer", answer.choice, engine::this_process("dashboard")));
+    model_.notice = reply ? fmt::format("answer {}: {}", model_.run->uuid.substr(0, 8), *reply)
+                          : fmt::format("answer {}: {}", model_.run->uuid.substr(0, 8), reply.error().message);
+  }
+
   void handle(const OpenRun& open) { follow_uuid_ = open.uuid; }
 
   // A command's notice is about the run on display when it was given (a start: about the run it

@@ -149,6 +149,10 @@ struct StartRun {
 struct Steer {
   std::string command;  // pause | resume | abort
 };
+// The answer to the prompt the run on display waits on (engine/run/operator_prompt.hpp).
+struct Answer {
+  std::string choice;
+};
 struct OpenRun {
   std::string uuid;  // follows it live if it is running
 };
@@ -158,6 +162,6 @@ struct SelectLane {
 struct CompareRuns {
   std::vector<std::string> uuids;  // in the order picked; empty: compare none
 };
-using Command = std::variant<StartRun, Steer, OpenRun, SelectLane, CompareRuns>;
+using Command = std::variant<StartRun, Steer, Answer, OpenRun, SelectLane, CompareRuns>;
 
 }  // namespace ledlab::gui

@@ -114,6 +114,7 @@ void Dashboard::frame(const Model& model) {
     tab_.clear();
   }
   ImGui::EndChild();
+  prompt_modal(model);
   ImGui::End();
 }
 
@@ -160,8 +161,9 @@ void Dashboard::top_bar(const Model& model, float height) {
   ImGui::ProgressBar(static_cast<float>(bar_fill), ImVec2(bar_w, px(24)), fmt::format("{:.0f} %", progress * 100).c_str());
   ImGui::PopStyleColor();
   const std::string step = fmt::format("step: {}", live.step.empty() ? "-" : live.step);
-  const std::string clock = fmt::format("ETA {}   elapsed {}   samples {}", live.eta_s ? duration(*live.eta_s) : "--",
-                                        duration(live.elapsed_s), model.samples);
+  // A run waiting on a person has no ETA: when it goes on is theirs to say.
+  const std::string eta = live.prompt && model.live.attached ? "waits for the operator" : live.eta_s ? duration(*live.eta_s) : "--";
+  const std::string clock = fmt::format("ETA {}   elapsed {}   samples {}", eta, duration(live.elapsed_s), model.samples);
   // The clock at the middle of the bar; nearer when the window is narrow, so that it stays in
   // view; the step's end gives way first (clipped).
   const float step_end = ImGui::CalcTextSize(step.c_str()).x + px(24), clock_w = ImGui::CalcTextSize(clock.c_str()).x;
@@ -317,6 +319,8 @@ nlohmann::json Dashboard::layout(const Model& model) const {
                    {"display", {ImGui::GetIO().DisplaySize.x, ImGui::GetIO().DisplaySize.y}},
                    {"attached", model.live.attached}, {"selected_lane", model.selected_lane},
                    {"notice", model.notice}, {"widgets", ui_.to_json()}, {"active", ui_.active()},
+                   {"prompt", model.live.attached && model.live.engine.prompt ? nlohmann::json(model.live.engine.prompt->text)
+                                                                              : nlohmann::json(nullptr)},
                    {"mouse", {ImGui::GetIO().MousePos.x, ImGui::GetIO().MousePos.y}}};
   nlohmann::json views = nlohmann::json::object();
   for (const auto& [title, v] : views_)

@@ -34,6 +34,7 @@ class Dashboard {
 
   // The operator's actions, also used by the headless mode (the same path as the buttons).
   void steer(const std::string& command) { send_(Steer{command}); }
+  void answer(const std::string& choice) { send_(Answer{choice}); }
   void select_metric(const std::string& name) { wanted_metric_ = name; }
   // Notes where the named widgets are, for layout() (`ledlab gui --ui-map`); off by default.
   void enable_ui_map() { ui_.enable(); }
@@ -58,6 +59,7 @@ class Dashboard {
   void plots(const Model& model, ImVec2 size);
   void lanes(const Model& model, ImVec2 size);
   void browser(const Model& model);
+  void prompt_modal(const Model& model);
 
   Send send_;
   Fonts fonts_;
@@ -81,6 +83,9 @@ class Dashboard {
   std::uint64_t run_id_ = 0;
   ResultsView results_;  // the Results, Compare and Lane tabs
   std::string tab_;      // to bring to the front in the next frame
+  std::uint64_t prompt_shown_ = 0;  // the id of the prompt whose modal is open (0: none)
+  std::string prompt_answered_;     // the choice sent for it, while the engine has not yet taken it
+  bool prompt_abort_armed_ = false; // the modal's abort asked once, to be confirmed
 };
 
 }  // namespace ledlab::gui

@@ -14,6 +14,7 @@ ImU32 series(int index) {
 ImU32 state(std::string_view s) {
   if (s == "running") return IM_COL32(34, 160, 70, 255);
   if (s == "paused") return IM_COL32(220, 160, 0, 255);
+  if (s == "waiting for operator") return IM_COL32(150, 80, 220, 255);  // apart from paused: a person is asked
   if (s == "suspended" || s == "aborting") return IM_COL32(235, 110, 20, 255);
   if (s == "failed" || s == "aborted" || s == "interrupted") return IM_COL32(200, 40, 40, 255);
   if (s == "finished") return IM_COL32(40, 110, 200, 255);

@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/terminal_console.hpp"
 #include "db/cli.hpp"
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/control_sender.hpp"
@@ -128,6 +129,7 @@ void register_run_command(CLI::App& app) {
     req.db = !o->db.empty() ? o->db : db::default_db_path();
     req.overrides = parse_params_or_exit(o->params);
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
+    req.console = terminal_console(std::cout);
     req.verdict_exit_code = true;
     const int code = engine::run_sequence(req, std::cout);
     if (o->report.empty() || code == 2) throw Exit{code};
@@ -174,6 +176,7 @@ void register_resume_command(CLI::App& app) {
     req.time_scale = o->time_scale;
     req.db = !o->db.empty() ? o->db : db::default_db_path();
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
+    req.console = terminal_console(std::cout);
     req.verdict_exit_code = true;
     throw Exit{engine::run_sequence(req, std::cout)};
   });
@@ -182,21 +185,31 @@ void register_resume_command(CLI::App& app) {
 void register_ctl_command(CLI::App& app) {
   auto command = std::make_shared<std::string>();
   auto run = std::make_shared<std::string>();
+  auto choice = std::make_shared<std::string>();
   auto timeout_s = std::make_shared<double>(5.0);
   auto db = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("ctl", "Steer a running sequence from another process: pause, resume, abort, status, snapshot");
-  cmd->add_option("command", *command, "pause | resume | abort | status | snapshot (the live view as JSON)")
+  auto* cmd = app.add_subcommand(
+      "ctl", "Steer a running sequence from another process: pause, resume, abort, answer a prompt, status, snapshot");
+  cmd->add_option("command", *command, "pause | resume | abort | answer | status | snapshot (the live view as JSON)")
       ->required()
-      ->check(CLI::IsMember({"pause", "resume", "abort", "status", "snapshot"}));
+      ->check(CLI::IsMember({"pause", "resume", "abort", "answer", "status", "snapshot"}));
   cmd->add_option("run", *run, "run uuid (a unique prefix is enough)")->required();
+  cmd->add_option("choice", *choice, "answer: the choice to give the prompt the run waits on (as written, or ignoring case)");
   cmd->add_option("--timeout", *timeout_s, "seconds to wait for the run to accept and answer (default 5)")
       ->check(CLI::Range(0.001, 3600.0));
   cmd->add_option("--db", *db, "status of a run that no longer runs: the store to read it from (default: $LEDLAB_DB or "
                                "./ledlab.sqlite)");
   cmd->callback([=] {
+    if ((*command == "answer") != !choice->empty()) {
+      fmt::print(std::cerr, "error: {}\n", *command == "answer" ? "answer needs a choice: ledlab ctl answer RUN CHOICE"
+                                                               : fmt::format("{} takes no choice (got '{}')", *command, *choice));
+      throw Exit{2};
+    }
     const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(*timeout_s));
     // The run's event log names who steered it: this user, this host, this process.
-    auto reply = engine::send_control(*run, engine::control_line(*command, engine::this_process("ledlab ctl")), timeout);
+    const auto me = engine::this_process("ledlab ctl");
+    const std::string line = *command == "answer" ? engine::control_line(*command, *choice, me) : engine::control_line(*command, me);
+    auto reply = engine::send_control(*run, line, timeout);
     if (!reply && reply.error().code == Errc::not_found && *command == "status") {
       auto stored = stored_run_state(!db->empty() ? *db : db::default_db_path(), *run);
       if (stored) {

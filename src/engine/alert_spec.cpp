@@ -16,7 +16,8 @@ constexpr std::array kEvents{std::pair{AlertEvent::suspend, std::string_view("su
                              std::pair{AlertEvent::resume, std::string_view("resume")},
                              std::pair{AlertEvent::abort, std::string_view("abort")},
                              std::pair{AlertEvent::fail, std::string_view("fail")},
-                             std::pair{AlertEvent::finish, std::string_view("finish")}};
+                             std::pair{AlertEvent::finish, std::string_view("finish")},
+                             std::pair{AlertEvent::prompt, std::string_view("prompt")}};
 
 // An integer in lo..hi; a float (1.5e3) or a string is refused rather than rounded.
 Result<std::int64_t> integer_in(const std::string& src, const toml::node& node, const std::string& key, std::int64_t lo,

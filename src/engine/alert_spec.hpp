@@ -15,10 +15,11 @@
 namespace ledlab::engine {
 
 // What a run tells its webhooks about.
-enum class AlertEvent { suspend, resume, abort, fail, finish };
+// prompt: the run waits for the operator to answer a prompt{} (operator_prompt.hpp).
+enum class AlertEvent { suspend, resume, abort, fail, finish, prompt };
 std::string_view to_string(AlertEvent event);
 std::optional<AlertEvent> parse_alert_event(std::string_view text);
-inline constexpr std::string_view kAlertEventNames = "suspend, resume, abort, fail, finish";
+inline constexpr std::string_view kAlertEventNames = "suspend, resume, abort, fail, finish, prompt";
 
 // "slack": {"text": "..."}, which Slack, Mattermost and Rocket.Chat incoming webhooks accept;
 // "json": the whole alert (event, run, station, DUT, message, verdict) and the same "text".
@@ -44,7 +45,7 @@ struct WebhookSpec {
   WebhookUrl url;
   AlertFormat format = AlertFormat::slack;
   std::set<AlertEvent> events{AlertEvent::suspend, AlertEvent::resume, AlertEvent::abort, AlertEvent::fail,
-                              AlertEvent::finish};
+                              AlertEvent::finish, AlertEvent::prompt};
   std::chrono::milliseconds timeout{5000};  // one attempt: connect, send, the reply
   int retries = 3;                          // further attempts after a failed one
   std::chrono::milliseconds backoff{1000};  // before the first retry; doubles after each

@@ -137,7 +137,7 @@ TEST_CASE("a bad alert table names the file, the line, the key and what is wrong
        "lab.toml:7: alerts.webhook[0].url: 'https://hooks.slack.com/services/T0/B1/x': https is not supported"},
       {"[[alerts.webhook]]\nformat = \"json\"\n", "lab.toml:6: alerts.webhook[0].url: missing"},
       {"[[alerts.webhook]]\nurl = \"http://h/x\"\nevents = [\"finish\", \"crash\"]\n",
-       "lab.toml:8: alerts.webhook[0].events: 'crash' is not one of suspend, resume, abort, fail, finish"},
+       "lab.toml:8: alerts.webhook[0].events: 'crash' is not one of suspend, resume, abort, fail, finish, prompt"},
       {"[[alerts.webhook]]\nurl = \"http://h/x\"\nevents = []\n", "lab.toml:8: alerts.webhook[0].events: expected a list"},
       {"[[alerts.webhook]]\nurl = \"http://h/x\"\nformat = \"teams\"\n",
        "lab.toml:8: alerts.webhook[0].format: 'teams' is not one of slack, json"},
@@ -337,6 +337,29 @@ TEST_CASE("a run whose script fails posts the failure with its reason to the web
   CHECK_THAT(alert["message"].get<std::string>(), Catch::Contains("lamp burnt out"));
   CHECK_FALSE(alert.contains("verdict"));
   CHECK(finishes.received().empty());  // it asked for finish only
+}
+
+TEST_CASE("a run that waits on an operator prompt posts the question to the webhooks that want it") {
+  WebhookReceiver prompts;
+  WebhookReceiver failures;
+  auto req = simulated_request("alerts_prompt",
+                               "local c = prompt{text = 'Move the fibre bundle to block B', choices = {'OK', 'Skip'}, "
+                               "timeout = 60, default = 'Skip'}\nlog('took ' .. c)\n",
+                               fmt::format("\n[[alerts.webhook]]\nurl = \"{}\"\nformat = \"json\"\nevents = [\"prompt\"]\n"
+                                           "\n[[alerts.webhook]]\nurl = \"{}\"\nevents = [\"fail\"]\n",
+                                           prompts.url(), failures.url()));
+  std::ostringstream out;
+  const int code = engine::run_sequence(req, out);
+  INFO(out.str());
+  REQUIRE(code == 0);
+  auto posted = prompts.received();
+  REQUIRE(posted.size() == 1);
+  auto alert = json::parse(posted[0].body);
+  CHECK(alert["event"] == "prompt");
+  CHECK_THAT(alert["text"].get<std::string>(),
+             Catch::Contains("waits for the operator: Move the fibre bundle to block B (choices: OK, Skip; timeout 60 s, default Skip)"));
+  CHECK(alert["prompt"]["choices"] == json({"OK", "Skip"}));
+  CHECK(failures.received().empty());
 }
 
 TEST_CASE("a run the watchdog ends posts its failure before the process exits") {

@@ -12,7 +12,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 namespace {
@@ -234,6 +236,86 @@ TEST_CASE("ledlab ctl pauses, resumes and aborts a headless run from another pro
   unsetenv("LEDLAB_RUN_DIR");
   if (user.empty()) unsetenv("USER");
   else setenv("USER", user.c_str(), 1);
+}
+
+TEST_CASE("a prompt is answered with ledlab ctl answer, which refuses a choice not offered and names who answered") {
+  const std::string dir = in_build("ctl-prompt-runs");
+  setenv("LEDLAB_RUN_DIR", dir.c_str(), 1);
+  const std::string user = std::getenv("USER") ? std::getenv("USER") : "";
+  setenv("USER", "ctl-tester", 1);
+  const std::string db = in_build("run-ctl-prompt.sqlite");
+  HeadlessRun run(run_args(write_script("ctl_prompt.lua", "local c = prompt{text = 'Move the fibre bundle to block B', "
+                                                          "choices = {'OK', 'Skip'}}\nlog('chose ' .. c)\n"),
+                           db),
+                  in_build("run-ctl-prompt.log"));
+  REQUIRE(run.wait_for("waiting for operator: Move the fibre bundle to block B (choices: OK, Skip)"));
+  const std::string uuid = run.text().substr(4, 36);
+  CHECK_THAT(run.text(), Catch::Contains("ledlab ctl answer " + uuid.substr(0, 8) + " CHOICE"));
+  // The run's state says it waits on a person, and what for.
+  CHECK_THAT(run_ledlab("ctl status " + uuid).out,
+             Catch::StartsWith("waiting for operator: Move the fibre bundle to block B (choices: OK, Skip)"));
+  const auto snapshot = run_ledlab("ctl snapshot " + uuid);
+  CHECK_THAT(snapshot.out, Catch::Contains("\"state\":\"waiting for operator\"") &&
+                               Catch::Contains("\"choices\":[\"OK\",\"Skip\"]"));
+  // A choice not offered: refused, the valid ones listed, the prompt still waiting.
+  auto maybe = run_ledlab("ctl answer " + uuid + " Maybe");
+  CHECK(maybe.code == 2);
+  CHECK_THAT(maybe.out, Catch::Contains("'Maybe' is not one of the choices: OK, Skip"));
+  CHECK(run_ledlab("ctl answer " + uuid).code == 2);  // no choice
+  auto ok = run_ledlab("ctl answer " + uuid.substr(0, 8) + " ok");
+  CHECK(ok.code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("answered 'OK'"));
+  CHECK(run.exit_code() == 0);
+  CHECK_THAT(run.text(), Catch::Contains("chose OK"));
+  const auto events = run_ledlab("export " + uuid + " --format csv --table events --db " + db);
+  CHECK_THAT(events.out, Catch::Contains(",state,prompt,\"waiting for operator: Move the fibre bundle to block B (choices: OK, Skip)\""));
+  CHECK_THAT(events.out, Catch::Contains(",operator,operator,answered 'OK' by ctl-tester via ledlab ctl on host "));
+  unsetenv("LEDLAB_RUN_DIR");
+  if (user.empty()) unsetenv("USER");
+  else setenv("USER", user.c_str(), 1);
+}
+
+TEST_CASE("at the run's terminal a prompt rings, numbers its choices and takes a typed number as the answer") {
+  const std::string db = in_build("run-terminal-prompt.sqlite");
+  const std::string log = in_build("run-terminal-prompt.log");
+  const std::string fifo = in_build("run-terminal-prompt.fifo");
+  std::remove(log.c_str());
+  std::remove(fifo.c_str());
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string script = write_script("terminal_prompt.lua", "local c = prompt{text = 'Close the lid', "
+                                                                 "choices = {'OK', 'Skip'}}\nlog('chose ' .. c)\n");
+  // script(1) runs the run on a pseudo-terminal, its input a terminal as an operator's is; what
+  // the test types goes in through the FIFO.
+  const std::string cmd = "exec script -qfec '" + std::string(LEDLAB_BINARY_DIR) + "/ledlab " + run_args(script, db) +
+                          "' /dev/null < " + fifo + " > " + log + " 2>&1";
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const int keys = ::open(fifo.c_str(), O_WRONLY);  // returns once the run's side has it open
+  REQUIRE(keys >= 0);
+  const auto text = [&] {
+    std::ifstream in(log);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  bool shown = false;
+  for (int i = 0; i < 200 * kSanitizerSlowdown && !shown; ++i, usleep(50000))
+    shown = text().find("[1] OK  [2] Skip") != std::string::npos;
+  REQUIRE(shown);
+  CHECK_THAT(text(), Catch::Contains("\a  [1] OK  [2] Skip"));  // the bell, then the choices
+  CHECK_THAT(text(), Catch::Contains("answer with a choice (or its number) and Enter here"));
+  REQUIRE(::write(keys, "2\n", 2) == 2);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  ::close(keys);
+  INFO(text());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK_THAT(text(), Catch::Contains("chose Skip"));
+  CHECK_THAT(text(), Catch::Contains("answered 'Skip' by ") && Catch::Contains(" via the run's terminal on host ") &&
+                         Catch::Contains(" (typed) to: Close the lid"));
 }
 
 TEST_CASE("ledlab ctl status of a run that has ended answers from the store: its state, end and verdict") {

@@ -95,6 +95,14 @@ TEST_CASE("on a terminal the status line is redrawn in place and log lines scrol
   CHECK_THAT(text, Catch::Contains("[suspended]"));
 }
 
+TEST_CASE("a run waiting for the operator says so where its ETA would be") {
+  std::ostringstream out;
+  ConsoleView view(out, true, 120);
+  view.progress(0.5, "lid check");
+  view.state("waiting for operator");
+  CHECK_THAT(out.str(), Catch::Contains(" 50%  ETA waits for the operator  [waiting for operator]  lid check"));
+}
+
 TEST_CASE("time paused or suspended does not count toward the ETA") {
   std::ostringstream out;
   ManualClock t;

@@ -77,3 +77,23 @@ TEST_CASE("a run's starter is ledlab run in this process, unless its launcher na
   CHECK(launched.via == "dashboard");
   CHECK(launched.pid == 4242);
 }
+
+TEST_CASE("a control line carries one argument before its sender, spaces and quotes and all") {
+  const ControlSender bob{.user = "bob", .host = "lab-1", .pid = 9, .via = "ledlab ctl"};
+  auto parsed = parse_control_line(control_line("answer", "Move \"on\" now", bob));
+  REQUIRE(parsed);
+  CHECK(parsed->verb == "answer");
+  REQUIRE(parsed->argument);
+  CHECK(*parsed->argument == "Move \"on\" now");
+  REQUIRE(parsed->from);
+  CHECK(parsed->from->user == "bob");
+  // Typed by hand: one bare word, with or without a sender after it.
+  parsed = parse_control_line("answer OK");
+  REQUIRE(parsed);
+  CHECK(*parsed->argument == "OK");
+  CHECK_FALSE(parsed->from);
+  // A quoted argument that is never closed is refused, naming the verb.
+  auto open = parse_control_line("answer \"OK");
+  REQUIRE_FALSE(open);
+  CHECK_THAT(open.error().message, Catch::Contains("'answer'") && Catch::Contains("not a closed JSON string"));
+}

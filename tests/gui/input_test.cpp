@@ -296,3 +296,39 @@ TEST_CASE("an operator starts, pauses, resumes, zooms, picks a lane and aborts a
     CHECK(stored_event(db, uuid, "abort: aborted by " + who));
   }
 }
+
+TEST_CASE("an operator answers a run's prompt with a click on its choice in the dashboard's modal", "[gui][input]") {
+  REQUIRE(run_shell("command -v xdotool").code == 0);  // missing: run third_party/install-deps.sh
+  const fs::path dir = fs::path(LEDLAB_BINARY_DIR) / "gui-test" / "prompt";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "runs");
+  ::setenv("LEDLAB_RUN_DIR", (dir / "runs").c_str(), 1);  // the run and the dashboard inherit it
+  const fs::path db = dir / "store.sqlite";
+  const fs::path script = dir / "prompt.lua";
+  std::ofstream(script) << "local c = prompt{text = 'Move the fibre bundle to block B', choices = {'OK', 'Skip'}}\n"
+                           "log('chose ' .. c)\n";
+  ledlab::test::HeadlessRun run("run " + script.string() + " --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml --sim --db " +
+                                    db.string(),
+                                (dir / "run.log").string());
+  REQUIRE(run.wait_for("waiting for operator: Move the fibre bundle to block B", 30));
+  const std::string uuid = run.text().substr(4, 36);  // "run <uuid> started: ..."
+  struct AbortAtEnd {
+    std::string uuid;
+    ~AbortAtEnd() { ledlab::test::run_ledlab("ctl abort " + uuid); }
+  } abort_at_end{uuid};
+
+  Window window(dir, "--db " + db.string() + " --attach " + uuid + " --size 1600x1000");
+  // The modal: the question and one button per choice, in front of everything else.
+  json map = window.wait("the prompt's modal", [](const json& m) {
+    return m.value("prompt", json()) == "Move the fibre bundle to block B" && m.at("widgets").contains("prompt:Skip");
+  });
+  CHECK(state(map) == "waiting for operator");
+  CHECK(map.at("widgets").contains("prompt:OK"));
+  window.click("prompt:Skip");
+  // The script has its answer and ends; the modal goes with the prompt.
+  CHECK(run.exit_code() == 0);
+  CHECK_THAT(run.text(), Catch::Contains("chose Skip"));
+  const std::string who = "alice via dashboard on host " + host_name() + " (pid " + std::to_string(window.gui_pid()) + ")";
+  CHECK(stored_event(db, uuid, "answered 'Skip' by " + who + " to: Move the fibre bundle to block B"));
+  window.wait("the modal gone", [](const json& m) { return m.value("prompt", json()).is_null() && !m.at("widgets").contains("prompt:Skip"); });
+}

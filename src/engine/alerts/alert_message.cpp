@@ -15,6 +15,7 @@ std::string_view past_tense(AlertEvent event) {
     case AlertEvent::abort: return "aborted";
     case AlertEvent::fail: return "failed";
     case AlertEvent::finish: return "finished";
+    case AlertEvent::prompt: return "waits for the operator";
   }
   return "?";
 }

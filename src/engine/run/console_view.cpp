@@ -87,8 +87,11 @@ void ConsoleView::state(std::string_view state) {
 void ConsoleView::redraw() {
   if (!terminal_) return;
   const auto eta = eta_s();
-  const std::string tail = fmt::format(" {:3.0f}%  ETA {}  [{}]  ", fraction_ * 100,
-                                       eta ? format_duration(*eta) : std::string("--"), state_);
+  // A run that waits on a person has no ETA to give: when it goes on is theirs to say.
+  const std::string eta_text = state_ == "waiting for operator" ? std::string("waits for the operator")
+                               : eta                            ? format_duration(*eta)
+                                                                : std::string("--");
+  const std::string tail = fmt::format(" {:3.0f}%  ETA {}  [{}]  ", fraction_ * 100, eta_text, state_);
   constexpr int kBar = 24;
   const int filled = static_cast<int>(std::lround(fraction_ * kBar));
   std::string text = "[" + std::string(static_cast<std::size_t>(filled), '#') +

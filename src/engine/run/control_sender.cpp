@@ -42,21 +42,57 @@ ControlSender run_starter() {
   return from;
 }
 
+namespace {
+
+nlohmann::json sender_json(const ControlSender& from) {
+  return {{"user", from.user}, {"host", from.host}, {"pid", from.pid}, {"via", from.via}};
+}
+
+// The end of the JSON string that starts at text[0] (its closing quote's index + 1), or npos.
+std::size_t string_end(std::string_view text) {
+  for (std::size_t i = 1; i < text.size(); ++i) {
+    if (text[i] == '\\') ++i;
+    else if (text[i] == '"') return i + 1;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 std::string control_line(std::string_view verb, const ControlSender& from) {
-  const nlohmann::json j{{"user", from.user}, {"host", from.host}, {"pid", from.pid}, {"via", from.via}};
   // dump() escapes control characters, so the line has no newline inside it.
-  return fmt::format("{} {}", verb, j.dump());
+  return fmt::format("{} {}", verb, sender_json(from).dump());
+}
+
+std::string control_line(std::string_view verb, std::string_view argument, const ControlSender& from) {
+  return fmt::format("{} {} {}", verb, nlohmann::json(std::string(argument)).dump(), sender_json(from).dump());
 }
 
 Result<ControlCommand> parse_control_line(std::string_view line) {
   const auto space = line.find(' ');
-  ControlCommand out{std::string(line.substr(0, space)), std::nullopt};
+  ControlCommand out{std::string(line.substr(0, space)), std::nullopt, std::nullopt};
   if (space == std::string_view::npos) return out;
-  const auto j = nlohmann::json::parse(line.substr(space + 1), nullptr, false);
+  std::string_view rest = line.substr(space + 1);
+  if (rest.starts_with('"')) {
+    const auto end = string_end(rest);
+    const auto arg = end == std::string_view::npos ? nlohmann::json() : nlohmann::json::parse(rest.substr(0, end), nullptr, false);
+    if (!arg.is_string())
+      return fail(Errc::invalid_argument, fmt::format("control command '{}': the quoted argument {} is not a closed JSON "
+                                                      "string", out.verb, rest));
+    out.argument = arg.get<std::string>();
+    rest = rest.substr(end);
+  } else if (!rest.starts_with('{')) {
+    const auto word_end = rest.find(' ');
+    out.argument = std::string(rest.substr(0, word_end));
+    rest = word_end == std::string_view::npos ? std::string_view() : rest.substr(word_end);
+  }
+  while (rest.starts_with(' ')) rest.remove_prefix(1);
+  if (rest.empty()) return out;
+  const auto j = nlohmann::json::parse(rest, nullptr, false);
   if (!j.is_object())
     return fail(Errc::invalid_argument,
-                fmt::format("control command '{}': expected a sender object after the verb, got '{}'", out.verb,
-                            line.substr(space + 1)));
+                fmt::format("control command '{}': expected {}a sender object after the verb, got '{}'", out.verb,
+                            out.argument ? "one argument and " : "", line.substr(space + 1)));
   const auto text = [&](const char* key) {
     const auto it = j.find(key);
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();

@@ -31,13 +31,19 @@ ControlSender run_starter();
 
 // "pause" + the sender: the line send_control() writes.
 std::string control_line(std::string_view verb, const ControlSender& from);
+// A verb with one argument: `answer "Move on" {sender}`. The argument goes as a JSON string,
+// so that it may hold spaces and quotes.
+std::string control_line(std::string_view verb, std::string_view argument, const ControlSender& from);
 
 struct ControlCommand {
   std::string verb;
-  std::optional<ControlSender> from;  // empty: a bare verb
+  std::optional<std::string> argument;  // `answer OK`, `answer "Move on"`
+  std::optional<ControlSender> from;    // empty: a bare verb
 };
 
-// Errors: invalid_argument when what follows the verb is not a sender object.
+// verb [argument] [sender]: the argument is a JSON string or, typed by hand (`socat`), one
+// word. Errors: invalid_argument when the argument's string is not closed or what follows it
+// is not a sender object.
 Result<ControlCommand> parse_control_line(std::string_view line);
 
 // "alice via dashboard on host lab-3 (pid 1234)"; "an unnamed sender via the control socket".

@@ -13,6 +13,8 @@
 #include "engine/run/console_view.hpp"
 #include "engine/run/control_endpoint.hpp"
 #include "engine/run/interlocks.hpp"
+#include "engine/run/operator_commands.hpp"
+#include "engine/run/operator_prompt.hpp"
 #include "engine/run/run_inputs.hpp"
 #include "engine/run/run_recorder.hpp"
 #include "engine/run/run_sequence.hpp"
@@ -63,7 +65,13 @@ class RunHost {
   Status restore_bench_state();
   void drive(std::future<lua::RunOutcome>& done);
   void install_script_api();
+  // The operator (run_operator.cpp): prompt{}, the control socket, the terminal, signals.
   void install_control();
+  void watch_console();
+  void on_signal(int signal_number);
+  OperatorOrigin terminal_origin() const;
+  asio::awaitable<Result<json>> prompt_operator(json args);
+  void publish_prompt();
   void start_watchdog();
   asio::awaitable<lua::RunOutcome> main();
   // Pre-flight (run_preflight.cpp): attach, compare needs{} with the drivers' capabilities;
@@ -110,6 +118,8 @@ class RunHost {
   std::unique_ptr<RunRecorder> recorder_;
   std::unique_ptr<lua::SequenceRunner> runner_;
   std::unique_ptr<InterlockMonitor> monitor_;
+  std::unique_ptr<OperatorPrompts> prompts_;
+  std::unique_ptr<OperatorCommands> commands_;  // after runner_ and prompts_, which it steers
   std::unique_ptr<ControlEndpoint> endpoint_;
   std::unique_ptr<AlertSender> alerts_;  // after io_: its thread posts its problems there
   AlertContext alert_context_;

@@ -10,8 +10,8 @@
 #include "engine/run/analysis_bindings.hpp"
 #include "engine/run/recorded_bindings.hpp"
 #include "engine/run/console_view.hpp"
-#include "engine/run/control_endpoint.hpp"
 #include "engine/run/control_sender.hpp"
+#include "engine/run/operator_console.hpp"
 #include "engine/run/instrument_bindings.hpp"
 #include "engine/run/interlocks.hpp"
 #include "engine/run/run_inputs.hpp"
@@ -25,7 +25,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
@@ -129,12 +128,14 @@ std::string RunHost::state_name() const {
   if (runner_ && runner_->abort_requested()) return "aborting";
   if (!holds_.empty()) return "suspended";
   if (runner_ && runner_->paused()) return "paused";
+  if (prompts_ && prompts_->pending()) return "waiting for operator";
   return "running";
 }
 
 void RunHost::publish_state() {
   const std::string state = state_name();
   snapshot_.state = state;
+  publish_prompt();
   if (monitor_) snapshot_.interlocks = monitor_->status();
   for (auto& inst : snapshot_.instruments) {
     inst.alarm = false;
@@ -391,50 +392,6 @@ void RunHost::install_script_api() {
   });
 }
 
-void RunHost::install_control() {
-  auto endpoint = ControlEndpoint::open(io_, run_.uuid, [this](std::string_view line) -> std::string {
-    auto parsed = parse_control_line(line);
-    if (!parsed) return fmt::format("error: {}", parsed.error().message);
-    const std::string& command = parsed->verb;
-    // Every action names who took it and from where (the sender the command carries).
-    const std::string who = describe(parsed->from);
-    const auto action = [&](const std::string& what) {
-      view_.line(what);
-      event(db::EventKind::operator_action, "operator", what);
-    };
-    if (command == "pause") {
-      if (!runner_->paused() && !runner_->abort_requested()) {
-        runner_->pause();
-        action("paused by " + who);
-      }
-    } else if (command == "resume") {
-      if (runner_->paused() && !runner_->abort_requested()) {
-        runner_->resume();
-        action("resumed by " + who);
-      }
-    } else if (command == "abort") {
-      if (!runner_->abort_requested()) {
-        runner_->abort("aborted by " + who);
-        action("abort: aborted by " + who);
-      }
-    } else if (command == "snapshot") {
-      publish_state();
-      snapshot_.elapsed_s = view_.active_s();
-      snapshot_.eta_s = view_.eta_s();
-      snapshot_.sim_time_s = clock_->now_s();
-      snapshot_.records = recorder_->records();
-      snapshot_.results = recorder_->results();
-      return db::json_text(to_json(snapshot_));
-    } else if (command != "status") {
-      return fmt::format("error: unknown command '{}' (pause, resume, abort, status, snapshot)", command);
-    }
-    publish_state();
-    return state_name();
-  });
-  if (endpoint) endpoint_ = std::move(*endpoint);
-  else view_.line(fmt::format("warning: {}; `ledlab ctl` cannot reach this run", endpoint.error().message));
-}
-
 // Made after the run's signal_set (the watchdog relies on the engine seeing every signal it
 // sees), fed by the engine loop, and gone once the loop has ended.
 void RunHost::start_watchdog() {
@@ -595,48 +552,12 @@ int RunHost::run() {
 
   // Ctrl-C pauses at the next instrument call; Enter resumes; a second Ctrl-C (or SIGTERM) aborts.
   asio::signal_set signals(io_, SIGINT, SIGTERM);
-  asio::posix::stream_descriptor console(io_);
-  const bool interactive = ::isatty(STDIN_FILENO) != 0;
-  if (interactive) console.assign(::dup(STDIN_FILENO));
-  // Keys and Ctrl-C at the run's own terminal: whoever runs it, on this host. No pid: a signal
-  // does not say which process sent it.
-  ControlSender terminal = this_process("the run's terminal");
-  terminal.pid = 0;
-  const std::string at_terminal = describe(terminal);
-  std::function<void()> watch_console = [&] {
-    if (!interactive) return;
-    console.async_wait(asio::posix::stream_descriptor::wait_read, [&](const boost::system::error_code& ec) {
-      if (ec) return;
-      char buf[256];
-      (void)::read(console.native_handle(), buf, sizeof buf);
-      if (runner_->paused() && !runner_->abort_requested()) {
-        runner_->resume();
-        const std::string msg = "resumed by " + at_terminal + " (Enter)";
-        view_.line(msg);
-        event(db::EventKind::operator_action, "operator", msg);
-        publish_state();
-      }
-      watch_console();
-    });
-  };
   watch_console();
   std::function<void()> watch_signals = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       if (watchdog_) watchdog_->signal_handled();
-      if (sig == SIGINT && !runner_->paused() && !runner_->abort_requested()) {
-        runner_->pause();
-        const std::string msg = fmt::format("paused by {} (Ctrl-C): {}Ctrl-C again aborts", at_terminal,
-                                            interactive ? "Enter resumes, " : "");
-        view_.line(msg);
-        event(db::EventKind::operator_action, "operator", msg);
-      } else if (!runner_->abort_requested()) {
-        const std::string why = sig == SIGTERM ? "stopped by SIGTERM" : "second Ctrl-C by " + at_terminal;
-        runner_->abort(why);
-        view_.line("abort: " + why);
-        event(db::EventKind::operator_action, "operator", "abort: " + why);
-      }
-      publish_state();
+      on_signal(sig);
       watch_signals();
     });
   };
@@ -658,8 +579,7 @@ int RunHost::run() {
     outcome = lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
   signals.cancel();
   endpoint_.reset();  // the run no longer takes commands
-  boost::system::error_code ignored;
-  console.close(ignored);
+  if (request_.console) request_.console->stop();
   view_.finish();
 
   const auto status = store_status(outcome.status);

@@ -8,11 +8,14 @@
 #include "engine/station_config.hpp"
 
 #include <filesystem>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
 
 namespace ledlab::engine {
+
+class OperatorConsole;
 
 struct RunRequest {
   std::filesystem::path script;
@@ -42,6 +45,9 @@ struct RunRequest {
   };
   std::vector<SimFault> sim_faults;
   bool terminal = false;  // draw a progress bar in place (a terminal) instead of plain lines
+  // The operator's keys at the run's terminal (Enter resumes, answers to prompts); none: the
+  // run reads no keys (operator_console.hpp).
+  std::shared_ptr<OperatorConsole> console;
   std::size_t script_memory_bytes = lua::kDefaultMemoryLimit;  // the script's Lua state at most
   // The engine loop must answer within this many wall seconds, or the watchdog stops the script
   // and then forces the safe state and ends the process (watchdog.hpp).

@@ -43,7 +43,13 @@ json to_json(const RunSnapshot& s) {
   for (const auto& l : s.interlocks)
     interlocks.push_back({{"name", l.name}, {"kind", l.kind}, {"state", l.state}, {"action", l.action},
                           {"message", l.message}});
-  return {{"run_uuid", s.run_uuid}, {"sequence", s.sequence}, {"station", s.station}, {"db_path", s.db_path},
+  json prompt;  // null: none waits
+  if (s.prompt)
+    prompt = {{"id", s.prompt->id}, {"text", s.prompt->text}, {"choices", s.prompt->choices},
+              {"timeout_s", optional_number(s.prompt->timeout_s)},
+              {"default", s.prompt->default_choice ? json(*s.prompt->default_choice) : json(nullptr)},
+              {"asked_s", s.prompt->asked_s}};
+  return {{"prompt", prompt}, {"run_uuid", s.run_uuid}, {"sequence", s.sequence}, {"station", s.station}, {"db_path", s.db_path},
           {"state", s.state}, {"step", s.step}, {"progress", s.progress}, {"eta_s", optional_number(s.eta_s)},
           {"elapsed_s", s.elapsed_s}, {"sim_time_s", s.sim_time_s}, {"time_scale", s.time_scale},
           {"records", s.records}, {"results", s.results}, {"suspensions", s.suspensions}, {"message", s.message},
@@ -96,6 +102,16 @@ Result<RunSnapshot> snapshot_from_json(const json& j) {
     read_field(jl, "action", l.action, error);
     read_field(jl, "message", l.message, error);
     s.interlocks.push_back(std::move(l));
+  }
+  if (const auto it = j.find("prompt"); error.empty() && it != j.end() && !it->is_null()) {
+    PromptStatus p;
+    read_field(*it, "id", p.id, error);
+    read_field(*it, "text", p.text, error);
+    read_field(*it, "choices", p.choices, error);
+    read_field(*it, "timeout_s", p.timeout_s, error);
+    read_field(*it, "asked_s", p.asked_s, error);
+    if (error.empty() && it->contains("default") && (*it)["default"].is_string()) p.default_choice = (*it)["default"].get<std::string>();
+    s.prompt = std::move(p);
   }
   if (!error.empty()) return fail(Errc::protocol, error);
   return s;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,12 +35,22 @@ struct InterlockStatus {
   std::string message;   // "chamber air 31.4 C is 6.4 C from setpoint 25 C (band 2 C)"
 };
 
+// A prompt{} waiting for the operator's answer (operator_prompt.hpp).
+struct PromptStatus {
+  std::uint64_t id = 0;
+  std::string text;
+  std::vector<std::string> choices;
+  std::optional<double> timeout_s;
+  std::optional<std::string> default_choice;
+  double asked_s = 0;  // the run's clock, simulated unix seconds
+};
+
 struct RunSnapshot {
   std::string run_uuid;
   std::string sequence;  // "ber_vs_temperature"
   std::string station;   // station name
   std::string db_path;   // the store the run records into
-  // created | running | paused | suspended | finished | aborted | failed | interrupted
+  // created | running | waiting for operator | paused | suspended | finished | aborted | failed | interrupted
   std::string state = "created";
   std::string step;      // the script's last progress() text
   double progress = 0;   // 0..1 from progress()
@@ -53,6 +64,7 @@ struct RunSnapshot {
   std::string message;          // why it is paused / suspended / failed, if it is
   std::vector<InstrumentStatus> instruments;
   std::vector<InterlockStatus> interlocks;
+  std::optional<PromptStatus> prompt;  // absent from an engine without prompts
 };
 
 nlohmann::json to_json(const RunSnapshot& snapshot);
