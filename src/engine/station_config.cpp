@@ -20,7 +20,7 @@
 namespace ledlab::engine {
 namespace {
 
-const std::set<std::string> kKinds{"power_meter", "thermal_chamber", "bert", "pattern_generator", "smu"};
+const std::set<std::string> kKinds{"power_meter", "thermal_chamber", "bert", "pattern_generator", "smu", "optical_switch"};
 
 // "station.toml:12: instruments.chamber.timeout_ms: expected an integer"
 Error at(const std::string& source, const toml::node* node, std::string_view key, std::string_view what) {
@@ -137,10 +137,10 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
   instruments::InstrumentConfig cfg;
   cfg.name = name;
   const auto kind = t["kind"].value<std::string>();
-  if (!kind) return fail(at(src, &t, base + ".kind", "missing; one of power_meter, thermal_chamber, bert, pattern_generator, smu"));
+  if (!kind) return fail(at(src, &t, base + ".kind", "missing; one of power_meter, thermal_chamber, bert, pattern_generator, smu, optical_switch"));
   if (!kKinds.contains(*kind))
     return fail(at(src, t.get("kind"), base + ".kind",
-                   fmt::format("'{}' is not one of power_meter, thermal_chamber, bert, pattern_generator, smu", *kind)));
+                   fmt::format("'{}' is not one of power_meter, thermal_chamber, bert, pattern_generator, smu, optical_switch", *kind)));
   cfg.kind = *kind;
   cfg.driver = t["driver"].value_or(std::string{});
   const auto address = t["address"].value<std::string>();
