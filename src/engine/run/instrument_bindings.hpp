@@ -7,7 +7,9 @@
 
 namespace ledlab::engine {
 
-// `clock` is the run's: a BERT gate waits out its length on it.
+// The station's implicit socket (every instrument under its own name, lane n on channel n):
+// bind_socket without fallbacks and without locks. `clock` is the run's: a BERT gate waits
+// out its length on it.
 void bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock);
 
 }  // namespace ledlab::engine
