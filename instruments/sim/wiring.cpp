@@ -17,6 +17,12 @@ void Wiring::connect_switch_output(const std::string& instrument, int channel, c
   sw.outputs = std::max(sw.outputs, output);
 }
 
+void Wiring::serve_lanes(const std::string& instrument, const std::vector<std::size_t>& lanes) {
+  std::lock_guard lock(mutex_);
+  auto& served = whole_[instrument];
+  served.insert(served.end(), lanes.begin(), lanes.end());
+}
+
 void Wiring::connect_switch_input(const std::string& optical_switch, int input, std::size_t lane) {
   std::lock_guard lock(mutex_);
   switches_[optical_switch].inputs[input] = lane;
@@ -52,7 +58,7 @@ std::optional<int> Wiring::routed_input(const std::string& optical_switch, int o
 
 bool Wiring::knows(std::string_view instrument) const {
   std::lock_guard lock(mutex_);
-  return channels_.contains(instrument);
+  return channels_.contains(instrument) || whole_.contains(instrument);
 }
 
 std::optional<std::size_t> Wiring::resolve_locked(std::string_view instrument, int channel) const {
@@ -101,16 +107,17 @@ int Wiring::switch_outputs(std::string_view optical_switch) const {
 std::vector<std::size_t> Wiring::lanes_of(std::string_view instrument) const {
   std::lock_guard lock(mutex_);
   std::vector<std::size_t> lanes;
-  auto inst = channels_.find(instrument);
-  if (inst == channels_.end()) return lanes;
-  for (const auto& [channel, src] : inst->second) {
-    if (src.lane) {
-      lanes.push_back(*src.lane);
-      continue;
+  if (auto whole = whole_.find(instrument); whole != whole_.end()) lanes = whole->second;
+  if (auto inst = channels_.find(instrument); inst != channels_.end()) {
+    for (const auto& [channel, src] : inst->second) {
+      if (src.lane) {
+        lanes.push_back(*src.lane);
+        continue;
+      }
+      auto sw = switches_.find(src.optical_switch);
+      if (sw == switches_.end()) continue;
+      for (const auto& [input, lane] : sw->second.inputs) lanes.push_back(lane);
     }
-    auto sw = switches_.find(src.optical_switch);
-    if (sw == switches_.end()) continue;
-    for (const auto& [input, lane] : sw->second.inputs) lanes.push_back(lane);
   }
   std::ranges::sort(lanes);
   const auto dup = std::ranges::unique(lanes);

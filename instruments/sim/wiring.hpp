@@ -25,6 +25,9 @@ class Wiring {
   void connect_lane(const std::string& instrument, int channel, std::size_t lane);
   // A channel fed by output `output` of the switch `optical_switch`.
   void connect_switch_output(const std::string& instrument, int channel, const std::string& optical_switch, int output);
+  // An instrument that serves lanes as a whole, without a channel per lane (a pattern generator
+  // driving a DUT's every lane at once): it drives or reads these lanes.
+  void serve_lanes(const std::string& instrument, const std::vector<std::size_t>& lanes);
   // The light of `lane` enters `optical_switch` at `input`.
   void connect_switch_input(const std::string& optical_switch, int input, std::size_t lane);
 
@@ -47,7 +50,8 @@ class Wiring {
   // The highest input / output wired on `optical_switch` (0 when none).
   int switch_inputs(std::string_view optical_switch) const;
   int switch_outputs(std::string_view optical_switch) const;
-  // Every bench lane some channel of `instrument` may see (directly or through any route).
+  // Every bench lane `instrument` may see: through its channels (directly, or through any route
+  // of their switch) and the lanes it serves as a whole. Sorted, each once.
   std::vector<std::size_t> lanes_of(std::string_view instrument) const;
 
  private:
@@ -66,6 +70,7 @@ class Wiring {
   mutable std::mutex mutex_;
   std::map<std::string, std::map<int, Source>, std::less<>> channels_;
   std::map<std::string, Switch, std::less<>> switches_;
+  std::map<std::string, std::vector<std::size_t>, std::less<>> whole_;
 };
 
 }  // namespace ledlab::sim
