@@ -2,14 +2,22 @@
 
 #include "engine/socket/bind_socket.hpp"
 
-#include <stdexcept>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace ledlab::engine {
 
-void bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock) {
-  // The implicit socket names only instruments of the station: binding cannot fail.
-  auto bound = bind_socket(runner, station, implicit_socket(station.config()), nullptr, std::move(clock));
-  if (!bound) throw std::logic_error(bound.error().describe());
+Status bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock) {
+  const auto sockets = station_sockets(station.config());
+  if (sockets.size() != 1) {
+    std::vector<std::string> names;
+    for (const auto& s : sockets) names.push_back(s.name);
+    return fail(Errc::config, fmt::format("{}: station '{}' has {} sockets ({}): a run binds one of them",
+                                          station.config().source, station.config().name, sockets.size(), fmt::join(names, ", ")));
+  }
+  auto bound = bind_socket(runner, station, sockets.front(), nullptr, std::move(clock));
+  if (!bound) return fail(bound.error());
+  return {};
 }
 
 }  // namespace ledlab::engine

@@ -61,7 +61,7 @@ class RunHost {
   void save_bench_state(std::string_view checkpoint);
   Status restore_bench_state();
   void drive(std::future<lua::RunOutcome>& done);
-  void install_script_api();
+  Status install_script_api();
   void install_control();
   void start_watchdog();
   asio::awaitable<lua::RunOutcome> main();
