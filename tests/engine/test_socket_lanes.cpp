@@ -11,9 +11,12 @@
 #include "support/sim_station.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -231,4 +234,151 @@ TEST_CASE("a socket on part of a meter reads its own channels, lane n where the 
   CHECK(part.records[0][1].get<double>() == Approx(all[3].get<double>()).epsilon(0.02));
   CHECK(part.records[0][2].get<double>() == Approx(all[1].get<double>()).epsilon(0.02));
   CHECK(part.records[0][3].get<double>() == Approx(all[3].get<double>()).epsilon(0.02));
+}
+
+namespace {
+
+// A role of `socket` on `instrument` through switch "sw": lane n on input first_input + n - 1,
+// outputs 1..4 on the instrument's channels 1..4.
+RoleMap through_switch(std::string role, std::string instrument, int first_input, int lanes) {
+  RoleMap r;
+  r.role = std::move(role);
+  r.instrument = std::move(instrument);
+  r.optical_switch = "sw";
+  r.switch_inputs = range(first_input, first_input + lanes - 1);
+  r.switch_outputs = {1, 2, 3, 4};
+  r.channels = {1, 2, 3, 4};
+  return r;
+}
+
+SocketConfig socket_of(std::string name, int rows, int cols, RoleMap role) {
+  SocketConfig s;
+  s.name = std::move(name);
+  s.rows = rows;
+  s.cols = cols;
+  s.roles.push_back(std::move(role));
+  return s;
+}
+
+// The twin log's events of `instrument` that start with `prefix`.
+std::vector<sim::TwinLogEntry> events(const sim::TwinLog& log, std::string_view instrument, std::string_view prefix) {
+  std::vector<sim::TwinLogEntry> out;
+  for (auto& e : log.entries(instrument))
+    if (e.event.starts_with(prefix)) out.push_back(e);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("lanes behind a 4-output switch get the counts and amplitudes a BERT with a channel per lane gives them") {
+  Bench bench(4, 5);  // 20 lanes
+  for (int n = 1; n <= 20; ++n) {
+    bench.wiring->connect_switch_input("sw", n, static_cast<std::size_t>(n - 1));
+    bench.wiring->connect_lane("bert20", n, static_cast<std::size_t>(n - 1));
+  }
+  for (int k = 1; k <= 4; ++k) bench.wiring->connect_switch_output("bert4", k, "sw", k);
+  bench.add(instrument("bert20", "bert"));
+  bench.add(instrument("bert4", "bert"));
+  bench.add(instrument("sw", "optical_switch"));
+  bench.start();
+  REQUIRE(bench.sim.bench()->set_drive({.bias_current_a = 5e-3, .modulation_current_a = 4e-3, .output_on = true}));
+  RoleMap direct;
+  direct.role = "bert";
+  direct.instrument = "bert20";
+  direct.channels = range(1, 20);
+  const std::string script = "bert.set_bit_rate(4e9)\nlocal c = bert.gate_bits(1e9)\nrecord(c.errors, c.bits, bert.amplitudes())\n";
+  auto a = bench.run(script, socket_of("D", 4, 5, direct));
+  auto b = bench.run(script, socket_of("S", 4, 5, through_switch("bert", "bert4", 1, 20)));
+  INFO(a.outcome.message << " / " << b.outcome.message);
+  REQUIRE(a.outcome.status == lua::RunStatus::finished);
+  REQUIRE(b.outcome.status == lua::RunStatus::finished);
+  const auto& da = a.records.at(0);
+  const auto& db = b.records.at(0);
+  REQUIRE(db[0].size() == 20);
+  REQUIRE(db[1].size() == 20);
+  REQUIRE(db[2].size() == 20);
+  int same_error_free = 0;
+  for (std::size_t lane = 0; lane < 20; ++lane) {
+    INFO("lane " << lane + 1);
+    CHECK(db[1][lane] == 1'000'000'000);
+    CHECK(db[1][lane] == da[1][lane]);
+    if ((db[0][lane] == 0) == (da[0][lane] == 0)) ++same_error_free;
+    CHECK(db[2][lane].get<double>() == Approx(da[2][lane].get<double>()).epsilon(0.05));
+  }
+  CHECK(same_error_free >= 19);
+  // The switch's twin saw 5 blocks of 4 routes, the BERT behind it 5 gates.
+  CHECK(events(*bench.log, "bert4", "GATE ON").size() == 5);
+  CHECK(events(*bench.log, "sw", "ROUTE").size() >= 20);
+}
+
+TEST_CASE("two sockets sharing a BERT behind a switch never re-route or gate while the other's gate runs") {
+  Bench bench(4, 4);  // 16 lanes: socket A on inputs 1-8, B on 9-16
+  for (int n = 1; n <= 16; ++n) bench.wiring->connect_switch_input("sw", n, static_cast<std::size_t>(n - 1));
+  for (int k = 1; k <= 4; ++k) bench.wiring->connect_switch_output("bert", k, "sw", k);
+  bench.add(instrument("bert", "bert"));
+  bench.add(instrument("sw", "optical_switch"));
+  bench.start();
+  REQUIRE(bench.sim.bench()->set_drive({.bias_current_a = 5e-3, .modulation_current_a = 4e-3, .output_on = true}));
+  auto locks = std::make_shared<engine::InstrumentLocks>(bench.io.get_executor());
+  // A gates at 2 Gb/s (1 s per block), B at 1 Gb/s (2 s): each socket's rate is set again
+  // before its own gate.
+  struct Socket {
+    std::unique_ptr<lua::SequenceRunner> runner;
+    std::vector<nlohmann::json> records;
+    std::future<lua::RunOutcome> done;
+  };
+  Socket sockets[2];
+  const char* rates[2] = {"2e9", "1e9"};
+  for (int i = 0; i < 2; ++i) {
+    auto& s = sockets[i];
+    lua::Sinks sinks;
+    sinks.record = [&s](const nlohmann::json& v) { s.records.push_back(v); };
+    const std::string script = std::string("bert.set_bit_rate(") + rates[i] + ")\nlocal c = bert.gate_bits(2e9)\nrecord(c.bits)\n";
+    s.runner = std::make_unique<lua::SequenceRunner>(lua::SequenceScript(script, "shared.lua"),
+                                                     lua::RunOptions{.clock = bench.sim.clock()}, sinks);
+    const auto socket = socket_of(i == 0 ? "A" : "B", 2, 4, through_switch("bert", "bert", 1 + 8 * i, 8));
+    REQUIRE(engine::bind_socket(*s.runner, *bench.station, socket, locks, bench.sim.clock()));
+  }
+  for (auto& s : sockets) s.done = boost::asio::co_spawn(bench.io, s.runner->run(), boost::asio::use_future);
+  bench.io.restart();
+  const auto finished = [&] {
+    for (auto& s : sockets)
+      if (s.done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+    return true;
+  };
+  while (!finished())
+    if (bench.io.run_one_for(std::chrono::milliseconds(5)) == 0) bench.io.restart();
+  for (auto& s : sockets) {
+    const auto outcome = s.done.get();
+    INFO(outcome.message);
+    REQUIRE(outcome.status == lua::RunStatus::finished);
+    REQUIRE(s.records.size() == 1);
+    CHECK(s.records[0] == std::vector<std::uint64_t>(8, 2'000'000'000));
+  }
+  // From the twins' own log: gates follow each other, and no route changes while one runs.
+  bool gating = false;
+  int gates = 0, routes_during_gates = 0;
+  std::vector<double> lengths;
+  double started = 0;
+  for (const auto& e : bench.log->entries()) {
+    if (e.instrument == "bert" && e.event.starts_with("GATE ON")) {
+      CHECK_FALSE(gating);
+      gating = true;
+      started = e.time_s;
+      ++gates;
+    } else if (e.instrument == "bert" && (e.event == "GATE END" || e.event == "GATE OFF")) {
+      if (gating) lengths.push_back(e.time_s - started);
+      gating = false;
+    } else if (e.instrument == "sw" && gating) {
+      ++routes_during_gates;
+    }
+  }
+  CHECK(gates == 4);  // 2 blocks of 4 lanes per socket
+  CHECK(routes_during_gates == 0);
+  REQUIRE(lengths.size() == 4);
+  std::sort(lengths.begin(), lengths.end());
+  CHECK(lengths[0] == Approx(1).epsilon(0.01));
+  CHECK(lengths[1] == Approx(1).epsilon(0.01));
+  CHECK(lengths[2] == Approx(2).epsilon(0.01));
+  CHECK(lengths[3] == Approx(2).epsilon(0.01));
 }
