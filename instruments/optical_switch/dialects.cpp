@@ -32,9 +32,10 @@ constexpr std::array kDialects{
     // N+1..N+M in one numbering, so output o is port N+o ({egress}); CONNect:ADD takes an
     // ingress list and an egress list of equal length; CONNect:PORT? <port> answers the port
     // connected to it (0 when none); DISConnect:ALL opens every connection.
-    // UNVERIFIED: the manual was not at hand while writing this table; command names are as
-    // the series documents them in its user guides, the reply of CONN:PORT? for an unconnected
-    // port (0) is assumed.
+    // UNVERIFIED: the manual was not at hand while writing this table. The command forms
+    // match public client code written for the series (the same CONN:ADD lists, DISC:ALL and
+    // CONN:PORT?, whose reply may come quoted); the reply for an unconnected port (0) and the
+    // size query's reply format (so the size comes from options inputs / outputs) are assumed.
     OpticalSwitchDialect{
         .driver = "polatis",
         .description = "HUBER+SUHNER Polatis N x M optical circuit switch",
@@ -51,8 +52,9 @@ constexpr std::array kDialects{
     // "N77xx Series Programming Guide", :ROUTe[n]:[CHANnel[m]] <input letter>,<output>: the
     // one input "A" goes to the output given; the query answers "A,<output>". No bulk route:
     // a 1 x N switch has one route at a time. Size from the station options (inputs = 1,
-    // outputs = N). UNVERIFIED: the optional CHANnel node and the reply form were taken from
-    // the guide's description of the command, not checked against an instrument.
+    // outputs = N). The route command's form matches public client code for these switches;
+    // UNVERIFIED: the query's reply form ("A,<output>") is from the guide's description of the
+    // command, not checked against an instrument.
     OpticalSwitchDialect{
         .driver = "n77xx",
         .description = "Keysight N77xx 1 x N optical switch",
