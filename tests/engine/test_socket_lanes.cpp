@@ -73,12 +73,12 @@ struct Bench {
 
   // Runs `script` with `socket`'s roles bound; record(...) collects values.
   Outcome run(const std::string& script, const SocketConfig& socket, SocketFallbacks allowed = {},
-              std::shared_ptr<engine::InstrumentLocks> locks = nullptr) {
+              engine::InstrumentLocks* locks = nullptr) {
     Outcome out;
     lua::Sinks sinks;
     sinks.record = [&out](const nlohmann::json& v) { out.records.push_back(v); };
     lua::SequenceRunner runner(lua::SequenceScript(script, "socket.lua"), {.clock = sim.clock()}, sinks);
-    auto bound = engine::bind_socket(runner, *station, socket, std::move(locks), sim.clock(), allowed);
+    auto bound = engine::bind_socket(runner, *station, socket, locks, sim.clock(), allowed);
     REQUIRE(bound);
     out.used = *bound;
     out.outcome = test::run(io, runner.run());
@@ -319,7 +319,7 @@ TEST_CASE("two sockets sharing a BERT behind a switch never re-route or gate whi
   bench.add(instrument("sw", "optical_switch"));
   bench.start();
   REQUIRE(bench.sim.bench()->set_drive({.bias_current_a = 5e-3, .modulation_current_a = 4e-3, .output_on = true}));
-  auto locks = std::make_shared<engine::InstrumentLocks>(bench.io.get_executor());
+  engine::InstrumentLocks locks(bench.io.get_executor());
   // A gates at 2 Gb/s (1 s per block), B at 1 Gb/s (2 s): each socket's rate is set again
   // before its own gate.
   struct Socket {
@@ -337,7 +337,7 @@ TEST_CASE("two sockets sharing a BERT behind a switch never re-route or gate whi
     s.runner = std::make_unique<lua::SequenceRunner>(lua::SequenceScript(script, "shared.lua"),
                                                      lua::RunOptions{.clock = bench.sim.clock()}, sinks);
     const auto socket = socket_of(i == 0 ? "A" : "B", 2, 4, through_switch("bert", "bert", 1 + 8 * i, 8));
-    REQUIRE(engine::bind_socket(*s.runner, *bench.station, socket, locks, bench.sim.clock()));
+    REQUIRE(engine::bind_socket(*s.runner, *bench.station, socket, &locks, bench.sim.clock()));
   }
   for (auto& s : sockets) s.done = boost::asio::co_spawn(bench.io, s.runner->run(), boost::asio::use_future);
   bench.io.restart();

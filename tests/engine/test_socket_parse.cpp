@@ -1,7 +1,12 @@
 // [sockets.<name>] in a station file: DUT positions and how their lanes reach the instruments.
+#include "engine/bench_settings.hpp"
+#include "engine/sim_station.hpp"
 #include "engine/station_config.hpp"
+#include "instruments/sim/bench.hpp"
+#include "instruments/sim/wiring.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <string>
 
@@ -202,4 +207,37 @@ TEST_CASE("bad numbers in a socket are refused, not clamped or wrapped") {
   check_refused("[sockets.\"A B\"]\nrows = 1\ncols = 2\nopm = { instrument = \"opm\" }\n",
                 "a socket's name is 1 to 32 letters, digits");
   check_refused("[sockets]\nA = 3\n", "sockets.A: expected a table");
+}
+
+TEST_CASE("the shipped multi-DUT stations give four sockets on the bench's four DUTs, sharing what they say they share") {
+  for (const char* file : {"sim_4dut.toml", "sim_4dut_shared.toml"}) {
+    INFO(file);
+    auto st = engine::load_station(std::string(LEDLAB_SOURCE_DIR) + "/sequences/stations/" + file);
+    REQUIRE(st);
+    REQUIRE(st->sockets.size() == 4);
+    auto config = engine::bench_config_from_json(st->bench, st->source);
+    REQUIRE(config);
+    sim::Bench bench(*config, Clock::manual());
+    auto wiring = engine::wiring_from_sockets(*st, bench);
+    REQUIRE(wiring);
+    for (int d = 0; d < 4; ++d) {
+      const auto& socket = st->sockets[static_cast<std::size_t>(d)];
+      CHECK(socket.bench_dut == d);
+      CHECK(socket.lane_count() == 400);
+      // Lane 1 of the socket is the first lane of its DUT on the shared meter ...
+      CHECK((*wiring)->resolve("opm", socket.find("opm")->channels.front()) == static_cast<std::size_t>(400 * d));
+      const auto* bert = socket.find("bert");
+      REQUIRE(bert);
+      if (bert->optical_switch.empty()) {
+        // ... and on its own BERT,
+        CHECK(bert->instrument == fmt::format("bert_{}", static_cast<char>('a' + d)));
+        CHECK((*wiring)->resolve(bert->instrument, 1) == static_cast<std::size_t>(400 * d));
+      } else {
+        // ... or on the shared BERT once the switch routes its input there.
+        CHECK(bert->instrument == "bert");
+        (*wiring)->route("sw", bert->switch_inputs.front(), 1);
+        CHECK((*wiring)->resolve("bert", 1) == static_cast<std::size_t>(400 * d));
+      }
+    }
+  }
 }

@@ -41,7 +41,7 @@ std::optional<int> channel_count(const Instrument* inst) {
 }  // namespace
 
 Result<std::shared_ptr<const FallbacksUsed>> bind_socket(lua::SequenceRunner& runner, const Station& station,
-                                                         const SocketConfig& socket, std::shared_ptr<InstrumentLocks> locks,
+                                                         const SocketConfig& socket, InstrumentLocks* locks,
                                                          std::shared_ptr<Clock> clock, SocketFallbacks fallbacks) {
   auto used = std::make_shared<FallbacksUsed>();
   for (const auto& role : socket.roles) {

@@ -35,14 +35,14 @@ struct FallbacksUsed {
 };
 
 // Registers `<role>.<method>` for every role of `socket` on `runner`. Roles whose instrument
-// kind has no script binding (none today) are skipped. `locks` may be null when no instrument
-// of the socket is shared (one socket alone). Fails, naming socket, role and instrument, when
+// kind has no script binding (none today) are skipped. `locks` (the batch's, outliving the
+// runner) may be null when no instrument of the socket is shared (one socket alone). Fails, naming socket, role and instrument, when
 // a role's instrument or switch is not in `station` or is of another kind than the role needs.
 // Channel numbers are checked against the live instruments by check_socket_channels (after
 // attach) and again at every call. The returned record lives as long as the runner's bindings.
 Result<std::shared_ptr<const FallbacksUsed>> bind_socket(lua::SequenceRunner& runner, const Station& station,
                                                          const SocketConfig& socket,
-                                                         std::shared_ptr<InstrumentLocks> locks,
+                                                         InstrumentLocks* locks,
                                                          std::shared_ptr<Clock> clock, SocketFallbacks fallbacks = {});
 
 // After attach(): every channel, switch input and switch output a socket's roles name exists

@@ -36,13 +36,13 @@ std::vector<LaneBlock> lane_blocks(const RoleMap& role, int lanes) {
 }
 
 LaneRole::LaneRole(std::string socket, RoleMap map, int lanes, instruments::Instrument* instrument,
-                   instruments::OpticalSwitch* optical_switch, std::shared_ptr<InstrumentLocks> locks)
+                   instruments::OpticalSwitch* optical_switch, InstrumentLocks* locks)
     : socket_(std::move(socket)),
       map_(std::move(map)),
       lanes_(lanes),
       instrument_(instrument),
       optical_switch_(optical_switch),
-      locks_(std::move(locks)) {}
+      locks_(locks) {}
 
 std::string LaneRole::describe() const {
   std::string out = fmt::format("socket {}'s {} (instrument '{}'", socket_, map_.role, map_.instrument);

@@ -49,7 +49,7 @@ Result<std::vector<T>> pick_channels(const std::vector<T>& all, const LaneBlock&
 class LaneRole {
  public:
   LaneRole(std::string socket, RoleMap map, int lanes, instruments::Instrument* instrument,
-           instruments::OpticalSwitch* optical_switch, std::shared_ptr<InstrumentLocks> locks);
+           instruments::OpticalSwitch* optical_switch, InstrumentLocks* locks);
 
   const std::string& socket() const { return socket_; }
   const RoleMap& map() const { return map_; }
@@ -79,7 +79,7 @@ class LaneRole {
   int lanes_;
   instruments::Instrument* instrument_;
   instruments::OpticalSwitch* optical_switch_;
-  std::shared_ptr<InstrumentLocks> locks_;
+  InstrumentLocks* locks_;
 };
 
 }  // namespace ledlab::engine::socket
