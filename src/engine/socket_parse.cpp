@@ -6,38 +6,18 @@
 #include "engine/station_toml.hpp"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
 namespace ledlab::engine {
 namespace {
-
-// The script's object names and the instrument kind each needs.
-struct RoleKind {
-  std::string_view role;
-  std::string_view kind;
-  bool per_lane;   // lanes reach channels of the instrument (else the instrument serves the DUT whole)
-  bool optical;    // may reach its instrument through an optical switch
-};
-constexpr RoleKind kRoles[] = {
-    {"bert", "bert", true, true},
-    {"opm", "power_meter", true, true},
-    {"smu", "smu", true, false},
-    {"pg", "pattern_generator", true, false},
-    {"chamber", "thermal_chamber", false, false},
-};
-constexpr std::string_view kRoleNames = "bert, opm, smu, pg, chamber";
-
-const RoleKind* find_role(std::string_view name) {
-  for (const auto& r : kRoles)
-    if (r.role == name) return &r;
-  return nullptr;
-}
 
 Error at(const std::string& src, const toml::node* node, std::string_view key, std::string_view what) {
   return toml_error(src, node, key, what);
@@ -109,7 +89,7 @@ std::vector<int> identity(int n) {
   return out;
 }
 
-Result<RoleMap> parse_role(const std::string& src, const std::string& base, const RoleKind& kind, const toml::node& node,
+Result<RoleMap> parse_role(const std::string& src, const std::string& base, const SocketRole& kind, const toml::node& node,
                            int lanes, const StationConfig& station) {
   const auto* t = node.as_table();
   if (!t) return fail(at(src, &node, base, "expected a table such as { instrument = \"bert\", channels = \"1-400\" }"));
@@ -200,8 +180,8 @@ Result<SocketConfig> parse_socket(const std::string& src, const std::string& nam
   socket.name = name;
   for (const auto& [k, v] : t) {
     const std::string key(k.str());
-    if (key != "rows" && key != "cols" && key != "sim_dut" && !find_role(key))
-      return fail(at(src, &v, base + "." + key, fmt::format("unknown key (rows, cols, sim_dut, or a role: {})", kRoleNames)));
+    if (key != "rows" && key != "cols" && key != "sim_dut" && !find_socket_role(key))
+      return fail(at(src, &v, base + "." + key, fmt::format("unknown key (rows, cols, sim_dut, or a role: {})", kSocketRoleNames)));
   }
   for (auto [key, out] : {std::pair{"rows", &socket.rows}, std::pair{"cols", &socket.cols}}) {
     const auto* v = t.get(key);
@@ -218,7 +198,7 @@ Result<SocketConfig> parse_socket(const std::string& src, const std::string& nam
     if (!n) return fail(n.error());
     socket.bench_dut = *n;
   }
-  for (const auto& rk : kRoles) {
+  for (const auto& rk : kSocketRoles) {
     const auto* v = t.get(rk.role);
     if (!v) continue;
     auto role = parse_role(src, base + "." + std::string(rk.role), rk, *v, socket.lane_count(), station);
@@ -226,7 +206,7 @@ Result<SocketConfig> parse_socket(const std::string& src, const std::string& nam
     socket.roles.push_back(std::move(*role));
   }
   if (socket.roles.empty())
-    return fail(at(src, &t, base, fmt::format("no roles: name the instruments that serve this socket ({})", kRoleNames)));
+    return fail(at(src, &t, base, fmt::format("no roles: name the instruments that serve this socket ({})", kSocketRoleNames)));
   return socket;
 }
 

@@ -19,17 +19,6 @@ using namespace instruments;
 
 namespace {
 
-// The kind each named role needs (the implicit socket's roles are named after their
-// instruments and take whatever kind the instrument is).
-std::optional<std::string_view> kind_of_role(std::string_view role) {
-  if (role == "bert") return "bert";
-  if (role == "opm") return "power_meter";
-  if (role == "smu") return "smu";
-  if (role == "pg") return "pattern_generator";
-  if (role == "chamber") return "thermal_chamber";
-  return std::nullopt;
-}
-
 // Channels of the instrument a per-lane role reads: BERT lanes, meter and SMU channels.
 std::optional<int> channel_count(const Instrument* inst) {
   if (const auto* b = dynamic_cast<const Bert*>(inst)) return b->lane_count();
@@ -50,9 +39,9 @@ Result<std::shared_ptr<const FallbacksUsed>> bind_socket(lua::SequenceRunner& ru
       return fail(Errc::config, fmt::format("socket {}: {}: no instrument '{}' in the station", socket.name, role.role,
                                             role.instrument));
     if (socket.lane_count() > 0) {
-      if (const auto kind = kind_of_role(role.role); kind && inst->kind() != *kind)
+      if (const auto* known = find_socket_role(role.role); known && inst->kind() != known->kind)
         return fail(Errc::config, fmt::format("socket {}: {}: '{}' is a {}, the role needs a {}", socket.name, role.role,
-                                              role.instrument, inst->kind(), *kind));
+                                              role.instrument, inst->kind(), known->kind));
     }
     OpticalSwitch* sw = nullptr;
     if (!role.optical_switch.empty()) {
