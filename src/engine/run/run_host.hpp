@@ -64,7 +64,7 @@ class RunHost {
   void save_bench_state(std::string_view checkpoint);
   Status restore_bench_state();
   void drive(std::future<lua::RunOutcome>& done);
-  void install_script_api();
+  Status install_script_api();
   // The operator (run_operator.cpp): prompt{}, the control socket, the terminal, signals.
   void install_control();
   void watch_console();

@@ -347,7 +347,7 @@ lua::AsyncFunction RunHost::guard_call(const std::string& name, lua::AsyncFuncti
   };
 }
 
-void RunHost::install_script_api() {
+Status RunHost::install_script_api() {
   lua::Sinks sinks;
   sinks.log = [this](std::string_view text) {
     view_.line(fmt::format("  {}", text));
@@ -369,7 +369,7 @@ void RunHost::install_script_api() {
                           .overrides = prepared_.overrides};
   runner_ = std::make_unique<lua::SequenceRunner>(std::move(prepared_.script), options, sinks);
   runner_->set_call_wrapper([this](const std::string& name, lua::AsyncFunction fn) { return guard_call(name, std::move(fn)); });
-  bind_instruments(*runner_, *station_, clock_);
+  if (auto st = bind_instruments(*runner_, *station_, clock_); !st) return st;
   bind_analysis(*runner_);
 
   // resume_point() -> {name=, state=} of the checkpoint a resumed run goes on from, else nil.
@@ -390,6 +390,7 @@ void RunHost::install_script_api() {
     publish_state();
     return json();
   });
+  return {};
 }
 
 // Made after the run's signal_set (the watchdog relies on the engine seeing every signal it
@@ -496,7 +497,13 @@ int RunHost::run() {
   }
   station_ = std::move(*created);
   released_ = std::make_unique<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
-  install_script_api();
+  if (auto st = install_script_api(); !st) {
+    fmt::print(out_, "error: {}\n", st.error().describe());
+    (void)store_->end_run(run_.id, db::RunStatus::failed, {}, st.error().describe());
+    stop_simulation();
+    end_alerts(db::RunStatus::failed, st.error().describe(), nullptr);
+    return 2;
+  }
 
   InterlockMonitor::Hooks hooks;
   hooks.trip = [this](const InterlockSpec& spec, const std::string& message, double air_c) {
