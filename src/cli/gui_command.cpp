@@ -17,7 +17,7 @@ namespace ledlab::cli {
 namespace {
 
 // A run to follow that the store does not hold is bad input now, not an empty window later.
-void check_attach_or_exit(const std::filesystem::path& db, const std::string& uuid) {
+[[maybe_unused]] void check_attach_or_exit(const std::filesystem::path& db, const std::string& uuid) {  // unused without the GUI
   auto reader = db::Reader::open(db);
   auto run = reader ? reader->find_run(uuid) : Result<db::RunRecord>(std::unexpected(reader.error()));
   if (run) return;

@@ -162,6 +162,13 @@ void register_run_command(CLI::App& app) {
     auto reader = db::Reader::open(req.db);
     auto newest = reader ? reader->list_runs({.limit = 1}) : Result<std::vector<db::RunRecord>>(fail(reader.error()));
     if (!newest || newest->empty()) throw Exit{code};
+    if (newest->front().batch_id) {
+      // A batch: its page at --report, each DUT's report beside it.
+      auto batch = reader->batch(*newest->front().batch_id);
+      if (!batch) throw Exit{code};
+      const int report = write_batch_report(req.db.string(), batch->uuid, o->report);
+      throw Exit{code != 0 ? code : report};
+    }
     const int report = write_report(req.db.string(), newest->front().uuid, o->report, /*headline=*/false);
     throw Exit{code != 0 ? code : report};
   });

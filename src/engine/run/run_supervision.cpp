@@ -59,13 +59,14 @@ void RunHost::set_instrument_status(const std::string& name, const std::function
 }
 
 bool RunHost::every_run_aborting() const {
+  // Before the scripts start (setting up) no run is ending; an ended one is.
   return std::all_of(runs_.begin(), runs_.end(),
-                     [](const auto& run) { return !run->script_running_ || run->runner_->abort_requested(); });
+                     [](const auto& run) { return run->outcome_.has_value() || run->runner_->abort_requested(); });
 }
 
 void RunHost::abort_all(const std::string& why) {
   for (auto& run : runs_)
-    if (run->script_running_ && !run->runner_->abort_requested()) run->runner_->abort(why);
+    if (!run->outcome_ && !run->runner_->abort_requested()) run->runner_->abort(why);
 }
 
 void RunHost::hold(const std::string& holder, const std::string& why) {
