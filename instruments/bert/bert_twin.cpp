@@ -9,8 +9,17 @@
 // With the drive off the bench's BER is 1/2 (loss of signal): about half the bits are errors,
 // and QUEStionable condition bit 9 is set. A detector on another PRBS than the generator does
 // not synchronise: half the bits are errors.
+//
+// Lane n's detector sees the bench lane the station's wiring puts on channel n (sim::Wiring:
+// directly, or through an optical switch's route at the moment the bits are compared); without
+// sockets lane n is bench lane n-1. A dark channel (not wired, or behind an open switch output)
+// has no signal: half its bits are errors and bit 9 is set. Every gate start, stop and end goes
+// in the twin log (SIM:LOG?), with the bench time it happened at.
+#include "instruments/common/twin_log_commands.hpp"
 #include "instruments/common/twin_registry.hpp"
 #include "instruments/sim/bench.hpp"
+#include "instruments/sim/twin_log.hpp"
+#include "instruments/sim/wiring.hpp"
 
 #include <fmt/format.h>
 
@@ -43,6 +52,9 @@ enum class Manner { time, bits };
 struct BertTwin {
   std::shared_ptr<sim::Bench> bench;
   std::shared_ptr<Clock> clock;
+  std::shared_ptr<sim::Wiring> wiring;  // null or not naming this twin: identity
+  std::shared_ptr<sim::TwinLog> log;
+  std::string name;
   Device* device = nullptr;  // owns this twin through its handlers
   std::size_t lanes = 0;
   double min_rate_hz = 100e6, max_rate_hz = 16e9;
@@ -58,6 +70,7 @@ struct BertTwin {
   // The gate: what it will count, and what it counted so far.
   bool running = false;
   double start_s = 0;
+  double start_bench_s = 0;  // the same instant on bench time, for the log
   double duration_s = 0;
   double gate_rate_hz = 0;
   std::uint64_t target_bits = 0;
@@ -85,22 +98,50 @@ struct BertTwin {
         total = std::min(target_bits, static_cast<std::uint64_t>(std::max(0.0, std::floor(elapsed * gate_rate_hz))));
       } else {
         running = false;
+        log->add(start_bench_s + duration_s, name, "GATE END");
       }
       const std::uint64_t fresh = total - counted_bits;
       if (fresh > 0) {
+        // Never in sync, or no light: every other bit wrong. Halving the running total keeps
+        // the sum of the increments exact however the gate was sliced.
+        const std::uint64_t half = total / 2 - counted_bits / 2;
         if (sense_order != source_order) {
-          // Never in sync: every other bit wrong. Halving the running total keeps the sum of
-          // the increments exact however the gate was sliced.
-          for (auto& e : errors) e += total / 2 - counted_bits / 2;
-        } else {
+          for (auto& e : errors) e += half;
+        } else if (identity()) {
           const auto drawn = bench->count_errors(fresh);
           for (std::size_t i = 0; i < lanes; ++i) errors[i] += drawn[i];
+        } else {
+          for (std::size_t i = 0; i < lanes; ++i) {
+            const auto lane = wiring->resolve(name, static_cast<int>(i + 1));
+            errors[i] += lane ? bench->count_errors(*lane, fresh) : half;
+          }
         }
         counted_bits = total;
       }
     }
     device->status().operation.set_condition(kOperMeasuring, running);
-    device->status().questionable.set_condition(kQuesLossOfSignal, !bench->drive().output_on);
+    device->status().questionable.set_condition(kQuesLossOfSignal, loss_of_signal());
+  }
+
+  bool identity() const { return !wiring || !wiring->knows(name); }
+
+  // Some detector has no light: a dark channel, or the drive of its DUT is off.
+  bool loss_of_signal() const {
+    if (identity()) {
+      for (int d = 0; d < bench->dut_count(); ++d)
+        if (!bench->drive(d).output_on) return true;
+      return false;
+    }
+    for (std::size_t i = 0; i < lanes; ++i) {
+      const auto lane = wiring->resolve(name, static_cast<int>(i + 1));
+      if (!lane || !bench->drive(bench->dut_of(*lane)).output_on) return true;
+    }
+    return false;
+  }
+
+  std::optional<std::size_t> lane_of(std::size_t index) const {
+    if (identity()) return index;
+    return wiring->resolve(name, static_cast<int>(index + 1));
   }
 
   void start_gate() {
@@ -116,7 +157,17 @@ struct BertTwin {
     counted_bits = 0;
     std::ranges::fill(errors, 0);
     start_s = clock->elapsed_s();
+    start_bench_s = bench->time_s();
     running = true;
+    log->add(start_bench_s, name,
+             manner == Manner::bits ? fmt::format("GATE ON {} BITS", target_bits) : fmt::format("GATE ON {:.9g} S", period_s));
+    advance();
+  }
+
+  void stop_gate() {
+    advance();
+    if (running) log->add(bench->time_s(), name, "GATE OFF");
+    running = false;
     advance();
   }
 
@@ -151,8 +202,16 @@ struct BertTwin {
       throw CommandError{codes::data_out_of_range, "Data out of range; " + st.error().message};
   }
 
-  double received_amplitude_w(std::size_t lane) {
-    return bench->measure_received_amplitude_w(lane);
+  double received_amplitude_w(std::size_t index) {
+    const auto lane = lane_of(index);
+    return lane ? bench->measure_received_amplitude_w(*lane) : 0.0;
+  }
+
+  std::vector<double> received_amplitudes_w() {
+    if (identity()) return bench->measure_received_amplitudes_w();
+    std::vector<double> out(lanes);
+    for (std::size_t i = 0; i < lanes; ++i) out[i] = received_amplitude_w(i);
+    return out;
   }
 };
 
@@ -242,9 +301,7 @@ void register_settings(Device& dev, const std::shared_ptr<BertTwin>& t) {
     if (r.params.boolean(0)) {
       t->start_gate();
     } else {
-      t->advance();
-      t->running = false;
-      t->advance();
+      t->stop_gate();
     }
   }, [t](Request& r) {
     t->lane(r);
@@ -282,7 +339,7 @@ void register_results(Device& dev, const std::shared_ptr<BertTwin>& t) {
     r.reply_block(uint64_block(std::vector<std::uint64_t>(t->lanes, t->counted_bits)));
   });
   dev.on("FETCh:SENSe:AMPLitude:ALL", {}, [t](Request& r) {
-    r.reply_block(float64_block(t->bench->measure_received_amplitudes_w()));
+    r.reply_block(float64_block(t->received_amplitudes_w()));
   });
 }
 
@@ -292,7 +349,10 @@ std::shared_ptr<Device> make_bert_twin(const TwinContext& context) {
   t->bench = context.bench;
   t->clock = context.clock;
   t->device = dev.get();
-  t->lanes = context.bench->lane_count();
+  t->wiring = context.wiring;
+  t->log = context.log ? context.log : std::make_shared<sim::TwinLog>();
+  t->name = context.config.name;
+  t->lanes = t->identity() ? context.bench->lane_count() : static_cast<std::size_t>(t->wiring->channel_count(t->name));
   t->min_rate_hz = context.config.option("hardware_min_bit_rate_hz", 100e6);
   t->max_rate_hz = context.config.option("hardware_max_bit_rate_hz", 16e9);
   t->errors.assign(t->lanes, 0);
@@ -300,6 +360,7 @@ std::shared_ptr<Device> make_bert_twin(const TwinContext& context) {
 
   register_settings(*dev, t);
   register_results(*dev, t);
+  register_log_commands(*dev, t->log, t->name);
   dev->on_reset = [t] { t->reset(); };
   dev->pending_operation_s = [t] { return t->pending_s(); };
   return dev;

@@ -13,6 +13,8 @@
 
 namespace ledlab::sim {
 class Bench;
+class TwinLog;
+class Wiring;
 }
 
 namespace ledlab::instruments {
@@ -21,6 +23,11 @@ struct TwinContext {
   InstrumentConfig config;             // the station entry: name, options, limits
   std::shared_ptr<sim::Bench> bench;   // the one physics model all twins share
   std::shared_ptr<Clock> clock;
+  // How the bench's lanes reach this twin's channels (sockets, switches); null: channel n is
+  // bench lane n-1, as on a station without [sockets].
+  std::shared_ptr<sim::Wiring> wiring = nullptr;
+  // The station's twin log (gates, routes); null: nothing is logged.
+  std::shared_ptr<sim::TwinLog> log = nullptr;
 };
 
 using TwinFactory = std::function<std::shared_ptr<scpi::server::Device>(const TwinContext&)>;

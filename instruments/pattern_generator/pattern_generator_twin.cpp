@@ -4,9 +4,11 @@
 // output seen as the voltage across the declared load (OUTP1:LOAD, 50 ohm after *RST), as a
 // 33500B displays voltages for the load it was told about. A DC function carries no
 // modulation. Every change goes straight into the bench, which the BERT and the power meter
-// twins then see.
+// twins then see. It drives the DUTs whose lanes the station's wiring gives it (sim::Wiring:
+// a socket's pg role), or every DUT of the bench without sockets.
 #include "instruments/common/twin_registry.hpp"
 #include "instruments/sim/bench.hpp"
+#include "instruments/sim/wiring.hpp"
 
 #include <fmt/format.h>
 
@@ -16,6 +18,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ledlab::instruments {
 namespace {
@@ -35,6 +38,7 @@ constexpr std::size_t kDc = 7;
 
 struct PatternGeneratorTwin {
   std::shared_ptr<sim::Bench> bench;
+  std::vector<int> duts;  // the DUTs it drives; empty: every DUT
   double max_current_a = 0.05;   // hardware limit of the current output
   double max_frequency_hz = 10e9;
 
@@ -61,8 +65,13 @@ struct PatternGeneratorTwin {
     d.modulation_current_a = function == kDc ? 0.0 : modulation_a;
     d.modulation_frequency_hz = function == kDc ? 0.0 : frequency_hz;
     d.output_on = output_on;
-    if (auto st = bench->set_drive(d); !st)
-      throw CommandError{codes::hardware_error, "Hardware error; " + st.error().message};
+    if (duts.empty()) {
+      if (auto st = bench->set_drive(d); !st)
+        throw CommandError{codes::hardware_error, "Hardware error; " + st.error().message};
+    }
+    for (int dut : duts)
+      if (auto st = bench->set_drive(dut, d); !st)
+        throw CommandError{codes::hardware_error, "Hardware error; " + st.error().message};
   }
 
   static void channel(const Request& r) {
@@ -168,6 +177,9 @@ std::shared_ptr<Device> make_pattern_generator_twin(const TwinContext& context) 
   auto dev = std::make_shared<Device>(scpi::server::Identity{"ledlab", "SIM-PG-CURRENT", context.config.name, "0.1"});
   auto t = std::make_shared<PatternGeneratorTwin>();
   t->bench = context.bench;
+  if (context.wiring && context.wiring->knows(context.config.name))
+    for (std::size_t lane : context.wiring->lanes_of(context.config.name))
+      if (t->duts.empty() || t->duts.back() != context.bench->dut_of(lane)) t->duts.push_back(context.bench->dut_of(lane));
   t->max_current_a = context.config.option("hardware_max_current_a", 0.05);
   t->max_frequency_hz = context.config.option("hardware_max_frequency_hz", 10e9);
   t->reset();

@@ -1,8 +1,12 @@
 // Simulated multi-channel array power meter: the Thorlabs PM100 command set with a channel
-// suffix (channel n = lane n-1 of the bench, row-major) and a bulk block read of all
-// channels. One optical head: wavelength, unit and averaging apply to every channel.
+// suffix and a bulk block read of all channels. One optical head: wavelength, unit and
+// averaging apply to every channel. Channel n reads the bench lane the station's wiring puts
+// on it (sim::Wiring: directly, or through an optical switch's route); without sockets channel
+// n is lane n-1, row-major. A dark channel (not wired, or behind an open switch output) reads
+// 0 W.
 #include "instruments/common/twin_registry.hpp"
 #include "instruments/sim/bench.hpp"
+#include "instruments/sim/wiring.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -22,7 +26,9 @@ class PowerMeterTwin final : public scpi::server::Device {
  public:
   explicit PowerMeterTwin(const TwinContext& ctx)
       : Device({"Thorlabs", "PM-ARRAY-SIM", fmt::format("SIM-{}", ctx.config.name), "1.0 (ledlab twin)"}),
-        bench_(ctx.bench) {
+        bench_(ctx.bench), wiring_(ctx.wiring), name_(ctx.config.name) {
+    channels_ = wiring_ && wiring_->knows(name_) ? static_cast<std::size_t>(wiring_->channel_count(name_))
+                                                 : bench_->lane_count();
     reset();
     auto& d = *this;
     d.on_reset = [this] { reset(); };
@@ -42,14 +48,16 @@ class PowerMeterTwin final : public scpi::server::Device {
     d.on("FETCh:POWer:ALL", {}, [this](Request& r) { reply_all(r); });
     d.on("FORMat[:DATA]", [this](Request& r) { ascii_ = r.params.choice(0, {"REAL", "ASCii"}) == 1; },
          [this](Request& r) { r.reply(ascii_ ? "ASC" : "REAL"); });
-    d.on("SYSTem:CHANnel:COUNt", {}, [this](Request& r) { r.reply_int(static_cast<long long>(bench_->lane_count())); });
-    // Lane failure (a burn-in must detect it): SIM:FAULT:LANE <channel>[,<remaining fraction>].
+    d.on("SYSTem:CHANnel:COUNt", {}, [this](Request& r) { r.reply_int(static_cast<long long>(channels_)); });
+    // Lane failure (a burn-in must detect it): SIM:FAULT:LANE <channel>[,<remaining fraction>]
+    // fails the lane the channel sees now.
     d.on("SIMulate:FAULt:LANE", [this](Request& r) {
-      const auto lanes = static_cast<double>(bench_->lane_count());
-      const auto channel = static_cast<std::size_t>(r.params.integer(0, {1, lanes}));
+      const auto channel = static_cast<int>(r.params.integer(0, {1, static_cast<double>(channels_)}));
       std::optional<double> remaining;
       if (r.params.has(1)) remaining = r.params.real(1, {0, 1});
-      if (auto st = bench_->fail_lane(channel - 1, remaining); !st)
+      const auto lane = lane_of(channel);
+      if (!lane) throw CommandError{codes::execution_error, fmt::format("Execution error; channel {} is dark", channel)};
+      if (auto st = bench_->fail_lane(*lane, remaining); !st)
         throw CommandError{codes::execution_error, st.error().message};
     });
   }
@@ -63,12 +71,17 @@ class PowerMeterTwin final : public scpi::server::Device {
     ascii_ = false;
   }
 
-  std::size_t check_channel(const Request& r) const {
+  int check_channel(const Request& r) const {
     const int ch = r.suffix(0);
-    if (ch < 1 || static_cast<std::size_t>(ch) > bench_->lane_count())
+    if (ch < 1 || static_cast<std::size_t>(ch) > channels_)
       throw CommandError{codes::data_out_of_range /* header suffix names no channel */,
-                         fmt::format("Data out of range; channel {} of {}", ch, bench_->lane_count())};
-    return static_cast<std::size_t>(ch - 1);
+                         fmt::format("Data out of range; channel {} of {}", ch, channels_)};
+    return ch;
+  }
+
+  std::optional<std::size_t> lane_of(int channel) const {
+    if (!wiring_) return static_cast<std::size_t>(channel - 1);
+    return wiring_->resolve(name_, channel);
   }
 
   double in_unit(double watts) const {
@@ -76,17 +89,25 @@ class PowerMeterTwin final : public scpi::server::Device {
     return watts > 0 ? 10.0 * std::log10(watts / 1e-3) : -200.0;
   }
 
-  double reading(std::size_t lane) const {
+  double reading(int channel) const {
+    const auto lane = lane_of(channel);
+    if (!lane) return in_unit(0.0);
     double sum = 0;
-    for (int i = 0; i < averaging_; ++i) sum += bench_->measure_optical_power_w(lane);
+    for (int i = 0; i < averaging_; ++i) sum += bench_->measure_optical_power_w(*lane);
     return in_unit(sum / averaging_);
   }
 
   void reply_all(Request& r) const {
-    std::vector<double> values(bench_->lane_count(), 0.0);
+    std::vector<double> values(channels_, 0.0);
+    const bool identity = !wiring_ || !wiring_->knows(name_);
     for (int i = 0; i < averaging_; ++i) {
-      const auto one = bench_->measure_optical_powers_w();
-      for (std::size_t k = 0; k < values.size(); ++k) values[k] += one[k];
+      if (identity) {
+        const auto one = bench_->measure_optical_powers_w();
+        for (std::size_t k = 0; k < values.size(); ++k) values[k] += one[k];
+        continue;
+      }
+      for (std::size_t k = 0; k < values.size(); ++k)
+        if (const auto lane = lane_of(static_cast<int>(k + 1))) values[k] += bench_->measure_optical_power_w(*lane);
     }
     for (auto& v : values) v = in_unit(v / averaging_);
     if (ascii_) {
@@ -100,6 +121,9 @@ class PowerMeterTwin final : public scpi::server::Device {
   }
 
   std::shared_ptr<sim::Bench> bench_;
+  std::shared_ptr<sim::Wiring> wiring_;
+  std::string name_;
+  std::size_t channels_ = 0;
   double wavelength_nm_ = 850;
   bool dbm_ = false;
   bool autorange_ = true;

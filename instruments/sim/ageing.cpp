@@ -24,7 +24,7 @@ double stress_acceleration(const AgeingConfig& config, double junction_c, double
 }
 
 AgeingModel::AgeingModel(const BenchConfig& config, const ArrayModel& array)
-    : forced_remaining_(array.size(), 1.0) {
+    : forced_remaining_(array.size(), 1.0), stress_h_(static_cast<std::size_t>(array.duts()), 0.0) {
   const AgeingConfig& a = config.ageing;
   lanes_.reserve(array.size());
   for (const Lane& l : array.lanes()) {

@@ -1,8 +1,9 @@
 #pragma once
 // Power decay under stress (REFERENCE.md 6). Each lane decays as P/P0 = exp(-alpha t) with
 // alpha(T, I) = alpha_ref x exp(-Ea/k (1/T - 1/T_ref)) x (I / I_ref)^n. The stress factor
-// g(T, I) is the same for every lane (one junction temperature, one drive), so the whole array
-// ages through one number: H = integral of g dt, the equivalent hours at reference stress.
+// g(T, I) is the same for every lane of an array (one junction temperature, one drive), so the
+// array ages through one number: H = integral of g dt, the equivalent hours at reference stress
+// (one H per array of the bench: each has its own drive and self-heating).
 // Lane i then sits at exp(-alpha_ref_i H), exactly, however T and I moved. Early failures are
 // thresholds on H too, so they also speed up with temperature and current.
 #include "instruments/sim/array_model.hpp"
@@ -38,10 +39,10 @@ class AgeingModel {
   std::size_t size() const { return lanes_.size(); }
   const LaneAgeing& lane(std::size_t index) const { return lanes_.at(index); }
 
-  double stress_hours() const { return stress_h_; }
-  void accumulate(double stress_h) { stress_h_ += stress_h; }
+  double stress_hours(int dut = 0) const { return stress_h_.at(static_cast<std::size_t>(dut)); }
+  void accumulate(double stress_h, int dut = 0) { stress_h_.at(static_cast<std::size_t>(dut)) += stress_h; }
   // A resumed simulation goes on from the stress its array had (see Bench::restore).
-  void restore_stress_hours(double stress_h) { stress_h_ = stress_h; }
+  void restore_stress_hours(double stress_h, int dut = 0) { stress_h_.at(static_cast<std::size_t>(dut)) = stress_h; }
 
   // P / P0 after `stress_h` equivalent hours, including early and forced failures.
   double power_factor(std::size_t index, double stress_h) const;
@@ -55,7 +56,7 @@ class AgeingModel {
  private:
   std::vector<LaneAgeing> lanes_;
   std::vector<double> forced_remaining_;
-  double stress_h_ = 0;
+  std::vector<double> stress_h_;  // per DUT
 };
 
 }  // namespace ledlab::sim

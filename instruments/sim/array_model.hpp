@@ -13,8 +13,9 @@
 namespace ledlab::sim {
 
 struct Lane {
-  int index = 0;  // row-major: index = row * cols + col
-  int row = 0;
+  int index = 0;  // on the bench: dut * rows * cols + row * cols + col
+  int dut = 0;    // which array of the bench (BenchConfig::duts)
+  int row = 0;    // within its array
   int col = 0;
   LaneParams params;
   // Electrical I-V (diode_model.hpp): the same draw the SMU twin reads. A dead lane emits no
@@ -53,6 +54,10 @@ class ArrayModel {
   std::size_t size() const { return lanes_.size(); }
   int rows() const { return rows_; }
   int cols() const { return cols_; }
+  int duts() const { return duts_; }
+  std::size_t lanes_per_dut() const { return static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_); }
+  // The lanes of one array: dut * lanes_per_dut() .. + lanes_per_dut() - 1.
+  std::span<const Lane> dut_lanes(int dut) const;
   const Lane& lane(std::size_t index) const { return lanes_.at(index); }
   std::span<const Lane> lanes() const { return lanes_; }
 
@@ -61,16 +66,17 @@ class ArrayModel {
   static OperatingPoint operating_point(const Lane& lane, const Drive& drive, const ArrayConfig& config,
                                         double junction_c = 25.0);
 
-  // Electrical power the array draws at a drive with every junction at `junction_c`: the sum
-  // over all lanes (dead ones conduct too) of lane_electrical_power_w, 0 with the output off.
-  double electrical_power_w(const Drive& drive, double junction_c) const;
+  // Electrical power array `dut` draws at a drive with every junction at `junction_c`: the sum
+  // over its lanes (dead ones conduct too) of lane_electrical_power_w, 0 with the output off.
+  double electrical_power_w(const Drive& drive, double junction_c, int dut = 0) const;
   // Junction above the DUT case at a drive: T_j - T_case = R_th P(T_j), solved for T_j since the
-  // diode's V(I, T_j) falls as the junction warms (0 when off).
-  double self_heating_c(const Drive& drive, const ArrayConfig& config, double dut_c) const;
+  // diode's V(I, T_j) falls as the junction warms (0 when off). Each array heats only itself.
+  double self_heating_c(const Drive& drive, const ArrayConfig& config, double dut_c, int dut = 0) const;
 
  private:
   int rows_ = 0;
   int cols_ = 0;
+  int duts_ = 1;
   std::vector<Lane> lanes_;
 };
 

@@ -26,40 +26,44 @@ Bench::Bench(BenchConfig config, std::shared_ptr<Clock> clock)
       error_draws_(array_.size(), 0),
       forced_draws_(array_.size(), 0),
       amplitude_draws_(array_.size(), 0) {
-  refresh_drive_locked();
+  drives_.assign(static_cast<std::size_t>(array_.duts()), Drive{});
+  caches_.assign(static_cast<std::size_t>(array_.duts()), DutCache{});
 }
 
 // ---------------------------------------------------------------------------------------------
 // Time
 
-double Bench::stress_rate_locked(double dut_c) const {
-  if (!drive_.output_on) return 0.0;
-  return stress_acceleration(config_.ageing, dut_c + self_heating_locked(dut_c), drive_.bias_current_a);
+double Bench::stress_rate_locked(int dut, double dut_c) const {
+  const Drive& drive = drives_[static_cast<std::size_t>(dut)];
+  if (!drive.output_on) return 0.0;
+  return stress_acceleration(config_.ageing, dut_c + self_heating_locked(dut, dut_c), drive.bias_current_a);
+}
+
+// Trapezoid over each integration step; exact while the DUT temperature is constant, which is
+// how a long soak is covered in one step.
+void Bench::accumulate_locked(double dt_s, double dut0_c, double dut1_c) {
+  for (int d = 0; d < array_.duts(); ++d)
+    ageing_.accumulate(dt_s / kSecondsPerHour * 0.5 * (stress_rate_locked(d, dut0_c) + stress_rate_locked(d, dut1_c)), d);
 }
 
 Bench::View Bench::sync_locked() {
   const double now = std::max(clock_time_s(), thermal_.committed_time_s());
-  // Trapezoid over each integration step; exact while the DUT temperature is constant, which
-  // is how a long soak is covered in one step.
-  const auto accumulate = [this](double dt_s, double dut0_c, double dut1_c) {
-    ageing_.accumulate(dt_s / kSecondsPerHour * 0.5 * (stress_rate_locked(dut0_c) + stress_rate_locked(dut1_c)));
-  };
-  thermal_.advance(now, false, accumulate);
+  thermal_.advance(now, false, [this](double dt_s, double c0, double c1) { accumulate_locked(dt_s, c0, c1); });
   View v;
   v.time_s = now;
-  v.stress_h = ageing_.stress_hours();
+  for (int d = 0; d < array_.duts(); ++d) v.stress_h.push_back(ageing_.stress_hours(d));
   v.thermal = thermal_.view(now, [&](double dt_s, double dut0_c, double dut1_c) {
-    v.stress_h += dt_s / kSecondsPerHour * 0.5 * (stress_rate_locked(dut0_c) + stress_rate_locked(dut1_c));
+    for (int d = 0; d < array_.duts(); ++d)
+      v.stress_h[static_cast<std::size_t>(d)] +=
+          dt_s / kSecondsPerHour * 0.5 * (stress_rate_locked(d, dut0_c) + stress_rate_locked(d, dut1_c));
   });
-  v.junction_c = v.thermal.dut_c + self_heating_locked(v.thermal.dut_c);
+  for (int d = 0; d < array_.duts(); ++d) v.junction_c.push_back(v.thermal.dut_c + self_heating_locked(d, v.thermal.dut_c));
   return v;
 }
 
 void Bench::commit_exact_locked() {
   const double now = std::max(clock_time_s(), thermal_.committed_time_s());
-  thermal_.advance(now, true, [this](double dt_s, double dut0_c, double dut1_c) {
-    ageing_.accumulate(dt_s / kSecondsPerHour * 0.5 * (stress_rate_locked(dut0_c) + stress_rate_locked(dut1_c)));
-  });
+  thermal_.advance(now, true, [this](double dt_s, double c0, double c1) { accumulate_locked(dt_s, c0, c1); });
 }
 
 double Bench::time_s() const { return std::max(clock_time_s(), 0.0); }
@@ -68,8 +72,12 @@ Bench::State Bench::state() {
   std::lock_guard lock(mutex_);
   commit_exact_locked();
   State s;
-  s.stress_h = ageing_.stress_hours();
-  s.stress_h_per_h = stress_rate_locked(thermal_.state().dut_c);
+  s.stress_h = ageing_.stress_hours(0);
+  s.stress_h_per_h = stress_rate_locked(0, thermal_.state().dut_c);
+  for (int d = 1; d < array_.duts(); ++d) {
+    s.dut_stress_h.push_back(ageing_.stress_hours(d));
+    s.dut_stress_h_per_h.push_back(stress_rate_locked(d, thermal_.state().dut_c));
+  }
   s.setpoint_c = thermal_.setpoint_c();
   s.thermal = thermal_.state();
   for (std::size_t i = 0; i < array_.size(); ++i)
@@ -81,6 +89,10 @@ Status Bench::restore(const State& s, double gap_s, std::uint64_t epoch) {
   for (const double x : {s.stress_h, s.stress_h_per_h, gap_s})
     if (!std::isfinite(x) || x < 0)
       return fail(Errc::invalid_argument, fmt::format("bench state: {} is not a finite number >= 0", x));
+  for (const auto* list : {&s.dut_stress_h, &s.dut_stress_h_per_h})
+    for (const double x : *list)
+      if (!std::isfinite(x) || x < 0)
+        return fail(Errc::invalid_argument, fmt::format("bench state: {} is not a finite number >= 0", x));
   for (const double c : {s.setpoint_c, s.thermal.air_c, s.thermal.reference_c, s.thermal.dut_c, s.thermal.air_rate_c_per_s})
     if (!std::isfinite(c) || std::abs(c) > 1000)
       return fail(Errc::invalid_argument, fmt::format("bench state: chamber temperature {} is out of range", c));
@@ -92,7 +104,12 @@ Status Bench::restore(const State& s, double gap_s, std::uint64_t epoch) {
   }
   std::lock_guard lock(mutex_);
   commit_exact_locked();
-  ageing_.restore_stress_hours(s.stress_h + s.stress_h_per_h * gap_s / kSecondsPerHour);
+  for (int d = 0; d < array_.duts(); ++d) {
+    const auto k = static_cast<std::size_t>(d - 1);
+    const double h = d > 0 && k < s.dut_stress_h.size() ? s.dut_stress_h[k] : s.stress_h;
+    const double rate = d > 0 && k < s.dut_stress_h_per_h.size() ? s.dut_stress_h_per_h[k] : s.stress_h_per_h;
+    ageing_.restore_stress_hours(h + rate * gap_s / kSecondsPerHour, d);
+  }
   thermal_.restore(s.thermal, s.setpoint_c);
   for (const auto& [lane, remaining] : s.forced_failures) ageing_.force_failure(lane, remaining);
   // Counter-based streams (random.hpp): 2^40 draws per epoch leaves each part of a resumed run
@@ -104,21 +121,24 @@ Status Bench::restore(const State& s, double gap_s, std::uint64_t epoch) {
   return {};
 }
 
-void Bench::refresh_drive_locked() {
-  ops_valid_ = false;
-  self_heating_c_.clear();
+void Bench::refresh_drive_locked(int dut) {
+  auto& cache = caches_[static_cast<std::size_t>(dut)];
+  cache.ops_valid = false;
+  cache.self_heating_c.clear();
 }
 
-double Bench::self_heating_locked(double dut_c) const {
-  if (!drive_.output_on) return 0.0;
+double Bench::self_heating_locked(int dut, double dut_c) const {
+  const Drive& drive = drives_[static_cast<std::size_t>(dut)];
+  if (!drive.output_on) return 0.0;
+  auto& memo = caches_[static_cast<std::size_t>(dut)].self_heating_c;
   // Solved on a 0.01 C grid of the case temperature, as the operating points are: a soak asks
   // for one entry again and again, a ramp for a few hundred (2 uC of junction per 0.01 C of case
   // at the defaults, far below any thermometer). Bounded: a long run of ramps starts afresh.
   const auto key = static_cast<long long>(std::llround(dut_c * 100.0));
-  if (const auto it = self_heating_c_.find(key); it != self_heating_c_.end()) return it->second;
-  if (self_heating_c_.size() >= 4096) self_heating_c_.clear();
-  const double heating_c = array_.self_heating_c(drive_, config_.array, static_cast<double>(key) / 100.0);
-  self_heating_c_.emplace(key, heating_c);
+  if (const auto it = memo.find(key); it != memo.end()) return it->second;
+  if (memo.size() >= 4096) memo.clear();
+  const double heating_c = array_.self_heating_c(drive, config_.array, static_cast<double>(key) / 100.0, dut);
+  memo.emplace(key, heating_c);
   return heating_c;
 }
 
@@ -186,7 +206,7 @@ ChamberStatus Bench::status_locked(const View& v) const {
   s.setpoint_c = thermal_.setpoint_c();
   s.air_c = v.thermal.air_c;
   s.dut_c = v.thermal.dut_c;
-  s.junction_c = v.junction_c;
+  s.junction_c = v.junction_c.front();
   s.ramp_c_per_min = thermal_.ramp_c_per_min();
   s.window_c = thermal_.window_c();
   s.enabled = thermal_.enabled();
@@ -205,36 +225,62 @@ ChamberStatus Bench::chamber_status() {
   return status_locked(sync_locked());
 }
 
-double Bench::junction_temperature_c() {
+double Bench::junction_temperature_c() { return junction_temperature_c(0); }
+
+double Bench::junction_temperature_c(int dut) {
+  if (dut < 0 || dut >= array_.duts()) throw std::out_of_range(fmt::format("no DUT {} on the bench", dut));
   std::lock_guard lock(mutex_);
-  return sync_locked().junction_c;
+  return sync_locked().junction_c[static_cast<std::size_t>(dut)];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Drive and BERT settings
 
-Status Bench::set_drive(const Drive& drive) {
+Status Bench::check_drive_locked(int dut, const Drive& drive) const {
   if (!(drive.bias_current_a >= 0.0) || !(drive.modulation_current_a >= 0.0)) {
     return fail(Errc::invalid_argument, "drive currents must be >= 0 A");
   }
   if (!(drive.modulation_frequency_hz >= 0.0)) return fail(Errc::invalid_argument, "modulation frequency must be >= 0 Hz");
-  std::lock_guard lock(mutex_);
   // A drive whose heating grows faster with the junction than the junction sheds it (R_s rising
   // steeply with temperature under a large R_th) has no steady junction: refused, not run.
   try {
-    (void)array_.self_heating_c(drive, config_.array, thermal_.state().dut_c);
+    (void)array_.self_heating_c(drive, config_.array, thermal_.state().dut_c, dut);
   } catch (const std::runtime_error& e) {
     return fail(Errc::limit, fmt::format("drive {} A: {}", drive.bias_current_a, e.what()));
   }
-  commit_exact_locked();  // the stress so far was at the old drive
-  drive_ = drive;
-  refresh_drive_locked();
   return {};
 }
 
-Drive Bench::drive() const {
+Status Bench::set_drive(const Drive& drive) {
   std::lock_guard lock(mutex_);
-  return drive_;
+  // Every DUT or none: each is checked before any changes.
+  for (int d = 0; d < array_.duts(); ++d)
+    if (auto st = check_drive_locked(d, drive); !st) return st;
+  commit_exact_locked();  // the stress so far was at the old drive
+  for (int d = 0; d < array_.duts(); ++d) {
+    drives_[static_cast<std::size_t>(d)] = drive;
+    refresh_drive_locked(d);
+  }
+  return {};
+}
+
+Status Bench::set_drive(int dut, const Drive& drive) {
+  if (dut < 0 || dut >= array_.duts())
+    return fail(Errc::invalid_argument, fmt::format("no DUT {} on a bench of {} DUTs", dut, array_.duts()));
+  std::lock_guard lock(mutex_);
+  if (auto st = check_drive_locked(dut, drive); !st) return st;
+  commit_exact_locked();
+  drives_[static_cast<std::size_t>(dut)] = drive;
+  refresh_drive_locked(dut);
+  return {};
+}
+
+Drive Bench::drive() const { return drive(0); }
+
+Drive Bench::drive(int dut) const {
+  if (dut < 0 || dut >= array_.duts()) throw std::out_of_range(fmt::format("no DUT {} on the bench", dut));
+  std::lock_guard lock(mutex_);
+  return drives_[static_cast<std::size_t>(dut)];
 }
 
 Status Bench::set_bert(double bit_rate_hz, int prbs_order) {
@@ -256,39 +302,44 @@ BertSettings Bench::bert() const {
 // Lane readings
 
 double Bench::light_factor_locked(const View& v, std::size_t lane) const {
-  return thermal_droop_factor(v.junction_c, config_.array.fraction_of_25c_output_at_85c) *
-         ageing_.power_factor(lane, v.stress_h);
+  const auto d = static_cast<std::size_t>(dut_of(lane));
+  return thermal_droop_factor(v.junction_c[d], config_.array.fraction_of_25c_output_at_85c) *
+         ageing_.power_factor(lane, v.stress_h[d]);
 }
 
 const OperatingPoint& Bench::ops_locked(const View& v, std::size_t lane) const {
-  const double junction_c = std::round(v.junction_c * 100.0) / 100.0;
-  if (!ops_valid_ || junction_c != ops_junction_c_) {
-    operating_points_.clear();
-    operating_points_.reserve(array_.size());
-    for (const Lane& l : array_.lanes())
-      operating_points_.push_back(ArrayModel::operating_point(l, drive_, config_.array, junction_c));
-    ops_junction_c_ = junction_c;
-    ops_valid_ = true;
+  const int dut = dut_of(lane);
+  DutCache& cache = caches_[static_cast<std::size_t>(dut)];
+  const double junction_c = std::round(v.junction_c[static_cast<std::size_t>(dut)] * 100.0) / 100.0;
+  if (!cache.ops_valid || junction_c != cache.ops_junction_c) {
+    cache.operating_points.clear();
+    cache.operating_points.reserve(array_.lanes_per_dut());
+    for (const Lane& l : array_.dut_lanes(dut))
+      cache.operating_points.push_back(
+          ArrayModel::operating_point(l, drives_[static_cast<std::size_t>(dut)], config_.array, junction_c));
+    cache.ops_junction_c = junction_c;
+    cache.ops_valid = true;
   }
-  return operating_points_[lane];
+  return cache.operating_points[lane - static_cast<std::size_t>(dut) * array_.lanes_per_dut()];
 }
 
 double Bench::power_locked(const View& v, std::size_t lane) const {
-  if (!drive_.output_on) return 0.0;
+  const Drive& drive = drives_[static_cast<std::size_t>(dut_of(lane))];
+  if (!drive.output_on) return 0.0;
   const OperatingPoint& op = ops_locked(v, lane);
   // NRZ data spends half its time on each level.
-  const double p = drive_.modulation_current_a > 0.0 ? 0.5 * (op.power_one_w + op.power_zero_w) : op.power_bias_w;
+  const double p = drive.modulation_current_a > 0.0 ? 0.5 * (op.power_one_w + op.power_zero_w) : op.power_bias_w;
   return p * light_factor_locked(v, lane);
 }
 
 double Bench::amplitude_locked(const View& v, std::size_t lane) const {
-  if (!drive_.output_on) return 0.0;
+  if (!drives_[static_cast<std::size_t>(dut_of(lane))].output_on) return 0.0;
   const OperatingPoint& op = ops_locked(v, lane);
   return (op.power_one_w - op.power_zero_w) * op.response_at_modulation * light_factor_locked(v, lane);
 }
 
 LinkResult Bench::link_locked(const View& v, std::size_t lane) const {
-  if (!drive_.output_on) return LinkResult{};
+  if (!drives_[static_cast<std::size_t>(dut_of(lane))].output_on) return LinkResult{};
   const OperatingPoint& op = ops_locked(v, lane);
   const double f = light_factor_locked(v, lane);
   LinkInput in;
@@ -384,18 +435,21 @@ double Bench::ageing_rate_per_h(std::size_t lane) {
   check_lane(lane);
   std::lock_guard lock(mutex_);
   const View v = sync_locked();
-  return ageing_.lane(lane).alpha_ref_per_h * stress_rate_locked(v.thermal.dut_c);
+  return ageing_.lane(lane).alpha_ref_per_h * stress_rate_locked(dut_of(lane), v.thermal.dut_c);
 }
 
-double Bench::stress_hours() {
+double Bench::stress_hours() { return stress_hours(0); }
+
+double Bench::stress_hours(int dut) {
+  if (dut < 0 || dut >= array_.duts()) throw std::out_of_range(fmt::format("no DUT {} on the bench", dut));
   std::lock_guard lock(mutex_);
-  return sync_locked().stress_h;
+  return sync_locked().stress_h[static_cast<std::size_t>(dut)];
 }
 
 bool Bench::lane_failed(std::size_t lane) {
   check_lane(lane);
   std::lock_guard lock(mutex_);
-  return ageing_.failed(lane, sync_locked().stress_h);
+  return ageing_.failed(lane, sync_locked().stress_h[static_cast<std::size_t>(dut_of(lane))]);
 }
 
 double Bench::measure_optical_power_w(std::size_t lane) {

@@ -12,6 +12,11 @@
 //
 // Lane indices run 0 .. lane_count()-1, row-major; an index outside throws std::out_of_range
 // (callers check against lane_count(), the SCPI layer turns bad input into -222 itself).
+//
+// Several DUTs (BenchConfig::duts): arrays side by side in the one chamber, DUT d holding lanes
+// d*L .. d*L+L-1 (L = lanes_per_dut()). They share the chamber's air and DUT case temperature;
+// each has its own drive, self-heating, junction and ageing. The calls without a DUT number act
+// on every DUT (set_drive) or answer for DUT 0 (drive, junction, stress), as on a one-DUT bench.
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "instruments/sim/ageing.hpp"
@@ -56,6 +61,9 @@ class Bench {
   const BenchConfig& config() const { return config_; }
   const std::shared_ptr<Clock>& clock() const { return clock_; }
   std::size_t lane_count() const { return array_.size(); }
+  int dut_count() const { return array_.duts(); }
+  std::size_t lanes_per_dut() const { return array_.lanes_per_dut(); }
+  int dut_of(std::size_t lane) const { return static_cast<int>(lane / array_.lanes_per_dut()); }
   // The array as built and each lane's ageing draws: immutable, readable without the lock.
   const ArrayModel& array() const { return array_; }
   const LaneAgeing& lane_ageing(std::size_t lane) const { return ageing_.lane(lane); }
@@ -71,11 +79,14 @@ class Bench {
   double chamber_air_temperature_c();                   // sensor reading, with noise
   double chamber_setpoint_c() const;
   ChamberStatus chamber_status();
-  double junction_temperature_c();
+  double junction_temperature_c();           // DUT 0
+  double junction_temperature_c(int dut);
 
   // --- drive (the pattern generator twin) and BERT settings ---
-  Status set_drive(const Drive& drive);
-  Drive drive() const;
+  Status set_drive(const Drive& drive);            // every DUT
+  Status set_drive(int dut, const Drive& drive);   // Errc::invalid_argument for a DUT not on the bench
+  Drive drive() const;                             // DUT 0
+  Drive drive(int dut) const;
   Status set_bert(double bit_rate_hz, int prbs_order);
   BertSettings bert() const;
 
@@ -92,7 +103,8 @@ class Bench {
   double ber(std::size_t lane);              // 0.5 with output off or a dead lane
   std::vector<double> bers();
   double ageing_rate_per_h(std::size_t lane);  // alpha now, at this junction temperature and drive
-  double stress_hours();                       // equivalent hours at reference stress so far
+  double stress_hours();                       // equivalent hours at reference stress so far (DUT 0)
+  double stress_hours(int dut);
   bool lane_failed(std::size_t lane);          // early or forced failure has struck
 
   // --- measurements with their randomness (power meter and BERT twins) ---
@@ -122,8 +134,12 @@ class Bench {
   // how fast it was ageing, and where its chamber was. The hardware does not stop when ledlab's
   // process dies: the chamber holds its temperature and the drive stays on.
   struct State {
-    double stress_h = 0;
-    double stress_h_per_h = 0;  // equivalent hours per hour at the time
+    double stress_h = 0;        // DUT 0
+    double stress_h_per_h = 0;  // equivalent hours per hour at the time (DUT 0)
+    // DUTs 1.. of a bench with several (empty on a one-DUT bench; restore() gives DUTs it
+    // finds no entry for DUT 0's values).
+    std::vector<double> dut_stress_h;
+    std::vector<double> dut_stress_h_per_h;
     std::vector<std::pair<std::size_t, double>> forced_failures;  // lane, remaining fraction
     double setpoint_c = 25;
     ThermalState thermal;
@@ -139,15 +155,17 @@ class Bench {
   struct View {
     double time_s = 0;
     ThermalState thermal;
-    double stress_h = 0;
-    double junction_c = 0;
+    std::vector<double> stress_h;    // per DUT
+    std::vector<double> junction_c;  // per DUT
   };
 
   double clock_time_s() const { return clock_->elapsed_s() - clock_start_s_; }
   View sync_locked();
   void commit_exact_locked();  // before an input changes
-  void refresh_drive_locked();
-  double stress_rate_locked(double dut_c) const;
+  void refresh_drive_locked(int dut);
+  double stress_rate_locked(int dut, double dut_c) const;
+  void accumulate_locked(double dt_s, double dut0_c, double dut1_c);
+  Status check_drive_locked(int dut, const Drive& drive) const;
   double light_factor_locked(const View& v, std::size_t lane) const;
   double power_locked(const View& v, std::size_t lane) const;
   double amplitude_locked(const View& v, std::size_t lane) const;
@@ -165,19 +183,21 @@ class Bench {
   mutable std::mutex mutex_;
   ThermalModel thermal_;
   AgeingModel ageing_;
-  Drive drive_;
+  std::vector<Drive> drives_;  // per DUT
   BertSettings bert_;
-  // Per lane at drive_ and the junction temperature ops_junction_c_ (on a 0.01 C grid, so a
-  // reading depends only on the junction temperature, never on who read before); rebuilt by
-  // ops_locked when either changes.
+  // Per DUT: its lanes at its drive and the junction temperature ops_junction_c (on a 0.01 C
+  // grid, so a reading depends only on the junction temperature, never on who read before),
+  // rebuilt by ops_locked when either changes; and the junction above the case at its drive,
+  // by case temperature (self_heating_locked), cleared when the drive changes.
+  struct DutCache {
+    std::vector<OperatingPoint> operating_points;
+    double ops_junction_c = 0;
+    bool ops_valid = false;
+    std::unordered_map<long long, double> self_heating_c;
+  };
   const OperatingPoint& ops_locked(const View& v, std::size_t lane) const;
-  mutable std::vector<OperatingPoint> operating_points_;
-  mutable double ops_junction_c_ = 0;
-  mutable bool ops_valid_ = false;
-  // Junction above the case at drive_, by case temperature (self_heating_locked); cleared when
-  // the drive changes.
-  double self_heating_locked(double dut_c) const;
-  mutable std::unordered_map<long long, double> self_heating_c_;
+  double self_heating_locked(int dut, double dut_c) const;
+  mutable std::vector<DutCache> caches_;
   std::vector<std::uint64_t> meter_draws_;
   std::vector<std::uint64_t> error_draws_;
   std::vector<std::uint64_t> forced_draws_;

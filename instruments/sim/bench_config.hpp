@@ -153,6 +153,10 @@ struct BertConfig {
 
 struct BenchConfig {
   std::uint64_t seed = 1;
+  // Arrays of `array` in the one chamber (a station's DUT sockets). DUT d holds lanes
+  // d*L .. d*L+L-1 of the bench (L = rows x cols), each with its own draws from the seed, its
+  // own drive and its own self-heating; DUT 0 is the array a one-DUT bench has.
+  int duts = 1;
   ArrayConfig array;
   LinkConfig link;
   ChamberConfig chamber;

@@ -12,14 +12,20 @@
 // an LIV sweep sets every channel alike. The modulation the pattern generator set is kept.
 // When every output goes off, the bench's drive goes off too, unless the pattern generator
 // has changed it since (then it is the generator's).
+//
+// With the station's wiring (sim::Wiring, a socket's smu role) channel n is the lane wired to
+// it, and the drive above is per DUT: the channels of one DUT set that DUT's drive. A channel
+// with no lane is an open circuit: no current flows, a current source rails at its compliance.
 #include "instruments/common/twin_registry.hpp"
 #include "instruments/sim/bench.hpp"
 #include "instruments/sim/diode_model.hpp"
+#include "instruments/sim/wiring.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <optional>
 
 namespace ledlab::instruments {
@@ -55,6 +61,10 @@ class SmuTwin final : public scpi::server::Device {
   explicit SmuTwin(const TwinContext& ctx)
       : Device({"Keysight Technologies", "SMU-ARRAY-SIM", fmt::format("SIM-{}", ctx.config.name), "1.0 (ledlab twin)"}),
         bench_(ctx.bench) {
+    const bool wired = ctx.wiring && ctx.wiring->knows(ctx.config.name);
+    const std::size_t count = wired ? static_cast<std::size_t>(ctx.wiring->channel_count(ctx.config.name)) : bench_->lane_count();
+    for (std::size_t ch = 1; ch <= count; ++ch)
+      lanes_.push_back(wired ? ctx.wiring->resolve(ctx.config.name, static_cast<int>(ch)) : std::optional(ch - 1));
     reading_draws_.assign(bench_->lane_count(), 0);
     reset();
     auto& d = *this;
@@ -101,68 +111,83 @@ class SmuTwin final : public scpi::server::Device {
     d.on("MEASure#", {}, [this](Request& r) { reply_list(r); });
     d.on("MEASure#:VOLTage[:DC]", {}, [this](Request& r) { r.reply(reading(lane_of(r.suffix(0))).first); });
     d.on("MEASure#:CURRent[:DC]", {}, [this](Request& r) { r.reply(reading(lane_of(r.suffix(0))).second); });
-    d.on("SYSTem:CHANnel:COUNt", {}, [this](Request& r) { r.reply_int(static_cast<long long>(bench_->lane_count())); });
+    d.on("SYSTem:CHANnel:COUNt", {}, [this](Request& r) { r.reply_int(static_cast<long long>(channels_.size())); });
   }
 
  private:
   void reset() {
     // *RST switches the outputs off (B2900 *RST, output OFF): that reaches the bench too.
-    channels_.assign(bench_->lane_count(), ChannelState{});
+    channels_.assign(lanes_.size(), ChannelState{});
     last_channel_ = 0;
-    apply_drive();
+    for (int dut = 0; dut < bench_->dut_count(); ++dut) apply_drive(dut);
   }
 
   static void consume_words(Request& r) {
     for (std::size_t i = 0; i < r.params.size(); ++i) r.params.text(i);
   }
 
+  // The channel's index (channel - 1), refused outside the channels.
   std::size_t lane_of(int ch) const {
-    if (ch < 1 || static_cast<std::size_t>(ch) > bench_->lane_count())
-      throw CommandError{codes::data_out_of_range, fmt::format("Data out of range; channel {} of {}", ch, bench_->lane_count())};
+    if (ch < 1 || static_cast<std::size_t>(ch) > channels_.size())
+      throw CommandError{codes::data_out_of_range, fmt::format("Data out of range; channel {} of {}", ch, channels_.size())};
     return static_cast<std::size_t>(ch - 1);
   }
   ChannelState& channel(const Request& r) { return channels_[lane_of(r.suffix(0))]; }
 
   void touched(const Request& r) {
     last_channel_ = lane_of(r.suffix(0));
-    apply_drive();
+    if (const auto lane = lanes_[last_channel_]) apply_drive(bench_->dut_of(*lane));
   }
 
-  // The light of the array follows the current sourced (see the header comment).
-  void apply_drive() {
+  bool in_dut(std::size_t index, int dut) const {
+    return lanes_[index] && bench_->dut_of(*lanes_[index]) == dut;
+  }
+
+  // The light of the DUT follows the current sourced into its lanes (see the header comment).
+  void apply_drive(int dut) {
     std::optional<double> current;
-    const auto drives = [](const ChannelState& c) { return c.output && c.function == Function::current && c.current_a > 0; };
-    if (last_channel_ < channels_.size() && drives(channels_[last_channel_])) current = channels_[last_channel_].current_a;
+    const auto drives = [&](std::size_t i) {
+      const ChannelState& c = channels_[i];
+      return in_dut(i, dut) && c.output && c.function == Function::current && c.current_a > 0;
+    };
+    if (last_channel_ < channels_.size() && drives(last_channel_)) current = channels_[last_channel_].current_a;
     for (std::size_t i = 0; i < channels_.size() && !current; ++i)
-      if (drives(channels_[i])) current = channels_[i].current_a;
-    sim::Drive d = bench_->drive();
+      if (drives(i)) current = channels_[i].current_a;
+    sim::Drive d = bench_->drive(dut);
+    auto owned = owned_.find(dut);
     if (current) {
       d.bias_current_a = *current;
       d.output_on = true;
-    } else if (owned_ && same_drive(d, *owned_)) {
+    } else if (owned != owned_.end() && same_drive(d, owned->second)) {
       d.output_on = false;
     } else {
-      owned_.reset();
+      if (owned != owned_.end()) owned_.erase(owned);
       return;
     }
-    if (owned_ && same_drive(d, *owned_)) return;
-    if (auto st = bench_->set_drive(d); !st) throw CommandError{codes::execution_error, st.error().message};
-    owned_ = current ? std::optional(d) : std::nullopt;
+    if (owned != owned_.end() && same_drive(d, owned->second)) return;
+    if (auto st = bench_->set_drive(dut, d); !st) throw CommandError{codes::execution_error, st.error().message};
+    if (current)
+      owned_[dut] = d;
+    else
+      owned_.erase(dut);
   }
 
   // Voltage and current at the lane's terminals, with the compliance applied, as read: with the
   // reading noise of [bench.diode] (each reading of a lane its own draw).
-  std::pair<double, double> reading(std::size_t lane) {
-    const ChannelState& c = channels_[lane];
+  std::pair<double, double> reading(std::size_t index) {
+    const ChannelState& c = channels_[index];
     if (!c.output) return {0.0, 0.0};
-    const auto [v, i] = true_reading(lane);
-    const auto noise = sim::smu_reading_noise(bench_->config().diode, bench_->config().seed, lane, reading_draws_[lane]++);
+    const auto lane = lanes_[index];
+    // An open circuit: no current; a current source rails at its compliance.
+    if (!lane) return {c.function == Function::current ? std::copysign(c.compliance_v, c.current_a) : c.voltage_v, 0.0};
+    const auto [v, i] = true_reading(index, *lane);
+    const auto noise = sim::smu_reading_noise(bench_->config().diode, bench_->config().seed, *lane, reading_draws_[*lane]++);
     return {v + noise.voltage_v, i * (1.0 + noise.current_relative)};
   }
 
-  std::pair<double, double> true_reading(std::size_t lane) const {
-    const ChannelState& c = channels_[lane];
-    const double tj = bench_->junction_temperature_c();
+  std::pair<double, double> true_reading(std::size_t index, std::size_t lane) const {
+    const ChannelState& c = channels_[index];
+    const double tj = bench_->junction_temperature_c(bench_->dut_of(lane));
     // The array's own diode: the one whose power heats the junction (array_model.hpp).
     const sim::DiodeParams& d = bench_->array().lane(lane).diode;
     if (c.function == Function::current) {
@@ -214,9 +239,10 @@ class SmuTwin final : public scpi::server::Device {
 
   std::shared_ptr<sim::Bench> bench_;
   std::vector<ChannelState> channels_;
+  std::vector<std::optional<std::size_t>> lanes_;  // per channel, the bench lane on it (fixed wiring)
   std::vector<std::uint64_t> reading_draws_;
   std::size_t last_channel_ = 0;
-  std::optional<sim::Drive> owned_;  // the drive this twin last handed the bench
+  std::map<int, sim::Drive> owned_;  // per DUT, the drive this twin last handed the bench
 };
 
 std::shared_ptr<scpi::server::Device> make_smu_twin(const TwinContext& ctx) { return std::make_shared<SmuTwin>(ctx); }

@@ -17,7 +17,8 @@ namespace ledlab::cli {
 namespace {
 
 // A run to follow that the store does not hold is bad input now, not an empty window later.
-[[maybe_unused]] void check_attach_or_exit(const std::filesystem::path& db, const std::string& uuid) {  // unused without the GUI
+// (Unused in a build without the dashboard, LEDLAB_BUILD_GUI=OFF.)
+[[maybe_unused]] void check_attach_or_exit(const std::filesystem::path& db, const std::string& uuid) {
   auto reader = db::Reader::open(db);
   auto run = reader ? reader->find_run(uuid) : Result<db::RunRecord>(std::unexpected(reader.error()));
   if (run) return;

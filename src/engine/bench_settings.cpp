@@ -148,8 +148,15 @@ Result<sim::BenchConfig> bench_config_from_json(const nlohmann::json& bench, std
       config.seed = value.get<std::uint64_t>();
       continue;
     }
+    if (key == "duts") {
+      // Arrays of [bench.array] in the one chamber (a station's DUT sockets).
+      if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 64)
+        return fail(Errc::config, fmt::format("{}: bench.duts: expected a whole number 1 .. 64", source));
+      config.duts = value.get<int>();
+      continue;
+    }
     if (!value.is_object())
-      return fail(Errc::config, fmt::format("{}: bench.{}: unknown key; expected seed or a table "
+      return fail(Errc::config, fmt::format("{}: bench.{}: unknown key; expected seed, duts or a table "
                                             "[bench.array|link|chamber|ageing|meter|bert|diode]", source, key));
     for (const auto& [name, v] : value.items()) {
       for (const auto& retired : kRetiredKeys)
@@ -174,6 +181,9 @@ Result<sim::BenchConfig> bench_config_from_json(const nlohmann::json& bench, std
   }
   if (static_cast<long long>(config.array.rows) * config.array.cols > 100000)
     return fail(Errc::config, fmt::format("{}: bench.array: rows x cols must be 1..100000 lanes", source));
+  if (static_cast<long long>(config.array.rows) * config.array.cols * config.duts > 100000)
+    return fail(Errc::config, fmt::format("{}: bench.duts: {} arrays of {} x {} lanes is above the bench's 100000 lanes",
+                                          source, config.duts, config.array.rows, config.array.cols));
   auto ordered = [&](double lo, double hi, std::string_view lo_key, std::string_view hi_key) -> Status {
     if (lo <= hi) return {};
     return fail(Errc::config, fmt::format("{}: bench.{}: {} is above {}", source, lo_key, lo, hi_key));

@@ -15,14 +15,20 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
                                                                   std::string bind_address) {
   auto bench_config = bench_config_from_json(station.bench, station.source);
   if (!bench_config) return fail(bench_config.error());
+  auto duts = simulated_dut_count(station, station.bench);
+  if (!duts) return fail(duts.error());
+  bench_config->duts = *duts;
   std::unique_ptr<SimulatedStation> self(new SimulatedStation);
   self->clock_ = clock;
   self->io_ = &io;
   self->bench_ = std::make_shared<sim::Bench>(*bench_config, clock);
+  auto wiring = wiring_from_sockets(station, *self->bench_);
+  if (!wiring) return fail(wiring.error());
+  self->wiring_ = *wiring;
   for (auto& inst : station.instruments) {
     auto address = io::parse_address(inst.address);
     if (!address) return fail(address.error().at(inst.name));
-    auto device = instruments::TwinRegistry::instance().make({inst, self->bench_, clock});
+    auto device = instruments::TwinRegistry::instance().make({inst, self->bench_, clock, self->wiring_, self->log_});
     if (!device) return fail(device.error());
     for (const auto& line : station.twin_setup[inst.name]) {
       scpi::server::ConnectionState conn;
@@ -106,6 +112,84 @@ Status SimulatedStation::inject(std::string_view instrument, std::string line) {
     (void)device->execute(line, state);
   });
   return {};
+}
+
+}  // namespace ledlab::engine
+
+namespace ledlab::engine {
+
+Result<int> simulated_dut_count(const StationConfig& station, const nlohmann::json& bench) {
+  int highest = -1;
+  const SocketConfig* at_highest = nullptr;
+  for (const auto& socket : station.sockets)
+    if (socket.bench_dut > highest) highest = socket.bench_dut, at_highest = &socket;
+  if (!bench.is_object() || !bench.contains("duts")) return std::max(highest + 1, 1);
+  const int duts = bench["duts"].is_number_integer() ? bench["duts"].get<int>() : 1;
+  if (at_highest && highest >= duts)
+    return fail(Errc::config, fmt::format("{}: sockets.{}.sim_dut: {} is not on the bench's {} DUTs (bench.duts)",
+                                          station.source, at_highest->name, highest, duts));
+  return duts;
+}
+
+namespace {
+
+std::size_t bench_lane(const sim::Bench& bench, const SocketConfig& socket, int lane) {
+  return static_cast<std::size_t>(socket.bench_dut) * bench.lanes_per_dut() + static_cast<std::size_t>(lane - 1);
+}
+
+Status wire_role(sim::Wiring& wiring, const StationConfig& station, const sim::Bench& bench,
+                 const SocketConfig& socket, const RoleMap& role) {
+  const std::string where = fmt::format("{}: sockets.{}.{}", station.source, socket.name, role.role);
+  const auto* inst = station.find(role.instrument);
+  if (!inst) return fail(Errc::config, fmt::format("{}: no instrument '{}'", where, role.instrument));
+  const int lanes = socket.lane_count();
+  if (inst->kind == "thermal_chamber") return {};
+  if (!role.optical_switch.empty()) {
+    if (role.switch_inputs.size() != static_cast<std::size_t>(lanes))
+      return fail(Errc::config, fmt::format("{}: switch_inputs lists {} inputs for {} lanes", where,
+                                            role.switch_inputs.size(), lanes));
+    if (!role.channels.empty() && role.channels.size() != role.switch_outputs.size())
+      return fail(Errc::config, fmt::format("{}: {} channels for {} switch_outputs", where, role.channels.size(),
+                                            role.switch_outputs.size()));
+    for (int n = 1; n <= lanes; ++n)
+      wiring.connect_switch_input(role.optical_switch, role.switch_inputs[static_cast<std::size_t>(n - 1)],
+                                  bench_lane(bench, socket, n));
+    for (std::size_t k = 0; k < role.switch_outputs.size(); ++k)
+      wiring.connect_switch_output(role.instrument, role.channels.empty() ? static_cast<int>(k + 1) : role.channels[k],
+                                   role.optical_switch, role.switch_outputs[k]);
+    return {};
+  }
+  if (role.channels.empty() && inst->kind == "pattern_generator") {
+    std::vector<std::size_t> served;
+    for (int n = 1; n <= lanes; ++n) served.push_back(bench_lane(bench, socket, n));
+    wiring.serve_lanes(role.instrument, served);
+    return {};
+  }
+  if (!role.channels.empty() && role.channels.size() != static_cast<std::size_t>(lanes))
+    return fail(Errc::config, fmt::format("{}: channels lists {} channels for {} lanes", where, role.channels.size(), lanes));
+  for (int n = 1; n <= lanes; ++n)
+    wiring.connect_lane(role.instrument, role.channels.empty() ? n : role.channels[static_cast<std::size_t>(n - 1)],
+                        bench_lane(bench, socket, n));
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<sim::Wiring>> wiring_from_sockets(const StationConfig& station, const sim::Bench& bench) {
+  if (station.sockets.empty()) return std::shared_ptr<sim::Wiring>{};
+  auto wiring = std::make_shared<sim::Wiring>();
+  for (const auto& socket : station.sockets) {
+    if (socket.bench_dut < 0 || socket.bench_dut >= bench.dut_count())
+      return fail(Errc::config, fmt::format("{}: sockets.{}.sim_dut: {} is not on the bench's {} DUTs", station.source,
+                                            socket.name, socket.bench_dut, bench.dut_count()));
+    if (socket.lane_count() < 1 || static_cast<std::size_t>(socket.lane_count()) > bench.lanes_per_dut())
+      return fail(Errc::config, fmt::format("{}: sockets.{}: {} x {} lanes do not fit the bench's arrays of {} lanes "
+                                            "([bench.array] rows x cols)", station.source, socket.name, socket.rows,
+                                            socket.cols, bench.lanes_per_dut()));
+    for (const auto& role : socket.roles)
+      if (auto st = wire_role(*wiring, station, bench, socket, role); !st) return fail(st.error());
+  }
+  return wiring;
 }
 
 }  // namespace ledlab::engine

@@ -7,6 +7,8 @@
 #include "core/clock.hpp"
 #include "engine/station_config.hpp"
 #include "instruments/sim/bench.hpp"
+#include "instruments/sim/twin_log.hpp"
+#include "instruments/sim/wiring.hpp"
 #include "io/address.hpp"
 #include "scpi/server/server.hpp"
 #include "scpi/server/usb_bus.hpp"
@@ -17,6 +19,18 @@
 #include <vector>
 
 namespace ledlab::engine {
+
+// The simulated bench's DUT count for a station: [bench] duts when given, else one more than
+// the highest socket's sim_dut (1 without sockets). Errc::config when a socket names a DUT the
+// bench does not have.
+Result<int> simulated_dut_count(const StationConfig& station, const nlohmann::json& bench);
+// The wiring of a station's [sockets] over a bench (null without sockets): socket lane n of
+// the DUT at sim_dut d is bench lane d * L + n - 1 (L = the bench's lanes per DUT); direct roles
+// wire lane n to channels[n-1] (lane n to channel n when none are listed), switched roles wire
+// lane n to switch input switch_inputs[n-1] and instrument channel channels[k] to switch output
+// switch_outputs[k]; a pattern generator without channels serves the DUT's lanes as a whole;
+// chambers wire nothing.
+Result<std::shared_ptr<sim::Wiring>> wiring_from_sockets(const StationConfig& station, const sim::Bench& bench);
 
 class SimulatedStation {
  public:
@@ -30,6 +44,11 @@ class SimulatedStation {
 
   const StationConfig& config() const { return station_; }
   const std::shared_ptr<sim::Bench>& bench() const { return bench_; }
+  // How the sockets' lanes reach the twins' channels; null on a station without [sockets]
+  // (every twin: channel n is bench lane n-1).
+  const std::shared_ptr<sim::Wiring>& wiring() const { return wiring_; }
+  // What the twins were told to do (gates, routes), on bench time (twin_log.hpp).
+  const std::shared_ptr<sim::TwinLog>& twin_log() const { return log_; }
   const std::shared_ptr<Clock>& clock() const { return clock_; }
   std::shared_ptr<scpi::server::Device> device(std::string_view instrument) const;
   // Whether some twins sit on the in-process USB bus (other processes cannot reach them).
@@ -45,6 +64,8 @@ class SimulatedStation {
   StationConfig station_;
   std::shared_ptr<Clock> clock_;
   std::shared_ptr<sim::Bench> bench_;
+  std::shared_ptr<sim::Wiring> wiring_;
+  std::shared_ptr<sim::TwinLog> log_ = std::make_shared<sim::TwinLog>();
   std::vector<std::pair<std::string, std::shared_ptr<scpi::server::Server>>> servers_;
   boost::asio::io_context* io_ = nullptr;
   std::shared_ptr<scpi::server::UsbBus> usb_bus_;

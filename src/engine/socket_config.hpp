@@ -9,9 +9,18 @@
 #include "core/error.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ledlab::engine {
+
+// Bounds of a [sockets.<name>] table: lanes per socket, channel and switch port numbers, and
+// the simulated bench's DUTs a socket may sit on.
+inline constexpr int kMaxSocketLanes = 65536;
+inline constexpr int kMaxSocketChannel = 1'000'000;
+inline constexpr int kMaxBenchDuts = 64;
+// The one socket of a station without [sockets].
+inline constexpr std::string_view kImplicitSocket = "A";
 
 // One role of a socket. Lanes are 1-based, row-major over the socket's rows x cols.
 struct RoleMap {
@@ -36,6 +45,7 @@ struct SocketConfig {
   // the socket's position in the file.
   int bench_dut = 0;
 
+  // rows x cols; 0 for the implicit socket, whose lanes are its instruments' channels.
   int lane_count() const { return rows * cols; }
   const RoleMap* find(std::string_view role) const {
     for (const auto& r : roles)

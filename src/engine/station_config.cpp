@@ -20,7 +20,7 @@
 namespace ledlab::engine {
 namespace {
 
-const std::set<std::string> kKinds{"power_meter", "thermal_chamber", "bert", "pattern_generator", "smu"};
+const std::set<std::string> kKinds{"power_meter", "thermal_chamber", "bert", "pattern_generator", "smu", "optical_switch"};
 
 // "station.toml:12: instruments.chamber.timeout_ms: expected an integer"
 Error at(const std::string& source, const toml::node* node, std::string_view key, std::string_view what) {
@@ -137,10 +137,10 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
   instruments::InstrumentConfig cfg;
   cfg.name = name;
   const auto kind = t["kind"].value<std::string>();
-  if (!kind) return fail(at(src, &t, base + ".kind", "missing; one of power_meter, thermal_chamber, bert, pattern_generator, smu"));
+  if (!kind) return fail(at(src, &t, base + ".kind", "missing; one of power_meter, thermal_chamber, bert, pattern_generator, smu, optical_switch"));
   if (!kKinds.contains(*kind))
     return fail(at(src, t.get("kind"), base + ".kind",
-                   fmt::format("'{}' is not one of power_meter, thermal_chamber, bert, pattern_generator, smu", *kind)));
+                   fmt::format("'{}' is not one of power_meter, thermal_chamber, bert, pattern_generator, smu, optical_switch", *kind)));
   cfg.kind = *kind;
   cfg.driver = t["driver"].value_or(std::string{});
   const auto address = t["address"].value<std::string>();
@@ -239,10 +239,11 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
   const toml::node* safe_temperature_node = nullptr;  // for errors about the temperature chambers inherit
   for (const auto& [k, v] : root) {
     const std::string key(k.str());
-    if (key != "station" && key != "bench" && key != "instruments" && key != "interlocks" && key != "alerts")
+    if (key != "station" && key != "bench" && key != "instruments" && key != "interlocks" && key != "alerts" &&
+        key != "sockets")
       return fail(at(source_name, &v, key,
-                     "unknown table; expected [station], [bench], [instruments.<name>], [interlocks.<name>] or "
-                     "[[alerts.webhook]]"));
+                     "unknown table; expected [station], [bench], [instruments.<name>], [interlocks.<name>], "
+                     "[sockets.<name>] or [[alerts.webhook]]"));
   }
   if (const auto* s = root["station"].as_table()) {
     struct Key {
@@ -308,6 +309,11 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
                        fmt::format("no instrument '{}' in this station", spec->instrument)));
       st.interlocks.push_back(std::move(*spec));
     }
+  }
+  if (const auto* sockets = root.get("sockets")) {
+    auto parsed = parse_sockets(source_name, *sockets, st);
+    if (!parsed) return fail(parsed.error());
+    st.sockets = std::move(*parsed);
   }
   if (const auto* alerts = root.get("alerts")) {
     auto parsed = parse_alerts(source_name, *alerts);

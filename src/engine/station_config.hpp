@@ -52,6 +52,12 @@ struct StationConfig {
   const instruments::InstrumentConfig* find(std::string_view name) const;
 };
 
+// The socket of a station without [sockets]: every instrument but the optical switches as a
+// role of its own name, lane n on channel n, as many lanes as the instrument has channels.
+SocketConfig implicit_socket(const StationConfig& station);
+// The station's sockets, or its implicit one.
+std::vector<SocketConfig> station_sockets(const StationConfig& station);
+
 Result<StationConfig> parse_station(std::string_view text, std::string source_name);
 Result<StationConfig> load_station(const std::filesystem::path& path);
 

@@ -3,12 +3,14 @@
 // nothing outside src/engine includes this.
 #include "core/error.hpp"
 #include "engine/alert_spec.hpp"
+#include "engine/socket_config.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ledlab::engine {
 
@@ -21,5 +23,9 @@ inline Error toml_error(const std::string& source, const toml::node* node, std::
 
 // The [alerts] table: its own keys and its [[alerts.webhook]] tables (README "Alerts").
 Result<AlertsConfig> parse_alerts(const std::string& source, const toml::node& node);
+
+// The [sockets] table, after the instruments (socket_parse.cpp, README "Sockets").
+struct StationConfig;
+Result<std::vector<SocketConfig>> parse_sockets(const std::string& source, const toml::node& node, const StationConfig& station);
 
 }  // namespace ledlab::engine

@@ -47,7 +47,7 @@ TEST_CASE("instrument methods refuse NaN, non-whole and out-of-range numbers, na
       {"bert.gate_bits(1e3 + 0.5)", "bert.gate_bits: argument 1 (bits) must be a whole number"},
       {"pg.set_drive(0/0, 0.001)", "pg.set_drive: argument 1 (bias_a) must be a finite number"},
       {"chamber.set_setpoint(math.huge)", "chamber.set_setpoint: argument 1 (celsius) must be a finite number, not inf"},
-      {"opm.read(1e10)", "opm.read: argument 1 (channel) must be a whole number from 1 to"},
+      {"opm.read(1e10)", "opm.read: argument 1 (lane) must be a whole number from 1 to"},
       {"bert.set_pattern(31.5)", "bert.set_pattern: argument 1 (PRBS order) must be a whole number from 7 to 31"},
       {"chamber.temperature(3)", "chamber.temperature: expected 0 arguments (none), got 1"},
       {"pg.output(1)", "pg.output: expected one argument, true or false"},

@@ -58,14 +58,21 @@ struct SequenceRun {
 };
 
 // `ledlab run SEQ --sim --virtual-time -p ... [--sim-fault ...]` (or at the given time scale,
-// without virtual time); the store is `db` in the build tree.
+// without virtual time) on sim.toml or `station_file`; the store is `db` in the build tree.
 // `bench_patch` is merged into the station's [bench] table (RFC 7386), e.g. {"meter": {...}}.
 inline SequenceRun run_sequence(const std::string& sequence, lua::Overrides overrides, double time_scale,
                                 const std::string& db, bool virtual_time = true,
                                 std::vector<engine::RunRequest::SimFault> faults = {},
-                                const nlohmann::json& bench_patch = nullptr) {
+                                const nlohmann::json& bench_patch = nullptr, const std::string& station_file = {}) {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/" + db;
   engine::RunRequest req = sim_run_request(sequence, std::move(overrides), time_scale, path, virtual_time);
+  // Another station of sequences/stations than sim.toml (same time scale).
+  if (!station_file.empty()) {
+    auto station = engine::load_station(std::string(LEDLAB_SOURCE_DIR) + "/sequences/stations/" + station_file);
+    REQUIRE(station);
+    station->time_scale = req.station.time_scale;
+    req.station = std::move(*station);
+  }
   // A bench variant: [bench] keys merged over the station's (RFC 7396 merge patch).
   if (!bench_patch.is_null()) req.station.bench.merge_patch(bench_patch);
   req.sim_faults = std::move(faults);

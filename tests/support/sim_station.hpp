@@ -6,6 +6,8 @@
 #include "instruments/common/registry.hpp"
 #include "instruments/common/twin_registry.hpp"
 #include "instruments/sim/bench.hpp"
+#include "instruments/sim/twin_log.hpp"
+#include "instruments/sim/wiring.hpp"
 #include "io/link.hpp"
 #include "scpi/server/server.hpp"
 #include "support/co_run.hpp"
@@ -45,6 +47,9 @@ class SimStation {
 
   const std::shared_ptr<Clock>& clock() const { return clock_; }
   const std::shared_ptr<sim::Bench>& bench() const { return bench_; }
+  // The wiring twins served from now on see (null: identity), and the log they share.
+  void use_wiring(std::shared_ptr<sim::Wiring> wiring) { wiring_ = std::move(wiring); }
+  const std::shared_ptr<sim::TwinLog>& twin_log() const { return log_; }
 
   // Serves a device; returns its port on 127.0.0.1.
   std::uint16_t serve(std::shared_ptr<scpi::server::Device> device) {
@@ -59,7 +64,7 @@ class SimStation {
 
   // Builds the registered twin of `config.kind` over the shared bench and serves it.
   std::uint16_t serve_twin(const instruments::InstrumentConfig& config) {
-    auto device = instruments::TwinRegistry::instance().make({config, bench_, clock_});
+    auto device = instruments::TwinRegistry::instance().make({config, bench_, clock_, wiring_, log_});
     if (!device) throw std::runtime_error(device.error().describe());
     return serve(*device);
   }
@@ -85,6 +90,8 @@ class SimStation {
  private:
   std::shared_ptr<Clock> clock_;
   std::shared_ptr<sim::Bench> bench_;
+  std::shared_ptr<sim::Wiring> wiring_;
+  std::shared_ptr<sim::TwinLog> log_ = std::make_shared<sim::TwinLog>();
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::vector<std::shared_ptr<scpi::server::Server>> servers_;

@@ -7,7 +7,10 @@
 
 namespace ledlab::engine {
 
+// The station's one socket ([sockets.<name>], or the implicit one: every instrument under its
+// own name, lane n on channel n) through bind_socket, without fallbacks and without locks.
+// Refused for a station of several sockets: a run binds one DUT's socket (bind_socket).
 // `clock` is the run's: a BERT gate waits out its length on it.
-void bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock);
+Status bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock);
 
 }  // namespace ledlab::engine

@@ -26,6 +26,7 @@
 #include "engine/run/run_snapshot.hpp"
 #include "engine/run/watchdog.hpp"
 #include "engine/sim_station.hpp"
+#include "engine/socket/bind_socket.hpp"
 #include "engine/station.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -61,9 +62,12 @@ class SocketRun {
   void publish_state();
   std::string state_name() const;
   InstrumentStatus* instrument_status(const std::string& name);
-  void install_script_api();
+  Status install_script_api();
   void install_control();
   Result<db::RunVerdict> stored_verdict();
+  // The station's instrument behind a script object's name: a role of the socket, or the
+  // instrument itself on a station without sockets.
+  std::string instrument_of(const std::string& role) const;
   // Ends the run's record, prints its summary and verdict; the run's exit code.
   int finish(lua::RunOutcome outcome);
 
@@ -90,6 +94,8 @@ class SocketRun {
   RunSnapshot snapshot_;
   std::string last_state_;
   std::set<std::string> instruments_;  // the station's instruments this socket uses
+  std::optional<SocketConfig> config_;  // the station's [sockets.<name>]; none: every instrument by its name
+  std::shared_ptr<const FallbacksUsed> fallbacks_used_;
   std::map<std::int64_t, InstrumentLocks::Guard> sections_;  // open serial{} sections
   bool script_running_ = false;
   std::optional<lua::RunOutcome> outcome_;  // once the script has ended

@@ -106,8 +106,10 @@ Status RunHost::plan_sockets() {
     return names;
   };
   if (request_.duts.empty()) {
+    // One run outside a batch: on a station of one socket, that socket (bind_instruments refuses
+    // a station of several, naming them).
     runs_.push_back(std::make_unique<SocketRun>(*this, "", request_.dut_serial, request_.terminal));
-    runs_.back()->instruments_ = uses("");
+    runs_.back()->instruments_ = uses(station.sockets.size() == 1 ? station.sockets.front().name : "");
   }
   std::set<std::string> seen;
   for (const auto& dut : request_.duts) {
@@ -126,6 +128,8 @@ Status RunHost::plan_sockets() {
     // One shared output: a batch's runs print plain lines, each with its socket.
     runs_.push_back(std::make_unique<SocketRun>(*this, dut.socket, dut.serial, request_.terminal && request_.duts.size() == 1));
     runs_.back()->instruments_ = uses(dut.socket);
+    for (const auto& s : station.sockets)
+      if (s.name == dut.socket) runs_.back()->config_ = s;
   }
   for (const auto& run : runs_)
     for (const auto& name : run->instruments_) ++users_[name];
@@ -149,6 +153,8 @@ Status RunHost::open_resumed_run() {
   SocketRun& run = *runs_.front();
   for (const auto& inst : prepared_.station.instruments) run.instruments_.insert(inst.name);
   for (const auto& name : run.instruments_) users_[name] = 1;
+  for (const auto& s : prepared_.station.sockets)
+    if (s.name == found->socket) run.config_ = s;
   run.script_ = prepared_.script;
   auto resumed = store_->resume_run(found->id);
   if (!resumed) return fail(resumed.error());
@@ -328,6 +334,16 @@ asio::awaitable<void> RunHost::main() {
       if (auto* status = run->instrument_status(inst->name())) status->idn = inst->identity() ? inst->identity()->raw : "";
     }
   }
+  // After attach: the channels, switch inputs and outputs each socket names exist on its live
+  // instruments.
+  for (auto& run : runs_) {
+    if (!run->config_) continue;
+    if (auto st = check_socket_channels(*station_, *run->config_); !st) {
+      co_await bring_to_safe_state();
+      for (auto& each : runs_) each->outcome_ = lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
+      co_return;
+    }
+  }
   co_await run_scripts();
   monitor_->stop();
   co_await bring_to_safe_state();  // drive off, gates stopped, chamber to its safe temperature
@@ -389,7 +405,8 @@ int RunHost::run() {
   std::vector<std::string> sockets;
   for (const auto& run : runs_) sockets.push_back(run->socket_);
   coordinator_ = std::make_unique<BatchCoordinator>(io_.get_executor(), std::move(sockets));
-  for (auto& run : runs_) run->install_script_api();
+  for (auto& run : runs_)
+    if (auto st = run->install_script_api(); !st) return fail_start(st, 2);
   if (auto st = install_monitor(); !st) return fail_start(st, 2);
   for (auto& run : runs_) run->install_control();
 

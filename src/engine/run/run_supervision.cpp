@@ -171,9 +171,12 @@ asio::awaitable<Status> RunHost::recover_link(const std::string& name, const Err
 // instrument other sockets use too holds it for the call (InstrumentLocks), so a gate started
 // by one socket is never restarted by another before it has been read.
 lua::AsyncFunction RunHost::guard_call(SocketRun& run, const std::string& name, lua::AsyncFunction fn) {
-  const std::string instrument = name.substr(0, name.find('.'));
+  const std::string instrument = run.instrument_of(name.substr(0, name.find('.')));
   if (!station_->find(instrument)) return fn;
-  const bool exclusive_per_call = shared_.contains(instrument) && station_->find(instrument)->kind() != "thermal_chamber";
+  // A socket's role adapters hold what they share for each step themselves (engine/socket/);
+  // the instruments of a station without sockets are held for the call.
+  const bool exclusive_per_call = !run.config_ && shared_.contains(instrument) &&
+                                  station_->find(instrument)->kind() != "thermal_chamber";
   return [this, &run, name, instrument, exclusive_per_call, fn = std::move(fn)](json args) -> asio::awaitable<Result<json>> {
     for (int repeat = 0;; ++repeat) {
       co_await wait_released(run);
@@ -217,7 +220,7 @@ lua::AsyncFunction RunHost::guard_call(SocketRun& run, const std::string& name, 
 lua::AsyncFunction RunHost::batch_step(SocketRun& run, const std::string& name, lua::AsyncFunction fn) {
   const auto dot = name.find('.');
   if (dot == std::string::npos || name.substr(dot + 1) != "set_setpoint") return fn;
-  const std::string instrument = name.substr(0, dot);
+  const std::string instrument = run.instrument_of(name.substr(0, dot));
   const auto* inst = station_->find(instrument);
   if (!inst || inst->kind() != "thermal_chamber" || !shared_.contains(instrument)) return fn;
   return [this, &run, name, fn = std::move(fn)](json args) { return coordinator_->once(run.socket_, name, std::move(args), fn); };

@@ -63,7 +63,13 @@ InstrumentStatus* SocketRun::instrument_status(const std::string& name) {
   return nullptr;
 }
 
-void SocketRun::install_script_api() {
+std::string SocketRun::instrument_of(const std::string& role) const {
+  if (config_)
+    if (const auto* r = config_->find(role)) return r->instrument;
+  return role;
+}
+
+Status SocketRun::install_script_api() {
   lua::Sinks sinks;
   sinks.log = [this](std::string_view text) {
     view_.line(fmt::format("  {}", text));
@@ -87,9 +93,15 @@ void SocketRun::install_script_api() {
   runner_->set_call_wrapper([this](const std::string& name, lua::AsyncFunction fn) {
     return host_.batch_step(*this, name, host_.guard_call(*this, name, std::move(fn)));
   });
-  // The socket's view of the station. Until sockets are mapped (a socket's lanes onto
-  // instrument channels), every socket sees every instrument under its own name.
-  bind_instruments(*runner_, *host_.station_, host_.clock_);
+  // The socket's view of the station: its roles, lanes mapped onto the instruments' channels
+  // (engine/socket/). A station without sockets: every instrument under its own name.
+  if (config_) {
+    auto bound = bind_socket(*runner_, *host_.station_, *config_, host_.locks_.get(), host_.clock_);
+    if (!bound) return fail(bound.error());
+    fallbacks_used_ = *bound;
+  } else if (auto st = bind_instruments(*runner_, *host_.station_, host_.clock_); !st) {
+    return st;
+  }
   bind_analysis(*runner_);
   bind_batch(*runner_, {.socket = socket_, .coordinator = host_.coordinator_.get(), .locks = host_.locks_.get(),
                         .station = host_.station_.get(), .sections = &sections_});
@@ -113,6 +125,7 @@ void SocketRun::install_script_api() {
     host_.publish_state();
     return json();
   });
+  return {};
 }
 
 void SocketRun::install_control() {
