@@ -1,0 +1,119 @@
+// Several DUTs at once (issue 17): BER vs temperature through `ledlab run`'s engine on the
+// simulated bench of four 20 x 20 arrays in one chamber, at time scale 3600, each figure
+// measured in this run:
+//   one DUT       socket A alone (a batch of one) on sequences/stations/sim_4dut.toml;
+//                 goal: within 1.05 x its critical path (the chamber steps and the gates)
+//   four DUTs     sockets A-D at once, each with its own BERT; goal: within 1.1 x one DUT
+//   sequential    A, B, C, D one after another (the baseline a sequential tool achieves)
+//   shared BERT   sockets A-D at once on sim_4dut_shared.toml: one 4-channel BERT behind a
+//                 1600 x 4 switch; goal: within 1.05 x the shared chamber steps plus the sum
+//                 of every socket's gates (the BERT serves one socket's block at a time)
+// The gates are shortened (target BER 1e-10: 3e10 bits, 15 s a gate) and two temperatures are
+// measured, so the switched BERT's 100 blocks per socket and temperature stay short.
+//
+//   bench_batch   exits 1 when a goal is missed
+#include "ber_critical_path.hpp"
+#include "db/reader.hpp"
+#include "engine/run/run_sequence.hpp"
+#include "support/sim_run_request.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace ledlab;
+
+namespace {
+
+constexpr double kScale = 3600;
+
+struct Measured {
+  int code = 0;
+  double wall_s = 0;
+  std::vector<test::CriticalPath> paths;  // per run of the batch, in socket order
+  std::string out;
+};
+
+engine::RunRequest request(const std::string& station_file, const std::vector<std::string>& sockets, const std::string& db) {
+  auto req = test::sim_run_request("ber_vs_temperature.lua", {{"temps", "25,85"}, {"target_ber", "1e-10"}}, kScale, db);
+  auto station = engine::load_station(std::string(LEDLAB_SOURCE_DIR) + "/sequences/stations/" + station_file);
+  if (!station) throw std::runtime_error(station.error().describe());
+  station->time_scale = kScale;
+  req.station = std::move(*station);
+  for (const auto& s : sockets) req.duts.push_back({s, "SN-" + s});
+  return req;
+}
+
+Measured measure(const engine::RunRequest& req) {
+  Measured m;
+  std::ostringstream out;
+  const auto t0 = std::chrono::steady_clock::now();
+  m.code = engine::run_sequence(req, out);
+  m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  m.out = out.str();
+  auto reader = db::Reader::open(req.db);
+  if (!reader) return m;
+  auto runs = reader->list_runs({.limit = 1});
+  if (!runs || runs->empty() || !runs->front().batch_id) return m;
+  auto batch = reader->batch_runs(*runs->front().batch_id);
+  if (!batch) return m;
+  for (const auto& run : *batch)
+    if (auto cp = test::ber_critical_path(*reader, run, req.db.string())) m.paths.push_back(*cp);
+  return m;
+}
+
+bool check(const char* what, double ratio, double goal) {
+  fmt::print("  {}: {:.3f} (goal <= {:.2f}: {})\n", what, ratio, goal, ratio <= goal ? "met" : "MISSED");
+  return ratio <= goal;
+}
+
+}  // namespace
+
+int main() {
+#ifndef NDEBUG
+  fmt::print("warning: built without NDEBUG; build the benchmarks in Release for figures worth quoting\n");
+#endif
+  int failed = 0;
+  const auto ok = [&](const Measured& m, const char* what) {
+    if (m.code == 0 && !m.paths.empty()) return true;
+    fmt::print("{}: exit {}\n{}\n", what, m.code, m.out);
+    ++failed;
+    return false;
+  };
+
+  const auto one = measure(request("sim_4dut.toml", {"A"}, "bench_batch_one.sqlite"));
+  const auto four = measure(request("sim_4dut.toml", {"A", "B", "C", "D"}, "bench_batch_four.sqlite"));
+  double sequential_s = 0;
+  bool sequential_ok = true;
+  for (const char* s : {"A", "B", "C", "D"}) {
+    const auto m = measure(request("sim_4dut.toml", {s}, fmt::format("bench_batch_seq_{}.sqlite", s)));
+    sequential_ok = ok(m, "sequential") && sequential_ok;
+    sequential_s += m.wall_s;
+  }
+  const auto shared = measure(request("sim_4dut_shared.toml", {"A", "B", "C", "D"}, "bench_batch_shared.sqlite"));
+  if (!ok(one, "one DUT") || !ok(four, "four DUTs") || !ok(shared, "shared BERT") || !sequential_ok) return 1;
+
+  const auto& cp = one.paths.front();
+  const double critical_wall = cp.critical_s() / kScale;
+  fmt::print("BER vs temperature, 2 temperatures x 400 lanes per DUT, 3e10 bits per lane, time scale {:g}:\n", kScale);
+  fmt::print("  one DUT:      {:.2f} s wall; critical path {:.2f} s ({:.0f} s simulated: chamber steps {:.0f} s, gates {:.0f} s)\n",
+             one.wall_s, critical_wall, cp.critical_s(), cp.settle_s, cp.gate_s);
+  fmt::print("  four DUTs:    {:.2f} s wall (own BERT each)\n", four.wall_s);
+  fmt::print("  sequential:   {:.2f} s wall (the four one after another)\n", sequential_s);
+  // The shared BERT's bound: the chamber's steps once, every socket's gates one after another.
+  double gates_s = 0, chamber_s = 0;
+  for (const auto& p : shared.paths) gates_s += p.gate_s;
+  chamber_s = shared.paths.front().settle_s;
+  for (const auto& p : shared.paths) chamber_s = std::min(chamber_s, p.settle_s);
+  const double shared_bound_wall = (chamber_s + gates_s) / kScale;
+  fmt::print("  shared BERT:  {:.2f} s wall; bound {:.2f} s (chamber steps {:.0f} s + gates of 4 sockets {:.0f} s, simulated)\n",
+             shared.wall_s, shared_bound_wall, chamber_s, gates_s);
+  if (!check("one DUT / its critical path", one.wall_s / critical_wall, 1.05)) ++failed;
+  if (!check("four DUTs / one DUT", four.wall_s / one.wall_s, 1.10)) ++failed;
+  if (!check("shared BERT / (chamber steps + sum of gates)", shared.wall_s / shared_bound_wall, 1.05)) ++failed;
+  fmt::print("  four DUTs at once against one after another: {:.2f} x faster\n", sequential_s / four.wall_s);
+  return failed == 0 ? 0 : 1;
+}
