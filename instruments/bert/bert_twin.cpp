@@ -108,13 +108,18 @@ struct BertTwin {
         if (sense_order != source_order) {
           for (auto& e : errors) e += half;
         } else if (identity()) {
-          const auto drawn = bench->count_errors(fresh);
+          const auto drawn = bench->count_errors(fresh, settings());
           for (std::size_t i = 0; i < lanes; ++i) errors[i] += drawn[i];
         } else {
-          for (std::size_t i = 0; i < lanes; ++i) {
-            const auto lane = wiring->resolve(name, static_cast<int>(i + 1));
-            errors[i] += lane ? bench->count_errors(*lane, fresh) : half;
+          const auto lit = wiring->lit(name, static_cast<int>(lanes));
+          const auto drawn = bench->count_errors(lit.lanes, fresh, settings());
+          std::vector<bool> seen(lanes, false);
+          for (std::size_t k = 0; k < drawn.size(); ++k) {
+            errors[lit.channels[k]] += drawn[k];
+            seen[lit.channels[k]] = true;
           }
+          for (std::size_t i = 0; i < lanes; ++i)
+            if (!seen[i]) errors[i] += half;
         }
         counted_bits = total;
       }
@@ -125,6 +130,10 @@ struct BertTwin {
 
   bool identity() const { return !wiring || !wiring->knows(name); }
 
+  // This BERT's own rate and pattern (neither changes under a running gate): on a station with
+  // a BERT per DUT each counts at its own, whatever another one last set the bench to.
+  sim::BertSettings settings() const { return {bit_rate_hz, source_order}; }
+
   // Some detector has no light: a dark channel, or the drive of its DUT is off.
   bool loss_of_signal() const {
     if (identity()) {
@@ -132,10 +141,11 @@ struct BertTwin {
         if (!bench->drive(d).output_on) return true;
       return false;
     }
-    for (std::size_t i = 0; i < lanes; ++i) {
-      const auto lane = wiring->resolve(name, static_cast<int>(i + 1));
-      if (!lane || !bench->drive(bench->dut_of(*lane)).output_on) return true;
-    }
+    const auto all = wiring->resolve_all(name, static_cast<int>(lanes));
+    std::vector<bool> on;
+    for (int d = 0; d < bench->dut_count(); ++d) on.push_back(bench->drive(d).output_on);
+    for (const auto& lane : all)
+      if (!lane || !on[static_cast<std::size_t>(bench->dut_of(*lane))]) return true;
     return false;
   }
 
@@ -209,8 +219,10 @@ struct BertTwin {
 
   std::vector<double> received_amplitudes_w() {
     if (identity()) return bench->measure_received_amplitudes_w();
-    std::vector<double> out(lanes);
-    for (std::size_t i = 0; i < lanes; ++i) out[i] = received_amplitude_w(i);
+    std::vector<double> out(lanes, 0.0);
+    const auto lit = wiring->lit(name, static_cast<int>(lanes));
+    const auto read = bench->measure_received_amplitudes_w(lit.lanes);
+    for (std::size_t k = 0; k < read.size(); ++k) out[lit.channels[k]] = read[k];
     return out;
   }
 };

@@ -106,8 +106,9 @@ class PowerMeterTwin final : public scpi::server::Device {
         for (std::size_t k = 0; k < values.size(); ++k) values[k] += one[k];
         continue;
       }
-      for (std::size_t k = 0; k < values.size(); ++k)
-        if (const auto lane = lane_of(static_cast<int>(k + 1))) values[k] += bench_->measure_optical_power_w(*lane);
+      const auto lit = wiring_->lit(name_, static_cast<int>(channels_));
+      const auto one = bench_->measure_optical_powers_w(lit.lanes);
+      for (std::size_t k = 0; k < one.size(); ++k) values[lit.channels[k]] += one[k];
     }
     for (auto& v : values) v = in_unit(v / averaging_);
     if (ascii_) {

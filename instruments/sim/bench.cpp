@@ -338,7 +338,7 @@ double Bench::amplitude_locked(const View& v, std::size_t lane) const {
   return (op.power_one_w - op.power_zero_w) * op.response_at_modulation * light_factor_locked(v, lane);
 }
 
-LinkResult Bench::link_locked(const View& v, std::size_t lane) const {
+LinkResult Bench::link_locked(const View& v, std::size_t lane, const BertSettings& at) const {
   if (!drives_[static_cast<std::size_t>(dut_of(lane))].output_on) return LinkResult{};
   const OperatingPoint& op = ops_locked(v, lane);
   const double f = light_factor_locked(v, lane);
@@ -346,8 +346,8 @@ LinkResult Bench::link_locked(const View& v, std::size_t lane) const {
   in.power_one_w = op.power_one_w * f;
   in.power_zero_w = op.power_zero_w * f;
   in.f3db_hz = op.f3db_hz;
-  in.bit_rate_hz = bert_.bit_rate_hz;
-  in.prbs_order = bert_.prbs_order;
+  in.bit_rate_hz = at.bit_rate_hz;
+  in.prbs_order = at.prbs_order;
   return evaluate_link(in, config_.link);
 }
 
@@ -369,9 +369,9 @@ double Bench::measure_amplitude_locked(const View& v, std::size_t lane) {
   return std::hypot(in_phase, quadrature);
 }
 
-std::uint64_t Bench::errors_locked(const View& v, std::size_t lane, std::uint64_t bits) {
+std::uint64_t Bench::errors_locked(const View& v, std::size_t lane, std::uint64_t bits, const BertSettings& at) {
   CounterRng rng(config_.seed, Stream::bit_errors, lane, error_draws_[lane]++);
-  return rng.poisson(link_locked(v, lane).ber * static_cast<double>(bits));
+  return rng.poisson(link_locked(v, lane, at).ber * static_cast<double>(bits));
 }
 
 double Bench::lane_optical_power_w(std::size_t lane) {
@@ -418,7 +418,7 @@ double Bench::f3db_optical_hz(std::size_t lane) {
 LinkResult Bench::lane_link(std::size_t lane) {
   check_lane(lane);
   std::lock_guard lock(mutex_);
-  return link_locked(sync_locked(), lane);
+  return link_locked(sync_locked(), lane, bert_);
 }
 
 double Bench::ber(std::size_t lane) { return lane_link(lane).ber; }
@@ -427,7 +427,7 @@ std::vector<double> Bench::bers() {
   std::lock_guard lock(mutex_);
   const View v = sync_locked();
   std::vector<double> out(array_.size());
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = link_locked(v, i).ber;
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = link_locked(v, i, bert_).ber;
   return out;
 }
 
@@ -466,6 +466,15 @@ std::vector<double> Bench::measure_optical_powers_w() {
   return out;
 }
 
+std::vector<double> Bench::measure_optical_powers_w(std::span<const std::size_t> lanes) {
+  for (std::size_t lane : lanes) check_lane(lane);
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<double> out(lanes.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = measure_locked(v, lanes[i]);
+  return out;
+}
+
 double Bench::measure_received_amplitude_w(std::size_t lane) {
   check_lane(lane);
   std::lock_guard lock(mutex_);
@@ -480,17 +489,42 @@ std::vector<double> Bench::measure_received_amplitudes_w() {
   return out;
 }
 
+std::vector<double> Bench::measure_received_amplitudes_w(std::span<const std::size_t> lanes) {
+  for (std::size_t lane : lanes) check_lane(lane);
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<double> out(lanes.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = measure_amplitude_locked(v, lanes[i]);
+  return out;
+}
+
+std::vector<std::uint64_t> Bench::count_errors(std::span<const std::size_t> lanes, std::uint64_t bits) {
+  return count_errors(lanes, bits, bert());
+}
+
+std::vector<std::uint64_t> Bench::count_errors(std::span<const std::size_t> lanes, std::uint64_t bits,
+                                               const BertSettings& at) {
+  for (std::size_t lane : lanes) check_lane(lane);
+  std::lock_guard lock(mutex_);
+  const View v = sync_locked();
+  std::vector<std::uint64_t> out(lanes.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = errors_locked(v, lanes[i], bits, at);
+  return out;
+}
+
 std::uint64_t Bench::count_errors(std::size_t lane, std::uint64_t bits) {
   check_lane(lane);
   std::lock_guard lock(mutex_);
-  return errors_locked(sync_locked(), lane, bits);
+  return errors_locked(sync_locked(), lane, bits, bert_);
 }
 
-std::vector<std::uint64_t> Bench::count_errors(std::uint64_t bits) {
+std::vector<std::uint64_t> Bench::count_errors(std::uint64_t bits) { return count_errors(bits, bert()); }
+
+std::vector<std::uint64_t> Bench::count_errors(std::uint64_t bits, const BertSettings& at) {
   std::lock_guard lock(mutex_);
   const View v = sync_locked();
   std::vector<std::uint64_t> out(array_.size());
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = errors_locked(v, i, bits);
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = errors_locked(v, i, bits, at);
   return out;
 }
 

@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -110,13 +111,22 @@ class Bench {
   // --- measurements with their randomness (power meter and BERT twins) ---
   double measure_optical_power_w(std::size_t lane);
   std::vector<double> measure_optical_powers_w();
+  // The lanes listed, at one instant (a wired instrument's channels); each lane draws from its
+  // own stream, so a reading equals the one-lane call's.
+  std::vector<double> measure_optical_powers_w(std::span<const std::size_t> lanes);
   // The modulation amplitude at the BERT's receiver (coupling x emitted amplitude) as its front
   // end reads it, with the noise of BenchConfig::bert.
   double measure_received_amplitude_w(std::size_t lane);
   std::vector<double> measure_received_amplitudes_w();
+  std::vector<double> measure_received_amplitudes_w(std::span<const std::size_t> lanes);
   // Errors in a gate of `bits` bits: Poisson with mean BER x bits, per-lane seeded stream.
   std::uint64_t count_errors(std::size_t lane, std::uint64_t bits);
   std::vector<std::uint64_t> count_errors(std::uint64_t bits);
+  std::vector<std::uint64_t> count_errors(std::span<const std::size_t> lanes, std::uint64_t bits);
+  // The same at a given BERT's bit rate and PRBS rather than set_bert()'s: a station with a
+  // BERT per DUT runs each at its own rate.
+  std::vector<std::uint64_t> count_errors(std::uint64_t bits, const BertSettings& at);
+  std::vector<std::uint64_t> count_errors(std::span<const std::size_t> lanes, std::uint64_t bits, const BertSettings& at);
 
   // --- physical faults ---
   void set_chamber_stuck_hold();
@@ -169,10 +179,10 @@ class Bench {
   double light_factor_locked(const View& v, std::size_t lane) const;
   double power_locked(const View& v, std::size_t lane) const;
   double amplitude_locked(const View& v, std::size_t lane) const;
-  LinkResult link_locked(const View& v, std::size_t lane) const;
+  LinkResult link_locked(const View& v, std::size_t lane, const BertSettings& at) const;
   double measure_locked(const View& v, std::size_t lane);
   double measure_amplitude_locked(const View& v, std::size_t lane);
-  std::uint64_t errors_locked(const View& v, std::size_t lane, std::uint64_t bits);
+  std::uint64_t errors_locked(const View& v, std::size_t lane, std::uint64_t bits, const BertSettings& at);
   ChamberStatus status_locked(const View& v) const;
   void check_lane(std::size_t lane) const;
 

@@ -25,6 +25,7 @@ nlohmann::json lane_truth(const BenchConfig& config, const Lane& lane, const Lan
   const LinkConfig& link = config.link;
   nlohmann::json j;
   j["index"] = lane.index;
+  j["dut"] = lane.dut;  // rows and cols are within the DUT's array
   j["row"] = lane.row;
   j["col"] = lane.col;
   j["dead"] = lane.dead;
@@ -117,6 +118,7 @@ nlohmann::json truth(const Bench& bench, std::span<const double> currents_a,
   j["format"] = "ledlab-sim-truth";
   j["version"] = kTruthFormatVersion;
   j["seed"] = c.seed;
+  j["duts"] = bench.array().duts();
   j["rows"] = bench.array().rows();
   j["cols"] = bench.array().cols();
   j["reference"] = {{"junction_c", 25.0},

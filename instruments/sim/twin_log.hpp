@@ -6,6 +6,7 @@
 // SCPI with SIMulate:LOG? on each twin (format in README "Simulated instruments").
 // Thread-safe: one mutex.
 #include <cstddef>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -28,6 +29,16 @@ class TwinLog {
   void clear(std::string_view instrument = {});
   // One line per entry, "<time_s> <event>" with the time to the nanosecond.
   std::string text(std::string_view instrument) const;
+
+  // A BERT's gates as intervals: each GATE ON to the GATE END or GATE OFF after it (a gate
+  // still running ends at +infinity).
+  struct Gate {
+    double start_s = 0;
+    double end_s = 0;
+  };
+  std::vector<Gate> gates(std::string_view bert) const;
+  // A switch's routes (output -> input) just after `time_s`, replayed from its entries.
+  std::map<int, int> routes_at(std::string_view optical_switch, double time_s) const;
 
  private:
   mutable std::mutex mutex_;

@@ -84,6 +84,25 @@ std::optional<std::size_t> Wiring::resolve(std::string_view instrument, int chan
   return resolve_locked(instrument, channel);
 }
 
+std::vector<std::optional<std::size_t>> Wiring::resolve_all(std::string_view instrument, int count) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::optional<std::size_t>> out;
+  out.reserve(static_cast<std::size_t>(std::max(count, 0)));
+  for (int channel = 1; channel <= count; ++channel) out.push_back(resolve_locked(instrument, channel));
+  return out;
+}
+
+Wiring::Lit Wiring::lit(std::string_view instrument, int count) const {
+  Lit out;
+  const auto all = resolve_all(instrument, count);
+  for (std::size_t k = 0; k < all.size(); ++k)
+    if (all[k]) {
+      out.channels.push_back(k);
+      out.lanes.push_back(*all[k]);
+    }
+  return out;
+}
+
 int Wiring::channel_count(std::string_view instrument) const {
   std::lock_guard lock(mutex_);
   auto inst = channels_.find(instrument);

@@ -45,6 +45,15 @@ class Wiring {
   // behind an open switch output or a switch input no lane enters). An unknown instrument
   // gets the identity: channel n is lane n-1 (the caller checks n against the bench).
   std::optional<std::size_t> resolve(std::string_view instrument, int channel) const;
+  // resolve() of channels 1..count at one instant (index 0 is channel 1).
+  std::vector<std::optional<std::size_t>> resolve_all(std::string_view instrument, int count) const;
+  // The same, as the lit channels only: channels[k] (0-based) sees lanes[k]; for one bulk
+  // reading of the bench.
+  struct Lit {
+    std::vector<std::size_t> channels;
+    std::vector<std::size_t> lanes;
+  };
+  Lit lit(std::string_view instrument, int count) const;
   // The highest channel wired on `instrument` (0 when it is not known).
   int channel_count(std::string_view instrument) const;
   // The highest input / output wired on `optical_switch` (0 when none).

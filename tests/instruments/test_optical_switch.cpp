@@ -1,5 +1,6 @@
 // The optical switch driver against its simulated twin over loopback TCP, every dialect's
-// command formatting, and a BERT behind the switch seeing the routed lane of a 2-DUT bench.
+// command formatting, a BERT behind the switch seeing the routed lane of a 2-DUT bench, and a
+// BERT per DUT each counting at its own rate.
 #include "instruments/bert/bert.hpp"
 #include "instruments/optical_switch/optical_switch.hpp"
 #include "tests/support/checks.hpp"
@@ -206,6 +207,14 @@ TEST_CASE("optical switch: a BERT channel behind the switch reads the routed lan
                                          "bert GATE ON 4000000 BITS", "bert GATE END", "bert GATE ON 4000000 BITS",
                                          "bert GATE END"};
   CHECK(events == expected);
+  // The log read back as gates and as the routes during each.
+  const auto gates = rig.station.twin_log()->gates("bert");
+  REQUIRE(gates.size() == 2);
+  for (const auto& g : gates) {
+    CHECK(g.end_s - g.start_s == Approx(kBits / 2e9));
+    CHECK(rig.station.twin_log()->routes_at("sw", g.start_s) == std::map<int, int>{{1, static_cast<int>(lane + 1)}});
+  }
+  CHECK(rig.station.twin_log()->routes_at("sw", 0.0).empty());
   // SIM:LOG? over SCPI: a block of "<time> <event>" lines.
   auto text = rig.run(rig.bert->session().query_block("SIM:LOG?"));
   require_ok(text);
@@ -214,4 +223,43 @@ TEST_CASE("optical switch: a BERT channel behind the switch reads the routed lan
   require_ok(rig.run(rig.bert->session().write("SIM:LOG:CLE")));
   CHECK(rig.station.twin_log()->entries("bert").empty());
   CHECK(rig.station.twin_log()->entries("sw").size() == 2);
+}
+
+TEST_CASE("two BERTs on a 2-DUT bench each count errors at their own bit rate") {
+  test::SimStation station{two_duts()};
+  auto wiring = std::make_shared<sim::Wiring>();
+  for (int ch = 1; ch <= 8; ++ch) {
+    wiring->connect_lane("bert_a", ch, static_cast<std::size_t>(ch - 1));
+    wiring->connect_lane("bert_b", ch, static_cast<std::size_t>(ch + 7));
+  }
+  station.use_wiring(wiring);
+  asio::io_context io;
+  std::vector<std::unique_ptr<instruments::Instrument>> owners;
+  std::vector<Bert*> berts;
+  for (const char* name : {"bert_a", "bert_b"}) {
+    auto config = test::instrument_config(name, "bert", "ledlab-bert");
+    owners.push_back(test::make_driver(io, config, station.serve_twin(config)));
+    berts.push_back(dynamic_cast<Bert*>(owners.back().get()));
+    REQUIRE(berts.back() != nullptr);
+    require_ok(test::run(io, berts.back()->initialize()));
+    CHECK(berts.back()->lane_count() == 8);
+  }
+  require_ok(station.bench()->set_drive({5e-3, 4e-3, 1e6, true}));
+  // A at 2 Gb/s (BER ~1e-18 at this drive), B at 3 Gb/s (~1e-8), B set last.
+  require_ok(test::run(io, berts[0]->set_bit_rate_hz(2e9)));
+  require_ok(test::run(io, berts[1]->set_bit_rate_hz(3e9)));
+  std::uint64_t errors_a = 0, errors_b = 0;
+  double expected_b = 0;
+  for (std::size_t k = 0; k < 2; ++k) {
+    require_ok(test::run(io, berts[k]->set_gate_bits(3'000'000'000)));
+    require_ok(test::run(io, berts[k]->start_gate()));
+    require_ok(test::run(io, berts[k]->wait_gate()));
+    auto counts = test::run(io, berts[k]->read_all());
+    require_ok(counts);
+    for (const auto& c : *counts) (k == 0 ? errors_a : errors_b) += c.errors;
+  }
+  for (std::size_t lane = 8; lane < 16; ++lane) expected_b += station.bench()->ber(lane) * 3e9;  // bench at B's 3 Gb/s
+  REQUIRE(expected_b > 20);
+  CHECK(std::abs(static_cast<double>(errors_b) - expected_b) <= 6 * std::sqrt(expected_b) + 2);
+  CHECK(errors_a < 5);  // at its own 2 Gb/s, not at the 3 Gb/s B left the bench at
 }

@@ -13,8 +13,9 @@ using namespace ledlab::engine;
 
 namespace {
 
-// Two DUTs of 2 x 2 lanes (the ports are placeholders: the twins take any free port). One meter for both (A on channels 1-4, B on 5-8), a pattern
-// generator each, one 2-channel BERT behind a switch for both, a chamber for both.
+// Two DUTs of 2 x 2 lanes (the ports are placeholders: the twins take any free port). One
+// meter for both (A on channels 1-4, B on 5-8), a pattern generator each, one SMU for both, one
+// 2-channel BERT behind a switch for both, a chamber for both.
 constexpr const char* kStation = R"(
 [station]
 name = "two sockets"
@@ -38,6 +39,10 @@ address = "tcp://127.0.0.1:5104"
 [instruments.bert]
 kind = "bert"
 address = "tcp://127.0.0.1:5105"
+[instruments.smu]
+kind = "smu"
+address = "tcp://127.0.0.1:5199"
+limits = { max_current_a = 0.02, max_compliance_v = 8, max_compliance_a = 0.02 }
 [instruments.sw]
 kind = "optical_switch"
 address = "tcp://127.0.0.1:5106"
@@ -60,6 +65,8 @@ SocketConfig socket(std::string name, int dut, std::vector<int> opm_channels, st
   s.roles.push_back(role("chamber", "chamber"));
   s.roles.push_back(role("opm", "opm", std::move(opm_channels)));
   s.roles.push_back(role("pg", dut == 0 ? "pg_a" : "pg_b"));
+  // The SMU: A on channels 1, 3, 5, 7 and B on 2, 4, 6, 8 (interleaved fixtures).
+  s.roles.push_back(role("smu", "smu", dut == 0 ? std::vector<int>{1, 3, 5, 7} : std::vector<int>{2, 4, 6, 8}));
   RoleMap bert = role("bert", "bert", {1, 2});
   bert.optical_switch = "sw";
   bert.switch_inputs = std::move(switch_inputs);
@@ -145,4 +152,42 @@ TEST_CASE("a socket on a DUT the bench does not have, or larger than its arrays,
   sim = SimulatedStation::start(io, station, std::make_shared<Clock>(1.0), SimulatedStation::Ports::any_free);
   REQUIRE_FALSE(sim);
   CHECK_THAT(sim.error().describe(), Catch::Contains("sockets.A.opm") && Catch::Contains("3 channels for 4 lanes"));
+}
+
+TEST_CASE("[bench] duts gives the bench more DUTs than the sockets use, and is refused outside 1..64") {
+  boost::asio::io_context io;
+  auto station = two_sockets();
+  station.bench["duts"] = 4;
+  auto sim = SimulatedStation::start(io, station, std::make_shared<Clock>(1.0), SimulatedStation::Ports::any_free);
+  if (!sim) FAIL(sim.error().describe());
+  CHECK((*sim)->bench()->dut_count() == 4);
+  CHECK((*sim)->bench()->lane_count() == 16);
+
+  for (int bad : {0, 65}) {
+    station.bench["duts"] = bad;
+    sim = SimulatedStation::start(io, station, std::make_shared<Clock>(1.0), SimulatedStation::Ports::any_free);
+    REQUIRE_FALSE(sim);
+    CHECK_THAT(sim.error().describe(), Catch::Contains("bench.duts") && Catch::Contains("1 .. 64"));
+  }
+}
+
+TEST_CASE("an SMU channel sources into the lane wired to it and sets the drive of that lane's DUT alone") {
+  boost::asio::io_context io;
+  auto sim = SimulatedStation::start(io, two_sockets(), std::make_shared<Clock>(1.0), SimulatedStation::Ports::any_free);
+  if (!sim) FAIL(sim.error().describe());
+  auto& s = **sim;
+  CHECK(execute(s, "smu", "SYST:CHAN:COUN?") == "8");
+  // Channel 4 is socket B's lane 2: bench lane 5.
+  execute(s, "smu", ":SOUR4:FUNC:MODE CURR");
+  execute(s, "smu", ":SENS4:VOLT:PROT 5");
+  execute(s, "smu", ":SOUR4:CURR 1e-3");
+  execute(s, "smu", ":OUTP4 ON");
+  CHECK(s.bench()->drive(1).output_on);
+  CHECK(s.bench()->drive(1).bias_current_a == 1e-3);
+  CHECK_FALSE(s.bench()->drive(0).output_on);
+  const double volts = number(execute(s, "smu", ":MEAS4:VOLT?"));
+  CHECK(volts > 2.0);
+  CHECK(volts < 3.5);
+  execute(s, "smu", ":OUTP4 OFF");
+  CHECK_FALSE(s.bench()->drive(1).output_on);
 }

@@ -1,6 +1,7 @@
 // A bench with several DUTs in one chamber (BenchConfig::duts): each array has its own lanes,
 // drive, self-heating and ageing; they share the chamber.
 #include "instruments/sim/bench.hpp"
+#include "instruments/sim/truth.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -90,4 +91,35 @@ TEST_CASE("each DUT heats and ages only itself, in the chamber they share") {
   REQUIRE(again.restore(state, 0.0, 1));
   CHECK(again.stress_hours(0) == 0.0);
   CHECK(again.stress_hours(1) == Approx(bench.stress_hours(1)));
+}
+
+TEST_CASE("a bulk reading of listed lanes equals the one-lane readings of the same lanes") {
+  const auto clock = Clock::manual();
+  Bench bulk(small(2), clock), single(small(2), clock);
+  for (Bench* b : {&bulk, &single}) {
+    REQUIRE(b->set_drive({5e-3, 1e-3, 1e6, true}));
+    REQUIRE(b->set_bert(3e9, 31));
+  }
+  const std::vector<std::size_t> lanes{25, 3, 39};
+  const auto powers = bulk.measure_optical_powers_w(lanes);
+  const auto amplitudes = bulk.measure_received_amplitudes_w(lanes);
+  const auto errors = bulk.count_errors(lanes, 1'000'000'000);
+  for (std::size_t k = 0; k < lanes.size(); ++k) {
+    CHECK(powers[k] == single.measure_optical_power_w(lanes[k]));
+    CHECK(amplitudes[k] == single.measure_received_amplitude_w(lanes[k]));
+    CHECK(errors[k] == single.count_errors(lanes[k], 1'000'000'000));
+  }
+  const std::vector<std::size_t> outside{40};
+  CHECK_THROWS_AS(bulk.count_errors(outside, 1), std::out_of_range);
+}
+
+TEST_CASE("the truth file of a 2-DUT bench lists both arrays' lanes with their DUT") {
+  Bench bench(small(2), Clock::manual());
+  const nlohmann::json j = truth(bench, std::vector<double>{5e-3});
+  CHECK(j["duts"] == 2);
+  REQUIRE(j["lanes"].size() == 40);
+  CHECK(j["lanes"][0]["dut"] == 0);
+  CHECK(j["lanes"][20]["dut"] == 1);
+  CHECK(j["lanes"][20]["row"] == 0);
+  CHECK(j["lanes"][20]["index"] == 20);
 }
