@@ -2,6 +2,7 @@
 // run (`ledlab run SEQ --dut A=SN1 --dut B=SN2`), on the simulated bench on virtual time.
 #include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
+#include "instruments/sim/twin_log.hpp"
 #include "support/paths.hpp"
 #include "support/sim_run_request.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
 using namespace ledlab;
@@ -201,4 +203,88 @@ TEST_CASE("a --dut socket the station does not have is refused before any run st
   auto runs = reader->list_runs();
   REQUIRE(runs);
   CHECK(runs->empty());
+}
+
+namespace {
+
+engine::RunRequest station_batch(const std::string& name, const std::string& station_file, const std::string& script,
+                                 std::vector<std::string> sockets) {
+  auto station = engine::load_station(std::string(LEDLAB_SOURCE_DIR) + "/sequences/stations/" + station_file);
+  REQUIRE(station);
+  auto req = test::script_run_request(name, script, std::move(*station));
+  for (const auto& s : sockets) req.duts.push_back({s, "SN-" + s});
+  return req;
+}
+
+}  // namespace
+
+TEST_CASE("a BERT shared behind a switch serves one socket's block at a time, as its twin's log shows") {
+  auto req = station_batch("batch_shared_bert", "sim_4dut_shared.toml", R"lua(
+bert.set_bit_rate(2e9)
+pg.set_drive(5e-3, 4e-3)
+pg.output(true)
+for i = 1, 2 do
+  local c = bert.gate_bits(2e8)
+  record { quantity = "errors", values = c.errors }
+end
+)lua", {"A", "B"});
+  std::vector<sim::TwinLog::Gate> gates;
+  std::vector<std::map<int, int>> routes;  // at each gate's start
+  std::vector<sim::TwinLogEntry> switch_log;
+  req.twin_log_reader = [&](const sim::TwinLog& log) {
+    gates = log.gates("bert");
+    for (const auto& g : gates) routes.push_back(log.routes_at("sw", g.start_s));
+    switch_log = log.entries("sw");
+  };
+  const auto b = run_batch(req);
+  INFO(b.out);
+  REQUIRE(b.code == 0);
+  REQUIRE(b.runs.size() == 2);
+  // 400 lanes on 4 channels: 100 blocks per gate_bits, twice, for each socket.
+  REQUIRE(gates.size() == 400);
+  int switches_between_sockets = 0;
+  char previous = 0;
+  for (std::size_t i = 0; i < gates.size(); ++i) {
+    INFO("gate " << i << " from " << gates[i].start_s << " s to " << gates[i].end_s << " s");
+    if (i > 0) CHECK(gates[i].start_s >= gates[i - 1].end_s);  // never two gates at once
+    // Every output routes one socket's lanes: A's enter at inputs 1-400, B's at 401-800.
+    REQUIRE(routes[i].size() == 4);
+    std::set<char> sockets;
+    for (const auto& [output, input] : routes[i]) sockets.insert(input <= 400 ? 'A' : 'B');
+    CHECK(sockets.size() == 1);
+    if (previous != 0 && *sockets.begin() != previous) ++switches_between_sockets;
+    previous = *sockets.begin();
+    // Nobody re-routes the switch while the gate runs.
+    for (const auto& e : switch_log)
+      if (e.time_s > gates[i].start_s && e.time_s < gates[i].end_s) CHECK_FALSE(e.event.starts_with("ROUTE"));
+  }
+  CHECK(switches_between_sockets >= 1);  // the sockets did take turns on the one BERT
+}
+
+TEST_CASE("a socket whose run ends leaves its own instruments safe and the shared chamber to the others") {
+  const auto req = station_batch("batch_socket_safety", "sim_4dut.toml", R"lua(
+pg.set_drive(5e-3, 4e-3)
+pg.output(true)
+chamber.set_setpoint(30)
+if batch.socket == "B" then error("DUT B broke") end
+sleep(600)
+record { quantity = "still_driven", value = 1 }
+)lua", {"A", "B"});
+  const auto b = run_batch(req);
+  INFO(b.out);
+  CHECK(b.code == 1);
+  REQUIRE(b.runs.size() == 2);
+  const auto& b_events = b.events.at("B");
+  CHECK(count_containing(b_events, "safe state: the socket's run has ended") >= 2);  // its pattern generator and SMU
+  auto reader = db::Reader::open(req.db);
+  REQUIRE(reader);
+  auto events = reader->events(b.runs[1].id);
+  REQUIRE(events);
+  std::set<std::string> made_safe_for_b;
+  for (const auto& e : *events)
+    if (e.message.starts_with("safe state: the socket's run has ended")) made_safe_for_b.insert(e.source);
+  CHECK(made_safe_for_b.contains("pg_b"));
+  CHECK_FALSE(made_safe_for_b.contains("chamber"));  // A still uses it
+  CHECK_FALSE(made_safe_for_b.contains("pg_a"));
+  CHECK(b.runs[0].status == db::RunStatus::finished);
 }

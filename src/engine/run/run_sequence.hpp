@@ -8,9 +8,14 @@
 #include "engine/station_config.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
+
+namespace ledlab::sim {
+class TwinLog;
+}
 
 namespace ledlab::engine {
 
@@ -58,6 +63,9 @@ struct RunRequest {
   // `ledlab run` and `ledlab resume`: a run that finished with the verdict FAIL (db/verdict.hpp)
   // returns kVerdictFailedExitCode instead of 0, so a script or CI job sees the failure.
   bool verdict_exit_code = false;
+  // With --sim: handed the twins' own log (gates, routes; instruments/sim/twin_log.hpp) once
+  // the run has ended, before the twins stop. Tests read from it what the instruments saw.
+  std::function<void(const sim::TwinLog&)> twin_log_reader;
 };
 
 inline constexpr int kVerdictFailedExitCode = 3;

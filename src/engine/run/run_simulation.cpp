@@ -6,6 +6,7 @@
 #include "core/activity.hpp"
 #include "db/json_text.hpp"
 #include "db/reader.hpp"
+#include "instruments/sim/twin_log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -54,6 +55,7 @@ Status RunHost::start_simulation() {
 
 void RunHost::stop_simulation() {
   if (!sim_) return;
+  if (request_.twin_log_reader) request_.twin_log_reader(*sim_->twin_log());
   if (clock_->is_virtual()) {
     sim_->stop();
     io_.restart();
