@@ -8,18 +8,22 @@
 //   shared BERT   sockets A-D at once on sim_4dut_shared.toml: one 4-channel BERT behind a
 //                 1600 x 4 switch; goal: within 1.05 x the shared chamber steps plus the sum
 //                 of every socket's gates (the BERT serves one socket's block at a time)
-// The gates are shortened (target BER 1e-10: 3e10 bits, 15 s a gate) and two temperatures are
-// measured, so the switched BERT's 100 blocks per socket and temperature stay short.
+// The switched BERT's gates are shortened (target BER 1e-10: 3e10 bits, 15 s a block), so its
+// 100 blocks per socket and temperature stay within a minute.
 //
 //   bench_batch   exits 1 when a goal is missed
 #include "ber_critical_path.hpp"
 #include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
+#include "instruments/sim/twin_log.hpp"
 #include "support/sim_run_request.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -33,12 +37,14 @@ constexpr double kScale = 3600;
 struct Measured {
   int code = 0;
   double wall_s = 0;
+  double bert_busy_s = 0;  // the BERT twins' gates, end to end, from their own log (simulated)
   std::vector<test::CriticalPath> paths;  // per run of the batch, in socket order
   std::string out;
 };
 
-engine::RunRequest request(const std::string& station_file, const std::vector<std::string>& sockets, const std::string& db) {
-  auto req = test::sim_run_request("ber_vs_temperature.lua", {{"temps", "25,85"}, {"target_ber", "1e-10"}}, kScale, db);
+engine::RunRequest request(const std::string& station_file, const std::vector<std::string>& sockets, const std::string& db,
+                           lua::Overrides overrides = {}) {
+  auto req = test::sim_run_request("ber_vs_temperature.lua", std::move(overrides), kScale, db);
   auto station = engine::load_station(std::string(LEDLAB_SOURCE_DIR) + "/sequences/stations/" + station_file);
   if (!station) throw std::runtime_error(station.error().describe());
   station->time_scale = kScale;
@@ -47,8 +53,14 @@ engine::RunRequest request(const std::string& station_file, const std::vector<st
   return req;
 }
 
-Measured measure(const engine::RunRequest& req) {
+Measured measure(engine::RunRequest req) {
   Measured m;
+  req.twin_log_reader = [&](const sim::TwinLog& log) {
+    std::set<std::string> berts;
+    for (const auto& e : log.entries()) berts.insert(e.instrument);
+    for (const auto& name : berts)
+      for (const auto& g : log.gates(name)) m.bert_busy_s += g.end_s - g.start_s;
+  };
   std::ostringstream out;
   const auto t0 = std::chrono::steady_clock::now();
   m.code = engine::run_sequence(req, out);
@@ -62,6 +74,10 @@ Measured measure(const engine::RunRequest& req) {
   if (!batch) return m;
   for (const auto& run : *batch)
     if (auto cp = test::ber_critical_path(*reader, run, req.db.string())) m.paths.push_back(*cp);
+  if (std::getenv("BENCH_BATCH_VERBOSE"))
+    for (const auto& p : m.paths)
+      fmt::print("    run: setup {:.0f} s, settle {:.0f} s, gates {:.0f} s, between {:.0f} s, tail {:.0f} s (simulated)\n",
+                 p.setup_s, p.settle_s, p.gate_s, p.between_s, p.tail_s);
   return m;
 }
 
@@ -84,6 +100,9 @@ int main() {
     return false;
   };
 
+  // Full-length gates (3e12 bits, 1500 s) at six temperatures on a BERT channel per lane; the
+  // switched BERT gates 3e10 bits (15 s) per block of 4 lanes, 100 blocks per socket and step.
+  const lua::Overrides shortened{{"target_ber", "1e-10"}};
   const auto one = measure(request("sim_4dut.toml", {"A"}, "bench_batch_one.sqlite"));
   const auto four = measure(request("sim_4dut.toml", {"A", "B", "C", "D"}, "bench_batch_four.sqlite"));
   double sequential_s = 0;
@@ -93,27 +112,27 @@ int main() {
     sequential_ok = ok(m, "sequential") && sequential_ok;
     sequential_s += m.wall_s;
   }
-  const auto shared = measure(request("sim_4dut_shared.toml", {"A", "B", "C", "D"}, "bench_batch_shared.sqlite"));
+  const auto shared = measure(request("sim_4dut_shared.toml", {"A", "B", "C", "D"}, "bench_batch_shared.sqlite", shortened));
   if (!ok(one, "one DUT") || !ok(four, "four DUTs") || !ok(shared, "shared BERT") || !sequential_ok) return 1;
 
   const auto& cp = one.paths.front();
   const double critical_wall = cp.critical_s() / kScale;
-  fmt::print("BER vs temperature, 2 temperatures x 400 lanes per DUT, 3e10 bits per lane, time scale {:g}:\n", kScale);
+  fmt::print("BER vs temperature, 6 temperatures x 400 lanes per DUT, time scale {:g}:\n", kScale);
   fmt::print("  one DUT:      {:.2f} s wall; critical path {:.2f} s ({:.0f} s simulated: chamber steps {:.0f} s, gates {:.0f} s)\n",
              one.wall_s, critical_wall, cp.critical_s(), cp.settle_s, cp.gate_s);
   fmt::print("  four DUTs:    {:.2f} s wall (own BERT each)\n", four.wall_s);
-  fmt::print("  sequential:   {:.2f} s wall (the four one after another)\n", sequential_s);
-  // The shared BERT's bound: the chamber's steps once, every socket's gates one after another.
-  double gates_s = 0, chamber_s = 0;
-  for (const auto& p : shared.paths) gates_s += p.gate_s;
-  chamber_s = shared.paths.front().settle_s;
+  fmt::print("  sequential:   {:.2f} s wall (the four one after another, each measured here)\n", sequential_s);
+  // The shared BERT's bound: the chamber's steps once (the socket that waited least for them:
+  // the others' setpoint waits include its gates) and the BERT's gates one after another.
+  double chamber_s = shared.paths.front().settle_s;
   for (const auto& p : shared.paths) chamber_s = std::min(chamber_s, p.settle_s);
-  const double shared_bound_wall = (chamber_s + gates_s) / kScale;
-  fmt::print("  shared BERT:  {:.2f} s wall; bound {:.2f} s (chamber steps {:.0f} s + gates of 4 sockets {:.0f} s, simulated)\n",
-             shared.wall_s, shared_bound_wall, chamber_s, gates_s);
+  const double shared_bound_wall = (chamber_s + shared.bert_busy_s) / kScale;
+  fmt::print("  shared BERT:  {:.2f} s wall; bound {:.2f} s (chamber steps {:.0f} s + the BERT's gates {:.0f} s, simulated; "
+             "3e10 bits per lane, 100 blocks of 4 lanes per socket and step)\n",
+             shared.wall_s, shared_bound_wall, chamber_s, shared.bert_busy_s);
   if (!check("one DUT / its critical path", one.wall_s / critical_wall, 1.05)) ++failed;
   if (!check("four DUTs / one DUT", four.wall_s / one.wall_s, 1.10)) ++failed;
-  if (!check("shared BERT / (chamber steps + sum of gates)", shared.wall_s / shared_bound_wall, 1.05)) ++failed;
+  if (!check("shared BERT / (chamber steps + the BERT's gates)", shared.wall_s / shared_bound_wall, 1.05)) ++failed;
   fmt::print("  four DUTs at once against one after another: {:.2f} x faster\n", sequential_s / four.wall_s);
   return failed == 0 ? 0 : 1;
 }
