@@ -15,6 +15,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 
 namespace ledlab::db {
@@ -73,17 +74,18 @@ Result<std::vector<RunRecord>> observed_runs(Reader& reader, RunFilter filter) {
 
 void register_runs(CLI::App& app, std::ostream& out, std::ostream& err) {
   struct Opts : Common {
-    std::string dut, sequence, status;
+    std::string dut, sequence, status, batch;
     std::size_t limit = 0;
     bool json = false, no_header = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("runs", "List runs, newest first (tab-separated: uuid status started ended "
-                                         "sequence dut_serial operator)");
+                                         "sequence dut_serial operator batch socket)");
   add_db_option(cmd, *o);
   cmd->add_option("--dut", o->dut, "only runs on this DUT serial");
   cmd->add_option("--sequence", o->sequence, "only runs of this sequence");
   cmd->add_option("--status", o->status, "running, finished, aborted, failed or interrupted");
+  cmd->add_option("--batch", o->batch, "only the runs of this batch (uuid or a unique prefix)");
   cmd->add_option("--limit", o->limit, "at most this many runs");
   cmd->add_flag("--json", o->json, "one JSON array instead of TSV");
   cmd->add_flag("--no-header", o->no_header, "omit the TSV header line");
@@ -94,20 +96,34 @@ void register_runs(CLI::App& app, std::ostream& out, std::ostream& err) {
     if (!o->status.empty()) f.status = value_or_quit(parse_run_status(o->status), err);
     f.limit = o->limit;
     auto reader = value_or_quit(Reader::open(o->db), err);
+    if (!o->batch.empty()) f.batch_id = value_or_quit(reader.find_batch(o->batch), err).id;
     auto runs = value_or_quit(observed_runs(reader, f), err);
+    // The batch a run is a socket of, by its uuid (empty outside a batch).
+    std::map<std::int64_t, std::string> batch_uuids;
+    const auto batch_of = [&](const RunRecord& r) -> std::string {
+      if (!r.batch_id) return "";
+      auto [it, added] = batch_uuids.try_emplace(*r.batch_id);
+      if (added) {
+        auto b = reader.batch(*r.batch_id);
+        it->second = b ? b->uuid : "";
+      }
+      return it->second;
+    };
     if (o->json) {
       auto arr = nlohmann::json::array();
       for (const auto& r : runs)
         arr.push_back({{"uuid", r.uuid}, {"status", to_string(r.status)}, {"started_s", r.started_s},
                        {"ended_s", r.ended_s ? nlohmann::json(*r.ended_s) : nlohmann::json(nullptr)},
-                       {"sequence", r.sequence}, {"dut_serial", r.dut_serial}, {"operator", r.operator_name}});
+                       {"sequence", r.sequence}, {"dut_serial", r.dut_serial}, {"operator", r.operator_name},
+                       {"batch", batch_of(r)}, {"socket", r.socket}});
       out << json_text(arr, 2) << '\n';
       return;
     }
-    if (!o->no_header) out << "uuid\tstatus\tstarted\tended\tsequence\tdut_serial\toperator\n";
+    if (!o->no_header) out << "uuid\tstatus\tstarted\tended\tsequence\tdut_serial\toperator\tbatch\tsocket\n";
     for (const auto& r : runs)
-      out << fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\n", r.uuid, to_string(r.status), iso_utc(r.started_s),
-                         opt_time(r.ended_s), tsv(r.sequence), tsv(r.dut_serial), tsv(r.operator_name));
+      out << fmt::format("{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", r.uuid, to_string(r.status), iso_utc(r.started_s),
+                         opt_time(r.ended_s), tsv(r.sequence), tsv(r.dut_serial), tsv(r.operator_name),
+                         tsv(batch_of(r).substr(0, 8)), tsv(r.socket));
   });
 }
 

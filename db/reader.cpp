@@ -33,6 +33,8 @@ RunRecord run_from_row(const Statement& st) {
   r.status = parse_run_status(st.column_text(13)).value_or(RunStatus::failed);
   r.owner_pid = st.column_int(14);
   r.owner_token = st.column_text(15);
+  r.batch_id = st.column_opt_int(16);
+  r.socket = st.column_text(17);
   return r;
 }
 
@@ -132,13 +134,14 @@ Result<Reader> Reader::open(const std::filesystem::path& path) {
 Result<std::vector<RunRecord>> Reader::list_runs(const RunFilter& f) {
   std::string sql = fmt::format(
       "SELECT {} FROM runs WHERE (?1 IS NULL OR dut_serial = ?1) AND (?2 IS NULL OR sequence = ?2) "
-      "AND (?3 IS NULL OR status = ?3) ORDER BY started_s DESC, run_id DESC",
+      "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR batch_id = ?4) ORDER BY started_s DESC, run_id DESC",
       kRunColumns);
   if (f.limit > 0) sql += fmt::format(" LIMIT {}", f.limit);
   auto st = conn_.prepare(sql);
   if (!st) return fail(st.error());
   st->bind(1, f.dut_serial).bind(2, f.sequence);
   if (f.status) st->bind(3, to_string(*f.status));
+  st->bind(4, f.batch_id);
   return collect<RunRecord>(*st, run_from_row);
 }
 

@@ -20,6 +20,7 @@ struct RunFilter {
   std::optional<std::string> dut_serial;
   std::optional<std::string> sequence;
   std::optional<RunStatus> status;
+  std::optional<std::int64_t> batch_id;  // only the runs of this batch
   std::size_t limit = 0;  // 0: all; newest first
 };
 
@@ -67,6 +68,11 @@ class Reader {
   Result<RunRecord> find_run(std::string_view uuid_or_prefix);
   Result<RunRecord> run(RunId id);
   Result<RunTotals> totals(RunId run);
+  // Batches (db/batches.cpp): one by id, and its runs in socket order.
+  Result<BatchRecord> batch(std::int64_t id);
+  // A full batch uuid or a unique prefix of one. Errors: not_found, invalid_argument (ambiguous).
+  Result<BatchRecord> find_batch(std::string_view uuid_or_prefix);
+  Result<std::vector<RunRecord>> batch_runs(std::int64_t batch);
 
   Result<std::vector<InstrumentRecord>> instruments(RunId run);
   Result<std::vector<SeriesRecord>> series(RunId run);  // with sample counts and time span

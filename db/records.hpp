@@ -45,6 +45,8 @@ struct RunProvenance {
   std::string dut_serial;
   std::string ledlab_version;    // empty: this build's version
   std::optional<double> started_s;  // unix seconds; empty: now
+  std::optional<std::int64_t> batch_id;  // the batch this run is one socket of (Store::begin_batch)
+  std::string socket;                    // the station's socket the DUT sat in ("A"), in a batch
 };
 
 struct RunRecord {
@@ -64,6 +66,19 @@ struct RunRecord {
   RunStatus status = RunStatus::running;
   std::int64_t owner_pid = 0;
   std::string owner_token;  // boot id + process start time: survives pid reuse
+  std::optional<std::int64_t> batch_id;  // empty: a run outside any batch
+  std::string socket;
+};
+
+// Several sockets of one station running one sequence together, each DUT its own run.
+struct BatchRecord {
+  std::int64_t id = 0;
+  std::string uuid;
+  std::string sequence;
+  std::string station;
+  std::string operator_name;
+  double started_s = 0;
+  std::optional<double> ended_s;
 };
 
 struct InstrumentRecord {

@@ -14,7 +14,7 @@ inline constexpr const char* kRunLastSampleSql =
 
 inline constexpr const char* kRunColumns =
     "run_id, uuid, sequence, script_text, script_sha256, parameters, station, operator, dut_serial, host, "
-    "ledlab_version, started_s, ended_s, status, owner_pid, owner_token";
+    "ledlab_version, started_s, ended_s, status, owner_pid, owner_token, batch_id, socket";
 
 RunRecord run_from_row(const Statement& st);
 

@@ -236,12 +236,31 @@ Status v5_data(Connection& conn) {
   return {};
 }
 
+// Version 6: batches (issue 17). Several DUT sockets of one station run one sequence together,
+// each as its own run; the batch ties them together (one chamber, one start). A run outside a
+// batch keeps batch_id NULL and socket ''. SQLite allows ADD COLUMN with a REFERENCES clause
+// when the default is NULL (SQLite docs, "ALTER TABLE ... ADD COLUMN").
+constexpr const char* kV6 = R"sql(
+CREATE TABLE batches(
+  batch_id  INTEGER PRIMARY KEY,
+  uuid      TEXT NOT NULL UNIQUE,
+  sequence  TEXT NOT NULL,
+  station   TEXT NOT NULL DEFAULT '',
+  operator  TEXT NOT NULL DEFAULT '',
+  started_s REAL NOT NULL,
+  ended_s   REAL
+);
+ALTER TABLE runs ADD COLUMN batch_id INTEGER REFERENCES batches(batch_id);
+ALTER TABLE runs ADD COLUMN socket TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_by_batch ON runs(batch_id);
+)sql";
+
 struct Migration {
   const char* sql;
   Status (*data)(Connection&) = nullptr;  // moves data the SQL alone cannot
 };
 const std::array kMigrations{Migration{kV1}, Migration{kV2}, Migration{kV3}, Migration{kV4, v4_data},
-                            Migration{kV5, v5_data}};  // [i]: i -> i+1
+                            Migration{kV5, v5_data}, Migration{kV6}};  // [i]: i -> i+1
 static_assert(kMigrations.size() == kSchemaVersion);
 
 }  // namespace

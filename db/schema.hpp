@@ -6,7 +6,7 @@
 
 namespace ledlab::db {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // Brings `conn` to `target` (default: current) from whatever version it holds. Safe when
 // several processes open the same new file at once. Errors: Errc::storage for a newer or

@@ -244,6 +244,14 @@ Status Store::end_run(RunId run, RunStatus status, std::optional<double> ended_s
   return loss(run);
 }
 
+Result<BatchRecord> Store::begin_batch(BatchRecord batch) {
+  return call<BatchRecord>([batch = std::move(batch)](WriterSession& s) { return s.insert_batch(batch); });
+}
+
+Status Store::end_batch(std::int64_t batch, std::optional<double> ended_s) {
+  return call<void>([=](WriterSession& s) { return s.finish_batch(batch, ended_s.value_or(unix_now_s())); });
+}
+
 Result<std::int64_t> Store::add_instrument(RunId run, InstrumentRecord instrument) {
   return call<std::int64_t>(
       [run, instrument = std::move(instrument)](WriterSession& s) { return s.insert_instrument(run, instrument); });

@@ -75,6 +75,11 @@ class Store {
   // 'failed', the loss is added to the reason and returned.
   Status end_run(RunId run, RunStatus status, std::optional<double> ended_s = {}, std::string why = {});
 
+  // ---- batches: several sockets' runs of one sequence, started together ----
+  // `batch.id` and `batch.uuid` are assigned; started_s empty (0) means now.
+  Result<BatchRecord> begin_batch(BatchRecord batch);
+  Status end_batch(std::int64_t batch, std::optional<double> ended_s = {});
+
   Result<std::int64_t> add_instrument(RunId run, InstrumentRecord instrument);
   Status upsert_dut(DutRecord dut);
   Result<SeriesId> declare_series(RunId run, SeriesSpec spec);

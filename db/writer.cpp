@@ -142,8 +142,8 @@ Result<RunRecord> WriterSession::insert_run(const RunProvenance& p) {
   const ProcessIdentity& me = this_process();
   auto st = conn_.prepare(
       "INSERT INTO runs(uuid, sequence, script_text, script_sha256, parameters, station, operator, dut_serial, "
-      "host, ledlab_version, started_s, status, owner_pid, owner_token) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'running', ?12, ?13)");
+      "host, ledlab_version, started_s, status, owner_pid, owner_token, batch_id, socket) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'running', ?12, ?13, ?14, ?15)");
   if (!st) return fail(st.error());
   auto uuid = new_uuid();
   if (!uuid) return fail(uuid.error());
@@ -151,7 +151,7 @@ Result<RunRecord> WriterSession::insert_run(const RunProvenance& p) {
   st->bind(1, *uuid).bind(2, p.sequence).bind(3, p.script_text).bind(4, sha256_hex(p.script_text));
   st->bind(5, p.parameters_json).bind(6, p.station_json).bind(7, p.operator_name).bind(8, p.dut_serial);
   st->bind(9, me.host).bind(10, p.ledlab_version.empty() ? std::string(LEDLAB_VERSION) : p.ledlab_version);
-  st->bind(11, started).bind(12, me.pid).bind(13, me.token);
+  st->bind(11, started).bind(12, me.pid).bind(13, me.token).bind(14, p.batch_id).bind(15, p.socket);
   if (auto r = st->run(); !r) return fail(r.error());
   RunId id = conn_.last_insert_rowid();
   EventRecord started_event{.t_s = started, .kind = EventKind::state, .source = "store", .message = "running"};

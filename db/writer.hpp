@@ -33,6 +33,9 @@ class WriterSession {
   Result<RunRecord> insert_run(const RunProvenance& provenance);
   Result<RunRecord> resume_run(RunId run);
   Status finish_run(RunId run, RunStatus status, double ended_s, const std::string& why);
+  // Batches (db/batches.cpp).
+  Result<BatchRecord> insert_batch(const BatchRecord& batch);
+  Status finish_batch(std::int64_t batch, double ended_s);
   Result<std::int64_t> insert_instrument(RunId run, const InstrumentRecord& instrument);
   Status upsert_dut(const DutRecord& dut);
   Result<SeriesId> insert_series(RunId run, const SeriesSpec& spec);

@@ -30,6 +30,8 @@ struct Exit {
 // exit code (0, 1 not found or not written, 2 ambiguous run). Without `headline` the summary
 // leaves out the verdict line (`ledlab run --report` has just printed it).
 int write_report(const std::string& db, const std::string& run, std::string out, bool headline = true);
+// A batch's page at `out` and each of its DUTs' reports beside it (report_command.cpp).
+int write_batch_report(const std::string& db, const std::string& batch, std::string out);
 // `-p name=value` arguments as parameter overrides; a malformed one ends the command (exit 2).
 lua::Overrides parse_params_or_exit(const std::vector<std::string>& params);
 

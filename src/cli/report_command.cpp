@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "db/reader.hpp"
+#include "report/batch_report.hpp"
 #include "report/run_report.hpp"
 
 #include <fmt/format.h>
@@ -7,10 +8,33 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 namespace ledlab::cli {
+
+namespace {
+
+// Written beside the target and renamed, so a reader never sees half a report.
+bool write_atomically(const std::string& out, const std::string& text) {
+  const std::string tmp = out + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f.flush()) {
+      fmt::print(std::cerr, "error: cannot write {}\n", tmp);
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), out.c_str()) != 0) {
+    fmt::print(std::cerr, "error: cannot rename {} to {}\n", tmp, out);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 int write_report(const std::string& db, const std::string& run, std::string out, bool headline) {
   auto reader = db::Reader::open(db);
@@ -30,36 +54,66 @@ int write_report(const std::string& db, const std::string& run, std::string out,
     return 1;
   }
   if (out.empty()) out = fmt::format("report-{}.html", found->uuid.substr(0, 8));
-  // Written beside the target and renamed, so a reader never sees half a report.
-  const std::string tmp = out + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << *html;
-    if (!f.flush()) {
-      fmt::print(std::cerr, "error: cannot write {}\n", tmp);
-      return 1;
-    }
-  }
-  if (std::rename(tmp.c_str(), out.c_str()) != 0) {
-    fmt::print(std::cerr, "error: cannot rename {} to {}\n", tmp, out);
-    return 1;
-  }
+  if (!write_atomically(out, *html)) return 1;
   fmt::print("{}report: {}\n", *summary, out);
   return 0;
+}
+
+int write_batch_report(const std::string& db, const std::string& batch, std::string out) {
+  auto reader = db::Reader::open(db);
+  if (!reader) {
+    fmt::print(std::cerr, "error: {}: {}\n", db, reader.error().describe());
+    return 1;
+  }
+  auto found = reader->find_batch(batch);
+  if (!found) {
+    fmt::print(std::cerr, "error: {}\n", found.error().describe());
+    return found.error().code == Errc::invalid_argument ? 2 : 1;
+  }
+  auto runs = reader->batch_runs(found->id);
+  if (!runs) {
+    fmt::print(std::cerr, "error: {}\n", runs.error().describe());
+    return 1;
+  }
+  if (out.empty()) out = fmt::format("batch-{}.html", found->uuid.substr(0, 8));
+  // Each DUT's report beside the batch page: batch.html -> batch-A.html, batch-B.html, ...
+  const std::filesystem::path page(out);
+  const auto dut_file = [&](const db::RunRecord& run) {
+    return fmt::format("{}-{}.html", page.stem().string(), run.socket.empty() ? run.uuid.substr(0, 8) : run.socket);
+  };
+  int code = 0;
+  for (const auto& run : *runs)
+    if (const int c = write_report(db, run.uuid, (page.parent_path() / dut_file(run)).string(), /*headline=*/true); c != 0)
+      code = c;
+  auto html = report::render_batch_report(*reader, found->uuid, dut_file);
+  auto summary = report::render_batch_summary(*reader, found->uuid);
+  if (!html || !summary) {
+    fmt::print(std::cerr, "error: {}\n", (html ? summary.error() : html.error()).describe());
+    return 1;
+  }
+  if (!write_atomically(out, *html)) return 1;
+  fmt::print("{}batch report: {}\n", *summary, out);
+  return code;
 }
 
 void register_report_command(CLI::App& app) {
   struct Options {
     std::string run, out, db;
+    bool batch = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("report", "Write a self-contained HTML report of one run (plots as inline SVG)");
   cmd->add_option("run", o->run, "run uuid (a unique prefix is enough)")->required();
   cmd->add_option("--out", o->out, "HTML file to write (default: report-<uuid8>.html)");
   cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
+  cmd->add_flag("--batch", o->batch,
+                "RUN is a batch: write its page (default: batch-<uuid8>.html) and each DUT's report beside it "
+                "(<page>-<socket>.html)");
   cmd->callback([o] {
     const char* env_db = std::getenv("LEDLAB_DB");
-    throw Exit{write_report(!o->db.empty() ? o->db : (env_db && *env_db ? env_db : "ledlab.sqlite"), o->run, o->out)};
+    const std::string db = !o->db.empty() ? o->db : (env_db && *env_db ? env_db : "ledlab.sqlite");
+    if (o->batch) throw Exit{write_batch_report(db, o->run, o->out)};
+    throw Exit{write_report(db, o->run, o->out)};
   });
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -87,9 +88,33 @@ CLI::Validator time_scale_check() {
       fmt::format("in (0, {:g}]", engine::kMaxTimeScale), "time scale");
 }
 
+// `--dut SN` (one run) or `--dut A=SN1 --dut B=SN2` (a batch): not both forms at once.
+void parse_duts_or_exit(const std::vector<std::string>& specs, engine::RunRequest& req) {
+  const auto is_socket = [](const std::string& s) { return s.find('=') != std::string::npos; };
+  const auto sockets = std::count_if(specs.begin(), specs.end(), is_socket);
+  if (sockets == 0) {
+    if (specs.size() > 1) {
+      fmt::print(std::cerr, "error: --dut given {} times without sockets: name them, e.g. --dut A=SN1 --dut B=SN2\n",
+                 specs.size());
+      throw Exit{2};
+    }
+    if (!specs.empty()) req.dut_serial = specs.front();
+    return;
+  }
+  for (const auto& spec : specs) {
+    if (!is_socket(spec)) {
+      fmt::print(std::cerr, "error: --dut '{}': in a batch every DUT names its socket, e.g. --dut A={}\n", spec, spec);
+      throw Exit{2};
+    }
+    const auto eq = spec.find('=');
+    req.duts.push_back({spec.substr(0, eq), spec.substr(eq + 1)});
+  }
+}
+
 void register_run_command(CLI::App& app) {
   struct Options {
-    std::string script, station, db, dut, operator_name, report;
+    std::string script, station, db, operator_name, report;
+    std::vector<std::string> duts;
     std::vector<std::string> params;
     std::vector<std::string> faults;
     bool sim = false;
@@ -111,7 +136,9 @@ void register_run_command(CLI::App& app) {
                   "with --sim: 'SECONDS INSTRUMENT LINE' runs the SCPI line on that twin SECONDS (simulated) after the "
                   "start, e.g. --sim-fault '3600 chamber SIM:FAULT:SAT -80,45' (repeatable)");
   cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
-  cmd->add_option("--dut", o->dut, "serial number of the device under test");
+  cmd->add_option("--dut", o->duts,
+                  "serial number of the device under test; SOCKET=SERIAL (repeatable) runs a batch, one run per "
+                  "socket of the station, e.g. --dut A=SN1 --dut B=SN2");
   cmd->add_option("--operator", o->operator_name, "who runs it");
   cmd->add_option("--report", o->report, "when the run has ended, print its summary and write its HTML report here");
   add_safety_options(*cmd, o->safety);
@@ -124,7 +151,7 @@ void register_run_command(CLI::App& app) {
     req.virtual_time = o->virtual_time;
     req.sim_faults = parse_faults_or_exit(o->faults);
     if (o->time_scale > 0) req.station.time_scale = o->time_scale;
-    req.dut_serial = o->dut;
+    parse_duts_or_exit(o->duts, req);
     req.operator_name = o->operator_name;
     req.db = !o->db.empty() ? o->db : db::default_db_path();
     req.overrides = parse_params_or_exit(o->params);
@@ -137,6 +164,13 @@ void register_run_command(CLI::App& app) {
     auto reader = db::Reader::open(req.db);
     auto newest = reader ? reader->list_runs({.limit = 1}) : Result<std::vector<db::RunRecord>>(fail(reader.error()));
     if (!newest || newest->empty()) throw Exit{code};
+    if (newest->front().batch_id) {
+      // A batch: its page at --report, each DUT's report beside it.
+      auto batch = reader->batch(*newest->front().batch_id);
+      if (!batch) throw Exit{code};
+      const int report = write_batch_report(req.db.string(), batch->uuid, o->report);
+      throw Exit{code != 0 ? code : report};
+    }
     const int report = write_report(req.db.string(), newest->front().uuid, o->report, /*headline=*/false);
     throw Exit{code != 0 ? code : report};
   });

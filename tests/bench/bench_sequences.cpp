@@ -16,6 +16,7 @@
 //   bench_sequences burn-in  the burn-in only
 #include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
+#include "ber_critical_path.hpp"
 #include "support/sim_run_request.hpp"
 
 #include <fmt/format.h>
@@ -42,72 +43,6 @@ struct Timed {
   std::size_t results = 0;
   std::string out;
 };
-
-// Simulated seconds of a BER run, from its store (see the top of the file).
-struct CriticalPath {
-  int temperatures = 0;
-  double settle_s = 0;  // setpoint to stable: ramps, soaks, drift waits
-  double gate_s = 0;    // stable to the gate's counts in
-  double setup_s = 0;   // run start to the first setpoint
-  double between_s = 0; // counts in to the next setpoint: storing, checkpoints
-  double tail_s = 0;    // last counts in to the engine's "run <status>" event
-  double critical_s() const { return settle_s + gate_s; }
-  // begin_run to the engine's last event: without opening the store and without what ending
-  // the run costs after it (end_run, closing the store).
-  double span_s() const { return setup_s + critical_s() + between_s + tail_s; }
-};
-
-Result<CriticalPath> ber_critical_path(const std::string& db) {
-  auto reader = db::Reader::open(db);
-  if (!reader) return fail(reader.error());
-  auto runs = reader->list_runs({.limit = 1});
-  if (!runs) return fail(runs.error());
-  if (runs->empty()) return fail(Errc::not_found, db + ": no run");
-  const db::RunRecord& run = runs->front();
-  auto events = reader->events(run.id);
-  if (!events) return fail(events.error());
-  auto series = reader->series(run.id);
-  if (!series) return fail(series.error());
-
-  // Per temperature: first time of the chamber_temperature (stable) and errors (counts in) samples.
-  struct Step { double setpoint = -1, stable = -1, counts = -1; };
-  std::map<double, Step> steps;
-  std::vector<double> order;
-  double ended = -1;
-  for (const auto& e : *events) {
-    if (!e.t_s) continue;
-    if (e.source == "script" && e.message.starts_with("chamber to ")) {
-      const double t = std::stod(e.message.substr(11));
-      steps[t].setpoint = *e.t_s;
-      order.push_back(t);
-    }
-    if (e.source == "engine" && e.message.starts_with("run ")) ended = *e.t_s;
-  }
-  for (const auto& s : *series) {
-    const auto conditions = nlohmann::json::parse(s.spec.conditions_json, nullptr, false);
-    if (!s.first_t_s || !conditions.is_object() || !conditions.contains("temperature_c")) continue;
-    const double t = conditions["temperature_c"].get<double>();
-    auto first = [&](double& slot) { slot = slot < 0 ? *s.first_t_s : std::min(slot, *s.first_t_s); };
-    if (s.spec.quantity == "chamber_temperature") first(steps[t].stable);
-    if (s.spec.quantity == "errors") first(steps[t].counts);
-  }
-  if (order.empty()) return fail(Errc::not_found, db + ": no \"chamber to\" events: not a ber_vs_temperature run?");
-  CriticalPath cp;
-  cp.setup_s = steps[order.front()].setpoint - run.started_s;
-  double previous_counts = -1;
-  for (double t : order) {
-    const Step& s = steps[t];
-    if (s.stable < s.setpoint || s.counts < s.stable)
-      return fail(Errc::protocol, fmt::format("{}: the step at {} C has no complete record", db, t));
-    ++cp.temperatures;
-    cp.settle_s += s.stable - s.setpoint;
-    cp.gate_s += s.counts - s.stable;
-    if (previous_counts >= 0) cp.between_s += s.setpoint - previous_counts;
-    previous_counts = s.counts;
-  }
-  cp.tail_s = ended - previous_counts;
-  return cp;
-}
 
 Timed run(const std::string& sequence, double time_scale, lua::Overrides overrides, const std::string& db) {
   const auto req = test::sim_run_request(sequence, std::move(overrides), time_scale, db);
@@ -144,7 +79,7 @@ int main(int argc, char** argv) {
     if (ber.code != 0) {
       fmt::print("{}\n", ber.out);
       ++failed;
-    } else if (auto cp = ber_critical_path("bench_ber.sqlite"); !cp) {
+    } else if (auto cp = test::ber_critical_path("bench_ber.sqlite"); !cp) {
       fmt::print("  critical path: {}\n", cp.error().describe());
       ++failed;
     } else {

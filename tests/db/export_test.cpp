@@ -143,9 +143,10 @@ TEST_CASE_METHOD(Fixture, "the CLI lists, shows and exports runs with script-fri
   const std::string db = tmp.path().string();
 
   CHECK(run_cli({"runs", "--db", db}, out, err) == 0);
-  CHECK(out.starts_with("uuid\tstatus\tstarted\tended\tsequence\tdut_serial\toperator\n"));
+  CHECK(out.starts_with("uuid\tstatus\tstarted\tended\tsequence\tdut_serial\toperator\tbatch\tsocket\n"));
+  // Outside a batch: no batch, no socket.
   CHECK_THAT(out, Catch::Contains(run.uuid + "\tfinished\t2023-11-14T22:13:20Z\t2023-11-14T22:13:25Z\t"
-                                             "ber_vs_temperature\tMLA-7\t-\n"));
+                                             "ber_vs_temperature\tMLA-7\t-\t-\t-\n"));
   CHECK(run_cli({"runs", "--db", db, "--dut", "OTHER", "--no-header"}, out, err) == 0);
   CHECK(out.empty());
   CHECK(run_cli({"runs", "--db", db, "--status", "finished", "--json"}, out, err) == 0);

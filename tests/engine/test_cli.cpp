@@ -439,3 +439,29 @@ TEST_CASE("ledlab ctl says a SIGKILLed run is not running and gives up on a run 
   CHECK_THAT(silent.out, Catch::Contains("did not answer within 500 ms"));
   unsetenv("LEDLAB_RUN_DIR");
 }
+
+TEST_CASE("ledlab run --dut A=SN1 --dut B=SN2 runs a batch, and a batch report goes beside each DUT's report") {
+  const std::string db = in_build("cli-batch.sqlite");
+  const std::string script = write_script("cli-batch.lua", "chamber.set_setpoint(30)\nrecord { quantity = 'x', value = 1 }\n");
+  const std::string page = in_build("cli-batch.html");
+  auto r = run_ledlab(run_args(script, db) + " --dut A=SN-1 --dut B=SN-2 --report " + page);
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("[A] run ") && Catch::Contains("[B] run "));
+  CHECK(std::filesystem::exists(page));
+  CHECK(std::filesystem::exists(in_build("cli-batch-A.html")));
+  CHECK(std::filesystem::exists(in_build("cli-batch-B.html")));
+  auto runs = run_ledlab("runs --no-header --db " + db);
+  CHECK_THAT(runs.out, Catch::Contains("\tSN-1\t-\t") && Catch::Contains("\tA\n") && Catch::Contains("\tB\n"));
+}
+
+TEST_CASE("ledlab run refuses --dut given twice without sockets, or both forms mixed, naming the form to use") {
+  const std::string db = in_build("cli-batch-bad.sqlite");
+  const std::string script = write_script("cli-batch-bad.lua", "log('never')\n");
+  auto twice = run_ledlab(run_args(script, db) + " --dut SN-1 --dut SN-2");
+  CHECK(twice.code == 2);
+  CHECK_THAT(twice.out, Catch::Contains("--dut A=SN1 --dut B=SN2"));
+  auto mixed = run_ledlab(run_args(script, db) + " --dut A=SN-1 --dut SN-2");
+  CHECK(mixed.code == 2);
+  CHECK_THAT(mixed.out, Catch::Contains("--dut 'SN-2': in a batch every DUT names its socket"));
+}

@@ -78,7 +78,7 @@ struct Bench {
     lua::Sinks sinks;
     sinks.record = [&out](const nlohmann::json& v) { out.records.push_back(v); };
     lua::SequenceRunner runner(lua::SequenceScript(script, "socket.lua"), {.clock = sim.clock()}, sinks);
-    auto bound = engine::bind_socket(runner, *station, socket, locks, sim.clock(), allowed);
+    auto bound = engine::bind_socket(runner, *station, socket, locks, sim.clock(), std::make_shared<const SocketFallbacks>(allowed));
     REQUIRE(bound);
     out.used = *bound;
     out.outcome = test::run(io, runner.run());
@@ -110,7 +110,7 @@ std::vector<int> range(int first, int last) {
 
 }  // namespace
 
-TEST_CASE("direct lanes are one block on their channels; lanes behind a switch go in blocks of its outputs") {
+TEST_CASE("direct lanes are one block on their channels, and lanes behind a switch go in blocks of its outputs") {
   RoleMap direct;
   direct.channels = {9, 7, 5};
   const auto one = lane_blocks(direct, 3);

@@ -51,7 +51,7 @@ void ConsoleView::clear_status() {
 
 void ConsoleView::line(std::string_view text) {
   clear_status();
-  fmt::print(out_, "{}\n", text);
+  fmt::print(out_, "{}{}\n", prefix_, text);
   redraw();
   out_.flush();
 }
@@ -64,7 +64,7 @@ void ConsoleView::progress(double fraction, std::string_view step) {
     redraw();
   } else {
     const auto eta = eta_s();
-    fmt::print(out_, "[{:3.0f}%] {}{}\n", fraction_ * 100, step_,
+    fmt::print(out_, "{}[{:3.0f}%] {}{}\n", prefix_, fraction_ * 100, step_,
                eta && fraction_ < 1.0 ? fmt::format(" (ETA {})", format_duration(*eta)) : "");
   }
   out_.flush();

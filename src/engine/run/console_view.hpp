@@ -35,6 +35,9 @@ class ConsoleView {
   void state(std::string_view state);
   // Clears the status line before the summary.
   void finish();
+  // Put before every line and plain progress line: "[A] " for the socket of a batch, whose runs
+  // share one output.
+  void set_prefix(std::string prefix) { prefix_ = std::move(prefix); }
 
   // Running seconds still to go: the pace up to the last progress() call, less the running
   // time since. None until progress is measurable (kEtaMinFraction, kEtaMinActiveS); 0 when done.
@@ -58,6 +61,7 @@ class ConsoleView {
   double active_before_s_ = 0;  // running time before the current stretch
   std::optional<double> running_since_s_;
   bool status_shown_ = false;
+  std::string prefix_;
 };
 
 }  // namespace ledlab::engine

@@ -7,7 +7,8 @@
 
 namespace ledlab::engine {
 
-Status bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock) {
+Status bind_instruments(lua::SequenceRunner& runner, const Station& station, std::shared_ptr<Clock> clock,
+                        std::shared_ptr<const Fallbacks> allowed) {
   const auto sockets = station_sockets(station.config());
   if (sockets.size() != 1) {
     std::vector<std::string> names;
@@ -15,7 +16,7 @@ Status bind_instruments(lua::SequenceRunner& runner, const Station& station, std
     return fail(Errc::config, fmt::format("{}: station '{}' has {} sockets ({}): a run binds one of them",
                                           station.config().source, station.config().name, sockets.size(), fmt::join(names, ", ")));
   }
-  auto bound = bind_socket(runner, station, sockets.front(), nullptr, std::move(clock));
+  auto bound = bind_socket(runner, station, sockets.front(), nullptr, std::move(clock), std::move(allowed));
   if (!bound) return fail(bound.error());
   return {};
 }

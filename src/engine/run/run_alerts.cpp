@@ -1,5 +1,5 @@
 // The webhook alerts of a run (station file [[alerts.webhook]], README "Alerts"): part of
-// RunHost (run_host.hpp). The sender posts on its own thread; the run only queues.
+// SocketRun (run_host.hpp). The sender posts on its own thread; the run only queues.
 #include "engine/run/run_host.hpp"
 
 #include "core/log.hpp"
@@ -10,27 +10,27 @@
 
 namespace ledlab::engine::detail {
 
-void RunHost::start_alerts() {
-  const auto& config = prepared_.station.alerts;
+void SocketRun::start_alerts() {
+  const auto& config = host_.prepared_.station.alerts;
   if (config.webhooks.empty()) return;
-  alert_context_ = {.run_uuid = run_.uuid, .sequence = run_.sequence, .station = prepared_.station.name,
+  alert_context_ = {.run_uuid = run_.uuid, .sequence = run_.sequence, .station = host_.prepared_.station.name,
                     .dut_serial = run_.dut_serial, .operator_name = run_.operator_name, .host = run_.host,
-                    .simulated = prepared_.simulate};
+                    .simulated = host_.prepared_.simulate};
   // The problems are logged and kept as events on the run's loop, which owns the console and
   // the run's clock; after the loop has ended, end_alerts() takes what is left.
-  alerts_ = std::make_unique<AlertSender>(config, [this] { asio::post(io_, [this] { record_alert_problems(); }); });
+  alerts_ = std::make_unique<AlertSender>(config, [this] { asio::post(host_.io_, [this] { record_alert_problems(); }); });
 }
 
-void RunHost::alert(AlertEvent event, const std::string& message, json extra) {
+void SocketRun::alert(AlertEvent event, const std::string& message, json extra) {
   if (!alerts_) return;
-  if (clock_) {
-    extra["t_s"] = clock_->now_s();
-    extra["time"] = iso_utc(clock_->now_s());
+  if (host_.clock_) {
+    extra["t_s"] = host_.clock_->now_s();
+    extra["time"] = iso_utc(host_.clock_->now_s());
   }
   alerts_->post(make_alert(alert_context_, event, message, std::move(extra)));
 }
 
-void RunHost::end_alerts(db::RunStatus status, const std::string& message, const Result<db::RunVerdict>* verdict) {
+void SocketRun::end_alerts(db::RunStatus status, const std::string& message, const Result<db::RunVerdict>* verdict) {
   if (!alerts_) return;
   // The store has the last word: a run it could not keep whole ends failed, not finished.
   if (verdict && *verdict) status = (*verdict)->status;
@@ -53,7 +53,7 @@ void RunHost::end_alerts(db::RunStatus status, const std::string& message, const
   record_alert_problems();
 }
 
-void RunHost::record_alert_problems() {
+void SocketRun::record_alert_problems() {
   if (!alerts_) return;
   for (const auto& problem : alerts_->take_problems()) {
     view_.line(fmt::format("warning: {}", problem));
@@ -63,15 +63,15 @@ void RunHost::record_alert_problems() {
 
 // The engine loop is stuck (watchdog.hpp): nothing of the run's loop can be used, neither its
 // clock nor its console. The store takes posts from any thread, the sender too.
-void RunHost::watchdog_alert(const std::string& why) {
+void SocketRun::watchdog_alert(const std::string& why) {
   if (!alerts_) return;
   alerts_->post(make_alert(alert_context_, AlertEvent::fail, why, {{"status", db::to_string(db::RunStatus::failed)}}));
   alerts_->finish();
   for (const auto& problem : alerts_->take_problems()) {
     log::warn("alerts", "{}", problem);
-    (void)store_->post_event(run_.id, {.kind = db::EventKind::fault, .source = "alerts", .message = problem});
+    (void)host_.store_->post_event(run_.id, {.kind = db::EventKind::fault, .source = "alerts", .message = problem});
   }
-  (void)store_->flush();
+  (void)host_.store_->flush();
 }
 
 }  // namespace ledlab::engine::detail

@@ -10,6 +10,7 @@
 #include "engine/run/analysis_bindings.hpp"
 #include "engine/run/recorded_bindings.hpp"
 #include "engine/run/console_view.hpp"
+#include "engine/run/control_endpoint.hpp"
 #include "engine/run/control_sender.hpp"
 #include "engine/run/operator_console.hpp"
 #include "engine/run/instrument_bindings.hpp"
@@ -21,12 +22,14 @@
 #include "engine/sim_station.hpp"
 #include "engine/station.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -46,8 +49,6 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 namespace {
-
-constexpr int kMaxRepeats = 20;  // repeats of one call after suspensions before it gives up
 
 // A run on a DUT the store has no lane table for registers the station's array ([bench.array]
 // rows x cols, lanes numbered row by row from 1, rows and columns from 1), so the dashboard and
@@ -81,326 +82,164 @@ Status register_dut_lanes(db::Store& store, const std::filesystem::path& db_path
   return store.upsert_dut(std::move(dut));
 }
 
-db::RunStatus store_status(lua::RunStatus s) {
-  switch (s) {
-    case lua::RunStatus::finished: return db::RunStatus::finished;
-    case lua::RunStatus::aborted: return db::RunStatus::aborted;
-    case lua::RunStatus::failed: return db::RunStatus::failed;
-  }
-  return db::RunStatus::failed;
-}
-
-int exit_code(lua::RunStatus s) {
-  switch (s) {
-    case lua::RunStatus::finished: return 0;
-    case lua::RunStatus::aborted: return 4;
-    case lua::RunStatus::failed: return 1;
-  }
-  return 1;
-}
-
-// A short text of what an instrument call returned, for the live view.
-std::string describe_reading(const std::string& call, const json& value) {
-  if (value.is_number()) return fmt::format("{} = {:.6g}", call, value.get<double>());
-  if (value.is_boolean()) return fmt::format("{} = {}", call, value.get<bool>());
-  if (value.is_array() && !value.empty() && value[0].is_number()) {
-    double sum = 0;
-    for (const auto& v : value) sum += v.is_number() ? v.get<double>() : 0.0;
-    return fmt::format("{}: {} values, mean {:.4g}", call, value.size(), sum / static_cast<double>(value.size()));
-  }
-  return call;
-}
-
 }  // namespace
+
 
 namespace detail {
 
-
-void RunHost::event(db::EventKind kind, const std::string& source, const std::string& message, json data) {
-  // Stamped by the run's clock, as its samples are: on simulated time the wall clock is not the run's.
-  std::optional<double> t_s;
-  if (clock_) t_s = clock_->now_s();
-  // Posted, never waited for: a refused event fails the run at its next checkpoint or its end.
-  (void)store_->post_event(run_.id, {.t_s = t_s, .kind = kind, .source = source, .message = message, .data_json = db::json_text(data)});
-}
-
-std::string RunHost::state_name() const {
-  if (runner_ && runner_->abort_requested()) return "aborting";
-  if (!holds_.empty()) return "suspended";
-  if (runner_ && runner_->paused()) return "paused";
-  if (prompts_ && prompts_->pending()) return "waiting for operator";
-  return "running";
-}
-
-void RunHost::publish_state() {
-  const std::string state = state_name();
-  snapshot_.state = state;
-  publish_prompt();
-  if (monitor_) snapshot_.interlocks = monitor_->status();
-  for (auto& inst : snapshot_.instruments) {
-    inst.alarm = false;
-    for (const auto& lock : snapshot_.interlocks)
-      if (lock.state != "ok" && monitor_) inst.alarm = inst.alarm || lock.message.starts_with(inst.name + " ");
+// The sockets of the batch: `--dut A=SN1 --dut B=SN2`, each with the station's instruments it
+// uses. Without sockets on the command line, one run outside any batch.
+Status RunHost::plan_sockets() {
+  const auto& station = prepared_.station;
+  const auto uses = [&](const std::string& socket) {
+    std::set<std::string> names;
+    const auto it = std::find_if(station.sockets.begin(), station.sockets.end(),
+                                 [&](const SocketConfig& s) { return s.name == socket; });
+    if (it == station.sockets.end()) {
+      for (const auto& inst : station.instruments) names.insert(inst.name);  // the implicit socket: everything
+      return names;
+    }
+    for (const auto& role : it->roles) {
+      names.insert(role.instrument);
+      if (!role.optical_switch.empty()) names.insert(role.optical_switch);
+    }
+    return names;
+  };
+  if (request_.duts.empty()) {
+    // One run outside a batch: on a station of one socket, that socket (bind_instruments refuses
+    // a station of several, naming them).
+    runs_.push_back(std::make_unique<SocketRun>(*this, "", request_.dut_serial, request_.terminal));
+    runs_.back()->instruments_ = uses(station.sockets.size() == 1 ? station.sockets.front().name : "");
   }
-  if (state != last_state_) {
-    view_.state(state);
-    last_state_ = state;
+  std::set<std::string> seen;
+  for (const auto& dut : request_.duts) {
+    if (dut.socket.empty() || dut.serial.empty())
+      return fail(Errc::invalid_argument,
+                  fmt::format("--dut '{}={}': give a socket and a DUT serial number, e.g. --dut A=SN1", dut.socket, dut.serial));
+    if (!seen.insert(dut.socket).second)
+      return fail(Errc::invalid_argument, fmt::format("--dut: socket {} is named twice", dut.socket));
+    if (!station.sockets.empty() && std::none_of(station.sockets.begin(), station.sockets.end(),
+                                                 [&](const SocketConfig& s) { return s.name == dut.socket; })) {
+      std::string known;
+      for (const auto& s : station.sockets) known += (known.empty() ? "" : ", ") + s.name;
+      return fail(Errc::config, fmt::format("--dut {}={}: station '{}' has no socket {} (its sockets: {})", dut.socket,
+                                            dut.serial, station.name, dut.socket, known));
+    }
+    // One shared output: a batch's runs print plain lines, each with its socket.
+    runs_.push_back(std::make_unique<SocketRun>(*this, dut.socket, dut.serial, request_.terminal && request_.duts.size() == 1));
+    runs_.back()->instruments_ = uses(dut.socket);
+    for (const auto& s : station.sockets)
+      if (s.name == dut.socket) runs_.back()->config_ = s;
   }
+  for (const auto& run : runs_)
+    for (const auto& name : run->instruments_) ++users_[name];
+  for (const auto& [name, users] : users_)
+    if (users > 1) shared_.insert(name);
+  return {};
 }
 
-InstrumentStatus* RunHost::instrument_status(const std::string& name) {
-  for (auto& i : snapshot_.instruments)
-    if (i.name == name) return &i;
-  return nullptr;
+Status RunHost::open_resumed_run() {
+  // The store marked a run whose process was killed as interrupted when it opened.
+  auto reader = db::Reader::open(request_.db);
+  if (!reader) return fail(reader.error());
+  auto found = reader->find_run(request_.resume);
+  if (!found) return fail(found.error());
+  auto prepared = prepare_resume(request_, *found);
+  if (!prepared) return fail(prepared.error());
+  prepared_ = std::move(*prepared);
+  if (auto st = check_simulation_options(); !st) return st;
+  // A run of a batch goes on alone: a batch of one, its socket's name kept.
+  runs_.push_back(std::make_unique<SocketRun>(*this, found->socket, found->dut_serial, request_.terminal));
+  SocketRun& run = *runs_.front();
+  for (const auto& inst : prepared_.station.instruments) run.instruments_.insert(inst.name);
+  for (const auto& name : run.instruments_) users_[name] = 1;
+  for (const auto& s : prepared_.station.sockets)
+    if (s.name == found->socket) run.config_ = s;
+  run.script_ = prepared_.script;
+  auto resumed = store_->resume_run(found->id);
+  if (!resumed) return fail(resumed.error());
+  run.run_ = *resumed;
+  resumed_from_ = *found;
+  auto rewind = store_->rewind_to_checkpoint(run.run_.id);
+  if (!rewind) return fail(rewind.error());
+  rewind_ = *rewind;
+  clock_ = make_clock();
+  // The run's clock goes on after everything it recorded, never back.
+  if (rewind_->last_t_s > clock_->now_s()) clock_->advance(rewind_->last_t_s - clock_->now_s() + 1.0);
+  run.recorder_ = std::make_unique<RunRecorder>(*store_, run.run_.id, clock_);
+  auto series = reader->series(run.run_.id);
+  if (!series) return fail(series.error());
+  run.recorder_->adopt(*series);
+  return {};
 }
 
-Status RunHost::open_store_and_run() {
+Status RunHost::open_store_and_runs() {
   auto store = db::Store::open(request_.db);
   if (!store) return fail(store.error());
   store_ = std::move(*store);
-  if (!request_.resume.empty()) {
-    // The store marked a run whose process was killed as interrupted when it opened.
-    auto reader = db::Reader::open(request_.db);
-    if (!reader) return fail(reader.error());
-    auto found = reader->find_run(request_.resume);
-    if (!found) return fail(found.error());
-    auto prepared = prepare_resume(request_, *found);
-    if (!prepared) return fail(prepared.error());
-    prepared_ = std::move(*prepared);
-    if (auto st = check_simulation_options(); !st) return st;
-    auto resumed = store_->resume_run(found->id);
-    if (!resumed) return fail(resumed.error());
-    run_ = *resumed;
-    resumed_from_ = *found;
-    auto rewind = store_->rewind_to_checkpoint(run_.id);
-    if (!rewind) return fail(rewind.error());
-    rewind_ = *rewind;
-    clock_ = make_clock();
-    // The run's clock goes on after everything it recorded, never back.
-    if (rewind_->last_t_s > clock_->now_s()) clock_->advance(rewind_->last_t_s - clock_->now_s() + 1.0);
-    recorder_ = std::make_unique<RunRecorder>(*store_, run_.id, clock_);
-    auto series = reader->series(run_.id);
-    if (!series) return fail(series.error());
-    recorder_->adopt(*series);
-    return {};
-  }
+  if (!request_.resume.empty()) return open_resumed_run();
   auto prepared = prepare_new(request_);
   if (!prepared) return fail(prepared.error());
   prepared_ = std::move(*prepared);
   if (auto st = check_simulation_options(); !st) return st;
-  db::RunProvenance prov;
-  prov.sequence = request_.script.stem().string();
-  prov.script_text = prepared_.script.text();
-  prov.parameters_json = db::json_text(prepared_.parameters);
-  prov.station_json = db::json_text(json{{"source", prepared_.station.source}, {"name", prepared_.station.name},
-                           {"text", prepared_.station.text}, {"simulated", prepared_.simulate},
-                           {"time_scale", prepared_.station.time_scale},
-                           {"virtual_time", prepared_.virtual_time}});
-  prov.operator_name = request_.operator_name;
-  prov.dut_serial = request_.dut_serial;
-  auto run = store_->begin_run(prov);
-  if (!run) return fail(run.error());
-  run_ = *run;
-  if (auto st = register_dut_lanes(*store_, request_.db, request_.dut_serial, prepared_.station.bench); !st)
-    view_.line(fmt::format("warning: DUT {}: its lanes table was not written: {}", request_.dut_serial, st.error().message));
+  if (auto st = plan_sockets(); !st) return st;
+  const std::string sequence = request_.script.stem().string();
+  if (!request_.duts.empty()) {
+    auto batch = store_->begin_batch({.sequence = sequence, .station = prepared_.station.name,
+                                      .operator_name = request_.operator_name});
+    if (!batch) return fail(batch.error());
+    batch_ = *batch;
+  }
   clock_ = make_clock();
-  recorder_ = std::make_unique<RunRecorder>(*store_, run_.id, clock_);
+  for (auto& run : runs_) {
+    db::RunProvenance prov;
+    prov.sequence = sequence;
+    prov.script_text = prepared_.script.text();
+    prov.parameters_json = db::json_text(prepared_.parameters);
+    prov.station_json = db::json_text(json{{"source", prepared_.station.source}, {"name", prepared_.station.name},
+                             {"text", prepared_.station.text}, {"simulated", prepared_.simulate},
+                             {"time_scale", prepared_.station.time_scale},
+                             {"virtual_time", prepared_.virtual_time}});
+    prov.operator_name = request_.operator_name;
+    prov.dut_serial = run->dut_serial_;
+    if (batch_) prov.batch_id = batch_->id;
+    prov.socket = run->socket_;
+    auto record = store_->begin_run(prov);
+    if (!record) return fail(record.error());
+    run->run_ = *record;
+    run->script_ = prepared_.script;
+    if (auto st = register_dut_lanes(*store_, request_.db, run->dut_serial_, prepared_.station.bench); !st)
+      run->line(fmt::format("warning: DUT {}: its lanes table was not written: {}", run->dut_serial_, st.error().message));
+    run->recorder_ = std::make_unique<RunRecorder>(*store_, run->run_.id, clock_);
+  }
   return {};
 }
 
-// Read back from the store once the run has ended there: its verdict counts what was kept.
-Result<db::RunVerdict> RunHost::stored_verdict() {
-  auto reader = db::Reader::open(request_.db);
-  if (!reader) return fail(reader.error());
-  auto run = reader->run(run_.id);
-  if (!run) return fail(run.error());
-  return db::judge_run(*reader, *run);
-}
-
-void RunHost::hold(const std::string& holder, const std::string& why) {
-  const bool first = holds_.empty();
-  if (!holds_.insert(holder).second) return;
-  ++suspension_generation_;
-  ++snapshot_.suspensions;
-  runner_->hold(holder);
-  snapshot_.message = why;
-  if (first) {
-    event(db::EventKind::state, "engine", "suspended: " + why, {{"holder", holder}});
-    alert(AlertEvent::suspend, why, {{"holder", holder}});
+// A batch that could not start: every run it recorded ends failed with the reason.
+int RunHost::fail_start(Status why, int code) {
+  fmt::print(out_, "error: {}\n", why.error().describe());
+  for (auto& run : runs_) {
+    if (run->run_.id == 0) continue;
+    (void)store_->end_run(run->run_.id, db::RunStatus::failed, {}, why.error().describe());
+    run->end_alerts(db::RunStatus::failed, why.error().describe(), nullptr);
   }
-  view_.line(fmt::format("suspended: {}", why));
-  publish_state();
-}
-
-void RunHost::release(const std::string& holder, const std::string& why) {
-  if (holds_.erase(holder) == 0) return;
-  runner_->release(holder);
-  view_.line(fmt::format("{}", why));
-  if (holds_.empty()) {
-    snapshot_.message.clear();
-    event(db::EventKind::state, "engine", "running: " + why, {{"holder", holder}});
-    alert(AlertEvent::resume, why, {{"holder", holder}});
-    released_->cancel();
-  }
-  publish_state();
-}
-
-asio::awaitable<void> RunHost::wait_released() {
-  while (!holds_.empty() && !runner_->abort_requested())
-    co_await released_->async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
-// A lost link: suspend the run, reconnect with backoff, re-apply the instrument's settings,
-// resume. Concurrent callers for the same instrument share one recovery.
-asio::awaitable<Status> RunHost::recover_link(const std::string& name, const Error& why) {
-  if (auto it = recoveries_.find(name); it != recoveries_.end() && !it->second->finished) {
-    auto pending = it->second;
-    co_await pending->done.async_wait(asio::as_tuple(asio::use_awaitable));
-    co_return pending->result;
-  }
-  auto recovery = std::make_shared<Recovery>(io_);
-  recoveries_[name] = recovery;
-  // A virtual clock stands still while the link is recovered (its backoff is wall time).
-  Activity::Scope recovering(io_.get_executor());
-  instruments::Instrument* inst = station_->find(name);
-  const std::string holder = "link:" + name;
-  if (auto* st = instrument_status(name)) {
-    st->link = "reconnecting";
-    st->fault = why.describe();
-  }
-  event(db::EventKind::fault, name, "lost link: " + why.describe());
-  hold(holder, fmt::format("lost link to {} ({}); reconnecting", name, why.describe()));
-  const auto started = std::chrono::steady_clock::now();
-  const auto give_up = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                     std::chrono::duration<double>(prepared_.station.link_recovery_s));
-  auto backoff = std::chrono::milliseconds(250);
-  asio::steady_timer timer(io_);
-  Status result;
-  int attempt = 0;
-  for (;;) {
-    ++attempt;
-    result = co_await inst->attach();
-    if (result) result = co_await inst->reapply_settings();
-    if (result || runner_->abort_requested()) break;
-    if (std::chrono::steady_clock::now() + backoff > give_up) break;
-    timer.expires_after(backoff);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(30'000));
-  }
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  auto* st = instrument_status(name);
-  if (result) {
-    if (st) {
-      st->link = "connected";
-      st->fault.clear();
-    }
-    const std::string msg = fmt::format("link to {} restored after {} attempt{} in {:.1f} s; settings re-applied",
-                                        name, attempt, attempt == 1 ? "" : "s", took);
-    event(db::EventKind::info, name, msg);
-    release(holder, msg);
-  } else {
-    if (st) st->link = "lost";
-    fail_reason_ = fmt::format("lost link to {}: {} (gave up after {} attempts in {:.1f} s)", name,
-                               result.error().describe(), attempt, took);
-    event(db::EventKind::fault, name, fail_reason_);
-    runner_->abort(fail_reason_);
-    release(holder, "giving up on " + name);
-  }
-  recovery->result = result;
-  recovery->finished = true;
-  recovery->done.cancel();
-  co_return result;
-}
-
-// Every instrument call goes through here: a lost link is recovered and the call repeated;
-// a call that overlapped a suspension is repeated once the run resumes, so nothing measured
-// during an excursion or an outage reaches the script (and so the store).
-lua::AsyncFunction RunHost::guard_call(const std::string& name, lua::AsyncFunction fn) {
-  const std::string instrument = name.substr(0, name.find('.'));
-  if (!station_->find(instrument)) return fn;
-  return [this, name, instrument, fn = std::move(fn)](json args) -> asio::awaitable<Result<json>> {
-    for (int repeat = 0;; ++repeat) {
-      co_await wait_released();
-      const auto generation = suspension_generation_;
-      Result<json> r = co_await fn(args);
-      if (!r && is_link_error(r.error().code) && !runner_->abort_requested()) {
-        auto recovered = co_await recover_link(instrument, r.error());
-        if (!recovered) co_return fail(r.error());
-        if (repeat < kMaxRepeats) continue;
-      }
-      if (r && (generation != suspension_generation_ || !holds_.empty()) && repeat < kMaxRepeats &&
-          !runner_->abort_requested()) {
-        view_.line(fmt::format("  {} overlapped a suspension: repeating it", name));
-        continue;
-      }
-      if (auto* st = instrument_status(instrument)) {
-        if (r) {
-          st->last_reading = describe_reading(name, *r);
-          st->last_reading_t_s = clock_->now_s();
-          st->fault.clear();
-        } else {
-          st->fault = r.error().describe();
-        }
-      }
-      co_return r;
-    }
-  };
-}
-
-Status RunHost::install_script_api() {
-  lua::Sinks sinks;
-  sinks.log = [this](std::string_view text) {
-    view_.line(fmt::format("  {}", text));
-    event(db::EventKind::info, "script", std::string(text));
-  };
-  sinks.progress = [this](double f, std::string_view text) {
-    view_.progress(f, text);
-    snapshot_.progress = view_.fraction();
-    snapshot_.step = std::string(text);
-  };
-  sinks.record = [this](const json& r) { recorder_->record(r); };
-  sinks.result = [this](const json& r) { recorder_->result(r); };
-  sinks.checkpoint = [this](std::string_view name, const json& state) {
-    if (sim_) save_bench_state(name);
-    if (auto st = store_->checkpoint(run_.id, {std::string(name), db::json_text(state), clock_->now_s()}); !st)
-      throw std::runtime_error(st.error().describe());
-  };
-  lua::RunOptions options{.clock = clock_, .memory_limit_bytes = request_.script_memory_bytes,
-                          .overrides = prepared_.overrides};
-  runner_ = std::make_unique<lua::SequenceRunner>(std::move(prepared_.script), options, sinks);
-  runner_->set_call_wrapper([this](const std::string& name, lua::AsyncFunction fn) { return guard_call(name, std::move(fn)); });
-  if (auto st = bind_instruments(*runner_, *station_, clock_); !st) return st;
-  bind_analysis(*runner_);
-
-  // resume_point() -> {name=, state=} of the checkpoint a resumed run goes on from, else nil.
-  runner_->add_function("resume_point", [this](json) -> Result<json> {
-    if (!rewind_ || !rewind_->checkpoint) return json();
-    return json{{"name", rewind_->checkpoint->name},
-                {"state", json::parse(rewind_->checkpoint->state_json, nullptr, false)}};
-  });
-  // recorded{quantity=, conditions={...}, ...} -> what this run has recorded so far (after a
-  // resume: including what the killed process recorded before its last checkpoint).
-  bind_recorded(*runner_, *recorder_, request_.db);
-  // interlock{name=, kind=, instrument=, band_c=, soak_s=, max_c=, action=, poll_s=}
-  runner_->add_function("interlock", [this](json args) -> Result<json> {
-    auto spec = interlock_from_json(args, "script");
-    if (!spec) return fail(spec.error());
-    if (auto st = monitor_->add(*spec); !st) return fail(st.error());
-    event(db::EventKind::info, "engine", fmt::format("interlock '{}' ({}) declared by the script", spec->name, spec->kind));
-    publish_state();
-    return json();
-  });
-  return {};
+  if (batch_) (void)store_->end_batch(batch_->id);
+  stop_simulation();
+  return code;
 }
 
 // Made after the run's signal_set (the watchdog relies on the engine seeing every signal it
 // sees), fed by the engine loop, and gone once the loop has ended.
 void RunHost::start_watchdog() {
   Watchdog::Hooks hooks;
-  hooks.interrupt = [this](const std::string& why) { runner_->interrupt(why); };
+  hooks.interrupt = [this](const std::string& why) {
+    for (auto& run : runs_) run->runner_->interrupt(why);
+  };
   hooks.force = [this, station = prepared_.station](const std::string& why) {
-    force_run_to_safe_state(station, *store_, run_.id, why);
-    watchdog_alert(why);
+    std::vector<db::RunId> ids;
+    for (const auto& run : runs_) ids.push_back(run->run_.id);
+    force_runs_to_safe_state(station, *store_, ids, why);
+    for (auto& run : runs_) run->watchdog_alert(why);
   };
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(request_.watchdog_s));
   watchdog_ = std::make_unique<Watchdog>(
@@ -408,60 +247,121 @@ void RunHost::start_watchdog() {
   watchdog_->watch(io_);
 }
 
-asio::awaitable<lua::RunOutcome> RunHost::run_script() {
-  using namespace asio::experimental::awaitable_operators;
-  auto raced = co_await (runner_->run() || monitor_->run());
-  if (raced.index() == 0) co_return std::get<0>(std::move(raced));
-  co_return lua::RunOutcome{lua::RunStatus::failed, "the interlock monitor ended before the script", {}};
-}
-
 asio::awaitable<void> RunHost::bring_to_safe_state() {
   for (const auto& inst : station_->instruments()) {
+    if (!made_safe_.insert(inst->name()).second) continue;
     if (auto st = co_await inst->safe_state(); !st) {
-      view_.line(fmt::format("warning: safe state of {}: {}", inst->name(), st.error().describe()));
+      say(fmt::format("warning: safe state of {}: {}", inst->name(), st.error().describe()));
       event(db::EventKind::fault, inst->name(), "safe state failed: " + st.error().describe());
     }
   }
 }
 
-asio::awaitable<lua::RunOutcome> RunHost::main() {
-  // After attach, before initialize: a station that cannot run the sequence is refused here.
-  if (auto refused = co_await preflight()) co_return std::move(*refused);
+// Per-socket safety: when a socket's run ends while others go on, the instruments only it used
+// (its drive, its meter channels) go to the safe state now; shared ones (the chamber) when the
+// last run using them ends. The last run of all leaves everything to main().
+asio::awaitable<void> RunHost::release_instruments(SocketRun& run) {
+  std::vector<instruments::Instrument*> now;
+  for (const auto& name : run.instruments_)
+    if (--users_[name] == 0 && scripts_running_ > 0 && made_safe_.insert(name).second)
+      if (auto* inst = station_->find(name)) now.push_back(inst);
+  for (auto* inst : now) {
+    if (auto st = co_await inst->safe_state(); !st) {
+      run.line(fmt::format("warning: safe state of {}: {}", inst->name(), st.error().describe()));
+      run.event(db::EventKind::fault, inst->name(), "safe state failed: " + st.error().describe());
+    } else {
+      run.event(db::EventKind::info, inst->name(), "safe state: the socket's run has ended, other sockets go on");
+    }
+  }
+}
+
+asio::awaitable<void> RunHost::run_socket(SocketRun& run) {
+  lua::RunOutcome outcome;
+  try {
+    outcome = co_await run.runner_->run();
+  } catch (const std::exception& e) {
+    outcome = lua::RunOutcome{lua::RunStatus::failed, e.what(), {}};
+  }
+  run.outcome_ = outcome;
+  run.script_running_ = false;
+  --scripts_running_;
+  run.sections_.clear();  // serial{} sections a failed script left open
+  coordinator_->ended(run.socket_, outcome.message.empty() ? std::string(lua::to_string(outcome.status)) : outcome.message);
+  run.publish_state();
+  if (runs_.size() > 1)
+    run.line(fmt::format("{}{}", lua::to_string(outcome.status), outcome.message.empty() ? "" : ": " + outcome.message));
+  co_await release_instruments(run);
+  if (--runs_ending_ == 0) ended_->cancel();
+}
+
+asio::awaitable<void> RunHost::all_ended() {
+  while (runs_ending_ > 0) co_await ended_->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<void> RunHost::run_scripts() {
+  using namespace asio::experimental::awaitable_operators;
+  scripts_running_ = runs_ending_ = static_cast<int>(runs_.size());
+  for (auto& run : runs_) {
+    run->script_running_ = true;
+    asio::co_spawn(io_, run_socket(*run), asio::detached);
+  }
+  auto raced = co_await (all_ended() || monitor_->run());
+  if (raced.index() == 1) {
+    if (fail_reason_.empty()) fail_reason_ = "the interlock monitor ended before the script";
+    abort_all(fail_reason_);
+    co_await all_ended();
+  }
+}
+
+asio::awaitable<void> RunHost::main() {
+  // After attach, before initialize: a station that cannot run the sequence is refused here,
+  // with nothing set and nothing switched on.
+  if (!co_await preflight()) co_return;
   for (const auto& inst : station_->instruments()) {
     auto st = co_await inst->initialize();
     // A link lost while setting up is recovered like one lost mid-run, then set up again.
-    for (int attempt = 0; !st && is_link_error(st.error().code) && attempt < 3 && !runner_->abort_requested(); ++attempt)
+    for (int attempt = 0; !st && is_link_error(st.error().code) && attempt < 3 && !every_run_aborting(); ++attempt)
       if (auto recovered = co_await recover_link(inst->name(), st.error()); recovered) st = co_await inst->initialize();
       else break;
     if (!st) {
       co_await bring_to_safe_state();
-      co_return lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
+      for (auto& run : runs_) run->outcome_ = lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
+      co_return;
     }
-    if (!resumed_from_)
-      (void)store_->add_instrument(run_.id, {.name = inst->name(), .kind = inst->kind(),
-                                             .resource = inst->config().address,
-                                             .idn = inst->identity() ? inst->identity()->raw : "",
-                                             .settings_json = db::json_text(provenance_settings(*inst))});
-    if (auto* st = instrument_status(inst->name())) st->idn = inst->identity() ? inst->identity()->raw : "";
+    for (auto& run : runs_) {
+      if (!resumed_from_)
+        (void)store_->add_instrument(run->run_.id, {.name = inst->name(), .kind = inst->kind(),
+                                                    .resource = inst->config().address,
+                                                    .idn = inst->identity() ? inst->identity()->raw : "",
+                                                    .settings_json = db::json_text(run->provenance_settings(*inst))});
+      if (auto* status = run->instrument_status(inst->name())) status->idn = inst->identity() ? inst->identity()->raw : "";
+    }
   }
-  auto outcome = co_await run_script();
+  // After attach: the channels, switch inputs and outputs each socket names exist on its live
+  // instruments.
+  for (auto& run : runs_) {
+    if (!run->config_) continue;
+    if (auto st = check_socket_channels(*station_, *run->config_); !st) {
+      co_await bring_to_safe_state();
+      for (auto& each : runs_) each->outcome_ = lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
+      co_return;
+    }
+  }
+  co_await run_scripts();
   monitor_->stop();
   co_await bring_to_safe_state();  // drive off, gates stopped, chamber to its safe temperature
-  co_return outcome;
 }
 
 int RunHost::run() {
-  if (auto st = open_store_and_run(); !st) {
+  if (auto st = open_store_and_runs(); !st) {
+    for (auto& run : runs_)
+      if (run->run_.id != 0) (void)store_->end_run(run->run_.id, db::RunStatus::failed, {}, st.error().describe());
+    if (batch_) (void)store_->end_batch(batch_->id);
     fmt::print(out_, "error: {}\n", st.error().describe());
     return 2;
   }
-  start_alerts();
-  if (auto st = start_simulation(); !st) {
-    fmt::print(out_, "error: {}\n", st.error().describe());
-    (void)store_->end_run(run_.id, db::RunStatus::failed, {}, st.error().describe());
-    end_alerts(db::RunStatus::failed, st.error().describe(), nullptr);
-    return 2;
-  }
+  for (auto& run : runs_) run->start_alerts();
+  if (auto st = start_simulation(); !st) return fail_start(st, 2);
   if (resumed_from_) {
     const std::string from = rewind_->checkpoint ? fmt::format("checkpoint '{}'", rewind_->checkpoint->name)
                                                  : std::string("the start (no checkpoint)");
@@ -471,93 +371,50 @@ int RunHost::run() {
     event(db::EventKind::state, "engine", msg,
           {{"checkpoint", rewind_->checkpoint ? json(rewind_->checkpoint->name) : json()},
            {"superseded_samples", rewind_->superseded_samples}, {"superseded_results", rewind_->superseded_results}});
-    fmt::print(out_, "run {} resumed: {}\n", run_.uuid, msg);
+    fmt::print(out_, "run {} resumed: {}\n", runs_.front()->run_.uuid, msg);
   } else {
-    fmt::print(out_, "run {} started: {} on station '{}'{}\n", run_.uuid, run_.sequence, prepared_.station.name,
-               prepared_.simulate ? " (simulated)" : "");
-    event(db::EventKind::operator_action, "operator", "started by " + describe(run_starter()));
+    if (batch_)
+      fmt::print(out_, "batch {} started: {} on station '{}'{}, {} sockets\n", batch_->uuid, batch_->sequence,
+                 prepared_.station.name, prepared_.simulate ? " (simulated)" : "", runs_.size());
+    for (auto& run : runs_) {
+      if (run->socket_.empty())
+        fmt::print(out_, "run {} started: {} on station '{}'{}\n", run->run_.uuid, run->run_.sequence,
+                   prepared_.station.name, prepared_.simulate ? " (simulated)" : "");
+      else
+        fmt::print(out_, "[{}] run {} started: DUT {} in socket {}\n", run->socket_, run->run_.uuid, run->dut_serial_,
+                   run->socket_);
+      run->event(db::EventKind::operator_action, "operator", "started by " + describe(run_starter()));
+    }
   }
   out_.flush();
 
-  snapshot_.run_uuid = run_.uuid;
-  snapshot_.sequence = run_.sequence;
-  snapshot_.station = prepared_.station.name;
-  snapshot_.db_path = request_.db.string();
-  snapshot_.time_scale = clock_->scale();
-  for (const auto& cfg : prepared_.station.instruments)
-    snapshot_.instruments.push_back({.name = cfg.name, .kind = cfg.kind, .driver = cfg.driver, .address = cfg.address});
+  for (auto& run : runs_) {
+    auto& snapshot = run->snapshot_;
+    snapshot.run_uuid = run->run_.uuid;
+    snapshot.sequence = run->run_.sequence;
+    snapshot.station = prepared_.station.name;
+    snapshot.db_path = request_.db.string();
+    snapshot.time_scale = clock_->scale();
+    for (const auto& cfg : prepared_.station.instruments)
+      snapshot.instruments.push_back({.name = cfg.name, .kind = cfg.kind, .driver = cfg.driver, .address = cfg.address});
+  }
 
   auto created = Station::create(prepared_.station, io_.get_executor(), clock_);
-  if (!created) {
-    fmt::print(out_, "error: {}\n", created.error().describe());
-    (void)store_->end_run(run_.id, db::RunStatus::failed, {}, created.error().describe());
-    stop_simulation();
-    end_alerts(db::RunStatus::failed, created.error().describe(), nullptr);
-    return 1;
-  }
+  if (!created) return fail_start(fail(created.error()), 1);
   station_ = std::move(*created);
   released_ = std::make_unique<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
-  if (auto st = install_script_api(); !st) {
-    fmt::print(out_, "error: {}\n", st.error().describe());
-    (void)store_->end_run(run_.id, db::RunStatus::failed, {}, st.error().describe());
-    stop_simulation();
-    end_alerts(db::RunStatus::failed, st.error().describe(), nullptr);
-    return 2;
-  }
+  ended_ = std::make_unique<asio::steady_timer>(io_, asio::steady_timer::time_point::max());
+  locks_ = std::make_unique<InstrumentLocks>(io_.get_executor());
+  std::vector<std::string> sockets;
+  for (const auto& run : runs_) sockets.push_back(run->socket_);
+  coordinator_ = std::make_unique<BatchCoordinator>(io_.get_executor(), std::move(sockets));
+  for (auto& run : runs_)
+    if (auto st = run->install_script_api(); !st) return fail_start(st, 2);
+  if (auto st = install_monitor(); !st) return fail_start(st, 2);
+  for (auto& run : runs_) run->install_control();
 
-  InterlockMonitor::Hooks hooks;
-  hooks.trip = [this](const InterlockSpec& spec, const std::string& message, double air_c) {
-    json data{{"interlock", spec.name}, {"action", spec.effective_action()}};
-    if (std::isfinite(air_c)) data["air_c"] = air_c;  // what the interlock read, for plots (db/SCHEMA.md events)
-    event(db::EventKind::alarm, spec.instrument, fmt::format("interlock '{}' tripped: {}", spec.name, message), data);
-    if (spec.effective_action() == "abort") {
-      view_.line(fmt::format("interlock '{}' tripped: {}; aborting to the safe state", spec.name, message));
-      runner_->abort(fmt::format("interlock '{}': {}", spec.name, message));
-      publish_state();
-    } else {
-      hold("interlock:" + spec.name, fmt::format("interlock '{}': {}", spec.name, message));
-    }
-  };
-  hooks.clear = [this](const InterlockSpec& spec, const std::string& message) {
-    release("interlock:" + spec.name, fmt::format("interlock '{}' clear: {}", spec.name, message));
-  };
-  hooks.alarm = [this](const InterlockSpec& spec, const std::string& message) {
-    event(db::EventKind::alarm, spec.instrument, message, {{"interlock", spec.name}});
-    view_.line(fmt::format("alarm: {}", message));
-    publish_state();
-  };
-  hooks.note = [this](const InterlockSpec& spec, const std::string& message) {
-    event(db::EventKind::info, spec.instrument, fmt::format("interlock '{}': {}", spec.name, message));
-    view_.line(fmt::format("interlock '{}': {}", spec.name, message));
-    publish_state();
-  };
-  hooks.link_lost = [this](const std::string& instrument, const Error& error) { return recover_link(instrument, error); };
-  hooks.environment = [this](std::size_t chamber, const std::string&, const std::string& quantity, double value_c) {
-    json r{{"quantity", quantity}, {"unit", "C"}, {"value", value_c}};
-    if (chamber > 1) r["conditions"] = {{"chamber", chamber}};  // one chamber: no conditions
-    try {
-      recorder_->record(r);
-    } catch (const std::exception&) {
-      // The store failed or closed: the run's own writes report it; the log has nothing to add.
-    }
-  };
-  monitor_ = std::make_unique<InterlockMonitor>(*station_, clock_, std::move(hooks));
-  std::vector<instruments::Instrument*> all;
-  for (const auto& inst : station_->instruments()) all.push_back(inst.get());
-  monitor_->set_heartbeat(prepared_.station.heartbeat_s, std::move(all));
-  monitor_->set_environment_log(prepared_.station.environment_log_s);
-  for (const auto& spec : prepared_.station.interlocks) {
-    if (auto st = monitor_->add(spec); !st) {
-      fmt::print(out_, "error: {}\n", st.error().describe());
-      (void)store_->end_run(run_.id, db::RunStatus::failed, {}, st.error().describe());
-      stop_simulation();
-      end_alerts(db::RunStatus::failed, st.error().describe(), nullptr);
-      return 2;
-    }
-  }
-  install_control();
-
-  // Ctrl-C pauses at the next instrument call; Enter resumes; a second Ctrl-C (or SIGTERM) aborts.
+  // Ctrl-C pauses every run at its next instrument call; Enter resumes; a second Ctrl-C (or
+  // SIGTERM) aborts.
   asio::signal_set signals(io_, SIGINT, SIGTERM);
   watch_console();
   std::function<void()> watch_signals = [&] {
@@ -565,6 +422,7 @@ int RunHost::run() {
       if (ec) return;
       if (watchdog_) watchdog_->signal_handled();
       on_signal(sig);
+      publish_state();
       watch_signals();
     });
   };
@@ -576,42 +434,33 @@ int RunHost::run() {
   auto fut = asio::co_spawn(io_, main(), asio::use_future);
   drive(fut);
   watchdog_.reset();
-  lua::RunOutcome outcome = fut.get();
-  if (!fail_reason_.empty() && outcome.status == lua::RunStatus::aborted) {
-    outcome.status = lua::RunStatus::failed;  // the engine gave up, not the operator
-    outcome.message = fail_reason_;
-  }
-  // The store writes samples after record{} returned: a batch it refused fails the run here.
-  if (auto st = recorder_->flush(); !st && outcome.status != lua::RunStatus::failed)
-    outcome = lua::RunOutcome{lua::RunStatus::failed, st.error().describe(), {}};
+  fut.get();
   signals.cancel();
-  endpoint_.reset();  // the run no longer takes commands
   if (request_.console) request_.console->stop();
-  view_.finish();
 
-  const auto status = store_status(outcome.status);
-  event(db::EventKind::state, "engine", fmt::format("run {}", lua::to_string(outcome.status)),
-        {{"message", outcome.message}});
-  (void)store_->end_run(run_.id, status, {}, outcome.message);
-  (void)store_->flush();
+  std::vector<lua::RunOutcome> outcomes;
+  for (auto& run : runs_) {
+    lua::RunOutcome outcome = run->outcome_.value_or(lua::RunOutcome{lua::RunStatus::failed, "the script never ran", {}});
+    if (!fail_reason_.empty() && outcome.status == lua::RunStatus::aborted) {
+      outcome.status = lua::RunStatus::failed;  // the engine gave up, not the operator
+      outcome.message = fail_reason_;
+    }
+    outcomes.push_back(std::move(outcome));
+  }
   stop_simulation();
-
-  fmt::print(out_, "run {} {}: {} record calls, {} results, {} suspension{}, {} wall{}\n", run_.uuid,
-             lua::to_string(outcome.status), recorder_->records(), recorder_->results(), snapshot_.suspensions,
-             snapshot_.suspensions == 1 ? "" : "s", format_duration(view_.active_s()),
-             outcome.message.empty() ? "" : "\n  " + outcome.message);
-  if (!outcome.traceback.empty()) fmt::print(out_, "{}\n", outcome.traceback);
-  // The verdict as `ledlab show` and the report give it, from what the store kept.
-  const auto verdict = stored_verdict();
-  if (verdict) fmt::print(out_, "{}\n", verdict->headline());
-  else fmt::print(out_, "verdict not read back: {}\n", verdict.error().describe());
-  end_alerts(status, outcome.message, &verdict);
-  fmt::print(out_, "store: {} (ledlab show {})\n", request_.db.string(), run_.uuid.substr(0, 8));
-  if (preflight_refused_) return 2;  // bad input: the station lacks what the sequence needs
-  if (outcome.status == lua::RunStatus::finished && request_.verdict_exit_code &&
-      (!verdict || verdict->outcome == db::RunOutcome::fail))
-    return kVerdictFailedExitCode;  // a verdict that cannot be read is not a pass
-  return exit_code(outcome.status);
+  int code = 0;
+  // The batch's code: the worst of its runs' (failed, aborted, verdict FAIL, finished).
+  const auto worse = [](int a, int b) {
+    const auto rank = [](int c) { return c == 1 ? 4 : c == 4 ? 3 : c == kVerdictFailedExitCode ? 2 : c == 0 ? 0 : 1; };
+    return rank(b) > rank(a) ? b : a;
+  };
+  for (std::size_t i = 0; i < runs_.size(); ++i) code = worse(code, runs_[i]->finish(outcomes[i]));
+  if (preflight_refused_) code = 2;  // bad input: the station lacks what the sequence needs
+  if (batch_) {
+    (void)store_->end_batch(batch_->id);
+    fmt::print(out_, "batch {}: {} sockets (ledlab runs --batch {})\n", batch_->uuid, runs_.size(), batch_->uuid.substr(0, 8));
+  }
+  return code;
 }
 
 }  // namespace detail

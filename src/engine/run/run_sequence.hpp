@@ -9,9 +9,14 @@
 
 #include <filesystem>
 #include <memory>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
+
+namespace ledlab::sim {
+class TwinLog;
+}
 
 namespace ledlab::engine {
 
@@ -24,6 +29,15 @@ struct RunRequest {
   lua::Overrides overrides;
   std::filesystem::path db = "ledlab.sqlite";
   std::string dut_serial;
+  // `--dut A=SN1 --dut B=SN2`: a batch, one run per socket of the station (its [sockets]; on a
+  // station without them any names, every socket seeing every instrument). The sequence runs
+  // once per socket, each run with its own record, script state, recorder and control
+  // endpoint, in one process on one station. Empty: one run of `dut_serial` (no batch).
+  struct DutSocket {
+    std::string socket;
+    std::string serial;
+  };
+  std::vector<DutSocket> duts;
   std::string operator_name;
   // `ledlab resume`: the uuid (or a unique prefix) of an interrupted run to continue from its
   // last checkpoint, in the same run record. The script, parameters and station (unless
@@ -55,12 +69,16 @@ struct RunRequest {
   // `ledlab run` and `ledlab resume`: a run that finished with the verdict FAIL (db/verdict.hpp)
   // returns kVerdictFailedExitCode instead of 0, so a script or CI job sees the failure.
   bool verdict_exit_code = false;
+  // With --sim: handed the twins' own log (gates, routes; instruments/sim/twin_log.hpp) once
+  // the run has ended, before the twins stop. Tests read from it what the instruments saw.
+  std::function<void(const sim::TwinLog&)> twin_log_reader;
 };
 
 inline constexpr int kVerdictFailedExitCode = 3;
 
 // Prints the run's summary and verdict and returns the process exit code: 0 finished, 1
 // failed, 2 bad input, 3 finished with the verdict FAIL (with verdict_exit_code), 4 aborted.
+// A batch returns the worst of its runs' codes (failed, then aborted, then verdict FAIL).
 // When the engine loop stops answering, the watchdog ends the process itself with
 // kWatchdogExitCode (5).
 int run_sequence(const RunRequest& request, std::ostream& out);

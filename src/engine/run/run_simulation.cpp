@@ -6,6 +6,7 @@
 #include "core/activity.hpp"
 #include "db/json_text.hpp"
 #include "db/reader.hpp"
+#include "instruments/sim/twin_log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -54,6 +55,7 @@ Status RunHost::start_simulation() {
 
 void RunHost::stop_simulation() {
   if (!sim_) return;
+  if (request_.twin_log_reader) request_.twin_log_reader(*sim_->twin_log());
   if (clock_->is_virtual()) {
     sim_->stop();
     io_.restart();
@@ -69,18 +71,20 @@ void RunHost::stop_simulation() {
 
 // The simulated array's history goes into the store with every checkpoint, so that a resumed
 // simulated run continues the same array (its ageing and failed lanes) rather than a new one.
-void RunHost::save_bench_state(std::string_view checkpoint) {
+void RunHost::save_bench_state(SocketRun& run, std::string_view checkpoint) {
   const auto s = sim_->bench()->state();
   json failed = json::array();
   for (const auto& [lane, remaining] : s.forced_failures) failed.push_back({lane, remaining});
-  event(db::EventKind::info, "simulator", fmt::format("bench state at checkpoint '{}'", checkpoint),
+  run.event(db::EventKind::info, "simulator", fmt::format("bench state at checkpoint '{}'", checkpoint),
         {{"checkpoint", std::string(checkpoint)}, {"stress_h", s.stress_h}, {"stress_h_per_h", s.stress_h_per_h},
          {"forced_failures", failed}, {"setpoint_c", s.setpoint_c},
          {"chamber", {s.thermal.air_c, s.thermal.air_rate_c_per_s, s.thermal.reference_c, s.thermal.dut_c}}});
 }
 
+// Only a resumed run restores: a batch of one, the run it continues.
 Status RunHost::restore_bench_state() {
   if (!resumed_from_ || !rewind_ || !rewind_->checkpoint) return {};
+  const db::RunRecord& run_ = runs_.front()->run_;
   auto reader = db::Reader::open(request_.db);
   if (!reader) return fail(reader.error());
   auto events = reader->events(run_.id);
@@ -135,7 +139,7 @@ asio::awaitable<void> RunHost::inject_faults() {
   std::set<std::tuple<double, std::string, std::string>> injected;
   if (resumed_from_) {
     if (auto reader = db::Reader::open(request_.db); reader)
-      if (auto events = reader->events(run_.id); events)
+      if (auto events = reader->events(runs_.front()->run_.id); events)
         for (const auto& e : *events) {
           if (!e.message.starts_with("simulated fault injected")) continue;
           const auto d = json::parse(e.data_json, nullptr, false);
@@ -150,7 +154,7 @@ asio::awaitable<void> RunHost::inject_faults() {
     const Status st = sim_->inject(f.instrument, f.line);
     event(db::EventKind::fault, f.instrument, fmt::format("simulated fault injected: {}", f.line),
           {{"at_s", f.at_s}, {"line", f.line}, {"ok", static_cast<bool>(st)}});
-    if (!st) view_.line(fmt::format("warning: fault injection on {} failed: {}", f.instrument, st.error().describe()));
+    if (!st) say(fmt::format("warning: fault injection on {} failed: {}", f.instrument, st.error().describe()));
   }
 }
 
@@ -158,7 +162,7 @@ asio::awaitable<void> RunHost::inject_faults() {
 // the next sleeper's deadline only when nothing else can happen: no handler is ready (the
 // twins' sockets included, poll_one() polls the reactor), no instrument exchange is in flight
 // (core/activity.hpp), and the operator has not paused the run.
-void RunHost::drive(std::future<lua::RunOutcome>& done) {
+void RunHost::drive(std::future<void>& done) {
   const auto ready = [&] { return done.wait_for(std::chrono::seconds(0)) == std::future_status::ready; };
   if (!clock_->is_virtual()) {
     while (!ready()) io_.run_one();
@@ -167,7 +171,10 @@ void RunHost::drive(std::future<lua::RunOutcome>& done) {
   auto& activity = Activity::of(io_);
   while (!ready()) {
     if (io_.poll_one() > 0) continue;
-    const bool paused = runner_ && runner_->paused() && holds_.empty() && !runner_->abort_requested();
+    // Paused: every run still going is paused by its operator (a batch goes on while one DUT waits).
+    bool paused = holds_.empty() && scripts_running_ > 0;
+    for (const auto& run : runs_)
+      if (run->script_running_) paused = paused && run->runner_->paused() && !run->runner_->abort_requested();
     if (!activity.busy() && !paused && clock_->advance_to_next_deadline()) continue;
     io_.run_one_for(std::chrono::milliseconds(50));  // waiting on wall time: replies, the operator
   }

@@ -216,10 +216,16 @@ bool record_forced_stop(db::Store& store, db::RunId run, const std::string& why,
 }
 
 void force_run_to_safe_state(const StationConfig& station, db::Store& store, db::RunId run, const std::string& why) {
+  force_runs_to_safe_state(station, store, {run}, why);
+}
+
+void force_runs_to_safe_state(const StationConfig& station, db::Store& store, const std::vector<db::RunId>& runs,
+                              const std::string& why) {
   const auto lines = force_safe_state(station, kForcedSafeStateBound);
   for (const auto& line : lines) log::error(kModule, "{}", line);
-  if (!record_forced_stop(store, run, why, lines, kRecordBound))
-    log::error(kModule, "the store did not take the record within {:g} s", seconds(kRecordBound));
+  for (const auto run : runs)
+    if (!record_forced_stop(store, run, why, lines, kRecordBound))
+      log::error(kModule, "the store did not take the record within {:g} s", seconds(kRecordBound));
   log::error(kModule, "run failed: {}; ending the process (exit code {})", why, kWatchdogExitCode);
 }
 

@@ -114,5 +114,8 @@ bool record_forced_stop(db::Store& store, db::RunId run, const std::string& why,
 inline constexpr std::chrono::milliseconds kForcedSafeStateBound{15000};
 inline constexpr std::chrono::milliseconds kRecordBound{5000};
 void force_run_to_safe_state(const StationConfig& station, db::Store& store, db::RunId run, const std::string& why);
+// The same for every run of a batch on the station: one forced safe state, each run recorded.
+void force_runs_to_safe_state(const StationConfig& station, db::Store& store, const std::vector<db::RunId>& runs,
+                              const std::string& why);
 
 }  // namespace ledlab::engine

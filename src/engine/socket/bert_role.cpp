@@ -46,7 +46,7 @@ asio::awaitable<Result<double>> set_gate(const RoleBinding& rb, Bert* b, std::ui
     if (auto st = co_await b->set_gate_bits(bits); !st) co_return fail(st.error());
     co_return seconds;
   }
-  if (!rb.allowed.gate_by_time)
+  if (!rb.allowed->gate_by_time)
     co_return fail(Errc::config,
                    fmt::format("{}: {} cannot gate by bits (driver '{}') and pre-flight allowed no gate by time",
                                rb.role->method("gate_bits"), rb.role->describe(), b->config().driver));

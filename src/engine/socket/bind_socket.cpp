@@ -31,8 +31,9 @@ std::optional<int> channel_count(const Instrument* inst) {
 
 Result<std::shared_ptr<const FallbacksUsed>> bind_socket(lua::SequenceRunner& runner, const Station& station,
                                                          const SocketConfig& socket, InstrumentLocks* locks,
-                                                         std::shared_ptr<Clock> clock, SocketFallbacks fallbacks) {
+                                                         std::shared_ptr<Clock> clock, std::shared_ptr<const SocketFallbacks> allowed) {
   auto used = std::make_shared<FallbacksUsed>();
+  if (!allowed) allowed = std::make_shared<const SocketFallbacks>();
   for (const auto& role : socket.roles) {
     Instrument* inst = station.find(role.instrument);
     if (!inst)
@@ -51,7 +52,7 @@ Result<std::shared_ptr<const FallbacksUsed>> bind_socket(lua::SequenceRunner& ru
                                               role.optical_switch));
     }
     socket::RoleBinding rb{std::make_shared<const socket::LaneRole>(socket.name, role, socket.lane_count(), inst, sw, locks),
-                           clock, fallbacks, used};
+                           clock, allowed, used};
     if (auto* b = dynamic_cast<Bert*>(inst)) socket::bind_bert_role(runner, rb, b);
     else if (auto* pm = dynamic_cast<PowerMeter*>(inst)) socket::bind_meter_role(runner, rb, pm);
     else if (auto* smu = dynamic_cast<Smu*>(inst)) socket::bind_smu_role(runner, rb, smu);

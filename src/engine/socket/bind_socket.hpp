@@ -8,6 +8,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "engine/lua/sequence_runner.hpp"
+#include "engine/preflight.hpp"
 #include "engine/run/instrument_locks.hpp"
 #include "engine/socket_config.hpp"
 #include "engine/station.hpp"
@@ -18,13 +19,10 @@
 
 namespace ledlab::engine {
 
-// The fallbacks the adapters may take where a driver lacks a capability; pre-flight decides
-// which are allowed. (preflight17's engine::Fallbacks carries the same two switches; until
-// both are merged the adapters take their own.)
-struct SocketFallbacks {
-  bool gate_by_time = false;              // bert.gate_bits on a BERT that cannot gate by bits
-  bool dut_temperature_from_air = false;  // chamber.dut_temperature on a chamber without DUT probe
-};
+// The fallbacks the adapters may take where a driver lacks a capability (preflight.hpp):
+// bert.gate_bits by time on a BERT that cannot gate by bits, chamber.dut_temperature from the
+// air on a chamber without a DUT probe. Pre-flight decides which are allowed.
+using SocketFallbacks = Fallbacks;
 
 // The fallbacks the adapters actually took, set at their first use, with a line each for the
 // run's provenance and event log ("bert: gated by time, 1500 s for 3e12 bits at 2e9 b/s").
@@ -40,10 +38,13 @@ struct FallbacksUsed {
 // a role's instrument or switch is not in `station` or is of another kind than the role needs.
 // Channel numbers are checked against the live instruments by check_socket_channels (after
 // attach) and again at every call. The returned record lives as long as the runner's bindings.
+// `allowed` is read at every call, not when binding: a run binds its scripts' objects before
+// its pre-flight has run and fills it in then. Null: no fallback allowed.
 Result<std::shared_ptr<const FallbacksUsed>> bind_socket(lua::SequenceRunner& runner, const Station& station,
                                                          const SocketConfig& socket,
                                                          InstrumentLocks* locks,
-                                                         std::shared_ptr<Clock> clock, SocketFallbacks fallbacks = {});
+                                                         std::shared_ptr<Clock> clock,
+                                                         std::shared_ptr<const SocketFallbacks> allowed = nullptr);
 
 // After attach(): every channel, switch input and switch output a socket's roles name exists
 // on its instrument ("socket B: bert lane 3 is on channel 7, the bert has 4 channels").

@@ -19,7 +19,7 @@ namespace ledlab::engine::socket {
 struct RoleBinding {
   std::shared_ptr<const LaneRole> role;
   std::shared_ptr<Clock> clock;             // the run's: a gate waits out its length on it
-  SocketFallbacks allowed;                  // what pre-flight allows
+  std::shared_ptr<const SocketFallbacks> allowed;  // what pre-flight allows (never null)
   std::shared_ptr<FallbacksUsed> used;      // what the adapters took
 };
 

@@ -27,7 +27,7 @@ void note_fallback(FallbacksUsed& used, bool FallbacksUsed::*which, std::string 
 namespace {
 
 asio::awaitable<Result<json>> dut_temperature(RoleBinding rb, ThermalChamber* ch) {
-  if (ch->dialect().read_dut.empty() && rb.allowed.dut_temperature_from_air) {
+  if (ch->dialect().read_dut.empty() && rb.allowed->dut_temperature_from_air) {
     note_fallback(*rb.used, &FallbacksUsed::dut_temperature_from_air,
                   fmt::format("{}: DUT temperature is the chamber's air: driver '{}' has no DUT probe", rb.role->describe(),
                               ch->config().driver));
