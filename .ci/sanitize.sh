@@ -30,7 +30,8 @@ case $mode in
     # webhook sender's thread (test_alerts).
     targets=(db_tests db_crash_tests store_crash_writer ledlab_sim_model_tests test_bert
              test_usbtmc_link test_usbtmc_instruments test_libusb_umockdev ledlab test_gui_units test_gui_results
-             test_watchdog test_run_hang_guard test_run_interruptions test_control_endpoint test_cli test_alerts)
+             test_watchdog test_run_hang_guard test_run_interruptions test_control_endpoint test_cli test_alerts test_batch
+             test_operator_prompts)
     # Tests of programs not built here show up as *_NOT_BUILT; pyvisa only repeats test_cli's
     # ledlab sim through Python. TSan runs a signal's handler only when the receiving thread
     # next enters the runtime; a thread stuck inside Lua's (uninstrumented) pattern matcher
