@@ -193,6 +193,26 @@ for i = 1, 30 do sleep(300) end
   CHECK(dut.samples.back().second == Approx(60).margin(1.5));
 }
 
+TEST_CASE("a BERT gate on virtual time takes its bits over the bit rate, however high the time scale") {
+  // The twin answers the gate's *OPC? a millisecond of wall time after its end (bert_twin.cpp);
+  // on virtual time that must not become simulated time (3.6 s per gate at a scale of 3600,
+  // hours for a batch gating 400 lanes in blocks of 4).
+  auto req = virtual_request("vt_gate_length", R"lua(
+bert.set_bit_rate(2e9)
+for k = 1, 3 do
+  local t0 = now()
+  bert.gate_bits(2e9)
+  record { quantity = "gate_took", unit = "s", value = now() - t0 }
+end
+)lua");
+  REQUIRE(req.station.time_scale >= 1000);  // where a wall-time margin would show
+  auto r = run_and_read(req, "gate_took");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  REQUIRE(r.samples.size() == 3);
+  for (const auto& [t, took] : r.samples) CHECK(took == Approx(1.0).margin(1e-3));
+}
+
 TEST_CASE("a station with the environment log off records no environment series") {
   auto req = virtual_request("vt_env_off", "chamber.set_setpoint(40)\nsleep(3600)\n");
   req.station.environment_log_s = 0;
