@@ -17,6 +17,7 @@
 // in the twin log (SIM:LOG?), with the bench time it happened at.
 #include "instruments/common/twin_log_commands.hpp"
 #include "instruments/common/twin_registry.hpp"
+#include "instruments/common/twin_timing.hpp"
 #include "instruments/sim/bench.hpp"
 #include "instruments/sim/twin_log.hpp"
 #include "instruments/sim/wiring.hpp"
@@ -181,12 +182,11 @@ struct BertTwin {
     advance();
   }
 
-  // Simulated seconds until the gate ends, plus a millisecond of wall time so that the clock
-  // has passed the end when the delayed *OPC? reply goes out.
+  // Simulated seconds until the gate ends, plus the reply's margin (twin_timing.hpp).
   double pending_s() {
     advance();
     if (!running) return 0;
-    return std::max(0.0, start_s + duration_s - clock->elapsed_s()) + 1e-3 * clock->scale();
+    return std::max(0.0, start_s + duration_s - clock->elapsed_s()) + opc_margin_s(*clock);
   }
 
   // A setting may not change under a running gate; sending the value it already has is fine

@@ -7,6 +7,7 @@
 // i and o were routed to before. Every route change goes in the twin log (SIM:LOG?).
 #include "instruments/common/twin_log_commands.hpp"
 #include "instruments/common/twin_registry.hpp"
+#include "instruments/common/twin_timing.hpp"
 #include "instruments/sim/bench.hpp"
 #include "instruments/sim/twin_log.hpp"
 #include "instruments/sim/wiring.hpp"
@@ -44,11 +45,10 @@ struct SwitchTwin {
     settled_at_s = clock->elapsed_s() + settle_s;
   }
 
-  // Simulated seconds until the mirrors settle, plus a millisecond of wall time so that the
-  // clock has passed the end when the delayed *OPC? reply goes out (as the BERT's gate).
+  // Simulated seconds until the mirrors settle, plus the reply's margin (twin_timing.hpp).
   double pending_s() const {
     const double left = settled_at_s - clock->elapsed_s();
-    return left > 0 ? left + 1e-3 * clock->scale() : 0.0;
+    return left > 0 ? left + opc_margin_s(*clock) : 0.0;
   }
 
   static int number(std::string_view text, const std::string& list) {

@@ -213,6 +213,29 @@ end
   for (const auto& [t, took] : r.samples) CHECK(took == Approx(1.0).margin(1e-3));
 }
 
+TEST_CASE("400 lanes gated in blocks of 4 behind a switch on virtual time take the gates and the switch's settling, nothing more") {
+  // Each block: a route (the twin settles in 0.01 s) and a 1 s gate. The switch twin once
+  // answered *OPC? a millisecond of wall time late, which virtual time turned into 3.6 s of
+  // simulated time per route at a time scale of 3600: 461 s instead of 101.
+  auto station = engine::load_station(LEDLAB_SOURCE_DIR "/sequences/stations/sim_switch.toml");
+  REQUIRE(station);
+  REQUIRE(station->time_scale >= 1000);
+  auto req = test::script_run_request("vt_switch_blocks", R"lua(
+bert.set_bit_rate(2e9)
+local t0 = now()
+local counts = bert.gate_bits(2e9)
+record { quantity = "gates_took", unit = "s", value = now() - t0 }
+record { quantity = "lanes_gated", unit = "1", value = #counts.bits }
+)lua", std::move(*station));
+  auto took = run_and_read(req, "gates_took");
+  INFO(took.out);
+  REQUIRE(took.code == 0);
+  REQUIRE(took.samples.size() == 1);
+  // 100 blocks: 100 s of gates, 100 routes of 0.01 s, a little for the reads.
+  CHECK(took.samples.front().second >= 100.0);
+  CHECK(took.samples.front().second < 102.0);
+}
+
 TEST_CASE("a station with the environment log off records no environment series") {
   auto req = virtual_request("vt_env_off", "chamber.set_setpoint(40)\nsleep(3600)\n");
   req.station.environment_log_s = 0;
