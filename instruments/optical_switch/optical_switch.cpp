@@ -189,6 +189,13 @@ asio::awaitable<Status> OpticalSwitch::reapply_settings() {
   co_return co_await send_routes(routes);
 }
 
+Capabilities OpticalSwitch::capabilities() const {
+  Capabilities c = Instrument::capabilities();
+  c.inputs = inputs_;
+  c.outputs = outputs_;
+  return c;
+}
+
 nlohmann::json OpticalSwitch::settings() const {
   nlohmann::json routes = nlohmann::json::object();
   for (auto [out, in] : routes_) routes[std::to_string(out)] = in;

@@ -73,6 +73,8 @@ class OpticalSwitch : public Instrument {
   // Opens all, then closes again the routes this driver last set (after a reconnect).
   boost::asio::awaitable<Status> reapply_settings() override;
   nlohmann::json settings() const override;
+  // Its size, for the pre-flight check of the sockets' switch inputs and outputs.
+  Capabilities capabilities() const override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
 
   // The command that routes the pairs (exposed for the dialect tests). Pairs must be valid.

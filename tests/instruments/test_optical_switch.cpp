@@ -99,6 +99,10 @@ TEST_CASE("optical switch: the driver learns the twin's size, routes, waits for 
   CHECK(rig.sw->identity()->model == "SIM-SWITCH");
   CHECK(rig.sw->inputs() == 16);
   CHECK(rig.sw->outputs() == 2);
+  // What it declares to the pre-flight check.
+  CHECK(rig.sw->capabilities().kind == "optical_switch");
+  CHECK(rig.sw->capabilities().inputs == 16);
+  CHECK(rig.sw->capabilities().outputs == 2);
   require_ok(rig.run(rig.sw->route(5, 1)));
   // *OPC? answered only once the mirrors had settled, on the station's clock.
   const auto log = rig.station.twin_log()->entries("sw");
