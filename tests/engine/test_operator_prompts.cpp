@@ -166,12 +166,14 @@ namespace {
 
 // A script that waits on one prompt, driven by the test through OperatorCommands alone.
 struct PromptBench {
+  explicit PromptBench(std::string script = "log(prompt{text = 'Lid closed?', choices = {'Yes', 'No'}})\n")
+      : runner{lua::SequenceScript(std::move(script), "bench.lua"), {}, sinks()} {}
+
   boost::asio::io_context io;
   std::shared_ptr<Clock> clock = Clock::virtual_time();
-  engine::OperatorPrompts prompts{clock, {}};
-  lua::SequenceRunner runner{lua::SequenceScript("log(prompt{text = 'Lid closed?', choices = {'Yes', 'No'}})\n", "bench.lua"),
-                             {}, sinks()};
-  std::vector<std::string> lines, actions, logged;
+  engine::OperatorPrompts prompts{clock, prompt_hooks()};
+  lua::SequenceRunner runner;
+  std::vector<std::string> lines, actions, logged, timeouts;
   engine::OperatorCommands commands{runner, prompts, hooks()};
   engine::OperatorCommands::Queries queries{[] { return std::string("status"); }, [] { return std::string("{}"); }};
   std::optional<lua::RunOutcome> outcome;
@@ -180,6 +182,11 @@ struct PromptBench {
     lua::Sinks s;
     s.log = [this](std::string_view text) { logged.emplace_back(text); };
     return s;
+  }
+  engine::OperatorPrompts::Hooks prompt_hooks() {
+    engine::OperatorPrompts::Hooks h;
+    h.timed_out = [this](const engine::PendingPrompt& p, const std::optional<std::string>&) { timeouts.push_back(p.spec.text); };
+    return h;
   }
   engine::OperatorCommands::Hooks hooks() {
     engine::OperatorCommands::Hooks h;
@@ -247,4 +254,17 @@ TEST_CASE("pause, resume and abort act once each, from the socket, the terminal 
   REQUIRE(bench.outcome);
   CHECK(bench.outcome->status == lua::RunStatus::aborted);
   CHECK_FALSE(bench.prompts.pending());
+}
+
+TEST_CASE("aborting a run while a prompt with a timeout waits withdraws it: no default taken, no timeout logged") {
+  PromptBench bench("log(prompt{text = 'Lid closed?', choices = {'Yes', 'No'}, timeout = 600, default = 'No'})\n");
+  bench.start();
+  REQUIRE(bench.prompts.pending());
+  bench.commands.control("abort", bench.queries);
+  bench.io.run();
+  REQUIRE(bench.outcome);
+  CHECK(bench.outcome->status == lua::RunStatus::aborted);
+  CHECK(bench.timeouts.empty());  // once: "no answer within 600 s", the default taken, after 0 s
+  CHECK(bench.logged.empty());    // the script never got 'No'
+  CHECK(bench.clock->elapsed_s() < 600);
 }

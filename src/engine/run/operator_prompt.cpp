@@ -135,6 +135,7 @@ asio::awaitable<Result<std::string>> OperatorPrompts::ask(PromptSpec spec) {
     }
   } withdraw{this, waiter};
   if (hooks_.asked) hooks_.asked(*pending_);
+  const double since_s = clock_->elapsed_s();
   if (const auto timeout = pending_->spec.timeout_s) {
     (void)co_await (waiter->answered.async_wait(asio::as_tuple(asio::use_awaitable)) || clock_->sleep(*timeout));
   } else {
@@ -143,6 +144,11 @@ asio::awaitable<Result<std::string>> OperatorPrompts::ask(PromptSpec spec) {
   }
   if (waiter->choice) co_return *waiter->choice;
   const PendingPrompt asked = *pending_;
+  // Neither answered nor timed out: the wait was cancelled (the run is aborting). No default
+  // is taken and no timeout logged for a prompt whose time had not run out.
+  // (A microsecond's slack: the clock's seconds since the epoch round the difference.)
+  if (!asked.spec.timeout_s || clock_->elapsed_s() - since_s < *asked.spec.timeout_s - 1e-6)
+    co_return fail(Errc::cancelled, fmt::format("prompt '{}' withdrawn unanswered: the run is ending", asked.spec.text));
   if (hooks_.timed_out) hooks_.timed_out(asked, asked.spec.default_choice);
   if (asked.spec.default_choice) co_return *asked.spec.default_choice;
   co_return fail(Errc::timeout, fmt::format("prompt '{}': no answer within {:g} s and no default", asked.spec.text,
