@@ -192,10 +192,17 @@ TEST_CASE("optical switch: a BERT channel behind the switch reads the routed lan
   while (bench.array().lane(lane).dead || bench.ber(lane) * kBits < 50) ++lane;
   REQUIRE(lane < 16);
   require_ok(rig.run(rig.sw->route(static_cast<int>(lane + 1), 1)));
+  // The bench runs on wall time here: the junction still warms up after the drive was set,
+  // so the lane's BER moves while the test runs (more so on a loaded machine). The count must
+  // lie within the Poisson band of the BER somewhere between just before and just after.
+  const double before = bench.ber(lane) * static_cast<double>(kBits);
   auto counts = rig.gate_bits(kBits);
   REQUIRE(counts.size() == 2);
-  const double mean = bench.ber(lane) * static_cast<double>(kBits);
-  CHECK(std::abs(static_cast<double>(counts[0].errors) - mean) <= 6 * std::sqrt(mean) + 2);
+  const double after = bench.ber(lane) * static_cast<double>(kBits);
+  const double lo = std::min(before, after), hi = std::max(before, after);
+  const double errors = static_cast<double>(counts[0].errors);
+  CHECK(errors >= lo - 6 * std::sqrt(lo) - 2);
+  CHECK(errors <= hi + 6 * std::sqrt(hi) + 2);
   CHECK(counts[1].errors == kBits / 2);  // no light: loss of signal, every other bit wrong
 
   // DUT 1's drive off: the routed lane goes dark too; DUT 0's drive does not matter to it.
