@@ -268,3 +268,20 @@ TEST_CASE("aborting a run while a prompt with a timeout waits withdraws it: no d
   CHECK(bench.logged.empty());    // the script never got 'No'
   CHECK(bench.clock->elapsed_s() < 600);
 }
+
+TEST_CASE("a prompt with more choices or longer text than a person reads is refused, naming the bound") {
+  json many = {{"text", "Which fibre?"}, {"choices", json::array()}};
+  for (std::size_t i = 0; i <= engine::kMaxPromptChoices; ++i) many["choices"].push_back("block " + std::to_string(i));
+  auto r = engine::prompt_from_json(many);
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("choices") && Catch::Contains("at most 32"));
+  many["choices"].erase(many["choices"].size() - 1);
+  CHECK(engine::prompt_from_json(many));  // 32 is fine
+
+  auto long_text = engine::prompt_from_json({{"text", std::string(engine::kMaxPromptTextBytes + 1, 'x')}});
+  REQUIRE_FALSE(long_text);
+  CHECK_THAT(long_text.error().message, Catch::Contains("text") && Catch::Contains("at most 4096"));
+  auto long_choice = engine::prompt_from_json({{"text", "ok?"}, {"choices", {std::string(engine::kMaxPromptChoiceBytes + 1, 'y')}}});
+  REQUIRE_FALSE(long_choice);
+  CHECK_THAT(long_choice.error().message, Catch::Contains("at most 200"));
+}

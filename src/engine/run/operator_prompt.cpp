@@ -54,14 +54,21 @@ Result<PromptSpec> prompt_from_json(const json& args) {
       if (!value.is_string() || value.get<std::string>().empty())
         return fail(Errc::invalid_argument, "prompt: text: expected a non-empty string (what the operator is asked)");
       spec.text = value.get<std::string>();
+      if (spec.text.size() > kMaxPromptTextBytes)
+        return fail(Errc::invalid_argument, fmt::format("prompt: text: {} bytes, at most {}", spec.text.size(), kMaxPromptTextBytes));
     } else if (key == "choices") {
       // A Lua table of strings arrives as an array; an empty table as an empty object.
       if (!value.is_array() && !(value.is_object() && value.empty()))
         return fail(Errc::invalid_argument, "prompt: choices: expected a list of strings, e.g. {'OK', 'Skip'}");
+      if (value.size() > kMaxPromptChoices)
+        return fail(Errc::invalid_argument, fmt::format("prompt: choices: {} of them, at most {}", value.size(), kMaxPromptChoices));
       for (const auto& c : value) {
         if (!c.is_string() || c.get<std::string>().empty())
           return fail(Errc::invalid_argument, fmt::format("prompt: choices: {} is not a non-empty string", c.dump()));
         const std::string choice = c.get<std::string>();
+        if (choice.size() > kMaxPromptChoiceBytes)
+          return fail(Errc::invalid_argument,
+                      fmt::format("prompt: choices: a choice of {} bytes, at most {}", choice.size(), kMaxPromptChoiceBytes));
         for (const auto& seen : spec.choices)
           if (lower(seen) == lower(choice))
             return fail(Errc::invalid_argument,

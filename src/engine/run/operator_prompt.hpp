@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +32,12 @@ struct PromptSpec {
 };
 
 // prompt{}'s table. Errors name the field and what is wrong with it ("prompt: timeout: ...").
+// A person reads the question and picks a button: beyond these it is a script bug (and a list
+// of 200,000 choices once held the engine loop until the watchdog ended the run).
+inline constexpr std::size_t kMaxPromptChoices = 32;
+inline constexpr std::size_t kMaxPromptTextBytes = 4096;   // the question
+inline constexpr std::size_t kMaxPromptChoiceBytes = 200;  // one choice
+
 Result<PromptSpec> prompt_from_json(const nlohmann::json& args);
 
 // "waiting for operator: Move the bundle (choices: OK, Skip; timeout 600 s, default Skip)"
