@@ -7,6 +7,7 @@
 #include "engine/run/operator_console.hpp"
 #include "engine/run/operator_prompt.hpp"
 #include "engine/run/run_sequence.hpp"
+#include "support/in_process_run.hpp"
 #include "support/sim_run_request.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -38,15 +39,10 @@ struct Ran {
 
 Ran run(const engine::RunRequest& req) {
   Ran r;
-  std::ostringstream out;
-  r.code = engine::run_sequence(req, out);
-  r.out = out.str();
-  auto reader = db::Reader::open(req.db);
-  REQUIRE(reader);
-  auto runs = reader->list_runs();
-  REQUIRE(runs);
-  REQUIRE(runs->size() == 1);
-  auto events = reader->events(runs->front().id);
+  auto ran = test::run_in_process(req);
+  r.code = ran.code;
+  r.out = ran.out;
+  auto events = ran.reader->events(ran.run.id);
   REQUIRE(events);
   for (const auto& e : *events)
     r.events.push_back({e.t_s, e.kind, e.source, e.message, json::parse(e.data_json, nullptr, false)});

@@ -3,6 +3,7 @@
 // and faults can be scheduled at simulated moments instead of wall-clock sleeps.
 #include "db/reader.hpp"
 #include "engine/run/run_sequence.hpp"
+#include "support/in_process_run.hpp"
 #include "support/paths.hpp"
 #include "support/sim_run_request.hpp"
 
@@ -34,15 +35,11 @@ engine::RunRequest virtual_request(const std::string& name, const std::string& s
 
 Recorded run_and_read(const engine::RunRequest& req, const std::string& quantity) {
   Recorded r;
-  std::ostringstream out;
-  r.code = engine::run_sequence(req, out);
-  r.out = out.str();
-  auto reader = db::Reader::open(req.db);
-  REQUIRE(reader);
-  auto runs = reader->list_runs();
-  REQUIRE(runs);
-  REQUIRE(runs->size() == 1);
-  auto series = reader->series(runs->front().id);
+  auto ran = test::run_in_process(req);
+  r.code = ran.code;
+  r.out = ran.out;
+  auto& reader = ran.reader;
+  auto series = reader->series(ran.run.id);
   REQUIRE(series);
   double t0 = 0;
   bool first = true;
@@ -55,7 +52,7 @@ Recorded run_and_read(const engine::RunRequest& req, const std::string& quantity
       r.samples.emplace_back(x.t_s - t0, x.value);
     }
   }
-  auto events = reader->events(runs->front().id);
+  auto events = reader->events(ran.run.id);
   REQUIRE(events);
   for (const auto& e : *events) {
     r.events.push_back(e.message);
