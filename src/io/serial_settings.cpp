@@ -175,4 +175,19 @@ Result<PtyPair> open_pty_pair() {
   return pair;
 }
 
+Result<SerialSettings> serial_settings(const Address& address) {
+  SerialSettings s;
+  s.device = address.device;
+  if (auto st = apply_serial_options(s, address.serial_options); !st) return fail(Error(st.error()).at(address.text));
+  return s;
+}
+
+std::optional<Terminators> address_terminators(const Address& address) {
+  if (address.kind != Address::Kind::serial) return std::nullopt;
+  auto s = serial_settings(address);
+  if (!s) return std::nullopt;
+  // A CR LF reply is framed on its LF; the session drops the CR before it.
+  return Terminators{s->write_terminator, s->read_terminator.back()};
+}
+
 }  // namespace ledlab::io

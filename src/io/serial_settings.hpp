@@ -4,9 +4,11 @@
 // address ("baud=9600&data=8&parity=none&stop=1&flow=none&term=crlf"), applied to an Asio
 // serial_port, and a pseudo-terminal pair for twins and tests.
 #include "core/error.hpp"
+#include "io/address.hpp"
 
 #include <boost/asio/serial_port.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,6 +46,17 @@ bool is_supported_baud(unsigned baud);
 
 // Configures an open port; the error names the setting the driver refused.
 Status apply(const SerialSettings& settings, boost::asio::serial_port& port);
+
+// The line settings a serial address names (Address::Kind::serial).
+Result<SerialSettings> serial_settings(const Address& address);
+
+// The terminators a serial address fixes (nullopt for other kinds): the SCPI session must
+// frame messages with the same ones as the line.
+struct Terminators {
+  std::string write;
+  char read;  // the byte a reply ends on
+};
+std::optional<Terminators> address_terminators(const Address& address);
 
 // A pseudo-terminal pair (openpty(3)) in raw mode, both ends close-on-exec: the master end
 // plays the instrument, the slave path is what a driver opens as its serial device.

@@ -72,3 +72,51 @@ TEST_CASE("serial settings apply to a port opened on a pseudo-terminal") {
   REQUIRE(apply_serial_options(s, "baud=115200&data=8&parity=odd&stop=2&flow=xonxoff"));
   CHECK(apply(s, port));
 }
+
+TEST_CASE("ASRL board numbers name /dev/ttyS from 0, as Linux VISA does") {
+  auto a = parse_address("ASRL3::INSTR");
+  REQUIRE(a);
+  CHECK(a->kind == Address::Kind::serial);
+  CHECK(a->device == "/dev/ttyS2");
+  CHECK(a->canonical() == "serial:///dev/ttyS2?baud=9600&data=8&parity=none&stop=1&flow=none&term=lf");
+  CHECK(parse_address("asrl1::instr")->device == "/dev/ttyS0");
+}
+
+TEST_CASE("ASRL with a device path is pyvisa-py's form and keeps the path's case") {
+  auto a = parse_address("ASRL/dev/ttyUSB0::INSTR");
+  REQUIRE(a);
+  CHECK(a->kind == Address::Kind::serial);
+  CHECK(a->device == "/dev/ttyUSB0");
+}
+
+TEST_CASE("a serial URL carries its line settings into the address") {
+  auto a = parse_address("serial:///dev/ttyUSB1?baud=19200&parity=even&term=crlf");
+  REQUIRE(a);
+  CHECK(a->device == "/dev/ttyUSB1");
+  CHECK(a->serial_options == "baud=19200&data=8&parity=even&stop=1&flow=none&term=crlf");
+  auto s = serial_settings(*a);
+  REQUIRE(s);
+  CHECK(s->baud == 19200);
+  auto t = address_terminators(*a);
+  REQUIRE(t);
+  CHECK(t->write == "\r\n");
+  CHECK(t->read == '\n');
+  CHECK_FALSE(address_terminators(*parse_address("tcp://127.0.0.1:5025")));
+}
+
+TEST_CASE("bad serial addresses are refused naming what is wrong") {
+  auto check = [](const char* text, const char* what) {
+    auto a = parse_address(text);
+    INFO(text);
+    REQUIRE_FALSE(a);
+    CHECK(a.error().code == Errc::bad_address);
+    CHECK_THAT(a.error().message, Catch::Contains(what));
+  };
+  check("ASRL0::INSTR", "board '0'");
+  check("ASRL::INSTR", "board ''");
+  check("ASRLx::INSTR", "board 'x'");
+  check("ASRL1", "ASRL<n>::INSTR");
+  check("serial://dev/ttyUSB0", "absolute path");
+  check("serial:///dev/ttyUSB0?baud=12345", "baud='12345'");
+  check("serial:///dev/ttyUSB0?bits=8", "unknown serial option 'bits'");
+}
