@@ -35,6 +35,16 @@ TEST_CASE("ledlab demo serves the simulated station and reads every instrument")
   CHECK_THAT(r.out, Catch::Contains("5 instrument(s): 0 unreachable, 0 with errors"));
 }
 
+TEST_CASE("ledlab demo checks a chamber on a serial line by its own identity and heartbeat queries") {
+  auto r = run_ledlab("demo --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim_serial_chamber.toml");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("thermal_chamber    serial:///"));
+  CHECK_THAT(r.out, Catch::Contains("identity SCP-220 Ver.1.00"));
+  CHECK_THAT(r.out, Catch::Contains("per heartbeat round trip"));
+  CHECK_THAT(r.out, Catch::Contains("5 instrument(s): 0 unreachable, 0 with errors"));
+}
+
 TEST_CASE("ledlab check exits non-zero and names the instrument that is unreachable") {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/unreachable-station.toml";
   std::ofstream(path) << "[instruments.lonely_pm]\nkind = \"power_meter\"\naddress = \"tcp://127.0.0.1:9\"\n"
