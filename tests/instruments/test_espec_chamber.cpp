@@ -189,3 +189,15 @@ TEST_CASE("an espec chamber whose serial cable was pulled is reconnected, its se
   CHECK(std::find(rig.lines.begin() + static_cast<long>(before), rig.lines.end(), "TEMP, S55.0") != rig.lines.end());
   CHECK(rig.server->plug_count() == 2);
 }
+
+TEST_CASE("an espec acknowledgement that is neither OK: nor NA: fails as a protocol error naming the command") {
+  Rig rig;
+  Rig::ok(rig.go(rig.chamber->initialize()));
+  Rig::ok(rig.go(rig.chamber->session().write("SIM:FAULt:GARBle 1")));
+  auto st = rig.go(rig.chamber->set_setpoint_c(30.0));
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == Errc::protocol);
+  CHECK(st.error().instrument == "chamber");
+  CHECK(st.error().command == "TEMP, S30.0");
+  CHECK_THAT(st.error().message, Catch::Contains("instead of OK: or NA:"));
+}
