@@ -8,6 +8,7 @@
 #include "engine/sim_station.hpp"
 #include "engine/station_config.hpp"
 #include "io/link.hpp"
+#include "io/serial_settings.hpp"
 #include "scpi/session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -81,7 +82,14 @@ Measured measure(const Row& row, int n) {
     std::optional<scpi::Session> session;
     if (!address) out.error = address.error().describe();
     else if (auto link = io::make_link(*address, io.get_executor()); !link) out.error = link.error().describe();
-    else session.emplace("chamber", std::move(*link));
+    else {
+      scpi::SessionOptions options;
+      if (auto term = io::address_terminators(*address)) {  // a serial line frames with its own
+        options.write_terminator = term->write;
+        options.read_terminator = term->read;
+      }
+      session.emplace("chamber", std::move(*link), options);
+    }
     if (session) {
       if (auto st = run_on(io, session->connect()); !st) out.error = st.error().describe();
       else {
@@ -108,6 +116,10 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   rows.push_back({"raw TCP (baseline)", "tcp://127.0.0.1:5025", "thermostream", "TMPA?"});
   rows.push_back({"USBTMC (simulated bus)", "usbtmc://1313:8078/BENCH1", "thermostream", "TMPA?"});
+  // A pseudo-terminal moves bytes at memory speed whatever the baud rate: these rows are the cost
+  // of the serial link and tty layer, not of an RS-232 line (9600 baud: ~25 ms per TEMP? exchange).
+  rows.push_back({"serial (pty, SCPI)", "serial:///dev/ttyBENCH?baud=115200&term=lf", "thermostream", "TMPA?"});
+  rows.push_back({"serial (pty, Espec)", "serial:///dev/ttyBENCH?baud=9600&term=crlf", "espec", "TEMP?"});
 
   fmt::print("Query round trips per second to the chamber twin, {} queries per link kind\n", n);
   double baseline = 0;  // the first row's rate: raw TCP
