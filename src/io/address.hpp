@@ -5,16 +5,19 @@
 //                                        (an IPv6 host in brackets in both: tcp://[::1]:5025)
 //   usbtmc://VID:PID[/serial]            USBTMC over libusb (hex ids)
 //   USB[n]::0xVID::0xPID[::serial]::INSTR the same, as a VISA resource string
+//   modbus-tcp://host[:502][?unit=1&map=NAME]          Modbus TCP controller (address_modbus.cpp)
+//   modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=1&map=NAME   Modbus RTU on a serial line
 #include "core/error.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace ledlab::io {
 
 struct Address {
-  enum class Kind { tcp, usbtmc };
+  enum class Kind { tcp, usbtmc, modbus_tcp, modbus_rtu };
   Kind kind = Kind::tcp;
   std::string host;        // tcp; an IPv6 literal without its brackets
   std::uint16_t port = 0;  // tcp
@@ -22,11 +25,18 @@ struct Address {
   std::uint16_t product_id = 0;  // usbtmc
   std::string serial;            // usbtmc, empty = first match
   std::string text;              // as written by the user
+  std::uint8_t modbus_unit = 1;      // modbus_tcp, modbus_rtu: the unit (slave) id
+  std::string modbus_map;            // modbus_tcp, modbus_rtu: register map, shipped name or file path
+  std::string modbus_device;         // modbus_rtu: the serial device path
+  std::string modbus_serial_options; // modbus_rtu: the serial line options ("baud=19200&parity=even")
 
   std::string canonical() const;  // tcp://host:port or usbtmc://vvvv:pppp[/serial]
 };
 
 Result<Address> parse_address(std::string_view text);
+// modbus-tcp:// and modbus-rtu:// (address_modbus.cpp); nullopt when `text` is neither.
+std::optional<Result<Address>> parse_modbus_address(std::string_view text);
+std::string modbus_canonical(const Address& a);
 // "host:port", with an IPv6 host in brackets ("[::1]:5025").
 std::string host_port(std::string_view host, std::uint16_t port);
 

@@ -1,4 +1,5 @@
 #include "io/link.hpp"
+#include "io/modbus/modbus_links.hpp"
 #include "io/tcp_link.hpp"
 #include "io/usbtmc/usb_device.hpp"
 #include "io/usbtmc/usbtmc_link.hpp"
@@ -16,6 +17,9 @@ Result<std::unique_ptr<Link>> make_link(const Address& address, boost::asio::any
       if (!backend) return fail(Error(backend.error()).at(address.text));
       return std::make_unique<UsbtmcLink>(executor, address, std::move(*backend));
     }
+    case Address::Kind::modbus_tcp:
+    case Address::Kind::modbus_rtu:
+      return modbus::make_modbus_link(address, executor);
   }
   return fail(Errc::bad_address, address.text);
 }
