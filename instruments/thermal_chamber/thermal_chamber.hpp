@@ -46,6 +46,10 @@ struct ThermalChamberDialect {
   std::string_view set_lower_limit;
   std::string_view get_upper_limit;  // "ULIM?"
   std::string_view get_lower_limit;
+  // Modbus controllers: the register map (io/modbus/register_map.hpp) whose names the formats
+  // above use ("SETPOINT {c:.2f}", "PV?"); the Modbus link turns them into register
+  // transactions and the twin serves the same names. Empty for SCPI models.
+  std::string_view register_map = "";
 };
 
 const ThermalChamberDialect* find_thermal_chamber_dialect(std::string_view driver);

@@ -53,6 +53,14 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
       self->attach_usb(inst, *address, std::move(*device));
       continue;
     }
+    if (address->kind == io::Address::Kind::modbus_tcp || address->kind == io::Address::Kind::modbus_rtu) {
+      auto twin = serve_modbus_twin(io, station.source, inst.name, *address, std::move(*device), clock,
+                                    ports == Ports::any_free ? std::uint16_t{0} : address->port, bind_address);
+      if (!twin) return fail(twin.error());
+      inst.address = twin->address;
+      self->modbus_twins_.push_back(std::move(*twin));
+      continue;
+    }
     auto server = std::make_shared<scpi::server::Server>(
         io, *device, bind_address, ports == Ports::any_free ? std::uint16_t{0} : address->port, clock);
     try {
@@ -87,6 +95,7 @@ SimulatedStation::~SimulatedStation() {
 
 void SimulatedStation::stop() {
   for (auto& [name, server] : servers_) server->stop();
+  for (auto& twin : modbus_twins_) twin.stop();
 }
 
 std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view instrument) const {
@@ -94,6 +103,8 @@ std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view 
     if (name == instrument) return std::shared_ptr<scpi::server::Device>(server, &server->device());
   for (const auto& [name, device] : usb_devices_)
     if (name == instrument) return device;
+  for (const auto& twin : modbus_twins_)
+    if (twin.instrument == instrument) return twin.device;
   return nullptr;
 }
 

@@ -5,6 +5,7 @@
 // bus in this process instead, installed as the bus usbtmc:// links open through while the
 // station lives: a simulated run crosses the whole USBTMC link, with no hardware.
 #include "core/clock.hpp"
+#include "engine/sim_modbus.hpp"
 #include "engine/station_config.hpp"
 #include "instruments/sim/bench.hpp"
 #include "instruments/sim/twin_log.hpp"
@@ -70,6 +71,7 @@ class SimulatedStation {
   boost::asio::io_context* io_ = nullptr;
   std::shared_ptr<scpi::server::UsbBus> usb_bus_;
   std::vector<std::pair<std::string, std::shared_ptr<scpi::server::Device>>> usb_devices_;
+  std::vector<ModbusTwin> modbus_twins_;  // sim_modbus.hpp
 };
 
 }  // namespace ledlab::engine

@@ -1,0 +1,38 @@
+#include "engine/sim_modbus.hpp"
+
+#include "core/log.hpp"
+#include "io/modbus/register_map.hpp"
+#include "scpi/server/modbus_server.hpp"
+
+#include <fmt/format.h>
+
+namespace ledlab::engine {
+
+Result<ModbusTwin> serve_modbus_twin(boost::asio::io_context& io, const std::string& source, const std::string& instrument,
+                                     const io::Address& address, std::shared_ptr<scpi::server::Device> device,
+                                     std::shared_ptr<Clock> clock, std::uint16_t port, const std::string& bind_address) {
+  auto map = io::modbus::load_register_map(address.modbus_map);
+  if (!map) return fail(Errc::config, fmt::format("{}: instruments.{}.address: {}", source, instrument, map.error().message));
+  ModbusTwin twin;
+  twin.instrument = instrument;
+  twin.device = device;
+  if (address.kind != io::Address::Kind::modbus_tcp)
+    return fail(Errc::config, fmt::format("{}: instruments.{}: the Modbus RTU twin is not built in yet", source, instrument));
+  auto server = std::make_shared<scpi::server::ModbusServer>(io, device, std::move(*map), address.modbus_unit,
+                                                             bind_address, port, std::move(clock));
+  try {
+    server->start();
+  } catch (const boost::system::system_error& e) {
+    return fail(Errc::config, fmt::format("{}: cannot serve {} over Modbus TCP on {}:{}: {}", source, instrument,
+                                          bind_address, port, e.code().message()));
+  }
+  io::Address served = address;
+  served.host = bind_address == "0.0.0.0" ? address.host : bind_address;
+  served.port = server->port();
+  twin.address = served.canonical();
+  twin.stop = [server] { server->stop(); };
+  log::info("sim", "{} on {} (Modbus TCP twin)", instrument, twin.address);
+  return twin;
+}
+
+}  // namespace ledlab::engine
