@@ -1,7 +1,7 @@
 #include "scpi/server/modbus_server.hpp"
 
 #include "core/log.hpp"
-#include "scpi/server/reply_delay.hpp"
+#include "scpi/server/reply_pacing.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -91,7 +91,11 @@ asio::awaitable<void> ModbusServer::serve(std::shared_ptr<tcp::socket> socket) {
       log::info(kModule, "{}: injected fault: dropping the Modbus connection", device().identity().model);
       break;
     }
-    co_await wait_before_reply(io_, *clock_, answer.delay_s, answer.fault.stall_s, timer);
+    Outcome paced;  // every Modbus request has a response: pace it as the twin's reply
+    paced.has_reply = true;
+    paced.delay_s = answer.delay_s;
+    paced.fault = answer.fault;
+    co_await hold_reply(io_, *clock_, paced, timer);
     if (!socket->is_open()) break;
     std::string frame = mb::encode_mbap(mbap->transaction, mbap->unit, answer.pdu);
     if (answer.fault.garble) device().faults().garble_text(frame);
