@@ -40,7 +40,14 @@ asio::awaitable<CheckLine> check_one(instruments::Instrument& inst, bool read) {
   constexpr int kRounds = 10;
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < kRounds; ++i) {
-    auto r = co_await inst.session().query("*OPC?");
+    // *OPC? where the instrument has it; a model without IEEE 488.2 commands its own query.
+    Status r;
+    if (inst.speaks_ieee488()) {
+      auto opc = co_await inst.session().query("*OPC?");
+      if (!opc) r = fail(opc.error());
+    } else {
+      r = co_await inst.heartbeat();
+    }
     if (!r) {
       line.problem = r.error().describe();
       co_return line;
@@ -52,6 +59,7 @@ asio::awaitable<CheckLine> check_one(instruments::Instrument& inst, bool read) {
     if (reading) line.reading = *reading;
     else line.problem = reading.error().describe();
   }
+  if (!inst.speaks_ieee488()) co_return line;  // no error queue: each command was answered
   auto errors = co_await inst.session().drain_errors();
   if (errors) line.errors = *errors;
   else if (line.problem.empty()) line.problem = errors.error().describe();

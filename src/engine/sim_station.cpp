@@ -53,6 +53,10 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
       self->attach_usb(inst, *address, std::move(*device));
       continue;
     }
+    if (address->kind == io::Address::Kind::serial) {
+      if (auto st = self->attach_serial(inst, *address, std::move(*device)); !st) return fail(st.error());
+      continue;
+    }
     if (address->kind == io::Address::Kind::modbus_tcp || address->kind == io::Address::Kind::modbus_rtu) {
       auto twin = serve_modbus_twin(io, station.source, inst.name, *address, std::move(*device), clock,
                                     ports == Ports::any_free ? std::uint16_t{0} : address->port, bind_address);
@@ -95,6 +99,7 @@ SimulatedStation::~SimulatedStation() {
 
 void SimulatedStation::stop() {
   for (auto& [name, server] : servers_) server->stop();
+  for (auto& [name, server] : serial_servers_) server->stop();
   for (auto& twin : modbus_twins_) twin.stop();
 }
 
@@ -103,6 +108,7 @@ std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view 
     if (name == instrument) return std::shared_ptr<scpi::server::Device>(server, &server->device());
   for (const auto& [name, device] : usb_devices_)
     if (name == instrument) return device;
+  if (auto serial = serial_server(instrument)) return std::shared_ptr<scpi::server::Device>(serial, &serial->device());
   for (const auto& twin : modbus_twins_)
     if (twin.instrument == instrument) return twin.device;
   return nullptr;

@@ -98,6 +98,7 @@ std::string host_port(std::string_view host, std::uint16_t port) {
 }
 
 std::string Address::canonical() const {
+  if (kind == Kind::serial) return fmt::format("serial://{}?{}", device, serial_options);
   if (kind == Kind::modbus_tcp || kind == Kind::modbus_rtu) return modbus_canonical(*this);
   if (kind == Kind::tcp) return "tcp://" + host_port(host, port);
   std::string s = fmt::format("usbtmc://{:04x}:{:04x}", vendor_id, product_id);
@@ -107,6 +108,7 @@ std::string Address::canonical() const {
 
 Result<Address> parse_address(std::string_view text) {
   if (text.empty()) return bad(text, "empty address");
+  if (auto serial = parse_serial_address(text)) return std::move(*serial);
   if (auto modbus = parse_modbus_address(text)) return std::move(*modbus);
   if (text.starts_with("tcp://")) {
     const std::string_view rest = text.substr(6);
@@ -142,7 +144,7 @@ Result<Address> parse_address(std::string_view text) {
     }
     return bad(text, fmt::format("unknown VISA interface '{}'", parts[0]));
   }
-  return bad(text, "expected tcp://host:port, usbtmc://VID:PID or a VISA resource string");
+  return bad(text, "expected tcp://host:port, usbtmc://VID:PID, serial:///dev/tty...?baud=... or a VISA resource string");
 }
 
 }  // namespace ledlab::io

@@ -5,6 +5,9 @@
 //                                        (an IPv6 host in brackets in both: tcp://[::1]:5025)
 //   usbtmc://VID:PID[/serial]            USBTMC over libusb (hex ids)
 //   USB[n]::0xVID::0xPID[::serial]::INSTR the same, as a VISA resource string
+//   serial:///dev/ttyUSB0?baud=9600&...   a serial port with its line settings (serial_settings.hpp)
+//   ASRL<n>::INSTR                        /dev/ttyS<n-1>, as Linux VISA numbers them
+//   ASRL/dev/ttyUSB0::INSTR               a serial port by path (pyvisa-py's form)
 //   modbus-tcp://host[:502][?unit=1&map=NAME]          Modbus TCP controller (address_modbus.cpp)
 //   modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=1&map=NAME   Modbus RTU on a serial line
 #include "core/error.hpp"
@@ -17,21 +20,26 @@
 namespace ledlab::io {
 
 struct Address {
-  enum class Kind { tcp, usbtmc, modbus_tcp, modbus_rtu };
+  enum class Kind { tcp, usbtmc, serial, modbus_tcp, modbus_rtu };
   Kind kind = Kind::tcp;
   std::string host;        // tcp; an IPv6 literal without its brackets
   std::uint16_t port = 0;  // tcp
   std::uint16_t vendor_id = 0;   // usbtmc
   std::uint16_t product_id = 0;  // usbtmc
   std::string serial;            // usbtmc, empty = first match
+  std::string device;            // serial: the tty path ("/dev/ttyUSB0")
+  std::string serial_options;    // serial: line settings, normalised ("baud=9600&data=8&...&term=lf")
   std::string text;              // as written by the user
   std::uint8_t modbus_unit = 1;      // modbus_tcp, modbus_rtu: the unit (slave) id
   std::string modbus_map;            // modbus_tcp, modbus_rtu: register map, shipped name or file path
   std::string modbus_device;         // modbus_rtu: the serial device path
   std::string modbus_serial_options; // modbus_rtu: the serial line options ("baud=19200&parity=even")
 
-  std::string canonical() const;  // tcp://host:port or usbtmc://vvvv:pppp[/serial]
+  std::string canonical() const;  // tcp://host:port, usbtmc://vvvv:pppp[/serial] or serial://path?options
 };
+
+// serial:// and ASRL...::INSTR addresses (address_serial.cpp); nullopt when `text` is neither.
+std::optional<Result<Address>> parse_serial_address(std::string_view text);
 
 Result<Address> parse_address(std::string_view text);
 // modbus-tcp:// and modbus-rtu:// (address_modbus.cpp); nullopt when `text` is neither.

@@ -1,4 +1,5 @@
 #include "io/link.hpp"
+#include "io/serial_link.hpp"
 #include "io/modbus/modbus_links.hpp"
 #include "io/tcp_link.hpp"
 #include "io/usbtmc/usb_device.hpp"
@@ -16,6 +17,11 @@ Result<std::unique_ptr<Link>> make_link(const Address& address, boost::asio::any
       auto backend = usb::link_backend();
       if (!backend) return fail(Error(backend.error()).at(address.text));
       return std::make_unique<UsbtmcLink>(executor, address, std::move(*backend));
+    }
+    case Address::Kind::serial: {
+      auto settings = serial_settings(address);
+      if (!settings) return fail(settings.error());
+      return std::make_unique<SerialLink>(executor, std::move(*settings));
     }
     case Address::Kind::modbus_tcp:
     case Address::Kind::modbus_rtu:
