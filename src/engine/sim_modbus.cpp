@@ -2,6 +2,8 @@
 
 #include "core/log.hpp"
 #include "io/modbus/register_map.hpp"
+#include "io/modbus/rtu_transport.hpp"
+#include "scpi/server/modbus_rtu_server.hpp"
 #include "scpi/server/modbus_server.hpp"
 
 #include <fmt/format.h>
@@ -16,8 +18,21 @@ Result<ModbusTwin> serve_modbus_twin(boost::asio::io_context& io, const std::str
   ModbusTwin twin;
   twin.instrument = instrument;
   twin.device = device;
-  if (address.kind != io::Address::Kind::modbus_tcp)
-    return fail(Errc::config, fmt::format("{}: instruments.{}: the Modbus RTU twin is not built in yet", source, instrument));
+  if (address.kind == io::Address::Kind::modbus_rtu) {
+    auto line = io::modbus::rtu_settings(address.modbus_device, address.modbus_serial_options);
+    if (!line) return fail(Errc::config, fmt::format("{}: instruments.{}.address: {}", source, instrument, line.error().message));
+    auto server = std::make_shared<scpi::server::ModbusRtuServer>(io, device, std::move(*map), address.modbus_unit,
+                                                                  std::move(*line), std::move(clock));
+    if (auto st = server->start(); !st)
+      return fail(Errc::config, fmt::format("{}: cannot serve {} over Modbus RTU on a pseudo-terminal: {}", source,
+                                            instrument, st.error().message));
+    io::Address served = address;
+    served.modbus_device = server->path();  // the line settings stay as written: the twin reads with them
+    twin.address = served.canonical();
+    twin.stop = [server] { server->stop(); };
+    log::info("sim", "{} on {} (Modbus RTU twin)", instrument, twin.address);
+    return twin;
+  }
   auto server = std::make_shared<scpi::server::ModbusServer>(io, device, std::move(*map), address.modbus_unit,
                                                              bind_address, port, std::move(clock));
   try {

@@ -199,3 +199,33 @@ TEST_CASE("a shipped BER-vs-temperature run passes with the chamber on Modbus TC
     if (inst.name == "chamber") chamber_on_modbus = inst.idn.starts_with("Watlow,F4T,");
   CHECK(chamber_on_modbus);
 }
+
+TEST_CASE("a shipped BER-vs-temperature run passes with a Eurotherm 3200 chamber on Modbus RTU") {
+  auto station = modbus_station();
+  station.bench["array"]["rows"] = 4;
+  station.bench["array"]["cols"] = 4;
+  for (auto& inst : station.instruments)
+    if (inst.name == "chamber") {
+      inst.driver = "eurotherm-3200";
+      // The simulated station puts the twin on a pseudo-terminal and rewrites the device path.
+      inst.address = "modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=3&map=eurotherm-3200";
+    }
+  engine::RunRequest req;
+  req.script = LEDLAB_SOURCE_DIR "/sequences/ber_vs_temperature.lua";
+  req.station = std::move(station);
+  req.simulate = true;
+  req.virtual_time = true;
+  req.overrides = {{"temps", "25,45"}, {"soak_s", "60"}, {"target_ber", "1e-9"}, {"ber_limit", "1e-9"}};
+  req.db = test::in_build("modbus_rtu_chamber_ber.sqlite");
+  test::remove_db(req.db.string());
+  auto r = test::run_in_process(req);
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.run.status == db::RunStatus::finished);
+  auto instruments = r.reader->instruments(r.run.id);
+  REQUIRE(instruments);
+  bool chamber_on_rtu = false;
+  for (const auto& inst : *instruments)
+    if (inst.name == "chamber") chamber_on_rtu = inst.idn.starts_with("Eurotherm,3200,");
+  CHECK(chamber_on_rtu);
+}
