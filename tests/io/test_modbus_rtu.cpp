@@ -3,6 +3,7 @@
 // that answers with hostile frames.
 #include "io/modbus/modbus_links.hpp"
 #include "io/modbus/protocol.hpp"
+#include "io/modbus/rtu_transport.hpp"
 #include "io/serial_settings.hpp"
 #include "scpi/server/modbus_rtu_server.hpp"
 #include "scpi/session.hpp"
