@@ -176,8 +176,11 @@ TEST_CASE("the watlow-f4t-modbus driver recovers a dropped Modbus link: reconnec
   REQUIRE(air);
 }
 
-TEST_CASE("a shipped BER-vs-temperature run passes with the chamber on Modbus TCP") {
-  auto station = modbus_station();
+namespace {
+
+// ber_vs_temperature.lua on a small array with short parameters, the chamber as `station` has it.
+test::InProcessRun ber_run(const std::string& name, engine::StationConfig station,
+                           std::vector<engine::RunRequest::SimFault> faults = {}) {
   station.bench["array"]["rows"] = 4;
   station.bench["array"]["cols"] = 4;
   engine::RunRequest req;
@@ -186,46 +189,59 @@ TEST_CASE("a shipped BER-vs-temperature run passes with the chamber on Modbus TC
   req.simulate = true;
   req.virtual_time = true;
   req.overrides = {{"temps", "25,45"}, {"soak_s", "60"}, {"target_ber", "1e-9"}, {"ber_limit", "1e-9"}};
-  req.db = test::in_build("modbus_chamber_ber.sqlite");
+  req.sim_faults = std::move(faults);
+  req.db = test::in_build(name + ".sqlite");
   test::remove_db(req.db.string());
-  auto r = test::run_in_process(req);
+  return test::run_in_process(req);
+}
+
+std::string chamber_idn(test::InProcessRun& r) {
+  auto instruments = r.reader->instruments(r.run.id);
+  REQUIRE(instruments);
+  for (const auto& inst : *instruments)
+    if (inst.name == "chamber") return inst.idn;
+  return {};
+}
+
+bool has_event(test::InProcessRun& r, const std::string& text) {
+  auto events = r.reader->events(r.run.id);
+  REQUIRE(events);
+  for (const auto& e : *events)
+    if (e.message.find(text) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a shipped BER-vs-temperature run passes with the chamber on Modbus TCP") {
+  auto r = ber_run("modbus_chamber_ber", modbus_station());
   INFO(r.out);
   CHECK(r.code == 0);
   CHECK(r.run.status == db::RunStatus::finished);
-  auto instruments = r.reader->instruments(r.run.id);
-  REQUIRE(instruments);
-  bool chamber_on_modbus = false;
-  for (const auto& inst : *instruments)
-    if (inst.name == "chamber") chamber_on_modbus = inst.idn.starts_with("Watlow,F4T,");
-  CHECK(chamber_on_modbus);
+  CHECK(chamber_idn(r).starts_with("Watlow,F4T,"));
+}
+
+TEST_CASE("a BER run recovers the Modbus TCP chamber when the twin closes the connection mid-run") {
+  // The twin drops the connection on the first Modbus request after 300 s of the run.
+  auto r = ber_run("modbus_chamber_drop", modbus_station(), {{300, "chamber", "SIM:FAULT:DROP 0"}});
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.run.status == db::RunStatus::finished);
+  CHECK(has_event(r, "lost link: "));
+  CHECK(has_event(r, "link to chamber restored"));
 }
 
 TEST_CASE("a shipped BER-vs-temperature run passes with a Eurotherm 3200 chamber on Modbus RTU") {
   auto station = modbus_station();
-  station.bench["array"]["rows"] = 4;
-  station.bench["array"]["cols"] = 4;
   for (auto& inst : station.instruments)
     if (inst.name == "chamber") {
       inst.driver = "eurotherm-3200";
       // The simulated station puts the twin on a pseudo-terminal and rewrites the device path.
       inst.address = "modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=3&map=eurotherm-3200";
     }
-  engine::RunRequest req;
-  req.script = LEDLAB_SOURCE_DIR "/sequences/ber_vs_temperature.lua";
-  req.station = std::move(station);
-  req.simulate = true;
-  req.virtual_time = true;
-  req.overrides = {{"temps", "25,45"}, {"soak_s", "60"}, {"target_ber", "1e-9"}, {"ber_limit", "1e-9"}};
-  req.db = test::in_build("modbus_rtu_chamber_ber.sqlite");
-  test::remove_db(req.db.string());
-  auto r = test::run_in_process(req);
+  auto r = ber_run("modbus_rtu_chamber_ber", std::move(station));
   INFO(r.out);
   CHECK(r.code == 0);
   CHECK(r.run.status == db::RunStatus::finished);
-  auto instruments = r.reader->instruments(r.run.id);
-  REQUIRE(instruments);
-  bool chamber_on_rtu = false;
-  for (const auto& inst : *instruments)
-    if (inst.name == "chamber") chamber_on_rtu = inst.idn.starts_with("Eurotherm,3200,");
-  CHECK(chamber_on_rtu);
+  CHECK(chamber_idn(r).starts_with("Eurotherm,3200,"));
 }
