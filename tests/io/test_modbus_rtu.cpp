@@ -23,6 +23,7 @@
 
 #include <cerrno>
 #include <fstream>
+#include <future>
 #include <thread>
 
 using namespace ledlab;
@@ -185,4 +186,31 @@ TEST_CASE("hostile Modbus RTU frames give clear protocol errors naming the line"
   CHECK(st.error().code == Errc::protocol);
   CHECK_THAT(st.error().describe(), Catch::Contains(expected));
   CHECK_THAT(st.error().describe(), Catch::Contains("modbus-rtu://" + pty->slave_path));
+}
+
+TEST_CASE("a Modbus RTU line unplugged by the twin fails the call as disconnected and the next call reconnects") {
+  RtuTwin twin;
+  auto address = io::parse_address(fmt::format("modbus-rtu://{}?unit=1&map=eurotherm-3200", twin.server->path()));
+  REQUIRE(address);
+  asio::io_context io;
+  auto link = mb::make_modbus_link(*address, io.get_executor());
+  REQUIRE(link);
+  scpi::Session session("ctl", std::move(*link), {});
+  REQUIRE(run(io, session.connect()));
+  REQUIRE(run(io, session.query_double("PV?")));
+  // Armed on the twin's own thread; the next request it reads pulls the cable.
+  std::promise<void> armed;
+  asio::post(twin.io, [&] {
+    scpi::server::ConnectionState state;
+    twin.server->device().execute("SIM:FAULt:DROP 0", state);
+    armed.set_value();
+  });
+  armed.get_future().wait();
+  auto lost = run(io, session.query_double("PV?"));
+  REQUIRE_FALSE(lost);
+  CHECK(lost.error().code == Errc::disconnected);
+  auto back = run(io, session.query_double("PV?"));
+  REQUIRE(back);
+  CHECK(*back == 21.5);
+  CHECK(twin.server->plug_count() == 2);
 }
