@@ -141,7 +141,12 @@ asio::awaitable<Status> ThermalChamber::attach() {
   if (auto st = co_await session_->connect(); !st) co_return st;
   auto reply = co_await query_reply(std::string(dialect_.identify));
   if (!reply) co_return fail(reply.error());
-  identity_ = scpi::Identity{std::string(dialect_.maker), std::string(dialect_.description), "", *reply, *reply};
+  scpi::Identity id;  // assigned field by field: no braced lists in a coroutine (GCC 12)
+  id.manufacturer = dialect_.maker;
+  id.model = dialect_.description;
+  id.firmware = *reply;
+  id.raw = *reply;
+  identity_ = std::move(id);
   co_return Status{};
 }
 

@@ -25,6 +25,8 @@ struct CheckLine {
   double latency_ms = 0;
   std::vector<scpi::InstrumentError> errors;
   bool reachable = false;
+  std::string_view id_label = "*IDN?";  // what identified it and timed it: a model without
+  std::string_view probe = "*OPC?";     // IEEE 488.2 uses its own queries
 };
 
 asio::awaitable<CheckLine> check_one(instruments::Instrument& inst, bool read) {
@@ -36,6 +38,7 @@ asio::awaitable<CheckLine> check_one(instruments::Instrument& inst, bool read) {
     co_return line;
   }
   line.reachable = true;
+  if (!inst.speaks_ieee488()) line.id_label = "identity", line.probe = "heartbeat";
   line.idn = inst.identity() ? inst.identity()->raw : "";
   constexpr int kRounds = 10;
   const auto t0 = std::chrono::steady_clock::now();
@@ -84,8 +87,8 @@ int check_station(const engine::StationConfig& config, bool read, std::ostream& 
   for (auto& f : futures) {
     const CheckLine l = f.get();
     fmt::print(out, "{:<12} {:<18} {}\n", l.name, l.kind, l.address);
-    if (!l.idn.empty()) fmt::print(out, "    *IDN?    {}\n", l.idn);
-    if (l.latency_ms > 0) fmt::print(out, "    latency  {:.3f} ms per *OPC? round trip\n", l.latency_ms);
+    if (!l.idn.empty()) fmt::print(out, "    {:<8} {}\n", l.id_label, l.idn);
+    if (l.latency_ms > 0) fmt::print(out, "    latency  {:.3f} ms per {} round trip\n", l.latency_ms, l.probe);
     if (!l.reading.empty()) fmt::print(out, "    reading  {}\n", l.reading);
     for (const auto& e : l.errors) fmt::print(out, "    error    {},\"{}\"\n", e.code, e.message);
     if (!l.problem.empty()) fmt::print(out, "    PROBLEM  {}\n", l.problem);

@@ -117,7 +117,8 @@ void register_sim_command(CLI::App& app) {
       throw Exit{0};
     }
     for (const auto& inst : (*sim)->config().instruments) {
-      const bool usb = inst.address.rfind("tcp://", 0) != 0;
+      // Served on loopback TCP or a pseudo-terminal, other processes reach it; not on the USB bus.
+      const bool usb = inst.address.rfind("tcp://", 0) != 0 && inst.address.rfind("serial://", 0) != 0;
       fmt::print("{:<12} {:<18} {}{}\n", inst.name, inst.kind, inst.address,
                  usb ? "  (simulated USB bus inside this process only: use `ledlab run --sim` to reach it)" : "");
     }
