@@ -22,6 +22,7 @@ packages=(
   python3-pyvisa-py         # a real VISA client to test the twins against
   clang libclang-rt-14-dev  # libFuzzer targets (ctest -L fuzz): clang++ and its fuzzer/sanitizer runtimes
   umockdev                  # USBTMC tests: a fake /sys and /dev with a usbmon replay, no hardware
+  libmodbus-dev             # Modbus tests: an independent Modbus TCP/RTU client and server for the link and the twins
 )
 
 missing=()

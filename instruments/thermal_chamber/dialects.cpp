@@ -120,6 +120,69 @@ constexpr std::array kDialects{
         .flow_on_word = "CONSTANT",
         .flow_off_word = "STANDBY",
     },
+    // Watlow F4T over Modbus TCP (its native protocol; port 502), register map
+    // instruments/thermal_chamber/registers/watlow-f4t.toml (TestEquity F4T Controller manual,
+    // chapter 4, Data Map 1). At initialize the manual ramp is set to act on set point changes
+    // (Ramp Action 85) in degrees per minute (Ramp Scale 57), so RAMP_RATE means C/min.
+    // Event 1 switches the chamber's conditioning (UNCONFIRMED beyond TestEquity chambers).
+    ThermalChamberDialect{
+        .driver = "watlow-f4t-modbus",
+        .description = "Watlow F4T controller over Modbus TCP (loop 1 = chamber air)",
+        .min_setpoint_c = -70.0,
+        .max_setpoint_c = 180.0,
+        .select_setpoint = "RAMP_ACTION 85;RAMP_SCALE 57",
+        .set_setpoint = "SETPOINT {c:.2f}",
+        .get_setpoint = "SETPOINT?",
+        .read_air = "PV?",
+        .read_dut = "",
+        .set_ramp = "RAMP_RATE {rate:.2f}",
+        .set_window = "",
+        .set_soak = "",
+        .at_temperature = "",
+        .at_temperature_mask = 0,
+        .read_alarms = "",
+        .over_temperature_bit = -1,
+        .low_flow_bit = -1,
+        .low_air_bit = -1,
+        .clear_alarms = "",
+        .set_flow = "POWER {on}",
+        .set_upper_limit = "",
+        .set_lower_limit = "",
+        .get_upper_limit = "",
+        .get_lower_limit = "",
+        .register_map = "watlow-f4t",
+    },
+    // Eurotherm 3200 series over Modbus RTU, register map eurotherm-3200.toml (Eurotherm 3200
+    // Series Engineering Handbook HA028651, 15.5): integer registers with one decimal place.
+    // No output enable over comms in the map: the driver does without air flow control. The
+    // ramp register is UNCONFIRMED (see the map).
+    ThermalChamberDialect{
+        .driver = "eurotherm-3200",
+        .description = "Eurotherm 3200 series controller over Modbus RTU",
+        .min_setpoint_c = -100.0,
+        .max_setpoint_c = 200.0,
+        .select_setpoint = "",
+        .set_setpoint = "SETPOINT {c:.1f}",
+        .get_setpoint = "SETPOINT?",
+        .read_air = "PV?",
+        .read_dut = "",
+        .set_ramp = "RAMP_RATE {rate:.1f}",
+        .set_window = "",
+        .set_soak = "",
+        .at_temperature = "",
+        .at_temperature_mask = 0,
+        .read_alarms = "",
+        .over_temperature_bit = -1,
+        .low_flow_bit = -1,
+        .low_air_bit = -1,
+        .clear_alarms = "",
+        .set_flow = "",
+        .set_upper_limit = "",
+        .set_lower_limit = "",
+        .get_upper_limit = "",
+        .get_lower_limit = "",
+        .register_map = "eurotherm-3200",
+    },
 };
 
 }  // namespace

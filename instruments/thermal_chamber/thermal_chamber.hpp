@@ -70,6 +70,10 @@ struct ThermalChamberDialect {
   std::string_view flow_off_word = "OFF";
 
   bool speaks_ieee488() const { return ack_ok.empty(); }
+  // Modbus controllers: the register map (io/modbus/register_map.hpp) whose names the formats
+  // above use ("SETPOINT {c:.2f}", "PV?"); the Modbus link turns them into register
+  // transactions and the twin serves the same names. Empty for SCPI models.
+  std::string_view register_map = "";
 };
 
 const ThermalChamberDialect* find_thermal_chamber_dialect(std::string_view driver);

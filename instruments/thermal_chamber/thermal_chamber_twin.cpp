@@ -12,10 +12,12 @@
 // Status: OPERation bit1 (SETTling) while the chamber is not at temperature; QUEStionable
 // bit4 (TEMPerature) while an alarm stands. The Device has no hook before every command, so
 // conditions are brought up to date by each chamber command (and *RST).
+#include "core/log.hpp"
 #include "instruments/common/twin_registry.hpp"
 #include "instruments/sim/bench.hpp"
 #include "instruments/thermal_chamber/espec_protocol.hpp"
 #include "instruments/thermal_chamber/thermal_chamber.hpp"
+#include "io/modbus/register_map.hpp"
 
 #include "scpi/numbers.hpp"
 
@@ -67,6 +69,8 @@ class ChamberTwin : public scpi::server::Device {
       register_f4t();
     else if (dialect.driver == "espec")
       register_espec();
+    else if (!dialect.register_map.empty())
+      register_map_names(dialect.register_map);
     else
       register_thermostream();
     register_chamber_faults();
@@ -309,6 +313,62 @@ class ChamberTwin : public scpi::server::Device {
     return espec::accepted(line);
   }
 
+  // Modbus controllers: the names of the model's register map, which the Modbus twin server
+  // (scpi/server/register_view.hpp) reads and writes. Only names the map declares are served,
+  // so a register the simulation lacks answers exception 02 as a bad address would.
+  void register_map_names(std::string_view map_name) {
+    auto map = io::modbus::load_register_map(map_name);
+    if (!map) {
+      log::warn("twin", "chamber twin serves no registers: {}", map.error().describe());
+      return;
+    }
+    const Limits range{hw_min_c_, hw_max_c_};
+    auto setpoint = [this, range](Request& r) { set_setpoint(r.params.real(0, range)); };
+    auto setpoint_query = [this](Request& r) { r.reply(active().setpoint_c); };
+    // Watlow F4T Ramp Scale: 57 = degrees per minute, 39 = degrees per hour (TestEquity F4T
+    // manual, chapter 4, Manual Ramp Parameters).
+    auto ramp_per_minute = [this](double rate) { return ramp_scale_ == kRampPerHour ? rate / 60.0 : rate; };
+    for (const auto& reg : map->registers) {
+      const std::string& n = reg.name;
+      if (n == "SETPOINT" || n == "REMOTE_SP") {
+        on(n, fresh(setpoint), fresh(setpoint_query));
+      } else if (n == "CLOSED_LOOP_SP" || n == "WORKING_SP") {
+        // The setpoint in force; the bench ramps the air itself, not the setpoint.
+        on(n, {}, fresh(setpoint_query));
+      } else if (n == "PV") {
+        on(n, {}, fresh([this](Request& r) { r.reply(bench_->chamber_air_temperature_c()); }));
+      } else if (n == "RAMP_RATE") {
+        on(n, fresh([this, ramp_per_minute](Request& r) {
+             ramp_rate_ = r.params.real(0, {0, 99999});
+             set_ramp(std::min(ramp_per_minute(ramp_rate_), max_ramp_));
+           }),
+           fresh([this](Request& r) { r.reply(ramp_rate_); }));
+      } else if (n == "RAMP_SCALE") {
+        on(n, fresh([this](Request& r) {
+             const auto v = r.params.integer(0, {0, 65535});
+             if (v != kRampPerMinute && v != kRampPerHour)
+               throw CommandError{codes::data_out_of_range, "Data out of range; ramp scale is 57 (per minute) or 39 (per hour)"};
+             ramp_scale_ = v;
+           }),
+           fresh([this](Request& r) { r.reply_int(ramp_scale_); }));
+      } else if (n == "RAMP_ACTION") {
+        on(n, fresh([this](Request& r) {
+             const auto v = r.params.integer(0, {0, 65535});
+             if (v != 62 && v != 88 && v != 85 && v != 13)
+               throw CommandError{codes::data_out_of_range, "Data out of range; ramp action is 62, 88, 85 or 13"};
+             ramp_action_ = v;
+           }),
+           fresh([this](Request& r) { r.reply_int(ramp_action_); }));
+      } else if (n == "POWER") {
+        on(n, fresh([this](Request& r) {
+             flow_on_ = r.params.boolean(0);
+             apply_flow();
+           }),
+           fresh([this](Request& r) { r.reply_bool(flow_on_); }));
+      }
+    }
+  }
+
   // Physical faults of the chamber, beside the link faults every twin has.
   void register_chamber_faults() {
     // The chamber cannot leave the temperature it has now (compressor or heater failure).
@@ -351,6 +411,10 @@ class ChamberTwin : public scpi::server::Device {
   double upper_limit_c_ = 0, lower_limit_c_ = 0;
   bool flow_on_ = true;
   bool low_air_ = false;
+  static constexpr long long kRampPerMinute = 57, kRampPerHour = 39;
+  double ramp_rate_ = 0;                  // as written to RAMP_RATE, in RAMP_SCALE units
+  long long ramp_scale_ = kRampPerMinute; // Modbus twins
+  long long ramp_action_ = 62;            // Off
 };
 
 std::shared_ptr<scpi::server::Device> make_thermal_chamber_twin(const TwinContext& ctx) {
@@ -361,6 +425,13 @@ std::shared_ptr<scpi::server::Device> make_thermal_chamber_twin(const TwinContex
   const std::string serial = fmt::format("SIM{:05d}", static_cast<long>(ctx.config.option("serial", 1)));
   scpi::server::Identity id{f4t ? "Watlow" : espec ? "ESPEC" : "inTEST", f4t ? "F4T" : espec ? "SCP-220" : "ATS-710-M",
                             serial, espec ? "1.00" : "1.0 (ledlab twin)"};
+  if (!dialect->register_map.empty()) {
+    auto map = io::modbus::load_register_map(dialect->register_map);
+    if (map) {  // a shipped map that does not parse fails its own test (test_modbus_register_map)
+      id.manufacturer = map->manufacturer;
+      id.model = map->model;
+    }
+  }
   return std::make_shared<ChamberTwin>(ctx, *dialect, std::move(id));
 }
 

@@ -57,6 +57,14 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
       if (auto st = self->attach_serial(inst, *address, std::move(*device)); !st) return fail(st.error());
       continue;
     }
+    if (address->kind == io::Address::Kind::modbus_tcp || address->kind == io::Address::Kind::modbus_rtu) {
+      auto twin = serve_modbus_twin(io, station.source, inst.name, *address, std::move(*device), clock,
+                                    ports == Ports::any_free ? std::uint16_t{0} : address->port, bind_address);
+      if (!twin) return fail(twin.error());
+      inst.address = twin->address;
+      self->modbus_twins_.push_back(std::move(*twin));
+      continue;
+    }
     auto server = std::make_shared<scpi::server::Server>(
         io, *device, bind_address, ports == Ports::any_free ? std::uint16_t{0} : address->port, clock);
     try {
@@ -92,6 +100,7 @@ SimulatedStation::~SimulatedStation() {
 void SimulatedStation::stop() {
   for (auto& [name, server] : servers_) server->stop();
   for (auto& [name, server] : serial_servers_) server->stop();
+  for (auto& twin : modbus_twins_) twin.stop();
 }
 
 std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view instrument) const {
@@ -100,6 +109,8 @@ std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view 
   for (const auto& [name, device] : usb_devices_)
     if (name == instrument) return device;
   if (auto serial = serial_server(instrument)) return std::shared_ptr<scpi::server::Device>(serial, &serial->device());
+  for (const auto& twin : modbus_twins_)
+    if (twin.instrument == instrument) return twin.device;
   return nullptr;
 }
 

@@ -7,6 +7,7 @@
 // with a serial address (serial://, ASRL...::INSTR) get their twin on a pseudo-terminal, with
 // the address rewritten to its stable path and the line settings kept.
 #include "core/clock.hpp"
+#include "engine/sim_modbus.hpp"
 #include "engine/station_config.hpp"
 #include "instruments/sim/bench.hpp"
 #include "instruments/sim/twin_log.hpp"
@@ -80,6 +81,7 @@ class SimulatedStation {
   boost::asio::io_context* io_ = nullptr;
   std::shared_ptr<scpi::server::UsbBus> usb_bus_;
   std::vector<std::pair<std::string, std::shared_ptr<scpi::server::Device>>> usb_devices_;
+  std::vector<ModbusTwin> modbus_twins_;  // sim_modbus.hpp
 };
 
 }  // namespace ledlab::engine

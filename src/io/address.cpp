@@ -99,6 +99,7 @@ std::string host_port(std::string_view host, std::uint16_t port) {
 
 std::string Address::canonical() const {
   if (kind == Kind::serial) return fmt::format("serial://{}?{}", device, serial_options);
+  if (kind == Kind::modbus_tcp || kind == Kind::modbus_rtu) return modbus_canonical(*this);
   if (kind == Kind::tcp) return "tcp://" + host_port(host, port);
   std::string s = fmt::format("usbtmc://{:04x}:{:04x}", vendor_id, product_id);
   if (!serial.empty()) s += "/" + serial;
@@ -108,6 +109,7 @@ std::string Address::canonical() const {
 Result<Address> parse_address(std::string_view text) {
   if (text.empty()) return bad(text, "empty address");
   if (auto serial = parse_serial_address(text)) return std::move(*serial);
+  if (auto modbus = parse_modbus_address(text)) return std::move(*modbus);
   if (text.starts_with("tcp://")) {
     const std::string_view rest = text.substr(6);
     const auto colon = rest.rfind(':');

@@ -8,6 +8,8 @@
 //   serial:///dev/ttyUSB0?baud=9600&...   a serial port with its line settings (serial_settings.hpp)
 //   ASRL<n>::INSTR                        /dev/ttyS<n-1>, as Linux VISA numbers them
 //   ASRL/dev/ttyUSB0::INSTR               a serial port by path (pyvisa-py's form)
+//   modbus-tcp://host[:502][?unit=1&map=NAME]          Modbus TCP controller (address_modbus.cpp)
+//   modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=1&map=NAME   Modbus RTU on a serial line
 #include "core/error.hpp"
 
 #include <cstdint>
@@ -18,7 +20,7 @@
 namespace ledlab::io {
 
 struct Address {
-  enum class Kind { tcp, usbtmc, serial };
+  enum class Kind { tcp, usbtmc, serial, modbus_tcp, modbus_rtu };
   Kind kind = Kind::tcp;
   std::string host;        // tcp; an IPv6 literal without its brackets
   std::uint16_t port = 0;  // tcp
@@ -28,6 +30,10 @@ struct Address {
   std::string device;            // serial: the tty path ("/dev/ttyUSB0")
   std::string serial_options;    // serial: line settings, normalised ("baud=9600&data=8&...&term=lf")
   std::string text;              // as written by the user
+  std::uint8_t modbus_unit = 1;      // modbus_tcp, modbus_rtu: the unit (slave) id
+  std::string modbus_map;            // modbus_tcp, modbus_rtu: register map, shipped name or file path
+  std::string modbus_device;         // modbus_rtu: the serial device path
+  std::string modbus_serial_options; // modbus_rtu: the serial line options ("baud=19200&parity=even")
 
   std::string canonical() const;  // tcp://host:port, usbtmc://vvvv:pppp[/serial] or serial://path?options
 };
@@ -36,6 +42,9 @@ struct Address {
 std::optional<Result<Address>> parse_serial_address(std::string_view text);
 
 Result<Address> parse_address(std::string_view text);
+// modbus-tcp:// and modbus-rtu:// (address_modbus.cpp); nullopt when `text` is neither.
+std::optional<Result<Address>> parse_modbus_address(std::string_view text);
+std::string modbus_canonical(const Address& a);
 // "host:port", with an IPv6 host in brackets ("[::1]:5025").
 std::string host_port(std::string_view host, std::uint16_t port);
 

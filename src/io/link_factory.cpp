@@ -1,5 +1,6 @@
 #include "io/link.hpp"
 #include "io/serial_link.hpp"
+#include "io/modbus/modbus_links.hpp"
 #include "io/tcp_link.hpp"
 #include "io/usbtmc/usb_device.hpp"
 #include "io/usbtmc/usbtmc_link.hpp"
@@ -22,6 +23,9 @@ Result<std::unique_ptr<Link>> make_link(const Address& address, boost::asio::any
       if (!settings) return fail(settings.error());
       return std::make_unique<SerialLink>(executor, std::move(*settings));
     }
+    case Address::Kind::modbus_tcp:
+    case Address::Kind::modbus_rtu:
+      return modbus::make_modbus_link(address, executor);
   }
   return fail(Errc::bad_address, address.text);
 }

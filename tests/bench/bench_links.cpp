@@ -120,6 +120,11 @@ int main(int argc, char** argv) {
   // of the serial link and tty layer, not of an RS-232 line (9600 baud: ~25 ms per TEMP? exchange).
   rows.push_back({"serial (pty, SCPI)", "serial:///dev/ttyBENCH?baud=115200&term=lf", "thermostream", "TMPA?"});
   rows.push_back({"serial (pty, Espec)", "serial:///dev/ttyBENCH?baud=9600&term=crlf", "espec", "TEMP?"});
+  // One register read (function 03) per query. On RTU every transaction also keeps the line
+  // silent for t3.5 (1.75 ms above 19200 baud, Modbus over Serial Line V1.02 2.5.1.1).
+  rows.push_back({"Modbus TCP (F4T map)", "modbus-tcp://127.0.0.1:1502?unit=1&map=watlow-f4t", "watlow-f4t-modbus", "PV?"});
+  rows.push_back({"Modbus RTU (pty, 3200 map)", "modbus-rtu:///dev/ttyBENCH?baud=115200&unit=1&map=eurotherm-3200",
+                  "eurotherm-3200", "PV?"});
 
   fmt::print("Query round trips per second to the chamber twin, {} queries per link kind\n", n);
   double baseline = 0;  // the first row's rate: raw TCP

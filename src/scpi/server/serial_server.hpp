@@ -27,7 +27,7 @@ class SerialServer : public std::enable_shared_from_this<SerialServer> {
   // `line` gives the terminators (its device path is ignored: the server makes its own).
   SerialServer(boost::asio::io_context& io, std::shared_ptr<Device> device, io::SerialSettings line,
                std::shared_ptr<Clock> clock = nullptr);
-  ~SerialServer();
+  virtual ~SerialServer();
 
   Status start();
   void stop();
@@ -40,10 +40,13 @@ class SerialServer : public std::enable_shared_from_this<SerialServer> {
   Device& device() { return *device_; }
   std::size_t plug_count() const { return generation_; }
 
- private:
+ protected:
+  // Serves one plugged-in pty until it is unplugged; the Modbus RTU twin frames it its own way
+  // (modbus_rtu_server.hpp).
+  virtual boost::asio::awaitable<void> serve(std::shared_ptr<boost::asio::posix::stream_descriptor> port,
+                                             std::uint64_t generation);
   Status plug();
   void unplug();
-  boost::asio::awaitable<void> serve(std::shared_ptr<boost::asio::posix::stream_descriptor> port, std::uint64_t generation);
 
   boost::asio::io_context& io_;
   std::shared_ptr<Device> device_;
