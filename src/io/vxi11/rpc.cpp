@@ -189,6 +189,18 @@ Result<FragmentHeader> decode_fragment_header(std::string_view four_bytes, std::
   return h;
 }
 
+Result<std::optional<std::string>> RecordBuffer::next() {
+  for (;;) {
+    if (pending_.size() < kFragmentHeaderSize) return std::optional<std::string>{};
+    auto header = decode_fragment_header(std::string_view(pending_).substr(0, kFragmentHeaderSize), record_.size(), limits_);
+    if (!header) return fail(header.error());
+    if (pending_.size() < kFragmentHeaderSize + header->length) return std::optional<std::string>{};
+    record_.append(pending_, kFragmentHeaderSize, header->length);
+    pending_.erase(0, kFragmentHeaderSize + header->length);
+    if (header->last) return std::optional<std::string>(std::exchange(record_, {}));
+  }
+}
+
 namespace portmap {
 
 void encode_mapping(xdr::Writer& out, const Mapping& mapping) {

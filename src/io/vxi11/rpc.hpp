@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -88,6 +89,23 @@ std::string encode_record(std::string_view record, std::size_t max_fragment = 0x
 // `record_so_far` bytes already received.
 Result<FragmentHeader> decode_fragment_header(std::string_view four_bytes, std::size_t record_so_far,
                                               const RecordLimits& limits);
+
+// Reassembles records from stream bytes however they arrive. Each fragment header is checked
+// against the limits before its bytes are held, so a hostile length costs nothing; after an
+// error the stream is out of step and the connection must be closed.
+class RecordBuffer {
+ public:
+  explicit RecordBuffer(RecordLimits limits = {}) : limits_(limits) {}
+  void append(std::string_view bytes) { pending_ += bytes; }
+  // The next whole record, nullopt while it is incomplete, or the framing error.
+  Result<std::optional<std::string>> next();
+  std::size_t buffered() const { return pending_.size(); }
+
+ private:
+  RecordLimits limits_;
+  std::string pending_;  // bytes not yet consumed, starting at a fragment header
+  std::string record_;   // fragments of the record being assembled
+};
 
 // The portmapper (RFC 1833 section 3): program 100000 version 2 on port 111, TCP and UDP.
 namespace portmap {
