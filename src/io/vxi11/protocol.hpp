@@ -18,6 +18,7 @@ inline constexpr std::uint32_t kIntrProgram = 0x0607B1;   // DEVICE_INTR
 inline constexpr std::uint32_t kVersion = 1;
 
 enum class Proc : std::uint32_t {
+  null = 0,          // NULLPROC: by RFC 5531's convention procedure 0 of every program does nothing
   device_abort = 1,  // on the abort channel
   create_link = 10,
   device_write = 11,
