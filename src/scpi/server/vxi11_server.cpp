@@ -384,10 +384,12 @@ asio::awaitable<Result<std::string>> Vxi11Server::device_read(xdr::Reader& in) {
     co_return results(vx::ReadResp{.error = static_cast<ErrorCode>(code)});
   link->aborted = false;
   const auto deadline = deadline_after(parms->io_timeout_ms);
+  if (link->output.empty() && on_read_wait) on_read_wait();
   while (link->output.empty()) {
     if (link->closed) co_return results(vx::ReadResp{.error = ErrorCode::io_error});
     if (link->aborted) {
       link->aborted = false;
+      ++aborts_;
       co_return results(vx::ReadResp{.error = ErrorCode::abort});
     }
     if (!co_await link->output_ready.wait_until(deadline)) co_return results(vx::ReadResp{.error = ErrorCode::io_timeout});

@@ -16,6 +16,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -50,6 +51,9 @@ class Vxi11Server : public std::enable_shared_from_this<Vxi11Server> {
   const std::string& bind_address() const { return options_.bind_address; }
   std::size_t link_count() const { return links_.size(); }
   std::size_t device_writes() const { return device_writes_; }  // device_write calls served
+  std::size_t aborts() const { return aborts_; }                // device_read calls ended by device_abort
+  // Called when a device_read starts waiting on an empty output queue (tests cancel then).
+  std::function<void()> on_read_wait;
 
   struct Served;  // a device and its lock
   struct LinkState;
@@ -92,6 +96,7 @@ class Vxi11Server : public std::enable_shared_from_this<Vxi11Server> {
   std::set<std::shared_ptr<boost::asio::ip::tcp::socket>> sockets_;
   std::int32_t next_lid_ = 1;
   std::size_t device_writes_ = 0;
+  std::size_t aborts_ = 0;
   bool stopped_ = false;
 };
 
