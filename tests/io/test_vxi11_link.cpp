@@ -326,3 +326,19 @@ TEST_CASE("a VXI-11 twin answers a call with truncated arguments with GARBAGE_AR
   CHECK(header->xid == 77);
   CHECK(header->accept == io::rpc::AcceptStat::garbage_args);
 }
+
+TEST_CASE("links opened and closed leave the VXI-11 server held by its owner alone") {
+  Twin twin;
+  const auto held = twin.server.use_count();
+  for (int i = 0; i < 3; ++i) {
+    auto session = twin.session(i % 2 ? "pm1" : "inst0");
+    auto idn = twin.run(session->query("*IDN?"));
+    INFO(fmt::format("{} use_count {} held {}", (idn ? "" : idn.error().describe()), twin.server.use_count(), held));
+    REQUIRE(idn);
+    session.reset();
+    INFO(i);
+    CHECK(twin.server.use_count() >= held);
+  }
+  CHECK(twin.server->core_port() != 0);
+  CHECK(twin.run(twin.session()->query("*IDN?")));
+}

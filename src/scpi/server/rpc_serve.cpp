@@ -36,8 +36,8 @@ std::string failure(std::uint32_t xid, rpc::AcceptStat stat) {
   return w.take();
 }
 
-asio::awaitable<void> serve_records(asio::ip::tcp::socket& socket, rpc::RecordLimits limits, std::string who,
-                                    CallHandler handler) {
+asio::awaitable<void> serve_records(asio::ip::tcp::socket& socket, rpc::RecordLimits limits, std::string_view who,
+                                    const CallHandler& handler) {
   rpc::RecordBuffer received(limits);
   std::array<char, 16384> chunk{};
   for (;;) {

@@ -19,8 +19,10 @@ namespace ledlab::scpi::server::rpc_serve {
 using CallHandler = std::function<boost::asio::awaitable<std::string>(const io::rpc::CallHeader&, io::xdr::Reader&)>;
 
 // Answers calls on `socket` until it closes or breaks the record framing (logged, naming `who`).
+// `handler` is the caller's named object, taken by reference: GCC 12 released the shared_ptr a
+// std::function parameter built from a lambda held once too often in the coroutine's frame.
 boost::asio::awaitable<void> serve_records(boost::asio::ip::tcp::socket& socket, io::rpc::RecordLimits limits,
-                                           std::string who, CallHandler handler);
+                                           std::string_view who, const CallHandler& handler);
 
 // The reply to a call that is not for `program` `version`, or nullopt when it is.
 std::optional<std::string> refuse_foreign(const io::rpc::CallHeader& call, std::uint32_t program, std::uint32_t version);

@@ -2,20 +2,22 @@
 
 #include "core/log.hpp"
 #include "io/vxi11/protocol.hpp"
-#include "io/with_timeout.hpp"
 #include "scpi/server/message_reader.hpp"
 #include "scpi/server/reply_timing.hpp"
 #include "scpi/server/rpc_serve.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <deque>
+#include <vector>
 
 namespace ledlab::scpi::server {
 
@@ -40,21 +42,36 @@ std::string lower(std::string_view s) {
 }
 
 // Wakes every coroutine waiting on it; a waiter checks its own condition again after waking.
+// Each waiter has its own timer, registered before its wait starts and set to expire at once
+// by notify(), so a notify that comes before the wait is under way is not lost.
 class Signal {
  public:
-  explicit Signal(asio::any_io_executor executor) : timer_(executor, SteadyTime::max()) {}
-  void notify() { timer_.cancel(); }
-  asio::awaitable<void> wait() { co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable)); }
+  explicit Signal(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  void notify() {
+    for (auto& w : waiters_) {
+      w->notified = true;
+      w->timer.expires_at(SteadyTime::min());
+    }
+    waiters_.clear();
+  }
   // false when `deadline` came first
   asio::awaitable<bool> wait_until(SteadyTime deadline) {
-    const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= SteadyTime::duration::zero()) co_return false;
-    auto woken = co_await io::with_timeout([this](auto token) { return timer_.async_wait(token); }, left);
-    co_return woken.has_value();
+    auto waiter = std::make_shared<Waiter>(executor_, deadline);
+    waiters_.push_back(waiter);
+    co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::erase(waiters_, waiter);
+    co_return waiter->notified;
   }
+  asio::awaitable<void> wait() { co_await wait_until(SteadyTime::max()); }
 
  private:
-  asio::steady_timer timer_;
+  struct Waiter {
+    Waiter(const asio::any_io_executor& executor, SteadyTime deadline) : timer(executor, deadline) {}
+    asio::steady_timer timer;
+    bool notified = false;
+  };
+  asio::any_io_executor executor_;
+  std::vector<std::shared_ptr<Waiter>> waiters_;
 };
 
 SteadyTime deadline_after(std::uint32_t ms) { return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms); }
@@ -198,10 +215,10 @@ rpc::RecordLimits limits_for(std::uint32_t max_recv_size) {
 
 asio::awaitable<void> Vxi11Server::serve_core(std::shared_ptr<Connection> connection) {
   auto self = shared_from_this();
-  co_await rpc_serve::serve_records(*connection->socket, limits_for(options_.max_recv_size), "VXI-11 core channel",
-                                    [self, connection](const rpc::CallHeader& call, xdr::Reader& in) {
-                                      return self->core_call(connection, call, in);
-                                    });
+  const rpc_serve::CallHandler handler = [self, connection](const rpc::CallHeader& call, xdr::Reader& in) {
+    return self->core_call(connection, call, in);
+  };
+  co_await rpc_serve::serve_records(*connection->socket, limits_for(options_.max_recv_size), "VXI-11 core channel", handler);
   // VXI-11 Rev 1.0 B.4.2: a lost connection destroys its links and frees their locks.
   for (auto lid : connection->links)
     if (auto link = find(lid)) destroy(link);
@@ -212,8 +229,8 @@ asio::awaitable<void> Vxi11Server::serve_core(std::shared_ptr<Connection> connec
 
 asio::awaitable<void> Vxi11Server::serve_abort(std::shared_ptr<tcp::socket> socket) {
   auto self = shared_from_this();
-  co_await rpc_serve::serve_records(*socket, limits_for(1024), "VXI-11 abort channel",
-                                    [self](const rpc::CallHeader& call, xdr::Reader& in) { return self->abort_call(call, in); });
+  const rpc_serve::CallHandler handler = [self](const rpc::CallHeader& call, xdr::Reader& in) { return self->abort_call(call, in); };
+  co_await rpc_serve::serve_records(*socket, limits_for(1024), "VXI-11 abort channel", handler);
   boost::system::error_code ignored;
   socket->close(ignored);
   sockets_.erase(socket);
@@ -221,10 +238,10 @@ asio::awaitable<void> Vxi11Server::serve_abort(std::shared_ptr<tcp::socket> sock
 
 asio::awaitable<void> Vxi11Server::serve_portmapper_tcp(std::shared_ptr<tcp::socket> socket) {
   auto self = shared_from_this();
-  co_await rpc_serve::serve_records(*socket, limits_for(1024), "portmapper",
-                                    [self](const rpc::CallHeader& call, xdr::Reader& in) -> asio::awaitable<std::string> {
-                                      co_return self->portmapper_call(call, in);
-                                    });
+  const rpc_serve::CallHandler handler = [self](const rpc::CallHeader& call, xdr::Reader& in) {
+    return self->portmapper_call_async(call, in);
+  };
+  co_await rpc_serve::serve_records(*socket, limits_for(1024), "portmapper", handler);
   boost::system::error_code ignored;
   socket->close(ignored);
   sockets_.erase(socket);
@@ -248,6 +265,10 @@ asio::awaitable<void> Vxi11Server::serve_portmapper_udp() {
     boost::system::error_code ignored;
     portmapper_udp_.send_to(asio::buffer(reply), sender, 0, ignored);
   }
+}
+
+asio::awaitable<std::string> Vxi11Server::portmapper_call_async(const rpc::CallHeader& call, xdr::Reader& in) const {
+  co_return portmapper_call(call, in);
 }
 
 std::string Vxi11Server::portmapper_call(const rpc::CallHeader& call, xdr::Reader& in) const {
@@ -347,6 +368,9 @@ asio::awaitable<Result<std::string>> Vxi11Server::create_link(std::shared_ptr<Co
     log::info(kModule, "create_link: no device '{}'", parms->device);
     co_return results(vx::CreateLinkResp{.error = ErrorCode::device_not_accessible});
   }
+  // Powered off (SIM:FAULt:OUTage): the instrument behind the gateway does not answer.
+  if (it->second->device->faults().in_outage())
+    co_return results(vx::CreateLinkResp{.error = ErrorCode::device_not_accessible});
   auto link = std::make_shared<LinkState>(next_lid_++, it->second, connection->socket, io_.get_executor());
   if (parms->lock_device) {
     const auto code = co_await wait_for_lock(*link, vx::flags::waitlock, parms->lock_timeout_ms);

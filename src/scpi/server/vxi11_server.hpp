@@ -72,6 +72,8 @@ class Vxi11Server : public std::enable_shared_from_this<Vxi11Server> {
                                                 io::xdr::Reader& in);
   boost::asio::awaitable<std::string> abort_call(const io::rpc::CallHeader& call, io::xdr::Reader& in);
   std::string portmapper_call(const io::rpc::CallHeader& call, io::xdr::Reader& in) const;
+  // A member, not a coroutine lambda (GCC 12 trap: a coroutine lambda's captures may die).
+  boost::asio::awaitable<std::string> portmapper_call_async(const io::rpc::CallHeader& call, io::xdr::Reader& in) const;
 
   // Each returns the procedure's results, or the decoding error that makes it GARBAGE_ARGS.
   boost::asio::awaitable<Result<std::string>> create_link(std::shared_ptr<Connection> connection, io::xdr::Reader& in);
