@@ -342,3 +342,19 @@ TEST_CASE("links opened and closed leave the VXI-11 server held by its owner alo
   CHECK(twin.server->core_port() != 0);
   CHECK(twin.run(twin.session()->query("*IDN?")));
 }
+
+TEST_CASE("a serial poll during an outage loses the VXI-11 connection as a message would") {
+  Twin twin;
+  auto link = twin.link();
+  REQUIRE(twin.run(link->connect(io::Millis{2000})));
+  REQUIRE(twin.run(link->read_status_byte(io::Millis{2000})));
+  twin.device->faults().outage(60);
+  auto polled = twin.run(link->read_status_byte(io::Millis{2000}));
+  REQUIRE_FALSE(polled);
+  CHECK(polled.error().code == Errc::disconnected);
+  // While it is off, a new link finds nothing behind the name.
+  auto again = twin.run(link->connect(io::Millis{2000}));
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == Errc::unreachable);
+  twin.device->faults().clear();
+}

@@ -389,6 +389,7 @@ asio::awaitable<Result<std::string>> Vxi11Server::device_write(xdr::Reader& in) 
   if (!parms) co_return fail(parms.error());
   auto link = find(parms->lid);
   if (!link) co_return results(vx::WriteResp{.error = ErrorCode::invalid_link_identifier});
+  if (powered_off(*link)) co_return results(vx::WriteResp{.error = ErrorCode::io_error});
   if (auto code = co_await wait_for_lock(*link, parms->flags, parms->lock_timeout_ms))
     co_return results(vx::WriteResp{.error = static_cast<ErrorCode>(code)});
   ++device_writes_;
@@ -404,6 +405,7 @@ asio::awaitable<Result<std::string>> Vxi11Server::device_read(xdr::Reader& in) {
   if (!parms) co_return fail(parms.error());
   auto link = find(parms->lid);
   if (!link) co_return results(vx::ReadResp{.error = ErrorCode::invalid_link_identifier});
+  if (powered_off(*link)) co_return results(vx::ReadResp{.error = ErrorCode::io_error});
   if (auto code = co_await wait_for_lock(*link, parms->flags, parms->lock_timeout_ms))
     co_return results(vx::ReadResp{.error = static_cast<ErrorCode>(code)});
   link->aborted = false;
@@ -448,6 +450,10 @@ asio::awaitable<Result<std::string>> Vxi11Server::generic_call(std::uint32_t pro
   if (!link) {
     if (proc == P::device_readstb) co_return results(vx::ReadStbResp{.error = ErrorCode::invalid_link_identifier});
     co_return error_result(ErrorCode::invalid_link_identifier);
+  }
+  if (powered_off(*link)) {
+    if (proc == P::device_readstb) co_return results(vx::ReadStbResp{.error = ErrorCode::io_error});
+    co_return error_result(ErrorCode::io_error);
   }
   if (auto code = co_await wait_for_lock(*link, parms->flags, parms->lock_timeout_ms)) {
     if (proc == P::device_readstb) co_return results(vx::ReadStbResp{.error = static_cast<ErrorCode>(code)});
@@ -510,19 +516,29 @@ Result<std::string> Vxi11Server::link_only_call(std::uint32_t procedure, xdr::Re
   return error_result(ErrorCode::no_error);
 }
 
+void Vxi11Server::drop_connection(LinkState& link, std::string_view why) {
+  log::info(kModule, "{}: {}: dropping the connection", link.served->device->identity().model, why);
+  link.closed = true;
+  link.output_ready.notify();
+  if (auto socket = link.socket.lock()) {
+    boost::system::error_code ignored;
+    socket->shutdown(tcp::socket::shutdown_both, ignored);
+    socket->close(ignored);
+  }
+}
+
+bool Vxi11Server::powered_off(LinkState& link) {
+  // A power cycle (SIM:FAULt:OUTage) takes the instrument's connections down, whatever the
+  // next call on them is: a serial poll as much as a message.
+  if (!link.served->device->faults().in_outage()) return false;
+  drop_connection(link, "injected outage");
+  return true;
+}
+
 asio::awaitable<void> Vxi11Server::run_link(std::shared_ptr<LinkState> link) {
   asio::steady_timer timer(io_);
   Device& device = *link->served->device;
-  const auto drop = [&](std::string_view why) {
-    log::info(kModule, "{}: {}: dropping the connection", device.identity().model, why);
-    link->closed = true;
-    link->output_ready.notify();
-    if (auto socket = link->socket.lock()) {
-      boost::system::error_code ignored;
-      socket->shutdown(tcp::socket::shutdown_both, ignored);
-      socket->close(ignored);
-    }
-  };
+  const auto drop = [&](std::string_view why) { drop_connection(*link, why); };
   while (!link->closed) {
     const auto line = link->input.next();
     for (auto n = link->input.take_overruns(); n > 0; --n) device.input_overrun();

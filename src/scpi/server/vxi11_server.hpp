@@ -86,6 +86,9 @@ class Vxi11Server : public std::enable_shared_from_this<Vxi11Server> {
   // Waits while another link holds the device's lock: 0 when this link may go on, else error 11.
   boost::asio::awaitable<std::int32_t> wait_for_lock(LinkState& link, std::uint32_t flags, std::uint32_t lock_timeout_ms);
   void destroy(const std::shared_ptr<LinkState>& link);
+  // Closes the link's connection as a fault would (SIM:FAULt:DROP, OUTage).
+  void drop_connection(LinkState& link, std::string_view why);
+  bool powered_off(LinkState& link);  // true (and the connection dropped) during an outage
 
   boost::asio::io_context& io_;
   std::shared_ptr<Clock> clock_;
