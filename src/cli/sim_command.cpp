@@ -16,6 +16,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -69,6 +70,23 @@ Status light_up(const engine::StationConfig& config) {
   return fut.get();
 }
 
+// After the station line, so scripts that read the twins' lines up to it are not disturbed:
+// each twin's VISA INSTR string, ended by an empty line.
+void print_vxi11_twins(const engine::SimulatedStation& sim, const std::string& bind) {
+  const auto& server = sim.vxi11_server();
+  if (!server) return;
+  const std::string host = bind == "0.0.0.0" ? "127.0.0.1" : bind;
+  const auto pm = server->portmapper_port();
+  fmt::print("VXI-11 portmapper on {} (TCP and UDP); the twins over VXI-11:\n", io::host_port(bind, pm));
+  for (const auto& [name, alias] : sim.vxi11_names()) {
+    // A VISA resource string has no portmapper port: it names one only on 111.
+    const std::string visa = pm == 111 ? fmt::format("TCPIP0::{}::{}::INSTR", host, name)
+                                       : fmt::format("vxi11://{}/{}", io::host_port(host, pm), name);
+    fmt::print("  {:<12} {}  (also {})\n", name, visa, alias);
+  }
+  fmt::print("\n");
+}
+
 double scale_of(const engine::StationConfig& station, double override_scale) {
   return override_scale > 0 ? override_scale : station.time_scale;
 }
@@ -80,6 +98,8 @@ void register_sim_command(CLI::App& app) {
     std::string station, bind = "127.0.0.1", truth, currents = "1e-3,2e-3,5e-3,10e-3";
     double time_scale = 0;
     bool any_port = false;
+    bool no_vxi11 = false;
+    std::optional<std::uint16_t> vxi11_portmapper;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("sim", "Serve every instrument of a station as a simulated twin (until Ctrl-C)");
@@ -88,6 +108,9 @@ void register_sim_command(CLI::App& app) {
   cmd->add_flag("--any-port", o->any_port, "serve on free ports instead of the station's (printed at start)");
   cmd->add_option("--time-scale", o->time_scale, "simulated seconds per wall second (default: the station's)")
       ->check(time_scale_check());
+  cmd->add_flag("--no-vxi11", o->no_vxi11, "serve twins over their station links only, not over VXI-11 as well");
+  cmd->add_option("--vxi11-portmapper", o->vxi11_portmapper,
+                  "port of the VXI-11 portmapper (default 111 when it can be bound, else a free one; 0 = a free one)");
   cmd->add_option("--dump-truth", o->truth, "write the bench's ground truth as JSON to this file and exit");
   cmd->add_option("--currents", o->currents, "drive currents (A) for the truth's f3dB table")->capture_default_str();
   cmd->callback([o] {
@@ -100,7 +123,9 @@ void register_sim_command(CLI::App& app) {
     auto sim = engine::SimulatedStation::start(
         io, station, clock,
         free_ports ? engine::SimulatedStation::Ports::any_free : engine::SimulatedStation::Ports::as_configured,
-        o->truth.empty() ? o->bind : std::string("127.0.0.1"));
+        o->truth.empty() ? o->bind : std::string("127.0.0.1"),
+        engine::Vxi11Serving{.every_twin = !o->no_vxi11 && o->truth.empty(),
+                             .portmapper_port = o->vxi11_portmapper.value_or(free_ports ? 0 : 111)});
     if (!sim) {
       fmt::print(std::cerr, "error: {}\n", sim.error().message);
       throw Exit{2};
@@ -117,12 +142,14 @@ void register_sim_command(CLI::App& app) {
       throw Exit{0};
     }
     for (const auto& inst : (*sim)->config().instruments) {
-      // Served on loopback TCP or a pseudo-terminal, other processes reach it; not on the USB bus.
-      const bool usb = inst.address.rfind("tcp://", 0) != 0 && inst.address.rfind("serial://", 0) != 0;
+      // Served on loopback TCP, VXI-11, Modbus or a pseudo-terminal, other processes reach it;
+      // not on the in-process USB bus.
+      const bool usb = inst.address.rfind("usbtmc://", 0) == 0;
       fmt::print("{:<12} {:<18} {}{}\n", inst.name, inst.kind, inst.address,
                  usb ? "  (simulated USB bus inside this process only: use `ledlab run --sim` to reach it)" : "");
     }
     fmt::print("simulated station '{}' running at time scale {} (Ctrl-C stops)\n", station.name, clock->scale());
+    print_vxi11_twins(**sim, o->bind);
     std::cout.flush();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](auto, int) {

@@ -12,7 +12,7 @@ namespace ledlab::engine {
 
 Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::io_context& io, StationConfig station,
                                                                   std::shared_ptr<Clock> clock, Ports ports,
-                                                                  std::string bind_address) {
+                                                                  std::string bind_address, Vxi11Serving vxi11) {
   auto bench_config = bench_config_from_json(station.bench, station.source);
   if (!bench_config) return fail(bench_config.error());
   auto duts = simulated_dut_count(station, station.bench);
@@ -65,6 +65,10 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
       self->modbus_twins_.push_back(std::move(*twin));
       continue;
     }
+    if (address->kind == io::Address::Kind::vxi11) {
+      self->vxi11_devices_.emplace_back(inst.name, std::move(*device));  // served by serve_vxi11 below
+      continue;
+    }
     auto server = std::make_shared<scpi::server::Server>(
         io, *device, bind_address, ports == Ports::any_free ? std::uint16_t{0} : address->port, clock);
     try {
@@ -78,6 +82,7 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
     self->servers_.emplace_back(inst.name, server);
   }
   self->station_ = std::move(station);
+  if (auto st = self->serve_vxi11(ports, bind_address, vxi11); !st) return fail(st.error());
   if (self->usb_bus_) io::usb::install_simulated_bus(self->usb_bus_);
   return self;
 }
@@ -101,6 +106,7 @@ void SimulatedStation::stop() {
   for (auto& [name, server] : servers_) server->stop();
   for (auto& [name, server] : serial_servers_) server->stop();
   for (auto& twin : modbus_twins_) twin.stop();
+  if (vxi11_) vxi11_->stop();
 }
 
 std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view instrument) const {
@@ -111,6 +117,8 @@ std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view 
   if (auto serial = serial_server(instrument)) return std::shared_ptr<scpi::server::Device>(serial, &serial->device());
   for (const auto& twin : modbus_twins_)
     if (twin.instrument == instrument) return twin.device;
+  for (const auto& [name, device] : vxi11_devices_)
+    if (name == instrument) return device;
   return nullptr;
 }
 

@@ -16,6 +16,7 @@
 #include "scpi/server/serial_server.hpp"
 #include "scpi/server/server.hpp"
 #include "scpi/server/usb_bus.hpp"
+#include "scpi/server/vxi11_server.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -36,6 +37,16 @@ Result<int> simulated_dut_count(const StationConfig& station, const nlohmann::js
 // chambers wire nothing.
 Result<std::shared_ptr<sim::Wiring>> wiring_from_sockets(const StationConfig& station, const sim::Bench& bench);
 
+// VXI-11 serving (sim_station_vxi11.cpp). Instruments whose address is VXI-11 are always
+// served over it; `ledlab sim` also serves every other network twin over VXI-11, as real LXI
+// instruments speak both raw sockets and VXI-11.
+struct Vxi11Serving {
+  bool every_twin = false;
+  // The portmapper's port for every_twin: 111 (the standard's) when it can be bound, else a
+  // free one; 0 = a free one.
+  std::uint16_t portmapper_port = 111;
+};
+
 class SimulatedStation {
  public:
   enum class Ports { as_configured, any_free };
@@ -43,7 +54,8 @@ class SimulatedStation {
   // then holds the addresses actually served. Twins bind loopback unless told otherwise.
   static Result<std::unique_ptr<SimulatedStation>> start(boost::asio::io_context& io, StationConfig station,
                                                          std::shared_ptr<Clock> clock, Ports ports = Ports::as_configured,
-                                                         std::string bind_address = "127.0.0.1");
+                                                         std::string bind_address = "127.0.0.1",
+                                                         Vxi11Serving vxi11 = {});
   ~SimulatedStation();
 
   const StationConfig& config() const { return station_; }
@@ -65,8 +77,15 @@ class SimulatedStation {
   std::shared_ptr<scpi::server::SerialServer> serial_server(std::string_view instrument) const;
   void stop();
 
+  // The VXI-11 server, when some twin is served over VXI-11 (null otherwise).
+  const std::shared_ptr<scpi::server::Vxi11Server>& vxi11_server() const { return vxi11_; }
+  // Each twin served over VXI-11, in station order: instrument name and its instN alias.
+  const std::vector<std::pair<std::string, std::string>>& vxi11_names() const { return vxi11_names_; }
+
  private:
   SimulatedStation() = default;
+  // Serves the twins that go over VXI-11 and rewrites their addresses (sim_station_vxi11.cpp).
+  Status serve_vxi11(Ports ports, const std::string& bind_address, const Vxi11Serving& options);
   void attach_usb(const instruments::InstrumentConfig& inst, const io::Address& address, std::shared_ptr<scpi::server::Device> device);
   StationConfig station_;
   std::shared_ptr<Clock> clock_;
@@ -82,6 +101,9 @@ class SimulatedStation {
   std::shared_ptr<scpi::server::UsbBus> usb_bus_;
   std::vector<std::pair<std::string, std::shared_ptr<scpi::server::Device>>> usb_devices_;
   std::vector<ModbusTwin> modbus_twins_;  // sim_modbus.hpp
+  std::shared_ptr<scpi::server::Vxi11Server> vxi11_;
+  std::vector<std::pair<std::string, std::shared_ptr<scpi::server::Device>>> vxi11_devices_;  // VXI-11 only
+  std::vector<std::pair<std::string, std::string>> vxi11_names_;
 };
 
 }  // namespace ledlab::engine

@@ -10,6 +10,8 @@
 //   ASRL/dev/ttyUSB0::INSTR               a serial port by path (pyvisa-py's form)
 //   modbus-tcp://host[:502][?unit=1&map=NAME]          Modbus TCP controller (address_modbus.cpp)
 //   modbus-rtu:///dev/ttyUSB0?baud=19200&parity=even&unit=1&map=NAME   Modbus RTU on a serial line
+//   vxi11://host[:pmport][/device]       VXI-11 (portmapper port 111, device inst0 by default)
+//   TCPIP[n]::host[::device]::INSTR      the same, as a VISA resource string
 #include "core/error.hpp"
 
 #include <cstdint>
@@ -20,10 +22,11 @@
 namespace ledlab::io {
 
 struct Address {
-  enum class Kind { tcp, usbtmc, serial, modbus_tcp, modbus_rtu };
+  enum class Kind { tcp, usbtmc, serial, modbus_tcp, modbus_rtu, vxi11 };
   Kind kind = Kind::tcp;
-  std::string host;        // tcp; an IPv6 literal without its brackets
-  std::uint16_t port = 0;  // tcp
+  std::string host;        // tcp, vxi11; an IPv6 literal without its brackets
+  std::uint16_t port = 0;  // tcp; vxi11: the portmapper's port
+  std::string device;      // vxi11: the device name ("inst0", "gpib0,5")
   std::uint16_t vendor_id = 0;   // usbtmc
   std::uint16_t product_id = 0;  // usbtmc
   std::string serial;            // usbtmc, empty = first match

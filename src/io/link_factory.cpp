@@ -4,6 +4,7 @@
 #include "io/tcp_link.hpp"
 #include "io/usbtmc/usb_device.hpp"
 #include "io/usbtmc/usbtmc_link.hpp"
+#include "io/vxi11/vxi11_link.hpp"
 
 #include <fmt/format.h>
 
@@ -26,6 +27,8 @@ Result<std::unique_ptr<Link>> make_link(const Address& address, boost::asio::any
     case Address::Kind::modbus_tcp:
     case Address::Kind::modbus_rtu:
       return modbus::make_modbus_link(address, executor);
+    case Address::Kind::vxi11:
+      return std::make_unique<Vxi11Link>(executor, address);
   }
   return fail(Errc::bad_address, address.text);
 }

@@ -112,9 +112,11 @@ for i = 1, 600 do sleep(60) end
 namespace {
 
 // The pattern generator loses power for 1.5 s (wall) mid-run and comes back at its defaults;
-// over TCP its connection drops, over USB it leaves the bus. Either way the run must carry on.
-// On virtual time, with the outage scheduled at a simulated moment between two readings.
-void pattern_generator_outage_is_recovered(bool pg_on_usb) {
+// over TCP or VXI-11 its connection drops, over USB it leaves the bus. Either way the run must
+// carry on. On virtual time, with the outage scheduled at a simulated moment between two readings.
+enum class PgLink { tcp, usb, vxi11 };
+void pattern_generator_outage_is_recovered(PgLink link) {
+  const bool pg_on_usb = link == PgLink::usb;
   auto station = engine::load_station(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
   REQUIRE(station);
   station->heartbeat_s = 5;
@@ -122,7 +124,10 @@ void pattern_generator_outage_is_recovered(bool pg_on_usb) {
     for (auto& inst : station->instruments)
       if (inst.name == "pg" || inst.name == "opm")
         inst.address = inst.name == "pg" ? "usbtmc://0957:2807/PG0001" : "USB0::0x1313::0x8078::P0012345::INSTR";
-  const std::string name = pg_on_usb ? "outage-usb" : "outage";
+  if (link == PgLink::vxi11)
+    for (auto& inst : station->instruments)
+      if (inst.name == "pg" || inst.name == "opm") inst.address = "TCPIP0::127.0.0.1::" + inst.name + "::INSTR";
+  const std::string name = pg_on_usb ? "outage-usb" : link == PgLink::vxi11 ? "outage-vxi11" : "outage";
   const std::string script = test::in_build(name + ".lua");
   std::ofstream(script) << R"lua(
 pg.set_drive(6e-3, 4e-3)
@@ -166,17 +171,24 @@ end
   const auto instruments = reader->instruments(runs->back().id);
   REQUIRE(instruments);
   for (const auto& inst : *instruments)
-    if (inst.name == "pg") CHECK((inst.resource.rfind("usbtmc://", 0) == 0) == pg_on_usb);
+    if (inst.name == "pg") {
+      CHECK((inst.resource.rfind("usbtmc://", 0) == 0) == pg_on_usb);
+      CHECK((inst.resource.rfind("vxi11://", 0) == 0) == (link == PgLink::vxi11));
+    }
 }
 
 }  // namespace
 
 TEST_CASE("an instrument that loses power mid-run is reconnected, its settings re-applied, and the run completes") {
-  pattern_generator_outage_is_recovered(false);
+  pattern_generator_outage_is_recovered(PgLink::tcp);
 }
 
 TEST_CASE("the same run with the pattern generator and power meter on the simulated USB bus survives its outage") {
-  pattern_generator_outage_is_recovered(true);
+  pattern_generator_outage_is_recovered(PgLink::usb);
+}
+
+TEST_CASE("the same run with the pattern generator and power meter on VXI-11 survives its outage") {
+  pattern_generator_outage_is_recovered(PgLink::vxi11);
 }
 
 TEST_CASE("the control endpoint publishes the run's live snapshot") {
