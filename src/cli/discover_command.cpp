@@ -1,0 +1,109 @@
+// ledlab discover: the instruments on the LAN (mDNS / DNS-SD) and the USB bus, as VISA
+// resource strings with their *IDN? replies: "what is there, and how do I reach it".
+#include "cli/commands.hpp"
+#include "io/discovery/identify.hpp"
+#include "io/discovery/mdns_browse.hpp"
+#include "io/discovery/usb.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace ledlab::cli {
+
+namespace asio = boost::asio;
+using io::discovery::Found;
+
+namespace {
+
+struct DiscoverOptions {
+  double timeout_s = 2;
+  bool no_idn = false;
+  bool json = false;
+  std::vector<std::string> methods;  // empty: all
+};
+
+bool wants(const DiscoverOptions& o, std::string_view method) {
+  return o.methods.empty() || std::find(o.methods.begin(), o.methods.end(), method) != o.methods.end();
+}
+
+struct Outcome {
+  std::vector<Found> found;
+  std::vector<std::string> failures;  // one per method that could not run
+  int methods = 0;
+};
+
+asio::awaitable<Outcome> discover(const DiscoverOptions& o) {
+  const auto timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
+  Outcome out;
+  if (wants(o, "mdns")) {
+    ++out.methods;
+    io::discovery::MdnsBrowseOptions options;
+    options.timeout = timeout;
+    auto found = co_await io::discovery::browse_mdns(options);
+    if (!found) out.failures.push_back("mdns: " + found.error().describe());
+    else for (auto& f : *found) io::discovery::add_found(out.found, std::move(f));
+  }
+  if (wants(o, "usb")) {
+    ++out.methods;
+    auto found = io::discovery::find_usb();
+    if (!found) out.failures.push_back("usb: " + found.error().describe());
+    else for (auto& f : *found) io::discovery::add_found(out.found, std::move(f));
+  }
+  if (!o.no_idn) co_await io::discovery::identify_all(out.found, timeout);
+  co_return out;
+}
+
+void print_text(const std::vector<Found>& found, bool idn) {
+  if (found.empty()) {
+    std::cout << "no instruments found\n";
+    return;
+  }
+  for (const auto& f : found) {
+    std::string line = fmt::format("{:<44} {}", f.resource, f.via);
+    if (!f.name.empty()) line += fmt::format(" \"{}\"", f.name);
+    if (idn) line += f.error.empty() ? "  " + f.idn : "  error: " + f.error;
+    std::cout << line << "\n";
+  }
+}
+
+void print_json(const std::vector<Found>& found) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : found) {
+    nlohmann::json details = nlohmann::json::object();
+    for (const auto& [k, v] : f.details) details[k] = v;
+    list.push_back({{"resource", f.resource}, {"via", f.via}, {"host", f.host}, {"port", f.port}, {"name", f.name},
+                    {"details", details}, {"idn", f.idn}, {"error", f.error}});
+  }
+  std::cout << list.dump(2) << "\n";
+}
+
+}  // namespace
+
+void register_discover_command(CLI::App& app) {
+  auto o = std::make_shared<DiscoverOptions>();
+  auto* cmd = app.add_subcommand("discover", "Find instruments on the LAN (mDNS/DNS-SD) and on USB, with their *IDN? replies");
+  cmd->add_option("--timeout", o->timeout_s, "seconds to collect answers, and again for each *IDN? reply")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 60.0));
+  cmd->add_flag("--no-idn", o->no_idn, "list what answers without asking each instrument for *IDN?");
+  cmd->add_flag("--json", o->json, "print the list as JSON");
+  cmd->add_option("--method", o->methods, "only these methods (repeatable)")->check(CLI::IsMember({"mdns", "usb"}));
+  cmd->callback([o] {
+    asio::io_context io;
+    auto result = asio::co_spawn(io, discover(*o), asio::use_future);
+    io.run();
+    auto outcome = result.get();
+    for (const auto& failure : outcome.failures) std::cerr << "ledlab discover: " << failure << "\n";
+    if (o->json) print_json(outcome.found);
+    else print_text(outcome.found, !o->no_idn);
+    // Nothing found is an answer; every method failing is not.
+    if (outcome.methods > 0 && static_cast<int>(outcome.failures.size()) == outcome.methods) throw Exit{1};
+  });
+}
+
+}  // namespace ledlab::cli
