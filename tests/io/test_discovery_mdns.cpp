@@ -1,0 +1,123 @@
+// The mDNS browser against the responder the twins use, over loopback unicast (RFC 6762
+// section 6.7 legacy queries), and the responder's answers on their own.
+#include "io/discovery/found.hpp"
+#include "io/discovery/mdns_browse.hpp"
+#include "io/discovery/mdns_responder.hpp"
+#include "io/discovery/services.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+using namespace ledlab::io;
+using namespace ledlab::io::discovery;
+namespace asio = boost::asio;
+
+namespace {
+
+std::vector<Announcement> two_twins() {
+  std::vector<Announcement> services;
+  services.push_back(Announcement{"opm (sim-bench)", Service::scpi_raw, 55101, lxi_txt("ledlab", "OPM-400", "7", "1.0")});
+  services.push_back(Announcement{"bert (sim-bench)", Service::scpi_raw, 55103, lxi_txt("ledlab", "BERT-400", "8", "1.0")});
+  return services;
+}
+
+MdnsResponderOptions loopback_options() {
+  MdnsResponderOptions options;
+  options.host_label = "ledlab-sim-bench";
+  options.address = asio::ip::address_v4::loopback();
+  options.port = 0;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("each service type gives the VISA resource string its protocol uses") {
+  CHECK(resource_for(Service::scpi_raw, "10.0.0.7", 5025) == "TCPIP0::10.0.0.7::5025::SOCKET");
+  CHECK(resource_for(Service::hislip, "10.0.0.7", 4880) == "TCPIP0::10.0.0.7::hislip0,4880::INSTR");
+  CHECK(resource_for(Service::vxi11, "10.0.0.7", 111) == "TCPIP0::10.0.0.7::inst0::INSTR");
+  CHECK(resource_for(Service::lxi, "10.0.0.7", 80) == "TCPIP0::10.0.0.7::inst0::INSTR");
+  CHECK(resource_for(Service::scpi_raw, "fe80::1", 5025) == "TCPIP0::[fe80::1]::5025::SOCKET");
+  CHECK(service_from_type("_hislip._tcp") == Service::hislip);
+  CHECK_FALSE(service_from_type("_http._tcp"));
+}
+
+TEST_CASE("an instrument found twice is listed once with both ways of finding it") {
+  std::vector<Found> list;
+  add_found(list, Found{"TCPIP0::h::inst0::INSTR", "mdns _lxi._tcp", "h", 80, "scope", {}, "", ""});
+  add_found(list, Found{"TCPIP0::h::inst0::INSTR", "mdns _vxi-11._tcp", "h", 111, "scope", {}, "", ""});
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].via == "mdns _lxi._tcp, mdns _vxi-11._tcp");
+}
+
+TEST_CASE("a legacy unicast query gets its ID and question back with TTLs of at most 10 s") {
+  asio::io_context io;
+  auto responder = MdnsResponder::start(io, loopback_options(), two_twins());
+  REQUIRE(responder);
+  dns::Message query;
+  query.id = 0x1234;
+  query.questions.push_back(dns::Question{dns::name_from_dotted("_scpi-raw._tcp.local"), 12, false});
+  auto reply = (*responder)->answer(query, asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), 40000));
+  REQUIRE(reply);
+  CHECK(reply->unicast);
+  CHECK(reply->message.id == 0x1234);
+  REQUIRE(reply->message.questions.size() == 1);
+  REQUIRE(reply->message.answers.size() == 2);
+  // SRV and TXT of each instance and the host's A record ride along (RFC 6763 section 12).
+  CHECK(reply->message.additionals.size() == 5);
+  for (const auto& r : reply->message.answers) CHECK(r.ttl_s <= 10);
+  for (const auto& r : reply->message.additionals) CHECK_FALSE(r.cache_flush);
+
+  // RFC 6762 section 7.1: what the querier already knows is not repeated.
+  query.answers.push_back(reply->message.answers[0]);
+  query.answers[0].ttl_s = 4500;
+  auto fewer = (*responder)->answer(query, asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), 40000));
+  REQUIRE(fewer);
+  CHECK(fewer->message.answers.size() == 1);
+
+  dns::Message other;
+  other.questions.push_back(dns::Question{dns::name_from_dotted("_http._tcp.local"), 12, false});
+  CHECK_FALSE((*responder)->answer(other, asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), 40000)));
+  (*responder)->stop();
+}
+
+TEST_CASE("a responder for this host only ignores queries from elsewhere") {
+  asio::io_context io;
+  auto options = loopback_options();
+  options.local_only = true;
+  auto responder = MdnsResponder::start(io, options, two_twins());
+  REQUIRE(responder);
+  dns::Message query;
+  query.questions.push_back(dns::Question{dns::name_from_dotted("_scpi-raw._tcp.local"), 12, false});
+  CHECK_FALSE((*responder)->answer(query, asio::ip::udp::endpoint(asio::ip::make_address_v4("192.0.2.1"), 5353)));
+  CHECK((*responder)->answer(query, asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), 5353)));
+  (*responder)->stop();
+}
+
+TEST_CASE("the browser finds every announced twin with its resource string and TXT keys") {
+  asio::io_context io;
+  auto responder = MdnsResponder::start(io, loopback_options(), two_twins());
+  REQUIRE(responder);
+  MdnsBrowseOptions options;
+  options.timeout = std::chrono::milliseconds(1500);
+  options.targets.emplace_back(asio::ip::address_v4::loopback(), (*responder)->port());
+  std::optional<ledlab::Result<std::vector<Found>>> found;
+  // The browser returns at its deadline; then the responder stops and the loop runs out.
+  asio::co_spawn(io, browse_mdns(options), [&](std::exception_ptr e, ledlab::Result<std::vector<Found>> r) {
+    if (e) std::rethrow_exception(e);
+    found = std::move(r);
+    (*responder)->stop();
+  });
+  io.run();
+  REQUIRE(found.has_value());
+  REQUIRE(found->has_value());
+  auto& list = **found;
+  REQUIRE(list.size() == 2);
+  std::sort(list.begin(), list.end(), [](const Found& a, const Found& b) { return a.port < b.port; });
+  CHECK(list.at(0).resource == "TCPIP0::127.0.0.1::55101::SOCKET");
+  CHECK(list.at(0).name == "opm (sim-bench)");
+  CHECK(list.at(0).via == "mdns _scpi-raw._tcp");
+  CHECK(list.at(1).resource == "TCPIP0::127.0.0.1::55103::SOCKET");
+  const auto& details = list.at(1).details;
+  CHECK(std::find(details.begin(), details.end(), std::pair<std::string, std::string>{"Model", "BERT-400"}) != details.end());
+}
