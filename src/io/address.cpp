@@ -1,4 +1,5 @@
 #include "io/address.hpp"
+#include "io/address_vxi11.hpp"
 
 #include <fmt/format.h>
 
@@ -99,6 +100,7 @@ std::string host_port(std::string_view host, std::uint16_t port) {
 
 std::string Address::canonical() const {
   if (kind == Kind::tcp) return "tcp://" + host_port(host, port);
+  if (kind == Kind::vxi11) return vxi11_canonical(*this);
   std::string s = fmt::format("usbtmc://{:04x}:{:04x}", vendor_id, product_id);
   if (!serial.empty()) s += "/" + serial;
   return s;
@@ -113,6 +115,7 @@ Result<Address> parse_address(std::string_view text) {
       return bad(text, "expected tcp://host:port");
     return tcp_address(text, rest.substr(0, colon), rest.substr(colon + 1));
   }
+  if (text.starts_with("vxi11://")) return parse_vxi11_url(text);
   if (text.starts_with("usbtmc://")) {
     std::string_view rest = text.substr(9);
     std::string_view serial;
@@ -129,9 +132,9 @@ Result<Address> parse_address(std::string_view text) {
     const std::string last = upper(parts.back());
     if (interface_is(parts[0], "TCPIP")) {
       if (last == "SOCKET" && parts.size() == 4) return tcp_address(text, parts[1], parts[2]);
-      if (last == "INSTR" || parts.size() == 2 || parts.size() == 3)
-        return bad(text, "VXI-11/HiSLIP resources are not supported; use TCPIP0::host::port::SOCKET");
-      return bad(text, "expected TCPIP0::host::port::SOCKET");
+      if (last == "INSTR" && (parts.size() == 3 || parts.size() == 4))
+        return parse_vxi11_resource(text, parts[1], parts.size() == 4 ? parts[2] : std::string_view{});
+      return bad(text, "expected TCPIP0::host::port::SOCKET or TCPIP0::host[::device]::INSTR");
     }
     if (interface_is(parts[0], "USB")) {
       if (last != "INSTR" || parts.size() < 4 || parts.size() > 6)

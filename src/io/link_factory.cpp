@@ -2,6 +2,7 @@
 #include "io/tcp_link.hpp"
 #include "io/usbtmc/usb_device.hpp"
 #include "io/usbtmc/usbtmc_link.hpp"
+#include "io/vxi11/vxi11_link.hpp"
 
 #include <fmt/format.h>
 
@@ -16,6 +17,8 @@ Result<std::unique_ptr<Link>> make_link(const Address& address, boost::asio::any
       if (!backend) return fail(Error(backend.error()).at(address.text));
       return std::make_unique<UsbtmcLink>(executor, address, std::move(*backend));
     }
+    case Address::Kind::vxi11:
+      return std::make_unique<Vxi11Link>(executor, address);
   }
   return fail(Errc::bad_address, address.text);
 }

@@ -40,7 +40,7 @@ TEST_CASE("USB resources carry vendor, product and serial") {
 }
 
 TEST_CASE("malformed addresses are refused with a message naming the address") {
-  for (const char* bad : {"", "tcp://host", "tcp://host:0", "tcp://host:99999", "tcp://:5025", "TCPIP0::host::INSTR",
+  for (const char* bad : {"", "tcp://host", "tcp://host:0", "tcp://host:99999", "tcp://:5025", "TCPIP0::host::inst0::SOCKET",
                           "GPIB0::12::INSTR", "usbtmc://xyz:8078", "USB0::0x1313::INSTR", "hello"}) {
     auto r = parse_address(bad);
     INFO(bad);
