@@ -198,10 +198,13 @@ rpc::RecordLimits limits_for(std::uint32_t max_recv_size) {
 
 asio::awaitable<void> Vxi11Server::serve_core(std::shared_ptr<Connection> connection) {
   auto self = shared_from_this();
+  // A named handler, not a lambda in the co_await's arguments: GCC 12 destroys such a
+  // temporary twice, releasing `self` and `connection` once too often.
+  auto handler = [self, connection](const rpc::CallHeader& call, xdr::Reader& in) {
+    return self->core_call(connection, call, in);
+  };
   co_await rpc_serve::serve_records(*connection->socket, limits_for(options_.max_recv_size), "VXI-11 core channel",
-                                    [self, connection](const rpc::CallHeader& call, xdr::Reader& in) {
-                                      return self->core_call(connection, call, in);
-                                    });
+                                    handler);
   // VXI-11 Rev 1.0 B.4.2: a lost connection destroys its links and frees their locks.
   for (auto lid : connection->links)
     if (auto link = find(lid)) destroy(link);
@@ -212,8 +215,8 @@ asio::awaitable<void> Vxi11Server::serve_core(std::shared_ptr<Connection> connec
 
 asio::awaitable<void> Vxi11Server::serve_abort(std::shared_ptr<tcp::socket> socket) {
   auto self = shared_from_this();
-  co_await rpc_serve::serve_records(*socket, limits_for(1024), "VXI-11 abort channel",
-                                    [self](const rpc::CallHeader& call, xdr::Reader& in) { return self->abort_call(call, in); });
+  auto handler = [self](const rpc::CallHeader& call, xdr::Reader& in) { return self->abort_call(call, in); };
+  co_await rpc_serve::serve_records(*socket, limits_for(1024), "VXI-11 abort channel", handler);
   boost::system::error_code ignored;
   socket->close(ignored);
   sockets_.erase(socket);
@@ -221,10 +224,10 @@ asio::awaitable<void> Vxi11Server::serve_abort(std::shared_ptr<tcp::socket> sock
 
 asio::awaitable<void> Vxi11Server::serve_portmapper_tcp(std::shared_ptr<tcp::socket> socket) {
   auto self = shared_from_this();
-  co_await rpc_serve::serve_records(*socket, limits_for(1024), "portmapper",
-                                    [self](const rpc::CallHeader& call, xdr::Reader& in) -> asio::awaitable<std::string> {
-                                      co_return self->portmapper_call(call, in);
-                                    });
+  auto handler = [self](const rpc::CallHeader& call, xdr::Reader& in) -> asio::awaitable<std::string> {
+    co_return self->portmapper_call(call, in);
+  };
+  co_await rpc_serve::serve_records(*socket, limits_for(1024), "portmapper", handler);
   boost::system::error_code ignored;
   socket->close(ignored);
   sockets_.erase(socket);
