@@ -1,11 +1,13 @@
-// ledlab discover: the instruments on the LAN (mDNS / DNS-SD) and the USB bus, as VISA
+// ledlab discover: the instruments on the LAN (mDNS / DNS-SD, VXI-11 broadcast) and the USB bus, as VISA
 // resource strings with their *IDN? replies: "what is there, and how do I reach it".
 #include "cli/commands.hpp"
 #include "io/discovery/identify.hpp"
 #include "io/discovery/mdns_browse.hpp"
 #include "io/discovery/usb.hpp"
+#include "io/discovery/vxi11_broadcast.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
@@ -16,6 +18,7 @@
 namespace ledlab::cli {
 
 namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
 using io::discovery::Found;
 
 namespace {
@@ -37,22 +40,29 @@ struct Outcome {
   int methods = 0;
 };
 
+asio::awaitable<Result<std::vector<Found>>> nothing() { co_return std::vector<Found>{}; }
+
 asio::awaitable<Outcome> discover(const DiscoverOptions& o) {
   const auto timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
   Outcome out;
-  if (wants(o, "mdns")) {
+  // Both LAN methods listen at once: the whole takes one timeout, not two.
+  io::discovery::MdnsBrowseOptions mdns;
+  mdns.timeout = timeout;
+  io::discovery::Vxi11BroadcastOptions vxi11;
+  vxi11.timeout = timeout;
+  auto [by_mdns, by_vxi11] = co_await ((wants(o, "mdns") ? io::discovery::browse_mdns(mdns) : nothing()) &&
+                                       (wants(o, "vxi11") ? io::discovery::broadcast_vxi11(vxi11) : nothing()));
+  const auto take = [&](std::string_view method, Result<std::vector<Found>>& found) {
+    if (!wants(o, method)) return;
     ++out.methods;
-    io::discovery::MdnsBrowseOptions options;
-    options.timeout = timeout;
-    auto found = co_await io::discovery::browse_mdns(options);
-    if (!found) out.failures.push_back("mdns: " + found.error().describe());
+    if (!found) out.failures.push_back(fmt::format("{}: {}", method, found.error().describe()));
     else for (auto& f : *found) io::discovery::add_found(out.found, std::move(f));
-  }
+  };
+  take("mdns", by_mdns);
+  take("vxi11", by_vxi11);
   if (wants(o, "usb")) {
-    ++out.methods;
     auto found = io::discovery::find_usb();
-    if (!found) out.failures.push_back("usb: " + found.error().describe());
-    else for (auto& f : *found) io::discovery::add_found(out.found, std::move(f));
+    take("usb", found);
   }
   if (!o.no_idn) co_await io::discovery::identify_all(out.found, timeout);
   co_return out;
@@ -86,13 +96,13 @@ void print_json(const std::vector<Found>& found) {
 
 void register_discover_command(CLI::App& app) {
   auto o = std::make_shared<DiscoverOptions>();
-  auto* cmd = app.add_subcommand("discover", "Find instruments on the LAN (mDNS/DNS-SD) and on USB, with their *IDN? replies");
+  auto* cmd = app.add_subcommand("discover", "Find instruments on the LAN (mDNS/DNS-SD, VXI-11 broadcast) and on USB, with their *IDN? replies");
   cmd->add_option("--timeout", o->timeout_s, "seconds to collect answers, and again for each *IDN? reply")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 60.0));
   cmd->add_flag("--no-idn", o->no_idn, "list what answers without asking each instrument for *IDN?");
   cmd->add_flag("--json", o->json, "print the list as JSON");
-  cmd->add_option("--method", o->methods, "only these methods (repeatable)")->check(CLI::IsMember({"mdns", "usb"}));
+  cmd->add_option("--method", o->methods, "only these methods (repeatable)")->check(CLI::IsMember({"mdns", "vxi11", "usb"}));
   cmd->callback([o] {
     asio::io_context io;
     auto result = asio::co_spawn(io, discover(*o), asio::use_future);

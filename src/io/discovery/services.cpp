@@ -1,5 +1,7 @@
 #include "io/discovery/services.hpp"
 
+#include "io/vxi11/rpc.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -38,8 +40,12 @@ std::string resource_for(Service service, std::string_view host, std::uint16_t p
   switch (service) {
     case Service::scpi_raw: return fmt::format("TCPIP0::{}::{}::SOCKET", visa_host(host), port);
     case Service::hislip: return fmt::format("TCPIP0::{}::hislip0,{}::INSTR", visa_host(host), port);
-    case Service::lxi:
-    case Service::vxi11: return fmt::format("TCPIP0::{}::inst0::INSTR", visa_host(host));
+    case Service::lxi: return fmt::format("TCPIP0::{}::inst0::INSTR", visa_host(host));
+    case Service::vxi11:
+      // A VISA resource string cannot name a portmapper elsewhere than on port 111 (a twin
+      // on a free port): ledlab's own form can.
+      if (port == 0 || port == rpc::portmap::kPort) return fmt::format("TCPIP0::{}::inst0::INSTR", visa_host(host));
+      return fmt::format("vxi11://{}/inst0", host_port(host, port));
   }
   return {};
 }
@@ -47,6 +53,7 @@ std::string resource_for(Service service, std::string_view host, std::uint16_t p
 std::optional<Service> service_for(const Address& address) {
   switch (address.kind) {
     case Address::Kind::tcp: return Service::scpi_raw;
+    case Address::Kind::vxi11: return Service::vxi11;  // its port is the portmapper's
     default: return std::nullopt;
   }
 }

@@ -109,9 +109,10 @@ asio::awaitable<Result<std::vector<Found>>> broadcast_vxi11(Vxi11BroadcastOption
     }
     Found f;
     f.host = sender.address().to_string();
-    f.port = static_cast<std::uint16_t>(*port);
+    f.port = sender.port();  // the portmapper's, which the link asks again
     f.via = "vxi11 broadcast";
     f.resource = resource_for(Service::vxi11, f.host, f.port);
+    f.details.emplace_back("core_port", std::to_string(*port));
     add_found(found, std::move(f));
   }
   co_return found;

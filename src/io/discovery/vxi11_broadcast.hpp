@@ -28,7 +28,7 @@ struct Vxi11BroadcastOptions {
 std::string vxi11_getport_call(std::uint32_t xid);
 
 // Every host whose portmapper answered with a port for the core channel, as
-// TCPIP0::<host>::inst0::INSTR. Malformed or unrelated answers are skipped (logged).
+// TCPIP0::<host>::inst0::INSTR (vxi11://host:port/inst0 for a portmapper off port 111). Malformed or unrelated answers are skipped (logged).
 // Errc::io when the call could not be sent anywhere.
 boost::asio::awaitable<Result<std::vector<Found>>> broadcast_vxi11(Vxi11BroadcastOptions options);
 
