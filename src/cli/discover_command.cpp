@@ -40,7 +40,16 @@ struct Outcome {
   int methods = 0;
 };
 
-asio::awaitable<Result<std::vector<Found>>> nothing() { co_return std::vector<Found>{}; }
+// Each LAN method as an awaitable whether it is wanted or not, so both can be raced with &&.
+asio::awaitable<Result<std::vector<Found>>> by_mdns_if(bool wanted, io::discovery::MdnsBrowseOptions options) {
+  if (!wanted) co_return std::vector<Found>();
+  co_return co_await io::discovery::browse_mdns(std::move(options));
+}
+
+asio::awaitable<Result<std::vector<Found>>> by_vxi11_if(bool wanted, io::discovery::Vxi11BroadcastOptions options) {
+  if (!wanted) co_return std::vector<Found>();
+  co_return co_await io::discovery::broadcast_vxi11(std::move(options));
+}
 
 asio::awaitable<Outcome> discover(const DiscoverOptions& o) {
   const auto timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
@@ -50,8 +59,13 @@ asio::awaitable<Outcome> discover(const DiscoverOptions& o) {
   mdns.timeout = timeout;
   io::discovery::Vxi11BroadcastOptions vxi11;
   vxi11.timeout = timeout;
-  auto [by_mdns, by_vxi11] = co_await ((wants(o, "mdns") ? io::discovery::browse_mdns(mdns) : nothing()) &&
-                                       (wants(o, "vxi11") ? io::discovery::broadcast_vxi11(vxi11) : nothing()));
+  // Named awaitables: GCC 12 destroys awaitable temporaries made inside a co_await expression
+  // twice (a ?: choosing between two crashed here).
+  auto mdns_op = by_mdns_if(wants(o, "mdns"), mdns);
+  auto vxi11_op = by_vxi11_if(wants(o, "vxi11"), vxi11);
+  auto both = co_await (std::move(mdns_op) && std::move(vxi11_op));
+  auto& by_mdns = std::get<0>(both);
+  auto& by_vxi11 = std::get<1>(both);
   const auto take = [&](std::string_view method, Result<std::vector<Found>>& found) {
     if (!wants(o, method)) return;
     ++out.methods;

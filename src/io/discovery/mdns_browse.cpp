@@ -21,6 +21,11 @@ using asio::ip::udp;
 namespace {
 
 constexpr std::string_view kLog = "mdns";
+// What one browse holds, whatever the LAN sends within the timeout: records kept, and names
+// asked about again (each follow-up a handful of questions, far below 9000 bytes).
+constexpr std::size_t kMaxRecords = 4096;
+constexpr std::size_t kMaxFollowUps = 256;
+constexpr std::size_t kQuestionsPerQuery = 16;
 
 struct Seen {
   dns::Record record;
@@ -50,6 +55,7 @@ const Seen* find(const std::vector<Seen>& seen, const dns::Name& name, dns::Type
 std::vector<dns::Question> missing(const std::vector<Seen>& seen, std::set<std::string>& asked) {
   std::vector<dns::Question> out;
   const auto ask = [&](const dns::Name& name, dns::Type type) {
+    if (asked.size() >= kMaxFollowUps) return;
     if (asked.insert(key_of(name, static_cast<std::uint16_t>(type))).second)
       out.push_back(dns::Question{name, static_cast<std::uint16_t>(type), false});
   };
@@ -132,10 +138,30 @@ class Browser {
         continue;
       }
       if (!message->is_response()) continue;
-      for (auto* section : {&message->answers, &message->additionals})
-        for (auto& r : *section) seen_.push_back(Seen{std::move(r), sender.address()});
-      if (auto more = missing(seen_, asked); !more.empty()) (void)co_await send(std::move(more));
+      absorb(*message, sender.address());
+      auto more = missing(seen_, asked);
+      while (!more.empty()) {
+        std::vector<dns::Question> some;
+        while (!more.empty() && some.size() < kQuestionsPerQuery) {
+          some.push_back(std::move(more.back()));
+          more.pop_back();
+        }
+        (void)co_await send(std::move(some));
+      }
     }
+  }
+
+  // Outside the coroutine: GCC 12 mishandles braced lists and aggregate temporaries there.
+  void absorb(dns::Message& message, const asio::ip::address& from) {
+    for (auto* section : {&message.answers, &message.additionals})
+      for (auto& r : *section) {
+        if (seen_.size() >= kMaxRecords) {
+          if (!full_) log::warn(kLog, "more than {} records within the timeout: the rest ignored", kMaxRecords);
+          full_ = true;
+          return;
+        }
+        seen_.push_back(Seen{std::move(r), from});
+      }
   }
 
   std::vector<Found> results() const {
@@ -186,7 +212,18 @@ class Browser {
   udp::socket socket_;
   MdnsBrowseOptions options_;
   std::vector<Seen> seen_;
+  bool full_ = false;
 };
+
+// RFC 6763 section 4: browsing is a PTR query for <service>.<domain>.
+std::vector<dns::Question> service_questions(const std::vector<Service>& services, std::set<std::string>& asked) {
+  std::vector<dns::Question> questions;
+  for (auto s : services) {
+    questions.push_back(dns::Question{service_name(s), static_cast<std::uint16_t>(dns::Type::ptr), false});
+    asked.insert(key_of(service_name(s), static_cast<std::uint16_t>(dns::Type::ptr)));
+  }
+  return questions;
+}
 
 }  // namespace
 
@@ -197,12 +234,8 @@ asio::awaitable<Result<std::vector<Found>>> browse_mdns(MdnsBrowseOptions option
   Browser browser(co_await asio::this_coro::executor, options);
   if (auto st = browser.open(); !st) co_return fail(st.error());
   std::set<std::string> asked;
-  std::vector<dns::Question> questions;
-  for (auto s : options.services) {
-    questions.push_back(dns::Question{service_name(s), static_cast<std::uint16_t>(dns::Type::ptr), false});
-    asked.insert(key_of(service_name(s), static_cast<std::uint16_t>(dns::Type::ptr)));
-  }
-  if (auto st = co_await browser.send(questions); !st) co_return fail(st.error());
+  auto questions = service_questions(options.services, asked);
+  if (auto st = co_await browser.send(std::move(questions)); !st) co_return fail(st.error());
   co_await browser.collect(deadline, asked);
   co_return browser.results();
 }
