@@ -7,6 +7,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <catch2/catch.hpp>
 
 using namespace ledlab::io;
@@ -120,4 +121,55 @@ TEST_CASE("the browser finds every announced twin with its resource string and T
   CHECK(list.at(1).resource == "TCPIP0::127.0.0.1::55103::SOCKET");
   const auto& details = list.at(1).details;
   CHECK(std::find(details.begin(), details.end(), std::pair<std::string, std::string>{"Model", "BERT-400"}) != details.end());
+}
+
+TEST_CASE("the responder lists its service types for a _services._dns-sd._udp query") {
+  asio::io_context io;
+  auto responder = MdnsResponder::start(io, loopback_options(), two_twins());
+  REQUIRE(responder);
+  dns::Message query;
+  query.questions.push_back(dns::Question{dns::name_from_dotted("_services._dns-sd._udp.local"), 12, false});
+  auto reply = (*responder)->answer(query, asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), 5353));
+  REQUIRE(reply);
+  // RFC 6763 section 9: one PTR per service type, however many instances share it.
+  REQUIRE(reply->message.answers.size() == 1);
+  CHECK(reply->message.answers[0].ptr == dns::name_from_dotted("_scpi-raw._tcp.local"));
+  (*responder)->stop();
+}
+
+TEST_CASE("hostile packets to the responder are ignored and the next query is still answered") {
+  asio::io_context io;
+  auto responder = MdnsResponder::start(io, loopback_options(), two_twins());
+  REQUIRE(responder);
+  asio::ip::udp::socket client(io, asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), 0));
+  const asio::ip::udp::endpoint to(asio::ip::address_v4::loopback(), (*responder)->port());
+  // A pointer loop, a truncated header, 9000 bytes of 0xC0, then a real query.
+  const std::vector<std::vector<std::uint8_t>> hostile = {
+      {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 12, 0, 1},
+      {0, 0, 0},
+      std::vector<std::uint8_t>(9000, 0xc0),
+  };
+  for (const auto& packet : hostile) client.send_to(asio::buffer(packet), to);
+  dns::Message query;
+  query.id = 7;
+  query.questions.push_back(dns::Question{dns::name_from_dotted("_scpi-raw._tcp.local"), 12, false});
+  auto bytes = dns::encode(query);
+  REQUIRE(bytes);
+  client.send_to(asio::buffer(*bytes), to);
+  std::array<std::uint8_t, 9000> buffer{};
+  std::optional<ledlab::Result<dns::Message>> reply;
+  asio::steady_timer safety(io, std::chrono::seconds(10));  // a safety net only: the reply ends the wait
+  safety.async_wait([&](const boost::system::error_code& ec) {
+    if (!ec) client.close();
+  });
+  client.async_receive(asio::buffer(buffer), [&](const boost::system::error_code& ec, std::size_t n) {
+    if (!ec) reply = dns::decode(std::span(buffer.data(), n));
+    safety.cancel();
+    (*responder)->stop();
+  });
+  io.run();
+  REQUIRE(reply.has_value());
+  REQUIRE(reply->has_value());
+  CHECK((*reply)->id == 7);
+  CHECK((*reply)->answers.size() == 2);
 }
