@@ -57,3 +57,19 @@ TEST_CASE("an instrument that cannot be reached is listed with the reason, not d
   CHECK_THAT(found[0].error, Catch::Contains("127.0.0.1"));
   CHECK_FALSE(found[1].error.empty());
 }
+
+TEST_CASE("identification ends as soon as every link has failed, not at its safety bound") {
+  // A USB instrument that is not attached fails at connect without waiting on anything; the
+  // wait for all replies once missed that and sat out its bound (3 x the timeout).
+  std::vector<io::discovery::Found> found(1);
+  found[0].resource = "USB0::0x1313::0x8078::NOT-ATTACHED-42::INSTR";
+  const auto timeout = std::chrono::milliseconds(3000);
+  boost::asio::io_context io;
+  const auto start = std::chrono::steady_clock::now();
+  boost::asio::co_spawn(io, io::discovery::identify_all(found, timeout), boost::asio::detached);
+  io.run();
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(found[0].error);
+  CHECK_FALSE(found[0].error.empty());
+  CHECK(took < 3 * timeout);
+}

@@ -67,9 +67,12 @@ asio::awaitable<void> identify_all(std::vector<Found>& found, std::chrono::milli
     shared->asked[i].session = std::make_unique<scpi::Session>(found[i].resource, std::move(*link), options);
     ++shared->pending;
   }
+  // co_spawn may run a child at once, on this thread, up to its first suspension: one whose
+  // link fails without waiting is done before the wait below starts, so the wait only begins
+  // while some are pending (a cancel() with no wait under way would be lost).
+  for (std::size_t i = 0; i < found.size(); ++i)
+    if (shared->asked[i].session) asio::co_spawn(ex, ask_one(shared, i), asio::detached);
   if (shared->pending > 0) {
-    for (std::size_t i = 0; i < found.size(); ++i)
-      if (shared->asked[i].session) asio::co_spawn(ex, ask_one(shared, i), asio::detached);
     // Connect, write and read each have their own deadline; this one bounds the whole, in case
     // a link ignores its timeouts.
     shared->all_done.expires_after(3 * timeout + std::chrono::milliseconds(500));
