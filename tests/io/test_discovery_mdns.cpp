@@ -6,6 +6,8 @@
 #include "io/discovery/services.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <catch2/catch.hpp>
@@ -172,4 +174,53 @@ TEST_CASE("hostile packets to the responder are ignored and the next query is st
   REQUIRE(reply->has_value());
   CHECK((*reply)->id == 7);
   CHECK((*reply)->answers.size() == 2);
+}
+
+namespace {
+
+// A responder on the far side of a lossy LAN: the first query never arrives, the second is
+// answered (PTR, SRV, A), as a legacy unicast reply.
+asio::awaitable<void> answer_second_query(asio::ip::udp::socket& socket) {
+  std::array<std::uint8_t, 9000> buffer{};
+  asio::ip::udp::endpoint from;
+  (void)co_await socket.async_receive_from(asio::buffer(buffer), from, asio::use_awaitable);  // lost
+  const auto n = co_await socket.async_receive_from(asio::buffer(buffer), from, asio::use_awaitable);
+  auto query = dns::decode(std::span(buffer.data(), n));
+  if (!query) co_return;
+  dns::Message reply;
+  reply.id = query->id;
+  reply.flags = dns::kFlagResponse | dns::kFlagAuthoritative;
+  const auto instance = dns::name_from_dotted("scope._scpi-raw._tcp.local");
+  reply.answers.push_back(dns::ptr_record(dns::name_from_dotted("_scpi-raw._tcp.local"), instance, 10));
+  reply.additionals.push_back(dns::srv_record(instance, 5025, dns::name_from_dotted("scope.local"), 10));
+  std::array<std::uint8_t, 4> loopback{};
+  loopback[0] = 127;
+  loopback[3] = 1;
+  reply.additionals.push_back(dns::a_record(dns::name_from_dotted("scope.local"), loopback, 10));
+  auto bytes = dns::encode(reply);
+  if (!bytes) co_return;
+  co_await socket.async_send_to(asio::buffer(*bytes), from, asio::use_awaitable);
+}
+
+}  // namespace
+
+TEST_CASE("the browser asks again within its timeout, so one lost query does not lose the instrument") {
+  asio::io_context io;
+  asio::ip::udp::socket lossy(io, asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), 0));
+  asio::co_spawn(io, answer_second_query(lossy), asio::detached);
+  MdnsBrowseOptions options;
+  options.timeout = std::chrono::milliseconds(1200);
+  options.services = {Service::scpi_raw};
+  options.targets.emplace_back(asio::ip::address_v4::loopback(), lossy.local_endpoint().port());
+  std::optional<ledlab::Result<std::vector<Found>>> found;
+  asio::co_spawn(io, browse_mdns(options), [&](std::exception_ptr e, ledlab::Result<std::vector<Found>> r) {
+    if (e) std::rethrow_exception(e);
+    found = std::move(r);
+    lossy.close();
+  });
+  io.run();
+  REQUIRE(found.has_value());
+  REQUIRE(found->has_value());
+  REQUIRE((*found)->size() == 1);
+  CHECK((*found)->at(0).resource == "TCPIP0::127.0.0.1::5025::SOCKET");
 }

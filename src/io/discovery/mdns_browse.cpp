@@ -118,15 +118,26 @@ class Browser {
     co_return Status{};
   }
 
-  asio::awaitable<void> collect(std::chrono::steady_clock::time_point deadline, std::set<std::string>& asked) {
+  // Collects answers until `deadline`; at `repeat_at` the first query goes out once more, for
+  // a query or an answer lost on the way (RFC 6762 section 5.2 repeats queries too; UDP
+  // delivers at most once).
+  asio::awaitable<void> collect(std::chrono::steady_clock::time_point deadline, std::chrono::steady_clock::time_point repeat_at,
+                                std::vector<dns::Question> first, std::set<std::string>& asked) {
     std::array<std::uint8_t, 9000> buffer{};  // RFC 6762 section 17: the largest mDNS message
+    bool repeated = false;
     for (;;) {
       const auto now = std::chrono::steady_clock::now();
       if (now >= deadline) co_return;
+      if (!repeated && now >= repeat_at) {
+        repeated = true;
+        (void)co_await send(first);
+        continue;
+      }
+      const auto until = repeated ? deadline : std::min(deadline, repeat_at);
       udp::endpoint sender;
       auto got = co_await with_timeout(
-          [&](auto token) { return socket_.async_receive_from(asio::buffer(buffer), sender, token); }, deadline - now);
-      if (!got) co_return;
+          [&](auto token) { return socket_.async_receive_from(asio::buffer(buffer), sender, token); }, until - now);
+      if (!got) continue;  // the deadline, or the moment to repeat: the loop's head decides
       auto [ec, n] = *got;
       if (ec) {
         log::info(kLog, "receive failed: {}", ec.message());
@@ -235,8 +246,8 @@ asio::awaitable<Result<std::vector<Found>>> browse_mdns(MdnsBrowseOptions option
   if (auto st = browser.open(); !st) co_return fail(st.error());
   std::set<std::string> asked;
   auto questions = service_questions(options.services, asked);
-  if (auto st = co_await browser.send(std::move(questions)); !st) co_return fail(st.error());
-  co_await browser.collect(deadline, asked);
+  if (auto st = co_await browser.send(questions); !st) co_return fail(st.error());
+  co_await browser.collect(deadline, std::chrono::steady_clock::now() + options.timeout / 4, std::move(questions), asked);
   co_return browser.results();
 }
 
