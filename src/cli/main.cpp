@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   ledlab::cli::register_gui_command(app);
   ledlab::cli::register_query_command(app);
   ledlab::cli::register_usb_command(app);
+  ledlab::cli::register_discover_command(app);
   register_store_commands(app);
 
   try {

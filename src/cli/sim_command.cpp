@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/check_command.hpp"
+#include "cli/sim_announce.hpp"
 #include "core/log.hpp"
 #include "engine/sim_station.hpp"
 #include "engine/station.hpp"
@@ -100,6 +101,7 @@ void register_sim_command(CLI::App& app) {
     bool any_port = false;
     bool no_vxi11 = false;
     std::optional<std::uint16_t> vxi11_portmapper;
+    bool no_mdns = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("sim", "Serve every instrument of a station as a simulated twin (until Ctrl-C)");
@@ -111,6 +113,7 @@ void register_sim_command(CLI::App& app) {
   cmd->add_flag("--no-vxi11", o->no_vxi11, "serve twins over their station links only, not over VXI-11 as well");
   cmd->add_option("--vxi11-portmapper", o->vxi11_portmapper,
                   "port of the VXI-11 portmapper (default 111 when it can be bound, else a free one; 0 = a free one)");
+  cmd->add_flag("--no-mdns", o->no_mdns, "do not announce the twins over mDNS / DNS-SD");
   cmd->add_option("--dump-truth", o->truth, "write the bench's ground truth as JSON to this file and exit");
   cmd->add_option("--currents", o->currents, "drive currents (A) for the truth's f3dB table")->capture_default_str();
   cmd->callback([o] {
@@ -148,11 +151,18 @@ void register_sim_command(CLI::App& app) {
       fmt::print("{:<12} {:<18} {}{}\n", inst.name, inst.kind, inst.address,
                  usb ? "  (simulated USB bus inside this process only: use `ledlab run --sim` to reach it)" : "");
     }
+    std::shared_ptr<io::discovery::MdnsResponder> mdns;
+    if (!o->no_mdns) {
+      // Announcing is a convenience: a port 5353 that cannot be had is no reason not to serve.
+      if (auto r = announce_twins(io, **sim, o->bind)) mdns = *r;
+      else fmt::print(std::cerr, "warning: twins not announced over mDNS: {}\n", r.error().describe());
+    }
     fmt::print("simulated station '{}' running at time scale {} (Ctrl-C stops)\n", station.name, clock->scale());
     print_vxi11_twins(**sim, o->bind);
     std::cout.flush();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](auto, int) {
+      if (mdns) mdns->stop();
       (*sim)->stop();
       io.stop();
     });

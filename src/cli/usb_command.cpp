@@ -1,6 +1,7 @@
 // ledlab list-usb: every USBTMC interface on the USB buses, with the addresses to reach it.
 #include "cli/commands.hpp"
 #include "io/address.hpp"
+#include "io/discovery/usb.hpp"
 #include "io/usbtmc/usb_device.hpp"
 
 #include <fmt/format.h>
@@ -13,15 +14,7 @@ namespace {
 
 using io::usb::InterfaceInfo;
 
-// The VISA resource string (VPP-4.3 section 4.3.1.1: USB[board]::manufacturer ID::model
-// code::serial number[::USB interface number]::INSTR); the interface number only when it is
-// not the first, as NI-VISA and pyvisa print it.
-std::string visa_resource(const InterfaceInfo& i) {
-  std::string s = fmt::format("USB0::0x{:04X}::0x{:04X}", i.vendor_id, i.product_id);
-  if (!i.serial.empty()) s += "::" + i.serial;
-  if (i.interface_number != 0) s += fmt::format("::{}", i.interface_number);
-  return s + "::INSTR";
-}
+std::string visa_resource(const InterfaceInfo& i) { return io::discovery::usb_resource(i); }
 
 std::string ledlab_address(const InterfaceInfo& i) {
   io::Address a;

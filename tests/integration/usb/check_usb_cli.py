@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """The ledlab CLI against the umockdev power meter of usbtmc_replay.py.
 
-usage: check_usb_cli.py LEDLAB list-usb|query
+usage: check_usb_cli.py LEDLAB list-usb|query|discover
 list-usb checks the text and JSON listings, names read over the bus when sysfs has none (scenario
 "strings"), the empty bus, and an instrument whose device node cannot be opened (replaced by a directory: EISDIR, which denies access even to root, as CI runs).
 query runs `ledlab query usbtmc://1313:8078/P0012345 '*IDN?'` through the USBTMC link and the
 libusb backend against the "query" replay (GET_CAPABILITIES, then *IDN? with bTags 1 and 2).
+discover runs `ledlab discover --method usb` against the same replay: the meter listed as a VISA
+resource string with its *IDN? reply, and still listed, with the reason, when it cannot be opened.
 """
 import json
 import os
@@ -39,6 +41,30 @@ def check_query(ledlab):
         code, out = run(testbed + ["--", ledlab, "query", "USB0::0x1313::0x8078::P0099999::INSTR", "*IDN?"])
         check("another serial is not attached (exit 1)", code == 1, out)
         check("and the error names it", "P0099999" in out, out)
+
+
+def check_discover(ledlab):
+    with tempfile.TemporaryDirectory(prefix="ledlab-discover-") as tmp:
+        testbed = usbtmc_replay.write(tmp, "query")
+        code, out = run(testbed + ["--", ledlab, "discover", "--method", "usb", "--json"], stdout_only=True)
+        check("discover exits 0", code == 0, out)
+        try:
+            found = json.loads(out)
+        except json.JSONDecodeError as e:
+            found = []
+            check(f"discover --json prints JSON ({e})", False, out)
+        check("one instrument found", len(found) == 1, out)
+        if found:
+            check("its VISA resource string", found[0]["resource"] == "USB0::0x1313::0x8078::P0012345::INSTR", out)
+            check("its *IDN? reply, read through the USBTMC link", found[0]["idn"] == usbtmc_replay.IDN_REPLY.strip()
+                  and found[0]["error"] == "", out)
+    with tempfile.TemporaryDirectory(prefix="ledlab-discover-") as tmp:
+        testbed = usbtmc_replay.write(tmp, "none")[:3]
+        node = f"$UMOCKDEV_DIR/dev/bus/usb/{usbtmc_replay.BUS:03d}/{usbtmc_replay.ADDRESS:03d}"
+        code, out = run(testbed + ["--", "/bin/sh", "-c", f'rm {node} && mkdir {node} && exec "$0" discover --method usb',
+                                   ledlab])
+        check("an unopenable instrument is still listed (exit 0)", code == 0 and "P0012345::INSTR" in out, out)
+        check("with the error that stopped *IDN?", "error: " in out and "/dev/bus/usb/001/005" in out, out)
 
 
 def check_list(ledlab):
@@ -87,7 +113,7 @@ def check_list(ledlab):
 
 
 def main(ledlab, what):
-    {"list-usb": check_list, "query": check_query}[what](ledlab)
+    {"list-usb": check_list, "query": check_query, "discover": check_discover}[what](ledlab)
     for f in failures:
         print("FAIL:", f, file=sys.stderr)
     print(f"check_usb_cli {what}: {len(failures)} failure(s)")
@@ -95,7 +121,7 @@ def main(ledlab, what):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[2] not in ("list-usb", "query"):
+    if len(sys.argv) != 3 or sys.argv[2] not in ("list-usb", "query", "discover"):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     sys.exit(main(sys.argv[1], sys.argv[2]))
