@@ -1,5 +1,6 @@
 #include "instruments/bert/bert.hpp"
 
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
@@ -319,6 +320,7 @@ std::optional<SettingProblem> check_bert_settings(const InstrumentConfig& config
 }
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(bert, bert_dialect_names(), make_bert, bert_keys(), check_bert_settings);
+LEDLAB_REGISTER_DRIVER(bert, bert_dialect_names(), make_bert, bert_keys(), check_bert_settings,
+                       identity_in<find_bert_dialect>);
 
 }  // namespace ledlab::instruments

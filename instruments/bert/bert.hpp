@@ -34,6 +34,8 @@ struct BerCount {
 struct BertDialect {
   std::string_view driver;  // station file name: driver = "ledlab-bert"
   std::string_view description;
+  // The *IDN? replies the dialect serves, and where that comes from (dialect_identity.hpp).
+  DialectIdentity identity{};
   std::string_view lane_count;        // query, or empty: from config option "lanes"
   std::string_view set_bit_rate;      // "SOUR9:FREQ {hz}"
   std::string_view set_source_pattern;  // "SOUR1:PATT:SEL {pattern}"

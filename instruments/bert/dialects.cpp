@@ -18,6 +18,10 @@ constexpr std::array kDialects{
     BertDialect{
         .driver = "ledlab-bert",
         .description = "multi-lane CPO BERT (J-BERT N4903B dialect with lane suffixes)",
+        .identity = {.manufacturers = "ledlab",
+                     .models = "SIM-BERT",
+                     .sample = "ledlab,SIM-BERT,bert1,0.1",
+                     .source = "ledlab's twin (bert_twin.cpp)"},
         .lane_count = "SYST:LANE:COUN?",
         .set_bit_rate = "SOUR9:FREQ {hz}",
         .set_source_pattern = "SOUR1:PATT:SEL {pattern}",
@@ -40,6 +44,10 @@ constexpr std::array kDialects{
     BertDialect{
         .driver = "n4903b",
         .description = "Keysight J-BERT N4903B",
+        .identity = {.manufacturers = "Agilent Technologies|Keysight Technologies",
+                     .models = "N4903*",
+                     .sample = "Agilent Technologies,N4903B,DE00000000,0.0",
+                     .source = "IEEE 488.2 *IDN? fields; the model field as on the front panel. UNVERIFIED: the reply as printed in the N4903B programming guide was not found"},
         .lane_count = "",
         .set_bit_rate = ":SOUR9:FREQ {hz}",
         .set_source_pattern = ":SOUR1:PATT:SEL {pattern}",

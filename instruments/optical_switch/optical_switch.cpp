@@ -1,5 +1,6 @@
 #include "instruments/optical_switch/optical_switch.hpp"
 
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
@@ -246,6 +247,6 @@ std::optional<SettingProblem> check_optical_switch_settings(const InstrumentConf
 }  // namespace
 
 LEDLAB_REGISTER_DRIVER(optical_switch, optical_switch_dialect_names(), make_optical_switch, optical_switch_keys(),
-                       check_optical_switch_settings);
+                       check_optical_switch_settings, identity_in<find_optical_switch_dialect>);
 
 }  // namespace ledlab::instruments

@@ -31,6 +31,8 @@ enum class RoutedReply {
 struct OpticalSwitchDialect {
   std::string_view driver;  // station file name: driver = "ledlab-switch"
   std::string_view description;
+  // The *IDN? replies the dialect serves, and where that comes from (dialect_identity.hpp).
+  DialectIdentity identity{};
   std::string_view size_inputs;   // query -> number of inputs, or empty
   std::string_view size_outputs;  // query -> number of outputs, or empty
   std::string_view route;         // "ROUT:CLOS (@{in}!{out})"

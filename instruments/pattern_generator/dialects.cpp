@@ -17,6 +17,10 @@ constexpr std::array kDialects{
     PatternGeneratorDialect{
         .driver = "ledlab-pg",
         .description = "current-output pattern generator (33500B dialect + SOUR:CURR)",
+        .identity = {.manufacturers = "ledlab",
+                     .models = "SIM-PG-CURRENT",
+                     .sample = "ledlab,SIM-PG-CURRENT,pg,0.1",
+                     .source = "ledlab's twin (pattern_generator_twin.cpp)"},
         .set_function = "SOUR1:FUNC {function}",
         .set_frequency = "SOUR1:FREQ {hz}",
         .set_amplitude = "SOUR1:VOLT {v}",
@@ -32,6 +36,10 @@ constexpr std::array kDialects{
     PatternGeneratorDialect{
         .driver = "33500b",
         .description = "Keysight 33500B waveform generator (voltage over a series resistance)",
+        .identity = {.manufacturers = "Agilent Technologies|Keysight Technologies",
+                     .models = "335??B",
+                     .sample = "Agilent Technologies,33522B,MY00000000,3.05-1.19-2.00-52-00",
+                     .source = "UNVERIFIED: model numbers 33509B..33522B from the 33500B series data sheet; reply form is IEEE 488.2 10.14"},
         .set_function = "SOUR1:FUNC {function}",
         .set_frequency = "SOUR1:FREQ {hz}",
         .set_amplitude = "SOUR1:VOLT {v}",

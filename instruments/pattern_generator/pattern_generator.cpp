@@ -1,6 +1,7 @@
 #include "instruments/pattern_generator/pattern_generator.hpp"
 #include "core/number_format.hpp"
 
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
@@ -276,6 +277,6 @@ std::optional<SettingProblem> check_pattern_generator(const InstrumentConfig& co
 }  // namespace
 
 LEDLAB_REGISTER_DRIVER(pattern_generator, pattern_generator_dialect_names(), make_pattern_generator,
-                       pattern_generator_keys(), check_pattern_generator);
+                       pattern_generator_keys(), check_pattern_generator, identity_in<find_pattern_generator_dialect>);
 
 }  // namespace ledlab::instruments

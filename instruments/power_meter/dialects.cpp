@@ -14,6 +14,10 @@ constexpr std::array kDialects{
     PowerMeterDialect{
         .driver = "ledlab-opm",
         .description = "multi-channel array power meter (PM100 dialect with channel suffixes)",
+        .identity = {.manufacturers = "Thorlabs",
+                     .models = "PM-ARRAY-SIM",
+                     .sample = "Thorlabs,PM-ARRAY-SIM,SIM-opm,1.0 (ledlab twin)",
+                     .source = "ledlab's twin (power_meter_twin.cpp)"},
         .set_wavelength = "SENS{ch}:CORR:WAV {nm}",
         .set_unit_watt = "SENS{ch}:POW:UNIT W",
         .set_autorange = "SENS{ch}:POW:RANG:AUTO ON",
@@ -26,6 +30,10 @@ constexpr std::array kDialects{
     PowerMeterDialect{
         .driver = "pm100",
         .description = "Thorlabs PM100 series",
+        .identity = {.manufacturers = "Thorlabs",
+                     .models = "PM100*",
+                     .sample = "Thorlabs,PM100D,P0000000,2.4.0",
+                     .source = "UNVERIFIED: model names PM100D/PM100A/PM100USB; reply form is IEEE 488.2 10.14"},
         .set_wavelength = "SENS:CORR:WAV {nm}",
         .set_unit_watt = "SENS:POW:UNIT W",
         .set_autorange = "SENS:POW:RANG:AUTO ON",
@@ -38,6 +46,10 @@ constexpr std::array kDialects{
     PowerMeterDialect{
         .driver = "n774x",
         .description = "Keysight N774xC multiport",
+        .identity = {.manufacturers = "Keysight Technologies|Agilent Technologies",
+                     .models = "N774*",
+                     .sample = "Keysight Technologies,N7745C,MY00000000,1.0",
+                     .source = "UNVERIFIED: model numbers N7744C/N7745C/N7747C/N7748C; the reply as the guide prints it was not found"},
         .set_wavelength = ":SENS{ch}:POW:WAV {nm}NM",
         .set_unit_watt = ":SENS{ch}:POW:UNIT W",
         .set_autorange = ":SENS{ch}:POW:RANG:AUTO 1",

@@ -1,6 +1,7 @@
 #include "instruments/power_meter/power_meter.hpp"
 #include "core/number_format.hpp"
 
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
@@ -148,6 +149,7 @@ std::vector<SettingKey> power_meter_keys() {
 }
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(power_meter, power_meter_dialect_names(), make_power_meter, power_meter_keys());
+LEDLAB_REGISTER_DRIVER(power_meter, power_meter_dialect_names(), make_power_meter, power_meter_keys(), nullptr,
+                       identity_in<find_power_meter_dialect>);
 
 }  // namespace ledlab::instruments

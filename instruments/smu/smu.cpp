@@ -1,6 +1,7 @@
 #include "instruments/smu/smu.hpp"
 #include "core/number_format.hpp"
 
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
@@ -351,6 +352,6 @@ std::optional<SettingProblem> check_smu_settings(const InstrumentConfig& c) {
 }
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(smu, smu_dialect_names(), make_smu, smu_keys(), check_smu_settings);
+LEDLAB_REGISTER_DRIVER(smu, smu_dialect_names(), make_smu, smu_keys(), check_smu_settings, identity_in<find_smu_dialect>);
 
 }  // namespace ledlab::instruments

@@ -21,6 +21,8 @@ namespace ledlab::instruments {
 struct SmuDialect {
   std::string_view driver;                  // station file name: driver = "ledlab-smu"
   std::string_view description;
+  // The *IDN? replies the dialect serves, and where that comes from (dialect_identity.hpp).
+  DialectIdentity identity{};
   std::string_view source_current_mode;     // ":SOUR{ch}:FUNC:MODE CURR"
   std::string_view source_voltage_mode;
   std::string_view set_current;             // ":SOUR{ch}:CURR {a}"

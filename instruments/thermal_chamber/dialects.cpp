@@ -17,6 +17,10 @@ constexpr std::array kDialects{
     ThermalChamberDialect{
         .driver = "thermostream",
         .description = "inTEST Temptronic ThermoStream",
+        .identity = {.manufacturers = "inTEST*|Temptronic*",
+                     .models = "ATS*|TP04*",
+                     .sample = "inTEST,ATS-710-M,0,1.0",
+                     .source = "UNVERIFIED: no public ThermoStream interface manual found; ATS-series model names from inTEST's product pages"},
         .min_setpoint_c = -99.9,
         .max_setpoint_c = 225.0,
         .select_setpoint = "SETN 0",
@@ -47,6 +51,10 @@ constexpr std::array kDialects{
     ThermalChamberDialect{
         .driver = "watlow-f4t",
         .description = "Watlow F4T controller (loop 1 = chamber air)",
+        .identity = {.manufacturers = "Watlow*",
+                     .models = "F4T*",
+                     .sample = "Watlow,F4T,0,1.0",
+                     .source = "UNVERIFIED: no public F4T SCPI reference found; the reply of the twin"},
         .min_setpoint_c = -70.0,
         .max_setpoint_c = 180.0,
         .select_setpoint = "",

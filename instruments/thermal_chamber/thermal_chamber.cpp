@@ -2,6 +2,7 @@
 #include "core/number_format.hpp"
 
 #include "core/log.hpp"
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
@@ -339,6 +340,6 @@ std::optional<SettingProblem> check_chamber_settings(const InstrumentConfig& con
 }  // namespace
 
 LEDLAB_REGISTER_DRIVER(thermal_chamber, thermal_chamber_dialect_names(), make_thermal_chamber, thermal_chamber_keys(),
-                       check_chamber_settings);
+                       check_chamber_settings, identity_in<find_thermal_chamber_dialect>);
 
 }  // namespace ledlab::instruments

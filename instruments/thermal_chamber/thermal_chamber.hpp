@@ -24,6 +24,8 @@ namespace ledlab::instruments {
 struct ThermalChamberDialect {
   std::string_view driver;  // station file name: driver = "thermostream"
   std::string_view description;
+  // The *IDN? replies the dialect serves, and where that comes from (dialect_identity.hpp).
+  DialectIdentity identity{};
   double min_setpoint_c;  // the model's hardware range
   double max_setpoint_c;
   std::string_view select_setpoint;  // sent once at initialize ("SETN 0")
