@@ -101,10 +101,7 @@ class Bert : public Instrument {
 
   // Stops the gate (the counts stay readable).
   boost::asio::awaitable<Status> safe_state() override;
-  // Bit rate, pattern and gate set-up; a gate is not restarted.
-  boost::asio::awaitable<Status> reapply_settings() override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
-  nlohmann::json settings() const override;
   Capabilities capabilities() const override;
 
  private:

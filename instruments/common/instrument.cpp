@@ -71,6 +71,10 @@ asio::awaitable<Status> Instrument::initialize() {
   co_return Status{};
 }
 
+asio::awaitable<Status> Instrument::reapply_settings() { co_return co_await settings_table_.reapply(); }
+
+nlohmann::json Instrument::settings() const { return settings_table_.snapshot(); }
+
 Capabilities Instrument::capabilities() const { return Capabilities{.kind = kind(), .driver = config_.driver}; }
 
 asio::awaitable<Result<std::string>> Instrument::sample_reading() { co_return settings().dump(); }

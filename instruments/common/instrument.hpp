@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "instruments/common/capabilities.hpp"
 #include "instruments/common/dialect_identity.hpp"
+#include "instruments/common/settings_table.hpp"
 #include "core/error.hpp"
 #include "scpi/session.hpp"
 
@@ -60,10 +61,14 @@ class Instrument {
   virtual boost::asio::awaitable<Status> initialize();
   // Drive off, gates stopped, chamber to its safe temperature: whatever "safe" is for the kind.
   virtual boost::asio::awaitable<Status> safe_state() = 0;
-  // Sends the settings the driver last applied again (after a reconnect or power cycle).
-  virtual boost::asio::awaitable<Status> reapply_settings() = 0;
-  // A snapshot of the settings for the run's provenance.
-  virtual nlohmann::json settings() const = 0;
+  // Sends the settings the driver last applied again (after a reconnect or power cycle): by
+  // default every due declaration of settings_table(), in order. A kind overrides it only to
+  // wrap that (an output switched off around it).
+  virtual boost::asio::awaitable<Status> reapply_settings();
+  // A snapshot of the settings for the run's provenance: every declaration's cached value.
+  virtual nlohmann::json settings() const;
+  // The driver's settings, each declared once (settings_table.hpp).
+  const SettingsTable& settings_table() const { return settings_table_; }
   // What the driver can do on this instrument (capabilities.hpp), for the pre-flight check.
   // Valid after attach(): channel counts come from the instrument where the model reports
   // them. The base declares the kind and driver only; every kind overrides it.
@@ -85,6 +90,7 @@ class Instrument {
   std::unique_ptr<scpi::Session> session_;
   std::optional<scpi::Identity> identity_;
   std::optional<IdentityCheck> identity_check_;
+  SettingsTable settings_table_;
 };
 
 }  // namespace ledlab::instruments

@@ -72,7 +72,6 @@ class PatternGenerator : public Instrument {
   boost::asio::awaitable<Status> safe_state() override;
   boost::asio::awaitable<Status> reapply_settings() override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
-  nlohmann::json settings() const override;
   Capabilities capabilities() const override;
 
  private:

@@ -42,8 +42,6 @@ class PowerMeter : public Instrument {
   boost::asio::awaitable<Result<std::vector<double>>> read_all_w();
 
   boost::asio::awaitable<Status> safe_state() override;
-  boost::asio::awaitable<Status> reapply_settings() override;
-  nlohmann::json settings() const override;
   Capabilities capabilities() const override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
 

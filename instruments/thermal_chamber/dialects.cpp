@@ -10,17 +10,29 @@ namespace ledlab::instruments {
 namespace {
 
 constexpr std::array kDialects{
-    // inTEST Temptronic ThermoStream (ATS series); the simulated twin speaks this. Settings
-    // belong to the setpoint selected with SETN; the driver works on setpoint 0. TECR? bit0
-    // is "at temperature" (in the window for the soak time), EROR? bit0 overheat, bit3 low
-    // flow, bit4 low air.
+    // inTEST Temptronic ThermoStream (TP04300A; the older TP04000A and the ATS series); the
+    // simulated twin speaks this. Source: Temptronic "TP04300 Series Interface & Applications
+    // Manual", chapter 4 "Remote interfaces" (Device Specific Commands) and appendix C:
+    // - EROR? (p. 4-20): bit0 overheat, bit3 low flow, bit4 low input air pressure (checked).
+    // - TECR? (p. 4-24): bit0 at temperature (soak time elapsed) (checked); TMPA?/TMPD? read
+    //   air and DUT whatever the control mode (TEMP? note, p. 4-24) (checked).
+    // - FLOW 1|0 (p. 4-20) (checked).
+    // - RSTO (appendix C): like *RST it resets the upper and lower temperature limits and other
+    //   items to fixed values, and on the TP04300A needs 4 s to complete. It is the alarm
+    //   reset here, so the driver programs its limits and settings again after it
+    //   (clear_alarms_resets_setup). UNVERIFIED: that RSTO clears the EROR? latch (the manual
+    //   says so of SRST, which also raises nothing but makes setpoint 5 active).
+    // - SETN/SETP/WNDW/RAMP/SOAK act on the numbered setpoint of the current mode (TP04100A
+    //   Interface & Applications manual, p. 4-8); ULIM/LLIM and the -99.9..225 C range are
+    //   UNVERIFIED (pages not found).
     ThermalChamberDialect{
         .driver = "thermostream",
         .description = "inTEST Temptronic ThermoStream",
-        .identity = {.manufacturers = "inTEST*|Temptronic*",
-                     .models = "ATS*|TP04*",
-                     .sample = "inTEST,ATS-710-M,0,1.0",
-                     .source = "UNVERIFIED: no public ThermoStream interface manual found; ATS-series model names from inTEST's product pages"},
+        .identity = {.manufacturers = "TEMPTRONIC|inTEST*",
+                     .models = "TP04*|ATS*",
+                     .sample = "TEMPTRONIC,TP04300A,4000,Ver 3.2.0",
+                     .source = "TP04300 Series Interface & Applications Manual, appendix C (*IDN? of the TP04300A "
+                               "and TP04000A); ATS model names UNVERIFIED"},
         .min_setpoint_c = -99.9,
         .max_setpoint_c = 225.0,
         .select_setpoint = "SETN 0",
@@ -37,12 +49,13 @@ constexpr std::array kDialects{
         .over_temperature_bit = 0,
         .low_flow_bit = 3,
         .low_air_bit = 4,
-        .clear_alarms = "RSTO",  // UNVERIFIED: the reset of latched errors on the real unit
+        .clear_alarms = "RSTO",
         .set_flow = "FLOW {on}",
         .set_upper_limit = "ULIM {c:.1f}",
         .set_lower_limit = "LLIM {c:.1f}",
         .get_upper_limit = "ULIM?",
         .get_lower_limit = "LLIM?",
+        .clear_alarms_resets_setup = true,
     },
     // Watlow F4T controller (SCPI on port 5025) in a climatic chamber: loop 1 is the air.
     // No window, soak, alarm register or limit commands over SCPI: the driver times the soak

@@ -48,6 +48,10 @@ struct ThermalChamberDialect {
   std::string_view set_lower_limit;
   std::string_view get_upper_limit;  // "ULIM?"
   std::string_view get_lower_limit;
+  // The alarm reset also puts the instrument's upper/lower limits (and its setup) back to
+  // fixed values (ThermoStream RSTO): the driver selects its setpoint, programs the limits and
+  // re-applies its settings after it.
+  bool clear_alarms_resets_setup = false;
 };
 
 const ThermalChamberDialect* find_thermal_chamber_dialect(std::string_view driver);
@@ -106,14 +110,14 @@ class ThermalChamber : public Instrument {
   // Setpoint to config option "safe_temperature_c" (default 25 C, clamped into the station
   // limits), air flow on so that the chamber actually gets there.
   boost::asio::awaitable<Status> safe_state() override;
-  boost::asio::awaitable<Status> reapply_settings() override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
-  nlohmann::json settings() const override;
   Capabilities capabilities() const override;
 
  private:
   boost::asio::awaitable<Status> send(std::string_view format, double value);
   boost::asio::awaitable<Status> program_limits();
+  // After a reset that reverts the instrument's setup: setpoint selection, limits, settings.
+  boost::asio::awaitable<Status> restore_setup();
   Status check_setpoint(double setpoint_c, std::string_view command) const;
   Status missing(std::string_view feature) const;
 

@@ -182,9 +182,13 @@ class ChamberTwin : public scpi::server::Device {
        }),
        fresh([this](Request& r) { r.reply(celsius(lower_limit_c_)); }));
     // Resets the latched errors; the over-temperature latch comes back at once if the air is
-    // still above the limit.
+    // still above the limit. TP04300 Series Interface & Applications Manual, appendix C: RSTO,
+    // like *RST, also resets the upper and lower temperature limits to fixed values (here the
+    // hardware range).
     on("RSTO", fresh([this](Request&) {
          bench_->clear_over_temperature_alarm();
+         upper_limit_c_ = hw_max_c_;
+         lower_limit_c_ = hw_min_c_;
        }));
   }
 

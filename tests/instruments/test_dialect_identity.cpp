@@ -3,8 +3,7 @@
 // entry says. The twins are real ones over loopback TCP, given another identity by SIM:IDN.
 #include "instruments/common/dialect_identity.hpp"
 #include "instruments/common/registry.hpp"
-#include "tests/support/checks.hpp"
-#include "tests/support/sim_station.hpp"
+#include "tests/instruments/dialect_rig.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -22,33 +21,15 @@ scpi::Identity idn(std::string manufacturer, std::string model) {
   return {std::move(manufacturer), std::move(model), "1", "1", {}};
 }
 
-// A twin of `config` answering `*IDN?` with `reply`, and a driver for it (not yet attached).
-struct Rig {
-  test::SimStation station;
-  asio::io_context io;
-  std::unique_ptr<instruments::Instrument> driver;
-
-  Rig(const InstrumentConfig& config, const std::string& reply) {
-    auto device = instruments::TwinRegistry::instance().make({config, station.bench(), station.clock()});
-    REQUIRE(device);
-    if (!reply.empty()) {
-      scpi::server::ConnectionState conn;
-      (*device)->execute("SIM:IDN \"" + reply + "\"", conn);
-      REQUIRE((*device)->status().errors().empty());
-    }
-    driver = test::make_driver(io, config, station.serve(*device));
-  }
-  Status attach() { return test::run(io, driver->attach()); }
-};
-
-// A config each kind's settings check accepts: an SMU's required limits, a switch's size.
 InstrumentConfig config_with(std::string kind, std::string driver, IdentityPolicy policy) {
-  auto c = test::instrument_config("dut_tool", std::move(kind), std::move(driver));
-  c.identity = policy;
-  if (c.kind == "smu") c.limits = {{"max_current_a", 0.01}, {"max_compliance_v", 5}, {"max_compliance_a", 0.01}};
-  if (c.kind == "optical_switch") c.options = {{"inputs", 1}, {"outputs", 4}};
-  return c;
+  return test::workable_config(std::move(kind), std::move(driver), policy);
 }
+
+// A twin answering `reply` to *IDN? and a driver for it; attach() is what is tested.
+struct Rig : test::DialectRig {
+  using DialectRig::DialectRig;
+  Status attach() { return run(driver->attach()); }
+};
 
 constexpr const char* kKeithley = "KEITHLEY INSTRUMENTS INC.,MODEL 2400,1234567,C30";
 

@@ -217,6 +217,20 @@ TEST_CASE("a thermal chamber over-temperature alarm is latched, visible through 
   CHECK((Rig::ok(rig.go(session.query_int("STAT:QUES:COND?"))) & 16) == 0);
 }
 
+TEST_CASE("clearing a ThermoStream's alarms programs the station limits again, which its reset command put back to fixed values") {
+  // TP04300 Series Interface & Applications Manual, appendix C: RSTO, like *RST, resets the
+  // upper and lower temperature limits; left so, the chamber would accept any setpoint in its
+  // hardware range from the front panel.
+  Rig rig;
+  Rig::ok(rig.go(rig.chamber.set_setpoint_c(60)));
+  Rig::ok(rig.go(rig.chamber.session().write("SIM:FAULT:ALARM")));
+  Rig::ok(rig.go(rig.chamber.clear_alarms()));
+  const ChamberLimits limits = Rig::ok(rig.go(rig.chamber.read_limits_c()));
+  CHECK(limits.min_c == -40.0);
+  CHECK(limits.max_c == 125.0);
+  CHECK(Rig::ok(rig.go(rig.chamber.setpoint_c())) == 60.0);
+}
+
 TEST_CASE("a thermal chamber air supply fault shows as low air and low flow") {
   Rig rig;
   Rig::ok(rig.go(rig.chamber.session().write("SIM:FAULT:AIR ON")));
