@@ -39,8 +39,13 @@ constexpr std::array kDialects{
         .read_all_bits = "FETC:SENS:BCO:ALL?",
         .read_all_amplitudes = "FETC:SENS:AMPL:ALL?",
     },
-    // Keysight J-BERT N4903B: one error detector (lane 1), gate by time. The count queries
-    // (ECO?/BCO?) are UNVERIFIED against the programming guide; ERAT? is documented.
+    // Keysight (Agilent) J-BERT N4903B: one error detector (lane 1), gate by time. Source:
+    // "Agilent J-BERT N4903B High-Performance Serial BERT" programming guide, chapter 5 "SCPI
+    // Command Reference": [P]FETCh[:SENSe[1]]:ERATio[:ALL][:FULL][:TOTal]? (p. 299, the ratio
+    // of errors to bits of the current or last accumulation period) and the [P]FETCh[:SENSe[1]]
+    // tree (p. 290) are checked. UNVERIFIED: the count queries ECOunt?/BCOunt? (the pages of
+    // the guide found do not include them; client code written for Keysight error detectors
+    // uses the same forms) and the SOURce9/SENSe1 GATE commands.
     BertDialect{
         .driver = "n4903b",
         .description = "Keysight J-BERT N4903B",

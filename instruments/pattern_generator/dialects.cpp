@@ -32,7 +32,11 @@ constexpr std::array kDialects{
         .set_modulation_current = "SOUR1:CURR:AMPL {a}",
     },
     // Keysight 33500B (33509B/33510B/33511B/33512B/33521B/33522B): a voltage source. Declaring
-    // the series resistance as its load makes VOLT/VOLT:OFFS the voltage across it.
+    // the series resistance as its load makes VOLT/VOLT:OFFS the voltage across it: 33500
+    // Series Operating and Service Guide, "Output Configuration", "Output Termination":
+    // OUTPut[1|2]:LOAD {<ohms>|INF}, 1 ohm to 10 kohm, sets the load the displayed and queried
+    // amplitude and offset are computed for (checked). UNVERIFIED: the SOURce1 FUNC/FREQ/VOLT
+    // forms (the pages with them were not found; they are the standard SCPI-99 SOURce tree).
     PatternGeneratorDialect{
         .driver = "33500b",
         .description = "Keysight 33500B waveform generator (voltage over a series resistance)",

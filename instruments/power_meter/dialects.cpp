@@ -26,14 +26,18 @@ constexpr std::array kDialects{
         .read_all = "READ:POW:ALL?",
         .channel_count = "SYST:CHAN:COUN?",
     },
-    // Thorlabs PM100D/PM100USB: single channel, no suffixes.
+    // Thorlabs PM100D/PM100USB: single channel, no suffixes. Sources: PM100D manual, 6.4
+    // "PM100D SCPI Commands" (*IDN? answers THORLABS,<model>,<serial>,<firmware>) (checked);
+    // PM400 manual, 5.5 "SCPI Commands" (the same set for PM100A/D/USB): SENSe:CORRection:
+    // WAVelength <nm> (checked). UNVERIFIED: SENS:POW:UNIT, SENS:POW:RANG:AUTO, SENS:AVER and
+    // MEAS:POW? (the pages with them were not found).
     PowerMeterDialect{
         .driver = "pm100",
         .description = "Thorlabs PM100 series",
         .identity = {.manufacturers = "Thorlabs",
                      .models = "PM100*",
-                     .sample = "Thorlabs,PM100D,P0000000,2.4.0",
-                     .source = "UNVERIFIED: model names PM100D/PM100A/PM100USB; reply form is IEEE 488.2 10.14"},
+                     .sample = "THORLABS,PM100D,P0000000,2.4.0",
+                     .source = "PM100D manual 6.4.2.2.1 (*IDN? THORLABS,MMM,SSS,X.X.X); model names UNVERIFIED"},
         .set_wavelength = "SENS:CORR:WAV {nm}",
         .set_unit_watt = "SENS:POW:UNIT W",
         .set_autorange = "SENS:POW:RANG:AUTO ON",
@@ -42,7 +46,8 @@ constexpr std::array kDialects{
         .read_all = "",
         .channel_count = "",
     },
-    // Keysight N774xC multiport power meter.
+    // Keysight N774xC multiport power meter. UNVERIFIED: no public programming guide pages
+    // found; the forms follow the 816x/N77xx "SENSe[n]:POWer" tree.
     PowerMeterDialect{
         .driver = "n774x",
         .description = "Keysight N774xC multiport",

@@ -57,17 +57,24 @@ constexpr std::array kDialects{
         .get_lower_limit = "LLIM?",
         .clear_alarms_resets_setup = true,
     },
-    // Watlow F4T controller (SCPI on port 5025) in a climatic chamber: loop 1 is the air.
-    // No window, soak, alarm register or limit commands over SCPI: the driver times the soak
-    // from readings and enforces the station limits itself. The range depends on the chamber
-    // it runs (UNVERIFIED; a typical -70..180 C chamber).
+    // Watlow F4T controller in a climatic chamber: loop 1 is the air. Sources: Watlow "F4T
+    // Setup and Operations User's Guide" (0600-0093-0000), chapter 6 "Communications" (SCPI:
+    // :SOURCE:CLOOP#:PVALUE?, :SOURCE:CLOOP#:SPOINT[?]) (checked), and TestEquity's F4T
+    // controller manual, chapter "Communications", "SCPI Programming Mode": SCPI only on
+    // Ethernet port 5025 (Watlow's guide says 502, the Modbus port), :SOURCE:CLOOP#:RRATE?
+    // kept for backward compatibility, and temperatures over SCPI in Fahrenheit unless
+    // :UNIT:TEMPERATURE C (firmware 04:05:0007 and later; older firmware talks F only) (checked).
+    // UNVERIFIED: the :RRATE <rate> setter, :OUTPUT1:STATE as the conditioning switch. No
+    // window, soak, alarm register or limit commands over SCPI: the driver times the soak from
+    // readings and enforces the station limits itself. The range is the chamber's, not the
+    // controller's (UNVERIFIED; a typical -70..180 C chamber).
     ThermalChamberDialect{
         .driver = "watlow-f4t",
         .description = "Watlow F4T controller (loop 1 = chamber air)",
         .identity = {.manufacturers = "Watlow*",
                      .models = "F4T*",
                      .sample = "Watlow,F4T,0,1.0",
-                     .source = "UNVERIFIED: no public F4T SCPI reference found; the reply of the twin"},
+                     .source = "UNVERIFIED: the F4T guides list no *IDN? reply; the reply of the twin"},
         .min_setpoint_c = -70.0,
         .max_setpoint_c = 180.0,
         .select_setpoint = "",
@@ -90,6 +97,7 @@ constexpr std::array kDialects{
         .set_lower_limit = "",
         .get_upper_limit = "",
         .get_lower_limit = "",
+        .set_units_c = ":UNIT:TEMPERATURE C",
     },
 };
 

@@ -116,8 +116,7 @@ asio::awaitable<Status> ThermalChamber::program_limits() {
 
 asio::awaitable<Status> ThermalChamber::initialize() {
   if (auto st = co_await Instrument::initialize(); !st) co_return st;
-  if (!dialect_.select_setpoint.empty())
-    if (auto st = co_await session_->write_checked(std::string(dialect_.select_setpoint)); !st) co_return st;
+  if (auto st = co_await select_units_and_setpoint(); !st) co_return st;
   if (auto st = co_await program_limits(); !st) co_return st;
   if (!setpoint_c_) {
     // Adopt what the chamber holds, unless it is outside the limits: then go to safe.
@@ -235,9 +234,16 @@ asio::awaitable<Status> ThermalChamber::clear_alarms() {
   co_return co_await restore_setup();
 }
 
+asio::awaitable<Status> ThermalChamber::select_units_and_setpoint() {
+  // Units first: every temperature after this one is in degrees C.
+  for (std::string_view command : {dialect_.set_units_c, dialect_.select_setpoint})
+    if (!command.empty())
+      if (auto st = co_await session_->write_checked(std::string(command)); !st) co_return st;
+  co_return Status{};
+}
+
 asio::awaitable<Status> ThermalChamber::restore_setup() {
-  if (!dialect_.select_setpoint.empty())
-    if (auto st = co_await session_->write_checked(std::string(dialect_.select_setpoint)); !st) co_return st;
+  if (auto st = co_await select_units_and_setpoint(); !st) co_return st;
   if (auto st = co_await program_limits(); !st) co_return st;
   co_return co_await reapply_settings();
 }

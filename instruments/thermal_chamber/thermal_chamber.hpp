@@ -52,6 +52,9 @@ struct ThermalChamberDialect {
   // fixed values (ThermoStream RSTO): the driver selects its setpoint, programs the limits and
   // re-applies its settings after it.
   bool clear_alarms_resets_setup = false;
+  // Sent at initialize before any temperature: puts the model's remote interface in degrees C
+  // where it may talk another unit (the F4T's SCPI talks Fahrenheit unless told).
+  std::string_view set_units_c = {};
 };
 
 const ThermalChamberDialect* find_thermal_chamber_dialect(std::string_view driver);
@@ -116,6 +119,8 @@ class ThermalChamber : public Instrument {
  private:
   boost::asio::awaitable<Status> send(std::string_view format, double value);
   boost::asio::awaitable<Status> program_limits();
+  // Degrees C on the remote interface and the working setpoint (dialect permitting).
+  boost::asio::awaitable<Status> select_units_and_setpoint();
   // After a reset that reverts the instrument's setup: setpoint selection, limits, settings.
   boost::asio::awaitable<Status> restore_setup();
   Status check_setpoint(double setpoint_c, std::string_view command) const;

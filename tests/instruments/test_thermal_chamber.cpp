@@ -284,6 +284,24 @@ TEST_CASE("a stalled thermal chamber reply times out and the next call works aft
   CHECK(Rig::ok(rig.go(rig.chamber.setpoint_c())) == Approx(25.0));
 }
 
+TEST_CASE("the F4T driver puts the controller's SCPI in degrees C before any temperature, since it talks Fahrenheit until told") {
+  // TestEquity F4T controller manual, "SCPI Programming Mode": temperatures in F unless
+  // :UNIT:TEMPERATURE C. Without it a 60 C setpoint would be taken as 60 F (15.6 C).
+  InstrumentConfig config = chamber_config("watlow-f4t");
+  test::SimStation station;
+  auto device = TwinRegistry::instance().make({config, station.bench(), station.clock()});
+  REQUIRE(device);
+  scpi::server::ConnectionState conn;
+  CHECK((*device)->execute(":UNIT:TEMPERATURE?", conn).reply == "F");
+  asio::io_context io;
+  auto driver = test::make_driver(io, config, station.serve(*device));
+  auto& chamber = dynamic_cast<ThermalChamber&>(*driver);
+  Rig::ok(test::run(io, chamber.initialize()));
+  Rig::ok(test::run(io, chamber.set_setpoint_c(60)));
+  CHECK(station.bench()->chamber_setpoint_c() == Approx(60.0));
+  CHECK(Rig::ok(test::run(io, chamber.session().query(":UNIT:TEMPERATURE?"))) == "C");
+}
+
 TEST_CASE("the thermal chamber F4T dialect times the soak itself from readings and says what it lacks") {
   Rig rig(chamber_config("watlow-f4t"));
   CHECK(rig.chamber.identity()->model == "F4T");
