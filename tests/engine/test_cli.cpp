@@ -35,6 +35,24 @@ TEST_CASE("ledlab demo serves the simulated station and reads every instrument")
   CHECK_THAT(r.out, Catch::Contains("5 instrument(s): 0 unreachable, 0 with errors"));
 }
 
+TEST_CASE("ledlab check reports per instrument whether *IDN? is a model its dialect serves, and which dialect would fit") {
+  const std::string path = std::string(LEDLAB_BINARY_DIR) + "/identity-station.toml";
+  const std::string keithley = "sim_setup = ['SIM:IDN \"KEITHLEY INSTRUMENTS INC.,MODEL 2400,1,C30\"']\n";
+  std::ofstream(path) << "[instruments.opm]\nkind = \"power_meter\"\naddress = \"tcp://127.0.0.1:55101\"\n"
+                      << "[instruments.refused]\nkind = \"bert\"\ndriver = \"n4903b\"\naddress = \"tcp://127.0.0.1:55103\"\n"
+                      << keithley
+                      << "[instruments.warned]\nkind = \"bert\"\ndriver = \"n4903b\"\naddress = \"tcp://127.0.0.1:55104\"\n"
+                      << "identity = \"warn\"\n" << keithley;
+  auto r = run_ledlab("demo --station " + path);
+  INFO(r.out);
+  CHECK(r.code == 3);  // the refused one counts as an instrument with errors
+  CHECK_THAT(r.out, Catch::Contains("identity matches dialect ledlab-opm"));
+  CHECK_THAT(r.out, Catch::Contains("identity MISMATCH: *IDN? 'KEITHLEY INSTRUMENTS INC.,MODEL 2400,1,C30' is not a model "
+                                    "dialect n4903b serves; it would fit: smu/keithley2400"));
+  CHECK_THAT(r.out, Catch::Contains("PROBLEM  refused: *IDN? -> configuration error: *IDN? says"));
+  CHECK_THAT(r.out, Catch::Contains("3 instrument(s): 0 unreachable, 1 with errors"));
+}
+
 TEST_CASE("ledlab check exits non-zero and names the instrument that is unreachable") {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/unreachable-station.toml";
   std::ofstream(path) << "[instruments.lonely_pm]\nkind = \"power_meter\"\naddress = \"tcp://127.0.0.1:9\"\n"
