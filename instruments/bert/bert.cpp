@@ -1,5 +1,6 @@
 #include "instruments/bert/bert.hpp"
 
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
@@ -53,6 +54,20 @@ Bert::Bert(InstrumentConfig config, std::unique_ptr<scpi::Session> session, cons
       bit_rate_hz_(config_.option("bit_rate_hz", 2e9)) {
   lanes_ = static_cast<int>(config_.option("lanes", 1));
   if (auto p = prbs_from_order(static_cast<int>(config_.option("prbs_order", 31)))) pattern_ = *p;
+  // Bit rate, pattern and gate set-up are re-sent; a gate is not restarted. A model that
+  // cannot gate by bits keeps its own gate set-up until asked for one.
+  auto& t = settings_table_;
+  t.declare_value("driver", "", "", dialect_.driver);
+  t.declare_value("lanes", "", "", lanes_);  // a fact, read at attach where the model reports it
+  t.declare_value("bit_rate_hz", "Hz", dialect_.set_bit_rate, bit_rate_hz_, [this] { return apply_bit_rate(); });
+  // One setting, two commands: the detector follows the generator's pattern.
+  t.declare({"pattern", "", dialect_.set_source_pattern, [this] { return nlohmann::json(to_string(pattern_)); },
+             [this] { return apply_pattern(); }});
+  t.declare({"gate_mode", "", "", [this] { return nlohmann::json(to_string(gate_mode_)); }});
+  t.declare_value("gate_time_s", "s", dialect_.set_gate_time, gate_time_s_, [this] { return apply_gate(); },
+                  [this] { return gate_mode_ == GateMode::time; });
+  t.declare_value("gate_bits", "", dialect_.set_gate_bits, gate_bits_, [this] { return apply_gate(); },
+                  [this] { return gate_mode_ == GateMode::bits && !dialect_.set_gate_bits.empty(); });
 }
 
 std::string Bert::format(std::string_view f, int lane) const {
@@ -261,14 +276,6 @@ asio::awaitable<Result<std::vector<double>>> Bert::read_amplitudes_w() {
 
 asio::awaitable<Status> Bert::safe_state() { co_return co_await stop_gate(); }
 
-asio::awaitable<Status> Bert::reapply_settings() {
-  if (auto st = co_await apply_bit_rate(); !st) co_return st;
-  if (auto st = co_await apply_pattern(); !st) co_return st;
-  // A model that cannot gate by bits keeps its own gate set-up until asked for one.
-  if (gate_mode_ == GateMode::bits && dialect_.set_gate_bits.empty()) co_return Status{};
-  co_return co_await apply_gate();
-}
-
 Capabilities Bert::capabilities() const {
   Capabilities c{.kind = kind(), .driver = std::string(dialect_.driver), .channels = lanes_};
   c.bulk_read = !dialect_.read_all_errors.empty() && !dialect_.read_all_bits.empty();
@@ -281,13 +288,6 @@ Capabilities Bert::capabilities() const {
   c.bit_rate_hz = rate;
   c.max_gate_time_s = config_.limit("max_gate_time_s");
   return c;
-}
-
-nlohmann::json Bert::settings() const {
-  return {{"driver", dialect_.driver},          {"lanes", lanes_},
-          {"bit_rate_hz", bit_rate_hz_},        {"pattern", to_string(pattern_)},
-          {"gate_mode", to_string(gate_mode_)}, {"gate_time_s", gate_time_s_},
-          {"gate_bits", gate_bits_}};
 }
 
 namespace {
@@ -319,6 +319,7 @@ std::optional<SettingProblem> check_bert_settings(const InstrumentConfig& config
 }
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(bert, bert_dialect_names(), make_bert, bert_keys(), check_bert_settings);
+LEDLAB_REGISTER_DRIVER(bert, bert_dialect_names(), make_bert, bert_keys(), check_bert_settings,
+                       identity_in<find_bert_dialect>);
 
 }  // namespace ledlab::instruments

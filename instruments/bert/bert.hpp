@@ -34,6 +34,8 @@ struct BerCount {
 struct BertDialect {
   std::string_view driver;  // station file name: driver = "ledlab-bert"
   std::string_view description;
+  // The *IDN? replies the dialect serves, and where that comes from (dialect_identity.hpp).
+  DialectIdentity identity{};
   std::string_view lane_count;        // query, or empty: from config option "lanes"
   std::string_view set_bit_rate;      // "SOUR9:FREQ {hz}"
   std::string_view set_source_pattern;  // "SOUR1:PATT:SEL {pattern}"
@@ -99,10 +101,7 @@ class Bert : public Instrument {
 
   // Stops the gate (the counts stay readable).
   boost::asio::awaitable<Status> safe_state() override;
-  // Bit rate, pattern and gate set-up; a gate is not restarted.
-  boost::asio::awaitable<Status> reapply_settings() override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
-  nlohmann::json settings() const override;
   Capabilities capabilities() const override;
 
  private:

@@ -356,7 +356,7 @@ void register_results(Device& dev, const std::shared_ptr<BertTwin>& t) {
 }
 
 std::shared_ptr<Device> make_bert_twin(const TwinContext& context) {
-  auto dev = std::make_shared<Device>(scpi::server::Identity{"ledlab", "SIM-BERT", context.config.name, "0.1"});
+  auto dev = std::make_shared<Device>(twin_identity(context.config, {"ledlab", "SIM-BERT", context.config.name, "0.1"}));
   auto t = std::make_shared<BertTwin>();
   t->bench = context.bench;
   t->clock = context.clock;

@@ -18,6 +18,10 @@ constexpr std::array kDialects{
     BertDialect{
         .driver = "ledlab-bert",
         .description = "multi-lane CPO BERT (J-BERT N4903B dialect with lane suffixes)",
+        .identity = {.manufacturers = "ledlab",
+                     .models = "SIM-BERT",
+                     .sample = "ledlab,SIM-BERT,bert1,0.1",
+                     .source = "ledlab's twin (bert_twin.cpp)"},
         .lane_count = "SYST:LANE:COUN?",
         .set_bit_rate = "SOUR9:FREQ {hz}",
         .set_source_pattern = "SOUR1:PATT:SEL {pattern}",
@@ -35,11 +39,20 @@ constexpr std::array kDialects{
         .read_all_bits = "FETC:SENS:BCO:ALL?",
         .read_all_amplitudes = "FETC:SENS:AMPL:ALL?",
     },
-    // Keysight J-BERT N4903B: one error detector (lane 1), gate by time. The count queries
-    // (ECO?/BCO?) are UNVERIFIED against the programming guide; ERAT? is documented.
+    // Keysight (Agilent) J-BERT N4903B: one error detector (lane 1), gate by time. Source:
+    // "Agilent J-BERT N4903B High-Performance Serial BERT" programming guide, chapter 5 "SCPI
+    // Command Reference": [P]FETCh[:SENSe[1]]:ERATio[:ALL][:FULL][:TOTal]? (p. 299, the ratio
+    // of errors to bits of the current or last accumulation period) and the [P]FETCh[:SENSe[1]]
+    // tree (p. 290) are checked. UNVERIFIED: the count queries ECOunt?/BCOunt? (the pages of
+    // the guide found do not include them; client code written for Keysight error detectors
+    // uses the same forms) and the SOURce9/SENSe1 GATE commands.
     BertDialect{
         .driver = "n4903b",
         .description = "Keysight J-BERT N4903B",
+        .identity = {.manufacturers = "Agilent Technologies|Keysight Technologies",
+                     .models = "N4903*",
+                     .sample = "Agilent Technologies,N4903B,DE00000000,0.0",
+                     .source = "IEEE 488.2 *IDN? fields; the model field as on the front panel. UNVERIFIED: the reply as printed in the N4903B programming guide was not found"},
         .lane_count = "",
         .set_bit_rate = ":SOUR9:FREQ {hz}",
         .set_source_pattern = ":SOUR1:PATT:SEL {pattern}",

@@ -1,5 +1,7 @@
 #pragma once
-// Lookup in a kind's table of model dialects (each entry has a `driver` name).
+// Lookup in a kind's table of model dialects (each entry has a `driver` name and an `identity`).
+#include "instruments/common/dialect_identity.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,14 @@ std::vector<std::string> dialect_names(const Table& table) {
   std::vector<std::string> names;
   for (const auto& d : table) names.emplace_back(d.driver);
   return names;
+}
+
+// The declared identity of a dialect found by `find` (a kind's find_<kind>_dialect), for
+// DriverInfo::identity_of.
+template <auto find>
+const DialectIdentity* identity_in(std::string_view driver) {
+  const auto* d = find(driver);
+  return d ? &d->identity : nullptr;
 }
 
 }  // namespace ledlab::instruments

@@ -1,8 +1,10 @@
 #include "instruments/common/instrument.hpp"
 
 #include "core/log.hpp"
+#include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 
@@ -29,7 +31,35 @@ asio::awaitable<Status> Instrument::attach() {
   auto id = co_await session_->identify();
   if (!id) co_return fail(id.error());
   identity_ = *id;
-  co_return Status{};
+  identity_check_ = compare_identity();
+  if (identity_check_->verdict != IdentityCheck::Verdict::mismatched) co_return Status{};
+  if (config_.identity == IdentityPolicy::warn) {
+    log::warn("instr", "{}: {}", name(), identity_check_->describe());
+    co_return Status{};
+  }
+  const DialectIdentity* d = DriverRegistry::instance().identity_of(kind(), config_.driver);
+  co_return fail(error(
+      Errc::config,
+      fmt::format("*IDN? says '{}', which is not a model the {} dialect serves (manufacturer '{}', model '{}'); "
+                  "dialects that would fit it: {}. Name the right driver, or set identity = \"warn\" on this "
+                  "instrument if the model is known to speak the dialect",
+                  id->raw, config_.driver, d->manufacturers, d->models,
+                  identity_check_->would_match.empty() ? std::string("none known")
+                                                        : fmt::format("{}", fmt::join(identity_check_->would_match, ", "))),
+      "*IDN?"));
+}
+
+IdentityCheck Instrument::compare_identity() const {
+  const auto& registry = DriverRegistry::instance();
+  IdentityCheck c;
+  c.dialect = config_.driver;
+  c.idn = identity_ ? identity_->raw : "";
+  if (identity_) c.would_match = registry.dialects_matching(*identity_);
+  const DialectIdentity* d = registry.identity_of(kind(), config_.driver);
+  if (config_.identity == IdentityPolicy::ignore) c.verdict = IdentityCheck::Verdict::ignored;
+  else if (!d || !d->declared() || !identity_) c.verdict = IdentityCheck::Verdict::undeclared;
+  else c.verdict = matches(*d, *identity_) ? IdentityCheck::Verdict::matched : IdentityCheck::Verdict::mismatched;
+  return c;
 }
 
 asio::awaitable<Status> Instrument::initialize() {
@@ -40,6 +70,10 @@ asio::awaitable<Status> Instrument::initialize() {
   for (const auto& e : *stale) log::warn("instr", "{}: stale error at start-up: {},\"{}\"", name(), e.code, e.message);
   co_return Status{};
 }
+
+asio::awaitable<Status> Instrument::reapply_settings() { co_return co_await settings_table_.reapply(); }
+
+nlohmann::json Instrument::settings() const { return settings_table_.snapshot(); }
 
 Capabilities Instrument::capabilities() const { return Capabilities{.kind = kind(), .driver = config_.driver}; }
 

@@ -4,6 +4,8 @@
 // bringing it to a safe state and re-applying its settings after a reconnect.
 #include "core/clock.hpp"
 #include "instruments/common/capabilities.hpp"
+#include "instruments/common/dialect_identity.hpp"
+#include "instruments/common/settings_table.hpp"
 #include "core/error.hpp"
 #include "scpi/session.hpp"
 
@@ -26,6 +28,9 @@ struct InstrumentConfig {
   scpi::SessionOptions session;
   std::map<std::string, double> limits;
   std::map<std::string, double> options;
+  // What attach() does when *IDN? names a model the dialect does not serve (station key
+  // `identity`, default from [station] identity, else refuse).
+  IdentityPolicy identity = IdentityPolicy::refuse;
 
   std::optional<double> limit(const std::string& key) const;
   double option(const std::string& key, double fallback) const;
@@ -44,18 +49,26 @@ class Instrument {
   const InstrumentConfig& config() const { return config_; }
   scpi::Session& session() { return *session_; }
   const std::optional<scpi::Identity>& identity() const { return identity_; }
+  // How the last *IDN? reply compared with the dialect (set by attach(), also when it refused).
+  const std::optional<IdentityCheck>& identity_check() const { return identity_check_; }
 
   // Connects, reads *IDN? and learns what the instrument has (channels, lanes) without
   // changing any setting: what `ledlab check` does to an instrument that may be mid-run.
+  // Fails with Errc::config when the reply is not a model the dialect serves and the
+  // station's identity policy is refuse (nothing has been sent but *IDN?).
   virtual boost::asio::awaitable<Status> attach();
   // attach(), then clears status (*CLS), drains stale errors and applies the driver's settings.
   virtual boost::asio::awaitable<Status> initialize();
   // Drive off, gates stopped, chamber to its safe temperature: whatever "safe" is for the kind.
   virtual boost::asio::awaitable<Status> safe_state() = 0;
-  // Sends the settings the driver last applied again (after a reconnect or power cycle).
-  virtual boost::asio::awaitable<Status> reapply_settings() = 0;
-  // A snapshot of the settings for the run's provenance.
-  virtual nlohmann::json settings() const = 0;
+  // Sends the settings the driver last applied again (after a reconnect or power cycle): by
+  // default every due declaration of settings_table(), in order. A kind overrides it only to
+  // wrap that (an output switched off around it).
+  virtual boost::asio::awaitable<Status> reapply_settings();
+  // A snapshot of the settings for the run's provenance: every declaration's cached value.
+  virtual nlohmann::json settings() const;
+  // The driver's settings, each declared once (settings_table.hpp).
+  const SettingsTable& settings_table() const { return settings_table_; }
   // What the driver can do on this instrument (capabilities.hpp), for the pre-flight check.
   // Valid after attach(): channel counts come from the instrument where the model reports
   // them. The base declares the kind and driver only; every kind overrides it.
@@ -77,10 +90,14 @@ class Instrument {
   Status check_limit(std::string_view what, double value, std::string_view min_key, std::string_view max_key,
                      std::string_view command = {}) const;
   Error error(Errc code, std::string message, std::string_view command = {}) const;
+  // The identity read compared with the dialect's declared patterns (registry.hpp).
+  IdentityCheck compare_identity() const;
 
   InstrumentConfig config_;
   std::unique_ptr<scpi::Session> session_;
   std::optional<scpi::Identity> identity_;
+  std::optional<IdentityCheck> identity_check_;
+  SettingsTable settings_table_;
 };
 
 }  // namespace ledlab::instruments

@@ -70,6 +70,24 @@ const DriverInfo* DriverRegistry::find(std::string_view kind, std::string_view d
   return nullptr;
 }
 
+const DialectIdentity* DriverRegistry::identity_of(std::string_view kind, std::string_view driver) const {
+  const DriverInfo* info = find(kind, driver);
+  if (!info || !info->identity_of) return nullptr;
+  return info->identity_of(driver.empty() && !info->drivers.empty() ? std::string_view(info->drivers.front()) : driver);
+}
+
+std::vector<std::string> DriverRegistry::dialects_matching(const scpi::Identity& id) const {
+  std::vector<std::string> out;
+  for (const auto& info : drivers_) {
+    if (!info.identity_of) continue;
+    for (const auto& driver : info.drivers) {
+      const DialectIdentity* d = info.identity_of(driver);
+      if (d && d->declared() && matches(*d, id)) out.push_back(fmt::format("{}/{}", info.kind, driver));
+    }
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Instrument>> DriverRegistry::make(InstrumentConfig config,
                                                          std::unique_ptr<scpi::Session> session) const {
   const DriverInfo* info = find(config.kind, config.driver);

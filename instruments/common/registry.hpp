@@ -3,6 +3,7 @@
 // their kind reads:
 //   LEDLAB_REGISTER_DRIVER(power_meter, power_meter_dialect_names(), make_power_meter, power_meter_keys());
 // Nobody edits a central list to add an instrument model.
+#include "instruments/common/dialect_identity.hpp"
 #include "instruments/common/instrument.hpp"
 
 #include <functional>
@@ -46,6 +47,8 @@ struct DriverInfo {
   DriverFactory make;
   std::vector<SettingKey> keys;      // every limit and option the kind reads
   SettingsCheck check = nullptr;
+  // The *IDN? patterns of a dialect of `drivers` (dialect_identity.hpp); null: none declared.
+  std::function<const DialectIdentity*(std::string_view driver)> identity_of = nullptr;
 };
 
 // The setting keys' rules for a config of a registered kind: every value finite, known and in
@@ -61,12 +64,17 @@ class DriverRegistry {
   // fail check_settings (Errc::config naming the instrument and the key).
   Result<std::unique_ptr<Instrument>> make(InstrumentConfig config, std::unique_ptr<scpi::Session> session) const;
   const std::vector<DriverInfo>& all() const { return drivers_; }
+  // The declared identity of a kind's dialect, or null.
+  const DialectIdentity* identity_of(std::string_view kind, std::string_view driver) const;
+  // "kind/driver" of every dialect, of every kind, whose declared patterns match `id`.
+  std::vector<std::string> dialects_matching(const scpi::Identity& id) const;
 
  private:
   std::vector<DriverInfo> drivers_;
 };
 
-// The arguments after the factory: the kind's SettingKey list, optionally its SettingsCheck.
+// The arguments after the factory: the kind's SettingKey list, optionally its SettingsCheck
+// (or nullptr) and its dialects' identities (a function from driver name to DialectIdentity*).
 #define LEDLAB_REGISTER_DRIVER(kind, driver_names, factory, ...)     \
   [[maybe_unused]] static const bool ledlab_registered_##kind =     \
       ::ledlab::instruments::DriverRegistry::instance().add({#kind, driver_names, factory, __VA_ARGS__})

@@ -1,9 +1,21 @@
 #include "instruments/common/twin_registry.hpp"
 
+#include "instruments/common/registry.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 namespace ledlab::instruments {
+
+scpi::server::Identity twin_identity(const InstrumentConfig& config, scpi::server::Identity own) {
+  const DialectIdentity* dialect = DriverRegistry::instance().identity_of(config.kind, config.driver);
+  if (!dialect || dialect->sample.empty()) return own;
+  const scpi::Identity as_read{own.manufacturer, own.model, own.serial, own.firmware, {}};
+  if (matches(*dialect, as_read)) return own;
+  auto sample = scpi::parse_identity(dialect->sample);
+  if (!sample) return own;  // a malformed sample is the dialect-table test's to report
+  return {sample->manufacturer, sample->model, own.serial, sample->firmware};
+}
 
 TwinRegistry& TwinRegistry::instance() {
   static TwinRegistry registry;

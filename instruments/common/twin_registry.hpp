@@ -30,6 +30,12 @@ struct TwinContext {
   std::shared_ptr<sim::TwinLog> log = nullptr;
 };
 
+// What a twin answers *IDN? with when served for the station entry `config`: `own` when the
+// entry's dialect serves that identity (or declares none), else the dialect's sample reply
+// with the twin's serial, so a twin standing in for a real model passes the driver's identity
+// check (dialect_identity.hpp). SIMulate:IDN changes it afterwards (device.hpp).
+scpi::server::Identity twin_identity(const InstrumentConfig& config, scpi::server::Identity own);
+
 using TwinFactory = std::function<std::shared_ptr<scpi::server::Device>(const TwinContext&)>;
 
 class TwinRegistry {

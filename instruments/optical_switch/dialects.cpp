@@ -18,6 +18,10 @@ constexpr std::array kDialects{
     OpticalSwitchDialect{
         .driver = "ledlab-switch",
         .description = "N x M optical matrix switch (SCPI-99 ROUTe with input!output channel lists)",
+        .identity = {.manufacturers = "ledlab",
+                     .models = "SIM-SWITCH",
+                     .sample = "ledlab,SIM-SWITCH,switch,0.1",
+                     .source = "ledlab's twin (optical_switch_twin.cpp)"},
         .size_inputs = "ROUT:SIZE:INP?",
         .size_outputs = "ROUT:SIZE:OUTP?",
         .route = "ROUT:CLOS (@{in}!{out})",
@@ -39,6 +43,10 @@ constexpr std::array kDialects{
     OpticalSwitchDialect{
         .driver = "polatis",
         .description = "HUBER+SUHNER Polatis N x M optical circuit switch",
+        .identity = {.manufacturers = "Polatis*|HUBER+SUHNER*",
+                     .models = "*",
+                     .sample = "Polatis,N-OST-48x48-LU1-DMHNS,000000,6.6.1.7",
+                     .source = "UNVERIFIED: no public manual found; the manufacturer field of client code written for the series"},
         .size_inputs = "",
         .size_outputs = "",
         .route = ":OXC:SWIT:CONN:ADD (@{in}),(@{egress})",
@@ -58,6 +66,10 @@ constexpr std::array kDialects{
     OpticalSwitchDialect{
         .driver = "n77xx",
         .description = "Keysight N77xx 1 x N optical switch",
+        .identity = {.manufacturers = "Keysight Technologies|Agilent Technologies",
+                     .models = "N773*",
+                     .sample = "Keysight Technologies,N7734C,MY00000000,1.0",
+                     .source = "UNVERIFIED: the model numbers of the N7731C/N7734C; the reply as the guide prints it was not found"},
         .size_inputs = "",
         .size_outputs = "",
         .route = ":ROUT1:CHAN1 {in_letter},{out}",

@@ -1,5 +1,6 @@
 #include "instruments/optical_switch/optical_switch.hpp"
 
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
@@ -36,6 +37,17 @@ OpticalSwitch::OpticalSwitch(InstrumentConfig config, std::unique_ptr<scpi::Sess
     : Instrument(std::move(config), std::move(session)), dialect_(dialect) {
   inputs_ = static_cast<int>(config_.option("inputs", 1));
   outputs_ = static_cast<int>(config_.option("outputs", 1));
+  auto& t = settings_table_;
+  t.declare_value("driver", "", "", dialect_.driver);
+  t.declare_value("inputs", "", "", inputs_);  // facts, read at attach where the model reports them
+  t.declare_value("outputs", "", "", outputs_);
+  t.declare({"routes", "", dialect_.route,
+             [this] {
+               nlohmann::json routes = nlohmann::json::object();
+               for (auto [out, in] : routes_) routes[std::to_string(out)] = in;
+               return routes;
+             },
+             [this] { return resend_routes(); }});
 }
 
 asio::awaitable<Status> OpticalSwitch::attach() {
@@ -179,7 +191,7 @@ asio::awaitable<Status> OpticalSwitch::open_all() {
 
 asio::awaitable<Status> OpticalSwitch::safe_state() { co_return co_await open_all(); }
 
-asio::awaitable<Status> OpticalSwitch::reapply_settings() {
+asio::awaitable<Status> OpticalSwitch::resend_routes() {
   std::vector<std::pair<int, int>> routes;
   for (auto [out, in] : routes_) routes.emplace_back(in, out);
   if (!dialect_.open_all.empty()) {
@@ -194,12 +206,6 @@ Capabilities OpticalSwitch::capabilities() const {
   c.inputs = inputs_;
   c.outputs = outputs_;
   return c;
-}
-
-nlohmann::json OpticalSwitch::settings() const {
-  nlohmann::json routes = nlohmann::json::object();
-  for (auto [out, in] : routes_) routes[std::to_string(out)] = in;
-  return {{"driver", dialect_.driver}, {"inputs", inputs_}, {"outputs", outputs_}, {"routes", routes}};
 }
 
 asio::awaitable<Result<std::string>> OpticalSwitch::sample_reading() {
@@ -246,6 +252,6 @@ std::optional<SettingProblem> check_optical_switch_settings(const InstrumentConf
 }  // namespace
 
 LEDLAB_REGISTER_DRIVER(optical_switch, optical_switch_dialect_names(), make_optical_switch, optical_switch_keys(),
-                       check_optical_switch_settings);
+                       check_optical_switch_settings, identity_in<find_optical_switch_dialect>);
 
 }  // namespace ledlab::instruments

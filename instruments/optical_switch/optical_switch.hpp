@@ -31,6 +31,8 @@ enum class RoutedReply {
 struct OpticalSwitchDialect {
   std::string_view driver;  // station file name: driver = "ledlab-switch"
   std::string_view description;
+  // The *IDN? replies the dialect serves, and where that comes from (dialect_identity.hpp).
+  DialectIdentity identity{};
   std::string_view size_inputs;   // query -> number of inputs, or empty
   std::string_view size_outputs;  // query -> number of outputs, or empty
   std::string_view route;         // "ROUT:CLOS (@{in}!{out})"
@@ -70,9 +72,6 @@ class OpticalSwitch : public Instrument {
 
   // Opens every route: no light goes anywhere it was not sent on purpose.
   boost::asio::awaitable<Status> safe_state() override;
-  // Opens all, then closes again the routes this driver last set (after a reconnect).
-  boost::asio::awaitable<Status> reapply_settings() override;
-  nlohmann::json settings() const override;
   // Its size, for the pre-flight check of the sockets' switch inputs and outputs.
   Capabilities capabilities() const override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
@@ -88,6 +87,8 @@ class OpticalSwitch : public Instrument {
   Status check_pairs(const std::vector<std::pair<int, int>>& routes, std::string_view command) const;
   boost::asio::awaitable<Status> send_routes(const std::vector<std::pair<int, int>>& routes);
   void remember(int input, int output);
+  // Opens all, then closes again the routes this driver last set (its "routes" setting).
+  boost::asio::awaitable<Status> resend_routes();
 
   const OpticalSwitchDialect& dialect_;
   int inputs_ = 1;

@@ -115,7 +115,7 @@ struct SwitchTwin {
 };
 
 std::shared_ptr<Device> make_optical_switch_twin(const TwinContext& ctx) {
-  auto dev = std::make_shared<Device>(scpi::server::Identity{"ledlab", "SIM-SWITCH", ctx.config.name, "0.1"});
+  auto dev = std::make_shared<Device>(twin_identity(ctx.config, {"ledlab", "SIM-SWITCH", ctx.config.name, "0.1"}));
   auto t = std::make_shared<SwitchTwin>();
   t->name = ctx.config.name;
   t->bench = ctx.bench;

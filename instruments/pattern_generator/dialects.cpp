@@ -17,6 +17,10 @@ constexpr std::array kDialects{
     PatternGeneratorDialect{
         .driver = "ledlab-pg",
         .description = "current-output pattern generator (33500B dialect + SOUR:CURR)",
+        .identity = {.manufacturers = "ledlab",
+                     .models = "SIM-PG-CURRENT",
+                     .sample = "ledlab,SIM-PG-CURRENT,pg,0.1",
+                     .source = "ledlab's twin (pattern_generator_twin.cpp)"},
         .set_function = "SOUR1:FUNC {function}",
         .set_frequency = "SOUR1:FREQ {hz}",
         .set_amplitude = "SOUR1:VOLT {v}",
@@ -28,10 +32,18 @@ constexpr std::array kDialects{
         .set_modulation_current = "SOUR1:CURR:AMPL {a}",
     },
     // Keysight 33500B (33509B/33510B/33511B/33512B/33521B/33522B): a voltage source. Declaring
-    // the series resistance as its load makes VOLT/VOLT:OFFS the voltage across it.
+    // the series resistance as its load makes VOLT/VOLT:OFFS the voltage across it: 33500
+    // Series Operating and Service Guide, "Output Configuration", "Output Termination":
+    // OUTPut[1|2]:LOAD {<ohms>|INF}, 1 ohm to 10 kohm, sets the load the displayed and queried
+    // amplitude and offset are computed for (checked). UNVERIFIED: the SOURce1 FUNC/FREQ/VOLT
+    // forms (the pages with them were not found; they are the standard SCPI-99 SOURce tree).
     PatternGeneratorDialect{
         .driver = "33500b",
         .description = "Keysight 33500B waveform generator (voltage over a series resistance)",
+        .identity = {.manufacturers = "Agilent Technologies|Keysight Technologies",
+                     .models = "335??B",
+                     .sample = "Agilent Technologies,33522B,MY00000000,3.05-1.19-2.00-52-00",
+                     .source = "UNVERIFIED: model numbers 33509B..33522B from the 33500B series data sheet; reply form is IEEE 488.2 10.14"},
         .set_function = "SOUR1:FUNC {function}",
         .set_frequency = "SOUR1:FREQ {hz}",
         .set_amplitude = "SOUR1:VOLT {v}",

@@ -1,6 +1,7 @@
 #include "instruments/pattern_generator/pattern_generator.hpp"
 #include "core/number_format.hpp"
 
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
@@ -40,7 +41,31 @@ PatternGenerator::PatternGenerator(InstrumentConfig config, std::unique_ptr<scpi
     : Instrument(std::move(config), std::move(session)), dialect_(dialect),
       resistance_ohm_(config_.option("drive_resistance_ohm", 50.0)),
       drive_offset_v_(config_.option("drive_offset_v", 0.0)),
-      frequency_hz_(config_.option("frequency_hz", 1e6)) {}
+      frequency_hz_(config_.option("frequency_hz", 1e6)) {
+  // Re-applied in this order, with the output off (reapply_settings): the load first, the
+  // drive last, the output on only if it was.
+  auto& t = settings_table_;
+  const auto set_only = [](const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nlohmann::json::value_t::discarded);
+  };
+  t.declare_value("driver", "", "", dialect_.driver);
+  t.declare({"current_mode", "", "", [this] { return nlohmann::json(current_mode()); }});
+  t.declare_value("drive_resistance_ohm", "ohm", dialect_.set_load, resistance_ohm_,
+                  [this] { return send(dialect_.set_load, resistance_ohm_, "declare its load"); });
+  t.declare({"function", "", dialect_.set_function, [this] { return nlohmann::json(to_string(function_)); },
+             [this] { return send(dialect_.set_function, 0, "set a function"); }});
+  t.declare_value("frequency_hz", "Hz", dialect_.set_frequency, frequency_hz_,
+                  [this] { return send(dialect_.set_frequency, frequency_hz_, "set a frequency"); });
+  t.declare({"modulation_current_a", "A", modulation_command(), [this] { return nlohmann::json(modulation_current_a()); },
+             [this] { return apply_modulation(); }});
+  t.declare({"bias_current_a", "A", bias_command(), [this] { return nlohmann::json(bias_current_a()); },
+             [this] { return apply_bias(); }});
+  // The same two levels as set through the voltage API; recorded only when set that way.
+  t.declare({"amplitude_vpp", "V", "", [this, set_only] { return set_only(modulation_.voltage_v); }});
+  t.declare({"offset_v", "V", "", [this, set_only] { return set_only(bias_.voltage_v); }});
+  t.declare_value("output_on", "", dialect_.output_on, output_on_, [this] { return apply_output(); },
+                  [this] { return output_on_; });
+}
 
 double PatternGenerator::current_of(const Level& level, double voltage_offset_v) const {
   if (!level.voltage_v) return level.current_a;
@@ -200,13 +225,7 @@ asio::awaitable<Status> PatternGenerator::safe_state() {
 asio::awaitable<Status> PatternGenerator::reapply_settings() {
   // Output off while the rest changes; switched on last if it was on.
   if (auto st = co_await session_->write_checked(std::string(dialect_.output_off)); !st) co_return st;
-  if (auto st = co_await send(dialect_.set_load, resistance_ohm_, "declare its load"); !st) co_return st;
-  if (auto st = co_await send(dialect_.set_function, 0, "set a function"); !st) co_return st;
-  if (auto st = co_await send(dialect_.set_frequency, frequency_hz_, "set a frequency"); !st) co_return st;
-  if (auto st = co_await apply_modulation(); !st) co_return st;
-  if (auto st = co_await apply_bias(); !st) co_return st;
-  if (output_on_) co_return co_await apply_output();
-  co_return Status{};
+  co_return co_await Instrument::reapply_settings();
 }
 
 asio::awaitable<Result<std::string>> PatternGenerator::sample_reading() {
@@ -229,20 +248,6 @@ Capabilities PatternGenerator::capabilities() const {
   c.current_mode = current_mode();
   c.max_current_a = config_.limit("max_current_a");
   return c;
-}
-
-nlohmann::json PatternGenerator::settings() const {
-  nlohmann::json j{{"driver", dialect_.driver},
-                   {"function", to_string(function_)},
-                   {"frequency_hz", frequency_hz_},
-                   {"bias_current_a", bias_current_a()},
-                   {"modulation_current_a", modulation_current_a()},
-                   {"output_on", output_on_},
-                   {"drive_resistance_ohm", resistance_ohm_},
-                   {"current_mode", current_mode()}};
-  if (bias_.voltage_v) j["offset_v"] = *bias_.voltage_v;
-  if (modulation_.voltage_v) j["amplitude_vpp"] = *modulation_.voltage_v;
-  return j;
 }
 
 namespace {
@@ -276,6 +281,6 @@ std::optional<SettingProblem> check_pattern_generator(const InstrumentConfig& co
 }  // namespace
 
 LEDLAB_REGISTER_DRIVER(pattern_generator, pattern_generator_dialect_names(), make_pattern_generator,
-                       pattern_generator_keys(), check_pattern_generator);
+                       pattern_generator_keys(), check_pattern_generator, identity_in<find_pattern_generator_dialect>);
 
 }  // namespace ledlab::instruments

@@ -23,6 +23,8 @@ std::string_view to_string(Waveform waveform);  // the 33500B's word: "SIN", "PR
 struct PatternGeneratorDialect {
   std::string_view driver;  // station file name: driver = "ledlab-pg"
   std::string_view description;
+  // The *IDN? replies the dialect serves, and where that comes from (dialect_identity.hpp).
+  DialectIdentity identity{};
   std::string_view set_function;           // "SOUR1:FUNC {function}"
   std::string_view set_frequency;          // "SOUR1:FREQ {hz}"
   std::string_view set_amplitude;          // "SOUR1:VOLT {v}" peak to peak
@@ -70,7 +72,6 @@ class PatternGenerator : public Instrument {
   boost::asio::awaitable<Status> safe_state() override;
   boost::asio::awaitable<Status> reapply_settings() override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
-  nlohmann::json settings() const override;
   Capabilities capabilities() const override;
 
  private:

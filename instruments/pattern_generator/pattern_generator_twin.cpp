@@ -174,7 +174,7 @@ void register_output(Device& dev, const std::shared_ptr<PatternGeneratorTwin>& t
 }
 
 std::shared_ptr<Device> make_pattern_generator_twin(const TwinContext& context) {
-  auto dev = std::make_shared<Device>(scpi::server::Identity{"ledlab", "SIM-PG-CURRENT", context.config.name, "0.1"});
+  auto dev = std::make_shared<Device>(twin_identity(context.config, {"ledlab", "SIM-PG-CURRENT", context.config.name, "0.1"}));
   auto t = std::make_shared<PatternGeneratorTwin>();
   t->bench = context.bench;
   if (context.wiring && context.wiring->knows(context.config.name))

@@ -1,6 +1,7 @@
 #include "instruments/power_meter/power_meter.hpp"
 #include "core/number_format.hpp"
 
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
@@ -16,6 +17,12 @@ PowerMeter::PowerMeter(InstrumentConfig config, std::unique_ptr<scpi::Session> s
     : Instrument(std::move(config), std::move(session)), dialect_(dialect),
       wavelength_nm_(config_.option("wavelength_nm", 850)) {
   channels_ = static_cast<int>(config_.option("channels", 1));
+  auto& t = settings_table_;
+  t.declare_value("driver", "", "", dialect_.driver);
+  t.declare_value("channels", "", "", channels_);  // a fact, read at attach where the model reports it
+  t.declare_value("wavelength_nm", "nm", dialect_.set_wavelength, wavelength_nm_, [this] { return apply_wavelength(); });
+  t.declare_value("averaging", "", dialect_.set_averaging, averaging_, [this] { return set_averaging(averaging_); },
+                  [this] { return averaging_ > 1; });
 }
 
 asio::awaitable<Status> PowerMeter::attach() {
@@ -103,19 +110,9 @@ asio::awaitable<Result<std::vector<double>>> PowerMeter::read_all_w() {
 
 asio::awaitable<Status> PowerMeter::safe_state() { co_return Status{}; }  // a meter only listens
 
-asio::awaitable<Status> PowerMeter::reapply_settings() {
-  if (auto st = co_await apply_wavelength(); !st) co_return st;
-  if (averaging_ > 1) co_return co_await set_averaging(averaging_);
-  co_return Status{};
-}
-
 Capabilities PowerMeter::capabilities() const {
   return Capabilities{.kind = kind(), .driver = std::string(dialect_.driver), .channels = channels_,
                       .bulk_read = !dialect_.read_all.empty()};
-}
-
-nlohmann::json PowerMeter::settings() const {
-  return {{"driver", dialect_.driver}, {"channels", channels_}, {"wavelength_nm", wavelength_nm_}, {"averaging", averaging_}};
 }
 
 asio::awaitable<Result<std::string>> PowerMeter::sample_reading() {
@@ -148,6 +145,7 @@ std::vector<SettingKey> power_meter_keys() {
 }
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(power_meter, power_meter_dialect_names(), make_power_meter, power_meter_keys());
+LEDLAB_REGISTER_DRIVER(power_meter, power_meter_dialect_names(), make_power_meter, power_meter_keys(), nullptr,
+                       identity_in<find_power_meter_dialect>);
 
 }  // namespace ledlab::instruments

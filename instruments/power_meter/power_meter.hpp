@@ -14,6 +14,8 @@ namespace ledlab::instruments {
 struct PowerMeterDialect {
   std::string_view driver;          // station file name: driver = "ledlab-opm"
   std::string_view description;
+  // The *IDN? replies the dialect serves, and where that comes from (dialect_identity.hpp).
+  DialectIdentity identity{};
   std::string_view set_wavelength;  // "SENS{ch}:CORR:WAV {nm}"
   std::string_view set_unit_watt;
   std::string_view set_autorange;
@@ -40,8 +42,6 @@ class PowerMeter : public Instrument {
   boost::asio::awaitable<Result<std::vector<double>>> read_all_w();
 
   boost::asio::awaitable<Status> safe_state() override;
-  boost::asio::awaitable<Status> reapply_settings() override;
-  nlohmann::json settings() const override;
   Capabilities capabilities() const override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
 

@@ -25,7 +25,7 @@ namespace codes = scpi::server::codes;
 class PowerMeterTwin final : public scpi::server::Device {
  public:
   explicit PowerMeterTwin(const TwinContext& ctx)
-      : Device({"Thorlabs", "PM-ARRAY-SIM", fmt::format("SIM-{}", ctx.config.name), "1.0 (ledlab twin)"}),
+      : Device(twin_identity(ctx.config, {"Thorlabs", "PM-ARRAY-SIM", fmt::format("SIM-{}", ctx.config.name), "1.0 (ledlab twin)"})),
         bench_(ctx.bench), wiring_(ctx.wiring), name_(ctx.config.name) {
     channels_ = wiring_ && wiring_->knows(name_) ? static_cast<std::size_t>(wiring_->channel_count(name_))
                                                  : bench_->lane_count();

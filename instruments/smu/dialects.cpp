@@ -24,10 +24,12 @@ namespace {
 
 // The Keysight B2900 command tree (one channel per {ch}), shared by the B2900 itself and by
 // ledlab's array SMU, which only adds a channel-count query.
-constexpr SmuDialect b2900_tree(std::string_view driver, std::string_view description, std::string_view channel_count) {
+constexpr SmuDialect b2900_tree(std::string_view driver, std::string_view description, DialectIdentity identity,
+                                std::string_view channel_count) {
   return SmuDialect{
       .driver = driver,
       .description = description,
+      .identity = identity,
       .source_current_mode = ":SOUR{ch}:FUNC:MODE CURR",
       .source_voltage_mode = ":SOUR{ch}:FUNC:MODE VOLT",
       .set_current = ":SOUR{ch}:CURR {a}",
@@ -48,14 +50,29 @@ constexpr SmuDialect b2900_tree(std::string_view driver, std::string_view descri
 constexpr std::array kDialects{
     // ledlab's multi-channel array SMU (the simulated twin): the B2900 command tree with one
     // channel per lane and a channel-list measurement of every lane at once.
-    b2900_tree("ledlab-smu", "multi-channel array SMU (Keysight B2900 command tree, a channel per lane)", "SYST:CHAN:COUN?"),
+    b2900_tree("ledlab-smu", "multi-channel array SMU (Keysight B2900 command tree, a channel per lane)",
+               {.manufacturers = "Keysight Technologies",
+                .models = "SMU-ARRAY-SIM",
+                .sample = "Keysight Technologies,SMU-ARRAY-SIM,SIM-smu,1.0 (ledlab twin)",
+                .source = "ledlab's twin (smu_twin.cpp)"},
+               "SYST:CHAN:COUN?"),
     // Keysight B2901A/B2902A (one or two channels: options.channels).
-    b2900_tree("b2900", "Keysight B2900 series", ""),
+    b2900_tree("b2900", "Keysight B2900 series",
+               {.manufacturers = "Keysight Technologies|Agilent Technologies",
+                .models = "B29*",
+                .sample = "Keysight Technologies,B2902A,MY00000000,3.4.2011.5100",
+                .source = "B2900 SCPI Command Reference, *IDN? (common commands). UNVERIFIED: the sample reply is "
+                          "illustrative"},
+               ""),
     // Keithley 2400/2401/2410/2420/2440: one channel. READ? returns the FORMat:ELEMents, here
     // voltage then current, with concurrent measurement on.
     SmuDialect{
         .driver = "keithley2400",
         .description = "Keithley 2400-series SourceMeter",
+        .identity = {.manufacturers = "KEITHLEY INSTRUMENTS INC.",
+                     .models = "MODEL 24*",
+                     .sample = "KEITHLEY INSTRUMENTS INC.,MODEL 2400,0000000,C30   Mar 17 2006 09:29:29/A02  /K/J",
+                     .source = "Series 2400 User's Manual, *IDN? in section 14 (common commands). UNVERIFIED: manual not at hand"},
         .source_current_mode = ":SOUR:FUNC CURR",
         .source_voltage_mode = ":SOUR:FUNC VOLT",
         .set_current = ":SOUR:CURR {a}",
@@ -75,6 +92,10 @@ constexpr std::array kDialects{
     SmuDialect{
         .driver = "keithley2450",
         .description = "Keithley 2450 SourceMeter (SCPI command set)",
+        .identity = {.manufacturers = "KEITHLEY INSTRUMENTS*|Tektronix*",
+                     .models = "MODEL 2450",
+                     .sample = "KEITHLEY INSTRUMENTS,MODEL 2450,00000000,1.6.4c",
+                     .source = "2450 Reference Manual, *IDN? (common commands). UNVERIFIED: manual not at hand"},
         .source_current_mode = ":SOUR:FUNC CURR",
         .source_voltage_mode = ":SOUR:FUNC VOLT",
         .set_current = ":SOUR:CURR {a}",

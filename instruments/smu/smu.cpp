@@ -1,9 +1,12 @@
 #include "instruments/smu/smu.hpp"
 #include "core/number_format.hpp"
 
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include <charconv>
 #include <cmath>
@@ -31,6 +34,16 @@ Smu::Smu(InstrumentConfig config, std::unique_ptr<scpi::Session> session, const 
   compliance_v_ = config_.option("compliance_v", config_.limit("max_compliance_v").value_or(0));
   compliance_a_ = config_.option("compliance_a", config_.limit("max_compliance_a").value_or(0));
   state_.resize(static_cast<std::size_t>(channels_));
+  auto& t = settings_table_;
+  t.declare_value("driver", "", "", dialect_.driver);
+  t.declare_value("channels", "", "", channels_);  // a fact, read at attach where the model reports it
+  // Both compliances go out together, every channel (send_compliance), before any level.
+  t.declare_value("compliance_v", "V", dialect_.set_compliance_v, compliance_v_, [this] { return send_compliance(); });
+  t.declare_value("compliance_a", "A", dialect_.set_compliance_a, compliance_a_);
+  // Each channel's function, level and output, as last sourced (reapply_channels).
+  t.declare({"outputs_on", "", dialect_.output_on,
+             [this] { return nlohmann::json(std::ranges::count_if(state_, [](const Channel& c) { return c.output; })); },
+             [this] { return reapply_channels(); }});
 }
 
 std::string Smu::format(std::string_view pattern, int channel, double value) const {
@@ -272,8 +285,7 @@ asio::awaitable<Status> Smu::safe_state() {
   co_return co_await check_errors(format(dialect_.output_off, 1));
 }
 
-asio::awaitable<Status> Smu::reapply_settings() {
-  if (auto st = co_await send_compliance(); !st) co_return st;
+asio::awaitable<Status> Smu::reapply_channels() {
   for (int ch = 1; ch <= channels_; ++ch) {
     const Channel c = state_[static_cast<std::size_t>(ch - 1)];
     if (c.level != 0) {
@@ -297,13 +309,6 @@ Capabilities Smu::capabilities() const {
   c.bulk_read = !dialect_.measure_range.empty();
   c.max_current_a = config_.limit("max_current_a");
   return c;
-}
-
-nlohmann::json Smu::settings() const {
-  int on = 0;
-  for (const auto& c : state_) on += c.output ? 1 : 0;
-  return {{"driver", dialect_.driver}, {"channels", channels_}, {"compliance_v", compliance_v_},
-          {"compliance_a", compliance_a_}, {"outputs_on", on}};
 }
 
 asio::awaitable<Result<std::string>> Smu::sample_reading() {
@@ -351,6 +356,6 @@ std::optional<SettingProblem> check_smu_settings(const InstrumentConfig& c) {
 }
 }  // namespace
 
-LEDLAB_REGISTER_DRIVER(smu, smu_dialect_names(), make_smu, smu_keys(), check_smu_settings);
+LEDLAB_REGISTER_DRIVER(smu, smu_dialect_names(), make_smu, smu_keys(), check_smu_settings, identity_in<find_smu_dialect>);
 
 }  // namespace ledlab::instruments

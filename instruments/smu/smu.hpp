@@ -21,6 +21,8 @@ namespace ledlab::instruments {
 struct SmuDialect {
   std::string_view driver;                  // station file name: driver = "ledlab-smu"
   std::string_view description;
+  // The *IDN? replies the dialect serves, and where that comes from (dialect_identity.hpp).
+  DialectIdentity identity{};
   std::string_view source_current_mode;     // ":SOUR{ch}:FUNC:MODE CURR"
   std::string_view source_voltage_mode;
   std::string_view set_current;             // ":SOUR{ch}:CURR {a}"
@@ -75,8 +77,6 @@ class Smu : public Instrument {
   std::optional<double> declared_driver_power_per_lane_w() const;
 
   boost::asio::awaitable<Status> safe_state() override;
-  boost::asio::awaitable<Status> reapply_settings() override;
-  nlohmann::json settings() const override;
   Capabilities capabilities() const override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
 
@@ -97,6 +97,8 @@ class Smu : public Instrument {
   boost::asio::awaitable<Status> send_level(int channel, Mode mode, double level);
   boost::asio::awaitable<Status> send_output(int channel, bool on);
   boost::asio::awaitable<Status> send_compliance();
+  // Every channel's function and level (where not 0) and its output, then the error queue.
+  boost::asio::awaitable<Status> reapply_channels();
   boost::asio::awaitable<Status> check_errors(std::string_view command);
   Result<std::vector<SmuReading>> parse_pairs(const std::string& reply, std::size_t expected,
                                               std::string_view command) const;

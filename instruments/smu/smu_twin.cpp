@@ -59,7 +59,8 @@ constexpr double kMaxCurrent_a = 3;
 class SmuTwin final : public scpi::server::Device {
  public:
   explicit SmuTwin(const TwinContext& ctx)
-      : Device({"Keysight Technologies", "SMU-ARRAY-SIM", fmt::format("SIM-{}", ctx.config.name), "1.0 (ledlab twin)"}),
+      : Device(twin_identity(ctx.config, {"Keysight Technologies", "SMU-ARRAY-SIM", fmt::format("SIM-{}", ctx.config.name),
+                               "1.0 (ledlab twin)"})),
         bench_(ctx.bench) {
     const bool wired = ctx.wiring && ctx.wiring->knows(ctx.config.name);
     const std::size_t count = wired ? static_cast<std::size_t>(ctx.wiring->channel_count(ctx.config.name)) : bench_->lane_count();

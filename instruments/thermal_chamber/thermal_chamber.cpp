@@ -2,9 +2,11 @@
 #include "core/number_format.hpp"
 
 #include "core/log.hpp"
+#include "instruments/common/dialect_table.hpp"
 #include "instruments/common/registry.hpp"
 #include "scpi/numbers.hpp"
 
+#include <array>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,11 +24,6 @@ constexpr std::string_view kModule = "thermal_chamber";
 std::string format_command(std::string_view format, double value) {
   return fmt::format(fmt::runtime(format), fmt::arg("c", value), fmt::arg("rate", value), fmt::arg("window", value),
                      fmt::arg("s", value));
-}
-
-template <class T>
-nlohmann::json or_null(const std::optional<T>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
 bool bit_set(long long reg, int bit) { return bit >= 0 && ((reg >> bit) & 1) != 0; }
@@ -68,6 +65,24 @@ ThermalChamber::ThermalChamber(InstrumentConfig config, std::unique_ptr<scpi::Se
   ramp_c_per_min_ = from_config("ramp_c_per_min");
   window_c_ = from_config("window_c");
   soak_s_ = from_config("soak_s");
+  // Re-applied in this order: window, soak and ramp first, so that the move to the setpoint
+  // uses them. Each is re-sent only once it has a value.
+  auto& t = settings_table_;
+  t.declare_value("driver", "", "", dialect_.driver);
+  t.declare_value("window_c", "C", dialect_.set_window, window_c_, [this] { return set_window_c(*window_c_); },
+                  [this] { return window_c_.has_value(); });
+  t.declare_value("soak_s", "s", dialect_.set_soak, soak_s_, [this] { return set_soak_s(*soak_s_); },
+                  [this] { return soak_s_.has_value(); });
+  t.declare_value("ramp_c_per_min", "C/min", dialect_.set_ramp, ramp_c_per_min_,
+                  [this] { return set_ramp_c_per_min(*ramp_c_per_min_); }, [this] { return ramp_c_per_min_.has_value(); });
+  t.declare_value("air_flow_on", "", dialect_.set_flow, air_flow_on_, [this] { return set_enabled(*air_flow_on_); },
+                  [this] { return air_flow_on_.has_value(); });
+  t.declare_value("setpoint_c", "C", dialect_.set_setpoint, setpoint_c_, [this] { return set_setpoint_c(*setpoint_c_); },
+                  [this] { return setpoint_c_.has_value(); });
+  // Facts of the station: recorded, programmed at initialize (program_limits), not re-sent.
+  t.declare({"min_c", "C", "", [this] { return nlohmann::json(station_limits_c().min_c); }});
+  t.declare({"max_c", "C", "", [this] { return nlohmann::json(station_limits_c().max_c); }});
+  t.declare({"safe_temperature_c", "C", "", [this] { return nlohmann::json(config_.option("safe_temperature_c", 25.0)); }});
 }
 
 Status ThermalChamber::missing(std::string_view feature) const {
@@ -174,8 +189,7 @@ asio::awaitable<Status> ThermalChamber::initialize() {
   } else if (auto st = co_await attach(); !st) {
     co_return st;
   }
-  if (!dialect_.select_setpoint.empty())
-    if (auto st = co_await command(std::string(dialect_.select_setpoint)); !st) co_return st;
+  if (auto st = co_await select_units_and_setpoint(); !st) co_return st;
   if (auto st = co_await program_limits(); !st) co_return st;
   if (!setpoint_c_) {
     // Adopt what the chamber holds, unless it is outside the limits: then go to safe.
@@ -293,7 +307,26 @@ asio::awaitable<Result<ChamberAlarms>> ThermalChamber::read_alarms() {
 asio::awaitable<Status> ThermalChamber::clear_alarms() {
   if (dialect_.clear_alarms.empty()) co_return missing("alarm reset");
   in_window_since_s_.reset();
-  co_return co_await command(std::string(dialect_.clear_alarms));
+  if (auto st = co_await command(std::string(dialect_.clear_alarms)); !st) co_return st;
+  if (!dialect_.clear_alarms_resets_setup) co_return Status{};
+  // The instrument now holds its fixed limits, not the station's: program them again before
+  // anything else, then the working setpoint and the settings.
+  co_return co_await restore_setup();
+}
+
+asio::awaitable<Status> ThermalChamber::select_units_and_setpoint() {
+  // Units first: every temperature after this one is in degrees C.
+  const std::array<std::string_view, 2> commands{dialect_.set_units_c, dialect_.select_setpoint};
+  for (std::string_view cmd : commands)
+    if (!cmd.empty())
+      if (auto st = co_await command(std::string(cmd)); !st) co_return st;
+  co_return Status{};
+}
+
+asio::awaitable<Status> ThermalChamber::restore_setup() {
+  if (auto st = co_await select_units_and_setpoint(); !st) co_return st;
+  if (auto st = co_await program_limits(); !st) co_return st;
+  co_return co_await reapply_settings();
 }
 
 asio::awaitable<Status> ThermalChamber::set_enabled(bool air_flow_on) {
@@ -326,20 +359,6 @@ asio::awaitable<Status> ThermalChamber::safe_state() {
   co_return st;
 }
 
-asio::awaitable<Status> ThermalChamber::reapply_settings() {
-  // Window, soak and ramp first, so that the move to the setpoint uses them.
-  if (window_c_)
-    if (auto st = co_await set_window_c(*window_c_); !st) co_return st;
-  if (soak_s_)
-    if (auto st = co_await set_soak_s(*soak_s_); !st) co_return st;
-  if (ramp_c_per_min_)
-    if (auto st = co_await set_ramp_c_per_min(*ramp_c_per_min_); !st) co_return st;
-  if (air_flow_on_)
-    if (auto st = co_await set_enabled(*air_flow_on_); !st) co_return st;
-  if (setpoint_c_) co_return co_await set_setpoint_c(*setpoint_c_);
-  co_return Status{};
-}
-
 Capabilities ThermalChamber::capabilities() const {
   Capabilities c{.kind = kind(), .driver = std::string(dialect_.driver)};
   c.dut_probe = !dialect_.read_dut.empty();
@@ -347,19 +366,6 @@ Capabilities ThermalChamber::capabilities() const {
   const auto limits = station_limits_c();
   c.setpoint_c = Range{limits.min_c, limits.max_c};
   return c;
-}
-
-nlohmann::json ThermalChamber::settings() const {
-  const ChamberLimits l = station_limits_c();
-  return {{"driver", dialect_.driver},
-          {"setpoint_c", or_null(setpoint_c_)},
-          {"ramp_c_per_min", or_null(ramp_c_per_min_)},
-          {"window_c", or_null(window_c_)},
-          {"soak_s", or_null(soak_s_)},
-          {"air_flow_on", or_null(air_flow_on_)},
-          {"min_c", l.min_c},
-          {"max_c", l.max_c},
-          {"safe_temperature_c", config_.option("safe_temperature_c", 25.0)}};
 }
 
 asio::awaitable<Result<std::string>> ThermalChamber::sample_reading() {
@@ -418,6 +424,6 @@ std::optional<SettingProblem> check_chamber_settings(const InstrumentConfig& con
 }  // namespace
 
 LEDLAB_REGISTER_DRIVER(thermal_chamber, thermal_chamber_dialect_names(), make_thermal_chamber, thermal_chamber_keys(),
-                       check_chamber_settings);
+                       check_chamber_settings, identity_in<find_thermal_chamber_dialect>);
 
 }  // namespace ledlab::instruments

@@ -24,6 +24,8 @@ namespace ledlab::instruments {
 struct ThermalChamberDialect {
   std::string_view driver;  // station file name: driver = "thermostream"
   std::string_view description;
+  // The *IDN? replies the dialect serves, and where that comes from (dialect_identity.hpp).
+  DialectIdentity identity{};
   double min_setpoint_c;  // the model's hardware range
   double max_setpoint_c;
   std::string_view select_setpoint;  // sent once at initialize ("SETN 0")
@@ -74,6 +76,13 @@ struct ThermalChamberDialect {
   // above use ("SETPOINT {c:.2f}", "PV?"); the Modbus link turns them into register
   // transactions and the twin serves the same names. Empty for SCPI models.
   std::string_view register_map = "";
+  // The alarm reset also puts the instrument's upper/lower limits (and its setup) back to
+  // fixed values (ThermoStream RSTO): the driver selects its setpoint, programs the limits and
+  // re-applies its settings after it.
+  bool clear_alarms_resets_setup = false;
+  // Sent at initialize before any temperature: puts the model's remote interface in degrees C
+  // where it may talk another unit (the F4T's SCPI talks Fahrenheit unless told).
+  std::string_view set_units_c = {};
 };
 
 const ThermalChamberDialect* find_thermal_chamber_dialect(std::string_view driver);
@@ -137,9 +146,7 @@ class ThermalChamber : public Instrument {
   // Setpoint to config option "safe_temperature_c" (default 25 C, clamped into the station
   // limits), air flow on so that the chamber actually gets there.
   boost::asio::awaitable<Status> safe_state() override;
-  boost::asio::awaitable<Status> reapply_settings() override;
   boost::asio::awaitable<Result<std::string>> sample_reading() override;
-  nlohmann::json settings() const override;
   Capabilities capabilities() const override;
 
  private:
@@ -151,6 +158,10 @@ class ThermalChamber : public Instrument {
   boost::asio::awaitable<Result<double>> query_number(std::string_view query, int field);
   boost::asio::awaitable<Result<std::string>> query_reply(std::string query);
   boost::asio::awaitable<Status> program_limits();
+  // Degrees C on the remote interface and the working setpoint (dialect permitting).
+  boost::asio::awaitable<Status> select_units_and_setpoint();
+  // After a reset that reverts the instrument's setup: setpoint selection, limits, settings.
+  boost::asio::awaitable<Status> restore_setup();
   Status check_setpoint(double setpoint_c, std::string_view command) const;
   Status missing(std::string_view feature) const;
 

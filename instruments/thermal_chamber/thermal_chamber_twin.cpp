@@ -192,34 +192,50 @@ class ChamberTwin : public scpi::server::Device {
        }),
        fresh([this](Request& r) { r.reply(celsius(lower_limit_c_)); }));
     // Resets the latched errors; the over-temperature latch comes back at once if the air is
-    // still above the limit.
+    // still above the limit. TP04300 Series Interface & Applications Manual, appendix C: RSTO,
+    // like *RST, also resets the upper and lower temperature limits to fixed values (here the
+    // hardware range).
     on("RSTO", fresh([this](Request&) {
          bench_->clear_over_temperature_alarm();
+         upper_limit_c_ = hw_max_c_;
+         lower_limit_c_ = hw_min_c_;
        }));
   }
 
   // Watlow F4T: loop 1 is the chamber air; output 1 switches the conditioning on and off.
+  // F4T temperatures over SCPI are in the unit :UNIT:TEMPerature chose, Fahrenheit until told
+  // (TestEquity F4T manual, "SCPI Programming Mode"); ramp rates in that unit per minute.
+  double to_c(double v) const { return f4t_fahrenheit_ ? (v - 32) / 1.8 : v; }
+  double from_c(double c) const { return f4t_fahrenheit_ ? c * 1.8 + 32 : c; }
+  double rate_to_c(double v) const { return f4t_fahrenheit_ ? v / 1.8 : v; }
+
   void register_f4t() {
-    const Limits range{hw_min_c_, hw_max_c_};
-    on("SOURce:CLOop#:SPOint", fresh([this, range](Request& r) {
+    on("UNIT:TEMPerature", fresh([this](Request& r) {
+         const std::string unit = r.params.text(0);
+         if (unit != "C" && unit != "F" && unit != "c" && unit != "f")
+           throw CommandError{codes::illegal_parameter_value, "Illegal parameter value; C or F"};
+         f4t_fahrenheit_ = unit == "F" || unit == "f";
+       }),
+       fresh([this](Request& r) { r.reply(f4t_fahrenheit_ ? "F" : "C"); }));
+    on("SOURce:CLOop#:SPOint", fresh([this](Request& r) {
          check_loop(r);
-         set_setpoint(r.params.real(0, range));
+         set_setpoint(to_c(r.params.real(0, {from_c(hw_min_c_), from_c(hw_max_c_)})));
        }),
        fresh([this](Request& r) {
          check_loop(r);
-         r.reply(active().setpoint_c);
+         r.reply(from_c(active().setpoint_c));
        }));
     on("SOURce:CLOop#:PVALue", {}, fresh([this](Request& r) {
          check_loop(r);
-         r.reply(bench_->chamber_air_temperature_c());
+         r.reply(from_c(bench_->chamber_air_temperature_c()));
        }));
     on("SOURce:CLOop#:RRATe", fresh([this](Request& r) {
          check_loop(r);
-         set_ramp(r.params.real(0, {0, max_ramp_}));
+         set_ramp(rate_to_c(r.params.real(0, {0, f4t_fahrenheit_ ? max_ramp_ * 1.8 : max_ramp_})));
        }),
        fresh([this](Request& r) {
          check_loop(r);
-         r.reply(active().ramp_c_per_min);
+         r.reply(f4t_fahrenheit_ ? active().ramp_c_per_min * 1.8 : active().ramp_c_per_min);
        }));
     on("OUTPut#:STATe", fresh([this](Request& r) {
          check_loop(r);
@@ -410,6 +426,7 @@ class ChamberTwin : public scpi::server::Device {
   int active_ = 0;
   double upper_limit_c_ = 0, lower_limit_c_ = 0;
   bool flow_on_ = true;
+  bool f4t_fahrenheit_ = true;  // the F4T's SCPI unit; *RST leaves it
   bool low_air_ = false;
   static constexpr long long kRampPerMinute = 57, kRampPerHour = 39;
   double ramp_rate_ = 0;                  // as written to RAMP_RATE, in RAMP_SCALE units

@@ -22,6 +22,7 @@ namespace {
 
 struct CheckLine {
   std::string name, kind, address, idn, reading, problem;
+  std::string identity;  // how *IDN? compares with the dialect (dialect_identity.hpp)
   double latency_ms = 0;
   std::vector<scpi::InstrumentError> errors;
   bool reachable = false;
@@ -30,15 +31,18 @@ struct CheckLine {
 };
 
 asio::awaitable<CheckLine> check_one(instruments::Instrument& inst, bool read) {
-  CheckLine line{inst.name(), inst.kind(), inst.config().address, {}, {}, {}, 0, {}, false};
+  CheckLine line{inst.name(), inst.kind(), inst.config().address, {}, {}, {}, {}, 0, {}, false};
   auto init = co_await inst.attach();
+  // Also when attach refused the identity: the line then says which dialects would fit.
+  if (inst.identity_check()) line.identity = inst.identity_check()->describe();
+  if (inst.identity()) line.idn = inst.identity()->raw;
   if (!init) {
     line.problem = init.error().describe();
     line.reachable = inst.session().connected();
     co_return line;
   }
   line.reachable = true;
-  if (!inst.speaks_ieee488()) line.id_label = "identity", line.probe = "heartbeat";
+  if (!inst.speaks_ieee488()) line.id_label = "model", line.probe = "heartbeat";
   line.idn = inst.identity() ? inst.identity()->raw : "";
   constexpr int kRounds = 10;
   const auto t0 = std::chrono::steady_clock::now();
@@ -88,6 +92,7 @@ int check_station(const engine::StationConfig& config, bool read, std::ostream& 
     const CheckLine l = f.get();
     fmt::print(out, "{:<12} {:<18} {}\n", l.name, l.kind, l.address);
     if (!l.idn.empty()) fmt::print(out, "    {:<8} {}\n", l.id_label, l.idn);
+    if (!l.identity.empty()) fmt::print(out, "    identity {}\n", l.identity);
     if (l.latency_ms > 0) fmt::print(out, "    latency  {:.3f} ms per {} round trip\n", l.latency_ms, l.probe);
     if (!l.reading.empty()) fmt::print(out, "    reading  {}\n", l.reading);
     for (const auto& e : l.errors) fmt::print(out, "    error    {},\"{}\"\n", e.code, e.message);

@@ -261,6 +261,8 @@ Result<StationCheck> check_station_for(const StationConfig& config, const Sequen
   for (const auto& inst : (*station)->instruments()) {
     check.names.push_back(inst->name());
     check.instruments.push_back(inst->capabilities());
+    const auto& id = inst->identity_check();
+    check.identity.push_back(id && id->verdict == instruments::IdentityCheck::Verdict::mismatched ? id->describe() : "");
   }
   check.reports = std::move(**outcome);
   return check;
@@ -287,6 +289,8 @@ std::string describe(const StationCheck& check) {
     if (c.bit_rate_hz) add(true, "bit rates " + c.bit_rate_hz->describe("Hz"));
     if (c.max_current_a) add(true, fmt::format("max {:g} A", *c.max_current_a));
     out += fmt::format("{:<12} {:<18} {:<14} {}\n", check.names[i], c.kind, c.driver, has);
+    if (i < check.identity.size() && !check.identity[i].empty())
+      out += fmt::format("{:<12} identity {}\n", "", check.identity[i]);
   }
   return out + describe(check.reports);
 }

@@ -112,6 +112,9 @@ boost::asio::awaitable<Result<std::vector<PreflightReport>>> attach_and_check(St
 struct StationCheck {
   std::vector<instruments::Capabilities> instruments;  // in station order
   std::vector<std::string> names;
+  // Per instrument, how its *IDN? compares with its dialect when that is worth a line (a
+  // mismatch the station lets through with identity = "warn"); empty otherwise.
+  std::vector<std::string> identity;
   std::vector<PreflightReport> reports;
 };
 // What each instrument declares, one line each, then the reports.

@@ -124,13 +124,22 @@ nlohmann::json to_json(const toml::node& node) {
   return nullptr;
 }
 
+// `identity = "refuse" | "warn" | "ignore"` ([station] or an instrument's table).
+Result<instruments::IdentityPolicy> identity_policy(const std::string& src, const toml::node& node, const std::string& key) {
+  const auto text = node.value<std::string>();
+  const auto policy = text ? instruments::parse_identity_policy(*text) : std::nullopt;
+  if (!policy) return fail(at(src, &node, key, "expected \"refuse\", \"warn\" or \"ignore\""));
+  return *policy;
+}
+
 // `safe_temperature_node`: [station] safe_temperature_c, which chambers inherit (may be null).
 Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, const std::string& name,
                                                        const toml::table& t, StationConfig& station,
                                                        const toml::node* safe_temperature_node) {
   const std::string base = "instruments." + name;
   static const std::set<std::string> known{"kind", "driver", "address", "timeout_ms", "connect_timeout_ms",
-                                           "opc_timeout_ms", "reconnect_attempts", "limits", "options", "sim_setup"};
+                                           "opc_timeout_ms", "reconnect_attempts", "limits", "options", "sim_setup",
+                                           "identity"};
   for (const auto& [k, v] : t)
     if (!known.contains(std::string(k.str())))
       return fail(at(src, &v, base + "." + std::string(k.str()), "unknown key"));
@@ -174,6 +183,12 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
       return fail(at(src, node, base + ".reconnect_attempts",
                      fmt::format("expected an integer from 0 to {}", kMaxReconnectAttempts)));
     cfg.session.reconnect_attempts = static_cast<int>(*v);
+  }
+  cfg.identity = station.identity;
+  if (const auto* node = t.get("identity")) {
+    auto policy = identity_policy(src, *node, base + ".identity");
+    if (!policy) return fail(policy.error());
+    cfg.identity = *policy;
   }
   auto limits = number_table(src, t.get("limits"), base + ".limits");
   if (!limits) return fail(limits.error());
@@ -273,11 +288,17 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
         st.name = *name;
         continue;
       }
+      if (k.str() == "identity") {
+        auto policy = identity_policy(source_name, v, key);
+        if (!policy) return fail(policy.error());
+        st.identity = *policy;
+        continue;
+      }
       const auto* known = std::find_if(std::begin(keys), std::end(keys), [&](const Key& x) { return x.name == k.str(); });
       if (known == std::end(keys))
         return fail(at(source_name, &v, key,
                        "unknown key (name, time_scale, safe_temperature_c, link_recovery_s, heartbeat_s, "
-                       "environment_log_s)"));
+                       "environment_log_s, identity)"));
       auto value = number_in(source_name, v, key, known->lo, known->lo_open, known->hi);
       if (!value) return fail(value.error());
       // A log faster than a reading a second would spend the chamber's link on nothing else.

@@ -39,6 +39,9 @@ struct StationConfig {
   double link_recovery_s = 600;    // wall seconds a run stays suspended reconnecting a lost link
   double heartbeat_s = 30;         // simulated seconds between link checks of every instrument (0: off)
   double environment_log_s = 60;   // simulated seconds between chamber air / DUT / setpoint log readings (0: off)
+  // [station] identity: what attach() does when an instrument's *IDN? is not a model its
+  // dialect serves, for every instrument without an `identity` key of its own.
+  instruments::IdentityPolicy identity = instruments::IdentityPolicy::refuse;
   std::vector<InterlockSpec> interlocks;  // [interlocks.<name>]
   AlertsConfig alerts;             // [alerts], [[alerts.webhook]]: where runs post what happens
   nlohmann::json bench;            // [bench] table: simulated array and environment settings

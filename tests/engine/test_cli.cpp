@@ -40,7 +40,7 @@ TEST_CASE("ledlab demo checks a chamber on a serial line by its own identity and
   INFO(r.out);
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("thermal_chamber    serial:///"));
-  CHECK_THAT(r.out, Catch::Contains("identity SCP-220 Ver.1.00"));
+  CHECK_THAT(r.out, Catch::Contains("model    SCP-220 Ver.1.00"));
   CHECK_THAT(r.out, Catch::Contains("per heartbeat round trip"));
   CHECK_THAT(r.out, Catch::Contains("5 instrument(s): 0 unreachable, 0 with errors"));
 }
@@ -56,6 +56,22 @@ TEST_CASE("ledlab sim lists a serial twin's pseudo-terminal as reachable from ot
   INFO(r.out);
   CHECK_THAT(r.out, Catch::Contains("thermal_chamber    serial:///"));
   CHECK_THAT(r.out, !Catch::Contains("USB bus"));
+TEST_CASE("ledlab check reports per instrument whether *IDN? is a model its dialect serves, and which dialect would fit") {
+  const std::string path = std::string(LEDLAB_BINARY_DIR) + "/identity-station.toml";
+  const std::string keithley = "sim_setup = ['SIM:IDN \"KEITHLEY INSTRUMENTS INC.,MODEL 2400,1,C30\"']\n";
+  std::ofstream(path) << "[instruments.opm]\nkind = \"power_meter\"\naddress = \"tcp://127.0.0.1:55101\"\n"
+                      << "[instruments.refused]\nkind = \"bert\"\ndriver = \"n4903b\"\naddress = \"tcp://127.0.0.1:55103\"\n"
+                      << keithley
+                      << "[instruments.warned]\nkind = \"bert\"\ndriver = \"n4903b\"\naddress = \"tcp://127.0.0.1:55104\"\n"
+                      << "identity = \"warn\"\n" << keithley;
+  auto r = run_ledlab("demo --station " + path);
+  INFO(r.out);
+  CHECK(r.code == 3);  // the refused one counts as an instrument with errors
+  CHECK_THAT(r.out, Catch::Contains("identity matches dialect ledlab-opm"));
+  CHECK_THAT(r.out, Catch::Contains("identity MISMATCH: *IDN? 'KEITHLEY INSTRUMENTS INC.,MODEL 2400,1,C30' is not a model "
+                                    "dialect n4903b serves; it would fit: smu/keithley2400"));
+  CHECK_THAT(r.out, Catch::Contains("PROBLEM  refused: *IDN? -> configuration error: *IDN? says"));
+  CHECK_THAT(r.out, Catch::Contains("3 instrument(s): 0 unreachable, 1 with errors"));
 }
 
 TEST_CASE("ledlab check exits non-zero and names the instrument that is unreachable") {

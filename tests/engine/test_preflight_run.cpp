@@ -137,9 +137,14 @@ TEST_CASE("ledlab check --sequence: an n4903b with 400 lanes gates by time, a pm
 
   auto station = twins.sim->config();
   instrument(station, "opm").driver = "pm100";
+  // The twin still answers as ledlab's array meter: a pm100 driver takes it only when told to.
+  instrument(station, "opm").identity = instruments::IdentityPolicy::warn;
   check = engine::check_station_for(station, needs_of(kSequences + "/power_vs_temperature.lua"));
   REQUIRE(check);
   INFO(engine::describe(*check));
+  CHECK_THAT(engine::describe(*check),
+             Catch::Contains("identity MISMATCH: *IDN? 'Thorlabs,PM-ARRAY-SIM,SIM-opm,1.0 (ledlab twin)' is not a model "
+                             "dialect pm100 serves; it would fit: power_meter/ledlab-opm"));
   CHECK_FALSE(engine::all_ok(check->reports));
   REQUIRE(check->reports[0].missing.size() == 1);
   CHECK(check->reports[0].missing[0].describe() ==

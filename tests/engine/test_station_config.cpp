@@ -324,3 +324,32 @@ TEST_CASE("the retired straight-line forward voltage keys are refused with the d
     CHECK_THAT(bench.error().message, Catch::Contains(replacement));
   }
 }
+
+TEST_CASE("the identity policy defaults to refuse, comes from [station] and can be set per instrument") {
+  using instruments::IdentityPolicy;
+  auto plain = parse_station(kGood, "bench-3.toml");
+  REQUIRE(plain);
+  CHECK(plain->instruments[0].identity == IdentityPolicy::refuse);
+
+  const std::string two = std::string(R"(
+[station]
+identity = "warn"
+)") + R"(
+[instruments.chamber]
+kind = "thermal_chamber"
+address = "tcp://127.0.0.1:5025"
+[instruments.pm]
+kind = "power_meter"
+address = "tcp://127.0.0.1:5026"
+identity = "ignore"
+)";
+  auto st = parse_station(two, "two.toml");
+  REQUIRE(st);
+  CHECK(st->identity == IdentityPolicy::warn);
+  CHECK(st->find("chamber")->identity == IdentityPolicy::warn);
+  CHECK(st->find("pm")->identity == IdentityPolicy::ignore);
+
+  auto bad = parse_station(std::string(kGood) + "identity = \"maybe\"\n", "bad.toml");
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error().message, Catch::Contains("bad.toml:19: instruments.chamber.identity: expected \"refuse\", \"warn\" or \"ignore\""));
+}

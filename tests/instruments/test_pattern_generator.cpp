@@ -34,7 +34,8 @@ struct Rig {
   PatternGenerator* pg = nullptr;
 
   explicit Rig(const InstrumentConfig& config = pg_config()) : station(small_array()) {
-    auto twin_config = pg_config();  // the twin is ledlab's current-output model in every case
+    auto twin_config = pg_config();  // the twin is ledlab's current-output model in every case,
+    twin_config.driver = config.driver;  // answering the *IDN? of the model the driver expects
     owner = test::make_driver(io, config, station.serve_twin(twin_config));
     pg = dynamic_cast<PatternGenerator*>(owner.get());
     REQUIRE(pg != nullptr);

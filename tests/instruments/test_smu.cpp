@@ -38,7 +38,10 @@ struct Rig {
   Smu* smu = nullptr;
 
   explicit Rig(const InstrumentConfig& config = smu_config()) : station(small_array()) {
-    owner = test::make_driver(io, config, station.serve_twin(smu_config()));
+    // ledlab's array twin in every case, answering the *IDN? of the model the driver expects.
+    InstrumentConfig twin = smu_config();
+    twin.driver = config.driver;
+    owner = test::make_driver(io, config, station.serve_twin(twin));
     smu = dynamic_cast<Smu*>(owner.get());
     REQUIRE(smu != nullptr);
     require_ok(run(smu->initialize()));

@@ -217,6 +217,20 @@ TEST_CASE("a thermal chamber over-temperature alarm is latched, visible through 
   CHECK((Rig::ok(rig.go(session.query_int("STAT:QUES:COND?"))) & 16) == 0);
 }
 
+TEST_CASE("clearing a ThermoStream's alarms programs the station limits again, which its reset command put back to fixed values") {
+  // TP04300 Series Interface & Applications Manual, appendix C: RSTO, like *RST, resets the
+  // upper and lower temperature limits; left so, the chamber would accept any setpoint in its
+  // hardware range from the front panel.
+  Rig rig;
+  Rig::ok(rig.go(rig.chamber.set_setpoint_c(60)));
+  Rig::ok(rig.go(rig.chamber.session().write("SIM:FAULT:ALARM")));
+  Rig::ok(rig.go(rig.chamber.clear_alarms()));
+  const ChamberLimits limits = Rig::ok(rig.go(rig.chamber.read_limits_c()));
+  CHECK(limits.min_c == -40.0);
+  CHECK(limits.max_c == 125.0);
+  CHECK(Rig::ok(rig.go(rig.chamber.setpoint_c())) == 60.0);
+}
+
 TEST_CASE("a thermal chamber air supply fault shows as low air and low flow") {
   Rig rig;
   Rig::ok(rig.go(rig.chamber.session().write("SIM:FAULT:AIR ON")));
@@ -268,6 +282,24 @@ TEST_CASE("a stalled thermal chamber reply times out and the next call works aft
 
   CHECK(Rig::ok(rig.go(rig.chamber.read_temperature_c())) == Approx(25.0).margin(0.5));
   CHECK(Rig::ok(rig.go(rig.chamber.setpoint_c())) == Approx(25.0));
+}
+
+TEST_CASE("the F4T driver puts the controller's SCPI in degrees C before any temperature, since it talks Fahrenheit until told") {
+  // TestEquity F4T controller manual, "SCPI Programming Mode": temperatures in F unless
+  // :UNIT:TEMPERATURE C. Without it a 60 C setpoint would be taken as 60 F (15.6 C).
+  InstrumentConfig config = chamber_config("watlow-f4t");
+  test::SimStation station;
+  auto device = TwinRegistry::instance().make({config, station.bench(), station.clock()});
+  REQUIRE(device);
+  scpi::server::ConnectionState conn;
+  CHECK((*device)->execute(":UNIT:TEMPERATURE?", conn).reply == "F");
+  asio::io_context io;
+  auto driver = test::make_driver(io, config, station.serve(*device));
+  auto& chamber = dynamic_cast<ThermalChamber&>(*driver);
+  Rig::ok(test::run(io, chamber.initialize()));
+  Rig::ok(test::run(io, chamber.set_setpoint_c(60)));
+  CHECK(station.bench()->chamber_setpoint_c() == Approx(60.0));
+  CHECK(Rig::ok(test::run(io, chamber.session().query(":UNIT:TEMPERATURE?"))) == "C");
 }
 
 TEST_CASE("the thermal chamber F4T dialect times the soak itself from readings and says what it lacks") {

@@ -327,6 +327,22 @@ void Device::register_fault_commands() {
   });
   on("SIMulate:FAULt:SEED", [this](Request& r) { faults_.seed(static_cast<std::uint64_t>(r.params.integer(0, {0, 9e15}))); });
   on("SIMulate:FAULt:CLEar", [this](Request&) { faults_.clear(); }, [this](Request& r) { r.reply(faults_.describe()); });
+  // Another model's *IDN? reply (IEEE 488.2 10.14: manufacturer, model, serial, firmware), to
+  // test how a driver takes an instrument its dialect does not serve.
+  on("SIMulate:IDN", [this](Request& r) {
+    const std::string text = r.params.text(0);
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+      if (i < text.size() && text[i] != ',') continue;
+      fields.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+    if (fields.size() != 4 || text.size() > 200)
+      throw CommandError{codes::illegal_parameter_value,
+                         "Illegal parameter value; SIM:IDN takes \"manufacturer,model,serial,firmware\""};
+    identity_ = Identity{fields[0], fields[1], fields[2], fields[3]};
+  });
 }
 
 }  // namespace ledlab::scpi::server
