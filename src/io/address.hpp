@@ -26,11 +26,10 @@ struct Address {
   Kind kind = Kind::tcp;
   std::string host;        // tcp, vxi11; an IPv6 literal without its brackets
   std::uint16_t port = 0;  // tcp; vxi11: the portmapper's port
-  std::string device;      // vxi11: the device name ("inst0", "gpib0,5")
+  std::string device;      // vxi11: the device name ("inst0", "gpib0,5"); serial: the tty path ("/dev/ttyUSB0")
   std::uint16_t vendor_id = 0;   // usbtmc
   std::uint16_t product_id = 0;  // usbtmc
   std::string serial;            // usbtmc, empty = first match
-  std::string device;            // serial: the tty path ("/dev/ttyUSB0")
   std::string serial_options;    // serial: line settings, normalised ("baud=9600&data=8&...&term=lf")
   std::string text;              // as written by the user
   std::uint8_t modbus_unit = 1;      // modbus_tcp, modbus_rtu: the unit (slave) id
