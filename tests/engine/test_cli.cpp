@@ -56,6 +56,8 @@ TEST_CASE("ledlab sim lists a serial twin's pseudo-terminal as reachable from ot
   INFO(r.out);
   CHECK_THAT(r.out, Catch::Contains("thermal_chamber    serial:///"));
   CHECK_THAT(r.out, !Catch::Contains("USB bus"));
+}
+
 TEST_CASE("ledlab check reports per instrument whether *IDN? is a model its dialect serves, and which dialect would fit") {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/identity-station.toml";
   const std::string keithley = "sim_setup = ['SIM:IDN \"KEITHLEY INSTRUMENTS INC.,MODEL 2400,1,C30\"']\n";
