@@ -5,6 +5,8 @@
 //                                        (an IPv6 host in brackets in both: tcp://[::1]:5025)
 //   usbtmc://VID:PID[/serial]            USBTMC over libusb (hex ids)
 //   USB[n]::0xVID::0xPID[::serial]::INSTR the same, as a VISA resource string
+//   hislip://host[:port][/hislipN]       HiSLIP (IVI-6.1), port 4880 and hislip0 by default
+//   TCPIP[n]::host::hislipN[,port]::INSTR the same, as a VISA resource string
 #include "core/error.hpp"
 
 #include <cstdint>
@@ -14,19 +16,32 @@
 namespace ledlab::io {
 
 struct Address {
-  enum class Kind { tcp, usbtmc };
+  enum class Kind { tcp, usbtmc, hislip };
   Kind kind = Kind::tcp;
   std::string host;        // tcp; an IPv6 literal without its brackets
-  std::uint16_t port = 0;  // tcp
+  std::uint16_t port = 0;  // tcp, hislip
   std::uint16_t vendor_id = 0;   // usbtmc
   std::uint16_t product_id = 0;  // usbtmc
   std::string serial;            // usbtmc, empty = first match
+  std::string sub_address;       // hislip: the device on the server ("hislip0")
+  bool hislip_lock = false;      // hislip: hold an exclusive lock while connected (?lock)
   std::string text;              // as written by the user
 
   std::string canonical() const;  // tcp://host:port or usbtmc://vvvv:pppp[/serial]
 };
 
 Result<Address> parse_address(std::string_view text);
+// The HiSLIP forms (address_hislip.cpp): `text` starts with "hislip://", or splits on "::" into
+// `parts` (TCPIP[n]::host::hislipN[,port]::INSTR). Fails naming the address and what is wrong.
+Result<Address> parse_hislip_url(std::string_view text);
+Result<Address> parse_hislip_visa(std::string_view text, std::string_view host, std::string_view device);
+// Whether a VISA device name is HiSLIP's ("hislip0"), as VISA tells it from VXI-11's "inst0".
+bool is_hislip_device(std::string_view device);
+std::string hislip_canonical(const Address& address);  // hislip://host:port/hislipN
+// Errc::bad_address: "'<text>': <why>".
+std::unexpected<Error> bad_address(std::string_view text, std::string_view why);
+// Checks and strips an IPv6 host's brackets, as tcp:// addresses take them.
+Result<std::string> parse_host(std::string_view text, std::string_view host);
 // "host:port", with an IPv6 host in brackets ("[::1]:5025").
 std::string host_port(std::string_view host, std::uint16_t port);
 

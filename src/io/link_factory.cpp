@@ -1,4 +1,5 @@
 #include "io/link.hpp"
+#include "io/hislip/hislip_link.hpp"
 #include "io/tcp_link.hpp"
 #include "io/usbtmc/usb_device.hpp"
 #include "io/usbtmc/usbtmc_link.hpp"
@@ -16,6 +17,8 @@ Result<std::unique_ptr<Link>> make_link(const Address& address, boost::asio::any
       if (!backend) return fail(Error(backend.error()).at(address.text));
       return std::make_unique<UsbtmcLink>(executor, address, std::move(*backend));
     }
+    case Address::Kind::hislip:
+      return std::make_unique<HislipLink>(executor, address);
   }
   return fail(Errc::bad_address, address.text);
 }
