@@ -1,9 +1,8 @@
 #include "scpi/server/server.hpp"
 
-#include "core/activity.hpp"
-
 #include "core/log.hpp"
 #include "scpi/server/message_reader.hpp"
+#include "scpi/server/reply_wait.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -111,22 +110,9 @@ asio::awaitable<void> Server::serve(std::shared_ptr<tcp::socket> socket) {
       log::info(kModule, "{}: injected fault: dropping the connection", device_->identity().model);
       break;
     }
-    if (clock_->is_virtual() && out.delay_s > 0 && out.has_reply) {
-      // On a virtual clock the reply waits its simulated time there; the client's exchange,
-      // which holds simulated time still, is lent back for the wait (core/activity.hpp).
-      Activity::Lend waiting_on_the_clock(io_.get_executor());
-      co_await clock_->sleep(out.delay_s);
-      out.delay_s = 0;
-    }
-    const auto wait = clock_->to_wall(out.delay_s) +
-                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                          std::chrono::duration<double>(out.fault.stall_s));
-    if (wait > std::chrono::steady_clock::duration::zero() && out.has_reply) {
-      timer.expires_after(wait);
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (!socket->is_open()) break;
-    }
     if (!out.has_reply) continue;
+    co_await wait_before_reply(io_, *clock_, out, timer);
+    if (!socket->is_open()) break;
     if (out.fault.garble) device_->faults().garble_text(out.reply);
     out.reply += '\n';
     auto [wec, written] = co_await asio::async_write(*socket, asio::buffer(out.reply), asio::as_tuple(asio::use_awaitable));
