@@ -24,15 +24,19 @@ bool parse_port(std::string_view s, std::uint16_t& port) {
   return ec == std::errc() && ptr == s.data() + s.size() && port != 0;
 }
 
-// "hislip0" -> ok; the sub-address is kept as written, in lower case.
-bool valid_sub_address(std::string_view name) {
+// VISA names a HiSLIP device "hislip" and a number; the URL form also takes any other name a
+// server serves (ledlab's twins answer to their instrument names too).
+bool valid_sub_address(std::string_view name, bool visa) {
   const std::string l = lower(name);
-  if (!l.starts_with("hislip") || l.size() == 6) return false;
-  return std::ranges::all_of(std::string_view(l).substr(6), [](char c) { return c >= '0' && c <= '9'; });
+  if (l.starts_with("hislip"))
+    return l.size() > 6 && std::ranges::all_of(std::string_view(l).substr(6), [](char c) { return c >= '0' && c <= '9'; });
+  return !visa && !l.empty() && std::ranges::all_of(l, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  });
 }
 
 Result<Address> make(std::string_view text, std::string_view host_text, std::string_view sub, std::string_view port,
-                     bool lock) {
+                     bool lock, bool visa) {
   auto host = parse_host(text, host_text);
   if (!host) return fail(host.error());
   Address a;
@@ -40,8 +44,9 @@ Result<Address> make(std::string_view text, std::string_view host_text, std::str
   a.host = std::move(*host);
   a.port = hislip::kDefaultPort;
   if (!port.empty() && !parse_port(port, a.port)) return bad_address(text, fmt::format("port '{}' is not 1..65535", port));
-  if (!valid_sub_address(sub))
-    return bad_address(text, fmt::format("HiSLIP device '{}' is not hislip followed by a number (hislip0)", sub));
+  if (!valid_sub_address(sub, visa))
+    return bad_address(text, fmt::format("HiSLIP device '{}' is not hislip followed by a number (hislip0){}", sub,
+                                         visa ? "" : " or an instrument name of letters, digits, '_', '-' and '.'"));
   a.sub_address = lower(sub);
   a.hislip_lock = lock;
   a.text = text;
@@ -58,8 +63,8 @@ std::string hislip_canonical(const Address& a) {
 
 Result<Address> parse_hislip_visa(std::string_view text, std::string_view host, std::string_view device) {
   const auto comma = device.find(',');
-  if (comma == std::string_view::npos) return make(text, host, device, {}, false);
-  return make(text, host, device.substr(0, comma), device.substr(comma + 1), false);
+  if (comma == std::string_view::npos) return make(text, host, device, {}, false, true);
+  return make(text, host, device.substr(0, comma), device.substr(comma + 1), false, true);
 }
 
 Result<Address> parse_hislip_url(std::string_view text) {
@@ -86,7 +91,7 @@ Result<Address> parse_hislip_url(std::string_view text) {
     port = rest.substr(colon + 1);
     if (port.empty()) return bad_address(text, "missing port after ':'");
   }
-  return make(text, host, sub, port, lock);
+  return make(text, host, sub, port, lock, false);
 }
 
 }  // namespace ledlab::io

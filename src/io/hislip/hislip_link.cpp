@@ -83,8 +83,8 @@ asio::awaitable<Status> HislipLink::connect(Millis timeout) {
 asio::awaitable<Status> HislipLink::handshake(Millis timeout) {
   // IVI-6.1 Initialization Transaction: the synchronous channel first.
   if (auto st = co_await sync_.connect(address_.host, address_.port, timeout); !st) co_return st;
-  if (auto st = co_await sync_.send(encode(MessageType::initialize, 0, pack16(kProtocolVersion, kVendorId), address_.sub_address),
-                                    timeout);
+  std::string out1 = encode(MessageType::initialize, 0, pack16(kProtocolVersion, kVendorId), address_.sub_address);
+  if (auto st = co_await sync_.send(std::move(out1), timeout);
       !st)
     co_return st;
   auto init = co_await sync_.receive(kControlPayloadMax, timeout);
@@ -98,13 +98,14 @@ asio::awaitable<Status> HislipLink::handshake(Millis timeout) {
   overlapped_ = (init->header.control & kOverlapped) != 0;
 
   if (auto st = co_await async_.connect(address_.host, address_.port, timeout); !st) co_return st;
-  if (auto st = co_await async_.send(encode(MessageType::async_initialize, 0, session_id_), timeout); !st) co_return st;
+  std::string out2 = encode(MessageType::async_initialize, 0, session_id_);
+  if (auto st = co_await async_.send(std::move(out2), timeout); !st) co_return st;
   auto ainit = co_await async_reply(MessageType::async_initialize_response, timeout);
   if (!ainit) co_return fail(ainit.error());
 
   // IVI-6.1 section 2.6 (buffer sizes): each side tells the other the largest message it takes.
-  if (auto st = co_await async_.send(encode(MessageType::async_maximum_message_size, 0, 0, encode_u64(options_.max_message_bytes)),
-                                     timeout);
+  std::string out3 = encode(MessageType::async_maximum_message_size, 0, 0, encode_u64(options_.max_message_bytes));
+  if (auto st = co_await async_.send(std::move(out3), timeout);
       !st)
     co_return st;
   auto size = co_await async_reply(MessageType::async_maximum_message_size_response, timeout);
@@ -118,7 +119,8 @@ asio::awaitable<Status> HislipLink::handshake(Millis timeout) {
   rx_.clear();
   log::debug(kModule, "{}: session {} ({} mode, server version {}.{}, messages up to {} bytes)", describe(), session_id_,
              overlapped_ ? "overlapped" : "synchronized", server_version_ >> 8, server_version_ & 0xff, server_max_);
-  if (address_.hislip_lock) co_return co_await lock({}, timeout, timeout);
+  std::string exclusive;  // an empty lock name asks for the exclusive lock
+  if (address_.hislip_lock) co_return co_await lock(std::move(exclusive), timeout, timeout);
   co_return Status{};
 }
 
@@ -132,7 +134,8 @@ asio::awaitable<Status> HislipLink::write(std::string_view bytes, Millis timeout
     const std::size_t n = std::min(part, bytes.size() - at);
     const bool last = at + n == bytes.size();
     const auto type = last ? MessageType::data_end : MessageType::data;
-    if (auto st = co_await sync_.send(encode(type, rmt_bit(), take_message_id(), bytes.substr(at, n)), timeout); !st)
+    std::string out4 = encode(type, rmt_bit(), take_message_id(), bytes.substr(at, n));
+    if (auto st = co_await sync_.send(std::move(out4), timeout); !st)
       co_return st;
     at += n;
   } while (at < bytes.size());
@@ -204,7 +207,8 @@ asio::awaitable<Result<std::uint8_t>> HislipLink::read_status_byte(Millis timeou
   // IVI-6.1 AsyncStatusQuery: the parameter is the id of the last message sent, the control
   // code tells whether its response was delivered (the server then clears MAV).
   const std::uint8_t rmt = rmt_delivered_ ? kRmtDelivered : 0;
-  if (auto st = co_await async_.send(encode(MessageType::async_status_query, rmt, message_id_ - 2), timeout); !st)
+  std::string out5 = encode(MessageType::async_status_query, rmt, message_id_ - 2);
+  if (auto st = co_await async_.send(std::move(out5), timeout); !st)
     co_return fail(st.error());
   auto reply = co_await async_reply(MessageType::async_status_response, timeout);
   if (!reply) co_return fail(reply.error());
@@ -216,11 +220,13 @@ asio::awaitable<Status> HislipLink::device_clear(Millis timeout) {
   // IVI-6.1 Device Clear Transaction: AsyncDeviceClear, the server's acknowledgement with its
   // preferred mode, then DeviceClearComplete on the synchronous channel; whatever the server
   // still had in flight there arrives before its DeviceClearAcknowledge and is dropped.
-  if (auto st = co_await async_.send(encode(MessageType::async_device_clear, 0, 0), timeout); !st) co_return st;
+  std::string out6 = encode(MessageType::async_device_clear, 0, 0);
+  if (auto st = co_await async_.send(std::move(out6), timeout); !st) co_return st;
   auto ack = co_await async_reply(MessageType::async_device_clear_acknowledge, timeout);
   if (!ack) co_return fail(ack.error());
   const std::uint8_t wanted = ack->header.control & kOverlapped;
-  if (auto st = co_await sync_.send(encode(MessageType::device_clear_complete, wanted, 0), timeout); !st) co_return st;
+  std::string out7 = encode(MessageType::device_clear_complete, wanted, 0);
+  if (auto st = co_await sync_.send(std::move(out7), timeout); !st) co_return st;
   for (;;) {
     auto m = co_await sync_.receive(std::max(options_.max_message_bytes, kControlPayloadMax), timeout);
     if (!m) co_return fail(m.error());
@@ -239,7 +245,8 @@ asio::awaitable<Status> HislipLink::device_clear(Millis timeout) {
 asio::awaitable<Status> HislipLink::trigger(Millis timeout) {
   if (!is_open()) co_return fail(Errc::disconnected, fmt::format("{} is not connected", describe()));
   // IVI-6.1 Trigger: a synchronous-channel message with its own message id, as GPIB's GET.
-  co_return co_await sync_.send(encode(MessageType::trigger, rmt_bit(), take_message_id()), timeout);
+  std::string message = encode(MessageType::trigger, rmt_bit(), take_message_id());
+  co_return co_await sync_.send(std::move(message), timeout);
 }
 
 asio::awaitable<Status> HislipLink::set_remote(RemoteState state, Millis timeout) {
@@ -248,7 +255,8 @@ asio::awaitable<Status> HislipLink::set_remote(RemoteState state, Millis timeout
   // false), 3 enable remote and go to remote, 5 enable remote, go to remote and set local
   // lockout.
   const std::uint8_t request = state == RemoteState::local ? 2 : state == RemoteState::remote ? 3 : 5;
-  if (auto st = co_await async_.send(encode(MessageType::async_remote_local_control, request, message_id_ - 2), timeout); !st)
+  std::string out8 = encode(MessageType::async_remote_local_control, request, message_id_ - 2);
+  if (auto st = co_await async_.send(std::move(out8), timeout); !st)
     co_return st;
   auto reply = co_await async_reply(MessageType::async_remote_local_response, timeout);
   if (!reply) co_return fail(reply.error());
@@ -260,7 +268,8 @@ asio::awaitable<Status> HislipLink::lock(std::string shared_name, Millis wait, M
   // IVI-6.1 AsyncLock, control code 1 (request): the parameter is how long the server may wait
   // for the lock in ms, the payload the shared lock's name (empty: exclusive).
   const auto wait_ms = static_cast<std::uint32_t>(std::clamp<long long>(wait.count(), 0, 0xffffffffLL));
-  if (auto st = co_await async_.send(encode(MessageType::async_lock, 1, wait_ms, shared_name), timeout); !st) co_return st;
+  std::string out9 = encode(MessageType::async_lock, 1, wait_ms, shared_name);
+  if (auto st = co_await async_.send(std::move(out9), timeout); !st) co_return st;
   auto reply = co_await async_reply(MessageType::async_lock_response, wait + timeout);
   if (!reply) co_return fail(reply.error());
   if (reply->header.control == lock_reply::success) co_return Status{};
@@ -274,7 +283,8 @@ asio::awaitable<Status> HislipLink::lock(std::string shared_name, Millis wait, M
 asio::awaitable<Status> HislipLink::unlock(Millis timeout) {
   if (!is_open()) co_return fail(Errc::disconnected, fmt::format("{} is not connected", describe()));
   // Control code 0 (release); the parameter is the id of the last message sent.
-  if (auto st = co_await async_.send(encode(MessageType::async_lock, 0, message_id_ - 2), timeout); !st) co_return st;
+  std::string out10 = encode(MessageType::async_lock, 0, message_id_ - 2);
+  if (auto st = co_await async_.send(std::move(out10), timeout); !st) co_return st;
   auto reply = co_await async_reply(MessageType::async_lock_response, timeout);
   if (!reply) co_return fail(reply.error());
   if (reply->header.control == lock_reply::success || reply->header.control == lock_reply::success_shared)

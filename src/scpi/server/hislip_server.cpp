@@ -72,14 +72,6 @@ asio::awaitable<boost::system::error_code> send(tcp::socket& socket, std::string
   co_return ec;
 }
 
-asio::awaitable<void> send_fatal(tcp::socket& socket, std::uint8_t code, std::string text) {
-  co_await send(socket, hs::encode(hs::MessageType::fatal_error, code, 0, text));
-}
-
-asio::awaitable<void> send_error(tcp::socket& socket, std::uint8_t code, std::string text) {
-  co_await send(socket, hs::encode(hs::MessageType::error, code, 0, text));
-}
-
 }  // namespace hislip_wire
 
 bool HislipServer::Target::can_lock(std::uint16_t session, const std::string& name) const {
@@ -158,7 +150,8 @@ asio::awaitable<void> HislipServer::accept_loop() {
 // IVI-6.1 Initialization Transaction: a new connection opens with Initialize (it becomes a
 // session's synchronous channel) or AsyncInitialize naming a session (its asynchronous one).
 asio::awaitable<void> HislipServer::greet(std::shared_ptr<tcp::socket> socket) {
-  auto in = co_await hislip_wire::read(*socket, 0);
+  // Data before a session exists is read (bounded) to be refused for the sequence it breaks.
+  auto in = co_await hislip_wire::read(*socket, hislip_wire::kControlPayloadMax);
   boost::system::error_code ignored;
   if (in.ec) {
     socket->close(ignored);
@@ -166,17 +159,17 @@ asio::awaitable<void> HislipServer::greet(std::shared_ptr<tcp::socket> socket) {
   }
   const auto& h = in.decoded.header;
   if (in.decoded.fault != hs::HeaderFault::none) {
-    co_await hislip_wire::send_fatal(*socket, hs::fatal::bad_header,
-                                     in.decoded.fault == hs::HeaderFault::bad_prologue
+    std::string out1 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0, in.decoded.fault == hs::HeaderFault::bad_prologue
                                          ? "message header does not start with \"HS\""
                                          : fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
+    co_await hislip_wire::send(*socket, std::move(out1));
     socket->close(ignored);
     co_return;
   }
   if (h.message_type() == hs::MessageType::initialize) {
     if (sessions_.size() >= options_.max_sessions) {
-      co_await hislip_wire::send_fatal(*socket, hs::fatal::too_many_clients,
-                                       fmt::format("{} sessions are open, the most this server takes", sessions_.size()));
+      std::string out2 = hs::encode(hs::MessageType::fatal_error, hs::fatal::too_many_clients, 0, fmt::format("{} sessions are open, the most this server takes", sessions_.size()));
+      co_await hislip_wire::send(*socket, std::move(out2));
       socket->close(ignored);
       co_return;
     }
@@ -184,8 +177,8 @@ asio::awaitable<void> HislipServer::greet(std::shared_ptr<tcp::socket> socket) {
     if (!target) {
       std::string known;
       for (const auto& t : targets_) known += (known.empty() ? "" : ", ") + fmt::format("{}", fmt::join(t->names, "/"));
-      co_await hislip_wire::send_fatal(*socket, hs::fatal::unidentified,
-                                       fmt::format("no device '{}' here; devices: {}", in.payload, known));
+      std::string out3 = hs::encode(hs::MessageType::fatal_error, hs::fatal::unidentified, 0, fmt::format("no device '{}' here; devices: {}", in.payload, known));
+      co_await hislip_wire::send(*socket, std::move(out3));
       socket->close(ignored);
       co_return;
     }
@@ -197,8 +190,9 @@ asio::awaitable<void> HislipServer::greet(std::shared_ptr<tcp::socket> socket) {
     s->client_max = options_.max_message_bytes;
     sessions_[s->id] = s;
     const std::uint8_t mode = options_.overlapped ? hs::kOverlapped : 0;
-    if (co_await hislip_wire::send(*socket, hs::encode(hs::MessageType::initialize_response, mode,
-                                                       hs::pack16(hs::kProtocolVersion, s->id)))) {
+    std::string out4 = hs::encode(hs::MessageType::initialize_response, mode,
+                                                       hs::pack16(hs::kProtocolVersion, s->id));
+    if (co_await hislip_wire::send(*socket, std::move(out4))) {
       close_session(*s);
       co_return;
     }
@@ -209,24 +203,25 @@ asio::awaitable<void> HislipServer::greet(std::shared_ptr<tcp::socket> socket) {
   if (h.message_type() == hs::MessageType::async_initialize) {
     const auto it = sessions_.find(hs::lower16(h.parameter));
     if (it == sessions_.end() || it->second->async) {
-      co_await hislip_wire::send_fatal(*socket, hs::fatal::bad_initialization,
-                                       fmt::format("AsyncInitialize names session {}, which has no synchronous channel "
+      std::string out5 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_initialization, 0, fmt::format("AsyncInitialize names session {}, which has no synchronous channel "
                                                    "waiting for its asynchronous one", hs::lower16(h.parameter)));
+      co_await hislip_wire::send(*socket, std::move(out5));
       socket->close(ignored);
       co_return;
     }
     auto s = it->second;
     s->async = socket;
-    if (co_await hislip_wire::send(*socket, hs::encode(hs::MessageType::async_initialize_response, 0,
-                                                       hs::pack16(0, hs::kVendorId)))) {
+    std::string out6 = hs::encode(hs::MessageType::async_initialize_response, 0,
+                                                       hs::pack16(0, hs::kVendorId));
+    if (co_await hislip_wire::send(*socket, std::move(out6))) {
       close_session(*s);
       co_return;
     }
     co_await serve_async(s);
     co_return;
   }
-  co_await hislip_wire::send_fatal(*socket, hs::fatal::bad_initialization,
-                                   fmt::format("a connection opens with Initialize or AsyncInitialize, not {}", hs::type_name(h.type)));
+  std::string out7 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_initialization, 0, fmt::format("a connection opens with Initialize or AsyncInitialize, not {}", hs::type_name(h.type)));
+  co_await hislip_wire::send(*socket, std::move(out7));
   socket->close(ignored);
 }
 

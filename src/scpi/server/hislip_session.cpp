@@ -41,20 +41,21 @@ asio::awaitable<void> HislipServer::serve_sync(std::shared_ptr<Session> s) {
     if (in.ec || s->closed) break;
     const auto& h = in.decoded.header;
     if (in.decoded.fault == hs::HeaderFault::bad_prologue) {
-      co_await hislip_wire::send_fatal(*s->sync, hs::fatal::bad_header, "message header does not start with \"HS\"");
+      std::string out8 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0, "message header does not start with \"HS\"");
+      co_await hislip_wire::send(*s->sync, std::move(out8));
       break;
     }
     if (in.decoded.fault == hs::HeaderFault::too_long) {
       if (!in.is_data()) {
-        co_await hislip_wire::send_fatal(*s->sync, hs::fatal::bad_header,
-                                         fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
+        std::string out9 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0, fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
+        co_await hislip_wire::send(*s->sync, std::move(out9));
         break;
       }
       // IVI-6.1 section 2.6: a message beyond the maximum message size is refused with Error
       // (message too large); the rest of the program message goes with it.
-      co_await hislip_wire::send_error(*s->sync, hs::nonfatal::too_large,
-                                       fmt::format("a {}-byte {} exceeds the maximum message size of {} bytes", h.payload_length,
+      std::string out10 = hs::encode(hs::MessageType::error, hs::nonfatal::too_large, 0, fmt::format("a {}-byte {} exceeds the maximum message size of {} bytes", h.payload_length,
                                                    hs::type_name(h.type), options_.max_message_bytes));
+      co_await hislip_wire::send(*s->sync, std::move(out10));
       s->input.clear();
       s->skipping = h.message_type() == MessageType::data;
       if (co_await hislip_wire::discard(*s->sync, h.payload_length)) break;
@@ -63,8 +64,8 @@ asio::awaitable<void> HislipServer::serve_sync(std::shared_ptr<Session> s) {
     const auto type = h.message_type();
     if (type == MessageType::data || type == MessageType::data_end || type == MessageType::trigger) {
       if (!s->async) {
-        co_await hislip_wire::send_fatal(*s->sync, hs::fatal::channels_not_ready,
-                                         "the asynchronous channel is not open yet (AsyncInitialize)");
+        std::string out11 = hs::encode(hs::MessageType::fatal_error, hs::fatal::channels_not_ready, 0, "the asynchronous channel is not open yet (AsyncInitialize)");
+        co_await hislip_wire::send(*s->sync, std::move(out11));
         break;
       }
       if (s->clearing) continue;  // between AsyncDeviceClear and DeviceClearComplete: dropped
@@ -91,13 +92,14 @@ asio::awaitable<void> HislipServer::serve_sync(std::shared_ptr<Session> s) {
       s->clearing = false;
       s->skipping = false;
       s->input.clear();
-      if (co_await hislip_wire::send(*s->sync, hs::encode(MessageType::device_clear_acknowledge,
-                                                           options_.overlapped ? hs::kOverlapped : 0, 0)))
+      std::string out12 = hs::encode(MessageType::device_clear_acknowledge,
+                                                           options_.overlapped ? hs::kOverlapped : 0, 0);
+      if (co_await hislip_wire::send(*s->sync, std::move(out12)))
         break;
       continue;
     }
-    co_await hislip_wire::send_error(*s->sync, hs::nonfatal::unknown_type,
-                                     fmt::format("{} is not taken on the synchronous channel", hs::type_name(h.type)));
+    std::string out13 = hs::encode(hs::MessageType::error, hs::nonfatal::unknown_type, 0, fmt::format("{} is not taken on the synchronous channel", hs::type_name(h.type)));
+    co_await hislip_wire::send(*s->sync, std::move(out13));
   }
   close_session(*s);
 }
@@ -134,7 +136,8 @@ asio::awaitable<void> HislipServer::run_message(std::shared_ptr<Session> s, std:
     response += '\n';
   }
   if (response.empty()) co_return;
-  if (co_await hislip_wire::send(*s->sync, response_messages(response, s->client_max, message_id))) close_session(*s);
+  std::string out14 = response_messages(response, s->client_max, message_id);
+  if (co_await hislip_wire::send(*s->sync, std::move(out14))) close_session(*s);
 }
 
 asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
@@ -144,10 +147,10 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
     if (in.ec || s->closed) break;
     const auto& h = in.decoded.header;
     if (in.decoded.fault != hs::HeaderFault::none) {
-      co_await hislip_wire::send_fatal(*s->async, hs::fatal::bad_header,
-                                       in.decoded.fault == hs::HeaderFault::bad_prologue
+      std::string out15 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0, in.decoded.fault == hs::HeaderFault::bad_prologue
                                            ? std::string("message header does not start with \"HS\"")
                                            : fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
+      co_await hislip_wire::send(*s->async, std::move(out15));
       break;
     }
     std::string reply;
@@ -155,8 +158,8 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
       case MessageType::async_maximum_message_size: {
         auto size = hs::decode_u64(in.payload, "AsyncMaximumMessageSize");
         if (!size || *size == 0) {
-          co_await hislip_wire::send_error(*s->async, hs::nonfatal::unidentified,
-                                           "AsyncMaximumMessageSize carries an 8-byte size above 0");
+          std::string out16 = hs::encode(hs::MessageType::error, hs::nonfatal::unidentified, 0, "AsyncMaximumMessageSize carries an 8-byte size above 0");
+          co_await hislip_wire::send(*s->async, std::move(out16));
           continue;
         }
         s->client_max = *size;
@@ -199,15 +202,15 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
       case MessageType::async_remote_local_control:
         // The twins have no front panel to lock out: the request is acknowledged.
         if (h.control > 6) {
-          co_await hislip_wire::send_error(*s->async, hs::nonfatal::unknown_control,
-                                           fmt::format("AsyncRemoteLocalControl request {} is not 0..6", h.control));
+          std::string out17 = hs::encode(hs::MessageType::error, hs::nonfatal::unknown_control, 0, fmt::format("AsyncRemoteLocalControl request {} is not 0..6", h.control));
+          co_await hislip_wire::send(*s->async, std::move(out17));
           continue;
         }
         reply = hs::encode(MessageType::async_remote_local_response, 0, h.parameter);
         break;
       default:
-        co_await hislip_wire::send_error(*s->async, hs::nonfatal::unknown_type,
-                                         fmt::format("{} is not taken on the asynchronous channel", hs::type_name(h.type)));
+        std::string out18 = hs::encode(hs::MessageType::error, hs::nonfatal::unknown_type, 0, fmt::format("{} is not taken on the asynchronous channel", hs::type_name(h.type)));
+        co_await hislip_wire::send(*s->async, std::move(out18));
         continue;
     }
     if (co_await hislip_wire::send(*s->async, std::move(reply))) break;
@@ -227,7 +230,8 @@ asio::awaitable<void> HislipServer::lock_request(std::shared_ptr<Session> s, std
     else t.shared[s->id] = name;
     code = hs::lock_reply::success;
   }
-  if (co_await hislip_wire::send(*s->async, hs::encode(MessageType::async_lock_response, code, 0))) close_session(*s);
+  std::string out20 = hs::encode(MessageType::async_lock_response, code, 0);
+  if (co_await hislip_wire::send(*s->async, std::move(out20))) close_session(*s);
 }
 
 }  // namespace ledlab::scpi::server

@@ -30,8 +30,4 @@ boost::asio::awaitable<Incoming> read(boost::asio::ip::tcp::socket& socket, std:
 // Reads and drops `length` bytes, never holding more than a small buffer.
 boost::asio::awaitable<boost::system::error_code> discard(boost::asio::ip::tcp::socket& socket, std::uint64_t length);
 boost::asio::awaitable<boost::system::error_code> send(boost::asio::ip::tcp::socket& socket, std::string bytes);
-// Sends a FatalError or Error whose payload says why, in words.
-boost::asio::awaitable<void> send_fatal(boost::asio::ip::tcp::socket& socket, std::uint8_t code, std::string text);
-boost::asio::awaitable<void> send_error(boost::asio::ip::tcp::socket& socket, std::uint8_t code, std::string text);
-
 }  // namespace ledlab::scpi::server::hislip_wire
