@@ -53,6 +53,10 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
       self->attach_usb(inst, *address, std::move(*device));
       continue;
     }
+    if (address->kind == io::Address::Kind::hislip) {
+      if (auto st = self->attach_hislip(inst, *address, std::move(*device), ports, bind_address, station.source); !st) return fail(st.error());
+      continue;
+    }
     auto server = std::make_shared<scpi::server::Server>(
         io, *device, bind_address, ports == Ports::any_free ? std::uint16_t{0} : address->port, clock);
     try {
@@ -87,12 +91,15 @@ SimulatedStation::~SimulatedStation() {
 
 void SimulatedStation::stop() {
   for (auto& [name, server] : servers_) server->stop();
+  for (auto& [port, server] : hislip_servers_) server->stop();
 }
 
 std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view instrument) const {
   for (const auto& [name, server] : servers_)
     if (name == instrument) return std::shared_ptr<scpi::server::Device>(server, &server->device());
   for (const auto& [name, device] : usb_devices_)
+    if (name == instrument) return device;
+  for (const auto& [name, device] : hislip_devices_)
     if (name == instrument) return device;
   return nullptr;
 }

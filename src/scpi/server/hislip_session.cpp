@@ -153,6 +153,8 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
       co_await hislip_wire::send(*s->async, std::move(out15));
       break;
     }
+    // Powered off (SIM:FAULt:OUTage): nothing answers on either channel, as on the raw socket.
+    if (device.faults().in_outage()) break;
     std::string reply;
     switch (h.message_type()) {
       case MessageType::async_maximum_message_size: {
