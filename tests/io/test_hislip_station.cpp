@@ -78,7 +78,7 @@ TEST_CASE("two HiSLIP entries with one sub-address on one server are refused, na
   boost::asio::io_context io;
   auto sim = engine::SimulatedStation::start(io, *station, std::make_shared<Clock>(1.0), engine::SimulatedStation::Ports::any_free);
   REQUIRE_FALSE(sim);
-  CHECK(sim.error().message.find("opm and pg are both hislip0") != std::string::npos);
+  CHECK(sim.error().message.find("pg and opm are both hislip0 on one HiSLIP server") != std::string::npos);
 }
 
 TEST_CASE("ledlab sim's HiSLIP side serves every twin as hislipN in station order and under its name") {
