@@ -222,6 +222,57 @@ TEST_CASE("a response to a query whose read timed out is stale: its message id t
   CHECK(link->stale_responses() == 1);
 }
 
+TEST_CASE("in synchronized mode a new message before the last response was read interrupts it on both channels") {
+  const bool overlapped = GENERATE(true, false);
+  Bench b({.overlapped = overlapped});
+  auto [sync, async] = b.raw_session();
+  const std::uint32_t first = kFirstMessageId, second = next_message_id(kFirstMessageId);
+  REQUIRE(run(b.io, sync->send(encode(MessageType::data_end, 0, first, "*IDN?\n"), io::Millis(2000))));
+  // The response is out but not read: MAV stands until the client says it read it.
+  REQUIRE(run(b.io, async->send(encode(MessageType::async_status_query, 0, first), io::Millis(2000))));
+  auto unread = run(b.io, async->receive(4096, io::Millis(2000)));
+  REQUIRE(unread);
+  CHECK((unread->header.control & scpi::server::stb::mav) != 0);
+  REQUIRE(run(b.io, sync->send(encode(MessageType::data_end, 0, second, "*IDN?\n"), io::Millis(2000))));
+  std::vector<std::pair<MessageType, std::uint32_t>> seen;
+  for (;;) {
+    auto m = run(b.io, sync->receive(4096, io::Millis(2000)));
+    REQUIRE(m);
+    seen.emplace_back(m->type(), m->header.parameter);
+    if (m->type() == MessageType::data_end && m->header.parameter == second) break;
+  }
+  std::vector<std::pair<MessageType, std::uint32_t>> expected{{MessageType::data_end, first}};
+  if (!overlapped) expected.emplace_back(MessageType::interrupted, second);
+  expected.emplace_back(MessageType::data_end, second);
+  CHECK(seen == expected);
+  REQUIRE(run(b.io, async->send(encode(MessageType::async_status_query, kRmtDelivered, second), io::Millis(2000))));
+  auto next = run(b.io, async->receive(4096, io::Millis(2000)));
+  REQUIRE(next);
+  if (!overlapped) {
+    CHECK(next->type() == MessageType::async_interrupted);
+    CHECK(next->header.parameter == second);
+    next = run(b.io, async->receive(4096, io::Millis(2000)));
+    REQUIRE(next);
+  }
+  CHECK(next->type() == MessageType::async_status_response);
+  CHECK((next->header.control & scpi::server::stb::mav) == 0);
+}
+
+TEST_CASE("a program message longer than the twin's input buffer is refused with -363 and the next one runs") {
+  Bench b({.max_message_bytes = 64});
+  b.device->buffers.input_bytes = 100;
+  auto s = b.session();
+  s->options().timeout = io::Millis(200);  // no reply ever comes: no need to wait long for it
+  auto refused = run(b.io, s->query(fmt::format("LEN? \"{}\"", std::string(200, 'q'))));
+  CHECK_FALSE(refused);  // no reply comes: the message was dropped
+  auto err = run(b.io, s->query("SYST:ERR?"));
+  REQUIRE(err);
+  CHECK_THAT(*err, Catch::StartsWith("-363"));
+  auto len = run(b.io, s->query("LEN? \"abc\""));
+  REQUIRE(len);
+  CHECK(*len == "3");
+}
+
 TEST_CASE("an exclusive lock refuses a second session's lock until it is released") {
   Bench b;
   auto first = b.link();

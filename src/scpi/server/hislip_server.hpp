@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -52,6 +53,7 @@ class HislipServer : public std::enable_shared_from_this<HislipServer> {
   boost::asio::awaitable<void> serve_sync(std::shared_ptr<Session> s);
   boost::asio::awaitable<void> serve_async(std::shared_ptr<Session> s);
   boost::asio::awaitable<void> run_message(std::shared_ptr<Session> s, std::uint32_t message_id);
+  boost::asio::awaitable<boost::system::error_code> send_async(std::shared_ptr<Session> s, std::string bytes);
   boost::asio::awaitable<void> lock_request(std::shared_ptr<Session> s, std::string name, std::uint32_t wait_ms);
   // Waits until `target`'s locks change (a release, a closed session) or `deadline`.
   boost::asio::awaitable<void> wait_for_release(Target& target, std::chrono::steady_clock::time_point deadline);
@@ -97,6 +99,10 @@ struct HislipServer::Session {
   bool skipping = false;                // the message being received was refused: drop to its DataEnd
   bool clearing = false;                // between AsyncDeviceClear and DeviceClearComplete
   std::uint64_t clear_generation = 0;   // a response computed before a clear is not sent
+  bool in_message = false;              // a Data came: the message goes on to its DataEnd
+  bool response_unread = false;         // a response was sent and the client has not said it read it
+  std::deque<std::string> async_queue;  // messages for the asynchronous channel, in order
+  bool async_writing = false;
   bool closed = false;
   boost::asio::steady_timer reply_timer;
 };

@@ -34,6 +34,22 @@ std::string response_messages(std::string_view response, std::uint64_t client_ma
 }
 }  // namespace
 
+// The asynchronous channel is written from both coroutines of a session (its own replies, and
+// AsyncInterrupted from the synchronous side): one writer at a time, in order.
+asio::awaitable<boost::system::error_code> HislipServer::send_async(std::shared_ptr<Session> s, std::string bytes) {
+  s->async_queue.push_back(std::move(bytes));
+  if (s->async_writing) co_return boost::system::error_code{};  // the writer in flight sends it
+  s->async_writing = true;
+  boost::system::error_code ec;
+  while (!ec && !s->async_queue.empty()) {
+    std::string next = std::move(s->async_queue.front());
+    s->async_queue.pop_front();
+    ec = co_await hislip_wire::send(*s->async, std::move(next));
+  }
+  s->async_writing = false;
+  co_return ec;
+}
+
 asio::awaitable<void> HislipServer::serve_sync(std::shared_ptr<Session> s) {
   Device& device = *s->target->device;
   while (!s->closed) {
@@ -58,6 +74,7 @@ asio::awaitable<void> HislipServer::serve_sync(std::shared_ptr<Session> s) {
       co_await hislip_wire::send(*s->sync, std::move(out10));
       s->input.clear();
       s->skipping = h.message_type() == MessageType::data;
+      s->in_message = s->skipping;
       if (co_await hislip_wire::discard(*s->sync, h.payload_length)) break;
       continue;
     }
@@ -72,6 +89,20 @@ asio::awaitable<void> HislipServer::serve_sync(std::shared_ptr<Session> s) {
       while (s->target->blocks(s->id) && !s->closed)
         co_await wait_for_release(*s->target, std::chrono::steady_clock::time_point::max());
       if (s->closed) break;
+      if (!s->in_message) {
+        // IVI-6.1 section 3 (synchronized mode): a new message while the client has not
+        // read the last response (RMT-delivered clear) interrupts it, as IEEE 488.2 6.3.2.3's
+        // query interrupted; both channels say so, with the new message's id.
+        if (h.control & hs::kRmtDelivered) s->response_unread = false;
+        if (s->response_unread && !options_.overlapped) {
+          s->response_unread = false;
+          std::string interrupted = hs::encode(MessageType::interrupted, 0, h.parameter);
+          if (co_await hislip_wire::send(*s->sync, std::move(interrupted))) break;
+          std::string async_interrupted = hs::encode(MessageType::async_interrupted, 0, h.parameter);
+          if (co_await send_async(s, std::move(async_interrupted))) break;
+        }
+      }
+      s->in_message = type == MessageType::data;
       if (type == MessageType::trigger) {
         (void)device.execute("*TRG", s->state);  // IEEE 488.2 10.37: *TRG is the GET of the bus
         continue;
@@ -90,6 +121,8 @@ asio::awaitable<void> HislipServer::serve_sync(std::shared_ptr<Session> s) {
     }
     if (type == MessageType::device_clear_complete) {
       s->clearing = false;
+      s->in_message = false;
+      s->response_unread = false;
       s->skipping = false;
       s->input.clear();
       std::string out12 = hs::encode(MessageType::device_clear_acknowledge,
@@ -136,6 +169,7 @@ asio::awaitable<void> HislipServer::run_message(std::shared_ptr<Session> s, std:
     response += '\n';
   }
   if (response.empty()) co_return;
+  s->response_unread = true;
   std::string out14 = response_messages(response, s->client_max, message_id);
   if (co_await hislip_wire::send(*s->sync, std::move(out14))) close_session(*s);
 }
@@ -150,7 +184,7 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
       std::string out15 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0, in.decoded.fault == hs::HeaderFault::bad_prologue
                                            ? std::string("message header does not start with \"HS\"")
                                            : fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
-      co_await hislip_wire::send(*s->async, std::move(out15));
+      co_await send_async(s, std::move(out15));
       break;
     }
     // Powered off (SIM:FAULt:OUTage): nothing answers on either channel, as on the raw socket.
@@ -161,7 +195,7 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
         auto size = hs::decode_u64(in.payload, "AsyncMaximumMessageSize");
         if (!size || *size == 0) {
           std::string out16 = hs::encode(hs::MessageType::error, hs::nonfatal::unidentified, 0, "AsyncMaximumMessageSize carries an 8-byte size above 0");
-          co_await hislip_wire::send(*s->async, std::move(out16));
+          co_await send_async(s, std::move(out16));
           continue;
         }
         s->client_max = *size;
@@ -171,8 +205,12 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
       case MessageType::async_status_query:
         // The status byte of the device's IEEE 488.2 status model, brought up to date first as
         // for *STB? (Device::before_command).
+        // MAV is the session's own: set while a response it was sent is not known to be read
+        // (IVI-6.1 AsyncStatusQuery: RMT-delivered in the control code says it was).
         if (device.before_command) device.before_command();
-        reply = hs::encode(MessageType::async_status_response, device.status().status_byte(), 0);
+        if (h.control & hs::kRmtDelivered) s->response_unread = false;
+        reply = hs::encode(MessageType::async_status_response,
+                           static_cast<std::uint8_t>(device.status().status_byte() | (s->response_unread ? stb::mav : 0)), 0);
         break;
       case MessageType::async_device_clear:
         // IVI-6.1 Device Clear Transaction: from here until DeviceClearComplete the
@@ -205,17 +243,17 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
         // The twins have no front panel to lock out: the request is acknowledged.
         if (h.control > 6) {
           std::string out17 = hs::encode(hs::MessageType::error, hs::nonfatal::unknown_control, 0, fmt::format("AsyncRemoteLocalControl request {} is not 0..6", h.control));
-          co_await hislip_wire::send(*s->async, std::move(out17));
+          co_await send_async(s, std::move(out17));
           continue;
         }
         reply = hs::encode(MessageType::async_remote_local_response, 0, h.parameter);
         break;
       default:
         std::string out18 = hs::encode(hs::MessageType::error, hs::nonfatal::unknown_type, 0, fmt::format("{} is not taken on the asynchronous channel", hs::type_name(h.type)));
-        co_await hislip_wire::send(*s->async, std::move(out18));
+        co_await send_async(s, std::move(out18));
         continue;
     }
-    if (co_await hislip_wire::send(*s->async, std::move(reply))) break;
+    if (co_await send_async(s, std::move(reply))) break;
   }
   close_session(*s);
 }
@@ -233,7 +271,7 @@ asio::awaitable<void> HislipServer::lock_request(std::shared_ptr<Session> s, std
     code = hs::lock_reply::success;
   }
   std::string out20 = hs::encode(MessageType::async_lock_response, code, 0);
-  if (co_await hislip_wire::send(*s->async, std::move(out20))) close_session(*s);
+  if (co_await send_async(s, std::move(out20))) close_session(*s);
 }
 
 }  // namespace ledlab::scpi::server
