@@ -53,8 +53,8 @@ Status SimulatedStation::attach_hislip(instruments::InstrumentConfig& inst, cons
   return {};
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> SimulatedStation::serve_all_over_hislip(std::uint16_t port,
-                                                                                                 std::string bind_address) {
+Result<std::vector<std::pair<std::string, std::string>>> SimulatedStation::serve_all_over_hislip(
+    std::uint16_t port, std::string bind_address) {
   auto server = std::make_shared<scpi::server::HislipServer>(*io_, bind_address, port, clock_);
   std::vector<std::pair<std::string, std::string>> served;
   for (std::size_t n = 0; n < station_.instruments.size(); ++n) {
@@ -70,8 +70,8 @@ Result<std::vector<std::pair<std::string, std::string>>> SimulatedStation::serve
   try {
     server->start();
   } catch (const boost::system::system_error& e) {
-    return fail(Errc::config, fmt::format("cannot serve the twins over HiSLIP on {}:{}: {}", bind_address, port,
-                                          e.code().message()));
+    return fail(Errc::config,
+                fmt::format("cannot serve the twins over HiSLIP on {}:{}: {}", bind_address, port, e.code().message()));
   }
   for (auto& [name, sub] : served) {
     sub = visa_string(bind_address == "0.0.0.0" ? "127.0.0.1" : bind_address, sub, server->port());

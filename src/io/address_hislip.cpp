@@ -29,7 +29,8 @@ bool parse_port(std::string_view s, std::uint16_t& port) {
 bool valid_sub_address(std::string_view name, bool visa) {
   const std::string l = lower(name);
   if (l.starts_with("hislip"))
-    return l.size() > 6 && std::ranges::all_of(std::string_view(l).substr(6), [](char c) { return c >= '0' && c <= '9'; });
+    return l.size() > 6 &&
+           std::ranges::all_of(std::string_view(l).substr(6), [](char c) { return c >= '0' && c <= '9'; });
   return !visa && !l.empty() && std::ranges::all_of(l, [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
   });
@@ -43,7 +44,8 @@ Result<Address> make(std::string_view text, std::string_view host_text, std::str
   a.kind = Address::Kind::hislip;
   a.host = std::move(*host);
   a.port = hislip::kDefaultPort;
-  if (!port.empty() && !parse_port(port, a.port)) return bad_address(text, fmt::format("port '{}' is not 1..65535", port));
+  if (!port.empty() && !parse_port(port, a.port))
+    return bad_address(text, fmt::format("port '{}' is not 1..65535", port));
   if (!valid_sub_address(sub, visa))
     return bad_address(text, fmt::format("HiSLIP device '{}' is not hislip followed by a number (hislip0){}", sub,
                                          visa ? "" : " or an instrument name of letters, digits, '_', '-' and '.'"));
@@ -71,7 +73,8 @@ Result<Address> parse_hislip_url(std::string_view text) {
   std::string_view rest = text.substr(std::string_view("hislip://").size());
   bool lock = false;
   if (const auto q = rest.find('?'); q != std::string_view::npos) {
-    if (rest.substr(q + 1) != "lock") return bad_address(text, fmt::format("unknown option '{}'; the one option is ?lock", rest.substr(q + 1)));
+    if (rest.substr(q + 1) != "lock")
+      return bad_address(text, fmt::format("unknown option '{}'; the one option is ?lock", rest.substr(q + 1)));
     lock = true;
     rest = rest.substr(0, q);
   }

@@ -44,8 +44,9 @@ struct Bench {
     server->start();
   }
   io::Address address(std::string sub = "hislip0", bool lock = false) const {
-    auto a = io::parse_address(sub.starts_with("hislip") ? fmt::format("TCPIP0::127.0.0.1::{},{}::INSTR", sub, server->port())
-                                                         : fmt::format("hislip://127.0.0.1:{}/{}", server->port(), sub));
+    auto a = io::parse_address(sub.starts_with("hislip")
+                                   ? fmt::format("TCPIP0::127.0.0.1::{},{}::INSTR", sub, server->port())
+                                   : fmt::format("hislip://127.0.0.1:{}/{}", server->port(), sub));
     REQUIRE(a);
     a->hislip_lock = lock;
     return *a;
@@ -67,16 +68,19 @@ struct Bench {
     auto sync = std::make_unique<Channel>(io.get_executor(), "raw sync");
     auto async = std::make_unique<Channel>(io.get_executor(), "raw async");
     REQUIRE(run(io, sync->connect("127.0.0.1", server->port(), io::Millis(2000))));
-    REQUIRE(run(io, sync->send(encode(MessageType::initialize, 0, pack16(kProtocolVersion, kVendorId), "hislip0"), io::Millis(2000))));
+    REQUIRE(run(io, sync->send(encode(MessageType::initialize, 0, pack16(kProtocolVersion, kVendorId), "hislip0"),
+                               io::Millis(2000))));
     auto init = run(io, sync->receive(4096, io::Millis(2000)));
     REQUIRE(init);
     REQUIRE(init->type() == MessageType::initialize_response);
     REQUIRE(run(io, async->connect("127.0.0.1", server->port(), io::Millis(2000))));
-    REQUIRE(run(io, async->send(encode(MessageType::async_initialize, 0, lower16(init->header.parameter)), io::Millis(2000))));
+    REQUIRE(run(
+        io, async->send(encode(MessageType::async_initialize, 0, lower16(init->header.parameter)), io::Millis(2000))));
     auto ainit = run(io, async->receive(4096, io::Millis(2000)));
     REQUIRE(ainit);
     REQUIRE(ainit->type() == MessageType::async_initialize_response);
-    REQUIRE(run(io, async->send(encode(MessageType::async_maximum_message_size, 0, 0, encode_u64(max_message)), io::Millis(2000))));
+    REQUIRE(run(io, async->send(encode(MessageType::async_maximum_message_size, 0, 0, encode_u64(max_message)),
+                                io::Millis(2000))));
     auto size = run(io, async->receive(4096, io::Millis(2000)));
     REQUIRE(size);
     REQUIRE(size->type() == MessageType::async_maximum_message_size_response);
@@ -119,7 +123,8 @@ TEST_CASE("a session queries a twin over HiSLIP in the mode the server offers, o
   CHECK(*many == "abcdefghijklmnopqrstuvwxyz;abc");
 }
 
-TEST_CASE("a device is reached by its instrument name as sub-address, and an unknown one is refused naming those served") {
+TEST_CASE(
+    "a device is reached by its instrument name as sub-address, and an unknown one is refused naming those served") {
   Bench b;
   auto by_name = b.session("meter");
   CHECK(run(b.io, by_name->query("*IDN?")).value_or("") == "ACME,HS1,SN7,2.0");
@@ -148,7 +153,8 @@ TEST_CASE("messages longer than the maximum message size go as Data messages and
   CHECK(text->substr(996) == "ijkl");  // letter 996 is 'a' + 996 % 26
 }
 
-TEST_CASE("the server splits a response at the client's maximum size, every piece with the id of the DataEnd that asked") {
+TEST_CASE(
+    "the server splits a response at the client's maximum size, every piece with the id of the DataEnd that asked") {
   Bench b;
   auto [sync, async] = b.raw_session(16);
   REQUIRE(run(b.io, sync->send(encode(MessageType::data_end, 0, kFirstMessageId, "TEXT? 40\n"), io::Millis(2000))));
@@ -393,7 +399,8 @@ TEST_CASE("Data before the asynchronous channel is open is a FatalError, as is a
   CHECK(m->header.control == fatal::bad_initialization);
   Channel early(b.io.get_executor(), "raw early");
   REQUIRE(run(b.io, early.connect("127.0.0.1", b.server->port(), io::Millis(2000))));
-  REQUIRE(run(b.io, early.send(encode(MessageType::initialize, 0, pack16(kProtocolVersion, kVendorId), "hislip0"), io::Millis(2000))));
+  REQUIRE(run(b.io, early.send(encode(MessageType::initialize, 0, pack16(kProtocolVersion, kVendorId), "hislip0"),
+                               io::Millis(2000))));
   REQUIRE(run(b.io, early.receive(4096, io::Millis(2000))));
   REQUIRE(run(b.io, early.send(encode(MessageType::data_end, 0, kFirstMessageId, "*IDN?\n"), io::Millis(2000))));
   auto f = run(b.io, early.receive(4096, io::Millis(2000)));

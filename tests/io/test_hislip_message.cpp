@@ -122,9 +122,10 @@ TEST_CASE("hislip URLs take an optional port, device and lock") {
 }
 
 TEST_CASE("malformed HiSLIP addresses are refused naming the address and what is wrong") {
-  for (const char* bad : {"TCPIP0::host::hislip::INSTR", "TCPIP0::host::hislipX::INSTR", "TCPIP0::host::hislip0,0::INSTR",
-                          "TCPIP0::host::hislip0,70000::INSTR", "TCPIP0::::hislip0::INSTR", "hislip://", "hislip://h:/hislip0",
-                          "hislip://h:1/in st0", "hislip://h:1/hislipA", "hislip://h/hislip0?share", "hislip://::1/hislip0"}) {
+  for (const char* bad :
+       {"TCPIP0::host::hislip::INSTR", "TCPIP0::host::hislipX::INSTR", "TCPIP0::host::hislip0,0::INSTR",
+        "TCPIP0::host::hislip0,70000::INSTR", "TCPIP0::::hislip0::INSTR", "hislip://", "hislip://h:/hislip0",
+        "hislip://h:1/in st0", "hislip://h:1/hislipA", "hislip://h/hislip0?share", "hislip://::1/hislip0"}) {
     auto r = io::parse_address(bad);
     INFO(bad);
     REQUIRE_FALSE(r);

@@ -47,7 +47,8 @@ TEST_CASE("a station entry with a HiSLIP address is served over HiSLIP and its a
   REQUIRE(station);
   put_on_hislip(*station, {{"opm", "TCPIP0::127.0.0.1::hislip0::INSTR"}, {"pg", "hislip://127.0.0.1/hislip1"}});
   boost::asio::io_context io;
-  auto sim = engine::SimulatedStation::start(io, *station, std::make_shared<Clock>(1.0), engine::SimulatedStation::Ports::any_free);
+  auto sim = engine::SimulatedStation::start(io, *station, std::make_shared<Clock>(1.0),
+                                             engine::SimulatedStation::Ports::any_free);
   REQUIRE(sim);
   const auto* opm = (*sim)->config().find("opm");
   REQUIRE(opm);
@@ -76,7 +77,8 @@ TEST_CASE("two HiSLIP entries with one sub-address on one server are refused, na
   REQUIRE(station);
   put_on_hislip(*station, {{"opm", "TCPIP0::127.0.0.1::hislip0::INSTR"}, {"pg", "hislip://127.0.0.1/hislip0"}});
   boost::asio::io_context io;
-  auto sim = engine::SimulatedStation::start(io, *station, std::make_shared<Clock>(1.0), engine::SimulatedStation::Ports::any_free);
+  auto sim = engine::SimulatedStation::start(io, *station, std::make_shared<Clock>(1.0),
+                                             engine::SimulatedStation::Ports::any_free);
   REQUIRE_FALSE(sim);
   CHECK(sim.error().message.find("pg and opm are both hislip0 on one HiSLIP server") != std::string::npos);
 }
@@ -85,7 +87,8 @@ TEST_CASE("ledlab sim's HiSLIP side serves every twin as hislipN in station orde
   auto station = engine::load_station(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
   REQUIRE(station);
   boost::asio::io_context io;
-  auto sim = engine::SimulatedStation::start(io, *station, std::make_shared<Clock>(1.0), engine::SimulatedStation::Ports::any_free);
+  auto sim = engine::SimulatedStation::start(io, *station, std::make_shared<Clock>(1.0),
+                                             engine::SimulatedStation::Ports::any_free);
   REQUIRE(sim);
   auto served = (*sim)->serve_all_over_hislip(0);
   REQUIRE(served);
@@ -127,7 +130,9 @@ TEST_CASE("power_vs_temperature runs with the chamber, power meter and pattern g
   CHECK_FALSE(results->empty());
 }
 
-TEST_CASE("a pattern generator on HiSLIP that loses power mid-run is reconnected, its settings re-applied, the run completes") {
+TEST_CASE(
+    "a pattern generator on HiSLIP that loses power mid-run is reconnected, its settings re-applied, the run "
+    "completes") {
   const std::string name = "hislip-outage";
   const std::string script = test::in_build(name + ".lua");
   std::ofstream(script) << R"lua(

@@ -37,7 +37,8 @@ bool Channel::disarm(std::uint64_t token) {
 Error Channel::map_error(const boost::system::error_code& ec, std::string_view during) const {
   namespace ae = asio::error;
   Errc code = Errc::io;
-  if (ec == ae::operation_aborted) code = Errc::cancelled;
+  if (ec == ae::operation_aborted)
+    code = Errc::cancelled;
   else if (ec == ae::eof || ec == ae::connection_reset || ec == ae::broken_pipe || ec == ae::connection_aborted ||
            ec == ae::not_connected)
     code = Errc::disconnected;
@@ -53,11 +54,13 @@ asio::awaitable<Status> Channel::connect(const std::string& host, std::uint16_t 
   tcp::resolver resolver(socket_.get_executor());
   auto resolved = co_await with_timeout(
       [&](auto token) { return resolver.async_resolve(host, std::to_string(port), token); }, timeout);
-  if (!resolved) co_return fail(Errc::timeout, fmt::format("resolving {} took longer than {} ms", host, timeout.count()));
+  if (!resolved)
+    co_return fail(Errc::timeout, fmt::format("resolving {} took longer than {} ms", host, timeout.count()));
   auto [rec, endpoints] = *resolved;
   if (rec) co_return fail(map_error(rec, "resolving"));
   const auto left = std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
-  auto connected = co_await with_timeout([&](auto token) { return asio::async_connect(socket_, endpoints, token); }, left);
+  auto connected =
+      co_await with_timeout([&](auto token) { return asio::async_connect(socket_, endpoints, token); }, left);
   if (!connected) {
     close();
     co_return fail(Errc::timeout, fmt::format("connecting {} took longer than {} ms", name_, timeout.count()));
@@ -105,14 +108,15 @@ asio::awaitable<Result<Message>> Channel::receive(std::uint64_t max_payload, Mil
         co_return fail(Errc::protocol, fmt::format("{}: message header does not start with \"HS\" (IVI-6.1 section "
                                                    "2.2): the stream is out of step",
                                                    name_));
-      co_return fail(Errc::protocol, fmt::format("{}: {} announces a payload of {} bytes, more than the {} taken",
-                                                 name_, type_name(decoded.header.type), decoded.header.payload_length,
-                                                 max_payload));
+      co_return fail(Errc::protocol,
+                     fmt::format("{}: {} announces a payload of {} bytes, more than the {} taken", name_,
+                                 type_name(decoded.header.type), decoded.header.payload_length, max_payload));
     }
     message.header = decoded.header;
     message.payload.resize(static_cast<std::size_t>(decoded.header.payload_length));
     if (!message.payload.empty()) {
-      auto [pec, pn] = co_await asio::async_read(socket_, asio::buffer(message.payload), asio::as_tuple(asio::use_awaitable));
+      auto [pec, pn] =
+          co_await asio::async_read(socket_, asio::buffer(message.payload), asio::as_tuple(asio::use_awaitable));
       (void)pn;
       ec = pec;
       inside = static_cast<bool>(pec);

@@ -21,21 +21,31 @@ constexpr std::uint64_t kControlPayloadMax = 64u << 10;
 
 std::string fatal_name(std::uint8_t code) {
   switch (code) {
-    case fatal::bad_header: return "poorly formed message header";
-    case fatal::channels_not_ready: return "both channels not established";
-    case fatal::bad_initialization: return "invalid initialization sequence";
-    case fatal::too_many_clients: return "maximum number of clients exceeded";
-    default: return fmt::format("unidentified error ({})", code);
+    case fatal::bad_header:
+      return "poorly formed message header";
+    case fatal::channels_not_ready:
+      return "both channels not established";
+    case fatal::bad_initialization:
+      return "invalid initialization sequence";
+    case fatal::too_many_clients:
+      return "maximum number of clients exceeded";
+    default:
+      return fmt::format("unidentified error ({})", code);
   }
 }
 
 std::string error_name(std::uint8_t code) {
   switch (code) {
-    case nonfatal::unknown_type: return "unrecognized message type";
-    case nonfatal::unknown_control: return "unrecognized control code";
-    case nonfatal::unknown_vendor: return "unrecognized vendor-defined message";
-    case nonfatal::too_large: return "message too large";
-    default: return fmt::format("unidentified error ({})", code);
+    case nonfatal::unknown_type:
+      return "unrecognized message type";
+    case nonfatal::unknown_control:
+      return "unrecognized control code";
+    case nonfatal::unknown_vendor:
+      return "unrecognized vendor-defined message";
+    case nonfatal::too_large:
+      return "message too large";
+    default:
+      return fmt::format("unidentified error ({})", code);
   }
 }
 
@@ -58,11 +68,12 @@ Error HislipLink::server_error(const Message& m, std::string_view channel) {
     // IVI-6.1 (Fatal Error Detection and Synchronization Recovery): after a FatalError the
     // server closes both channels; only a new connection (Initialize) goes on.
     close();
-    return make_error(Errc::disconnected, fmt::format("{}: the server sent FatalError on the {} channel: {}{}{}", describe(),
-                                                      channel, fatal_name(m.header.control), text.empty() ? "" : ": ", text));
+    return make_error(Errc::disconnected,
+                      fmt::format("{}: the server sent FatalError on the {} channel: {}{}{}", describe(), channel,
+                                  fatal_name(m.header.control), text.empty() ? "" : ": ", text));
   }
-  return make_error(Errc::protocol, fmt::format("{}: the server sent Error on the {} channel: {}{}{}", describe(), channel,
-                                                error_name(m.header.control), text.empty() ? "" : ": ", text));
+  return make_error(Errc::protocol, fmt::format("{}: the server sent Error on the {} channel: {}{}{}", describe(),
+                                                channel, error_name(m.header.control), text.empty() ? "" : ": ", text));
 }
 
 std::uint32_t HislipLink::take_message_id() {
@@ -83,42 +94,42 @@ asio::awaitable<Status> HislipLink::connect(Millis timeout) {
 asio::awaitable<Status> HislipLink::handshake(Millis timeout) {
   // IVI-6.1 Initialization Transaction: the synchronous channel first.
   if (auto st = co_await sync_.connect(address_.host, address_.port, timeout); !st) co_return st;
-  std::string out1 = encode(MessageType::initialize, 0, pack16(kProtocolVersion, kVendorId), address_.sub_address);
-  if (auto st = co_await sync_.send(std::move(out1), timeout);
-      !st)
-    co_return st;
+  std::string initialize =
+      encode(MessageType::initialize, 0, pack16(kProtocolVersion, kVendorId), address_.sub_address);
+  if (auto st = co_await sync_.send(std::move(initialize), timeout); !st) co_return st;
   auto init = co_await sync_.receive(kControlPayloadMax, timeout);
   if (!init) co_return fail(init.error());
   if (init->type() == MessageType::fatal_error || init->type() == MessageType::error)
     co_return fail(server_error(*init, "synchronous"));
   if (init->type() != MessageType::initialize_response)
-    co_return fail(Errc::protocol, fmt::format("{}: expected InitializeResponse, got {}", describe(), type_name(init->header.type)));
+    co_return fail(Errc::protocol,
+                   fmt::format("{}: expected InitializeResponse, got {}", describe(), type_name(init->header.type)));
   server_version_ = upper16(init->header.parameter);
   session_id_ = lower16(init->header.parameter);
   overlapped_ = (init->header.control & kOverlapped) != 0;
 
   if (auto st = co_await async_.connect(address_.host, address_.port, timeout); !st) co_return st;
-  std::string out2 = encode(MessageType::async_initialize, 0, session_id_);
-  if (auto st = co_await async_.send(std::move(out2), timeout); !st) co_return st;
+  std::string async_initialize = encode(MessageType::async_initialize, 0, session_id_);
+  if (auto st = co_await async_.send(std::move(async_initialize), timeout); !st) co_return st;
   auto ainit = co_await async_reply(MessageType::async_initialize_response, timeout);
   if (!ainit) co_return fail(ainit.error());
 
   // IVI-6.1 section 2.6 (buffer sizes): each side tells the other the largest message it takes.
-  std::string out3 = encode(MessageType::async_maximum_message_size, 0, 0, encode_u64(options_.max_message_bytes));
-  if (auto st = co_await async_.send(std::move(out3), timeout);
-      !st)
-    co_return st;
+  std::string max_size = encode(MessageType::async_maximum_message_size, 0, 0, encode_u64(options_.max_message_bytes));
+  if (auto st = co_await async_.send(std::move(max_size), timeout); !st) co_return st;
   auto size = co_await async_reply(MessageType::async_maximum_message_size_response, timeout);
   if (!size) co_return fail(size.error());
   auto server_max = decode_u64(size->payload, describe() + ": AsyncMaximumMessageSizeResponse");
   if (!server_max) co_return fail(server_max.error());
-  if (*server_max == 0) co_return fail(Errc::protocol, fmt::format("{}: the server takes messages of at most 0 bytes", describe()));
+  if (*server_max == 0)
+    co_return fail(Errc::protocol, fmt::format("{}: the server takes messages of at most 0 bytes", describe()));
   server_max_ = *server_max;
   message_id_ = stale_before_ = kFirstMessageId;
   rmt_delivered_ = false;
   rx_.clear();
-  log::debug(kModule, "{}: session {} ({} mode, server version {}.{}, messages up to {} bytes)", describe(), session_id_,
-             overlapped_ ? "overlapped" : "synchronized", server_version_ >> 8, server_version_ & 0xff, server_max_);
+  log::debug(kModule, "{}: session {} ({} mode, server version {}.{}, messages up to {} bytes)", describe(),
+             session_id_, overlapped_ ? "overlapped" : "synchronized", server_version_ >> 8, server_version_ & 0xff,
+             server_max_);
   std::string exclusive;  // an empty lock name asks for the exclusive lock
   if (address_.hislip_lock) co_return co_await lock(std::move(exclusive), timeout, timeout);
   co_return Status{};
@@ -128,15 +139,15 @@ asio::awaitable<Status> HislipLink::write(std::string_view bytes, Millis timeout
   if (!is_open()) co_return fail(Errc::disconnected, fmt::format("{} is not connected", describe()));
   // A message larger than the server takes goes as Data messages of its maximum size; the last
   // part is a DataEnd (the END of IEEE 488.2), also when the message is empty.
-  const std::size_t part = static_cast<std::size_t>(std::min<std::uint64_t>(server_max_, std::numeric_limits<std::size_t>::max()));
+  const std::size_t part =
+      static_cast<std::size_t>(std::min<std::uint64_t>(server_max_, std::numeric_limits<std::size_t>::max()));
   std::size_t at = 0;
   do {
     const std::size_t n = std::min(part, bytes.size() - at);
     const bool last = at + n == bytes.size();
     const auto type = last ? MessageType::data_end : MessageType::data;
-    std::string out4 = encode(type, rmt_bit(), take_message_id(), bytes.substr(at, n));
-    if (auto st = co_await sync_.send(std::move(out4), timeout); !st)
-      co_return st;
+    std::string part_message = encode(type, rmt_bit(), take_message_id(), bytes.substr(at, n));
+    if (auto st = co_await sync_.send(std::move(part_message), timeout); !st) co_return st;
     at += n;
   } while (at < bytes.size());
   co_return Status{};
@@ -196,9 +207,11 @@ asio::awaitable<Result<Message>> HislipLink::async_reply(MessageType wanted, Mil
       continue;
     }
     if (m->type() == MessageType::async_interrupted) continue;
-    if (m->type() == MessageType::error || m->type() == MessageType::fatal_error) co_return fail(server_error(*m, "asynchronous"));
-    co_return fail(Errc::protocol, fmt::format("{}: expected {}, got {} on the asynchronous channel", describe(),
-                                               type_name(static_cast<std::uint8_t>(wanted)), type_name(m->header.type)));
+    if (m->type() == MessageType::error || m->type() == MessageType::fatal_error)
+      co_return fail(server_error(*m, "asynchronous"));
+    co_return fail(Errc::protocol,
+                   fmt::format("{}: expected {}, got {} on the asynchronous channel", describe(),
+                               type_name(static_cast<std::uint8_t>(wanted)), type_name(m->header.type)));
   }
 }
 
@@ -207,9 +220,8 @@ asio::awaitable<Result<std::uint8_t>> HislipLink::read_status_byte(Millis timeou
   // IVI-6.1 AsyncStatusQuery: the parameter is the id of the last message sent, the control
   // code tells whether its response was delivered (the server then clears MAV).
   const std::uint8_t rmt = rmt_delivered_ ? kRmtDelivered : 0;
-  std::string out5 = encode(MessageType::async_status_query, rmt, message_id_ - 2);
-  if (auto st = co_await async_.send(std::move(out5), timeout); !st)
-    co_return fail(st.error());
+  std::string query = encode(MessageType::async_status_query, rmt, message_id_ - 2);
+  if (auto st = co_await async_.send(std::move(query), timeout); !st) co_return fail(st.error());
   auto reply = co_await async_reply(MessageType::async_status_response, timeout);
   if (!reply) co_return fail(reply.error());
   co_return reply->header.control;
@@ -220,13 +232,13 @@ asio::awaitable<Status> HislipLink::device_clear(Millis timeout) {
   // IVI-6.1 Device Clear Transaction: AsyncDeviceClear, the server's acknowledgement with its
   // preferred mode, then DeviceClearComplete on the synchronous channel; whatever the server
   // still had in flight there arrives before its DeviceClearAcknowledge and is dropped.
-  std::string out6 = encode(MessageType::async_device_clear, 0, 0);
-  if (auto st = co_await async_.send(std::move(out6), timeout); !st) co_return st;
+  std::string clear = encode(MessageType::async_device_clear, 0, 0);
+  if (auto st = co_await async_.send(std::move(clear), timeout); !st) co_return st;
   auto ack = co_await async_reply(MessageType::async_device_clear_acknowledge, timeout);
   if (!ack) co_return fail(ack.error());
   const std::uint8_t wanted = ack->header.control & kOverlapped;
-  std::string out7 = encode(MessageType::device_clear_complete, wanted, 0);
-  if (auto st = co_await sync_.send(std::move(out7), timeout); !st) co_return st;
+  std::string complete = encode(MessageType::device_clear_complete, wanted, 0);
+  if (auto st = co_await sync_.send(std::move(complete), timeout); !st) co_return st;
   for (;;) {
     auto m = co_await sync_.receive(std::max(options_.max_message_bytes, kControlPayloadMax), timeout);
     if (!m) co_return fail(m.error());
@@ -255,9 +267,8 @@ asio::awaitable<Status> HislipLink::set_remote(RemoteState state, Millis timeout
   // false), 3 enable remote and go to remote, 5 enable remote, go to remote and set local
   // lockout.
   const std::uint8_t request = state == RemoteState::local ? 2 : state == RemoteState::remote ? 3 : 5;
-  std::string out8 = encode(MessageType::async_remote_local_control, request, message_id_ - 2);
-  if (auto st = co_await async_.send(std::move(out8), timeout); !st)
-    co_return st;
+  std::string request_message = encode(MessageType::async_remote_local_control, request, message_id_ - 2);
+  if (auto st = co_await async_.send(std::move(request_message), timeout); !st) co_return st;
   auto reply = co_await async_reply(MessageType::async_remote_local_response, timeout);
   if (!reply) co_return fail(reply.error());
   co_return Status{};
@@ -268,23 +279,24 @@ asio::awaitable<Status> HislipLink::lock(std::string shared_name, Millis wait, M
   // IVI-6.1 AsyncLock, control code 1 (request): the parameter is how long the server may wait
   // for the lock in ms, the payload the shared lock's name (empty: exclusive).
   const auto wait_ms = static_cast<std::uint32_t>(std::clamp<long long>(wait.count(), 0, 0xffffffffLL));
-  std::string out9 = encode(MessageType::async_lock, 1, wait_ms, shared_name);
-  if (auto st = co_await async_.send(std::move(out9), timeout); !st) co_return st;
+  std::string lock_message = encode(MessageType::async_lock, 1, wait_ms, shared_name);
+  if (auto st = co_await async_.send(std::move(lock_message), timeout); !st) co_return st;
   auto reply = co_await async_reply(MessageType::async_lock_response, wait + timeout);
   if (!reply) co_return fail(reply.error());
   if (reply->header.control == lock_reply::success) co_return Status{};
-  co_return fail(Errc::instrument, fmt::format("{}: {} lock{} {}", describe(), shared_name.empty() ? "exclusive" : "shared",
-                                               shared_name.empty() ? "" : " '" + shared_name + "'",
-                                               reply->header.control == lock_reply::failure
-                                                   ? fmt::format("not granted within {} ms: another session holds it", wait.count())
-                                                   : "refused (AsyncLockResponse error)"));
+  co_return fail(Errc::instrument,
+                 fmt::format("{}: {} lock{} {}", describe(), shared_name.empty() ? "exclusive" : "shared",
+                             shared_name.empty() ? "" : " '" + shared_name + "'",
+                             reply->header.control == lock_reply::failure
+                                 ? fmt::format("not granted within {} ms: another session holds it", wait.count())
+                                 : "refused (AsyncLockResponse error)"));
 }
 
 asio::awaitable<Status> HislipLink::unlock(Millis timeout) {
   if (!is_open()) co_return fail(Errc::disconnected, fmt::format("{} is not connected", describe()));
   // Control code 0 (release); the parameter is the id of the last message sent.
-  std::string out10 = encode(MessageType::async_lock, 0, message_id_ - 2);
-  if (auto st = co_await async_.send(std::move(out10), timeout); !st) co_return st;
+  std::string release = encode(MessageType::async_lock, 0, message_id_ - 2);
+  if (auto st = co_await async_.send(std::move(release), timeout); !st) co_return st;
   auto reply = co_await async_reply(MessageType::async_lock_response, timeout);
   if (!reply) co_return fail(reply.error());
   if (reply->header.control == lock_reply::success || reply->header.control == lock_reply::success_shared)

@@ -26,7 +26,8 @@ class HislipLink final : public Link {
   };
 
   HislipLink(boost::asio::any_io_executor executor, Address address, Options options);
-  HislipLink(boost::asio::any_io_executor executor, Address address) : HislipLink(executor, std::move(address), Options{}) {}
+  HislipLink(boost::asio::any_io_executor executor, Address address)
+      : HislipLink(executor, std::move(address), Options{}) {}
   ~HislipLink() override;
 
   std::string describe() const override;
@@ -75,7 +76,7 @@ class HislipLink final : public Link {
   std::uint16_t server_version_ = 0;
   bool overlapped_ = false;
   std::uint64_t server_max_ = 0;
-  std::uint32_t message_id_ = hislip::kFirstMessageId;  // the id of the next message sent
+  std::uint32_t message_id_ = hislip::kFirstMessageId;    // the id of the next message sent
   std::uint32_t stale_before_ = hislip::kFirstMessageId;  // responses to earlier ids are dropped
   bool rmt_delivered_ = false;  // a whole response (DataEnd) was read since the last message sent
   std::string rx_;              // payload received beyond what read_some() returned

@@ -74,18 +74,18 @@ bool is_known_type(std::uint8_t type);
 // IVI-6.1 FatalError control codes (Fatal Error Detection and Synchronization Recovery).
 namespace fatal {
 inline constexpr std::uint8_t unidentified = 0;
-inline constexpr std::uint8_t bad_header = 1;            // poorly formed message header
-inline constexpr std::uint8_t channels_not_ready = 2;    // both channels not established
-inline constexpr std::uint8_t bad_initialization = 3;    // invalid initialization sequence
-inline constexpr std::uint8_t too_many_clients = 4;      // maximum number of clients exceeded
+inline constexpr std::uint8_t bad_header = 1;          // poorly formed message header
+inline constexpr std::uint8_t channels_not_ready = 2;  // both channels not established
+inline constexpr std::uint8_t bad_initialization = 3;  // invalid initialization sequence
+inline constexpr std::uint8_t too_many_clients = 4;    // maximum number of clients exceeded
 }  // namespace fatal
 // IVI-6.1 Error (non-fatal) control codes.
 namespace nonfatal {
 inline constexpr std::uint8_t unidentified = 0;
-inline constexpr std::uint8_t unknown_type = 1;          // unrecognized message type
-inline constexpr std::uint8_t unknown_control = 2;       // unrecognized control code
-inline constexpr std::uint8_t unknown_vendor = 3;        // unrecognized vendor-defined message
-inline constexpr std::uint8_t too_large = 4;             // message too large
+inline constexpr std::uint8_t unknown_type = 1;     // unrecognized message type
+inline constexpr std::uint8_t unknown_control = 2;  // unrecognized control code
+inline constexpr std::uint8_t unknown_vendor = 3;   // unrecognized vendor-defined message
+inline constexpr std::uint8_t too_large = 4;        // message too large
 }  // namespace nonfatal
 // IVI-6.1 AsyncLockResponse control codes.
 namespace lock_reply {

@@ -24,7 +24,9 @@ namespace {
 constexpr std::string_view kModule = "hislip";
 
 bool same_name(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y)); });
+  return std::ranges::equal(a, b, [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
 }
 }  // namespace
 
@@ -59,7 +61,8 @@ asio::awaitable<boost::system::error_code> discard(tcp::socket& socket, std::uin
   std::array<char, 16384> sink{};
   while (length > 0) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, sink.size()));
-    auto [ec, n] = co_await asio::async_read(socket, asio::buffer(sink.data(), want), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_read(socket, asio::buffer(sink.data(), want), asio::as_tuple(asio::use_awaitable));
     if (ec) co_return ec;
     length -= n;
   }
@@ -86,8 +89,8 @@ bool HislipServer::Target::blocks(std::uint16_t session) const {
   return !shared.empty() && !shared.contains(session);
 }
 
-HislipServer::HislipServer(asio::io_context& io, std::string bind_address, std::uint16_t port, std::shared_ptr<Clock> clock,
-                           HislipOptions options)
+HislipServer::HislipServer(asio::io_context& io, std::string bind_address, std::uint16_t port,
+                           std::shared_ptr<Clock> clock, HislipOptions options)
     : io_(io),
       bind_(std::move(bind_address)),
       port_(port),
@@ -109,7 +112,8 @@ void HislipServer::start() {
   acceptor_.bind(endpoint);
   acceptor_.listen();
   port_ = acceptor_.local_endpoint().port();
-  asio::co_spawn(io_, [self = shared_from_this()] { return self->accept_loop(); }, asio::detached);
+  asio::co_spawn(
+      io_, [self = shared_from_this()] { return self->accept_loop(); }, asio::detached);
 }
 
 void HislipServer::stop() {
@@ -143,7 +147,8 @@ asio::awaitable<void> HislipServer::accept_loop() {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto shared = std::make_shared<tcp::socket>(std::move(socket));
-    asio::co_spawn(io_, [self = shared_from_this(), shared] { return self->greet(shared); }, asio::detached);
+    asio::co_spawn(
+        io_, [self = shared_from_this(), shared] { return self->greet(shared); }, asio::detached);
   }
 }
 
@@ -159,17 +164,21 @@ asio::awaitable<void> HislipServer::greet(std::shared_ptr<tcp::socket> socket) {
   }
   const auto& h = in.decoded.header;
   if (in.decoded.fault != hs::HeaderFault::none) {
-    std::string out1 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0, in.decoded.fault == hs::HeaderFault::bad_prologue
-                                         ? "message header does not start with \"HS\""
-                                         : fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
-    co_await hislip_wire::send(*socket, std::move(out1));
+    std::string fatal_header =
+        hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0,
+                   in.decoded.fault == hs::HeaderFault::bad_prologue
+                       ? "message header does not start with \"HS\""
+                       : fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
+    co_await hislip_wire::send(*socket, std::move(fatal_header));
     socket->close(ignored);
     co_return;
   }
   if (h.message_type() == hs::MessageType::initialize) {
     if (sessions_.size() >= options_.max_sessions) {
-      std::string out2 = hs::encode(hs::MessageType::fatal_error, hs::fatal::too_many_clients, 0, fmt::format("{} sessions are open, the most this server takes", sessions_.size()));
-      co_await hislip_wire::send(*socket, std::move(out2));
+      std::string fatal_busy =
+          hs::encode(hs::MessageType::fatal_error, hs::fatal::too_many_clients, 0,
+                     fmt::format("{} sessions are open, the most this server takes", sessions_.size()));
+      co_await hislip_wire::send(*socket, std::move(fatal_busy));
       socket->close(ignored);
       co_return;
     }
@@ -177,8 +186,9 @@ asio::awaitable<void> HislipServer::greet(std::shared_ptr<tcp::socket> socket) {
     if (!target) {
       std::string known;
       for (const auto& t : targets_) known += (known.empty() ? "" : ", ") + fmt::format("{}", fmt::join(t->names, "/"));
-      std::string out3 = hs::encode(hs::MessageType::fatal_error, hs::fatal::unidentified, 0, fmt::format("no device '{}' here; devices: {}", in.payload, known));
-      co_await hislip_wire::send(*socket, std::move(out3));
+      std::string fatal_unknown = hs::encode(hs::MessageType::fatal_error, hs::fatal::unidentified, 0,
+                                             fmt::format("no device '{}' here; devices: {}", in.payload, known));
+      co_await hislip_wire::send(*socket, std::move(fatal_unknown));
       socket->close(ignored);
       co_return;
     }
@@ -190,9 +200,9 @@ asio::awaitable<void> HislipServer::greet(std::shared_ptr<tcp::socket> socket) {
     s->client_max = options_.max_message_bytes;
     sessions_[s->id] = s;
     const std::uint8_t mode = options_.overlapped ? hs::kOverlapped : 0;
-    std::string out4 = hs::encode(hs::MessageType::initialize_response, mode,
-                                                       hs::pack16(hs::kProtocolVersion, s->id));
-    if (co_await hislip_wire::send(*socket, std::move(out4))) {
+    std::string welcome =
+        hs::encode(hs::MessageType::initialize_response, mode, hs::pack16(hs::kProtocolVersion, s->id));
+    if (co_await hislip_wire::send(*socket, std::move(welcome))) {
       close_session(*s);
       co_return;
     }
@@ -203,25 +213,29 @@ asio::awaitable<void> HislipServer::greet(std::shared_ptr<tcp::socket> socket) {
   if (h.message_type() == hs::MessageType::async_initialize) {
     const auto it = sessions_.find(hs::lower16(h.parameter));
     if (it == sessions_.end() || it->second->async) {
-      std::string out5 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_initialization, 0, fmt::format("AsyncInitialize names session {}, which has no synchronous channel "
-                                                   "waiting for its asynchronous one", hs::lower16(h.parameter)));
-      co_await hislip_wire::send(*socket, std::move(out5));
+      std::string fatal_session =
+          hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_initialization, 0,
+                     fmt::format("AsyncInitialize names session {}, which has no synchronous channel "
+                                 "waiting for its asynchronous one",
+                                 hs::lower16(h.parameter)));
+      co_await hislip_wire::send(*socket, std::move(fatal_session));
       socket->close(ignored);
       co_return;
     }
     auto s = it->second;
     s->async = socket;
-    std::string out6 = hs::encode(hs::MessageType::async_initialize_response, 0,
-                                                       hs::pack16(0, hs::kVendorId));
-    if (co_await hislip_wire::send(*socket, std::move(out6))) {
+    std::string async_welcome = hs::encode(hs::MessageType::async_initialize_response, 0, hs::pack16(0, hs::kVendorId));
+    if (co_await hislip_wire::send(*socket, std::move(async_welcome))) {
       close_session(*s);
       co_return;
     }
     co_await serve_async(s);
     co_return;
   }
-  std::string out7 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_initialization, 0, fmt::format("a connection opens with Initialize or AsyncInitialize, not {}", hs::type_name(h.type)));
-  co_await hislip_wire::send(*socket, std::move(out7));
+  std::string fatal_sequence =
+      hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_initialization, 0,
+                 fmt::format("a connection opens with Initialize or AsyncInitialize, not {}", hs::type_name(h.type)));
+  co_await hislip_wire::send(*socket, std::move(fatal_sequence));
   socket->close(ignored);
 }
 

@@ -24,7 +24,7 @@
 namespace ledlab::scpi::server {
 
 struct HislipOptions {
-  bool overlapped = true;  // the mode InitializeResponse offers (IVI-6.1 section 3)
+  bool overlapped = true;                      // the mode InitializeResponse offers (IVI-6.1 section 3)
   std::uint64_t max_message_bytes = 1u << 20;  // the largest Data/DataEnd payload taken
   std::size_t max_sessions = 64;
 };
@@ -79,16 +79,17 @@ class HislipServer : public std::enable_shared_from_this<HislipServer> {
 struct HislipServer::Target {
   std::shared_ptr<Device> device;
   std::vector<std::string> names;
-  std::uint16_t exclusive = 0;                     // session holding the exclusive lock, 0 = none
-  std::map<std::uint16_t, std::string> shared;     // session -> the shared lock's name it holds
-  std::set<boost::asio::steady_timer*> waiters;    // woken (cancelled) when a lock goes
+  std::uint16_t exclusive = 0;                   // session holding the exclusive lock, 0 = none
+  std::map<std::uint16_t, std::string> shared;   // session -> the shared lock's name it holds
+  std::set<boost::asio::steady_timer*> waiters;  // woken (cancelled) when a lock goes
 
   bool can_lock(std::uint16_t session, const std::string& name) const;
   bool blocks(std::uint16_t session) const;  // another session's lock holds this one's messages
 };
 
 struct HislipServer::Session {
-  Session(boost::asio::io_context& io, std::uint16_t id, Target* target, std::shared_ptr<boost::asio::ip::tcp::socket> sync)
+  Session(boost::asio::io_context& io, std::uint16_t id, Target* target,
+          std::shared_ptr<boost::asio::ip::tcp::socket> sync)
       : id(id), target(target), sync(std::move(sync)), reply_timer(io) {}
   std::uint16_t id;
   Target* target;

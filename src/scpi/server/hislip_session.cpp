@@ -57,21 +57,26 @@ asio::awaitable<void> HislipServer::serve_sync(std::shared_ptr<Session> s) {
     if (in.ec || s->closed) break;
     const auto& h = in.decoded.header;
     if (in.decoded.fault == hs::HeaderFault::bad_prologue) {
-      std::string out8 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0, "message header does not start with \"HS\"");
-      co_await hislip_wire::send(*s->sync, std::move(out8));
+      std::string fatal_prologue = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0,
+                                              "message header does not start with \"HS\"");
+      co_await hislip_wire::send(*s->sync, std::move(fatal_prologue));
       break;
     }
     if (in.decoded.fault == hs::HeaderFault::too_long) {
       if (!in.is_data()) {
-        std::string out9 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0, fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
-        co_await hislip_wire::send(*s->sync, std::move(out9));
+        std::string fatal_length =
+            hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0,
+                       fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
+        co_await hislip_wire::send(*s->sync, std::move(fatal_length));
         break;
       }
       // IVI-6.1 section 2.6: a message beyond the maximum message size is refused with Error
       // (message too large); the rest of the program message goes with it.
-      std::string out10 = hs::encode(hs::MessageType::error, hs::nonfatal::too_large, 0, fmt::format("a {}-byte {} exceeds the maximum message size of {} bytes", h.payload_length,
-                                                   hs::type_name(h.type), options_.max_message_bytes));
-      co_await hislip_wire::send(*s->sync, std::move(out10));
+      std::string too_large =
+          hs::encode(hs::MessageType::error, hs::nonfatal::too_large, 0,
+                     fmt::format("a {}-byte {} exceeds the maximum message size of {} bytes", h.payload_length,
+                                 hs::type_name(h.type), options_.max_message_bytes));
+      co_await hislip_wire::send(*s->sync, std::move(too_large));
       s->input.clear();
       s->skipping = h.message_type() == MessageType::data;
       s->in_message = s->skipping;
@@ -81,8 +86,9 @@ asio::awaitable<void> HislipServer::serve_sync(std::shared_ptr<Session> s) {
     const auto type = h.message_type();
     if (type == MessageType::data || type == MessageType::data_end || type == MessageType::trigger) {
       if (!s->async) {
-        std::string out11 = hs::encode(hs::MessageType::fatal_error, hs::fatal::channels_not_ready, 0, "the asynchronous channel is not open yet (AsyncInitialize)");
-        co_await hislip_wire::send(*s->sync, std::move(out11));
+        std::string fatal_early = hs::encode(hs::MessageType::fatal_error, hs::fatal::channels_not_ready, 0,
+                                             "the asynchronous channel is not open yet (AsyncInitialize)");
+        co_await hislip_wire::send(*s->sync, std::move(fatal_early));
         break;
       }
       if (s->clearing) continue;  // between AsyncDeviceClear and DeviceClearComplete: dropped
@@ -125,14 +131,13 @@ asio::awaitable<void> HislipServer::serve_sync(std::shared_ptr<Session> s) {
       s->response_unread = false;
       s->skipping = false;
       s->input.clear();
-      std::string out12 = hs::encode(MessageType::device_clear_acknowledge,
-                                                           options_.overlapped ? hs::kOverlapped : 0, 0);
-      if (co_await hislip_wire::send(*s->sync, std::move(out12)))
-        break;
+      std::string ack = hs::encode(MessageType::device_clear_acknowledge, options_.overlapped ? hs::kOverlapped : 0, 0);
+      if (co_await hislip_wire::send(*s->sync, std::move(ack))) break;
       continue;
     }
-    std::string out13 = hs::encode(hs::MessageType::error, hs::nonfatal::unknown_type, 0, fmt::format("{} is not taken on the synchronous channel", hs::type_name(h.type)));
-    co_await hislip_wire::send(*s->sync, std::move(out13));
+    std::string unknown = hs::encode(hs::MessageType::error, hs::nonfatal::unknown_type, 0,
+                                     fmt::format("{} is not taken on the synchronous channel", hs::type_name(h.type)));
+    co_await hislip_wire::send(*s->sync, std::move(unknown));
   }
   close_session(*s);
 }
@@ -170,8 +175,8 @@ asio::awaitable<void> HislipServer::run_message(std::shared_ptr<Session> s, std:
   }
   if (response.empty()) co_return;
   s->response_unread = true;
-  std::string out14 = response_messages(response, s->client_max, message_id);
-  if (co_await hislip_wire::send(*s->sync, std::move(out14))) close_session(*s);
+  std::string messages = response_messages(response, s->client_max, message_id);
+  if (co_await hislip_wire::send(*s->sync, std::move(messages))) close_session(*s);
 }
 
 asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
@@ -181,10 +186,12 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
     if (in.ec || s->closed) break;
     const auto& h = in.decoded.header;
     if (in.decoded.fault != hs::HeaderFault::none) {
-      std::string out15 = hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0, in.decoded.fault == hs::HeaderFault::bad_prologue
-                                           ? std::string("message header does not start with \"HS\"")
-                                           : fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
-      co_await send_async(s, std::move(out15));
+      std::string fatal_header =
+          hs::encode(hs::MessageType::fatal_error, hs::fatal::bad_header, 0,
+                     in.decoded.fault == hs::HeaderFault::bad_prologue
+                         ? std::string("message header does not start with \"HS\"")
+                         : fmt::format("{} announces a payload of {} bytes", hs::type_name(h.type), h.payload_length));
+      co_await send_async(s, std::move(fatal_header));
       break;
     }
     // Powered off (SIM:FAULt:OUTage): nothing answers on either channel, as on the raw socket.
@@ -194,12 +201,14 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
       case MessageType::async_maximum_message_size: {
         auto size = hs::decode_u64(in.payload, "AsyncMaximumMessageSize");
         if (!size || *size == 0) {
-          std::string out16 = hs::encode(hs::MessageType::error, hs::nonfatal::unidentified, 0, "AsyncMaximumMessageSize carries an 8-byte size above 0");
-          co_await send_async(s, std::move(out16));
+          std::string bad_size = hs::encode(hs::MessageType::error, hs::nonfatal::unidentified, 0,
+                                            "AsyncMaximumMessageSize carries an 8-byte size above 0");
+          co_await send_async(s, std::move(bad_size));
           continue;
         }
         s->client_max = *size;
-        reply = hs::encode(MessageType::async_maximum_message_size_response, 0, 0, hs::encode_u64(options_.max_message_bytes));
+        reply = hs::encode(MessageType::async_maximum_message_size_response, 0, 0,
+                           hs::encode_u64(options_.max_message_bytes));
         break;
       }
       case MessageType::async_status_query:
@@ -209,8 +218,9 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
         // (IVI-6.1 AsyncStatusQuery: RMT-delivered in the control code says it was).
         if (device.before_command) device.before_command();
         if (h.control & hs::kRmtDelivered) s->response_unread = false;
-        reply = hs::encode(MessageType::async_status_response,
-                           static_cast<std::uint8_t>(device.status().status_byte() | (s->response_unread ? stb::mav : 0)), 0);
+        reply = hs::encode(
+            MessageType::async_status_response,
+            static_cast<std::uint8_t>(device.status().status_byte() | (s->response_unread ? stb::mav : 0)), 0);
         break;
       case MessageType::async_device_clear:
         // IVI-6.1 Device Clear Transaction: from here until DeviceClearComplete the
@@ -230,27 +240,35 @@ asio::awaitable<void> HislipServer::serve_async(std::shared_ptr<Session> s) {
           const bool exclusive = t.exclusive == s->id, shared = t.shared.contains(s->id);
           release_locks(*s);
           reply = hs::encode(MessageType::async_lock_response,
-                             exclusive ? hs::lock_reply::success : shared ? hs::lock_reply::success_shared : hs::lock_reply::error, 0);
+                             exclusive ? hs::lock_reply::success
+                             : shared  ? hs::lock_reply::success_shared
+                                       : hs::lock_reply::error,
+                             0);
         }
         break;
       case MessageType::async_lock_info: {
         const Target& t = *s->target;
         reply = hs::encode(MessageType::async_lock_info_response, t.exclusive != 0 ? 1 : 0,
-                           static_cast<std::uint32_t>(t.shared.size() + (t.exclusive != 0 && !t.shared.contains(t.exclusive) ? 1 : 0)));
+                           static_cast<std::uint32_t>(t.shared.size() +
+                                                      (t.exclusive != 0 && !t.shared.contains(t.exclusive) ? 1 : 0)));
         break;
       }
       case MessageType::async_remote_local_control:
         // The twins have no front panel to lock out: the request is acknowledged.
         if (h.control > 6) {
-          std::string out17 = hs::encode(hs::MessageType::error, hs::nonfatal::unknown_control, 0, fmt::format("AsyncRemoteLocalControl request {} is not 0..6", h.control));
-          co_await send_async(s, std::move(out17));
+          std::string bad_control =
+              hs::encode(hs::MessageType::error, hs::nonfatal::unknown_control, 0,
+                         fmt::format("AsyncRemoteLocalControl request {} is not 0..6", h.control));
+          co_await send_async(s, std::move(bad_control));
           continue;
         }
         reply = hs::encode(MessageType::async_remote_local_response, 0, h.parameter);
         break;
       default:
-        std::string out18 = hs::encode(hs::MessageType::error, hs::nonfatal::unknown_type, 0, fmt::format("{} is not taken on the asynchronous channel", hs::type_name(h.type)));
-        co_await send_async(s, std::move(out18));
+        std::string unknown =
+            hs::encode(hs::MessageType::error, hs::nonfatal::unknown_type, 0,
+                       fmt::format("{} is not taken on the asynchronous channel", hs::type_name(h.type)));
+        co_await send_async(s, std::move(unknown));
         continue;
     }
     if (co_await send_async(s, std::move(reply))) break;
@@ -266,12 +284,14 @@ asio::awaitable<void> HislipServer::lock_request(std::shared_ptr<Session> s, std
   if (s->closed) co_return;
   std::uint8_t code = hs::lock_reply::failure;
   if (t.can_lock(s->id, name)) {
-    if (name.empty()) t.exclusive = s->id;
-    else t.shared[s->id] = name;
+    if (name.empty())
+      t.exclusive = s->id;
+    else
+      t.shared[s->id] = name;
     code = hs::lock_reply::success;
   }
-  std::string out20 = hs::encode(MessageType::async_lock_response, code, 0);
-  if (co_await send_async(s, std::move(out20))) close_session(*s);
+  std::string lock_answer = hs::encode(MessageType::async_lock_response, code, 0);
+  if (co_await send_async(s, std::move(lock_answer))) close_session(*s);
 }
 
 }  // namespace ledlab::scpi::server

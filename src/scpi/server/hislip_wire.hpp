@@ -15,9 +15,9 @@ namespace hs = io::hislip;
 inline constexpr std::uint64_t kControlPayloadMax = 4096;
 
 struct Incoming {
-  boost::system::error_code ec;       // the socket failed or closed
-  hs::Decoded decoded;                // fault: bad prologue, or a payload beyond the bound
-  std::string payload;                // read only when the header was taken
+  boost::system::error_code ec;  // the socket failed or closed
+  hs::Decoded decoded;           // fault: bad prologue, or a payload beyond the bound
+  std::string payload;           // read only when the header was taken
   bool is_data() const {
     const auto t = decoded.header.message_type();
     return t == hs::MessageType::data || t == hs::MessageType::data_end;

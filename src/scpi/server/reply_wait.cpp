@@ -9,7 +9,8 @@ namespace ledlab::scpi::server {
 
 namespace asio = boost::asio;
 
-asio::awaitable<void> wait_before_reply(asio::io_context& io, const Clock& clock, Outcome& out, asio::steady_timer& timer) {
+asio::awaitable<void> wait_before_reply(asio::io_context& io, const Clock& clock, Outcome& out,
+                                        asio::steady_timer& timer) {
   if (!out.has_reply) co_return;
   if (clock.is_virtual() && out.delay_s > 0) {
     // On a virtual clock the reply waits its simulated time there; the client's exchange,
