@@ -463,3 +463,19 @@ TEST_CASE("cancel ends a pending HiSLIP read with Errc::cancelled") {
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::cancelled);
 }
+
+TEST_CASE("a session beyond the server's maximum is refused with FatalError, and taken once one closes") {
+  Bench b({.max_sessions = 1});
+  auto first = b.link();
+  REQUIRE(run(b.io, first->connect(io::Millis(2000))));
+  auto second = b.link();
+  auto refused = run(b.io, second->connect(io::Millis(2000)));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("maximum number of clients exceeded") != std::string::npos);
+  CHECK_FALSE(second->is_open());
+  first->close();
+  // The server learns of the close when it reads the channel: the next attempt may come first.
+  Status again = fail(Errc::io, "not tried");
+  for (int attempt = 0; attempt < 100 && !again; ++attempt) again = run(b.io, second->connect(io::Millis(2000)));
+  REQUIRE(again);
+}
