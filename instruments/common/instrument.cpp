@@ -45,6 +45,12 @@ Capabilities Instrument::capabilities() const { return Capabilities{.kind = kind
 
 asio::awaitable<Result<std::string>> Instrument::sample_reading() { co_return settings().dump(); }
 
+asio::awaitable<Status> Instrument::heartbeat() {
+  auto r = co_await session_->status_byte();
+  if (!r) co_return fail(r.error());
+  co_return Status{};
+}
+
 Status Instrument::check_limit(std::string_view what, double value, std::string_view min_key,
                                std::string_view max_key, std::string_view command) const {
   if (!std::isfinite(value))

@@ -62,6 +62,13 @@ class Instrument {
   virtual Capabilities capabilities() const;
   // One reading in words, for `ledlab check --read` and the main job ("chamber air 25.02 C").
   virtual boost::asio::awaitable<Result<std::string>> sample_reading();
+  // Proves the link is alive without disturbing the instrument (the engine's link heartbeat):
+  // the status byte (serial poll or *STB?) by default; a model without IEEE 488.2 common
+  // commands overrides it with a query of its own.
+  virtual boost::asio::awaitable<Status> heartbeat();
+  // Whether the instrument has the IEEE 488.2 common commands and the SCPI error queue
+  // (*IDN?, *CLS, *OPC?, SYST:ERR?); `ledlab check` leaves them out where it has not.
+  virtual bool speaks_ieee488() const { return true; }
 
  protected:
   // Fails with Errc::limit naming the instrument, the command and the limit when `value` is

@@ -70,6 +70,56 @@ constexpr std::array kDialects{
         .get_upper_limit = "",
         .get_lower_limit = "",
     },
+    // ESPEC chambers with a P-300 or SCP-220 controller, on its RS-232C port (9600 baud, 8N1,
+    // CR LF both ways: station address serial:///dev/ttyUSB0?baud=9600&term=crlf). Not IEEE
+    // 488.2: every line is answered, setting commands with "OK: ..." or "NA:reason".
+    // Sources: ESPEC P-300 and SCP-220 communication manuals (RS-232C/RS-485), "Monitor
+    // commands" (ROM?, TYPE?, MODE?, MON?, TEMP?, ALARM?) and "Setting commands" (TEMP, MODE);
+    // the reply shapes "OK:"/"NA:" as in the ESPEC EHS-211/411 communication manual, 1.3.
+    // UNCONFIRMED, the manuals themselves not at hand (only excerpts and ESPEC North America's
+    // published client library): the field order of TEMP? (measured, setpoint, upper limit,
+    // lower limit), the range (the chamber's; TYPE? reports its maximum: -70..180 C is typical of
+    // the P-300 range), that H/L are the alarm limits the controller refuses setpoints outside,
+    // the alarm reset command (none here: the driver reports alarms, an operator resets them),
+    // and which ALARM? codes mean over-temperature (the driver reports the count).
+    ThermalChamberDialect{
+        .driver = "espec",
+        .description = "ESPEC chamber, P-300/SCP-220 controller (RS-232C)",
+        .min_setpoint_c = -70.0,
+        .max_setpoint_c = 180.0,
+        .select_setpoint = "",
+        .set_setpoint = "TEMP, S{c:.1f}",
+        .get_setpoint = "TEMP?",
+        .read_air = "TEMP?",
+        .read_dut = "",
+        .set_ramp = "",  // ramps are program steps on these controllers, not constant mode
+        .set_window = "",
+        .set_soak = "",
+        .at_temperature = "",
+        .at_temperature_mask = 0,
+        .read_alarms = "ALARM?",
+        .over_temperature_bit = -1,
+        .low_flow_bit = -1,
+        .low_air_bit = -1,
+        .clear_alarms = "",
+        .set_flow = "MODE, {onoff}",
+        .set_upper_limit = "TEMP, H{c:.1f}",
+        .set_lower_limit = "TEMP, L{c:.1f}",
+        .get_upper_limit = "TEMP?",
+        .get_lower_limit = "TEMP?",
+        .ack_ok = "OK:",
+        .ack_error = "NA:",
+        .identify = "ROM?",
+        .maker = "ESPEC",
+        .heartbeat = "MODE?",
+        .air_field = 0,
+        .setpoint_field = 1,
+        .upper_limit_field = 2,
+        .lower_limit_field = 3,
+        .alarms_are_count = true,
+        .flow_on_word = "CONSTANT",
+        .flow_off_word = "STANDBY",
+    },
 };
 
 }  // namespace

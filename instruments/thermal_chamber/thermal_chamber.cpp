@@ -3,6 +3,7 @@
 
 #include "core/log.hpp"
 #include "instruments/common/registry.hpp"
+#include "scpi/numbers.hpp"
 
 #include <fmt/format.h>
 
@@ -30,6 +31,16 @@ nlohmann::json or_null(const std::optional<T>& v) {
 
 bool bit_set(long long reg, int bit) { return bit >= 0 && ((reg >> bit) & 1) != 0; }
 
+// Field `field` (from 0) of a comma-separated reply; the whole reply when it has one field.
+std::optional<std::string_view> reply_field(std::string_view reply, int field) {
+  for (int i = 0; i < field; ++i) {
+    const auto comma = reply.find(',');
+    if (comma == std::string_view::npos) return std::nullopt;
+    reply.remove_prefix(comma + 1);
+  }
+  return reply.substr(0, reply.find(','));
+}
+
 }  // namespace
 
 std::string ChamberAlarms::describe() const {
@@ -42,7 +53,7 @@ std::string ChamberAlarms::describe() const {
   add(over_temperature, "over-temperature");
   add(low_flow, "low flow");
   add(low_air, "low air");
-  if (out.empty() && raw != 0) out = fmt::format("error register {:#x}", raw);
+  if (out.empty() && raw != 0) out = raw_is_count ? fmt::format("{} alarm(s) active", raw) : fmt::format("error register {:#x}", raw);
   return out.empty() ? "none" : out;
 }
 
@@ -87,7 +98,63 @@ Status ThermalChamber::check_setpoint(double setpoint_c, std::string_view comman
 }
 
 asio::awaitable<Status> ThermalChamber::send(std::string_view format, double value) {
-  co_return co_await session_->write_checked(format_command(format, value));
+  co_return co_await command(format_command(format, value));
+}
+
+asio::awaitable<Status> ThermalChamber::command(std::string cmd) {
+  if (dialect_.speaks_ieee488()) co_return co_await session_->write_checked(std::move(cmd));
+  auto reply = co_await session_->query(cmd);
+  if (!reply) co_return fail(reply.error());
+  if (reply->starts_with(dialect_.ack_ok)) co_return Status{};
+  if (reply->starts_with(dialect_.ack_error)) {
+    Error e = error(Errc::instrument, fmt::format("refused: {}", reply->substr(dialect_.ack_error.size())), cmd);
+    co_return fail(std::move(e));
+  }
+  co_return fail(error(Errc::protocol, fmt::format("answered '{}' instead of {} or {}", reply->substr(0, 60),
+                                                   dialect_.ack_ok, dialect_.ack_error),
+                       cmd));
+}
+
+asio::awaitable<Result<std::string>> ThermalChamber::query_reply(std::string query) {
+  auto reply = co_await session_->query(query);
+  if (!reply) co_return fail(reply.error());
+  // A model without an error queue says why it refused a query in its reply.
+  if (!dialect_.speaks_ieee488() && reply->starts_with(dialect_.ack_error))
+    co_return fail(error(Errc::instrument, fmt::format("refused: {}", reply->substr(dialect_.ack_error.size())), query));
+  co_return reply;
+}
+
+asio::awaitable<Result<double>> ThermalChamber::query_number(std::string_view query, int field) {
+  if (dialect_.speaks_ieee488() && field == 0) co_return co_await session_->query_double(std::string(query));
+  auto reply = co_await query_reply(std::string(query));
+  if (!reply) co_return fail(reply.error());
+  const auto text = reply_field(*reply, field);
+  const auto value = text ? scpi::parse_real(*text) : std::nullopt;
+  if (!value)
+    co_return fail(error(Errc::protocol, fmt::format("reply '{}' has no number in field {}", reply->substr(0, 60), field),
+                         query));
+  co_return *value;
+}
+
+asio::awaitable<Status> ThermalChamber::attach() {
+  if (dialect_.identify.empty()) co_return co_await Instrument::attach();
+  if (auto st = co_await session_->connect(); !st) co_return st;
+  auto reply = co_await query_reply(std::string(dialect_.identify));
+  if (!reply) co_return fail(reply.error());
+  scpi::Identity id;  // assigned field by field: no braced lists in a coroutine (GCC 12)
+  id.manufacturer = dialect_.maker;
+  id.model = dialect_.description;
+  id.firmware = *reply;
+  id.raw = *reply;
+  identity_ = std::move(id);
+  co_return Status{};
+}
+
+asio::awaitable<Status> ThermalChamber::heartbeat() {
+  if (dialect_.heartbeat.empty()) co_return co_await Instrument::heartbeat();
+  auto reply = co_await query_reply(std::string(dialect_.heartbeat));
+  if (!reply) co_return fail(reply.error());
+  co_return Status{};
 }
 
 asio::awaitable<Status> ThermalChamber::program_limits() {
@@ -101,9 +168,14 @@ asio::awaitable<Status> ThermalChamber::program_limits() {
 }
 
 asio::awaitable<Status> ThermalChamber::initialize() {
-  if (auto st = co_await Instrument::initialize(); !st) co_return st;
+  // Without IEEE 488.2 there is no status to clear (*CLS) nor error queue to drain.
+  if (dialect_.speaks_ieee488()) {
+    if (auto st = co_await Instrument::initialize(); !st) co_return st;
+  } else if (auto st = co_await attach(); !st) {
+    co_return st;
+  }
   if (!dialect_.select_setpoint.empty())
-    if (auto st = co_await session_->write_checked(std::string(dialect_.select_setpoint)); !st) co_return st;
+    if (auto st = co_await command(std::string(dialect_.select_setpoint)); !st) co_return st;
   if (auto st = co_await program_limits(); !st) co_return st;
   if (!setpoint_c_) {
     // Adopt what the chamber holds, unless it is outside the limits: then go to safe.
@@ -126,7 +198,7 @@ asio::awaitable<Status> ThermalChamber::initialize() {
 asio::awaitable<Status> ThermalChamber::set_setpoint_c(double setpoint_c) {
   const std::string cmd = format_command(dialect_.set_setpoint, setpoint_c);
   if (auto st = check_setpoint(setpoint_c, cmd); !st) co_return st;  // nothing sent
-  if (auto st = co_await session_->write_checked(cmd); !st) co_return st;
+  if (auto st = co_await command(cmd); !st) co_return st;
   if (setpoint_c_ != setpoint_c) in_window_since_s_.reset();
   setpoint_c_ = setpoint_c;
   co_return Status{};
@@ -137,13 +209,13 @@ asio::awaitable<Result<double>> ThermalChamber::setpoint_c() {
     if (setpoint_c_) co_return *setpoint_c_;
     co_return fail(missing("setpoint query").error());
   }
-  co_return co_await session_->query_double(std::string(dialect_.get_setpoint));
+  co_return co_await query_number(dialect_.get_setpoint, dialect_.setpoint_field);
 }
 
 asio::awaitable<Result<double>> ThermalChamber::read_temperature_c(ChamberProbe probe) {
   const std::string_view format = probe == ChamberProbe::air ? dialect_.read_air : dialect_.read_dut;
   if (format.empty()) co_return fail(missing(probe == ChamberProbe::air ? "air probe" : "DUT probe").error());
-  co_return co_await session_->query_double(std::string(format));
+  co_return co_await query_number(format, probe == ChamberProbe::air ? dialect_.air_field : 0);
 }
 
 asio::awaitable<Status> ThermalChamber::set_ramp_c_per_min(double ramp_c_per_min) {
@@ -201,9 +273,16 @@ asio::awaitable<Result<bool>> ThermalChamber::at_temperature() {
 
 asio::awaitable<Result<ChamberAlarms>> ThermalChamber::read_alarms() {
   if (dialect_.read_alarms.empty()) co_return fail(missing("alarm register").error());
+  ChamberAlarms a;
+  if (dialect_.alarms_are_count) {
+    auto count = co_await query_number(dialect_.read_alarms, 0);
+    if (!count) co_return fail(count.error());
+    a.raw = static_cast<long long>(*count);
+    a.raw_is_count = true;
+    co_return a;
+  }
   auto reg = co_await session_->query_int(std::string(dialect_.read_alarms));
   if (!reg) co_return fail(reg.error());
-  ChamberAlarms a;
   a.raw = *reg;
   a.over_temperature = bit_set(*reg, dialect_.over_temperature_bit);
   a.low_flow = bit_set(*reg, dialect_.low_flow_bit);
@@ -214,23 +293,23 @@ asio::awaitable<Result<ChamberAlarms>> ThermalChamber::read_alarms() {
 asio::awaitable<Status> ThermalChamber::clear_alarms() {
   if (dialect_.clear_alarms.empty()) co_return missing("alarm reset");
   in_window_since_s_.reset();
-  co_return co_await session_->write_checked(std::string(dialect_.clear_alarms));
+  co_return co_await command(std::string(dialect_.clear_alarms));
 }
 
 asio::awaitable<Status> ThermalChamber::set_enabled(bool air_flow_on) {
   if (dialect_.set_flow.empty()) co_return missing("air flow command");
   const std::string cmd = fmt::format(fmt::runtime(dialect_.set_flow), fmt::arg("on", air_flow_on ? 1 : 0),
-                                      fmt::arg("onoff", air_flow_on ? "ON" : "OFF"));
-  if (auto st = co_await session_->write_checked(cmd); !st) co_return st;
+                                      fmt::arg("onoff", air_flow_on ? dialect_.flow_on_word : dialect_.flow_off_word));
+  if (auto st = co_await command(cmd); !st) co_return st;
   air_flow_on_ = air_flow_on;
   co_return Status{};
 }
 
 asio::awaitable<Result<ChamberLimits>> ThermalChamber::read_limits_c() {
   if (dialect_.get_upper_limit.empty() || dialect_.get_lower_limit.empty()) co_return station_limits_c();
-  auto lo = co_await session_->query_double(std::string(dialect_.get_lower_limit));
+  auto lo = co_await query_number(dialect_.get_lower_limit, dialect_.lower_limit_field);
   if (!lo) co_return fail(lo.error());
-  auto hi = co_await session_->query_double(std::string(dialect_.get_upper_limit));
+  auto hi = co_await query_number(dialect_.get_upper_limit, dialect_.upper_limit_field);
   if (!hi) co_return fail(hi.error());
   co_return ChamberLimits{*lo, *hi};
 }

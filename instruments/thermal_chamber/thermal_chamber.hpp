@@ -46,6 +46,30 @@ struct ThermalChamberDialect {
   std::string_view set_lower_limit;
   std::string_view get_upper_limit;  // "ULIM?"
   std::string_view get_lower_limit;
+
+  // --- Models that do not speak IEEE 488.2 (no *IDN?, *CLS, *OPC?, SYST:ERR?, *STB?) ---
+  // Every command is answered: a reply starting with ack_ok is done, one starting with
+  // ack_error is refused with the reason after it. Both empty: an IEEE 488.2 instrument, whose
+  // commands are silent and whose errors wait in SYST:ERR?.
+  std::string_view ack_ok = {};         // "OK:"
+  std::string_view ack_error = {};      // "NA:"
+  std::string_view identify = {};       // query naming the model and firmware ("ROM?"); empty: *IDN?
+  std::string_view maker = {};          // manufacturer, for the identity built from that reply
+  std::string_view heartbeat = {};      // cheap query proving the link is alive ("MODE?"); empty: *STB?
+  // Replies with several comma-separated fields: which field (from 0) holds the value. The
+  // Espec's TEMP? answers "measured,setpoint,upper limit,lower limit".
+  int air_field = 0;
+  int setpoint_field = 0;
+  int upper_limit_field = 0;
+  int lower_limit_field = 0;
+  // read_alarms answers "count[,code...]" (Espec ALARM?) rather than a bit register.
+  bool alarms_are_count = false;
+  // The words {onoff} stands for in set_flow: the Espec runs with "MODE, CONSTANT" and stops
+  // with "MODE, STANDBY".
+  std::string_view flow_on_word = "ON";
+  std::string_view flow_off_word = "OFF";
+
+  bool speaks_ieee488() const { return ack_ok.empty(); }
 };
 
 const ThermalChamberDialect* find_thermal_chamber_dialect(std::string_view driver);
@@ -59,6 +83,7 @@ struct ChamberAlarms {
   bool low_flow = false;
   bool low_air = false;
   long long raw = 0;
+  bool raw_is_count = false;  // `raw` counts active alarms (Espec ALARM?) instead of holding bits
 
   bool any() const { return over_temperature || low_flow || low_air || raw != 0; }
   std::string describe() const;  // "over-temperature, low air" or "none"
@@ -82,6 +107,10 @@ class ThermalChamber : public Instrument {
   // Base initialize, selects the working setpoint, programs the instrument's upper/lower
   // limits from the station limits, then sends the configured settings.
   boost::asio::awaitable<Status> initialize() override;
+  // A model without *IDN? is identified by its own query (dialect.identify).
+  boost::asio::awaitable<Status> attach() override;
+  boost::asio::awaitable<Status> heartbeat() override;
+  bool speaks_ieee488() const override { return dialect_.speaks_ieee488(); }
 
   // Refused with Errc::limit (nothing sent) outside the station limits or the model's range.
   boost::asio::awaitable<Status> set_setpoint_c(double setpoint_c);
@@ -111,6 +140,12 @@ class ThermalChamber : public Instrument {
 
  private:
   boost::asio::awaitable<Status> send(std::string_view format, double value);
+  // One command, checked the model's way: SYST:ERR? after it (IEEE 488.2), or its own
+  // acknowledgement ("OK:"/"NA:").
+  boost::asio::awaitable<Status> command(std::string command);
+  // The number in field `field` of the reply to `query`.
+  boost::asio::awaitable<Result<double>> query_number(std::string_view query, int field);
+  boost::asio::awaitable<Result<std::string>> query_reply(std::string query);
   boost::asio::awaitable<Status> program_limits();
   Status check_setpoint(double setpoint_c, std::string_view command) const;
   Status missing(std::string_view feature) const;

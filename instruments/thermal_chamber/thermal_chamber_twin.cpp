@@ -1,6 +1,7 @@
 // Simulated thermal chamber: an SCPI server over the shared bench's chamber. It speaks the
 // ThermoStream command set (the default), or the Watlow F4T's when the station entry says
-// driver = "watlow-f4t", so either driver can be run against it.
+// driver = "watlow-f4t", so either driver can be run against it, or an ESPEC P-300/SCP-220
+// controller's (driver = "espec", espec_protocol.hpp): every line answered, no IEEE 488.2.
 //
 // ThermoStream model kept here: three setpoints (SETN 0|1|2), each with its own window, soak
 // and ramp; SETN makes one active. SETP outside the hardware range or outside ULIM/LLIM is
@@ -13,7 +14,10 @@
 // conditions are brought up to date by each chamber command (and *RST).
 #include "instruments/common/twin_registry.hpp"
 #include "instruments/sim/bench.hpp"
+#include "instruments/thermal_chamber/espec_protocol.hpp"
 #include "instruments/thermal_chamber/thermal_chamber.hpp"
+
+#include "scpi/numbers.hpp"
 
 #include <fmt/format.h>
 
@@ -61,6 +65,8 @@ class ChamberTwin : public scpi::server::Device {
     before_command = [this] { refresh_status(); };  // STAT:OPER/QUES conditions follow the air
     if (dialect.driver == "watlow-f4t")
       register_f4t();
+    else if (dialect.driver == "espec")
+      register_espec();
     else
       register_thermostream();
     register_chamber_faults();
@@ -222,6 +228,87 @@ class ChamberTwin : public scpi::server::Device {
        }));
   }
 
+  // ESPEC P-300/SCP-220 (espec_protocol.hpp). Lines that are not Espec commands but SIMulate
+  // ones go on to the SCPI parser, so fault injection works as on every twin.
+  void register_espec() {
+    native_line = [this](std::string_view line) -> std::optional<std::string> {
+      if (line.size() >= 3 && (line.substr(0, 3) == "SIM" || line.substr(0, 3) == "sim")) return std::nullopt;
+      refresh_status();
+      std::string reply = espec_line(line);
+      refresh_status();
+      return reply;
+    };
+  }
+
+  int espec_alarm_count() {
+    int n = 0;
+    if (bench_->over_temperature_alarm()) ++n;
+    if (low_air_) ++n;
+    return n;
+  }
+
+  std::string espec_mode() const { return flow_on_ ? "CONSTANT" : "STANDBY"; }
+
+  std::string espec_line(std::string_view line) {
+    const auto cmd = espec::parse(line);
+    if (!cmd) return espec::refused(espec::kCommandError);
+    const std::string& h = cmd->header;
+    if (cmd->monitor) {
+      if (h == "ROM") return fmt::format("{} Ver.{}", identity().model, identity().firmware);
+      if (h == "TYPE") return fmt::format("T,{},{:.1f}", identity().model, hw_max_c_);  // sensor, controller, max C
+      if (h == "MODE") return espec_mode();
+      if (h == "TEMP")
+        return fmt::format("{},{},{},{}", celsius(bench_->chamber_air_temperature_c()), celsius(active().setpoint_c),
+                           celsius(upper_limit_c_), celsius(lower_limit_c_));
+      if (h == "MON")  // temperature, humidity (none), mode, alarm count
+        return fmt::format("{},,{},{}", celsius(bench_->chamber_air_temperature_c()), espec_mode(), espec_alarm_count());
+      if (h == "ALARM") {
+        std::string reply = std::to_string(espec_alarm_count());
+        if (bench_->over_temperature_alarm()) reply += ",1";
+        if (low_air_) reply += ",2";
+        return reply;
+      }
+      return espec::refused(espec::kCommandError);
+    }
+    if (h == "MODE") {
+      if (cmd->params.size() != 1) return espec::refused(espec::kParameterError);
+      const std::string& mode = cmd->params.front();
+      if (mode == "CONSTANT") flow_on_ = true;
+      else if (mode == "STANDBY" || mode == "OFF") flow_on_ = false;
+      else return espec::refused(espec::kParameterError);
+      apply_flow();
+      return espec::accepted(line);
+    }
+    if (h == "TEMP") return espec_set_temperature(*cmd, line);
+    return espec::refused(espec::kCommandError);
+  }
+
+  // "TEMP, S25.0 H80.0 L-20.0": any of setpoint, upper and lower limit; all or nothing.
+  std::string espec_set_temperature(const espec::Command& cmd, std::string_view line) {
+    if (cmd.params.empty()) return espec::refused(espec::kParameterError);
+    double setpoint = active().setpoint_c, upper = upper_limit_c_, lower = lower_limit_c_;
+    bool new_setpoint = false;
+    for (const auto& p : cmd.params) {
+      const auto value = scpi::parse_real(std::string_view(p).substr(1));
+      if (p.size() < 2 || !value) return espec::refused(espec::kParameterError);
+      if (!(*value >= hw_min_c_ && *value <= hw_max_c_)) return espec::refused(espec::kOutOfRange);
+      switch (p.front()) {
+        case 'S': setpoint = *value, new_setpoint = true; break;
+        case 'H': upper = *value; break;
+        case 'L': lower = *value; break;
+        default: return espec::refused(espec::kParameterError);
+      }
+    }
+    if (lower > upper || (new_setpoint && (setpoint > upper || setpoint < lower))) return espec::refused(espec::kOutOfRange);
+    if (new_setpoint) {
+      if (auto st = bench_->set_chamber_setpoint_c(setpoint); !st) return espec::refused(espec::kOutOfRange);
+      active().setpoint_c = setpoint;
+    }
+    upper_limit_c_ = upper;
+    lower_limit_c_ = lower;
+    return espec::accepted(line);
+  }
+
   // Physical faults of the chamber, beside the link faults every twin has.
   void register_chamber_faults() {
     // The chamber cannot leave the temperature it has now (compressor or heater failure).
@@ -270,8 +357,10 @@ std::shared_ptr<scpi::server::Device> make_thermal_chamber_twin(const TwinContex
   const ThermalChamberDialect* dialect = find_thermal_chamber_dialect(ctx.config.driver);
   if (!dialect) dialect = find_thermal_chamber_dialect("thermostream");
   const bool f4t = dialect->driver == "watlow-f4t";
+  const bool espec = dialect->driver == "espec";
   const std::string serial = fmt::format("SIM{:05d}", static_cast<long>(ctx.config.option("serial", 1)));
-  scpi::server::Identity id{f4t ? "Watlow" : "inTEST", f4t ? "F4T" : "ATS-710-M", serial, "1.0 (ledlab twin)"};
+  scpi::server::Identity id{f4t ? "Watlow" : espec ? "ESPEC" : "inTEST", f4t ? "F4T" : espec ? "SCP-220" : "ATS-710-M",
+                            serial, espec ? "1.00" : "1.0 (ledlab twin)"};
   return std::make_shared<ChamberTwin>(ctx, *dialect, std::move(id));
 }
 

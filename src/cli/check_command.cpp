@@ -25,6 +25,8 @@ struct CheckLine {
   double latency_ms = 0;
   std::vector<scpi::InstrumentError> errors;
   bool reachable = false;
+  std::string_view id_label = "*IDN?";  // what identified it and timed it: a model without
+  std::string_view probe = "*OPC?";     // IEEE 488.2 uses its own queries
 };
 
 asio::awaitable<CheckLine> check_one(instruments::Instrument& inst, bool read) {
@@ -36,11 +38,19 @@ asio::awaitable<CheckLine> check_one(instruments::Instrument& inst, bool read) {
     co_return line;
   }
   line.reachable = true;
+  if (!inst.speaks_ieee488()) line.id_label = "identity", line.probe = "heartbeat";
   line.idn = inst.identity() ? inst.identity()->raw : "";
   constexpr int kRounds = 10;
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < kRounds; ++i) {
-    auto r = co_await inst.session().query("*OPC?");
+    // *OPC? where the instrument has it; a model without IEEE 488.2 commands its own query.
+    Status r;
+    if (inst.speaks_ieee488()) {
+      auto opc = co_await inst.session().query("*OPC?");
+      if (!opc) r = fail(opc.error());
+    } else {
+      r = co_await inst.heartbeat();
+    }
     if (!r) {
       line.problem = r.error().describe();
       co_return line;
@@ -52,6 +62,7 @@ asio::awaitable<CheckLine> check_one(instruments::Instrument& inst, bool read) {
     if (reading) line.reading = *reading;
     else line.problem = reading.error().describe();
   }
+  if (!inst.speaks_ieee488()) co_return line;  // no error queue: each command was answered
   auto errors = co_await inst.session().drain_errors();
   if (errors) line.errors = *errors;
   else if (line.problem.empty()) line.problem = errors.error().describe();
@@ -76,8 +87,8 @@ int check_station(const engine::StationConfig& config, bool read, std::ostream& 
   for (auto& f : futures) {
     const CheckLine l = f.get();
     fmt::print(out, "{:<12} {:<18} {}\n", l.name, l.kind, l.address);
-    if (!l.idn.empty()) fmt::print(out, "    *IDN?    {}\n", l.idn);
-    if (l.latency_ms > 0) fmt::print(out, "    latency  {:.3f} ms per *OPC? round trip\n", l.latency_ms);
+    if (!l.idn.empty()) fmt::print(out, "    {:<8} {}\n", l.id_label, l.idn);
+    if (l.latency_ms > 0) fmt::print(out, "    latency  {:.3f} ms per {} round trip\n", l.latency_ms, l.probe);
     if (!l.reading.empty()) fmt::print(out, "    reading  {}\n", l.reading);
     for (const auto& e : l.errors) fmt::print(out, "    error    {},\"{}\"\n", e.code, e.message);
     if (!l.problem.empty()) fmt::print(out, "    PROBLEM  {}\n", l.problem);

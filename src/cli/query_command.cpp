@@ -2,6 +2,7 @@
 // engineer does with a new instrument ("does it answer, what does it say").
 #include "cli/commands.hpp"
 #include "io/link.hpp"
+#include "io/serial_settings.hpp"
 #include "scpi/session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -103,6 +104,10 @@ void register_query_command(CLI::App& app) {
     scpi::SessionOptions options;
     options.timeout = io::Millis{o->timeout_ms};
     options.reconnect_attempts = 1;
+    if (auto term = io::address_terminators(*address)) {  // a serial line's own terminators
+      options.write_terminator = term->write;
+      options.read_terminator = term->read;
+    }
     scpi::Session session(address->canonical(), std::move(*link), options);
     auto result = asio::co_spawn(io, run_queries(session, *o), asio::use_future);
     io.run();

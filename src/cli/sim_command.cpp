@@ -123,6 +123,7 @@ void register_sim_command(CLI::App& app) {
       throw Exit{0};
     }
     for (const auto& inst : (*sim)->config().instruments) {
+      // Served on loopback TCP, HiSLIP or a pseudo-terminal, other processes reach it; not on the USB bus.
       const auto address = io::parse_address(inst.address);
       const bool usb = address && address->kind == io::Address::Kind::usbtmc;
       fmt::print("{:<12} {:<18} {}{}\n", inst.name, inst.kind, inst.address,

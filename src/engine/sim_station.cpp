@@ -53,6 +53,10 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
       self->attach_usb(inst, *address, std::move(*device));
       continue;
     }
+    if (address->kind == io::Address::Kind::serial) {
+      if (auto st = self->attach_serial(inst, *address, std::move(*device)); !st) return fail(st.error());
+      continue;
+    }
     if (address->kind == io::Address::Kind::hislip) {
       if (auto st = self->attach_hislip(inst, *address, std::move(*device), ports, bind_address, station.source); !st) return fail(st.error());
       continue;
@@ -91,6 +95,7 @@ SimulatedStation::~SimulatedStation() {
 
 void SimulatedStation::stop() {
   for (auto& [name, server] : servers_) server->stop();
+  for (auto& [name, server] : serial_servers_) server->stop();
   for (auto& [port, server] : hislip_servers_) server->stop();
 }
 
@@ -99,6 +104,7 @@ std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view 
     if (name == instrument) return std::shared_ptr<scpi::server::Device>(server, &server->device());
   for (const auto& [name, device] : usb_devices_)
     if (name == instrument) return device;
+  if (auto serial = serial_server(instrument)) return std::shared_ptr<scpi::server::Device>(serial, &serial->device());
   for (const auto& [name, device] : hislip_devices_)
     if (name == instrument) return device;
   return nullptr;

@@ -3,7 +3,9 @@
 // on loopback sockets: what `ledlab sim` runs, and what the main job and tests start in-process.
 // Instruments with a usbtmc:// (or USB0::...::INSTR) address get their twin on a simulated USB
 // bus in this process instead, installed as the bus usbtmc:// links open through while the
-// station lives: a simulated run crosses the whole USBTMC link, with no hardware.
+// station lives: a simulated run crosses the whole USBTMC link, with no hardware. Instruments
+// with a serial address (serial://, ASRL...::INSTR) get their twin on a pseudo-terminal, with
+// the address rewritten to its stable path and the line settings kept.
 // Instruments with a HiSLIP address (TCPIP0::host::hislipN[,port]::INSTR, hislip://) get their
 // twin on a HiSLIP server, one per port, under their sub-address and their name.
 #include "core/clock.hpp"
@@ -12,6 +14,7 @@
 #include "instruments/sim/twin_log.hpp"
 #include "instruments/sim/wiring.hpp"
 #include "io/address.hpp"
+#include "scpi/server/serial_server.hpp"
 #include "scpi/server/hislip_server.hpp"
 #include "scpi/server/server.hpp"
 #include "scpi/server/usb_bus.hpp"
@@ -64,6 +67,9 @@ class SimulatedStation {
   // Executes a line on a twin on the thread that serves it (fault injection: SIM:FAULT:...):
   // queued on the station's io_context for a TCP twin, done at once on the USB bus.
   Status inject(std::string_view instrument, std::string line);
+  // The pseudo-terminal a serial instrument's twin is served on (null for other links): tests
+  // pull its cable with replug().
+  std::shared_ptr<scpi::server::SerialServer> serial_server(std::string_view instrument) const;
   void stop();
 
  private:
@@ -78,7 +84,11 @@ class SimulatedStation {
   std::shared_ptr<sim::Bench> bench_;
   std::shared_ptr<sim::Wiring> wiring_;
   std::shared_ptr<sim::TwinLog> log_ = std::make_shared<sim::TwinLog>();
+  // Serves the twin on a pseudo-terminal and rewrites inst.address to it (sim_station_serial.cpp).
+  Status attach_serial(instruments::InstrumentConfig& inst, const io::Address& address,
+                       std::shared_ptr<scpi::server::Device> device);
   std::vector<std::pair<std::string, std::shared_ptr<scpi::server::Server>>> servers_;
+  std::vector<std::pair<std::string, std::shared_ptr<scpi::server::SerialServer>>> serial_servers_;
   boost::asio::io_context* io_ = nullptr;
   std::shared_ptr<scpi::server::UsbBus> usb_bus_;
   std::vector<std::pair<std::string, std::shared_ptr<scpi::server::Device>>> usb_devices_;

@@ -3,6 +3,7 @@
 #include "engine/station_toml.hpp"
 #include "instruments/common/registry.hpp"
 #include "io/address.hpp"
+#include "io/serial_settings.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -145,9 +146,14 @@ Result<instruments::InstrumentConfig> parse_instrument(const std::string& src, c
   cfg.driver = t["driver"].value_or(std::string{});
   const auto address = t["address"].value<std::string>();
   if (!address) return fail(at(src, &t, base + ".address", "missing, e.g. \"tcp://127.0.0.1:5025\""));
-  if (auto parsed = io::parse_address(*address); !parsed)
-    return fail(at(src, t.get("address"), base + ".address", parsed.error().message));
+  auto parsed_address = io::parse_address(*address);
+  if (!parsed_address) return fail(at(src, t.get("address"), base + ".address", parsed_address.error().message));
   cfg.address = *address;
+  // A serial line's terminators are part of its settings: the session frames with the same.
+  if (auto term = io::address_terminators(*parsed_address)) {
+    cfg.session.write_terminator = term->write;
+    cfg.session.read_terminator = term->read;
+  }
 
   auto millis = [&](std::string_view key, io::Millis& out) -> Status {
     if (const auto* node = t.get(key)) {

@@ -114,6 +114,7 @@ std::string host_port(std::string_view host, std::uint16_t port) {
 }
 
 std::string Address::canonical() const {
+  if (kind == Kind::serial) return fmt::format("serial://{}?{}", device, serial_options);
   if (kind == Kind::tcp) return "tcp://" + host_port(host, port);
   if (kind == Kind::hislip) return hislip_canonical(*this);
   std::string s = fmt::format("usbtmc://{:04x}:{:04x}", vendor_id, product_id);
@@ -123,6 +124,7 @@ std::string Address::canonical() const {
 
 Result<Address> parse_address(std::string_view text) {
   if (text.empty()) return bad(text, "empty address");
+  if (auto serial = parse_serial_address(text)) return std::move(*serial);
   if (text.starts_with("tcp://")) {
     const std::string_view rest = text.substr(6);
     const auto colon = rest.rfind(':');
@@ -159,7 +161,7 @@ Result<Address> parse_address(std::string_view text) {
     }
     return bad(text, fmt::format("unknown VISA interface '{}'", parts[0]));
   }
-  return bad(text, "expected tcp://host:port, usbtmc://VID:PID or a VISA resource string");
+  return bad(text, "expected tcp://host:port, usbtmc://VID:PID, serial:///dev/tty...?baud=..., hislip://host or a VISA resource string");
 }
 
 }  // namespace ledlab::io

@@ -5,30 +5,39 @@
 //                                        (an IPv6 host in brackets in both: tcp://[::1]:5025)
 //   usbtmc://VID:PID[/serial]            USBTMC over libusb (hex ids)
 //   USB[n]::0xVID::0xPID[::serial]::INSTR the same, as a VISA resource string
+//   serial:///dev/ttyUSB0?baud=9600&...   a serial port with its line settings (serial_settings.hpp)
+//   ASRL<n>::INSTR                        /dev/ttyS<n-1>, as Linux VISA numbers them
+//   ASRL/dev/ttyUSB0::INSTR               a serial port by path (pyvisa-py's form)
 //   hislip://host[:port][/hislipN]       HiSLIP (IVI-6.1), port 4880 and hislip0 by default
 //   TCPIP[n]::host::hislipN[,port]::INSTR the same, as a VISA resource string
 #include "core/error.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace ledlab::io {
 
 struct Address {
-  enum class Kind { tcp, usbtmc, hislip };
+  enum class Kind { tcp, usbtmc, serial, hislip };
   Kind kind = Kind::tcp;
   std::string host;        // tcp; an IPv6 literal without its brackets
   std::uint16_t port = 0;  // tcp, hislip
   std::uint16_t vendor_id = 0;   // usbtmc
   std::uint16_t product_id = 0;  // usbtmc
   std::string serial;            // usbtmc, empty = first match
+  std::string device;            // serial: the tty path ("/dev/ttyUSB0")
+  std::string serial_options;    // serial: line settings, normalised ("baud=9600&data=8&...&term=lf")
   std::string sub_address;       // hislip: the device on the server ("hislip0")
   bool hislip_lock = false;      // hislip: hold an exclusive lock while connected (?lock)
   std::string text;              // as written by the user
 
-  std::string canonical() const;  // tcp://host:port or usbtmc://vvvv:pppp[/serial]
+  std::string canonical() const;  // tcp://host:port, usbtmc://vvvv:pppp[/serial] or serial://path?options
 };
+
+// serial:// and ASRL...::INSTR addresses (address_serial.cpp); nullopt when `text` is neither.
+std::optional<Result<Address>> parse_serial_address(std::string_view text);
 
 Result<Address> parse_address(std::string_view text);
 // The HiSLIP forms (address_hislip.cpp): `text` starts with "hislip://", or splits on "::" into

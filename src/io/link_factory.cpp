@@ -1,5 +1,6 @@
 #include "io/link.hpp"
 #include "io/hislip/hislip_link.hpp"
+#include "io/serial_link.hpp"
 #include "io/tcp_link.hpp"
 #include "io/usbtmc/usb_device.hpp"
 #include "io/usbtmc/usbtmc_link.hpp"
@@ -19,6 +20,11 @@ Result<std::unique_ptr<Link>> make_link(const Address& address, boost::asio::any
     }
     case Address::Kind::hislip:
       return std::make_unique<HislipLink>(executor, address);
+    case Address::Kind::serial: {
+      auto settings = serial_settings(address);
+      if (!settings) return fail(settings.error());
+      return std::make_unique<SerialLink>(executor, std::move(*settings));
+    }
   }
   return fail(Errc::bad_address, address.text);
 }

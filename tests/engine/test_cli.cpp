@@ -35,6 +35,29 @@ TEST_CASE("ledlab demo serves the simulated station and reads every instrument")
   CHECK_THAT(r.out, Catch::Contains("5 instrument(s): 0 unreachable, 0 with errors"));
 }
 
+TEST_CASE("ledlab demo checks a chamber on a serial line by its own identity and heartbeat queries") {
+  auto r = run_ledlab("demo --station " LEDLAB_SOURCE_DIR "/sequences/stations/sim_serial_chamber.toml");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("thermal_chamber    serial:///"));
+  CHECK_THAT(r.out, Catch::Contains("identity SCP-220 Ver.1.00"));
+  CHECK_THAT(r.out, Catch::Contains("per heartbeat round trip"));
+  CHECK_THAT(r.out, Catch::Contains("5 instrument(s): 0 unreachable, 0 with errors"));
+}
+
+TEST_CASE("ledlab sim lists a serial twin's pseudo-terminal as reachable from other processes") {
+  // Started in the background, stopped with Ctrl-C (SIGINT) once it says it runs; the timeout
+  // is only a safety net.
+  const std::string listing = std::string(LEDLAB_BINARY_DIR) + "/sim-serial-listing.txt";
+  auto r = run_shell("timeout 120 sh -c '" LEDLAB_BINARY_DIR "/ledlab sim --any-port --station " LEDLAB_SOURCE_DIR
+                     "/sequences/stations/sim_serial_chamber.toml > " + listing + " 2>&1 & p=$!; "
+                     "until grep -q \"running at time scale\" " + listing + "; do sleep 0.05; done; "
+                     "kill -INT $p; wait $p; cat " + listing + "'");
+  INFO(r.out);
+  CHECK_THAT(r.out, Catch::Contains("thermal_chamber    serial:///"));
+  CHECK_THAT(r.out, !Catch::Contains("USB bus"));
+}
+
 TEST_CASE("ledlab check exits non-zero and names the instrument that is unreachable") {
   const std::string path = std::string(LEDLAB_BINARY_DIR) + "/unreachable-station.toml";
   std::ofstream(path) << "[instruments.lonely_pm]\nkind = \"power_meter\"\naddress = \"tcp://127.0.0.1:9\"\n"

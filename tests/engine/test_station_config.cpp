@@ -78,6 +78,22 @@ TEST_CASE("station file errors name the file, the line and the key") {
   }
 }
 
+TEST_CASE("a serial instrument's session takes its terminators from the address, and a bad serial option names the line") {
+  auto st = parse_station("[instruments.chamber]\nkind = \"thermal_chamber\"\ndriver = \"espec\"\n"
+                          "address = \"serial:///dev/ttyUSB0?baud=9600&wterm=crlf&rterm=cr\"\n",
+                          "serial.toml");
+  REQUIRE(st);
+  REQUIRE(st->instruments.size() == 1);
+  CHECK(st->instruments[0].session.write_terminator == "\r\n");
+  CHECK(st->instruments[0].session.read_terminator == '\r');
+  auto bad = parse_station("[instruments.chamber]\nkind = \"thermal_chamber\"\n"
+                           "address = \"serial:///dev/ttyUSB0?baud=9601\"\n",
+                           "serial.toml");
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error().message, Catch::Contains("serial.toml:3: instruments.chamber.address"));
+  CHECK_THAT(bad.error().message, Catch::Contains("baud='9601'"));
+}
+
 TEST_CASE("unknown bench parameters are refused by name") {
   auto st = parse_station("[bench.array]\nrowz = 3\n[instruments.x]\nkind = \"bert\"\naddress = \"tcp://h:1\"\n", "b.toml");
   REQUIRE(st);

@@ -1,9 +1,15 @@
 // `ledlab query` against a twin, as a lab engineer runs it.
 #include "scpi/server/device.hpp"
+#include "scpi/server/serial_server.hpp"
 #include "support/cli_process.hpp"
 #include "support/sim_station.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <catch2/catch.hpp>
+
+#include <thread>
 
 using ledlab::test::run_ledlab;
 using ledlab::test::SimStation;
@@ -24,4 +30,22 @@ TEST_CASE("ledlab query --check reports the instrument's error and exits 1 inste
   INFO(ok.out);
   CHECK(ok.code == 0);
   CHECK(ok.out == "4\n");
+}
+
+TEST_CASE("ledlab query reaches a serial instrument by its serial:// address, framing with the line's CR") {
+  boost::asio::io_context io;
+  auto device = std::make_shared<ledlab::scpi::server::Device>(ledlab::scpi::server::Identity{"ACME", "SERIAL", "7", "1.0"});
+  ledlab::io::SerialSettings line;
+  REQUIRE(ledlab::io::apply_serial_options(line, "baud=19200&term=cr"));
+  auto server = std::make_shared<ledlab::scpi::server::SerialServer>(io, device, line);
+  REQUIRE(server->start());
+  auto work = boost::asio::make_work_guard(io);
+  std::thread twin([&] { io.run(); });
+  const auto r = run_ledlab("query '" + server->address() + "' '*IDN?'");
+  boost::asio::post(io, [&] { server->stop(); });
+  work.reset();
+  twin.join();
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out == "ACME,SERIAL,7,1.0\n");
 }

@@ -99,7 +99,7 @@ asio::awaitable<void> InterlockMonitor::read_failed(const std::string& instrumen
 asio::awaitable<void> InterlockMonitor::heartbeat() {
   for (auto* inst : heartbeat_of_) {
     if (stopped_) co_return;
-    auto r = co_await inst->session().status_byte();
+    auto r = co_await inst->heartbeat();
     if (!r) co_await read_failed(inst->name(), r.error());
   }
 }

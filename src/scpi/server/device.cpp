@@ -144,6 +144,13 @@ Outcome Device::execute(std::string_view line, ConnectionState& state) {
   if (before_command) before_command();
   state.path.clear();  // a new program message starts at the root
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (native_line) {
+    if (auto reply = native_line(line)) {
+      out.has_reply = true;
+      out.reply = std::move(*reply);
+      return out;
+    }
+  }
   // A message that does not parse runs none of its units. The check allocates nothing, and
   // the units then run one by one from views of the line: a message of a million units costs
   // no million strings.

@@ -85,6 +85,10 @@ class Device {
   // Runs before every program message, so a twin can bring status conditions (OPER/QUES
   // condition registers, which follow the physics) up to date before anything reads them.
   std::function<void()> before_command;
+  // Twins of instruments that do not speak IEEE 488.2 (an Espec chamber controller answers
+  // every line, "OK: ..." or "NA: ...") take whole lines here first: the reply, or nullopt to
+  // leave the line to the SCPI parser (the SIMulate fault commands every twin has).
+  std::function<std::optional<std::string>(std::string_view line)> native_line;
   // *OPC? waits for this many simulated seconds of pending operation (0 = idle).
   std::function<double()> pending_operation_s;
 

@@ -4,7 +4,7 @@
 #include "core/log.hpp"
 #include "scpi/server/hislip_server.hpp"
 #include "scpi/server/hislip_wire.hpp"
-#include "scpi/server/reply_wait.hpp"
+#include "scpi/server/reply_pacing.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
@@ -167,7 +167,7 @@ asio::awaitable<void> HislipServer::run_message(std::shared_ptr<Session> s, std:
       co_return;
     }
     if (!out.has_reply) continue;
-    co_await wait_before_reply(io_, *clock_, out, s->reply_timer);
+    co_await hold_reply(io_, *clock_, out, s->reply_timer);
     if (s->closed || generation != s->clear_generation) co_return;  // closed, or a device clear came first
     if (out.fault.garble) device.faults().garble_text(out.reply);
     response += out.reply;

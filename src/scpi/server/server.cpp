@@ -2,7 +2,7 @@
 
 #include "core/log.hpp"
 #include "scpi/server/message_reader.hpp"
-#include "scpi/server/reply_wait.hpp"
+#include "scpi/server/reply_pacing.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -110,9 +110,11 @@ asio::awaitable<void> Server::serve(std::shared_ptr<tcp::socket> socket) {
       log::info(kModule, "{}: injected fault: dropping the connection", device_->identity().model);
       break;
     }
+    if (out.has_reply) {
+      co_await hold_reply(io_, *clock_, out, timer);
+      if (!socket->is_open()) break;
+    }
     if (!out.has_reply) continue;
-    co_await wait_before_reply(io_, *clock_, out, timer);
-    if (!socket->is_open()) break;
     if (out.fault.garble) device_->faults().garble_text(out.reply);
     out.reply += '\n';
     auto [wec, written] = co_await asio::async_write(*socket, asio::buffer(out.reply), asio::as_tuple(asio::use_awaitable));

@@ -1,0 +1,138 @@
+// Query round trips per second over each link kind, against the same twin (the thermal
+// chamber) served by the same SimulatedStation as a run would use. The baseline, measured in
+// the same run, is the raw SCPI socket: each row's ratio is what that link costs beside it.
+//   bench_links [QUERIES]
+// Each row: the address form the station file gives, the query, round trips per second through
+// scpi::Session (connect excluded), and the ratio to raw TCP.
+#include "core/clock.hpp"
+#include "engine/sim_station.hpp"
+#include "engine/station_config.hpp"
+#include "io/link.hpp"
+#include "io/serial_settings.hpp"
+#include "scpi/session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace ledlab;
+namespace asio = boost::asio;
+
+namespace {
+
+struct Row {
+  std::string label;    // the link kind
+  std::string address;  // as a station file would give it (ports are chosen by the station)
+  std::string driver;   // the chamber dialect the twin speaks on that link
+  std::string query;    // one exchange: a reading of the chamber air
+};
+
+template <class T>
+T run_on(asio::io_context& io, asio::awaitable<T> task) {
+  auto future = asio::co_spawn(io, std::move(task), asio::use_future);
+  io.restart();
+  io.run();
+  return future.get();
+}
+
+struct Measured {
+  double per_s = 0;
+  int failures = 0;
+  std::string error;
+};
+
+asio::awaitable<int> exchange_n(scpi::Session& session, std::string query, int n) {
+  int bad = 0;
+  for (int i = 0; i < n; ++i) bad += !(co_await session.query(query));
+  co_return bad;
+}
+
+// Serves one chamber twin on the row's link kind (on a thread of its own, as `ledlab sim`
+// would from another process) and times `n` queries through a session on it.
+Measured measure(const Row& row, int n) {
+  engine::StationConfig station;
+  station.name = "bench-links";
+  station.source = "bench_links";
+  instruments::InstrumentConfig chamber;
+  chamber.name = "chamber";
+  chamber.kind = "thermal_chamber";
+  chamber.driver = row.driver;
+  chamber.address = row.address;
+  station.instruments.push_back(chamber);
+
+  asio::io_context server_io;
+  auto work = asio::make_work_guard(server_io);
+  auto sim = engine::SimulatedStation::start(server_io, station, std::make_shared<Clock>(1.0),
+                                             engine::SimulatedStation::Ports::any_free);
+  if (!sim) return {0, 0, sim.error().describe()};
+  std::thread server_thread([&] { server_io.run(); });
+  Measured out;
+  {
+    const std::string served = (*sim)->config().instruments.front().address;
+    auto address = io::parse_address(served);
+    asio::io_context io;
+    std::optional<scpi::Session> session;
+    if (!address) out.error = address.error().describe();
+    else if (auto link = io::make_link(*address, io.get_executor()); !link) out.error = link.error().describe();
+    else {
+      scpi::SessionOptions options;
+      if (auto term = io::address_terminators(*address)) {  // a serial line frames with its own
+        options.write_terminator = term->write;
+        options.read_terminator = term->read;
+      }
+      session.emplace("chamber", std::move(*link), options);
+    }
+    if (session) {
+      if (auto st = run_on(io, session->connect()); !st) out.error = st.error().describe();
+      else {
+        const auto t0 = std::chrono::steady_clock::now();
+        out.failures = run_on(io, exchange_n(*session, row.query, n));
+        out.per_s = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      }
+      session->close();
+    }
+  }
+  asio::post(server_io, [&] { (*sim)->stop(); });
+  work.reset();
+  server_thread.join();
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#ifndef NDEBUG
+  fmt::print("warning: built without NDEBUG; build the benchmarks in Release for figures worth quoting\n");
+#endif
+  const int n = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5000;
+  std::vector<Row> rows;
+  rows.push_back({"raw TCP (baseline)", "tcp://127.0.0.1:5025", "thermostream", "TMPA?"});
+  rows.push_back({"USBTMC (simulated bus)", "usbtmc://1313:8078/BENCH1", "thermostream", "TMPA?"});
+  // A pseudo-terminal moves bytes at memory speed whatever the baud rate: these rows are the cost
+  // of the serial link and tty layer, not of an RS-232 line (9600 baud: ~25 ms per TEMP? exchange).
+  rows.push_back({"serial (pty, SCPI)", "serial:///dev/ttyBENCH?baud=115200&term=lf", "thermostream", "TMPA?"});
+  rows.push_back({"serial (pty, Espec)", "serial:///dev/ttyBENCH?baud=9600&term=crlf", "espec", "TEMP?"});
+
+  fmt::print("Query round trips per second to the chamber twin, {} queries per link kind\n", n);
+  double baseline = 0;  // the first row's rate: raw TCP
+  for (const auto& row : rows) {
+    const auto m = measure(row, n);
+    if (&row == &rows.front()) baseline = m.per_s;
+    if (!m.error.empty()) {
+      fmt::print("  {:<26} not measured: {}\n", row.label, m.error);
+      continue;
+    }
+    const std::string ratio = baseline > 0 ? fmt::format("{:.2f}", m.per_s / baseline) : "n/a";
+    fmt::print("  {:<26} {:<8} {:>9.0f} /s   ratio to raw TCP {}{}\n", row.label, row.query, m.per_s, ratio,
+               m.failures ? fmt::format("   !! {} failed", m.failures) : "");
+  }
+  return 0;
+}
