@@ -80,14 +80,14 @@ void register_query_command(CLI::App& app) {
   auto o = std::make_shared<QueryOptions>();
   auto* cmd = app.add_subcommand(
       "query", "Send SCPI commands to one instrument by address and print the replies (queries are those with '?')");
-  cmd->add_option("address", o->address, "tcp://host:port, usbtmc://VID:PID[/serial] or a VISA resource string")
+  cmd->add_option("address", o->address, "tcp://host:port, usbtmc://VID:PID[/serial], hislip://host[:port][/hislipN] or a VISA resource string")
       ->required();
   cmd->add_option("commands", o->commands, "commands in order, e.g. '*IDN?' 'SENS:CORR:WAV 450' 'MEAS:POW?'");
   cmd->add_option("--timeout-ms", o->timeout_ms, "reply timeout per read")->capture_default_str()->check(CLI::Range(1, 600000));
-  cmd->add_flag("--stb", o->status_byte, "serial poll at the end (USB488 READ_STATUS_BYTE)");
-  cmd->add_flag("--clear", o->clear, "device clear first (USBTMC INITIATE_CLEAR)");
+  cmd->add_flag("--stb", o->status_byte, "serial poll at the end (USB488 READ_STATUS_BYTE, HiSLIP AsyncStatusQuery)");
+  cmd->add_flag("--clear", o->clear, "device clear first (USBTMC INITIATE_CLEAR, HiSLIP AsyncDeviceClear)");
   cmd->add_flag("--check", o->check, "after each write, read the error queue and fail on an error");
-  cmd->add_option("--remote", o->remote, "remote/local state to set first (USB488)")
+  cmd->add_option("--remote", o->remote, "remote/local state to set first (USB488, HiSLIP)")
       ->check(CLI::IsMember({"local", "remote", "lockout"}));
   cmd->callback([o] {
     auto address = io::parse_address(o->address);

@@ -7,6 +7,7 @@
 #include "instruments/bert/bert.hpp"
 #include "instruments/pattern_generator/pattern_generator.hpp"
 #include "instruments/sim/truth.hpp"
+#include "io/address.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -102,9 +103,14 @@ void register_sim_command(CLI::App& app) {
     bool no_vxi11 = false;
     std::optional<std::uint16_t> vxi11_portmapper;
     bool no_mdns = false;
+    int hislip_port = -1;  // -1: 4880 when free, else any free port
+    bool no_hislip = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("sim", "Serve every instrument of a station as a simulated twin (until Ctrl-C)");
+  cmd->add_option("--hislip-port", o->hislip_port, "serve every twin over HiSLIP on this port too (0: any free port; "
+                  "default 4880 when free, else a free one)")->check(CLI::Range(0, 65535));
+  cmd->add_flag("--no-hislip", o->no_hislip, "do not serve the twins over HiSLIP");
   cmd->add_option("--station", o->station, "station file (TOML)")->required();
   cmd->add_option("--bind", o->bind, "address the twins listen on")->capture_default_str();
   cmd->add_flag("--any-port", o->any_port, "serve on free ports instead of the station's (printed at start)");
@@ -145,11 +151,24 @@ void register_sim_command(CLI::App& app) {
       throw Exit{0};
     }
     for (const auto& inst : (*sim)->config().instruments) {
-      // Served on loopback TCP, VXI-11, Modbus or a pseudo-terminal, other processes reach it;
-      // not on the in-process USB bus.
-      const bool usb = inst.address.rfind("usbtmc://", 0) == 0;
+      // Served on loopback TCP, VXI-11, HiSLIP, Modbus or a pseudo-terminal, other processes reach
+      // it; not on the in-process USB bus.
+      const auto address = io::parse_address(inst.address);
+      const bool usb = address && address->kind == io::Address::Kind::usbtmc;
       fmt::print("{:<12} {:<18} {}{}\n", inst.name, inst.kind, inst.address,
                  usb ? "  (simulated USB bus inside this process only: use `ledlab run --sim` to reach it)" : "");
+    }
+    if (!o->no_hislip) {
+      // IVI-6.1 section 2.1: 4880 is HiSLIP's port; a second `ledlab sim` finds it taken and
+      // takes a free one rather than failing (a port asked for by --hislip-port must be had).
+      const auto port = static_cast<std::uint16_t>(o->hislip_port < 0 ? 4880 : o->hislip_port);
+      auto served = (*sim)->serve_all_over_hislip(port, o->bind);
+      if (!served && o->hislip_port < 0) served = (*sim)->serve_all_over_hislip(0, o->bind);
+      if (!served) {
+        fmt::print(std::cerr, "error: {}\n", served.error().message);
+        throw Exit{2};
+      }
+      for (const auto& [name, visa] : *served) fmt::print("{:<12} {:<18} {}\n", name, "(HiSLIP)", visa);
     }
     std::shared_ptr<io::discovery::MdnsResponder> mdns;
     if (!o->no_mdns) {

@@ -69,6 +69,10 @@ Result<std::unique_ptr<SimulatedStation>> SimulatedStation::start(boost::asio::i
       self->vxi11_devices_.emplace_back(inst.name, std::move(*device));  // served by serve_vxi11 below
       continue;
     }
+    if (address->kind == io::Address::Kind::hislip) {
+      if (auto st = self->attach_hislip(inst, *address, std::move(*device), ports, bind_address, station.source); !st) return fail(st.error());
+      continue;
+    }
     auto server = std::make_shared<scpi::server::Server>(
         io, *device, bind_address, ports == Ports::any_free ? std::uint16_t{0} : address->port, clock);
     try {
@@ -107,6 +111,7 @@ void SimulatedStation::stop() {
   for (auto& [name, server] : serial_servers_) server->stop();
   for (auto& twin : modbus_twins_) twin.stop();
   if (vxi11_) vxi11_->stop();
+  for (auto& [port, server] : hislip_servers_) server->stop();
 }
 
 std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view instrument) const {
@@ -118,6 +123,8 @@ std::shared_ptr<scpi::server::Device> SimulatedStation::device(std::string_view 
   for (const auto& twin : modbus_twins_)
     if (twin.instrument == instrument) return twin.device;
   for (const auto& [name, device] : vxi11_devices_)
+    if (name == instrument) return device;
+  for (const auto& [name, device] : hislip_devices_)
     if (name == instrument) return device;
   return nullptr;
 }

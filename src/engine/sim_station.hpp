@@ -6,6 +6,8 @@
 // station lives: a simulated run crosses the whole USBTMC link, with no hardware. Instruments
 // with a serial address (serial://, ASRL...::INSTR) get their twin on a pseudo-terminal, with
 // the address rewritten to its stable path and the line settings kept.
+// Instruments with a HiSLIP address (TCPIP0::host::hislipN[,port]::INSTR, hislip://) get their
+// twin on a HiSLIP server, one per port, under their sub-address and their name.
 #include "core/clock.hpp"
 #include "engine/sim_modbus.hpp"
 #include "engine/station_config.hpp"
@@ -14,6 +16,7 @@
 #include "instruments/sim/wiring.hpp"
 #include "io/address.hpp"
 #include "scpi/server/serial_server.hpp"
+#include "scpi/server/hislip_server.hpp"
 #include "scpi/server/server.hpp"
 #include "scpi/server/usb_bus.hpp"
 #include "scpi/server/vxi11_server.hpp"
@@ -69,6 +72,11 @@ class SimulatedStation {
   std::shared_ptr<scpi::server::Device> device(std::string_view instrument) const;
   // Whether some twins sit on the in-process USB bus (other processes cannot reach them).
   bool has_usb_twins() const;
+  // Serves every twin outside the USB bus over HiSLIP as well, on one port (0: any free port):
+  // the n-th instrument of the station (from 0) as hislipN and under its name. Returns each
+  // twin's VISA resource string, in station order (sim_station_hislip.cpp).
+  Result<std::vector<std::pair<std::string, std::string>>> serve_all_over_hislip(std::uint16_t port,
+                                                                                 std::string bind_address = "127.0.0.1");
   // Executes a line on a twin on the thread that serves it (fault injection: SIM:FAULT:...):
   // queued on the station's io_context for a TCP twin, done at once on the USB bus.
   Status inject(std::string_view instrument, std::string line);
@@ -87,6 +95,10 @@ class SimulatedStation {
   // Serves the twins that go over VXI-11 and rewrites their addresses (sim_station_vxi11.cpp).
   Status serve_vxi11(Ports ports, const std::string& bind_address, const Vxi11Serving& options);
   void attach_usb(const instruments::InstrumentConfig& inst, const io::Address& address, std::shared_ptr<scpi::server::Device> device);
+  // Serves a HiSLIP entry's twin and rewrites its address to where it is (sim_station_hislip.cpp).
+  Status attach_hislip(instruments::InstrumentConfig& inst, const io::Address& address,
+                       std::shared_ptr<scpi::server::Device> device, Ports ports, const std::string& bind_address,
+                       std::string_view source);
   StationConfig station_;
   std::shared_ptr<Clock> clock_;
   std::shared_ptr<sim::Bench> bench_;
@@ -104,6 +116,10 @@ class SimulatedStation {
   std::shared_ptr<scpi::server::Vxi11Server> vxi11_;
   std::vector<std::pair<std::string, std::shared_ptr<scpi::server::Device>>> vxi11_devices_;  // VXI-11 only
   std::vector<std::pair<std::string, std::string>> vxi11_names_;
+  // HiSLIP servers by the port asked for (0: any free port), and the twins only they serve.
+  std::vector<std::pair<std::uint16_t, std::shared_ptr<scpi::server::HislipServer>>> hislip_servers_;
+  std::vector<std::pair<std::string, std::shared_ptr<scpi::server::Device>>> hislip_devices_;
+  std::vector<std::pair<std::string, io::Address>> hislip_addresses_;  // port: the server's key (0: any free)
 };
 
 }  // namespace ledlab::engine

@@ -47,11 +47,19 @@ bool parse_int(std::string_view s, Int& out, int base = 10) {
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-std::unexpected<Error> bad(std::string_view text, std::string_view why) {
+}  // namespace
+
+std::unexpected<Error> bad_address(std::string_view text, std::string_view why) {
   return fail(Errc::bad_address, fmt::format("'{}': {}", text, why));
 }
 
-Result<Address> tcp_address(std::string_view text, std::string_view host, std::string_view port) {
+namespace {
+
+std::unexpected<Error> bad(std::string_view text, std::string_view why) { return bad_address(text, why); }
+
+}  // namespace
+
+Result<std::string> parse_host(std::string_view text, std::string_view host) {
   // RFC 3986 3.2.2 (and VISA resource strings alike): an IPv6 literal is written in brackets,
   // since its colons would otherwise run into the port's.
   if (host.starts_with('[')) {
@@ -65,9 +73,17 @@ Result<Address> tcp_address(std::string_view text, std::string_view host, std::s
     return bad(text, fmt::format("host '{}' is not a host name; write an IPv6 address in brackets, as [::1]", host));
   }
   if (host.empty()) return bad(text, "missing host");
+  return std::string(host);
+}
+
+namespace {
+
+Result<Address> tcp_address(std::string_view text, std::string_view host_text, std::string_view port) {
+  auto host = parse_host(text, host_text);
+  if (!host) return fail(host.error());
   Address a;
   a.kind = Address::Kind::tcp;
-  a.host = host;
+  a.host = std::move(*host);
   if (!parse_int(port, a.port) || a.port == 0) return bad(text, fmt::format("port '{}' is not 1..65535", port));
   a.text = text;
   return a;
@@ -103,6 +119,7 @@ std::string Address::canonical() const {
   if (kind == Kind::modbus_tcp || kind == Kind::modbus_rtu) return modbus_canonical(*this);
   if (kind == Kind::tcp) return "tcp://" + host_port(host, port);
   if (kind == Kind::vxi11) return vxi11_canonical(*this);
+  if (kind == Kind::hislip) return hislip_canonical(*this);
   std::string s = fmt::format("usbtmc://{:04x}:{:04x}", vendor_id, product_id);
   if (!serial.empty()) s += "/" + serial;
   return s;
@@ -120,6 +137,7 @@ Result<Address> parse_address(std::string_view text) {
     return tcp_address(text, rest.substr(0, colon), rest.substr(colon + 1));
   }
   if (text.starts_with("vxi11://")) return parse_vxi11_url(text);
+  if (text.starts_with("hislip://")) return parse_hislip_url(text);
   if (text.starts_with("usbtmc://")) {
     std::string_view rest = text.substr(9);
     std::string_view serial;
@@ -136,9 +154,11 @@ Result<Address> parse_address(std::string_view text) {
     const std::string last = upper(parts.back());
     if (interface_is(parts[0], "TCPIP")) {
       if (last == "SOCKET" && parts.size() == 4) return tcp_address(text, parts[1], parts[2]);
+      // VISA tells HiSLIP from VXI-11 by the device name: "hislip0" is HiSLIP, anything else VXI-11.
+      if (last == "INSTR" && parts.size() == 4 && is_hislip_device(parts[2])) return parse_hislip_visa(text, parts[1], parts[2]);
       if (last == "INSTR" && (parts.size() == 3 || parts.size() == 4))
         return parse_vxi11_resource(text, parts[1], parts.size() == 4 ? parts[2] : std::string_view{});
-      return bad(text, "expected TCPIP0::host::port::SOCKET or TCPIP0::host[::device]::INSTR");
+      return bad(text, "expected TCPIP0::host::port::SOCKET, TCPIP0::host[::device]::INSTR or TCPIP0::host::hislip0::INSTR");
     }
     if (interface_is(parts[0], "USB")) {
       if (last != "INSTR" || parts.size() < 4 || parts.size() > 6)
@@ -147,7 +167,7 @@ Result<Address> parse_address(std::string_view text) {
     }
     return bad(text, fmt::format("unknown VISA interface '{}'", parts[0]));
   }
-  return bad(text, "expected tcp://host:port, usbtmc://VID:PID, serial:///dev/tty...?baud=... or a VISA resource string");
+  return bad(text, "expected tcp://host:port, usbtmc://VID:PID, serial:///dev/tty...?baud=..., hislip://host or a VISA resource string");
 }
 
 }  // namespace ledlab::io

@@ -1,4 +1,5 @@
 #include "io/link.hpp"
+#include "io/hislip/hislip_link.hpp"
 #include "io/serial_link.hpp"
 #include "io/modbus/modbus_links.hpp"
 #include "io/tcp_link.hpp"
@@ -19,6 +20,8 @@ Result<std::unique_ptr<Link>> make_link(const Address& address, boost::asio::any
       if (!backend) return fail(Error(backend.error()).at(address.text));
       return std::make_unique<UsbtmcLink>(executor, address, std::move(*backend));
     }
+    case Address::Kind::hislip:
+      return std::make_unique<HislipLink>(executor, address);
     case Address::Kind::serial: {
       auto settings = serial_settings(address);
       if (!settings) return fail(settings.error());
