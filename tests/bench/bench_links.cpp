@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   rows.push_back({"raw TCP (baseline)", "tcp://127.0.0.1:5025", "thermostream", "TMPA?"});
   rows.push_back({"USBTMC (simulated bus)", "usbtmc://1313:8078/BENCH1", "thermostream", "TMPA?"});
+  rows.push_back({"VXI-11 (core channel)", "TCPIP0::127.0.0.1::chamber::INSTR", "thermostream", "TMPA?"});
   rows.push_back({"HiSLIP (overlapped)", "TCPIP0::127.0.0.1::hislip0::INSTR", "thermostream", "TMPA?"});
   // A pseudo-terminal moves bytes at memory speed whatever the baud rate: these rows are the cost
   // of the serial link and tty layer, not of an RS-232 line (9600 baud: ~25 ms per TEMP? exchange).

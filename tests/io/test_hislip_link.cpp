@@ -32,7 +32,7 @@ std::shared_ptr<scpi::server::Device> meter() {
   d->on("LENgth", {}, [](scpi::server::Request& r) { r.reply_int(static_cast<long long>(r.params.text(0).size())); });
   d->on("SLOW", {}, [](scpi::server::Request& r) {
     r.reply("slow");
-    r.delay_s = 0.3;
+    r.delay_s = 2.0;  // far beyond the 50 ms read timeout and 20 ms cancel below, even on a loaded machine
   });
   return d;
 }
@@ -218,7 +218,7 @@ TEST_CASE("a response to a query whose read timed out is stale: its message id t
   auto link = b.link();
   REQUIRE(run(b.io, link->connect(io::Millis(2000))));
   REQUIRE(run(b.io, link->write("SLOW?\n", io::Millis(2000))));
-  auto late = b.read_line(*link, io::Millis(50));  // the twin takes 300 ms
+  auto late = b.read_line(*link, io::Millis(50));  // the twin takes 2 s
   REQUIRE_FALSE(late);
   CHECK(late.error().code == Errc::timeout);
   REQUIRE(run(b.io, link->write("*IDN?\n", io::Millis(2000))));
