@@ -22,6 +22,8 @@ def main() -> int:
             if line.startswith("simulated station"):
                 break
             name, kind, address = line.split()
+            if not address.startswith("tcp://"):
+                continue  # the same twin over HiSLIP, listed as "name (HiSLIP) TCPIP0::...::INSTR"
             ports[kind] = int(address.rsplit(":", 1)[1])
         assert "optical_switch" in ports, ports
 

@@ -100,7 +100,7 @@ TEST_CASE("a TCPIP INSTR resource without a device name reaches inst0") {
 }
 
 TEST_CASE("VXI-11 addresses that make no sense are refused naming the address") {
-  for (const char* bad : {"TCPIP0::host::hislip0::INSTR", "vxi11://", "vxi11://host:0/inst0", "vxi11://host:/inst0",
+  for (const char* bad : {"vxi11://", "vxi11://host:0/inst0", "vxi11://host:/inst0",
                           "vxi11://host/", "TCPIP0::a:b::inst0::INSTR", "vxi11://host/in st0"}) {
     INFO(bad);
     auto r = io::parse_address(bad);
