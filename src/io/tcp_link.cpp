@@ -17,41 +17,12 @@ using asio::ip::tcp;
 TcpLink::TcpLink(asio::any_io_executor executor, std::string host, std::uint16_t port)
     : executor_(executor), host_(std::move(host)), port_(port), socket_(executor), watchdog_(executor) {}
 
-std::uint64_t TcpLink::arm(Millis timeout) {
-  const std::uint64_t token = ++operation_;
-  watchdog_.expires_after(timeout);
-  watchdog_.async_wait([this, token](const boost::system::error_code& ec) {
-    // A handler queued just before disarm() must not cancel the next operation.
-    if (ec || token != operation_) return;
-    fired_for_ = token;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-  });
-  return token;
-}
-
-bool TcpLink::disarm(std::uint64_t token) {
-  const bool fired = fired_for_ == token;
-  ++operation_;
-  watchdog_.cancel();
-  return fired;
-}
-
 TcpLink::~TcpLink() { close(); }
 
 std::string TcpLink::describe() const { return "tcp://" + host_port(host_, port_); }
 
 Error TcpLink::map_error(const boost::system::error_code& ec, std::string_view during) const {
-  namespace ae = asio::error;
-  Errc code = Errc::io;
-  if (ec == ae::operation_aborted) code = Errc::cancelled;
-  else if (ec == ae::eof || ec == ae::connection_reset || ec == ae::broken_pipe || ec == ae::connection_aborted ||
-           ec == ae::not_connected)
-    code = Errc::disconnected;
-  else if (ec == ae::connection_refused || ec == ae::host_unreachable || ec == ae::network_unreachable ||
-           ec == ae::host_not_found || ec == ae::host_not_found_try_again)
-    code = Errc::unreachable;
-  return make_error(code, fmt::format("{} {}: {}", during, describe(), ec.message()));
+  return make_error(socket_errc(ec), fmt::format("{} {}: {}", during, describe(), ec.message()));
 }
 
 asio::awaitable<Status> TcpLink::connect(Millis timeout) {
@@ -83,11 +54,11 @@ asio::awaitable<Status> TcpLink::connect(Millis timeout) {
 
 asio::awaitable<Status> TcpLink::write(std::string_view bytes, Millis timeout) {
   if (!socket_.is_open()) co_return fail(Errc::disconnected, fmt::format("{} is not connected", describe()));
-  const auto guard = arm(timeout);
+  const auto guard = watchdog_.arm(timeout, socket_);
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
                                             asio::as_tuple(asio::use_awaitable));
   (void)n;
-  if (disarm(guard)) co_return fail(Errc::timeout, fmt::format("write to {} blocked longer than {} ms", describe(), timeout.count()));
+  if (watchdog_.disarm(guard)) co_return fail(Errc::timeout, fmt::format("write to {} blocked longer than {} ms", describe(), timeout.count()));
   if (ec) {
     if (ec != asio::error::operation_aborted) close();
     co_return fail(map_error(ec, "writing to"));
@@ -97,10 +68,10 @@ asio::awaitable<Status> TcpLink::write(std::string_view bytes, Millis timeout) {
 
 asio::awaitable<Result<std::size_t>> TcpLink::read_some(std::span<char> buffer, Millis timeout) {
   if (!socket_.is_open()) co_return fail(Errc::disconnected, fmt::format("{} is not connected", describe()));
-  const auto guard = arm(timeout);
+  const auto guard = watchdog_.arm(timeout, socket_);
   auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()),
                                                   asio::as_tuple(asio::use_awaitable));
-  if (disarm(guard)) co_return fail(Errc::timeout, fmt::format("no reply from {} within {} ms", describe(), timeout.count()));
+  if (watchdog_.disarm(guard)) co_return fail(Errc::timeout, fmt::format("no reply from {} within {} ms", describe(), timeout.count()));
   if (ec) {
     if (ec != asio::error::operation_aborted) close();
     co_return fail(map_error(ec, "reading from"));

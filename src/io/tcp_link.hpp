@@ -2,6 +2,8 @@
 // Raw-socket SCPI over TCP (port 5025 by convention).
 #include "io/link.hpp"
 
+#include "io/socket_guard.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -22,18 +24,12 @@ class TcpLink final : public Link {
 
  private:
   Error map_error(const boost::system::error_code& ec, std::string_view during) const;
-  // One watchdog per link, re-armed for each read or write: cheaper than a timer and a
-  // parallel group per operation on the hot query path. Returns a token for disarm().
-  std::uint64_t arm(Millis timeout);
-  bool disarm(std::uint64_t token);  // true when the watchdog fired for this operation
 
   boost::asio::any_io_executor executor_;
   std::string host_;
   std::uint16_t port_;
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer watchdog_;
-  std::uint64_t operation_ = 0;    // generation of the guarded operation in progress
-  std::uint64_t fired_for_ = 0;    // generation the watchdog last fired for
+  OperationWatchdog watchdog_;
 };
 
 }  // namespace ledlab::io

@@ -15,37 +15,8 @@ using asio::ip::tcp;
 Channel::Channel(asio::any_io_executor executor, std::string name)
     : name_(std::move(name)), socket_(executor), watchdog_(executor) {}
 
-std::uint64_t Channel::arm(Millis timeout) {
-  const std::uint64_t token = ++operation_;
-  watchdog_.expires_after(timeout);
-  watchdog_.async_wait([this, token](const boost::system::error_code& ec) {
-    if (ec || token != operation_) return;  // a late handler must not cancel the next operation
-    fired_for_ = token;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-  });
-  return token;
-}
-
-bool Channel::disarm(std::uint64_t token) {
-  const bool fired = fired_for_ == token;
-  ++operation_;
-  watchdog_.cancel();
-  return fired;
-}
-
 Error Channel::map_error(const boost::system::error_code& ec, std::string_view during) const {
-  namespace ae = asio::error;
-  Errc code = Errc::io;
-  if (ec == ae::operation_aborted)
-    code = Errc::cancelled;
-  else if (ec == ae::eof || ec == ae::connection_reset || ec == ae::broken_pipe || ec == ae::connection_aborted ||
-           ec == ae::not_connected)
-    code = Errc::disconnected;
-  else if (ec == ae::connection_refused || ec == ae::host_unreachable || ec == ae::network_unreachable ||
-           ec == ae::host_not_found || ec == ae::host_not_found_try_again)
-    code = Errc::unreachable;
-  return make_error(code, fmt::format("{} {}: {}", during, name_, ec.message()));
+  return make_error(socket_errc(ec), fmt::format("{} {}: {}", during, name_, ec.message()));
 }
 
 asio::awaitable<Status> Channel::connect(const std::string& host, std::uint16_t port, Millis timeout) {
@@ -76,10 +47,10 @@ asio::awaitable<Status> Channel::connect(const std::string& host, std::uint16_t 
 
 asio::awaitable<Status> Channel::send(std::string bytes, Millis timeout) {
   if (!socket_.is_open()) co_return fail(Errc::disconnected, fmt::format("{} is not connected", name_));
-  const auto guard = arm(timeout);
+  const auto guard = watchdog_.arm(timeout, socket_);
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes), asio::as_tuple(asio::use_awaitable));
   (void)n;
-  if (disarm(guard)) {
+  if (watchdog_.disarm(guard)) {
     // Part of a message may be out: the stream is out of step, only a new connection mends it.
     close();
     co_return fail(Errc::timeout, fmt::format("write to {} blocked longer than {} ms", name_, timeout.count()));
@@ -93,7 +64,7 @@ asio::awaitable<Status> Channel::send(std::string bytes, Millis timeout) {
 
 asio::awaitable<Result<Message>> Channel::receive(std::uint64_t max_payload, Millis timeout) {
   if (!socket_.is_open()) co_return fail(Errc::disconnected, fmt::format("{} is not connected", name_));
-  const auto guard = arm(timeout);
+  const auto guard = watchdog_.arm(timeout, socket_);
   std::array<char, kHeaderBytes> head{};
   auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(head), asio::as_tuple(asio::use_awaitable));
   // Stopped inside a message (a partial header, or in the payload), the stream is out of step.
@@ -102,7 +73,7 @@ asio::awaitable<Result<Message>> Channel::receive(std::uint64_t max_payload, Mil
   if (!ec) {
     const auto decoded = decode_header(head, max_payload);
     if (decoded.fault != HeaderFault::none) {
-      disarm(guard);
+      watchdog_.disarm(guard);
       close();
       if (decoded.fault == HeaderFault::bad_prologue)
         co_return fail(Errc::protocol, fmt::format("{}: message header does not start with \"HS\" (IVI-6.1 section "
@@ -122,7 +93,7 @@ asio::awaitable<Result<Message>> Channel::receive(std::uint64_t max_payload, Mil
       inside = static_cast<bool>(pec);
     }
   }
-  const bool fired = disarm(guard);
+  const bool fired = watchdog_.disarm(guard);
   if (inside) close();
   if (fired) {
     // Between messages the stream is intact, but a reply may still be on its way: the caller

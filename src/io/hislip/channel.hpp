@@ -7,6 +7,8 @@
 #include "io/hislip/message.hpp"
 #include "io/link.hpp"
 
+#include "io/socket_guard.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -30,14 +32,10 @@ class Channel {
 
  private:
   Error map_error(const boost::system::error_code& ec, std::string_view during) const;
-  std::uint64_t arm(Millis timeout);
-  bool disarm(std::uint64_t token);
 
   std::string name_;  // "hislip://host:port/hislip0 (synchronous channel)"
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer watchdog_;
-  std::uint64_t operation_ = 0;
-  std::uint64_t fired_for_ = 0;
+  OperationWatchdog watchdog_;
 };
 
 }  // namespace ledlab::io::hislip

@@ -2,6 +2,7 @@
 
 #include "io/address.hpp"
 #include "io/modbus/protocol.hpp"
+#include "io/socket_guard.hpp"
 #include "io/with_timeout.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -23,16 +24,7 @@ TcpTransport::~TcpTransport() { close(); }
 std::string TcpTransport::describe() const { return fmt::format("modbus-tcp://{}?unit={}", host_port(host_, port_), unit_); }
 
 Error TcpTransport::map_error(const boost::system::error_code& ec, std::string_view during) const {
-  namespace ae = asio::error;
-  Errc code = Errc::io;
-  if (ec == ae::operation_aborted) code = Errc::cancelled;
-  else if (ec == ae::eof || ec == ae::connection_reset || ec == ae::broken_pipe || ec == ae::connection_aborted ||
-           ec == ae::not_connected)
-    code = Errc::disconnected;
-  else if (ec == ae::connection_refused || ec == ae::host_unreachable || ec == ae::network_unreachable ||
-           ec == ae::host_not_found || ec == ae::host_not_found_try_again)
-    code = Errc::unreachable;
-  return make_error(code, fmt::format("{} {}: {}", during, describe(), ec.message()));
+  return make_error(socket_errc(ec), fmt::format("{} {}: {}", during, describe(), ec.message()));
 }
 
 Error TcpTransport::broken(std::string what) {

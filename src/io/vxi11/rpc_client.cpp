@@ -21,36 +21,8 @@ Client::Client(asio::any_io_executor executor, std::string name, RecordLimits li
       // a random value keeps a reconnected client's calls apart from a previous one's.
       xid_(static_cast<std::uint32_t>(std::random_device{}())) {}
 
-std::uint64_t Client::arm(Millis timeout) {
-  const std::uint64_t token = ++operation_;
-  watchdog_.expires_after(timeout);
-  watchdog_.async_wait([this, token](const boost::system::error_code& ec) {
-    if (ec || token != operation_) return;
-    fired_for_ = token;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-  });
-  return token;
-}
-
-bool Client::disarm(std::uint64_t token) {
-  const bool fired = fired_for_ == token;
-  ++operation_;
-  watchdog_.cancel();
-  return fired;
-}
-
 Error Client::map_error(const boost::system::error_code& ec, std::string_view during) const {
-  namespace ae = asio::error;
-  Errc code = Errc::io;
-  if (ec == ae::operation_aborted) code = Errc::cancelled;
-  else if (ec == ae::eof || ec == ae::connection_reset || ec == ae::broken_pipe || ec == ae::connection_aborted ||
-           ec == ae::not_connected)
-    code = Errc::disconnected;
-  else if (ec == ae::connection_refused || ec == ae::host_unreachable || ec == ae::network_unreachable ||
-           ec == ae::host_not_found || ec == ae::host_not_found_try_again)
-    code = Errc::unreachable;
-  return make_error(code, fmt::format("{} {}: {}", during, name_, ec.message()));
+  return make_error(socket_errc(ec), fmt::format("{} {}: {}", during, name_, ec.message()));
 }
 
 asio::awaitable<Status> Client::connect(const std::string& host, std::uint16_t port, Millis timeout) {
@@ -98,10 +70,10 @@ asio::awaitable<Result<std::string>> Client::call(std::uint32_t program, std::ui
   } in_call{in_call_ = true};
 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto guard = arm(timeout);
+  auto guard = watchdog_.arm(timeout, socket_);
   auto [wec, written] = co_await asio::async_write(socket_, asio::buffer(record), asio::as_tuple(asio::use_awaitable));
   (void)written;
-  const bool write_timed_out = disarm(guard);
+  const bool write_timed_out = watchdog_.disarm(guard);
   if (wec || write_timed_out) {
     close();  // part of a record may have gone out: the stream is out of step
     if (write_timed_out) co_return fail(Errc::timeout, fmt::format("sending to {} blocked longer than {} ms", name_, timeout.count()));
@@ -126,9 +98,9 @@ asio::awaitable<Result<std::string>> Client::call(std::uint32_t program, std::ui
       co_return std::string((**next).substr(in.position()));
     }
     const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
-    guard = arm(std::max(left, Millis(0)));
+    guard = watchdog_.arm(std::max(left, Millis(0)), socket_);
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
-    if (disarm(guard)) co_return fail(Errc::timeout, fmt::format("no reply from {} within {} ms", name_, timeout.count()));
+    if (watchdog_.disarm(guard)) co_return fail(Errc::timeout, fmt::format("no reply from {} within {} ms", name_, timeout.count()));
     if (ec) {
       if (ec != asio::error::operation_aborted) close();
       co_return fail(map_error(ec, "reading from"));

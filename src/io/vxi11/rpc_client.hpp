@@ -7,6 +7,8 @@
 #include "io/link.hpp"
 #include "io/vxi11/rpc.hpp"
 
+#include "io/socket_guard.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -35,20 +37,16 @@ class Client {
 
  private:
   Error map_error(const boost::system::error_code& ec, std::string_view during) const;
-  std::uint64_t arm(Millis timeout);
-  bool disarm(std::uint64_t token);
   std::string frame_call(std::uint32_t xid, std::uint32_t program, std::uint32_t version, std::uint32_t procedure,
                          std::string_view args) const;
 
   boost::asio::any_io_executor executor_;
   std::string name_;
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer watchdog_;
+  OperationWatchdog watchdog_;
   RecordLimits limits_;
   RecordBuffer received_;
   std::uint32_t xid_;
-  std::uint64_t operation_ = 0;
-  std::uint64_t fired_for_ = 0;
   bool in_call_ = false;
 };
 
