@@ -1,6 +1,7 @@
 #include "scpi/server/hislip_server.hpp"
 
 #include "core/log.hpp"
+#include "scpi/server/acceptor.hpp"
 #include "scpi/server/hislip_wire.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -106,12 +107,7 @@ void HislipServer::add(std::shared_ptr<Device> device, std::vector<std::string> 
 }
 
 void HislipServer::start() {
-  tcp::endpoint endpoint(asio::ip::make_address(bind_), port_);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen();
-  port_ = acceptor_.local_endpoint().port();
+  port_ = listen_on(acceptor_, bind_, port_);
   asio::co_spawn(
       io_, [self = shared_from_this()] { return self->accept_loop(); }, asio::detached);
 }
@@ -137,13 +133,15 @@ std::uint16_t HislipServer::new_session_id() {
 }
 
 asio::awaitable<void> HislipServer::accept_loop() {
+  AcceptBackoff backoff(io_, fmt::format("HiSLIP twin server on port {}", port_));
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-      log::warn(kModule, "accept on port {} failed: {}", port_, ec.message());
+      co_await backoff.failed(ec);
       continue;
     }
+    backoff.succeeded();
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto shared = std::make_shared<tcp::socket>(std::move(socket));

@@ -1,6 +1,7 @@
 #include "scpi/server/modbus_server.hpp"
 
 #include "core/log.hpp"
+#include "scpi/server/acceptor.hpp"
 #include "scpi/server/reply_pacing.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -28,12 +29,7 @@ ModbusServer::ModbusServer(asio::io_context& io, std::shared_ptr<Device> device,
       clock_(clock ? std::move(clock) : std::make_shared<Clock>(1.0)), acceptor_(io) {}
 
 void ModbusServer::start() {
-  tcp::endpoint endpoint(asio::ip::make_address(bind_), port_);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen();
-  port_ = acceptor_.local_endpoint().port();
+  port_ = listen_on(acceptor_, bind_, port_);
   asio::co_spawn(io_, [self = shared_from_this()] { return self->accept_loop(); }, asio::detached);
 }
 
@@ -45,12 +41,15 @@ void ModbusServer::stop() {
 }
 
 asio::awaitable<void> ModbusServer::accept_loop() {
+  AcceptBackoff backoff(io_, "Modbus TCP twin");
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      co_await backoff.failed(ec);
       continue;
     }
+    backoff.succeeded();
     boost::system::error_code ignored;
     if (device().faults().in_outage()) {
       socket.close(ignored);

@@ -1,6 +1,7 @@
 #include "scpi/server/server.hpp"
 
 #include "core/log.hpp"
+#include "scpi/server/acceptor.hpp"
 #include "scpi/server/message_reader.hpp"
 #include "scpi/server/reply_pacing.hpp"
 
@@ -22,10 +23,6 @@ using asio::ip::tcp;
 
 namespace {
 constexpr std::string_view kModule = "twin";
-// Accept fails at once, again and again, while the process is out of descriptors (EMFILE,
-// ENFILE) or buffers: wait before trying again, longer each time, up to a second.
-constexpr auto kFirstAcceptBackoff = std::chrono::milliseconds(10);
-constexpr auto kMaxAcceptBackoff = std::chrono::milliseconds(1000);
 }  // namespace
 
 Server::Server(asio::io_context& io, std::shared_ptr<Device> device, std::string bind_address, std::uint16_t port,
@@ -34,12 +31,7 @@ Server::Server(asio::io_context& io, std::shared_ptr<Device> device, std::string
       acceptor_(io) {}
 
 void Server::start() {
-  tcp::endpoint endpoint(asio::ip::make_address(bind_), port_);
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen();
-  port_ = acceptor_.local_endpoint().port();
+  port_ = listen_on(acceptor_, bind_, port_);
   asio::co_spawn(io_, [self = shared_from_this()] { return self->accept_loop(); }, asio::detached);
 }
 
@@ -51,28 +43,16 @@ void Server::stop() {
 }
 
 asio::awaitable<void> Server::accept_loop() {
-  asio::steady_timer backoff_timer(io_);
-  auto backoff = std::chrono::steady_clock::duration(kFirstAcceptBackoff);
-  boost::system::error_code failing;  // the accept error in force; logged when it changes
+  AcceptBackoff backoff(io_, device_->identity().model);
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
       ++accept_failures_;
-      if (ec != failing)
-        log::warn(kModule, "{} accept failed: {}; retrying with a backoff of up to {} ms", device_->identity().model,
-                  ec.message(), kMaxAcceptBackoff.count());
-      failing = ec;
-      backoff_timer.expires_after(backoff);
-      co_await backoff_timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      backoff = std::min<std::chrono::steady_clock::duration>(backoff * 2, kMaxAcceptBackoff);
+      co_await backoff.failed(ec);
       continue;
     }
-    if (failing) {
-      log::warn(kModule, "{} accepts again (after: {})", device_->identity().model, failing.message());
-      failing = {};
-      backoff = kFirstAcceptBackoff;
-    }
+    backoff.succeeded();
     boost::system::error_code ignored;
     if (device_->faults().in_outage()) {  // powered off: nothing answers
       socket.close(ignored);

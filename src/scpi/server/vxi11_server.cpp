@@ -1,6 +1,7 @@
 #include "scpi/server/vxi11_server.hpp"
 
 #include "core/log.hpp"
+#include "scpi/server/acceptor.hpp"
 #include "io/vxi11/protocol.hpp"
 #include "scpi/server/message_reader.hpp"
 #include "scpi/server/reply_pacing.hpp"
@@ -141,18 +142,10 @@ void Vxi11Server::add_device(const std::string& name, std::shared_ptr<Device> de
 
 void Vxi11Server::start() {
   const auto address = asio::ip::make_address(options_.bind_address);
-  const auto listen = [&](tcp::acceptor& acceptor, std::uint16_t port) {
-    tcp::endpoint endpoint(address, port);
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(tcp::acceptor::reuse_address(true));
-    acceptor.bind(endpoint);
-    acceptor.listen();
-    return acceptor.local_endpoint().port();
-  };
-  core_port_ = listen(core_, 0);
-  abort_port_ = listen(abort_, 0);
+  core_port_ = listen_on(core_, address, 0);
+  abort_port_ = listen_on(abort_, address, 0);
   if (options_.portmapper) {
-    portmapper_port_ = listen(portmapper_tcp_, options_.portmapper_port);
+    portmapper_port_ = listen_on(portmapper_tcp_, address, options_.portmapper_port);
     // The UDP portmapper answers on the same port number (RFC 1833 section 3); it also takes
     // broadcasts, which is how `lxi discover` and VISA's LAN discovery find instruments.
     udp::endpoint endpoint(address, portmapper_port_);
@@ -181,13 +174,15 @@ void Vxi11Server::stop() {
 }
 
 asio::awaitable<void> Vxi11Server::accept_loop(tcp::acceptor& acceptor, Channel channel) {
+  AcceptBackoff backoff(io_, "VXI-11 twin server");
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      log::warn(kModule, "accept failed: {}", ec.message());
-      continue;  // the raw-socket Server's backoff is not needed here: twins have few clients
+      co_await backoff.failed(ec);
+      continue;
     }
+    backoff.succeeded();
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto shared = std::make_shared<tcp::socket>(std::move(socket));
