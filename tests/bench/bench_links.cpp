@@ -16,6 +16,7 @@
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <optional>
@@ -128,18 +129,44 @@ int main(int argc, char** argv) {
   rows.push_back({"Modbus RTU (pty, 3200 map)", "modbus-rtu:///dev/ttyBENCH?baud=115200&unit=1&map=eurotherm-3200",
                   "eurotherm-3200", "PV?"});
 
-  fmt::print("Query round trips per second to the chamber twin, {} queries per link kind\n", n);
-  double baseline = 0;  // the first row's rate: raw TCP
-  for (const auto& row : rows) {
-    const auto m = measure(row, n);
-    if (&row == &rows.front()) baseline = m.per_s;
-    if (!m.error.empty()) {
-      fmt::print("  {:<26} not measured: {}\n", row.label, m.error);
+  // Rounds interleave the rows, so a burst of load elsewhere on the machine falls on all of
+  // them alike; each row's figure is its median round, each ratio the median of the per-round
+  // ratios to raw TCP measured in the same round.
+  const int rounds = argc > 2 ? std::clamp(std::atoi(argv[2]), 1, 99) : 5;
+  fmt::print("Query round trips per second to the chamber twin: {} queries per link kind, median of {} rounds\n", n,
+             rounds);
+  std::vector<std::vector<double>> rates(rows.size()), ratios(rows.size());
+  std::vector<std::string> errors(rows.size());
+  std::vector<int> failures(rows.size(), 0);
+  for (int r = 0; r < rounds; ++r) {
+    double baseline = 0;  // this round's raw TCP
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto m = measure(rows[i], n);
+      if (i == 0) baseline = m.per_s;
+      if (!m.error.empty()) {
+        errors[i] = m.error;
+        continue;
+      }
+      failures[i] += m.failures;
+      rates[i].push_back(m.per_s);
+      if (baseline > 0) ratios[i].push_back(m.per_s / baseline);
+    }
+  }
+  const auto median = [](std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::ranges::sort(v);
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rates[i].empty()) {
+      fmt::print("  {:<26} not measured: {}\n", rows[i].label, errors[i]);
       continue;
     }
-    const std::string ratio = baseline > 0 ? fmt::format("{:.2f}", m.per_s / baseline) : "n/a";
-    fmt::print("  {:<26} {:<8} {:>9.0f} /s   ratio to raw TCP {}{}\n", row.label, row.query, m.per_s, ratio,
-               m.failures ? fmt::format("   !! {} failed", m.failures) : "");
+    const auto [lo, hi] = std::ranges::minmax(rates[i]);
+    const std::string ratio = ratios[i].empty() ? "n/a" : fmt::format("{:.2f}", median(ratios[i]));
+    fmt::print("  {:<26} {:<6} {:>8.0f} /s (rounds {:.0f}..{:.0f})   ratio to raw TCP {}{}\n", rows[i].label,
+               rows[i].query, median(rates[i]), lo, hi, ratio,
+               failures[i] ? fmt::format("   !! {} failed", failures[i]) : "");
   }
   return 0;
 }
