@@ -23,6 +23,8 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer targets (ctest -L fuzz): clang++ and its fuzzer/sanitizer runtimes
   umockdev                  # USBTMC tests: a fake /sys and /dev with a usbmon replay, no hardware
   libmodbus-dev             # Modbus tests: an independent Modbus TCP/RTU client and server for the link and the twins
+  lxi-tools                 # VXI-11 tests: `lxi discover` must find the twins by broadcast
+  iproute2                  # tests that make their own network namespace (lo up, veth for broadcast, multicast route)
 )
 
 missing=()
