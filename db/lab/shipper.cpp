@@ -17,12 +17,16 @@ namespace {
 
 constexpr std::string_view kLog = "lab";
 
-double now_s() {
+double now_s() { return now_unix_s(); }
+std::string scrub(std::string message, const std::string& url) { return scrub_url(std::move(message), url); }
+
+}  // namespace
+
+double now_unix_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// A message as it may be shown or stored: the URL only redacted, its password nowhere.
-std::string scrub(std::string message, const std::string& url) {
+std::string scrub_url(std::string message, const std::string& url) {
   const std::string redacted = redact_url(url);
   for (std::size_t at; !url.empty() && (at = message.find(url)) != std::string::npos;)
     message.replace(at, url.size(), redacted);
@@ -31,8 +35,6 @@ std::string scrub(std::string message, const std::string& url) {
     message.replace(at, password.size(), "***");
   return message;
 }
-
-}  // namespace
 
 Result<ShipCounts> ship_pending(PgConnection& lab, db::Reader& store, const ShipperOptions& options) {
   ShipSession session(lab, store, options);

@@ -46,6 +46,10 @@ inline constexpr std::int64_t kFullChunkSamples = 65536;
 
 class ShipSession;
 
+// A message as it may be shown or stored: `url` in it redacted, its password nowhere.
+std::string scrub_url(std::string message, const std::string& url);
+double now_unix_s();
+
 // One pass: ships everything committed in `store` now, run by run, each in bounded transactions.
 // Refuses (Errc::config) a role whose station is not options.station; Errc::storage "another
 // shipper holds station X" while another session holds the station's advisory lock.
