@@ -105,9 +105,9 @@ Status ShipSession::supersede(RunId run, const RunKey& key, const std::vector<Se
           {key.month, key.uuid, series_text, std::to_string(first)});
       if (!gone) return fail(gone.error());
       const std::span<const double> st(d.straddle_t), sv(d.straddle_v);
-      if (auto s = copy_chunk(lab_, "ledlab.chunks", key, id, make_chunk_row(first, st.first(keep), sv.first(keep))); !s)
+      if (auto s = copy_chunk(lab_, "chunks", key, id, make_chunk_row(first, st.first(keep), sv.first(keep))); !s)
         return s;
-      if (auto s = copy_chunk(lab_, "ledlab.superseded_chunks", key, id,
+      if (auto s = copy_chunk(lab_, "superseded_chunks", key, id,
                               make_chunk_row(d.from, st.subspan(keep), sv.subspan(keep)));
           !s)
         return s;

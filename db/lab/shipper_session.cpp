@@ -256,9 +256,8 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
   for (const auto& s : *series)
     if (!marks->series.contains(s.id)) fresh.push_back(&s);
   if (!fresh.empty()) {
-    auto copied = lab_.copy_in(
-        "COPY ledlab.series(run_month, run_uuid, station, series_id, lane, quantity, unit, conditions) "
-        "FROM STDIN (FORMAT binary)",
+    auto copied = copy_rows(
+        lab_, "series", "run_month, run_uuid, station, series_id, lane, quantity, unit, conditions",
         [&](CopyWriter& out) -> Status {
           for (const SeriesRecord* s : fresh) {
             out.begin_row(8);
@@ -315,7 +314,7 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
   bool samples_done = true;
   if (!plans.empty()) {
     ShipCounts piece;
-    auto copied = lab_.copy_in(fmt::format("COPY ledlab.chunks({}) FROM STDIN (FORMAT binary)", kChunkColumns),
+    auto copied = copy_rows(lab_, "chunks", kChunkColumns,
                                [&](CopyWriter& out) -> Status {
                                  for (Plan& p : plans) {
                                    if (budget <= 0 || bytes >= kMaxChunkBytesPerTransaction) return {};
@@ -349,7 +348,7 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
     auto results = results_after(conn, id, marks->results, limit);
     if (!results) return fail(results.error());
     if (!results->empty()) {
-      auto copied = lab_.copy_in(fmt::format("COPY ledlab.results({}) FROM STDIN (FORMAT binary)", kResultColumns),
+      auto copied = copy_rows(lab_, "results", kResultColumns,
                                  [&](CopyWriter& out) -> Status {
                                    for (const auto& r : *results) put_result(out, key, r);
                                    return {};
@@ -365,9 +364,8 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
     auto events = events_after(conn, id, marks->events, limit);
     if (!events) return fail(events.error());
     if (!events->empty()) {
-      auto copied = lab_.copy_in(
-          "COPY ledlab.events(run_month, run_uuid, station, event_id, t_s, kind, source, message, data) "
-          "FROM STDIN (FORMAT binary)",
+      auto copied = copy_rows(
+          lab_, "events", "run_month, run_uuid, station, event_id, t_s, kind, source, message, data",
           [&](CopyWriter& out) -> Status {
             for (const auto& e : *events) put_event(out, key, e);
             return {};
