@@ -102,6 +102,25 @@ TEST_CASE("two simulated stations running at once into one database each arrive 
   }
 }
 
+TEST_CASE("a run whose lab database is stopped in the middle and started again later ships every sample exactly once") {
+  const auto dbname = lab_cluster().create_database();
+  const auto st = add_lab_station(dbname, "outage_run");
+  const std::string db = fresh_store("lab-outage-run.sqlite");
+  ::setenv("LEDLAB_LAB_DB", st.url.c_str(), 1);
+  // Real time at 3600x: a step a wall second, eight of them.
+  HeadlessRun run("run " + write_script("lab_outage_steps.lua", kSteps) + " --station " + station_file("outage_run") +
+                      " --sim --db " + db + " -p steps=8 --lab-grace 120",
+                  in_build("lab-outage-run.log"));
+  ::unsetenv("LEDLAB_LAB_DB");
+  REQUIRE(run.wait_for("step 2 done", 120));
+  lab_cluster().stop();
+  REQUIRE(run.wait_for("step 5 done", 120));
+  lab_cluster().start();
+  INFO(run.text());
+  REQUIRE(run.exit_code() == 0);
+  require_store_in_lab(dbname, db);
+}
+
 TEST_CASE("ledlab lab ship --follow killed with SIGKILL mid-shipment and restarted ships every sample exactly once") {
   const auto dbname = lab_cluster().create_database();
   const auto st = add_lab_station(dbname, "killed");
