@@ -103,6 +103,14 @@ std::string one_line(std::string_view m) {
   return s;
 }
 
+// With sslmode=prefer libpq tries TLS, then plain TCP, and reports both failures: when they
+// are the same words, once is enough.
+std::string once(std::string m) {
+  const std::size_t half = m.size() / 2;
+  if (m.size() % 2 == 1 && m[half] == ' ' && m.compare(0, half, m, half + 1) == 0) m.resize(half);
+  return m;
+}
+
 // What PQconnectdb said, classified: a server that is not there (yet) is worth retrying; one
 // that refuses us is not (libpq gives no SQLSTATE for most connection failures).
 bool refused_by_server(std::string_view m) {
@@ -133,7 +141,7 @@ Result<PgConnection> PgConnection::connect(const std::string& url, int connect_t
   c.conn_.reset(PQconnectdbParams(keys, values, 1));
   if (!c.conn_) return fail(Errc::storage, "lab database " + redact_url(url) + ": out of memory");
   if (PQstatus(c.conn_.get()) != CONNECTION_OK) {
-    const std::string m = scrub(one_line(PQerrorMessage(c.conn_.get())), url_password(url));
+    const std::string m = scrub(once(one_line(PQerrorMessage(c.conn_.get()))), url_password(url));
     return fail(refused_by_server(m) ? Errc::storage : Errc::unreachable, "lab database " + redact_url(url) + ": " + m);
   }
   return c;
@@ -150,8 +158,10 @@ std::string PgConnection::tls_version() const {
 
 std::string PgConnection::server_version() const {
   if (!conn_) return {};
+  // Distributions append their build: "15.18 (Debian 15.18-0+deb12u1)".
   const char* v = PQparameterStatus(conn_.get(), "server_version");
-  return v ? v : "";
+  std::string s = v ? v : "";
+  return s.substr(0, s.find(' '));
 }
 
 std::string PgConnection::user() const {
