@@ -1,5 +1,6 @@
 #pragma once
-// A private PostgreSQL 15 cluster for one test program: a fresh temporary directory, TCP on a
+// A private PostgreSQL 15 cluster for one test program: a fresh temporary directory
+// ($LEDLAB_PG_TMPDIR, else /dev/shm when roomy, else /tmp), TCP on a
 // free loopback port, SCRAM-SHA-256 passwords, TLS with a self-signed certificate. initdb runs
 // once per build directory (${LEDLAB_BINARY_DIR}/pg-template, under an flock so parallel
 // ctest processes share it); each cluster copies the template, so starting one takes well
