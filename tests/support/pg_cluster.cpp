@@ -55,7 +55,14 @@ fs::path template_dir() { return fs::path(LEDLAB_BINARY_DIR) / "pg-template"; }
 // Named after what the template holds: a change to init_cluster's options bumps it.
 constexpr const char* kTemplateReady = "ledlab-template-v2";
 
-bool alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+// A zombie counts as dead: it holds no files, ports or shared memory any more.
+bool alive(pid_t pid) {
+  if (pid <= 0) return false;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), {});
+  const auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z' && stat[close + 2] != 'X';
+}
 
 pid_t read_pid(const fs::path& file) {
   std::ifstream f(file);

@@ -34,6 +34,7 @@ class PgCluster {
   void start();        // again, same port and data
   void kill_server();  // SIGKILL the postmaster and every backend at once: a crash
   bool running() const { return pid_ > 0; }
+  pid_t server_pid() const { return pid_; }  // the postmaster; -1 when stopped
 
   int port() const { return port_; }
   static constexpr std::string_view admin_password() { return "ledlab-test-admin"; }
