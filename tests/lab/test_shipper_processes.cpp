@@ -185,9 +185,9 @@ TEST_CASE("a run killed and resumed ends with the lab copy equal to the local on
   REQUIRE(waitpid(run.pid, &status, 0) == run.pid);
   run.pid = -1;
   const std::string log = run.text();
-  const auto line = log.starts_with("run ") ? 0 : log.find("\nrun ") + 1;  // "run <uuid> started: ..."
-  REQUIRE(line != std::string::npos + 1);
-  const std::string uuid = log.substr(line + 4, 36);
+  const auto at = log.starts_with("run ") ? 0 : log.find("\nrun ");  // "run <uuid> started: ..."
+  REQUIRE(at != std::string::npos);
+  const std::string uuid = log.substr(at == 0 ? 4 : at + 5, 36);
   auto resumed = run_ledlab("resume " + uuid.substr(0, 8) + " --db " + db + " --station " + station_file("resumed") +
                             " --lab-grace 120");
   ::unsetenv("LEDLAB_LAB_DB");
