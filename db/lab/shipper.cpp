@@ -197,8 +197,9 @@ void Shipper::loop() {
       }
     }
     if (clean) drained_.notify_all();
-    if (state && (shipped->runs + shipped->samples + shipped->results + shipped->events) > 0) {
-      if (auto runs = shipped_runs(*lab, options_.station)) (void)state->record_runs(*runs);
+    // The sidecar follows the runs this pass touched, not the station's whole history.
+    if (state && !session->touched().empty()) {
+      if (auto runs = shipped_runs(*lab, options_.station, session->touched())) (void)state->record_runs(*runs);
     }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, std::chrono::duration<double>(options_.poll_s),
