@@ -98,7 +98,7 @@ int lab_status(const std::string& store, const std::string& cli_lab, std::string
                got.events, totals->events);
   }
   if (!snap.last_error.empty()) fmt::print("last error ({}): {}\n", when(snap.last_error_s), snap.last_error);
-  if (snap.last_ok_s > 0) fmt::print("last shipped: {}\n", when(snap.last_ok_s));
+  if (snap.last_ok_s > 0) fmt::print("last connected: {}\n", when(snap.last_ok_s));
   return 0;
 }
 
