@@ -189,6 +189,19 @@ void register_lab_ship_commands(CLI::App& lab_app) {
   });
 }
 
+std::optional<engine::StationConfig> stored_station(const std::filesystem::path& store, const std::string& run) {
+  auto reader = db::Reader::open(store);
+  if (!reader) return std::nullopt;
+  auto found = reader->find_run(run);
+  if (!found) return std::nullopt;
+  const auto station = nlohmann::json::parse(found->station_json, nullptr, false);
+  if (!station.is_object() || !station.contains("text") || !station["text"].is_string()) return std::nullopt;
+  const std::string source = station.value("source", std::string("stored station"));
+  auto parsed = engine::parse_station(station["text"].get<std::string>(), source);
+  if (!parsed) return std::nullopt;
+  return std::move(*parsed);
+}
+
 void add_lab_options(CLI::App& cmd, LabShipping& o) {
   cmd.add_option("--lab", o.lab, "lab database to ship the run to (default: the station file's [lab] url, else "
                                  "$LEDLAB_LAB_DB)");
