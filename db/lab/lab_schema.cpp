@@ -14,9 +14,14 @@ namespace {
 // lab with years of runs keeps its indexes small. `json`, not `jsonb`: stored text comes back
 // byte for byte, as the local store holds it.
 constexpr const char* kV1 = R"sql(
+-- Looked up first: an owner without CREATEROLE may init a second database once the roles exist.
 DO $roles$ BEGIN
-  BEGIN CREATE ROLE ledlab_station NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-  BEGIN CREATE ROLE ledlab_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledlab_station') THEN
+    BEGIN CREATE ROLE ledlab_station NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledlab_reader') THEN
+    BEGIN CREATE ROLE ledlab_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  END IF;
 END $roles$;
 
 CREATE SCHEMA IF NOT EXISTS ledlab;

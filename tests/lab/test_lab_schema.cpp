@@ -237,3 +237,15 @@ TEST_CASE("two admins initialising the same database at once both succeed and ap
   REQUIRE(rows);
   CHECK(rows->int64(0, 0) == 1);
 }
+
+TEST_CASE("a database owner without CREATEROLE initialises a second database once the group roles exist") {
+  cluster().create_database();  // the group roles now exist
+  const auto db = cluster().create_empty_database();
+  auto admin = connect_or_fail(cluster().admin_url(db));
+  const std::string owner = "lab_owner_" + db;
+  REQUIRE(admin.exec("CREATE ROLE " + owner + " LOGIN PASSWORD 'owner-pw'; ALTER DATABASE " + db + " OWNER TO " + owner));
+  auto as_owner = connect_or_fail(cluster().url(owner, "owner-pw", db));
+  auto migrated = migrate_lab(as_owner);
+  if (!migrated) FAIL(migrated.error().message);
+  CHECK(require_lab_schema(as_owner));
+}
