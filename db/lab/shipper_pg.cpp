@@ -130,28 +130,8 @@ void put_event(CopyWriter& out, const RunKey& key, const EventRow& row) {
   out.json(row.data);
 }
 
-Result<std::int64_t> copy_rows(PgConnection& lab, std::string_view table, std::string_view columns,
-                               const std::function<Status(CopyWriter&)>& produce) {
-  const std::string temp = fmt::format("pg_temp.ship_{}", table);
-  auto exists = lab.query("SELECT to_regclass($1) IS NOT NULL", {temp});
-  if (!exists) return fail(exists.error());
-  if (exists->text(0, 0) != "t") {
-    // A rollback of the transaction that created it drops it again: hence the check each time.
-    if (auto s = lab.exec(fmt::format("CREATE TEMP TABLE ship_{0} (LIKE ledlab.{0} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
-                                      table));
-        !s)
-      return fail(s.error());
-  }
-  auto copied = lab.copy_in(fmt::format("COPY {}({}) FROM STDIN (FORMAT binary)", temp, columns), produce);
-  if (!copied) return fail(copied.error());
-  if (*copied == 0) return copied;
-  if (auto s = lab.exec(fmt::format("INSERT INTO ledlab.{0}({1}) SELECT {1} FROM {2}; TRUNCATE {2}", table, columns, temp)); !s)
-    return fail(s.error());
-  return copied;
-}
-
 Status copy_chunk(PgConnection& lab, std::string_view table, const RunKey& key, SeriesId series, const ChunkRow& row) {
-  auto copied = copy_rows(lab, table, kChunkColumns, [&](CopyWriter& out) -> Status {
+  auto copied = lab.copy_into(fmt::format("ledlab.{}", table), kChunkColumns, [&](CopyWriter& out) -> Status {
     put_chunk(out, key, series, row);
     return {};
   });

@@ -58,14 +58,8 @@ void put_chunk(CopyWriter& out, const RunKey& key, SeriesId series, const ChunkR
 void put_result(CopyWriter& out, const RunKey& key, const ResultRow& row);
 void put_event(CopyWriter& out, const RunKey& key, const EventRow& row);
 
-// COPY ... FROM STDIN (FORMAT binary) into ledlab.<table>(columns). PostgreSQL refuses COPY FROM
-// into a table with row-level security (PostgreSQL docs, "COPY", Notes), which every ledlab
-// table has: the rows go into a temporary table of the same shape first (no RLS, this session's
-// own), then INSERT ... SELECT moves them, the policies checking every row. Result: rows copied.
-Result<std::int64_t> copy_rows(PgConnection& lab, std::string_view table, std::string_view columns,
-                               const std::function<Status(CopyWriter&)>& produce);
-
-// One chunk row written to `table` ("chunks" or "superseded_chunks") by a single COPY.
+// One chunk row written to ledlab.<table> ("chunks" or "superseded_chunks") by a single COPY
+// (PgConnection::copy_into: staged through a temporary table under row-level security).
 Status copy_chunk(PgConnection& lab, std::string_view table, const RunKey& key, SeriesId series, const ChunkRow& row);
 
 // What the lab database holds of each run of `station` (of those in `only` when it is not

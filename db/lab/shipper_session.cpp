@@ -258,8 +258,7 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
   for (const auto& s : *series)
     if (!marks->series.contains(s.id)) fresh.push_back(&s);
   if (!fresh.empty()) {
-    auto copied = copy_rows(
-        lab_, "series", "run_month, run_uuid, station, series_id, lane, quantity, unit, conditions",
+    auto copied = lab_.copy_into("ledlab.series", "run_month, run_uuid, station, series_id, lane, quantity, unit, conditions",
         [&](CopyWriter& out) -> Status {
           for (const SeriesRecord* s : fresh) {
             out.begin_row(8);
@@ -316,7 +315,7 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
   bool samples_done = true;
   if (!plans.empty()) {
     ShipCounts piece;
-    auto copied = copy_rows(lab_, "chunks", kChunkColumns,
+    auto copied = lab_.copy_into("ledlab.chunks", kChunkColumns,
                                [&](CopyWriter& out) -> Status {
                                  for (Plan& p : plans) {
                                    if (budget <= 0 || bytes >= kMaxChunkBytesPerTransaction) return {};
@@ -350,7 +349,7 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
     auto results = results_after(conn, id, marks->results, limit);
     if (!results) return fail(results.error());
     if (!results->empty()) {
-      auto copied = copy_rows(lab_, "results", kResultColumns,
+      auto copied = lab_.copy_into("ledlab.results", kResultColumns,
                                  [&](CopyWriter& out) -> Status {
                                    for (const auto& r : *results) put_result(out, key, r);
                                    return {};
@@ -366,8 +365,7 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
     auto events = events_after(conn, id, marks->events, limit);
     if (!events) return fail(events.error());
     if (!events->empty()) {
-      auto copied = copy_rows(
-          lab_, "events", "run_month, run_uuid, station, event_id, t_s, kind, source, message, data",
+      auto copied = lab_.copy_into("ledlab.events", "run_month, run_uuid, station, event_id, t_s, kind, source, message, data",
           [&](CopyWriter& out) -> Status {
             for (const auto& e : *events) put_event(out, key, e);
             return {};
