@@ -26,7 +26,6 @@
 //   reads every series' shipped count max(first_seq + n) from PostgreSQL every 10 ms. A
 //   reading's lag is from the return of the flush() that committed it to the start of the
 //   first poll that saw it (an upper bound, at most one poll period late); median, p95, max.
-#include "db/lab/lab_admin.hpp"
 #include "db/lab/pg.hpp"
 #include "db/lab/pg_copy.hpp"
 #include "db/lab/shipper.hpp"
@@ -243,7 +242,11 @@ LabDb fresh_lab_db(test::PgCluster& cluster) {
   const std::string password = "bench-password";
   const std::string name = cluster.create_database();
   auto admin = check(lab::PgConnection::connect(cluster.admin_url(name)), "connect admin");
-  check(lab::add_station(admin, "bench", role, password), "add_station");
+  // What `ledlab lab add-station` does, in SQL (db/LAB_SCHEMA.md, roles).
+  check(admin.exec(fmt::format("CREATE ROLE {0} LOGIN PASSWORD '{1}' IN ROLE ledlab_station; "
+                               "INSERT INTO ledlab.stations(station, role) VALUES ('bench', '{0}')",
+                               role, password)),
+        "add station");
   std::string url = cluster.url(role, password, name);
   auto station = check(lab::PgConnection::connect(url), "connect station");
   return {name, std::move(url), std::move(admin), std::move(station)};
