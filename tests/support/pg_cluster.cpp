@@ -19,6 +19,9 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <utility>
+#include <sstream>
+#include <vector>
 #include <stdexcept>
 #include <thread>
 
@@ -215,13 +218,59 @@ void PgCluster::start() {
   launch();
 }
 
+namespace {
+
+// /proc/<pid>/stat's state and parent (fields 3 and 4); state 0 when there is no such process.
+std::pair<char, long> state_and_parent(const fs::path& proc_dir) {
+  std::ifstream f(proc_dir / "stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), {});
+  const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos) return {0, 0};
+  std::istringstream rest(stat.substr(close + 1));
+  char state = 0;
+  long ppid = 0;
+  rest >> state >> ppid;
+  return {state, ppid};
+}
+
+// The postmaster's children: every process whose parent it is.
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> kids;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    if (state_and_parent(e.path()).second == parent) kids.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return kids;
+}
+
+// A zombie has let go of its memory, the server's shared memory included.
+bool running_process(pid_t pid) {
+  const char state = state_and_parent(fs::path("/proc") / std::to_string(pid)).first;
+  return state != 0 && state != 'Z' && state != 'X';
+}
+
+}  // namespace
+
+// A crash of the whole server, as a power cut would be: SIGKILL to the postmaster alone
+// leaves its backends serving their clients until they notice, so stop it (no new
+// children), kill every child, then it. Returns when all are gone, so that start() finds
+// no one attached to the old shared memory.
 void PgCluster::kill_server() {
   if (pid_ <= 0) return;
+  ::kill(pid_, SIGSTOP);
+  const auto kids = children_of(pid_);
+  for (const pid_t k : kids) ::kill(k, SIGKILL);
   ::kill(pid_, SIGKILL);
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   pid_ = -1;
+  const auto deadline = Clock::now() + kStopDeadline;
+  for (const pid_t k : kids)
+    while (running_process(k) && Clock::now() < deadline)
+      std::this_thread::sleep_for(kPoll);
 }
 
 std::string PgCluster::admin_url(std::string_view db) const {

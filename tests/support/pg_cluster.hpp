@@ -31,7 +31,7 @@ class PgCluster {
 
   void stop();         // fast shutdown (SIGINT): for outage tests
   void start();        // again, same port and data
-  void kill_server();  // SIGKILL the postmaster: a crash
+  void kill_server();  // SIGKILL the postmaster and every backend at once: a crash
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }
