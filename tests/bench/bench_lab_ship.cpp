@@ -85,6 +85,11 @@ void check(Status s, std::string_view what) {
 
 double seconds_since(steady::time_point t0) { return std::chrono::duration<double>(steady::now() - t0).count(); }
 
+// A store file with its WAL, shared memory and the shipper's sidecar (db/lab/ship_state.hpp).
+void remove_store(const std::filesystem::path& path) {
+  for (const char* suffix : {"", "-wal", "-shm", ".lab"}) std::filesystem::remove(path.string() + suffix);
+}
+
 double median(std::vector<double> v) {
   if (v.empty()) return 0.0;
   std::ranges::sort(v);
@@ -322,7 +327,7 @@ double measure_bare_copy(test::PgCluster& cluster, const std::vector<ChunkRow>& 
   return static_cast<double>(built.samples) / s;
 }
 
-// (c) One row per sample, one binary COPY and COMMIT. Returns samples/s.
+// (c) One row per sample, one binary COPY and COMMIT by the owner, as (b). Returns samples/s.
 double measure_row_per_sample(test::PgCluster& cluster, const std::vector<SeriesSamples>& samples, const Built& built) {
   auto lab_db = fresh_lab_db(cluster, run_month(built.run.started_s).second);
   check(lab_db.admin.exec("CREATE TABLE public.bench_samples(run_uuid uuid, series_id bigint, seq bigint, t_s float8, "
@@ -353,7 +358,7 @@ double measure_row_per_sample(test::PgCluster& cluster, const std::vector<Series
 // Prints the figures; false when a goal is missed.
 bool throughput(test::PgCluster& cluster, const Options& o) {
   const auto store = o.dir / "bench_lab_ship.sqlite";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(store.string() + suffix);
+  remove_store(store);
   auto t0 = steady::now();
   const Built built = build_store(store, o);
   fmt::print("local store: {} lanes x {} readings = {} samples, written in {:.1f} s\n", o.lanes, o.samples_per_lane,
@@ -391,14 +396,14 @@ bool throughput(test::PgCluster& cluster, const Options& o) {
   const double m_ship = median(ship), m_ratio = median(ratio);
   fmt::print("  shipper / bare COPY: {:.2f} (goal >= 0.50) {}\n", m_ratio, m_ratio >= 0.5 ? "met" : "MISSED");
   fmt::print("  shipper absolute: {:.2f} M samples/s (goal >= 1.00) {}\n", m_ship / 1e6, m_ship >= 1e6 ? "met" : "MISSED");
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(store.string() + suffix);
+  remove_store(store);
   return m_ratio >= 0.5 && m_ship >= 1e6;
 }
 
 // Lag of a live 1 Hz run (see the top of the file).
 void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
   const auto path = o.dir / "bench_lab_ship_live.sqlite";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+  remove_store(path);
   const double started_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto lab_db = fresh_lab_db(cluster, run_month(started_s).second);
   auto store = check(db::Store::open(path), "open live store");
@@ -480,7 +485,7 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
   shipper->stop();
   check(store->end_run(run.id, db::RunStatus::finished), "end_run");
   check(store->close(), "close live store");
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+  remove_store(path);
   if (!poll_error.empty()) die("poller: " + poll_error);
 
   std::vector<double> lags;
