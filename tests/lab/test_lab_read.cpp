@@ -1,0 +1,297 @@
+// Reading the lab database (issue 19): `ledlab runs|show|export|report --lab URL` against a
+// private PostgreSQL cluster that two stations shipped to, as a reader role. show, export and
+// report print byte for byte what the same command prints against the station's own file.
+#include "db/lab/lab_admin.hpp"
+#include "db/lab/lab_reader.hpp"
+#include "db/lab/pg.hpp"
+#include "db/lab/shipper.hpp"
+#include "db/reader.hpp"
+#include "db/store.hpp"
+#include "support/cli_process.hpp"
+#include "support/paths.hpp"
+#include "support/pg_cluster.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace ledlab;
+using namespace ledlab::db;
+using namespace ledlab::db::lab;
+using ledlab::test::PgCluster;
+using ledlab::test::run_ledlab;
+
+namespace {
+
+PgCluster& cluster() {
+  static PgCluster c;
+  return c;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// The sequences run on the simulated station, each into a store of its own (built once per
+// test program; every TEST_CASE ships them into a database of its own).
+struct Recorded {
+  std::string store, uuid;
+};
+
+Recorded record(const std::string& name, const std::string& args) {
+  const std::string db = test::in_build("lab-read-" + name + ".sqlite");
+  auto r = run_ledlab(test::run_args(LEDLAB_SOURCE_DIR "/sequences/" + args, db) + " --virtual-time");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  auto reader = Reader::open(db);
+  REQUIRE(reader);
+  auto runs = reader->list_runs();
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 1);
+  return {db, runs->front().uuid};
+}
+
+const Recorded& station_a_run() {
+  static const Recorded r = record("a", "power_vs_temperature.lua --dut ARR-7 -p temps=25,85");
+  return r;
+}
+// B's DUT is of another type: the lab described it after the run (a DUT outlives its runs).
+const Recorded& station_b_run() {
+  static const Recorded r = [] {
+    Recorded b = record("b", "power_vs_temperature.lua --dut ARR-9 -p temps=25");
+    auto store = Store::open(b.store);
+    REQUIRE(store);
+    auto reader = Reader::open(b.store);
+    REQUIRE(reader);
+    auto dut = reader->dut("ARR-9");
+    REQUIRE(dut);
+    dut->description = "uLED-9 wafer";
+    REQUIRE((*store)->upsert_dut(*dut));
+    REQUIRE((*store)->close());
+    return b;
+  }();
+  return r;
+}
+
+// A database with stations A and B (each with its own role) and a reader, A's and B's runs shipped.
+struct Lab {
+  std::string db = cluster().create_database();
+  std::string suffix = db;  // roles are cluster-wide: one set per database
+  std::string reader_url = cluster().url("reader_" + suffix, "reader pw " + suffix, db);
+
+  Lab() {
+    auto admin = PgConnection::connect(cluster().admin_url(db));
+    REQUIRE(admin);
+    for (const char* station : {"A", "B"}) {
+      const std::string role = fmt::format("station_{}_{}", station, suffix);
+      REQUIRE(add_station(*admin, station, role, "pw " + role));
+    }
+    REQUIRE(add_reader(*admin, "reader_" + suffix, "reader pw " + suffix));
+    ship("A", station_a_run().store);
+    ship("B", station_b_run().store);
+  }
+
+  void ship(const std::string& station, const std::string& store) {
+    const std::string role = fmt::format("station_{}_{}", station, suffix);
+    ShipperOptions options;
+    options.url = cluster().url(role, "pw " + role, db);
+    options.store = store;
+    options.station = station;
+    auto conn = PgConnection::connect(options.url);
+    REQUIRE(conn);
+    auto reader = Reader::open(store);
+    REQUIRE(reader);
+    auto shipped = ship_pending(*conn, *reader, options);
+    INFO((shipped ? "" : shipped.error().describe()));
+    REQUIRE(shipped);
+    CHECK(shipped->runs == 1);
+  }
+
+  // `ledlab ARGS --lab URL`, the URL quoted for the shell.
+  test::Ran lab(const std::string& args) const { return run_ledlab(args + " --lab '" + reader_url + "'"); }
+};
+
+void same_output(const Lab& lab, const std::string& args, const std::string& store) {
+  auto local = run_ledlab(args + " --db " + store);
+  auto remote = lab.lab(args);
+  INFO(args);
+  INFO(remote.out);
+  REQUIRE(local.code == 0);
+  REQUIRE(remote.code == 0);
+  CHECK(remote.out == local.out);
+}
+
+std::vector<std::string> listed_uuids(const std::string& tsv) {
+  std::vector<std::string> out;
+  std::istringstream lines(tsv);
+  for (std::string line; std::getline(lines, line);) out.push_back(line.substr(0, line.find('\t')));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("show, export and report against the lab database print what they print against the station's file") {
+  Lab lab;
+  const auto& a = station_a_run();
+  same_output(lab, "show " + a.uuid, a.store);
+  same_output(lab, "show --details " + a.uuid, a.store);
+  same_output(lab, "export --format json " + a.uuid, a.store);
+  for (const char* table : {"samples", "results", "events"})
+    same_output(lab, std::string("export --table ") + table + " " + a.uuid, a.store);
+  // A unique prefix names a run across stations as it does in one file.
+  same_output(lab, "export --table samples --quantity optical_power --lane 3 " + a.uuid.substr(0, 8), a.store);
+
+  const std::string local_html = test::in_build("lab-read-local.html"), lab_html = test::in_build("lab-read-lab.html");
+  auto local = run_ledlab("report " + a.uuid + " --db " + a.store + " --out " + local_html);
+  auto remote = lab.lab("report " + a.uuid + " --out " + lab_html);
+  INFO(remote.out);
+  REQUIRE(local.code == 0);
+  REQUIRE(remote.code == 0);
+  // The summary lines are the same; the last line names the file written.
+  CHECK(remote.out.substr(0, remote.out.rfind("report: ")) == local.out.substr(0, local.out.rfind("report: ")));
+  const std::string html = read_file(lab_html);
+  CHECK(html.size() > 1000);
+  CHECK(html == read_file(local_html));
+}
+
+TEST_CASE("runs --lab lists every station's runs with a station column, and --station only that station's") {
+  Lab lab;
+  auto all = lab.lab("runs");
+  INFO(all.out);
+  REQUIRE(all.code == 0);
+  CHECK(all.out.starts_with("uuid\tstatus\tstarted\tended\tsequence\tdut_serial\toperator\tbatch\tsocket\tstation\n"));
+  CHECK_THAT(all.out, Catch::Contains(station_a_run().uuid) && Catch::Contains(station_b_run().uuid));
+  CHECK_THAT(all.out, Catch::Contains("\tA\n") && Catch::Contains("\tB\n"));
+
+  auto only_a = lab.lab("runs --no-header --station A");
+  REQUIRE(only_a.code == 0);
+  CHECK(listed_uuids(only_a.out) == std::vector<std::string>{station_a_run().uuid});
+  CHECK(only_a.out.ends_with("\tA\n"));
+  // The columns before the station column are those of the station's own listing.
+  auto local = run_ledlab("runs --no-header --db " + station_a_run().store);
+  CHECK(only_a.out == local.out.substr(0, local.out.size() - 1) + "\tA\n");
+
+  auto json = lab.lab("runs --json --station B");
+  REQUIRE(json.code == 0);
+  CHECK_THAT(json.out, Catch::Contains("\"station\": \"B\"") && Catch::Contains(station_b_run().uuid));
+}
+
+TEST_CASE("runs --lab filters by DUT, DUT type, sequence and start time across stations") {
+  Lab lab;
+  const auto uuids = [&](const std::string& args) {
+    auto r = lab.lab("runs --no-header " + args);
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    return listed_uuids(r.out);
+  };
+  const std::string a = station_a_run().uuid, b = station_b_run().uuid;
+  CHECK(uuids("--dut ARR-9") == std::vector<std::string>{b});
+  CHECK(uuids("--dut-type 'uLED-9 wafer'") == std::vector<std::string>{b});
+  CHECK(uuids("--dut-type '20 x 20 array'") == std::vector<std::string>{a});
+  CHECK(uuids("--sequence power_vs_temperature").size() == 2);
+  CHECK(uuids("--sequence bandwidth").empty());
+  auto reader = Reader::open(station_b_run().store);
+  REQUIRE(reader);
+  auto run_b = reader->find_run(b);
+  REQUIRE(run_b);
+  const double started = run_b->started_s;
+  CHECK(uuids(fmt::format("--since {:.17g}", started)).front() == b);
+  CHECK(uuids(fmt::format("--since {:.17g}", started + 1)).empty());
+  CHECK(uuids(fmt::format("--until {:.17g} --station B", started)) == std::vector<std::string>{b});
+  CHECK(uuids(fmt::format("--until {:.17g} --station B", started - 1)).empty());
+}
+
+TEST_CASE("a run prefix that is not in the lab database is not found, and one that is not a uuid neither") {
+  Lab lab;
+  auto missing = lab.lab("show 00000000-0000");
+  CHECK(missing.code == 1);
+  CHECK_THAT(missing.out, Catch::Contains("no run in the lab database matches '00000000-0000'"));
+  auto garbage = lab.lab("show 'x%'");
+  CHECK(garbage.code == 1);
+}
+
+TEST_CASE("a prefix two stations' runs share is ambiguous, naming their stations") {
+  Lab lab;
+  auto conn = PgConnection::connect(lab.reader_url);
+  REQUIRE(conn);
+  auto found = find_lab_run(*conn, "");
+  REQUIRE_FALSE(found);
+  // Every uuid starts with a hex digit: the one-character prefix of A's run with B's too
+  // only when they share it, so ask with the longest common prefix of the two.
+  const std::string a = station_a_run().uuid, b = station_b_run().uuid;
+  std::size_t common = 0;
+  while (common < a.size() && a[common] == b[common]) ++common;
+  if (common == 0) {
+    // Nothing in common: the two are each found by their first character.
+    CHECK(find_lab_run(*conn, a.substr(0, 1))->run.uuid == a);
+    return;
+  }
+  auto ambiguous = find_lab_run(*conn, a.substr(0, common));
+  REQUIRE_FALSE(ambiguous);
+  CHECK(ambiguous.error().code == Errc::invalid_argument);
+  CHECK_THAT(ambiguous.error().message, Catch::Contains("(station A)") && Catch::Contains("(station B)"));
+}
+
+TEST_CASE("a copy from the lab keeps the station's ids and removes its directory afterwards") {
+  Lab lab;
+  auto copy = copy_from_lab(lab.reader_url, station_a_run().uuid, false);
+  REQUIRE(copy);
+  const auto dir = copy->store.parent_path();
+  {
+    auto local = Reader::open(station_a_run().store);
+    auto copied = Reader::open(copy->store);
+    REQUIRE(local);
+    REQUIRE(copied);
+    auto lr = local->find_run(station_a_run().uuid);
+    auto cr = copied->find_run(station_a_run().uuid);
+    REQUIRE(lr);
+    REQUIRE(cr);
+    CHECK(cr->id == lr->id);
+    auto ls = local->series(lr->id);
+    auto cs = copied->series(cr->id);
+    REQUIRE(ls);
+    REQUIRE(cs);
+    REQUIRE(cs->size() == ls->size());
+    for (std::size_t i = 0; i < ls->size(); ++i) {
+      CHECK((*cs)[i].id == (*ls)[i].id);
+      CHECK((*cs)[i].sample_count == (*ls)[i].sample_count);
+    }
+    auto lres = local->results(lr->id);
+    auto cres = copied->results(cr->id);
+    REQUIRE(lres);
+    REQUIRE(cres);
+    REQUIRE(cres->size() == lres->size());
+    for (std::size_t i = 0; i < lres->size(); ++i) CHECK((*cres)[i].id == (*lres)[i].id);
+  }
+  CHECK(std::filesystem::exists(dir));
+  copy = std::unexpected(Error{});
+  CHECK_FALSE(std::filesystem::exists(dir));
+}
+
+TEST_CASE("--lab with a wrong password fails with a clear error that does not print the password") {
+  Lab lab;
+  const std::string secret = "not-the-Password-" + lab.suffix;
+  const std::string url = cluster().url("reader_" + lab.suffix, secret, lab.db);
+  auto r = run_ledlab("runs --lab '" + url + "'");
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("lab database"));
+  CHECK_THAT(r.out, !Catch::Contains(secret));
+  auto show = run_ledlab("show " + station_a_run().uuid + " --lab '" + url + "'");
+  CHECK(show.code == 1);
+  CHECK_THAT(show.out, !Catch::Contains(secret));
+  auto report = run_ledlab("report " + station_a_run().uuid + " --lab '" + url + "'");
+  CHECK(report.code == 1);
+  CHECK_THAT(report.out, !Catch::Contains(secret));
+}
+
+TEST_CASE("--lab and --db together are refused as a usage error") {
+  auto r = run_ledlab("runs --db x.sqlite --lab postgresql://reader@127.0.0.1/lab");
+  CHECK(r.code == 2);
+}
