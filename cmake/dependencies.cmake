@@ -9,6 +9,7 @@ pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4)
 pkg_check_modules(LIBUSB REQUIRED IMPORTED_TARGET libusb-1.0)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # the lab database client (db/lab)
 
 # Asio, header-only, with the definitions every translation unit must agree on.
 add_library(ledlab_asio INTERFACE)
