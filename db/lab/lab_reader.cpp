@@ -204,6 +204,7 @@ LabAccess lab_access() {
     return list_lab_runs(*lab, filter, batch);
   };
   access.copy = copy_from_lab;
+  access.redact = [](const std::string& url) { return redact_url(url); };
   return access;
 }
 

@@ -4,7 +4,7 @@
 // station's own ids (run, series, result, event ids; chunk bytes as stored), so that `show`,
 // `export`, `report` and the dashboard run their local code unchanged and print the same as
 // against the station's file. Reads only: the lab's reader role is enough.
-#include "db/cli.hpp"
+#include "db/lab_access.hpp"
 #include "db/lab/pg.hpp"
 #include "db/reader.hpp"
 

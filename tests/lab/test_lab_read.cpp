@@ -1,12 +1,12 @@
 // Reading the lab database (issue 19): `ledlab runs|show|export|report --lab URL` against a
 // private PostgreSQL cluster that two stations shipped to, as a reader role. show, export and
 // report print byte for byte what the same command prints against the station's own file.
-#include "db/lab/lab_admin.hpp"
 #include "db/lab/lab_reader.hpp"
 #include "db/lab/pg.hpp"
 #include "db/lab/shipper.hpp"
 #include "db/reader.hpp"
 #include "db/store.hpp"
+#include "gui/core/data_source.hpp"
 #include "support/cli_process.hpp"
 #include "support/paths.hpp"
 #include "support/pg_cluster.hpp"
@@ -14,9 +14,12 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
+#include <thread>
 
 using namespace ledlab;
 using namespace ledlab::db;
@@ -29,6 +32,11 @@ namespace {
 PgCluster& cluster() {
   static PgCluster c;
   return c;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 std::string read_file(const std::string& path) {
@@ -79,6 +87,15 @@ const Recorded& station_b_run() {
   return r;
 }
 
+// The roles `ledlab lab add-station` and `add-reader` make (db/LAB_SCHEMA.md "Roles").
+void add_station(PgConnection& admin, const std::string& station, const std::string& role, const std::string& password) {
+  REQUIRE(admin.exec(fmt::format("CREATE ROLE \"{}\" LOGIN PASSWORD '{}' IN ROLE ledlab_station", role, password)));
+  REQUIRE(admin.query("INSERT INTO ledlab.stations(station, role) VALUES ($1, $2)", {station, role}));
+}
+void add_reader(PgConnection& admin, const std::string& role, const std::string& password) {
+  REQUIRE(admin.exec(fmt::format("CREATE ROLE \"{}\" LOGIN PASSWORD '{}' IN ROLE ledlab_reader", role, password)));
+}
+
 // A database with stations A and B (each with its own role) and a reader, A's and B's runs shipped.
 struct Lab {
   std::string db = cluster().create_database();
@@ -89,16 +106,16 @@ struct Lab {
     auto admin = PgConnection::connect(cluster().admin_url(db));
     REQUIRE(admin);
     for (const char* station : {"A", "B"}) {
-      const std::string role = fmt::format("station_{}_{}", station, suffix);
-      REQUIRE(add_station(*admin, station, role, "pw " + role));
+      const std::string role = fmt::format("station_{}_{}", lower(station), suffix);
+      add_station(*admin, station, role, "pw " + role);
     }
-    REQUIRE(add_reader(*admin, "reader_" + suffix, "reader pw " + suffix));
+    add_reader(*admin, "reader_" + suffix, "reader pw " + suffix);
     ship("A", station_a_run().store);
     ship("B", station_b_run().store);
   }
 
   void ship(const std::string& station, const std::string& store) {
-    const std::string role = fmt::format("station_{}_{}", station, suffix);
+    const std::string role = fmt::format("station_{}_{}", lower(station), suffix);
     ShipperOptions options;
     options.url = cluster().url(role, "pw " + role, db);
     options.store = store;
@@ -294,4 +311,70 @@ TEST_CASE("--lab with a wrong password fails with a clear error that does not pr
 TEST_CASE("--lab and --db together are refused as a usage error") {
   auto r = run_ledlab("runs --db x.sqlite --lab postgresql://reader@127.0.0.1/lab");
   CHECK(r.code == 2);
+}
+
+namespace {
+
+// Polls the published model until `ready` holds; the deadline is only a safety net.
+std::shared_ptr<const gui::Model> wait_for(const gui::DataSource& source,
+                                           const std::function<bool(const gui::Model&)>& ready) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  for (;;) {
+    auto model = source.model();
+    if (ready(*model) || std::chrono::steady_clock::now() > deadline) return model;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the dashboard's run browser lists the lab's runs by station and opens one as the station's file shows it") {
+  Lab lab;
+  const auto& a = station_a_run();
+  gui::SourceOptions options;
+  options.lab = lab.reader_url;
+  options.lab_access = lab_access();
+  options.sequences_dir = test::in_build("no-sequences-here");
+  options.poll_hz = 100;
+  gui::DataSource source(std::move(options));
+
+  auto model = wait_for(source, [](const gui::Model& m) { return m.runs.size() == 2; });
+  INFO(model->store_error);
+  REQUIRE(model->runs.size() == 2);
+  CHECK(model->run_stations.size() == 2);
+  CHECK(model->lab.find("***") != std::string::npos);  // the password is never on screen
+  CHECK(model->lab.find("reader pw") == std::string::npos);
+
+  db::RunFilter only_a;
+  only_a.station = "A";
+  source.push(gui::FilterRuns{only_a});
+  model = wait_for(source, [](const gui::Model& m) { return m.runs.size() == 1 && m.lab_filter.station; });
+  REQUIRE(model->runs.size() == 1);
+  CHECK(model->runs.front().uuid == a.uuid);
+  CHECK(model->run_stations == std::vector<std::string>{"A"});
+
+  source.push(gui::OpenRun{a.uuid});
+  model = wait_for(source, [&](const gui::Model& m) { return m.run && m.run->uuid == a.uuid && !m.results.empty(); });
+  REQUIRE(model->run);
+  auto local = Reader::open(a.store);
+  REQUIRE(local);
+  auto run = local->find_run(a.uuid);
+  REQUIRE(run);
+  auto results = local->results(run->id);
+  REQUIRE(results);
+  REQUIRE(model->results.size() == results->size());
+  for (std::size_t i = 0; i < results->size(); ++i) {
+    CHECK(model->results[i].id == (*results)[i].id);
+    CHECK(model->results[i].name == (*results)[i].name);
+  }
+  auto totals = local->totals(run->id);
+  REQUIRE(totals);
+  model = wait_for(source, [&](const gui::Model& m) { return m.samples == totals->samples; });
+  CHECK(model->samples == totals->samples);
+  CHECK(model->run->status == RunStatus::finished);
+
+  // Read only: nothing is started from the lab's browser.
+  source.push(gui::Steer{"abort"});
+  model = wait_for(source, [](const gui::Model& m) { return m.notice.find("read only") != std::string::npos; });
+  CHECK_THAT(model->notice, Catch::Contains("read only"));
 }
