@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -220,6 +221,119 @@ std::string log_tail(const fs::path& log, std::size_t max_bytes) {
   std::string s = ss.str();
   if (s.size() > max_bytes) s = "..." + s.substr(s.size() - max_bytes);
   return s;
+}
+
+}  // namespace ledlab::db::lab
+
+namespace ledlab::db::lab {
+
+namespace {
+
+std::string random_password() {
+  static constexpr std::string_view alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  std::string pw;
+  for (int i = 0; i < 24; ++i) {
+    unsigned char c = 0;
+    urandom.read(reinterpret_cast<char*>(&c), 1);
+    pw.push_back(alphabet[c % alphabet.size()]);
+  }
+  return pw;
+}
+
+std::string uri_encode_path(std::string_view path) {
+  std::string out;
+  for (const unsigned char c : path) {
+    if (std::isalnum(c) || std::string_view("/._-~").find(static_cast<char>(c)) != std::string_view::npos)
+      out.push_back(static_cast<char>(c));
+    else
+      out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<TestServer> start_test_server(const fs::path& dir_in, int port) {
+  auto account = server_account();
+  if (!account) return fail(account.error());
+  auto bin = pg_bin_dir();
+  if (!bin) return fail(bin.error());
+  std::error_code ec;
+  fs::create_directories(dir_in, ec);
+  if (ec) return fail(Errc::io, fmt::format("{}: {}", dir_in.string(), ec.message()));
+  const fs::path dir = fs::canonical(dir_in, ec);
+  if (ec) return fail(Errc::io, fmt::format("{}: {}", dir_in.string(), ec.message()));
+  if (dir.string().find('\'') != std::string::npos)
+    return fail(Errc::invalid_argument, fmt::format("{}: a directory without ' in its path, please", dir.string()));
+  const fs::path data = dir / "data", log = dir / "server.log", port_file = dir / "port";
+  TestServer server{dir, port, {}, false};
+  if (!fs::exists(data / "PG_VERSION", ec)) {
+    if (!fs::is_empty(dir, ec))
+      return fail(Errc::invalid_argument,
+                  fmt::format("{} is neither empty nor a ledlab test server: use an empty directory", dir.string()));
+    if (auto s = give_to(account.value(), dir); !s) return fail(s.error());
+    auto reach = run_as(*account, {"/usr/bin/test", "-w", dir.string()}, "/dev/null");
+    if (!reach || *reach != 0)
+      return fail(Errc::invalid_argument,
+                  fmt::format("{}: the postgres account cannot reach it (a private parent directory?): "
+                              "use a directory such as /tmp/ledlab-lab or /srv/ledlab-lab",
+                              dir.string()));
+    const std::string password = random_password();
+    const fs::path pgpass = dir / "admin.pgpass";
+    {
+      const int fd = ::open(pgpass.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (fd < 0) return fail(Errc::io, fmt::format("{}: {}", pgpass.string(), std::strerror(errno)));
+      // libpq docs, "The Password File": hostname:port:database:username:password.
+      const std::string line = "127.0.0.1:*:*:postgres:" + password + "\n";
+      const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+      ::close(fd);
+      if (!ok) return fail(Errc::io, "cannot write " + pgpass.string());
+    }
+    if (auto s = init_cluster(*account, data, password, log); !s) return fail(s.error());
+    server.created = true;
+  }
+  if (server.port == 0) {
+    std::ifstream f(port_file);
+    f >> server.port;
+  }
+  if (server.port == 0) server.port = free_loopback_port();
+  if (server.port <= 0 || server.port > 65535) return fail(Errc::invalid_argument, "no usable TCP port");
+  {
+    std::ofstream f(port_file);
+    f << server.port << "\n";
+  }
+  // pg_ctl's postgres appends to the log as the account; our earlier steps created it.
+  if (fs::exists(log, ec))
+    if (auto s = give_to(*account, log); !s) return fail(s.error());
+  std::string options;
+  for (const auto& o : server_options(server.port, dir, true)) options += "'" + o + "' ";
+  auto rc = run_as(*account,
+                   {(*bin / "pg_ctl").string(), "-D", data.string(), "-l", log.string(), "-w", "-t", "60", "-o",
+                    options, "start"},
+                   dir / "pg_ctl.log");
+  if (!rc) return fail(rc.error());
+  if (*rc != 0)
+    return fail(Errc::io, fmt::format("pg_ctl start failed; {}:\n{}", log.string(), log_tail(log)));
+  server.admin_url = fmt::format("postgresql://postgres@127.0.0.1:{}/ledlab?passfile={}", server.port,
+                                 uri_encode_path((dir / "admin.pgpass").string()));
+  return server;
+}
+
+Status stop_test_server(const fs::path& dir) {
+  auto account = server_account();
+  if (!account) return fail(account.error());
+  auto bin = pg_bin_dir();
+  if (!bin) return fail(bin.error());
+  const fs::path data = dir / "data";
+  std::error_code ec;
+  if (!fs::exists(data / "PG_VERSION", ec))
+    return fail(Errc::not_found, fmt::format("{} holds no ledlab test server", dir.string()));
+  auto rc = run_as(*account, {(*bin / "pg_ctl").string(), "-D", data.string(), "-m", "fast", "-w", "stop"},
+                   dir / "pg_ctl.log");
+  if (!rc) return fail(rc.error());
+  if (*rc != 0) return fail(Errc::io, fmt::format("pg_ctl stop failed:\n{}", log_tail(dir / "pg_ctl.log")));
+  return {};
 }
 
 }  // namespace ledlab::db::lab

@@ -56,3 +56,21 @@ int free_loopback_port();
 std::string log_tail(const std::filesystem::path& log, std::size_t max_bytes = 2000);
 
 }  // namespace ledlab::db::lab
+
+namespace ledlab::db::lab {
+
+// `ledlab lab test-server DIR`: a PostgreSQL cluster in DIR/data for trying the lab database
+// out, left running in the background (pg_ctl). The superuser's password is random and only
+// in DIR/admin.pgpass (mode 0600), which the admin URL names with passfile=.
+struct TestServer {
+  std::filesystem::path dir;
+  int port = 0;
+  std::string admin_url;  // no password in it
+  bool created = false;   // false: an existing cluster in DIR was started again
+};
+// Creates DIR's cluster on first use, else starts it again; port 0: a free one (first use) or
+// the one it had.
+Result<TestServer> start_test_server(const std::filesystem::path& dir, int port);
+Status stop_test_server(const std::filesystem::path& dir);
+
+}  // namespace ledlab::db::lab

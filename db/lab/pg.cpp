@@ -103,6 +103,14 @@ std::string one_line(std::string_view m) {
   return s;
 }
 
+// With sslmode=prefer libpq tries TLS, then plain TCP, and reports both failures: when they
+// are the same words, once is enough.
+std::string once(std::string m) {
+  const std::size_t half = m.size() / 2;
+  if (m.size() % 2 == 1 && m[half] == ' ' && m.compare(0, half, m, half + 1) == 0) m.resize(half);
+  return m;
+}
+
 // What PQconnectdb said, classified: a server that is not there (yet) is worth retrying; one
 // that refuses us is not (libpq gives no SQLSTATE for most connection failures).
 bool refused_by_server(std::string_view m) {
@@ -133,9 +141,12 @@ Result<PgConnection> PgConnection::connect(const std::string& url, int connect_t
   c.conn_.reset(PQconnectdbParams(keys, values, 1));
   if (!c.conn_) return fail(Errc::storage, "lab database " + redact_url(url) + ": out of memory");
   if (PQstatus(c.conn_.get()) != CONNECTION_OK) {
-    const std::string m = scrub(one_line(PQerrorMessage(c.conn_.get())), url_password(url));
+    const std::string m = scrub(once(one_line(PQerrorMessage(c.conn_.get()))), url_password(url));
     return fail(refused_by_server(m) ? Errc::storage : Errc::unreachable, "lab database " + redact_url(url) + ": " + m);
   }
+  // The server's NOTICEs ("relation ... already exists, skipping") are not errors; libpq's
+  // default prints them to stderr, which is not a library's to write.
+  PQsetNoticeProcessor(c.conn_.get(), [](void*, const char*) {}, nullptr);
   return c;
 }
 
@@ -150,8 +161,10 @@ std::string PgConnection::tls_version() const {
 
 std::string PgConnection::server_version() const {
   if (!conn_) return {};
+  // Distributions append their build: "15.18 (Debian 15.18-0+deb12u1)".
   const char* v = PQparameterStatus(conn_.get(), "server_version");
-  return v ? v : "";
+  std::string s = v ? v : "";
+  return s.substr(0, s.find(' '));
 }
 
 std::string PgConnection::user() const {
@@ -271,6 +284,31 @@ Result<std::int64_t> PgConnection::copy_in(std::string_view copy_sql,
   if (!produced) return fail(produced.error());
   if (failure) return fail(*failure);
   sqlstate_.clear();
+  return rows;
+}
+
+Result<std::int64_t> PgConnection::copy_into(std::string_view table, std::string_view columns,
+                                             const std::function<Status(CopyWriter&)>& produce) {
+  const std::string t(table), cols(columns);
+  auto rls = query("SELECT row_security_active($1::regclass)", {t});
+  if (!rls) return fail(rls.error());
+  if (rls->text(0, 0) != "t")
+    return copy_in(fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", t, cols), produce);
+  // One staging table per target and session: "ledlab.chunks" -> pg_temp.ledlab_stage_chunks.
+  std::string stage = "pg_temp.ledlab_stage_" + t.substr(t.find('.') + 1);
+  // Emptied before use: rows of an earlier failed call outside a transaction may be there.
+  if (auto s = exec(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS); TRUNCATE {}",
+                                stage.substr(8), t, stage));
+      !s)
+    return fail(s.error());
+  auto staged = copy_in(fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", stage, cols), produce);
+  if (!staged) return staged;
+  auto moved = query(fmt::format("INSERT INTO {0} ({1}) SELECT {1} FROM {2}", t, cols, stage));
+  if (!moved) return fail(moved.error());
+  if (auto s = exec("TRUNCATE " + stage); !s) return fail(s.error());
+  std::int64_t rows = 0;
+  const auto tuples = moved->command_tuples();
+  std::from_chars(tuples.data(), tuples.data() + tuples.size(), rows);
   return rows;
 }
 

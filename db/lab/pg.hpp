@@ -64,6 +64,15 @@ class PgConnection {
   // which sends them in pieces of about 1 MiB. A failure of `produce` aborts the COPY (the
   // server discards every row of it) and is returned as it is. Result: rows copied.
   Result<std::int64_t> copy_in(std::string_view copy_sql, const std::function<Status(CopyWriter&)>& produce);
+  // Binary COPY of `columns` ("a, b, c") into `table` ("ledlab.chunks") for any role. PostgreSQL
+  // refuses COPY FROM into a table whose row-level security applies to the role (SQLSTATE
+  // 0A000, "COPY FROM not supported with row-level security"; PostgreSQL docs, "COPY",
+  // Notes), which is every station's case: then the rows are copied into a session temporary
+  // table and moved with one INSERT ... SELECT, to which the policies apply (a row of another
+  // station fails the whole statement, 42501). The owner copies directly. Run it inside the
+  // caller's transaction. Result: rows stored.
+  Result<std::int64_t> copy_into(std::string_view table, std::string_view columns,
+                                 const std::function<Status(CopyWriter&)>& produce);
 
   bool healthy() const;  // PQstatus == CONNECTION_OK
   bool tls() const;

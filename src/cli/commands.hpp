@@ -21,6 +21,7 @@ void register_gui_command(CLI::App& app);    // ledlab gui: the live dashboard
 void register_query_command(CLI::App& app);  // ledlab query: SCPI to one instrument by address
 void register_usb_command(CLI::App& app);    // ledlab list-usb: attached USBTMC instruments
 void register_discover_command(CLI::App& app);  // ledlab discover: instruments on the LAN and USB
+void register_lab_admin_commands(CLI::App& lab);  // ledlab lab init|add-station|add-reader|test-server
 
 // Thrown by subcommand callbacks to end with a message and an exit code.
 struct Exit {

@@ -167,3 +167,43 @@ TEST_CASE("a malformed UUID in a COPY fails it with a message naming the value")
   REQUIRE_FALSE(copied);
   CHECK_THAT(copied.error().message, Catch::Contains("not-a-uuid"));
 }
+
+TEST_CASE("a database at a newer schema version is refused by require_lab_schema and by migrate_lab") {
+  const auto db = cluster().create_database();
+  auto admin = connect_or_fail(cluster().admin_url(db));
+  REQUIRE(admin.exec("INSERT INTO ledlab.schema_version(version, ledlab_version) VALUES (2, '9.9.9')"));
+  auto required = require_lab_schema(admin);
+  REQUIRE_FALSE(required);
+  CHECK(required.error().code == Errc::storage);
+  CHECK_THAT(required.error().message, Catch::Contains("at schema 2") && Catch::Contains("needs 1"));
+  auto migrated = migrate_lab(admin);
+  REQUIRE_FALSE(migrated);
+  CHECK_THAT(migrated.error().message, Catch::Contains("schema 2"));
+}
+
+TEST_CASE("a COPY larger than the writer's buffer arrives whole") {
+  const auto db = cluster().create_database();
+  auto admin = connect_or_fail(cluster().admin_url(db));
+  const std::vector<std::uint8_t> blob(300 * 1024, 0xa5);
+  auto copied = admin.copy_in(
+      "COPY ledlab.chunks(run_month, run_uuid, station, series_id, first_seq, n, data) FROM STDIN (FORMAT binary)",
+      [&](CopyWriter& w) -> Status {
+        for (int i = 0; i < 16; ++i) {  // about 4.7 MiB: several flushes of about 1 MiB
+          w.begin_row(7);
+          w.date(9800);
+          w.uuid("0b6e4c1e-8f2a-4d3b-9c7e-5a1f2e3d4c5b");
+          w.text("bench-a");
+          w.int64(1);
+          w.int64(i);
+          w.int32(1);
+          w.bytes(blob);
+        }
+        return {};
+      });
+  REQUIRE(copied);
+  CHECK(*copied == 16);
+  auto r = admin.query("SELECT count(*), sum(length(data)) FROM ledlab.chunks");
+  REQUIRE(r);
+  CHECK(r->int64(0, 0) == 16);
+  CHECK(r->int64(0, 1) == 16 * 300 * 1024);
+}
