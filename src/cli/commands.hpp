@@ -5,6 +5,8 @@
 
 #include <CLI/App.hpp>
 
+#include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,21 @@ void register_query_command(CLI::App& app);  // ledlab query: SCPI to one instru
 void register_usb_command(CLI::App& app);    // ledlab list-usb: attached USBTMC instruments
 void register_discover_command(CLI::App& app);  // ledlab discover: instruments on the LAN and USB
 void register_lab_admin_commands(CLI::App& lab);  // ledlab lab init|add-station|add-reader|test-server
+
+void register_lab_ship_commands(CLI::App& lab);  // ledlab lab status | ship (lab_ship_command.cpp)
+
+// `ledlab run` / `resume` shipping to the lab database while the run goes on (lab_ship_command.cpp).
+struct LabShipping {
+  std::string lab;     // --lab URL
+  bool off = false;    // --no-lab
+  double grace_s = 5;  // --lab-grace
+};
+void add_lab_options(CLI::App& cmd, LabShipping& o);
+// Runs `body` with a shipper sending `store` to the lab database named by --lab, the station's
+// [lab] url or $LEDLAB_LAB_DB (none: just runs it), then waits at most grace_s for the rest.
+// A password in the station file's [lab] url ends the command (exit 2, naming file:line:key).
+int with_lab_shipper(const LabShipping& o, const engine::StationConfig* station, const std::filesystem::path& store,
+                     const std::function<int()>& body);
 
 // Thrown by subcommand callbacks to end with a message and an exit code.
 struct Exit {

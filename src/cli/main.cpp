@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   auto* lab = app.add_subcommand("lab", "The lab database (PostgreSQL): set-up, shipping, status");
   lab->require_subcommand(1);
   ledlab::cli::register_lab_admin_commands(*lab);
+  ledlab::cli::register_lab_ship_commands(*lab);
 
   try {
     app.parse(argc, argv);

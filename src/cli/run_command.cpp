@@ -121,6 +121,7 @@ void register_run_command(CLI::App& app) {
     bool virtual_time = false;
     double time_scale = 0;
     SafetyOptions safety;
+    LabShipping lab;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("run", "Run a sequence script against a station, recording into the results store");
@@ -142,6 +143,7 @@ void register_run_command(CLI::App& app) {
   cmd->add_option("--operator", o->operator_name, "who runs it");
   cmd->add_option("--report", o->report, "when the run has ended, print its summary and write its HTML report here");
   add_safety_options(*cmd, o->safety);
+  add_lab_options(*cmd, o->lab);
   cmd->callback([o] {
     engine::RunRequest req;
     o->safety.apply(req);
@@ -158,7 +160,7 @@ void register_run_command(CLI::App& app) {
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
     req.console = terminal_console(std::cout);
     req.verdict_exit_code = true;
-    const int code = engine::run_sequence(req, std::cout);
+    const int code = with_lab_shipper(o->lab, &req.station, req.db, [&] { return engine::run_sequence(req, std::cout); });
     if (o->report.empty() || code == 2) throw Exit{code};
     // The run just recorded is the newest in the store.
     auto reader = db::Reader::open(req.db);
@@ -184,6 +186,7 @@ void register_resume_command(CLI::App& app) {
     bool virtual_time = false;
     double time_scale = 0;
     SafetyOptions safety;
+    LabShipping lab;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -199,6 +202,7 @@ void register_resume_command(CLI::App& app) {
   cmd->add_option("--sim-fault", o->faults,
                   "with --sim: 'SECONDS INSTRUMENT LINE', SECONDS after the run's first start (those past are skipped)");
   add_safety_options(*cmd, o->safety);
+  add_lab_options(*cmd, o->lab);
   cmd->callback([o] {
     engine::RunRequest req;
     o->safety.apply(req);
@@ -212,7 +216,8 @@ void register_resume_command(CLI::App& app) {
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
     req.console = terminal_console(std::cout);
     req.verdict_exit_code = true;
-    throw Exit{engine::run_sequence(req, std::cout)};
+    throw Exit{with_lab_shipper(o->lab, o->station.empty() ? nullptr : &req.station, req.db,
+                                [&] { return engine::run_sequence(req, std::cout); })};
   });
 }
 

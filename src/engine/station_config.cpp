@@ -261,10 +261,10 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
   for (const auto& [k, v] : root) {
     const std::string key(k.str());
     if (key != "station" && key != "bench" && key != "instruments" && key != "interlocks" && key != "alerts" &&
-        key != "sockets")
+        key != "sockets" && key != "lab")
       return fail(at(source_name, &v, key,
                      "unknown table; expected [station], [bench], [instruments.<name>], [interlocks.<name>], "
-                     "[sockets.<name>] or [[alerts.webhook]]"));
+                     "[sockets.<name>], [[alerts.webhook]] or [lab]"));
   }
   if (const auto* s = root["station"].as_table()) {
     struct Key {
@@ -310,6 +310,12 @@ Result<StationConfig> parse_station(std::string_view text, std::string source_na
     safe_temperature_node = s->get("safe_temperature_c");
   }
   if (st.name.empty()) st.name = std::filesystem::path(source_name).stem().string();
+  if (const auto* lab = root.get("lab")) {
+    auto parsed = parse_lab(source_name, *lab);
+    if (!parsed) return fail(parsed.error());
+    st.lab = std::move(*parsed);
+  }
+  if (st.lab.station.empty()) st.lab.station = st.name;
   if (const auto* b = root.get("bench")) st.bench = to_json(*b);
   const auto* instruments = root["instruments"].as_table();
   if (!instruments || instruments->empty())

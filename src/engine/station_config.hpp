@@ -30,6 +30,14 @@ inline constexpr std::int64_t kMaxReconnectAttempts = 1000;
 // the simulated bench cannot keep up.
 std::string time_scale_problem(double scale);
 
+// [lab]: the lab database this station's store is shipped to (README "Lab database").
+struct LabConfig {
+  std::string url;      // postgresql://role@host/db; never a password (checked by the shipper's CLI: url_line)
+  int url_line = 0;     // line of `url` in the station file, for its errors
+  std::string station;  // the name the store ships as (empty: the station's name)
+  bool enabled = true;
+};
+
 struct StationConfig {
   std::string name;
   std::string source;              // file path, for messages and provenance
@@ -44,6 +52,7 @@ struct StationConfig {
   instruments::IdentityPolicy identity = instruments::IdentityPolicy::refuse;
   std::vector<InterlockSpec> interlocks;  // [interlocks.<name>]
   AlertsConfig alerts;             // [alerts], [[alerts.webhook]]: where runs post what happens
+  LabConfig lab;                   // [lab]
   nlohmann::json bench;            // [bench] table: simulated array and environment settings
   std::vector<instruments::InstrumentConfig> instruments;
   // [sockets.<name>]: the DUT positions and how their lanes reach the instruments. Empty: one

@@ -24,6 +24,10 @@ inline Error toml_error(const std::string& source, const toml::node* node, std::
 // The [alerts] table: its own keys and its [[alerts.webhook]] tables (README "Alerts").
 Result<AlertsConfig> parse_alerts(const std::string& source, const toml::node& node);
 
+// The [lab] table: url, station, enabled (lab_config.cpp, README "Lab database").
+struct LabConfig;
+Result<LabConfig> parse_lab(const std::string& source, const toml::node& node);
+
 // The [sockets] table, after the instruments (socket_parse.cpp, README "Sockets").
 struct StationConfig;
 Result<std::vector<SocketConfig>> parse_sockets(const std::string& source, const toml::node& node, const StationConfig& station);
