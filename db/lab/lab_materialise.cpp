@@ -5,7 +5,6 @@
 #include "db/lab/lab_reader.hpp"
 
 #include "db/chunk_codec.hpp"
-#include "db/ownership.hpp"
 #include "db/sample_chunks.hpp"
 #include "db/schema.hpp"
 
@@ -144,15 +143,13 @@ class Copier {
         "dut_serial, host, ledlab_version, started_s, ended_s, status, owner_pid, owner_token, batch_id, socket) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
     if (!st) return fail(st.error());
-    // A run the lab holds as running belongs, in this copy, to this process: the copy then
-    // reads as running (db/ownership.hpp), which is all the lab knows. Whether its station's
-    // process still lives can only be told on that station.
-    const ProcessIdentity me = this_process();
-    const bool running = r.status == RunStatus::running;
+    // The owner as the station recorded it: `show` prints its pid, and on the station's own
+    // host a running run whose process is gone reads as interrupted (db/ownership.hpp), as it
+    // does from the station's file. Elsewhere the lab's word stands.
     st->bind(1, r.id).bind(2, r.uuid).bind(3, r.sequence).bind(4, r.script_text).bind(5, r.script_sha256);
     st->bind(6, r.parameters_json).bind(7, r.station_json).bind(8, r.operator_name).bind(9, r.dut_serial);
     st->bind(10, r.host).bind(11, r.ledlab_version).bind(12, r.started_s).bind(13, r.ended_s);
-    st->bind(14, to_string(r.status)).bind(15, running ? me.pid : std::int64_t{0}).bind(16, running ? me.token : "");
+    st->bind(14, to_string(r.status)).bind(15, r.owner_pid).bind(16, r.owner_token);
     st->bind(17, r.batch_id).bind(18, r.socket);
     return st->run();
   }

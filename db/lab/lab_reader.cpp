@@ -45,7 +45,7 @@ std::string run_select(bool full) {
       "SELECT r.local_run_id, r.run_uuid::text, coalesce(r.sequence, ''), {}, coalesce(r.script_sha256, ''), "
       "coalesce(r.parameters::text, '{{}}'), {}, coalesce(r.operator, ''), coalesce(r.dut_serial, ''), "
       "coalesce(r.host, ''), coalesce(r.ledlab_version, ''), r.started_s, r.ended_s, r.status, b.local_batch_id, "
-      "r.socket, r.station, coalesce(r.batch_uuid::text, '') "
+      "r.socket, r.station, coalesce(r.batch_uuid::text, ''), r.owner_pid, r.owner_token "
       "FROM ledlab.runs r LEFT JOIN ledlab.batches b ON b.batch_uuid = r.batch_uuid ",
       full ? "coalesce(r.script_text, '')" : "''", full ? "coalesce(r.station_config::text, '{}')" : "'{}'");
 }
@@ -71,6 +71,8 @@ LabRun run_from(const PgResult& res, int row) {
   r.socket = res.text(row, 15);
   out.station = res.text(row, 16);
   out.batch_uuid = res.text(row, 17);
+  r.owner_pid = res.int64(row, 18).value_or(0);
+  r.owner_token = res.text(row, 19);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Reading the lab database (issue 19): `ledlab runs|show|export|report --lab URL` against a
 // private PostgreSQL cluster that two stations shipped to, as a reader role. show, export and
 // report print byte for byte what the same command prints against the station's own file.
+#include "db/lab/lab_admin.hpp"
 #include "db/lab/lab_reader.hpp"
 #include "db/lab/pg.hpp"
 #include "db/lab/shipper.hpp"
@@ -87,15 +88,6 @@ const Recorded& station_b_run() {
   return r;
 }
 
-// The roles `ledlab lab add-station` and `add-reader` make (db/LAB_SCHEMA.md "Roles").
-void add_station(PgConnection& admin, const std::string& station, const std::string& role, const std::string& password) {
-  REQUIRE(admin.exec(fmt::format("CREATE ROLE \"{}\" LOGIN PASSWORD '{}' IN ROLE ledlab_station", role, password)));
-  REQUIRE(admin.query("INSERT INTO ledlab.stations(station, role) VALUES ($1, $2)", {station, role}));
-}
-void add_reader(PgConnection& admin, const std::string& role, const std::string& password) {
-  REQUIRE(admin.exec(fmt::format("CREATE ROLE \"{}\" LOGIN PASSWORD '{}' IN ROLE ledlab_reader", role, password)));
-}
-
 // A database with stations A and B (each with its own role) and a reader, A's and B's runs shipped.
 struct Lab {
   std::string db = cluster().create_database();
@@ -107,9 +99,9 @@ struct Lab {
     REQUIRE(admin);
     for (const char* station : {"A", "B"}) {
       const std::string role = fmt::format("station_{}_{}", lower(station), suffix);
-      add_station(*admin, station, role, "pw " + role);
+      REQUIRE(add_station(*admin, station, role, "pw " + role));
     }
-    add_reader(*admin, "reader_" + suffix, "reader pw " + suffix);
+    REQUIRE(add_reader(*admin, "reader_" + suffix, "reader pw " + suffix));
     ship("A", station_a_run().store);
     ship("B", station_b_run().store);
   }
@@ -142,6 +134,10 @@ void same_output(const Lab& lab, const std::string& args, const std::string& sto
   REQUIRE(local.code == 0);
   REQUIRE(remote.code == 0);
   CHECK(remote.out == local.out);
+  if (remote.out != local.out) {
+    std::ofstream(test::in_build("lab-read-mismatch.local")) << local.out;
+    std::ofstream(test::in_build("lab-read-mismatch.lab")) << remote.out;
+  }
 }
 
 std::vector<std::string> listed_uuids(const std::string& tsv) {
@@ -235,24 +231,32 @@ TEST_CASE("a run prefix that is not in the lab database is not found, and one th
 
 TEST_CASE("a prefix two stations' runs share is ambiguous, naming their stations") {
   Lab lab;
+  // A run of B whose uuid differs from A's run in its last digit only.
+  const std::string a = station_a_run().uuid;
+  const std::string twin = a.substr(0, 35) + (a.back() == '0' ? '1' : '0');
+  auto admin = PgConnection::connect(cluster().admin_url(lab.db));
+  REQUIRE(admin);
+  REQUIRE(admin->query("INSERT INTO ledlab.runs(run_uuid, station, run_month, local_run_id, started_s, status) "
+                       "VALUES ($1::uuid, 'B', '2026-01-01', 99, 1767225600, 'finished')",
+                       {twin}));
   auto conn = PgConnection::connect(lab.reader_url);
   REQUIRE(conn);
-  auto found = find_lab_run(*conn, "");
-  REQUIRE_FALSE(found);
-  // Every uuid starts with a hex digit: the one-character prefix of A's run with B's too
-  // only when they share it, so ask with the longest common prefix of the two.
-  const std::string a = station_a_run().uuid, b = station_b_run().uuid;
-  std::size_t common = 0;
-  while (common < a.size() && a[common] == b[common]) ++common;
-  if (common == 0) {
-    // Nothing in common: the two are each found by their first character.
-    CHECK(find_lab_run(*conn, a.substr(0, 1))->run.uuid == a);
-    return;
-  }
-  auto ambiguous = find_lab_run(*conn, a.substr(0, common));
+  auto ambiguous = find_lab_run(*conn, a.substr(0, 35));
   REQUIRE_FALSE(ambiguous);
   CHECK(ambiguous.error().code == Errc::invalid_argument);
-  CHECK_THAT(ambiguous.error().message, Catch::Contains("(station A)") && Catch::Contains("(station B)"));
+  CHECK_THAT(ambiguous.error().message, Catch::Contains(a + " (station A)") && Catch::Contains(twin + " (station B)"));
+  // The full uuid is never ambiguous; upper case names it too.
+  auto exact = find_lab_run(*conn, a);
+  REQUIRE(exact);
+  CHECK(exact->station == "A");
+  std::string upper = a;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto by_upper = find_lab_run(*conn, upper);
+  REQUIRE(by_upper);
+  CHECK(by_upper->run.uuid == a);
+  auto cli = lab.lab("show " + a.substr(0, 35));
+  CHECK(cli.code == 2);
+  CHECK_THAT(cli.out, Catch::Contains("(station B)"));
 }
 
 TEST_CASE("a copy from the lab keeps the station's ids and removes its directory afterwards") {
