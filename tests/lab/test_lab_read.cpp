@@ -106,7 +106,7 @@ struct Lab {
     ship("B", station_b_run().store);
   }
 
-  void ship(const std::string& station, const std::string& store) {
+  void ship(const std::string& station, const std::string& store, std::int64_t runs = 1) {
     const std::string role = fmt::format("station_{}_{}", lower(station), suffix);
     ShipperOptions options;
     options.url = cluster().url(role, "pw " + role, db);
@@ -119,7 +119,7 @@ struct Lab {
     auto shipped = ship_pending(*conn, *reader, options);
     INFO((shipped ? "" : shipped.error().describe()));
     REQUIRE(shipped);
-    CHECK(shipped->runs == 1);
+    CHECK(shipped->runs == runs);
   }
 
   // `ledlab ARGS --lab URL`, the URL quoted for the shell.
@@ -171,6 +171,54 @@ TEST_CASE("show, export and report against the lab database print what they prin
   const std::string html = read_file(lab_html);
   CHECK(html.size() > 1000);
   CHECK(html == read_file(local_html));
+}
+
+TEST_CASE("a batch's report and runs against the lab database are those of the station's file") {
+  Lab lab;
+  const std::string store = test::in_build("lab-read-batch.sqlite");
+  const std::string script =
+      test::write_script("lab-read-batch.lua", "chamber.set_setpoint(30)\nrecord { quantity = 'x', value = 1 }\n");
+  auto r = run_ledlab(test::run_args(script, store) + " --dut A=SN-1 --dut B=SN-2");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  auto admin = PgConnection::connect(cluster().admin_url(lab.db));
+  REQUIRE(admin);
+  REQUIRE(add_station(*admin, "C", "station_c_" + lab.suffix, "pw station_c_" + lab.suffix));
+  lab.ship("C", store, 2);
+  auto reader = Reader::open(store);
+  REQUIRE(reader);
+  auto runs = reader->list_runs();
+  REQUIRE(runs);
+  REQUIRE(runs->size() == 2);
+  REQUIRE(runs->front().batch_id);
+  auto batch = reader->batch(*runs->front().batch_id);
+  REQUIRE(batch);
+
+  auto listed = lab.lab("runs --no-header --batch " + batch->uuid.substr(0, 8));
+  auto local = run_ledlab("runs --no-header --db " + store);
+  REQUIRE(listed.code == 0);
+  // Each line of the station's listing, then the station's name.
+  std::string expected;
+  std::istringstream lines(local.out);
+  for (std::string line; std::getline(lines, line);) expected += line + "\tC\n";
+  CHECK(listed.out == expected);
+
+  // The same page name both times: the page links its DUTs' reports by file name.
+  const std::string page = test::in_build("lab-read-batch.html");
+  const auto pages = [&] {
+    std::vector<std::string> out{read_file(page)};
+    for (const char* socket : {"A", "B"}) out.push_back(read_file(test::in_build(std::string("lab-read-batch-") + socket + ".html")));
+    return out;
+  };
+  auto local_report = run_ledlab("report " + batch->uuid + " --batch --db " + store + " --out " + page);
+  REQUIRE(local_report.code == 0);
+  const auto local_pages = pages();
+  for (const auto& p : local_pages) CHECK(p.size() > 1000);
+  auto lab_report = lab.lab("report " + batch->uuid.substr(0, 8) + " --batch --out " + page);
+  INFO(lab_report.out);
+  REQUIRE(lab_report.code == 0);
+  CHECK(lab_report.out == local_report.out);
+  CHECK(pages() == local_pages);
 }
 
 TEST_CASE("runs --lab lists every station's runs with a station column, and --station only that station's") {
