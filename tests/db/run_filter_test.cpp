@@ -110,7 +110,7 @@ TEST_CASE("ledlab runs refuses a --since that is not a time, naming the option")
   CHECK(err.find("--since") != std::string::npos);
 }
 
-TEST_CASE("--lab is refused with a clear error where the program has no lab database access") {
+TEST_CASE("the store commands refuse --lab with a clear error where the program has no lab database access") {
   Fixture fx;
   std::string out, err;
   CHECK(run_cli({"runs", "--lab", "postgresql://reader@127.0.0.1/lab"}, out, err) != 0);

@@ -22,6 +22,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 using namespace ledlab;
 using namespace ledlab::db;
 using namespace ledlab::db::lab;
@@ -54,7 +56,8 @@ struct Recorded {
 };
 
 Recorded record(const std::string& name, const std::string& args) {
-  const std::string db = test::in_build("lab-read-" + name + ".sqlite");
+  // Per process: ctest runs each TEST_CASE as a process of its own, several at once.
+  const std::string db = test::in_build(fmt::format("lab-read-{}-{}.sqlite", name, ::getpid()));
   auto r = run_ledlab(test::run_args(LEDLAB_SOURCE_DIR "/sequences/" + args, db) + " --virtual-time");
   INFO(r.out);
   REQUIRE(r.code == 0);
@@ -343,7 +346,7 @@ TEST_CASE("a copy from the lab keeps the station's ids and removes its directory
   CHECK_FALSE(std::filesystem::exists(dir));
 }
 
-TEST_CASE("--lab with a wrong password fails with a clear error that does not print the password") {
+TEST_CASE("a wrong password for --lab fails with a clear error that does not print the password") {
   Lab lab;
   const std::string secret = "not-the-Password-" + lab.suffix;
   const std::string url = cluster().url("reader_" + lab.suffix, secret, lab.db);
@@ -360,7 +363,7 @@ TEST_CASE("--lab with a wrong password fails with a clear error that does not pr
   CHECK_THAT(report.out, !Catch::Contains(secret));
 }
 
-TEST_CASE("--lab and --db together are refused as a usage error") {
+TEST_CASE("runs refuses --lab and --db together as a usage error") {
   auto r = run_ledlab("runs --db x.sqlite --lab postgresql://reader@127.0.0.1/lab");
   CHECK(r.code == 2);
 }
