@@ -25,6 +25,11 @@ packages=(
   libmodbus-dev             # Modbus tests: an independent Modbus TCP/RTU client and server for the link and the twins
   lxi-tools                 # VXI-11 tests: `lxi discover` must find the twins by broadcast
   iproute2                  # tests that make their own network namespace (lo up, veth for broadcast, multicast route)
+  libpq-dev                 # the lab database client (db/lab): libpq
+  postgresql-15             # lab database tests: initdb/postgres/pg_ctl for private clusters in temporary directories
+                            # (tests/support/pg_cluster.hpp, `ledlab lab test-server`); the package's own cluster
+                            # (port 5432, /var/run/postgresql) is not used by anything here
+  openssl                   # the self-signed certificate of those clusters' TLS
 )
 
 missing=()

@@ -14,9 +14,14 @@ namespace {
 // lab with years of runs keeps its indexes small. `json`, not `jsonb`: stored text comes back
 // byte for byte, as the local store holds it.
 constexpr const char* kV1 = R"sql(
+-- Looked up first: an owner without CREATEROLE may init a second database once the roles exist.
 DO $roles$ BEGIN
-  BEGIN CREATE ROLE ledlab_station NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
-  BEGIN CREATE ROLE ledlab_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledlab_station') THEN
+    BEGIN CREATE ROLE ledlab_station NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledlab_reader') THEN
+    BEGIN CREATE ROLE ledlab_reader NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  END IF;
 END $roles$;
 
 CREATE SCHEMA IF NOT EXISTS ledlab;
@@ -287,6 +292,18 @@ Result<int> lab_schema_version(PgConnection& conn) {
 }
 
 Status migrate_lab(PgConnection& admin) {
+  // Per-database lock: another admin migrating the same database waits here, then finds the
+  // versions applied and does nothing. A session lock taken before BEGIN, not a transaction
+  // lock taken after it: a backend refreshes its catalog caches when a transaction starts,
+  // not when an advisory lock is granted, so a transaction begun before the other admin's
+  // commit would not see the schema it created (and fail with 42P07 "already exists").
+  if (auto s = admin.exec("SELECT pg_advisory_lock(hashtext('ledlab:migrate'))"); !s) return s;
+  struct Unlock {
+    PgConnection& c;
+    ~Unlock() {
+      if (c.healthy()) (void)c.exec("SELECT pg_advisory_unlock(hashtext('ledlab:migrate'))");
+    }
+  } unlock{admin};
   auto current = lab_schema_version(admin);
   if (!current) return fail(current.error());
   if (*current > kLabSchemaVersion)
@@ -295,12 +312,6 @@ Status migrate_lab(PgConnection& admin) {
   for (int v = *current + 1; v <= kLabSchemaVersion; ++v) {
     auto tx = Transaction::begin(admin);
     if (!tx) return fail(tx.error());
-    // Per-database lock: another admin migrating the same database waits here, then finds
-    // the version applied and does nothing.
-    if (auto s = admin.exec("SELECT pg_advisory_xact_lock(hashtext('ledlab:migrate'))"); !s) return s;
-    auto now = lab_schema_version(admin);
-    if (!now) return fail(now.error());
-    if (*now >= v) continue;
     if (auto s = admin.exec(migration(v)); !s) {
       auto e = s.error();
       e.message = fmt::format("migrating the lab schema to version {}: {}", v, e.message);

@@ -7,8 +7,8 @@ namespace ledlab::db::lab {
 
 inline constexpr int kLabSchemaVersion = 1;
 
-// Creates or migrates schema "ledlab" to kLabSchemaVersion: one transaction per version under
-// pg_advisory_xact_lock, so two admins cannot race; already current is a no-op. Run by the
+// Creates or migrates schema "ledlab" to kLabSchemaVersion: one transaction per version, all
+// under one advisory lock (pg_advisory_lock), so two admins cannot race; already current is a no-op. Run by the
 // role that is to own the schema. Refuses a database whose version is newer than this binary's.
 Status migrate_lab(PgConnection& admin);
 // 0 when the database has no ledlab schema yet.

@@ -160,7 +160,10 @@ Status init_cluster(const ServerAccount& account, const fs::path& data, std::str
   if (auto s = give_to(account, pwfile); !s) return s;
   auto status = step(account,
                      {(*bin / "initdb").string(), "-D", data.string(), "-U", "postgres", "--auth=scram-sha-256",
-                      "--pwfile=" + pwfile.string(), "-E", "UTF8", "--locale=C", "--no-sync"},
+                      "--pwfile=" + pwfile.string(), "-E", "UTF8", "--locale=C", "--no-sync",
+                      // 1 MiB WAL segments instead of 16: a test cluster is copied from its
+                      // template, and the first segment is most of what there is to copy.
+                      "--wal-segsize=1"},
                      log);
   std::error_code ec;
   fs::remove(pwfile, ec);

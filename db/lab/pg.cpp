@@ -113,11 +113,12 @@ std::string once(std::string m) {
 
 // What PQconnectdb said, classified: a server that is not there (yet) is worth retrying; one
 // that refuses us is not (libpq gives no SQLSTATE for most connection failures).
+// Busy or starting servers ("too many connections", "the database system is starting up")
+// count as not there: they will take us later.
 bool refused_by_server(std::string_view m) {
   for (const char* word : {"authentication failed", "no password supplied", "does not exist", "pg_hba.conf",
-                           "permission denied", "SSL was required", "does not support SSL", "certificate",
-                           "invalid", "too many connections"})
-    if (m.find(word) != std::string_view::npos) return std::string_view(word) != "too many connections";
+                           "permission denied", "SSL was required", "does not support SSL", "certificate", "invalid"})
+    if (m.find(word) != std::string_view::npos) return true;
   return false;
 }
 
@@ -295,10 +296,11 @@ Result<std::int64_t> PgConnection::copy_into(std::string_view table, std::string
   if (rls->text(0, 0) != "t")
     return copy_in(fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", t, cols), produce);
   // One staging table per target and session: "ledlab.chunks" -> pg_temp.ledlab_stage_chunks.
-  std::string stage = "pg_temp.ledlab_stage_" + t.substr(t.find('.') + 1);
+  const std::string stage_name = "ledlab_stage_" + t.substr(t.find('.') + 1);
+  const std::string stage = "pg_temp." + stage_name;
   // Emptied before use: rows of an earlier failed call outside a transaction may be there.
   if (auto s = exec(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {} INCLUDING DEFAULTS); TRUNCATE {}",
-                                stage.substr(8), t, stage));
+                                stage_name, t, stage));
       !s)
     return fail(s.error());
   auto staged = copy_in(fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", stage, cols), produce);

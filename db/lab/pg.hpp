@@ -44,6 +44,7 @@ class PgResult {
   std::unique_ptr<pg_result, Free> res_;
 };
 
+// One thread at a time (libpq docs, "Behavior in Threaded Programs": a PGconn is not shared).
 class PgConnection {
  public:
   PgConnection() = default;

@@ -2,7 +2,9 @@
 // month nobody created yet still accepted (DEFAULT partition) and moved out later.
 #include "lab/lab_test_support.hpp"
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 using namespace ledlab;
 using namespace ledlab::db::lab;
@@ -59,4 +61,33 @@ TEST_CASE("a chunk whose month has no partition lands in the default partition a
   CHECK(chunks_by_partition(admin) == std::map<std::string, std::int64_t>{{"ledlab.chunks_2025_06", 1}});
   REQUIRE(insert_chunk(station, "2025-06-01", "bench-a", 1));
   CHECK(query_or_fail(station, "SELECT count(*) FROM ledlab.chunks").int64(0, 0) == 2);
+}
+
+TEST_CASE("two stations asking for the same new month at once both succeed and the month is made once") {
+  const auto db = cluster().create_database();
+  auto admin = connect_or_fail(cluster().admin_url(db));
+  auto a = connect_or_fail(add_station_or_fail(admin, db, "bench-a").url);
+  auto b = connect_or_fail(add_station_or_fail(admin, db, "bench-b").url);
+  REQUIRE(insert_chunk(a, "2027-04-01", "bench-a", 0));  // in the default partition until the month exists
+  // Both find the month missing, then queue on ensure_month's lock, held here until both wait.
+  REQUIRE(admin.exec("BEGIN; SELECT pg_advisory_xact_lock(hashtext('ledlab:ensure_month'))"));
+  Status from_a, from_b;
+  std::thread ta([&] { from_a = a.exec("SELECT ledlab.ensure_month('2027-04-01')"); });
+  std::thread tb([&] { from_b = b.exec("SELECT ledlab.ensure_month('2027-04-09')"); });
+  auto watcher = connect_or_fail(cluster().admin_url(db));
+  for (int i = 0; i < 6000; ++i) {
+    auto waiting = watcher.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+    if (waiting && waiting->int64(0, 0) == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(admin.exec("COMMIT"));
+  ta.join();
+  tb.join();
+  CHECK(from_a);
+  CHECK(from_b);
+  if (!from_a) FAIL_CHECK(from_a.error().message);
+  if (!from_b) FAIL_CHECK(from_b.error().message);
+  CHECK(chunks_by_partition(admin) == std::map<std::string, std::int64_t>{{"ledlab.chunks_2027_04", 1}});
+  REQUIRE(insert_chunk(b, "2027-04-01", "bench-b", 1));
+  CHECK(query_or_fail(admin, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'ledlab.events'::regclass").int64(0, 0) == 2);
 }

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace ledlab;
@@ -206,4 +207,45 @@ TEST_CASE("a COPY larger than the writer's buffer arrives whole") {
   REQUIRE(r);
   CHECK(r->int64(0, 0) == 16);
   CHECK(r->int64(0, 1) == 16 * 300 * 1024);
+}
+
+TEST_CASE("two admins initialising the same database at once both succeed and apply version 1 once") {
+  const auto db = cluster().create_empty_database();
+  auto first = connect_or_fail(cluster().admin_url(db));
+  auto second = connect_or_fail(cluster().admin_url(db));
+  // The first holds the migration lock in an open transaction while the second starts: the
+  // second must wait for it, then find version 1 applied.
+  REQUIRE(first.exec("BEGIN; SELECT pg_advisory_xact_lock(hashtext('ledlab:migrate'))"));
+  Status second_result;
+  std::thread other([&] { second_result = migrate_lab(second); });
+  // Wait until the second is blocked on the lock (pg_locks shows it waiting), not a fixed time.
+  auto watcher = connect_or_fail(cluster().admin_url(db));
+  for (int i = 0; i < 6000; ++i) {
+    auto waiting = watcher.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+    if (waiting && waiting->int64(0, 0) == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(first.exec("COMMIT"));
+  const auto first_result = migrate_lab(first);
+  other.join();
+  CHECK(first_result);
+  if (!first_result) INFO(first_result.error().message);
+  CHECK(second_result);
+  if (!second_result) FAIL_CHECK(second_result.error().message);
+  if (!first_result) FAIL_CHECK(first_result.error().message);
+  auto rows = first.query("SELECT count(*) FROM ledlab.schema_version");
+  REQUIRE(rows);
+  CHECK(rows->int64(0, 0) == 1);
+}
+
+TEST_CASE("a database owner without CREATEROLE initialises a second database once the group roles exist") {
+  cluster().create_database();  // the group roles now exist
+  const auto db = cluster().create_empty_database();
+  auto admin = connect_or_fail(cluster().admin_url(db));
+  const std::string owner = "lab_owner_" + db;
+  REQUIRE(admin.exec("CREATE ROLE " + owner + " LOGIN PASSWORD 'owner-pw'; ALTER DATABASE " + db + " OWNER TO " + owner));
+  auto as_owner = connect_or_fail(cluster().url(owner, "owner-pw", db));
+  auto migrated = migrate_lab(as_owner);
+  if (!migrated) FAIL(migrated.error().message);
+  CHECK(require_lab_schema(as_owner));
 }

@@ -1,5 +1,6 @@
 #pragma once
-// A private PostgreSQL 15 cluster for one test program: a fresh temporary directory, TCP on a
+// A private PostgreSQL 15 cluster for one test program: a fresh temporary directory
+// ($LEDLAB_PG_TMPDIR, else /dev/shm when roomy, else /tmp), TCP on a
 // free loopback port, SCRAM-SHA-256 passwords, TLS with a self-signed certificate. initdb runs
 // once per build directory (${LEDLAB_BINARY_DIR}/pg-template, under an flock so parallel
 // ctest processes share it); each cluster copies the template, so starting one takes well
@@ -31,8 +32,9 @@ class PgCluster {
 
   void stop();         // fast shutdown (SIGINT): for outage tests
   void start();        // again, same port and data
-  void kill_server();  // SIGKILL the postmaster: a crash
+  void kill_server();  // SIGKILL the postmaster and every backend at once: a crash
   bool running() const { return pid_ > 0; }
+  pid_t server_pid() const { return pid_; }  // the postmaster; -1 when stopped
 
   int port() const { return port_; }
   static constexpr std::string_view admin_password() { return "ledlab-test-admin"; }
