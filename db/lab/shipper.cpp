@@ -96,9 +96,11 @@ void Shipper::wait_for(double seconds, bool wake_on_notify) {
                  [&] { return stop_ || (wake_on_notify && notified_ != seen); });
 }
 
-void Shipper::note_error(const Error& error, bool disconnected) {
+void Shipper::note_error(const Error& error, bool disconnected, bool quiet) {
   const std::string message = scrub(error.describe(), options_.url);
-  log::warn(kLog, "{}", message);
+  // The store not readable yet is the normal start of a run (its writer is creating it).
+  if (quiet) log::info(kLog, "{}", message);
+  else log::warn(kLog, "{}", message);
   std::lock_guard lock(mutex_);
   status_.last_error = message;
   status_.last_error_s = now_s();
@@ -139,7 +141,7 @@ void Shipper::loop() {
     if (!reader) {
       auto r = db::Reader::open(options_.store);
       if (!r) {
-        note_error(r.error(), false);
+        note_error(r.error(), false, /*quiet=*/true);
         record_error(r.error());
         back_off();
         continue;
@@ -195,8 +197,9 @@ void Shipper::loop() {
       }
     }
     if (clean) drained_.notify_all();
-    if (state && (shipped->runs + shipped->samples + shipped->results + shipped->events) > 0) {
-      if (auto runs = shipped_runs(*lab, options_.station)) (void)state->record_runs(*runs);
+    // The sidecar follows the runs this pass touched, not the station's whole history.
+    if (state && !session->touched().empty()) {
+      if (auto runs = shipped_runs(*lab, options_.station, session->touched())) (void)state->record_runs(*runs);
     }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, std::chrono::duration<double>(options_.poll_s),

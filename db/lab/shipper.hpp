@@ -81,7 +81,7 @@ class Shipper {  // the background thread; never blocks the caller
   void loop();
   // Waits until stop, or `seconds`, or (when `wake_on_notify`) a notify or drain request.
   void wait_for(double seconds, bool wake_on_notify);
-  void note_error(const Error& error, bool disconnected);
+  void note_error(const Error& error, bool disconnected, bool quiet = false);
 
   ShipperOptions options_;
   std::thread thread_;

@@ -159,14 +159,18 @@ Status copy_chunk(PgConnection& lab, std::string_view table, const RunKey& key, 
   return {};
 }
 
-Result<std::map<std::string, RunShipped>> shipped_runs(PgConnection& lab, std::string_view station) {
+Result<std::map<std::string, RunShipped>> shipped_runs(PgConnection& lab, std::string_view station,
+                                                       const std::set<std::string>& only) {
+  std::string uuids = "{";
+  for (const auto& u : only) uuids += (uuids.size() > 1 ? "," : "") + u;
+  uuids += "}";
   auto r = lab.query(
       "SELECT r.run_uuid::text, r.status, "
       "coalesce((SELECT sum(n) FROM ledlab.chunks c WHERE c.run_month = r.run_month AND c.run_uuid = r.run_uuid), 0), "
       "(SELECT count(*) FROM ledlab.results x WHERE x.run_month = r.run_month AND x.run_uuid = r.run_uuid), "
       "(SELECT count(*) FROM ledlab.events e WHERE e.run_month = r.run_month AND e.run_uuid = r.run_uuid) "
-      "FROM ledlab.runs r WHERE r.station = $1",
-      {std::string(station)});
+      "FROM ledlab.runs r WHERE r.station = $1 AND ($2::uuid[] = '{}' OR r.run_uuid = ANY($2::uuid[]))",
+      {std::string(station), uuids});
   if (!r) return fail(r.error());
   std::map<std::string, RunShipped> out;
   for (int i = 0; i < r->rows(); ++i)

@@ -68,7 +68,9 @@ Result<std::int64_t> copy_rows(PgConnection& lab, std::string_view table, std::s
 // One chunk row written to `table` ("chunks" or "superseded_chunks") by a single COPY.
 Status copy_chunk(PgConnection& lab, std::string_view table, const RunKey& key, SeriesId series, const ChunkRow& row);
 
-// What the lab database holds of each run of `station`: status, samples, results, events.
-Result<std::map<std::string, RunShipped>> shipped_runs(PgConnection& lab, std::string_view station);
+// What the lab database holds of each run of `station` (of those in `only` when it is not
+// empty): status, samples, results, events.
+Result<std::map<std::string, RunShipped>> shipped_runs(PgConnection& lab, std::string_view station,
+                                                       const std::set<std::string>& only = {});
 
 }  // namespace ledlab::db::lab

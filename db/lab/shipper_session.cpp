@@ -70,6 +70,7 @@ Status ShipSession::check_station() {
 
 Result<ShipCounts> ShipSession::pass() {
   complete_ = false;
+  touched_.clear();
   if (auto s = check_station(); !s) return fail(s.error());
   StationLock lock(lab_, options_.station);
   if (auto s = lock.take(); !s) return fail(s.error());
@@ -94,6 +95,7 @@ Result<ShipCounts> ShipSession::pass() {
                                         same_double(f->second.ended_s, it->ended_s))
       continue;
     if (auto s = ship_run(*it, counts); !s) return fail(s.error());
+    touched_.insert(it->uuid);
   }
   complete_ = true;
   return counts;

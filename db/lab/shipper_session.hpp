@@ -19,6 +19,8 @@ class ShipSession {
   // Ships everything committed now. complete(): the pass left nothing behind.
   Result<ShipCounts> pass();
   bool complete() const { return complete_; }
+  // The runs the last pass shipped (uuids): those not yet whole in the lab database.
+  const std::set<std::string>& touched() const { return touched_; }
 
  private:
   Status check_station();
@@ -43,7 +45,7 @@ class ShipSession {
   const ShipperOptions& options_;
   bool station_checked_ = false;
   bool complete_ = false;
-  std::set<std::string> months_, duts_;
+  std::set<std::string> months_, duts_, touched_;
   std::map<RunId, SupersededCounts> superseded_seen_;
 };
 

@@ -2,6 +2,7 @@
 // The shipper tests' common ground: a station role in a fresh lab database, and the check that
 // the lab's copy of a store is the store's, every sample exactly once.
 #include "db/chunk_codec.hpp"
+#include "db/lab/lab_admin.hpp"
 #include "db/lab/pg.hpp"
 #include "db/reader.hpp"
 #include "support/pg_cluster.hpp"
@@ -34,10 +35,7 @@ inline LabStation add_lab_station(const std::string& db, const std::string& stat
   LabStation s{db, station, fmt::format("st_{}_{}", db, station), fmt::format("pw-{}-{}", db, station), {}};
   auto admin = db::lab::PgConnection::connect(lab_cluster().admin_url(db));
   REQUIRE(admin);
-  // What `ledlab lab add-station` does (labcore's add_station), spelled out in SQL.
-  auto added = admin->exec(fmt::format("CREATE ROLE {} LOGIN PASSWORD '{}' IN ROLE ledlab_station; "
-                                       "INSERT INTO ledlab.stations(station, role) VALUES ('{}', '{}')",
-                                       s.role, s.password, station, s.role));
+  auto added = db::lab::add_station(*admin, station, s.role, s.password);
   if (!added) FAIL(added.error().describe());
   s.url = lab_cluster().url(s.role, s.password, db);
   return s;

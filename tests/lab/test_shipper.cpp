@@ -5,6 +5,7 @@
 #include "db/store.hpp"
 #include "lab/shipper_fixture.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -309,4 +310,72 @@ TEST_CASE("the database stopped in the middle of a run and started again later g
   auto admin = test::lab_admin(dbname);
   auto reader = reader_of(tmp.path);
   test::require_lab_copy_equals_store(admin, reader, run->uuid);
+}
+
+TEST_CASE("a second shipper of the same station is told another one holds it and ships nothing") {
+  const auto dbname = lab_cluster().create_database();
+  const auto st = test::add_lab_station(dbname, "locked");
+  TempStore tmp;
+  {
+    auto store = db::Store::open(tmp.path);
+    REQUIRE(store);
+    auto run = (*store)->begin_run({.sequence = "x", .script_text = "-- test"});
+    REQUIRE(run);
+    REQUIRE((*store)->end_run(run->id, db::RunStatus::finished));
+  }
+  auto holder = connect_or_fail(st.url);
+  auto held = holder.query("SELECT pg_try_advisory_lock(hashtext('ledlab:' || $1))", {std::string("locked")});
+  REQUIRE(held);
+  REQUIRE(held->text(0, 0) == "t");
+  auto lab = connect_or_fail(st.url);
+  auto reader = reader_of(tmp.path);
+  const ShipperOptions options{.url = st.url, .store = tmp.path, .station = "locked"};
+  auto refused = ship_pending(lab, reader, options);
+  REQUIRE_FALSE(refused);
+  CHECK_THAT(refused.error().message, Catch::Contains("another shipper holds station locked"));
+  auto admin = test::lab_admin(dbname);
+  CHECK(test::lab_count(admin, "SELECT count(*) FROM ledlab.runs") == 0);
+  REQUIRE(holder.query("SELECT pg_advisory_unlock(hashtext('ledlab:' || $1))", {std::string("locked")}));
+  const auto counts = ship_or_fail(lab, reader, options);
+  CHECK(counts.runs == 1);
+}
+
+TEST_CASE("the database server killed mid-transfer and restarted gets every sample exactly once") {
+  const auto dbname = lab_cluster().create_database();
+  const auto st = test::add_lab_station(dbname, "crash");
+  TempStore tmp;
+  std::string uuid;
+  std::int64_t total = 0;
+  {
+    auto store = db::Store::open(tmp.path);
+    REQUIRE(store);
+    auto run = (*store)->begin_run({.sequence = "crash", .script_text = "-- test"});
+    REQUIRE(run);
+    uuid = run->uuid;
+    for (int lane = 1; lane <= 100; ++lane) {
+      auto s = (*store)->declare_series(run->id, {.lane = lane, .quantity = "optical_power", .unit = "W"});
+      REQUIRE(s);
+      for (int i = 0; i < 30000; ++i) REQUIRE((*store)->append(*s, 1.7e9 + i, std::sin(i * 0.37 + lane) * 1e-3));
+      total += 30000;
+    }
+    REQUIRE((*store)->end_run(run->id, db::RunStatus::finished));
+  }
+  auto shipped = [&] {
+    auto admin = PgConnection::connect(lab_cluster().admin_url(dbname), 2);
+    if (!admin) return std::int64_t{0};
+    auto r = admin->query("SELECT coalesce(sum(n), 0) FROM ledlab.chunks");
+    return r ? r->int64(0, 0).value_or(0) : 0;
+  };
+  auto shipper = Shipper::start({.url = st.url, .store = tmp.path, .station = "crash", .poll_s = 0.05,
+                                 .retry_min_s = 0.05, .retry_max_s = 0.5, .max_rows_per_transaction = 100000});
+  REQUIRE(shipper);
+  REQUIRE(test::wait_until([&] { return shipped() > 0; }));
+  lab_cluster().kill_server();
+  lab_cluster().start();
+  REQUIRE((*shipper)->drain(120));
+  (*shipper)->stop();
+  CHECK(shipped() == total);
+  auto admin = test::lab_admin(dbname);
+  auto reader = reader_of(tmp.path);
+  test::require_lab_copy_equals_store(admin, reader, uuid);
 }
