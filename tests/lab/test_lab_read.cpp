@@ -1,6 +1,7 @@
 // Reading the lab database (issue 19): `ledlab runs|show|export|report --lab URL` against a
 // private PostgreSQL cluster that two stations shipped to, as a reader role. show, export and
 // report print byte for byte what the same command prints against the station's own file.
+#include "db/chunk_codec.hpp"
 #include "db/lab/lab_admin.hpp"
 #include "db/lab/lab_reader.hpp"
 #include "db/lab/pg.hpp"
@@ -344,6 +345,32 @@ TEST_CASE("a copy from the lab keeps the station's ids and removes its directory
   CHECK(std::filesystem::exists(dir));
   copy = std::unexpected(Error{});
   CHECK_FALSE(std::filesystem::exists(dir));
+}
+
+TEST_CASE("what a resume set aside in the lab database counts in show --lab as it does in the station's file") {
+  Lab lab;
+  const auto& a = station_a_run();
+  // As the shipper moves them when a resumed run redoes a step: a chunk of three samples of
+  // series 1 and one result.
+  const std::vector<double> t{1.0, 2.0, 3.0}, v{0.5, 0.25, 0.125};
+  std::vector<std::uint8_t> blob;
+  encode_chunk(t, v, blob);
+  std::string hex = "\\x";
+  for (std::uint8_t b : blob) hex += fmt::format("{:02x}", b);
+  auto admin = PgConnection::connect(cluster().admin_url(lab.db));
+  REQUIRE(admin);
+  REQUIRE(admin->query("INSERT INTO ledlab.superseded_chunks(run_month, run_uuid, station, series_id, first_seq, n, "
+                       "t_min, t_max, data) SELECT run_month, run_uuid, station, 1, 0, 3, 1, 3, $2::bytea "
+                       "FROM ledlab.runs WHERE run_uuid = $1::uuid",
+                       {a.uuid, hex}));
+  REQUIRE(admin->query("INSERT INTO ledlab.superseded_results(run_month, run_uuid, station, result_id, name, value, "
+                       "extra, t_s, qualifier, verdict) SELECT run_month, run_uuid, station, 1000, 'x', 1, '{}', 1, '', "
+                       "'not_judged' FROM ledlab.runs WHERE run_uuid = $1::uuid",
+                       {a.uuid}));
+  auto show = lab.lab("show " + a.uuid);
+  INFO(show.out);
+  REQUIRE(show.code == 0);
+  CHECK_THAT(show.out, Catch::Contains("3 samples, 1 results (recorded after the last checkpoint"));
 }
 
 TEST_CASE("a wrong password for --lab fails with a clear error that does not print the password") {
