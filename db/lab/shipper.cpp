@@ -99,8 +99,11 @@ void Shipper::wait_for(double seconds, bool wake_on_notify) {
 void Shipper::note_error(const Error& error, bool disconnected, bool quiet) {
   const std::string message = scrub(error.describe(), options_.url);
   // The store not readable yet is the normal start of a run (its writer is creating it).
-  if (quiet) log::info(kLog, "{}", message);
-  else log::warn(kLog, "{}", message);
+  if (quiet) {
+    log::info(kLog, "{}", message);
+    return;
+  }
+  log::warn(kLog, "{}", message);
   std::lock_guard lock(mutex_);
   status_.last_error = message;
   status_.last_error_s = now_s();
@@ -115,6 +118,7 @@ void Shipper::loop() {
   std::unique_ptr<ShipSession> session;
   std::mt19937_64 rng(std::random_device{}());
   double backoff = options_.retry_min_s;
+  int reader_failures = 0;
   const auto stopping = [&] {
     std::lock_guard lock(mutex_);
     return stop_;
@@ -141,12 +145,16 @@ void Shipper::loop() {
     if (!reader) {
       auto r = db::Reader::open(options_.store);
       if (!r) {
-        note_error(r.error(), false, /*quiet=*/true);
-        record_error(r.error());
+        // A run's writer creates and migrates the store as the shipper starts: the first
+        // failures are that, an error only when it lasts.
+        const bool lasting = ++reader_failures > 3;
+        note_error(r.error(), false, /*quiet=*/!lasting);
+        if (lasting) record_error(r.error());
         back_off();
         continue;
       }
       reader.emplace(std::move(*r));
+      reader_failures = 0;
     }
     if (!lab) {
       auto c = PgConnection::connect(options_.url);

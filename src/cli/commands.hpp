@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ void add_lab_options(CLI::App& cmd, LabShipping& o);
 // A password in the station file's [lab] url ends the command (exit 2, naming file:line:key).
 int with_lab_shipper(const LabShipping& o, const engine::StationConfig* station, const std::filesystem::path& store,
                      const std::function<int()>& body);
+// The station file a run was recorded with, as stored (for `resume` without --station: its [lab]).
+std::optional<engine::StationConfig> stored_station(const std::filesystem::path& store, const std::string& run);
 
 // Thrown by subcommand callbacks to end with a message and an exit code.
 struct Exit {

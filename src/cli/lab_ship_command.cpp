@@ -98,7 +98,7 @@ int lab_status(const std::string& store, const std::string& cli_lab, std::string
                got.events, totals->events);
   }
   if (!snap.last_error.empty()) fmt::print("last error ({}): {}\n", when(snap.last_error_s), snap.last_error);
-  if (snap.last_ok_s > 0) fmt::print("last shipped: {}\n", when(snap.last_ok_s));
+  if (snap.last_ok_s > 0) fmt::print("last connected: {}\n", when(snap.last_ok_s));
   return 0;
 }
 
@@ -187,6 +187,19 @@ void register_lab_ship_commands(CLI::App& lab_app) {
     }
     throw Exit{o->follow ? lab_ship_follow(store, url, station) : lab_ship_once(store, url, station)};
   });
+}
+
+std::optional<engine::StationConfig> stored_station(const std::filesystem::path& store, const std::string& run) {
+  auto reader = db::Reader::open(store);
+  if (!reader) return std::nullopt;
+  auto found = reader->find_run(run);
+  if (!found) return std::nullopt;
+  const auto station = nlohmann::json::parse(found->station_json, nullptr, false);
+  if (!station.is_object() || !station.contains("text") || !station["text"].is_string()) return std::nullopt;
+  const std::string source = station.value("source", std::string("stored station"));
+  auto parsed = engine::parse_station(station["text"].get<std::string>(), source);
+  if (!parsed) return std::nullopt;
+  return std::move(*parsed);
 }
 
 void add_lab_options(CLI::App& cmd, LabShipping& o) {

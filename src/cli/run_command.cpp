@@ -216,8 +216,10 @@ void register_resume_command(CLI::App& app) {
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
     req.console = terminal_console(std::cout);
     req.verdict_exit_code = true;
-    throw Exit{with_lab_shipper(o->lab, o->station.empty() ? nullptr : &req.station, req.db,
-                                [&] { return engine::run_sequence(req, std::cout); })};
+    // Without --station the run goes on with the station file stored with it: so does its [lab].
+    const auto stored = o->station.empty() ? stored_station(req.db, o->run) : std::nullopt;
+    const engine::StationConfig* lab_station = !o->station.empty() ? &req.station : stored ? &*stored : nullptr;
+    throw Exit{with_lab_shipper(o->lab, lab_station, req.db, [&] { return engine::run_sequence(req, std::cout); })};
   });
 }
 
