@@ -4,6 +4,8 @@
 // 2 usage error (bad option value, ambiguous run prefix). Errors are raised as
 // CLI::RuntimeError(code) so the main's `app.exit(e)` returns the code; CLI11's own parse
 // errors (missing argument) should be mapped to 2 by the main.
+#include "db/lab_access.hpp"
+
 #include <CLI/App.hpp>
 
 #include <ostream>
@@ -13,10 +15,11 @@ namespace ledlab::db {
 // $LEDLAB_DB, else ./ledlab.sqlite: the store every command uses when --db is not given.
 std::string default_db_path();
 
-// Adds the subcommands to `app`, printing to std::cout / std::cerr.
+// Adds the subcommands to `app`, printing to std::cout / std::cerr; `lab` serves --lab.
 void register_store_commands(CLI::App& app);
-// The same, printing to the given streams (tests).
-void register_store_commands(CLI::App& app, std::ostream& out, std::ostream& err);
+void register_store_commands(CLI::App& app, LabAccess lab);
+// The same, printing to the given streams (tests); `lab` serves --lab (empty: refused).
+void register_store_commands(CLI::App& app, std::ostream& out, std::ostream& err, LabAccess lab = {});
 
 }  // namespace ledlab::db
 

@@ -132,16 +132,26 @@ Result<Reader> Reader::open(const std::filesystem::path& path) {
 }
 
 Result<std::vector<RunRecord>> Reader::list_runs(const RunFilter& f) {
+  if ((f.since_s && std::isnan(*f.since_s)) || (f.until_s && std::isnan(*f.until_s)))
+    return fail(Errc::invalid_argument, "a time bound of the run filter is NaN");
+  // json_valid() first: json_extract() raises an error on text that is not JSON (SQLite docs,
+  // "JSON Functions And Operators"); a run whose stored JSON is damaged matches no name.
   std::string sql = fmt::format(
       "SELECT {} FROM runs WHERE (?1 IS NULL OR dut_serial = ?1) AND (?2 IS NULL OR sequence = ?2) "
-      "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR batch_id = ?4) ORDER BY started_s DESC, run_id DESC",
-      kRunColumns);
+      "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR batch_id = ?4) "
+      "AND (?5 IS NULL OR (CASE WHEN json_valid(station) THEN json_extract(station, '$.name') END) = ?5) "
+      "AND (?6 IS NULL OR {} = ?6) "
+      "AND (?7 IS NULL OR started_s >= ?7) AND (?8 IS NULL OR started_s <= ?8) "
+      "ORDER BY started_s DESC, run_id DESC",
+      kRunColumns, kRunDutType);
   if (f.limit > 0) sql += fmt::format(" LIMIT {}", f.limit);
   auto st = conn_.prepare(sql);
   if (!st) return fail(st.error());
   st->bind(1, f.dut_serial).bind(2, f.sequence);
   if (f.status) st->bind(3, to_string(*f.status));
-  st->bind(4, f.batch_id);
+  st->bind(4, f.batch_id).bind(5, f.station).bind(6, f.dut_type);
+  if (f.since_s) st->bind(7, *f.since_s);
+  if (f.until_s) st->bind(8, *f.until_s);
   return collect<RunRecord>(*st, run_from_row);
 }
 

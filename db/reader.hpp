@@ -21,6 +21,13 @@ struct RunFilter {
   std::optional<std::string> sequence;
   std::optional<RunStatus> status;
   std::optional<std::int64_t> batch_id;  // only the runs of this batch
+  // The station's name: in a local store the "name" of the station file the run stored
+  // (runs.station); in the lab database the station that shipped it.
+  std::optional<std::string> station;
+  // The run's parameter "dut_type" when it is a string, else its DUT's description.
+  std::optional<std::string> dut_type;
+  // Runs started within [since_s, until_s] (unix seconds, both inclusive).
+  std::optional<double> since_s, until_s;
   std::size_t limit = 0;  // 0: all; newest first
 };
 

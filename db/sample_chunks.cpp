@@ -60,6 +60,17 @@ Status load_blob(Statement& select, std::int64_t chunk_id, std::vector<double>& 
 
 // ---- ChunkInserter ----
 
+void chunk_rollup(std::span<const double> t, std::span<const double> v, std::vector<double>& out) {
+  out.clear();
+  if (t.size() <= kRollupSegment) return;
+  for (std::size_t at = 0; at < t.size(); at += kRollupSegment) {
+    const std::size_t end = std::min(t.size(), at + kRollupSegment);
+    double mn = v[at], mx = v[at], sum = 0;
+    for (std::size_t i = at; i < end; ++i) mn = std::min(mn, v[i]), mx = std::max(mx, v[i]), sum += v[i];
+    for (double x : {t[at], t[end - 1], mn, mx, sum, v[at], v[end - 1]}) out.push_back(x);
+  }
+}
+
 Result<ChunkInserter> ChunkInserter::create(Connection& conn) {
   ChunkInserter out;
   if (auto s = prepare(conn, out.meta_,
@@ -105,13 +116,7 @@ Result<std::int64_t> ChunkInserter::insert(Connection& conn, SeriesId series, st
   // A chunk of one segment or less is its own summary (the metadata row): no rollup row. A run
   // of thousands of short series (a BER sweep) then compacts with two inserts per series.
   if (t.size() <= kRollupSegment) return id;
-  rollup_values_.clear();
-  for (std::size_t at = 0; at < t.size(); at += kRollupSegment) {
-    const std::size_t end = std::min(t.size(), at + kRollupSegment);
-    double mn = v[at], mx = v[at], sum = 0;
-    for (std::size_t i = at; i < end; ++i) mn = std::min(mn, v[i]), mx = std::max(mx, v[i]), sum += v[i];
-    for (double x : {t[at], t[end - 1], mn, mx, sum, v[at], v[end - 1]}) rollup_values_.push_back(x);
-  }
+  chunk_rollup(t, v, rollup_values_);
   static_assert(std::endian::native == std::endian::little, "chunk_rollups hold little-endian doubles");
   const auto bytes = std::as_bytes(std::span(rollup_values_));
   rollup_.bind(1, id).bind_blob(2, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});

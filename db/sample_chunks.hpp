@@ -43,6 +43,9 @@ using SeriesMark = std::pair<SeriesId, std::int64_t>;
 // chunks longer than one segment have one; a shorter chunk's metadata row is its summary.
 inline constexpr std::size_t kRollupSegment = 4096;
 inline constexpr std::size_t kRollupFields = 7;
+// The summary of a chunk's samples as chunk_rollups.data holds it (as doubles); empty for a
+// chunk of one segment or less. The writer and a copy made from another store (db/lab) share it.
+void chunk_rollup(std::span<const double> t, std::span<const double> v, std::vector<double>& out);
 
 // Writes and removes chunks: metadata row, compressed data and plot summary.
 class ChunkInserter {

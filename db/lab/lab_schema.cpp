@@ -76,7 +76,9 @@ CREATE TABLE ledlab.runs(
   status         text NOT NULL,
   batch_uuid     uuid,
   socket         text NOT NULL DEFAULT '',
-  shipped_at     timestamptz NOT NULL DEFAULT now()
+  shipped_at     timestamptz NOT NULL DEFAULT now(),
+  owner_pid      bigint NOT NULL DEFAULT 0,  -- the local runs.owner_pid / owner_token: `show` prints the pid
+  owner_token    text NOT NULL DEFAULT ''
 );
 CREATE INDEX runs_by_station ON ledlab.runs(station, started_s);
 CREATE INDEX runs_by_dut ON ledlab.runs(dut_serial, started_s);

@@ -380,8 +380,10 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
     // Everything of this commit is in: checkpoints, then the run's status last.
     if (auto s = ship_checkpoints(id, key); !s) return fail(s.error());
     if (auto s = upsert_batch(*run); !s) return fail(s.error());
-    auto r = lab_.query("UPDATE ledlab.runs SET status = $2, ended_s = $3::float8 WHERE run_uuid = $1::uuid",
-                        {key.uuid, std::string(to_string(run->status)), f8(run->ended_s)});
+    auto r = lab_.query("UPDATE ledlab.runs SET status = $2, ended_s = $3::float8, owner_pid = $4::bigint, "
+                        "owner_token = $5 WHERE run_uuid = $1::uuid",
+                        {key.uuid, std::string(to_string(run->status)), f8(run->ended_s),
+                         std::to_string(run->owner_pid), run->owner_token});
     if (!r) return fail(r.error());
   }
   if (auto s = tx->commit(); !s) return fail(s.error());

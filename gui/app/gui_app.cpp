@@ -71,7 +71,8 @@ int run_gui(const GuiOptions& options, std::ostream& err) {
     const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
     DataSource source({.db = options.db, .station = options.station, .sequences_dir = options.sequences_dir,
                        .ledlab = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : std::string("ledlab"),
-                       .attach = options.attach, .start = options.start, .on_publish = &Window::wake});
+                       .attach = options.attach, .lab = options.lab, .lab_access = options.lab_access,
+                       .lab_filter = options.lab_filter, .start = options.start, .on_publish = &Window::wake});
     Dashboard dashboard([&source](Command c) { source.push(std::move(c)); }, win.fonts());
     if (!options.metric.empty()) dashboard.select_metric(options.metric);
     if (!options.ui_map.empty()) dashboard.enable_ui_map();

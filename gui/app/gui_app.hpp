@@ -2,6 +2,7 @@
 // `ledlab gui`: the dashboard window (GLFW + OpenGL 3), or headless under Xvfb for tests and
 // docs: render until the run is on screen, optionally pause it through the dashboard's own
 // command path, then write a PNG of the frame and where the lane map's cells are.
+#include "db/lab_access.hpp"
 #include "gui/core/model.hpp"
 
 #include <filesystem>
@@ -17,6 +18,9 @@ struct GuiOptions {
   std::filesystem::path station;
   std::filesystem::path sequences_dir = "sequences";
   std::optional<std::string> attach;  // run uuid or prefix
+  std::string lab;                    // browse the lab database (PostgreSQL URL) instead of `db`
+  db::LabAccess lab_access;           // how (db::lab::lab_access())
+  db::RunFilter lab_filter;           // the lab's runs list: station, DUT, DUT type, sequence
   std::optional<StartRun> start;
   std::filesystem::path screenshot;   // non-empty: headless, write this PNG and exit
   std::filesystem::path layout;       // lane-map cells as JSON, written with the screenshot / at exit

@@ -30,6 +30,10 @@ class DataSource::Worker {
   explicit Worker(SourceOptions options) : options_(std::move(options)) {
     model_.db_path = options_.db.string();
     model_.station_file = options_.station.string();
+    if (lab_mode()) {
+      model_.lab = options_.lab_access.redact ? options_.lab_access.redact(options_.lab) : std::string("lab database");
+      model_.lab_filter = options_.lab_filter;
+    }
     load_station();
     load_sequences();
     if (options_.attach) follow_uuid_ = *options_.attach;
@@ -44,7 +48,8 @@ class DataSource::Worker {
 
   // One poll: store, control endpoint; returns the model to publish.
   std::shared_ptr<const Model> poll() {
-    if (!reader_) open_store();
+    if (lab_mode()) poll_lab();
+    else if (!reader_) open_store();
     // One read transaction for the poll: the runs list and the run on display from one commit.
     std::optional<db::ReadTransaction> snapshot;
     if (reader_) {
@@ -52,7 +57,7 @@ class DataSource::Worker {
       else model_.store_error = tx.error().describe();
     }
     if (snapshot) {
-      refresh_runs();
+      if (!lab_mode()) refresh_runs();
       if (compare_pending_ || compared_stale(*model_.compared, model_.runs)) load_compared_runs();
       if (data_) {
         if (auto changed = data_->refresh(*reader_); !changed) {
@@ -85,6 +90,62 @@ class DataSource::Worker {
   }
 
  private:
+  bool lab_mode() const { return !options_.lab.empty(); }
+
+  // The lab's runs list, read again when due (a filter, a run to open, every lab_refresh_s);
+  // a run to open is copied out of the lab and shown from that copy like a local run.
+  void poll_lab() {
+    const auto now = std::chrono::steady_clock::now();
+    if (lab_listed_ || now >= lab_next_list_) {
+      lab_listed_ = false;
+      lab_next_list_ = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 std::chrono::duration<double>(std::max(options_.lab_refresh_s, 0.5)));
+      list_lab_runs();
+    }
+    if (!follow_uuid_.empty()) open_lab_run(std::exchange(follow_uuid_, {}));
+  }
+
+  void list_lab_runs() {
+    if (!options_.lab_access.list_runs) {
+      model_.store_error = "this dashboard was built without the lab database";
+      return;
+    }
+    db::RunFilter filter = model_.lab_filter;
+    if (filter.limit == 0) filter.limit = 200;
+    auto runs = options_.lab_access.list_runs(options_.lab, filter, "");
+    if (!runs) {
+      model_.store_error = runs.error().describe();
+      return;
+    }
+    model_.store_error.clear();
+    model_.runs.clear();
+    model_.run_stations.clear();
+    for (auto& r : *runs) {
+      model_.runs.push_back(std::move(r.run));
+      model_.run_stations.push_back(std::move(r.station));
+    }
+  }
+
+  void open_lab_run(const std::string& uuid) {
+    if (!options_.lab_access.copy) return;
+    auto copy = options_.lab_access.copy(options_.lab, uuid, false);
+    if (!copy) {
+      model_.notice = copy.error().describe();
+      return;
+    }
+    auto reader = db::Reader::open(copy->store);
+    auto run = reader ? reader->find_run(copy->uuid) : Result<db::RunRecord>(std::unexpected(reader.error()));
+    if (!run) {
+      model_.notice = run.error().describe();
+      return;
+    }
+    // The run on display reads the new copy; the previous copy goes with its reader.
+    data_.reset();
+    reader_.emplace(std::move(*reader));
+    lab_copy_ = std::move(*copy);
+    show(*run);
+  }
+
   void load_station() {
     if (options_.station.empty()) return;
     auto station = engine::load_station(options_.station);
@@ -228,6 +289,7 @@ class DataSource::Worker {
   }
 
   void handle(const StartRun& start) {
+    if (refused_in_lab("cannot start")) return;
     const std::filesystem::path station = start.station.empty() ? options_.station : std::filesystem::path(start.station);
     if (station.empty()) {
       model_.notice = "cannot start: no station file (fill in the station field or give --station)";
@@ -252,7 +314,21 @@ class DataSource::Worker {
     model_.notice = fmt::format("started {} (pid {}), log {}", start.script, launched->pid, launched->log.string());
   }
 
+  // A run of the lab database is another station's: it is read here, never started or steered.
+  bool refused_in_lab(std::string_view what) {
+    if (!lab_mode()) return false;
+    model_.notice = fmt::format("{}: the dashboard browses the lab database (read only)", what);
+    return true;
+  }
+
+  void handle(const FilterRuns& f) {
+    model_.lab_filter = f.filter;
+    lab_listed_ = true;
+    if (!lab_mode()) model_.notice = "filters apply to the lab database's runs (ledlab gui --lab)";
+  }
+
   void handle(const Steer& steer) {
+    if (refused_in_lab(steer.command)) return;
     if (!model_.run) {
       model_.notice = fmt::format("{}: no run on display", steer.command);
       return;
@@ -264,6 +340,7 @@ class DataSource::Worker {
   }
 
   void handle(const Answer& answer) {
+    if (refused_in_lab("answer")) return;
     if (!model_.run) {
       model_.notice = "answer: no run on display";
       return;
@@ -313,6 +390,8 @@ class DataSource::Worker {
 
   // Read at the next poll, once the store is open.
   void handle(const CompareRuns& compare) {
+    // Each lab run is a copy of its own: comparing them would need them in one store.
+    if (!compare.uuids.empty() && refused_in_lab("compare")) return;
     compare_uuids_ = compare.uuids;
     compare_pending_ = true;
   }
@@ -336,8 +415,11 @@ class DataSource::Worker {
 
   SourceOptions options_;
   Model model_;
+  db::LabCopy lab_copy_;  // the lab run on display, copied (declared before reader_: outlives it)
   std::optional<db::Reader> reader_;
   std::unique_ptr<RunData> data_;
+  bool lab_listed_ = true;  // list the lab's runs at the next poll
+  std::chrono::steady_clock::time_point lab_next_list_{};
   std::vector<engine::InstrumentStatus> idle_instruments_;
   std::optional<Launched> child_;
   std::optional<std::filesystem::path> launched_log_;

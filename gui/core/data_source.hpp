@@ -3,6 +3,7 @@
 // control endpoint. It polls (about 4 Hz), publishes an immutable Model for the render
 // thread, and executes the commands the render thread queues (start, pause, resume, abort,
 // open a run, select a lane). The render thread never waits on it for more than a pointer swap.
+#include "db/lab_access.hpp"
 #include "gui/core/model.hpp"
 
 #include <condition_variable>
@@ -21,6 +22,13 @@ struct SourceOptions {
   std::filesystem::path sequences_dir;   // where the run-control panel lists *.lua
   std::filesystem::path ledlab;          // executable that runs sequences
   std::optional<std::string> attach;     // run uuid (prefix) to follow at start
+  // Browse the lab database (PostgreSQL URL) instead of `db`: every station's runs, listed with
+  // `lab_filter` and opened as private copies (db/lab/lab_reader.hpp) shown as local runs. Read
+  // only: nothing is started or steered. `lab_access` is how (db::lab::lab_access()).
+  std::string lab;
+  db::LabAccess lab_access;
+  db::RunFilter lab_filter;
+  double lab_refresh_s = 10;             // how often the lab's runs list is read again
   std::optional<StartRun> start;         // run to start at start
   double poll_hz = 4;
   std::function<void()> on_publish;      // on the data thread after each new model: wakes the render thread

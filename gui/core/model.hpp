@@ -2,6 +2,7 @@
 // What the dashboard shows: one immutable snapshot, built by the data thread and read by the
 // render thread (published as shared_ptr<const Model>; nothing in it changes once published),
 // and the commands the render thread sends back.
+#include "db/reader.hpp"
 #include "db/records.hpp"
 #include "db/verdict.hpp"
 #include "engine/lua/params.hpp"
@@ -119,6 +120,11 @@ struct Model {
   std::string store_error;       // the store could not be read (yet)
   std::string notice;            // the outcome of the last command
   std::vector<db::RunRecord> runs;  // newest first
+  // Browsing the lab database (`ledlab gui --lab`): its URL without a password, the station of
+  // each of `runs` (same order) and the filter they were listed with. Empty: a local store.
+  std::string lab;
+  std::vector<std::string> run_stations;
+  db::RunFilter lab_filter;
   std::optional<db::RunRecord> run; // the run on display
   std::optional<db::RunVerdict> verdict;  // of the run on display, as `ledlab show` states it
   LiveView live;
@@ -162,6 +168,10 @@ struct SelectLane {
 struct CompareRuns {
   std::vector<std::string> uuids;  // in the order picked; empty: compare none
 };
-using Command = std::variant<StartRun, Steer, Answer, OpenRun, SelectLane, CompareRuns>;
+// The lab database's runs list: list again with this filter (station, DUT, DUT type, sequence, time).
+struct FilterRuns {
+  db::RunFilter filter;
+};
+using Command = std::variant<StartRun, Steer, Answer, OpenRun, SelectLane, CompareRuns, FilterRuns>;
 
 }  // namespace ledlab::gui

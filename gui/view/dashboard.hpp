@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <functional>
 #include <map>
 
@@ -59,12 +60,15 @@ class Dashboard {
   void plots(const Model& model, ImVec2 size);
   void lanes(const Model& model, ImVec2 size);
   void browser(const Model& model);
+  void lab_filters(const Model& model);
   void prompt_modal(const Model& model);
 
   Send send_;
   Fonts fonts_;
   int sequence_ = 0;
   std::map<std::string, std::string> param_text_;  // "<sequence>/<param>" -> text being edited
+  std::array<std::string, 4> lab_filter_text_;     // lab runs: station, DUT, DUT type, sequence
+  bool lab_filters_filled_ = false;                // from the model's filter, once
   RunForm form_;                                   // station, DUT, operator, simulate
   std::int64_t form_run_ = -1;                     // the run the form was filled from (0: none)
   UiMap ui_;

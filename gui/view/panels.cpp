@@ -188,16 +188,56 @@ void Dashboard::event_log(const Model& model) {
   ImGui::EndChild();
 }
 
+// The lab database's filters (station, DUT, DUT type, sequence): applied with the button.
+void Dashboard::lab_filters(const Model& model) {
+  ImGui::TextDisabled("lab database %s", model.lab.c_str());
+  if (!ImGui::BeginTable("lab filters", 2, ImGuiTableFlags_SizingStretchProp)) return;
+  form_field(ui_, "station", "lab station", lab_filter_text_[0]);
+  form_field(ui_, "DUT", "lab dut", lab_filter_text_[1]);
+  form_field(ui_, "DUT type", "lab dut type", lab_filter_text_[2]);
+  form_field(ui_, "sequence", "lab sequence", lab_filter_text_[3]);
+  ImGui::EndTable();
+  if (ImGui::Button("List runs")) {
+    const auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); };
+    db::RunFilter f = model.lab_filter;
+    f.station = opt(lab_filter_text_[0]);
+    f.dut_serial = opt(lab_filter_text_[1]);
+    f.dut_type = opt(lab_filter_text_[2]);
+    f.sequence = opt(lab_filter_text_[3]);
+    send_(FilterRuns{f});
+  }
+  ui_.item("list runs");
+}
+
 void Dashboard::browser(const Model& model) {
   if (!model.store_error.empty()) ImGui::TextColored(colours::vec(IM_COL32(255, 150, 60, 255)), "%s", model.store_error.c_str());
-  if (!begin_list("runs", {"cmp", "started", "sequence", "status", "run"})) return;
-  for (const auto& r : model.runs) {
+  const bool lab = !model.lab.empty();
+  if (lab) {
+    if (!lab_filters_filled_) {
+      lab_filters_filled_ = true;
+      lab_filter_text_ = {model.lab_filter.station.value_or(""), model.lab_filter.dut_serial.value_or(""),
+                          model.lab_filter.dut_type.value_or(""), model.lab_filter.sequence.value_or("")};
+    }
+    lab_filters(model);
+  }
+  if (!(lab ? begin_list("runs", {"started", "station", "sequence", "status", "run"})
+            : begin_list("runs", {"cmp", "started", "sequence", "status", "run"})))
+    return;
+  for (std::size_t i = 0; i < model.runs.size(); ++i) {
+    const auto& r = model.runs[i];
     ImGui::TableNextRow();
+    if (!lab) {
+      ImGui::TableNextColumn();
+      results_.pick_box(r);
+    }
     ImGui::TableNextColumn();
-    results_.pick_box(r);
-    ImGui::TableNextColumn();
-    const bool shown = model.run && model.run->id == r.id;
+    // Lab runs of different stations may share a local id: the uuid tells them apart.
+    const bool shown = model.run && (lab ? model.run->uuid == r.uuid : model.run->id == r.id);
     if (ImGui::Selectable(clock_time(r.started_s).c_str(), shown, ImGuiSelectableFlags_SpanAllColumns)) send_(OpenRun{r.uuid});
+    if (lab) {
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(i < model.run_stations.size() ? model.run_stations[i].c_str() : "");
+    }
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(r.sequence.c_str());
     ImGui::TableNextColumn();

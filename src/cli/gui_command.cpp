@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include "db/cli.hpp"
+#include "db/lab/lab_reader.hpp"
 #include "db/reader.hpp"
 
 #ifdef LEDLAB_WITH_GUI
@@ -30,6 +31,7 @@ namespace {
 
 void register_gui_command(CLI::App& app) {
   struct Options {
+    std::string lab, lab_station, lab_dut, lab_dut_type, lab_sequence;
     std::string db, station, sequences = "sequences", attach, start, screenshot, layout, ui_map, metric, size = "1600x1000";
     std::vector<std::string> params, compare;
     std::string tab;
@@ -41,7 +43,14 @@ void register_gui_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("gui", "Live dashboard: follow, start and steer runs; browse the store");
-  cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
+  auto* db = cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
+  auto* lab = cmd->add_option("--lab", o->lab,
+                              "browse the lab database (PostgreSQL URL) instead: every station's runs, read only")
+                  ->excludes(db);
+  cmd->add_option("--lab-station", o->lab_station, "with --lab: list this station's runs")->needs(lab);
+  cmd->add_option("--lab-dut", o->lab_dut, "with --lab: list the runs on this DUT serial")->needs(lab);
+  cmd->add_option("--lab-dut-type", o->lab_dut_type, "with --lab: list the runs on this DUT type")->needs(lab);
+  cmd->add_option("--lab-sequence", o->lab_sequence, "with --lab: list the runs of this sequence")->needs(lab);
   cmd->add_option("--station", o->station, "station file for runs started from the dashboard");
   cmd->add_option("--sequences", o->sequences, "folder of sequence scripts to offer (default: ./sequences)");
   auto* attach = cmd->add_option("--attach", o->attach, "follow a running (or past) run: uuid or unique prefix");
@@ -69,8 +78,21 @@ void register_gui_command(CLI::App& app) {
     g.station = o->station;
     if (!o->station.empty()) (void)load_station_or_exit(o->station);  // a bad file fails here, not in the child
     g.sequences_dir = o->sequences;
+    if (!o->lab.empty()) {
+      if (!o->start.empty() || !o->compare.empty() || !o->station.empty()) {
+        fmt::print(std::cerr, "error: --lab browses the lab database: no --start, --compare or --station with it\n");
+        throw Exit{2};
+      }
+      g.lab = o->lab;
+      g.lab_access = db::lab::lab_access();
+      const auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); };
+      g.lab_filter.dut_serial = opt(o->lab_dut);
+      g.lab_filter.sequence = opt(o->lab_sequence);
+      g.lab_filter.station = opt(o->lab_station);
+      g.lab_filter.dut_type = opt(o->lab_dut_type);
+    }
     if (!o->attach.empty()) {
-      check_attach_or_exit(g.db, o->attach);
+      if (o->lab.empty()) check_attach_or_exit(g.db, o->attach);  // a lab run is found when the dashboard copies it
       g.attach = o->attach;
     }
     if (!o->start.empty()) {

@@ -2,6 +2,7 @@
 #include "cli/commands.hpp"
 #include "core/log.hpp"
 #include "db/cli.hpp"
+#include "db/lab/lab_reader.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   ledlab::cli::register_query_command(app);
   ledlab::cli::register_usb_command(app);
   ledlab::cli::register_discover_command(app);
-  register_store_commands(app);
+  register_store_commands(app, ledlab::db::lab::lab_access());
   auto* lab = app.add_subcommand("lab", "The lab database (PostgreSQL): set-up, shipping, status");
   lab->require_subcommand(1);
   ledlab::cli::register_lab_admin_commands(*lab);

@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "db/lab/lab_reader.hpp"
 #include "db/reader.hpp"
 #include "report/batch_report.hpp"
 #include "report/run_report.hpp"
@@ -98,18 +99,30 @@ int write_batch_report(const std::string& db, const std::string& batch, std::str
 
 void register_report_command(CLI::App& app) {
   struct Options {
-    std::string run, out, db;
+    std::string run, out, db, lab;
     bool batch = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("report", "Write a self-contained HTML report of one run (plots as inline SVG)");
   cmd->add_option("run", o->run, "run uuid (a unique prefix is enough)")->required();
   cmd->add_option("--out", o->out, "HTML file to write (default: report-<uuid8>.html)");
-  cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
+  auto* db = cmd->add_option("--db", o->db, "results store (default: $LEDLAB_DB or ./ledlab.sqlite)");
+  cmd->add_option("--lab", o->lab, "report a run (or batch) of the lab database (PostgreSQL URL) instead of a local store")
+      ->excludes(db);
   cmd->add_flag("--batch", o->batch,
                 "RUN is a batch: write its page (default: batch-<uuid8>.html) and each DUT's report beside it "
                 "(<page>-<socket>.html)");
   cmd->callback([o] {
+    if (!o->lab.empty()) {
+      // The run copied from the lab into a private store: the same report as the station's file gives.
+      auto copy = db::lab::copy_from_lab(o->lab, o->run, o->batch);
+      if (!copy) {
+        fmt::print(std::cerr, "error: {}\n", copy.error().describe());
+        throw Exit{copy.error().code == Errc::invalid_argument ? 2 : 1};
+      }
+      const std::string store = copy->store.string();
+      throw Exit{o->batch ? write_batch_report(store, copy->uuid, o->out) : write_report(store, copy->uuid, o->out)};
+    }
     const char* env_db = std::getenv("LEDLAB_DB");
     const std::string db = !o->db.empty() ? o->db : (env_db && *env_db ? env_db : "ledlab.sqlite");
     if (o->batch) throw Exit{write_batch_report(db, o->run, o->out)};
