@@ -48,7 +48,7 @@ bool frame_build(const Model& model) {
   unsigned char* pixels = nullptr;
   int w = 0, h = 0;
   io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);  // builds the font atlas; no GPU needed
-  Dashboard dashboard([](Command) {});
+  Dashboard dashboard([](Command&&) {});
 
   std::vector<double> ms;
   constexpr int warmup = 20, frames = 300;
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "error: {}\n", window.error().message);
     return 1;
   }
-  Dashboard dashboard([](Command) {}, (*window)->fonts());
+  Dashboard dashboard([](Command&&) {}, (*window)->fonts());
   const double frame = drawn_frame_ms(**window, dashboard, model);
   fmt::print("  window 1600x1000: a whole frame drawn (build, GL, swap, glFinish): median {:.2f} ms wall\n", frame);
   const Idle idle = loop_cpu(**window, dashboard, model, seconds, false);

@@ -31,7 +31,7 @@ json layout_at(float w, float h, float scale, const Model& model) {
   unsigned char* pixels = nullptr;
   int tw = 0, th = 0;
   io.Fonts->GetTexDataAsRGBA32(&pixels, &tw, &th);
-  Dashboard dashboard([](Command) {});
+  Dashboard dashboard([](Command&&) {});
   for (int i = 0; i < 2; ++i) {  // ImGui sizes some things from the frame before
     ImGui::NewFrame();
     dashboard.frame(model);

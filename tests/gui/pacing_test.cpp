@@ -50,7 +50,7 @@ std::unique_ptr<Window> open_window(double idle_timeout_s) {
 TEST_CASE("an idle dashboard draws no frame while its model stays the same, however often it is republished", "[gui]") {
   if (!under_xvfb()) return rerun_under_xvfb();
   const auto window = open_window(30);  // only the publisher's wake-ups can build frames in time
-  Dashboard dashboard([](Command) {}, window->fonts());
+  Dashboard dashboard([](Command&&) {}, window->fonts());
   ledlab::test::ModelPublisher publisher(ledlab::test::burn_in_model(), 20ms, nullptr, &Window::wake);
   FramePacer& pacer = window->pacer();
   // Measured from the first frame that had nothing new to draw (the start settled), however
@@ -73,7 +73,7 @@ TEST_CASE("an idle dashboard draws no frame while its model stays the same, howe
 TEST_CASE("a changed model is drawn as soon as the data thread publishes it, not at the idle timeout", "[gui]") {
   if (!under_xvfb()) return rerun_under_xvfb();
   const auto window = open_window(30);
-  Dashboard dashboard([](Command) {}, window->fonts());
+  Dashboard dashboard([](Command&&) {}, window->fonts());
   // Once the window has settled, the next publication shows one more sample.
   std::atomic<bool> change{false};
   std::atomic<std::uint64_t> changed_at{0};
@@ -107,7 +107,7 @@ TEST_CASE("a changed model is drawn as soon as the data thread publishes it, not
 TEST_CASE("input is answered at once: the pointer moved over a plot draws its read-out", "[gui]") {
   if (!under_xvfb()) return rerun_under_xvfb();
   const auto window = open_window(30);  // only the input can build a frame in time
-  Dashboard dashboard([](Command) {}, window->fonts());
+  Dashboard dashboard([](Command&&) {}, window->fonts());
   const auto model = std::make_shared<const Model>(ledlab::test::burn_in_model());
   FramePacer& pacer = window->pacer();
   std::jthread pointer;
@@ -162,7 +162,7 @@ TEST_CASE("a UI scale of 2 asked for (--scale 2) loads the fonts at twice their 
 TEST_CASE("a window rescaled between frames (moved to a monitor of another content scale) draws with fonts at the new scale", "[gui]") {
   if (!under_xvfb()) return rerun_under_xvfb();
   const auto window = open_window(30);
-  Dashboard dashboard([](Command) {}, window->fonts());
+  Dashboard dashboard([](Command&&) {}, window->fonts());
   const auto model = std::make_shared<const Model>(ledlab::test::burn_in_model());
   double font_before = 0, font_after = 0;
   int frames = 0;

@@ -174,7 +174,7 @@ TEST_CASE("a run ticked for comparison by a uuid prefix shows ticked in the runs
 }
 
 TEST_CASE("hovering a result's value shows its limits and details") {
-  gui::ResultsView view([](gui::Command) {});
+  gui::ResultsView view([](gui::Command&&) {});
   gui::Model model;
   model.run = db::RunRecord{.id = 1, .uuid = "5a3c0f1e-0000-4000-8000-000000000000"};
   model.results = {{.name = "ber_upper", .lane = 1, .value = 2e-13, .unit = "1", .upper_limit = 1e-12,
