@@ -102,7 +102,7 @@ TEST_CASE("ship_pending sends a run's series, samples, results and events exactl
   CHECK(test::lab_count(admin, "SELECT count(*) FROM ledlab.runs WHERE station = 'bench_a' AND dut_serial = 'SN1'") == 1);
 }
 
-TEST_CASE("a week-long run ships in bounded transactions and arrives whole") {
+TEST_CASE("a week-long run ships in transactions of at most max_rows_per_transaction chunk rows and arrives whole") {
   const auto dbname = lab_cluster().create_database();
   const auto st = test::add_lab_station(dbname, "rack");
   TempStore tmp;
@@ -122,12 +122,17 @@ TEST_CASE("a week-long run ships in bounded transactions and arrives whole") {
   }
   auto lab = connect_or_fail(st.url);
   auto reader = reader_of(tmp.path);
-  // 320,000 samples at 50,000 a transaction: seven or more commits.
-  const ShipperOptions options{.url = st.url, .store = tmp.path, .station = "rack", .max_rows_per_transaction = 50000};
+  // A chunk is one row whatever its samples: four rows a transaction, of thousands of samples each.
+  const ShipperOptions options{.url = st.url, .store = tmp.path, .station = "rack", .max_rows_per_transaction = 4};
   const auto counts = ship_or_fail(lab, reader, options);
   CHECK(counts.samples == 320000);
+  REQUIRE(counts.chunks >= 8);
   auto admin = test::lab_admin(dbname);
   test::require_lab_copy_equals_store(admin, reader, uuid);
+  // The transaction that wrote a row is its xmin (PostgreSQL docs, "System Columns").
+  constexpr const char* per_transaction = "SELECT {} FROM (SELECT count(*) AS rows FROM ledlab.chunks GROUP BY xmin::text) t";
+  CHECK(test::lab_count(admin, fmt::format(fmt::runtime(per_transaction), "max(rows)")) == 4);
+  CHECK(test::lab_count(admin, fmt::format(fmt::runtime(per_transaction), "count(*)")) == (counts.chunks + 3) / 4);
 }
 
 TEST_CASE("small live chunks are merged into one once sixteen of them trail") {
