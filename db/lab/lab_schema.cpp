@@ -193,6 +193,11 @@ CREATE TABLE ledlab.chunks_default PARTITION OF ledlab.chunks DEFAULT;
 CREATE TABLE ledlab.results_default PARTITION OF ledlab.results DEFAULT;
 CREATE TABLE ledlab.events_default PARTITION OF ledlab.events DEFAULT;
 
+-- Chunk data is compressed already (db/chunk_codec.hpp): EXTERNAL keeps TOAST from trying
+-- pglz on it again (PostgreSQL docs, "TOAST", storage strategies), which only costs CPU.
+-- Set on the parent, it reaches every partition (ensure_month copies it: INCLUDING STORAGE).
+ALTER TABLE ledlab.chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+
 -- What a resumed run redid: moved here, never deleted (not partitioned: rare).
 CREATE TABLE ledlab.superseded_chunks(
   run_month date NOT NULL, run_uuid uuid NOT NULL, station text NOT NULL, series_id bigint NOT NULL,
@@ -201,6 +206,7 @@ CREATE TABLE ledlab.superseded_chunks(
   superseded_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX superseded_chunks_by_run ON ledlab.superseded_chunks(run_uuid, series_id, first_seq);
+ALTER TABLE ledlab.superseded_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 CREATE TABLE ledlab.superseded_results(
   run_month date NOT NULL, run_uuid uuid NOT NULL, station text NOT NULL, result_id bigint NOT NULL,
   name text, lane int, value float8, unit text, lower_limit float8, upper_limit float8, pass smallint,
@@ -232,7 +238,7 @@ BEGIN
     CONTINUE WHEN to_regclass('ledlab.' || quote_ident(part)) IS NOT NULL;
     BEGIN
       PERFORM pg_advisory_xact_lock(hashtext('ledlab:ensure_month'));
-      EXECUTE format('CREATE TABLE ledlab.%I (LIKE ledlab.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part, t);
+      EXECUTE format('CREATE TABLE ledlab.%I (LIKE ledlab.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)', part, t);
       EXECUTE format('WITH moved AS (DELETE FROM ledlab.%I WHERE run_month >= $1 AND run_month < $2 RETURNING *) '
                      'INSERT INTO ledlab.%I SELECT * FROM moved', t || '_default', part) USING first_day, next_day;
       EXECUTE format('ALTER TABLE ledlab.%I ATTACH PARTITION ledlab.%I FOR VALUES FROM (%L) TO (%L)',

@@ -68,6 +68,24 @@ TEST_CASE("migrate_lab creates schema version 1 with every table the helpers rel
   CHECK(rls->int64(0, 0) == 1);
 }
 
+TEST_CASE("chunk data is stored without compression in every chunk table, month partitions included") {
+  const auto db = cluster().create_database();
+  auto admin = connect_or_fail(cluster().admin_url(db));
+  REQUIRE(admin.exec("SELECT ledlab.ensure_month('2026-05-01')"));
+  // 'e': EXTERNAL, out of line but not compressed (PostgreSQL docs, "TOAST"): the chunk codec
+  // compressed the data already.
+  auto r = admin.query("SELECT c.relname, a.attstorage FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                       "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'ledlab' AND a.attname = 'data' "
+                       "AND c.relname IN ('chunks', 'chunks_default', 'chunks_2026_05', 'superseded_chunks') "
+                       "ORDER BY c.relname");
+  REQUIRE(r);
+  REQUIRE(r->rows() == 4);
+  for (int i = 0; i < r->rows(); ++i) {
+    INFO(r->text(i, 0));
+    CHECK(r->text(i, 1) == "e");
+  }
+}
+
 TEST_CASE("migrating a database that is already current changes nothing") {
   const auto db = cluster().create_database();
   auto admin = connect_or_fail(cluster().admin_url(db));
