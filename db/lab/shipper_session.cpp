@@ -247,9 +247,13 @@ Result<bool> ShipSession::ship_piece(RunId id, PgRunMarks& marks_io, ShipCounts&
     superseded_seen_[id] = *superseded;
   }
 
+  // The month's partitions in a transaction of their own: ATTACH PARTITION locks the parents'
+  // DEFAULT partitions exclusively (PostgreSQL docs, "ALTER TABLE"), and held until the piece
+  // commits that lock could deadlock with readers; and a piece rolled back must not leave the
+  // month remembered as made when it is not.
+  if (auto s = ensure_month(key); !s) return fail(s.error());
   auto tx = Transaction::begin(lab_);
   if (!tx) return fail(tx.error());
-  if (auto s = ensure_month(key); !s) return fail(s.error());
   if (!marks->exists) {
     if (auto s = insert_run(*run, key); !s) return fail(s.error());
     ++counts.runs;
@@ -315,11 +319,8 @@ Result<bool> ShipSession::ship_piece(RunId id, PgRunMarks& marks_io, ShipCounts&
     plans.push_back(p);
   }
   if (merge_series.size() > 1) {
-    auto r = lab_.query(
-        "DELETE FROM ledlab.chunks c USING unnest($3::bigint[], $4::bigint[]) AS m(series_id, from_seq) "
-        "WHERE c.run_month = $1::date AND c.run_uuid = $2::uuid AND c.series_id = m.series_id "
-        "AND c.first_seq >= m.from_seq",
-        {key.month, key.uuid, merge_series + "}", merge_from + "}"});
+    auto r = lab_.query("SELECT ledlab.station_delete_chunks($1::date, $2::uuid, $3::bigint[], $4::bigint[])",
+                        {key.month, key.uuid, merge_series + "}", merge_from + "}"});
     if (!r) return fail(r.error());
   }
   // The bound counts rows (a chunk is one row, whatever its sample count), plus the chunk

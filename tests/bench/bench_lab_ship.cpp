@@ -15,8 +15,8 @@
 //   (a) shipper: ship_pending() of the whole store as a station role, samples/s (ShipperOptions'
 //       defaults; --max-rows-per-transaction N changes the one that bounds its transactions);
 //   (b) bare COPY: the same chunk rows, read from the store beforehand (already encoded), sent
-//       with one `COPY ledlab.chunks ... (FORMAT binary)` and COMMIT by the schema's owner
-//       (a station role may not COPY into a table under row-level security), samples/s;
+//       with one `COPY ledlab.chunks ... (FORMAT binary)` and COMMIT by the same station role,
+//       samples/s;
 //   (c) context: the same samples decoded, one row per sample (run_uuid, series_id, seq, t_s,
 //       value, primary key (run_uuid, series_id, seq) as exactly-once would need), one binary
 //       COPY and COMMIT.
@@ -292,17 +292,16 @@ double measure_shipper(test::PgCluster& cluster, const std::filesystem::path& st
   return static_cast<double>(built.samples) / s;
 }
 
-// (b) The same chunk rows with one binary COPY and COMMIT. Returns samples/s. As the schema's
-// owner: PostgreSQL refuses COPY FROM into a table whose row-level security applies to the
-// role (PostgreSQL docs, "COPY", Notes), so a station role cannot COPY into ledlab.chunks at
-// all (the shipper stages its rows in a temporary table); this is the bare cost of the data.
+// (b) The same chunk rows with one binary COPY and COMMIT by the same station role (ledlab.chunks
+// has no row-level security, which would refuse COPY FROM, PostgreSQL docs, "COPY", Notes; its
+// trigger checks each row's station). Returns samples/s: the bare cost of the data.
 double measure_bare_copy(test::PgCluster& cluster, const std::vector<ChunkRow>& rows, const Built& built) {
   const auto [month_days, month_text] = run_month(built.run.started_s);
   auto lab_db = fresh_lab_db(cluster, month_text);
   const auto t0 = steady::now();
   {
-    auto tx = check(lab::Transaction::begin(lab_db.admin), "begin");
-    check(lab_db.admin.copy_in(
+    auto tx = check(lab::Transaction::begin(lab_db.station), "begin");
+    check(lab_db.station.copy_in(
               "COPY ledlab.chunks(run_month, run_uuid, station, series_id, first_seq, n, t_min, t_max, v_min, "
               "v_max, v_sum, v_first, v_last, data) FROM STDIN (FORMAT binary)",
               [&](lab::CopyWriter& w) -> Status {

@@ -62,10 +62,18 @@ TEST_CASE("migrate_lab creates schema version 1 with every table the helpers rel
   auto roles = admin.query("SELECT count(*) FROM pg_roles WHERE rolname IN ('ledlab_station', 'ledlab_reader') AND NOT rolcanlogin");
   REQUIRE(roles);
   CHECK(roles->int64(0, 0) == 2);
-  auto rls = admin.query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                         "WHERE n.nspname = 'ledlab' AND c.relname = 'chunks' AND c.relrowsecurity");
+  // Row-level security on every table with a station column but chunks, which a trigger guards
+  // instead so that stations can COPY into it (test_lab_roles.cpp).
+  auto rls = admin.query("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c "
+                         "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+                         "WHERE n.nspname = 'ledlab' AND a.attname = 'station' AND c.relkind IN ('r', 'p') "
+                         "AND NOT c.relispartition AND NOT c.relrowsecurity");
   REQUIRE(rls);
-  CHECK(rls->int64(0, 0) == 1);
+  CHECK(rls->text(0, 0) == "chunks,stations");  // stations: no policy, holds no secret (lab_schema.cpp)
+  auto trigger = admin.query("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'ledlab.chunks'::regclass "
+                             "AND tgname = 'chunks_own_station'");
+  REQUIRE(trigger);
+  CHECK(trigger->int64(0, 0) == 1);
 }
 
 TEST_CASE("chunk data is stored without compression in every chunk table, month partitions included") {
