@@ -140,9 +140,16 @@ Result<std::map<std::string, RunShipped>> shipped_runs(PgConnection& lab, std::s
   std::string uuids = "{";
   for (const auto& u : only) uuids += (uuids.size() > 1 ? "," : "") + u;
   uuids += "}";
+  // A station counts its samples through the schema's function (it may not read ledlab.chunks),
+  // a reader (lab status --lab with a reader's URL) directly.
+  auto direct = lab.query("SELECT has_table_privilege('ledlab.chunks', 'SELECT')");
+  if (!direct) return fail(direct.error());
+  const std::string samples =
+      direct->text(0, 0) == "t"
+          ? "coalesce((SELECT sum(n) FROM ledlab.chunks c WHERE c.run_month = r.run_month AND c.run_uuid = r.run_uuid), 0)"
+          : "ledlab.station_run_samples(r.run_month, r.run_uuid)";
   auto r = lab.query(
-      "SELECT r.run_uuid::text, r.status, "
-      "ledlab.station_run_samples(r.run_month, r.run_uuid), "
+      "SELECT r.run_uuid::text, r.status, " + samples + ", "
       "(SELECT count(*) FROM ledlab.results x WHERE x.run_month = r.run_month AND x.run_uuid = r.run_uuid), "
       "(SELECT count(*) FROM ledlab.events e WHERE e.run_month = r.run_month AND e.run_uuid = r.run_uuid) "
       "FROM ledlab.runs r WHERE r.station = $1 AND ($2::uuid[] = '{}' OR r.run_uuid = ANY($2::uuid[]))",

@@ -97,7 +97,14 @@ int lab_status(const std::string& store, const std::string& cli_lab, std::string
                got.samples, std::max<std::int64_t>(0, totals->samples - got.samples), got.results, totals->results,
                got.events, totals->events);
   }
-  if (!snap.last_error.empty()) fmt::print("last error ({}): {}\n", when(snap.last_error_s), snap.last_error);
+  if (!snap.last_error.empty()) {
+    // An error a later pass got past is history, not the state of things.
+    if (snap.last_pass_ok_s >= snap.last_error_s)
+      fmt::print("last error (at {}, recovered at {}): {}\n", when(snap.last_error_s), when(snap.last_pass_ok_s),
+                 snap.last_error);
+    else
+      fmt::print("last error ({}, not recovered since): {}\n", when(snap.last_error_s), snap.last_error);
+  }
   if (snap.last_ok_s > 0) fmt::print("last connected: {}\n", when(snap.last_ok_s));
   return 0;
 }
@@ -124,8 +131,10 @@ int lab_ship_once(const std::string& store, const std::string& url, const std::s
     if (state) (void)state->record_error(message, lab::now_unix_s());
     return 1;
   }
-  if (state)
+  if (state) {
+    (void)state->record_pass_ok(lab::now_unix_s());
     if (auto runs = lab::shipped_runs(*conn, station)) (void)state->record_runs(*runs);
+  }
   fmt::print("shipped {} runs, {} series, {} chunks, {} samples, {} results, {} events to {}\n", counts->runs,
              counts->series, counts->chunks, counts->samples, counts->results, counts->events, conn->describe());
   return 0;

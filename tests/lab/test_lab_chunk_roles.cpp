@@ -1,6 +1,7 @@
 // ledlab.chunks without row-level security (so that stations COPY straight into it): a trigger
 // refuses another station's rows, and a station reaches its chunks otherwise only through the
 // schema's SECURITY DEFINER functions, each of which refuses a run of another station.
+#include "db/lab/shipper_pg.hpp"
 #include "lab/lab_test_support.hpp"
 
 #include <cstdint>
@@ -144,4 +145,11 @@ TEST_CASE("readers read every station's chunks but may neither write them nor ca
   expect_refused(reader, std::string("SELECT ledlab.station_delete_chunks('2026-11-01', '") + kRunA + "', '{1}', '{0}')",
                  "station_delete_chunks");
   CHECK(count(t.admin, "SELECT count(*) FROM ledlab.chunks") == 2);
+  // What lab status shows arrived, with the station's URL (through the function) or a reader's.
+  for (PgConnection* c : {&a, &reader}) {
+    auto shipped = shipped_runs(*c, "bench-a");
+    if (!shipped) FAIL(shipped.error().describe());
+    REQUIRE(shipped->contains(kRunA));
+    CHECK(shipped->at(kRunA).samples == 10);
+  }
 }

@@ -268,6 +268,8 @@ TEST_CASE("the shipper thread records its errors in the sidecar without the pass
   auto snap = ShipState::read(tmp.path);
   REQUIRE(snap);
   CHECK_FALSE(snap->last_error.empty());
+  // The error is past: the second shipper's pass got through after it (lab status says so).
+  CHECK(snap->last_pass_ok_s >= snap->last_error_s);
   CHECK(snap->runs.contains(uuid));
   for (const auto& file : {ShipState::path_for(tmp.path), std::filesystem::path(ShipState::path_for(tmp.path).string() + "-wal")}) {
     const std::string bytes = slurp(file);
