@@ -221,9 +221,9 @@ void add_lab_options(CLI::App& cmd, LabShipping& o) {
 }
 
 int with_lab_shipper(const LabShipping& o, const engine::StationConfig* station, const std::filesystem::path& store,
-                     const std::function<int()>& body) {
+                     const std::function<int(StoreCommitted)>& body) {
   const engine::LabConfig* cfg = station ? &station->lab : nullptr;
-  if (o.off || (cfg && !cfg->enabled && o.lab.empty())) return body();
+  if (o.off || (cfg && !cfg->enabled && o.lab.empty())) return body({});
   if (cfg && !cfg->url.empty() && lab::url_has_password(cfg->url)) {
     fmt::print(std::cerr,
                "error: {}:{}: lab.url: a password may not be in the station file (it is stored with every run): use "
@@ -233,7 +233,7 @@ int with_lab_shipper(const LabShipping& o, const engine::StationConfig* station,
   }
   auto url = lab::lab_url_from(o.lab.empty() ? std::nullopt : std::optional(o.lab),
                                cfg && !cfg->url.empty() ? std::optional(cfg->url) : std::nullopt);
-  if (!url) return body();
+  if (!url) return body({});
   if (auto s = lab::check_lab_url(*url); !s) {
     fmt::print(std::cerr, "error: {}{}\n", cfg && *url == cfg->url ? fmt::format("{}:{}: lab.url: ", station->source, cfg->url_line) : "",
                s.error().message);
@@ -244,9 +244,10 @@ int with_lab_shipper(const LabShipping& o, const engine::StationConfig* station,
   auto shipper = lab::Shipper::start({.url = *url, .store = store, .station = name});
   if (!shipper) {
     fmt::print(std::cerr, "warning: lab shipping off: {}\n", shipper.error().message);
-    return body();
+    return body({});
   }
-  const int code = body();
+  // The store is closed when body returns, so the callback never outlives the shipper.
+  const int code = body([s = shipper->get()] { s->notify(); });
   // The run never waits on the lab database; at its end a short grace, then the rest is left
   // for the next run or `ledlab lab ship`.
   if (!(*shipper)->drain(o.grace_s)) {

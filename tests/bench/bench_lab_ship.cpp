@@ -24,8 +24,9 @@
 //   ratios. Goals (issue 19): shipper >= 1e6 samples/s and >= 0.5 x bare COPY.
 // - Lag: two live runs of L lanes for T seconds of real time each (default 20) at a real 1 s
 //   cadence: each second one sweep is appended and flush()ed (it returns once committed) with
-//   the background Shipper running, first as `ledlab run` starts it (it looks for new commits
-//   every poll_s = 0.5 s), then notify()d after each commit. A poller on its own connection
+//   the background Shipper running, first polling only (it looks for new commits every
+//   poll_s = 0.5 s), then as `ledlab run` runs it: the store's commit callback
+//   (db::StoreOptions::on_commit) calls Shipper::notify() after each commit. A poller on its own connection
 //   reads every series' shipped count max(first_seq + n) from PostgreSQL every 10 ms. A
 //   reading's lag is from the return of the flush() that committed it to the start of the
 //   first poll that saw it (an upper bound, at most one poll period late); median, p95, max.
@@ -405,7 +406,14 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
   remove_store(path);
   const double started_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto lab_db = fresh_lab_db(cluster, run_month(started_s).second);
-  auto store = check(db::Store::open(path), "open live store");
+  // As `ledlab run` does it: the store's commit callback notifies the shipper (set once it runs).
+  std::atomic<lab::Shipper*> target{nullptr};
+  db::StoreOptions store_options;
+  if (notify)
+    store_options.on_commit = [&] {
+      if (lab::Shipper* s = target.load()) s->notify();
+    };
+  auto store = check(db::Store::open(path, store_options), "open live store");
   const auto run = check(store->begin_run(provenance(started_s)), "begin_run");
   const auto lanes = declare_lanes(*store, run.id, o.lanes);
   check(store->flush(), "flush");
@@ -414,6 +422,7 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
   options.store = path;
   options.station = "bench";
   auto shipper = check(lab::Shipper::start(options), "start shipper");
+  target = shipper.get();
 
   const auto readings_n = static_cast<std::size_t>(std::max(1.0, o.live_s));
   const auto zero = steady::now();
@@ -471,7 +480,6 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
     check(store->append(sweep), "append");
     check(store->flush(), "flush");
     committed[k] = at(steady::now());
-    if (notify) shipper->notify();
   }
   const bool drained = shipper->drain(30);
   // drain() returns once the shipper has committed everything; give the poller its next look.
@@ -481,9 +489,9 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
   stop = true;
   poller.join();
   const auto status = shipper->status();
-  shipper->stop();
   check(store->end_run(run.id, db::RunStatus::finished), "end_run");
-  check(store->close(), "close live store");
+  check(store->close(), "close live store");  // before the shipper: its writer thread notifies it
+  shipper->stop();
   remove_store(path);
   if (!poll_error.empty()) die("poller: " + poll_error);
 
@@ -494,7 +502,9 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
       if (a[k] < 0) ++missing;
       else lags.push_back(std::max(0.0, a[k] - committed[k]));
   fmt::print("lag from local commit to PostgreSQL, live run of {} lanes at 1 Hz for {} s (real time), {}:\n", o.lanes,
-             readings_n, notify ? "Shipper::notify() after each commit" : "as `ledlab run` ships (no notify, poll_s 0.5)");
+             readings_n,
+             notify ? "as `ledlab run` ships (the store's on_commit calls Shipper::notify())"
+                    : "polling only (no notify, poll_s 0.5)");
   fmt::print("  median {:.0f} ms, p95 {:.0f} ms, max {:.0f} ms over {} readings ({} polls){}\n", median(lags) * 1e3,
              quantile(lags, 0.95) * 1e3, lags.empty() ? 0.0 : *std::ranges::max_element(lags) * 1e3, lags.size(),
              polls.load(), missing ? fmt::format("   !! {} readings never arrived", missing) : "");

@@ -5,6 +5,7 @@
 #include "db/store.hpp"
 #include "lab/shipper_fixture.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -385,4 +386,39 @@ TEST_CASE("the database server killed mid-transfer and restarted gets every samp
   auto admin = test::lab_admin(dbname);
   auto reader = reader_of(tmp.path);
   test::require_lab_copy_equals_store(admin, reader, uuid);
+}
+
+TEST_CASE("each commit of the store notifies the shipper, which ships it without waiting for its next poll") {
+  const auto dbname = lab_cluster().create_database();
+  const auto st = test::add_lab_station(dbname, "prompt");
+  TempStore tmp;
+  // Set once the shipper runs; read on the store's writer thread.
+  std::atomic<Shipper*> target{nullptr};
+  db::StoreOptions store_options;
+  store_options.on_commit = [&] {
+    if (Shipper* s = target.load()) s->notify();
+  };
+  auto store = db::Store::open(tmp.path, store_options);
+  REQUIRE(store);
+  auto run = (*store)->begin_run({.sequence = "live", .script_text = "-- test"});
+  REQUIRE(run);
+  auto series = (*store)->declare_series(run->id, {.lane = 1, .quantity = "optical_power", .unit = "W"});
+  REQUIRE(series);
+  REQUIRE((*store)->flush());
+  // A poll an hour apart: after its first pass at start, only a notify makes the shipper look.
+  auto shipper = Shipper::start({.url = st.url, .store = tmp.path, .station = "prompt", .poll_s = 3600});
+  REQUIRE(shipper);
+  auto admin = test::lab_admin(dbname);
+  const auto runs_arrived = [&] { return test::lab_count(admin, "SELECT count(*) FROM ledlab.series") == 1; };
+  REQUIRE(test::wait_until(runs_arrived));
+  target = shipper->get();
+  for (int k = 1; k <= 3; ++k) {
+    REQUIRE((*store)->append(*series, 1.7e9 + k, 1e-3 * k));
+    REQUIRE((*store)->flush());
+    const auto arrived = [&] { return test::lab_count(admin, "SELECT coalesce(sum(n), 0) FROM ledlab.chunks") == k; };
+    CHECK(test::wait_until(arrived, std::chrono::seconds(60)));
+  }
+  // The store first: its writer thread calls the shipper until it is closed.
+  REQUIRE((*store)->close());
+  (*shipper)->stop();
 }
