@@ -327,7 +327,7 @@ double measure_bare_copy(test::PgCluster& cluster, const std::vector<ChunkRow>& 
   return static_cast<double>(built.samples) / s;
 }
 
-// (c) One row per sample, one binary COPY and COMMIT by the owner, as (b). Returns samples/s.
+// (c) One row per sample, one binary COPY and COMMIT by the owner. Returns samples/s.
 double measure_row_per_sample(test::PgCluster& cluster, const std::vector<SeriesSamples>& samples, const Built& built) {
   auto lab_db = fresh_lab_db(cluster, run_month(built.run.started_s).second);
   check(lab_db.admin.exec("CREATE TABLE public.bench_samples(run_uuid uuid, series_id bigint, seq bigint, t_s float8, "
