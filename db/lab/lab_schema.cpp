@@ -292,8 +292,10 @@ END $f$;
 CREATE TRIGGER chunks_own_station BEFORE INSERT ON ledlab.chunks
   FOR EACH ROW WHEN (NEW.station IS DISTINCT FROM ledlab.my_station()) EXECUTE FUNCTION ledlab.chunks_own_station();
 
--- Refuses (42501) a run that is not the calling station's.
-CREATE FUNCTION ledlab.require_own_run(m date, run uuid) RETURNS void LANGUAGE plpgsql STABLE SECURITY DEFINER
+-- Refuses (42501) a run that is not the calling station's; returns the station. The functions
+-- below also touch only chunks carrying that station's name: the trigger checks a row's
+-- station, not whose run its uuid names.
+CREATE FUNCTION ledlab.require_own_run(m date, run uuid) RETURNS text LANGUAGE plpgsql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $f$
 DECLARE
@@ -307,6 +309,7 @@ BEGIN
       coalesce(mine, '(none: role ' || session_user || ' is no station''s)')
       USING ERRCODE = '42501';
   END IF;
+  RETURN mine;
 END $f$;
 REVOKE ALL ON FUNCTION ledlab.require_own_run(date, uuid) FROM PUBLIC;
 
@@ -315,12 +318,13 @@ CREATE FUNCTION ledlab.station_chunk_marks(m date, run uuid)
   RETURNS TABLE(series_id bigint, first_seq bigint, n int, t_max float8, v_last float8)
   LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $f$
+DECLARE
+  mine text := ledlab.require_own_run(m, run);
 BEGIN
-  PERFORM ledlab.require_own_run(m, run);
   RETURN QUERY SELECT c.series_id, c.first_seq, c.n, c.t_max, c.v_last FROM ledlab.chunks c
-    WHERE c.run_month = m AND c.run_uuid = run AND (c.n < 65536 OR c.first_seq =  -- 65536: kFullChunkSamples
+    WHERE c.run_month = m AND c.run_uuid = run AND c.station = mine AND (c.n < 65536 OR c.first_seq =  -- 65536: kFullChunkSamples
       (SELECT max(l.first_seq) FROM ledlab.chunks l WHERE l.run_month = m AND l.run_uuid = run
-       AND l.series_id = c.series_id))
+       AND l.station = mine AND l.series_id = c.series_id))
     ORDER BY c.series_id, c.first_seq;
 END $f$;
 
@@ -328,9 +332,11 @@ END $f$;
 CREATE FUNCTION ledlab.station_run_samples(m date, run uuid) RETURNS bigint
   LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $f$
+DECLARE
+  mine text := ledlab.require_own_run(m, run);
 BEGIN
-  PERFORM ledlab.require_own_run(m, run);
-  RETURN (SELECT coalesce(sum(c.n), 0) FROM ledlab.chunks c WHERE c.run_month = m AND c.run_uuid = run);
+  RETURN (SELECT coalesce(sum(c.n), 0) FROM ledlab.chunks c WHERE c.run_month = m AND c.run_uuid = run
+          AND c.station = mine);
 END $f$;
 
 -- A series' last chunk that starts before `before` (a resume's search for where the lab's
@@ -339,10 +345,11 @@ CREATE FUNCTION ledlab.station_chunk_before(m date, run uuid, series bigint, bef
   RETURNS TABLE(first_seq bigint, n int, data bytea)
   LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $f$
+DECLARE
+  mine text := ledlab.require_own_run(m, run);
 BEGIN
-  PERFORM ledlab.require_own_run(m, run);
   RETURN QUERY SELECT c.first_seq, c.n, c.data FROM ledlab.chunks c
-    WHERE c.run_month = m AND c.run_uuid = run AND c.series_id = series AND c.first_seq < before
+    WHERE c.run_month = m AND c.run_uuid = run AND c.station = mine AND c.series_id = series AND c.first_seq < before
     ORDER BY c.first_seq DESC LIMIT 1;
 END $f$;
 
@@ -352,11 +359,12 @@ CREATE FUNCTION ledlab.station_delete_chunks(m date, run uuid, series bigint[], 
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $f$
 DECLARE
+  mine text := ledlab.require_own_run(m, run);
   gone bigint;
 BEGIN
-  PERFORM ledlab.require_own_run(m, run);
   DELETE FROM ledlab.chunks c USING unnest(series, from_seq) AS d(series_id, from_seq)
-    WHERE c.run_month = m AND c.run_uuid = run AND c.series_id = d.series_id AND c.first_seq >= d.from_seq;
+    WHERE c.run_month = m AND c.run_uuid = run AND c.station = mine AND c.series_id = d.series_id
+      AND c.first_seq >= d.from_seq;
   GET DIAGNOSTICS gone = ROW_COUNT;
   RETURN gone;
 END $f$;
@@ -367,11 +375,11 @@ CREATE FUNCTION ledlab.station_supersede_chunks(m date, run uuid, series bigint,
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $f$
 DECLARE
+  mine text := ledlab.require_own_run(m, run);
   moved bigint;
 BEGIN
-  PERFORM ledlab.require_own_run(m, run);
-  WITH gone AS (DELETE FROM ledlab.chunks c WHERE c.run_month = m AND c.run_uuid = run AND c.series_id = series
-                AND c.first_seq >= from_seq RETURNING c.*)
+  WITH gone AS (DELETE FROM ledlab.chunks c WHERE c.run_month = m AND c.run_uuid = run AND c.station = mine
+                AND c.series_id = series AND c.first_seq >= from_seq RETURNING c.*)
   INSERT INTO ledlab.superseded_chunks(run_month, run_uuid, station, series_id, first_seq, n, t_min, t_max, v_min,
                                        v_max, v_sum, v_first, v_last, data)
     SELECT run_month, run_uuid, station, series_id, first_seq, n, t_min, t_max, v_min, v_max, v_sum, v_first, v_last, data

@@ -120,11 +120,19 @@ TEST_CASE("the chunk functions serve a station its own run and refuse another st
   expect_refused(a, std::string("SELECT * FROM ledlab.station_chunk_marks('2026-10-01', '") + kRunA + "')", "bench-a");
   CHECK(count(t.admin, "SELECT count(*) FROM ledlab.chunks WHERE station = 'bench-b'") == 3);
   CHECK(count(t.admin, "SELECT count(*) FROM ledlab.superseded_chunks") == 0);
+  // A row of bench-a naming bench-b's run (the trigger checks its station only) is not bench-b's
+  // to read, delete or set aside through its functions.
+  REQUIRE(copy_chunk_row(a, kRunB, "bench-a", 30));
+  CHECK(count(b, "SELECT count(*) FROM ledlab.station_chunk_marks(" + theirs + ")") == 3);
+  CHECK(count(b, "SELECT ledlab.station_run_samples(" + theirs + ")") == 30);
+  CHECK(count(b, "SELECT ledlab.station_delete_chunks(" + theirs + ", '{1}', '{25}')") == 0);
+  CHECK(count(b, "SELECT ledlab.station_supersede_chunks(" + theirs + ", 1, 25)") == 0);
+  CHECK(count(t.admin, "SELECT count(*) FROM ledlab.chunks WHERE station = 'bench-a' AND first_seq = 30") == 1);
 
   // Its own: a merge deletes from a first_seq on, a resume moves chunks aside.
   CHECK(count(a, "SELECT ledlab.station_supersede_chunks(" + own + ", 1, 20)") == 1);
   CHECK(count(a, "SELECT ledlab.station_delete_chunks(" + own + ", '{1}', '{10}')") == 1);
-  CHECK(count(t.admin, "SELECT count(*) FROM ledlab.chunks WHERE station = 'bench-a'") == 1);
+  CHECK(count(t.admin, std::string("SELECT count(*) FROM ledlab.chunks WHERE run_uuid = '") + kRunA + "'") == 1);
   CHECK(count(t.admin, "SELECT count(*) FROM ledlab.superseded_chunks WHERE station = 'bench-a' AND first_seq = 20") == 1);
   CHECK(count(t.admin, "SELECT count(*) FROM ledlab.chunks WHERE station = 'bench-b'") == 3);
 }
