@@ -21,6 +21,7 @@ constexpr std::string_view kLog = "db";
 
 Store::Store(std::filesystem::path path, StoreOptions options)
     : path_(std::move(path)),
+      on_commit_(std::move(options.on_commit)),
       inbox_(std::make_unique<Inbox>(options.batch_samples,
                                      std::chrono::duration_cast<Inbox::clock::duration>(options.max_latency))) {}
 
@@ -146,7 +147,10 @@ void Store::writer_loop() {
       committed_.fetch_add(counters.committed_samples, std::memory_order_relaxed);
       rejected_.fetch_add(counters.rejected_samples, std::memory_order_relaxed);
       batches_.fetch_add(counters.batches, std::memory_order_relaxed);
-      if (!take.samples->empty() || !take.commands.empty()) transactions_.fetch_add(1, std::memory_order_relaxed);
+      if (!take.samples->empty() || !take.commands.empty()) {
+        transactions_.fetch_add(1, std::memory_order_relaxed);
+        if (on_commit_) on_commit_();
+      }
     } else {
       std::lock_guard lock(error_mutex_);
       if (!failed_.exchange(true)) {

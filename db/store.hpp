@@ -44,6 +44,10 @@ struct StoreOptions {
   // second or two per 200 MiB); larger files get the header and schema checks only.
   std::uintmax_t quick_check_max_bytes = std::uintmax_t{512} << 20;
   ChunkPolicy chunks;  // when hot rows become chunks (db/sample_chunks.hpp)
+  // Called on the writer thread after each transaction that committed samples or commands, so
+  // a reader of the file (the lab shipper: Shipper::notify) can look at once instead of polling.
+  // It must be cheap, must not block and must not call into this store.
+  std::function<void()> on_commit;
 };
 
 struct StoreStats {
@@ -141,6 +145,7 @@ class Store {
   Status loss(std::optional<RunId> run) const;  // the first loss of `run` (empty: of any run)
 
   std::filesystem::path path_;
+  std::function<void()> on_commit_;
   std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<WriterSession> session_;
   std::thread writer_;

@@ -195,6 +195,11 @@ CREATE TABLE ledlab.chunks_default PARTITION OF ledlab.chunks DEFAULT;
 CREATE TABLE ledlab.results_default PARTITION OF ledlab.results DEFAULT;
 CREATE TABLE ledlab.events_default PARTITION OF ledlab.events DEFAULT;
 
+-- Chunk data is compressed already (db/chunk_codec.hpp): EXTERNAL keeps TOAST from trying
+-- pglz on it again (PostgreSQL docs, "TOAST", storage strategies), which only costs CPU.
+-- Set on the parent, it reaches every partition (ensure_month copies it: INCLUDING STORAGE).
+ALTER TABLE ledlab.chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+
 -- What a resumed run redid: moved here, never deleted (not partitioned: rare).
 CREATE TABLE ledlab.superseded_chunks(
   run_month date NOT NULL, run_uuid uuid NOT NULL, station text NOT NULL, series_id bigint NOT NULL,
@@ -203,6 +208,7 @@ CREATE TABLE ledlab.superseded_chunks(
   superseded_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX superseded_chunks_by_run ON ledlab.superseded_chunks(run_uuid, series_id, first_seq);
+ALTER TABLE ledlab.superseded_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 CREATE TABLE ledlab.superseded_results(
   run_month date NOT NULL, run_uuid uuid NOT NULL, station text NOT NULL, result_id bigint NOT NULL,
   name text, lane int, value float8, unit text, lower_limit float8, upper_limit float8, pass smallint,
@@ -234,7 +240,7 @@ BEGIN
     CONTINUE WHEN to_regclass('ledlab.' || quote_ident(part)) IS NOT NULL;
     BEGIN
       PERFORM pg_advisory_xact_lock(hashtext('ledlab:ensure_month'));
-      EXECUTE format('CREATE TABLE ledlab.%I (LIKE ledlab.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part, t);
+      EXECUTE format('CREATE TABLE ledlab.%I (LIKE ledlab.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)', part, t);
       EXECUTE format('WITH moved AS (DELETE FROM ledlab.%I WHERE run_month >= $1 AND run_month < $2 RETURNING *) '
                      'INSERT INTO ledlab.%I SELECT * FROM moved', t || '_default', part) USING first_day, next_day;
       EXECUTE format('ALTER TABLE ledlab.%I ATTACH PARTITION ledlab.%I FOR VALUES FROM (%L) TO (%L)',
@@ -251,12 +257,148 @@ GRANT EXECUTE ON FUNCTION ledlab.ensure_month(date) TO ledlab_station;
 GRANT SELECT ON ledlab.schema_version, ledlab.stations TO ledlab_station, ledlab_reader;
 )sql";
 
-// Every table with a station column: stations see and change only their own rows (DELETE for
-// chunk merges and superseding), readers see all. ledlab.stations itself has no policy: the
-// policies read it through my_station(), and it holds no secret.
+// Every table with a station column but chunks: stations see and change only their own rows,
+// readers see all. ledlab.stations itself has no policy: the policies read it through
+// my_station(), and it holds no secret.
 constexpr std::array kStationTables = {"batches", "runs",   "instruments", "duts",   "lanes",
-                                       "checkpoints", "series", "chunks", "results", "events",
+                                       "checkpoints", "series", "results", "events",
                                        "superseded_chunks", "superseded_results"};
+
+// ledlab.chunks holds nearly all the bytes, and PostgreSQL refuses COPY FROM into a table
+// under row-level security (PostgreSQL docs, "COPY", Notes), so staging would write every chunk
+// twice. Instead: no row-level security on chunks; stations may only INSERT into it, and a
+// BEFORE INSERT row trigger (cloned to every partition, PostgreSQL docs, "CREATE TRIGGER")
+// refuses a row of another station; what the shipper needs besides goes through the SECURITY
+// DEFINER functions below, each of which first checks that the run is the caller's station's.
+// In a SECURITY DEFINER function current_user is the owner, so the caller's station is that
+// of session_user, the role that logged in (stations log in as their own role).
+constexpr const char* kV1Chunks = R"sql(
+CREATE FUNCTION ledlab.chunks_own_station() RETURNS trigger LANGUAGE plpgsql SECURITY INVOKER
+  SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+  mine text := ledlab.my_station();
+BEGIN
+  IF NEW.station IS DISTINCT FROM mine AND pg_has_role(current_user, 'ledlab_station', 'MEMBER') THEN
+    -- Superusers count as members of every role; they, like the owner, may write any row.
+    IF NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+      RAISE EXCEPTION 'ledlab.chunks: station % may not write a chunk of station %',
+        coalesce(mine, '(none: role ' || current_user || ' is no station''s)'), NEW.station
+        USING ERRCODE = '42501';
+    END IF;
+  END IF;
+  RETURN NEW;
+END $f$;
+-- WHEN: a station's own rows, nearly all of them, cost no PL/pgSQL call (PostgreSQL docs,
+-- "CREATE TRIGGER": the condition is tested before the function is called).
+CREATE TRIGGER chunks_own_station BEFORE INSERT ON ledlab.chunks
+  FOR EACH ROW WHEN (NEW.station IS DISTINCT FROM ledlab.my_station()) EXECUTE FUNCTION ledlab.chunks_own_station();
+
+-- Refuses (42501) a run that is not the calling station's; returns the station. The functions
+-- below also touch only chunks carrying that station's name: the trigger checks a row's
+-- station, not whose run its uuid names.
+CREATE FUNCTION ledlab.require_own_run(m date, run uuid) RETURNS text LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+  mine   text;
+  theirs text;
+BEGIN
+  SELECT station INTO mine FROM ledlab.stations WHERE role = session_user;
+  SELECT station INTO theirs FROM ledlab.runs WHERE run_uuid = run AND run_month = m;
+  IF mine IS NULL OR theirs IS DISTINCT FROM mine THEN
+    RAISE EXCEPTION 'ledlab.chunks: run % of month % is not a run of station %', run, m,
+      coalesce(mine, '(none: role ' || session_user || ' is no station''s)')
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN mine;
+END $f$;
+REVOKE ALL ON FUNCTION ledlab.require_own_run(date, uuid) FROM PUBLIC;
+
+-- The shipper's marks of a run: every partial chunk and each series' last chunk.
+CREATE FUNCTION ledlab.station_chunk_marks(m date, run uuid)
+  RETURNS TABLE(series_id bigint, first_seq bigint, n int, t_max float8, v_last float8)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+  mine text := ledlab.require_own_run(m, run);
+BEGIN
+  RETURN QUERY SELECT c.series_id, c.first_seq, c.n, c.t_max, c.v_last FROM ledlab.chunks c
+    WHERE c.run_month = m AND c.run_uuid = run AND c.station = mine AND (c.n < 65536 OR c.first_seq =  -- 65536: kFullChunkSamples
+      (SELECT max(l.first_seq) FROM ledlab.chunks l WHERE l.run_month = m AND l.run_uuid = run
+       AND l.station = mine AND l.series_id = c.series_id))
+    ORDER BY c.series_id, c.first_seq;
+END $f$;
+
+-- The samples a run has in the lab database (lab status).
+CREATE FUNCTION ledlab.station_run_samples(m date, run uuid) RETURNS bigint
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+  mine text := ledlab.require_own_run(m, run);
+BEGIN
+  RETURN (SELECT coalesce(sum(c.n), 0) FROM ledlab.chunks c WHERE c.run_month = m AND c.run_uuid = run
+          AND c.station = mine);
+END $f$;
+
+-- A series' last chunk that starts before `before` (a resume's search for where the lab's
+-- copy stops agreeing with the store).
+CREATE FUNCTION ledlab.station_chunk_before(m date, run uuid, series bigint, before bigint)
+  RETURNS TABLE(first_seq bigint, n int, data bytea)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+  mine text := ledlab.require_own_run(m, run);
+BEGIN
+  RETURN QUERY SELECT c.first_seq, c.n, c.data FROM ledlab.chunks c
+    WHERE c.run_month = m AND c.run_uuid = run AND c.station = mine AND c.series_id = series AND c.first_seq < before
+    ORDER BY c.first_seq DESC LIMIT 1;
+END $f$;
+
+-- Deletes each listed series' chunks from its first_seq on (a merge of trailing partial
+-- chunks, shipped again as one in the same transaction). Result: chunks deleted.
+CREATE FUNCTION ledlab.station_delete_chunks(m date, run uuid, series bigint[], from_seq bigint[]) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+  mine text := ledlab.require_own_run(m, run);
+  gone bigint;
+BEGIN
+  DELETE FROM ledlab.chunks c USING unnest(series, from_seq) AS d(series_id, from_seq)
+    WHERE c.run_month = m AND c.run_uuid = run AND c.station = mine AND c.series_id = d.series_id
+      AND c.first_seq >= d.from_seq;
+  GET DIAGNOSTICS gone = ROW_COUNT;
+  RETURN gone;
+END $f$;
+
+-- Moves a series' chunks from first_seq `from_seq` on into superseded_chunks (a resumed run
+-- redid them). Result: chunks moved.
+CREATE FUNCTION ledlab.station_supersede_chunks(m date, run uuid, series bigint, from_seq bigint) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $f$
+DECLARE
+  mine text := ledlab.require_own_run(m, run);
+  moved bigint;
+BEGIN
+  WITH gone AS (DELETE FROM ledlab.chunks c WHERE c.run_month = m AND c.run_uuid = run AND c.station = mine
+                AND c.series_id = series AND c.first_seq >= from_seq RETURNING c.*)
+  INSERT INTO ledlab.superseded_chunks(run_month, run_uuid, station, series_id, first_seq, n, t_min, t_max, v_min,
+                                       v_max, v_sum, v_first, v_last, data)
+    SELECT run_month, run_uuid, station, series_id, first_seq, n, t_min, t_max, v_min, v_max, v_sum, v_first, v_last, data
+    FROM gone;
+  GET DIAGNOSTICS moved = ROW_COUNT;
+  RETURN moved;
+END $f$;
+
+GRANT INSERT ON ledlab.chunks TO ledlab_station;
+GRANT SELECT ON ledlab.chunks TO ledlab_reader;
+)sql";
+
+// Stations may call the chunk functions; nobody else.
+constexpr std::array kStationChunkFunctions = {
+    "station_chunk_marks(date, uuid)", "station_run_samples(date, uuid)",
+    "station_chunk_before(date, uuid, bigint, bigint)", "station_delete_chunks(date, uuid, bigint[], bigint[])",
+    "station_supersede_chunks(date, uuid, bigint, bigint)"};
 
 std::string v1_policies() {
   std::string sql;
@@ -270,6 +412,9 @@ std::string v1_policies() {
         "GRANT SELECT ON ledlab.{0} TO ledlab_reader;\n",
         t);
   }
+  sql += kV1Chunks;
+  for (const char* f : kStationChunkFunctions)
+    sql += fmt::format("REVOKE ALL ON FUNCTION ledlab.{0} FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION ledlab.{0} TO ledlab_station;\n", f);
   return sql;
 }
 

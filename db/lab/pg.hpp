@@ -68,9 +68,10 @@ class PgConnection {
   // Binary COPY of `columns` ("a, b, c") into `table` ("ledlab.chunks") for any role. PostgreSQL
   // refuses COPY FROM into a table whose row-level security applies to the role (SQLSTATE
   // 0A000, "COPY FROM not supported with row-level security"; PostgreSQL docs, "COPY",
-  // Notes), which is every station's case: then the rows are copied into a session temporary
-  // table and moved with one INSERT ... SELECT, to which the policies apply (a row of another
-  // station fails the whole statement, 42501). The owner copies directly. Run it inside the
+  // Notes), which is a station's case for every table but ledlab.chunks: then the rows are
+  // copied into a session temporary table and moved with one INSERT ... SELECT, to which the
+  // policies apply (a row of another station fails the whole statement, 42501). The owner, and
+  // a station into ledlab.chunks (its trigger checks each row), copy directly. Run it inside the
   // caller's transaction. Result: rows stored.
   Result<std::int64_t> copy_into(std::string_view table, std::string_view columns,
                                  const std::function<Status(CopyWriter&)>& produce);

@@ -63,6 +63,7 @@ Result<ShipStateSnapshot> ShipState::read(const std::filesystem::path& store) {
     else if (key == "last_error") out.last_error = value;
     else if (key == "last_error_s") out.last_error_s = std::strtod(value.c_str(), nullptr);
     else if (key == "last_ok_s") out.last_ok_s = std::strtod(value.c_str(), nullptr);
+    else if (key == "last_pass_ok_s") out.last_pass_ok_s = std::strtod(value.c_str(), nullptr);
   }
   return out;
 }
@@ -112,11 +113,6 @@ Status ShipState::record_error(std::string_view message, double now_s) {
   return tx->commit();
 }
 
-Status ShipState::clear_error(double now_s) {
-  auto tx = Transaction::begin(conn_);
-  if (!tx) return fail(tx.error());
-  if (auto s = put("last_ok_s", fmt::format("{:.17g}", now_s)); !s) return s;
-  return tx->commit();
-}
+Status ShipState::record_pass_ok(double now_s) { return put("last_pass_ok_s", fmt::format("{:.17g}", now_s)); }
 
 }  // namespace ledlab::db::lab

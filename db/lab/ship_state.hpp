@@ -25,7 +25,8 @@ struct ShipStateSnapshot {
   bool connected = false, tls = false;
   std::string last_error;
   double last_error_s = 0;
-  double last_ok_s = 0;
+  double last_ok_s = 0;       // last connected
+  double last_pass_ok_s = 0;  // last pass that ended without error (recorded after an error only)
 };
 
 class ShipState {
@@ -40,7 +41,8 @@ class ShipState {
   Status record_connection(std::string_view redacted_url, std::string_view station, bool connected, bool tls,
                            double now_s);
   Status record_error(std::string_view message, double now_s);
-  Status clear_error(double now_s);
+  // A pass ended without error: an earlier last_error is then past (lab status says so).
+  Status record_pass_ok(double now_s);
 
  private:
   explicit ShipState(Connection conn) : conn_(std::move(conn)) {}

@@ -130,8 +130,12 @@ void Shipper::loop() {
     wait_for(std::min(backoff * jitter(rng), options_.retry_max_s), false);
     backoff = std::min(backoff * 2, options_.retry_max_s);
   };
+  // Whether the sidecar may hold an error no pass has recovered from yet (it may, from an
+  // earlier process): the first pass without error after one says so, once.
+  bool error_unresolved = true;
   const auto record_error = [&](const Error& e) {
     if (state) (void)state->record_error(scrub(e.describe(), options_.url), now_s());
+    error_unresolved = true;
   };
   while (!stopping()) {
     std::uint64_t generation;
@@ -193,6 +197,7 @@ void Shipper::loop() {
       continue;
     }
     backoff = options_.retry_min_s;
+    if (error_unresolved && state && state->record_pass_ok(now_s())) error_unresolved = false;
     const bool clean = session->complete();
     {
       std::lock_guard lock(mutex_);

@@ -8,9 +8,11 @@
 // results max(result_id), events max(event_id) of the run). After every (re)connect the marks
 // are read from PostgreSQL again; the sidecar (ship_state.hpp) is only a cache for `lab status`.
 //
-// A pass ships run by run, each in transactions of at most `max_rows_per_transaction` samples,
-// results and events (plus 64 MiB of chunk data), so a week-long 400-lane run goes in pieces
-// and memory stays bounded by one chunk whatever the backlog.
+// A pass ships run by run, each in transactions of at most `max_rows_per_transaction` rows
+// (a chunk of up to 65,536 samples is one row; results and events one each) and 64 MiB of
+// chunk data, so a week-long 400-lane run goes in pieces and memory stays bounded by one chunk
+// whatever the backlog. A run's marks are read once per pass and carried from one of its
+// transactions to the next (the pass holds the station's advisory lock).
 #include "db/lab/pg.hpp"
 #include "db/reader.hpp"
 
@@ -30,7 +32,7 @@ struct ShipperOptions {
   std::string station;                    // the station name this store ships as
   double poll_s = 0.5;                    // how often to look for new commits
   double retry_min_s = 1, retry_max_s = 300;  // reconnect backoff
-  std::size_t max_rows_per_transaction = 200000;
+  std::size_t max_rows_per_transaction = 200000;  // chunk, result and event rows (see above)
 };
 
 struct ShipCounts {

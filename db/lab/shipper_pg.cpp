@@ -58,14 +58,10 @@ Result<PgRunMarks> read_marks(PgConnection& lab, const RunKey& key) {
   for (int r = 0; r < series->rows(); ++r)
     if (auto id = series->int64(r, 0)) out.series.insert(*id);
   // Every partial chunk and each series' last chunk: enough for the marks and for finding the
-  // trailing partial ones (contiguous at the end), without reading the full chunks.
-  auto chunks = lab.query(
-      fmt::format("SELECT series_id, first_seq, n, t_max, v_last FROM ledlab.chunks c "
-                  "WHERE run_month = $2::date AND run_uuid = $1::uuid AND (n < {} OR first_seq = "
-                  "(SELECT max(first_seq) FROM ledlab.chunks l WHERE l.run_month = $2::date AND l.run_uuid = $1::uuid "
-                  "AND l.series_id = c.series_id)) ORDER BY series_id, first_seq",
-                  kFullChunkSamples),
-      {key.uuid, key.month});
+  // trailing partial ones (contiguous at the end), without reading the full chunks. Through
+  // the schema's function: a station may not SELECT from ledlab.chunks (lab_schema.cpp).
+  auto chunks = lab.query("SELECT series_id, first_seq, n, t_max, v_last FROM ledlab.station_chunk_marks($2::date, $1::uuid)",
+                          {key.uuid, key.month});
   if (!chunks) return fail(chunks.error());
   for (int r = 0; r < chunks->rows(); ++r) {
     const SeriesId id = chunks->int64(r, 0).value_or(0);
@@ -144,9 +140,16 @@ Result<std::map<std::string, RunShipped>> shipped_runs(PgConnection& lab, std::s
   std::string uuids = "{";
   for (const auto& u : only) uuids += (uuids.size() > 1 ? "," : "") + u;
   uuids += "}";
+  // A station counts its samples through the schema's function (it may not read ledlab.chunks),
+  // a reader (lab status --lab with a reader's URL) directly.
+  auto direct = lab.query("SELECT has_table_privilege('ledlab.chunks', 'SELECT')");
+  if (!direct) return fail(direct.error());
+  const std::string samples =
+      direct->text(0, 0) == "t"
+          ? "coalesce((SELECT sum(n) FROM ledlab.chunks c WHERE c.run_month = r.run_month AND c.run_uuid = r.run_uuid), 0)"
+          : "ledlab.station_run_samples(r.run_month, r.run_uuid)";
   auto r = lab.query(
-      "SELECT r.run_uuid::text, r.status, "
-      "coalesce((SELECT sum(n) FROM ledlab.chunks c WHERE c.run_month = r.run_month AND c.run_uuid = r.run_uuid), 0), "
+      "SELECT r.run_uuid::text, r.status, " + samples + ", "
       "(SELECT count(*) FROM ledlab.results x WHERE x.run_month = r.run_month AND x.run_uuid = r.run_uuid), "
       "(SELECT count(*) FROM ledlab.events e WHERE e.run_month = r.run_month AND e.run_uuid = r.run_uuid) "
       "FROM ledlab.runs r WHERE r.station = $1 AND ($2::uuid[] = '{}' OR r.run_uuid = ANY($2::uuid[]))",

@@ -55,10 +55,9 @@ Status ShipSession::supersede(RunId run, const RunKey& key, const std::vector<Se
     Divergence d;
     std::int64_t before = m.end;
     for (;;) {
-      auto chunk = lab_.query(
-          "SELECT first_seq, n, data FROM ledlab.chunks WHERE run_month = $1::date AND run_uuid = $2::uuid "
-          "AND series_id = $3::bigint AND first_seq < $4::bigint ORDER BY first_seq DESC LIMIT 1",
-          {key.month, key.uuid, std::to_string(id), std::to_string(before)});
+      auto chunk = lab_.query("SELECT first_seq, n, data FROM ledlab.station_chunk_before($1::date, $2::uuid, "
+                              "$3::bigint, $4::bigint)",
+                              {key.month, key.uuid, std::to_string(id), std::to_string(before)});
       if (!chunk) return fail(chunk.error());
       if (chunk->rows() == 0) {
         d.from = 0;
@@ -89,19 +88,15 @@ Status ShipSession::supersede(RunId run, const RunKey& key, const std::vector<Se
     // Whole chunks from the divergence on move as they are; a straddling one is split.
     const std::string series_text = std::to_string(id);
     const std::string from_text = std::to_string(d.straddle_first ? *d.straddle_first + 1 : d.from);
-    auto moved = lab_.query(
-        fmt::format("WITH gone AS (DELETE FROM ledlab.chunks WHERE run_month = $1::date AND run_uuid = $2::uuid "
-                    "AND series_id = $3::bigint AND first_seq >= $4::bigint RETURNING {0}) "
-                    "INSERT INTO ledlab.superseded_chunks({0}) SELECT {0} FROM gone",
-                    kChunkColumns),
-        {key.month, key.uuid, series_text, from_text});
+    auto moved = lab_.query("SELECT ledlab.station_supersede_chunks($1::date, $2::uuid, $3::bigint, $4::bigint)",
+                            {key.month, key.uuid, series_text, from_text});
     if (!moved) return fail(moved.error());
     if (d.straddle_first) {
       const std::int64_t first = *d.straddle_first;
       const auto keep = static_cast<std::size_t>(d.from - first);
+      // The chunks after it are gone already: this deletes the straddling one only.
       auto gone = lab_.query(
-          "DELETE FROM ledlab.chunks WHERE run_month = $1::date AND run_uuid = $2::uuid AND series_id = $3::bigint "
-          "AND first_seq = $4::bigint",
+          "SELECT ledlab.station_delete_chunks($1::date, $2::uuid, ARRAY[$3::bigint], ARRAY[$4::bigint])",
           {key.month, key.uuid, series_text, std::to_string(first)});
       if (!gone) return fail(gone.error());
       const std::span<const double> st(d.straddle_t), sv(d.straddle_v);

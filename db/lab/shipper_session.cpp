@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <optional>
 
 namespace ledlab::db::lab {
 namespace {
@@ -102,8 +103,13 @@ Result<ShipCounts> ShipSession::pass() {
 }
 
 Status ShipSession::ship_run(const RunRecord& run, ShipCounts& counts) {
+  // The marks are read once per run and pass, then kept up to date by each committed piece:
+  // this session holds the station's advisory lock, so no one else writes the run meanwhile.
+  // Any error ends the pass, and the next one reads them again.
+  auto marks = read_marks(lab_, run_key(run, options_.station));
+  if (!marks) return fail(marks.error());
   for (;;) {
-    auto done = ship_piece(run.id, counts);
+    auto done = ship_piece(run.id, *marks, counts);
     if (!done) return fail(done.error());
     if (*done) return {};
   }
@@ -215,7 +221,7 @@ Status ShipSession::ship_checkpoints(RunId run, const RunKey& key) {
   return {};
 }
 
-Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
+Result<bool> ShipSession::ship_piece(RunId id, PgRunMarks& marks_io, ShipCounts& counts) {
   // One local commit for the whole piece: the run's status and its rows agree.
   auto read = store_.read_transaction();
   if (!read) return fail(read.error());
@@ -229,29 +235,37 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
   for (const auto& s : *series) ids.push_back(s.id);
   HotRows hot;
   if (auto s = hot.load(conn, ids); !s) return fail(s.error());
-  auto marks = read_marks(lab_, key);
-  if (!marks) return fail(marks.error());
+  // A copy, updated as rows are written and handed back only once they are committed.
+  std::optional<PgRunMarks> marks = marks_io;
   auto superseded = superseded_counts(conn, id);
   if (!superseded) return fail(superseded.error());
   if (marks->exists && superseded_seen_[id] != *superseded) {
     if (auto s = supersede(id, key, *series, *marks, hot); !s) return fail(s.error());
-    marks = read_marks(lab_, key);
-    if (!marks) return fail(marks.error());
+    auto reread = read_marks(lab_, key);
+    if (!reread) return fail(reread.error());
+    marks = std::move(*reread);
     superseded_seen_[id] = *superseded;
   }
 
+  // The month's partitions in a transaction of their own: ATTACH PARTITION locks the parents'
+  // DEFAULT partitions exclusively (PostgreSQL docs, "ALTER TABLE"), and held until the piece
+  // commits that lock could deadlock with readers; and a piece rolled back must not leave the
+  // month remembered as made when it is not.
+  if (auto s = ensure_month(key); !s) return fail(s.error());
   auto tx = Transaction::begin(lab_);
   if (!tx) return fail(tx.error());
-  if (auto s = ensure_month(key); !s) return fail(s.error());
   if (!marks->exists) {
     if (auto s = insert_run(*run, key); !s) return fail(s.error());
     ++counts.runs;
+    marks->exists = true;
   }
   if (auto s = ship_dut(*run); !s) return fail(s.error());
   auto instruments = store_.instruments(id);
   if (!instruments) return fail(instruments.error());
-  if (static_cast<std::int64_t>(instruments->size()) > marks->instruments)
+  if (static_cast<std::int64_t>(instruments->size()) > marks->instruments) {
     if (auto s = ship_instruments(*run, key); !s) return fail(s.error());
+    marks->instruments = static_cast<std::int64_t>(instruments->size());
+  }
 
   // New series.
   std::vector<const SeriesRecord*> fresh;
@@ -275,6 +289,7 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
         });
     if (!copied) return fail(copied.error());
     counts.series += *copied;
+    for (const SeriesRecord* s : fresh) marks->series.insert(s->id);
   }
 
   // Samples: per series from its mark, or from its trailing partial chunks when they are due
@@ -282,7 +297,7 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
   struct Plan {
     SeriesId series;
     std::int64_t from, mark, to;
-    bool done = false;
+    bool merge = false, done = false;
   };
   std::vector<Plan> plans;
   std::string merge_series = "{", merge_from = "{";
@@ -297,19 +312,19 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
     Plan p{s.id, m.end, m.end, s.sample_count};
     if (m.trailing.size() + 1 >= kMergeTrailingChunks) {
       p.from = m.trailing.front().first;
+      p.merge = true;
       merge_series += fmt::format("{}{}", merge_series.size() > 1 ? "," : "", s.id);
       merge_from += fmt::format("{}{}", merge_from.size() > 1 ? "," : "", p.from);
     }
     plans.push_back(p);
   }
   if (merge_series.size() > 1) {
-    auto r = lab_.query(
-        "DELETE FROM ledlab.chunks c USING unnest($3::bigint[], $4::bigint[]) AS m(series_id, from_seq) "
-        "WHERE c.run_month = $1::date AND c.run_uuid = $2::uuid AND c.series_id = m.series_id "
-        "AND c.first_seq >= m.from_seq",
-        {key.month, key.uuid, merge_series + "}", merge_from + "}"});
+    auto r = lab_.query("SELECT ledlab.station_delete_chunks($1::date, $2::uuid, $3::bigint[], $4::bigint[])",
+                        {key.month, key.uuid, merge_series + "}", merge_from + "}"});
     if (!r) return fail(r.error());
   }
+  // The bound counts rows (a chunk is one row, whatever its sample count), plus the chunk
+  // bytes: what a transaction costs the server is per row and per byte, not per sample.
   std::int64_t budget = static_cast<std::int64_t>(std::max<std::size_t>(options_.max_rows_per_transaction, 1));
   std::size_t bytes = 0;
   bool samples_done = true;
@@ -318,16 +333,26 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
     auto copied = lab_.copy_into("ledlab.chunks", kChunkColumns,
                                [&](CopyWriter& out) -> Status {
                                  for (Plan& p : plans) {
-                                   if (budget <= 0 || bytes >= kMaxChunkBytesPerTransaction) return {};
+                                   // Over the bound, only merges go on: their old chunks are deleted already.
+                                   if (!p.merge && (budget <= 0 || bytes >= kMaxChunkBytesPerTransaction)) continue;
+                                   PgSeriesMark& m = marks->chunks[p.series];
+                                   if (p.merge) m.trailing.clear();
                                    std::int64_t reached = p.from;
                                    auto s = for_each_chunk_row(conn, hot, p.series, p.from, p.to,
                                                                [&](const ChunkRow& row) -> Result<bool> {
                                                                  put_chunk(out, key, p.series, row);
                                                                  ++piece.chunks;
                                                                  piece.samples += row.n;
-                                                                 budget -= row.n;
+                                                                 --budget;
                                                                  bytes += row.data.size();
                                                                  reached = row.first_seq + row.n;
+                                                                 if (row.n < kFullChunkSamples)
+                                                                   m.trailing.emplace_back(row.first_seq, row.n);
+                                                                 else
+                                                                   m.trailing.clear();
+                                                                 m.end = reached;
+                                                                 m.t_max = row.t_max;
+                                                                 m.v_last = row.v_last;
                                                                  // A merge never stops short of what it deleted.
                                                                  return reached < p.mark ||
                                                                         (budget > 0 && bytes < kMaxChunkBytesPerTransaction);
@@ -357,6 +382,7 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
       if (!copied) return fail(copied.error());
       counts.results += *copied;
       budget -= *copied;
+      marks->results = results->back().id;
     }
     rows_done = results->size() < limit && budget > 0;
   }
@@ -372,6 +398,7 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
           });
       if (!copied) return fail(copied.error());
       counts.events += *copied;
+      marks->events = events->back().id;
     }
     rows_done = events->size() < limit;
   }
@@ -385,8 +412,11 @@ Result<bool> ShipSession::ship_piece(RunId id, ShipCounts& counts) {
                         {key.uuid, std::string(to_string(run->status)), f8(run->ended_s),
                          std::to_string(run->owner_pid), run->owner_token});
     if (!r) return fail(r.error());
+    marks->status = to_string(run->status);
+    marks->ended_s = run->ended_s;
   }
   if (auto s = tx->commit(); !s) return fail(s.error());
+  marks_io = std::move(*marks);
   return rows_done;
 }
 

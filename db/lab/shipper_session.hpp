@@ -26,8 +26,9 @@ class ShipSession {
   Status check_station();
   // Ships one run in as many transactions as it takes.
   Status ship_run(const RunRecord& run, ShipCounts& counts);
-  // One transaction's worth; true when the run is now all in the lab database.
-  Result<bool> ship_piece(RunId run, ShipCounts& counts);
+  // One transaction's worth; true when the run is now all in the lab database. `marks` (what
+  // the lab database holds of the run) is brought up to date when the piece commits.
+  Result<bool> ship_piece(RunId run, PgRunMarks& marks, ShipCounts& counts);
   Status insert_run(const RunRecord& run, const RunKey& key);
   Status upsert_batch(const RunRecord& run);
   Status ship_instruments(const RunRecord& run, const RunKey& key);

@@ -38,8 +38,11 @@ void add_lab_options(CLI::App& cmd, LabShipping& o);
 // Runs `body` with a shipper sending `store` to the lab database named by --lab, the station's
 // [lab] url or $LEDLAB_LAB_DB (none: just runs it), then waits at most grace_s for the rest.
 // A password in the station file's [lab] url ends the command (exit 2, naming file:line:key).
+// `body` gets the callback to call after each commit of the store (Shipper::notify: the data
+// goes at once rather than at the next poll); empty when nothing ships.
+using StoreCommitted = std::function<void()>;
 int with_lab_shipper(const LabShipping& o, const engine::StationConfig* station, const std::filesystem::path& store,
-                     const std::function<int()>& body);
+                     const std::function<int(StoreCommitted)>& body);
 // The station file a run was recorded with, as stored (for `resume` without --station: its [lab]).
 std::optional<engine::StationConfig> stored_station(const std::filesystem::path& store, const std::string& run);
 

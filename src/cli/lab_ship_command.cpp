@@ -97,7 +97,14 @@ int lab_status(const std::string& store, const std::string& cli_lab, std::string
                got.samples, std::max<std::int64_t>(0, totals->samples - got.samples), got.results, totals->results,
                got.events, totals->events);
   }
-  if (!snap.last_error.empty()) fmt::print("last error ({}): {}\n", when(snap.last_error_s), snap.last_error);
+  if (!snap.last_error.empty()) {
+    // An error a later pass got past is history, not the state of things.
+    if (snap.last_pass_ok_s >= snap.last_error_s)
+      fmt::print("last error (at {}, recovered at {}): {}\n", when(snap.last_error_s), when(snap.last_pass_ok_s),
+                 snap.last_error);
+    else
+      fmt::print("last error ({}, not recovered since): {}\n", when(snap.last_error_s), snap.last_error);
+  }
   if (snap.last_ok_s > 0) fmt::print("last connected: {}\n", when(snap.last_ok_s));
   return 0;
 }
@@ -124,8 +131,10 @@ int lab_ship_once(const std::string& store, const std::string& url, const std::s
     if (state) (void)state->record_error(message, lab::now_unix_s());
     return 1;
   }
-  if (state)
+  if (state) {
+    (void)state->record_pass_ok(lab::now_unix_s());
     if (auto runs = lab::shipped_runs(*conn, station)) (void)state->record_runs(*runs);
+  }
   fmt::print("shipped {} runs, {} series, {} chunks, {} samples, {} results, {} events to {}\n", counts->runs,
              counts->series, counts->chunks, counts->samples, counts->results, counts->events, conn->describe());
   return 0;
@@ -212,9 +221,9 @@ void add_lab_options(CLI::App& cmd, LabShipping& o) {
 }
 
 int with_lab_shipper(const LabShipping& o, const engine::StationConfig* station, const std::filesystem::path& store,
-                     const std::function<int()>& body) {
+                     const std::function<int(StoreCommitted)>& body) {
   const engine::LabConfig* cfg = station ? &station->lab : nullptr;
-  if (o.off || (cfg && !cfg->enabled && o.lab.empty())) return body();
+  if (o.off || (cfg && !cfg->enabled && o.lab.empty())) return body({});
   if (cfg && !cfg->url.empty() && lab::url_has_password(cfg->url)) {
     fmt::print(std::cerr,
                "error: {}:{}: lab.url: a password may not be in the station file (it is stored with every run): use "
@@ -224,7 +233,7 @@ int with_lab_shipper(const LabShipping& o, const engine::StationConfig* station,
   }
   auto url = lab::lab_url_from(o.lab.empty() ? std::nullopt : std::optional(o.lab),
                                cfg && !cfg->url.empty() ? std::optional(cfg->url) : std::nullopt);
-  if (!url) return body();
+  if (!url) return body({});
   if (auto s = lab::check_lab_url(*url); !s) {
     fmt::print(std::cerr, "error: {}{}\n", cfg && *url == cfg->url ? fmt::format("{}:{}: lab.url: ", station->source, cfg->url_line) : "",
                s.error().message);
@@ -235,9 +244,10 @@ int with_lab_shipper(const LabShipping& o, const engine::StationConfig* station,
   auto shipper = lab::Shipper::start({.url = *url, .store = store, .station = name});
   if (!shipper) {
     fmt::print(std::cerr, "warning: lab shipping off: {}\n", shipper.error().message);
-    return body();
+    return body({});
   }
-  const int code = body();
+  // The store is closed when body returns, so the callback never outlives the shipper.
+  const int code = body([s = shipper->get()] { s->notify(); });
   // The run never waits on the lab database; at its end a short grace, then the rest is left
   // for the next run or `ledlab lab ship`.
   if (!(*shipper)->drain(o.grace_s)) {

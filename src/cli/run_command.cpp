@@ -160,7 +160,10 @@ void register_run_command(CLI::App& app) {
     req.terminal = ::isatty(STDOUT_FILENO) != 0;
     req.console = terminal_console(std::cout);
     req.verdict_exit_code = true;
-    const int code = with_lab_shipper(o->lab, &req.station, req.db, [&] { return engine::run_sequence(req, std::cout); });
+    const int code = with_lab_shipper(o->lab, &req.station, req.db, [&](StoreCommitted committed) {
+      req.on_store_commit = std::move(committed);
+      return engine::run_sequence(req, std::cout);
+    });
     if (o->report.empty() || code == 2) throw Exit{code};
     // The run just recorded is the newest in the store.
     auto reader = db::Reader::open(req.db);
@@ -219,7 +222,10 @@ void register_resume_command(CLI::App& app) {
     // Without --station the run goes on with the station file stored with it: so does its [lab].
     const auto stored = o->station.empty() ? stored_station(req.db, o->run) : std::nullopt;
     const engine::StationConfig* lab_station = !o->station.empty() ? &req.station : stored ? &*stored : nullptr;
-    throw Exit{with_lab_shipper(o->lab, lab_station, req.db, [&] { return engine::run_sequence(req, std::cout); })};
+    throw Exit{with_lab_shipper(o->lab, lab_station, req.db, [&](StoreCommitted committed) {
+      req.on_store_commit = std::move(committed);
+      return engine::run_sequence(req, std::cout);
+    })};
   });
 }
 

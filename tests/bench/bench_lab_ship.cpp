@@ -15,8 +15,8 @@
 //   (a) shipper: ship_pending() of the whole store as a station role, samples/s (ShipperOptions'
 //       defaults; --max-rows-per-transaction N changes the one that bounds its transactions);
 //   (b) bare COPY: the same chunk rows, read from the store beforehand (already encoded), sent
-//       with one `COPY ledlab.chunks ... (FORMAT binary)` and COMMIT by the schema's owner
-//       (a station role may not COPY into a table under row-level security), samples/s;
+//       with one `COPY ledlab.chunks ... (FORMAT binary)` and COMMIT by the same station role,
+//       samples/s;
 //   (c) context: the same samples decoded, one row per sample (run_uuid, series_id, seq, t_s,
 //       value, primary key (run_uuid, series_id, seq) as exactly-once would need), one binary
 //       COPY and COMMIT.
@@ -24,8 +24,9 @@
 //   ratios. Goals (issue 19): shipper >= 1e6 samples/s and >= 0.5 x bare COPY.
 // - Lag: two live runs of L lanes for T seconds of real time each (default 20) at a real 1 s
 //   cadence: each second one sweep is appended and flush()ed (it returns once committed) with
-//   the background Shipper running, first as `ledlab run` starts it (it looks for new commits
-//   every poll_s = 0.5 s), then notify()d after each commit. A poller on its own connection
+//   the background Shipper running, first polling only (it looks for new commits every
+//   poll_s = 0.5 s), then as `ledlab run` runs it: the store's commit callback
+//   (db::StoreOptions::on_commit) calls Shipper::notify() after each commit. A poller on its own connection
 //   reads every series' shipped count max(first_seq + n) from PostgreSQL every 10 ms. A
 //   reading's lag is from the return of the flush() that committed it to the start of the
 //   first poll that saw it (an upper bound, at most one poll period late); median, p95, max.
@@ -292,17 +293,16 @@ double measure_shipper(test::PgCluster& cluster, const std::filesystem::path& st
   return static_cast<double>(built.samples) / s;
 }
 
-// (b) The same chunk rows with one binary COPY and COMMIT. Returns samples/s. As the schema's
-// owner: PostgreSQL refuses COPY FROM into a table whose row-level security applies to the
-// role (PostgreSQL docs, "COPY", Notes), so a station role cannot COPY into ledlab.chunks at
-// all (the shipper stages its rows in a temporary table); this is the bare cost of the data.
+// (b) The same chunk rows with one binary COPY and COMMIT by the same station role (ledlab.chunks
+// has no row-level security, which would refuse COPY FROM, PostgreSQL docs, "COPY", Notes; its
+// trigger checks each row's station). Returns samples/s: the bare cost of the data.
 double measure_bare_copy(test::PgCluster& cluster, const std::vector<ChunkRow>& rows, const Built& built) {
   const auto [month_days, month_text] = run_month(built.run.started_s);
   auto lab_db = fresh_lab_db(cluster, month_text);
   const auto t0 = steady::now();
   {
-    auto tx = check(lab::Transaction::begin(lab_db.admin), "begin");
-    check(lab_db.admin.copy_in(
+    auto tx = check(lab::Transaction::begin(lab_db.station), "begin");
+    check(lab_db.station.copy_in(
               "COPY ledlab.chunks(run_month, run_uuid, station, series_id, first_seq, n, t_min, t_max, v_min, "
               "v_max, v_sum, v_first, v_last, data) FROM STDIN (FORMAT binary)",
               [&](lab::CopyWriter& w) -> Status {
@@ -327,7 +327,7 @@ double measure_bare_copy(test::PgCluster& cluster, const std::vector<ChunkRow>& 
   return static_cast<double>(built.samples) / s;
 }
 
-// (c) One row per sample, one binary COPY and COMMIT by the owner, as (b). Returns samples/s.
+// (c) One row per sample, one binary COPY and COMMIT by the owner. Returns samples/s.
 double measure_row_per_sample(test::PgCluster& cluster, const std::vector<SeriesSamples>& samples, const Built& built) {
   auto lab_db = fresh_lab_db(cluster, run_month(built.run.started_s).second);
   check(lab_db.admin.exec("CREATE TABLE public.bench_samples(run_uuid uuid, series_id bigint, seq bigint, t_s float8, "
@@ -406,7 +406,14 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
   remove_store(path);
   const double started_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto lab_db = fresh_lab_db(cluster, run_month(started_s).second);
-  auto store = check(db::Store::open(path), "open live store");
+  // As `ledlab run` does it: the store's commit callback notifies the shipper (set once it runs).
+  std::atomic<lab::Shipper*> target{nullptr};
+  db::StoreOptions store_options;
+  if (notify)
+    store_options.on_commit = [&] {
+      if (lab::Shipper* s = target.load()) s->notify();
+    };
+  auto store = check(db::Store::open(path, store_options), "open live store");
   const auto run = check(store->begin_run(provenance(started_s)), "begin_run");
   const auto lanes = declare_lanes(*store, run.id, o.lanes);
   check(store->flush(), "flush");
@@ -415,6 +422,7 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
   options.store = path;
   options.station = "bench";
   auto shipper = check(lab::Shipper::start(options), "start shipper");
+  target = shipper.get();
 
   const auto readings_n = static_cast<std::size_t>(std::max(1.0, o.live_s));
   const auto zero = steady::now();
@@ -472,7 +480,6 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
     check(store->append(sweep), "append");
     check(store->flush(), "flush");
     committed[k] = at(steady::now());
-    if (notify) shipper->notify();
   }
   const bool drained = shipper->drain(30);
   // drain() returns once the shipper has committed everything; give the poller its next look.
@@ -482,9 +489,9 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
   stop = true;
   poller.join();
   const auto status = shipper->status();
-  shipper->stop();
   check(store->end_run(run.id, db::RunStatus::finished), "end_run");
-  check(store->close(), "close live store");
+  check(store->close(), "close live store");  // before the shipper: its writer thread notifies it
+  shipper->stop();
   remove_store(path);
   if (!poll_error.empty()) die("poller: " + poll_error);
 
@@ -495,7 +502,9 @@ void live_lag(test::PgCluster& cluster, const Options& o, bool notify) {
       if (a[k] < 0) ++missing;
       else lags.push_back(std::max(0.0, a[k] - committed[k]));
   fmt::print("lag from local commit to PostgreSQL, live run of {} lanes at 1 Hz for {} s (real time), {}:\n", o.lanes,
-             readings_n, notify ? "Shipper::notify() after each commit" : "as `ledlab run` ships (no notify, poll_s 0.5)");
+             readings_n,
+             notify ? "as `ledlab run` ships (the store's on_commit calls Shipper::notify())"
+                    : "polling only (no notify, poll_s 0.5)");
   fmt::print("  median {:.0f} ms, p95 {:.0f} ms, max {:.0f} ms over {} readings ({} polls){}\n", median(lags) * 1e3,
              quantile(lags, 0.95) * 1e3, lags.empty() ? 0.0 : *std::ranges::max_element(lags) * 1e3, lags.size(),
              polls.load(), missing ? fmt::format("   !! {} readings never arrived", missing) : "");

@@ -62,10 +62,36 @@ TEST_CASE("migrate_lab creates schema version 1 with every table the helpers rel
   auto roles = admin.query("SELECT count(*) FROM pg_roles WHERE rolname IN ('ledlab_station', 'ledlab_reader') AND NOT rolcanlogin");
   REQUIRE(roles);
   CHECK(roles->int64(0, 0) == 2);
-  auto rls = admin.query("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                         "WHERE n.nspname = 'ledlab' AND c.relname = 'chunks' AND c.relrowsecurity");
+  // Row-level security on every table with a station column but chunks, which a trigger guards
+  // instead so that stations can COPY into it (test_lab_roles.cpp).
+  auto rls = admin.query("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c "
+                         "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+                         "WHERE n.nspname = 'ledlab' AND a.attname = 'station' AND c.relkind IN ('r', 'p') "
+                         "AND NOT c.relispartition AND NOT c.relrowsecurity");
   REQUIRE(rls);
-  CHECK(rls->int64(0, 0) == 1);
+  CHECK(rls->text(0, 0) == "chunks,stations");  // stations: no policy, holds no secret (lab_schema.cpp)
+  auto trigger = admin.query("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'ledlab.chunks'::regclass "
+                             "AND tgname = 'chunks_own_station'");
+  REQUIRE(trigger);
+  CHECK(trigger->int64(0, 0) == 1);
+}
+
+TEST_CASE("chunk data is stored without compression in every chunk table, month partitions included") {
+  const auto db = cluster().create_database();
+  auto admin = connect_or_fail(cluster().admin_url(db));
+  REQUIRE(admin.exec("SELECT ledlab.ensure_month('2026-05-01')"));
+  // 'e': EXTERNAL, out of line but not compressed (PostgreSQL docs, "TOAST"): the chunk codec
+  // compressed the data already.
+  auto r = admin.query("SELECT c.relname, a.attstorage FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                       "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'ledlab' AND a.attname = 'data' "
+                       "AND c.relname IN ('chunks', 'chunks_default', 'chunks_2026_05', 'superseded_chunks') "
+                       "ORDER BY c.relname");
+  REQUIRE(r);
+  REQUIRE(r->rows() == 4);
+  for (int i = 0; i < r->rows(); ++i) {
+    INFO(r->text(i, 0));
+    CHECK(r->text(i, 1) == "e");
+  }
 }
 
 TEST_CASE("migrating a database that is already current changes nothing") {

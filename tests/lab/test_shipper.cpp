@@ -5,6 +5,7 @@
 #include "db/store.hpp"
 #include "lab/shipper_fixture.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -102,7 +103,7 @@ TEST_CASE("ship_pending sends a run's series, samples, results and events exactl
   CHECK(test::lab_count(admin, "SELECT count(*) FROM ledlab.runs WHERE station = 'bench_a' AND dut_serial = 'SN1'") == 1);
 }
 
-TEST_CASE("a week-long run ships in bounded transactions and arrives whole") {
+TEST_CASE("a week-long run ships in transactions of at most max_rows_per_transaction chunk rows and arrives whole") {
   const auto dbname = lab_cluster().create_database();
   const auto st = test::add_lab_station(dbname, "rack");
   TempStore tmp;
@@ -122,12 +123,17 @@ TEST_CASE("a week-long run ships in bounded transactions and arrives whole") {
   }
   auto lab = connect_or_fail(st.url);
   auto reader = reader_of(tmp.path);
-  // 320,000 samples at 50,000 a transaction: seven or more commits.
-  const ShipperOptions options{.url = st.url, .store = tmp.path, .station = "rack", .max_rows_per_transaction = 50000};
+  // A chunk is one row whatever its samples: four rows a transaction, of thousands of samples each.
+  const ShipperOptions options{.url = st.url, .store = tmp.path, .station = "rack", .max_rows_per_transaction = 4};
   const auto counts = ship_or_fail(lab, reader, options);
   CHECK(counts.samples == 320000);
+  REQUIRE(counts.chunks >= 8);
   auto admin = test::lab_admin(dbname);
   test::require_lab_copy_equals_store(admin, reader, uuid);
+  // The transaction that wrote a row is its xmin (PostgreSQL docs, "System Columns").
+  constexpr const char* per_transaction = "SELECT {} FROM (SELECT count(*) AS rows FROM ledlab.chunks GROUP BY xmin::text) t";
+  CHECK(test::lab_count(admin, fmt::format(fmt::runtime(per_transaction), "max(rows)")) == 4);
+  CHECK(test::lab_count(admin, fmt::format(fmt::runtime(per_transaction), "count(*)")) == (counts.chunks + 3) / 4);
 }
 
 TEST_CASE("small live chunks are merged into one once sixteen of them trail") {
@@ -263,6 +269,8 @@ TEST_CASE("the shipper thread records its errors in the sidecar without the pass
   auto snap = ShipState::read(tmp.path);
   REQUIRE(snap);
   CHECK_FALSE(snap->last_error.empty());
+  // The error is past: the second shipper's pass got through after it (lab status says so).
+  CHECK(snap->last_pass_ok_s >= snap->last_error_s);
   CHECK(snap->runs.contains(uuid));
   for (const auto& file : {ShipState::path_for(tmp.path), std::filesystem::path(ShipState::path_for(tmp.path).string() + "-wal")}) {
     const std::string bytes = slurp(file);
@@ -378,4 +386,39 @@ TEST_CASE("the database server killed mid-transfer and restarted gets every samp
   auto admin = test::lab_admin(dbname);
   auto reader = reader_of(tmp.path);
   test::require_lab_copy_equals_store(admin, reader, uuid);
+}
+
+TEST_CASE("each commit of the store notifies the shipper, which ships it without waiting for its next poll") {
+  const auto dbname = lab_cluster().create_database();
+  const auto st = test::add_lab_station(dbname, "prompt");
+  TempStore tmp;
+  // Set once the shipper runs; read on the store's writer thread.
+  std::atomic<Shipper*> target{nullptr};
+  db::StoreOptions store_options;
+  store_options.on_commit = [&] {
+    if (Shipper* s = target.load()) s->notify();
+  };
+  auto store = db::Store::open(tmp.path, store_options);
+  REQUIRE(store);
+  auto run = (*store)->begin_run({.sequence = "live", .script_text = "-- test"});
+  REQUIRE(run);
+  auto series = (*store)->declare_series(run->id, {.lane = 1, .quantity = "optical_power", .unit = "W"});
+  REQUIRE(series);
+  REQUIRE((*store)->flush());
+  // A poll an hour apart: after its first pass at start, only a notify makes the shipper look.
+  auto shipper = Shipper::start({.url = st.url, .store = tmp.path, .station = "prompt", .poll_s = 3600});
+  REQUIRE(shipper);
+  auto admin = test::lab_admin(dbname);
+  const auto runs_arrived = [&] { return test::lab_count(admin, "SELECT count(*) FROM ledlab.series") == 1; };
+  REQUIRE(test::wait_until(runs_arrived));
+  target = shipper->get();
+  for (int k = 1; k <= 3; ++k) {
+    REQUIRE((*store)->append(*series, 1.7e9 + k, 1e-3 * k));
+    REQUIRE((*store)->flush());
+    const auto arrived = [&] { return test::lab_count(admin, "SELECT coalesce(sum(n), 0) FROM ledlab.chunks") == k; };
+    CHECK(test::wait_until(arrived, std::chrono::seconds(60)));
+  }
+  // The store first: its writer thread calls the shipper until it is closed.
+  REQUIRE((*store)->close());
+  (*shipper)->stop();
 }

@@ -225,6 +225,32 @@ TEST_CASE("ledlab lab status shows why a store shipped under another station's n
   CHECK(live.out.find(a.password) == std::string::npos);
 }
 
+TEST_CASE("ledlab lab status shows an error that a later successful pass got past as recovered, not as current") {
+  const auto dbname = lab_cluster().create_database();
+  const auto a = add_lab_station(dbname, "mend_a");
+  const std::string store = fresh_store("lab-recovered.sqlite");
+  {
+    auto s = db::Store::open(store);
+    REQUIRE(s);
+    auto run = (*s)->begin_run({.sequence = "x", .script_text = "-- test"});
+    REQUIRE(run);
+    REQUIRE((*s)->end_run(run->id, db::RunStatus::finished));
+  }
+  auto refused = run_ledlab("lab ship --once --db " + store + " --station mend_b --lab '" + a.url + "'");
+  REQUIRE(refused.code == 1);
+  auto failing = run_ledlab("lab status --db " + store);
+  INFO(failing.out);
+  CHECK_THAT(failing.out, Catch::Contains("last error (") && Catch::Contains("not recovered since") &&
+                              !Catch::Contains("recovered at"));
+  auto shipped = run_ledlab("lab ship --once --db " + store + " --station mend_a --lab '" + a.url + "'");
+  INFO(shipped.out);
+  REQUIRE(shipped.code == 0);
+  auto recovered = run_ledlab("lab status --db " + store);
+  INFO(recovered.out);
+  CHECK_THAT(recovered.out, Catch::Contains("last error (at ") && Catch::Contains(", recovered at ") &&
+                                Catch::Contains("not 'mend_b'") && !Catch::Contains("not recovered since"));
+}
+
 TEST_CASE("a password in the station file's [lab] url is refused naming the file, the line and the key") {
   std::ifstream in(LEDLAB_SOURCE_DIR "/sequences/stations/sim.toml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -174,7 +174,9 @@ Status RunHost::open_resumed_run() {
 }
 
 Status RunHost::open_store_and_runs() {
-  auto store = db::Store::open(request_.db);
+  db::StoreOptions options;
+  options.on_commit = request_.on_store_commit;
+  auto store = db::Store::open(request_.db, std::move(options));
   if (!store) return fail(store.error());
   store_ = std::move(*store);
   if (!request_.resume.empty()) return open_resumed_run();

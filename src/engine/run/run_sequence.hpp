@@ -72,6 +72,9 @@ struct RunRequest {
   // With --sim: handed the twins' own log (gates, routes; instruments/sim/twin_log.hpp) once
   // the run has ended, before the twins stop. Tests read from it what the instruments saw.
   std::function<void(const sim::TwinLog&)> twin_log_reader;
+  // Called on the store's writer thread after each commit (db::StoreOptions::on_commit): how
+  // `ledlab run` tells the lab shipper that there is new data.
+  std::function<void()> on_store_commit;
 };
 
 inline constexpr int kVerdictFailedExitCode = 3;
