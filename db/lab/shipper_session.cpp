@@ -301,6 +301,13 @@ Result<bool> ShipSession::ship_piece(RunId id, PgRunMarks& marks_io, ShipCounts&
   };
   std::vector<Plan> plans;
   std::string merge_series = "{", merge_from = "{";
+  // Sealing: the first piece that sees the run ended locally ships each series' trailing
+  // partial chunks again from the store's final chunks. While the run lasted they were
+  // re-encoded from its hot rows, and SQLite keeps a REAL -0.0 as 0 (it stores integral REAL
+  // values as integers), so only the chunks the writer sealed from its own copy hold every
+  // bit; after sealing the lab's chunks are the store's, byte for byte.
+  const bool sealing = run->status != RunStatus::running && marks->status != to_string(run->status) &&
+                       !sealed_.contains(id);
   for (const auto& s : *series) {
     const PgSeriesMark none;
     const auto found = marks->chunks.find(s.id);
@@ -308,9 +315,10 @@ Result<bool> ShipSession::ship_piece(RunId id, PgRunMarks& marks_io, ShipCounts&
     if (s.sample_count < m.end)
       return fail(Errc::storage, fmt::format("run {} series {}: the lab database has {} samples, the store {}", run->uuid,
                                              s.id, m.end, s.sample_count));
-    if (s.sample_count == m.end) continue;
+    const bool reseal = sealing && !m.trailing.empty();
+    if (s.sample_count == m.end && !reseal) continue;
     Plan p{s.id, m.end, m.end, s.sample_count};
-    if (m.trailing.size() + 1 >= kMergeTrailingChunks) {
+    if (reseal || m.trailing.size() + 1 >= kMergeTrailingChunks) {
       p.from = m.trailing.front().first;
       p.merge = true;
       merge_series += fmt::format("{}{}", merge_series.size() > 1 ? "," : "", s.id);
@@ -416,6 +424,7 @@ Result<bool> ShipSession::ship_piece(RunId id, PgRunMarks& marks_io, ShipCounts&
     marks->ended_s = run->ended_s;
   }
   if (auto s = tx->commit(); !s) return fail(s.error());
+  if (sealing) sealed_.insert(id);
   marks_io = std::move(*marks);
   return rows_done;
 }

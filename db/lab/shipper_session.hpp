@@ -48,6 +48,7 @@ class ShipSession {
   bool complete_ = false;
   std::set<std::string> months_, duts_, touched_;
   std::map<RunId, SupersededCounts> superseded_seen_;
+  std::set<RunId> sealed_;  // runs whose trailing chunks were shipped again from the store's final ones
 };
 
 }  // namespace ledlab::db::lab

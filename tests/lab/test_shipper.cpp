@@ -163,6 +163,57 @@ TEST_CASE("small live chunks are merged into one once sixteen of them trail") {
   test::require_lab_copy_equals_store(admin, reader, run->uuid);
 }
 
+TEST_CASE("readings of -0.0 shipped while the run lasts reach the lab with their sign once it ends") {
+  // SQLite stores a REAL -0.0 as the integer 0, so a live shipment (read from the store's hot
+  // rows) carries +0.0; the store's own final chunks, sealed by the writer, keep the sign.
+  const auto dbname = lab_cluster().create_database();
+  const auto st = test::add_lab_station(dbname, "sign");
+  TempStore tmp;
+  auto store = db::Store::open(tmp.path);
+  REQUIRE(store);
+  auto run = (*store)->begin_run({.sequence = "sign", .script_text = "-- test"});
+  REQUIRE(run);
+  auto air = (*store)->declare_series(run->id, {.quantity = "env_air_temperature", .unit = "C"});
+  REQUIRE(air);
+  auto lab = connect_or_fail(st.url);
+  auto reader = reader_of(tmp.path);
+  const ShipperOptions options{.url = st.url, .store = tmp.path, .station = "sign"};
+  for (int i = 0; i < 6; ++i) {
+    REQUIRE((*store)->append(*air, 1.7e9 + i, i % 2 == 0 ? -0.0 : 0.25 * i));
+    REQUIRE((*store)->flush());
+    ship_or_fail(lab, reader, options);
+  }
+  REQUIRE((*store)->end_run(run->id, db::RunStatus::finished));
+  ship_or_fail(lab, reader, options);
+  auto admin = test::lab_admin(dbname);
+  test::require_lab_copy_equals_store(admin, reader, run->uuid);
+  // And the lab's chunks are the store's: the same boundaries and bytes.
+  auto local = reader.connection().prepare(
+      "SELECT c.first_seq, c.n, d.data FROM chunks c JOIN chunk_data d USING(chunk_id) WHERE c.series_id = ?1 "
+      "ORDER BY c.first_seq");
+  REQUIRE(local);
+  auto series = reader.series(run->id);
+  REQUIRE(series);
+  REQUIRE(series->size() == 1);
+  local->bind(1, static_cast<std::int64_t>(series->front().id));
+  auto shipped = admin.query("SELECT first_seq, n, data FROM ledlab.chunks WHERE run_uuid = $1::uuid ORDER BY first_seq",
+                             {run->uuid});
+  REQUIRE(shipped);
+  int row = 0;
+  for (;;) {
+    auto step = local->step();
+    REQUIRE(step);
+    if (!*step) break;
+    REQUIRE(row < shipped->rows());
+    CHECK(shipped->int64(row, 0) == local->column_int(0));
+    CHECK(shipped->int64(row, 1) == local->column_int(1));
+    const auto blob = local->column_blob(2);
+    CHECK(shipped->bytea(row, 2) == std::string(reinterpret_cast<const char*>(blob.data()), blob.size()));
+    ++row;
+  }
+  CHECK(row == shipped->rows());
+}
+
 TEST_CASE("a station role that ships a store under another station's name is refused") {
   const auto dbname = lab_cluster().create_database();
   const auto a = test::add_lab_station(dbname, "station_a");
