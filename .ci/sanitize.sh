@@ -29,11 +29,13 @@ case $mode in
     # watchdog and the run host's threads (engine tests, ledlab for the hang guard and the CLI), the
     # webhook sender's thread (test_alerts), the twins' VXI-11, HiSLIP, Modbus and serial servers
     # on their own threads against the links (test_vxi11_link, test_hislip_station,
-    # test_modbus_link with libmodbus's server thread, test_modbus_chamber, test_serial_link).
+    # test_modbus_link with libmodbus's server thread, test_modbus_chamber, test_serial_link), the
+    # lab shipper's thread woken by the store's writer thread (lab_shipper_tests).
     targets=(db_tests db_crash_tests store_crash_writer ledlab_sim_model_tests test_bert
              test_usbtmc_link test_usbtmc_instruments test_libusb_umockdev ledlab test_gui_units test_gui_results
              test_watchdog test_run_hang_guard test_run_interruptions test_control_endpoint test_cli test_alerts test_batch
-             test_operator_prompts test_vxi11_link test_hislip_station test_modbus_link test_modbus_chamber test_serial_link)
+             test_operator_prompts test_vxi11_link test_hislip_station test_modbus_link test_modbus_chamber test_serial_link
+             lab_shipper_tests)
     # Tests of programs not built here show up as *_NOT_BUILT; pyvisa only repeats test_cli's
     # ledlab sim through Python. TSan runs a signal's handler only when the receiving thread
     # next enters the runtime; a thread stuck inside Lua's (uninstrumented) pattern matcher
