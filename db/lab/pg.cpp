@@ -95,11 +95,21 @@ PgConnection::~PgConnection() = default;
 namespace {
 
 // libpq's messages end with a newline and may span lines; one line reads better in a log.
+// libpq's messages run over several lines, continuations indented with a tab ("...failed:
+// Connection refused\n\tIs the server running..."): one line, each run of white space one space.
 std::string one_line(std::string_view m) {
-  std::string s(m);
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (auto& c : s)
-    if (c == '\n') c = ' ';
+  std::string s;
+  s.reserve(m.size());
+  bool space = false;
+  for (char c : m) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      space = !s.empty();
+      continue;
+    }
+    if (space) s += ' ';
+    space = false;
+    s += c;
+  }
   return s;
 }
 

@@ -60,6 +60,9 @@ TEST_CASE("a server that is not there is unreachable, not refused") {
   REQUIRE_FALSE(c);
   CHECK(c.error().code == Errc::unreachable);
   CHECK_THAT(c.error().message, Catch::Contains("nobody:***@") && !Catch::Contains(":pw@"));
+  // libpq's text is several lines, the second indented with a tab: one line of single spaces here.
+  CHECK(c.error().message.find_first_of("\t\r\n") == std::string::npos);
+  CHECK(c.error().message.find("  ") == std::string::npos);
 }
 
 TEST_CASE("without TLS on the server the default connects in the clear and sslmode=require refuses") {
