@@ -30,6 +30,7 @@
 //   reads every series' shipped count max(first_seq + n) from PostgreSQL every 10 ms. A
 //   reading's lag is from the return of the flush() that committed it to the start of the
 //   first poll that saw it (an upper bound, at most one poll period late); median, p95, max.
+#include "bench_checks.hpp"
 #include "db/lab/lab_admin.hpp"
 #include "db/lab/pg.hpp"
 #include "db/lab/pg_copy.hpp"
@@ -56,7 +57,7 @@
 namespace {
 
 using namespace ledlab;
-using steady = std::chrono::steady_clock;
+using namespace ledlab::bench;
 namespace lab = ledlab::db::lab;
 
 struct Options {
@@ -70,21 +71,6 @@ struct Options {
   std::size_t max_rows_per_transaction = lab::ShipperOptions{}.max_rows_per_transaction;
 };
 
-[[noreturn]] void die(const std::string& what) {
-  fmt::print(stderr, "bench_lab_ship: {}\n", what);
-  std::exit(1);
-}
-
-template <class T>
-T check(Result<T> r, std::string_view what) {
-  if (!r) die(fmt::format("{}: {}", what, r.error().describe()));
-  return std::move(*r);
-}
-void check(Status s, std::string_view what) {
-  if (!s) die(fmt::format("{}: {}", what, s.error().describe()));
-}
-
-double seconds_since(steady::time_point t0) { return std::chrono::duration<double>(steady::now() - t0).count(); }
 
 // A store file with its WAL, shared memory and the shipper's sidecar (db/lab/ship_state.hpp).
 void remove_store(const std::filesystem::path& path) {

@@ -22,6 +22,7 @@
 //   from the page cache with fdatasync + posix_fadvise(DONTNEED), and a new Reader) and warm;
 //   a 1000-bucket decimated lane; the array mean over every lane at 500 buckets (the dashboard's
 //   burn-in view); `ledlab show`, a CSV export of one lane and of the whole run (subprocesses).
+#include "bench_checks.hpp"
 #include "core/clock.hpp"
 #include "db/reader.hpp"
 #include "db/schema.hpp"
@@ -48,7 +49,7 @@
 namespace {
 
 using namespace ledlab;
-using steady = std::chrono::steady_clock;
+using namespace ledlab::bench;
 
 struct Options {
   std::int64_t samples = 145'000'000;
@@ -62,21 +63,6 @@ struct Options {
   int sweeps_per_commit = 1;
 };
 
-[[noreturn]] void die(const std::string& what) {
-  fmt::print(stderr, "bench_store: {}\n", what);
-  std::exit(1);
-}
-
-template <class T>
-T check(Result<T> r, std::string_view what) {
-  if (!r) die(fmt::format("{}: {}", what, r.error().describe()));
-  return std::move(*r);
-}
-void check(Status s, std::string_view what) {
-  if (!s) die(fmt::format("{}: {}", what, s.error().describe()));
-}
-
-double seconds_since(steady::time_point t0) { return std::chrono::duration<double>(steady::now() - t0).count(); }
 
 void remove_db(const std::filesystem::path& p) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
