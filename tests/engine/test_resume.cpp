@@ -2,6 +2,7 @@
 // its last checkpoint with every sample exactly once (none lost, none duplicated), and what
 // the killed process recorded after its checkpoint is kept aside, not mixed in.
 #include "db/reader.hpp"
+#include "support/checkpointed_steps.hpp"
 #include "support/cli_process.hpp"
 
 #include <nlohmann/json.hpp>
@@ -15,24 +16,6 @@ using namespace ledlab::test;
 
 namespace {
 
-// Eight steps; each reads all 400 lanes, records them, takes simulated time, records that
-// the step is done and checkpoints. A resumed run starts at the step after the checkpoint.
-constexpr const char* kSteps = R"lua(
-local p = params { steps = { type = "integer", default = 8, description = "steps" } }
-local first = 1
-local from = resume_point()
-if from then first = from.state.next end
-pg.set_drive(5e-3, 4e-3)
-pg.output(true)
-for i = first, p.steps do
-  record { quantity = "optical_power", unit = "W", values = opm.read_all(), conditions = { step = i } }
-  sleep(3600)  -- a wall second at 3600x
-  record { quantity = "step_done", unit = "1", value = i, conditions = { step = i } }
-  result { name = "step_mean", value = i, unit = "1", extra = { step = i } }
-  checkpoint("step", { next = i + 1 })
-  log(("step %d done"):format(i))
-end
-)lua";
 
 // Waits (bounded) until the store holds `count` samples of `quantity`: the writer commits in
 // batches, the kill must come after the batch.
@@ -106,7 +89,7 @@ TEST_CASE("ledlab resume completes a SIGKILLed run from its last checkpoint with
   // lost link and the run waits, simulated time standing still, until the meter is back. The
   // kill lands in that wait, whatever the machine's load: after step 4's readings, before its
   // checkpoint.
-  HeadlessRun run(run_args(write_script("resume_steps.lua", kSteps), db) +
+  HeadlessRun run(run_args(write_script("resume_steps.lua", test::kCheckpointedSteps), db) +
                       " --virtual-time --sim-fault '10900 opm SIM:FAULT:OUTAGE 60'",
                   in_build("resume-run.log"));
   REQUIRE(run.wait_for("lost link to opm", 120));

@@ -3,6 +3,7 @@
 // killed and resumed, and `ledlab lab status` after a refusal.
 #include "db/store.hpp"
 #include "lab/shipper_fixture.hpp"
+#include "support/checkpointed_steps.hpp"
 #include "support/cli_process.hpp"
 
 #include <cstdlib>
@@ -15,23 +16,6 @@ using namespace ledlab::test;
 
 namespace {
 
-// Each step reads all 400 lanes, records them, takes an hour and checkpoints.
-constexpr const char* kSteps = R"lua(
-local p = params { steps = { type = "integer", default = 6, description = "steps" } }
-local first = 1
-local from = resume_point()
-if from then first = from.state.next end
-pg.set_drive(5e-3, 4e-3)
-pg.output(true)
-for i = first, p.steps do
-  record { quantity = "optical_power", unit = "W", values = opm.read_all(), conditions = { step = i } }
-  sleep(3600)
-  record { quantity = "step_done", unit = "1", value = i, conditions = { step = i } }
-  result { name = "step_mean", value = i, unit = "1", extra = { step = i } }
-  checkpoint("step", { next = i + 1 })
-  log(("step %d done"):format(i))
-end
-)lua";
 
 // The simulated station under another name (the name it ships as).
 std::string station_file(const std::string& name) {
@@ -73,16 +57,16 @@ TEST_CASE("two simulated stations running at once into one database each arrive 
   const auto dbname = lab_cluster().create_database();
   const auto a = add_lab_station(dbname, "station_a");
   const auto b = add_lab_station(dbname, "station_b");
-  const std::string script = write_script("lab_steps.lua", kSteps);
+  const std::string script = write_script("lab_steps.lua", test::kCheckpointedSteps);
   const std::string db_a = fresh_store("lab-two-a.sqlite"), db_b = fresh_store("lab-two-b.sqlite");
   // The password comes from the environment, as a station's would ($LEDLAB_LAB_DB).
   ::setenv("LEDLAB_LAB_DB", a.url.c_str(), 1);
   HeadlessRun run_a("run " + script + " --station " + station_file("station_a") + " --sim --virtual-time --db " + db_a +
-                        " --lab-grace 120",
+                        " -p steps=6 --lab-grace 120",
                     in_build("lab-two-a.log"));
   ::setenv("LEDLAB_LAB_DB", b.url.c_str(), 1);
   HeadlessRun run_b("run " + script + " --station " + station_file("station_b") + " --sim --virtual-time --db " + db_b +
-                        " --lab-grace 120",
+                        " -p steps=6 --lab-grace 120",
                     in_build("lab-two-b.log"));
   ::unsetenv("LEDLAB_LAB_DB");
   INFO(run_a.text() << "\n--- b ---\n" << run_b.text());
@@ -108,7 +92,7 @@ TEST_CASE("a run whose lab database is stopped in the middle and started again l
   const std::string db = fresh_store("lab-outage-run.sqlite");
   ::setenv("LEDLAB_LAB_DB", st.url.c_str(), 1);
   // Real time at 3600x: a step a wall second, eight of them.
-  HeadlessRun run("run " + write_script("lab_outage_steps.lua", kSteps) + " --station " + station_file("outage_run") +
+  HeadlessRun run("run " + write_script("lab_outage_steps.lua", test::kCheckpointedSteps) + " --station " + station_file("outage_run") +
                       " --sim --db " + db + " -p steps=8 --lab-grace 120",
                   in_build("lab-outage-run.log"));
   ::unsetenv("LEDLAB_LAB_DB");
@@ -170,7 +154,7 @@ TEST_CASE("a run killed and resumed ends with the lab copy equal to the local on
   ::setenv("LEDLAB_LAB_DB", st.url.c_str(), 1);
   // As tests/engine/test_resume.cpp: the meter loses power 100 s after step 4's readings; the
   // kill lands while the run waits for it, after the readings, before the checkpoint.
-  HeadlessRun run("run " + write_script("lab_resume_steps.lua", kSteps) + " --station " + station_file("resumed") +
+  HeadlessRun run("run " + write_script("lab_resume_steps.lua", test::kCheckpointedSteps) + " --station " + station_file("resumed") +
                       " --sim --db " + db + " --virtual-time -p steps=8 --sim-fault '10900 opm SIM:FAULT:OUTAGE 60'",
                   in_build("lab-resume.log"));
   REQUIRE(run.wait_for("lost link to opm", 120));
