@@ -65,18 +65,15 @@ class Copier {
       if (auto s = dut(lab_run.station, r.dut_serial); !s) return s;
     const std::string id = std::to_string(r.id);
     const std::optional<std::string> uuid = r.uuid;
-    // In local id order: instrument ids are not shipped, so the station's order is the
-    // order the shipper inserted them (see instrument_order()).
-    auto order = instrument_order();
-    if (!order) return fail(order.error());
-    if (auto s = copy(fmt::format("SELECT {}, coalesce(kind, ''), coalesce(resource, ''), coalesce(idn, ''), "
-                                  "coalesce(settings::text, '{{}}'), {} FROM ledlab.instruments WHERE run_uuid = $1 "
-                                  "ORDER BY {}",
-                                  "name", id, *order),
+    // With the station's instrument ids, so in its order.
+    if (auto s = copy(fmt::format("SELECT instrument_id, name, coalesce(kind, ''), coalesce(resource, ''), "
+                                  "coalesce(idn, ''), coalesce(settings::text, '{{}}'), {} FROM ledlab.instruments "
+                                  "WHERE run_uuid = $1 ORDER BY instrument_id",
+                                  id),
                       {uuid},
-                      "INSERT INTO instruments(name, kind, resource, idn, settings, run_id) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                      {T, T, T, T, T, I});
+                      "INSERT INTO instruments(instrument_id, name, kind, resource, idn, settings, run_id) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                      {I, T, T, T, T, T, I});
         !s)
       return s;
     // The run's month: lets PostgreSQL read only that month's partitions (run-time pruning).
@@ -166,19 +163,6 @@ class Copier {
                 {station, serial},
                 "INSERT OR IGNORE INTO lanes(dut_serial, lane, row, col, label) VALUES (?1, ?2, ?3, ?4, ?5)",
                 {T, I, I, I, T});
-  }
-
-  // ledlab.instruments has no local instrument id in schema v1; when a later schema adds
-  // `instrument_id` it orders them, else the physical order the shipper inserted them in.
-  Result<std::string> instrument_order() {
-    if (instrument_order_.empty()) {
-      auto res = lab_.query(
-          "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'ledlab' AND table_name = "
-          "'instruments' AND column_name = 'instrument_id'");
-      if (!res) return fail(res.error());
-      instrument_order_ = res->int64(0, 0).value_or(0) > 0 ? "instrument_id" : "ctid";
-    }
-    return instrument_order_;
   }
 
   // Chunk bytes as stored: the same codec on both sides (db/chunk_codec.hpp). Decoded only to
@@ -277,7 +261,6 @@ class Copier {
 
   PgConnection& lab_;
   Connection& store_;
-  std::string instrument_order_;
 };
 
 // A new store file at `path`, then `fill` inside one transaction on each side.

@@ -89,6 +89,7 @@ CREATE INDEX runs_by_batch ON ledlab.runs(batch_uuid);
 CREATE TABLE ledlab.instruments(
   run_uuid uuid NOT NULL,
   station  text NOT NULL,
+  instrument_id bigint NOT NULL,
   name     text NOT NULL,
   kind     text,
   resource text,

@@ -171,9 +171,9 @@ Status ShipSession::ship_instruments(const RunRecord& run, const RunKey& key) {
   if (!list) return fail(list.error());
   for (const auto& i : *list) {
     auto r = lab_.query(
-        "INSERT INTO ledlab.instruments(run_uuid, station, name, kind, resource, idn, settings) "
-        "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::json) ON CONFLICT (run_uuid, name) DO NOTHING",
-        {key.uuid, options_.station, i.name, i.kind, i.resource, i.idn, i.settings_json});
+        "INSERT INTO ledlab.instruments(run_uuid, station, instrument_id, name, kind, resource, idn, settings) "
+        "VALUES ($1::uuid, $2, $3::bigint, $4, $5, $6, $7, $8::json) ON CONFLICT (run_uuid, name) DO NOTHING",
+        {key.uuid, options_.station, std::to_string(i.id), i.name, i.kind, i.resource, i.idn, i.settings_json});
     if (!r) return fail(r.error());
   }
   return {};

@@ -177,6 +177,21 @@ TEST_CASE("show, export and report against the lab database print what they prin
   CHECK(html == read_file(local_html));
 }
 
+TEST_CASE("a lab copy lists a run's instruments in the station's order after the database rewrote their rows") {
+  Lab lab;
+  const auto& a = station_a_run();
+  // An UPDATE writes a new row version at the end of the table: the physical order changes.
+  auto admin = PgConnection::connect(cluster().admin_url(lab.db));
+  REQUIRE(admin);
+  auto first = admin->query("SELECT name FROM ledlab.instruments WHERE run_uuid = $1::uuid ORDER BY instrument_id LIMIT 1",
+                            {a.uuid});
+  REQUIRE(first);
+  REQUIRE(first->rows() == 1);
+  REQUIRE(admin->query("UPDATE ledlab.instruments SET idn = idn WHERE run_uuid = $1::uuid AND name = $2",
+                       {a.uuid, std::string(first->text(0, 0))}));
+  same_output(lab, "export --format json " + a.uuid, a.store);
+}
+
 TEST_CASE("a batch's report and runs against the lab database are those of the station's file") {
   Lab lab;
   const std::string store = test::in_build("lab-read-batch.sqlite");
